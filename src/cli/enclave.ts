@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// The `enclave` command line: `enclave platform init|serve …`, `enclave sdc check …`.
+import process from 'node:process';
+
+const USAGE = `Usage:
+  enclave platform init --data-dir DIR [--scale N] [--seed S]   generate the synthetic datasets
+  enclave platform serve --data-dir DIR [--port P] [--host H]   serve the demo platform
+  enclave sdc check FILE.json|-                                 disclosure-control check of a table
+`;
+
+export interface CliIo {
+  stdin: NodeJS.ReadableStream;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}
+
+async function main(argv: string[], io: CliIo): Promise<number> {
+  const [group, command, ...rest] = argv;
+  if (group === 'platform' && command === 'init') {
+    const { runPlatformInit } = await import('./platform-init.ts');
+    return runPlatformInit(rest, io);
+  }
+  if (group === 'platform' && command === 'serve') {
+    const { runPlatformServe } = await import('./platform-serve.ts');
+    return runPlatformServe(rest, io);
+  }
+  if (group === 'sdc' && command === 'check') {
+    const { runSdcCheck } = await import('./sdc.ts');
+    return runSdcCheck(rest, io);
+  }
+  if (group === undefined || group === '--help' || group === 'help') {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  io.stderr.write(`enclave: unknown command "${[group, command].filter(Boolean).join(' ')}"\n\n${USAGE}`);
+  return 2;
+}
+
+const code = await main(process.argv.slice(2), { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr });
+// Long-running commands (serve) resolve only when they stop; exit codes are set for the rest.
+process.exitCode = code;

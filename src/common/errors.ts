@@ -1,0 +1,48 @@
+// Errors are values the UI can show: a code, a message a person understands, and nothing secret.
+import { z } from 'zod';
+
+export const ErrorCodeSchema = z.enum([
+  'invalid_input',
+  'unknown_method',
+  'not_found',
+  'forbidden',
+  'unauthenticated',
+  'unavailable',
+  'cancelled',
+  'internal',
+]);
+export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
+
+export const ErrorValueSchema = z.object({ code: ErrorCodeSchema, message: z.string() });
+export type ErrorValue = z.infer<typeof ErrorValueSchema>;
+
+export class EnclaveError extends Error {
+  readonly code: ErrorCode;
+  constructor(code: ErrorCode, message: string) {
+    super(message);
+    this.name = 'EnclaveError';
+    this.code = code;
+  }
+  toValue(): ErrorValue {
+    return { code: this.code, message: this.message };
+  }
+}
+
+/** Turns anything thrown into a showable value; unknown errors never leak their text. */
+export function toErrorValue(err: unknown): ErrorValue {
+  if (err instanceof EnclaveError) return err.toValue();
+  return { code: 'internal', message: 'Something went wrong inside the workstation. The details are in its log.' };
+}
+
+export function fromErrorValue(value: unknown): EnclaveError {
+  const parsed = ErrorValueSchema.safeParse(value);
+  if (parsed.success) return new EnclaveError(parsed.data.code, parsed.data.message);
+  return new EnclaveError('internal', 'The workstation sent an answer this window could not read.');
+}
+
+/** Names the field at fault in a schema failure, without echoing the value. */
+export function describeIssues(error: z.ZodError): string {
+  return error.issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(input)'}: ${issue.message}`)
+    .join('; ');
+}
