@@ -1,0 +1,94 @@
+// The Electron shell: one hardened window showing app://enclave, the workstation core behind IPC.
+// Environment: see ./config.ts (ENCLAVE_PLATFORM_URL required, ENCLAVE_IDP_ORIGINS optional).
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell } from 'electron';
+import { createWorkstationCore, type WorkstationCore } from '../src/workstation/core.ts';
+import { createRendererFiles } from '../src/workstation/renderer-files.ts';
+import { appProtocolResponse } from './app-protocol.ts';
+import { readShellConfig } from './config.ts';
+import { wireIpc } from './ipc.ts';
+import {
+  APP_INDEX_URL,
+  APP_SCHEME,
+  APP_SCHEME_REGISTRATION,
+  hardenSession,
+  hardenWebContents,
+  secureWebPreferences,
+  type ExternalOpener,
+} from './security.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+// electron-vite's layout: out/main/index.js, out/preload/index.cjs, out/renderer/.
+const RENDERER_DIR = join(here, '../renderer');
+const PRELOAD_PATH = join(here, '../preload/index.cjs');
+
+function log(message: string, detail?: unknown): void {
+  process.stderr.write(`[enclave] ${message}${detail instanceof Error ? ` ${detail.message}` : ''}\n`);
+}
+
+const configured = readShellConfig(process.env);
+
+// Both must happen before the app is ready.
+protocol.registerSchemesAsPrivileged([APP_SCHEME_REGISTRATION]);
+app.enableSandbox();
+
+let core: WorkstationCore | undefined;
+let mainWindow: BrowserWindow | undefined;
+
+if (!configured.ok) {
+  log(configured.message);
+  app.whenReady().then(() => {
+    dialog.showErrorBox('Enclave cannot start', configured.message);
+    app.exit(1);
+  }, () => app.exit(1));
+} else if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  const { platformUrl, allowedExternalOrigins } = configured.config;
+  const opener: ExternalOpener = {
+    allowedExternalOrigins,
+    openExternal: (url) => shell.openExternal(url),
+    log,
+  };
+
+  // Every webContents, not only our window's: whatever is created gets the same rules.
+  app.on('web-contents-created', (_event, contents) => hardenWebContents(contents, opener));
+
+  app.on('second-instance', () => {
+    if (mainWindow?.isMinimized()) mainWindow.restore();
+    mainWindow?.focus();
+  });
+
+  app.on('window-all-closed', () => {
+    core?.close();
+    app.quit();
+  });
+
+  app.whenReady().then(async () => {
+    hardenSession(session.defaultSession, log);
+    const files = createRendererFiles(RENDERER_DIR);
+    protocol.handle(APP_SCHEME, (request) => appProtocolResponse(files, request));
+
+    core = createWorkstationCore({ platformUrl, log });
+    const window = new BrowserWindow({
+      width: 1440,
+      height: 900,
+      show: false,
+      title: 'Enclave',
+      backgroundColor: '#ffffff',
+      webPreferences: secureWebPreferences(PRELOAD_PATH),
+    });
+    mainWindow = window;
+    const unwire = wireIpc({ ipcMain, core, contents: window.webContents, log });
+    window.once('ready-to-show', () => window.show());
+    window.on('closed', () => {
+      unwire();
+      mainWindow = undefined;
+    });
+    await window.loadURL(APP_INDEX_URL);
+  }).catch((err: unknown) => {
+    log('Enclave failed to start.', err);
+    app.exit(1);
+  });
+}

@@ -1,0 +1,159 @@
+// Window hardening for the Electron shell, in one place (STYLE.md 7; Electron's security checklist, item by item).
+// Decisions are pure functions; the wiring takes Electron objects as parameters. Nothing here imports electron
+// at run time, so the tests exercise this module's own logic where Electron's binary is not installed.
+import type { CustomScheme, Event as ElectronEvent, HandlerDetails, Session, WebContents, WebPreferences, WindowOpenHandlerResponse } from 'electron';
+
+export const APP_SCHEME = 'app';
+export const APP_HOST = 'enclave';
+/** The renderer's origin. Not file://: a custom scheme gives the page an origin of its own. */
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;
+export const APP_INDEX_URL = `${APP_ORIGIN}/index.html`;
+
+/** Registered before the app is ready. standard+secure: a real origin, secure context; no CORS, no bypassCSP. */
+export const APP_SCHEME_REGISTRATION: CustomScheme = {
+  scheme: APP_SCHEME,
+  privileges: { standard: true, secure: true, supportFetchAPI: true, codeCache: true },
+};
+
+/** The only webPreferences a window of ours gets (checklist 2, 3, 4, 6, 8, 9, 10, 12). */
+export function secureWebPreferences(preloadPath: string): WebPreferences {
+  return {
+    preload: preloadPath,
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    nodeIntegrationInWorker: false,
+    nodeIntegrationInSubFrames: false,
+    webSecurity: true,
+    allowRunningInsecureContent: false,
+    webviewTag: false,
+    experimentalFeatures: false,
+    navigateOnDragDrop: false,
+    plugins: false,
+    enableWebSQL: false,
+    spellcheck: false,
+    safeDialogs: true,
+  };
+}
+
+function parse(raw: string): URL | null {
+  try {
+    return new URL(raw);
+  } catch {
+    return null;
+  }
+}
+
+/** Whether a URL is the app's own origin (app://enclave), with no credentials or port tricks. */
+export function isAppUrl(raw: string): boolean {
+  const url = parse(raw);
+  // Node's URL gives non-special schemes an opaque origin ("null"), so compare the parts, not url.origin.
+  return url !== null && url.protocol === `${APP_SCHEME}:` && url.hostname === APP_HOST && url.port === '' && url.username === '' && url.password === '';
+}
+
+/** The path of an app:// request (still percent-encoded), or null if the request is not for our origin. */
+export function appRequestPath(raw: string): string | null {
+  if (!isAppUrl(raw)) return null;
+  return (parse(raw) as URL).pathname;
+}
+
+/** The window never leaves the app's origin (checklist 13): no link, script or redirect takes it elsewhere. */
+export function isAllowedNavigation(raw: string): boolean {
+  return isAppUrl(raw);
+}
+
+/**
+ * What the renderer may fetch at all: its own origin and in-page data. Everything else (http, https, ws, file,
+ * ftp) is cancelled before it leaves — defence in depth behind the CSP for SATRE 3.1.12 (unauthorised egress)
+ * and 2.2.11 (outbound connections blocked by default).
+ */
+export function isAllowedRendererRequest(raw: string): boolean {
+  const url = parse(raw);
+  if (url === null) return false;
+  if (url.protocol === 'blob:' || url.protocol === 'data:' || url.protocol === 'devtools:') return true;
+  return isAppUrl(raw);
+}
+
+/**
+ * openExternal only to the configured identity provider's origin(s) (checklist 15): https, or http on a loopback
+ * host for the embedded demo IdP; exact origin match; no credentials in the URL.
+ */
+export function isAllowedExternalUrl(raw: string, allowedOrigins: readonly string[]): boolean {
+  const url = parse(raw);
+  if (url === null || url.username !== '' || url.password !== '') return false;
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return false;
+  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
+  if (url.protocol === 'http:' && !loopback) return false;
+  return allowedOrigins.some((allowed) => {
+    const origin = parse(allowed);
+    return origin !== null && origin.origin === url.origin;
+  });
+}
+
+/** Every permission is denied (checklist 5): a TRE workstation needs no camera, clipboard, notifications … */
+export function denyPermissionRequest(_contents: unknown, _permission: string, callback: (granted: boolean) => void): void {
+  callback(false);
+}
+
+export function denyPermissionCheck(): boolean {
+  return false;
+}
+
+export interface ExternalOpener {
+  allowedExternalOrigins: readonly string[];
+  openExternal: (url: string) => Promise<void>;
+  log?: (message: string) => void;
+}
+
+/** Opens a URL in the system browser if (and only if) it is the identity provider's; returns whether it did. */
+export function openExternalIfAllowed(url: string, opener: ExternalOpener): boolean {
+  if (!isAllowedExternalUrl(url, opener.allowedExternalOrigins)) {
+    opener.log?.(`Refused to open an external URL that is not the identity provider's: ${url.slice(0, 200)}`);
+    return false;
+  }
+  void opener.openExternal(url).catch(() => opener.log?.('The system browser could not be opened.'));
+  return true;
+}
+
+export function windowOpenDecision(details: Pick<HandlerDetails, 'url'>, opener: ExternalOpener): WindowOpenHandlerResponse {
+  // No window of ours is ever created from the page (checklist 14); the IdP's pages go to the system browser.
+  openExternalIfAllowed(details.url, opener);
+  return { action: 'deny' };
+}
+
+type UrlEvent = Pick<ElectronEvent<{ url: string }>, 'preventDefault' | 'url'>;
+
+export function guardNavigation(event: UrlEvent, log?: (message: string) => void): void {
+  if (isAllowedNavigation(event.url)) return;
+  event.preventDefault();
+  log?.(`Blocked a navigation away from the app: ${event.url.slice(0, 200)}`);
+}
+
+export type HardenableContents = Pick<WebContents, 'on' | 'setWindowOpenHandler'>;
+
+/** Applies the navigation, redirect, new-window and webview rules to one webContents (every one: see index.ts). */
+export function hardenWebContents(contents: HardenableContents, opener: ExternalOpener): void {
+  contents.on('will-navigate', (event) => guardNavigation(event, opener.log));
+  contents.on('will-frame-navigate', (event) => guardNavigation(event, opener.log));
+  contents.on('will-redirect', (event) => guardNavigation(event, opener.log));
+  contents.on('will-attach-webview', (event) => {
+    event.preventDefault();
+    opener.log?.('Blocked a <webview>.');
+  });
+  contents.setWindowOpenHandler((details) => windowOpenDecision(details, opener));
+}
+
+export type HardenableSession = Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler' | 'setDevicePermissionHandler'> & {
+  webRequest: Pick<Session['webRequest'], 'onBeforeRequest'>;
+};
+
+export function hardenSession(session: HardenableSession, log?: (message: string) => void): void {
+  session.setPermissionRequestHandler(denyPermissionRequest);
+  session.setPermissionCheckHandler(denyPermissionCheck);
+  session.setDevicePermissionHandler(denyPermissionCheck);
+  session.webRequest.onBeforeRequest((details, callback) => {
+    const allowed = isAllowedRendererRequest(details.url);
+    if (!allowed) log?.(`Blocked a request from the renderer: ${details.url.slice(0, 200)}`);
+    callback({ cancel: !allowed });
+  });
+}

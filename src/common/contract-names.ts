@@ -1,0 +1,32 @@
+// The contract's method and event names as plain strings, and the shape of `window.enclave`.
+// The preload imports this file alone: it must not pull zod (or anything else) into the sandboxed bundle,
+// so the names are listed here and test/unit/common/contract-names.test.ts checks they equal contract.ts.
+import type { EventName, MethodName } from './contract.ts';
+import type { Outcome } from './dispatch.ts';
+
+// Re-exported as types only, so the preload can name them without importing contract.ts or dispatch.ts.
+export type { EventName, MethodName, Outcome };
+
+export const METHOD_NAMES = ['session.get', 'projects.list', 'catalogue.get', 'dataset.sample'] as const satisfies readonly MethodName[];
+export const EVENT_NAMES = ['platform.status'] as const satisfies readonly EventName[];
+
+// A compile-time check that no contract name is missing from the lists above (the test checks the reverse).
+type Missing<All, Listed> = Exclude<All, Listed>;
+const _allMethodsListed: Missing<MethodName, (typeof METHOD_NAMES)[number]> extends never ? true : never = true;
+const _allEventsListed: Missing<EventName, (typeof EVENT_NAMES)[number]> extends never ? true : never = true;
+
+export function isContractMethodName(name: unknown): name is MethodName {
+  return typeof name === 'string' && (METHOD_NAMES as readonly string[]).includes(name);
+}
+
+export function isContractEventName(name: unknown): name is EventName {
+  return typeof name === 'string' && (EVENT_NAMES as readonly string[]).includes(name);
+}
+
+/** What the Electron preload exposes as `window.enclave` (the renderer's IPC transport wraps it). */
+export interface EnclaveBridge {
+  /** Resolves with the Outcome envelope; never rejects for a refused name (it answers unknown_method). */
+  invoke(name: MethodName, payload: unknown): Promise<Outcome>;
+  /** Returns a function that stops listening. Throws for a name that is not a contract event. */
+  listen(name: EventName, callback: (payload: unknown) => void): () => void;
+}

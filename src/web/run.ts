@@ -1,0 +1,64 @@
+// Runs the browser shell as a process: `npx node src/web/run.ts --platform-url URL [--renderer-dir DIR] [--port P]`.
+// Prints one JSON line {"event":"listening","url","launchUrl"} once it listens (the launcher opens launchUrl),
+// and stops cleanly on SIGINT/SIGTERM. The platform URL may also come from ENCLAVE_PLATFORM_URL.
+import { resolve } from 'node:path';
+import process from 'node:process';
+import { parseArgs } from 'node:util';
+import { createWorkstationCore } from '../workstation/core.ts';
+import { startBrowserShell } from './browser-shell.ts';
+
+export interface RunIo {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  env: Record<string, string | undefined>;
+  /** Resolves when the process is asked to stop. */
+  stopSignal: Promise<void>;
+}
+
+const DEFAULT_RENDERER_DIR = resolve(import.meta.dirname, '../../out/renderer');
+
+export async function runBrowserShell(argv: string[], io: RunIo): Promise<number> {
+  let values: { 'platform-url'?: string; 'renderer-dir'?: string; port?: string };
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { 'platform-url': { type: 'string' }, 'renderer-dir': { type: 'string' }, port: { type: 'string' } },
+      strict: true,
+    }));
+  } catch (err) {
+    io.stderr.write(`${(err as Error).message}\nUsage: run.ts --platform-url URL [--renderer-dir DIR] [--port P]\n`);
+    return 2;
+  }
+  const platformUrl = values['platform-url'] ?? io.env.ENCLAVE_PLATFORM_URL;
+  if (!platformUrl) {
+    io.stderr.write('Give the platform URL with --platform-url or ENCLAVE_PLATFORM_URL.\n');
+    return 2;
+  }
+  const port = Number(values.port ?? '0');
+  if (!Number.isInteger(port) || port < 0 || port > 65_535) {
+    io.stderr.write(`--port must be 0..65535, not "${values.port}".\n`);
+    return 2;
+  }
+  let core;
+  try {
+    core = createWorkstationCore({ platformUrl, log: (message) => io.stderr.write(`${message}\n`) });
+  } catch (err) {
+    io.stderr.write(`${(err as Error).message}\n`);
+    return 2;
+  }
+  const rendererDir = resolve(values['renderer-dir'] ?? DEFAULT_RENDERER_DIR);
+  const shell = await startBrowserShell({ core, rendererDir, port, log: (message, detail) => io.stderr.write(`${message} ${String(detail ?? '')}\n`) });
+  io.stdout.write(`${JSON.stringify({ event: 'listening', url: shell.url, launchUrl: shell.launchUrl })}\n`);
+  await io.stopSignal;
+  await shell.close();
+  core.close();
+  return 0;
+}
+
+if (import.meta.main) {
+  const stopSignal = new Promise<void>((resolveStop) => {
+    process.once('SIGINT', () => resolveStop());
+    process.once('SIGTERM', () => resolveStop());
+  });
+  process.exitCode = await runBrowserShell(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, stopSignal });
+}

@@ -1,0 +1,117 @@
+// A stand-in for the platform HTTP API v1 (the brief's routes and error shape) with fixture data, so the
+// workstation core and its transports are tested without the real platform.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tableFromArrays, tableToIPC } from 'apache-arrow';
+import type { Catalogue, Project, User } from '../../src/common/contract.ts';
+
+export const FAKE_PLATFORM_NAME = 'Fake platform for tests';
+
+export const DEMO_USER: User = { id: 'demo-analyst', displayName: 'Demo Analyst', role: 'analyst' };
+
+export const PROJECTS: Project[] = [
+  { id: 'covid-outcomes', name: 'COVID-19 outcomes', purpose: 'Hospital outcomes after a positive test.', datasetIds: ['patients', 'covid_tests'] },
+];
+
+/** A project that exists but whose catalogue the demo analyst may not read. */
+export const LOCKED_PROJECT_ID = 'locked-project';
+
+export const CATALOGUE: Catalogue = {
+  projectId: 'covid-outcomes',
+  datasets: [
+    {
+      id: 'patients',
+      name: 'Patients',
+      description: 'One row per patient.',
+      rowCount: 5,
+      fields: [
+        { name: 'nhs_number', type: 'VARCHAR', description: 'NHS number.', tags: ['direct_identifier'], available: false },
+        { name: 'sex', type: 'VARCHAR', description: 'Sex.', tags: ['quasi_identifier'], available: true },
+        { name: 'region', type: 'VARCHAR', description: 'Region.', tags: ['reference'], available: true },
+      ],
+    },
+  ],
+};
+
+const SEXES = ['F', 'M', 'F', 'F', 'M'];
+const REGIONS = ['London', 'North West', 'South East', 'London', 'Yorkshire and The Humber'];
+
+const samples = new Map<number, Uint8Array>();
+
+/**
+ * The Arrow IPC stream the fake answers for a sample of `limit` rows. Built once per limit: apache-arrow numbers
+ * dictionaries from a global counter, so encoding the same table twice does not give the same bytes.
+ */
+export function sampleBytes(limit: number): Uint8Array {
+  const n = Math.min(limit, SEXES.length);
+  let bytes = samples.get(n);
+  if (!bytes) {
+    bytes = tableToIPC(tableFromArrays({ sex: SEXES.slice(0, n), region: REGIONS.slice(0, n) }), 'stream');
+    samples.set(n, bytes);
+  }
+  return bytes;
+}
+
+export interface FakePlatform {
+  url: string;
+  /** Paths the fake was asked for, in order (to show that refused input never reached the platform). */
+  requests: string[];
+  close(): Promise<void>;
+}
+
+function error(code: string, message: string): string {
+  return JSON.stringify({ error: { code, message } });
+}
+
+export async function startFakePlatform(): Promise<FakePlatform> {
+  const requests: string[] = [];
+  const server: Server = createServer((req, res) => {
+    const url = new URL(req.url ?? '/', 'http://fake');
+    requests.push(url.pathname + url.search);
+    const json = (status: number, body: string) => {
+      res.writeHead(status, { 'Content-Type': 'application/json' });
+      res.end(body);
+    };
+    const parts = url.pathname.split('/').filter(Boolean); // api, v1, …
+    if (req.method !== 'GET' || parts[0] !== 'api' || parts[1] !== 'v1') return json(404, error('not_found', 'No such route.'));
+    const [, , first, projectId, second, datasetId, third] = parts;
+    if (first === 'health' && parts.length === 3) return json(200, JSON.stringify({ status: 'ok', name: FAKE_PLATFORM_NAME, mode: 'demo' }));
+    if (first === 'me' && parts.length === 3) return json(200, JSON.stringify(DEMO_USER));
+    if (first === 'projects' && parts.length === 3) return json(200, JSON.stringify(PROJECTS));
+    if (first === 'projects' && projectId === LOCKED_PROJECT_ID) {
+      return json(403, error('forbidden', 'You are not a member of project locked-project.'));
+    }
+    if (first === 'projects' && projectId !== CATALOGUE.projectId) return json(404, error('not_found', `There is no project ${projectId}.`));
+    if (second === 'catalogue' && parts.length === 5) return json(200, JSON.stringify(CATALOGUE));
+    if (second === 'datasets' && third === 'sample' && parts.length === 7) {
+      if (!PROJECTS[0]?.datasetIds.includes(datasetId ?? '')) return json(404, error('not_found', `Project covid-outcomes has no dataset ${datasetId}.`));
+      const limit = Number(url.searchParams.get('limit'));
+      if (!Number.isInteger(limit) || limit < 1 || limit > 1_000_000) return json(400, error('invalid_input', 'limit must be 1..1000000.'));
+      const bytes = sampleBytes(limit);
+      res.writeHead(200, { 'Content-Type': 'application/vnd.apache.arrow.stream', 'Content-Length': String(bytes.byteLength) });
+      res.end(bytes);
+      return;
+    }
+    return json(404, error('not_found', 'No such route.'));
+  });
+  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+/** A URL on which nothing listens: the port was free a moment ago and is closed again. */
+export async function unreachableUrl(): Promise<string> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return `http://127.0.0.1:${port}`;
+}

@@ -1,0 +1,174 @@
+// The workstation's side of the platform API v1: how answers, errors, deadlines and health checks are handled.
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { EnclaveError } from '../../src/common/errors.ts';
+import { createWorkstationCore } from '../../src/workstation/core.ts';
+import { createPlatformClient } from '../../src/workstation/platform-client.ts';
+import { DEMO_USER } from './fake-platform.ts';
+
+type FetchMock = typeof globalThis.fetch;
+
+const pathOf = (input: Parameters<FetchMock>[0]) => new URL(input instanceof Request ? input.url : String(input)).pathname;
+
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
+
+async function errorOf(call: Promise<unknown>): Promise<EnclaveError> {
+  try {
+    await call;
+  } catch (err) {
+    if (err instanceof EnclaveError) return err;
+    throw err;
+  }
+  throw new Error('Expected the call to fail.');
+}
+
+describe('the platform client', () => {
+  it('keeps a path prefix of the platform URL', async () => {
+    const seen: string[] = [];
+    const fetch: FetchMock = async (input) => {
+      seen.push(String(input));
+      return json(200, DEMO_USER);
+    };
+    const client = createPlatformClient({ baseUrl: 'http://platform.test/tre/', fetch });
+
+    await client.me();
+
+    expect(seen).toEqual(['http://platform.test/tre/api/v1/me']);
+  });
+
+  it('refuses a platform URL that is not http(s)', () => {
+    expect(() => createPlatformClient({ baseUrl: 'file:///etc/' })).toThrow(/http:\/\/ or https:\/\//);
+  });
+
+  it('maps an error body to its code and message', async () => {
+    const fetch = async () => json(403, { error: { code: 'forbidden', message: 'Not your project.' } });
+    const client = createPlatformClient({ baseUrl: 'http://platform.test', fetch });
+
+    const error = await errorOf(client.catalogue('p1'));
+
+    expect([error.code, error.message]).toEqual(['forbidden', 'Not your project.']);
+  });
+
+  it('maps an unreadable error answer by its HTTP status, without echoing the body', async () => {
+    const fetch = async () => new Response('<html>Bad gateway: secret-internal-host</html>', { status: 502 });
+    const client = createPlatformClient({ baseUrl: 'http://platform.test', fetch });
+
+    const error = await errorOf(client.projects());
+
+    expect(error.code).toBe('unavailable');
+    expect(error.message).not.toContain('secret-internal-host');
+  });
+
+  it('refuses an answer that does not match the contract', async () => {
+    const fetch = async () => json(200, { id: 'Not A Valid Id', displayName: 'x', role: 'superuser' });
+    const client = createPlatformClient({ baseUrl: 'http://platform.test', fetch });
+
+    const error = await errorOf(client.me());
+
+    expect(error.code).toBe('internal');
+    expect(error.message).toMatch(/could not read/);
+  });
+
+  it('refuses a sample that is not an Arrow stream', async () => {
+    const fetch = async () => json(200, [{ nhs_number: '9990000018' }]);
+    const client = createPlatformClient({ baseUrl: 'http://platform.test', fetch });
+
+    const error = await errorOf(client.sample({ projectId: 'p1', datasetId: 'patients', limit: 1 }));
+
+    expect(error.code).toBe('internal');
+  });
+
+  it('gives up on a platform that does not answer within the deadline (unavailable, naming the wait)', async () => {
+    const fetch: FetchMock = (_url, init) =>
+      new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)));
+    const client = createPlatformClient({ baseUrl: 'http://platform.test', fetch, timeoutMs: 20 });
+
+    const error = await errorOf(client.health());
+
+    expect(error.code).toBe('unavailable');
+    expect(error.message).toMatch(/did not answer within/);
+  });
+
+  it('reports a caller cancellation as cancelled', async () => {
+    const fetch: FetchMock = (_url, init) =>
+      new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)));
+    const client = createPlatformClient({ baseUrl: 'http://platform.test', fetch });
+    const abort = new AbortController();
+
+    const pending = errorOf(client.projects(abort.signal));
+    abort.abort();
+
+    expect((await pending).code).toBe('cancelled');
+  });
+});
+
+describe('the workstation core', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('checks the platform on a timer and stops when closed', async () => {
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    let healthChecks = 0;
+    const fetch: FetchMock = async (input) => {
+      if (pathOf(input).endsWith('/health')) healthChecks += 1;
+      return json(200, { status: 'ok', name: 'Timer platform', mode: 'demo' });
+    };
+    const core = createWorkstationCore({ platformUrl: 'http://platform.test', fetch, healthIntervalMs: 1_000 });
+    await vi.advanceTimersByTimeAsync(0);
+    expect(healthChecks).toBe(1);
+
+    await vi.advanceTimersByTimeAsync(3_000);
+    const whileOpen = healthChecks;
+    core.close();
+    await vi.advanceTimersByTimeAsync(10_000);
+
+    expect(whileOpen).toBe(4);
+    expect(healthChecks).toBe(whileOpen);
+  });
+
+  it('announces connecting, then ready, and tells every listener the current state', async () => {
+    const fetch: FetchMock = async () => json(200, { status: 'ok', name: 'Status platform', mode: 'demo' });
+    const core = createWorkstationCore({ platformUrl: 'http://platform.test', fetch, healthIntervalMs: 3_600_000 });
+    const early: string[] = [];
+    core.events.on('platform.status', (s) => early.push(s.state));
+
+    await core.checkPlatform();
+    const late: string[] = [];
+    core.events.on('platform.status', (s) => late.push(s.state));
+    core.close();
+
+    expect(early).toEqual(['connecting', 'ready']);
+    expect(late).toEqual(['ready']);
+  });
+
+  it('turns unreachable as soon as a call cannot reach the platform, and ready again when one can', async () => {
+    let up = true;
+    const fetch: FetchMock = async (input) => {
+      if (!up) throw new TypeError('fetch failed');
+      return pathOf(input).endsWith('/health') ? json(200, { status: 'ok', name: 'Flaky', mode: 'demo' }) : json(200, []);
+    };
+    const core = createWorkstationCore({ platformUrl: 'http://platform.test', fetch, healthIntervalMs: 3_600_000 });
+    await core.checkPlatform();
+    const states: string[] = [];
+    core.events.on('platform.status', (s) => states.push(s.state));
+
+    up = false;
+    await expect(core.handlers['projects.list']({})).rejects.toMatchObject({ code: 'unavailable' });
+    up = true;
+    await core.handlers['projects.list']({});
+    await core.checkPlatform();
+    core.close();
+
+    expect(states).toEqual(['ready', 'unreachable', 'ready']);
+  });
+
+  it('refuses calls after it has closed', async () => {
+    const fetch: FetchMock = async () => json(200, { status: 'ok', name: 'x', mode: 'demo' });
+    const core = createWorkstationCore({ platformUrl: 'http://platform.test', fetch });
+    core.close();
+
+    await expect(core.handlers['projects.list']({})).rejects.toMatchObject({ code: 'cancelled' });
+  });
+});

@@ -1,0 +1,60 @@
+// The browser shell as a process (src/web/run.ts): its one stdout line, its launch URL, a clean stop.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runBrowserShell } from '../../../src/web/run.ts';
+import { startFakePlatform, type FakePlatform } from '../../contract/fake-platform.ts';
+
+let dir: string;
+let platform: FakePlatform;
+
+beforeEach(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'enclave-web-run-'));
+  await writeFile(join(dir, 'index.html'), '<meta name="csp-nonce" content="__CSP_NONCE__">');
+  platform = await startFakePlatform();
+});
+
+afterEach(async () => {
+  await platform.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function firstLine(stream: PassThrough): Promise<string> {
+  return new Promise((resolve) => {
+    let text = '';
+    stream.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      if (text.includes('\n')) resolve(text.split('\n', 1)[0] ?? '');
+    });
+  });
+}
+
+describe('running the browser shell as a process', () => {
+  it('prints one listening line with a working launch URL and stops when asked', async () => {
+    const stdout = new PassThrough();
+    let stop = () => {};
+    const stopSignal = new Promise<void>((resolve) => (stop = resolve));
+    const exit = runBrowserShell(['--platform-url', platform.url, '--renderer-dir', dir], { stdout, stderr: new PassThrough(), env: {}, stopSignal });
+
+    const line = JSON.parse(await firstLine(stdout)) as { event: string; url: string; launchUrl: string };
+    const launched = await fetch(line.launchUrl, { redirect: 'manual' });
+    stop();
+
+    expect(line.event).toBe('listening');
+    expect(line.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(launched.status).toBe(303);
+    expect(await exit).toBe(0);
+  });
+
+  it('exits with 2 and says why when the platform URL is missing', async () => {
+    const stderr = new PassThrough();
+    const said = firstLine(stderr);
+
+    const code = await runBrowserShell([], { stdout: new PassThrough(), stderr, env: {}, stopSignal: new Promise(() => {}) });
+
+    expect(code).toBe(2);
+    expect(await said).toMatch(/platform URL/);
+  });
+});

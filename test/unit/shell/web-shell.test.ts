@@ -1,0 +1,423 @@
+// Attacks on the browser shell (src/web): who may connect, what may be read, what the browser is told.
+// SATRE statements: 1.5.05 (robust and secure applications to authenticate users), 3.1.12 (prevent unauthorised
+// data ingress or egress), 2.2.10 (no connectivity between users: other local users and web pages).
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { networkInterfaces, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connect } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Handlers } from '../../../src/common/dispatch.ts';
+import { EnclaveError } from '../../../src/common/errors.ts';
+import { startBrowserShell, type BrowserShell } from '../../../src/web/browser-shell.ts';
+import { createEventHub } from '../../../src/workstation/event-hub.ts';
+import { firstChunk, rawRequest, type RawResponse } from './http-helpers.ts';
+
+const SECRET = 'TOP-SECRET-PATIENT-ROW';
+const INDEX_HTML =
+  '<!doctype html><html><head><meta name="csp-nonce" content="__CSP_NONCE__"><script type="module" src="/assets/app.js"></script></head><body></body></html>';
+
+function stubCore() {
+  const events = createEventHub();
+  events.emit('platform.status', { state: 'ready', message: 'Connected to the stub platform.' });
+  const handlers: Handlers = {
+    'session.get': async () => ({ mode: 'demo', user: { id: 'demo-analyst', displayName: 'Demo Analyst', role: 'analyst' }, platform: { url: 'http://platform.test', name: 'Stub' } }),
+    'projects.list': async () => [],
+    'catalogue.get': async ({ projectId }) => {
+      throw new EnclaveError('not_found', `There is no project ${projectId}.`);
+    },
+    'dataset.sample': async () => new Uint8Array([0xff, 0xff, 0xff, 0xff, 1, 2, 3]),
+  };
+  return { handlers, events };
+}
+
+let root: string;
+let rendererDir: string;
+let shell: BrowserShell;
+let port: number;
+let cookie: string;
+const others: BrowserShell[] = [];
+
+async function launch(target: BrowserShell, url = target.launchUrl): Promise<RawResponse> {
+  const { pathname, search, port: p } = new URL(url);
+  return rawRequest({ port: Number(p), path: pathname + search, headers: { host: `127.0.0.1:${p}` } });
+}
+
+function authed(extra: Record<string, string> = {}): Record<string, string> {
+  return { host: `127.0.0.1:${port}`, cookie, ...extra };
+}
+
+function invoke(method: string, body: string, extra: Record<string, string> = {}): Promise<RawResponse> {
+  return rawRequest({
+    port,
+    method: 'POST',
+    path: `/api/invoke/${method}`,
+    headers: authed({ origin: `http://127.0.0.1:${port}`, 'content-type': 'application/json', ...extra }),
+    body,
+  });
+}
+
+function json(response: RawResponse): { ok: boolean; value?: unknown; error?: { code: string; message: string } } {
+  return JSON.parse(response.body.toString('utf8'));
+}
+
+beforeEach(async () => {
+  root = await mkdtemp(join(tmpdir(), 'enclave-web-shell-'));
+  rendererDir = join(root, 'renderer');
+  await mkdir(join(rendererDir, 'assets'), { recursive: true });
+  await writeFile(join(rendererDir, 'index.html'), INDEX_HTML);
+  await writeFile(join(rendererDir, 'assets', 'app.js'), 'console.log("app");');
+  await writeFile(join(rendererDir, 'assets', 'duckdb-browser-eh.worker.js'), 'self.onmessage = () => {};');
+  await writeFile(join(rendererDir, 'assets', 'duckdb-eh.wasm'), Buffer.from([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00]));
+  await writeFile(join(rendererDir, '.env'), `TOKEN=${SECRET}`);
+  await writeFile(join(root, 'secret.txt'), SECRET);
+  // Symlinks inside the renderer folder that lead out of it.
+  await symlink(join(root, 'secret.txt'), join(rendererDir, 'assets', 'escape.txt'));
+  await symlink(root, join(rendererDir, 'linked'));
+
+  shell = await startBrowserShell({ core: stubCore(), rendererDir, port: 0 });
+  port = Number(new URL(shell.url).port);
+  const launched = await launch(shell);
+  cookie = String(launched.headers['set-cookie']?.[0] ?? '').split(';', 1)[0] ?? '';
+});
+
+afterEach(async () => {
+  for (const other of others.splice(0)) await other.close();
+  await shell.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+describe('the browser shell: who may connect (SATRE 1.5.05, 2.2.10)', () => {
+  it('listens on 127.0.0.1 only, on a port chosen at random', async () => {
+    expect(shell.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(port).toBeGreaterThan(0);
+    const external = Object.values(networkInterfaces())
+      .flat()
+      .find((address) => address && address.family === 'IPv4' && !address.internal);
+    if (!external) {
+      console.log('[web-shell] no non-loopback IPv4 address on this machine: the external-address probe is not run.');
+      return;
+    }
+
+    const reached = await new Promise<boolean>((resolve) => {
+      const socket = connect({ host: external.address, port }, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+
+    expect(reached).toBe(false);
+  });
+
+  it('trades the launch code for an HttpOnly, SameSite=Strict session cookie and a 303 to /', async () => {
+    const fresh = await launch(shell, shell.newLaunchUrl());
+
+    expect(fresh.status).toBe(303);
+    expect(fresh.headers.location).toBe('/');
+    const setCookie = String(fresh.headers['set-cookie']?.[0]);
+    expect(setCookie).toMatch(/^enclave_session=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=\/$/);
+  });
+
+  it('accepts a launch code once only', async () => {
+    const url = shell.newLaunchUrl();
+    await launch(shell, url);
+
+    const again = await launch(shell, url);
+
+    expect(again.status).toBe(403);
+    expect(again.headers['set-cookie']).toBeUndefined();
+  });
+
+  it('refuses a guessed launch code, and the guess does not spend the real one', async () => {
+    const url = new URL(shell.newLaunchUrl());
+    const real = url.searchParams.get('code') ?? '';
+    const guessed = `${real.slice(0, -1)}${real.endsWith('A') ? 'B' : 'A'}`;
+
+    const wrong = await launch(shell, `${shell.url}/launch?code=${guessed}`);
+    const right = await launch(shell, url.toString());
+
+    expect(wrong.status).toBe(403);
+    expect(right.status).toBe(303);
+  });
+
+  it('refuses a launch code after it has expired', async () => {
+    let now = 1_000_000;
+    const timed = await startBrowserShell({ core: stubCore(), rendererDir, now: () => now, launchCodeTtlMs: 60_000 });
+    others.push(timed);
+
+    now += 60_001;
+    const late = await launch(timed);
+
+    expect(late.status).toBe(403);
+  });
+
+  for (const [method, path] of [
+    ['GET', '/'],
+    ['GET', '/index.html'],
+    ['GET', '/assets/app.js'],
+    ['GET', '/api/events'],
+    ['POST', '/api/invoke/session.get'],
+  ] as const) {
+    it(`answers ${method} ${path} without a session cookie with 401`, async () => {
+      const response = await rawRequest({
+        port,
+        method,
+        path,
+        headers: { host: `127.0.0.1:${port}`, origin: `http://127.0.0.1:${port}`, 'content-type': 'application/json' },
+        body: method === 'POST' ? '{}' : undefined,
+      });
+
+      expect(response.status).toBe(401);
+      expect(response.body.toString()).not.toContain('csp-nonce');
+    });
+  }
+
+  it('refuses a forged session cookie', async () => {
+    const forged = `enclave_session=${randomBytes(32).toString('base64url')}`;
+
+    const response = await invoke('session.get', '{}', { cookie: forged });
+
+    expect(response.status).toBe(401);
+    expect(json(response).error?.code).toBe('unauthenticated');
+  });
+
+  it('refuses the launch code used as a session cookie', async () => {
+    const code = new URL(shell.newLaunchUrl()).searchParams.get('code');
+
+    const response = await invoke('session.get', '{}', { cookie: `enclave_session=${code}` });
+
+    expect(response.status).toBe(401);
+  });
+
+  it('refuses a cookie from another (earlier) run of the shell', async () => {
+    const earlier = await startBrowserShell({ core: stubCore(), rendererDir });
+    others.push(earlier);
+    const earlierCookie = String((await launch(earlier)).headers['set-cookie']?.[0]).split(';', 1)[0] ?? '';
+
+    const response = await invoke('session.get', '{}', { cookie: earlierCookie });
+
+    expect(response.status).toBe(401);
+  });
+
+  it('serves a request with the session cookie (the baseline the attacks differ from)', async () => {
+    const response = await invoke('session.get', '{}');
+
+    expect(response.status).toBe(200);
+    expect(json(response).ok).toBe(true);
+  });
+});
+
+describe('the browser shell: DNS rebinding and cross-site requests (SATRE 3.1.12)', () => {
+  for (const host of ['attacker.example', 'attacker.example:PORT', 'localhost.attacker.example:PORT', '127.0.0.1', '127.0.0.1:1', '[::1]:PORT', '0.0.0.0:PORT']) {
+    it(`refuses Host "${host}" even with a valid cookie`, async () => {
+      const response = await rawRequest({ port, path: '/', headers: authed({ host: host.replace('PORT', String(port)) }) });
+
+      expect(response.status).toBe(403);
+      expect(response.body.toString()).not.toContain('csp-nonce');
+    });
+  }
+
+  it('answers to localhost:PORT as well as 127.0.0.1:PORT', async () => {
+    const response = await rawRequest({ port, path: '/', headers: authed({ host: `localhost:${port}` }) });
+
+    expect(response.status).toBe(200);
+  });
+
+  for (const origin of ['http://attacker.example', 'null', 'http://127.0.0.1:1', 'https://127.0.0.1:PORT', 'http://localhost:PORT']) {
+    it(`refuses a POST with Origin "${origin}"`, async () => {
+      const response = await invoke('session.get', '{}', { origin: origin.replace('PORT', String(port)) });
+
+      expect(response.status).toBe(403);
+      expect(json(response).error?.code).toBe('forbidden');
+    });
+  }
+
+  it('refuses a POST with no Origin at all', async () => {
+    const response = await rawRequest({
+      port,
+      method: 'POST',
+      path: '/api/invoke/session.get',
+      headers: authed({ 'content-type': 'application/json' }),
+      body: '{}',
+    });
+
+    expect(response.status).toBe(403);
+  });
+
+  it('refuses a GET that carries a foreign Origin (a cross-site EventSource or fetch)', async () => {
+    const response = await rawRequest({ port, path: '/api/events', headers: authed({ origin: 'http://attacker.example' }) });
+
+    expect(response.status).toBe(403);
+  });
+
+  it('refuses a request the browser marks as cross-site (Sec-Fetch-Site)', async () => {
+    const response = await invoke('session.get', '{}', { 'sec-fetch-site': 'cross-site' });
+
+    expect(response.status).toBe(403);
+  });
+
+  it('refuses a text/plain body (what a cross-site form or simple request can send) with 415', async () => {
+    const response = await invoke('session.get', '{}', { 'content-type': 'text/plain' });
+
+    expect(response.status).toBe(415);
+  });
+
+  it('never sends an Access-Control-Allow-* header, not even to a preflight', async () => {
+    const responses = await Promise.all([
+      rawRequest({
+        port,
+        method: 'OPTIONS',
+        path: '/api/invoke/session.get',
+        headers: authed({ origin: 'http://attacker.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' }),
+      }),
+      rawRequest({ port, method: 'OPTIONS', path: '/api/invoke/session.get', headers: authed({ 'access-control-request-method': 'POST' }) }),
+      invoke('session.get', '{}'),
+      rawRequest({ port, path: '/', headers: authed() }),
+    ]);
+
+    for (const response of responses) {
+      expect(Object.keys(response.headers).filter((name) => name.startsWith('access-control-'))).toEqual([]);
+    }
+  });
+});
+
+describe('the browser shell: path traversal', () => {
+  const attempts = [
+    '/../secret.txt',
+    '/assets/../../secret.txt',
+    '/%2e%2e/secret.txt',
+    '/%2E%2E%2Fsecret.txt',
+    '/assets/..%2f..%2fsecret.txt',
+    '/assets/%2e%2e/%2e%2e/secret.txt',
+    '/%252e%252e/secret.txt',
+    '/%252e%252e%252fsecret.txt',
+    '/..%5csecret.txt',
+    '/..\\secret.txt',
+    '/index.html%00.js',
+    '/%00',
+    '/%',
+    '/%zz',
+    '//etc/passwd',
+    '/.env',
+    '/assets/escape.txt',
+    '/linked/secret.txt',
+    '/C:%5cWindows%5cwin.ini',
+  ];
+  for (const path of attempts) {
+    it(`does not serve ${path}`, async () => {
+      const response = await rawRequest({ port, path, headers: authed() });
+
+      // 400: the guard refused the path; 404: it resolved outside the folder (symlinks) and was not found.
+      expect([400, 404]).toContain(response.status);
+      expect(response.body.toString()).not.toContain(SECRET);
+    });
+  }
+});
+
+describe('the browser shell: request bodies', () => {
+  it('refuses a body over the limit with 413', async () => {
+    const response = await invoke('catalogue.get', JSON.stringify({ projectId: 'x'.repeat(200 * 1024) }));
+
+    expect(response.status).toBe(413);
+  });
+
+  it('refuses a body that is not JSON with invalid_input', async () => {
+    const response = await invoke('catalogue.get', '{"projectId": ');
+
+    expect(response.status).toBe(400);
+    expect(json(response).error?.code).toBe('invalid_input');
+  });
+
+  it('refuses JSON of the wrong shape with invalid_input naming the field', async () => {
+    const response = await invoke('catalogue.get', '{"projectId": 42}');
+
+    expect(response.status).toBe(400);
+    expect(json(response).error?.message).toContain('projectId');
+  });
+
+  it('maps an error code to its HTTP status (not_found → 404)', async () => {
+    const response = await invoke('catalogue.get', '{"projectId": "nope"}');
+
+    expect(response.status).toBe(404);
+    expect(json(response).error).toEqual({ code: 'not_found', message: 'There is no project nope.' });
+  });
+
+  it('answers an unknown method with 404 unknown_method', async () => {
+    const response = await invoke('__proto__', '{}');
+
+    expect(response.status).toBe(404);
+    expect(json(response).error?.code).toBe('unknown_method');
+  });
+
+  it('sends a binary answer as raw Arrow bytes, not JSON', async () => {
+    const response = await invoke('dataset.sample', '{"projectId":"p","datasetId":"d","limit":1}');
+
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toBe('application/vnd.apache.arrow.stream');
+    expect([...response.body]).toEqual([0xff, 0xff, 0xff, 0xff, 1, 2, 3]);
+  });
+});
+
+describe('the browser shell: what the browser is told', () => {
+  it('sends the CSP and the security headers on every response, errors and the worker script included', async () => {
+    const responses = await Promise.all([
+      rawRequest({ port, path: '/', headers: authed() }),
+      rawRequest({ port, path: '/assets/app.js', headers: authed() }),
+      rawRequest({ port, path: '/assets/duckdb-browser-eh.worker.js', headers: authed() }),
+      rawRequest({ port, path: '/assets/duckdb-eh.wasm', headers: authed() }),
+      rawRequest({ port, path: '/missing.js', headers: authed() }),
+      rawRequest({ port, path: '/', headers: { host: `127.0.0.1:${port}` } }),
+      rawRequest({ port, path: '/', headers: authed({ host: 'attacker.example' }) }),
+      invoke('session.get', '{}'),
+      launch(shell, `${shell.url}/launch?code=wrong`),
+    ]);
+
+    for (const response of responses) {
+      expect(response.headers['content-security-policy']).toMatch(/^default-src 'none'; script-src 'self' 'wasm-unsafe-eval';/);
+      expect(response.headers['x-content-type-options']).toBe('nosniff');
+      expect(response.headers['referrer-policy']).toBe('no-referrer');
+      expect(response.headers['cross-origin-opener-policy']).toBe('same-origin');
+      expect(response.headers['cross-origin-resource-policy']).toBe('same-origin');
+    }
+  });
+
+  it('writes a fresh nonce into index.html on every load, matching that response\'s CSP', async () => {
+    const first = await rawRequest({ port, path: '/', headers: authed() });
+    const second = await rawRequest({ port, path: '/index.html', headers: authed() });
+
+    const nonces = [first, second].map((response) => {
+      const html = response.body.toString();
+      expect(html).not.toContain('__CSP_NONCE__');
+      const inPage = /<meta name="csp-nonce" content="([^"]+)">/.exec(html)?.[1];
+      const inHeader = /'nonce-([^']+)'/.exec(String(response.headers['content-security-policy']))?.[1];
+      expect(inPage).toBeDefined();
+      expect(inPage).toBe(inHeader);
+      return inPage;
+    });
+    expect(nonces[0]).not.toBe(nonces[1]);
+  });
+
+  it('serves .wasm as application/wasm', async () => {
+    const response = await rawRequest({ port, path: '/assets/duckdb-eh.wasm', headers: authed() });
+
+    expect(response.status).toBe(200);
+    expect(response.headers['content-type']).toBe('application/wasm');
+  });
+
+  it('tells the browser not to store API answers or the page', async () => {
+    const api = await invoke('session.get', '{}');
+    const page = await rawRequest({ port, path: '/', headers: authed() });
+
+    expect(api.headers['cache-control']).toBe('no-store');
+    expect(page.headers['cache-control']).toBe('no-store');
+  });
+
+  it('streams events, the current platform status first', async () => {
+    const stream = await firstChunk({ port, path: '/api/events', headers: authed() });
+
+    expect(stream.status).toBe(200);
+    expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+    expect(stream.text).toContain('event: platform.status\ndata: {"state":"ready","message":"Connected to the stub platform."}\n\n');
+  });
+});
