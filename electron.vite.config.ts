@@ -28,7 +28,14 @@ export default defineConfig({
       outDir: resolve(import.meta.dirname, 'out/renderer'),
       assetsInlineLimit: 0,
       chunkSizeWarningLimit: 8000,
-      rollupOptions: { input: { index: resolve(import.meta.dirname, 'renderer/index.html') } },
+      minify: true,
+      rollupOptions: {
+        input: {
+          index: resolve(import.meta.dirname, 'renderer/index.html'),
+          // The benchmark page drives the app's own DuckDB worker (npm run bench).
+          bench: resolve(import.meta.dirname, 'renderer/bench.html'),
+        },
+      },
     },
   },
 });
