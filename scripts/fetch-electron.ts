@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { electronPackageDir, findElectronBinary } from './electron-binary.ts';
 
 const found = findElectronBinary();
-if (found.path) {
+if (found.path !== null) {
   console.log(`electron: binary present at ${found.path}`);
 } else {
   const mirror = process.env.ELECTRON_MIRROR ? ` from ELECTRON_MIRROR=${process.env.ELECTRON_MIRROR}` : '';

@@ -89,7 +89,7 @@ async function main(): Promise<void> {
   const workstationEnv = { ...process.env, ENCLAVE_PLATFORM_URL: platform.url };
 
   const electron = findElectronBinary();
-  if (electron.path) {
+  if (electron.path !== null) {
     console.log('enclave: opening the Electron window');
     const app = spawn(electron.path, [join(root, 'out', 'main', 'index.js')], { cwd: root, env: workstationEnv, stdio: 'inherit' });
     children.push(app);
