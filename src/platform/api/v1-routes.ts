@@ -1,0 +1,104 @@
+// Platform HTTP API v1. Each route names its entry in the access table (config.access); the server's
+// onRequest hook has authenticated the caller and checked that entry before a handler runs. Handlers check
+// project membership themselves (it depends on the path) and answer through the contract's schemas.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { CatalogueSchema, ProjectSchema, UserSchema, type Catalogue } from '../../common/contract.ts';
+import { EnclaveError } from '../../common/errors.ts';
+import { ARROW_STREAM_CONTENT_TYPE } from '../../common/transport-protocol.ts';
+import { requireProjectMember } from '../authz/access-policy.ts';
+import type { DataEngine } from '../engine/data-engine.ts';
+import { assertOnlyQueryParameters, parseId, parseLimit } from '../http/request-input.ts';
+import type { Authenticator, Principal } from '../identity/principal.ts';
+import { availableFieldNames, isFieldAvailable } from '../minimisation/field-availability.ts';
+import type { MetadataStore } from '../store/metadata-store.ts';
+
+export const API_V1 = '/api/v1';
+export const PLATFORM_NAME = 'Enclave demo platform';
+
+export interface V1Dependencies {
+  readonly store: MetadataStore;
+  readonly engine: DataEngine;
+  readonly authenticator: Authenticator;
+}
+
+function principalOf(request: FastifyRequest): Principal {
+  // Set by the onRequest hook for every non-public route; missing means the route was wired wrongly.
+  if (request.principal === null) throw new EnclaveError('unauthenticated', 'Sign in to use the platform.');
+  return request.principal;
+}
+
+function paramsOf(request: FastifyRequest): Record<string, unknown> {
+  return (request.params ?? {}) as Record<string, unknown>;
+}
+
+/** Aborts when the client disconnects before the answer is sent, so the engine stops working for nobody. */
+function abortOnDisconnect(reply: FastifyReply): AbortController {
+  const controller = new AbortController();
+  reply.raw.once('close', () => {
+    if (!reply.raw.writableFinished) controller.abort();
+  });
+  return controller;
+}
+
+export function registerV1Routes(app: FastifyInstance, deps: V1Dependencies): void {
+  const { store, engine, authenticator } = deps;
+
+  app.get(`${API_V1}/health`, { config: { access: 'health' } }, async () => ({
+    status: 'ok',
+    name: PLATFORM_NAME,
+    mode: authenticator.mode,
+  }));
+
+  app.get(`${API_V1}/me`, { config: { access: 'me' } }, async (request) => UserSchema.parse(principalOf(request).user));
+
+  app.get(`${API_V1}/projects`, { config: { access: 'projects.list' } }, async (request) => {
+    const projects = await store.listProjectsForMember(principalOf(request).user.id);
+    return z.array(ProjectSchema).parse(projects);
+  });
+
+  app.get(`${API_V1}/projects/:projectId/catalogue`, { config: { access: 'catalogue.get' } }, async (request) => {
+    const projectId = parseId('projectId', paramsOf(request).projectId);
+    const project = await requireProjectMember({ store, principal: principalOf(request), projectId });
+    const datasets = await store.listDatasets(project.datasetIds);
+    const catalogue: Catalogue = {
+      projectId: project.id,
+      datasets: datasets.map((dataset) => ({
+        id: dataset.id,
+        name: dataset.name,
+        description: dataset.description,
+        rowCount: engine.rowCount(dataset.id),
+        fields: dataset.fields.map((field) => ({
+          name: field.name,
+          type: field.type,
+          description: field.description,
+          tags: [...field.tags],
+          available: isFieldAvailable({ project, field }),
+        })),
+      })),
+    };
+    return CatalogueSchema.parse(catalogue);
+  });
+
+  app.get(`${API_V1}/projects/:projectId/datasets/:datasetId/sample`, { config: { access: 'dataset.sample' } }, async (request, reply) => {
+    const params = paramsOf(request);
+    const projectId = parseId('projectId', params.projectId);
+    const datasetId = parseId('datasetId', params.datasetId);
+    const limit = parseLimit(assertOnlyQueryParameters(request.query, ['limit']).limit);
+    const project = await requireProjectMember({ store, principal: principalOf(request), projectId });
+    if (!project.datasetIds.includes(datasetId)) {
+      throw new EnclaveError('not_found', 'This project has no such dataset.');
+    }
+    const [dataset] = await store.listDatasets([datasetId]);
+    if (dataset === undefined) throw new EnclaveError('not_found', 'This project has no such dataset.');
+    const controller = abortOnDisconnect(reply);
+    const bytes = await engine.sample({
+      datasetId,
+      columns: availableFieldNames({ project, fields: dataset.fields }),
+      orderBy: dataset.orderKey,
+      limit,
+      signal: controller.signal,
+    });
+    return reply.type(ARROW_STREAM_CONTENT_TYPE).send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+  });
+}

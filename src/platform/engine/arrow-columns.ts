@@ -1,0 +1,227 @@
+// Builds Arrow columns from DuckDB result vectors. @duckdb/node-api 1.5 has no Arrow output (that needs the
+// arrow/nanoarrow extension, which is not shipped and cannot be downloaded here), so the engine copies values
+// into Arrow buffers itself: typed arrays and validity bitmaps, no per-value objects kept.
+import {
+  Bool,
+  DateDay,
+  Dictionary,
+  Field,
+  Float64,
+  Int16,
+  Int32,
+  Int64,
+  makeData,
+  RecordBatch,
+  Schema,
+  Struct,
+  Table,
+  tableToIPC,
+  Utf8,
+  makeVector,
+  type Data,
+  type DataType,
+} from 'apache-arrow';
+import { DuckDBTypeId, type DuckDBDateValue, type DuckDBVector } from '@duckdb/node-api';
+import { EnclaveError } from '../../common/errors.ts';
+
+export interface ColumnBuilder {
+  /** Appends the first `count` items of a result vector. */
+  append(vector: DuckDBVector, count: number): void;
+  finish(): Data;
+  readonly type: DataType;
+}
+
+/** The DuckDB types the samples support, by type id, with the Arrow type each becomes. */
+export const SUPPORTED_TYPES = ['BOOLEAN', 'SMALLINT', 'INTEGER', 'BIGINT', 'DOUBLE', 'DATE', 'VARCHAR'] as const;
+
+class Validity {
+  bits = new Uint8Array(0);
+  nullCount = 0;
+  ensure(length: number): void {
+    const bytes = (length + 7) >> 3;
+    if (bytes <= this.bits.length) return;
+    const grown = new Uint8Array(Math.max(bytes, this.bits.length * 2));
+    grown.set(this.bits);
+    this.bits = grown;
+  }
+  set(index: number, valid: boolean): void {
+    if (valid) this.bits[index >> 3]! |= 1 << (index & 7);
+    else this.nullCount += 1;
+  }
+  /** Arrow allows omitting the bitmap when nothing is null. */
+  bitmap(length: number): Uint8Array | undefined {
+    return this.nullCount === 0 ? undefined : this.bits.subarray(0, (length + 7) >> 3);
+  }
+}
+
+type NumericArray = Int16Array | Int32Array | Float64Array | BigInt64Array;
+
+/** A fixed-width column: SMALLINT, INTEGER, DOUBLE, BIGINT and DATE (days since the epoch). */
+class FixedWidthBuilder<T extends NumericArray, V> implements ColumnBuilder {
+  readonly type: DataType;
+  private readonly allocate: (length: number) => T;
+  private readonly toNumber: (value: V) => number | bigint;
+  private values: T;
+  private length = 0;
+  private readonly validity = new Validity();
+  constructor(options: { type: DataType; allocate: (length: number) => T; toNumber: (value: V) => number | bigint }) {
+    this.type = options.type;
+    this.allocate = options.allocate;
+    this.toNumber = options.toNumber;
+    this.values = options.allocate(0);
+  }
+  append(vector: DuckDBVector, count: number): void {
+    this.ensure(this.length + count);
+    const values = this.values as unknown as Array<number | bigint>;
+    for (let i = 0; i < count; i += 1) {
+      const item = vector.getItem(i) as V | null;
+      const index = this.length + i;
+      this.validity.set(index, item !== null);
+      if (item !== null) values[index] = this.toNumber(item);
+    }
+    this.length += count;
+  }
+  private ensure(length: number): void {
+    this.validity.ensure(length);
+    if (length <= this.values.length) return;
+    const grown = this.allocate(Math.max(length, this.values.length * 2));
+    (grown as unknown as { set(source: T): void }).set(this.values);
+    this.values = grown;
+  }
+  finish(): Data {
+    return makeData({
+      type: this.type as Int32,
+      length: this.length,
+      nullCount: this.validity.nullCount,
+      nullBitmap: this.validity.bitmap(this.length),
+      data: this.values.subarray(0, this.length) as Int32Array,
+    });
+  }
+}
+
+class BoolBuilder implements ColumnBuilder {
+  readonly type = new Bool();
+  private readonly values = new Validity(); // the same bit-packing as validity: a set bit is `true`
+  private readonly validity = new Validity();
+  private length = 0;
+  append(vector: DuckDBVector, count: number): void {
+    this.values.ensure(this.length + count);
+    this.validity.ensure(this.length + count);
+    for (let i = 0; i < count; i += 1) {
+      const item = vector.getItem(i) as boolean | null;
+      this.validity.set(this.length + i, item !== null);
+      if (item === true) this.values.set(this.length + i, true);
+    }
+    this.length += count;
+  }
+  finish(): Data {
+    return makeData({
+      type: this.type,
+      length: this.length,
+      nullCount: this.validity.nullCount,
+      nullBitmap: this.validity.bitmap(this.length),
+      data: this.values.bits.subarray(0, (this.length + 7) >> 3),
+    });
+  }
+}
+
+/**
+ * VARCHAR becomes a dictionary-encoded Utf8 column (Int32 indices): the catalogue's text columns are mostly
+ * codes with few distinct values, so this is much smaller on the wire. Always dictionary-encoded, so a
+ * column's Arrow type does not depend on the data.
+ */
+class DictionaryUtf8Builder implements ColumnBuilder {
+  readonly type: Dictionary<Utf8, Int32>;
+  private readonly codes = new Map<string, number>();
+  private readonly words: string[] = [];
+  private indices = new Int32Array(0);
+  private readonly validity = new Validity();
+  private length = 0;
+  /** Dictionary ids are explicit (the column's index) so the same sample always has the same bytes. */
+  constructor(dictionaryId: number) {
+    this.type = new Dictionary(new Utf8(), new Int32(), dictionaryId);
+  }
+  append(vector: DuckDBVector, count: number): void {
+    const needed = this.length + count;
+    this.validity.ensure(needed);
+    if (needed > this.indices.length) {
+      const grown = new Int32Array(Math.max(needed, this.indices.length * 2));
+      grown.set(this.indices);
+      this.indices = grown;
+    }
+    for (let i = 0; i < count; i += 1) {
+      const item = vector.getItem(i) as string | null;
+      const index = this.length + i;
+      this.validity.set(index, item !== null);
+      if (item === null) continue;
+      let code = this.codes.get(item);
+      if (code === undefined) {
+        code = this.words.length;
+        this.codes.set(item, code);
+        this.words.push(item);
+      }
+      this.indices[index] = code;
+    }
+    this.length += count;
+  }
+  finish(): Data {
+    return makeData({
+      type: this.type,
+      length: this.length,
+      nullCount: this.validity.nullCount,
+      nullBitmap: this.validity.bitmap(this.length),
+      data: this.indices.subarray(0, this.length),
+      dictionary: makeVector(utf8Data(this.words)),
+    });
+  }
+}
+
+/** One Utf8 buffer for many strings: encoded into a single growing byte array, no per-string objects. */
+function utf8Data(words: readonly string[]): Data<Utf8> {
+  const encoder = new TextEncoder();
+  const offsets = new Int32Array(words.length + 1);
+  let bytes = new Uint8Array(Math.max(64, words.length * 8));
+  let end = 0;
+  words.forEach((word, i) => {
+    // UTF-8 needs at most 3 bytes per UTF-16 code unit.
+    if (end + word.length * 3 > bytes.length) {
+      const grown = new Uint8Array(Math.max(bytes.length * 2, end + word.length * 3));
+      grown.set(bytes.subarray(0, end));
+      bytes = grown;
+    }
+    end += encoder.encodeInto(word, bytes.subarray(end)).written;
+    offsets[i + 1] = end;
+  });
+  return makeData({ type: new Utf8(), length: words.length, nullCount: 0, valueOffsets: offsets, data: bytes.subarray(0, end) });
+}
+
+export function columnBuilderFor(column: { typeId: DuckDBTypeId; typeName: string; index: number }): ColumnBuilder {
+  switch (column.typeId) {
+    case DuckDBTypeId.BOOLEAN:
+      return new BoolBuilder();
+    case DuckDBTypeId.SMALLINT:
+      return new FixedWidthBuilder<Int16Array, number>({ type: new Int16(), allocate: (n) => new Int16Array(n), toNumber: (v) => v });
+    case DuckDBTypeId.INTEGER:
+      return new FixedWidthBuilder<Int32Array, number>({ type: new Int32(), allocate: (n) => new Int32Array(n), toNumber: (v) => v });
+    case DuckDBTypeId.BIGINT:
+      return new FixedWidthBuilder<BigInt64Array, bigint>({ type: new Int64(), allocate: (n) => new BigInt64Array(n), toNumber: (v) => v });
+    case DuckDBTypeId.DOUBLE:
+      return new FixedWidthBuilder<Float64Array, number>({ type: new Float64(), allocate: (n) => new Float64Array(n), toNumber: (v) => v });
+    case DuckDBTypeId.DATE:
+      return new FixedWidthBuilder<Int32Array, DuckDBDateValue>({ type: new DateDay(), allocate: (n) => new Int32Array(n), toNumber: (v) => v.days });
+    case DuckDBTypeId.VARCHAR:
+      return new DictionaryUtf8Builder(column.index);
+    default:
+      throw new EnclaveError('internal', `Samples do not support columns of type ${column.typeName} yet.`);
+  }
+}
+
+/** One record batch holding every column; nullable fields throughout (the data files say nothing stronger). */
+export function toArrowIpcStream(columns: ReadonlyArray<{ name: string; builder: ColumnBuilder }>): Uint8Array {
+  const data = columns.map((column) => column.builder.finish());
+  const fields = columns.map((column, i) => new Field(column.name, data[i]!.type, true));
+  const schema = new Schema(fields);
+  const length = data[0]?.length ?? 0;
+  const batch = new RecordBatch(schema, makeData({ type: new Struct(fields), length, children: data, nullCount: 0 }));
+  return tableToIPC(new Table(schema, [batch]), 'stream');
+}

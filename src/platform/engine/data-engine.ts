@@ -1,0 +1,44 @@
+// THE ONE ENGINE SEAM (DESIGN.md "One engine seam"). Everything outside src/platform/engine reaches data only
+// through this interface, so the embedded DuckDB can be swapped for a distributed engine (Spark SQL on
+// Databricks, as the national service runs) without touching routes, identity or the catalogue.
+//
+// Today the seam serves verified datasets and deterministic samples. The query issue adds, behind the same
+// interface: building a project's minimised copy, running a checked SELECT on it, streaming the result as Arrow.
+
+/** One column as the engine sees it in the data files (not as the catalogue describes it). */
+export interface EngineColumn {
+  readonly name: string;
+  /** The engine's type name, upper case, e.g. VARCHAR, DATE, BIGINT, INTEGER, BOOLEAN. */
+  readonly type: string;
+}
+
+export interface EngineDataset {
+  readonly id: string;
+  readonly rowCount: number;
+  readonly columns: readonly EngineColumn[];
+}
+
+export interface SampleRequest {
+  readonly datasetId: string;
+  /** Columns to return, in this order. The caller decides which are allowed; the engine only checks they exist. */
+  readonly columns: readonly string[];
+  /** Columns that order the rows so the same request always returns the same rows (may include unreturned ones). */
+  readonly orderBy: readonly string[];
+  /** 1..SAMPLE_ROW_LIMIT, already validated by the caller. */
+  readonly limit: number;
+  /** Aborting stops the query and rejects with EnclaveError('cancelled'). */
+  readonly signal?: AbortSignal;
+}
+
+export interface DataEngine {
+  /** A short name for logs ("duckdb-embedded"); nothing may branch on it. */
+  readonly name: string;
+  /** The datasets this engine serves, with the row counts and columns it verified at start-up. */
+  datasets(): readonly EngineDataset[];
+  /** Throws EnclaveError('not_found') for a dataset the engine does not serve. */
+  rowCount(datasetId: string): number;
+  /** The first `limit` rows in a deterministic order, as an Arrow IPC stream. */
+  sample(request: SampleRequest): Promise<Uint8Array>;
+  /** Stops running queries and releases the engine. Safe to call twice. */
+  close(): Promise<void>;
+}

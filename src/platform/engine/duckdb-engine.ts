@@ -1,0 +1,166 @@
+// The embedded implementation of the engine seam: an in-memory DuckDB with one read-only view per verified
+// Parquet file. Nothing outside src/platform/engine imports this module except the server's composition root.
+import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { EnclaveError } from '../../common/errors.ts';
+import { columnBuilderFor, toArrowIpcStream } from './arrow-columns.ts';
+import type { DataEngine, EngineColumn, EngineDataset, SampleRequest } from './data-engine.ts';
+import { verifyDataDir, type VerifiedDataFile } from './manifest.ts';
+
+/** Identifiers reach SQL only quoted, and only names the engine itself read from the data files. */
+function quoteIdentifier(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** Keeps the engine's own message for the server log (Error.cause), away from the answer. */
+function withCause(error: EnclaveError, cause: unknown): EnclaveError {
+  Object.defineProperty(error, 'cause', { value: cause, enumerable: false });
+  return error;
+}
+
+function quoteString(text: string): string {
+  return `'${text.replaceAll("'", "''")}'`;
+}
+
+async function describeView(connection: DuckDBConnection, file: VerifiedDataFile): Promise<EngineDataset> {
+  const view = quoteIdentifier(file.datasetId);
+  const shape = await connection.runAndReadAll(`SELECT * FROM ${view} LIMIT 0`);
+  const columns: EngineColumn[] = shape.columnNames().map((name, i) => ({ name, type: shape.columnType(i).toString().toUpperCase() }));
+  const counted = await connection.runAndReadAll(`SELECT count(*) FROM ${view}`);
+  const rowCount = Number(counted.getRows()[0]?.[0] ?? -1);
+  if (rowCount !== file.rows) {
+    throw new EnclaveError('unavailable', `The platform's data folder cannot be served: ${file.datasetId} has ${rowCount} rows but the manifest says ${file.rows}.`);
+  }
+  return { id: file.datasetId, rowCount, columns };
+}
+
+/**
+ * Locks the database down once the views exist. `enable_external_access=false` alone also blocks the views
+ * (they read their Parquet file at every query), so the exact verified files are listed in `allowed_paths`
+ * first: the measured result is that the views still read, while every other path (read_csv('/etc/passwd'),
+ * ATTACH, COPY TO elsewhere, INSTALL) is refused and `lock_configuration` stops anyone turning it back.
+ * Caveat for the query issue: `allowed_paths` also permits writing those files (COPY … TO with
+ * USE_TMP_FILE false), so analyst SQL must still be checked to be one read-only SELECT.
+ */
+async function lockDown(connection: DuckDBConnection, files: readonly VerifiedDataFile[]): Promise<void> {
+  const allowed = files.map((file) => quoteString(file.absolutePath)).join(', ');
+  await connection.run('SET autoinstall_known_extensions=false');
+  await connection.run('SET autoload_known_extensions=false');
+  await connection.run(`SET allowed_paths=[${allowed}]`);
+  await connection.run('SET enable_external_access=false');
+  await connection.run('SET lock_configuration=true');
+}
+
+export interface DuckDbEngineOptions {
+  readonly dataDir: string;
+}
+
+/** Verifies DIR/manifest.json and every file's sha256, then serves the files. Refuses (throws) otherwise. */
+export async function openDuckDbEngine(options: DuckDbEngineOptions): Promise<DataEngine> {
+  const files = await verifyDataDir(options.dataDir);
+  const instance = await DuckDBInstance.create(':memory:');
+  const datasets = new Map<string, EngineDataset>();
+  try {
+    const setup = await instance.connect();
+    try {
+      for (const file of files) {
+        await setup.run(
+          `CREATE VIEW ${quoteIdentifier(file.datasetId)} AS SELECT * FROM read_parquet(${quoteString(file.absolutePath)})`,
+        );
+      }
+      await lockDown(setup, files);
+      // Described after the lock-down, so start-up proves the views still read under it.
+      for (const file of files) datasets.set(file.datasetId, await describeView(setup, file));
+    } finally {
+      setup.closeSync();
+    }
+  } catch (err) {
+    instance.closeSync();
+    if (err instanceof EnclaveError) throw err;
+    throw new EnclaveError('unavailable', "The platform's data folder cannot be served: a data file could not be read as Parquet.");
+  }
+  return new DuckDbEngine(instance, datasets);
+}
+
+class DuckDbEngine implements DataEngine {
+  readonly name = 'duckdb-embedded';
+  private readonly instance: DuckDBInstance;
+  private readonly served: ReadonlyMap<string, EngineDataset>;
+  /** Queries in flight, so close() can interrupt them and wait before the instance goes away. */
+  private readonly running = new Map<DuckDBConnection, Promise<unknown>>();
+  private closed = false;
+
+  constructor(instance: DuckDBInstance, served: ReadonlyMap<string, EngineDataset>) {
+    this.instance = instance;
+    this.served = served;
+  }
+
+  datasets(): readonly EngineDataset[] {
+    return [...this.served.values()];
+  }
+
+  private dataset(datasetId: string): EngineDataset {
+    const dataset = this.served.get(datasetId);
+    if (dataset === undefined) throw new EnclaveError('not_found', 'That dataset is not on this platform.');
+    return dataset;
+  }
+
+  rowCount(datasetId: string): number {
+    return this.dataset(datasetId).rowCount;
+  }
+
+  async sample(request: SampleRequest): Promise<Uint8Array> {
+    if (this.closed) throw new EnclaveError('unavailable', 'The data engine is shutting down.');
+    const dataset = this.dataset(request.datasetId);
+    const known = new Set(dataset.columns.map((column) => column.name));
+    for (const name of [...request.columns, ...request.orderBy]) {
+      // The caller passes catalogue names; a mismatch is a platform fault, never echoed with the name.
+      if (!known.has(name)) throw new EnclaveError('internal', 'The catalogue and the data files disagree.');
+    }
+    if (request.columns.length === 0) {
+      throw new EnclaveError('forbidden', 'No field of this dataset is available to this project.');
+    }
+    if (!Number.isSafeInteger(request.limit) || request.limit < 1) throw new EnclaveError('invalid_input', 'limit must be a positive integer.');
+    if (request.signal?.aborted) throw new EnclaveError('cancelled', 'The sample was cancelled.');
+
+    const select = request.columns.map(quoteIdentifier).join(', ');
+    const order = request.orderBy.length > 0 ? ` ORDER BY ${request.orderBy.map(quoteIdentifier).join(', ')}` : '';
+    const sql = `SELECT ${select} FROM ${quoteIdentifier(dataset.id)}${order} LIMIT $limit`;
+
+    const connection = await this.instance.connect();
+    const onAbort = (): void => connection.interrupt();
+    request.signal?.addEventListener('abort', onAbort, { once: true });
+    let finished!: () => void;
+    this.running.set(connection, new Promise<void>((resolve) => (finished = resolve)));
+    try {
+      const result = await connection.stream(sql, { limit: request.limit });
+      const builders = request.columns.map((name, i) => ({
+        name,
+        builder: columnBuilderFor({ typeId: result.columnTypeId(i), typeName: result.columnType(i).toString(), index: i }),
+      }));
+      for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
+        if (request.signal?.aborted) break;
+        builders.forEach((column, i) => column.builder.append(chunk!.getColumnVector(i), chunk!.rowCount));
+      }
+      if (request.signal?.aborted) throw new EnclaveError('cancelled', 'The sample was cancelled.');
+      return toArrowIpcStream(builders);
+    } catch (err) {
+      if (request.signal?.aborted) throw new EnclaveError('cancelled', 'The sample was cancelled.');
+      if (err instanceof EnclaveError) throw err;
+      // DuckDB's messages can quote SQL and values; they go to the log via the caller, never to the client.
+      throw withCause(new EnclaveError('internal', 'The data engine could not read the sample.'), err);
+    } finally {
+      request.signal?.removeEventListener('abort', onAbort);
+      connection.closeSync();
+      this.running.delete(connection);
+      finished();
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    for (const connection of this.running.keys()) connection.interrupt();
+    await Promise.allSettled([...this.running.values()]);
+    this.instance.closeSync();
+  }
+}

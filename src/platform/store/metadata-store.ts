@@ -1,0 +1,212 @@
+// The platform's metadata (users, projects, memberships, datasets, fields) in SQLite through kysely.
+// Every read the routes need is one method here, so the routes never see SQL and PostgreSQL can replace
+// SQLite by changing the dialect in openMetadataStore.
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { Kysely } from 'kysely';
+import { Migrator } from 'kysely/migration';
+import { FieldTagSchema, type FieldTag, type Project, type User } from '../../common/contract.ts';
+import { EnclaveError } from '../../common/errors.ts';
+import type { CatalogueFile } from '../catalogue/catalogue-file.ts';
+import type { DemoSeed } from './demo-seed.ts';
+import { migrationProvider } from './migrations.ts';
+import { createNodeSqliteDialect } from './node-sqlite-dialect.ts';
+import type { MetadataDatabase } from './schema.ts';
+
+export interface StoredField {
+  readonly name: string;
+  readonly type: string;
+  readonly description: string;
+  readonly tags: readonly FieldTag[];
+}
+
+export interface StoredDataset {
+  readonly id: string;
+  readonly name: string;
+  readonly description: string;
+  readonly orderKey: readonly string[];
+  readonly fields: readonly StoredField[];
+}
+
+export interface MetadataStore {
+  getUser(userId: string): Promise<User | undefined>;
+  /** Projects the user is a member of, by name. */
+  listProjectsForMember(userId: string): Promise<Project[]>;
+  /** The project only if the user is a member: a non-member cannot tell it from a missing project. */
+  findProjectForMember(options: { projectId: string; userId: string }): Promise<Project | undefined>;
+  /** Datasets with their fields in catalogue order; all of them when ids is omitted. */
+  listDatasets(ids?: readonly string[]): Promise<StoredDataset[]>;
+  close(): Promise<void>;
+}
+
+function parseStringArray(json: string): string[] {
+  const value: unknown = JSON.parse(json);
+  if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) {
+    throw new EnclaveError('internal', 'The metadata store holds a malformed list.');
+  }
+  return value;
+}
+
+async function seedIfEmpty(db: Kysely<MetadataDatabase>, seed: { demo: DemoSeed; catalogue: CatalogueFile }): Promise<boolean> {
+  const existing = await db.selectFrom('users').select('id').limit(1).executeTakeFirst();
+  if (existing !== undefined) return false;
+  await db.transaction().execute(async (trx) => {
+    for (const dataset of seed.catalogue) {
+      await trx
+        .insertInto('datasets')
+        .values({
+          id: dataset.id,
+          name: dataset.name,
+          description: dataset.description,
+          // Without a declared key, every column orders the sample: still fully deterministic.
+          order_key: JSON.stringify(dataset.key ?? dataset.fields.map((field) => field.name)),
+        })
+        .execute();
+      await trx
+        .insertInto('fields')
+        .values(
+          dataset.fields.map((field, position) => ({
+            dataset_id: dataset.id,
+            position,
+            name: field.name,
+            type: field.type.toUpperCase(),
+            description: field.description,
+            tags: JSON.stringify(field.tags),
+          })),
+        )
+        .execute();
+    }
+    await trx
+      .insertInto('users')
+      .values(seed.demo.users.map((user) => ({ id: user.id, display_name: user.displayName, role: user.role })))
+      .execute();
+    for (const project of seed.demo.projects) {
+      await trx.insertInto('projects').values({ id: project.id, name: project.name, purpose: project.purpose }).execute();
+      await trx
+        .insertInto('project_datasets')
+        .values(project.datasetIds.map((datasetId, position) => ({ project_id: project.id, dataset_id: datasetId, position })))
+        .execute();
+      if (project.members.length > 0) {
+        await trx
+          .insertInto('project_members')
+          .values(project.members.map((userId) => ({ project_id: project.id, user_id: userId })))
+          .execute();
+      }
+    }
+  });
+  return true;
+}
+
+export interface OpenMetadataStoreOptions {
+  /** SQLite file; created with its folder if missing. */
+  readonly file: string;
+  /** Written only when the store holds no users yet. */
+  readonly seed: { demo: DemoSeed; catalogue: CatalogueFile };
+}
+
+export async function openMetadataStore(options: OpenMetadataStoreOptions): Promise<MetadataStore & { seeded: boolean }> {
+  let database: DatabaseSync | undefined;
+  try {
+    mkdirSync(path.dirname(options.file), { recursive: true });
+    database = new DatabaseSync(options.file);
+    // WAL lets readers (a future admin tool, a backup) run beside the server; foreign keys are off by default in SQLite.
+    database.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+  } catch {
+    database?.close();
+    throw new EnclaveError('unavailable', `The metadata store ${options.file} cannot be opened as a SQLite database.`);
+  }
+  const db = new Kysely<MetadataDatabase>({ dialect: createNodeSqliteDialect(database) });
+  try {
+    const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+    if (error !== undefined) throw error;
+  } catch {
+    await db.destroy();
+    throw new EnclaveError('unavailable', `The metadata store ${options.file} could not be brought up to date.`);
+  }
+  const seeded = await seedIfEmpty(db, options.seed).catch(async () => {
+    await db.destroy();
+    throw new EnclaveError('unavailable', `The metadata store ${options.file} could not be seeded.`);
+  });
+
+  async function datasetIdsOf(projectIds: readonly string[]): Promise<Map<string, string[]>> {
+    const byProject = new Map<string, string[]>(projectIds.map((id) => [id, []]));
+    if (projectIds.length === 0) return byProject;
+    const rows = await db
+      .selectFrom('project_datasets')
+      .select(['project_id', 'dataset_id'])
+      .where('project_id', 'in', projectIds)
+      .orderBy('project_id')
+      .orderBy('position')
+      .execute();
+    for (const row of rows) byProject.get(row.project_id)?.push(row.dataset_id);
+    return byProject;
+  }
+
+  return {
+    seeded,
+    async getUser(userId) {
+      const row = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
+      return row === undefined ? undefined : { id: row.id, displayName: row.display_name, role: row.role };
+    },
+    async listProjectsForMember(userId) {
+      const rows = await db
+        .selectFrom('projects')
+        .innerJoin('project_members', 'project_members.project_id', 'projects.id')
+        .select(['projects.id', 'projects.name', 'projects.purpose'])
+        .where('project_members.user_id', '=', userId)
+        .orderBy('projects.name')
+        .execute();
+      const datasets = await datasetIdsOf(rows.map((row) => row.id));
+      return rows.map((row) => ({ ...row, datasetIds: datasets.get(row.id) ?? [] }));
+    },
+    async findProjectForMember({ projectId, userId }) {
+      const row = await db
+        .selectFrom('projects')
+        .innerJoin('project_members', 'project_members.project_id', 'projects.id')
+        .select(['projects.id', 'projects.name', 'projects.purpose'])
+        .where('projects.id', '=', projectId)
+        .where('project_members.user_id', '=', userId)
+        .executeTakeFirst();
+      if (row === undefined) return undefined;
+      const datasets = await datasetIdsOf([row.id]);
+      return { ...row, datasetIds: datasets.get(row.id) ?? [] };
+    },
+    async listDatasets(ids) {
+      if (ids !== undefined && ids.length === 0) return [];
+      let datasetQuery = db.selectFrom('datasets').selectAll();
+      let fieldQuery = db.selectFrom('fields').selectAll();
+      if (ids !== undefined) {
+        datasetQuery = datasetQuery.where('id', 'in', ids);
+        fieldQuery = fieldQuery.where('dataset_id', 'in', ids);
+      }
+      const [datasets, fields] = await Promise.all([datasetQuery.execute(), fieldQuery.orderBy('dataset_id').orderBy('position').execute()]);
+      const fieldsOf = new Map<string, StoredField[]>();
+      for (const field of fields) {
+        const list = fieldsOf.get(field.dataset_id) ?? [];
+        list.push({
+          name: field.name,
+          type: field.type,
+          description: field.description,
+          tags: parseStringArray(field.tags).map((tag) => FieldTagSchema.parse(tag)),
+        });
+        fieldsOf.set(field.dataset_id, list);
+      }
+      const found = new Map(
+        datasets.map((row) => [
+          row.id,
+          { id: row.id, name: row.name, description: row.description, orderKey: parseStringArray(row.order_key), fields: fieldsOf.get(row.id) ?? [] },
+        ]),
+      );
+      // In the order asked for (a project's order), else by id.
+      const order = ids ?? [...found.keys()].sort();
+      return order.flatMap((id) => {
+        const dataset = found.get(id);
+        return dataset === undefined ? [] : [dataset];
+      });
+    },
+    async close() {
+      await db.destroy();
+    },
+  };
+}

@@ -1,0 +1,274 @@
+// Platform HTTP API v1 through app.inject(): every route's happy path, with the attacks on it beside it.
+// SATRE 2.2.x (access to data only for approved project members) and 3.1.x (data minimisation: direct
+// identifiers are not released to analysts) are what the membership and identifier tests show.
+import { tableFromIPC } from 'apache-arrow';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CatalogueSchema, ProjectSchema, SAMPLE_ROW_LIMIT, UserSchema } from '../../../src/common/contract.ts';
+import { ErrorValueSchema } from '../../../src/common/errors.ts';
+import { ARROW_STREAM_CONTENT_TYPE } from '../../../src/common/transport-protocol.ts';
+import { createPlatformServer, type PlatformServer } from '../../../src/platform/server.ts';
+import { createPlatformFixture, FIXTURE_NHS_NUMBERS, type PlatformFixture } from './fixture.ts';
+
+let fixture: PlatformFixture;
+let server: PlatformServer;
+
+beforeAll(async () => {
+  fixture = await createPlatformFixture();
+  server = await createPlatformServer({ dataDir: fixture.dataDir, cataloguePath: fixture.cataloguePath });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await fixture?.cleanup();
+});
+
+async function get(url: string, headers: Record<string, string> = {}) {
+  return server.app.inject({ method: 'GET', url, headers });
+}
+
+function expectError(response: { statusCode: number; json(): unknown; body: string }, status: number, code: string): string {
+  expect(response.statusCode).toBe(status);
+  const body = response.json() as { error: unknown };
+  const error = ErrorValueSchema.parse(body.error);
+  expect(error.code).toBe(code);
+  expect(Object.keys(body)).toEqual(['error']);
+  // Never a stack trace, SQL or engine text in an answer.
+  expect(response.body).not.toMatch(/\bat .+:\d+:\d+|SELECT|FROM "|DuckDB|SQLITE|Binder Error|Parser Error/i);
+  return error.message;
+}
+
+const SAMPLE = '/api/v1/projects/covid-outcomes/datasets/patients/sample';
+
+describe('GET /api/v1/health', () => {
+  it('reports the demo platform', async () => {
+    const response = await get('/api/v1/health');
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: 'ok', name: 'Enclave demo platform', mode: 'demo' });
+    expect(response.headers['cache-control']).toBe('no-store');
+  });
+});
+
+describe('GET /api/v1/me', () => {
+  it('is the demo analyst', async () => {
+    const response = await get('/api/v1/me');
+    expect(response.statusCode).toBe(200);
+    expect(UserSchema.parse(response.json())).toEqual({ id: 'demo-analyst', displayName: 'Ada Analyst', role: 'analyst' });
+  });
+
+  it('ignores identity claims in the request: the demo identity is decided on the platform', async () => {
+    const response = await get('/api/v1/me', { authorization: 'Bearer forged', 'x-user-id': 'demo-admin' });
+    expect((response.json() as { id: string }).id).toBe('demo-analyst');
+  });
+});
+
+describe('GET /api/v1/projects', () => {
+  it("lists only the caller's projects, with their datasets", async () => {
+    const response = await get('/api/v1/projects');
+    expect(response.statusCode).toBe(200);
+    const projects = ProjectSchema.array().parse(response.json());
+    expect(projects.map((project) => project.id).sort()).toEqual(['cardio-admissions', 'covid-outcomes']);
+    expect(projects.find((project) => project.id === 'covid-outcomes')?.datasetIds).toEqual([
+      'patients',
+      'covid_tests',
+      'hospital_episodes',
+      'shielded_patients',
+    ]);
+  });
+
+  it('does not list a project the caller is not a member of', async () => {
+    const ids = ProjectSchema.array().parse((await get('/api/v1/projects')).json()).map((project) => project.id);
+    expect(ids).not.toContain('opt-out-monitoring');
+  });
+});
+
+describe('GET /api/v1/projects/:projectId/catalogue', () => {
+  it("describes the project's datasets, with direct identifiers marked unavailable", async () => {
+    const response = await get('/api/v1/projects/covid-outcomes/catalogue');
+    expect(response.statusCode).toBe(200);
+    const catalogue = CatalogueSchema.parse(response.json());
+    expect(catalogue.projectId).toBe('covid-outcomes');
+    expect(catalogue.datasets.map((dataset) => dataset.id)).toEqual(['patients', 'covid_tests', 'hospital_episodes', 'shielded_patients']);
+    const patients = catalogue.datasets[0]!;
+    expect(patients.rowCount).toBe(5);
+    expect(patients.fields.find((field) => field.name === 'nhs_number')).toMatchObject({ available: false, tags: ['direct_identifier'] });
+    expect(patients.fields.find((field) => field.name === 'date_of_birth')).toMatchObject({ type: 'DATE', available: true });
+    for (const dataset of catalogue.datasets) {
+      for (const field of dataset.fields) expect(field.available).toBe(!field.tags.includes('direct_identifier'));
+    }
+  });
+
+  it('answers 404 for a project the caller is not a member of, exactly as for one that does not exist', async () => {
+    const notMember = await get('/api/v1/projects/opt-out-monitoring/catalogue');
+    const missing = await get('/api/v1/projects/no-such-project/catalogue');
+    expect(expectError(notMember, 404, 'not_found')).toBe(expectError(missing, 404, 'not_found'));
+  });
+});
+
+describe('GET /api/v1/projects/:projectId/datasets/:datasetId/sample', () => {
+  it('returns an Arrow stream of the available fields, in key order, with types and nulls preserved', async () => {
+    const response = await get(`${SAMPLE}?limit=10`);
+    expect(response.statusCode).toBe(200);
+    expect(response.headers['content-type']).toBe(ARROW_STREAM_CONTENT_TYPE);
+    const table = tableFromIPC(response.rawPayload);
+    expect(table.schema.fields.map((field) => field.name)).toEqual([
+      'date_of_birth',
+      'sex',
+      'ethnicity',
+      'postcode',
+      'lsoa_code',
+      'region',
+      'practice_code',
+      'date_of_death',
+    ]);
+    expect(String(table.schema.fields[0]!.type)).toBe('Date32<DAY>');
+    expect(String(table.schema.fields[1]!.type)).toBe('Dictionary<Int32, Utf8>');
+    expect(table.numRows).toBe(5);
+    // Ordered by the (hidden) NHS number: 9990000018, …26, …34, …42, …50.
+    expect(table.getChild('region')!.toArray()).toEqual(['North West', 'London', 'Yorkshire and The Humber', 'West Midlands', 'South West']);
+    const deaths = table.getChild('date_of_death')!;
+    expect(deaths.nullCount).toBe(4);
+    expect(new Date(deaths.get(4) as number).toISOString().slice(0, 10)).toBe('2021-01-15');
+  });
+
+  it('carries BIGINT as Int64, INTEGER as Int32 and BOOLEAN as Bool', async () => {
+    const episodes = tableFromIPC((await get('/api/v1/projects/covid-outcomes/datasets/hospital_episodes/sample?limit=2')).rawPayload);
+    expect(episodes.numRows).toBe(2);
+    expect(String(episodes.getChild('episode_id')!.type)).toBe('Int64');
+    expect(episodes.getChild('episode_id')!.toArray()).toEqual(new BigInt64Array([1n, 2n]));
+    expect(String(episodes.getChild('length_of_stay')!.type)).toBe('Int32');
+    const shielded = tableFromIPC((await get('/api/v1/projects/covid-outcomes/datasets/shielded_patients/sample?limit=5')).rawPayload);
+    expect(String(shielded.getChild('shielded')!.type)).toBe('Bool');
+    expect([...shielded.getChild('shielded')!]).toEqual([false, true]);
+  });
+
+  it('returns the same bytes for the same request', async () => {
+    const first = await get(`${SAMPLE}?limit=3`);
+    const second = await get(`${SAMPLE}?limit=3`);
+    expect(Buffer.compare(first.rawPayload, second.rawPayload)).toBe(0);
+  });
+
+  it('never carries a direct identifier, in any dataset of any project, as a column or a value', async () => {
+    for (const project of ['covid-outcomes', 'cardio-admissions']) {
+      const catalogue = CatalogueSchema.parse((await get(`/api/v1/projects/${project}/catalogue`)).json());
+      for (const dataset of catalogue.datasets) {
+        const response = await get(`/api/v1/projects/${project}/datasets/${dataset.id}/sample?limit=${SAMPLE_ROW_LIMIT}`);
+        expect(response.statusCode).toBe(200);
+        const table = tableFromIPC(response.rawPayload);
+        expect(table.schema.fields.map((field) => field.name)).not.toContain('nhs_number');
+        const text = JSON.stringify(table.toArray(), (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value));
+        for (const nhsNumber of FIXTURE_NHS_NUMBERS) {
+          expect(text).not.toContain(nhsNumber);
+          expect(response.rawPayload.includes(Buffer.from(nhsNumber))).toBe(false);
+        }
+      }
+    }
+  });
+
+  it.each([
+    ['0', 'zero'],
+    ['-1', 'negative'],
+    ['1000001', 'above the maximum'],
+    ['1e9', 'an exponent'],
+    ['1e3', 'a small exponent'],
+    ['abc', 'not a number'],
+    ['1.5', 'a fraction'],
+    ['', 'empty'],
+    ['%2010', 'a leading space'],
+    ['0x10', 'hexadecimal'],
+  ])('refuses limit=%s (%s) with 400 naming limit', async (limit) => {
+    const message = expectError(await get(`${SAMPLE}?limit=${limit}`), 400, 'invalid_input');
+    expect(message).toMatch(/^limit /);
+  });
+
+  it('refuses a missing limit, a repeated limit and an unknown query parameter', async () => {
+    expect(expectError(await get(SAMPLE), 400, 'invalid_input')).toMatch(/^limit /);
+    expect(expectError(await get(`${SAMPLE}?limit=1&limit=2`), 400, 'invalid_input')).toMatch(/^limit /);
+    expect(expectError(await get(`${SAMPLE}?limit=1&columns=nhs_number`), 400, 'invalid_input')).not.toContain('columns');
+  });
+
+  it('accepts the maximum limit', async () => {
+    expect((await get(`${SAMPLE}?limit=${SAMPLE_ROW_LIMIT}`)).statusCode).toBe(200);
+  });
+
+  it('answers 404 for a dataset the project does not have, even though it exists on the platform', async () => {
+    expectError(await get('/api/v1/projects/cardio-admissions/datasets/covid_tests/sample?limit=1'), 404, 'not_found');
+    expectError(await get('/api/v1/projects/covid-outcomes/datasets/national_opt_outs/sample?limit=1'), 404, 'not_found');
+  });
+
+  it('answers 404 for an unknown dataset', async () => {
+    expectError(await get('/api/v1/projects/covid-outcomes/datasets/no_such_dataset/sample?limit=1'), 404, 'not_found');
+  });
+
+  it('answers 404 for a project the caller is not a member of', async () => {
+    expectError(await get('/api/v1/projects/opt-out-monitoring/datasets/national_opt_outs/sample?limit=1'), 404, 'not_found');
+    expectError(await get('/api/v1/projects/opt-out-monitoring/datasets/patients/sample?limit=1'), 404, 'not_found');
+  });
+});
+
+describe('hostile ids', () => {
+  const hostile = [
+    ['..%2F..%2Fetc%2Fpasswd', 'encoded path traversal'],
+    ['..', 'dot-dot'],
+    ['%2e%2e', 'encoded dot-dot'],
+    ["patients'%20OR%201%3D1--", 'SQL quote'],
+    ['patients%22%3B%20DROP%20TABLE%20users%3B--', 'SQL identifier break-out'],
+    ['Patients', 'upper case'],
+    ['patients%00', 'NUL byte'],
+    ['a'.repeat(65), 'too long'],
+    ['%F0%9F%92%A5', 'emoji'],
+  ];
+
+  it.each(hostile)('refuses datasetId %s (%s) without answering with data', async (id) => {
+    const response = await get(`/api/v1/projects/covid-outcomes/datasets/${id}/sample?limit=1`);
+    expect(response.headers['content-type']).not.toBe(ARROW_STREAM_CONTENT_TYPE);
+    expect([400, 404]).toContain(response.statusCode);
+    const message = expectError(response, response.statusCode, response.statusCode === 400 ? 'invalid_input' : 'not_found');
+    if (response.statusCode === 400) expect(message).toMatch(/^datasetId /);
+    expect(message).not.toContain('passwd');
+    expect(message).not.toContain('DROP');
+  });
+
+  it.each(hostile)('refuses projectId %s (%s) without answering with data', async (id) => {
+    const response = await get(`/api/v1/projects/${id}/catalogue`);
+    expect([400, 404]).toContain(response.statusCode);
+    const message = expectError(response, response.statusCode, response.statusCode === 400 ? 'invalid_input' : 'not_found');
+    if (response.statusCode === 400) expect(message).toMatch(/^projectId /);
+  });
+
+  it('does not let a traversal in the path reach another route', async () => {
+    const response = await get('/api/v1/projects/covid-outcomes/datasets/../../../me');
+    expect(response.headers['content-type']).not.toBe(ARROW_STREAM_CONTENT_TYPE);
+  });
+});
+
+describe('the HTTP surface', () => {
+  it('answers unknown routes with 404 in the error shape', async () => {
+    expect(expectError(await get('/api/v1/nothing'), 404, 'not_found')).toBe('There is no such endpoint.');
+    expectError(await get('/'), 404, 'not_found');
+    expectError(await get('/api/v2/health'), 404, 'not_found');
+  });
+
+  it('answers other methods on known routes with 404 in the error shape', async () => {
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'HEAD'] as const) {
+      const response = await server.app.inject({ method, url: `${SAMPLE}?limit=1`, payload: method === 'HEAD' ? undefined : '{}' });
+      expect(response.statusCode).toBe(404);
+      expect(response.headers['content-type']).not.toBe(ARROW_STREAM_CONTENT_TYPE);
+    }
+  });
+
+  it('refuses a request whose Host is not a loopback name (DNS rebinding)', async () => {
+    const response = await get('/api/v1/me', { host: 'attacker.example:8080' });
+    expectError(response, 403, 'forbidden');
+    expect(response.body).not.toContain('Ada');
+  });
+
+  it('accepts 127.0.0.1 and [::1] as the Host', async () => {
+    expect((await get('/api/v1/me', { host: '127.0.0.1:4000' })).statusCode).toBe(200);
+    expect((await get('/api/v1/me', { host: '[::1]:4000' })).statusCode).toBe(200);
+  });
+
+  it('sends no CORS headers', async () => {
+    const response = await get('/api/v1/projects', { origin: 'https://attacker.example' });
+    expect(Object.keys(response.headers).filter((name) => name.startsWith('access-control-'))).toEqual([]);
+  });
+});

@@ -1,0 +1,91 @@
+// The metadata store: SQLite through kysely over node:sqlite, migrated and seeded once, read by membership.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { DatabaseSync } from 'node:sqlite';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readCatalogueFile, DEFAULT_CATALOGUE_PATH } from '../../../src/platform/catalogue/catalogue-file.ts';
+import { DEFAULT_DEMO_DIR, readDemoSeed, type DemoSeed } from '../../../src/platform/store/demo-seed.ts';
+import { openMetadataStore } from '../../../src/platform/store/metadata-store.ts';
+
+let dir: string;
+let seed: { demo: DemoSeed; catalogue: Awaited<ReturnType<typeof readCatalogueFile>> };
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'enclave-metadata-'));
+  const catalogue = await readCatalogueFile(DEFAULT_CATALOGUE_PATH);
+  seed = { catalogue, demo: await readDemoSeed({ demoDir: DEFAULT_DEMO_DIR, catalogue }) };
+});
+
+afterEach(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe('openMetadataStore', () => {
+  it('creates the file in WAL mode, migrates and seeds it on first open', async () => {
+    const file = path.join(dir, 'metadata.sqlite');
+    const store = await openMetadataStore({ file, seed });
+    expect(store.seeded).toBe(true);
+    await store.close();
+    const raw = new DatabaseSync(file, { readOnly: true });
+    expect(raw.prepare('PRAGMA journal_mode').get()).toEqual({ journal_mode: 'wal' });
+    expect(raw.prepare('SELECT count(*) AS n FROM users').get()).toEqual({ n: seed.demo.users.length });
+    raw.close();
+  });
+
+  it('does not seed again, and keeps what is stored, when reopened', async () => {
+    const file = path.join(dir, 'metadata.sqlite');
+    await (await openMetadataStore({ file, seed })).close();
+    const raw = new DatabaseSync(file);
+    raw.prepare("UPDATE projects SET name = 'Renamed' WHERE id = 'covid-outcomes'").run();
+    raw.close();
+    const store = await openMetadataStore({ file, seed });
+    expect(store.seeded).toBe(false);
+    expect((await store.findProjectForMember({ projectId: 'covid-outcomes', userId: 'demo-analyst' }))?.name).toBe('Renamed');
+    await store.close();
+  });
+
+  it('lists the projects of a member, by name, with datasets in project order', async () => {
+    const store = await openMetadataStore({ file: path.join(dir, 'metadata.sqlite'), seed });
+    const projects = await store.listProjectsForMember('demo-analyst');
+    expect(projects.map((project) => project.id)).toEqual(['covid-outcomes', 'cardio-admissions']);
+    expect(projects[1]!.datasetIds).toEqual(['patients', 'hospital_episodes']);
+    expect(await store.listProjectsForMember('demo-checker-1')).toEqual([]);
+    expect(await store.listProjectsForMember("demo-analyst' OR '1'='1")).toEqual([]);
+    await store.close();
+  });
+
+  it('finds a project only for its members', async () => {
+    const store = await openMetadataStore({ file: path.join(dir, 'metadata.sqlite'), seed });
+    expect(await store.findProjectForMember({ projectId: 'opt-out-monitoring', userId: 'demo-analyst' })).toBeUndefined();
+    expect(await store.findProjectForMember({ projectId: 'opt-out-monitoring', userId: 'demo-admin' })).toMatchObject({ id: 'opt-out-monitoring' });
+    await store.close();
+  });
+
+  it('returns datasets with fields in catalogue order and the catalogue key', async () => {
+    const store = await openMetadataStore({ file: path.join(dir, 'metadata.sqlite'), seed });
+    const [episodes] = await store.listDatasets(['hospital_episodes']);
+    const shipped = seed.catalogue.find((dataset) => dataset.id === 'hospital_episodes')!;
+    expect(episodes!.fields.map((field) => field.name)).toEqual(shipped.fields.map((field) => field.name));
+    expect(episodes!.orderKey).toEqual(shipped.key ?? shipped.fields.map((field) => field.name));
+    expect(await store.listDatasets([])).toEqual([]);
+    await store.close();
+  });
+
+  it('gets users by id and nothing for an unknown id', async () => {
+    const store = await openMetadataStore({ file: path.join(dir, 'metadata.sqlite'), seed });
+    expect(await store.getUser('demo-analyst')).toEqual({ id: 'demo-analyst', displayName: 'Ada Analyst', role: 'analyst' });
+    expect(await store.getUser('nobody')).toBeUndefined();
+    await store.close();
+  });
+
+  it('refuses a file that is not a SQLite database, and leaves it unchanged', async () => {
+    const file = path.join(dir, 'metadata.sqlite');
+    const { writeFile } = await import('node:fs/promises');
+    await writeFile(file, 'not a database, and long enough to look like a header to nobody');
+    const before = await readFile(file);
+    const error = await openMetadataStore({ file, seed }).catch((err: unknown) => err);
+    expect(error).toMatchObject({ code: 'unavailable' });
+    expect(Buffer.compare(await readFile(file), before)).toBe(0);
+  });
+});

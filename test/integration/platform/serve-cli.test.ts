@@ -1,0 +1,109 @@
+// `enclave platform serve` as a user runs it: a child process that prints one listening line, answers on
+// loopback, and stops cleanly on SIGTERM/SIGINT. Uses the shipped catalogue and demo seed.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runPlatformServe } from '../../../src/cli/platform-serve.ts';
+import { createPlatformFixture, type PlatformFixture } from './fixture.ts';
+
+const ENCLAVE = fileURLToPath(new URL('../../../src/cli/enclave.ts', import.meta.url));
+
+let fixture: PlatformFixture;
+
+beforeEach(async () => {
+  fixture = await createPlatformFixture();
+});
+
+afterEach(async () => {
+  await fixture.cleanup();
+});
+
+interface Run {
+  child: ChildProcess;
+  stdout: () => string;
+  stderr: () => string;
+  exited: Promise<number | null>;
+}
+
+function runEnclave(args: string[]): Run {
+  // process.execPath is the Node 24 that runs Vitest, which runs our .ts directly.
+  const child = spawn(process.execPath, [ENCLAVE, ...args], { cwd: path.dirname(ENCLAVE), stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  return { child, stdout: () => out, stderr: () => err, exited };
+}
+
+async function firstLine(run: Run): Promise<string> {
+  while (!run.stdout().includes('\n')) {
+    const outcome = await Promise.race([once(run.child.stdout!, 'data').then(() => 'data'), run.exited.then(() => 'exit')]);
+    if (outcome === 'exit') throw new Error(`serve exited early: ${run.stderr()}`);
+  }
+  return run.stdout().split('\n')[0]!;
+}
+
+describe('enclave platform serve', () => {
+  it.each(['SIGTERM', 'SIGINT'] as const)('prints one listening line, serves on loopback, and stops on %s', async (signal) => {
+    const run = runEnclave(['platform', 'serve', '--data-dir', fixture.dataDir, '--port', '0']);
+    try {
+      const line = JSON.parse(await firstLine(run)) as { event: string; url: string };
+      expect(line.event).toBe('listening');
+      expect(line.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      expect(Object.keys(line)).toEqual(['event', 'url']);
+
+      const health = await fetch(`${line.url}/api/v1/health`);
+      expect(await health.json()).toEqual({ status: 'ok', name: 'Enclave demo platform', mode: 'demo' });
+      const sample = await fetch(`${line.url}/api/v1/projects/covid-outcomes/datasets/patients/sample?limit=2`);
+      expect(sample.status).toBe(200);
+      expect(sample.headers.get('content-type')).toBe('application/vnd.apache.arrow.stream');
+
+      run.child.kill(signal);
+      expect(await run.exited).toBe(0);
+      expect(run.stdout().trim().split('\n')).toHaveLength(1);
+      expect(run.stderr()).toContain(`${signal} received, stopping`);
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+  });
+});
+
+describe('runPlatformServe refusals (in process: nothing starts, so no child is needed)', () => {
+  async function serve(args: string[]) {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let out = '';
+    let err = '';
+    stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+    stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
+    const code = await runPlatformServe(args, { stdin: new PassThrough(), stdout, stderr });
+    return { code, stdout: out, stderr: err };
+  }
+
+  it.each(['0.0.0.0', '192.168.1.10', '::', 'example.org', 'localhost'])('refuses --host %s: not a loopback address', async (host) => {
+    const run = await serve(['--data-dir', fixture.dataDir, '--host', host]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(`--host ${host} is not a loopback address`);
+    expect(run.stdout).toBe('');
+  });
+
+  it('refuses to start without --data-dir, or with an unknown option or a bad port', async () => {
+    expect((await serve([])).stderr).toMatch(/--data-dir is required/);
+    expect((await serve(['--data-dir', fixture.dataDir, '--allow-remote'])).code).toBe(2);
+    expect((await serve(['--data-dir', fixture.dataDir, '--port', '70000'])).stderr).toMatch(/--port must be/);
+  });
+
+  it('refuses to start on a data folder with no manifest, saying to run init, and creates nothing', async () => {
+    const empty = path.join(fixture.root, 'empty');
+    const run = await serve(['--data-dir', empty]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/manifest\.json is missing.*enclave platform init/);
+    expect(run.stdout).toBe('');
+    expect(existsSync(empty)).toBe(false);
+  });
+});

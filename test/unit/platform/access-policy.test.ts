@@ -1,0 +1,62 @@
+// The access table and its deny-by-default use, without a database.
+import { describe, expect, it } from 'vitest';
+import { RoleSchema, type Role } from '../../../src/common/contract.ts';
+import { EnclaveError } from '../../../src/common/errors.ts';
+import { assertMayCall, isPublicRoute, isRouteId, requireProjectMember, ROUTE_ACCESS, type RouteId } from '../../../src/platform/authz/access-policy.ts';
+import type { Principal } from '../../../src/platform/identity/principal.ts';
+import type { MetadataStore } from '../../../src/platform/store/metadata-store.ts';
+
+const as = (role: Role): Principal => ({ user: { id: `u-${role}`, displayName: role, role }, authenticatedBy: 'demo' });
+
+describe('ROUTE_ACCESS', () => {
+  it('lets only analysts take row-level samples', () => {
+    expect(ROUTE_ACCESS['dataset.sample']).toEqual(['analyst']);
+  });
+
+  it('keeps health the only public route', () => {
+    expect((Object.keys(ROUTE_ACCESS) as RouteId[]).filter(isPublicRoute)).toEqual(['health']);
+  });
+
+  it('names only real roles', () => {
+    for (const access of Object.values(ROUTE_ACCESS)) {
+      if (access !== 'public') for (const role of access) expect(RoleSchema.options).toContain(role);
+    }
+  });
+});
+
+describe('assertMayCall', () => {
+  it('allows exactly the listed roles for every route', () => {
+    for (const route of Object.keys(ROUTE_ACCESS) as RouteId[]) {
+      for (const role of RoleSchema.options) {
+        const access = ROUTE_ACCESS[route];
+        const allowed = access === 'public' || (access as readonly Role[]).includes(role);
+        if (allowed) expect(() => assertMayCall(as(role), route)).not.toThrow();
+        else expect(() => assertMayCall(as(role), route)).toThrow(expect.objectContaining({ code: 'forbidden' }));
+      }
+    }
+  });
+});
+
+describe('isRouteId', () => {
+  it.each(['__proto__', 'constructor', 'toString', '', 'Health', undefined, 3])('is false for %j', (value) => {
+    expect(isRouteId(value)).toBe(false);
+  });
+});
+
+describe('requireProjectMember', () => {
+  const store = {
+    async findProjectForMember({ projectId, userId }: { projectId: string; userId: string }) {
+      return projectId === 'p1' && userId === 'u-analyst' ? { id: 'p1', name: 'P', purpose: 'x', datasetIds: [] } : undefined;
+    },
+  } as unknown as MetadataStore;
+
+  it('returns the project to a member', async () => {
+    await expect(requireProjectMember({ store, principal: as('analyst'), projectId: 'p1' })).resolves.toMatchObject({ id: 'p1' });
+  });
+
+  it('answers not_found to a non-member', async () => {
+    const error = await requireProjectMember({ store, principal: as('admin'), projectId: 'p1' }).catch((err: unknown) => err);
+    expect(error).toBeInstanceOf(EnclaveError);
+    expect(error).toMatchObject({ code: 'not_found' });
+  });
+});

@@ -1,0 +1,26 @@
+// The demo minimisation rule: direct identifiers are never available; everything else is.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { FieldTagSchema } from '../../../src/common/contract.ts';
+import { availableFieldNames, isFieldAvailable } from '../../../src/platform/minimisation/field-availability.ts';
+
+const project = { id: 'covid-outcomes' };
+
+describe('isFieldAvailable', () => {
+  it('hides any field tagged direct_identifier, whatever its other tags', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.constantFrom(...FieldTagSchema.options)), (tags) => {
+        expect(isFieldAvailable({ project, field: { name: 'f', tags } })).toBe(!tags.includes('direct_identifier'));
+      }),
+    );
+  });
+
+  it('keeps catalogue order in the available names', () => {
+    const fields = [
+      { name: 'nhs_number', tags: ['direct_identifier' as const] },
+      { name: 'sex', tags: ['quasi_identifier' as const] },
+      { name: 'region', tags: ['reference' as const] },
+    ];
+    expect(availableFieldNames({ project, fields })).toEqual(['sex', 'region']);
+  });
+});
