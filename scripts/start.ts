@@ -84,7 +84,8 @@ async function main(): Promise<void> {
   const dataDir = join(home, 'platform');
   ensureDemoData(dataDir);
 
-  const platform = await startAnnouncing([cli, 'platform', 'serve', '--data-dir', dataDir, '--port', '0']);
+  // Warnings and errors only: request logs would bury the one line a user needs (the address).
+  const platform = await startAnnouncing([cli, 'platform', 'serve', '--data-dir', dataDir, '--port', '0', '--log-level', 'warn']);
   console.log(`enclave: demo platform at ${platform.url}`);
   const workstationEnv = { ...process.env, ENCLAVE_PLATFORM_URL: platform.url };
 

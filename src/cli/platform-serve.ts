@@ -8,12 +8,15 @@ import { EnclaveError } from '../common/errors.ts';
 import { createPlatformServer, LOOPBACK_HOSTNAMES } from '../platform/server.ts';
 import type { CliIo } from './enclave.ts';
 
-const USAGE = 'Usage: enclave platform serve --data-dir DIR [--port P (default 0: any free port)] [--host 127.0.0.1]\n';
+const USAGE = 'Usage: enclave platform serve --data-dir DIR [--port P (default 0: any free port)] [--host 127.0.0.1] [--log-level info]\n';
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug'] as const;
+type LogLevel = (typeof LOG_LEVELS)[number];
 
 interface ServeArgs {
   dataDir: string;
   port: number;
   host: string;
+  logLevel: LogLevel;
 }
 
 /** The demo platform admits a fixed analyst without sign-in, so it must never be reachable from another machine. */
@@ -22,11 +25,11 @@ function isLoopback(host: string): boolean {
 }
 
 function parseServeArgs(argv: string[]): ServeArgs | string {
-  let values: { 'data-dir'?: string; port?: string; host?: string };
+  let values: { 'data-dir'?: string; port?: string; host?: string; 'log-level'?: string };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { 'data-dir': { type: 'string' }, port: { type: 'string' }, host: { type: 'string' } },
+      options: { 'data-dir': { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, 'log-level': { type: 'string' } },
       strict: true,
       allowPositionals: false,
     }));
@@ -40,7 +43,9 @@ function parseServeArgs(argv: string[]): ServeArgs | string {
   if (!isLoopback(host)) {
     return `--host ${host} is not a loopback address. The demo platform has no sign-in, so it listens only on this machine (127.0.0.1 or ::1).`;
   }
-  return { dataDir: values['data-dir'], port: Number(portText), host };
+  const logLevel = values['log-level'] ?? 'info';
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) return `--log-level must be one of ${LOG_LEVELS.join(', ')}.`;
+  return { dataDir: values['data-dir'], port: Number(portText), host, logLevel: logLevel as LogLevel };
 }
 
 function waitForStopSignal(): { stopped: Promise<NodeJS.Signals>; dispose(): void } {
@@ -71,7 +76,7 @@ export async function runPlatformServe(argv: string[], io: CliIo): Promise<numbe
   try {
     server = await createPlatformServer({
       dataDir: args.dataDir,
-      logger: { level: 'info', stream: io.stderr },
+      logger: { level: args.logLevel, stream: io.stderr },
       allowedHostnames: [...LOOPBACK_HOSTNAMES, args.host.includes(':') ? `[${args.host}]` : args.host],
     });
   } catch (err) {

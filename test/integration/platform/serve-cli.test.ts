@@ -98,6 +98,13 @@ describe('runPlatformServe refusals (in process: nothing starts, so no child is 
     expect((await serve(['--data-dir', fixture.dataDir, '--port', '70000'])).stderr).toMatch(/--port must be/);
   });
 
+  it('refuses an unknown --log-level, naming the option', async () => {
+    const run = await serve(['--data-dir', fixture.dataDir, '--log-level', 'chatty']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--log-level must be one of fatal, error, warn, info, debug');
+    expect(run.stdout).toBe('');
+  });
+
   it('refuses to start on a data folder with no manifest, saying to run init, and creates nothing', async () => {
     const empty = path.join(fixture.root, 'empty');
     const run = await serve(['--data-dir', empty]);
