@@ -126,9 +126,9 @@ class BoolBuilder implements ColumnBuilder {
 }
 
 /**
- * VARCHAR becomes a dictionary-encoded Utf8 column (Int32 indices): the catalogue's text columns are mostly
- * codes with few distinct values, so this is much smaller on the wire. Always dictionary-encoded, so a
- * column's Arrow type does not depend on the data.
+ * A low-cardinality VARCHAR (codes: sex, region, diagnosis, …) becomes a dictionary-encoded Utf8 column with
+ * Int32 indices: much smaller on the wire. Which columns are low-cardinality is decided once per dataset at
+ * start-up (see the engine), so a column's Arrow type does not depend on the sample's size.
  */
 class DictionaryUtf8Builder implements ColumnBuilder {
   readonly type: Dictionary<Utf8, Int32>;
@@ -176,26 +176,80 @@ class DictionaryUtf8Builder implements ColumnBuilder {
   }
 }
 
-/** One Utf8 buffer for many strings: encoded into a single growing byte array, no per-string objects. */
-function utf8Data(words: readonly string[]): Data<Utf8> {
-  const encoder = new TextEncoder();
-  const offsets = new Int32Array(words.length + 1);
-  let bytes = new Uint8Array(Math.max(64, words.length * 8));
-  let end = 0;
-  words.forEach((word, i) => {
+/** Appends strings to one growing UTF-8 byte array with Int32 offsets, as Arrow lays out Utf8. */
+class Utf8Bytes {
+  private readonly encoder = new TextEncoder();
+  bytes = new Uint8Array(1024);
+  end = 0;
+  append(text: string): number {
     // UTF-8 needs at most 3 bytes per UTF-16 code unit.
-    if (end + word.length * 3 > bytes.length) {
-      const grown = new Uint8Array(Math.max(bytes.length * 2, end + word.length * 3));
-      grown.set(bytes.subarray(0, end));
-      bytes = grown;
+    const worst = this.end + text.length * 3;
+    if (worst > this.bytes.length) {
+      const grown = new Uint8Array(Math.max(this.bytes.length * 2, worst));
+      grown.set(this.bytes.subarray(0, this.end));
+      this.bytes = grown;
     }
-    end += encoder.encodeInto(word, bytes.subarray(end)).written;
-    offsets[i + 1] = end;
-  });
-  return makeData({ type: new Utf8(), length: words.length, nullCount: 0, valueOffsets: offsets, data: bytes.subarray(0, end) });
+    this.end += this.encoder.encodeInto(text, this.bytes.subarray(this.end)).written;
+    return this.end;
+  }
 }
 
-export function columnBuilderFor(column: { typeId: DuckDBTypeId; typeName: string; index: number }): ColumnBuilder {
+/**
+ * A high-cardinality VARCHAR (postcodes: most values distinct) as plain Utf8: a dictionary would be as large
+ * as the data, and building it costs a hash-map entry per row.
+ */
+class PlainUtf8Builder implements ColumnBuilder {
+  readonly type = new Utf8();
+  private offsets = new Int32Array(1024);
+  private readonly text = new Utf8Bytes();
+  private readonly validity = new Validity();
+  private length = 0;
+  append(vector: DuckDBVector, count: number): void {
+    const needed = this.length + count + 1;
+    this.validity.ensure(needed);
+    if (needed > this.offsets.length) {
+      const grown = new Int32Array(Math.max(needed, this.offsets.length * 2));
+      grown.set(this.offsets);
+      this.offsets = grown;
+    }
+    for (let i = 0; i < count; i += 1) {
+      const item = vector.getItem(i) as string | null;
+      const index = this.length + i;
+      this.validity.set(index, item !== null);
+      this.offsets[index + 1] = item === null ? this.text.end : this.text.append(item);
+    }
+    this.length += count;
+  }
+  finish(): Data {
+    return makeData({
+      type: this.type,
+      length: this.length,
+      nullCount: this.validity.nullCount,
+      nullBitmap: this.validity.bitmap(this.length),
+      valueOffsets: this.offsets.subarray(0, this.length + 1),
+      data: this.text.bytes.subarray(0, this.text.end),
+    });
+  }
+}
+
+/** One Utf8 buffer for many strings: encoded into a single growing byte array, no per-string objects. */
+function utf8Data(words: readonly string[]): Data<Utf8> {
+  const text = new Utf8Bytes();
+  const offsets = new Int32Array(words.length + 1);
+  words.forEach((word, i) => {
+    offsets[i + 1] = text.append(word);
+  });
+  return makeData({ type: new Utf8(), length: words.length, nullCount: 0, valueOffsets: offsets, data: text.bytes.subarray(0, text.end) });
+}
+
+export function columnBuilderFor(column: {
+  typeId: DuckDBTypeId;
+  typeName: string;
+  /** The column's place in the sample; also its dictionary id, so the bytes are reproducible. */
+  index: number;
+  /** VARCHAR only: dictionary-encode (low cardinality) or not. */
+  dictionary: boolean;
+}): ColumnBuilder {
   switch (column.typeId) {
     case DuckDBTypeId.BOOLEAN:
       return new BoolBuilder();
@@ -210,7 +264,7 @@ export function columnBuilderFor(column: { typeId: DuckDBTypeId; typeName: strin
     case DuckDBTypeId.DATE:
       return new FixedWidthBuilder<Int32Array, DuckDBDateValue>({ type: new DateDay(), allocate: (n) => new Int32Array(n), toNumber: (v) => v.days });
     case DuckDBTypeId.VARCHAR:
-      return new DictionaryUtf8Builder(column.index);
+      return column.dictionary ? new DictionaryUtf8Builder(column.index) : new PlainUtf8Builder();
     default:
       throw new EnclaveError('internal', `Samples do not support columns of type ${column.typeName} yet.`);
   }

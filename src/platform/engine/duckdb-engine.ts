@@ -21,16 +21,28 @@ function quoteString(text: string): string {
   return `'${text.replaceAll("'", "''")}'`;
 }
 
-async function describeView(connection: DuckDBConnection, file: VerifiedDataFile): Promise<EngineDataset> {
+/** A VARCHAR with at most this many distinct values travels dictionary-encoded (see arrow-columns.ts). */
+const DICTIONARY_MAX_DISTINCT = 65_536;
+
+interface ServedDataset extends EngineDataset {
+  /** VARCHAR columns to dictionary-encode, decided once here so every sample has the same Arrow schema. */
+  readonly dictionaryColumns: ReadonlySet<string>;
+}
+
+async function describeView(connection: DuckDBConnection, file: VerifiedDataFile): Promise<ServedDataset> {
   const view = quoteIdentifier(file.datasetId);
   const shape = await connection.runAndReadAll(`SELECT * FROM ${view} LIMIT 0`);
   const columns: EngineColumn[] = shape.columnNames().map((name, i) => ({ name, type: shape.columnType(i).toString().toUpperCase() }));
-  const counted = await connection.runAndReadAll(`SELECT count(*) FROM ${view}`);
-  const rowCount = Number(counted.getRows()[0]?.[0] ?? -1);
+  const text = columns.filter((column) => column.type === 'VARCHAR').map((column) => column.name);
+  // One scan: the row count, and an estimate (HyperLogLog) of each text column's distinct values.
+  const measures = ['count(*)', ...text.map((name) => `approx_count_distinct(${quoteIdentifier(name)})`)].join(', ');
+  const [counts] = (await connection.runAndReadAll(`SELECT ${measures} FROM ${view}`)).getRows();
+  const rowCount = Number(counts?.[0] ?? -1);
   if (rowCount !== file.rows) {
     throw new EnclaveError('unavailable', `The platform's data folder cannot be served: ${file.datasetId} has ${rowCount} rows but the manifest says ${file.rows}.`);
   }
-  return { id: file.datasetId, rowCount, columns };
+  const dictionaryColumns = new Set(text.filter((_name, i) => Number(counts?.[i + 1] ?? Infinity) <= DICTIONARY_MAX_DISTINCT));
+  return { id: file.datasetId, rowCount, columns, dictionaryColumns };
 }
 
 /**
@@ -58,7 +70,7 @@ export interface DuckDbEngineOptions {
 export async function openDuckDbEngine(options: DuckDbEngineOptions): Promise<DataEngine> {
   const files = await verifyDataDir(options.dataDir);
   const instance = await DuckDBInstance.create(':memory:');
-  const datasets = new Map<string, EngineDataset>();
+  const datasets = new Map<string, ServedDataset>();
   try {
     const setup = await instance.connect();
     try {
@@ -84,21 +96,21 @@ export async function openDuckDbEngine(options: DuckDbEngineOptions): Promise<Da
 class DuckDbEngine implements DataEngine {
   readonly name = 'duckdb-embedded';
   private readonly instance: DuckDBInstance;
-  private readonly served: ReadonlyMap<string, EngineDataset>;
+  private readonly served: ReadonlyMap<string, ServedDataset>;
   /** Queries in flight, so close() can interrupt them and wait before the instance goes away. */
   private readonly running = new Map<DuckDBConnection, Promise<unknown>>();
   private closed = false;
 
-  constructor(instance: DuckDBInstance, served: ReadonlyMap<string, EngineDataset>) {
+  constructor(instance: DuckDBInstance, served: ReadonlyMap<string, ServedDataset>) {
     this.instance = instance;
     this.served = served;
   }
 
   datasets(): readonly EngineDataset[] {
-    return [...this.served.values()];
+    return [...this.served.values()].map(({ id, rowCount, columns }) => ({ id, rowCount, columns }));
   }
 
-  private dataset(datasetId: string): EngineDataset {
+  private dataset(datasetId: string): ServedDataset {
     const dataset = this.served.get(datasetId);
     if (dataset === undefined) throw new EnclaveError('not_found', 'That dataset is not on this platform.');
     return dataset;
@@ -135,7 +147,12 @@ class DuckDbEngine implements DataEngine {
       const result = await connection.stream(sql, { limit: request.limit });
       const builders = request.columns.map((name, i) => ({
         name,
-        builder: columnBuilderFor({ typeId: result.columnTypeId(i), typeName: result.columnType(i).toString(), index: i }),
+        builder: columnBuilderFor({
+          typeId: result.columnTypeId(i),
+          typeName: result.columnType(i).toString(),
+          index: i,
+          dictionary: dataset.dictionaryColumns.has(name),
+        }),
       }));
       for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
         if (request.signal?.aborted) break;

@@ -115,6 +115,35 @@ describe('openDuckDbEngine', () => {
 });
 
 describe('DuckDbEngine.sample', () => {
+  it('dictionary-encodes low-cardinality text and sends high-cardinality text plain, at every limit', async () => {
+    // A 70,000-row dataset beside the fixture's: one text column with 70,000 distinct values, one with 3.
+    const file = path.join(fixture.dataDir, 'datasets', 'wide_codes.parquet');
+    const { DuckDBInstance } = await import('@duckdb/node-api');
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    await connection.run(
+      `COPY (SELECT i::BIGINT AS id, 'P' || i::VARCHAR AS postcode, ['a','b','c'][1 + i % 3] AS code FROM range(70000) t(i)) TO '${file}' (FORMAT parquet)`,
+    );
+    connection.closeSync();
+    instance.closeSync();
+    const { createHash } = await import('node:crypto');
+    const sha256 = createHash('sha256').update(await readFile(file)).digest('hex');
+    await editManifest((manifest) => {
+      manifest.datasets.wide_codes = { file: 'datasets/wide_codes.parquet', rows: 70000, sha256 };
+    });
+    const engine = await openDuckDbEngine({ dataDir: fixture.dataDir });
+    try {
+      for (const limit of [1, 70000]) {
+        const table = tableFromIPC(await engine.sample({ datasetId: 'wide_codes', columns: ['postcode', 'code'], orderBy: ['id'], limit }));
+        expect(table.schema.fields.map((field) => String(field.type))).toEqual(['Utf8', 'Dictionary<Int32, Utf8>']);
+        expect(table.numRows).toBe(limit);
+        expect(table.get(0)?.toJSON()).toEqual({ postcode: 'P0', code: 'a' });
+      }
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('orders by the given columns whatever order the file holds', async () => {
     const engine = await openDuckDbEngine({ dataDir: fixture.dataDir });
     try {
