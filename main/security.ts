@@ -145,12 +145,18 @@ export function hardenWebContents(contents: HardenableContents, opener: External
 
 export type HardenableSession = Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler' | 'setDevicePermissionHandler'> & {
   webRequest: Pick<Session['webRequest'], 'onBeforeRequest'>;
+  on(event: 'will-download', listener: (event: { preventDefault(): void }) => void): unknown;
 };
 
 export function hardenSession(session: HardenableSession, log?: (message: string) => void): void {
   session.setPermissionRequestHandler(denyPermissionRequest);
   session.setPermissionCheckHandler(denyPermissionCheck);
   session.setDevicePermissionHandler(denyPermissionCheck);
+  // Files leave only through the airlock's export gate, never as a download from the renderer.
+  session.on('will-download', (event) => {
+    event.preventDefault();
+    log?.('Refused a download from the renderer.');
+  });
   session.webRequest.onBeforeRequest((details, callback) => {
     const allowed = isAllowedRendererRequest(details.url);
     if (!allowed) log?.(`Blocked a request from the renderer: ${details.url.slice(0, 200)}`);

@@ -92,7 +92,10 @@ async function main(): Promise<void> {
   const electron = findElectronBinary();
   if (electron.path !== null) {
     console.log('enclave: opening the Electron window');
-    const app = spawn(electron.path, [join(root, 'out', 'main', 'index.js')], { cwd: root, env: workstationEnv, stdio: 'inherit' });
+    // The app folder, not the entry file: Electron then takes the app's name (and its user-data folder and
+    // single-instance lock) from package.json, whose "main" is out/main/index.js.
+    const args = process.getuid?.() === 0 ? [root, '--no-sandbox'] : [root];
+    const app = spawn(electron.path, args, { cwd: root, env: workstationEnv, stdio: 'inherit' });
     children.push(app);
     app.once('exit', stopAll);
     return;

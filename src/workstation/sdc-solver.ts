@@ -71,7 +71,9 @@ function extreme(raw: RawModelApi, args: { column: number; sense: 1 | -1; wantPo
     if (raw.run().status === -1) throw new Error('HiGHS failed while auditing the table');
     const status = raw.getModelStatus();
     if (status === MODEL_STATUS.infeasible) return null;
-    if (status === MODEL_STATUS.unbounded || status === MODEL_STATUS.unboundedOrInfeasible) return { value: args.sense * -Infinity, point: null };
+    if (status === MODEL_STATUS.unbounded) return { value: args.sense * -Infinity, point: null };
+    // "Unbounded or infeasible" proves neither: crediting it as unbounded could pass an unsafe cell.
+    if (status === MODEL_STATUS.unboundedOrInfeasible) throw new Error('HiGHS could not tell whether the audit program is unbounded or infeasible');
     if (status !== MODEL_STATUS.optimal) throw new Error(`HiGHS stopped with model status ${status} while auditing the table`);
     const solution = args.wantPoint ? raw.getSolution() : null;
     const point = solution && 'value' in solution && solution.value ? solution.value.colValue : null;

@@ -24,7 +24,7 @@ export const CatalogueFileSchema = z
             name: FieldNameSchema,
             type: z.string().min(1),
             description: z.string(),
-            tags: z.array(FieldTagSchema),
+            tags: z.array(FieldTagSchema).min(1, 'every field needs at least one tag'),
           }),
         )
         .min(1),

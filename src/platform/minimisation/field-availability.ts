@@ -1,5 +1,5 @@
 // Which fields a project may see. DEMO POLICY, the whole of it: a field tagged `direct_identifier` (the NHS
-// number) is never available to any project; every other field is. Samples carry only available fields, and
+// number) is never available to any project, nor is a field nobody tagged (fail closed); every other field is. Samples carry only available fields, and
 // the catalogue marks the rest `available: false`. A later issue replaces this with per-project agreements
 // (a policy profile maps tags to treatments — drop, keyed pseudonym, date coarsening, … — that an agreement
 // may tighten); the project is already an argument so callers do not change then.
@@ -11,7 +11,8 @@ export interface TaggedField {
 }
 
 export function isFieldAvailable(options: { project: Pick<Project, 'id'>; field: TaggedField }): boolean {
-  return !options.field.tags.includes('direct_identifier');
+  const { tags } = options.field;
+  return tags.length > 0 && !tags.includes('direct_identifier');
 }
 
 export function availableFieldNames(options: { project: Pick<Project, 'id'>; fields: readonly TaggedField[] }): string[] {

@@ -1,4 +1,4 @@
-// The demo minimisation rule: direct identifiers are never available; everything else is.
+// The demo minimisation rule: direct identifiers and untagged fields are never available; everything else is.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FieldTagSchema } from '../../../src/common/contract.ts';
@@ -10,9 +10,13 @@ describe('isFieldAvailable', () => {
   it('hides any field tagged direct_identifier, whatever its other tags', () => {
     fc.assert(
       fc.property(fc.uniqueArray(fc.constantFrom(...FieldTagSchema.options)), (tags) => {
-        expect(isFieldAvailable({ project, field: { name: 'f', tags } })).toBe(!tags.includes('direct_identifier'));
+        expect(isFieldAvailable({ project, field: { name: 'f', tags } })).toBe(tags.length > 0 && !tags.includes('direct_identifier'));
       }),
     );
+  });
+
+  it('fails closed: a field nobody tagged is not available', () => {
+    expect(isFieldAvailable({ project, field: { name: 'new_field', tags: [] } })).toBe(false);
   });
 
   it('keeps catalogue order in the available names', () => {

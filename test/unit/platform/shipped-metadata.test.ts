@@ -27,7 +27,7 @@ describe('the shipped catalogue and demo seed', () => {
 });
 
 describe('CatalogueFileSchema', () => {
-  const valid = [{ id: 'd', name: 'D', description: '', fields: [{ name: 'a', type: 'VARCHAR', description: '', tags: [] }] }];
+  const valid = [{ id: 'd', name: 'D', description: '', fields: [{ name: 'a', type: 'VARCHAR', description: '', tags: ['reference'] }] }];
 
   it('accepts a minimal catalogue', () => {
     expect(CatalogueFileSchema.safeParse(valid).success).toBe(true);
@@ -35,6 +35,7 @@ describe('CatalogueFileSchema', () => {
 
   it.each([
     ['a field name that would need quoting', [{ ...valid[0], fields: [{ ...valid[0]!.fields[0], name: 'a"; DROP' }] }]],
+    ['a field with no tags', [{ ...valid[0], fields: [{ ...valid[0]!.fields[0], tags: [] }] }]],
     ['an unknown tag', [{ ...valid[0], fields: [{ ...valid[0]!.fields[0], tags: ['secret'] }] }]],
     ['a key naming a missing field', [{ ...valid[0], key: ['b'] }]],
     ['a dataset listed twice', [valid[0], valid[0]]],

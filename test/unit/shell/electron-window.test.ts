@@ -170,12 +170,16 @@ describe('permissions and the renderer\'s network (checklist 5; SATRE 2.2.11, 3.
       check?: () => boolean;
       device?: () => boolean;
       beforeRequest?: (details: { url: string }, callback: (response: { cancel?: boolean }) => void) => void;
+      willDownload?: (event: { preventDefault(): void }) => void;
     } = {};
     const session = {
       setPermissionRequestHandler: (handler: typeof captured.request) => (captured.request = handler),
       setPermissionCheckHandler: (handler: typeof captured.check) => (captured.check = handler),
       setDevicePermissionHandler: (handler: typeof captured.device) => (captured.device = handler),
       webRequest: { onBeforeRequest: (handler: typeof captured.beforeRequest) => (captured.beforeRequest = handler) },
+      on: (event: string, handler: typeof captured.willDownload) => {
+        if (event === 'will-download') captured.willDownload = handler;
+      },
     };
     hardenSession(session as unknown as HardenableSession);
     return captured;
@@ -193,6 +197,16 @@ describe('permissions and the renderer\'s network (checklist 5; SATRE 2.2.11, 3.
       expect(captured.device?.()).toBe(false);
     });
   }
+
+  it('refuses every download the renderer starts (an <a download>, a blob, a chart image)', () => {
+    const captured = hardenedSession();
+    const event = { preventDefault: vi.fn() };
+
+    captured.willDownload?.(event);
+
+    expect(captured.willDownload).toBeDefined();
+    expect(event.preventDefault).toHaveBeenCalledOnce();
+  });
 
   const requests: Array<[string, boolean]> = [
     ['app://enclave/assets/index.js', true],
