@@ -1,0 +1,248 @@
+// The analyst's journey through the browser shell, in Debian's Chromium: open the launch link, see demo mode,
+// pick a project, browse the catalogue, open samples into local DuckDB, query, chart, cancel, read an error.
+// Then the shell's boundary: the launch link works once, and the API refuses whoever has no session.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { CataloguePage } from './pages/catalogue-page.ts';
+import { AnalysisPage } from './pages/analysis-page.ts';
+import { saveScreenshot } from './support/artifacts.ts';
+import { expectNoSeriousAccessibilityViolations } from './support/axe.ts';
+import { startBrowserApp, type BrowserApp } from './support/browser-app.ts';
+import { probe } from './support/http-probe.ts';
+import { REPO_ROOT } from './support/paths.ts';
+
+// 55,000 patients give about 109,000 hospital episodes: enough for the 100,000-row sample a user can pick
+// (at 10,000 patients there are about 20,000 episodes and the largest standard sample is not offered).
+const DEMO = { scale: 55_000, seed: 1 };
+const PROJECT = 'covid-outcomes';
+const DATASET = 'hospital_episodes';
+const TABLE = 'hospital_episodes_sample';
+const GROUP_BY_SQL = `SELECT admission_method, count(*) AS episodes, round(avg(length_of_stay), 2) AS mean_stay FROM ${TABLE} GROUP BY admission_method ORDER BY admission_method`;
+/** Runs for minutes unless cancelled (DuckDB cannot fold it away: the filter needs every value). */
+const LONG_SQL = 'SELECT sum(range) FROM range(10000000000) WHERE range % 7 = 3';
+
+interface Manifest {
+  datasets: Record<string, { rows: number }>;
+}
+interface CatalogueEntry {
+  id: string;
+  fields: { name: string; type: string; description: string }[];
+}
+
+const ms = (start: number): string => `${Math.round(performance.now() - start)} ms`;
+
+describe('browser shell: the analyst journey in Chromium', () => {
+  let app: BrowserApp;
+  let catalogue: CataloguePage;
+  let analysis: AnalysisPage;
+  let manifest: Manifest;
+
+  beforeAll(async () => {
+    const started = performance.now();
+    app = await startBrowserApp(DEMO);
+    catalogue = new CataloguePage(app.page);
+    analysis = new AnalysisPage(app.page);
+    manifest = JSON.parse(await readFile(join(app.dataDir, 'manifest.json'), 'utf8')) as Manifest;
+    console.log(`e2e: data, platform, shell and Chromium ready in ${ms(started)}`);
+  });
+
+  afterEach((context) => {
+    app.problems.assertNone(`during "${context.task.name}"`);
+  });
+
+  afterAll(async () => {
+    await app?.close();
+  });
+
+  it('opens from the one-time launch link, says it is in demo mode, and starts local DuckDB', async () => {
+    const started = performance.now();
+    const response = await app.page.goto(app.shell.launchUrl);
+
+    expect(response?.ok()).toBe(true);
+    expect(app.page.url()).toBe(`${app.shell.url}/`);
+    await catalogue.demoBanner.waitFor();
+    expect(await catalogue.demoBanner.innerText()).toMatch(/^Demo mode — signed in as .+ \(no sign-in yet\)$/);
+    await catalogue.waitForEngineReady();
+    expect(await catalogue.engineStatus.innerText()).toMatch(/Local DuckDB ready \(v\d/);
+    console.log(`e2e: page loaded and local DuckDB ready in ${ms(started)}`);
+  }, 90_000);
+
+  it("lists the chosen project's datasets with their row counts on the platform", async () => {
+    await catalogue.pickProject(PROJECT);
+
+    expect(await catalogue.datasetIds()).toEqual(['patients', 'covid_tests', 'hospital_episodes', 'shielded_patients']);
+    for (const id of await catalogue.datasetIds()) {
+      const rows = manifest.datasets[id].rows.toLocaleString('en-GB');
+      expect(await catalogue.dataset(id).innerText()).toContain(`${rows} rows`);
+    }
+  });
+
+  it("shows a dataset's fields with type, description and tags, and the direct identifier as not available", async () => {
+    await catalogue.openDataset(DATASET);
+    const shipped = (JSON.parse(await readFile(join(REPO_ROOT, 'resources/catalogue/datasets.json'), 'utf8')) as CatalogueEntry[]).find(
+      (d) => d.id === DATASET,
+    );
+
+    const admission = await catalogue.fieldRow('admission_date');
+    expect(admission).toEqual({
+      name: 'admission_date',
+      type: 'DATE',
+      description: shipped?.fields.find((f) => f.name === 'admission_date')?.description,
+      tags: ['Quasi-identifier', 'Clinical'],
+      availability: 'Available',
+    });
+    const nhsNumber = await catalogue.fieldRow('nhs_number');
+    expect(nhsNumber.tags).toEqual(['Direct identifier']);
+    expect(nhsNumber.availability).toBe('Not available to this project');
+    expect(await catalogue.fieldsTable.locator('tbody tr').count()).toBe(shipped?.fields.length);
+    await saveScreenshot(app.page, '01-catalogue');
+  });
+
+  it('passes the accessibility check on the catalogue screen', async () => {
+    await expectNoSeriousAccessibilityViolations(app.page, 'catalogue');
+  });
+
+  it('opens a 1,000-row sample of hospital episodes into local DuckDB', async () => {
+    const started = performance.now();
+    const notice = await catalogue.openSample(1_000);
+
+    expect(notice).toMatch(new RegExp(`^Loaded ${TABLE}: 1,000 rows in `));
+    console.log(`e2e: 1,000-row sample loaded in ${ms(started)}`);
+  }, 90_000);
+
+  it('replaces it with a 100,000-row sample after asking', async () => {
+    const started = performance.now();
+    const notice = await catalogue.openSample(100_000);
+
+    expect(notice).toMatch(new RegExp(`^Replaced ${TABLE}: 100,000 rows in `));
+    console.log(`e2e: 100,000-row sample loaded in ${ms(started)}`);
+    await saveScreenshot(app.page, '02-sample-loaded');
+  }, 90_000);
+
+  it('runs a GROUP BY in the SQL editor and shows the result in the grid', async () => {
+    await analysis.open();
+    await analysis.localTable(TABLE).waitFor();
+    expect(await analysis.localTable(TABLE).innerText()).toContain('100,000 rows');
+
+    const started = performance.now();
+    const outcome = await analysis.runQuery(GROUP_BY_SQL);
+
+    expect(outcome.error).toBe('');
+    expect(outcome.status).toMatch(/^4 rows in /);
+    expect(await analysis.gridRows()).toBe(4);
+    console.log(`e2e: GROUP BY over 100,000 rows answered in ${ms(started)} (${outcome.status})`);
+  }, 90_000);
+
+  it('draws a bar chart of the result', async () => {
+    const caption = await analysis.drawChart({ type: 'bar', x: 'admission_method', y: 'episodes' });
+
+    expect(caption).toMatch(/^Bar chart: .*episodes by admission_method, 4 bars\.$/);
+    expect(await analysis.barCount()).toBe(4);
+    await saveScreenshot(app.page, '03-analysis');
+  }, 90_000);
+
+  it('passes the accessibility check on the analysis screen', async () => {
+    await expectNoSeriousAccessibilityViolations(app.page, 'analysis');
+  });
+
+  it('cancels a long query and says so', async () => {
+    await analysis.startQuery(LONG_SQL);
+    expect(await analysis.status.innerText()).toMatch(/^Running…/);
+
+    const started = performance.now();
+    await analysis.cancelButton.click();
+    const outcome = await analysis.waitForQueryEnd(30_000);
+
+    expect(outcome.status).toBe('The query was cancelled.');
+    expect(outcome.error).toBe('');
+    console.log(`e2e: long query cancelled ${ms(started)} after Cancel`);
+    await saveScreenshot(app.page, '04-query-cancelled');
+    // The engine is still usable after the cancel.
+    expect((await analysis.runQuery('SELECT 42 AS answer')).status).toMatch(/^1 row in /);
+  }, 90_000);
+
+  it('shows a SQL error as a readable message, not a stack trace', async () => {
+    // The sample holds only the fields available to the project: the NHS number is not there.
+    const outcome = await analysis.runQuery(`SELECT nhs_number FROM ${TABLE}`);
+
+    expect(outcome.error).toMatch(/^The query did not run/);
+    expect(outcome.error).toMatch(/nhs_number/);
+    expect(outcome.error).not.toMatch(/\n\s+at\s|\.js:\d+/);
+    await saveScreenshot(app.page, '05-sql-error');
+  }, 90_000);
+
+  it('honours the launch link once: a second browser that opens it gets no session', async () => {
+    const other = await app.browser.newContext();
+    try {
+      const page = await other.newPage();
+      const reuse = await page.goto(app.shell.launchUrl);
+      expect(reuse?.status()).toBe(403);
+      expect(await reuse?.text()).toMatch(/already been used or has expired/);
+      const home = await page.goto(`${app.shell.url}/`);
+      expect(home?.status()).toBe(401);
+      expect(await page.locator('#root').count()).toBe(0);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('refuses API requests without the session cookie, from another origin, or under another host name', async () => {
+    const invoke = `${app.shell.url}/api/invoke/projects.list`;
+    const json = { 'Content-Type': 'application/json', Origin: app.shell.url };
+    const cookie = (await app.context.cookies(app.shell.url)).find((c) => c.name === 'enclave_session');
+    expect(cookie?.httpOnly).toBe(true);
+    const withCookie = { ...json, Cookie: `enclave_session=${cookie?.value}` };
+
+    const noCookie = await probe(invoke, { method: 'POST', headers: json, body: '{}' });
+    const forged = await probe(invoke, { method: 'POST', headers: { ...json, Cookie: 'enclave_session=forged' }, body: '{}' });
+    const foreignOrigin = await probe(invoke, { method: 'POST', headers: { ...withCookie, Origin: 'http://evil.example' }, body: '{}' });
+    const rebound = await probe(invoke, { method: 'POST', headers: { ...withCookie, Host: `evil.example:${new URL(app.shell.url).port}` }, body: '{}' });
+    const events = await probe(`${app.shell.url}/api/events`, {});
+    const own = await probe(invoke, { method: 'POST', headers: withCookie, body: '{}' });
+
+    expect(noCookie.status).toBe(401);
+    expect(JSON.parse(noCookie.body)).toMatchObject({ ok: false, error: { code: 'unauthenticated' } });
+    expect(forged.status).toBe(401);
+    expect(foreignOrigin.status).toBe(403);
+    expect(rebound.status).toBe(403);
+    expect(events.status).toBe(401);
+    for (const refused of [noCookie, forged, foreignOrigin, rebound, events]) {
+      expect(refused.headers['access-control-allow-origin']).toBeUndefined();
+    }
+    // The same request from the page's own origin with its cookie works: the refusals above are the guards'.
+    expect(own.status).toBe(200);
+    expect(JSON.parse(own.body)).toMatchObject({ ok: true });
+  });
+
+  it('gives a page of another origin in the same browser nothing, even though the browser holds the cookie', async () => {
+    const attacker = await app.context.newPage();
+    try {
+      // The platform's health page: another origin (another port) on the same machine.
+      await attacker.goto(`${app.platform.url}/api/v1/health`);
+      const result = (await attacker.evaluate(`fetch(${JSON.stringify(`${app.shell.url}/api/invoke/projects.list`)}, {
+        method: 'POST', credentials: 'include', headers: { 'Content-Type': 'application/json' }, body: '{}',
+      }).then((r) => r.text().then((t) => 'read ' + r.status + ' ' + t), (e) => 'blocked ' + e.name)`)) as string;
+
+      expect(result).toBe('blocked TypeError');
+    } finally {
+      await attacker.close();
+    }
+  });
+
+  // The checks above pass only if these detectors work: prove that they see what they are there to see.
+  it("notices a CSP violation and an unlabelled control (the suite's own detectors work)", async () => {
+    await app.page.evaluate(`(() => {
+      const probe = document.createElement('div');
+      probe.id = 'e2e-detector-probe';
+      probe.setAttribute('style', 'color: red');
+      probe.appendChild(document.createElement('input'));
+      document.body.appendChild(probe);
+    })()`);
+
+    await expect.poll(() => app.problems.list.some((p) => p.startsWith('CSP violation: style-src'))).toBe(true);
+    expect(() => app.problems.assertNone('after the probe')).toThrow(/CSP violation: style-src/);
+    await expect(expectNoSeriousAccessibilityViolations(app.page, 'probe')).rejects.toThrow(/\[critical\] label/);
+    await app.page.evaluate(`document.getElementById('e2e-detector-probe').remove()`);
+  });
+});

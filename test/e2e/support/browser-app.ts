@@ -1,0 +1,86 @@
+// The e2e fixture for the browser shell: demo data in its own temp folder, the platform as its own process, the
+// workstation core and browser shell in this process over the built renderer, and Debian's Chromium driven by
+// Playwright. One per test file (start-up costs seconds); close() undoes it all.
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { createWorkstationCore, type WorkstationCore } from '../../../src/workstation/core.ts';
+import { startBrowserShell, type BrowserShell } from '../../../src/web/browser-shell.ts';
+import { prepareDemoData, type DemoDataSpec } from './demo-data.ts';
+import { watchContextForCsp, watchPage, type PageProblems } from './page-problems.ts';
+import { assertRendererBuilt, RENDERER_DIR } from './paths.ts';
+import { startPlatform, type PlatformProcess } from './platform-process.ts';
+
+export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+/** No sandbox (tests run as root in CI), no GPU, and nothing that reaches the network on its own. */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+];
+export const VIEWPORT = { width: 1440, height: 900 };
+
+export interface BrowserApp {
+  dataDir: string;
+  platform: PlatformProcess;
+  core: WorkstationCore;
+  shell: BrowserShell;
+  browser: Browser;
+  /** The context and page that opened the launch URL's session (not yet opened: call page.goto(shell.launchUrl)). */
+  context: BrowserContext;
+  page: Page;
+  problems: PageProblems;
+  close(): Promise<void>;
+}
+
+export async function launchChromium(): Promise<Browser> {
+  if (!existsSync(CHROMIUM_PATH)) {
+    throw new Error(`Chromium is not at ${CHROMIUM_PATH}: install Debian's package (apt-get install chromium) or set CHROMIUM_PATH.`);
+  }
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+}
+
+/** A new context and page whose console errors, exceptions and CSP violations are collected in `problems`. */
+export async function newWatchedPage(browser: Browser): Promise<{ context: BrowserContext; page: Page; problems: PageProblems }> {
+  const context = await browser.newContext({ viewport: VIEWPORT, locale: 'en-GB' });
+  const page = await context.newPage();
+  const problems = watchPage(page);
+  // Before the page's first navigation: the listener is in place for every document it loads.
+  await watchContextForCsp(context, problems.record);
+  return { context, page, problems };
+}
+
+export async function startBrowserApp(spec: DemoDataSpec): Promise<BrowserApp> {
+  assertRendererBuilt();
+  const cleanups: (() => Promise<unknown> | void)[] = [];
+  const close = async (): Promise<void> => {
+    for (const cleanup of cleanups.reverse()) {
+      try {
+        await cleanup();
+      } catch (err) {
+        console.error('e2e clean-up step failed:', err);
+      }
+    }
+  };
+  try {
+    const dataDir = await prepareDemoData(spec);
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const platform = await startPlatform(dataDir);
+    cleanups.push(() => platform.stop());
+    const core = createWorkstationCore({ platformUrl: platform.url, log: (message) => console.error(`[workstation] ${message}`) });
+    cleanups.push(() => core.close());
+    const shell = await startBrowserShell({ core, rendererDir: RENDERER_DIR, log: (message, detail) => console.error(`[browser shell] ${message}`, detail ?? '') });
+    cleanups.push(() => shell.close());
+    const browser = await launchChromium();
+    cleanups.push(() => browser.close());
+    const { context, page, problems } = await newWatchedPage(browser);
+    return { dataDir, platform, core, shell, browser, context, page, problems, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
