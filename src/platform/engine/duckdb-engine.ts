@@ -22,7 +22,7 @@ function quoteString(text: string): string {
 }
 
 /** A VARCHAR with at most this many distinct values travels dictionary-encoded (see arrow-columns.ts). */
-const DICTIONARY_MAX_DISTINCT = 65_536;
+export const DICTIONARY_MAX_DISTINCT = 65_536;
 
 interface ServedDataset extends EngineDataset {
   /** VARCHAR columns to dictionary-encode, decided once here so every sample has the same Arrow schema. */

@@ -1,0 +1,103 @@
+// Command-line options of `npm run bench` (pass them after `--`: npm run bench -- --rows 1m --quick).
+
+export interface BenchOptions {
+  rows: number[];
+  seed: number;
+  /** Timed runs per query per engine, after one warm-up; null = 5 up to 1M rows, 3 above. */
+  runs: number | null;
+  quick: boolean;
+  regenerate: boolean;
+  build: 'auto' | 'always';
+  sdc: boolean;
+  help: boolean;
+}
+
+export const DEFAULT_ROWS = [1_000_000, 10_000_000];
+export const QUICK_ROWS = [100_000];
+
+export const USAGE = `npm run bench [-- OPTIONS]
+
+Times a fixed set of analytical queries over the synthetic hospital episodes in DuckDB-wasm (Chromium, the
+app's own engine) and native DuckDB on the same data, then the disclosure-control engine.
+
+  --rows N[,N…]   episode rows (repeatable; 1000000, 1_000_000, 1m, 250k). Default 1m and 10m.
+  --quick         a fast check: 100k rows (unless --rows), one timed run per query.
+  --runs N        timed runs per query and engine after one warm-up (default 5 up to 1m rows, 3 above).
+  --seed N        the generator's seed (default 1).
+  --regenerate    regenerate the cached data under bench-results/data/.
+  --build         rebuild the renderer (npx electron-vite build) even if out/renderer looks current.
+  --no-sdc        skip the disclosure-control figures.
+  --help          this text.`;
+
+/** 1000000, 1_000_000, 1m, 10M, 250k. */
+export function parseRowCount(text: string): number {
+  const match = /^(\d[\d_]*)([kKmM]?)$/.exec(text.trim());
+  if (!match) throw new Error(`--rows: "${text}" is not a row count (e.g. 1000000, 1m, 250k).`);
+  const base = Number(match[1]!.replaceAll('_', ''));
+  const unit = match[2]!.toLowerCase();
+  const rows = base * (unit === 'm' ? 1_000_000 : unit === 'k' ? 1_000 : 1);
+  if (!Number.isSafeInteger(rows) || rows < 1 || rows > 100_000_000) throw new Error(`--rows: ${text} is outside 1 … 100,000,000.`);
+  return rows;
+}
+
+function positiveInteger(flag: string, text: string | undefined): number {
+  const value = Number(text);
+  if (text === undefined || !Number.isSafeInteger(value) || value < 1) throw new Error(`${flag} needs a whole number of at least 1.`);
+  return value;
+}
+
+export function parseOptions(argv: readonly string[]): BenchOptions {
+  const rows: number[] = [];
+  const options: BenchOptions = { rows, seed: 1, runs: null, quick: false, regenerate: false, build: 'auto', sdc: true, help: false };
+  for (let i = 0; i < argv.length; i += 1) {
+    const arg = argv[i]!;
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string | undefined => inline ?? argv[++i];
+    switch (flag) {
+      case '--rows': {
+        const text = value();
+        if (text === undefined) throw new Error('--rows needs a value.');
+        for (const part of text.split(',')) rows.push(parseRowCount(part));
+        break;
+      }
+      case '--quick':
+        options.quick = true;
+        break;
+      case '--runs':
+        options.runs = positiveInteger('--runs', value());
+        break;
+      case '--seed': {
+        const text = value();
+        const seed = Number(text);
+        if (text === undefined || !Number.isSafeInteger(seed)) throw new Error('--seed needs a whole number.');
+        options.seed = seed;
+        break;
+      }
+      case '--regenerate':
+        options.regenerate = true;
+        break;
+      case '--build':
+        options.build = 'always';
+        break;
+      case '--no-sdc':
+        options.sdc = false;
+        break;
+      case '--help':
+      case '-h':
+        options.help = true;
+        break;
+      default:
+        throw new Error(`Unknown option ${arg}.\n\n${USAGE}`);
+    }
+  }
+  if (rows.length === 0) rows.push(...(options.quick ? QUICK_ROWS : DEFAULT_ROWS));
+  options.rows = [...new Set(rows)];
+  return options;
+}
+
+/** Timed runs per query and engine for a data size. */
+export function runsFor(options: BenchOptions, rows: number): number {
+  if (options.runs !== null) return options.runs;
+  if (options.quick) return 1;
+  return rows <= 1_000_000 ? 5 : 3;
+}

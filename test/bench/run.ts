@@ -1,0 +1,129 @@
+// `npm run bench`: DuckDB-wasm (Chromium, the app's own engine) against native DuckDB on the same synthetic
+// hospital episodes, then the disclosure-control engine's figures (test/bench/sdc.ts). Progress goes to stderr,
+// the report to stdout, and everything to bench-results/bench-<date>.json. Exit 1 when the engines disagree.
+import path from 'node:path';
+import process from 'node:process';
+import { ensureRendererBuild } from './build.ts';
+import { prepareData } from './data.ts';
+import { benchSize, wasmFacts } from './measure.ts';
+import type { SizeResult } from './measure.ts';
+import { openNative } from './native.ts';
+import { parseOptions, runsFor, USAGE } from './options.ts';
+import type { BenchOptions } from './options.ts';
+import { QUERIES } from './queries.ts';
+import { formatMachine, formatSize, loadAverage, machineFacts, writeJson } from './report.ts';
+import { benchSdc } from './sdc.ts';
+import { startBenchServer } from './server.ts';
+import { launchWasmBrowser, pageErrorMessage } from './wasm.ts';
+import type { WasmBrowser, WasmSession } from './wasm.ts';
+
+const root = path.resolve(import.meta.dirname, '..', '..');
+const resultsDir = path.join(root, 'bench-results');
+const log = (line: string): void => void process.stderr.write(`${line}\n`);
+const out = (text: string): void => void process.stdout.write(`${text}\n`);
+
+async function main(options: BenchOptions): Promise<number> {
+  const startedAt = new Date();
+  const loadAtStart = loadAverage();
+  const rendererDir = await ensureRendererBuild({ root, force: options.build === 'always', log });
+  const server = await startBenchServer(rendererDir);
+  let browser: WasmBrowser | null = null;
+  let browserError: string | null = null;
+  try {
+    browser = await launchWasmBrowser();
+  } catch (err) {
+    browserError = `Chromium could not start: ${pageErrorMessage(err)}`;
+    log(browserError);
+  }
+  const engines = { chromium: browser?.chromiumVersion ?? null, duckdbNative: 'unknown', duckdbWasm: null as string | null, wasmThreads: null as number | null };
+  const sizes: SizeResult[] = [];
+  try {
+    for (const rows of options.rows) {
+      const data = await prepareData({ root: path.join(resultsDir, 'data'), rows, seed: options.seed, regenerate: options.regenerate, log });
+      const native = await openNative();
+      engines.duckdbNative = native.version;
+      let session: WasmSession | null = null;
+      let sessionError = browserError;
+      if (browser !== null) {
+        log('DuckDB-wasm: opening the bench page…');
+        try {
+          session = await browser.open(`${server.url}/bench.html`);
+          if (engines.duckdbWasm === null) {
+            const facts = await wasmFacts(session);
+            engines.duckdbWasm = facts.duckdbVersion;
+            engines.wasmThreads = facts.threads;
+          }
+        } catch (err) {
+          sessionError = `DuckDB-wasm could not start: ${pageErrorMessage(err)}`;
+        }
+      }
+      try {
+        const result = await benchSize({
+          data,
+          runs: runsFor(options, rows),
+          native,
+          wasm: session,
+          wasmStartError: sessionError,
+          dataPath: server.publish(`episodes-${rows}-seed${options.seed}.arrows`, data.arrow),
+          loadAverage: loadAverage(),
+          log,
+        });
+        sizes.push(result);
+        out(`\n${formatSize(result)}`);
+      } finally {
+        await session?.close();
+        native.close();
+      }
+    }
+  } finally {
+    await browser?.close().catch(() => {});
+    await server.close();
+  }
+
+  let sdc: { name: string; ms: number }[] | null = null;
+  if (options.sdc) {
+    log('Disclosure control: protection plus LP audit…');
+    sdc = await benchSdc();
+    out('\n## Disclosure control (test/bench/sdc.ts)');
+    for (const { name, ms } of sdc) out(`${name}: ${ms} ms`);
+  }
+
+  const machine = { ...machineFacts(engines), loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadAverage() };
+  out(`\n${formatMachine(machine)}; at end ${machine.loadAverageAtEnd.join(', ')}`);
+  const file = await writeJson({
+    dir: resultsDir,
+    now: startedAt,
+    report: {
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      options: { rows: options.rows, seed: options.seed, quick: options.quick, runs: options.runs },
+      machine,
+      queries: QUERIES.map(({ name, kind, sql }) => ({ name, kind, sql })),
+      sizes,
+      sdc,
+    },
+  });
+  out(`results: ${path.relative(process.cwd(), file) || file}`);
+  const mismatches = sizes.flatMap((s) => s.queries.flatMap((q) => q.mismatches.map((m) => `${s.rows} rows, ${q.name}: ${m}`)));
+  if (mismatches.length > 0) {
+    process.stderr.write(`\nThe engines disagree:\n${mismatches.map((m) => `  ${m}`).join('\n')}\n`);
+    return 1;
+  }
+  return 0;
+}
+
+let options: BenchOptions;
+try {
+  options = parseOptions(process.argv.slice(2));
+} catch (err) {
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(2);
+}
+if (options.help) {
+  out(USAGE);
+} else {
+  process.exitCode = await main(options).catch((err: unknown) => {
+    process.stderr.write(`The bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    return 1;
+  });
+}
