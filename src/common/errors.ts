@@ -13,6 +13,19 @@ export const ErrorCodeSchema = z.enum([
 ]);
 export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
 
+/** The HTTP status each error code travels with, on the platform's API and the browser shell's alike. */
+export const HTTP_STATUS_BY_ERROR_CODE: Readonly<Record<ErrorCode, number>> = {
+  invalid_input: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  unknown_method: 404,
+  // The caller went away or the work was stopped ("client closed request"); it must not look like a success.
+  cancelled: 499,
+  internal: 500,
+  unavailable: 503,
+};
+
 export const ErrorValueSchema = z.object({ code: ErrorCodeSchema, message: z.string() });
 export type ErrorValue = z.infer<typeof ErrorValueSchema>;
 

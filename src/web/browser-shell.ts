@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import { isBinaryMethod, isMethodName } from '../common/contract.ts';
 import { dispatch, type Outcome } from '../common/dispatch.ts';
-import type { ErrorValue } from '../common/errors.ts';
+import { HTTP_STATUS_BY_ERROR_CODE, type ErrorValue } from '../common/errors.ts';
 import {
   ARROW_STREAM_CONTENT_TYPE,
   HTTP_EVENTS_PATH,
@@ -17,7 +17,7 @@ import type { WorkstationCore } from '../workstation/core.ts';
 import { createRendererFiles, securityHeaders } from '../workstation/renderer-files.ts';
 import { serveEventStream } from './event-stream.ts';
 import { createLaunchAuth, sessionCookieHeader } from './launch-auth.ts';
-import { httpStatusFor, isAllowedFetchSite, isAllowedHost, isSameOrigin } from './request-guards.ts';
+import { isAllowedFetchSite, isAllowedHost, isSameOrigin } from './request-guards.ts';
 
 export interface BrowserShellOptions {
   core: Pick<WorkstationCore, 'handlers' | 'events'>;
@@ -96,7 +96,7 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
 
   function sendError(res: ServerResponse, error: ErrorValue, extra: Record<string, string> = {}): void {
     const outcome: Outcome = { ok: false, error };
-    sendJson(res, { status: httpStatusFor(error.code), body: outcome, headers: extra });
+    sendJson(res, { status: HTTP_STATUS_BY_ERROR_CODE[error.code], body: outcome, headers: extra });
   }
 
   async function handleInvoke(req: IncomingMessage, res: ServerResponse, rawName: string): Promise<void> {

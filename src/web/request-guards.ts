@@ -1,5 +1,4 @@
 // Who may talk to the browser shell: pure checks on Host, Origin and Fetch-Metadata headers.
-import type { ErrorCode } from '../common/errors.ts';
 
 /** The Host values the shell answers to. Anything else is a DNS-rebinding attempt or a mistake. */
 export function allowedHosts(port: number): string[] {
@@ -24,23 +23,3 @@ export function isAllowedFetchSite(secFetchSite: string | undefined): boolean {
   return secFetchSite === undefined || secFetchSite === 'same-origin' || secFetchSite === 'none';
 }
 
-/** HTTP status for an error code of the contract. */
-export function httpStatusFor(code: ErrorCode): number {
-  switch (code) {
-    case 'invalid_input':
-      return 400;
-    case 'unauthenticated':
-      return 401;
-    case 'forbidden':
-      return 403;
-    case 'not_found':
-    case 'unknown_method':
-      return 404;
-    case 'cancelled':
-      return 409;
-    case 'unavailable':
-      return 503;
-    case 'internal':
-      return 500;
-  }
-}

@@ -1,19 +1,8 @@
 // One error shape for every failure: HTTP status + {"error":{"code","message"}}. Messages are the ones the
 // code chose for people; anything unexpected (a DuckDB or SQLite message, a stack) stays in the server log.
-import type { ErrorCode, ErrorValue } from '../../common/errors.ts';
-import { EnclaveError } from '../../common/errors.ts';
+import type { ErrorValue } from '../../common/errors.ts';
+import { EnclaveError, HTTP_STATUS_BY_ERROR_CODE } from '../../common/errors.ts';
 
-const STATUS_BY_CODE: Record<ErrorCode, number> = {
-  invalid_input: 400,
-  unauthenticated: 401,
-  forbidden: 403,
-  not_found: 404,
-  unknown_method: 404,
-  // The client went away; nobody reads this answer, but it must not look like a success.
-  cancelled: 499,
-  internal: 500,
-  unavailable: 503,
-};
 
 export const INTERNAL_ERROR: ErrorValue = {
   code: 'internal',
@@ -35,7 +24,7 @@ function fromFrameworkStatus(status: number): ErrorValue | undefined {
 }
 
 export function toErrorReply(err: unknown): ErrorReply {
-  if (err instanceof EnclaveError) return { status: STATUS_BY_CODE[err.code], body: { error: err.toValue() } };
+  if (err instanceof EnclaveError) return { status: HTTP_STATUS_BY_ERROR_CODE[err.code], body: { error: err.toValue() } };
   const status = typeof err === 'object' && err !== null && 'statusCode' in err ? Number(err.statusCode) : NaN;
   const framework = Number.isInteger(status) ? fromFrameworkStatus(status) : undefined;
   if (framework !== undefined) return { status, body: { error: framework } };
