@@ -34,6 +34,14 @@ export interface ColumnBuilder {
 /** The DuckDB types the samples support, by type id, with the Arrow type each becomes. */
 export const SUPPORTED_TYPES = ['BOOLEAN', 'SMALLINT', 'INTEGER', 'BIGINT', 'DOUBLE', 'DATE', 'VARCHAR'] as const;
 
+/** The same array when it already holds `needed` items, else a copy at least twice as long. */
+function grownToHold(array: Int32Array<ArrayBuffer>, needed: number): Int32Array<ArrayBuffer> {
+  if (needed <= array.length) return array;
+  const grown = new Int32Array(Math.max(needed, array.length * 2));
+  grown.set(array);
+  return grown;
+}
+
 class Validity {
   bits = new Uint8Array(0);
   nullCount = 0;
@@ -144,11 +152,7 @@ class DictionaryUtf8Builder implements ColumnBuilder {
   append(vector: DuckDBVector, count: number): void {
     const needed = this.length + count;
     this.validity.ensure(needed);
-    if (needed > this.indices.length) {
-      const grown = new Int32Array(Math.max(needed, this.indices.length * 2));
-      grown.set(this.indices);
-      this.indices = grown;
-    }
+    this.indices = grownToHold(this.indices, needed);
     for (let i = 0; i < count; i += 1) {
       const item = vector.getItem(i) as string | null;
       const index = this.length + i;
@@ -207,11 +211,7 @@ class PlainUtf8Builder implements ColumnBuilder {
   append(vector: DuckDBVector, count: number): void {
     const needed = this.length + count + 1;
     this.validity.ensure(needed);
-    if (needed > this.offsets.length) {
-      const grown = new Int32Array(Math.max(needed, this.offsets.length * 2));
-      grown.set(this.offsets);
-      this.offsets = grown;
-    }
+    this.offsets = grownToHold(this.offsets, needed);
     for (let i = 0; i < count; i += 1) {
       const item = vector.getItem(i) as string | null;
       const index = this.length + i;

@@ -11,17 +11,8 @@ import { watchContextForCsp, watchPage, type PageProblems } from './page-problem
 import { assertRendererBuilt, RENDERER_DIR } from './paths.ts';
 import { startPlatform, type PlatformProcess } from './platform-process.ts';
 
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/** No sandbox (tests run as root in CI), no GPU, and nothing that reaches the network on its own. */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../../support/chromium.ts';
+
 export const VIEWPORT = { width: 1440, height: 900 };
 
 export interface BrowserApp {
