@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REGION_BY_SEX_INPUT } from '../unit/sdc/helpers.ts';
 
 const ENCLAVE = path.resolve('src/cli/enclave.ts');
 
@@ -22,19 +23,7 @@ function enclave(args: string[], stdin = ''): Promise<{ code: number | null; std
   });
 }
 
-const table = {
-  rules: { profile: 'default' },
-  table: {
-    dimensions: ['region', 'sex'],
-    cells: [
-      { key: { region: 'North', sex: 'F' }, count: 12 },
-      { key: { region: 'North', sex: 'M' }, count: 3 },
-      { key: { region: 'South', sex: 'F' }, count: 40 },
-      { key: { region: 'South', sex: 'M' }, count: 35 },
-    ],
-    totals: 'published',
-  },
-};
+const table = { rules: { profile: 'default' }, ...REGION_BY_SEX_INPUT };
 
 let dir = '';
 beforeAll(async () => {

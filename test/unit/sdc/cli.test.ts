@@ -6,6 +6,7 @@ import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runSdcCheck } from '../../../src/cli/sdc.ts';
+import { REGION_BY_SEX_INPUT } from './helpers.ts';
 
 interface Run {
   code: number;
@@ -24,18 +25,7 @@ async function run(argv: string[], stdinText = ''): Promise<Run> {
   return { code, stdout: out, stderr: err };
 }
 
-const good = {
-  table: {
-    dimensions: ['region', 'sex'],
-    cells: [
-      { key: { region: 'North', sex: 'F' }, count: 12 },
-      { key: { region: 'North', sex: 'M' }, count: 3 },
-      { key: { region: 'South', sex: 'F' }, count: 40 },
-      { key: { region: 'South', sex: 'M' }, count: 35 },
-    ],
-    totals: 'published',
-  },
-};
+const good = REGION_BY_SEX_INPUT;
 
 const withTable = (patch: Record<string, unknown>) => ({ ...good, table: { ...good.table, ...patch } });
 const cell = (i: number, patch: Record<string, unknown>) => withTable({ cells: good.table.cells.map((c, j) => (j === i ? { ...c, ...patch } : c)) });

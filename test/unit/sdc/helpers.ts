@@ -6,6 +6,20 @@ import { CheckInputSchema } from '../../../src/common/sdc/schema.ts';
 import type { KeyValue } from '../../../src/common/sdc/table.ts';
 import { createHighsSolver } from '../../../src/workstation/sdc-solver.ts';
 
+/** A 2×2 region × sex table with published margins and one unsafe cell (North, M = 3): the commands' fixture. */
+export const REGION_BY_SEX_INPUT = {
+  table: {
+    dimensions: ['region', 'sex'],
+    cells: [
+      { key: { region: 'North', sex: 'F' }, count: 12 },
+      { key: { region: 'North', sex: 'M' }, count: 3 },
+      { key: { region: 'South', sex: 'F' }, count: 40 },
+      { key: { region: 'South', sex: 'M' }, count: 35 },
+    ],
+    totals: 'published',
+  },
+};
+
 let solver: Promise<LpSolver> | null = null;
 
 export function highs(): Promise<LpSolver> {
