@@ -7,8 +7,19 @@ import type { Outcome } from './dispatch.ts';
 // Re-exported as types only, so the preload can name them without importing contract.ts or dispatch.ts.
 export type { EventName, MethodName, Outcome };
 
-export const METHOD_NAMES = ['session.get', 'projects.list', 'catalogue.get', 'dataset.sample'] as const satisfies readonly MethodName[];
-export const EVENT_NAMES = ['platform.status'] as const satisfies readonly EventName[];
+export const METHOD_NAMES = [
+  'session.get',
+  'session.signIn',
+  'session.cancelSignIn',
+  'session.signOut',
+  'session.lock',
+  'session.activity',
+  'checking.rules',
+  'projects.list',
+  'catalogue.get',
+  'dataset.sample',
+] as const satisfies readonly MethodName[];
+export const EVENT_NAMES = ['platform.status', 'session.changed'] as const satisfies readonly EventName[];
 
 // A compile-time check that no contract name is missing from the lists above (the test checks the reverse).
 type Missing<All, Listed> = Exclude<All, Listed>;

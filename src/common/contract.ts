@@ -21,13 +21,57 @@ export const UserSchema = z.object({
 });
 export type User = z.infer<typeof UserSchema>;
 
+/**
+ * The workstation's sign-in state, as the renderer may know it. Tokens never appear here: they stay in the
+ * workstation core (access token in memory, refresh token in the OS keychain).
+ *   signed_out  nobody is signed in; `message` may say why (signed out, session ended, sign-in failed).
+ *   signing_in  a browser sign-in is under way; the core waits for the identity provider's redirect.
+ *   signed_in   the user may work.
+ *   locked      idle too long (or locked by hand): the user is known, every other method is refused, and only a
+ *               fresh sign-in as the same user unlocks.
+ */
+export const SessionStateSchema = z.enum(['signed_out', 'signing_in', 'signed_in', 'locked']);
+export type SessionState = z.infer<typeof SessionStateSchema>;
+
 export const SessionSchema = z.object({
-  /** 'demo': the embedded platform admits a fixed demo analyst (no sign-in yet). */
-  mode: z.enum(['demo']),
-  user: UserSchema,
-  platform: z.object({ url: z.string(), name: z.string() }),
+  state: SessionStateSchema,
+  /** The signed-in (or locked-out) user: null when signed out or signing in for the first time. */
+  user: UserSchema.nullable(),
+  platform: z.object({
+    url: z.string(),
+    /** The platform's own name (from its health answer); null until it has answered. */
+    name: z.string().nullable(),
+    /** 'demo': the embedded platform with synthetic data and demo accounts; 'production' otherwise. */
+    mode: z.enum(['demo', 'production']).nullable(),
+  }),
+  /** The OIDC issuer the workstation signs in with; null until discovered. */
+  issuer: z.string().nullable(),
+  /** When the session ends whatever the activity (ISO 8601); null when nobody is signed in. */
+  sessionEndsAt: z.string().nullable(),
+  /** Inactivity after which the workstation locks. */
+  idleLockSeconds: z.number().int().positive(),
+  /**
+   * Where the refresh token is kept. 'memory': no OS keychain was available, so closing the app signs the
+   * user out (the UI says so once). Tokens are never written anywhere in plain text.
+   */
+  tokenStorage: z.enum(['keychain', 'memory']),
+  /** Something the sign-in screen should say (why the user was signed out, why sign-in failed), or null. */
+  message: z.object({ kind: z.enum(['info', 'error']), text: z.string() }).nullable(),
 });
 export type Session = z.infer<typeof SessionSchema>;
+
+/** One disclosure-control rule profile as the platform enforces it (the output checkers' reference). */
+export const RuleProfileSchema = z.object({
+  profile: z.string(),
+  threshold: z.number(),
+  nk: z.object({ n: z.number(), k: z.number() }).nullable(),
+  p: z.number().nullable(),
+  zerosDisclosive: z.boolean(),
+  rounding: z.union([z.object({ base: z.number() }), z.object({ midpoint: z.number() })]).nullable(),
+  dofThreshold: z.number(),
+  defaultTotals: z.enum(['published', 'recomputed', 'none']),
+});
+export type RuleProfile = z.infer<typeof RuleProfileSchema>;
 
 export const ProjectSchema = z.object({
   id: IdSchema,
@@ -71,6 +115,21 @@ const NoInput = z.object({}).strict();
 
 export const methods = {
   'session.get': { input: NoInput, output: SessionSchema },
+  /**
+   * Starts a browser sign-in (authorization code + PKCE, redirect to a one-time loopback listener) and answers
+   * the URL the renderer opens in the system browser. When locked, this is the unlock: the identity provider is
+   * asked for a fresh login, and only the locked user is accepted. The outcome arrives as 'session.changed'.
+   */
+  'session.signIn': { input: NoInput, output: z.object({ authorizationUrl: z.string() }) },
+  'session.cancelSignIn': { input: NoInput, output: SessionSchema },
+  /** Revokes the tokens at the identity provider, forgets them (keychain included) and records the sign-out. */
+  'session.signOut': { input: NoInput, output: SessionSchema },
+  /** Locks now, as if idle. */
+  'session.lock': { input: NoInput, output: SessionSchema },
+  /** The user did something (key, pointer): postpones the idle lock. The renderer sends it throttled. */
+  'session.activity': { input: NoInput, output: z.null() },
+  /** The disclosure-control rule profiles in force (output checkers and admins). */
+  'checking.rules': { input: NoInput, output: z.array(RuleProfileSchema) },
   'projects.list': { input: NoInput, output: z.array(ProjectSchema) },
   'catalogue.get': { input: z.object({ projectId: IdSchema }).strict(), output: CatalogueSchema },
   'dataset.sample': {
@@ -96,6 +155,8 @@ export const events = {
     state: z.enum(['connecting', 'ready', 'unreachable']),
     message: z.string(),
   }),
+  /** Every change of the sign-in state (signed in, locked, signed out, sign-in failed, session ended). */
+  'session.changed': SessionSchema,
 } as const;
 
 export type EventName = keyof typeof events;

@@ -7,6 +7,8 @@ export const ErrorCodeSchema = z.enum([
   'not_found',
   'forbidden',
   'unauthenticated',
+  /** The workstation is locked: only a fresh sign-in as the same user opens it again. */
+  'locked',
   'unavailable',
   'cancelled',
   'internal',
@@ -19,6 +21,7 @@ export const HTTP_STATUS_BY_ERROR_CODE: Readonly<Record<ErrorCode, number>> = {
   unauthenticated: 401,
   forbidden: 403,
   not_found: 404,
+  locked: 423,
   unknown_method: 404,
   // The caller went away or the work was stopped ("client closed request"); it must not look like a success.
   cancelled: 499,
