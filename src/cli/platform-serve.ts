@@ -1,14 +1,19 @@
-// `enclave platform serve --data-dir DIR [--port P] [--host H]`: runs the demo platform until SIGTERM/SIGINT.
-// stdout carries exactly one machine-readable line, {"event":"listening","url":…}, once the server listens;
-// everything else (logs, errors) goes to stderr.
+// `enclave platform serve --data-dir DIR [--port P] [--host H] [--oidc-issuer URL --oidc-audience A
+// --oidc-client-id C]`: runs the platform until SIGTERM/SIGINT. Without --oidc-issuer it runs its embedded
+// identity provider with the demo accounts (issuer <url>/oidc). stdout carries exactly one machine-readable
+// line, {"event":"listening","url":…}, once the server listens; everything else (logs, errors) goes to stderr.
 import { isIPv4 } from 'node:net';
 import process from 'node:process';
 import { parseArgs } from 'node:util';
 import { EnclaveError } from '../common/errors.ts';
+import type { IdentityOptions } from '../platform/identity/identity-config.ts';
 import { createPlatformServer, LOOPBACK_HOSTNAMES } from '../platform/server.ts';
 import type { CliIo } from './enclave.ts';
 
-const USAGE = 'Usage: enclave platform serve --data-dir DIR [--port P (default 0: any free port)] [--host 127.0.0.1] [--log-level info]\n';
+const USAGE = `Usage: enclave platform serve --data-dir DIR [--port P (default 0: any free port)] [--host 127.0.0.1] [--log-level info]
+    [--oidc-issuer URL --oidc-audience AUDIENCE --oidc-client-id CLIENT_ID]   trust an external OIDC issuer instead of the embedded demo one
+    [--access-token-ttl SECONDS (default 300)] [--session-max SECONDS (default 43200)]   the embedded provider's lifetimes
+`;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug'] as const;
 type LogLevel = (typeof LOG_LEVELS)[number];
 
@@ -17,19 +22,43 @@ interface ServeArgs {
   port: number;
   host: string;
   logLevel: LogLevel;
+  identity: IdentityOptions;
 }
 
-/** The demo platform admits a fixed analyst without sign-in, so it must never be reachable from another machine. */
+/**
+ * The platform speaks plain HTTP and the demo accounts' passwords are published, so it listens only on this
+ * machine; a deployment puts a TLS-terminating proxy in front of it.
+ */
 function isLoopback(host: string): boolean {
   return (isIPv4(host) && host.startsWith('127.')) || host === '::1';
 }
 
 function parseServeArgs(argv: string[]): ServeArgs | string {
-  let values: { 'data-dir'?: string; port?: string; host?: string; 'log-level'?: string };
+  let values: {
+    'data-dir'?: string;
+    port?: string;
+    host?: string;
+    'log-level'?: string;
+    'oidc-issuer'?: string;
+    'oidc-audience'?: string;
+    'oidc-client-id'?: string;
+    'access-token-ttl'?: string;
+    'session-max'?: string;
+  };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { 'data-dir': { type: 'string' }, port: { type: 'string' }, host: { type: 'string' }, 'log-level': { type: 'string' } },
+      options: {
+        'data-dir': { type: 'string' },
+        port: { type: 'string' },
+        host: { type: 'string' },
+        'log-level': { type: 'string' },
+        'oidc-issuer': { type: 'string' },
+        'oidc-audience': { type: 'string' },
+        'oidc-client-id': { type: 'string' },
+        'access-token-ttl': { type: 'string' },
+        'session-max': { type: 'string' },
+      },
       strict: true,
       allowPositionals: false,
     }));
@@ -41,11 +70,35 @@ function parseServeArgs(argv: string[]): ServeArgs | string {
   if (!/^[0-9]{1,5}$/.test(portText) || Number(portText) > 65535) return '--port must be a whole number from 0 to 65535.';
   const host = values.host ?? '127.0.0.1';
   if (!isLoopback(host)) {
-    return `--host ${host} is not a loopback address. The demo platform has no sign-in, so it listens only on this machine (127.0.0.1 or ::1).`;
+    return `--host ${host} is not a loopback address. The platform speaks plain HTTP, so it listens only on this machine (127.0.0.1 or ::1); put a TLS proxy in front of it to serve others.`;
   }
   const logLevel = values['log-level'] ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) return `--log-level must be one of ${LOG_LEVELS.join(', ')}.`;
-  return { dataDir: values['data-dir'], port: Number(portText), host, logLevel: logLevel as LogLevel };
+  const identity = parseIdentity(values['oidc-issuer'], values['oidc-audience'], values['oidc-client-id']);
+  if (typeof identity === 'string') return identity;
+  const lifetimes: Record<string, number> = {};
+  for (const [option, key] of [['access-token-ttl', 'accessTokenTtlSeconds'], ['session-max', 'sessionMaxSeconds']] as const) {
+    const text = values[option];
+    if (text === undefined) continue;
+    if (identity.kind !== 'embedded') return `--${option} sets the embedded provider's lifetimes; an external issuer sets its own.`;
+    if (!/^[0-9]{1,7}$/.test(text) || Number(text) < 1) return `--${option} must be a whole number of seconds from 1.`;
+    lifetimes[key] = Number(text);
+  }
+  if (identity.kind === 'embedded') Object.assign(identity, lifetimes);
+  return { dataDir: values['data-dir'], port: Number(portText), host, logLevel: logLevel as LogLevel, identity };
+}
+
+function parseIdentity(issuer: string | undefined, audience: string | undefined, clientId: string | undefined): IdentityOptions | string {
+  if (issuer === undefined && audience === undefined && clientId === undefined) return { kind: 'embedded' };
+  if (issuer === undefined || audience === undefined || clientId === undefined || audience === '' || clientId === '') {
+    return '--oidc-issuer, --oidc-audience and --oidc-client-id go together: give all three to trust an external issuer, or none for the embedded demo one.';
+  }
+  const url = URL.parse(issuer);
+  const loopback = url !== null && (url.hostname === '127.0.0.1' || url.hostname === '[::1]' || url.hostname === 'localhost');
+  if (url === null || !(url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) || url.search !== '' || url.hash !== '') {
+    return `--oidc-issuer must be the issuer's https URL (http only on this machine), without query or fragment.`;
+  }
+  return { kind: 'external', issuer, audience, clientId };
 }
 
 function waitForStopSignal(): { stopped: Promise<NodeJS.Signals>; dispose(): void } {
@@ -78,6 +131,7 @@ export async function runPlatformServe(argv: string[], io: CliIo): Promise<numbe
       dataDir: args.dataDir,
       logger: { level: args.logLevel, stream: io.stderr },
       allowedHostnames: [...LOOPBACK_HOSTNAMES, args.host.includes(':') ? `[${args.host}]` : args.host],
+      identity: args.identity,
     });
   } catch (err) {
     signals.dispose();
@@ -86,10 +140,9 @@ export async function runPlatformServe(argv: string[], io: CliIo): Promise<numbe
     return 1;
   }
   try {
-    const address = await server.app.listen({ port: args.port, host: args.host });
-    const { port } = new URL(address);
-    const hostForUrl = args.host.includes(':') ? `[${args.host}]` : args.host;
-    io.stdout.write(`${JSON.stringify({ event: 'listening', url: `http://${hostForUrl}:${port}` })}\n`);
+    // The embedded provider's issuer is built from this very URL (see createPlatformServer's publicUrl).
+    const url = await server.listen({ port: args.port, host: args.host });
+    io.stdout.write(`${JSON.stringify({ event: 'listening', url })}\n`);
   } catch (err) {
     signals.dispose();
     await server.close();

@@ -1,5 +1,7 @@
 // The demo platform's HTTP server: the composition root. It opens the data engine (verifying the data
-// folder), the metadata store (seeding it on first start), picks the authenticator, and wires the routes.
+// folder), the metadata store (seeding it on first start), sets up identity (the embedded OIDC provider, or
+// an external issuer), and wires the routes.
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { EnclaveError } from '../common/errors.ts';
@@ -9,7 +11,16 @@ import { DEFAULT_CATALOGUE_PATH, readCatalogueFile } from './catalogue/catalogue
 import type { DataEngine } from './engine/data-engine.ts';
 import { openDuckDbEngine } from './engine/duckdb-engine.ts';
 import { toErrorReply } from './http/error-reply.ts';
-import { createDemoAuthenticator, DEMO_ANALYST_ID } from './identity/demo.ts';
+import { createEmbeddedIdentityProvider, type EmbeddedIdentityProvider } from './identity/embedded/embedded-idp.ts';
+import { SIGNING_ALGORITHM } from './identity/embedded/keys.ts';
+import {
+  DEFAULT_ACCEPTED_ALGORITHMS,
+  PLATFORM_API_AUDIENCE,
+  WORKSTATION_SCOPES,
+  type IdentityInfo,
+  type IdentityOptions,
+} from './identity/identity-config.ts';
+import { createOidcAuthenticator, discoveredKeys } from './identity/oidc-authenticator.ts';
 import type { Authenticator, Principal, UserLookup } from './identity/principal.ts';
 import { checkCatalogueMatchesData } from './startup-checks.ts';
 import { DEFAULT_DEMO_DIR, readDemoSeed } from './store/demo-seed.ts';
@@ -41,15 +52,22 @@ export interface PlatformServerOptions {
   readonly cataloguePath?: string | URL;
   readonly demoDir?: URL;
   readonly allowedHostnames?: readonly string[];
+  /** Who the platform trusts to say who calls. Default: the embedded OIDC provider with the demo accounts. */
+  readonly identity?: IdentityOptions;
   /**
-   * Decides who calls. Default: the demo authenticator (identity/demo.ts). Sign-in plugs its OIDC
-   * authenticator in here; tests use it to call as each role.
+   * The URL clients reach the platform at (no trailing slash), e.g. http://127.0.0.1:4100. The embedded
+   * provider's issuer is `<publicUrl>/oidc`. Default: the address the server listens on, known once it listens
+   * (so `--port 0` works); tests that only inject requests pass one.
    */
-  readonly createAuthenticator?: (lookupUser: UserLookup) => Authenticator;
+  readonly publicUrl?: string;
 }
 
 export interface PlatformServer {
   readonly app: FastifyInstance;
+  /** Listens, and answers the platform's URL (`http://host:port`). */
+  listen(options: { port: number; host: string }): Promise<string>;
+  /** How clients sign in (the health answer's identity block); undefined until the embedded provider is attached. */
+  identity(): IdentityInfo | undefined;
   /** Closes the HTTP server, then the engine, then the store. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -65,6 +83,10 @@ export function buildPlatformApp(options: {
   store: MetadataStore;
   engine: DataEngine;
   authenticator: Authenticator;
+  mode?: 'demo' | 'production';
+  identity?: () => IdentityInfo | undefined;
+  /** The embedded identity provider's routes, when it runs. */
+  embeddedIdp?: EmbeddedIdentityProvider;
   logger?: boolean | PlatformLoggerOptions;
   allowedHostnames?: readonly string[];
 }): FastifyInstance {
@@ -88,7 +110,7 @@ export function buildPlatformApp(options: {
     if (!isRouteId(route)) throw new EnclaveError('forbidden', 'This endpoint is not open to anyone.');
     if (isPublicRoute(route)) return;
     const principal = await options.authenticator.authenticate({ headers: request.headers });
-    if (principal === null) throw new EnclaveError('unauthenticated', 'Sign in to use the platform.');
+    if (principal === null) throw new EnclaveError('unauthenticated', 'You are not signed in. Sign in to use the platform.');
     assertMayCall(principal, route);
     request.principal = principal;
   });
@@ -100,6 +122,8 @@ export function buildPlatformApp(options: {
 
   app.setErrorHandler((err, request, reply) => {
     const { status, body } = toErrorReply(err);
+    // RFC 6750: a refused bearer token says so, so OAuth clients know to refresh or sign in again.
+    if (status === 401) reply.header('www-authenticate', 'Bearer realm="enclave", error="invalid_token"');
     // The log (the operator's, on stderr) keeps the full error and its cause; the answer never does.
     if (status >= 500) request.log.error({ err }, 'request failed');
     else request.log.info({ code: body.error.code }, 'request refused');
@@ -110,8 +134,59 @@ export function buildPlatformApp(options: {
     reply.code(404).type('application/json; charset=utf-8').send({ error: { code: 'not_found', message: 'There is no such endpoint.' } }),
   );
 
-  registerV1Routes(app, options);
+  registerV1Routes(app, { store: options.store, engine: options.engine, mode: options.mode ?? 'demo', identity: options.identity ?? (() => undefined) });
+  options.embeddedIdp?.register(app);
   return app;
+}
+
+function urlOf(address: AddressInfo): string {
+  return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+}
+
+interface IdentitySetup {
+  readonly authenticator: Authenticator;
+  readonly mode: 'demo' | 'production';
+  readonly identity: () => IdentityInfo | undefined;
+  readonly embeddedIdp?: EmbeddedIdentityProvider;
+}
+
+async function setUpIdentity(options: { config: IdentityOptions; dataDir: string; store: MetadataStore }): Promise<IdentitySetup> {
+  const lookupUser: UserLookup = (userId) => options.store.getUser(userId);
+  const { config } = options;
+  if (config.kind === 'external') {
+    const info: IdentityInfo = { issuer: config.issuer, clientId: config.clientId, audience: config.audience, scopes: config.scopes ?? WORKSTATION_SCOPES };
+    return {
+      mode: 'production',
+      identity: () => info,
+      authenticator: createOidcAuthenticator({
+        issuer: () => config.issuer,
+        audience: config.audience,
+        keys: discoveredKeys(config.issuer),
+        algorithms: config.algorithms ?? DEFAULT_ACCEPTED_ALGORITHMS,
+        lookupUser,
+      }),
+    };
+  }
+  const embeddedIdp = await createEmbeddedIdentityProvider({
+    dataDir: options.dataDir,
+    store: options.store,
+    accessTokenTtlSeconds: config.accessTokenTtlSeconds,
+    sessionMaxSeconds: config.sessionMaxSeconds,
+  });
+  return {
+    mode: 'demo',
+    identity: () => embeddedIdp.info(),
+    embeddedIdp,
+    authenticator: createOidcAuthenticator({
+      issuer: () => embeddedIdp.issuer(),
+      audience: PLATFORM_API_AUDIENCE,
+      // Same process: the provider's public keys directly, rather than fetching its JWKS over HTTP.
+      keys: async () => embeddedIdp.verificationKeys,
+      algorithms: [SIGNING_ALGORITHM],
+      tokenType: 'at+jwt',
+      lookupUser,
+    }),
+  };
 }
 
 async function settle(steps: Array<() => Promise<void>>): Promise<void> {
@@ -124,27 +199,39 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
   const demo = await readDemoSeed({ demoDir: options.demoDir ?? DEFAULT_DEMO_DIR, catalogue });
   const engine = await openDuckDbEngine({ dataDir: options.dataDir });
   let store: MetadataStore | undefined;
+  let setup: IdentitySetup;
   try {
     store = await openMetadataStore({ file: path.join(options.dataDir, 'metadata.sqlite'), seed: { demo, catalogue } });
     const storedCatalogue = await store.listDatasets();
     const used = new Set(demo.projects.flatMap((project) => project.datasetIds));
     checkCatalogueMatchesData({ catalogue: storedCatalogue, served: engine.datasets(), used });
-    if (options.createAuthenticator === undefined && (await store.getUser(DEMO_ANALYST_ID)) === undefined) {
-      throw new EnclaveError('unavailable', `The metadata store has no demo analyst (${DEMO_ANALYST_ID}).`);
-    }
+    setup = await setUpIdentity({ config: options.identity ?? { kind: 'embedded' }, dataDir: options.dataDir, store });
   } catch (err) {
     const opened = store;
     await settle([async () => opened?.close(), async () => engine.close()]);
     throw err;
   }
   const openedStore = store;
-  const lookupUser: UserLookup = (userId) => openedStore.getUser(userId);
-  const authenticator = (options.createAuthenticator ?? createDemoAuthenticator)(lookupUser);
-  const app = buildPlatformApp({ store, engine, authenticator, logger: options.logger, allowedHostnames: options.allowedHostnames });
+  const { embeddedIdp } = setup;
+  const app = buildPlatformApp({ store, engine, ...setup, logger: options.logger, allowedHostnames: options.allowedHostnames });
+  if (embeddedIdp !== undefined) {
+    if (options.publicUrl !== undefined) embeddedIdp.attach(options.publicUrl, app.log);
+    // Synchronous on purpose: Fastify runs it in the same tick as listen() resolves, so the provider exists
+    // before whoever awaited listen() can announce the URL.
+    else app.addHook('onListen', function attachOnListen(done) {
+      embeddedIdp.attach(urlOf(app.server.address() as AddressInfo), app.log);
+      done();
+    });
+  }
   await app.ready();
   let closing: Promise<void> | undefined;
   return {
     app,
+    async listen({ port, host }) {
+      await app.listen({ port, host });
+      return urlOf(app.server.address() as AddressInfo);
+    },
+    identity: setup.identity,
     close() {
       closing ??= settle([() => app.close(), () => engine.close(), () => openedStore.close()]);
       return closing;

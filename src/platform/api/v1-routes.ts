@@ -3,13 +3,15 @@
 // project membership themselves (it depends on the path) and answer through the contract's schemas.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { CatalogueSchema, ProjectSchema, UserSchema, type Catalogue } from '../../common/contract.ts';
-import { EnclaveError } from '../../common/errors.ts';
+import { CatalogueSchema, ProjectSchema, RuleProfileSchema, UserSchema, type Catalogue } from '../../common/contract.ts';
+import { describeIssues, EnclaveError } from '../../common/errors.ts';
+import { PROFILES } from '../../common/sdc/rules.ts';
 import { ARROW_STREAM_CONTENT_TYPE } from '../../common/transport-protocol.ts';
 import { requireProjectMember } from '../authz/access-policy.ts';
 import type { DataEngine } from '../engine/data-engine.ts';
 import { assertOnlyQueryParameters, parseId, parseLimit } from '../http/request-input.ts';
-import type { Authenticator, Principal } from '../identity/principal.ts';
+import type { IdentityInfo } from '../identity/identity-config.ts';
+import type { Principal } from '../identity/principal.ts';
 import { availableFieldNames, isFieldAvailable } from '../minimisation/field-availability.ts';
 import type { MetadataStore } from '../store/metadata-store.ts';
 
@@ -19,8 +21,14 @@ export const PLATFORM_NAME = 'Enclave demo platform';
 export interface V1Dependencies {
   readonly store: MetadataStore;
   readonly engine: DataEngine;
-  readonly authenticator: Authenticator;
+  /** 'demo': the embedded identity provider with demo accounts; 'production': an external issuer. */
+  readonly mode: 'demo' | 'production';
+  /** How to sign in; undefined while the embedded provider waits for the platform's address. */
+  readonly identity: () => IdentityInfo | undefined;
 }
+
+/** What the workstation reports about its session; recorded as `session.<event>` with the caller as actor. */
+const SessionEventSchema = z.object({ event: z.enum(['signed_in', 'signed_out', 'locked', 'unlocked', 'session_expired']) }).strict();
 
 function principalOf(request: FastifyRequest): Principal {
   // Set by the onRequest hook for every non-public route; missing means the route was wired wrongly.
@@ -42,15 +50,32 @@ function abortOnDisconnect(reply: FastifyReply): AbortController {
 }
 
 export function registerV1Routes(app: FastifyInstance, deps: V1Dependencies): void {
-  const { store, engine, authenticator } = deps;
+  const { store, engine } = deps;
 
-  app.get(`${API_V1}/health`, { config: { access: 'health' } }, async () => ({
-    status: 'ok',
-    name: PLATFORM_NAME,
-    mode: authenticator.mode,
-  }));
+  app.get(`${API_V1}/health`, { config: { access: 'health' } }, async () => {
+    const identity = deps.identity();
+    if (identity === undefined) throw new EnclaveError('unavailable', 'The platform is still starting its identity provider. Try again shortly.');
+    return {
+      status: 'ok',
+      name: PLATFORM_NAME,
+      mode: deps.mode,
+      identity: { issuer: identity.issuer, clientId: identity.clientId, audience: identity.audience, scopes: [...identity.scopes] },
+    };
+  });
 
   app.get(`${API_V1}/me`, { config: { access: 'me' } }, async (request) => UserSchema.parse(principalOf(request).user));
+
+  app.post(`${API_V1}/session-events`, { config: { access: 'session.events' } }, async (request, reply) => {
+    const parsed = SessionEventSchema.safeParse(request.body);
+    if (!parsed.success) throw new EnclaveError('invalid_input', `The session event is not valid: ${describeIssues(parsed.error)}`);
+    const principal = principalOf(request);
+    await store.audit.append({ type: `session.${parsed.data.event}`, actor: principal.user.id, outcome: 'success', details: { role: principal.user.role } });
+    return reply.code(204).send();
+  });
+
+  app.get(`${API_V1}/checking/rules`, { config: { access: 'checking.rules' } }, async () =>
+    z.array(RuleProfileSchema).parse(Object.values(PROFILES)),
+  );
 
   app.get(`${API_V1}/projects`, { config: { access: 'projects.list' } }, async (request) => {
     const projects = await store.listProjectsForMember(principalOf(request).user.id);

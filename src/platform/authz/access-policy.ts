@@ -12,7 +12,15 @@ export type RouteAccess = 'public' | readonly Role[];
 
 export const ROUTE_ACCESS = {
   health: 'public',
+  // The embedded identity provider (only when the platform runs it): its protocol endpoints (discovery, keys,
+  // authorize, token, revocation, device) and its sign-in pages are how a caller gets an identity at all.
+  'idp.protocol': 'public',
+  'idp.pages': 'public',
   me: ['analyst', 'output_checker', 'admin'],
+  // The workstation reports sign-in, sign-out, lock and unlock for the audit log.
+  'session.events': ['analyst', 'output_checker', 'admin'],
+  // The disclosure-control rules in force: the checkers' reference (and the admins who set them).
+  'checking.rules': ['output_checker', 'admin'],
   'projects.list': ['analyst', 'output_checker', 'admin'],
   // Data managers (admin) read the catalogue of their projects; checkers review outputs, not data.
   'catalogue.get': ['analyst', 'admin'],

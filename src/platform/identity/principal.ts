@@ -1,13 +1,12 @@
 // Who is calling: the seam between authentication (proving identity) and authorisation (what they may do).
-// Routes and the access policy see only a Principal; they never know how it was established, so the sign-in
-// issue replaces the demo authenticator with OIDC token validation without touching them.
+// Routes and the access policy see only a Principal; they never know how it was established.
 import type { User } from '../../common/contract.ts';
 
 export interface Principal {
   /** The platform's own record of the caller: id, display name, and the role authorisation checks. */
   readonly user: User;
-  /** How the caller was identified. 'demo': the fixed demo analyst (no proof). 'oidc' comes with sign-in. */
-  readonly authenticatedBy: 'demo';
+  /** How the caller was identified: a bearer access token from the configured OIDC issuer. */
+  readonly authenticatedBy: 'oidc';
 }
 
 /** The parts of an HTTP request an authenticator may look at (an OIDC one reads the Authorization header). */
@@ -16,11 +15,12 @@ export interface CallerRequest {
 }
 
 export interface Authenticator {
-  /** Reported by GET /api/v1/health so clients (and the UI's "demo mode" label) know how sign-in works. */
-  readonly mode: 'demo';
   /**
-   * Resolves the caller, or null when the request proves no identity (answered 401). Implementations must
-   * look the user up in the platform's store so the role comes from the platform, never from the request.
+   * Resolves the caller, or null when the request carries no credentials (answered 401). Otherwise throws an
+   * EnclaveError: 'unauthenticated' for a credential that is not valid (expired, forged, another issuer or
+   * audience), 'forbidden' for a valid one naming nobody the platform knows, 'unavailable' when the issuer's
+   * keys cannot be fetched. The user is looked up in the platform's store, so the role comes from the
+   * platform, never from the request.
    */
   authenticate(request: CallerRequest): Promise<Principal | null>;
 }

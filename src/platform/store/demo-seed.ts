@@ -8,7 +8,9 @@ import type { CatalogueFile } from '../catalogue/catalogue-file.ts';
 
 export const DEFAULT_DEMO_DIR = new URL('../../../resources/demo/', import.meta.url);
 
-const DemoUsersSchema = z.array(UserSchema).min(1);
+// Demo accounts carry a password (demo-only, listed in the README and printed by `npm start`); the store
+// keeps only its scrypt hash.
+const DemoUsersSchema = z.array(UserSchema.extend({ password: z.string().min(8).max(128) }).strict()).min(1);
 const DemoProjectsSchema = z.array(
   z.object({
     id: IdSchema,

@@ -8,10 +8,13 @@ import { Kysely } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { FieldTagSchema, type FieldTag, type Project, type User } from '../../common/contract.ts';
 import { EnclaveError } from '../../common/errors.ts';
+import { createAuditLog, type AuditLog } from '../audit/audit-log.ts';
 import type { CatalogueFile } from '../catalogue/catalogue-file.ts';
+import { hashPassword } from '../identity/passwords.ts';
 import type { DemoSeed } from './demo-seed.ts';
 import { migrationProvider } from './migrations.ts';
 import { createNodeSqliteDialect } from './node-sqlite-dialect.ts';
+import { createOidcArtifactStore, type OidcArtifactStore } from './oidc-artifacts.ts';
 import type { MetadataDatabase } from './schema.ts';
 
 export interface StoredField {
@@ -37,6 +40,11 @@ export interface MetadataStore {
   findProjectForMember(options: { projectId: string; userId: string }): Promise<Project | undefined>;
   /** Datasets with their fields in catalogue order; all of them when ids is omitted. */
   listDatasets(ids?: readonly string[]): Promise<StoredDataset[]>;
+  /** The user's scrypt password hash for the embedded identity provider, if they have one. */
+  getPasswordHash(userId: string): Promise<string | undefined>;
+  /** The embedded identity provider's sessions, grants and tokens. */
+  readonly oidcArtifacts: OidcArtifactStore;
+  readonly audit: AuditLog;
   close(): Promise<void>;
 }
 
@@ -98,6 +106,19 @@ async function seedIfEmpty(db: Kysely<MetadataDatabase>, seed: { demo: DemoSeed;
   return true;
 }
 
+/**
+ * Gives every seeded demo user without a password hash one from the seed. Runs on every open, so a store
+ * made before sign-in existed gains its demo accounts' passwords; a hash already stored is never replaced.
+ */
+async function seedMissingCredentials(db: Kysely<MetadataDatabase>, demo: DemoSeed): Promise<void> {
+  const known = new Set((await db.selectFrom('users').select('id').execute()).map((row) => row.id));
+  const hashed = new Set((await db.selectFrom('credentials').select('user_id').execute()).map((row) => row.user_id));
+  for (const user of demo.users) {
+    if (!known.has(user.id) || hashed.has(user.id)) continue;
+    await db.insertInto('credentials').values({ user_id: user.id, password_hash: await hashPassword(user.password) }).execute();
+  }
+}
+
 export interface OpenMetadataStoreOptions {
   /** SQLite file; created with its folder if missing. */
   readonly file: string;
@@ -124,7 +145,11 @@ export async function openMetadataStore(options: OpenMetadataStoreOptions): Prom
     await db.destroy();
     throw new EnclaveError('unavailable', `The metadata store ${options.file} could not be brought up to date.`);
   }
-  const seeded = await seedIfEmpty(db, options.seed).catch(async () => {
+  const seeded = await (async () => {
+    const fresh = await seedIfEmpty(db, options.seed);
+    await seedMissingCredentials(db, options.seed.demo);
+    return fresh;
+  })().catch(async () => {
     await db.destroy();
     throw new EnclaveError('unavailable', `The metadata store ${options.file} could not be seeded.`);
   });
@@ -145,6 +170,12 @@ export async function openMetadataStore(options: OpenMetadataStoreOptions): Prom
 
   return {
     seeded,
+    oidcArtifacts: createOidcArtifactStore(db),
+    audit: createAuditLog(db),
+    async getPasswordHash(userId) {
+      const row = await db.selectFrom('credentials').select('password_hash').where('user_id', '=', userId).executeTakeFirst();
+      return row?.password_hash;
+    },
     async getUser(userId) {
       const row = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
       return row === undefined ? undefined : { id: row.id, displayName: row.display_name, role: row.role };

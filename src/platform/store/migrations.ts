@@ -1,6 +1,6 @@
 // Schema changes as kysely migrations, declared in code so they travel with the build. Only portable DDL
 // (no SQLite-only types), so the same migrations can run on PostgreSQL.
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Migration, MigrationProvider } from 'kysely/migration';
 
 const initial: Migration = {
@@ -57,8 +57,59 @@ const initial: Migration = {
   },
 };
 
+// Sign-in (issue 3): password hashes for the embedded identity provider's demo accounts, the provider's own
+// artifacts (sessions, grants, refresh tokens…) so a restart keeps people signed in, and the audit log.
+const identityAndAudit: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('credentials')
+      .addColumn('user_id', 'varchar(64)', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+      .addColumn('password_hash', 'text', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('oidc_artifacts')
+      .addColumn('model', 'varchar(64)', (c) => c.notNull())
+      .addColumn('id', 'varchar(512)', (c) => c.notNull())
+      .addColumn('payload', 'text', (c) => c.notNull())
+      .addColumn('grant_id', 'varchar(512)')
+      .addColumn('user_code', 'varchar(64)')
+      .addColumn('uid', 'varchar(512)')
+      /** Epoch seconds; null: does not expire. */
+      .addColumn('expires_at', 'bigint')
+      .addPrimaryKeyConstraint('oidc_artifacts_pk', ['model', 'id'])
+      .execute();
+    await db.schema.createIndex('oidc_artifacts_by_grant').on('oidc_artifacts').columns(['model', 'grant_id']).execute();
+    await db.schema.createIndex('oidc_artifacts_by_user_code').on('oidc_artifacts').columns(['model', 'user_code']).execute();
+    await db.schema.createIndex('oidc_artifacts_by_uid').on('oidc_artifacts').columns(['model', 'uid']).execute();
+    await db.schema
+      .createTable('audit_events')
+      .addColumn('seq', 'integer', (c) => c.primaryKey())
+      .addColumn('occurred_at', 'varchar(32)', (c) => c.notNull())
+      .addColumn('type', 'varchar(64)', (c) => c.notNull())
+      .addColumn('actor', 'varchar(64)')
+      .addColumn('outcome', 'varchar(16)', (c) => c.notNull())
+      .addColumn('details', 'text', (c) => c.notNull())
+      .addColumn('prev_hash', 'char(64)', (c) => c.notNull())
+      .addColumn('hash', 'char(64)', (c) => c.notNull().unique())
+      .execute();
+    // Append-only, enforced by the database as well as by the store's interface (which has no update or
+    // delete). SQLite syntax; on PostgreSQL the same guard is a REVOKE UPDATE, DELETE for the app's role.
+    await sql`CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+      BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END`.execute(db);
+    await sql`CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+      BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END`.execute(db);
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await sql`DROP TRIGGER IF EXISTS audit_events_no_delete`.execute(db);
+    await sql`DROP TRIGGER IF EXISTS audit_events_no_update`.execute(db);
+    for (const table of ['audit_events', 'oidc_artifacts', 'credentials']) {
+      await db.schema.dropTable(table).execute();
+    }
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
-    return { '0001_initial': initial };
+    return { '0001_initial': initial, '0002_identity_and_audit': identityAndAudit };
   },
 };

@@ -44,7 +44,41 @@ export interface FieldsTable {
   tags: string;
 }
 
+export interface CredentialsTable {
+  user_id: string;
+  /** scrypt$N$r$p$salt$hash (base64url); never the password. */
+  password_hash: string;
+}
+
+/** The embedded identity provider's artifacts (oidc-provider models), one row per model instance. */
+export interface OidcArtifactsTable {
+  model: string;
+  id: string;
+  /** The model's JSON payload as oidc-provider gave it. */
+  payload: string;
+  grant_id: string | null;
+  user_code: string | null;
+  uid: string | null;
+  /** Epoch seconds; null: does not expire. */
+  expires_at: number | null;
+}
+
+export interface AuditEventsTable {
+  seq: number;
+  occurred_at: string;
+  type: string;
+  actor: string | null;
+  outcome: 'success' | 'failure';
+  /** Canonical JSON (sorted keys, no spaces). */
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
 export interface MetadataDatabase {
+  credentials: CredentialsTable;
+  oidc_artifacts: OidcArtifactsTable;
+  audit_events: AuditEventsTable;
   users: UsersTable;
   projects: ProjectsTable;
   project_members: ProjectMembersTable;

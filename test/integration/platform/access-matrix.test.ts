@@ -1,20 +1,32 @@
-// Walks the access table: every route, called as every role, as a non-member, and unauthenticated. The
-// authenticator is swapped through the same option sign-in will use, so this suite keeps working when OIDC
-// replaces the demo identity (it then adds expired, forged and wrong-audience tokens).
+// Walks the access table: every route, called as every role, as a member and a non-member, as someone the
+// platform does not know, unauthenticated, and with an expired, a forged (signed by another key), a
+// wrong-audience and a wrong-issuer token. Tokens are minted with jose exactly as the embedded provider
+// signs them (test/integration/platform/fixture.ts), so only the spoiled part differs.
 // SATRE 2.2.x: access to project data only for authorised members, deny by default.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTE_ACCESS, type RouteId } from '../../../src/platform/authz/access-policy.ts';
-import type { Authenticator, UserLookup } from '../../../src/platform/identity/principal.ts';
 import { createPlatformServer, type PlatformServer } from '../../../src/platform/server.ts';
-import { createPlatformFixture, type PlatformFixture } from './fixture.ts';
+import { createPlatformFixture, mintAccessToken, TEST_PUBLIC_URL, type PlatformFixture } from './fixture.ts';
 
-/** One URL per route, inside a project that the seeded analyst-2 and admin are members of. */
-const URL_OF: Record<RouteId, string> = {
-  health: '/api/v1/health',
-  me: '/api/v1/me',
-  'projects.list': '/api/v1/projects',
-  'catalogue.get': '/api/v1/projects/opt-out-monitoring/catalogue',
-  'dataset.sample': '/api/v1/projects/opt-out-monitoring/datasets/national_opt_outs/sample?limit=5',
+interface Call {
+  readonly method: 'GET' | 'POST';
+  readonly url: string;
+  readonly payload?: unknown;
+  /** What a permitted caller gets. */
+  readonly ok: number;
+}
+
+/** One request per route, inside a project that the seeded analyst-2 and admin are members of. */
+const CALL_OF: Record<RouteId, Call> = {
+  health: { method: 'GET', url: '/api/v1/health', ok: 200 },
+  'idp.protocol': { method: 'GET', url: '/oidc/.well-known/openid-configuration', ok: 200 },
+  'idp.pages': { method: 'GET', url: '/oidc/assets/sign-in.css', ok: 200 },
+  me: { method: 'GET', url: '/api/v1/me', ok: 200 },
+  'session.events': { method: 'POST', url: '/api/v1/session-events', payload: { event: 'locked' }, ok: 204 },
+  'checking.rules': { method: 'GET', url: '/api/v1/checking/rules', ok: 200 },
+  'projects.list': { method: 'GET', url: '/api/v1/projects', ok: 200 },
+  'catalogue.get': { method: 'GET', url: '/api/v1/projects/opt-out-monitoring/catalogue', ok: 200 },
+  'dataset.sample': { method: 'GET', url: '/api/v1/projects/opt-out-monitoring/datasets/national_opt_outs/sample?limit=5', ok: 200 },
 };
 const PROJECT_ROUTES: ReadonlySet<RouteId> = new Set(['catalogue.get', 'dataset.sample']);
 
@@ -31,17 +43,7 @@ let server: PlatformServer;
 
 beforeAll(async () => {
   fixture = await createPlatformFixture();
-  // Test-only authenticator: the caller names themselves in a header. Never do this outside a test.
-  const createAuthenticator = (lookupUser: UserLookup): Authenticator => ({
-    mode: 'demo',
-    async authenticate(request) {
-      const id = request.headers['x-test-user'];
-      if (typeof id !== 'string') return null;
-      const user = await lookupUser(id);
-      return user === undefined ? null : { user, authenticatedBy: 'demo' };
-    },
-  });
-  server = await createPlatformServer({ dataDir: fixture.dataDir, cataloguePath: fixture.cataloguePath, createAuthenticator });
+  server = await createPlatformServer({ dataDir: fixture.dataDir, cataloguePath: fixture.cataloguePath, publicUrl: TEST_PUBLIC_URL });
 });
 
 afterAll(async () => {
@@ -49,32 +51,50 @@ afterAll(async () => {
   await fixture?.cleanup();
 });
 
-function expectedStatus(route: RouteId, caller: (typeof CALLERS)[number] | undefined): number {
+function expectedStatus(route: RouteId, caller: (typeof CALLERS)[number] | 'anonymous' | 'stranger'): number {
   const access = ROUTE_ACCESS[route];
-  if (access === 'public') return 200;
-  if (caller === undefined) return 401;
+  if (access === 'public') return CALL_OF[route].ok;
+  if (caller === 'anonymous') return 401;
+  if (caller === 'stranger') return 403;
   if (!(access as readonly string[]).includes(caller.role)) return 403;
   if (PROJECT_ROUTES.has(route) && !caller.member) return 404;
-  return 200;
+  return CALL_OF[route].ok;
 }
 
+async function call(route: RouteId, token?: string) {
+  const { method, url, payload } = CALL_OF[route];
+  return server.app.inject({
+    method,
+    url,
+    headers: {
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+      ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
+  });
+}
+
+const routes = Object.keys(ROUTE_ACCESS) as RouteId[];
+
 describe('the access table, walked', () => {
-  const routes = Object.keys(ROUTE_ACCESS) as RouteId[];
+  it('has a request for every route in the table', () => {
+    expect(Object.keys(CALL_OF).sort()).toEqual([...routes].sort());
+  });
 
   it.each(routes)('%s refuses an unauthenticated caller unless public', async (route) => {
-    const response = await server.app.inject({ method: 'GET', url: URL_OF[route] });
-    expect(response.statusCode).toBe(expectedStatus(route, undefined));
+    const response = await call(route);
+    expect(response.statusCode).toBe(expectedStatus(route, 'anonymous'));
     if (response.statusCode === 401) expect(response.json()).toMatchObject({ error: { code: 'unauthenticated' } });
   });
 
-  it.each(routes)('%s refuses a caller who is not a user of the platform', async (route) => {
-    const response = await server.app.inject({ method: 'GET', url: URL_OF[route], headers: { 'x-test-user': 'nobody' } });
-    expect(response.statusCode).toBe(expectedStatus(route, undefined));
+  it.each(routes)('%s refuses a signed-in caller who has no account on the platform', async (route) => {
+    const token = await mintAccessToken({ dataDir: fixture.dataDir, sub: 'nobody' });
+    expect((await call(route, token)).statusCode).toBe(expectedStatus(route, 'stranger'));
   });
 
   for (const caller of CALLERS) {
     it.each(routes)(`%s as ${caller.userId} (${caller.role}${caller.member ? ', member' : ''}) answers as the table says`, async (route) => {
-      const response = await server.app.inject({ method: 'GET', url: URL_OF[route], headers: { 'x-test-user': caller.userId } });
+      const response = await call(route, await mintAccessToken({ dataDir: fixture.dataDir, sub: caller.userId }));
       const expected = expectedStatus(route, caller);
       expect(response.statusCode).toBe(expected);
       if (expected === 403) expect(response.json()).toMatchObject({ error: { code: 'forbidden' } });
@@ -82,8 +102,29 @@ describe('the access table, walked', () => {
     });
   }
 
+  const spoiled = [
+    ['an expired token', { expiresIn: -60 }],
+    ['a forged token (signed by another key, same kid)', { forged: true }],
+    ["another audience's token", { audience: 'urn:enclave:some-other-api' }],
+    ["another issuer's token", { issuer: 'http://127.0.0.1:4999/oidc' }],
+  ] as const;
+
+  for (const [label, spoil] of spoiled) {
+    it.each(routes)(`%s refuses ${label}, even for an admin member`, async (route) => {
+      const token = await mintAccessToken({ dataDir: fixture.dataDir, sub: 'demo-admin', ...spoil });
+      const response = await call(route, token);
+      const access = ROUTE_ACCESS[route];
+      if (access === 'public') {
+        expect(response.statusCode).toBe(CALL_OF[route].ok);
+        return;
+      }
+      expect(response.statusCode).toBe(401);
+      expect(response.json()).toMatchObject({ error: { code: 'unauthenticated' } });
+    });
+  }
+
   it('lets an output checker list only the projects they belong to (none in the seed)', async () => {
-    const response = await server.app.inject({ method: 'GET', url: '/api/v1/projects', headers: { 'x-test-user': 'demo-checker-1' } });
-    expect(response.json()).toEqual([]);
+    const token = await mintAccessToken({ dataDir: fixture.dataDir, sub: 'demo-checker-1' });
+    expect((await call('projects.list', token)).json()).toEqual([]);
   });
 });

@@ -1,20 +1,26 @@
 // Platform HTTP API v1 through app.inject(): every route's happy path, with the attacks on it beside it.
 // SATRE 2.2.x (access to data only for approved project members) and 3.1.x (data minimisation: direct
 // identifiers are not released to analysts) are what the membership and identifier tests show.
+import { DatabaseSync } from 'node:sqlite';
+import path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CatalogueSchema, ProjectSchema, SAMPLE_ROW_LIMIT, UserSchema } from '../../../src/common/contract.ts';
 import { ErrorValueSchema } from '../../../src/common/errors.ts';
 import { ARROW_STREAM_CONTENT_TYPE } from '../../../src/common/transport-protocol.ts';
 import { createPlatformServer, type PlatformServer } from '../../../src/platform/server.ts';
-import { createPlatformFixture, FIXTURE_NHS_NUMBERS, type PlatformFixture } from './fixture.ts';
+import { PROFILES } from '../../../src/common/sdc/rules.ts';
+import { bearerFor, createPlatformFixture, FIXTURE_NHS_NUMBERS, mintAccessToken, TEST_ISSUER, TEST_PUBLIC_URL, type PlatformFixture } from './fixture.ts';
 
 let fixture: PlatformFixture;
 let server: PlatformServer;
+/** Ada Analyst's bearer header: every call below is hers unless it says otherwise. */
+let ada: { authorization: string };
 
 beforeAll(async () => {
   fixture = await createPlatformFixture();
-  server = await createPlatformServer({ dataDir: fixture.dataDir, cataloguePath: fixture.cataloguePath });
+  server = await createPlatformServer({ dataDir: fixture.dataDir, cataloguePath: fixture.cataloguePath, publicUrl: TEST_PUBLIC_URL });
+  ada = await bearerFor(fixture.dataDir, 'demo-analyst');
 });
 
 afterAll(async () => {
@@ -23,7 +29,7 @@ afterAll(async () => {
 });
 
 async function get(url: string, headers: Record<string, string> = {}) {
-  return server.app.inject({ method: 'GET', url, headers });
+  return server.app.inject({ method: 'GET', url, headers: { ...ada, ...headers } });
 }
 
 function expectError(response: { statusCode: number; json(): unknown; body: string }, status: number, code: string): string {
@@ -40,24 +46,102 @@ function expectError(response: { statusCode: number; json(): unknown; body: stri
 const SAMPLE = '/api/v1/projects/covid-outcomes/datasets/patients/sample';
 
 describe('GET /api/v1/health', () => {
-  it('reports the demo platform', async () => {
-    const response = await get('/api/v1/health');
+  it('reports the demo platform and how to sign in to it, without a token', async () => {
+    const response = await server.app.inject({ method: 'GET', url: '/api/v1/health' });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ status: 'ok', name: 'Enclave demo platform', mode: 'demo' });
+    expect(response.json()).toEqual({
+      status: 'ok',
+      name: 'Enclave demo platform',
+      mode: 'demo',
+      identity: { issuer: TEST_ISSUER, clientId: 'enclave-workstation', audience: 'urn:enclave:platform-api', scopes: ['openid', 'profile', 'offline_access'] },
+    });
     expect(response.headers['cache-control']).toBe('no-store');
   });
 });
 
 describe('GET /api/v1/me', () => {
-  it('is the demo analyst', async () => {
+  it("is the token's subject, as the platform's store describes them", async () => {
     const response = await get('/api/v1/me');
     expect(response.statusCode).toBe(200);
     expect(UserSchema.parse(response.json())).toEqual({ id: 'demo-analyst', displayName: 'Ada Analyst', role: 'analyst' });
   });
 
-  it('ignores identity claims in the request: the demo identity is decided on the platform', async () => {
-    const response = await get('/api/v1/me', { authorization: 'Bearer forged', 'x-user-id': 'demo-admin' });
-    expect((response.json() as { id: string }).id).toBe('demo-analyst');
+  it('takes the role from the store, never from the request or the token', async () => {
+    const token = await mintAccessToken({ dataDir: fixture.dataDir, sub: 'demo-checker-1' });
+    const response = await get('/api/v1/me', { authorization: `Bearer ${token}`, 'x-user-id': 'demo-admin', 'x-role': 'admin' });
+    expect(response.json()).toEqual({ id: 'demo-checker-1', displayName: 'Chloe Checker', role: 'output_checker' });
+  });
+
+  it('answers 401 with a WWW-Authenticate challenge to a request without a token, and to a malformed one', async () => {
+    for (const headers of [{}, { authorization: 'Bearer' }, { authorization: 'Basic ZGVtbzpkZW1v' }, { authorization: 'Bearer not a token' }]) {
+      const response = await server.app.inject({ method: 'GET', url: '/api/v1/me', headers });
+      expectError(response, 401, 'unauthenticated');
+      expect(response.headers['www-authenticate']).toMatch(/^Bearer /);
+    }
+  });
+
+  it('says that an expired sign-in has expired', async () => {
+    const token = await mintAccessToken({ dataDir: fixture.dataDir, sub: 'demo-analyst', expiresIn: -60 });
+    expect(expectError(await get('/api/v1/me', { authorization: `Bearer ${token}` }), 401, 'unauthenticated')).toBe('Your sign-in has expired. Sign in again.');
+  });
+
+  it('refuses a valid token for someone the platform has no account for', async () => {
+    const token = await mintAccessToken({ dataDir: fixture.dataDir, sub: 'stranger' });
+    expect(expectError(await get('/api/v1/me', { authorization: `Bearer ${token}` }), 403, 'forbidden')).toMatch(/no account for you/);
+  });
+
+  it('refuses an ID token, or any token not typed as an access token', async () => {
+    const token = await mintAccessToken({ dataDir: fixture.dataDir, sub: 'demo-analyst', typ: 'JWT' });
+    expectError(await get('/api/v1/me', { authorization: `Bearer ${token}` }), 401, 'unauthenticated');
+  });
+});
+
+describe('POST /api/v1/session-events', () => {
+  async function post(payload: unknown, headers: Record<string, string> = ada) {
+    return server.app.inject({ method: 'POST', url: '/api/v1/session-events', headers: { ...headers, 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
+  }
+
+  it('records each workstation session event in the audit log with the caller as actor', async () => {
+    for (const event of ['signed_in', 'locked', 'unlocked', 'signed_out', 'session_expired']) {
+      const response = await post({ event });
+      expect(response.statusCode).toBe(204);
+      expect(response.body).toBe('');
+    }
+    const raw = new DatabaseSync(path.join(fixture.dataDir, 'metadata.sqlite'), { readOnly: true });
+    const rows = raw.prepare("SELECT type, actor, outcome, details FROM audit_events WHERE type LIKE 'session.%' ORDER BY seq").all();
+    raw.close();
+    expect(rows.slice(-5)).toEqual(
+      ['signed_in', 'locked', 'unlocked', 'signed_out', 'session_expired'].map((event) => ({
+        type: `session.${event}`,
+        actor: 'demo-analyst',
+        outcome: 'success',
+        details: '{"role":"analyst"}',
+      })),
+    );
+  });
+
+  it('refuses an unknown event, extra fields, and a body that is not JSON, naming the problem', async () => {
+    expect(expectError(await post({ event: 'hacked' }), 400, 'invalid_input')).toMatch(/^The session event is not valid: event/);
+    expectError(await post({ event: 'locked', actor: 'demo-admin' }), 400, 'invalid_input');
+    const text = await server.app.inject({ method: 'POST', url: '/api/v1/session-events', headers: { ...ada, 'content-type': 'text/plain' }, payload: 'locked' });
+    expectError(text, 400, 'invalid_input');
+  });
+
+  it('refuses an unauthenticated caller', async () => {
+    expectError(await post({ event: 'signed_out' }, {}), 401, 'unauthenticated');
+  });
+});
+
+describe('GET /api/v1/checking/rules', () => {
+  it('lists the rule profiles in force to an output checker', async () => {
+    const checker = await bearerFor(fixture.dataDir, 'demo-checker-1');
+    const response = await get('/api/v1/checking/rules', checker);
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual(Object.values(PROFILES));
+  });
+
+  it('is not for analysts', async () => {
+    expectError(await get('/api/v1/checking/rules'), 403, 'forbidden');
   });
 });
 
@@ -259,6 +343,9 @@ describe('the HTTP surface', () => {
   it('refuses a request whose Host is not a loopback name (DNS rebinding)', async () => {
     const response = await get('/api/v1/me', { host: 'attacker.example:8080' });
     expectError(response, 403, 'forbidden');
+    expect(response.body).not.toContain('Ada');
+    const idp = await get('/oidc/.well-known/openid-configuration', { host: 'attacker.example:8080' });
+    expectError(idp, 403, 'forbidden');
     expect(response.body).not.toContain('Ada');
   });
 

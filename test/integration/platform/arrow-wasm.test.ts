@@ -7,18 +7,20 @@ import type * as DuckDBWasm from '@duckdb/duckdb-wasm/blocking';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPlatformServer, type PlatformServer } from '../../../src/platform/server.ts';
 import { columnBuilderFor, toArrowIpcStream } from '../../../src/platform/engine/arrow-columns.ts';
-import { createPlatformFixture, type PlatformFixture } from './fixture.ts';
+import { bearerFor, createPlatformFixture, TEST_PUBLIC_URL, type PlatformFixture } from './fixture.ts';
 
 type Wasm = typeof DuckDBWasm;
 const require = createRequire(import.meta.url);
 
 let fixture: PlatformFixture;
 let server: PlatformServer;
+let auth: { authorization: string };
 let db: Awaited<ReturnType<Wasm['createDuckDB']>>;
 
 beforeAll(async () => {
   fixture = await createPlatformFixture();
-  server = await createPlatformServer({ dataDir: fixture.dataDir, cataloguePath: fixture.cataloguePath });
+  server = await createPlatformServer({ dataDir: fixture.dataDir, cataloguePath: fixture.cataloguePath, publicUrl: TEST_PUBLIC_URL });
+  auth = await bearerFor(fixture.dataDir, 'demo-analyst');
   const duckdb = require('@duckdb/duckdb-wasm/blocking') as Wasm;
   const dist = path.dirname(require.resolve('@duckdb/duckdb-wasm/blocking'));
   const bundles = {
@@ -46,11 +48,11 @@ describe('a sample in DuckDB-wasm', () => {
     ['hospital_episodes', 'covid-outcomes'],
     ['shielded_patients', 'covid-outcomes'],
   ])('%s keeps the catalogue types of its available fields', async (datasetId, projectId) => {
-    const catalogue = (await server.app.inject({ method: 'GET', url: `/api/v1/projects/${projectId}/catalogue` })).json() as {
+    const catalogue = (await server.app.inject({ method: 'GET', url: `/api/v1/projects/${projectId}/catalogue`, headers: auth })).json() as {
       datasets: Array<{ id: string; fields: Array<{ name: string; type: string; available: boolean }> }>;
     };
     const expected = catalogue.datasets.find((dataset) => dataset.id === datasetId)!.fields.filter((field) => field.available);
-    const response = await server.app.inject({ method: 'GET', url: `/api/v1/projects/${projectId}/datasets/${datasetId}/sample?limit=100` });
+    const response = await server.app.inject({ method: 'GET', url: `/api/v1/projects/${projectId}/datasets/${datasetId}/sample?limit=100`, headers: auth });
     const connection = await load(datasetId, response.rawPayload);
     const described = connection.query(`DESCRIBE ${datasetId}`).toArray().map((row) => `${row.column_name} ${row.column_type}`);
     expect(described).toEqual(expected.map((field) => `${field.name} ${field.type}`));
@@ -58,7 +60,7 @@ describe('a sample in DuckDB-wasm', () => {
   });
 
   it('keeps nulls and values', async () => {
-    const response = await server.app.inject({ method: 'GET', url: '/api/v1/projects/covid-outcomes/datasets/patients/sample?limit=5' });
+    const response = await server.app.inject({ method: 'GET', url: '/api/v1/projects/covid-outcomes/datasets/patients/sample?limit=5', headers: auth });
     const connection = await load('patients_values', response.rawPayload);
     const row = connection.query(`SELECT count(date_of_death) AS deaths, max(date_of_death)::VARCHAR AS last, string_agg(sex, '' ORDER BY date_of_birth) AS sexes FROM patients_values`).toArray()[0]!;
     expect(row.toJSON()).toEqual({ deaths: 1n, last: '2021-01-15', sexes: 'FFFMM' });

@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
+import { generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
 
 /** NHS numbers in the fixture; tests assert none of them ever appears in a sample. */
 export const FIXTURE_NHS_NUMBERS = ['9990000018', '9990000026', '9990000034', '9990000042', '9990000050'];
@@ -156,4 +157,49 @@ export async function createPlatformFixture(): Promise<PlatformFixture> {
   const cataloguePath = path.join(root, 'datasets.json');
   await writeFile(cataloguePath, JSON.stringify(FIXTURE_CATALOGUE, null, 2));
   return { root, dataDir, cataloguePath, cleanup: () => rm(root, { recursive: true, force: true }) };
+}
+
+/** The URL API tests give createPlatformServer as publicUrl when they only inject requests. */
+export const TEST_PUBLIC_URL = 'http://127.0.0.1:4100';
+export const TEST_ISSUER = `${TEST_PUBLIC_URL}/oidc`;
+export const API_AUDIENCE = 'urn:enclave:platform-api';
+
+/** The embedded provider's private signing key, from the data folder (it exists once a server has started). */
+export async function platformSigningKey(dataDir: string): Promise<JWK> {
+  const jwks = JSON.parse(await readFile(path.join(dataDir, 'identity', 'signing-keys.json'), 'utf8')) as { keys: JWK[] };
+  return jwks.keys[0]!;
+}
+
+/**
+ * An access token as the embedded provider would issue it, for API tests that do not need a browser sign-in.
+ * Every field can be spoiled: another issuer or audience, an expiry in the past, another signing key.
+ */
+export async function mintAccessToken(options: {
+  dataDir: string;
+  sub: string;
+  issuer?: string;
+  audience?: string;
+  /** Seconds from now; negative for an expired token. */
+  expiresIn?: number;
+  /** Sign with a key the platform never issued (same kid), for a forged token. */
+  forged?: boolean;
+  typ?: string;
+}): Promise<string> {
+  const jwk = await platformSigningKey(options.dataDir);
+  const key = options.forged === true ? (await generateKeyPair('RS256', { extractable: true })).privateKey : await importJWK(jwk, 'RS256');
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ client_id: 'enclave-workstation' })
+    .setProtectedHeader({ alg: 'RS256', typ: options.typ ?? 'at+jwt', kid: jwk.kid })
+    .setSubject(options.sub)
+    .setIssuer(options.issuer ?? TEST_ISSUER)
+    .setAudience(options.audience ?? API_AUDIENCE)
+    .setIssuedAt(now - 10)
+    .setExpirationTime(now + (options.expiresIn ?? 300))
+    .setJti(Math.random().toString(36).slice(2))
+    .sign(key);
+}
+
+/** Authorization header for a user, signed with the platform's own key. */
+export async function bearerFor(dataDir: string, sub: string): Promise<{ authorization: string }> {
+  return { authorization: `Bearer ${await mintAccessToken({ dataDir, sub })}` };
 }

@@ -88,4 +88,44 @@ describe('openMetadataStore', () => {
     expect(error).toMatchObject({ code: 'unavailable' });
     expect(Buffer.compare(await readFile(file), before)).toBe(0);
   });
+
+  it('gives the demo users of a store made before sign-in their password hashes, and never replaces one', async () => {
+    const file = path.join(dir, 'metadata.sqlite');
+    await (await openMetadataStore({ file, seed })).close();
+    const raw = new DatabaseSync(file);
+    raw.prepare("DELETE FROM credentials WHERE user_id <> 'demo-admin'").run();
+    const adminHash = (raw.prepare("SELECT password_hash FROM credentials WHERE user_id = 'demo-admin'").get() as { password_hash: string }).password_hash;
+    raw.close();
+    const store = await openMetadataStore({ file, seed });
+    expect(await store.getPasswordHash('demo-analyst')).toMatch(/^scrypt\$/);
+    expect(await store.getPasswordHash('demo-admin')).toBe(adminHash);
+    expect(await store.getPasswordHash('nobody')).toBeUndefined();
+    await store.close();
+  });
+});
+
+describe('the identity provider artifacts', () => {
+  it('stores, finds by id, uid and user code, consumes, expires and revokes by grant', async () => {
+    const store = await openMetadataStore({ file: path.join(dir, 'metadata.sqlite'), seed });
+    const artifacts = store.oidcArtifacts;
+    await artifacts.upsert({ model: 'Session', id: 's1', payload: { uid: 'u1', accountId: 'demo-analyst' }, expiresIn: 60 });
+    await artifacts.upsert({ model: 'DeviceCode', id: 'd1', payload: { userCode: 'BCDFGHJK', grantId: 'g1' }, expiresIn: 60 });
+    await artifacts.upsert({ model: 'RefreshToken', id: 'r1', payload: { grantId: 'g1' }, expiresIn: 60 });
+    await artifacts.upsert({ model: 'RefreshToken', id: 'r2', payload: { grantId: 'g2' } });
+    await artifacts.upsert({ model: 'AccessToken', id: 'old', payload: {}, expiresIn: -1 });
+    expect(await artifacts.find('Session', 's1')).toEqual({ uid: 'u1', accountId: 'demo-analyst' });
+    expect(await artifacts.findByUid('Session', 'u1')).toMatchObject({ accountId: 'demo-analyst' });
+    expect(await artifacts.findByUserCode('DeviceCode', 'BCDFGHJK')).toMatchObject({ grantId: 'g1' });
+    expect(await artifacts.find('AccessToken', 'old')).toBeUndefined();
+    expect(await artifacts.find('Session', 'r1')).toBeUndefined();
+    await artifacts.consume('RefreshToken', 'r1');
+    expect((await artifacts.find('RefreshToken', 'r1'))?.consumed).toEqual(expect.any(Number));
+    await artifacts.revokeByGrantId('RefreshToken', 'g1');
+    expect(await artifacts.find('RefreshToken', 'r1')).toBeUndefined();
+    expect(await artifacts.find('DeviceCode', 'd1')).toBeDefined();
+    expect(await artifacts.find('RefreshToken', 'r2')).toEqual({ grantId: 'g2' });
+    await artifacts.destroy('RefreshToken', 'r2');
+    expect(await artifacts.find('RefreshToken', 'r2')).toBeUndefined();
+    await store.close();
+  });
 });

@@ -10,10 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPlatformInit } from '../../../src/cli/platform-init.ts';
 import { CatalogueSchema, ProjectSchema } from '../../../src/common/contract.ts';
 import { createPlatformServer, type PlatformServer } from '../../../src/platform/server.ts';
+import { bearerFor, TEST_PUBLIC_URL } from './fixture.ts';
 
 let root: string;
 let server: PlatformServer;
 let manifest: { datasets: Record<string, { rows: number }> };
+let auth: { authorization: string };
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'enclave-real-data-'));
@@ -28,7 +30,8 @@ beforeAll(async () => {
   });
   if (code !== 0) throw new Error(`platform init failed (${code}): ${log}`);
   manifest = JSON.parse(await readFile(path.join(dataDir, 'manifest.json'), 'utf8'));
-  server = await createPlatformServer({ dataDir });
+  server = await createPlatformServer({ dataDir, publicUrl: TEST_PUBLIC_URL });
+  auth = await bearerFor(dataDir, 'demo-analyst');
 }, 180_000);
 
 afterAll(async () => {
@@ -37,7 +40,7 @@ afterAll(async () => {
 });
 
 async function get(url: string) {
-  return server.app.inject({ method: 'GET', url });
+  return server.app.inject({ method: 'GET', url, headers: auth });
 }
 
 describe('the platform over generated data', () => {

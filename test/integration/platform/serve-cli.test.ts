@@ -8,6 +8,7 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runPlatformServe } from '../../../src/cli/platform-serve.ts';
+import { signIn } from '../identity/support.ts';
 import { createPlatformFixture, type PlatformFixture } from './fixture.ts';
 
 const ENCLAVE = fileURLToPath(new URL('../../../src/cli/enclave.ts', import.meta.url));
@@ -58,8 +59,21 @@ describe('enclave platform serve', () => {
       expect(Object.keys(line)).toEqual(['event', 'url']);
 
       const health = await fetch(`${line.url}/api/v1/health`);
-      expect(await health.json()).toEqual({ status: 'ok', name: 'Enclave demo platform', mode: 'demo' });
-      const sample = await fetch(`${line.url}/api/v1/projects/covid-outcomes/datasets/patients/sample?limit=2`);
+      expect(await health.json()).toEqual({
+        status: 'ok',
+        name: 'Enclave demo platform',
+        mode: 'demo',
+        identity: { issuer: `${line.url}/oidc`, clientId: 'enclave-workstation', audience: 'urn:enclave:platform-api', scopes: ['openid', 'profile', 'offline_access'] },
+      });
+      const discovery = (await (await fetch(`${line.url}/oidc/.well-known/openid-configuration`)).json()) as { issuer: string };
+      expect(discovery.issuer).toBe(`${line.url}/oidc`);
+      const anonymous = await fetch(`${line.url}/api/v1/projects/covid-outcomes/datasets/patients/sample?limit=2`);
+      expect(anonymous.status).toBe(401);
+      const platform = { url: line.url, issuer: `${line.url}/oidc` } as Parameters<typeof signIn>[0]['platform'];
+      const tokens = await signIn({ platform, username: 'demo-analyst', password: 'ada-demo-pass' });
+      const sample = await fetch(`${line.url}/api/v1/projects/covid-outcomes/datasets/patients/sample?limit=2`, {
+        headers: { authorization: `Bearer ${tokens.access_token}` },
+      });
       expect(sample.status).toBe(200);
       expect(sample.headers.get('content-type')).toBe('application/vnd.apache.arrow.stream');
 
@@ -90,6 +104,25 @@ describe('runPlatformServe refusals (in process: nothing starts, so no child is 
     expect(run.code).toBe(2);
     expect(run.stderr).toContain(`--host ${host} is not a loopback address`);
     expect(run.stdout).toBe('');
+  });
+
+  it('refuses lifetimes that are not whole seconds, and lifetimes for an external issuer', async () => {
+    const bad = await serve(['--data-dir', fixture.dataDir, '--access-token-ttl', '0']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--access-token-ttl must be a whole number of seconds from 1.');
+    const external = ['--oidc-issuer', 'https://idp.example', '--oidc-audience', 'a', '--oidc-client-id', 'c'];
+    const mixed = await serve(['--data-dir', fixture.dataDir, ...external, '--session-max', '60']);
+    expect(mixed.code).toBe(2);
+    expect(mixed.stderr).toContain("--session-max sets the embedded provider's lifetimes");
+  });
+
+  it('refuses part of an external issuer configuration, and an issuer that is not https', async () => {
+    const partial = await serve(['--data-dir', fixture.dataDir, '--oidc-issuer', 'https://idp.example/realms/tre']);
+    expect(partial.code).toBe(2);
+    expect(partial.stderr).toContain('--oidc-issuer, --oidc-audience and --oidc-client-id go together');
+    const plain = await serve(['--data-dir', fixture.dataDir, '--oidc-issuer', 'http://idp.example', '--oidc-audience', 'a', '--oidc-client-id', 'c']);
+    expect(plain.code).toBe(2);
+    expect(plain.stderr).toContain("--oidc-issuer must be the issuer's https URL");
   });
 
   it('refuses to start without --data-dir, or with an unknown option or a bad port', async () => {

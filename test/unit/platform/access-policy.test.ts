@@ -6,15 +6,19 @@ import { assertMayCall, isPublicRoute, isRouteId, requireProjectMember, ROUTE_AC
 import type { Principal } from '../../../src/platform/identity/principal.ts';
 import type { MetadataStore } from '../../../src/platform/store/metadata-store.ts';
 
-const as = (role: Role): Principal => ({ user: { id: `u-${role}`, displayName: role, role }, authenticatedBy: 'demo' });
+const as = (role: Role): Principal => ({ user: { id: `u-${role}`, displayName: role, role }, authenticatedBy: 'oidc' });
 
 describe('ROUTE_ACCESS', () => {
   it('lets only analysts take row-level samples', () => {
     expect(ROUTE_ACCESS['dataset.sample']).toEqual(['analyst']);
   });
 
-  it('keeps health the only public route', () => {
-    expect((Object.keys(ROUTE_ACCESS) as RouteId[]).filter(isPublicRoute)).toEqual(['health']);
+  it('keeps public only health and the identity provider that signs people in', () => {
+    expect((Object.keys(ROUTE_ACCESS) as RouteId[]).filter(isPublicRoute)).toEqual(['health', 'idp.protocol', 'idp.pages']);
+  });
+
+  it('shows the checking rules to output checkers and admins only', () => {
+    expect(ROUTE_ACCESS['checking.rules']).toEqual(['output_checker', 'admin']);
   });
 
   it('names only real roles', () => {

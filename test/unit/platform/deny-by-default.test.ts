@@ -11,9 +11,8 @@ function app(authenticator: Authenticator) {
 }
 
 const admin: Authenticator = {
-  mode: 'demo',
   async authenticate() {
-    return { user: { id: 'root', displayName: 'Root', role: 'admin' }, authenticatedBy: 'demo' };
+    return { user: { id: 'root', displayName: 'Root', role: 'admin' }, authenticatedBy: 'oidc' };
   },
 };
 
@@ -28,14 +27,14 @@ describe('deny by default', () => {
 
   it('does not authenticate for unknown routes, and answers 404', async () => {
     let asked = 0;
-    const server = app({ mode: 'demo', authenticate: async () => (asked++, null) });
+    const server = app({ authenticate: async () => (asked++, null) });
     const response = await server.inject({ method: 'GET', url: '/api/v1/unknown' });
     expect(response.statusCode).toBe(404);
     expect(asked).toBe(0);
   });
 
   it('answers 401 when the authenticator finds nobody', async () => {
-    const server = app({ mode: 'demo', authenticate: async () => null });
+    const server = app({ authenticate: async () => null });
     const response = await server.inject({ method: 'GET', url: '/api/v1/me' });
     expect(response.statusCode).toBe(401);
     expect(response.json()).toMatchObject({ error: { code: 'unauthenticated' } });
@@ -43,7 +42,6 @@ describe('deny by default', () => {
 
   it('hides a failing authenticator behind a 500 with no detail', async () => {
     const server = app({
-      mode: 'demo',
       authenticate: async () => {
         throw new Error('JWKS fetch failed for https://idp.internal/keys');
       },

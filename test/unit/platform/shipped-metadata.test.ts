@@ -1,8 +1,9 @@
 // The catalogue and demo seed ship as data; they must parse and agree with each other.
 import { describe, expect, it } from 'vitest';
 import { CatalogueFileSchema, DEFAULT_CATALOGUE_PATH, readCatalogueFile } from '../../../src/platform/catalogue/catalogue-file.ts';
-import { DEMO_ANALYST_ID } from '../../../src/platform/identity/demo.ts';
 import { DEFAULT_DEMO_DIR, readDemoSeed } from '../../../src/platform/store/demo-seed.ts';
+
+const DEMO_ANALYST_ID = 'demo-analyst';
 
 describe('the shipped catalogue and demo seed', () => {
   it('parse, and every project names known users and datasets', async () => {
@@ -14,9 +15,21 @@ describe('the shipped catalogue and demo seed', () => {
   it('seed the demo analyst, Ada Analyst, in at least one project', async () => {
     const catalogue = await readCatalogueFile(DEFAULT_CATALOGUE_PATH);
     const seed = await readDemoSeed({ demoDir: DEFAULT_DEMO_DIR, catalogue });
-    expect(seed.users.find((user) => user.id === DEMO_ANALYST_ID)).toEqual({ id: DEMO_ANALYST_ID, displayName: 'Ada Analyst', role: 'analyst' });
+    expect(seed.users.find((user) => user.id === DEMO_ANALYST_ID)).toEqual({ id: DEMO_ANALYST_ID, displayName: 'Ada Analyst', role: 'analyst', password: 'ada-demo-pass' });
     expect(seed.projects.filter((project) => project.members.includes(DEMO_ANALYST_ID)).length).toBeGreaterThanOrEqual(1);
     expect(seed.projects.some((project) => !project.members.includes(DEMO_ANALYST_ID))).toBe(true);
+  });
+
+  it('seed the demo accounts the README lists, with their demo-only passwords', async () => {
+    const catalogue = await readCatalogueFile(DEFAULT_CATALOGUE_PATH);
+    const seed = await readDemoSeed({ demoDir: DEFAULT_DEMO_DIR, catalogue });
+    expect(seed.users.map(({ id, displayName, role, password }) => [id, password, displayName, role])).toEqual([
+      ['demo-analyst', 'ada-demo-pass', 'Ada Analyst', 'analyst'],
+      ['demo-analyst-2', 'ben-demo-pass', 'Ben Analyst', 'analyst'],
+      ['demo-checker-1', 'chloe-demo-pass', 'Chloe Checker', 'output_checker'],
+      ['demo-checker-2', 'chidi-demo-pass', 'Chidi Checker', 'output_checker'],
+      ['demo-admin', 'dana-demo-pass', 'Dana Admin', 'admin'],
+    ]);
   });
 
   it('seed one user of every role, for the sign-in issue', async () => {

@@ -1,0 +1,132 @@
+// The sign-in pages of the embedded identity provider, as Fastify routes beside the mounted provider:
+// GET shows the form (or, for the consent step of our own client, grants and moves on); POST checks the
+// password, records the attempt in the audit log, and hands the result back to oidc-provider.
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type Provider from 'oidc-provider';
+import { IdSchema } from '../../../common/contract.ts';
+import type { MetadataStore } from '../../store/metadata-store.ts';
+import { verifyPassword } from '../passwords.ts';
+import type { LoginThrottle } from './login-throttle.ts';
+import { grantWorkstationAccess } from './provider-config.ts';
+import { ICON_PATH, ICON_SVG, IDP_MOUNT_PATH, loginPage, messagePage, PAGE_CSP, STYLESHEET, STYLESHEET_PATH, WRONG_CREDENTIALS } from './pages.ts';
+
+export interface InteractionDependencies {
+  readonly provider: () => Provider | undefined;
+  readonly store: MetadataStore;
+  readonly throttle: LoginThrottle;
+}
+
+const MAX_USERNAME = 64;
+const MAX_PASSWORD = 128;
+
+function sendPage(reply: FastifyReply, options: { status?: number; html: string }): FastifyReply {
+  return reply
+    .code(options.status ?? 200)
+    .header('content-security-policy', PAGE_CSP)
+    .header('x-frame-options', 'DENY')
+    .header('referrer-policy', 'no-referrer')
+    .type('text/html; charset=utf-8')
+    .send(options.html);
+}
+
+function expiredPage(reply: FastifyReply): FastifyReply {
+  return sendPage(reply, {
+    status: 400,
+    html: messagePage({
+      title: 'Sign-in expired',
+      heading: 'This sign-in has expired',
+      text: 'The sign-in page was open too long, or was already used. Go back to Enclave and start signing in again.',
+      alert: true,
+    }),
+  });
+}
+
+function uidOf(request: FastifyRequest): string {
+  const uid = (request.params as { uid?: unknown }).uid;
+  return typeof uid === 'string' ? uid : '';
+}
+
+function stringField(body: unknown, name: string, max: number): string {
+  const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined;
+  return typeof value === 'string' ? value.slice(0, max) : '';
+}
+
+async function grantFirstParty(provider: Provider, details: Awaited<ReturnType<Provider['interactionDetails']>>): Promise<string> {
+  const accountId = details.session?.accountId;
+  const clientId = typeof details.params.client_id === 'string' ? details.params.client_id : '';
+  const grant = details.grantId === undefined ? new provider.Grant({ accountId, clientId }) : await provider.Grant.find(details.grantId);
+  if (grant === undefined) throw new Error('the interaction names a grant that no longer exists');
+  grantWorkstationAccess(grant);
+  return grant.save();
+}
+
+export function registerInteractionRoutes(app: FastifyInstance, deps: InteractionDependencies): void {
+  const { store, throttle } = deps;
+  const action = (uid: string): string => `${IDP_MOUNT_PATH}/interaction/${encodeURIComponent(uid)}/login`;
+
+  app.register(async (pages) => {
+    pages.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_request, body, done) => {
+      done(null, Object.fromEntries(new URLSearchParams(body as string)));
+    });
+
+    pages.get(STYLESHEET_PATH, { config: { access: 'idp.pages' } }, async (_request, reply) =>
+      reply.type('text/css; charset=utf-8').send(STYLESHEET),
+    );
+
+    // Also at /favicon.ico, for the one page oidc-provider writes itself (the auto-submitted end-of-session form).
+    for (const url of [ICON_PATH, '/favicon.ico']) {
+      pages.get(url, { config: { access: 'idp.pages' } }, async (_request, reply) => reply.type('image/svg+xml').send(ICON_SVG));
+    }
+
+    pages.get(`${IDP_MOUNT_PATH}/interaction/:uid`, { config: { access: 'idp.pages' } }, async (request, reply) => {
+      const provider = deps.provider();
+      if (provider === undefined) return expiredPage(reply);
+      const details = await provider.interactionDetails(request.raw, reply.raw).catch(() => undefined);
+      if (details === undefined || details.uid !== uidOf(request)) return expiredPage(reply);
+      if (details.prompt.name === 'consent') {
+        // Our own client: signing in is the consent (see provider-config.ts); no screen.
+        const grantId = await grantFirstParty(provider, details);
+        const redirectTo = await provider.interactionResult(request.raw, reply.raw, { consent: { grantId } }, { mergeWithLastSubmission: true });
+        return reply.redirect(redirectTo, 303);
+      }
+      if (details.prompt.name !== 'login') return expiredPage(reply);
+      const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, MAX_USERNAME) : undefined;
+      return sendPage(reply, { html: loginPage({ action: action(details.uid), username: hint, demo: true }) });
+    });
+
+    pages.post(`${IDP_MOUNT_PATH}/interaction/:uid/login`, { config: { access: 'idp.pages' } }, async (request, reply) => {
+      const provider = deps.provider();
+      if (provider === undefined) return expiredPage(reply);
+      const details = await provider.interactionDetails(request.raw, reply.raw).catch(() => undefined);
+      if (details === undefined || details.uid !== uidOf(request) || details.prompt.name !== 'login') return expiredPage(reply);
+      const username = stringField(request.body, 'username', MAX_USERNAME).trim();
+      const password = stringField(request.body, 'password', MAX_PASSWORD);
+      const clientId = typeof details.params.client_id === 'string' ? details.params.client_id : null;
+      const again = (alert: string, status: number) => sendPage(reply, { status, html: loginPage({ action: action(details.uid), username, alert, demo: true }) });
+
+      const wait = throttle.waitFor(username);
+      if (wait > 0) {
+        await store.audit.append({ type: 'auth.sign_in', actor: null, outcome: 'failure', details: { username, clientId, reason: 'too_many_failures' } });
+        return again(`Too many wrong passwords for this username. Wait ${Math.ceil(wait / 1000)} seconds, then try again.`, 429);
+      }
+      const user = IdSchema.safeParse(username).success ? await store.getUser(username) : undefined;
+      // verifyPassword runs scrypt even for an unknown user, so the answer takes as long either way.
+      const matches = await verifyPassword(password, user === undefined ? undefined : await store.getPasswordHash(user.id));
+      if (user === undefined || !matches) {
+        throttle.recordFailure(username);
+        await store.audit.append({ type: 'auth.sign_in', actor: null, outcome: 'failure', details: { username, clientId, reason: 'wrong_credentials' } });
+        return again(WRONG_CREDENTIALS, 200);
+      }
+      throttle.recordSuccess(username);
+      await store.audit.append({ type: 'auth.sign_in', actor: user.id, outcome: 'success', details: { username, clientId, method: 'password' } });
+      const redirectTo = await provider.interactionResult(
+        request.raw,
+        reply.raw,
+        // remember: false keeps the browser's session cookie to this browser run; every sign-in asks again anyway.
+        { login: { accountId: user.id, amr: ['pwd'], remember: false } },
+        { mergeWithLastSubmission: false },
+      );
+      return reply.redirect(redirectTo, 303);
+    });
+  });
+}

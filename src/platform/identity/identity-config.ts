@@ -1,0 +1,46 @@
+// How the platform knows who is calling: which OIDC issuer it trusts, for which audience, and what it tells
+// clients (GET /api/v1/health's identity block). Nothing outside identity/embedded assumes the embedded
+// provider: production points the platform at any issuer by discovery URL.
+
+/** The audience (resource indicator) of access tokens for the platform's API. */
+export const PLATFORM_API_AUDIENCE = 'urn:enclave:platform-api';
+/** The one client of the embedded provider: the workstation and the CLI (public, native, PKCE). */
+export const WORKSTATION_CLIENT_ID = 'enclave-workstation';
+export const WORKSTATION_SCOPES: readonly string[] = ['openid', 'profile', 'offline_access'];
+
+/** Defaults for the embedded provider's lifetimes. */
+export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 300;
+export const DEFAULT_SESSION_MAX_SECONDS = 12 * 60 * 60;
+
+/** Signature algorithms accepted on access tokens: asymmetric only, never 'none' or a shared secret. */
+export const DEFAULT_ACCEPTED_ALGORITHMS: readonly string[] = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+
+export interface EmbeddedIdentityOptions {
+  readonly kind: 'embedded';
+  /** Access token lifetime (default 300 s). */
+  readonly accessTokenTtlSeconds?: number;
+  /** Absolute lifetime of a sign-in: refresh tokens stop working this long after it (default 12 h). */
+  readonly sessionMaxSeconds?: number;
+}
+
+export interface ExternalIdentityOptions {
+  readonly kind: 'external';
+  /** The issuer identifier; discovery is `<issuer>/.well-known/openid-configuration`. */
+  readonly issuer: string;
+  /** The `aud` the platform's access tokens carry at this issuer. */
+  readonly audience: string;
+  /** The client the workstation and CLI use at this issuer (told to them through health). */
+  readonly clientId: string;
+  readonly scopes?: readonly string[];
+  readonly algorithms?: readonly string[];
+}
+
+export type IdentityOptions = EmbeddedIdentityOptions | ExternalIdentityOptions;
+
+/** What GET /api/v1/health tells clients about signing in. */
+export interface IdentityInfo {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly audience: string;
+  readonly scopes: readonly string[];
+}

@@ -1,0 +1,73 @@
+// Storage for the embedded identity provider's artifacts (sessions, interactions, grants, codes, refresh
+// tokens, device codes), so that restarting the platform keeps people signed in. One table, keyed by the
+// oidc-provider model name and id, with the three secondary keys its adapter interface looks things up by.
+import type { Kysely } from 'kysely';
+import type { MetadataDatabase } from './schema.ts';
+
+export type ArtifactPayload = Record<string, unknown>;
+
+export interface OidcArtifactStore {
+  upsert(options: { model: string; id: string; payload: ArtifactPayload; expiresIn?: number }): Promise<void>;
+  find(model: string, id: string): Promise<ArtifactPayload | undefined>;
+  findByUserCode(model: string, userCode: string): Promise<ArtifactPayload | undefined>;
+  findByUid(model: string, uid: string): Promise<ArtifactPayload | undefined>;
+  /** Marks the artifact used (a rotated refresh token, an exchanged code): it stays, so reuse is detected. */
+  consume(model: string, id: string): Promise<void>;
+  destroy(model: string, id: string): Promise<void>;
+  /** Removes every artifact of the model issued under the grant. */
+  revokeByGrantId(model: string, grantId: string): Promise<void>;
+}
+
+const epochSeconds = (): number => Math.floor(Date.now() / 1000);
+
+function optionalString(value: unknown): string | null {
+  return typeof value === 'string' ? value : null;
+}
+
+export function createOidcArtifactStore(db: Kysely<MetadataDatabase>): OidcArtifactStore {
+  async function findWhere(model: string, column: 'id' | 'user_code' | 'uid', value: string): Promise<ArtifactPayload | undefined> {
+    const row = await db
+      .selectFrom('oidc_artifacts')
+      .select(['payload', 'expires_at'])
+      .where('model', '=', model)
+      .where(column, '=', value)
+      .executeTakeFirst();
+    if (row === undefined) return undefined;
+    if (row.expires_at !== null && row.expires_at <= epochSeconds()) return undefined;
+    return JSON.parse(row.payload) as ArtifactPayload;
+  }
+
+  return {
+    async upsert({ model, id, payload, expiresIn }) {
+      const values = {
+        payload: JSON.stringify(payload),
+        grant_id: optionalString(payload.grantId),
+        user_code: optionalString(payload.userCode),
+        uid: optionalString(payload.uid),
+        expires_at: typeof expiresIn === 'number' ? epochSeconds() + expiresIn : null,
+      };
+      await db
+        .insertInto('oidc_artifacts')
+        .values({ model, id, ...values })
+        .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet(values))
+        .execute();
+      // Expired artifacts are of no use to anyone; dropping them here keeps the table small without a timer.
+      await db.deleteFrom('oidc_artifacts').where('expires_at', '<=', epochSeconds() - 60).execute();
+    },
+    find: (model, id) => findWhere(model, 'id', id),
+    findByUserCode: (model, userCode) => findWhere(model, 'user_code', userCode),
+    findByUid: (model, uid) => findWhere(model, 'uid', uid),
+    async consume(model, id) {
+      const row = await db.selectFrom('oidc_artifacts').select('payload').where('model', '=', model).where('id', '=', id).executeTakeFirst();
+      if (row === undefined) return;
+      const payload = { ...(JSON.parse(row.payload) as ArtifactPayload), consumed: epochSeconds() };
+      await db.updateTable('oidc_artifacts').set({ payload: JSON.stringify(payload) }).where('model', '=', model).where('id', '=', id).execute();
+    },
+    async destroy(model, id) {
+      await db.deleteFrom('oidc_artifacts').where('model', '=', model).where('id', '=', id).execute();
+    },
+    async revokeByGrantId(model, grantId) {
+      await db.deleteFrom('oidc_artifacts').where('model', '=', model).where('grant_id', '=', grantId).execute();
+    },
+  };
+}

@@ -1,0 +1,99 @@
+// The bearer-token authenticator on its own, with a key set in memory: what it accepts and every way it refuses.
+import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type JWK } from 'jose';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { User } from '../../../src/common/contract.ts';
+import { createOidcAuthenticator } from '../../../src/platform/identity/oidc-authenticator.ts';
+
+const ISSUER = 'https://idp.example/realms/tre';
+const AUDIENCE = 'urn:enclave:platform-api';
+const users = new Map<string, User>([['u1', { id: 'u1', displayName: 'Una', role: 'analyst' }]]);
+
+let privateKey: CryptoKey;
+let jwk: JWK;
+
+beforeAll(async () => {
+  const pair = await generateKeyPair('ES256', { extractable: true });
+  privateKey = pair.privateKey;
+  jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256' };
+});
+
+function authenticator(options: { typ?: string } = {}) {
+  return createOidcAuthenticator({
+    issuer: () => ISSUER,
+    audience: AUDIENCE,
+    keys: async () => createLocalJWKSet({ keys: [jwk] }),
+    algorithms: ['ES256', 'RS256'],
+    tokenType: options.typ,
+    lookupUser: async (id) => users.get(id),
+  });
+}
+
+async function token(claims: Record<string, unknown> = {}, header: Record<string, unknown> = {}): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ sub: 'u1', iss: ISSUER, aud: AUDIENCE, iat: now, exp: now + 60, ...claims })
+    .setProtectedHeader({ alg: 'ES256', kid: 'k1', ...header })
+    .sign(privateKey);
+}
+
+const as = (value: string) => ({ headers: { authorization: `Bearer ${value}` } });
+
+describe('createOidcAuthenticator', () => {
+  it("maps a valid token's subject to the platform's user", async () => {
+    await expect(authenticator().authenticate(as(await token()))).resolves.toEqual({ user: users.get('u1'), authenticatedBy: 'oidc' });
+  });
+
+  it('answers null (nobody) when there is no Authorization header', async () => {
+    await expect(authenticator().authenticate({ headers: {} })).resolves.toBeNull();
+  });
+
+  it('tolerates a few seconds of clock skew, not more', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    await expect(authenticator().authenticate(as(await token({ exp: now - 2 })))).resolves.not.toBeNull();
+    await expect(authenticator().authenticate(as(await token({ exp: now - 30 })))).rejects.toMatchObject({
+      code: 'unauthenticated',
+      message: 'Your sign-in has expired. Sign in again.',
+    });
+  });
+
+  it.each([
+    ['another issuer', { iss: 'https://evil.example' }],
+    ['another audience', { aud: 'urn:someone-else' }],
+    ['no subject', { sub: undefined }],
+    ['no expiry', { exp: undefined }],
+    ['an empty subject', { sub: '' }],
+  ])('refuses a token with %s', async (_label, claims) => {
+    await expect(authenticator().authenticate(as(await token(claims)))).rejects.toMatchObject({ code: 'unauthenticated' });
+  });
+
+  it('refuses an unsigned token (alg none) and one signed with an algorithm it does not allow', async () => {
+    const unsigned = new UnsecuredJWT({ sub: 'u1', iss: ISSUER, aud: AUDIENCE }).setExpirationTime('1m').encode();
+    await expect(authenticator().authenticate(as(unsigned))).rejects.toMatchObject({ code: 'unauthenticated' });
+    const hs = await new SignJWT({ sub: 'u1', iss: ISSUER, aud: AUDIENCE })
+      .setProtectedHeader({ alg: 'HS256', kid: 'k1' })
+      .setExpirationTime('1m')
+      .sign(new TextEncoder().encode('a shared secret that is long enough to sign'));
+    await expect(authenticator().authenticate(as(hs))).rejects.toMatchObject({ code: 'unauthenticated' });
+  });
+
+  it('refuses a token whose signature does not verify', async () => {
+    const [header, , signature] = (await token()).split('.');
+    const claims = Buffer.from(JSON.stringify({ sub: 'u1', iss: ISSUER, aud: AUDIENCE, exp: 9_999_999_999, role: 'admin' })).toString('base64url');
+    const tampered = `${header}.${claims}.${signature}`;
+    await expect(authenticator().authenticate(as(tampered))).rejects.toMatchObject({ code: 'unauthenticated' });
+  });
+
+  it('requires the access-token type when told to', async () => {
+    await expect(authenticator({ typ: 'at+jwt' }).authenticate(as(await token({}, { typ: 'JWT' })))).rejects.toMatchObject({ code: 'unauthenticated' });
+    await expect(authenticator({ typ: 'at+jwt' }).authenticate(as(await token({}, { typ: 'at+jwt' })))).resolves.not.toBeNull();
+  });
+
+  it('refuses, as forbidden, a valid token for someone the platform does not know', async () => {
+    await expect(authenticator().authenticate(as(await token({ sub: 'stranger' })))).rejects.toMatchObject({ code: 'forbidden' });
+  });
+
+  it('refuses headers that are not a single bearer token', async () => {
+    for (const authorization of ['Basic dTE6cA==', 'Bearer', 'Bearer a b', ['Bearer x', 'Bearer y']]) {
+      await expect(authenticator().authenticate({ headers: { authorization } })).rejects.toMatchObject({ code: 'unauthenticated' });
+    }
+  });
+});
