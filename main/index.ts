@@ -1,5 +1,5 @@
 // The Electron shell: one hardened window showing app://enclave, the workstation core behind IPC.
-// Environment: see ./config.ts (ENCLAVE_PLATFORM_URL required, ENCLAVE_IDP_ORIGINS optional).
+// Environment: see ./config.ts and src/workstation/env-config.ts (ENCLAVE_PLATFORM_URL required).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell } from 'electron';
@@ -45,9 +45,11 @@ if (!configured.ok) {
 } else if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  const { platformUrl, allowedExternalOrigins } = configured.config;
+  const { allowedExternalOrigins, core: coreSettings } = configured.config;
   const opener: ExternalOpener = {
-    allowedExternalOrigins,
+    // The sign-in page opens in the system browser: the configured origins and the identity provider's own,
+    // as discovered. Everything else stays refused.
+    allowedExternalOrigins: () => [...allowedExternalOrigins, ...(core?.identityOrigins() ?? [])],
     openExternal: (url) => shell.openExternal(url),
     log,
   };
@@ -70,7 +72,7 @@ if (!configured.ok) {
     const files = createRendererFiles(RENDERER_DIR);
     protocol.handle(APP_SCHEME, (request) => appProtocolResponse(files, request));
 
-    core = createWorkstationCore({ platformUrl, log });
+    core = createWorkstationCore({ ...coreSettings, log });
     const window = new BrowserWindow({
       width: 1440,
       height: 900,

@@ -100,14 +100,16 @@ export function denyPermissionCheck(): boolean {
 }
 
 export interface ExternalOpener {
-  allowedExternalOrigins: readonly string[];
+  /** A list, or a function read at each request (the identity provider's origins become known by discovery). */
+  allowedExternalOrigins: readonly string[] | (() => readonly string[]);
   openExternal: (url: string) => Promise<void>;
   log?: (message: string) => void;
 }
 
 /** Opens a URL in the system browser if (and only if) it is the identity provider's; returns whether it did. */
 export function openExternalIfAllowed(url: string, opener: ExternalOpener): boolean {
-  if (!isAllowedExternalUrl(url, opener.allowedExternalOrigins)) {
+  const allowed = typeof opener.allowedExternalOrigins === 'function' ? opener.allowedExternalOrigins() : opener.allowedExternalOrigins;
+  if (!isAllowedExternalUrl(url, allowed)) {
     opener.log?.(`Refused to open an external URL that is not the identity provider's: ${url.slice(0, 200)}`);
     return false;
   }

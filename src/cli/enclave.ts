@@ -1,11 +1,15 @@
 #!/usr/bin/env node
-// The `enclave` command line: `enclave platform init|serve …`, `enclave sdc check …`.
+// The `enclave` command line: `enclave platform init|serve …`, `enclave sdc check …`, `enclave login|logout|whoami|
+// projects` (as the signed-in user).
 import process from 'node:process';
 
 const USAGE = `Usage:
   enclave platform init --data-dir DIR [--scale N] [--seed S]   generate the synthetic datasets
-  enclave platform serve --data-dir DIR [--port P] [--host H]   serve the demo platform
+  enclave platform serve --data-dir DIR [--port P] [--host H]   serve the platform (embedded sign-in)
+    [--oidc-issuer URL --oidc-audience A --oidc-client-id C]     or trust an external OIDC issuer
   enclave sdc check FILE.json|-                                 disclosure-control check of a table
+  enclave login [--platform URL] [--browser]                    sign in (device code, or a browser here)
+  enclave logout | whoami | projects [--platform URL]           sign out; who you are; your projects
 `;
 
 export interface CliIo {
@@ -27,6 +31,10 @@ async function main(argv: string[], io: CliIo): Promise<number> {
   if (group === 'sdc' && command === 'check') {
     const { runSdcCheck } = await import('./sdc.ts');
     return runSdcCheck(rest, io);
+  }
+  if (group === 'login' || group === 'logout' || group === 'whoami' || group === 'projects') {
+    const { runAccountCommand } = await import('./account.ts');
+    return runAccountCommand(group, argv.slice(1), io);
   }
   if (group === undefined || group === '--help' || group === 'help') {
     io.stdout.write(USAGE);

@@ -1,10 +1,13 @@
 // Runs the browser shell as a process: `npx node src/web/run.ts --platform-url URL [--renderer-dir DIR] [--port P]`.
 // Prints one JSON line {"event":"listening","url","launchUrl"} once it listens (the launcher opens launchUrl),
-// and stops cleanly on SIGINT/SIGTERM. The platform URL may also come from ENCLAVE_PLATFORM_URL.
+// and stops cleanly on SIGINT/SIGTERM. The platform URL may also come from ENCLAVE_PLATFORM_URL; the workstation's
+// other settings (identity provider, idle lock, session length, token store) come from the environment as
+// src/workstation/env-config.ts describes.
 import { resolve } from 'node:path';
 import process from 'node:process';
 import { parseArgs } from 'node:util';
 import { createWorkstationCore } from '../workstation/core.ts';
+import { readWorkstationEnv } from '../workstation/env-config.ts';
 import { startBrowserShell } from './browser-shell.ts';
 
 export interface RunIo {
@@ -29,9 +32,13 @@ export async function runBrowserShell(argv: string[], io: RunIo): Promise<number
     io.stderr.write(`${(err as Error).message}\nUsage: run.ts --platform-url URL [--renderer-dir DIR] [--port P]\n`);
     return 2;
   }
-  const platformUrl = values['platform-url'] ?? io.env.ENCLAVE_PLATFORM_URL;
-  if (!platformUrl) {
+  if (!(values['platform-url'] ?? io.env.ENCLAVE_PLATFORM_URL)) {
     io.stderr.write('Give the platform URL with --platform-url or ENCLAVE_PLATFORM_URL.\n');
+    return 2;
+  }
+  const settings = readWorkstationEnv(io.env, values['platform-url']);
+  if (!settings.ok) {
+    io.stderr.write(`${settings.message}\n`);
     return 2;
   }
   const port = Number(values.port ?? '0');
@@ -41,7 +48,7 @@ export async function runBrowserShell(argv: string[], io: RunIo): Promise<number
   }
   let core;
   try {
-    core = createWorkstationCore({ platformUrl, log: (message) => io.stderr.write(`${message}\n`) });
+    core = createWorkstationCore({ ...settings.options, log: (message) => io.stderr.write(`${message}\n`) });
   } catch (err) {
     io.stderr.write(`${(err as Error).message}\n`);
     return 2;

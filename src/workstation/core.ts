@@ -1,10 +1,21 @@
 // The workstation core: the one handler table every shell serves (Electron IPC, HTTP, in-process), and the
-// events it emits. It holds what the renderer must never hold (the platform connection; later, tokens).
+// events it emits. It holds what the renderer must never hold: the platform connection and the tokens.
 import type { Handlers } from '../common/dispatch.ts';
 import { EnclaveError } from '../common/errors.ts';
 import { createEventHub, type CoreEvents } from './event-hub.ts';
-import { createPlatformClient } from './platform-client.ts';
+import { DEFAULT_SCOPES, discoverIdentityProvider, type IdentityProvider, type IdentitySettings } from './oidc.ts';
+import { createPlatformClient, type CallContext } from './platform-client.ts';
 import { createPlatformMonitor, type PlatformStatus } from './platform-status.ts';
+import { createSessionManager, type SessionManager } from './session.ts';
+import { createFallbackTokenStore, createMemoryTokenStore, type KeytarLike, type TokenStore } from './token-store.ts';
+
+/** Overrides of what the platform's health answer says about sign-in (production: an external issuer). */
+export interface IdentityOverrides {
+  issuer?: string;
+  clientId?: string;
+  audience?: string | null;
+  scopes?: readonly string[];
+}
 
 export interface WorkstationCoreOptions {
   platformUrl: string;
@@ -15,6 +26,19 @@ export interface WorkstationCoreOptions {
   requestTimeoutMs?: number;
   /** Logs what the UI is not told (a listener that threw). */
   log?: (message: string, detail?: unknown) => void;
+  identity?: IdentityOverrides;
+  /** Inactivity after which the workstation locks (default 900 s). */
+  idleLockSeconds?: number;
+  /** The longest a session lasts, whatever the activity (default 12 h). */
+  sessionMaxSeconds?: number;
+  /** How long a browser sign-in may take before the loopback listener gives up (default 5 min). */
+  signInTimeoutMs?: number;
+  /** 'keychain' (default; memory if no keychain works), 'memory', or a store of the caller's (tests). */
+  tokenStore?: 'keychain' | 'memory' | TokenStore;
+  keytar?: () => Promise<KeytarLike>;
+  keychainTimeoutMs?: number;
+  /** The identity-provider seam: discovery with openid-client unless a test passes a fake. */
+  discover?: (settings: IdentitySettings) => Promise<IdentityProvider>;
 }
 
 export interface WorkstationCore {
@@ -22,17 +46,96 @@ export interface WorkstationCore {
   events: CoreEvents;
   /** Checks the platform now; the UI hears the result as a 'platform.status' event. */
   checkPlatform(): Promise<PlatformStatus>;
-  /** Stops the health checks and aborts requests under way. */
+  /** Origins of the identity provider's sign-in pages, once discovered (Electron may open them externally). */
+  identityOrigins(): readonly string[];
+  /** Resolves once the start-up restore of an earlier sign-in has been tried. */
+  ready: Promise<void>;
+  /** Stops the health checks, the timers and any sign-in under way, and aborts requests. Tokens are kept. */
   close(): void;
 }
 
 const DEFAULT_HEALTH_INTERVAL_MS = 10_000;
+export const DEFAULT_IDLE_LOCK_SECONDS = 900;
+export const DEFAULT_SESSION_MAX_SECONDS = 12 * 3600;
+const DEFAULT_SIGN_IN_TIMEOUT_MS = 5 * 60_000;
 
 export function createWorkstationCore(options: WorkstationCoreOptions): WorkstationCore {
+  const log = options.log ?? (() => {});
   const client = createPlatformClient({ baseUrl: options.platformUrl, fetch: options.fetch, timeoutMs: options.requestTimeoutMs });
-  const hub = createEventHub({ onListenerError: (err) => options.log?.('An event listener failed.', err) });
+  const hub = createEventHub({ onListenerError: (err) => log('An event listener failed.', err) });
   const monitor = createPlatformMonitor({ client, hub, intervalMs: options.healthIntervalMs ?? DEFAULT_HEALTH_INTERVAL_MS });
   const closing = new AbortController();
+  const overrides = options.identity ?? {};
+
+  // The store is made first (the session needs it) but tells the session when the keychain fails.
+  const late: { session?: SessionManager } = {};
+  const store = chooseStore();
+
+  function chooseStore(): TokenStore {
+    const choice = options.tokenStore ?? 'keychain';
+    if (typeof choice !== 'string') return choice;
+    if (choice === 'memory') return createMemoryTokenStore();
+    return createFallbackTokenStore({
+      ...(options.keytar ? { keytar: options.keytar } : {}),
+      ...(options.keychainTimeoutMs ? { timeoutMs: options.keychainTimeoutMs } : {}),
+      onFallback: (reason) => {
+        log(`No usable keychain; sign-ins are kept in memory only. ${reason}`);
+        late.session?.storageFellBack();
+      },
+    });
+  }
+
+  let discovered: Promise<IdentityProvider> | undefined;
+  function identity(): Promise<IdentityProvider> {
+    discovered ??= resolveIdentity().catch((err: unknown) => {
+      discovered = undefined; // try again next time: the platform or the IdP may be up by then
+      throw err;
+    });
+    return discovered;
+  }
+
+  async function resolveIdentity(): Promise<IdentityProvider> {
+    let settings: IdentitySettings;
+    if (overrides.issuer && overrides.clientId) {
+      settings = { issuer: overrides.issuer, clientId: overrides.clientId, audience: overrides.audience ?? null, scopes: overrides.scopes ?? DEFAULT_SCOPES };
+    } else {
+      // Joins the monitor's check rather than asking the platform twice.
+      if (monitor.lastHealth() === undefined) await monitor.checkNow();
+      const health = monitor.lastHealth();
+      if (health === undefined) throw new EnclaveError('unavailable', `The platform at ${client.url} cannot be reached, so Enclave cannot find where to sign in.`);
+      const announced = health.identity;
+      if (!announced && !overrides.issuer) {
+        throw new EnclaveError(
+          'unavailable',
+          'The platform does not say how to sign in. Set ENCLAVE_OIDC_ISSUER and ENCLAVE_OIDC_CLIENT_ID to your identity provider.',
+        );
+      }
+      const clientId = overrides.clientId ?? announced?.clientId;
+      if (!clientId) throw new EnclaveError('unavailable', 'No OIDC client ID is known: set ENCLAVE_OIDC_CLIENT_ID.');
+      settings = {
+        issuer: overrides.issuer ?? announced?.issuer ?? '',
+        clientId,
+        audience: overrides.audience !== undefined ? overrides.audience : (announced?.audience ?? null),
+        scopes: overrides.scopes ?? announced?.scopes ?? DEFAULT_SCOPES,
+      };
+    }
+    return (options.discover ?? ((s) => discoverIdentityProvider(s, options.fetch ? { fetch: options.fetch } : {})))(settings);
+  }
+
+  const signedIn = createSessionManager({
+    platformUrl: options.platformUrl,
+    hub,
+    client,
+    lastHealth: () => monitor.lastHealth(),
+    identity,
+    configuredIssuer: overrides.issuer ?? null,
+    store,
+    idleLockSeconds: options.idleLockSeconds ?? DEFAULT_IDLE_LOCK_SECONDS,
+    sessionMaxSeconds: options.sessionMaxSeconds ?? DEFAULT_SESSION_MAX_SECONDS,
+    signInTimeoutMs: options.signInTimeoutMs ?? DEFAULT_SIGN_IN_TIMEOUT_MS,
+    log,
+  });
+  late.session = signedIn;
 
   /** Runs one platform call; keeps the status event honest with what the call learned. */
   async function viaPlatform<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
@@ -47,26 +150,45 @@ export function createWorkstationCore(options: WorkstationCoreOptions): Workstat
     }
   }
 
+  /** A platform call as the signed-in user; refused (unauthenticated or locked) for anyone else. */
+  function asUser<T>(call: (context: CallContext) => Promise<T>): Promise<T> {
+    if (closing.signal.aborted) return Promise.reject(new EnclaveError('cancelled', 'The workstation is closing.'));
+    return signedIn.authorized(({ token }) => viaPlatform((signal) => call({ token, signal })));
+  }
+
   const handlers: Handlers = {
-    'session.get': () =>
-      viaPlatform(async (signal) => {
-        const [user, health] = await Promise.all([client.me(signal), client.health(signal)]);
-        // Demo mode until sign-in exists: the platform admits a fixed demo analyst (see src/platform/identity/demo.ts).
-        return { mode: 'demo' as const, user, platform: { url: client.url, name: health.name } };
-      }),
-    'projects.list': () => viaPlatform((signal) => client.projects(signal)),
-    'catalogue.get': ({ projectId }) => viaPlatform((signal) => client.catalogue(projectId, signal)),
-    'dataset.sample': (input) => viaPlatform((signal) => client.sample(input, signal)),
+    'session.get': async () => {
+      await signedIn.ready;
+      return signedIn.get();
+    },
+    'session.signIn': () => signedIn.signIn(),
+    'session.cancelSignIn': async () => signedIn.cancelSignIn(),
+    'session.signOut': () => signedIn.signOut(),
+    'session.lock': () => signedIn.lock(),
+    'session.activity': async () => {
+      signedIn.activity();
+      return null;
+    },
+    'checking.rules': () => asUser((context) => client.rules(context)),
+    'projects.list': () => asUser((context) => client.projects(context)),
+    'catalogue.get': ({ projectId }) => asUser((context) => client.catalogue(projectId, context)),
+    'dataset.sample': (input) => asUser((context) => client.sample(input, context)),
   };
 
+  hub.on('platform.status', (status) => {
+    if (status.state === 'ready') signedIn.platformChanged();
+  });
   monitor.start();
 
   return {
     handlers,
     events: { on: (name, callback) => hub.on(name, callback) },
     checkPlatform: () => monitor.checkNow(),
+    identityOrigins: () => signedIn.browserOrigins(),
+    ready: signedIn.ready,
     close() {
       monitor.stop();
+      signedIn.close();
       closing.abort();
       hub.clear();
     },

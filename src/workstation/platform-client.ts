@@ -1,12 +1,45 @@
 // The workstation's client of the platform HTTP API v1. Every answer is parsed before use, every failure
 // becomes an EnclaveError a person can read, and every request has a deadline.
 import { z } from 'zod';
-import { CatalogueSchema, ProjectSchema, UserSchema, type Catalogue, type Project, type User } from '../common/contract.ts';
+import {
+  CatalogueSchema,
+  ProjectSchema,
+  RuleProfileSchema,
+  UserSchema,
+  type Catalogue,
+  type Project,
+  type RuleProfile,
+  type User,
+} from '../common/contract.ts';
 import { EnclaveError, ErrorValueSchema, type ErrorCode } from '../common/errors.ts';
 import { ARROW_STREAM_CONTENT_TYPE } from '../common/transport-protocol.ts';
 
-export const PlatformHealthSchema = z.object({ status: z.literal('ok'), name: z.string(), mode: z.string() });
+/** How the platform says its users sign in (public: the workstation reads it before anyone has signed in). */
+export const PlatformIdentitySchema = z.object({
+  issuer: z.string().min(1),
+  clientId: z.string().min(1),
+  audience: z.string().min(1).nullable().optional(),
+  scopes: z.array(z.string()).optional(),
+});
+export type PlatformIdentity = z.infer<typeof PlatformIdentitySchema>;
+
+export const PlatformHealthSchema = z.object({
+  status: z.literal('ok'),
+  name: z.string(),
+  mode: z.string(),
+  // Optional: a platform from before sign-in existed, or one whose identity the workstation is told by config.
+  identity: PlatformIdentitySchema.optional(),
+});
 export type PlatformHealth = z.infer<typeof PlatformHealthSchema>;
+
+export const SESSION_EVENTS = ['signed_in', 'signed_out', 'locked', 'unlocked', 'session_expired'] as const;
+export type SessionEventName = (typeof SESSION_EVENTS)[number];
+
+/** Per call: who is calling (the access token, sent as a Bearer token) and when to give up. */
+export interface CallContext {
+  token?: string;
+  signal?: AbortSignal;
+}
 
 export interface PlatformClientOptions {
   /** e.g. http://127.0.0.1:4100 (a path prefix is kept: http://host/platform/ → http://host/platform/api/v1/…). */
@@ -27,11 +60,14 @@ export interface SampleRequest {
 export interface PlatformClient {
   /** The configured platform URL, as shown to the user. */
   readonly url: string;
-  health(signal?: AbortSignal): Promise<PlatformHealth>;
-  me(signal?: AbortSignal): Promise<User>;
-  projects(signal?: AbortSignal): Promise<Project[]>;
-  catalogue(projectId: string, signal?: AbortSignal): Promise<Catalogue>;
-  sample(request: SampleRequest, signal?: AbortSignal): Promise<Uint8Array<ArrayBuffer>>;
+  health(context?: CallContext): Promise<PlatformHealth>;
+  me(context?: CallContext): Promise<User>;
+  projects(context?: CallContext): Promise<Project[]>;
+  catalogue(projectId: string, context?: CallContext): Promise<Catalogue>;
+  sample(request: SampleRequest, context?: CallContext): Promise<Uint8Array<ArrayBuffer>>;
+  rules(context?: CallContext): Promise<RuleProfile[]>;
+  /** Records a sign-in, lock, unlock, sign-out or session end in the platform's audit log. */
+  sessionEvent(event: SessionEventName, context: CallContext): Promise<void>;
 }
 
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -63,12 +99,25 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
   }
 
   /** Sends one request; resolves with a 2xx response or throws the mapped error. */
-  async function request(path: string, deadlineMs: number, signal?: AbortSignal): Promise<{ response: Response; signal: AbortSignal }> {
+  async function request(
+    path: string,
+    options: { deadlineMs: number; context?: CallContext; method?: 'GET' | 'POST'; body?: unknown },
+  ): Promise<{ response: Response; signal: AbortSignal }> {
+    const { deadlineMs, context = {} } = options;
+    const signal = context.signal;
     const timeout = AbortSignal.timeout(deadlineMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    const headers: Record<string, string> = { accept: 'application/json, application/vnd.apache.arrow.stream' };
+    if (context.token) headers.authorization = `Bearer ${context.token}`;
+    if (options.body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
-      response = await doFetch(new URL(path, base), { signal: combined, headers: { accept: 'application/json, application/vnd.apache.arrow.stream' } });
+      response = await doFetch(new URL(path, base), {
+        method: options.method ?? 'GET',
+        signal: combined,
+        headers,
+        body: options.body === undefined ? undefined : JSON.stringify(options.body),
+      });
     } catch (err) {
       throw transportError(err, { timedOut: timeout.aborted, cancelled: signal?.aborted === true, deadlineMs });
     }
@@ -97,8 +146,9 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     return new EnclaveError(codeForStatus(response.status), `The platform answered with HTTP ${response.status}.`);
   }
 
-  async function getJson<T>(path: string, schema: z.ZodType<T>, signal?: AbortSignal): Promise<T> {
-    const { response, signal: combined } = await request(path, timeoutMs, signal);
+  async function getJson<T>(path: string, schema: z.ZodType<T>, context?: CallContext): Promise<T> {
+    const signal = context?.signal;
+    const { response, signal: combined } = await request(path, { deadlineMs: timeoutMs, context });
     let body: unknown;
     try {
       body = await response.json();
@@ -115,13 +165,19 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
 
   return {
     url,
-    health: (signal) => getJson('api/v1/health', PlatformHealthSchema, signal),
-    me: (signal) => getJson('api/v1/me', UserSchema, signal),
-    projects: (signal) => getJson('api/v1/projects', z.array(ProjectSchema), signal),
-    catalogue: (projectId, signal) => getJson(`api/v1/projects/${segment(projectId)}/catalogue`, CatalogueSchema, signal),
-    async sample({ projectId, datasetId, limit }, signal) {
+    health: (context) => getJson('api/v1/health', PlatformHealthSchema, context),
+    me: (context) => getJson('api/v1/me', UserSchema, context),
+    projects: (context) => getJson('api/v1/projects', z.array(ProjectSchema), context),
+    catalogue: (projectId, context) => getJson(`api/v1/projects/${segment(projectId)}/catalogue`, CatalogueSchema, context),
+    rules: (context) => getJson('api/v1/checking/rules', z.array(RuleProfileSchema), context),
+    async sessionEvent(event, context) {
+      const { response } = await request('api/v1/session-events', { deadlineMs: timeoutMs, context, method: 'POST', body: { event } });
+      await response.body?.cancel();
+    },
+    async sample({ projectId, datasetId, limit }, context) {
+      const signal = context?.signal;
       const path = `api/v1/projects/${segment(projectId)}/datasets/${segment(datasetId)}/sample?limit=${limit}`;
-      const { response, signal: combined } = await request(path, sampleTimeoutMs, signal);
+      const { response, signal: combined } = await request(path, { deadlineMs: sampleTimeoutMs, context });
       const type = (response.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
       if (type !== ARROW_STREAM_CONTENT_TYPE) {
         await response.body?.cancel();

@@ -3,7 +3,7 @@
 import { EnclaveError } from '../common/errors.ts';
 import type { EventPayload } from '../common/contract.ts';
 import type { EventHub } from './event-hub.ts';
-import type { PlatformClient } from './platform-client.ts';
+import type { PlatformClient, PlatformHealth } from './platform-client.ts';
 
 export type PlatformStatus = EventPayload<'platform.status'>;
 
@@ -15,14 +15,14 @@ export interface PlatformMonitor {
   noteUnreachable(error: EnclaveError): void;
   /** A method call reached the platform: if we thought it was down, confirm with a health check. */
   noteReachable(): void;
-  /** The platform's name from its last health answer. */
-  platformName(): string | undefined;
+  /** The platform's last health answer (name, mode, identity), if it has answered. */
+  lastHealth(): PlatformHealth | undefined;
   stop(): void;
 }
 
 export function createPlatformMonitor(options: { client: PlatformClient; hub: EventHub; intervalMs: number }): PlatformMonitor {
   const { client, hub, intervalMs } = options;
-  let name: string | undefined;
+  let last: PlatformHealth | undefined;
   let timer: NodeJS.Timeout | undefined;
   let inFlight: Promise<PlatformStatus> | undefined;
   let stopped = false;
@@ -42,8 +42,8 @@ export function createPlatformMonitor(options: { client: PlatformClient; hub: Ev
 
   async function check(): Promise<PlatformStatus> {
     try {
-      const health = await client.health(abort.signal);
-      name = health.name;
+      const health = await client.health({ signal: abort.signal });
+      last = health;
       return set({ state: 'ready', message: `Connected to ${health.name} at ${client.url}.` });
     } catch (err) {
       const error = err instanceof EnclaveError ? err : new EnclaveError('unavailable', `The platform at ${client.url} cannot be reached.`);
@@ -80,7 +80,7 @@ export function createPlatformMonitor(options: { client: PlatformClient; hub: Ev
     noteReachable() {
       if (hub.current('platform.status')?.state !== 'ready') void checkNow();
     },
-    platformName: () => name,
+    lastHealth: () => last,
     stop() {
       stopped = true;
       if (timer) clearTimeout(timer);

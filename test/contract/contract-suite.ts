@@ -1,17 +1,22 @@
 // ONE contract suite, run over every transport (in-process, HTTP browser shell, Electron IPC): the same calls
 // must give the same answers and the same errors whichever way the renderer reaches the workstation core.
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+// The core is real (session state machine, loopback sign-in listener, platform client); the identity provider is
+// the fake behind the core's IdP seam (the real one is tested in test/integration/workstation).
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { tableFromIPC } from 'apache-arrow';
 import { createClient, type Client, type Transport } from '../../src/common/client.ts';
-import type { EventPayload, MethodName } from '../../src/common/contract.ts';
+import type { EventPayload, MethodName, Session } from '../../src/common/contract.ts';
 import { EnclaveError, type ErrorCode } from '../../src/common/errors.ts';
 import { createWorkstationCore, type WorkstationCore } from '../../src/workstation/core.ts';
+import { browserGet, callbackFor, createFakeIdp, fakeDiscover, type FakeIdp } from '../unit/workstation/fake-idp.ts';
 import {
   CATALOGUE,
   DEMO_USER,
+  FAKE_ISSUER,
   FAKE_PLATFORM_NAME,
   LOCKED_PROJECT_ID,
   PROJECTS,
+  RULES,
   sampleBytes,
   startFakePlatform,
   unreachableUrl,
@@ -43,9 +48,21 @@ function statusEvent(client: Client, predicate: (status: EventPayload<'platform.
   });
 }
 
-// A valid input for every method: used by the happy paths and the unreachable-platform case.
-const VALID_INPUTS: { [M in MethodName]: unknown } = {
-  'session.get': {},
+/** Resolves with the first session event that satisfies the predicate. */
+function sessionEvent(client: Client, predicate: (session: Session) => boolean) {
+  return new Promise<Session>((resolve) => {
+    const stop = client.listen('session.changed', (session) => {
+      if (predicate(session)) {
+        queueMicrotask(() => stop());
+        resolve(session);
+      }
+    });
+  });
+}
+
+// A valid input for every method that needs the platform and a signed-in user.
+const DATA_INPUTS: { [M in 'checking.rules' | 'projects.list' | 'catalogue.get' | 'dataset.sample']: unknown } = {
+  'checking.rules': {},
   'projects.list': {},
   'catalogue.get': { projectId: 'covid-outcomes' },
   'dataset.sample': { projectId: 'covid-outcomes', datasetId: 'patients', limit: 3 },
@@ -54,6 +71,11 @@ const VALID_INPUTS: { [M in MethodName]: unknown } = {
 // One invalid input per method, and the field its error must name.
 const INVALID_INPUTS: Array<{ method: MethodName; input: unknown; field: string }> = [
   { method: 'session.get', input: { userId: 'someone-else' }, field: 'userId' },
+  { method: 'session.signIn', input: { loginHint: 'demo-admin' }, field: 'loginHint' },
+  { method: 'session.signOut', input: { everywhere: true }, field: 'everywhere' },
+  { method: 'session.lock', input: { minutes: 5 }, field: 'minutes' },
+  { method: 'session.activity', input: { at: 1 }, field: 'at' },
+  { method: 'checking.rules', input: { profile: 'x' }, field: 'profile' },
   { method: 'projects.list', input: { all: true }, field: 'all' },
   { method: 'catalogue.get', input: { projectId: '../../admin' }, field: 'projectId' },
   { method: 'dataset.sample', input: { projectId: 'covid-outcomes', datasetId: 'patients', limit: 0 }, field: 'limit' },
@@ -64,20 +86,33 @@ const INVALID_INPUTS: Array<{ method: MethodName; input: unknown; field: string 
 export function runContractSuite(label: string, connect: TransportFactory): void {
   describe(`the workstation contract over ${label}`, () => {
     let platform: FakePlatform;
+    let idp: FakeIdp;
     let core: WorkstationCore;
     let connected: ConnectedTransport;
     let transport: Transport;
     let client: Client;
     const extra: Array<{ core: WorkstationCore; connected: ConnectedTransport }> = [];
 
-    beforeEach(async () => {
-      platform = await startFakePlatform();
+    function newCore(platformUrl: string, extra: { requestTimeoutMs?: number } = {}): WorkstationCore {
       // A long interval: the tests drive health checks themselves (checkPlatform), never by waiting.
-      core = createWorkstationCore({ platformUrl: platform.url, healthIntervalMs: 3_600_000 });
+      return createWorkstationCore({ platformUrl, healthIntervalMs: 3_600_000, tokenStore: 'memory', discover: fakeDiscover(idp), ...extra });
+    }
+
+    /** Signs in over the transport: session.signIn, then the browser comes back to the loopback listener. */
+    async function signIn(over: Client = client) {
+      const { authorizationUrl } = await over.invoke('session.signIn', {});
+      return browserGet(callbackFor(authorizationUrl));
+    }
+
+    beforeEach(async () => {
+      idp = createFakeIdp();
+      platform = await startFakePlatform({ tokenOwner: (token) => idp.accessOwners.get(token)?.sub ?? null });
+      core = newCore(platform.url);
       await core.checkPlatform();
       connected = await connect(core);
       transport = connected.transport;
       client = createClient(transport);
+      await signIn();
     });
 
     afterEach(async () => {
@@ -91,17 +126,35 @@ export function runContractSuite(label: string, connect: TransportFactory): void
     });
 
     async function clientOnUnreachablePlatform(): Promise<Client> {
-      const deadCore = createWorkstationCore({ platformUrl: await unreachableUrl(), healthIntervalMs: 3_600_000, requestTimeoutMs: 5_000 });
+      const deadCore = newCore(await unreachableUrl(), { requestTimeoutMs: 5_000 });
       const deadConnected = await connect(deadCore);
       extra.push({ core: deadCore, connected: deadConnected });
       return createClient(deadConnected.transport);
     }
 
     describe('happy paths', () => {
-      it('session.get says demo mode, the demo user from /me, and the platform it talks to', async () => {
+      it('session.get says who is signed in (from /me), until when, and the platform it talks to', async () => {
         const session = await client.invoke('session.get', {});
 
-        expect(session).toEqual({ mode: 'demo', user: DEMO_USER, platform: { url: platform.url, name: FAKE_PLATFORM_NAME } });
+        expect(session).toEqual({
+          state: 'signed_in',
+          user: DEMO_USER,
+          platform: { url: platform.url, name: FAKE_PLATFORM_NAME, mode: 'demo' },
+          issuer: FAKE_ISSUER,
+          sessionEndsAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+          idleLockSeconds: 900,
+          tokenStorage: 'memory',
+          message: null,
+        });
+        await vi.waitFor(() => expect(platform.sessionEvents).toEqual(['signed_in']));
+      });
+
+      it('checking.rules returns the rule profiles the platform enforces', async () => {
+        expect(await client.invoke('checking.rules', {})).toEqual(RULES);
+      });
+
+      it('session.activity answers null', async () => {
+        expect(await client.invoke('session.activity', {})).toBeNull();
       });
 
       it('projects.list lists the projects the platform says the user is a member of', async () => {
@@ -128,6 +181,66 @@ export function runContractSuite(label: string, connect: TransportFactory): void
       });
     });
 
+    describe('the session', () => {
+      it('session.lock locks: every data method is refused with locked, and listeners hear it', async () => {
+        const heard = sessionEvent(client, (s) => s.state === 'locked');
+
+        const locked = await client.invoke('session.lock', {});
+
+        expect(locked).toMatchObject({ state: 'locked', user: DEMO_USER });
+        expect((await heard).state).toBe('locked');
+        for (const [method, input] of Object.entries(DATA_INPUTS)) {
+          const error = await errorOf(transport.invoke(method as MethodName, input));
+          expect(error.code).toBe('locked');
+        }
+      });
+
+      it('unlocking with a fresh sign-in as the same user opens it again', async () => {
+        await client.invoke('session.lock', {});
+
+        const page = await signIn();
+
+        expect(page.status).toBe(200);
+        expect((await client.invoke('session.get', {})).state).toBe('signed_in');
+        expect(await client.invoke('projects.list', {})).toEqual(PROJECTS);
+      });
+
+      it('session.signOut signs out: data methods are refused with unauthenticated', async () => {
+        const after = await client.invoke('session.signOut', {});
+
+        expect(after).toMatchObject({ state: 'signed_out', user: null, message: { kind: 'info' } });
+        expect((await errorOf(client.invoke('projects.list', {}))).code).toBe('unauthenticated');
+        expect(platform.sessionEvents).toEqual(['signed_in', 'signed_out']);
+      });
+
+      it('session.signIn answers an authorization URL whose redirect is a loopback listener', async () => {
+        await client.invoke('session.signOut', {});
+
+        const { authorizationUrl } = await client.invoke('session.signIn', {});
+        const signingIn = await client.invoke('session.get', {});
+        const cancelled = await client.invoke('session.cancelSignIn', {});
+
+        expect(new URL(authorizationUrl).searchParams.get('redirect_uri')).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback$/);
+        expect(signingIn.state).toBe('signing_in');
+        expect(cancelled.state).toBe('signed_out');
+      });
+
+      it('session.signIn while signed in fails with invalid_input', async () => {
+        expect((await errorOf(client.invoke('session.signIn', {}))).code).toBe('invalid_input');
+      });
+
+      it('no token ever reaches the renderer, in answers or events', async () => {
+        const events: unknown[] = [];
+        const stop = client.listen('session.changed', (s) => events.push(s));
+        await client.invoke('session.lock', {});
+        await signIn();
+        const seen = JSON.stringify([await client.invoke('session.get', {}), events]);
+        stop();
+
+        for (const token of [...idp.accessOwners.keys(), ...idp.refreshOwners.keys()]) expect(seen).not.toContain(token);
+      });
+    });
+
     describe('refused input (it never reaches the platform)', () => {
       for (const { method, input, field } of INVALID_INPUTS) {
         it(`${method} with ${JSON.stringify(input)} fails with invalid_input naming "${field}"`, async () => {
@@ -137,7 +250,8 @@ export function runContractSuite(label: string, connect: TransportFactory): void
 
           expect(error.code).toBe('invalid_input');
           expect(error.message).toContain(field);
-          expect(platform.requests.slice(before).filter((path) => !path.endsWith('/health'))).toEqual([]);
+          // Health checks and the sign-in's own audit report may run meanwhile; nothing else may.
+          expect(platform.requests.slice(before).filter((path) => !path.endsWith('/health') && !path.endsWith('/session-events'))).toEqual([]);
         });
       }
 
@@ -180,16 +294,39 @@ export function runContractSuite(label: string, connect: TransportFactory): void
         expect(error.code).toBe('not_found');
       });
 
-      for (const method of Object.keys(VALID_INPUTS) as MethodName[]) {
-        it(`${method} fails with unavailable when the platform cannot be reached`, async () => {
-          const dead = await clientOnUnreachablePlatform();
+      for (const method of Object.keys(DATA_INPUTS) as Array<keyof typeof DATA_INPUTS>) {
+        it(`${method} fails with unavailable when the platform has gone away`, async () => {
+          await platform.close();
 
-          const error = await errorOf(dead.invoke(method, VALID_INPUTS[method] as never));
+          const error = await errorOf(client.invoke(method, DATA_INPUTS[method] as never));
 
           expect(error.code satisfies ErrorCode).toBe('unavailable');
           expect(error.message).toMatch(/cannot be reached/);
         });
       }
+
+      it('session.signIn fails with unavailable when the platform cannot be reached (nobody knows where to sign in)', async () => {
+        const dead = await clientOnUnreachablePlatform();
+
+        const error = await errorOf(dead.invoke('session.signIn', {}));
+
+        expect(error.code).toBe('unavailable');
+        expect(error.message).toMatch(/cannot be reached/);
+      });
+
+      it('session.get still answers when the platform cannot be reached: signed out, platform unnamed', async () => {
+        const dead = await clientOnUnreachablePlatform();
+
+        const session = await dead.invoke('session.get', {});
+
+        expect(session).toMatchObject({ state: 'signed_out', platform: { name: null, mode: null } });
+      });
+
+      it('a data method on a core nobody signed in to fails with unauthenticated', async () => {
+        const dead = await clientOnUnreachablePlatform();
+
+        expect((await errorOf(dead.invoke('projects.list', {}))).code).toBe('unauthenticated');
+      });
     });
 
     describe('events', () => {

@@ -3,11 +3,17 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
-import type { Catalogue, Project, User } from '../../src/common/contract.ts';
+import type { Catalogue, Project, RuleProfile, User } from '../../src/common/contract.ts';
 
 export const FAKE_PLATFORM_NAME = 'Fake platform for tests';
 
 export const DEMO_USER: User = { id: 'demo-analyst', displayName: 'Demo Analyst', role: 'analyst' };
+
+export const FAKE_ISSUER = 'https://idp.test/oidc';
+
+export const RULES: RuleProfile[] = [
+  { profile: 'safe', threshold: 10, nk: { n: 2, k: 0.9 }, p: 0.1, zerosDisclosive: true, rounding: { base: 5 }, dofThreshold: 10, defaultTotals: 'published' },
+];
 
 export const PROJECTS: Project[] = [
   { id: 'covid-outcomes', name: 'COVID-19 outcomes', purpose: 'Hospital outcomes after a positive test.', datasetIds: ['patients', 'covid_tests'] },
@@ -52,10 +58,17 @@ export function sampleBytes(limit: number): Uint8Array {
   return bytes;
 }
 
+export interface FakePlatformOptions {
+  /** Who a Bearer token belongs to, or null: the API (everything but health) refuses a call without a valid one. */
+  tokenOwner?: (token: string) => string | null;
+}
+
 export interface FakePlatform {
   url: string;
   /** Paths the fake was asked for, in order (to show that refused input never reached the platform). */
   requests: string[];
+  /** Session events posted, in order. */
+  sessionEvents: string[];
   close(): Promise<void>;
 }
 
@@ -63,8 +76,9 @@ function error(code: string, message: string): string {
   return JSON.stringify({ error: { code, message } });
 }
 
-export async function startFakePlatform(): Promise<FakePlatform> {
+export async function startFakePlatform(options: FakePlatformOptions = {}): Promise<FakePlatform> {
   const requests: string[] = [];
+  const sessionEvents: string[] = [];
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake');
     requests.push(url.pathname + url.search);
@@ -73,10 +87,25 @@ export async function startFakePlatform(): Promise<FakePlatform> {
       res.end(body);
     };
     const parts = url.pathname.split('/').filter(Boolean); // api, v1, …
-    if (req.method !== 'GET' || parts[0] !== 'api' || parts[1] !== 'v1') return json(404, error('not_found', 'No such route.'));
     const [, , first, projectId, second, datasetId, third] = parts;
-    if (first === 'health' && parts.length === 3) return json(200, JSON.stringify({ status: 'ok', name: FAKE_PLATFORM_NAME, mode: 'demo' }));
+    if (req.method === 'GET' && first === 'health' && parts.length === 3) {
+      return json(200, JSON.stringify({ status: 'ok', name: FAKE_PLATFORM_NAME, mode: 'demo', identity: { issuer: FAKE_ISSUER, clientId: 'enclave-workstation' } }));
+    }
+    const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
+    if (options.tokenOwner && options.tokenOwner(bearer) === null) return json(401, error('unauthenticated', 'Sign in again: the access token is missing or invalid.'));
+    if (req.method === 'POST' && first === 'session-events' && parts.length === 3) {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        sessionEvents.push((JSON.parse(body) as { event: string }).event);
+        res.writeHead(204);
+        res.end();
+      });
+      return;
+    }
+    if (req.method !== 'GET' || parts[0] !== 'api' || parts[1] !== 'v1') return json(404, error('not_found', 'No such route.'));
     if (first === 'me' && parts.length === 3) return json(200, JSON.stringify(DEMO_USER));
+    if (first === 'checking' && projectId === 'rules' && parts.length === 4) return json(200, JSON.stringify(RULES));
     if (first === 'projects' && parts.length === 3) return json(200, JSON.stringify(PROJECTS));
     if (first === 'projects' && projectId === LOCKED_PROJECT_ID) {
       return json(403, error('forbidden', 'You are not a member of project locked-project.'));
@@ -99,6 +128,7 @@ export async function startFakePlatform(): Promise<FakePlatform> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    sessionEvents,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -4,6 +4,7 @@ import { EnclaveError } from '../../src/common/errors.ts';
 import { createWorkstationCore } from '../../src/workstation/core.ts';
 import { createPlatformClient } from '../../src/workstation/platform-client.ts';
 import { DEMO_USER } from './fake-platform.ts';
+import { browserGet, callbackFor, createFakeIdp, fakeDiscover, fakePlatformFetch } from '../unit/workstation/fake-idp.ts';
 
 type FetchMock = typeof globalThis.fetch;
 
@@ -90,13 +91,52 @@ describe('the platform client', () => {
     expect(error.message).toMatch(/did not answer within/);
   });
 
+  it('sends the access token as a Bearer token, and no Authorization header without one', async () => {
+    const seen: Array<string | null> = [];
+    const fetch: FetchMock = async (_input, init) => {
+      seen.push(new Headers(init?.headers).get('authorization'));
+      return json(200, []);
+    };
+    const client = createPlatformClient({ baseUrl: 'http://platform.test', fetch });
+
+    await client.projects({ token: 'access-token-1' });
+    await client.projects();
+
+    expect(seen).toEqual(['Bearer access-token-1', null]);
+  });
+
+  it('reads the rule profiles and posts session events as JSON', async () => {
+    const calls: Array<{ path: string; method: string; body: string | null }> = [];
+    const fetch: FetchMock = async (input, init) => {
+      calls.push({ path: pathOf(input), method: init?.method ?? 'GET', body: typeof init?.body === 'string' ? init.body : null });
+      return pathOf(input).endsWith('/session-events') ? new Response(null, { status: 204 }) : json(200, []);
+    };
+    const client = createPlatformClient({ baseUrl: 'http://platform.test', fetch });
+
+    expect(await client.rules({ token: 't' })).toEqual([]);
+    await client.sessionEvent('locked', { token: 't' });
+
+    expect(calls).toEqual([
+      { path: '/api/v1/checking/rules', method: 'GET', body: null },
+      { path: '/api/v1/session-events', method: 'POST', body: '{"event":"locked"}' },
+    ]);
+  });
+
+  it("reads the identity block of the platform's health answer", async () => {
+    const identity = { issuer: 'http://127.0.0.1:4100/oidc', clientId: 'enclave-workstation', audience: 'urn:enclave:platform-api', scopes: ['openid'] };
+    const fetch: FetchMock = async () => json(200, { status: 'ok', name: 'P', mode: 'demo', identity });
+    const client = createPlatformClient({ baseUrl: 'http://platform.test', fetch });
+
+    expect((await client.health()).identity).toEqual(identity);
+  });
+
   it('reports a caller cancellation as cancelled', async () => {
     const fetch: FetchMock = (_url, init) =>
       new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)));
     const client = createPlatformClient({ baseUrl: 'http://platform.test', fetch });
     const abort = new AbortController();
 
-    const pending = errorOf(client.projects(abort.signal));
+    const pending = errorOf(client.projects({ signal: abort.signal }));
     abort.abort();
 
     expect((await pending).code).toBe('cancelled');
@@ -115,7 +155,7 @@ describe('the workstation core', () => {
       if (pathOf(input).endsWith('/health')) healthChecks += 1;
       return json(200, { status: 'ok', name: 'Timer platform', mode: 'demo' });
     };
-    const core = createWorkstationCore({ platformUrl: 'http://platform.test', fetch, healthIntervalMs: 1_000 });
+    const core = createWorkstationCore({ platformUrl: 'http://platform.test', fetch, healthIntervalMs: 1_000, tokenStore: 'memory' });
     await vi.advanceTimersByTimeAsync(0);
     expect(healthChecks).toBe(1);
 
@@ -130,7 +170,7 @@ describe('the workstation core', () => {
 
   it('announces connecting, then ready, and tells every listener the current state', async () => {
     const fetch: FetchMock = async () => json(200, { status: 'ok', name: 'Status platform', mode: 'demo' });
-    const core = createWorkstationCore({ platformUrl: 'http://platform.test', fetch, healthIntervalMs: 3_600_000 });
+    const core = createWorkstationCore({ platformUrl: 'http://platform.test', fetch, healthIntervalMs: 3_600_000, tokenStore: 'memory' });
     const early: string[] = [];
     core.events.on('platform.status', (s) => early.push(s.state));
 
@@ -145,12 +185,15 @@ describe('the workstation core', () => {
 
   it('turns unreachable as soon as a call cannot reach the platform, and ready again when one can', async () => {
     let up = true;
-    const fetch: FetchMock = async (input) => {
+    const idp = createFakeIdp();
+    const platform = fakePlatformFetch(idp);
+    const fetch: FetchMock = async (input, init) => {
       if (!up) throw new TypeError('fetch failed');
-      return pathOf(input).endsWith('/health') ? json(200, { status: 'ok', name: 'Flaky', mode: 'demo' }) : json(200, []);
+      return platform.fetch(input, init);
     };
-    const core = createWorkstationCore({ platformUrl: 'http://platform.test', fetch, healthIntervalMs: 3_600_000 });
+    const core = createWorkstationCore({ platformUrl: 'http://platform.test', fetch, healthIntervalMs: 3_600_000, tokenStore: 'memory', discover: fakeDiscover(idp) });
     await core.checkPlatform();
+    await browserGet(callbackFor((await core.handlers['session.signIn']({})).authorizationUrl));
     const states: string[] = [];
     core.events.on('platform.status', (s) => states.push(s.state));
 
@@ -166,7 +209,7 @@ describe('the workstation core', () => {
 
   it('refuses calls after it has closed', async () => {
     const fetch: FetchMock = async () => json(200, { status: 'ok', name: 'x', mode: 'demo' });
-    const core = createWorkstationCore({ platformUrl: 'http://platform.test', fetch });
+    const core = createWorkstationCore({ platformUrl: 'http://platform.test', fetch, tokenStore: 'memory' });
     core.close();
 
     await expect(core.handlers['projects.list']({})).rejects.toMatchObject({ code: 'cancelled' });

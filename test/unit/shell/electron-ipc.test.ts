@@ -11,6 +11,7 @@ import type { Handlers } from '../../../src/common/dispatch.ts';
 import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL } from '../../../src/common/transport-protocol.ts';
 import { createEventHub } from '../../../src/workstation/event-hub.ts';
 import { FakeIpcMain, fakeIpcRenderer, FakeWebContents } from '../../contract/transports/fake-electron.ts';
+import { STUB_SESSION, STUB_SESSION_HANDLERS } from './stub-handlers.ts';
 
 const IDP = 'https://idp.enclave.example';
 
@@ -32,8 +33,9 @@ describe('IPC: sender frame and payload (checklist 17)', () => {
     const handlers: Handlers = {
       'session.get': async () => {
         calls.push('session.get');
-        return { mode: 'demo', user: { id: 'demo-analyst', displayName: 'Demo Analyst', role: 'analyst' }, platform: { url: 'http://p', name: 'P' } };
+        return STUB_SESSION;
       },
+      ...STUB_SESSION_HANDLERS,
       'projects.list': async () => [],
       'catalogue.get': async ({ projectId }) => ({ projectId, datasets: [] }),
       'dataset.sample': async () => new Uint8Array([1]),
@@ -202,11 +204,55 @@ describe('the Electron shell configuration', () => {
   });
 
   it('reads the identity provider origins', () => {
-    expect(readShellConfig({ ENCLAVE_PLATFORM_URL: 'http://127.0.0.1:4100', ENCLAVE_IDP_ORIGINS: `${IDP}/realms/x, http://127.0.0.1:4200` })).toEqual({
+    expect(readShellConfig({ ENCLAVE_PLATFORM_URL: 'http://127.0.0.1:4100', ENCLAVE_IDP_ORIGINS: `${IDP}/realms/x, http://127.0.0.1:4200` })).toMatchObject({
       ok: true,
       config: { platformUrl: 'http://127.0.0.1:4100', allowedExternalOrigins: [IDP, 'http://127.0.0.1:4200'] },
     });
   });
+
+  it("allows the configured issuer's origin by default, and nothing else", () => {
+    const result = readShellConfig({ ENCLAVE_PLATFORM_URL: 'http://127.0.0.1:4100', ENCLAVE_OIDC_ISSUER: 'https://login.example.nhs.uk/realms/tre' });
+
+    expect(result).toMatchObject({ ok: true, config: { allowedExternalOrigins: ['https://login.example.nhs.uk'] } });
+  });
+
+  it('reads the workstation settings: identity provider, idle lock, session length, token store', () => {
+    const result = readShellConfig({
+      ENCLAVE_PLATFORM_URL: 'http://127.0.0.1:4100',
+      ENCLAVE_OIDC_ISSUER: 'https://idp.example/realms/tre',
+      ENCLAVE_OIDC_CLIENT_ID: 'enclave',
+      ENCLAVE_API_AUDIENCE: 'none',
+      ENCLAVE_IDLE_LOCK_SECONDS: '30',
+      ENCLAVE_SESSION_MAX_HOURS: '0.5',
+      ENCLAVE_TOKEN_STORE: 'memory',
+    });
+
+    expect(result).toMatchObject({
+      ok: true,
+      config: {
+        core: {
+          identity: { issuer: 'https://idp.example/realms/tre', clientId: 'enclave', audience: null },
+          idleLockSeconds: 30,
+          sessionMaxSeconds: 1800,
+          tokenStore: 'memory',
+        },
+      },
+    });
+  });
+
+  for (const [name, value] of [
+    ['ENCLAVE_OIDC_ISSUER', 'http://idp.example.org/oidc'],
+    ['ENCLAVE_IDLE_LOCK_SECONDS', '0'],
+    ['ENCLAVE_IDLE_LOCK_SECONDS', 'soon'],
+    ['ENCLAVE_SESSION_MAX_HOURS', '-1'],
+    ['ENCLAVE_TOKEN_STORE', 'file'],
+  ] as const) {
+    it(`refuses ${name}=${value}, naming the variable`, () => {
+      const result = readShellConfig({ ENCLAVE_PLATFORM_URL: 'http://127.0.0.1:4100', [name]: value });
+
+      expect(result).toMatchObject({ ok: false, message: expect.stringContaining(name) });
+    });
+  }
 
   it('app URLs are exactly app://enclave', () => {
     expect(isAppUrl('app://enclave/index.html')).toBe(true);

@@ -161,6 +161,21 @@ describe('openExternal only to the identity provider (checklist 15)', () => {
   it('allows nothing when no identity provider is configured', () => {
     expect(isAllowedExternalUrl(`${IDP}/authorize`, [])).toBe(false);
   });
+
+  it('reads a list given as a function at each request: an origin found by discovery is allowed once known', () => {
+    const contents = new FakeContents();
+    const openExternal = vi.fn(async (_url: string) => {});
+    let discovered: string[] = [];
+    hardenWebContents(contents as unknown as HardenableContents, { allowedExternalOrigins: () => discovered, openExternal });
+
+    const before = contents.windowOpenHandler?.({ url: `${IDP}/authorize` });
+    discovered = [IDP];
+    const after = contents.windowOpenHandler?.({ url: `${IDP}/authorize` });
+    contents.windowOpenHandler?.({ url: 'https://attacker.example/authorize' });
+
+    expect([before?.action, after?.action]).toEqual(['deny', 'deny']);
+    expect(openExternal.mock.calls).toEqual([[`${IDP}/authorize`]]);
+  });
 });
 
 describe('permissions and the renderer\'s network (checklist 5; SATRE 2.2.11, 3.1.12)', () => {

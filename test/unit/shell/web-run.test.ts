@@ -36,7 +36,7 @@ describe('running the browser shell as a process', () => {
     const stdout = new PassThrough();
     let stop = () => {};
     const stopSignal = new Promise<void>((resolve) => (stop = resolve));
-    const exit = runBrowserShell(['--platform-url', platform.url, '--renderer-dir', dir], { stdout, stderr: new PassThrough(), env: {}, stopSignal });
+    const exit = runBrowserShell(['--platform-url', platform.url, '--renderer-dir', dir], { stdout, stderr: new PassThrough(), env: { ENCLAVE_TOKEN_STORE: 'memory' }, stopSignal });
 
     const line = JSON.parse(await firstLine(stdout)) as { event: string; url: string; launchUrl: string };
     const launched = await fetch(line.launchUrl, { redirect: 'manual' });
@@ -56,5 +56,20 @@ describe('running the browser shell as a process', () => {
 
     expect(code).toBe(2);
     expect(await said).toMatch(/platform URL/);
+  });
+
+  it('exits with 2 and names the variable when a workstation setting is wrong', async () => {
+    const stderr = new PassThrough();
+    const said = firstLine(stderr);
+
+    const code = await runBrowserShell(['--platform-url', platform.url], {
+      stdout: new PassThrough(),
+      stderr,
+      env: { ENCLAVE_IDLE_LOCK_SECONDS: 'soon' },
+      stopSignal: new Promise(() => {}),
+    });
+
+    expect(code).toBe(2);
+    expect(await said).toMatch(/ENCLAVE_IDLE_LOCK_SECONDS/);
   });
 });

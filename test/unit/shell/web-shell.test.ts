@@ -12,6 +12,7 @@ import { EnclaveError } from '../../../src/common/errors.ts';
 import { startBrowserShell, type BrowserShell } from '../../../src/web/browser-shell.ts';
 import { createEventHub } from '../../../src/workstation/event-hub.ts';
 import { firstChunk, rawRequest, type RawResponse } from './http-helpers.ts';
+import { STUB_SESSION, STUB_SESSION_HANDLERS } from './stub-handlers.ts';
 
 const SECRET = 'TOP-SECRET-PATIENT-ROW';
 const INDEX_HTML =
@@ -21,7 +22,8 @@ function stubCore() {
   const events = createEventHub();
   events.emit('platform.status', { state: 'ready', message: 'Connected to the stub platform.' });
   const handlers: Handlers = {
-    'session.get': async () => ({ mode: 'demo', user: { id: 'demo-analyst', displayName: 'Demo Analyst', role: 'analyst' }, platform: { url: 'http://platform.test', name: 'Stub' } }),
+    'session.get': async () => STUB_SESSION,
+    ...STUB_SESSION_HANDLERS,
     'projects.list': async () => [],
     'catalogue.get': async ({ projectId }) => {
       throw new EnclaveError('not_found', `There is no project ${projectId}.`);

@@ -1,0 +1,26 @@
+// A signed-in session and handlers for the new session methods, for shell tests whose subject is the transport.
+import type { Session } from '../../../src/common/contract.ts';
+import type { Handlers } from '../../../src/common/dispatch.ts';
+
+export const STUB_SESSION: Session = {
+  state: 'signed_in',
+  user: { id: 'demo-analyst', displayName: 'Demo Analyst', role: 'analyst' },
+  platform: { url: 'http://platform.test', name: 'Stub', mode: 'demo' },
+  issuer: 'http://127.0.0.1:4100/oidc',
+  sessionEndsAt: '2026-11-27T12:00:00.000Z',
+  idleLockSeconds: 900,
+  tokenStorage: 'memory',
+  message: null,
+};
+
+export const STUB_SESSION_HANDLERS: Pick<
+  Handlers,
+  'session.signIn' | 'session.cancelSignIn' | 'session.signOut' | 'session.lock' | 'session.activity' | 'checking.rules'
+> = {
+  'session.signIn': async () => ({ authorizationUrl: 'http://127.0.0.1:4100/oidc/auth?client_id=stub' }),
+  'session.cancelSignIn': async () => STUB_SESSION,
+  'session.signOut': async () => ({ ...STUB_SESSION, state: 'signed_out', user: null }),
+  'session.lock': async () => ({ ...STUB_SESSION, state: 'locked' }),
+  'session.activity': async () => null,
+  'checking.rules': async () => [],
+};

@@ -1,0 +1,164 @@
+// A stand-in identity provider (the core's IdP seam) and platform (fetch), with the behaviour the session depends
+// on: rotating refresh tokens, revocation, expiring access tokens, a /me that knows users by their token.
+import { randomBytes } from 'node:crypto';
+import { request } from 'node:http';
+import type { User } from '../../../src/common/contract.ts';
+import { EnclaveError } from '../../../src/common/errors.ts';
+import type { AuthorizationRequest, IdentityProvider, IdentitySettings, TokenSet } from '../../../src/workstation/oidc.ts';
+
+export const ISSUER = 'https://idp.test/oidc';
+export const CLIENT_ID = 'enclave-workstation';
+
+export const USERS: Record<string, User> = {
+  'demo-analyst': { id: 'demo-analyst', displayName: 'Ada Analyst', role: 'analyst' },
+  'demo-analyst-2': { id: 'demo-analyst-2', displayName: 'Ben Analyst', role: 'analyst' },
+};
+
+export interface FakeIdp extends IdentityProvider {
+  /** Who the next browser login signs in as. */
+  nextUser: string;
+  accessLifetimeSeconds: number;
+  requests: Array<{ loginHint?: string; fresh?: boolean; state: string }>;
+  refreshes: number;
+  revoked: Set<string>;
+  /** Access token → subject, for tokens still valid. */
+  accessOwners: Map<string, { sub: string; expiresAt: number }>;
+  refreshOwners: Map<string, string>;
+  /** Ends a grant as the provider would (an admin revoked it). */
+  revokeAllRefreshTokens(): void;
+  /** Issues a refresh token for a user directly (to seed a keychain). */
+  issueRefresh(sub: string): string;
+}
+
+const token = (prefix: string) => `${prefix}-${randomBytes(6).toString('hex')}`;
+
+export function createFakeIdp(): FakeIdp {
+  const idp: FakeIdp = {
+    settings: { issuer: ISSUER, clientId: CLIENT_ID, audience: null, scopes: ['openid', 'profile', 'offline_access'] },
+    browserOrigins: ['https://idp.test'],
+    nextUser: 'demo-analyst',
+    accessLifetimeSeconds: 300,
+    requests: [],
+    refreshes: 0,
+    revoked: new Set(),
+    accessOwners: new Map(),
+    refreshOwners: new Map(),
+    async authorizationRequest({ redirectUri, loginHint, fresh }) {
+      const state = token('state');
+      const nonce = token('nonce');
+      idp.requests.push({ state, ...(loginHint ? { loginHint } : {}), ...(fresh ? { fresh } : {}) });
+      const url = new URL('https://idp.test/oidc/auth');
+      url.searchParams.set('redirect_uri', redirectUri);
+      url.searchParams.set('state', state);
+      if (loginHint) url.searchParams.set('login_hint', loginHint);
+      if (fresh) url.searchParams.set('prompt', 'login');
+      return { url: url.href, redirectUri, state, nonce, codeVerifier: token('verifier'), maxAge: fresh ? 0 : null } satisfies AuthorizationRequest;
+    },
+    async exchangeCode({ callbackUrl }) {
+      const error = callbackUrl.searchParams.get('error');
+      if (error) throw new EnclaveError('unauthenticated', `Signing in failed: the identity provider answered "${error}".`);
+      if (callbackUrl.searchParams.get('code') !== 'good-code') throw new EnclaveError('unauthenticated', 'Signing in failed: invalid_grant.');
+      return issue(idp.nextUser);
+    },
+    async refresh(refreshToken) {
+      const sub = idp.refreshOwners.get(refreshToken);
+      if (!sub || idp.revoked.has(refreshToken)) throw new EnclaveError('unauthenticated', 'Renewing the sign-in failed: invalid_grant.');
+      idp.refreshes += 1;
+      idp.revoked.add(refreshToken); // rotation
+      return issue(sub);
+    },
+    async revoke(value) {
+      idp.revoked.add(value);
+      idp.accessOwners.delete(value);
+    },
+    async deviceAuthorization() {
+      throw new EnclaveError('invalid_input', 'not in the fake');
+    },
+    async pollDevice() {
+      throw new EnclaveError('invalid_input', 'not in the fake');
+    },
+    revokeAllRefreshTokens() {
+      for (const value of idp.refreshOwners.keys()) idp.revoked.add(value);
+    },
+    issueRefresh(sub) {
+      const refresh = token('rt');
+      idp.refreshOwners.set(refresh, sub);
+      return refresh;
+    },
+  };
+
+  function issue(sub: string): TokenSet {
+    const access = token('at');
+    const refresh = idp.issueRefresh(sub);
+    const expiresAt = Date.now() + idp.accessLifetimeSeconds * 1000;
+    idp.accessOwners.set(access, { sub, expiresAt });
+    return { accessToken: access, accessExpiresAt: expiresAt, refreshToken: refresh, idClaims: { sub, name: USERS[sub]?.displayName ?? sub } };
+  }
+
+  return idp;
+}
+
+export const fakeDiscover = (idp: FakeIdp) => async (_settings: IdentitySettings) => idp;
+
+export interface FakePlatformFetch {
+  fetch: typeof globalThis.fetch;
+  /** Session events with the subject whose token carried them. */
+  sessionEvents: Array<{ event: string; sub: string }>;
+  /** Bearer tokens seen on API calls, in order. */
+  bearers: string[];
+}
+
+function json(status: number, body: unknown): Response {
+  return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+}
+
+/** The platform API v1 as the session needs it, checking bearer tokens against the fake IdP. */
+export function fakePlatformFetch(idp: FakeIdp): FakePlatformFetch {
+  const sessionEvents: FakePlatformFetch['sessionEvents'] = [];
+  const bearers: string[] = [];
+  const fetch: typeof globalThis.fetch = async (input, init) => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const path = url.pathname;
+    if (path === '/api/v1/health') {
+      return json(200, { status: 'ok', name: 'Fake platform', mode: 'demo', identity: { issuer: ISSUER, clientId: CLIENT_ID, audience: null, scopes: [] } });
+    }
+    const header = new Headers(init?.headers).get('authorization') ?? '';
+    const bearer = header.startsWith('Bearer ') ? header.slice(7) : '';
+    bearers.push(bearer);
+    const owner = idp.accessOwners.get(bearer);
+    if (!owner || owner.expiresAt <= Date.now()) return json(401, { error: { code: 'unauthenticated', message: 'Sign in again.' } });
+    if (path === '/api/v1/me') return json(200, USERS[owner.sub]);
+    if (path === '/api/v1/projects') return json(200, []);
+    if (path === '/api/v1/checking/rules') return json(403, { error: { code: 'forbidden', message: 'Only output checkers may read the rules.' } });
+    if (path === '/api/v1/session-events' && init?.method === 'POST') {
+      sessionEvents.push({ event: (JSON.parse(String(init.body)) as { event: string }).event, sub: owner.sub });
+      return new Response(null, { status: 204 });
+    }
+    return json(404, { error: { code: 'not_found', message: 'No such route.' } });
+  };
+  return { fetch, sessionEvents, bearers };
+}
+
+/** The browser following the IdP's redirect to the loopback listener (node:http, so fake timers do not bite). */
+export function browserGet(url: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: 'GET', agent: false }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** The callback URL the IdP would redirect to after a login, for an authorization URL of the fake. */
+export function callbackFor(authorizationUrl: string, params: Record<string, string> = {}): string {
+  const auth = new URL(authorizationUrl);
+  const callback = new URL(auth.searchParams.get('redirect_uri') ?? '');
+  callback.searchParams.set('code', 'good-code');
+  callback.searchParams.set('state', auth.searchParams.get('state') ?? '');
+  for (const [key, value] of Object.entries(params)) callback.searchParams.set(key, value);
+  return callback.href;
+}

@@ -1,0 +1,473 @@
+// The workstation's session state machine, with a fake clock, a fake identity provider (the core's IdP seam) and a
+// fake platform: sign-in through the real loopback listener, idle lock, unlock, the session bound, refusals.
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { Session } from '../../../src/common/contract.ts';
+import { EnclaveError } from '../../../src/common/errors.ts';
+import { createWorkstationCore, type WorkstationCore } from '../../../src/workstation/core.ts';
+import { createMemoryTokenStore, keychainAccount, type TokenStore } from '../../../src/workstation/token-store.ts';
+import { browserGet, callbackFor, CLIENT_ID, createFakeIdp, fakeDiscover, fakePlatformFetch, ISSUER, type FakeIdp, type FakePlatformFetch } from './fake-idp.ts';
+
+const ACCOUNT = keychainAccount({ issuer: ISSUER, clientId: CLIENT_ID });
+const IDLE = 900;
+const MAX = 12 * 3600;
+
+let idp: FakeIdp;
+let platform: FakePlatformFetch;
+let store: TokenStore;
+let cores: WorkstationCore[];
+
+beforeEach(() => {
+  vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'Date'], now: new Date('2026-11-27T08:00:00Z') });
+  idp = createFakeIdp();
+  platform = fakePlatformFetch(idp);
+  store = createMemoryTokenStore();
+  cores = [];
+});
+
+afterEach(() => {
+  for (const core of cores) core.close();
+  vi.useRealTimers();
+});
+
+function startCore(extra: { signInTimeoutMs?: number } = {}): WorkstationCore {
+  const core = createWorkstationCore({
+    platformUrl: 'http://platform.test',
+    fetch: platform.fetch,
+    healthIntervalMs: 2_000_000_000, // below setTimeout's limit, past every test's horizon
+    discover: fakeDiscover(idp),
+    tokenStore: store,
+    idleLockSeconds: IDLE,
+    sessionMaxSeconds: MAX,
+    ...extra,
+  });
+  cores.push(core);
+  return core;
+}
+
+async function session(core: WorkstationCore): Promise<Session> {
+  return core.handlers['session.get']({});
+}
+
+async function errorOf(call: Promise<unknown>): Promise<EnclaveError> {
+  try {
+    await call;
+  } catch (err) {
+    if (err instanceof EnclaveError) return err;
+    throw err;
+  }
+  throw new Error('Expected the call to fail.');
+}
+
+/** Signs in through the loopback listener as the fake IdP's next user; returns the browser's page. */
+async function signIn(core: WorkstationCore, as = 'demo-analyst') {
+  idp.nextUser = as;
+  const { authorizationUrl } = await core.handlers['session.signIn']({});
+  return { authorizationUrl, page: await browserGet(callbackFor(authorizationUrl)) };
+}
+
+/** The states a listener heard, repeats collapsed (the platform's name arriving re-announces the same state). */
+function statesOf(core: WorkstationCore): string[] {
+  const states: string[] = [];
+  core.events.on('session.changed', (s) => {
+    if (states.at(-1) !== s.state) states.push(s.state);
+  });
+  return states;
+}
+
+describe('signing in', () => {
+  it('starts signed out, and refuses every non-session method as unauthenticated', async () => {
+    const core = startCore();
+
+    expect(await session(core)).toMatchObject({ state: 'signed_out', user: null, sessionEndsAt: null, idleLockSeconds: IDLE, issuer: ISSUER });
+    for (const call of [
+      core.handlers['projects.list']({}),
+      core.handlers['checking.rules']({}),
+      core.handlers['catalogue.get']({ projectId: 'p1' }),
+      core.handlers['dataset.sample']({ projectId: 'p1', datasetId: 'd1', limit: 1 }),
+    ]) {
+      expect((await errorOf(call)).code).toBe('unauthenticated');
+    }
+    expect(platform.bearers).toEqual([]);
+  });
+
+  it('signs in through the loopback listener: user from the platform, 12 h bound, refresh token stored, audit event', async () => {
+    const core = startCore();
+    const states = statesOf(core);
+
+    const { authorizationUrl, page } = await signIn(core);
+
+    expect(new URL(new URL(authorizationUrl).searchParams.get('redirect_uri') ?? '').href).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback$/);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('You are signed in');
+    expect(page.body).not.toContain('<script');
+    const signedIn = await session(core);
+    expect(signedIn).toMatchObject({ state: 'signed_in', user: { id: 'demo-analyst', displayName: 'Ada Analyst', role: 'analyst' }, message: null });
+    expect(signedIn.sessionEndsAt).toBe('2026-11-27T20:00:00.000Z');
+    expect(states).toEqual(['signed_out', 'signing_in', 'signed_in']);
+    expect((await store.load(ACCOUNT))?.sub).toBe('demo-analyst');
+    await vi.waitFor(() => expect(platform.sessionEvents).toEqual([{ event: 'signed_in', sub: 'demo-analyst' }]));
+    expect(await core.handlers['projects.list']({})).toEqual([]);
+  });
+
+  it('never puts a token in the session the renderer sees', async () => {
+    const core = startCore();
+    await signIn(core);
+
+    const seen = JSON.stringify(await session(core));
+
+    for (const value of [...idp.accessOwners.keys(), ...idp.refreshOwners.keys()]) expect(seen).not.toContain(value);
+  });
+
+  it('accepts exactly one callback: a replay is refused and changes nothing', async () => {
+    const core = startCore();
+    const { authorizationUrl } = await signIn(core);
+
+    const replay = await browserGet(callbackFor(authorizationUrl)).catch((err: NodeJS.ErrnoException) => ({ status: 0, body: err.code ?? '' }));
+
+    expect(replay.status === 409 || replay.body === 'ECONNREFUSED').toBe(true);
+    expect((await session(core)).state).toBe('signed_in');
+  });
+
+  it('refuses a callback with the wrong state, with a clear page and message', async () => {
+    const core = startCore();
+    const { authorizationUrl } = await core.handlers['session.signIn']({});
+
+    const page = await browserGet(callbackFor(authorizationUrl, { state: 'forged-state' }));
+
+    expect(page.status).toBe(400);
+    expect(page.body).toContain('state mismatch');
+    expect(await session(core)).toMatchObject({ state: 'signed_out', message: { kind: 'error', text: expect.stringContaining('state mismatch') } });
+  });
+
+  it('reports an error from the identity provider', async () => {
+    const core = startCore();
+    const { authorizationUrl } = await core.handlers['session.signIn']({});
+
+    const page = await browserGet(callbackFor(authorizationUrl, { error: 'access_denied' }));
+
+    expect(page.status).toBe(400);
+    expect(await session(core)).toMatchObject({ state: 'signed_out', message: { kind: 'error', text: expect.stringContaining('access_denied') } });
+  });
+
+  it('cancelSignIn closes the listener: a late callback cannot sign in', async () => {
+    const core = startCore();
+    const { authorizationUrl } = await core.handlers['session.signIn']({});
+
+    const cancelled = await core.handlers['session.cancelSignIn']({});
+    const late = await browserGet(callbackFor(authorizationUrl)).catch(() => ({ status: 0, body: '' }));
+
+    expect(cancelled).toMatchObject({ state: 'signed_out', message: { text: 'Sign-in was cancelled.' } });
+    expect(late.status).not.toBe(200);
+    expect((await session(core)).state).toBe('signed_out');
+  });
+
+  it('gives up on a sign-in that does not come back in time', async () => {
+    const core = startCore({ signInTimeoutMs: 120_000 });
+    await core.handlers['session.signIn']({});
+
+    await vi.advanceTimersByTimeAsync(120_000);
+
+    expect(await session(core)).toMatchObject({ state: 'signed_out', message: { kind: 'error', text: expect.stringContaining('timed out') } });
+  });
+
+  it('a second sign-in replaces the first: the first listener is closed', async () => {
+    const core = startCore();
+    const first = await core.handlers['session.signIn']({});
+    const second = await core.handlers['session.signIn']({});
+
+    const stale = await browserGet(callbackFor(first.authorizationUrl)).catch(() => ({ status: 0, body: '' }));
+    const page = await browserGet(callbackFor(second.authorizationUrl));
+
+    expect(stale.status).not.toBe(200);
+    expect(page.status).toBe(200);
+    expect((await session(core)).state).toBe('signed_in');
+  });
+});
+
+it('two sign-ins started at once: the newer one wins, the older is refused as cancelled', async () => {
+  const core = startCore();
+
+  const [first, second] = await Promise.allSettled([core.handlers['session.signIn']({}), core.handlers['session.signIn']({})]);
+
+  expect(first).toMatchObject({ status: 'rejected', reason: { code: 'cancelled' } });
+  expect(second.status).toBe('fulfilled');
+  const page = await browserGet(callbackFor((second as PromiseFulfilledResult<{ authorizationUrl: string }>).value.authorizationUrl));
+  expect(page.status).toBe(200);
+});
+
+describe('idle lock and unlock', () => {
+  it('locks after idleLockSeconds without activity; activity postpones it', async () => {
+    const core = startCore();
+    await signIn(core);
+
+    await vi.advanceTimersByTimeAsync((IDLE - 60) * 1000);
+    await core.handlers['session.activity']({});
+    await vi.advanceTimersByTimeAsync((IDLE - 60) * 1000);
+    const stillIn = (await session(core)).state;
+    await vi.advanceTimersByTimeAsync(61 * 1000);
+
+    expect(stillIn).toBe('signed_in');
+    await vi.waitFor(async () => expect((await session(core)).state).toBe('locked'));
+    expect(await session(core)).toMatchObject({ user: { id: 'demo-analyst' }, message: { text: expect.stringContaining('15 min') } });
+    // The access token had expired by then: the report went out with a renewed one, then the grant was revoked.
+    await vi.waitFor(() => expect(platform.sessionEvents.map((e) => e.event)).toEqual(['signed_in', 'locked']));
+    expect([...idp.refreshOwners.keys()].every((token) => idp.revoked.has(token))).toBe(true);
+  });
+
+  it('locks at once, even while the identity provider is slow to renew the token for the report', async () => {
+    const core = startCore();
+    await signIn(core);
+    await vi.advanceTimersByTimeAsync(600_000); // the access token has expired
+    await core.handlers['session.activity']({});
+    idp.refresh = () => new Promise(() => {});
+
+    void core.handlers['session.lock']({});
+    await vi.advanceTimersByTimeAsync(0);
+
+    expect((await session(core)).state).toBe('locked');
+    expect((await errorOf(core.handlers['projects.list']({}))).code).toBe('locked');
+  });
+
+  it('locking reports first, then revokes and forgets the refresh token, so a restart cannot bypass the lock', async () => {
+    const core = startCore();
+    await signIn(core);
+    const stored = await store.load(ACCOUNT);
+
+    const locked = await core.handlers['session.lock']({});
+
+    expect(locked.state).toBe('locked');
+    expect(platform.sessionEvents.map((e) => e.event)).toEqual(['signed_in', 'locked']);
+    expect(idp.revoked.has(stored?.refreshToken ?? '')).toBe(true);
+    expect(await store.load(ACCOUNT)).toBeNull();
+    const restarted = startCore();
+    expect((await session(restarted)).state).toBe('signed_out');
+  });
+
+  it('refuses every non-session method while locked, with the locked code', async () => {
+    const core = startCore();
+    await signIn(core);
+    await core.handlers['session.lock']({});
+
+    const error = await errorOf(core.handlers['projects.list']({}));
+
+    expect(error.code).toBe('locked');
+    expect(error.message).toContain('Ada Analyst');
+  });
+
+  it('unlocks with a fresh login as the same user; the session bound does not move', async () => {
+    const core = startCore();
+    await signIn(core);
+    const endsAt = (await session(core)).sessionEndsAt;
+    await core.handlers['session.lock']({});
+    await vi.advanceTimersByTimeAsync(3600_000);
+
+    const { page } = await signIn(core, 'demo-analyst');
+
+    expect(page.body).toContain('Enclave is unlocked');
+    expect(idp.requests.at(-1)).toMatchObject({ fresh: true, loginHint: 'demo-analyst' });
+    expect(await session(core)).toMatchObject({ state: 'signed_in', sessionEndsAt: endsAt });
+    await vi.waitFor(() => expect(platform.sessionEvents.map((e) => e.event)).toEqual(['signed_in', 'locked', 'unlocked']));
+    expect(await core.handlers['projects.list']({})).toEqual([]);
+  });
+
+  it('refuses to unlock as another user: stays locked with a clear message, the other sign-in revoked', async () => {
+    const core = startCore();
+    await signIn(core, 'demo-analyst');
+    await core.handlers['session.lock']({});
+
+    const { page } = await signIn(core, 'demo-analyst-2');
+
+    expect(page.status).toBe(400);
+    expect(page.body).toContain('stays locked');
+    const after = await session(core);
+    expect(after).toMatchObject({ state: 'locked', user: { id: 'demo-analyst' }, message: { kind: 'error' } });
+    expect(after.message?.text).toContain('Ben Analyst');
+    expect((await errorOf(core.handlers['projects.list']({}))).code).toBe('locked');
+    const bens = [...idp.refreshOwners].filter(([, sub]) => sub === 'demo-analyst-2').map(([value]) => value);
+    await vi.waitFor(() => expect(bens.every((value) => idp.revoked.has(value))).toBe(true));
+  });
+
+  it('cancelling an unlock leaves the workstation locked', async () => {
+    const core = startCore();
+    await signIn(core);
+    await core.handlers['session.lock']({});
+    await core.handlers['session.signIn']({});
+
+    const during = await errorOf(core.handlers['projects.list']({}));
+    const after = await core.handlers['session.cancelSignIn']({});
+
+    expect(during.code).toBe('locked');
+    expect(after).toMatchObject({ state: 'locked', user: { id: 'demo-analyst' } });
+  });
+});
+
+describe('the session bound and tokens', () => {
+  it('ends the session at sessionEndsAt whatever the activity, and says why', async () => {
+    const core = startCore();
+    await signIn(core);
+    const stored = await store.load(ACCOUNT);
+
+    // A user busy every 10 minutes for 12 hours: never idle, so only the bound can end it.
+    for (let step = 0; step < 72; step += 1) {
+      if ((await session(core)).state !== 'signed_in') break;
+      await core.handlers['session.activity']({});
+      await core.handlers['projects.list']({});
+      await vi.advanceTimersByTimeAsync(600_000);
+    }
+
+    await vi.waitFor(async () => expect((await session(core)).state).toBe('signed_out'));
+    expect((await session(core)).message?.text).toContain('12 h');
+    expect(platform.sessionEvents.map((e) => e.event)).toContain('session_expired');
+    expect(await store.load(ACCOUNT)).toBeNull();
+    expect(idp.revoked.has(stored?.refreshToken ?? '')).toBe(true);
+  });
+
+  it('refreshes the access token shortly before it expires and stores the rotated refresh token', async () => {
+    const core = startCore();
+    await signIn(core);
+    const first = await store.load(ACCOUNT);
+
+    await vi.advanceTimersByTimeAsync(290_000);
+    await core.handlers['session.activity']({});
+    await core.handlers['projects.list']({});
+
+    expect(idp.refreshes).toBe(1);
+    const second = await store.load(ACCOUNT);
+    expect(second?.refreshToken).not.toBe(first?.refreshToken);
+    expect(second?.sessionEndsAt).toBe(first?.sessionEndsAt);
+  });
+
+  it('refreshes once on a 401 and retries the call', async () => {
+    const core = startCore();
+    await signIn(core);
+    idp.accessOwners.clear(); // the platform no longer accepts the current access token
+
+    expect(await core.handlers['projects.list']({})).toEqual([]);
+    expect(idp.refreshes).toBe(1);
+  });
+
+  it('signs out with a message when the refresh token was revoked', async () => {
+    const core = startCore();
+    await signIn(core);
+    idp.accessOwners.clear();
+    idp.revokeAllRefreshTokens();
+
+    const error = await errorOf(core.handlers['projects.list']({}));
+
+    expect(error.code).toBe('unauthenticated');
+    expect(await session(core)).toMatchObject({ state: 'signed_out', message: { kind: 'error', text: expect.stringContaining('no longer valid') } });
+    expect(await store.load(ACCOUNT)).toBeNull();
+  });
+
+  it('lets concurrent calls share one refresh (a rotated token is never used twice)', async () => {
+    const core = startCore();
+    await signIn(core);
+    idp.accessOwners.clear();
+
+    await Promise.all([core.handlers['projects.list']({}), core.handlers['projects.list']({}), core.handlers['projects.list']({})]);
+
+    expect(idp.refreshes).toBe(1);
+  });
+});
+
+describe('restoring and signing out', () => {
+  it('restores a stored, unexpired sign-in at start-up', async () => {
+    const first = startCore();
+    await signIn(first);
+    first.close();
+
+    const second = startCore();
+
+    expect(await session(second)).toMatchObject({ state: 'signed_in', user: { id: 'demo-analyst' } });
+    expect(await second.handlers['projects.list']({})).toEqual([]);
+  });
+
+  it('keeps the session bound across a restart', async () => {
+    const first = startCore();
+    await signIn(first);
+    const endsAt = (await session(first)).sessionEndsAt;
+    first.close();
+    await vi.advanceTimersByTimeAsync(3 * 3600_000);
+
+    const second = startCore();
+
+    expect((await session(second)).sessionEndsAt).toBe(endsAt);
+  });
+
+  it('does not restore a sign-in whose session has ended', async () => {
+    const first = startCore();
+    await signIn(first);
+    first.close();
+    vi.setSystemTime(Date.now() + (MAX + 1) * 1000);
+
+    const second = startCore();
+
+    expect(await session(second)).toMatchObject({ state: 'signed_out', message: { text: expect.stringContaining('ended') } });
+    expect(await store.load(ACCOUNT)).toBeNull();
+  });
+
+  it('does not restore a revoked sign-in, and says so', async () => {
+    const first = startCore();
+    await signIn(first);
+    first.close();
+    idp.revokeAllRefreshTokens();
+
+    const second = startCore();
+
+    expect(await session(second)).toMatchObject({ state: 'signed_out', message: { kind: 'error', text: expect.stringContaining('revoked') } });
+    expect(await store.load(ACCOUNT)).toBeNull();
+  });
+
+  it('restores once the platform answers, when it could not be reached at start-up', async () => {
+    const refreshToken = idp.issueRefresh('demo-analyst');
+    await store.save(ACCOUNT, { version: 1, refreshToken, sub: 'demo-analyst', signedInAt: new Date().toISOString(), sessionEndsAt: new Date(Date.now() + 3600_000).toISOString() });
+    let up = false;
+    const core = createWorkstationCore({
+      platformUrl: 'http://platform.test',
+      fetch: async (input, init) => (up ? platform.fetch(input, init) : Promise.reject(new TypeError('fetch failed'))),
+      healthIntervalMs: 2_000_000_000,
+      discover: fakeDiscover(idp),
+      tokenStore: store,
+    });
+    cores.push(core);
+    const atStart = (await session(core)).state;
+
+    up = true;
+    await core.checkPlatform();
+
+    expect(atStart).toBe('signed_out');
+    await vi.waitFor(async () => expect(await session(core)).toMatchObject({ state: 'signed_in', user: { id: 'demo-analyst' } }));
+    expect(idp.refreshes).toBe(1);
+  });
+
+  it('signs out: reports first, revokes, forgets the stored token', async () => {
+    const core = startCore();
+    await signIn(core);
+    const stored = await store.load(ACCOUNT);
+
+    const after = await core.handlers['session.signOut']({});
+
+    expect(after).toMatchObject({ state: 'signed_out', user: null, sessionEndsAt: null, message: { text: 'You have signed out.' } });
+    expect(platform.sessionEvents.map((e) => e.event)).toEqual(['signed_in', 'signed_out']);
+    expect(idp.revoked.has(stored?.refreshToken ?? '')).toBe(true);
+    expect(await store.load(ACCOUNT)).toBeNull();
+    expect((await errorOf(core.handlers['projects.list']({}))).code).toBe('unauthenticated');
+  });
+
+  it('signing out while locked forgets who was signed in', async () => {
+    const core = startCore();
+    await signIn(core);
+    await core.handlers['session.lock']({});
+
+    const after = await core.handlers['session.signOut']({});
+
+    expect(after).toMatchObject({ state: 'signed_out', user: null });
+  });
+
+  it('refuses session.signIn while signed in', async () => {
+    const core = startCore();
+    await signIn(core);
+
+    expect((await errorOf(core.handlers['session.signIn']({}))).code).toBe('invalid_input');
+  });
+});
