@@ -3,8 +3,9 @@
 // installed, otherwise the browser shell (in Chromium's app mode where a display and Chromium exist, or a
 // printed URL to open).
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { appDataDir } from './app-paths.ts';
 import { findElectronBinary } from './electron-binary.ts';
@@ -67,6 +68,40 @@ function ensureDemoData(dataDir: string): void {
   if (result.status !== 0) throw new Error('Generating the demo data failed; see the messages above.');
 }
 
+/**
+ * The demo platform's usual port. Its address is part of the identity provider's issuer, and the workstation
+ * keeps a sign-in under that issuer: a stable port lets "closing and reopening keeps you signed in" hold across
+ * `npm start`s. When the port is taken, any free one is used (and the user signs in again).
+ */
+const DEMO_PLATFORM_PORT = 4100;
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolveFree) => {
+    const probe = createServer();
+    probe.once('error', () => resolveFree(false));
+    probe.listen({ port, host: '127.0.0.1', exclusive: true }, () => probe.close(() => resolveFree(true)));
+  });
+}
+
+const ROLE_NAMES: Record<string, string> = { analyst: 'analyst', output_checker: 'output checker', admin: 'administrator' };
+
+/** The embedded platform's demo accounts, printed so a new user can sign in. Their passwords are demo-only. */
+function printDemoAccounts(): void {
+  let users: { id: string; displayName: string; role: string; password?: string }[];
+  try {
+    users = JSON.parse(readFileSync(join(root, 'resources', 'demo', 'users.json'), 'utf8')) as typeof users;
+  } catch {
+    console.log('enclave: the demo accounts are listed in README.md.');
+    return;
+  }
+  const rows = users.filter((u) => u.password).map((u) => [u.id, u.password ?? '', `${u.displayName} (${ROLE_NAMES[u.role] ?? u.role})`]);
+  const widths = [0, 1].map((i) => Math.max(...rows.map((row) => row[i].length), i === 0 ? 'Username'.length : 'Password'.length));
+  const line = (cells: string[]): string => `    ${cells[0].padEnd(widths[0])}  ${cells[1].padEnd(widths[1])}  ${cells[2]}`;
+  console.log('enclave: demo accounts (synthetic data; these passwords are for the demo platform only, never for real use):');
+  console.log(line(['Username', 'Password', 'Who']));
+  for (const row of rows) console.log(line(row));
+}
+
 function findChromium(): string | null {
   for (const candidate of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']) {
     if (candidate && existsSync(candidate)) return candidate;
@@ -85,9 +120,18 @@ async function main(): Promise<void> {
   ensureDemoData(dataDir);
 
   // Warnings and errors only: request logs would bury the one line a user needs (the address).
-  const platform = await startAnnouncing([cli, 'platform', 'serve', '--data-dir', dataDir, '--port', '0', '--log-level', 'warn']);
+  const free = await portIsFree(DEMO_PLATFORM_PORT);
+  if (!free) console.log(`enclave: port ${DEMO_PLATFORM_PORT} is taken; the demo platform uses another, so you will have to sign in again.`);
+  const port = free ? String(DEMO_PLATFORM_PORT) : '0';
+  const platform = await startAnnouncing([cli, 'platform', 'serve', '--data-dir', dataDir, '--port', port, '--log-level', 'warn']);
   console.log(`enclave: demo platform at ${platform.url}`);
-  const workstationEnv = { ...process.env, ENCLAVE_PLATFORM_URL: platform.url };
+  printDemoAccounts();
+  // The platform address is the demo platform's; every other ENCLAVE_* setting given to `npm start` passes through
+  // to the workstation (ENCLAVE_IDLE_LOCK_SECONDS, ENCLAVE_SESSION_MAX_HOURS, ENCLAVE_TOKEN_STORE,
+  // ENCLAVE_OIDC_ISSUER / _CLIENT_ID, ENCLAVE_API_AUDIENCE, ENCLAVE_IDP_ORIGINS; see src/workstation/env-config.ts).
+  const workstationEnv: NodeJS.ProcessEnv = { ...process.env, ENCLAVE_PLATFORM_URL: platform.url };
+  const settings = Object.keys(process.env).filter((name) => name.startsWith('ENCLAVE_') && name !== 'ENCLAVE_PLATFORM_URL');
+  if (settings.length > 0) console.log(`enclave: passing to the workstation: ${settings.sort().join(', ')}`);
 
   const electron = findElectronBinary();
   if (electron.path !== null) {

@@ -1,14 +1,18 @@
-// The analyst's journey through the browser shell, in Debian's Chromium: open the launch link, see demo mode,
-// pick a project, browse the catalogue, open samples into local DuckDB, query, chart, cancel, read an error.
-// Then the shell's boundary: the launch link works once, and the API refuses whoever has no session.
+// The analyst's journey through the browser shell, in Debian's Chromium: open the launch link, sign in through
+// the platform's real login page (after a wrong password), see who they are and their projects, browse the
+// catalogue, open samples into local DuckDB, query, chart, cancel, read an error; find the output checkers'
+// screen closed to them; sign out and find local data gone. Then the shell's boundary: the launch link works
+// once, and the API refuses whoever has no session.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CataloguePage } from './pages/catalogue-page.ts';
 import { AnalysisPage } from './pages/analysis-page.ts';
+import { ADA, SessionPage, type LoginPage } from './pages/session-page.ts';
 import { saveScreenshot } from './support/artifacts.ts';
 import { expectNoSeriousAccessibilityViolations } from './support/axe.ts';
 import { startBrowserApp, type BrowserApp } from './support/browser-app.ts';
+import { invokeAsPage } from './support/shell-api.ts';
 import { probe } from './support/http-probe.ts';
 import { REPO_ROOT } from './support/paths.ts';
 
@@ -32,22 +36,34 @@ interface CatalogueEntry {
 
 const ms = (start: number): string => `${Math.round(performance.now() - start)} ms`;
 
+
 describe('browser shell: the analyst journey in Chromium', () => {
   let app: BrowserApp;
+  let session: SessionPage;
   let catalogue: CataloguePage;
   let analysis: AnalysisPage;
   let manifest: Manifest;
+  let login: LoginPage | null = null;
+  /** The workstation methods the page has called, in order. */
+  const called: string[] = [];
 
   beforeAll(async () => {
     const started = performance.now();
     app = await startBrowserApp(DEMO);
+    app.page.on('request', (request) => {
+      const path = new URL(request.url()).pathname;
+      if (path.startsWith('/api/invoke/')) called.push(decodeURIComponent(path.slice('/api/invoke/'.length)));
+    });
+    session = new SessionPage(app.page, app.problems);
     catalogue = new CataloguePage(app.page);
     analysis = new AnalysisPage(app.page);
     manifest = JSON.parse(await readFile(join(app.dataDir, 'manifest.json'), 'utf8')) as Manifest;
     console.log(`e2e: data, platform, shell and Chromium ready in ${ms(started)}`);
   });
 
-  afterEach((context) => {
+  afterEach(async (context) => {
+    await login?.page.close();
+    login = null;
     app.problems.assertNone(`during "${context.task.name}"`);
   });
 
@@ -55,17 +71,74 @@ describe('browser shell: the analyst journey in Chromium', () => {
     await app?.close();
   });
 
-  it('opens from the one-time launch link, says it is in demo mode, and starts local DuckDB', async () => {
-    const started = performance.now();
+  it('opens from the one-time launch link on the sign-in screen, naming the platform, in demo mode', async () => {
     const response = await app.page.goto(app.shell.launchUrl);
 
     expect(response?.ok()).toBe(true);
     expect(app.page.url()).toBe(`${app.shell.url}/`);
-    await catalogue.demoBanner.waitFor();
-    expect(await catalogue.demoBanner.innerText()).toMatch(/^Demo mode — signed in as .+ \(no sign-in yet\)$/);
+    await session.waitForSignInScreen();
+    expect(await app.page.getByTestId('sign-in-platform-url').innerText()).toBe(app.platform.url);
+    await expect.poll(() => app.page.getByTestId('sign-in-platform-name').innerText()).not.toBe('Not reached yet');
+    expect(await catalogue.demoBanner.innerText()).toMatch(/^Demo platform — synthetic data and demo accounts only/);
+    // Tokens are kept in memory in this run (no keychain): the app says so once.
+    expect(await session.keychainNotice.innerText()).toMatch(/sign in again each time you open Enclave/);
+    // Nothing of the workspace exists before sign-in, and nothing but the session was asked for.
+    expect(await session.workspace.count()).toBe(0);
+    expect(await app.page.getByTestId('project-picker').count()).toBe(0);
+    expect(called.length).toBeGreaterThan(0);
+    expect(called.filter((method) => !method.startsWith('session.'))).toEqual([]);
+    await saveScreenshot(app.page, '00-sign-in');
+    await expectNoSeriousAccessibilityViolations(app.page, 'sign-in');
+  });
+
+  it('refuses every workstation method but the session ones before sign-in', async () => {
+    const projects = await invokeAsPage(app, 'projects.list', {});
+    const sample = await invokeAsPage(app, 'dataset.sample', { projectId: PROJECT, datasetId: DATASET, limit: 10 });
+    const own = await invokeAsPage(app, 'session.get', {});
+
+    expect(projects).toMatchObject({ status: 401, body: { ok: false, error: { code: 'unauthenticated' } } });
+    expect(sample).toMatchObject({ status: 401, body: { ok: false, error: { code: 'unauthenticated' } } });
+    expect(own).toMatchObject({ status: 200, body: { ok: true } });
+  });
+
+  it('shows the login page\'s error for a wrong password and stays signed out', async () => {
+    login = await session.openLoginPage(app.context, session.signInButton);
+    await login.waitForForm();
+    expect(await login.page.title()).toBe('Sign in — Enclave');
+    await expectNoSeriousAccessibilityViolations(login.page, 'identity provider login');
+    await expect.poll(() => session.signInScreen.getAttribute('data-state')).toBe('signing_in');
+    expect(await app.page.getByRole('heading', { level: 2 }).first().innerText()).toBe('Finish signing in in your browser');
+    await saveScreenshot(app.page, '00-sign-in-waiting');
+
+    await login.fill({ username: ADA.username, password: 'not-her-password' });
+
+    await expect.poll(() => login!.alert.innerText()).toBe('The username or password is wrong.');
+    await saveScreenshot(login.page, '00-login-wrong-password');
+    await expectNoSeriousAccessibilityViolations(login.page, 'login with an error');
+    expect(await session.signedInAs()).toBeNull();
+    expect(await session.signInScreen.getAttribute('data-state')).toBe('signing_in');
+    expect((await invokeAsPage(app, 'projects.list', {})).status).toBe(401);
+
+    await session.cancelSignInButton.click();
+    await session.waitForSignInScreen();
+    expect(await app.page.getByTestId('session-info').innerText()).toMatch(/cancelled/i);
+  });
+
+  it("signs in as an analyst through the login page and shows her name, role and projects", async () => {
+    const started = performance.now();
+    login = await session.signIn(app.context, ADA);
+
+    expect(await session.userName.innerText()).toBe(ADA.displayName);
+    expect(await session.userRole.innerText()).toBe(ADA.role);
+    await catalogue.project(PROJECT).waitFor();
+    expect(await login.page.locator('body').innerText()).toMatch(/signed in/i);
+    await saveScreenshot(login.page, '00-login-done');
+    await expectNoSeriousAccessibilityViolations(login.page, 'sign-in finished (the workstation\'s loopback page)');
+    console.log(`e2e: signed in through the login page in ${ms(started)}`);
+    await session.keychainNotice.getByRole('button', { name: 'Dismiss' }).click();
+    expect(await session.keychainNotice.count()).toBe(0);
     await catalogue.waitForEngineReady();
     expect(await catalogue.engineStatus.innerText()).toMatch(/Local DuckDB ready \(v\d/);
-    console.log(`e2e: page loaded and local DuckDB ready in ${ms(started)}`);
   }, 90_000);
 
   it("lists the chosen project's datasets with their row counts on the platform", async () => {
@@ -172,6 +245,51 @@ describe('browser shell: the analyst journey in Chromium', () => {
     await saveScreenshot(app.page, '05-sql-error');
   }, 90_000);
 
+  it("offers an analyst no output checking; forcing its address shows the refusal, and the platform refuses its data", async () => {
+    expect(await session.navLabels()).toEqual(['Catalogue', 'Local analysis']);
+
+    await app.page.evaluate(`location.hash = '#/checking'`);
+
+    const refused = app.page.getByTestId('screen-refused');
+    await refused.waitFor();
+    expect(await refused.getByRole('heading').innerText()).toBe('This screen is for output checkers');
+    expect(await app.page.getByTestId('rules-table').count()).toBe(0);
+    const rules = await invokeAsPage(app, 'checking.rules', {});
+    expect(rules).toMatchObject({ status: 403, body: { ok: false, error: { code: 'forbidden' } } });
+    await saveScreenshot(app.page, '06-analyst-refused-checking');
+    await expectNoSeriousAccessibilityViolations(app.page, 'refused screen');
+    await app.page.getByTestId('refused-go-home').click();
+    await app.page.getByTestId('panel-catalogue').waitFor();
+  });
+
+  it('signs out: the tokens are gone, local tables and results are cleared, and the sign-in screen is back', async () => {
+    // Whatever else the analyst made in local DuckDB goes too: views, macros, temporary tables.
+    await analysis.open();
+    for (const sql of ['CREATE VIEW e2e_view AS SELECT 1 AS x', 'CREATE MACRO e2e_macro(a) AS a + 1', 'CREATE TEMP TABLE e2e_temp AS SELECT 1 AS x']) {
+      expect((await analysis.runQuery(sql)).error).toBe('');
+    }
+
+    await session.signOut();
+
+    await expect.poll(() => session.cleared.innerText(), { timeout: 15_000 }).toMatch(/^Your local tables and results were cleared from this computer \(1 table\)\.$/);
+    expect(await session.workspace.count()).toBe(0);
+    expect((await invokeAsPage(app, 'projects.list', {})).status).toBe(401);
+    await saveScreenshot(app.page, '07-signed-out');
+    await expectNoSeriousAccessibilityViolations(app.page, 'signed out');
+
+    // Signing in again starts from nothing: no local tables, no result.
+    login = await session.signIn(app.context, ADA);
+    await analysis.open();
+    await app.page.getByTestId('no-local-tables').waitFor();
+    expect(await analysis.grid.count()).toBe(0);
+    const leftovers = await analysis.runQuery(
+      `SELECT view_name FROM duckdb_views() WHERE NOT internal UNION ALL SELECT table_name FROM duckdb_tables()
+       UNION ALL SELECT function_name FROM duckdb_functions() WHERE NOT internal AND function_type IN ('macro', 'table_macro')`,
+    );
+    expect(leftovers.error).toBe('');
+    expect(leftovers.status).toMatch(/^0 rows in /);
+  }, 90_000);
+
   it('honours the launch link once: a second browser that opens it gets no session', async () => {
     const other = await app.browser.newContext();
     try {
@@ -199,7 +317,7 @@ describe('browser shell: the analyst journey in Chromium', () => {
     const foreignOrigin = await probe(invoke, { method: 'POST', headers: { ...withCookie, Origin: 'http://evil.example' }, body: '{}' });
     const rebound = await probe(invoke, { method: 'POST', headers: { ...withCookie, Host: `evil.example:${new URL(app.shell.url).port}` }, body: '{}' });
     const events = await probe(`${app.shell.url}/api/events`, {});
-    const own = await probe(invoke, { method: 'POST', headers: withCookie, body: '{}' });
+    const own = await probe(`${app.shell.url}/api/invoke/session.get`, { method: 'POST', headers: withCookie, body: '{}' });
 
     expect(noCookie.status).toBe(401);
     expect(JSON.parse(noCookie.body)).toMatchObject({ ok: false, error: { code: 'unauthenticated' } });

@@ -1,16 +1,20 @@
 // The same journey in the Electron shell, driven by Playwright's `_electron`, plus the window's hardening seen
-// from outside: no Node in the page, no navigation away, no new windows. Runs only where Electron's binary is
+// from outside: no Node in the page, no navigation away, no new windows. Sign-in goes to the system browser:
+// the test replaces shell.openExternal in the main process with a recorder and plays the system browser with
+// a separate Chromium that fills the platform's real login page. Runs only where Electron's binary is
 // installed (its npm package ships a downloader, and this machine may not reach the download): otherwise the
 // suite is skipped and the reason printed. The hardening module's own logic is tested without the binary in
 // test/unit.
 import { rm } from 'node:fs/promises';
-import { _electron, type ElectronApplication, type Page } from 'playwright-core';
+import { _electron, type Browser, type ElectronApplication, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { findElectronBinary } from '../../scripts/electron-binary.ts';
 import { AnalysisPage } from './pages/analysis-page.ts';
 import { CataloguePage } from './pages/catalogue-page.ts';
+import { ADA, LoginPage, SessionPage } from './pages/session-page.ts';
 import { saveScreenshot } from './support/artifacts.ts';
 import { expectNoSeriousAccessibilityViolations } from './support/axe.ts';
+import { launchChromium, VIEWPORT } from './support/browser-app.ts';
 import { prepareDemoData } from './support/demo-data.ts';
 import { watchContextForCsp, watchPage, type PageProblems } from './support/page-problems.ts';
 import { assertElectronMainBuilt, assertRendererBuilt, ELECTRON_MAIN, REPO_ROOT } from './support/paths.ts';
@@ -63,6 +67,36 @@ describe.skipIf(reason !== null)('Electron shell: the analyst journey and the ha
   let stderr: ReturnType<typeof collectStderr>;
   let catalogue: CataloguePage;
   let analysis: AnalysisPage;
+  let session: SessionPage;
+  /** Plays the user's system browser, where the identity provider's login page opens. */
+  let systemBrowser: Browser;
+
+  /** The URLs the app asked the system browser to open (recorded in the main process). */
+  const openedExternally = (): Promise<string[]> => app.evaluate(() => (globalThis as unknown as { __enclaveOpened?: string[] }).__enclaveOpened ?? []);
+
+  /** Clicks Sign in (or unlock), opens what the app handed to the system browser there, and signs in on the login page. */
+  async function signInThroughSystemBrowser(button = session.signInButton): Promise<void> {
+    const before = (await openedExternally()).length;
+    await button.click();
+    const url = await vi.waitFor(
+      async () => {
+        const opened = await openedExternally();
+        if (opened.length <= before) throw new Error('The app has not opened the system browser yet.');
+        return opened[opened.length - 1];
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+    expect(new URL(url).origin).toBe(new URL(platform.url).origin);
+    const context = await systemBrowser.newContext({ viewport: VIEWPORT, locale: 'en-GB' });
+    try {
+      const login = new LoginPage(await context.newPage());
+      await login.page.goto(url);
+      await login.fill(ADA);
+      await expect.poll(() => session.signedInAs(), { timeout: 30_000 }).toBe(ADA.displayName);
+    } finally {
+      await context.close();
+    }
+  }
 
   beforeAll(async () => {
     assertRendererBuilt();
@@ -78,8 +112,20 @@ describe.skipIf(reason !== null)('Electron shell: the analyst journey and the ha
       executablePath: (findElectronBinary() as { path: string }).path,
       args: [ELECTRON_MAIN],
       cwd: REPO_ROOT,
-      env: { ...env, ENCLAVE_PLATFORM_URL: platform.url },
+      env: { ...env, ENCLAVE_PLATFORM_URL: platform.url, ENCLAVE_TOKEN_STORE: 'memory' },
     });
+    // The system browser, as far as the app can tell: record what it is asked to open instead of opening it.
+    const replaced = await app.evaluate(({ shell }) => {
+      const opened: string[] = [];
+      (globalThis as unknown as { __enclaveOpened: string[] }).__enclaveOpened = opened;
+      const recorder = async (url: string): Promise<void> => {
+        opened.push(url);
+      };
+      shell.openExternal = recorder;
+      return shell.openExternal === recorder;
+    });
+    if (!replaced) throw new Error("Could not replace shell.openExternal in Electron's main process; the sign-in test cannot play the system browser.");
+    systemBrowser = await launchChromium();
     stderr = collectStderr(app);
     page = await app.firstWindow();
     const watched = watchPage(page);
@@ -89,6 +135,7 @@ describe.skipIf(reason !== null)('Electron shell: the analyst journey and the ha
     await page.reload();
     catalogue = new CataloguePage(page);
     analysis = new AnalysisPage(page);
+    session = new SessionPage(page, problems);
   }, 120_000);
 
   afterEach((context) => {
@@ -96,16 +143,28 @@ describe.skipIf(reason !== null)('Electron shell: the analyst journey and the ha
   });
 
   afterAll(async () => {
+    await systemBrowser?.close();
     await app?.close();
     await platform?.stop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('shows one window on app://enclave, in demo mode, with local DuckDB running', async () => {
+  it('shows one window on app://enclave, on the sign-in screen, in demo mode, with local DuckDB running', async () => {
     expect(page.url()).toBe(APP_URL);
-    await catalogue.demoBanner.waitFor();
-    expect(await catalogue.demoBanner.innerText()).toMatch(/^Demo mode — signed in as /);
+    await session.waitForSignInScreen();
+    expect(await catalogue.demoBanner.innerText()).toMatch(/^Demo platform — synthetic data and demo accounts only/);
     await catalogue.waitForEngineReady();
+    expect(app.windows()).toHaveLength(1);
+    await saveScreenshot(page, 'electron-00-sign-in');
+    await expectNoSeriousAccessibilityViolations(page, 'Electron sign-in');
+  }, 90_000);
+
+  it('signs in through the system browser and shows who is signed in', async () => {
+    await signInThroughSystemBrowser();
+
+    expect(await session.userRole.innerText()).toBe(ADA.role);
+    await catalogue.project(PROJECT).waitFor();
+    // The sign-in happened outside: the app still has exactly one window.
     expect(app.windows()).toHaveLength(1);
   }, 90_000);
 
@@ -156,5 +215,28 @@ describe.skipIf(reason !== null)('Electron shell: the analyst journey and the ha
     expect(opened).toBe(true);
     await stderr.waitFor(/Refused to open an external URL that is not the identity provider's: https:\/\/example\.com\//);
     expect(app.windows()).toHaveLength(1);
+    expect(await openedExternally()).not.toContain(FOREIGN_URL);
+  });
+
+  it('locks by hand, hiding the work, and unlocks with a fresh sign-in in the system browser', async () => {
+    await session.lockButton.click();
+    await session.lockScreen.waitFor();
+    expect(await session.appShell.getAttribute('inert')).not.toBeNull();
+    expect(await analysis.grid.isVisible()).toBe(false);
+    await saveScreenshot(page, 'electron-03-locked');
+    await expectNoSeriousAccessibilityViolations(page, 'Electron lock');
+
+    await signInThroughSystemBrowser(session.unlockButton);
+
+    expect(await session.lockScreen.count()).toBe(0);
+    expect(await analysis.gridRows()).toBe(4);
+  }, 90_000);
+
+  it('signs out: local tables are cleared and the sign-in screen is back', async () => {
+    await session.signOut();
+
+    await expect.poll(() => session.cleared.innerText(), { timeout: 15_000 }).toMatch(/^Your local tables and results were cleared from this computer \(1 table\)\.$/);
+    expect(await session.workspace.count()).toBe(0);
+    await saveScreenshot(page, 'electron-04-signed-out');
   });
 });

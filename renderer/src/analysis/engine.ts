@@ -32,6 +32,11 @@ export interface LocalEngine {
   query(sql: string, options?: { signal?: AbortSignal }): Promise<arrow.Table>;
   /** Cancels the query that is running now, if any. */
   cancel(): void;
+  /**
+   * Forgets everything the user made: every table, view, macro, sequence, type, schema and attached database,
+   * and the user connection's temporary objects. For sign-out: the next user starts from nothing.
+   */
+  clearAll(): Promise<{ tables: number }>;
   dispose(): Promise<void>;
 }
 
@@ -241,6 +246,54 @@ export function createLocalEngine(options: { startTimeoutMs?: number } = {}): Lo
     }
   }
 
+  async function clearAll(): Promise<{ tables: number }> {
+    current?.abort();
+    // An engine that never started holds nothing; one still starting is cleared once it is up.
+    if (!(await ready.then(() => true, () => false))) return { tables: 0 };
+    return serial(async () => {
+      const { database, user, admin } = connections();
+      // Temporary objects belong to the connection that made them: a fresh connection leaves none behind.
+      userConn = null;
+      await user.close().catch(() => {});
+      userConn = await database.connect();
+      const names = async (sql: string): Promise<string[]> =>
+        ((await admin.query(sql)).toArray() as { name: string }[]).map((row) => row.name);
+      const here = `database_name = current_database()`;
+      const statements: string[] = [];
+      for (const name of await names(`SELECT database_name AS name FROM duckdb_databases() WHERE NOT internal AND NOT ${here}`)) {
+        statements.push(`DETACH DATABASE IF EXISTS ${quoteIdentifier(name)}`);
+      }
+      for (const name of await names(`SELECT schema_name AS name FROM duckdb_schemas() WHERE ${here} AND NOT internal AND schema_name <> 'main'`)) {
+        statements.push(`DROP SCHEMA IF EXISTS ${quoteIdentifier(name)} CASCADE`);
+      }
+      for (const name of await names(`SELECT view_name AS name FROM duckdb_views() WHERE ${here} AND schema_name = 'main' AND NOT internal`)) {
+        statements.push(`DROP VIEW IF EXISTS ${quoteIdentifier(name)} CASCADE`);
+      }
+      const tables = await names(`SELECT table_name AS name FROM duckdb_tables() WHERE ${here} AND schema_name = 'main'`);
+      for (const name of tables) statements.push(`DROP TABLE IF EXISTS ${quoteIdentifier(name)} CASCADE`);
+      for (const row of (await admin.query(
+        `SELECT DISTINCT function_name AS name, function_type AS type FROM duckdb_functions()
+         WHERE ${here} AND schema_name = 'main' AND NOT internal AND function_type IN ('macro', 'table_macro')`,
+      )).toArray() as { name: string; type: string }[]) {
+        statements.push(`DROP ${row.type === 'table_macro' ? 'MACRO TABLE' : 'MACRO'} IF EXISTS ${quoteIdentifier(row.name)}`);
+      }
+      for (const name of await names(`SELECT sequence_name AS name FROM duckdb_sequences() WHERE ${here} AND schema_name = 'main' AND NOT temporary`)) {
+        statements.push(`DROP SEQUENCE IF EXISTS ${quoteIdentifier(name)} CASCADE`);
+      }
+      for (const name of await names(`SELECT type_name AS name FROM duckdb_types() WHERE ${here} AND schema_name = 'main' AND NOT internal`)) {
+        statements.push(`DROP TYPE IF EXISTS ${quoteIdentifier(name)} CASCADE`);
+      }
+      for (const statement of statements) await admin.query(statement).catch(() => {});
+      const left = await names(
+        `SELECT table_name AS name FROM duckdb_tables() WHERE ${here} UNION ALL SELECT view_name FROM duckdb_views() WHERE ${here} AND NOT internal`,
+      );
+      if (left.length > 0) {
+        throw new EnclaveError('internal', `Local DuckDB could not drop ${left.join(', ')}. Close Enclave to be sure they are gone.`);
+      }
+      return { tables: tables.filter((name) => !name.endsWith('__loading')).length };
+    });
+  }
+
   return {
     ready,
     status: () => status,
@@ -254,6 +307,7 @@ export function createLocalEngine(options: { startTimeoutMs?: number } = {}): Lo
     cancel() {
       current?.abort();
     },
+    clearAll,
     async dispose() {
       current?.abort();
       await terminate();

@@ -1,51 +1,92 @@
-// The workstation window: pick a project, browse its catalogue, open samples locally, analyse them.
-import { useCallback, useEffect, useRef, useState } from 'react';
+// The workstation window: the sign-in screen until someone signs in, then their workspace; the lock screen over
+// it when idle; and on sign-out every local table and result is dropped.
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Client } from '../../../src/common/client.ts';
-import type { Catalogue, Project, Session } from '../../../src/common/contract.ts';
+import type { Session } from '../../../src/common/contract.ts';
 import { EnclaveError } from '../../../src/common/errors.ts';
-import type { EngineStatus, LocalEngine, LocalTable } from '../analysis/engine.ts';
-import { AnalysisView } from './AnalysisView.tsx';
-import { DatasetDetail } from './DatasetDetail.tsx';
-import { DatasetList } from './DatasetList.tsx';
+import type { EngineStatus, LocalEngine } from '../analysis/engine.ts';
+import { formatCount } from '../format.ts';
+import { isLocked, workspaceUser } from '../session/state.ts';
+import { useActivityReporting } from '../session/use-activity.ts';
+import { useHashScreen } from '../session/use-hash-screen.ts';
 import { Header, type PlatformState } from './Header.tsx';
-import { ErrorMessage } from './Messages.tsx';
-import { ProjectPicker } from './ProjectPicker.tsx';
-import { SampleLoader } from './SampleLoader.tsx';
-import type { SqlEditorHandle } from './SqlEditor.tsx';
-import { TabPanel, Tabs } from './Tabs.tsx';
-
-type View = 'catalogue' | 'analysis';
+import { LockScreen } from './LockScreen.tsx';
+import { ErrorMessage, Notice } from './Messages.tsx';
+import { SignInScreen } from './SignInScreen.tsx';
+import { Workspace } from './Workspace.tsx';
 
 const messageOf = (err: unknown, fallback: string): string => (err instanceof EnclaveError ? err.message : fallback);
 
+const KEYCHAIN_NOTICE_KEY = 'enclave.keychain-notice-dismissed';
+
+function readDismissed(): boolean {
+  try {
+    return window.sessionStorage.getItem(KEYCHAIN_NOTICE_KEY) === '1';
+  } catch {
+    return false;
+  }
+}
+
+/** Opens the identity provider's page: the system browser in Electron (main hands it over), a new tab otherwise. */
+function openSignInPage(url: string): void {
+  window.open(url, '_blank', 'noopener,noreferrer');
+}
+
+/**
+ * The client the workspace uses: a refusal for being signed out or locked means this window's picture of the
+ * session is stale (an event was missed), so it asks the core for the session again.
+ */
+function refreshingOnRefusal(client: Client, onStale: () => void): Client {
+  return {
+    async invoke(name, input) {
+      try {
+        return await client.invoke(name, input);
+      } catch (err) {
+        if (err instanceof EnclaveError && (err.code === 'locked' || err.code === 'unauthenticated')) onStale();
+        throw err;
+      }
+    },
+    listen: (name, callback) => client.listen(name, callback),
+  };
+}
+
 export function App(props: { client: Client; engine: LocalEngine; nonce: string | undefined }) {
-  const { client, engine } = props;
+  const { engine } = props;
   const [session, setSession] = useState<Session | null>(null);
-  const [platform, setPlatform] = useState<PlatformState | null>(null);
-  const [projects, setProjects] = useState<Project[] | null>(null);
   const [startupError, setStartupError] = useState<string | null>(null);
   const [attempt, setAttempt] = useState(0);
-  const [projectId, setProjectId] = useState<string | null>(null);
-  const [catalogue, setCatalogue] = useState<Catalogue | null>(null);
-  const [catalogueLoading, setCatalogueLoading] = useState(false);
-  const [catalogueError, setCatalogueError] = useState<string | null>(null);
-  const [datasetId, setDatasetId] = useState<string | null>(null);
+  const [platform, setPlatform] = useState<PlatformState | null>(null);
   const [engineStatus, setEngineStatus] = useState<EngineStatus>(() => engine.status());
-  const [tables, setTables] = useState<LocalTable[]>([]);
-  const [view, setView] = useState<View>('catalogue');
-  const editor = useRef<SqlEditorHandle | null>(null);
-  const [pendingSql, setPendingSql] = useState<string | null>(null);
+  const [authorizationUrl, setAuthorizationUrl] = useState<string | null>(null);
+  const [starting, setStarting] = useState(false);
+  const [actionError, setActionError] = useState<string | null>(null);
+  const [cleared, setCleared] = useState<{ kind: 'info' | 'error'; text: string } | null>(null);
+  const [keychainDismissed, setKeychainDismissed] = useState(readDismissed);
+  const { requested, navigate, reset: resetScreen } = useHashScreen();
+  const eventSeen = useRef(false);
+  const client = useMemo(
+    () =>
+      refreshingOnRefusal(props.client, () => {
+        props.client.invoke('session.get', {}).then(setSession, () => {});
+      }),
+    [props.client],
+  );
+
+  useEffect(
+    () =>
+      client.listen('session.changed', (next) => {
+        eventSeen.current = true;
+        setSession(next);
+      }),
+    [client],
+  );
 
   useEffect(() => {
     let live = true;
     setStartupError(null);
-    Promise.all([client.invoke('session.get', {}), client.invoke('projects.list', {})]).then(
-      ([s, p]) => {
-        if (!live) return;
-        setSession(s);
-        setProjects(p);
-        if (p.length === 1) setProjectId(p[0].id);
-      },
+    client.invoke('session.get', {}).then(
+      // An event that arrived meanwhile is newer than this answer.
+      (s) => live && !eventSeen.current && setSession(s),
       (err: unknown) => live && setStartupError(messageOf(err, 'The workstation could not be reached.')),
     );
     return () => {
@@ -55,126 +96,161 @@ export function App(props: { client: Client; engine: LocalEngine; nonce: string 
 
   useEffect(() => client.listen('platform.status', (status) => setPlatform(status)), [client]);
 
-  const refreshTables = useCallback(() => {
-    engine.listTables().then(setTables, () => {});
-  }, [engine]);
-
   useEffect(() => {
     const stop = engine.onStatus(setEngineStatus);
     setEngineStatus(engine.status());
-    engine.ready.then(refreshTables, () => {});
     return stop;
-  }, [engine, refreshTables]);
+  }, [engine]);
 
+  const owner = workspaceUser(session);
+  const locked = isLocked(session);
+  const ownerId = owner?.id ?? null;
+
+  // The session ended (signed out, or it ran out): nothing the user made may stay on this computer.
+  const previousOwner = useRef<string | null>(null);
   useEffect(() => {
-    if (!projectId) return;
-    let live = true;
-    setCatalogue(null);
-    setDatasetId(null);
-    setCatalogueError(null);
-    setCatalogueLoading(true);
-    client.invoke('catalogue.get', { projectId }).then(
-      (c) => {
-        if (!live) return;
-        setCatalogue(c);
-        setDatasetId(c.datasets[0]?.id ?? null);
-      },
-      (err: unknown) => live && setCatalogueError(messageOf(err, 'The catalogue could not be loaded.')),
-    ).finally(() => live && setCatalogueLoading(false));
-    return () => {
-      live = false;
-    };
-  }, [client, projectId]);
+    const before = previousOwner.current;
+    previousOwner.current = ownerId;
+    if (before === null || before === ownerId) return;
+    setAuthorizationUrl(null);
+    resetScreen();
+    engine.clearAll().then(
+      ({ tables }) =>
+        setCleared({
+          kind: 'info',
+          text:
+            tables > 0
+              ? `Your local tables and results were cleared from this computer (${formatCount(tables)} ${tables === 1 ? 'table' : 'tables'}).`
+              : 'Your local results were cleared from this computer.',
+        }),
+      (err: unknown) => setCleared({ kind: 'error', text: messageOf(err, 'Local DuckDB could not clear your tables. Close Enclave to be sure they are gone.') }),
+    );
+  }, [ownerId, engine, resetScreen]);
 
-  const dataset = catalogue?.datasets.find((d) => d.id === datasetId) ?? null;
-  const engineReady = engineStatus.state === 'ready';
+  // The grid's overlay editors live in #portal, outside the app's tree: they go under the lock too.
+  useEffect(() => {
+    const portal = document.getElementById('portal');
+    if (!portal) return;
+    portal.hidden = locked;
+    portal.inert = locked;
+  }, [locked]);
 
-  const openAnalysis = (table: string): void => {
-    setPendingSql(`SELECT * FROM ${table}`);
-    setView('analysis');
+  useActivityReporting(client, { active: session?.state === 'signed_in', idleLockSeconds: session?.idleLockSeconds ?? 900 });
+
+  const run = useCallback(
+    (action: () => Promise<Session | void>, fallback: string) => {
+      setActionError(null);
+      action().then(
+        (next) => {
+          if (next) setSession(next);
+        },
+        (err: unknown) => setActionError(messageOf(err, fallback)),
+      );
+    },
+    [],
+  );
+
+  const signIn = (): void => {
+    setStarting(true);
+    setCleared(null);
+    run(async () => {
+      try {
+        const { authorizationUrl: url } = await client.invoke('session.signIn', {});
+        setAuthorizationUrl(url);
+        openSignInPage(url);
+      } finally {
+        setStarting(false);
+      }
+    }, 'Sign-in could not start. Try again.');
+  };
+  const cancel = (): void => {
+    setAuthorizationUrl(null);
+    run(() => client.invoke('session.cancelSignIn', {}), 'The sign-in could not be cancelled.');
+  };
+  const signOut = (): void => run(() => client.invoke('session.signOut', {}), 'Signing out did not complete. Try again, or close Enclave.');
+  const lock = (): void => run(() => client.invoke('session.lock', {}), 'Enclave could not lock. Try again.');
+
+  const dismissKeychainNotice = (): void => {
+    setKeychainDismissed(true);
+    try {
+      window.sessionStorage.setItem(KEYCHAIN_NOTICE_KEY, '1');
+    } catch {
+      // Without storage the notice comes back after a reload, which is harmless.
+    }
   };
 
-  // After the analysis panel is shown (a hidden editor cannot take focus), put the suggested query in it.
-  useEffect(() => {
-    if (view !== 'analysis' || pendingSql === null) return;
-    editor.current?.setText(pendingSql);
-    editor.current?.focus();
-    setPendingSql(null);
-  }, [view, pendingSql]);
+  const notices = (
+    <section className="notices" aria-label="Notices">
+      <ErrorMessage testId="action-error" title="That did not work" text={actionError} />
+      {session?.tokenStorage === 'memory' && !keychainDismissed ? (
+        <Notice
+          kind="notice"
+          testId="keychain-notice"
+          text="This computer has no keychain Enclave can use, so your sign-in is kept in memory only: you will have to sign in again each time you open Enclave."
+        >
+          <button type="button" className="button secondary" data-testid="dismiss-keychain-notice" onClick={dismissKeychainNotice}>
+            Dismiss
+          </button>
+        </Notice>
+      ) : null}
+    </section>
+  );
 
-  return (
-    <>
-      <a className="skip-link" href="#main">
-        Skip to content
-      </a>
-      <Header session={session} platform={platform} engine={engineStatus} />
-      <div className="layout">
-        <aside className="sidebar" aria-label="Project and datasets">
-          <ProjectPicker projects={projects} selectedId={projectId} onSelect={setProjectId} />
-          <DatasetList
-            catalogue={catalogue}
-            loading={catalogueLoading}
-            selectedId={datasetId}
-            onSelect={(id) => {
-              setDatasetId(id);
-              setView('catalogue');
-            }}
-          />
-        </aside>
-        <main id="main" className="content" tabIndex={-1}>
+  if (!session) {
+    return (
+      <>
+        <Header session={null} platform={platform} engine={engineStatus} />
+        <main id="main" className="sign-in" data-testid="starting">
           <ErrorMessage testId="startup-error" title="Enclave could not start" text={startupError}>
             <button type="button" className="button secondary" data-testid="retry-startup" onClick={() => setAttempt((n) => n + 1)}>
               Try again
             </button>
           </ErrorMessage>
-          <ErrorMessage testId="engine-error" title="Local DuckDB is not running" text={engineStatus.state === 'failed' ? engineStatus.message : null}>
-            <button type="button" className="button secondary" data-testid="reload-window" onClick={() => window.location.reload()}>
-              Reload the window
-            </button>
-          </ErrorMessage>
-          <ErrorMessage testId="catalogue-error" title="The catalogue could not be loaded" text={catalogueError} />
-          <Tabs
-            label="Workspace"
-            idPrefix="workspace"
-            selected={view}
-            onSelect={setView}
-            tabs={[
-              { key: 'catalogue', label: 'Catalogue' },
-              { key: 'analysis', label: 'Local analysis' },
-            ]}
-          />
-          <TabPanel idPrefix="workspace" tabKey="catalogue" selected={view === 'catalogue'}>
-            {dataset && projectId ? (
-              <DatasetDetail dataset={dataset}>
-                <SampleLoader
-                  client={client}
-                  engine={engine}
-                  engineReady={engineReady}
-                  projectId={projectId}
-                  dataset={dataset}
-                  localTables={tables}
-                  onLoaded={refreshTables}
-                  onOpenAnalysis={openAnalysis}
-                />
-              </DatasetDetail>
-            ) : (
-              <section className="panel" aria-label="Catalogue">
-                <p className="hint">{projectId ? 'Choose a dataset to see its fields.' : 'Choose a project to see its catalogue.'}</p>
-              </section>
-            )}
-          </TabPanel>
-          <TabPanel idPrefix="workspace" tabKey="analysis" selected={view === 'analysis'}>
-            <AnalysisView
-              engine={engine}
-              engineReady={engineReady}
-              nonce={props.nonce}
-              tables={tables}
-              onTablesChanged={refreshTables}
-              editor={editor}
-            />
-          </TabPanel>
+          {startupError ? null : <p className="hint">Connecting to the workstation…</p>}
         </main>
+      </>
+    );
+  }
+
+  if (!owner) {
+    return (
+      <>
+        <a className="skip-link" href="#main">
+          Skip to content
+        </a>
+        <Header session={session} platform={platform} engine={engineStatus} />
+        {notices}
+        <SignInScreen session={session} authorizationUrl={authorizationUrl} starting={starting} actions={{ signIn, cancel }}>
+          <div role="status" data-testid="local-data-cleared">
+            {cleared ? <Notice kind={cleared.kind === 'error' ? 'notice' : 'success'} testId="local-data-cleared-text" text={cleared.text} /> : null}
+          </div>
+        </SignInScreen>
+      </>
+    );
+  }
+
+  return (
+    <>
+      <div className="app-shell" hidden={locked} inert={locked} data-testid="app-shell">
+        <a className="skip-link" href="#main">
+          Skip to content
+        </a>
+        <Header session={session} platform={platform} engine={engineStatus} account={{ user: owner, lock, signOut }} />
+        {notices}
+        <Workspace
+          key={owner.id}
+          client={client}
+          engine={engine}
+          engineStatus={engineStatus}
+          nonce={props.nonce}
+          user={owner}
+          requested={requested}
+          navigate={navigate}
+        />
       </div>
+      {locked ? (
+        <LockScreen session={session} user={owner} authorizationUrl={authorizationUrl} starting={starting} error={actionError} actions={{ unlock: signIn, cancel, signOut }} />
+      ) : null}
     </>
   );
 }

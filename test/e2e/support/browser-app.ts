@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
-import { createWorkstationCore, type WorkstationCore } from '../../../src/workstation/core.ts';
+import { createWorkstationCore, type WorkstationCore, type WorkstationCoreOptions } from '../../../src/workstation/core.ts';
 import { startBrowserShell, type BrowserShell } from '../../../src/web/browser-shell.ts';
 import { prepareDemoData, type DemoDataSpec } from './demo-data.ts';
 import { watchContextForCsp, watchPage, type PageProblems } from './page-problems.ts';
@@ -40,12 +40,21 @@ export async function newWatchedPage(browser: Browser): Promise<{ context: Brows
   const context = await browser.newContext({ viewport: VIEWPORT, locale: 'en-GB' });
   const page = await context.newPage();
   const problems = watchPage(page);
-  // Before the page's first navigation: the listener is in place for every document it loads.
+  // Before the page's first navigation: the listener is in place for every document it loads (popups too).
   await watchContextForCsp(context, problems.record);
   return { context, page, problems };
 }
 
-export async function startBrowserApp(spec: DemoDataSpec): Promise<BrowserApp> {
+/** What a test may set on the workstation core: the platform address is the fixture's. */
+export type CoreSettings = Omit<WorkstationCoreOptions, 'platformUrl'>;
+
+/**
+ * Tokens stay in memory (the e2e run must not touch a real keychain; the keychain itself is tested in
+ * test/integration), so the app tells the user once that they will have to sign in again.
+ */
+const DEFAULT_CORE_SETTINGS: CoreSettings = { tokenStore: 'memory' };
+
+export async function startBrowserApp(spec: DemoDataSpec, settings: CoreSettings = {}): Promise<BrowserApp> {
   assertRendererBuilt();
   const cleanups: (() => Promise<unknown> | void)[] = [];
   const close = async (): Promise<void> => {
@@ -62,7 +71,12 @@ export async function startBrowserApp(spec: DemoDataSpec): Promise<BrowserApp> {
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const platform = await startPlatform(dataDir);
     cleanups.push(() => platform.stop());
-    const core = createWorkstationCore({ platformUrl: platform.url, log: (message) => console.error(`[workstation] ${message}`) });
+    const core = createWorkstationCore({
+      ...DEFAULT_CORE_SETTINGS,
+      ...settings,
+      platformUrl: platform.url,
+      log: (message, detail) => console.error(`[workstation] ${message}`, detail ?? ''),
+    });
     cleanups.push(() => core.close());
     const shell = await startBrowserShell({ core, rendererDir: RENDERER_DIR, log: (message, detail) => console.error(`[browser shell] ${message}`, detail ?? '') });
     cleanups.push(() => shell.close());

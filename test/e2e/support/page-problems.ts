@@ -7,6 +7,8 @@ export interface PageProblems {
   readonly list: readonly string[];
   /** Throws, listing them, if any problem was seen since the last call. */
   assertNone(when: string): void;
+  /** Adds a problem (from the CSP listener, or from another tab the app opened). */
+  record(text: string): void;
 }
 
 const CSP_BINDING = '__enclaveE2eCspViolation';
@@ -51,20 +53,29 @@ function describeConsole(message: ConsoleMessage): string {
   return `console.${message.type()}${message.worker() ? ' in a worker' : ''}: ${message.text()}${where}`;
 }
 
+/**
+ * Sends a page's console errors, uncaught exceptions and crashes to `record`: for the watched page, and for pages
+ * it opens (the identity provider's login tab), whose problems count as the app's. `label` names the page.
+ */
+export function listenForProblems(page: Page, record: (text: string) => void, label = ''): void {
+  const where = label ? ` [${label}]` : '';
+  page.on('console', (message) => {
+    if (message.type() === 'error') record(`${describeConsole(message)}${where}`);
+    // Chromium reports CSP violations as console errors too; warnings about CSP are worth failing on as well.
+    else if (message.type() === 'warning' && /Content.Security.Policy/i.test(message.text())) record(`${describeConsole(message)}${where}`);
+  });
+  page.on('pageerror', (error) => record(`uncaught exception: ${error.message}${where}`));
+  page.on('crash', () => record(`the page crashed${where}`));
+}
+
 /** Collects a page's problems. CSP violations arrive through watchContextForCsp's callback (pass `record`). */
-export function watchPage(page: Page): PageProblems & { record(text: string): void } {
+export function watchPage(page: Page): PageProblems {
   const list: string[] = [];
   let reported = 0;
   const record = (text: string): void => {
     list.push(text);
   };
-  page.on('console', (message) => {
-    if (message.type() === 'error') record(describeConsole(message));
-    // Chromium reports CSP violations as console errors too; warnings about CSP are worth failing on as well.
-    else if (message.type() === 'warning' && /Content.Security.Policy/i.test(message.text())) record(describeConsole(message));
-  });
-  page.on('pageerror', (error) => record(`uncaught exception: ${error.message}`));
-  page.on('crash', () => record('the page crashed'));
+  listenForProblems(page, record);
   return {
     get list() {
       return list;
