@@ -5,6 +5,7 @@ import type { Session, User } from '../../../src/common/contract.ts';
 import { ROLE_LABELS } from '../session/roles.ts';
 import { ErrorMessage } from './Messages.tsx';
 import { SessionMessage } from './SessionMessage.tsx';
+import { ReopenSignInLink } from './SignInScreen.tsx';
 
 export function LockScreen(props: {
   session: Session;
@@ -38,15 +39,7 @@ export function LockScreen(props: {
               <progress aria-label="Waiting for the sign-in to finish" />
               <span>Finish signing in in your browser…</span>
             </div>
-            {authorizationUrl ? (
-              <p className="hint">
-                No sign-in page?{' '}
-                <a href={authorizationUrl} target="_blank" rel="noopener noreferrer" data-testid="open-unlock-page">
-                  Open the sign-in page again
-                </a>
-                .
-              </p>
-            ) : null}
+            {authorizationUrl ? <ReopenSignInLink url={authorizationUrl} testId="open-unlock-page" /> : null}
           </>
         ) : null}
         <div className="message-actions">

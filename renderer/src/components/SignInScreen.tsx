@@ -43,15 +43,7 @@ export function SignInScreen(props: {
               The sign-in page of {platformName} opened in your web browser. Sign in there; Enclave continues here on its own
               when you have.
             </p>
-            {authorizationUrl ? (
-              <p className="hint">
-                No sign-in page?{' '}
-                <a href={authorizationUrl} target="_blank" rel="noopener noreferrer" data-testid="open-sign-in-page">
-                  Open the sign-in page again
-                </a>
-                .
-              </p>
-            ) : null}
+            {authorizationUrl ? <ReopenSignInLink url={authorizationUrl} testId="open-sign-in-page" /> : null}
             <div className="progress-line" role="status">
               <progress aria-label="Waiting for the sign-in to finish" />
               <span>Waiting for your browser…</span>
@@ -83,5 +75,18 @@ export function SignInScreen(props: {
         {props.children}
       </section>
     </main>
+  );
+}
+
+/** For when the browser did not open (or the tab was closed): the same authorization URL, once more. */
+export function ReopenSignInLink(props: { url: string; testId: string }) {
+  return (
+    <p className="hint">
+      No sign-in page?{' '}
+      <a href={props.url} target="_blank" rel="noopener noreferrer" data-testid={props.testId}>
+        Open the sign-in page again
+      </a>
+      .
+    </p>
   );
 }
