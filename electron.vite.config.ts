@@ -6,6 +6,9 @@ export default defineConfig({
   main: {
     build: {
       outDir: 'out/main',
+      // Dependencies stay in node_modules (electron-vite's default); keytar too, though it is an optional
+      // dependency: a native addon is loaded where npm built it, never copied into the bundle.
+      externalizeDeps: { include: ['keytar'] },
       rollupOptions: { input: { index: resolve(import.meta.dirname, 'main/index.ts') } },
     },
   },
