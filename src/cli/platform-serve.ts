@@ -12,6 +12,7 @@ import type { CliIo } from './enclave.ts';
 
 const USAGE = `Usage: enclave platform serve --data-dir DIR [--port P (default 0: any free port)] [--host 127.0.0.1] [--log-level info]
     [--oidc-issuer URL --oidc-audience AUDIENCE --oidc-client-id CLIENT_ID]   trust an external OIDC issuer instead of the embedded demo one
+    [--oidc-token-type TYP (default at+jwt; 'any' skips the check)]   the JWT typ the external issuer's access tokens carry
     [--access-token-ttl SECONDS (default 300)] [--session-max SECONDS (default 43200)]   the embedded provider's lifetimes
 `;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug'] as const;
@@ -42,6 +43,7 @@ function parseServeArgs(argv: string[]): ServeArgs | string {
     'oidc-issuer'?: string;
     'oidc-audience'?: string;
     'oidc-client-id'?: string;
+    'oidc-token-type'?: string;
     'access-token-ttl'?: string;
     'session-max'?: string;
   };
@@ -56,6 +58,7 @@ function parseServeArgs(argv: string[]): ServeArgs | string {
         'oidc-issuer': { type: 'string' },
         'oidc-audience': { type: 'string' },
         'oidc-client-id': { type: 'string' },
+        'oidc-token-type': { type: 'string' },
         'access-token-ttl': { type: 'string' },
         'session-max': { type: 'string' },
       },
@@ -76,6 +79,12 @@ function parseServeArgs(argv: string[]): ServeArgs | string {
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) return `--log-level must be one of ${LOG_LEVELS.join(', ')}.`;
   const identity = parseIdentity(values['oidc-issuer'], values['oidc-audience'], values['oidc-client-id']);
   if (typeof identity === 'string') return identity;
+  const tokenType = values['oidc-token-type'];
+  if (tokenType !== undefined) {
+    if (identity.kind !== 'external') return '--oidc-token-type goes with --oidc-issuer: the embedded provider always types its access tokens at+jwt.';
+    if (!/^[A-Za-z0-9.+/-]{1,64}$/.test(tokenType)) return `--oidc-token-type must be a JWT typ such as at+jwt, or 'any' to skip the check.`;
+    Object.assign(identity, { tokenType });
+  }
   const lifetimes: Record<string, number> = {};
   for (const [option, key] of [['access-token-ttl', 'accessTokenTtlSeconds'], ['session-max', 'sessionMaxSeconds']] as const) {
     const text = values[option];

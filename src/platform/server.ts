@@ -14,6 +14,8 @@ import { toErrorReply } from './http/error-reply.ts';
 import { createEmbeddedIdentityProvider, type EmbeddedIdentityProvider } from './identity/embedded/embedded-idp.ts';
 import { SIGNING_ALGORITHM } from './identity/embedded/keys.ts';
 import {
+  ACCESS_TOKEN_TYPE,
+  ANY_TOKEN_TYPE,
   DEFAULT_ACCEPTED_ALGORITHMS,
   PLATFORM_API_AUDIENCE,
   WORKSTATION_SCOPES,
@@ -163,6 +165,7 @@ async function setUpIdentity(options: { config: IdentityOptions; dataDir: string
         audience: config.audience,
         keys: discoveredKeys(config.issuer),
         algorithms: config.algorithms ?? DEFAULT_ACCEPTED_ALGORITHMS,
+        ...(config.tokenType === ANY_TOKEN_TYPE ? {} : { tokenType: config.tokenType ?? ACCESS_TOKEN_TYPE }),
         lookupUser,
       }),
     };
@@ -183,7 +186,7 @@ async function setUpIdentity(options: { config: IdentityOptions; dataDir: string
       // Same process: the provider's public keys directly, rather than fetching its JWKS over HTTP.
       keys: async () => embeddedIdp.verificationKeys,
       algorithms: [SIGNING_ALGORITHM],
-      tokenType: 'at+jwt',
+      tokenType: ACCESS_TOKEN_TYPE,
       lookupUser,
     }),
   };

@@ -27,8 +27,12 @@ export interface V1Dependencies {
   readonly identity: () => IdentityInfo | undefined;
 }
 
-/** What the workstation reports about its session; recorded as `session.<event>` with the caller as actor. */
-const SessionEventSchema = z.object({ event: z.enum(['signed_in', 'signed_out', 'locked', 'unlocked', 'session_expired']) }).strict();
+/**
+ * What the workstation reports about its session; recorded as `session.<event>` with the caller as actor.
+ * unlock_refused comes with the token of whoever signed in at the lock screen when that was someone else than
+ * the locked user: a failure, as the unlock did not happen.
+ */
+const SessionEventSchema = z.object({ event: z.enum(['signed_in', 'signed_out', 'locked', 'unlocked', 'unlock_refused', 'session_expired']) }).strict();
 
 function principalOf(request: FastifyRequest): Principal {
   // Set by the onRequest hook for every non-public route; missing means the route was wired wrongly.
@@ -69,7 +73,8 @@ export function registerV1Routes(app: FastifyInstance, deps: V1Dependencies): vo
     const parsed = SessionEventSchema.safeParse(request.body);
     if (!parsed.success) throw new EnclaveError('invalid_input', `The session event is not valid: ${describeIssues(parsed.error)}`);
     const principal = principalOf(request);
-    await store.audit.append({ type: `session.${parsed.data.event}`, actor: principal.user.id, outcome: 'success', details: { role: principal.user.role } });
+    const outcome = parsed.data.event === 'unlock_refused' ? 'failure' : 'success';
+    await store.audit.append({ type: `session.${parsed.data.event}`, actor: principal.user.id, outcome, details: { role: principal.user.role } });
     return reply.code(204).send();
   });
 

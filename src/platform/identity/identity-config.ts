@@ -33,7 +33,18 @@ export interface ExternalIdentityOptions {
   readonly clientId: string;
   readonly scopes?: readonly string[];
   readonly algorithms?: readonly string[];
+  /**
+   * The JWT `typ` header its access tokens must carry (default 'at+jwt', RFC 9068), so that an ID token whose
+   * `aud` happens to equal the audience is not taken for an access token. ANY_TOKEN_TYPE skips the check, for
+   * issuers that do not type their access tokens.
+   */
+  readonly tokenType?: string;
 }
+
+/** The access token type RFC 9068 gives JWT access tokens; what the embedded provider issues. */
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+/** ExternalIdentityOptions.tokenType that turns the typ check off. */
+export const ANY_TOKEN_TYPE = 'any';
 
 export type IdentityOptions = EmbeddedIdentityOptions | ExternalIdentityOptions;
 

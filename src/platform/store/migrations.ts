@@ -108,8 +108,20 @@ const identityAndAudit: Migration = {
   },
 };
 
+// The identity provider's artifacts are now keyed by sha256 of their id (see identity/embedded/adapter.ts), so
+// rows stored under the raw id (refresh tokens, codes, sessions in the clear) can never be found again, and
+// must not linger. They are deleted: everyone signed in to the embedded provider signs in once more.
+const hashedArtifactKeys: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await sql`DELETE FROM oidc_artifacts`.execute(db);
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await sql`DELETE FROM oidc_artifacts`.execute(db);
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
-    return { '0001_initial': initial, '0002_identity_and_audit': identityAndAudit };
+    return { '0001_initial': initial, '0002_identity_and_audit': identityAndAudit, '0003_hashed_artifact_keys': hashedArtifactKeys };
   },
 };

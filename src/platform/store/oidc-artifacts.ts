@@ -1,6 +1,8 @@
 // Storage for the embedded identity provider's artifacts (sessions, interactions, grants, codes, refresh
 // tokens, device codes), so that restarting the platform keeps people signed in. One table, keyed by the
 // oidc-provider model name and id, with the three secondary keys its adapter interface looks things up by.
+// The adapter (identity/embedded/adapter.ts) passes a hash of the artifact's id, never the id itself: ids are
+// bearer secrets.
 import type { Kysely } from 'kysely';
 import type { MetadataDatabase } from './schema.ts';
 

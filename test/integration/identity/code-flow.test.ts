@@ -162,6 +162,43 @@ describe('sign-in with authorization code and PKCE', () => {
     expect(auditEvents('auth.sign_in').at(-1)?.details).toContain('"reason":"too_many_failures"');
   });
 
+  it('checks at most five of many wrong passwords sent at once for one username, and refuses the rest', async () => {
+    const page = await openLoginPage();
+    const before = auditEvents('auth.sign_in').length;
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, attempt) =>
+        submitLogin({ browser: page.browser, action: page.action!, username: 'demo-checker-1', password: `parallel-guess-${attempt}`, platformUrl: platform.url }),
+      ),
+    );
+    const statuses = answers.map((answer) => answer.response.status);
+    const checked = auditEvents('auth.sign_in')
+      .slice(before)
+      .filter((event) => event.details.includes('"reason":"wrong_credentials"'));
+    expect(checked.length).toBeGreaterThan(0);
+    expect(checked.length).toBeLessThanOrEqual(5);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(checked.length);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(30 - checked.length);
+    // And the username is paused afterwards, even for its right password.
+    const right = await submitLogin({ browser: page.browser, action: page.action!, username: 'demo-checker-1', password: 'chloe-demo-pass', platformUrl: platform.url });
+    expect(right.response.status).toBe(429);
+  });
+
+  it('records a username that is not an account as "(unknown username)": it may be a password typed in the wrong field', async () => {
+    const page = await openLoginPage();
+    for (const typed of ['ada-demo-pass', 'Correct Horse Battery', 'not-a-user']) {
+      await submitLogin({ browser: page.browser, action: page.action!, username: typed, password: 'whatever', platformUrl: platform.url });
+      expect(auditEvents('auth.sign_in').at(-1)).toEqual({
+        actor: null,
+        outcome: 'failure',
+        details: '{"clientId":"enclave-workstation","reason":"wrong_credentials","username":"(unknown username)"}',
+      });
+    }
+    const stored = JSON.stringify(auditEvents('auth.sign_in'));
+    expect(stored).not.toContain('ada-demo-pass');
+    expect(stored).not.toContain('Correct Horse Battery');
+    expect(stored).not.toContain('not-a-user');
+  });
+
   it('refuses a token request whose PKCE verifier does not match the challenge', async () => {
     const { callback, redirectUri } = await signInWithBrowser({ platform, username: 'demo-analyst', password: 'ada-demo-pass' });
     const { status, body } = await tokenRequest(platform.issuer, {

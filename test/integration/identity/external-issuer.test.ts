@@ -1,6 +1,7 @@
 // Production mode: the platform trusts an external OIDC issuer found by discovery, and runs no provider of
 // its own. The "external" issuer here is another platform's embedded provider, reached only over HTTP
 // (discovery, then its JWKS), exactly as the platform would reach Keycloak or Entra ID.
+import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPlatformServer, type PlatformServer } from '../../../src/platform/server.ts';
 import { createPlatformFixture, signIn, startPlatform, type PlatformFixture, type RunningPlatform } from './support.ts';
@@ -61,6 +62,43 @@ describe('a platform pointed at an external issuer', () => {
     } finally {
       await other.stop();
       await otherFixture.cleanup();
+    }
+  });
+
+  it('refuses an ID token presented as an access token, even where its aud equals the audience (typ must be at+jwt)', async () => {
+    // An API whose audience is the client id: the ID tokens this issuer hands the workstation carry that aud.
+    const confusedFixture = await createPlatformFixture();
+    const strict = await createPlatformServer({
+      dataDir: confusedFixture.dataDir,
+      cataloguePath: confusedFixture.cataloguePath,
+      identity: { kind: 'external', issuer: idp.issuer, audience: 'enclave-workstation', clientId: 'enclave-workstation' },
+    });
+    try {
+      const tokens = await signIn({ platform: idp, username: 'demo-analyst-2', password: 'ben-demo-pass' });
+      expect(decodeJwt(tokens.id_token!).aud).toBe('enclave-workstation');
+      const response = await strict.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${tokens.id_token!}` } });
+      expect(response.statusCode).toBe(401);
+      expect(response.json()).toMatchObject({ error: { code: 'unauthenticated' } });
+    } finally {
+      await strict.close();
+      await confusedFixture.cleanup();
+    }
+  });
+
+  it("skips the typ check only when told to with tokenType 'any', for issuers that do not type their access tokens", async () => {
+    const looseFixture = await createPlatformFixture();
+    const loose = await createPlatformServer({
+      dataDir: looseFixture.dataDir,
+      cataloguePath: looseFixture.cataloguePath,
+      identity: { kind: 'external', issuer: idp.issuer, audience: 'enclave-workstation', clientId: 'enclave-workstation', tokenType: 'any' },
+    });
+    try {
+      const tokens = await signIn({ platform: idp, username: 'demo-analyst-2', password: 'ben-demo-pass' });
+      const response = await loose.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${tokens.id_token!}` } });
+      expect(response.statusCode).toBe(200);
+    } finally {
+      await loose.close();
+      await looseFixture.cleanup();
     }
   });
 });

@@ -1,9 +1,20 @@
 // Refresh tokens from the embedded provider: rotated on every use (a reused one ends the whole sign-in),
 // bounded by an absolute lifetime counted from sign-in however often they rotate, and revocable.
+import { DatabaseSync } from 'node:sqlite';
+import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_ID, createPlatformFixture, signIn, startPlatform, tokenRequest, type PlatformFixture, type RunningPlatform } from './support.ts';
+import {
+  CLIENT_ID,
+  createPlatformFixture,
+  signIn,
+  signInWithBrowser,
+  startPlatform,
+  tokenRequest,
+  type PlatformFixture,
+  type RunningPlatform,
+} from './support.ts';
 
 const SESSION_MAX_SECONDS = 3;
 
@@ -86,5 +97,34 @@ describe('refresh tokens', () => {
     const other = await tokenRequest(platform.issuer, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: 'some-other-app' });
     expect(other.status).toBe(401);
     expect(other.body.error).toBe('invalid_client');
+  });
+
+  it('are kept in the platform database only as hashes: no column holds a token, code or session cookie', async () => {
+    const { callback, pkce, redirectUri, browser } = await signInWithBrowser({ platform, username: 'demo-checker-1', password: 'chloe-demo-pass' });
+    const code = callback.searchParams.get('code')!;
+    const exchanged = await tokenRequest(platform.issuer, { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: pkce.verifier });
+    expect(exchanged.status).toBe(200);
+    const rotated = await refresh(exchanged.body.refresh_token!);
+    expect(rotated.status).toBe(200);
+    const cookies = [...browser.cookies.values()].filter((value) => value.length >= 16);
+    expect(cookies.length).toBeGreaterThan(0);
+
+    const raw = new DatabaseSync(path.join(fixture.dataDir, 'metadata.sqlite'), { readOnly: true });
+    const rows = raw.prepare('SELECT * FROM oidc_artifacts').all() as Array<Record<string, unknown>>;
+    const refreshKeys = raw.prepare("SELECT id FROM oidc_artifacts WHERE model = 'RefreshToken'").all() as Array<{ id: string }>;
+    raw.close();
+    const stored = JSON.stringify(rows);
+    expect(rows.length).toBeGreaterThan(0);
+    for (const secret of [exchanged.body.refresh_token!, rotated.body.refresh_token!, code, ...cookies]) expect(stored).not.toContain(secret);
+
+    // What the table does hold is not a token: a stored key presented as a refresh token is refused.
+    expect(refreshKeys.length).toBeGreaterThan(0);
+    for (const { id } of refreshKeys) {
+      const answer = await refresh(id);
+      expect(answer.status).toBe(400);
+      expect(answer.body.error).toBe('invalid_grant');
+    }
+    // And the real one still works, found by its hash.
+    expect((await refresh(rotated.body.refresh_token!)).status).toBe(200);
   });
 });

@@ -120,6 +120,15 @@ describe('POST /api/v1/session-events', () => {
     );
   });
 
+  it('records an unlock refused because someone else signed in, as a failure with that other person as actor', async () => {
+    const response = await post({ event: 'unlock_refused' });
+    expect(response.statusCode).toBe(204);
+    const raw = new DatabaseSync(path.join(fixture.dataDir, 'metadata.sqlite'), { readOnly: true });
+    const last = raw.prepare("SELECT type, actor, outcome, details FROM audit_events WHERE type LIKE 'session.%' ORDER BY seq DESC LIMIT 1").get();
+    raw.close();
+    expect(last).toEqual({ type: 'session.unlock_refused', actor: 'demo-analyst', outcome: 'failure', details: '{"role":"analyst"}' });
+  });
+
   it('refuses an unknown event, extra fields, and a body that is not JSON, naming the problem', async () => {
     expect(expectError(await post({ event: 'hacked' }), 400, 'invalid_input')).toMatch(/^The session event is not valid: event/);
     expectError(await post({ event: 'locked', actor: 'demo-admin' }), 400, 'invalid_input');

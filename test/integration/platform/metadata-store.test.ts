@@ -128,4 +128,18 @@ describe('the identity provider artifacts', () => {
     expect(await artifacts.find('RefreshToken', 'r2')).toBeUndefined();
     await store.close();
   });
+
+  it('drops artifacts stored before keys were hashed, so no raw refresh token stays on disk (everyone signs in once more)', async () => {
+    const file = path.join(dir, 'metadata.sqlite');
+    await (await openMetadataStore({ file, seed })).close();
+    // The store as it was before migration 0003: a refresh token stored under its raw value.
+    const raw = new DatabaseSync(file);
+    raw.prepare("DELETE FROM kysely_migration WHERE name = '0003_hashed_artifact_keys'").run();
+    raw.prepare("INSERT INTO oidc_artifacts (model, id, payload) VALUES ('RefreshToken', 'raw-refresh-token-value', '{}')").run();
+    raw.close();
+    await (await openMetadataStore({ file, seed })).close();
+    const after = new DatabaseSync(file, { readOnly: true });
+    expect(after.prepare('SELECT count(*) AS n FROM oidc_artifacts').get()).toEqual({ n: 0 });
+    after.close();
+  });
 });

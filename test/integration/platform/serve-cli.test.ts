@@ -125,6 +125,16 @@ describe('runPlatformServe refusals (in process: nothing starts, so no child is 
     expect(plain.stderr).toContain("--oidc-issuer must be the issuer's https URL");
   });
 
+  it('refuses --oidc-token-type without an external issuer, and a value that is not a JWT typ', async () => {
+    const embedded = await serve(['--data-dir', fixture.dataDir, '--oidc-token-type', 'any']);
+    expect(embedded.code).toBe(2);
+    expect(embedded.stderr).toContain('--oidc-token-type goes with --oidc-issuer');
+    const external = ['--oidc-issuer', 'https://idp.example', '--oidc-audience', 'a', '--oidc-client-id', 'c'];
+    const odd = await serve(['--data-dir', fixture.dataDir, ...external, '--oidc-token-type', 'at jwt; x']);
+    expect(odd.code).toBe(2);
+    expect(odd.stderr).toContain('--oidc-token-type must be a JWT typ such as at+jwt');
+  });
+
   it('refuses to start without --data-dir, or with an unknown option or a bad port', async () => {
     expect((await serve([])).stderr).toMatch(/--data-dir is required/);
     expect((await serve(['--data-dir', fixture.dataDir, '--allow-remote'])).code).toBe(2);

@@ -18,6 +18,8 @@ export interface InteractionDependencies {
 
 const MAX_USERNAME = 64;
 const MAX_PASSWORD = 128;
+/** What the audit log says for a username that is not one of our accounts (it may be a mistyped password). */
+export const UNKNOWN_USERNAME = '(unknown username)';
 
 function sendPage(reply: FastifyReply, options: { status?: number; html: string }): FastifyReply {
   return reply
@@ -104,21 +106,34 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: Interactio
       const clientId = typeof details.params.client_id === 'string' ? details.params.client_id : null;
       const again = (alert: string, status: number) => sendPage(reply, { status, html: loginPage({ action: action(details.uid), username, alert, demo: true }) });
 
-      const wait = throttle.waitFor(username);
-      if (wait > 0) {
-        await store.audit.append({ type: 'auth.sign_in', actor: null, outcome: 'failure', details: { username, clientId, reason: 'too_many_failures' } });
-        return again(`Too many wrong passwords for this username. Wait ${Math.ceil(wait / 1000)} seconds, then try again.`, 429);
-      }
       const user = IdSchema.safeParse(username).success ? await store.getUser(username) : undefined;
-      // verifyPassword runs scrypt even for an unknown user, so the answer takes as long either way.
-      const matches = await verifyPassword(password, user === undefined ? undefined : await store.getPasswordHash(user.id));
-      if (user === undefined || !matches) {
-        throttle.recordFailure(username);
-        await store.audit.append({ type: 'auth.sign_in', actor: null, outcome: 'failure', details: { username, clientId, reason: 'wrong_credentials' } });
-        return again(WRONG_CREDENTIALS, 200);
+      // People type passwords into the username field; only a name that is one of our accounts is kept.
+      const audited = user === undefined ? UNKNOWN_USERNAME : user.id;
+
+      const admission = throttle.begin(username);
+      if (!admission.allowed) {
+        const reason = admission.reason === 'paused' ? 'too_many_failures' : 'too_many_attempts';
+        await store.audit.append({ type: 'auth.sign_in', actor: null, outcome: 'failure', details: { username: audited, clientId, reason } });
+        const alert =
+          admission.reason === 'paused'
+            ? `Too many wrong passwords for this username. Wait ${Math.ceil(admission.waitMs / 1000)} seconds, then try again.`
+            : 'Other sign-ins for this username are being checked right now. Wait a few seconds, then try again.';
+        return again(alert, 429);
       }
-      throttle.recordSuccess(username);
-      await store.audit.append({ type: 'auth.sign_in', actor: user.id, outcome: 'success', details: { username, clientId, method: 'password' } });
+      const { attempt } = admission;
+      try {
+        // verifyPassword runs scrypt even for an unknown user, so the answer takes as long either way.
+        const matches = await verifyPassword(password, user === undefined ? undefined : await store.getPasswordHash(user.id));
+        if (user === undefined || !matches) {
+          attempt.failed();
+          await store.audit.append({ type: 'auth.sign_in', actor: null, outcome: 'failure', details: { username: audited, clientId, reason: 'wrong_credentials' } });
+          return again(WRONG_CREDENTIALS, 200);
+        }
+        attempt.succeeded();
+      } finally {
+        attempt.release();
+      }
+      await store.audit.append({ type: 'auth.sign_in', actor: user.id, outcome: 'success', details: { username: user.id, clientId, method: 'password' } });
       const redirectTo = await provider.interactionResult(
         request.raw,
         reply.raw,
