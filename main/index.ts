@@ -2,7 +2,7 @@
 // Environment: see ./config.ts and src/workstation/env-config.ts (ENCLAVE_PLATFORM_URL required).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, powerMonitor, protocol, session, shell } from 'electron';
 import { createWorkstationCore, type WorkstationCore } from '../src/workstation/core.ts';
 import { createRendererFiles } from '../src/workstation/renderer-files.ts';
 import { appProtocolResponse } from './app-protocol.ts';
@@ -73,6 +73,10 @@ if (!configured.ok) {
     protocol.handle(APP_SCHEME, (request) => appProtocolResponse(files, request));
 
     core = createWorkstationCore({ ...coreSettings, log });
+    // Going to sleep or locking the screen locks Enclave too: nobody should wake the machine into an open session.
+    const lockCore = (why: string) => () => void core?.lock().catch((err: unknown) => log(`Locking on ${why} failed.`, err));
+    powerMonitor.on('suspend', lockCore('suspend'));
+    powerMonitor.on('lock-screen', lockCore('screen lock'));
     const window = new BrowserWindow({
       width: 1440,
       height: 900,

@@ -11,7 +11,7 @@ import { DEFAULT_SESSION_MAX_SECONDS } from '../workstation/core.ts';
 import { DEFAULT_SCOPES, discoverIdentityProvider, type IdentityProvider, type TokenSet } from '../workstation/oidc.ts';
 import { createPlatformClient, type PlatformClient, type SessionEventName } from '../workstation/platform-client.ts';
 import { startSignInFlow } from '../workstation/sign-in-flow.ts';
-import { createKeychainTokenStore, keychainAccount, KeychainUnavailable, type KeytarLike, type StoredSession } from '../workstation/token-store.ts';
+import { createKeychainTokenStore, keychainAccount, KeychainUnavailable, type KeytarLike, type StoredSession, type TokenStore } from '../workstation/token-store.ts';
 import type { CliIo } from './enclave.ts';
 
 export interface AccountIo extends CliIo {
@@ -65,28 +65,48 @@ async function report(context: Context, event: SessionEventName, token: string):
   await context.client.sessionEvent(event, { token }).catch(() => {});
 }
 
-/** The stored sign-in, renewed: a fresh access token, the rotated refresh token saved back. */
-async function signedIn(context: Context): Promise<{ token: string; record: StoredSession }> {
-  const record = await context.store.load(context.account);
+/** What renewing the stored sign-in needs (the keychain entry and the provider). */
+export interface StoredSignIn {
+  idp: Pick<IdentityProvider, 'refresh'>;
+  store: Pick<TokenStore, 'load' | 'save' | 'remove'>;
+  account: string;
+}
+
+/**
+ * The stored sign-in, renewed: a fresh access token, the rotated refresh token saved back. Two commands at once both
+ * read the same refresh token and only the first can spend it: the second, refused, reads the entry again and, if
+ * the first has saved a newer token there, retries once with that. The entry is removed only while it still holds
+ * the token that was refused.
+ */
+export async function renewStoredSignIn(context: StoredSignIn, now = Date.now()): Promise<{ token: string; record: StoredSession }> {
+  let record = await context.store.load(context.account);
   if (record === null) throw new EnclaveError('unauthenticated', 'You are not signed in. Run `enclave login` first.');
-  if (Date.parse(record.sessionEndsAt) <= Date.now()) {
+  if (Date.parse(record.sessionEndsAt) <= now) {
     await context.store.remove(context.account);
     throw new EnclaveError('unauthenticated', 'Your sign-in has ended. Run `enclave login` again.');
   }
-  let tokens: TokenSet;
-  try {
-    tokens = await context.idp.refresh(record.refreshToken);
-  } catch (err) {
-    if (err instanceof EnclaveError && err.code === 'unauthenticated') {
-      await context.store.remove(context.account);
+  for (let attempt = 0; ; attempt += 1) {
+    let tokens: TokenSet;
+    try {
+      tokens = await context.idp.refresh(record.refreshToken);
+    } catch (err) {
+      if (!(err instanceof EnclaveError && err.code === 'unauthenticated')) throw err;
+      const refused = record.refreshToken;
+      const reread = await context.store.load(context.account);
+      if (reread !== null && reread.refreshToken !== refused && attempt === 0) {
+        record = reread;
+        continue;
+      }
+      if (reread?.refreshToken === refused) await context.store.remove(context.account);
       throw new EnclaveError('unauthenticated', 'Your sign-in is no longer valid (it was revoked or has expired). Run `enclave login` again.');
     }
-    throw err;
+    const next = { ...record, refreshToken: tokens.refreshToken ?? record.refreshToken };
+    await context.store.save(context.account, next);
+    return { token: tokens.accessToken, record: next };
   }
-  const next = { ...record, refreshToken: tokens.refreshToken ?? record.refreshToken };
-  await context.store.save(context.account, next);
-  return { token: tokens.accessToken, record: next };
 }
+
+const signedIn = (context: Context) => renewStoredSignIn(context);
 
 function describeUser(user: User): string {
   const role = { analyst: 'analyst', output_checker: 'output checker', admin: 'administrator' }[user.role];

@@ -50,6 +50,8 @@ export interface WorkstationCore {
   identityOrigins(): readonly string[];
   /** Resolves once the start-up restore of an earlier sign-in has been tried. */
   ready: Promise<void>;
+  /** Locks now if signed in (the machine is going to sleep, or its screen locked); otherwise does nothing. */
+  lock(): Promise<void>;
   /** Stops the health checks, the timers and any sign-in under way, and aborts requests. Tokens are kept. */
   close(): void;
 }
@@ -186,6 +188,9 @@ export function createWorkstationCore(options: WorkstationCoreOptions): Workstat
     checkPlatform: () => monitor.checkNow(),
     identityOrigins: () => signedIn.browserOrigins(),
     ready: signedIn.ready,
+    async lock() {
+      await signedIn.lock();
+    },
     close() {
       monitor.stop();
       signedIn.close();

@@ -1,6 +1,8 @@
 // The one-time loopback listener of a browser sign-in (RFC 8252 §7.3): http://127.0.0.1:<random port>/callback.
-// It takes exactly one callback, hands it to the core, answers the browser with a small page (no script), and
-// closes. Anything after that one callback is refused; a timeout or a cancel closes it too.
+// It takes exactly one callback that belongs to its sign-in (the caller decides: the state matches), hands it to the
+// core, answers the browser with a small page (no script), and closes. A request that does not belong (any page in
+// the browser can send one to 127.0.0.1) is refused without ending the wait; anything after the one callback is
+// refused; a timeout or a cancel closes it.
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -24,7 +26,12 @@ export interface LoopbackCallback {
 }
 
 export interface LoopbackCallbackOptions {
-  /** Called once, with the full callback URL; its answer becomes the browser's page. */
+  /**
+   * Whether a request to the callback path is this sign-in's answer. If not, it is refused with NOT_OURS_PAGE and
+   * the listener keeps waiting. Default: every request is.
+   */
+  belongs?(url: URL): boolean;
+  /** Called once, with the full callback URL of the request that belongs; its answer becomes the browser's page. */
   onCallback(url: URL): Promise<CallbackPage>;
   /** Called if nothing valid arrived within timeoutMs. */
   onTimeout(): void;
@@ -79,6 +86,12 @@ export const ALREADY_USED_PAGE: CallbackPage = {
   text: 'Enclave accepts one answer per sign-in. If you are not signed in, start again from Enclave.',
 };
 
+export const NOT_OURS_PAGE: CallbackPage = {
+  ok: false,
+  title: 'Not an answer Enclave is waiting for',
+  text: 'This did not come from the sign-in Enclave started, so it was ignored. Finish signing in from the page Enclave opened.',
+};
+
 export async function startLoopbackCallback(options: LoopbackCallbackOptions): Promise<LoopbackCallback> {
   let port = 0;
   let taken = false;
@@ -106,6 +119,10 @@ export async function startLoopbackCallback(options: LoopbackCallbackOptions): P
     }
     if (taken || closing) {
       send(res, 409, ALREADY_USED_PAGE);
+      return;
+    }
+    if (options.belongs && !options.belongs(url)) {
+      send(res, 400, NOT_OURS_PAGE);
       return;
     }
     taken = true;

@@ -32,7 +32,8 @@ export const PlatformHealthSchema = z.object({
 });
 export type PlatformHealth = z.infer<typeof PlatformHealthSchema>;
 
-export const SESSION_EVENTS = ['signed_in', 'signed_out', 'locked', 'unlocked', 'session_expired'] as const;
+// unlock_refused: someone other than the locked user signed in to unlock (recorded with their token).
+export const SESSION_EVENTS = ['signed_in', 'signed_out', 'locked', 'unlocked', 'session_expired', 'unlock_refused'] as const;
 export type SessionEventName = (typeof SESSION_EVENTS)[number];
 
 /** Per call: who is calling (the access token, sent as a Bearer token) and when to give up. */
@@ -66,7 +67,7 @@ export interface PlatformClient {
   catalogue(projectId: string, context?: CallContext): Promise<Catalogue>;
   sample(request: SampleRequest, context?: CallContext): Promise<Uint8Array<ArrayBuffer>>;
   rules(context?: CallContext): Promise<RuleProfile[]>;
-  /** Records a sign-in, lock, unlock, sign-out or session end in the platform's audit log. */
+  /** Records a sign-in, lock, unlock (or a refused one), sign-out or session end in the platform's audit log. */
   sessionEvent(event: SessionEventName, context: CallContext): Promise<void>;
 }
 

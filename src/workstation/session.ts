@@ -52,6 +52,8 @@ export interface SessionManager {
 
 type Message = Session['message'];
 
+const NO_LONGER_WANTED: CallbackPage = { ok: false, title: 'Sign-in no longer wanted', text: 'Enclave stopped waiting for this sign-in.' };
+
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** "6 s", "15 min", "12 h": how long, in words a person reads at a glance. */
@@ -136,17 +138,26 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     timer.unref();
   }
 
-  function tick(): void {
-    timer = undefined;
-    if (sessionEndsAt !== null && now() >= sessionEndsAt) {
+  /**
+   * Ends the session or locks it if either is due by the wall clock. Timers alone are not enough: after a suspend
+   * they fire late (or not before the next input), so every input and every call asks this first.
+   * Returns whether it did.
+   */
+  function enforceDeadlines(): boolean {
+    if (sessionEndsAt !== null && state !== 'signed_out' && now() >= sessionEndsAt) {
       void endSession().catch((err: unknown) => log('Ending the session failed.', err));
-      return;
+      return true;
     }
     if (state === 'signed_in' && now() - lastActivity >= options.idleLockSeconds * 1000) {
       void lockNow('idle').catch((err: unknown) => log('Locking failed.', err));
-      return;
+      return true;
     }
-    schedule();
+    return false;
+  }
+
+  function tick(): void {
+    timer = undefined;
+    if (!enforceDeadlines()) schedule();
   }
 
   // ---- tokens and reports -------------------------------------------------------------------------------------
@@ -225,19 +236,30 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     await dropping;
   }
 
-  async function acceptTokens(set: TokenSet, unlock: boolean): Promise<CallbackPage> {
-    const provider_ = await provider();
+  /**
+   * The browser came back with tokens for `started`. Every await is followed by a check that this flow is still the
+   * one wanted: a sign-out or cancel meanwhile means the tokens are revoked and nothing else happens (no state, no
+   * stored entry, no audit record).
+   */
+  async function acceptTokens(set: TokenSet, unlock: boolean, started: SignInFlow): Promise<CallbackPage> {
     const claims = set.idClaims;
     if (claims === null) throw new EnclaveError('unauthenticated', 'Sign-in failed: the identity provider sent no ID token.');
+    const provider_ = await provider();
     const discard = () => (set.refreshToken ? provider_.revoke(set.refreshToken, 'refresh_token').catch(() => {}) : Promise.resolve());
-    if (unlock && claims.sub !== sub) {
+    const stillWanted = () => flow?.flow === started && !closed;
+    if (!stillWanted()) {
       void discard();
+      return NO_LONGER_WANTED;
+    }
+    if (unlock && claims.sub !== sub) {
       const locked = user?.displayName ?? 'the locked user';
       flow = null;
       state = 'locked';
       message = { kind: 'error', text: `You signed in as someone else (${claims.name ?? claims.sub}). Enclave stays locked: sign in as ${locked}, or sign out.` };
       schedule();
       changed();
+      // Recorded with the other person's own token (they are the actor), then their sign-in is ended.
+      void report('unlock_refused', set.accessToken).then(discard);
       return { ok: false, title: 'Enclave stays locked', text: `${message.text}` };
     }
     let me: User;
@@ -245,10 +267,17 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       me = await client.me({ token: set.accessToken });
     } catch (err) {
       void discard();
+      if (!stillWanted()) return NO_LONGER_WANTED;
       const error = err instanceof EnclaveError ? err : new EnclaveError('internal', 'The platform did not say who you are.');
       fail(new EnclaveError(error.code, `Signed in at the identity provider, but the platform refused you: ${error.message}`), unlock);
       return failurePage(error);
     }
+    if (!stillWanted()) {
+      void discard();
+      return NO_LONGER_WANTED;
+    }
+    // From here to changed() nothing is awaited: the session is signed in as one step. A sign-out after it is an
+    // ordinary sign-out (the keeper removes the entry again if it was still being written).
     flow = null;
     if (!unlock) {
       signedInAt = now();
@@ -256,13 +285,15 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     }
     sub = claims.sub;
     user = me;
-    await tokens.take(set);
+    const storing = tokens.take(set);
     lastActivity = now();
     state = 'signed_in';
     message = null;
     schedule();
     changed();
     void report(unlock ? 'unlocked' : 'signed_in', set.accessToken);
+    // A store that fails still leaves the user signed in for this run (the fallback store never throws here).
+    await storing.catch((err: unknown) => log('Could not keep the sign-in in the token store.', err));
     return { ok: true, title: unlock ? 'Enclave is unlocked' : 'You are signed in', text: 'Return to Enclave: you can close this tab.' };
   }
 
@@ -302,8 +333,9 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     }
     restoreTried = true;
     const outcome = await restoreSession({ provider: provider_, store, client, now: now() });
-    if (state !== 'signed_out' || closed) {
-      // Someone signed in meanwhile (or the app closed): this older sign-in must not linger.
+    if (closed) return; // the stored entry holds the renewed token: the next start restores it
+    if (state !== 'signed_out' || flow !== null) {
+      // Someone signed in meanwhile (or is signing in): this older sign-in must not linger.
       if (outcome.kind === 'restored' && outcome.tokens.refreshToken) void provider_.revoke(outcome.tokens.refreshToken, 'refresh_token').catch(() => {});
       return;
     }
@@ -343,11 +375,11 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         ...(unlock && sub ? { loginHint: sub } : {}),
         timeoutMs: options.signInTimeoutMs,
         onTokens: async (set) => {
-          if (flow?.flow !== started) return { ok: false, title: 'Sign-in no longer wanted', text: 'Enclave stopped waiting for this sign-in.' };
           try {
-            return await acceptTokens(set, unlock);
+            return await acceptTokens(set, unlock, started);
           } catch (err) {
             const error = err instanceof EnclaveError ? err : new EnclaveError('internal', 'Sign-in failed unexpectedly.');
+            if (flow?.flow !== started) return NO_LONGER_WANTED;
             fail(error, unlock);
             return failurePage(error);
           }
@@ -394,9 +426,13 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       return snapshot();
     },
     activity() {
+      // A lock or the session's end that is already due comes first: the first keypress after waking must not
+      // postpone it.
+      if (enforceDeadlines()) return;
       if (state === 'signed_in') lastActivity = now();
     },
     async authorized(call) {
+      enforceDeadlines();
       if (state !== 'signed_in') throw refusal();
       const startedIn = tokens.generation;
       let token: string;

@@ -1,5 +1,5 @@
 // One browser sign-in: a loopback listener, an authorization request bound to it (PKCE, state, nonce), and the
-// checks on the one callback it accepts. What the tokens then mean (which user, lock or not) is the session's job.
+// checks on the one callback it accepts (only one with this request's state ends the wait). What the tokens then mean (which user, lock or not) is the session's job.
 import { timingSafeEqual } from 'node:crypto';
 import { EnclaveError } from '../common/errors.ts';
 import { startLoopbackCallback, type CallbackPage, type LoopbackCallback } from './loopback-callback.ts';
@@ -38,26 +38,27 @@ export async function startSignInFlow(options: SignInFlowOptions): Promise<SignI
   let cancelled = false;
   let request: AuthorizationRequest | undefined;
 
+  /** Only an answer carrying this sign-in's state is one: anything else is refused and the wait goes on. */
+  function belongs(url: URL): boolean {
+    const state = url.searchParams.get('state');
+    return !cancelled && request !== undefined && state !== null && sameSecret(state, request.state);
+  }
+
   async function onCallback(url: URL): Promise<CallbackPage> {
-    // No request yet: nobody was sent anywhere, so this cannot be an answer to us.
-    if (cancelled || request === undefined) {
+    const pending = request;
+    if (cancelled || pending === undefined) {
       return { ok: false, title: 'Sign-in no longer wanted', text: 'Enclave stopped waiting for this sign-in. Return to Enclave and start again if you need to.' };
     }
-    const state = url.searchParams.get('state');
-    // Checked here first for a clear message; openid-client checks it again (and the issuer, code and nonce).
-    const pending = request;
     const providerError = url.searchParams.get('error');
-    if (state === null && providerError !== null) {
-      // Some errors come back without state; nothing is exchanged, so it costs at most this one sign-in.
-      const error = new EnclaveError('unauthenticated', `Sign-in failed: the identity provider answered "${providerError.slice(0, 100)}".`);
+    if (providerError !== null) {
+      // The provider said no (with our state): this sign-in is over. Its words are shown only if they are a plain
+      // OAuth error code; anything else could be text someone wants shown in Enclave.
+      const code = /^[a-z_]{1,40}$/.test(providerError) ? ` ("${providerError}")` : '';
+      const error = new EnclaveError('unauthenticated', `Sign-in failed: the identity provider refused it${code}.`);
       options.onFailure(error);
       return failurePage(error);
     }
-    if (state === null || !sameSecret(state, pending.state)) {
-      const error = new EnclaveError('unauthenticated', 'Sign-in failed: the answer did not belong to this sign-in (state mismatch). Start again from Enclave.');
-      options.onFailure(error);
-      return failurePage(error);
-    }
+    // openid-client checks the state again (and the issuer, code and nonce).
     let tokens: TokenSet;
     try {
       tokens = await options.idp.exchangeCode({ callbackUrl: url, request: pending });
@@ -72,6 +73,7 @@ export async function startSignInFlow(options: SignInFlowOptions): Promise<SignI
 
   const listener: LoopbackCallback = await startLoopbackCallback({
     timeoutMs: options.timeoutMs,
+    belongs,
     onCallback,
     onTimeout: () => {
       if (cancelled) return;

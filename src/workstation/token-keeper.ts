@@ -37,18 +37,19 @@ export interface TokenKeeper {
   /** Refreshes now (the platform refused the access token). */
   refresh(): Promise<string>;
   /**
-   * Takes the tokens away from the session at once (a lock, a sign-out, the session's end) and hands them over for
-   * the last things to do with them: one report with a valid access token, then removal and revocation.
+   * Takes the tokens away from the session at once (a lock, a sign-out, the session's end) and removes the stored
+   * entry at once; hands them over for the last things to do with them: one report with a valid access token (a
+   * renewal under way finishes into the holder), then revocation.
    */
   detach(): DetachedTokens;
-  /** Forgets the tokens now; once `before` settles, removes the stored entry and revokes the refresh token. */
+  /** Forgets the tokens and removes the stored entry now; once `before` settles, revokes the refresh token. */
   drop(before?: Promise<void>): Promise<void>;
 }
 
 export interface DetachedTokens {
-  /** A valid access token (refreshed if it had expired), or null if there is none. */
+  /** An unexpired access token (renewed if it had expired, never with a spent refresh token), or null. */
   accessToken(): Promise<string | null>;
-  /** Once `before` settles: removes the stored entry and revokes the refresh token at the provider. */
+  /** Once `before` settles (and the stored entry is gone): revokes the refresh token at the provider. */
   dispose(before?: Promise<void>): Promise<void>;
 }
 
@@ -60,6 +61,8 @@ export function accountFor(provider: IdentityProvider): string {
 function refreshMargin(tokens: Tokens): number {
   return Math.min(30_000, tokens.accessLifetimeMs / 4);
 }
+
+const noLongerSignedIn = () => new EnclaveError('unauthenticated', 'You are no longer signed in.');
 
 export function createTokenKeeper(options: TokenKeeperOptions): TokenKeeper {
   const { store, now, log } = options;
@@ -77,30 +80,52 @@ export function createTokenKeeper(options: TokenKeeperOptions): TokenKeeper {
     };
   }
 
-  /** One refresh at a time: refresh tokens rotate, and using one twice ends the grant at most providers. */
+  async function removeEntry(): Promise<void> {
+    const provider = options.knownProvider();
+    // No provider known: no tokens were ever taken, so nothing was stored.
+    if (provider === null) return;
+    try {
+      await store.remove(accountFor(provider));
+    } catch (err) {
+      log('Could not remove the stored sign-in.', err);
+    }
+  }
+
+  /**
+   * One refresh at a time: refresh tokens rotate, and using one twice ends the grant at most providers. A refresh
+   * that outlives a lock or a sign-out still resolves with the renewed tokens (not stored): the detached holder
+   * waits for it, reports with them and revokes them, so the spent refresh token is never tried again.
+   */
   function refreshTokens(): Promise<Tokens> {
-    refreshing ??= (async () => {
+    const run = (async () => {
       const current = tokens;
       const startedIn = generation;
       if (!current?.refresh) throw new EnclaveError('unauthenticated', 'Your sign-in has expired. Sign in again.');
       const provider = await options.provider();
       const set = await provider.refresh(current.refresh);
       if (set.idClaims && set.idClaims.sub !== options.expectedSub()) {
+        if (set.refreshToken) void provider.revoke(set.refreshToken, 'refresh_token').catch(() => {});
         throw new EnclaveError('unauthenticated', 'The identity provider renewed the sign-in for someone else. Sign in again.');
       }
       const next = fromTokenSet(set, current.refresh);
-      if (startedIn !== generation) {
-        // Locked or signed out meanwhile: the new tokens must not outlive that.
-        if (next.refresh) void provider.revoke(next.refresh, 'refresh_token').catch(() => {});
-        throw new EnclaveError('unauthenticated', 'You are no longer signed in.');
-      }
+      if (startedIn !== generation) return next;
       tokens = next;
       if (next.refresh && next.refresh !== current.refresh) await store.save(accountFor(provider), options.recordFor(next.refresh));
       return next;
-    })().finally(() => {
-      refreshing = null;
+    })();
+    refreshing = run;
+    void run.catch(() => {}).finally(() => {
+      if (refreshing === run) refreshing = null;
     });
-    return refreshing;
+    return run;
+  }
+
+  /** Renews for the session's own callers: tokens renewed after a lock or sign-out are not theirs. */
+  async function renewed(): Promise<Tokens> {
+    const startedIn = generation;
+    const next = await (refreshing ?? refreshTokens());
+    if (startedIn !== generation) throw noLongerSignedIn();
+    return next;
   }
 
   return {
@@ -113,16 +138,22 @@ export function createTokenKeeper(options: TokenKeeperOptions): TokenKeeper {
     async take(set, { previousRefresh = null } = {}) {
       tokens = fromTokenSet(set, previousRefresh);
       generation += 1;
+      refreshing = null;
+      const takenIn = generation;
       const refresh = tokens.refresh;
-      if (refresh && refresh !== previousRefresh) await store.save(accountFor(await options.provider()), options.recordFor(refresh));
+      if (!refresh || refresh === previousRefresh) return;
+      await store.save(accountFor(await options.provider()), options.recordFor(refresh));
+      // Dropped while the entry was being written: the removal may have run first, so remove again.
+      if (takenIn !== generation && tokens === null) await removeEntry();
     },
     async validAccessToken() {
       if (tokens === null) throw new EnclaveError('unauthenticated', 'You are not signed in.');
       if (tokens.accessExpiresAt - now() > refreshMargin(tokens)) return tokens.access;
-      return (await refreshTokens()).access;
+      return (await renewed()).access;
     },
     async refresh() {
-      return (await refreshTokens()).access;
+      if (tokens === null) throw new EnclaveError('unauthenticated', 'You are not signed in.');
+      return (await renewed()).access;
     },
     detach,
     drop: (before) => detach().dispose(before),
@@ -132,34 +163,59 @@ export function createTokenKeeper(options: TokenKeeperOptions): TokenKeeper {
     let held = tokens;
     const pending = refreshing;
     tokens = null;
+    refreshing = null;
     generation += 1;
+    // The stored entry goes now, before any network call: a restart while the report is on its way must not find
+    // it (that would undo a lock). A refresh under way may still be writing its renewed token: remove after it too.
+    const removed = removeEntry().then(async () => {
+      if (pending === null) return;
+      await pending.catch(() => {});
+      // Unless someone has signed in again since: their entry stays.
+      if (tokens === null) await removeEntry();
+    });
+    // Whether held.refresh has been spent (by a refresh that failed or whose result is unknown): never reuse it.
+    let spent = false;
+    const settled: Promise<void> = (async () => {
+      if (pending === null) return;
+      try {
+        held = await pending;
+      } catch {
+        spent = true;
+      }
+    })();
+    let renewing: Promise<void> = Promise.resolve();
     return {
       async accessToken() {
         // A refresh already under way rotates the refresh token: wait for it rather than spend the old one.
-        if (pending) held = await pending.catch(() => held);
+        await settled;
         if (held === null) return null;
-        if (held.accessExpiresAt - now() > refreshMargin(held)) return held.access;
-        if (!held.refresh) return null;
-        try {
+        // Any life left is enough for the one report.
+        if (held.accessExpiresAt - now() > 0) return held.access;
+        const refresh = held.refresh;
+        if (!refresh || spent) return null;
+        spent = true;
+        const attempt = (async () => {
           const provider = await options.provider();
-          const set = await provider.refresh(held.refresh);
-          held = fromTokenSet(set, held.refresh);
+          const set = await provider.refresh(refresh);
+          held = fromTokenSet(set, refresh);
+          spent = false;
+        })();
+        renewing = attempt.catch(() => {});
+        try {
+          await attempt;
           return held.access;
         } catch {
           return null;
         }
       },
       async dispose(before = Promise.resolve()) {
-        await before;
+        await Promise.all([before.catch(() => {}), removed, settled]);
+        await renewing;
         const provider = options.knownProvider();
-        if (provider === null) return;
-        try {
-          await store.remove(accountFor(provider));
-        } catch (err) {
-          log('Could not remove the stored sign-in.', err);
-        }
         const refresh = held?.refresh;
-        if (refresh) await provider.revoke(refresh, 'refresh_token').catch((err: unknown) => log('Could not revoke the refresh token.', err));
+        if (provider === null || !refresh) return;
+        // A spent token is revoked too: harmless, and it ends the grant if the provider took it after all.
+        await provider.revoke(refresh, 'refresh_token').catch((err: unknown) => log('Could not revoke the refresh token.', err));
       },
     };
   }

@@ -84,6 +84,8 @@ export const DEFAULT_KEYCHAIN_TIMEOUT_MS = 3_000;
 export function createKeychainTokenStore(options: KeychainStoreOptions = {}): TokenStore & { probe(): Promise<void> } {
   const timeoutMs = options.timeoutMs ?? DEFAULT_KEYCHAIN_TIMEOUT_MS;
   let keytar: Promise<KeytarLike> | undefined;
+  /** Writes that missed their deadline but may still land, per account: a removal must follow them. */
+  const lateWrites = new Map<string, Promise<void>>();
 
   async function call<T>(what: string, run: (k: KeytarLike) => Promise<T>): Promise<T> {
     try {
@@ -113,9 +115,27 @@ export function createKeychainTokenStore(options: KeychainStoreOptions = {}): To
       return record.success ? record.data : null;
     },
     async save(account, record) {
-      await call('write', (k) => k.setPassword(KEYCHAIN_SERVICE, account, JSON.stringify(StoredSessionSchema.parse(record))));
+      const text = JSON.stringify(StoredSessionSchema.parse(record));
+      let write: Promise<void> | undefined;
+      try {
+        await call('write', (k) => (write = k.setPassword(KEYCHAIN_SERVICE, account, text)));
+      } catch (err) {
+        if (write !== undefined) {
+          const late = write.catch(() => {});
+          lateWrites.set(account, late);
+          void late.then(() => {
+            if (lateWrites.get(account) === late) lateWrites.delete(account);
+          });
+        }
+        throw err;
+      }
     },
     async remove(account) {
+      // A write that timed out may complete after this removal: delete again once it has.
+      const late = lateWrites.get(account);
+      if (late !== undefined) {
+        void late.then(() => call('delete after a late write', (k) => k.deletePassword(KEYCHAIN_SERVICE, account))).catch(() => {});
+      }
       await call('delete', (k) => k.deletePassword(KEYCHAIN_SERVICE, account));
     },
   };
@@ -128,7 +148,8 @@ export interface FallbackStoreOptions extends KeychainStoreOptions {
 
 /**
  * The workstation's store: the keychain while it works, memory from its first failure on (for the rest of the run:
- * a keychain that timed out once is not asked again, so no more calls pile up behind a locked keyring).
+ * a keychain that timed out once is not asked to read or write again, so no more calls pile up behind a locked
+ * keyring). Removals still go to the keychain: forgetting a sign-in is worth the wait.
  */
 export function createFallbackTokenStore(options: FallbackStoreOptions): TokenStore & { ready: Promise<void> } {
   const keychain = createKeychainTokenStore(options);
@@ -166,7 +187,13 @@ export function createFallbackTokenStore(options: FallbackStoreOptions): TokenSt
     },
     async remove(account) {
       await memory.remove(account);
-      await either(() => keychain.remove(account), async () => {});
+      // The keychain is asked even after falling back (with its deadline): a token written there earlier, or by a
+      // write that timed out and lands late, must not outlive a sign-out or a lock.
+      try {
+        await keychain.remove(account);
+      } catch (err) {
+        fallBack(err);
+      }
     },
   };
 }

@@ -106,6 +106,21 @@ export interface FakePlatformFetch {
   sessionEvents: Array<{ event: string; sub: string }>;
   /** Bearer tokens seen on API calls, in order. */
   bearers: string[];
+  /** Paths that answer 503 (the platform is down for them). */
+  failing: Set<string>;
+  /** Holds the next request to a path until released; `reached` resolves when it arrives. */
+  holdNext(path: string): { reached: Promise<void>; release(): void };
+}
+
+export interface Deferred {
+  promise: Promise<void>;
+  resolve(): void;
+}
+
+export function deferred(): Deferred {
+  let resolve: () => void = () => {};
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
 }
 
 function json(status: number, body: unknown): Response {
@@ -116,9 +131,18 @@ function json(status: number, body: unknown): Response {
 export function fakePlatformFetch(idp: FakeIdp): FakePlatformFetch {
   const sessionEvents: FakePlatformFetch['sessionEvents'] = [];
   const bearers: string[] = [];
+  const failing = new Set<string>();
+  const holds = new Map<string, { reached: Deferred; released: Deferred }>();
   const fetch: typeof globalThis.fetch = async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     const path = url.pathname;
+    const hold = holds.get(path);
+    if (hold) {
+      holds.delete(path);
+      hold.reached.resolve();
+      await hold.released.promise;
+    }
+    if (failing.has(path)) return json(503, { error: { code: 'unavailable', message: 'The platform is starting.' } });
     if (path === '/api/v1/health') {
       return json(200, { status: 'ok', name: 'Fake platform', mode: 'demo', identity: { issuer: ISSUER, clientId: CLIENT_ID, audience: null, scopes: [] } });
     }
@@ -136,7 +160,17 @@ export function fakePlatformFetch(idp: FakeIdp): FakePlatformFetch {
     }
     return json(404, { error: { code: 'not_found', message: 'No such route.' } });
   };
-  return { fetch, sessionEvents, bearers };
+  return {
+    fetch,
+    sessionEvents,
+    bearers,
+    failing,
+    holdNext(path) {
+      const hold = { reached: deferred(), released: deferred() };
+      holds.set(path, hold);
+      return { reached: hold.reached.promise, release: hold.released.resolve };
+    },
+  };
 }
 
 /** The browser following the IdP's redirect to the loopback listener (node:http, so fake timers do not bite). */

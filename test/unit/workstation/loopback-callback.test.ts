@@ -89,6 +89,24 @@ describe('the loopback listener', () => {
     expect(onCallback).not.toHaveBeenCalled();
   });
 
+  it('refuses a request that does not belong to its sign-in, and keeps waiting for the one that does', async () => {
+    const onCallback = vi.fn(async (_url: URL) => OK_PAGE);
+    const onTimeout = vi.fn();
+    const listener = await startLoopbackCallback({ timeoutMs: 60_000, belongs: (url) => url.searchParams.get('state') === 's', onCallback, onTimeout });
+
+    const forged = await get(`${listener.redirectUri}?error=access_denied&error_description=%3Cb%3Ehi%3C%2Fb%3E`);
+    const wrong = await get(`${listener.redirectUri}?code=c&state=other`);
+    const real = await get(`${listener.redirectUri}?code=c&state=s`);
+    await listener.closed;
+
+    expect([forged.status, wrong.status, real.status]).toEqual([400, 400, 200]);
+    expect(forged.body).toContain('ignored');
+    expect(forged.body).not.toContain('<b>hi');
+    expect(onCallback).toHaveBeenCalledTimes(1);
+    expect(onCallback.mock.calls[0]?.[0].searchParams.get('state')).toBe('s');
+    expect(onTimeout).not.toHaveBeenCalled();
+  });
+
   it('closes and says so when nothing comes in time', async () => {
     const onTimeout = vi.fn();
     const listener = await startLoopbackCallback({ timeoutMs: 50, onCallback: async () => OK_PAGE, onTimeout });

@@ -5,7 +5,7 @@ import type { Session } from '../../../src/common/contract.ts';
 import { EnclaveError } from '../../../src/common/errors.ts';
 import { createWorkstationCore, type WorkstationCore } from '../../../src/workstation/core.ts';
 import { createMemoryTokenStore, keychainAccount, type TokenStore } from '../../../src/workstation/token-store.ts';
-import { browserGet, callbackFor, CLIENT_ID, createFakeIdp, fakeDiscover, fakePlatformFetch, ISSUER, type FakeIdp, type FakePlatformFetch } from './fake-idp.ts';
+import { browserGet, callbackFor, CLIENT_ID, createFakeIdp, deferred, fakeDiscover, fakePlatformFetch, ISSUER, type FakeIdp, type FakePlatformFetch } from './fake-idp.ts';
 
 const ACCOUNT = keychainAccount({ issuer: ISSUER, clientId: CLIENT_ID });
 const IDLE = 900;
@@ -128,18 +128,27 @@ describe('signing in', () => {
     expect((await session(core)).state).toBe('signed_in');
   });
 
-  it('refuses a callback with the wrong state, with a clear page and message', async () => {
+  it('refuses a callback without this sign-in\'s state, and keeps waiting for the real one (a local page cannot end it)', async () => {
     const core = startCore();
     const { authorizationUrl } = await core.handlers['session.signIn']({});
+    const redirectUri = new URL(authorizationUrl).searchParams.get('redirect_uri') ?? '';
 
-    const page = await browserGet(callbackFor(authorizationUrl, { state: 'forged-state' }));
+    const forged = await browserGet(callbackFor(authorizationUrl, { state: 'forged-state' }));
+    const stateless = await browserGet(`${redirectUri}?error=access_denied&error_description=${encodeURIComponent('<b>Call 0800 to fix</b>')}`);
+    const during = await session(core);
+    const page = await browserGet(callbackFor(authorizationUrl));
 
-    expect(page.status).toBe(400);
-    expect(page.body).toContain('state mismatch');
-    expect(await session(core)).toMatchObject({ state: 'signed_out', message: { kind: 'error', text: expect.stringContaining('state mismatch') } });
+    for (const refused of [forged, stateless]) {
+      expect(refused.status).toBe(400);
+      expect(refused.body).toContain('ignored');
+      expect(refused.body).not.toContain('0800');
+    }
+    expect(during).toMatchObject({ state: 'signing_in', message: null });
+    expect(page.status).toBe(200);
+    expect((await session(core)).state).toBe('signed_in');
   });
 
-  it('reports an error from the identity provider', async () => {
+  it('reports an error from the identity provider (with this sign-in\'s state), and ends the sign-in', async () => {
     const core = startCore();
     const { authorizationUrl } = await core.handlers['session.signIn']({});
 
@@ -147,6 +156,19 @@ describe('signing in', () => {
 
     expect(page.status).toBe(400);
     expect(await session(core)).toMatchObject({ state: 'signed_out', message: { kind: 'error', text: expect.stringContaining('access_denied') } });
+  });
+
+  it('does not show text of the identity provider\'s that is not a plain error code', async () => {
+    const core = startCore();
+    const { authorizationUrl } = await core.handlers['session.signIn']({});
+
+    const page = await browserGet(callbackFor(authorizationUrl, { error: '<b>Your account is suspended: call 0800 123 to restore it</b>' }));
+
+    expect(page.status).toBe(400);
+    expect(page.body).not.toMatch(/0800|<b>/);
+    const after = await session(core);
+    expect(after).toMatchObject({ state: 'signed_out', message: { kind: 'error', text: expect.stringContaining('refused') } });
+    expect(after.message?.text).not.toContain('0800');
   });
 
   it('cancelSignIn closes the listener: a late callback cannot sign in', async () => {
@@ -228,7 +250,7 @@ describe('idle lock and unlock', () => {
     expect((await errorOf(core.handlers['projects.list']({}))).code).toBe('locked');
   });
 
-  it('locking reports first, then revokes and forgets the refresh token, so a restart cannot bypass the lock', async () => {
+  it('locking reports, forgets the stored token and revokes the refresh token, so a restart cannot bypass the lock', async () => {
     const core = startCore();
     await signIn(core);
     const stored = await store.load(ACCOUNT);
@@ -285,6 +307,28 @@ describe('idle lock and unlock', () => {
     expect((await errorOf(core.handlers['projects.list']({}))).code).toBe('locked');
     const bens = [...idp.refreshOwners].filter(([, sub]) => sub === 'demo-analyst-2').map(([value]) => value);
     await vi.waitFor(() => expect(bens.every((value) => idp.revoked.has(value))).toBe(true));
+  });
+
+  it('records a refused unlock with the other person\'s own token, before their sign-in is revoked', async () => {
+    const core = startCore();
+    await signIn(core, 'demo-analyst');
+    await core.handlers['session.lock']({});
+    const revoke = idp.revoke;
+    const recordedBeforeRevoke: boolean[] = [];
+    idp.revoke = async (value, hint) => {
+      if (idp.refreshOwners.get(value) === 'demo-analyst-2') recordedBeforeRevoke.push(platform.sessionEvents.some((e) => e.event === 'unlock_refused'));
+      await revoke(value, hint);
+    };
+
+    await signIn(core, 'demo-analyst-2');
+
+    await vi.waitFor(() => expect(recordedBeforeRevoke).toEqual([true]));
+    expect(platform.sessionEvents).toEqual([
+      { event: 'signed_in', sub: 'demo-analyst' },
+      { event: 'locked', sub: 'demo-analyst' },
+      { event: 'unlock_refused', sub: 'demo-analyst-2' },
+    ]);
+    expect((await session(core)).state).toBe('locked');
   });
 
   it('cancelling an unlock leaves the workstation locked', async () => {
@@ -440,7 +484,7 @@ describe('restoring and signing out', () => {
     expect(idp.refreshes).toBe(1);
   });
 
-  it('signs out: reports first, revokes, forgets the stored token', async () => {
+  it('signs out: reports, revokes, forgets the stored token', async () => {
     const core = startCore();
     await signIn(core);
     const stored = await store.load(ACCOUNT);
@@ -469,5 +513,187 @@ describe('restoring and signing out', () => {
     await signIn(core);
 
     expect((await errorOf(core.handlers['session.signIn']({}))).code).toBe('invalid_input');
+  });
+});
+
+describe('review findings: races, restarts and waking up', () => {
+  const allRevoked = () => [...idp.refreshOwners.keys()].every((token) => idp.revoked.has(token));
+
+  it('locking removes the stored sign-in at once: a restart while the report is on its way does not bypass the lock', async () => {
+    const core = startCore();
+    await signIn(core);
+    await vi.waitFor(() => expect(platform.sessionEvents).toHaveLength(1));
+    const report = platform.holdNext('/api/v1/session-events');
+
+    const locking = core.handlers['session.lock']({});
+    await report.reached;
+    const restarted = startCore();
+    const afterRestart = await session(restarted);
+    report.release();
+    await locking;
+
+    expect(afterRestart.state).toBe('signed_out');
+    expect(await store.load(ACCOUNT)).toBeNull();
+    expect(platform.sessionEvents.map((e) => e.event)).toEqual(['signed_in', 'locked']);
+    expect(allRevoked()).toBe(true);
+  });
+
+  it('signing out removes the stored sign-in before the report is sent', async () => {
+    const core = startCore();
+    await signIn(core);
+    await vi.waitFor(() => expect(platform.sessionEvents).toHaveLength(1));
+    const report = platform.holdNext('/api/v1/session-events');
+
+    const signingOut = core.handlers['session.signOut']({});
+    await report.reached;
+    const storedDuringReport = await store.load(ACCOUNT);
+    report.release();
+    await signingOut;
+
+    expect(storedDuringReport).toBeNull();
+    expect(platform.sessionEvents.map((e) => e.event)).toEqual(['signed_in', 'signed_out']);
+  });
+
+  for (const interruption of ['session.signOut', 'session.cancelSignIn'] as const) {
+    it(`a ${interruption} while the platform confirms a sign-in: tokens revoked, nothing stored or recorded, state left alone`, async () => {
+      const core = startCore();
+      const { authorizationUrl } = await core.handlers['session.signIn']({});
+      const me = platform.holdNext('/api/v1/me');
+
+      const page = browserGet(callbackFor(authorizationUrl));
+      await me.reached;
+      const interrupted = await core.handlers[interruption]({});
+      me.release();
+      const answered = await page;
+
+      expect(answered.status).toBe(400);
+      expect(answered.body).toContain('no longer wanted');
+      expect(await session(core)).toMatchObject({ state: 'signed_out', user: null, message: interrupted.message });
+      expect(await store.load(ACCOUNT)).toBeNull();
+      expect(platform.sessionEvents).toEqual([]);
+      await vi.waitFor(() => expect(allRevoked()).toBe(true));
+      expect((await errorOf(core.handlers['projects.list']({}))).code).toBe('unauthenticated');
+    });
+  }
+
+  it('a sign-out while an unlock is being confirmed leaves the workstation signed out', async () => {
+    const core = startCore();
+    await signIn(core);
+    await core.handlers['session.lock']({});
+    const { authorizationUrl } = await core.handlers['session.signIn']({});
+    const me = platform.holdNext('/api/v1/me');
+
+    const page = browserGet(callbackFor(authorizationUrl));
+    await me.reached;
+    await core.handlers['session.signOut']({});
+    me.release();
+    await page;
+
+    expect(await session(core)).toMatchObject({ state: 'signed_out', user: null });
+    expect(await store.load(ACCOUNT)).toBeNull();
+    expect(platform.sessionEvents.map((e) => e.event)).toEqual(['signed_in', 'locked']);
+    await vi.waitFor(() => expect(allRevoked()).toBe(true));
+  });
+
+  it('after a suspend, the first keypress locks when the idle limit has passed (it does not postpone the lock)', async () => {
+    const core = startCore();
+    await signIn(core);
+
+    vi.setSystemTime(Date.now() + (IDLE + 60) * 1000); // asleep: the clock moved on, no timer ran
+    await core.handlers['session.activity']({});
+
+    expect((await session(core)).state).toBe('locked');
+    expect((await errorOf(core.handlers['projects.list']({}))).code).toBe('locked');
+  });
+
+  it('after a suspend, a call is refused as locked when the idle limit has passed', async () => {
+    const core = startCore();
+    await signIn(core);
+
+    vi.setSystemTime(Date.now() + (IDLE + 60) * 1000);
+    const error = await errorOf(core.handlers['projects.list']({}));
+
+    expect(error.code).toBe('locked');
+    expect((await session(core)).state).toBe('locked');
+  });
+
+  it('after a long suspend, the session has ended: a keypress ends it and says why', async () => {
+    const core = startCore();
+    await signIn(core);
+
+    vi.setSystemTime(Date.now() + (MAX + 60) * 1000);
+    await core.handlers['session.activity']({});
+
+    expect(await session(core)).toMatchObject({ state: 'signed_out', message: { text: expect.stringContaining('12 h') } });
+    expect((await errorOf(core.handlers['projects.list']({}))).code).toBe('unauthenticated');
+  });
+
+  it('core.lock() locks (the Electron shell calls it on suspend and on screen lock); signed out it does nothing', async () => {
+    const core = startCore();
+    await core.lock();
+    const before = (await session(core)).state;
+    await signIn(core);
+
+    await core.lock();
+
+    expect(before).toBe('signed_out');
+    expect((await session(core)).state).toBe('locked');
+  });
+
+  it('restoring while the platform is down keeps the renewed refresh token, so the next start can restore', async () => {
+    const first = startCore();
+    await signIn(first);
+    first.close();
+    platform.failing.add('/api/v1/me');
+
+    const second = startCore();
+    const whileDown = await session(second);
+    const kept = await store.load(ACCOUNT);
+    platform.failing.delete('/api/v1/me');
+    second.close();
+    const third = startCore();
+
+    expect(whileDown).toMatchObject({ state: 'signed_out', message: { kind: 'error', text: expect.stringContaining('could not be restored now') } });
+    expect(idp.revoked.has(kept?.refreshToken ?? '')).toBe(false);
+    expect(await session(third)).toMatchObject({ state: 'signed_in', user: { id: 'demo-analyst' } });
+  });
+
+  it('a lock during a renewal: the renewed tokens report the lock and are revoked; the spent token is not tried again', async () => {
+    const core = startCore();
+    await signIn(core);
+    await vi.advanceTimersByTimeAsync(600_000); // the access token has expired
+    await core.handlers['session.activity']({});
+    const refresh = idp.refresh;
+    const gate = deferred();
+    const tried: string[] = [];
+    idp.refresh = async (token) => {
+      tried.push(token);
+      await gate.promise;
+      return refresh(token);
+    };
+
+    const call = errorOf(core.handlers['projects.list']({}));
+    await vi.waitFor(() => expect(tried).toHaveLength(1));
+    const locking = core.handlers['session.lock']({});
+    gate.resolve();
+    await locking;
+
+    expect((await call).code).toBe('locked');
+    expect(tried).toHaveLength(1);
+    expect(platform.sessionEvents.map((e) => e.event)).toEqual(['signed_in', 'locked']);
+    expect(await store.load(ACCOUNT)).toBeNull();
+    expect(allRevoked()).toBe(true);
+  });
+
+  it('reports a lock with the access token while it has any life left, without renewing it', async () => {
+    const core = startCore();
+    await signIn(core);
+    await vi.advanceTimersByTimeAsync(290_000); // 10 s left: inside the renewal margin, still valid
+    await core.handlers['session.activity']({});
+
+    await core.handlers['session.lock']({});
+
+    expect(idp.refreshes).toBe(0);
+    expect(platform.sessionEvents.map((e) => e.event)).toEqual(['signed_in', 'locked']);
   });
 });

@@ -113,4 +113,30 @@ describe('the fallback store', () => {
     expect(store.kind).toBe('memory');
     expect(await store.load('a')).toEqual(RECORD);
   });
+
+  it('after falling back, a removal still deletes the keychain entry, even one written by a write that timed out and landed late', async () => {
+    const keytar = mapKeytar();
+    let releaseWrite: () => void = () => {};
+    const slowWrite = new Promise<void>((resolve) => (releaseWrite = resolve));
+    const slow: KeytarLike = {
+      ...keytar,
+      setPassword: async (service, account, password) => {
+        await slowWrite;
+        await keytar.setPassword(service, account, password);
+      },
+    };
+    const store = createFallbackTokenStore({ keytar: async () => slow, timeoutMs: 30, onFallback: () => {} });
+    await store.ready;
+    keytar.entries.set(`${KEYCHAIN_SERVICE}/b`, JSON.stringify(RECORD)); // written before the keychain failed
+
+    await store.save('a', RECORD); // times out: memory from now on
+    await store.remove('a');
+    await store.remove('b');
+    releaseWrite(); // the timed-out write lands after the removal
+
+    expect(store.kind).toBe('memory');
+    expect(keytar.entries.has(`${KEYCHAIN_SERVICE}/b`)).toBe(false);
+    await vi.waitFor(() => expect(keytar.entries.size).toBe(0));
+    expect(await store.load('a')).toBeNull();
+  });
 });
