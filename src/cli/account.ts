@@ -12,7 +12,7 @@ import { DEFAULT_SCOPES, discoverIdentityProvider, type IdentityProvider, type T
 import { createPlatformClient, type PlatformClient, type SessionEventName } from '../workstation/platform-client.ts';
 import { startSignInFlow } from '../workstation/sign-in-flow.ts';
 import { createKeychainTokenStore, keychainAccount, KeychainUnavailable, type KeytarLike, type StoredSession, type TokenStore } from '../workstation/token-store.ts';
-import type { CliIo } from './enclave.ts';
+import type { CliIo } from './cli-io.ts';
 
 export interface AccountIo extends CliIo {
   env?: Record<string, string | undefined>;

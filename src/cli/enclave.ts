@@ -2,6 +2,7 @@
 // The `enclave` command line: `enclave platform init|serve …`, `enclave sdc check …`, `enclave login|logout|whoami|
 // projects` (as the signed-in user).
 import process from 'node:process';
+import type { CliIo } from './cli-io.ts';
 
 const USAGE = `Usage:
   enclave platform init --data-dir DIR [--scale N] [--seed S]   generate the synthetic datasets
@@ -11,12 +12,6 @@ const USAGE = `Usage:
   enclave login [--platform URL] [--browser]                    sign in (device code, or a browser here)
   enclave logout | whoami | projects [--platform URL]           sign out; who you are; your projects
 `;
-
-export interface CliIo {
-  stdin: NodeJS.ReadableStream;
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-}
 
 async function main(argv: string[], io: CliIo): Promise<number> {
   const [group, command, ...rest] = argv;

@@ -4,12 +4,7 @@ import process from 'node:process';
 import { EnclaveError } from '../common/errors.ts';
 import { DATASET_IDS, generatePlatformData, MAX_SCALE, MIN_SCALE } from '../platform/synth/index.ts';
 import type { GenerationProgress } from '../platform/synth/index.ts';
-
-interface Io {
-  stdin: NodeJS.ReadableStream;
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-}
+import type { CliIo } from './cli-io.ts';
 
 const USAGE = `Usage: enclave platform init --data-dir DIR [--scale N] [--seed S] [--force]
   --data-dir DIR  folder to write datasets/ and manifest.json into (created if missing)
@@ -105,7 +100,7 @@ function progressReporter(stderr: NodeJS.WritableStream): { report: (p: Generati
   };
 }
 
-export async function runPlatformInit(argv: string[], io: Io): Promise<number> {
+export async function runPlatformInit(argv: string[], io: CliIo): Promise<number> {
   let args: InitArgs | 'help';
   try {
     args = parseArgs(argv);

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { EnclaveError } from '../common/errors.ts';
 import type { IdentityOptions } from '../platform/identity/identity-config.ts';
 import { createPlatformServer, LOOPBACK_HOSTNAMES } from '../platform/server.ts';
-import type { CliIo } from './enclave.ts';
+import type { CliIo } from './cli-io.ts';
 
 const USAGE = `Usage: enclave platform serve --data-dir DIR [--port P (default 0: any free port)] [--host 127.0.0.1] [--log-level info]
     [--oidc-issuer URL --oidc-audience AUDIENCE --oidc-client-id CLIENT_ID]   trust an external OIDC issuer instead of the embedded demo one

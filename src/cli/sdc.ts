@@ -10,12 +10,7 @@ import { runCheck } from '../common/sdc/check.ts';
 import { CheckInputSchema } from '../common/sdc/schema.ts';
 import { TableError } from '../common/sdc/table.ts';
 import { createHighsSolver } from '../workstation/sdc-solver.ts';
-
-export interface SdcIo {
-  stdin: NodeJS.ReadableStream;
-  stdout: NodeJS.WritableStream;
-  stderr: NodeJS.WritableStream;
-}
+import type { CliIo } from './cli-io.ts';
 
 const USAGE = 'Usage: enclave sdc check FILE.json|- [--acro-dir DIR]\n';
 
@@ -61,7 +56,7 @@ async function writeAcro(dir: string, output: Awaited<ReturnType<typeof runCheck
 }
 
 /** `argv` is what follows `enclave sdc check`. */
-export async function runSdcCheck(argv: string[], io: SdcIo): Promise<number> {
+export async function runSdcCheck(argv: string[], io: CliIo): Promise<number> {
   const fail = (message: string): number => {
     io.stderr.write(`enclave sdc check: ${message}\n`);
     return 2;
