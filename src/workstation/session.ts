@@ -6,12 +6,15 @@ import type { Session, User } from '../common/contract.ts';
 import { EnclaveError } from '../common/errors.ts';
 import type { EventHub } from './event-hub.ts';
 import type { IdentityProvider, TokenSet } from './oidc.ts';
-import type { CallContext, PlatformClient, PlatformHealth, SessionEventName } from './platform-client.ts';
+import type { CallContext, PlatformClient, PlatformHealth } from './platform-client.ts';
 import { failurePage, startSignInFlow, type SignInFlow } from './sign-in-flow.ts';
-import { restoreSession } from './session-restore.ts';
 import { createTokenKeeper } from './token-keeper.ts';
 import type { StoredSession, TokenStore } from './token-store.ts';
-import type { CallbackPage } from './loopback-callback.ts';
+import { createSessionDeadlines } from './session-deadlines.ts';
+import { createSessionReports } from './session-reports.ts';
+import { acceptSignIn, NO_LONGER_WANTED } from './sign-in-acceptance.ts';
+import { createAuthorizedCalls } from './authorized-calls.ts';
+import { createRestoreAttempts, type RestoredSignIn } from './restore-attempts.ts';
 
 export interface SessionManagerOptions {
   platformUrl: string;
@@ -52,10 +55,6 @@ export interface SessionManager {
 
 type Message = Session['message'];
 
-const NO_LONGER_WANTED: CallbackPage = { ok: false, title: 'Sign-in no longer wanted', text: 'Enclave stopped waiting for this sign-in.' };
-
-const MAX_TIMER_MS = 2 ** 31 - 1;
-
 /** "6 s", "15 min", "12 h": how long, in words a person reads at a glance. */
 function duration(seconds: number): string {
   if (seconds < 60) return `${seconds} s`;
@@ -76,8 +75,14 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   let message: Message = null;
   let flow: { flow: SignInFlow; unlock: boolean } | null = null;
   let signInTicket = 0;
-  let lastActivity = now();
-  let timer: NodeJS.Timeout | undefined;
+  const deadlines = createSessionDeadlines({
+    now,
+    idleLockSeconds: options.idleLockSeconds,
+    current: () => ({ state, sessionEndsAt }),
+    endSession: () => endSession(),
+    lockIdle: () => lockNow('idle'),
+    log,
+  });
   let idp: IdentityProvider | null = null;
   let closed = false;
 
@@ -105,62 +110,23 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     return idp;
   }
 
-  function record(refresh: string): StoredSession {
-    return {
+  const tokens = createTokenKeeper({
+    store,
+    provider,
+    knownProvider: () => idp,
+    recordFor: (refresh): StoredSession => ({
       version: 1,
       refreshToken: refresh,
       sub: sub ?? '',
       signedInAt: new Date(signedInAt ?? now()).toISOString(),
       sessionEndsAt: new Date(sessionEndsAt ?? now()).toISOString(),
-    };
-  }
-
-  const tokens = createTokenKeeper({
-    store,
-    provider,
-    knownProvider: () => idp,
-    recordFor: record,
+    }),
     expectedSub: () => sub,
     now,
     log,
   });
 
-  // ---- timers: idle lock and the session's end -------------------------------------------------------------
-
-  function schedule(): void {
-    clearTimeout(timer);
-    timer = undefined;
-    if (closed || sessionEndsAt === null || state === 'signed_out') return;
-    let due = sessionEndsAt;
-    if (state === 'signed_in') due = Math.min(due, lastActivity + options.idleLockSeconds * 1000);
-    // setTimeout takes at most 2^31-1 ms (about 24.8 days); a longer bound is re-armed when that fires.
-    timer = setTimeout(tick, Math.min(MAX_TIMER_MS, Math.max(0, due - now())));
-    timer.unref();
-  }
-
-  /**
-   * Ends the session or locks it if either is due by the wall clock. Timers alone are not enough: after a suspend
-   * they fire late (or not before the next input), so every input and every call asks this first.
-   * Returns whether it did.
-   */
-  function enforceDeadlines(): boolean {
-    if (sessionEndsAt !== null && state !== 'signed_out' && now() >= sessionEndsAt) {
-      void endSession().catch((err: unknown) => log('Ending the session failed.', err));
-      return true;
-    }
-    if (state === 'signed_in' && now() - lastActivity >= options.idleLockSeconds * 1000) {
-      void lockNow('idle').catch((err: unknown) => log('Locking failed.', err));
-      return true;
-    }
-    return false;
-  }
-
-  function tick(): void {
-    timer = undefined;
-    if (!enforceDeadlines()) schedule();
-  }
-
-  // ---- tokens and reports -------------------------------------------------------------------------------------
+  const { report, dropAfterReport } = createSessionReports({ client, tokens, log });
 
   function refusal(): EnclaveError {
     if (state === 'locked' || (state === 'signing_in' && flow?.unlock)) {
@@ -170,29 +136,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     return new EnclaveError('unauthenticated', 'You are not signed in. Sign in to use Enclave.');
   }
 
-  let reports: Promise<void> = Promise.resolve();
-  /** Records an event on the platform, in order (a sign-out is never logged before its sign-in), best effort. */
-  function report(event: SessionEventName, token: string | null): Promise<void> {
-    if (token === null) return reports;
-    reports = reports.then(async () => {
-      try {
-        await client.sessionEvent(event, { token });
-      } catch (err) {
-        log(`Could not record "${event}" on the platform.`, err);
-      }
-    });
-    return reports;
-  }
-
-  /**
-   * Drops the tokens at once, then reports the event with the last valid access token (renewed if it had expired),
-   * then removes the stored entry and revokes the refresh token.
-   */
-  async function dropAfterReport(event: SessionEventName | null): Promise<void> {
-    const detached = tokens.detach();
-    const reported = event === null ? Promise.resolve() : detached.accessToken().then((token) => report(event, token));
-    await detached.dispose(reported);
-  }
+  // ---- transitions ---------------------------------------------------------------------------------------------
 
   function stopFlow(): void {
     flow?.flow.cancel();
@@ -207,11 +151,17 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     signedInAt = null;
     sessionEndsAt = null;
     message = next;
-    schedule();
+    deadlines.schedule();
     changed();
   }
 
-  // ---- transitions ---------------------------------------------------------------------------------------------
+  /** An unlock did not happen (cancelled, failed, refused): Enclave stays locked, saying why. */
+  function stayLocked(next: Message): void {
+    state = 'locked';
+    message = next;
+    deadlines.schedule();
+    changed();
+  }
 
   async function lockNow(reason: 'idle' | 'asked'): Promise<void> {
     if (state !== 'signed_in') return;
@@ -223,7 +173,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     };
     // Locked before anything is awaited: no call may slip through while the report is on its way.
     const dropping = dropAfterReport('locked');
-    schedule();
+    deadlines.schedule();
     changed();
     await dropping;
   }
@@ -237,125 +187,68 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   }
 
   /**
-   * The browser came back with tokens for `started`. Every await is followed by a check that this flow is still the
-   * one wanted: a sign-out or cancel meanwhile means the tokens are revoked and nothing else happens (no state, no
-   * stored entry, no audit record).
+   * A completed sign-in (or unlock) was accepted: from here to changed() nothing is awaited, the session is signed in
+   * as one step. A sign-out after it is an ordinary sign-out (the keeper removes the entry again if it was still
+   * being written). Resolves once the refresh token is stored.
    */
-  async function acceptTokens(set: TokenSet, unlock: boolean, started: SignInFlow): Promise<CallbackPage> {
-    const claims = set.idClaims;
-    if (claims === null) throw new EnclaveError('unauthenticated', 'Sign-in failed: the identity provider sent no ID token.');
-    const provider_ = await provider();
-    const discard = () => (set.refreshToken ? provider_.revoke(set.refreshToken, 'refresh_token').catch(() => {}) : Promise.resolve());
-    const stillWanted = () => flow?.flow === started && !closed;
-    if (!stillWanted()) {
-      void discard();
-      return NO_LONGER_WANTED;
-    }
-    if (unlock && claims.sub !== sub) {
-      const locked = user?.displayName ?? 'the locked user';
-      flow = null;
-      state = 'locked';
-      message = { kind: 'error', text: `You signed in as someone else (${claims.name ?? claims.sub}). Enclave stays locked: sign in as ${locked}, or sign out.` };
-      schedule();
-      changed();
-      // Recorded with the other person's own token (they are the actor), then their sign-in is ended.
-      void report('unlock_refused', set.accessToken).then(discard);
-      return { ok: false, title: 'Enclave stays locked', text: `${message.text}` };
-    }
-    let me: User;
-    try {
-      me = await client.me({ token: set.accessToken });
-    } catch (err) {
-      void discard();
-      if (!stillWanted()) return NO_LONGER_WANTED;
-      const error = err instanceof EnclaveError ? err : new EnclaveError('internal', 'The platform did not say who you are.');
-      fail(new EnclaveError(error.code, `Signed in at the identity provider, but the platform refused you: ${error.message}`), unlock);
-      return failurePage(error);
-    }
-    if (!stillWanted()) {
-      void discard();
-      return NO_LONGER_WANTED;
-    }
-    // From here to changed() nothing is awaited: the session is signed in as one step. A sign-out after it is an
-    // ordinary sign-out (the keeper removes the entry again if it was still being written).
+  function enterSignedIn(accepted: { sub: string; user: User; set: TokenSet }, unlock: boolean): Promise<void> {
     flow = null;
     if (!unlock) {
       signedInAt = now();
       sessionEndsAt = signedInAt + options.sessionMaxSeconds * 1000;
     }
-    sub = claims.sub;
-    user = me;
-    const storing = tokens.take(set);
-    lastActivity = now();
+    sub = accepted.sub;
+    user = accepted.user;
+    const storing = tokens.take(accepted.set);
+    deadlines.touch();
     state = 'signed_in';
     message = null;
-    schedule();
+    deadlines.schedule();
     changed();
-    void report(unlock ? 'unlocked' : 'signed_in', set.accessToken);
-    // A store that fails still leaves the user signed in for this run (the fallback store never throws here).
-    await storing.catch((err: unknown) => log('Could not keep the sign-in in the token store.', err));
-    return { ok: true, title: unlock ? 'Enclave is unlocked' : 'You are signed in', text: 'Return to Enclave: you can close this tab.' };
+    return storing;
   }
 
-  function fail(error: EnclaveError, unlock: boolean): void {
+  /** A sign-in or unlock failed (or was refused): an unlock leaves Enclave locked, a sign-in leaves it signed out. */
+  function fail(text: string, unlock: boolean): void {
     flow = null;
-    if (unlock) {
-      state = 'locked';
-      message = { kind: 'error', text: error.message };
-      schedule();
-      changed();
-    } else {
-      signedOut({ kind: 'error', text: error.message });
-    }
+    if (unlock) stayLocked({ kind: 'error', text });
+    else signedOut({ kind: 'error', text });
   }
 
-  // Whether the keychain has been consulted: if the platform was down at start, try again when it answers. One
-  // attempt at a time: two would spend the same rotating refresh token twice.
-  let restoreTried = false;
-  let restoring: Promise<void> | null = null;
-  function tryRestore(): Promise<void> {
-    if (restoreTried) return Promise.resolve();
-    restoring ??= restore()
-      .catch((err: unknown) => log('Restoring the session failed.', err))
-      .finally(() => {
-        restoring = null;
-      });
-    return restoring;
-  }
-
-  async function restore(): Promise<void> {
-    let provider_: IdentityProvider;
-    try {
-      provider_ = await provider();
-    } catch (err) {
-      log('The identity provider could not be found yet.', err);
-      return;
-    }
-    restoreTried = true;
-    const outcome = await restoreSession({ provider: provider_, store, client, now: now() });
-    if (closed) return; // the stored entry holds the renewed token: the next start restores it
-    if (state !== 'signed_out' || flow !== null) {
-      // Someone signed in meanwhile (or is signing in): this older sign-in must not linger.
-      if (outcome.kind === 'restored' && outcome.tokens.refreshToken) void provider_.revoke(outcome.tokens.refreshToken, 'refresh_token').catch(() => {});
-      return;
-    }
-    if (outcome.kind === 'nothing') return;
-    if (outcome.kind === 'refused') {
-      signedOut(outcome.message);
-      return;
-    }
-    const { saved } = outcome;
+  /** An earlier sign-in from the token store, renewed: it becomes the session once its tokens are taken. */
+  async function enterRestored(restored: RestoredSignIn): Promise<void> {
+    const { saved } = restored;
     sub = saved.sub;
-    user = outcome.user;
+    user = restored.user;
     signedInAt = Date.parse(saved.signedInAt);
     sessionEndsAt = Date.parse(saved.sessionEndsAt);
-    await tokens.take(outcome.tokens, { previousRefresh: saved.refreshToken });
-    lastActivity = now();
+    await tokens.take(restored.tokens, { previousRefresh: saved.refreshToken });
+    deadlines.touch();
     state = 'signed_in';
     message = null;
-    schedule();
+    deadlines.schedule();
     changed();
   }
+
+  const tryRestore = createRestoreAttempts({
+    provider,
+    store,
+    client,
+    now,
+    closed: () => closed,
+    vacant: () => state === 'signed_out' && flow === null,
+    refused: signedOut,
+    restored: enterRestored,
+    log,
+  });
+
+  const authorized = createAuthorizedCalls({
+    tokens,
+    signedIn: () => state === 'signed_in',
+    enforceDeadlines: () => deadlines.enforce(),
+    refusal,
+    invalidated: () => signedOut({ kind: 'error', text: 'Your sign-in is no longer valid (it was revoked or has expired). Sign in again.' }),
+  });
 
   changed();
   const ready = tryRestore();
@@ -376,16 +269,27 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
         timeoutMs: options.signInTimeoutMs,
         onTokens: async (set) => {
           try {
-            return await acceptTokens(set, unlock, started);
+            return await acceptSignIn({
+              set,
+              unlock,
+              stillWanted: () => flow?.flow === started && !closed,
+              lockedAs: () => ({ sub, user }),
+              provider,
+              client,
+              report,
+              fail: (text) => fail(text, unlock),
+              enter: (accepted) => enterSignedIn(accepted, unlock),
+              log,
+            });
           } catch (err) {
             const error = err instanceof EnclaveError ? err : new EnclaveError('internal', 'Sign-in failed unexpectedly.');
             if (flow?.flow !== started) return NO_LONGER_WANTED;
-            fail(error, unlock);
+            fail(error.message, unlock);
             return failurePage(error);
           }
         },
         onFailure: (error) => {
-          if (flow?.flow === started) fail(error, unlock);
+          if (flow?.flow === started) fail(error.message, unlock);
         },
       });
       // Two clicks on "Sign in" race: only the newest call's flow stays open.
@@ -405,14 +309,8 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       if (flow === null) return snapshot();
       const unlock = flow.unlock;
       stopFlow();
-      if (unlock) {
-        state = 'locked';
-        message = { kind: 'info', text: 'Unlocking was cancelled. Enclave is still locked.' };
-        schedule();
-        changed();
-      } else {
-        signedOut({ kind: 'info', text: 'Sign-in was cancelled.' });
-      }
+      if (unlock) stayLocked({ kind: 'info', text: 'Unlocking was cancelled. Enclave is still locked.' });
+      else signedOut({ kind: 'info', text: 'Sign-in was cancelled.' });
       return snapshot();
     },
     async signOut() {
@@ -428,36 +326,10 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     activity() {
       // A lock or the session's end that is already due comes first: the first keypress after waking must not
       // postpone it.
-      if (enforceDeadlines()) return;
-      if (state === 'signed_in') lastActivity = now();
+      if (deadlines.enforce()) return;
+      if (state === 'signed_in') deadlines.touch();
     },
-    async authorized(call) {
-      enforceDeadlines();
-      if (state !== 'signed_in') throw refusal();
-      const startedIn = tokens.generation;
-      let token: string;
-      try {
-        token = await tokens.validAccessToken();
-      } catch (err) {
-        throw await refreshFailed(err, startedIn);
-      }
-      let value;
-      try {
-        value = await call({ token });
-      } catch (err) {
-        if (!(err instanceof EnclaveError && err.code === 'unauthenticated')) throw err;
-        // The platform refused the token (revoked, clock skew): renew once and try again.
-        try {
-          token = await tokens.refresh();
-        } catch (refreshError) {
-          throw await refreshFailed(refreshError, startedIn);
-        }
-        value = await call({ token });
-      }
-      // Locked or signed out while the call ran: its answer is not shown.
-      if (state !== 'signed_in' || startedIn !== tokens.generation) throw refusal();
-      return value;
-    },
+    authorized,
     browserOrigins: () => idp?.browserOrigins ?? [],
     storageFellBack() {
       // tokenStorage turns 'memory': the renderer tells the user once, from that field.
@@ -471,18 +343,8 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     },
     close() {
       closed = true;
-      clearTimeout(timer);
+      deadlines.stop();
       stopFlow();
     },
   };
-
-  async function refreshFailed(err: unknown, startedIn: number): Promise<EnclaveError> {
-    const error = err instanceof EnclaveError ? err : new EnclaveError('internal', 'Renewing the sign-in failed unexpectedly.');
-    if (error.code !== 'unauthenticated') return error;
-    if (startedIn === tokens.generation && state === 'signed_in') {
-      signedOut({ kind: 'error', text: 'Your sign-in is no longer valid (it was revoked or has expired). Sign in again.' });
-      await tokens.drop();
-    }
-    return refusal();
-  }
 }

@@ -1,0 +1,48 @@
+// Session events for the platform's audit log (sign-in, lock, unlock, sign-out, the session's end): sent in order,
+// best effort, each with the access token valid at that moment — a report never holds up the session.
+import type { PlatformClient, SessionEventName } from './platform-client.ts';
+import type { TokenKeeper } from './token-keeper.ts';
+
+export interface SessionReportsOptions {
+  client: PlatformClient;
+  tokens: TokenKeeper;
+  log: (message: string, detail?: unknown) => void;
+}
+
+export interface SessionReports {
+  /**
+   * Records an event on the platform, in order (a sign-out is never logged before its sign-in), best effort.
+   * Without a token nothing is sent. Resolves once this and every earlier report has been tried.
+   */
+  report(event: SessionEventName, token: string | null): Promise<void>;
+  /**
+   * Drops the tokens at once, then reports the event with the last valid access token (renewed if it had expired),
+   * then removes the stored entry and revokes the refresh token.
+   */
+  dropAfterReport(event: SessionEventName | null): Promise<void>;
+}
+
+export function createSessionReports(options: SessionReportsOptions): SessionReports {
+  const { client, tokens, log } = options;
+  let reports: Promise<void> = Promise.resolve();
+
+  function report(event: SessionEventName, token: string | null): Promise<void> {
+    if (token === null) return reports;
+    reports = reports.then(async () => {
+      try {
+        await client.sessionEvent(event, { token });
+      } catch (err) {
+        log(`Could not record "${event}" on the platform.`, err);
+      }
+    });
+    return reports;
+  }
+
+  async function dropAfterReport(event: SessionEventName | null): Promise<void> {
+    const detached = tokens.detach();
+    const reported = event === null ? Promise.resolve() : detached.accessToken().then((token) => report(event, token));
+    await detached.dispose(reported);
+  }
+
+  return { report, dropAfterReport };
+}
