@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { tableFromIPC } from 'apache-arrow';
 import { createClient, type Client, type Transport } from '../../src/common/client.ts';
 import type { EventPayload, MethodName, Session } from '../../src/common/contract.ts';
-import { EnclaveError, type ErrorCode } from '../../src/common/errors.ts';
+import type { ErrorCode } from '../../src/common/errors.ts';
 import { createWorkstationCore, type WorkstationCore } from '../../src/workstation/core.ts';
 import { browserGet, callbackFor, createFakeIdp, fakeDiscover, type FakeIdp } from '../unit/workstation/fake-idp.ts';
 import {
@@ -23,17 +23,7 @@ import {
   type FakePlatform,
 } from './fake-platform.ts';
 import type { ConnectedTransport, TransportFactory } from './transports/index.ts';
-
-/** The error a call rejects with (fails the test if it resolves). */
-async function errorOf(call: Promise<unknown>): Promise<EnclaveError> {
-  try {
-    await call;
-  } catch (err) {
-    if (err instanceof EnclaveError) return err;
-    throw new Error(`Expected an EnclaveError, got ${String(err)}`, { cause: err });
-  }
-  throw new Error('Expected the call to fail, but it succeeded.');
-}
+import { errorOf } from '../support/error-of.ts';
 
 /** Resolves with the first status event that satisfies the predicate (the test's timeout bounds the wait). */
 function statusEvent(client: Client, predicate: (status: EventPayload<'platform.status'>) => boolean) {

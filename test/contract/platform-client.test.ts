@@ -1,10 +1,10 @@
 // The workstation's side of the platform API v1: how answers, errors, deadlines and health checks are handled.
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { EnclaveError } from '../../src/common/errors.ts';
 import { createWorkstationCore } from '../../src/workstation/core.ts';
 import { createPlatformClient } from '../../src/workstation/platform-client.ts';
 import { DEMO_USER } from './fake-platform.ts';
 import { browserGet, callbackFor, createFakeIdp, fakeDiscover, fakePlatformFetch } from '../unit/workstation/fake-idp.ts';
+import { errorOf } from '../support/error-of.ts';
 
 type FetchMock = typeof globalThis.fetch;
 
@@ -12,16 +12,6 @@ const pathOf = (input: Parameters<FetchMock>[0]) => new URL(input instanceof Req
 
 function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
-}
-
-async function errorOf(call: Promise<unknown>): Promise<EnclaveError> {
-  try {
-    await call;
-  } catch (err) {
-    if (err instanceof EnclaveError) return err;
-    throw err;
-  }
-  throw new Error('Expected the call to fail.');
 }
 
 describe('the platform client', () => {

@@ -3,12 +3,13 @@
 // revocation, restore, lock/unlock. The browser is played over fetch (./play-browser.ts).
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Session } from '../../../src/common/contract.ts';
-import { EnclaveError } from '../../../src/common/errors.ts';
+import type { EnclaveError } from '../../../src/common/errors.ts';
 import { createWorkstationCore, type WorkstationCore, type WorkstationCoreOptions } from '../../../src/workstation/core.ts';
 import { discoverIdentityProvider, type IdentityProvider } from '../../../src/workstation/oidc.ts';
 import { createMemoryTokenStore, keychainAccount, type TokenStore } from '../../../src/workstation/token-store.ts';
 import { createPlatformFixture, startPlatform, type PlatformFixture, type RunningPlatform } from '../identity/support.ts';
 import { Browser, loginAtProvider, playSignIn } from './play-browser.ts';
+import { errorOf } from '../../support/error-of.ts';
 
 const CLIENT_ID = 'enclave-workstation';
 const AUDIENCE = 'urn:enclave:platform-api';
@@ -49,16 +50,6 @@ async function session(core: WorkstationCore): Promise<Session> {
 async function signIn(core: WorkstationCore, username = 'demo-analyst') {
   const { authorizationUrl } = await core.handlers['session.signIn']({});
   return { authorizationUrl, ...(await playSignIn({ authorizationUrl, platformUrl: platform.url, username })) };
-}
-
-async function errorOf(call: Promise<unknown>): Promise<EnclaveError> {
-  try {
-    await call;
-  } catch (err) {
-    if (err instanceof EnclaveError) return err;
-    throw err;
-  }
-  throw new Error('Expected the call to fail.');
 }
 
 /** Polls until the check passes or the deadline passes (the provider's clock is real: tokens expire in seconds). */

@@ -2,10 +2,10 @@
 // fake platform: sign-in through the real loopback listener, idle lock, unlock, the session bound, refusals.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Session } from '../../../src/common/contract.ts';
-import { EnclaveError } from '../../../src/common/errors.ts';
 import { createWorkstationCore, type WorkstationCore } from '../../../src/workstation/core.ts';
 import { createMemoryTokenStore, keychainAccount, type TokenStore } from '../../../src/workstation/token-store.ts';
 import { browserGet, callbackFor, CLIENT_ID, createFakeIdp, deferred, fakeDiscover, fakePlatformFetch, ISSUER, type FakeIdp, type FakePlatformFetch } from './fake-idp.ts';
+import { errorOf } from '../../support/error-of.ts';
 
 const ACCOUNT = keychainAccount({ issuer: ISSUER, clientId: CLIENT_ID });
 const IDLE = 900;
@@ -46,16 +46,6 @@ function startCore(extra: { signInTimeoutMs?: number } = {}): WorkstationCore {
 
 async function session(core: WorkstationCore): Promise<Session> {
   return core.handlers['session.get']({});
-}
-
-async function errorOf(call: Promise<unknown>): Promise<EnclaveError> {
-  try {
-    await call;
-  } catch (err) {
-    if (err instanceof EnclaveError) return err;
-    throw err;
-  }
-  throw new Error('Expected the call to fail.');
 }
 
 /** Signs in through the loopback listener as the fake IdP's next user; returns the browser's page. */
