@@ -2,6 +2,7 @@
 // Decisions are pure functions; the wiring takes Electron objects as parameters. Nothing here imports electron
 // at run time, so the tests exercise this module's own logic where Electron's binary is not installed.
 import type { CustomScheme, Event as ElectronEvent, HandlerDetails, Session, WebContents, WebPreferences, WindowOpenHandlerResponse } from 'electron';
+import { isHttpsOrLoopbackHttp } from '../src/common/loopback.ts';
 
 export const APP_SCHEME = 'app';
 export const APP_HOST = 'enclave';
@@ -81,9 +82,7 @@ export function isAllowedRendererRequest(raw: string): boolean {
 export function isAllowedExternalUrl(raw: string, allowedOrigins: readonly string[]): boolean {
   const url = parse(raw);
   if (url === null || url.username !== '' || url.password !== '') return false;
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') return false;
-  const loopback = url.hostname === '127.0.0.1' || url.hostname === 'localhost' || url.hostname === '[::1]';
-  if (url.protocol === 'http:' && !loopback) return false;
+  if (!isHttpsOrLoopbackHttp(url)) return false;
   return allowedOrigins.some((allowed) => {
     const origin = parse(allowed);
     return origin !== null && origin.origin === url.origin;

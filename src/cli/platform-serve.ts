@@ -7,7 +7,8 @@ import process from 'node:process';
 import { parseArgs } from 'node:util';
 import { EnclaveError } from '../common/errors.ts';
 import type { IdentityOptions } from '../platform/identity/identity-config.ts';
-import { createPlatformServer, LOOPBACK_HOSTNAMES } from '../platform/server.ts';
+import { isHttpsOrLoopbackHttp, LOOPBACK_HOSTNAMES } from '../common/loopback.ts';
+import { createPlatformServer } from '../platform/server.ts';
 import type { CliIo } from './cli-io.ts';
 
 const USAGE = `Usage: enclave platform serve --data-dir DIR [--port P (default 0: any free port)] [--host 127.0.0.1] [--log-level info]
@@ -103,8 +104,7 @@ function parseIdentity(issuer: string | undefined, audience: string | undefined,
     return '--oidc-issuer, --oidc-audience and --oidc-client-id go together: give all three to trust an external issuer, or none for the embedded demo one.';
   }
   const url = URL.parse(issuer);
-  const loopback = url !== null && (url.hostname === '127.0.0.1' || url.hostname === '[::1]' || url.hostname === 'localhost');
-  if (url === null || !(url.protocol === 'https:' || (url.protocol === 'http:' && loopback)) || url.search !== '' || url.hash !== '') {
+  if (url === null || !isHttpsOrLoopbackHttp(url) || url.search !== '' || url.hash !== '') {
     return `--oidc-issuer must be the issuer's https URL (http only on this machine), without query or fragment.`;
   }
   return { kind: 'external', issuer, audience, clientId };

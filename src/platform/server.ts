@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { EnclaveError } from '../common/errors.ts';
+import { LOOPBACK_HOSTNAMES } from '../common/loopback.ts';
 import { API_V1, registerV1Routes } from './api/v1-routes.ts';
 import { assertMayCall, isPublicRoute, isRouteId, type RouteId } from './authz/access-policy.ts';
 import { DEFAULT_CATALOGUE_PATH, readCatalogueFile } from './catalogue/catalogue-file.ts';
@@ -38,8 +39,6 @@ declare module 'fastify' {
   }
 }
 
-/** Host names the demo platform answers to: a web page that rebinds its own DNS name to 127.0.0.1 is refused. */
-export const LOOPBACK_HOSTNAMES: readonly string[] = ['127.0.0.1', 'localhost', '[::1]'];
 
 export interface PlatformLoggerOptions {
   readonly level?: string;
@@ -92,6 +91,7 @@ export function buildPlatformApp(options: {
   logger?: boolean | PlatformLoggerOptions;
   allowedHostnames?: readonly string[];
 }): FastifyInstance {
+  // Host names the platform answers to: a web page that rebinds its own DNS name to 127.0.0.1 is refused.
   const allowedHostnames = new Set(options.allowedHostnames ?? LOOPBACK_HOSTNAMES);
   const app = Fastify({
     logger: options.logger ?? false,

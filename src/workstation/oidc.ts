@@ -3,6 +3,7 @@
 // Nothing here assumes the platform's embedded provider: any issuer reachable by discovery works.
 import * as oidc from 'openid-client';
 import { EnclaveError } from '../common/errors.ts';
+import { isHttpsOrLoopbackHttp, isLoopbackHttp } from '../common/loopback.ts';
 
 export const DEFAULT_SCOPES = ['openid', 'profile', 'offline_access'] as const;
 
@@ -62,12 +63,6 @@ export interface IdentityProvider {
   pollDevice(device: DeviceAuthorization, signal?: AbortSignal): Promise<TokenSet>;
 }
 
-const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
-
-export function isLoopbackHttp(url: URL): boolean {
-  return url.protocol === 'http:' && LOOPBACK_HOSTS.has(url.hostname);
-}
-
 /** https anywhere; plain http only on this machine (the embedded demo provider). */
 export function checkIssuerUrl(raw: string): URL {
   let url: URL;
@@ -76,7 +71,7 @@ export function checkIssuerUrl(raw: string): URL {
   } catch {
     throw new EnclaveError('invalid_input', `The identity provider's issuer "${raw}" is not a URL.`);
   }
-  if (url.protocol !== 'https:' && !isLoopbackHttp(url)) {
+  if (!isHttpsOrLoopbackHttp(url)) {
     throw new EnclaveError(
       'invalid_input',
       `The identity provider's issuer must use https:// (plain http:// is allowed only on 127.0.0.1 or localhost), not "${raw}".`,

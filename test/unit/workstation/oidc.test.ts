@@ -2,7 +2,8 @@
 import * as oidc from 'openid-client';
 import { describe, expect, it } from 'vitest';
 import { EnclaveError } from '../../../src/common/errors.ts';
-import { checkIssuerUrl, describeOidcError, isLoopbackHttp } from '../../../src/workstation/oidc.ts';
+import { isLoopbackHttp } from '../../../src/common/loopback.ts';
+import { checkIssuerUrl, describeOidcError } from '../../../src/workstation/oidc.ts';
 
 describe('issuer URLs', () => {
   it('accepts https anywhere and plain http only on this machine', () => {
