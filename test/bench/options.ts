@@ -25,7 +25,7 @@ app's own engine) and native DuckDB on the same data, then the disclosure-contro
   --runs N        timed runs per query and engine after one warm-up (default 5 up to 1m rows, 3 above).
   --seed N        the generator's seed (default 1).
   --regenerate    regenerate the cached data under bench-results/data/.
-  --build         rebuild the renderer (npx electron-vite build) even if out/renderer looks current.
+  --build         rebuild the bench page (ENCLAVE_BENCH_BUILD=1 npx electron-vite build) even if out/bench-renderer looks current.
   --no-sdc        skip the disclosure-control figures.
   --help          this text.`;
 

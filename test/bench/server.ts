@@ -1,4 +1,4 @@
-// A small static server for the bench page: out/renderer through the workstation's own file serving (path guard,
+// A small static server for the bench page: out/bench-renderer through the workstation's own file serving (path guard,
 // content types, security headers with the CSP), each HTML page with a fresh nonce written in, plus the bench's
 // Arrow files under /bench-data/ on the same origin (the CSP allows connect-src 'self' only).
 import { createReadStream } from 'node:fs';

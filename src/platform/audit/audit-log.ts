@@ -2,7 +2,7 @@
 // removing, reordering or editing an event breaks every hash after it. The query issue's verifier walks the
 // chain with verifyAuditChain; the store (and a database trigger) offers no way to change an event.
 import { createHash } from 'node:crypto';
-import type { Kysely } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { MetadataDatabase } from '../store/schema.ts';
 import { canonicalJson, type JsonValue } from './canonical-json.ts';
 
@@ -63,7 +63,7 @@ export function verifyAuditChain(events: readonly AuditEvent[], previous: { seq:
   return null;
 }
 
-function rowToEvent(row: MetadataDatabase['audit_events']): AuditEvent {
+function rowToEvent(row: Selectable<MetadataDatabase['audit_events']>): AuditEvent {
   return {
     seq: row.seq,
     occurredAt: row.occurred_at,

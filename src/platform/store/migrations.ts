@@ -120,8 +120,45 @@ const hashedArtifactKeys: Migration = {
   },
 };
 
+// The issue about other local users and anyone who can write the platform's files:
+// - audit events are chained with a key the database does not hold (HMAC-SHA-256, key in the identity folder);
+//   events written before this are marked 'sha256' and stay verifiable, protected by the first keyed event that
+//   chains onto them;
+// - an insert must be the next sequence number and may not reuse a hash, so `INSERT OR REPLACE` (whose implicit
+//   delete fires no delete trigger) cannot replace an event;
+// - access tokens of an ended grant or session are refused at once: a small list of revoked keys, each kept as
+//   long as the tokens it refuses can live.
+const keyedAuditAndRevocations: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('audit_events').addColumn('chain', 'varchar(16)', (c) => c.notNull().defaultTo('sha256')).execute();
+    await sql`CREATE TRIGGER audit_events_next_seq_only BEFORE INSERT ON audit_events
+      WHEN NEW.seq IS NOT (SELECT coalesce(max(seq), 0) + 1 FROM audit_events)
+        OR EXISTS (SELECT 1 FROM audit_events WHERE hash = NEW.hash)
+      BEGIN SELECT RAISE(ABORT, 'the audit log takes only the next event'); END`.execute(db);
+    await db.schema
+      .createTable('revoked_tokens')
+      // 'grant:<id>', 'jti:<id>', 'sid:<id>'.
+      .addColumn('key', 'varchar(600)', (c) => c.primaryKey())
+      .addColumn('revoked_at', 'bigint', (c) => c.notNull())
+      /** Epoch seconds after which no token it refuses can still be valid. */
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('revoked_tokens_by_expiry').on('revoked_tokens').column('expires_at').execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.dropTable('revoked_tokens').execute();
+    await sql`DROP TRIGGER IF EXISTS audit_events_next_seq_only`.execute(db);
+    await db.schema.alterTable('audit_events').dropColumn('chain').execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
-    return { '0001_initial': initial, '0002_identity_and_audit': identityAndAudit, '0003_hashed_artifact_keys': hashedArtifactKeys };
+    return {
+      '0001_initial': initial,
+      '0002_identity_and_audit': identityAndAudit,
+      '0003_hashed_artifact_keys': hashedArtifactKeys,
+      '0004_keyed_audit_and_revocations': keyedAuditAndRevocations,
+    };
   },
 };

@@ -1,4 +1,5 @@
 // The metadata store's tables as kysely sees them. Column names are snake_case in SQL, as PostgreSQL expects.
+import type { Generated } from 'kysely';
 import type { Role } from '../../common/contract.ts';
 
 export interface UsersTable {
@@ -73,12 +74,24 @@ export interface AuditEventsTable {
   details: string;
   prev_hash: string;
   hash: string;
+  /** 'hmac-sha256': keyed with the platform's audit key; 'sha256': written before keyed chaining (unkeyed). */
+  chain: Generated<'sha256' | 'hmac-sha256'>;
+}
+
+/** Keys whose access tokens the platform refuses before they expire ('grant:<id>', 'jti:<id>', 'sid:<id>'). */
+export interface RevokedTokensTable {
+  key: string;
+  /** Epoch seconds. */
+  revoked_at: number;
+  /** Epoch seconds; the row can go after this. */
+  expires_at: number;
 }
 
 export interface MetadataDatabase {
   credentials: CredentialsTable;
   oidc_artifacts: OidcArtifactsTable;
   audit_events: AuditEventsTable;
+  revoked_tokens: RevokedTokensTable;
   users: UsersTable;
   projects: ProjectsTable;
   project_members: ProjectMembersTable;

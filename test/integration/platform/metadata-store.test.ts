@@ -3,10 +3,14 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { DatabaseSync } from 'node:sqlite';
 import os from 'node:os';
 import path from 'node:path';
+import { Kysely } from 'kysely';
+import { Migrator } from 'kysely/migration';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readCatalogueFile, DEFAULT_CATALOGUE_PATH } from '../../../src/platform/catalogue/catalogue-file.ts';
 import { DEFAULT_DEMO_DIR, readDemoSeed, type DemoSeed } from '../../../src/platform/store/demo-seed.ts';
 import { openMetadataStore } from '../../../src/platform/store/metadata-store.ts';
+import { migrationProvider } from '../../../src/platform/store/migrations.ts';
+import { createNodeSqliteDialect } from '../../../src/platform/store/node-sqlite-dialect.ts';
 
 let dir: string;
 let seed: { demo: DemoSeed; catalogue: Awaited<ReturnType<typeof readCatalogueFile>> };
@@ -132,9 +136,13 @@ describe('the identity provider artifacts', () => {
   it('drops artifacts stored before keys were hashed, so no raw refresh token stays on disk (everyone signs in once more)', async () => {
     const file = path.join(dir, 'metadata.sqlite');
     await (await openMetadataStore({ file, seed })).close();
-    // The store as it was before migration 0003: a refresh token stored under its raw value.
+    // The store as it was before migration 0003 (every later migration undone too: kysely refuses a history with
+    // gaps), holding a refresh token stored under its raw value.
+    const before = new Kysely<unknown>({ dialect: createNodeSqliteDialect(new DatabaseSync(file)) });
+    const { error } = await new Migrator({ db: before, provider: migrationProvider }).migrateTo('0002_identity_and_audit');
+    expect(error).toBeUndefined();
+    await before.destroy();
     const raw = new DatabaseSync(file);
-    raw.prepare("DELETE FROM kysely_migration WHERE name = '0003_hashed_artifact_keys'").run();
     raw.prepare("INSERT INTO oidc_artifacts (model, id, payload) VALUES ('RefreshToken', 'raw-refresh-token-value', '{}')").run();
     raw.close();
     await (await openMetadataStore({ file, seed })).close();
