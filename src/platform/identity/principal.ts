@@ -7,6 +7,12 @@ export interface Principal {
   readonly user: User;
   /** How the caller was identified: a bearer access token from the configured OIDC issuer. */
   readonly authenticatedBy: 'oidc';
+  /**
+   * The presented access token, as far as ending it early goes: the revocation-list keys that refuse it
+   * ('jti:<id>', and 'grant:<id>' / 'sid:<id>' where the token names them) and when it expires anyway (epoch
+   * seconds). Revoking these keys until then ends this token, and every other token of the same grant or session.
+   */
+  readonly token?: { readonly revocationKeys: readonly string[]; readonly expiresAt: number };
 }
 
 /** The parts of an HTTP request an authenticator may look at (an OIDC one reads the Authorization header). */

@@ -15,6 +15,7 @@ import type { DemoSeed } from './demo-seed.ts';
 import { migrationProvider } from './migrations.ts';
 import { createNodeSqliteDialect } from './node-sqlite-dialect.ts';
 import { createOidcArtifactStore, type OidcArtifactStore } from './oidc-artifacts.ts';
+import { createRevocationList, type RevocationList } from './revocations.ts';
 import type { MetadataDatabase } from './schema.ts';
 
 export interface StoredField {
@@ -45,6 +46,8 @@ export interface MetadataStore {
   /** The embedded identity provider's sessions, grants and tokens. */
   readonly oidcArtifacts: OidcArtifactStore;
   readonly audit: AuditLog;
+  /** Access tokens refused before they expire (signed out, locked, revoked). */
+  readonly revocations: RevocationList;
   close(): Promise<void>;
 }
 
@@ -172,6 +175,7 @@ export async function openMetadataStore(options: OpenMetadataStoreOptions): Prom
     seeded,
     oidcArtifacts: createOidcArtifactStore(db),
     audit: createAuditLog(db),
+    revocations: createRevocationList(db),
     async getPasswordHash(userId) {
       const row = await db.selectFrom('credentials').select('password_hash').where('user_id', '=', userId).executeTakeFirst();
       return row?.password_hash;
