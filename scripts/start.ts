@@ -2,13 +2,22 @@
 // synthetic data on first start), then the workstation: the Electron window where Electron's binary is
 // installed, otherwise the browser shell (in Chromium's app mode where a display and Chromium exist, or a
 // printed URL to open).
+// Other users of the same computer can read every process's arguments and, often, its files: nothing secret goes
+// into a child's arguments or environment (Chromium gets the path of a private launch page, not the one-time
+// URL), and everything written is the user's alone (umask 077, 0700 folders).
+// Settings: ENCLAVE_DATA_DIR (where the data lives), ENCLAVE_SHELL=browser (the browser shell even where Electron
+// is installed), ENCLAVE_SKIP_BUILD=1 (run out/ as it is), CHROMIUM_PATH, and the workstation's ENCLAVE_* settings.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { createServer } from 'node:net';
 import { createInterface } from 'node:readline';
-import { appDataDir } from './app-paths.ts';
+import { pathToFileURL } from 'node:url';
+import { appDataDir, chromiumProfileDir, ensurePrivateDir, launchPageDir } from './app-paths.ts';
 import { findElectronBinary } from './electron-binary.ts';
+
+// Before anything is created: files and folders of this run and of every child are the user's alone.
+process.umask(0o077);
 
 const root = resolve(import.meta.dirname, '..');
 const cli = join(root, 'src', 'cli', 'enclave.ts');
@@ -26,6 +35,7 @@ function newestMtime(path: string): number {
 }
 
 function buildIfStale(): void {
+  if (process.env.ENCLAVE_SKIP_BUILD === '1') return;
   const stamp = join(root, 'out', '.build-stamp');
   const sources = ['src', 'main', 'preload', 'renderer', 'electron.vite.config.ts', 'package-lock.json'].map((p) => join(root, p));
   const newest = Math.max(...sources.filter(existsSync).map(newestMtime));
@@ -57,9 +67,32 @@ function startAnnouncing(args: string[], env: NodeJS.ProcessEnv = process.env): 
   });
 }
 
+/**
+ * The demo platform's folder is this user's own, made by `npm start`: an earlier Enclave left its files readable by
+ * others (0644/0755), which `platform serve` now refuses. Tighten them (the platform refuses a folder others can
+ * read, it does not fix one it did not make).
+ */
+function tightenDemoData(dataDir: string): void {
+  let changed = 0;
+  const walk = (path: string): void => {
+    const info = lstatSync(path);
+    if (info.isSymbolicLink() || info.uid !== process.getuid?.()) return;
+    if ((info.mode & 0o077) !== 0) {
+      chmodSync(path, info.isDirectory() ? 0o700 : 0o600);
+      changed += 1;
+    }
+    if (info.isDirectory()) for (const entry of readdirSync(path)) walk(join(path, entry));
+  };
+  walk(dataDir);
+  if (changed > 0) console.log(`enclave: made ${changed} files and folders of the demo platform private to you (an earlier Enclave left them readable by others).`);
+}
+
 function ensureDemoData(dataDir: string): void {
-  if (existsSync(join(dataDir, 'manifest.json'))) return;
-  mkdirSync(dataDir, { recursive: true });
+  if (existsSync(join(dataDir, 'manifest.json'))) {
+    if (process.platform !== 'win32') tightenDemoData(dataDir);
+    return;
+  }
+  ensurePrivateDir(dataDir);
   console.log(`enclave: first start — generating the synthetic demo data into ${dataDir}`);
   const result = spawnSync(process.execPath, [cli, 'platform', 'init', '--data-dir', dataDir, '--scale', '10000', '--seed', '1'], {
     cwd: root,
@@ -116,6 +149,7 @@ function stopAll(): void {
 async function main(): Promise<void> {
   buildIfStale();
   const home = appDataDir();
+  ensurePrivateDir(home);
   const dataDir = join(home, 'platform');
   ensureDemoData(dataDir);
 
@@ -133,7 +167,7 @@ async function main(): Promise<void> {
   const settings = Object.keys(process.env).filter((name) => name.startsWith('ENCLAVE_') && name !== 'ENCLAVE_PLATFORM_URL');
   if (settings.length > 0) console.log(`enclave: passing to the workstation: ${settings.sort().join(', ')}`);
 
-  const electron = findElectronBinary();
+  const electron = process.env.ENCLAVE_SHELL === 'browser' ? { path: null, reason: 'ENCLAVE_SHELL=browser' } : findElectronBinary();
   if (electron.path !== null) {
     console.log('enclave: opening the Electron window');
     // The app folder, not the entry file: Electron then takes the app's name (and its user-data folder and
@@ -146,13 +180,24 @@ async function main(): Promise<void> {
   }
 
   console.log(`enclave: ${electron.reason}; starting the browser shell.`);
-  const shell = await startAnnouncing([join(root, 'src', 'web', 'run.ts')], workstationEnv);
   const chromium = findChromium();
   const hasDisplay = Boolean(process.env.DISPLAY || process.env.WAYLAND_DISPLAY);
-  if (chromium && hasDisplay) {
+  const inChromium = chromium !== null && hasDisplay;
+  // Chromium is given a private launch page's path; without it the URL is printed on this terminal only.
+  const shellArgs = [join(root, 'src', 'web', 'run.ts'), ...(inChromium ? ['--launch-page-dir', launchPageDir(home)] : [])];
+  const shell = await startAnnouncing(shellArgs, workstationEnv);
+  if (inChromium && shell.launchPage) {
     console.log('enclave: opening the workstation in Chromium (app mode)');
-    const profile = join(home, 'chromium-profile');
-    const flags = [`--app=${shell.launchUrl}`, `--user-data-dir=${profile}`, '--no-first-run', '--disable-background-networking', '--disable-sync', '--disable-component-update'];
+    const profile = chromiumProfileDir(home);
+    ensurePrivateDir(profile);
+    const flags = [
+      `--app=${pathToFileURL(shell.launchPage).href}`,
+      `--user-data-dir=${profile}`,
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-sync',
+      '--disable-component-update',
+    ];
     if (process.getuid?.() === 0) flags.push('--no-sandbox');
     const browser = spawn(chromium, flags, { stdio: 'ignore' });
     children.push(browser);

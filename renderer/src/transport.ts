@@ -1,52 +1,49 @@
 // The renderer's side of the one contract's wire: Electron IPC when the preload is there, HTTP otherwise.
-// Deliberately typed with small structural interfaces (not DOM types) so unit tests can pass fakes.
+// Deliberately typed with small structural interfaces (not DOM types) so unit tests can pass fakes, and the
+// contract suite can run this very code over Node's fetch. Over HTTP every call carries the window's session
+// secret in a header (./launch.ts gets it); the browser sends no cookie (credentials: 'omit').
 import type { Transport } from '../../src/common/client.ts';
-import { isBinaryMethod, type EventName, type MethodName } from '../../src/common/contract.ts';
+import { isBinaryMethod, type MethodName } from '../../src/common/contract.ts';
 import { EnclaveError, fromErrorValue } from '../../src/common/errors.ts';
-import { ARROW_STREAM_CONTENT_TYPE, HTTP_EVENTS_PATH, HTTP_INVOKE_PREFIX } from '../../src/common/transport-protocol.ts';
+import { ARROW_STREAM_CONTENT_TYPE, HTTP_INVOKE_PREFIX, HTTP_SESSION_HEADER } from '../../src/common/transport-protocol.ts';
 import type { EnclaveBridge } from '../../src/common/contract-names.ts';
+import { createEventStream, type BodyLike, type EventStreamOptions } from './event-stream.ts';
 
-interface ResponseLike {
+export interface ResponseLike {
   readonly ok: boolean;
   readonly status: number;
   readonly headers: { get(name: string): string | null };
+  readonly body: BodyLike | null;
   arrayBuffer(): Promise<ArrayBuffer>;
   text(): Promise<string>;
 }
 
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string; credentials: 'same-origin' }) => Promise<ResponseLike>;
-
-interface MessageEventLike {
-  readonly data: unknown;
+export interface FetchInit {
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  credentials: 'omit';
+  signal?: AbortSignal;
 }
 
-export interface EventSourceLike {
-  addEventListener(type: string, listener: (event: MessageEventLike) => void): void;
-  removeEventListener(type: string, listener: (event: MessageEventLike) => void): void;
-  close(): void;
+export type FetchLike = (url: string, init: FetchInit) => Promise<ResponseLike>;
+
+export interface HttpTransportOptions {
+  fetch: FetchLike;
+  /** The window's session secret with the browser shell. */
+  session: string;
+  /** The shell no longer knows this window's session (its event stream answered 401). */
+  onSessionEnded?: () => void;
+  /** For tests: the event stream's pauses and clock. */
+  eventStream?: Pick<EventStreamOptions, 'retryDelaysMs' | 'wait'>;
 }
 
-export type EventSourceFactory = (url: string) => EventSourceLike;
-
-/** Picks the transport the page was loaded under. */
-export function createTransport(env: { bridge?: EnclaveBridge; fetch?: FetchLike; eventSource?: EventSourceFactory } = defaultEnv()): Transport {
+/** Picks the transport the page was loaded under: Electron's bridge, or HTTP with the window's session. */
+export function createTransport(env: { bridge?: EnclaveBridge; fetch?: FetchLike; session?: string; onSessionEnded?: () => void }): Transport {
   if (env.bridge) return createIpcTransport(env.bridge);
   if (!env.fetch) throw new EnclaveError('unavailable', 'This window cannot reach the workstation: it has neither the Electron bridge nor fetch.');
-  return createHttpTransport({ fetch: env.fetch, eventSource: env.eventSource });
-}
-
-function defaultEnv(): { bridge?: EnclaveBridge; fetch?: FetchLike; eventSource?: EventSourceFactory } {
-  const global = globalThis as unknown as {
-    enclave?: EnclaveBridge;
-    fetch?: FetchLike;
-    EventSource?: new (url: string, init?: { withCredentials?: boolean }) => EventSourceLike;
-  };
-  const EventSourceCtor = global.EventSource;
-  return {
-    bridge: global.enclave,
-    fetch: global.fetch ? global.fetch.bind(globalThis) : undefined,
-    eventSource: EventSourceCtor ? (url) => new EventSourceCtor(url) : undefined,
-  };
+  if (!env.session) throw new EnclaveError('unauthenticated', 'This window has no session with the workstation. Open Enclave from its launcher.');
+  return createHttpTransport({ fetch: env.fetch, session: env.session, onSessionEnded: env.onSessionEnded });
 }
 
 export function createIpcTransport(bridge: EnclaveBridge): Transport {
@@ -66,17 +63,18 @@ export function createIpcTransport(bridge: EnclaveBridge): Transport {
   };
 }
 
-export function createHttpTransport(deps: { fetch: FetchLike; eventSource?: EventSourceFactory }): Transport {
-  const events = createEventHub(deps.eventSource);
+export function createHttpTransport(options: HttpTransportOptions): Transport {
+  const sessionHeaders = (): Record<string, string> => ({ [HTTP_SESSION_HEADER]: options.session });
+  const events = createEventStream({ fetch: options.fetch, headers: sessionHeaders, onSessionEnded: options.onSessionEnded, ...options.eventStream });
   return {
     async invoke(name: MethodName, payload: unknown) {
       let response: ResponseLike;
       try {
-        response = await deps.fetch(HTTP_INVOKE_PREFIX + encodeURIComponent(name), {
+        response = await options.fetch(HTTP_INVOKE_PREFIX + encodeURIComponent(name), {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', ...sessionHeaders() },
           body: JSON.stringify(payload ?? {}),
-          credentials: 'same-origin',
+          credentials: 'omit',
         });
       } catch {
         throw new EnclaveError('unavailable', 'The workstation is not reachable. Check that Enclave is still running, then try again.');
@@ -94,7 +92,17 @@ export function createHttpTransport(deps: { fetch: FetchLike; eventSource?: Even
       if (isOutcome(body)) return unwrapOutcome(body);
       throw errorForStatus(response.status);
     },
-    listen: events.listen,
+    listen(name, callback) {
+      return events.listen(name, (data) => {
+        let payload: unknown;
+        try {
+          payload = JSON.parse(data);
+        } catch {
+          return; // A malformed event is dropped; the client validates the rest against the contract.
+        }
+        callback(payload);
+      });
+    },
   };
 }
 
@@ -119,40 +127,4 @@ export function errorForStatus(status: number): EnclaveError {
   if (status === 404) return new EnclaveError('not_found', 'The workstation does not know this request.');
   if (status >= 500) return new EnclaveError('unavailable', 'The workstation had a problem answering. Try again in a moment.');
   return new EnclaveError('internal', 'The workstation sent an answer this window could not read.');
-}
-
-/** One EventSource for all listeners, opened on the first listen and closed after the last. */
-function createEventHub(factory: EventSourceFactory | undefined): { listen: Transport['listen'] } {
-  let source: EventSourceLike | null = null;
-  let listeners = 0;
-  return {
-    listen(name: EventName, callback: (payload: unknown) => void) {
-      if (!factory) return () => {};
-      source ??= factory(HTTP_EVENTS_PATH);
-      const current = source;
-      listeners += 1;
-      const onEvent = (event: MessageEventLike): void => {
-        if (typeof event.data !== 'string') return;
-        let payload: unknown;
-        try {
-          payload = JSON.parse(event.data);
-        } catch {
-          return; // A malformed event is dropped; the client validates the rest against the contract.
-        }
-        callback(payload);
-      };
-      current.addEventListener(name, onEvent);
-      let active = true;
-      return () => {
-        if (!active) return;
-        active = false;
-        current.removeEventListener(name, onEvent);
-        listeners -= 1;
-        if (listeners === 0 && source === current) {
-          current.close();
-          source = null;
-        }
-      };
-    },
-  };
 }

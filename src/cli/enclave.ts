@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The `enclave` command line: `enclave platform init|serve …`, `enclave sdc check …`, `enclave login|logout|whoami|
-// projects` (as the signed-in user).
+// The `enclave` command line: `enclave platform init|serve …`, `enclave audit verify …`, `enclave sdc check …`,
+// `enclave login|logout|whoami|projects` (as the signed-in user).
 import process from 'node:process';
 import type { CliIo } from './cli-io.ts';
 
@@ -8,6 +8,8 @@ const USAGE = `Usage:
   enclave platform init --data-dir DIR [--scale N] [--seed S]   generate the synthetic datasets
   enclave platform serve --data-dir DIR [--port P] [--host H]   serve the platform (embedded sign-in)
     [--oidc-issuer URL --oidc-audience A --oidc-client-id C]     or trust an external OIDC issuer
+    [--accept-broken-audit-log]                                  start on a broken audit log (recorded in it)
+  enclave audit verify --data-dir DIR                           check the platform's audit log (read-only)
   enclave sdc check FILE.json|-                                 disclosure-control check of a table
   enclave login [--platform URL] [--browser]                    sign in (device code, or a browser here)
   enclave logout | whoami | projects [--platform URL]           sign out; who you are; your projects
@@ -15,6 +17,9 @@ const USAGE = `Usage:
 
 async function main(argv: string[], io: CliIo): Promise<number> {
   const [group, command, ...rest] = argv;
+  // The platform's files are for its own OS user only: whatever SQLite, DuckDB or the key files create is 0600 in
+  // 0700 folders, whatever the caller's umask (the code also sets modes where it makes files).
+  if (group === 'platform' || group === 'audit') process.umask(0o077);
   if (group === 'platform' && command === 'init') {
     const { runPlatformInit } = await import('./platform-init.ts');
     return runPlatformInit(rest, io);
@@ -22,6 +27,10 @@ async function main(argv: string[], io: CliIo): Promise<number> {
   if (group === 'platform' && command === 'serve') {
     const { runPlatformServe } = await import('./platform-serve.ts');
     return runPlatformServe(rest, io);
+  }
+  if (group === 'audit') {
+    const { runAuditCommand } = await import('./audit.ts');
+    return runAuditCommand(command, rest, io);
   }
   if (group === 'sdc' && command === 'check') {
     const { runSdcCheck } = await import('./sdc.ts');

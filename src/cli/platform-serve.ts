@@ -1,13 +1,16 @@
 // `enclave platform serve --data-dir DIR [--port P] [--host H] [--oidc-issuer URL --oidc-audience A
-// --oidc-client-id C]`: runs the platform until SIGTERM/SIGINT. Without --oidc-issuer it runs its embedded
-// identity provider with the demo accounts (issuer <url>/oidc). stdout carries exactly one machine-readable
-// line, {"event":"listening","url":…}, once the server listens; everything else (logs, errors) goes to stderr.
+// --oidc-client-id C] [--accept-broken-audit-log]`: runs the platform until SIGTERM/SIGINT. Without --oidc-issuer
+// it runs its embedded identity provider with the demo accounts (issuer <url>/oidc). It refuses a data folder that
+// other OS users can open, and a broken audit log unless told to accept it. stdout carries exactly one
+// machine-readable line, {"event":"listening","url":…}, once the server listens; everything else goes to stderr.
 import { isIPv4 } from 'node:net';
 import process from 'node:process';
 import { parseArgs } from 'node:util';
 import { EnclaveError } from '../common/errors.ts';
 import type { IdentityOptions } from '../platform/identity/identity-config.ts';
 import { isHttpsOrLoopbackHttp, LOOPBACK_HOSTNAMES } from '../common/loopback.ts';
+import { describeAuditReport } from '../platform/audit/verify.ts';
+import { assertDataDirPrivate } from '../platform/data-dir-privacy.ts';
 import { createPlatformServer } from '../platform/server.ts';
 import type { CliIo } from './cli-io.ts';
 
@@ -15,6 +18,7 @@ const USAGE = `Usage: enclave platform serve --data-dir DIR [--port P (default 0
     [--oidc-issuer URL --oidc-audience AUDIENCE --oidc-client-id CLIENT_ID]   trust an external OIDC issuer instead of the embedded demo one
     [--oidc-token-type TYP (default at+jwt; 'any' skips the check)]   the JWT typ the external issuer's access tokens carry
     [--access-token-ttl SECONDS (default 300)] [--session-max SECONDS (default 43200)]   the embedded provider's lifetimes
+    [--accept-broken-audit-log]   start even though the audit log does not verify; the acceptance is recorded in the log
 `;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug'] as const;
 type LogLevel = (typeof LOG_LEVELS)[number];
@@ -25,6 +29,7 @@ interface ServeArgs {
   host: string;
   logLevel: LogLevel;
   identity: IdentityOptions;
+  acceptBrokenAuditLog: boolean;
 }
 
 /**
@@ -47,6 +52,7 @@ function parseServeArgs(argv: string[]): ServeArgs | string {
     'oidc-token-type'?: string;
     'access-token-ttl'?: string;
     'session-max'?: string;
+    'accept-broken-audit-log'?: boolean;
   };
   try {
     ({ values } = parseArgs({
@@ -62,6 +68,7 @@ function parseServeArgs(argv: string[]): ServeArgs | string {
         'oidc-token-type': { type: 'string' },
         'access-token-ttl': { type: 'string' },
         'session-max': { type: 'string' },
+        'accept-broken-audit-log': { type: 'boolean' },
       },
       strict: true,
       allowPositionals: false,
@@ -95,7 +102,14 @@ function parseServeArgs(argv: string[]): ServeArgs | string {
     lifetimes[key] = Number(text);
   }
   if (identity.kind === 'embedded') Object.assign(identity, lifetimes);
-  return { dataDir: values['data-dir'], port: Number(portText), host, logLevel: logLevel as LogLevel, identity };
+  return {
+    dataDir: values['data-dir'],
+    port: Number(portText),
+    host,
+    logLevel: logLevel as LogLevel,
+    identity,
+    acceptBrokenAuditLog: values['accept-broken-audit-log'] === true,
+  };
 }
 
 function parseIdentity(issuer: string | undefined, audience: string | undefined, clientId: string | undefined): IdentityOptions | string {
@@ -136,17 +150,23 @@ export async function runPlatformServe(argv: string[], io: CliIo): Promise<numbe
   const signals = waitForStopSignal();
   let server;
   try {
+    await assertDataDirPrivate(args.dataDir);
     server = await createPlatformServer({
       dataDir: args.dataDir,
       logger: { level: args.logLevel, stream: io.stderr },
       allowedHostnames: [...LOOPBACK_HOSTNAMES, args.host.includes(':') ? `[${args.host}]` : args.host],
       identity: args.identity,
+      acceptBrokenAuditLog: args.acceptBrokenAuditLog,
     });
   } catch (err) {
     signals.dispose();
     const message = err instanceof EnclaveError ? err.message : `could not start: ${(err as Error).message}`;
     io.stderr.write(`enclave platform serve: ${message}\n`);
     return 1;
+  }
+  const { acceptedAs, report } = server.startupAudit;
+  if (acceptedAs !== undefined) {
+    io.stderr.write(`enclave platform serve: starting on a broken audit log, as --accept-broken-audit-log asked; recorded as audit event ${acceptedAs.seq}:\n${describeAuditReport(report)}\n`);
   }
   try {
     // The embedded provider's issuer is built from this very URL (see createPlatformServer's publicUrl).

@@ -9,6 +9,8 @@ export const ErrorCodeSchema = z.enum([
   'unauthenticated',
   /** The workstation is locked: only a fresh sign-in as the same user opens it again. */
   'locked',
+  /** Too many requests of one kind from one user in a short time: try again later. */
+  'rate_limited',
   'unavailable',
   'cancelled',
   'internal',
@@ -22,6 +24,7 @@ export const HTTP_STATUS_BY_ERROR_CODE: Readonly<Record<ErrorCode, number>> = {
   forbidden: 403,
   not_found: 404,
   locked: 423,
+  rate_limited: 429,
   unknown_method: 404,
   // The caller went away or the work was stopped ("client closed request"); it must not look like a success.
   cancelled: 499,

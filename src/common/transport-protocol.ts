@@ -7,8 +7,17 @@ export const IPC_EVENT_CHANNEL = 'enclave:event';
 /** Browser shell (HTTP on 127.0.0.1). */
 export const HTTP_INVOKE_PREFIX = '/api/invoke/';
 export const HTTP_EVENTS_PATH = '/api/events';
-export const HTTP_LAUNCH_PATH = '/launch';
-export const HTTP_SESSION_COOKIE = 'enclave_session';
+/**
+ * The launch URL is http://127.0.0.1:PORT/#launch=<one-time code>: a fragment, which no browser sends to any
+ * server. The page takes the code out of its address at once and POSTs it here in HTTP_LAUNCH_HEADER; the
+ * answer's value is the session secret, which the page keeps in sessionStorage (per origin, port included, and per
+ * tab) and sends in HTTP_SESSION_HEADER on every call, the event stream included. Never a cookie: cookies ignore
+ * ports, so any server on 127.0.0.1 (another user's) would receive it.
+ */
+export const HTTP_SESSION_PATH = '/api/session';
+export const HTTP_LAUNCH_FRAGMENT_KEY = 'launch';
+export const HTTP_LAUNCH_HEADER = 'x-enclave-launch';
+export const HTTP_SESSION_HEADER = 'x-enclave-session';
 
 export const ARROW_STREAM_CONTENT_TYPE = 'application/vnd.apache.arrow.stream';
 

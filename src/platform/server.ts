@@ -25,7 +25,7 @@ import {
 } from './identity/identity-config.ts';
 import { createOidcAuthenticator, discoveredKeys } from './identity/oidc-authenticator.ts';
 import type { Authenticator, Principal, UserLookup } from './identity/principal.ts';
-import { checkCatalogueMatchesData } from './startup-checks.ts';
+import { checkAuditLogAtStart, checkCatalogueMatchesData, type StartupAudit } from './startup-checks.ts';
 import { DEFAULT_DEMO_DIR, readDemoSeed } from './store/demo-seed.ts';
 import { openMetadataStore, type MetadataStore } from './store/metadata-store.ts';
 
@@ -61,6 +61,11 @@ export interface PlatformServerOptions {
    * (so `--port 0` works); tests that only inject requests pass one.
    */
   readonly publicUrl?: string;
+  /**
+   * Start even when the audit log does not verify, recording in the log that this was done (the report, and a
+   * digest of the events before it). Without it a broken log stops the start with the report.
+   */
+  readonly acceptBrokenAuditLog?: boolean;
 }
 
 export interface PlatformServer {
@@ -69,6 +74,7 @@ export interface PlatformServer {
   listen(options: { port: number; host: string }): Promise<string>;
   /** How clients sign in (the health answer's identity block); undefined until the embedded provider is attached. */
   identity(): IdentityInfo | undefined;
+  readonly startupAudit: StartupAudit;
   /** Closes the HTTP server, then the engine, then the store. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -167,6 +173,7 @@ async function setUpIdentity(options: { config: IdentityOptions; dataDir: string
         algorithms: config.algorithms ?? DEFAULT_ACCEPTED_ALGORITHMS,
         ...(config.tokenType === ANY_TOKEN_TYPE ? {} : { tokenType: config.tokenType ?? ACCESS_TOKEN_TYPE }),
         lookupUser,
+        revocations: options.store.revocations,
       }),
     };
   }
@@ -188,6 +195,7 @@ async function setUpIdentity(options: { config: IdentityOptions; dataDir: string
       algorithms: [SIGNING_ALGORITHM],
       tokenType: ACCESS_TOKEN_TYPE,
       lookupUser,
+      revocations: options.store.revocations,
     }),
   };
 }
@@ -202,9 +210,11 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
   const demo = await readDemoSeed({ demoDir: options.demoDir ?? DEFAULT_DEMO_DIR, catalogue });
   const engine = await openDuckDbEngine({ dataDir: options.dataDir });
   let store: MetadataStore | undefined;
+  let startupAudit: StartupAudit;
   let setup: IdentitySetup;
   try {
     store = await openMetadataStore({ file: path.join(options.dataDir, 'metadata.sqlite'), seed: { demo, catalogue } });
+    startupAudit = await checkAuditLogAtStart({ audit: store.audit, dataDir: options.dataDir, accept: options.acceptBrokenAuditLog ?? false });
     const storedCatalogue = await store.listDatasets();
     const used = new Set(demo.projects.flatMap((project) => project.datasetIds));
     checkCatalogueMatchesData({ catalogue: storedCatalogue, served: engine.datasets(), used });
@@ -235,6 +245,7 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
       return urlOf(app.server.address() as AddressInfo);
     },
     identity: setup.identity,
+    startupAudit,
     close() {
       closing ??= settle([() => app.close(), () => engine.close(), () => openedStore.close()]);
       return closing;

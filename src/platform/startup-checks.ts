@@ -1,6 +1,9 @@
 // Before serving, prove the metadata and the data agree, so a mismatch is a clear refusal at start-up rather
-// than a failed sample later: every dataset a project uses is served, with exactly the catalogue's columns.
+// than a failed sample later: every dataset a project uses is served, with exactly the catalogue's columns. And
+// prove the audit log is intact, so a tampered history is found when it matters, not when someone looks.
 import { EnclaveError } from '../common/errors.ts';
+import type { AuditEvent, AuditLog } from './audit/audit-log.ts';
+import { describeAuditReport, type AuditReport } from './audit/verify.ts';
 import { SUPPORTED_TYPES } from './engine/arrow-columns.ts';
 import type { EngineDataset } from './engine/data-engine.ts';
 import type { StoredDataset } from './store/metadata-store.ts';
@@ -30,4 +33,32 @@ export function checkCatalogueMatchesData(options: {
   if (problems.length > 0) {
     throw new EnclaveError('unavailable', `The catalogue and the data folder disagree: ${problems.join('; ')}. Run \`enclave platform init\` again.`);
   }
+}
+
+/** What the start-up check of the audit log found, and the event recording an accepted break, if there was one. */
+export interface StartupAudit {
+  readonly report: AuditReport;
+  readonly acceptedAs?: AuditEvent;
+}
+
+/**
+ * Verifies the audit log. A broken log stops the start with its report, unless the operator said to accept it:
+ * then the acceptance is itself an audit event. An intact log has its newest event anchored (after a stop
+ * between storing and anchoring, or for a log written before anchoring).
+ */
+export async function checkAuditLogAtStart(options: { audit: AuditLog; dataDir: string; accept: boolean }): Promise<StartupAudit> {
+  const report = await options.audit.verify();
+  if (report.intact) {
+    await options.audit.anchorHead();
+    return { report };
+  }
+  if (!options.accept) {
+    throw new EnclaveError(
+      'unavailable',
+      `The audit log is broken, so the platform did not start:\n${describeAuditReport(report)}\n` +
+        `Find out what happened first (\`enclave audit verify --data-dir ${options.dataDir}\` prints this report again). ` +
+        'To start anyway, with your acceptance of this break recorded in the audit log, add --accept-broken-audit-log.',
+    );
+  }
+  return { report, acceptedAs: await options.audit.acceptBreak(report) };
 }

@@ -1,23 +1,33 @@
-// The browser shell: the renderer and the one contract over HTTP on 127.0.0.1, for machines without Electron.
-// Wire format: src/common/transport-protocol.ts. Every request passes, in order: Host (DNS rebinding), Origin and
-// Fetch-Metadata (cross-site requests), the session cookie (other local users and pages), then the route.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+// The browser shell: the renderer and the one contract over HTTP on 127.0.0.1, for machines without Electron, on
+// Fastify like the platform. Wire format: src/common/transport-protocol.ts. Every request passes, in order: the
+// connection's owner (another OS user's program is refused before Fastify sees the request), Host (DNS
+// rebinding), Origin and Fetch-Metadata (cross-site requests), the session header on /api/ (pages and programs
+// without the launch code), then the route. The renderer's files need no session: they hold no secret, and the
+// page's nonce is fresh on every load.
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { pipeline } from 'node:stream/promises';
+import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { isBinaryMethod, isMethodName } from '../common/contract.ts';
-import { dispatch, type Outcome } from '../common/dispatch.ts';
-import { HTTP_STATUS_BY_ERROR_CODE, type ErrorValue } from '../common/errors.ts';
+import { dispatch } from '../common/dispatch.ts';
+import { EnclaveError, HTTP_STATUS_BY_ERROR_CODE } from '../common/errors.ts';
 import {
   ARROW_STREAM_CONTENT_TYPE,
   HTTP_EVENTS_PATH,
   HTTP_INVOKE_PREFIX,
-  HTTP_LAUNCH_PATH,
+  HTTP_LAUNCH_FRAGMENT_KEY,
+  HTTP_LAUNCH_HEADER,
+  HTTP_SESSION_HEADER,
+  HTTP_SESSION_PATH,
 } from '../common/transport-protocol.ts';
 import type { WorkstationCore } from '../workstation/core.ts';
+import { guardPeers } from '../workstation/peer-guard.ts';
+import { createPeerCheck, type PeerCheck } from '../workstation/peer-owner.ts';
 import { createRendererFiles, securityHeaders } from '../workstation/renderer-files.ts';
 import { serveEventStream } from './event-stream.ts';
-import { createLaunchAuth, sessionCookieHeader } from './launch-auth.ts';
+import { createLaunchAuth } from './launch-auth.ts';
+import { writeLaunchPage, type LaunchPage } from './launch-page.ts';
 import { isAllowedFetchSite, isAllowedHost, isSameOrigin } from './request-guards.ts';
+import { methodNotAllowed, rawPathOf, refusalFor, sendRefusal } from './shell-replies.ts';
 
 export interface BrowserShellOptions {
   core: Pick<WorkstationCore, 'handlers' | 'events'>;
@@ -30,46 +40,31 @@ export interface BrowserShellOptions {
   launchCodeTtlMs?: number;
   now?: () => number;
   log?: (message: string, detail?: unknown) => void;
+  /** A 0700 folder of the user's for the launch page of the first launch URL (./launch-page.ts); none without. */
+  launchPageDir?: string;
+  /** Who may connect (default: this user's programs, where the OS can say: src/workstation/peer-owner.ts). */
+  peers?: PeerCheck;
 }
 
 export interface BrowserShell {
   /** http://127.0.0.1:PORT */
   url: string;
-  /** The first launch URL (one-time code); open it in the browser. */
+  /** The first launch URL, http://127.0.0.1:PORT/#launch=<one-time code>. */
   launchUrl: string;
+  /** The launch page file that opens launchUrl (deleted once its code is spent); null without launchPageDir. */
+  launchPage: string | null;
   /** Mints another one-time launch URL (to open a second browser window, or after the first code expired). */
   newLaunchUrl(): string;
   close(): Promise<void>;
 }
 
 const DEFAULT_BODY_LIMIT = 64 * 1024;
-/** Past this, an oversized body is no longer drained but the connection is cut. */
-const DRAIN_LIMIT = 1024 * 1024;
+/** The routes that need the session header: everything under /api/ but the trade of a launch code. */
+const SESSION_ROUTES = new Set([`${HTTP_INVOKE_PREFIX}:name`, HTTP_EVENTS_PATH, '/api/*']);
 
-class BodyTooLarge extends Error {}
-
-function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let tooLarge = false;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        if (!tooLarge) reject(new BodyTooLarge());
-        tooLarge = true;
-        chunks.length = 0;
-        // Drain a little so the client reads our 413 rather than a reset; past that, cut it off.
-        if (size > DRAIN_LIMIT) req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (!tooLarge) resolve(Buffer.concat(chunks));
-    });
-    req.on('error', reject);
-  });
+function headerValue(request: FastifyRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return typeof value === 'string' ? value : undefined;
 }
 
 export async function startBrowserShell(options: BrowserShellOptions): Promise<BrowserShell> {
@@ -78,219 +73,143 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
   const auth = createLaunchAuth({ codeTtlMs: options.launchCodeTtlMs, now: options.now });
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
   const log = options.log ?? (() => {});
+  const peers = options.peers ?? createPeerCheck();
+  if (!peers.available) log(`Connections from other users of this computer cannot be told apart here (${peers.unavailableReason}); the session secret and the private launch page still hold.`);
   const streams = new Set<() => void>();
   let port = 0;
+  let page: LaunchPage | null = null;
 
-  function sendJson(res: ServerResponse, answer: { status: number; body: unknown; headers?: Record<string, string> }): void {
-    const { status, body, headers: extra = {} } = answer;
-    const text = JSON.stringify(body);
-    res.writeHead(status, {
-      ...securityHeaders(),
-      'Content-Type': 'application/json; charset=utf-8',
-      'Content-Length': String(Buffer.byteLength(text)),
-      'Cache-Control': 'no-store',
-      ...extra,
-    });
-    res.end(text);
-  }
+  const app = Fastify({
+    logger: false,
+    bodyLimit,
+    // Open event streams and keep-alive connections do not hold close() up.
+    forceCloseConnections: true,
+    serverFactory: (handler) => createServer(guardPeers(handler, { peers, log })),
+    // A malformed URL gets the same headers and plain answer as any other refusal.
+    frameworkErrors: (_err, request, reply) => {
+      void sendRefusal(request, reply, { status: 400, error: { code: 'invalid_input', message: 'That path is not allowed.' } });
+    },
+  });
 
-  function sendError(res: ServerResponse, error: ErrorValue, extra: Record<string, string> = {}): void {
-    const outcome: Outcome = { ok: false, error };
-    sendJson(res, { status: HTTP_STATUS_BY_ERROR_CODE[error.code], body: outcome, headers: extra });
-  }
+  // Only JSON bodies, read as bytes: the handler parses them, so a bad body gets the contract's own message.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  async function handleInvoke(req: IncomingMessage, res: ServerResponse, rawName: string): Promise<void> {
-    if (req.method !== 'POST') {
-      sendJson(res, { status: 405, body: { ok: false, error: { code: 'invalid_input', message: 'Use POST to call a workstation method.' } }, headers: { Allow: 'POST' } });
-      return;
+  app.addHook('onRequest', async (request) => {
+    const { host, origin } = request.headers;
+    if (!isAllowedHost(host, port)) throw new EnclaveError('forbidden', 'This server answers only to 127.0.0.1 and localhost.');
+    if (origin !== undefined && !isSameOrigin(origin, host, port)) throw new EnclaveError('forbidden', 'Requests from other sites are refused.');
+    // A request that changes something must say it comes from our own page (a browser always sends Origin then).
+    if (request.method !== 'GET' && request.method !== 'HEAD' && origin === undefined) {
+      throw new EnclaveError('forbidden', 'Requests must come from the workstation page itself.');
     }
-    // A state-changing request must say it comes from our own page.
-    if (!isSameOrigin(req.headers.origin, req.headers.host, port)) {
-      sendError(res, { code: 'forbidden', message: 'Requests must come from the workstation page itself.' });
-      return;
+    const fetchMetadata = {
+      site: headerValue(request, 'sec-fetch-site'),
+      mode: headerValue(request, 'sec-fetch-mode'),
+      dest: headerValue(request, 'sec-fetch-dest'),
+      path: rawPathOf(request),
+      method: request.method,
+    };
+    if (!isAllowedFetchSite(fetchMetadata)) throw new EnclaveError('forbidden', 'Requests from other sites are refused.');
+    if (SESSION_ROUTES.has(request.routeOptions.url ?? '') && !auth.isSession(headerValue(request, HTTP_SESSION_HEADER))) {
+      throw new EnclaveError('unauthenticated', 'Open Enclave from its launcher: this window has no session with this workstation.');
     }
-    const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase();
-    if (type !== 'application/json') {
-      sendJson(res, { status: 415, body: { ok: false, error: { code: 'invalid_input', message: 'The body must be JSON (Content-Type: application/json).' } } });
-      return;
+  });
+
+  app.addHook('onSend', async (_request, reply) => {
+    // The CSP on every answer, not only the page: a worker script's own CSP comes from its response.
+    for (const [name, value] of Object.entries(securityHeaders())) if (!reply.hasHeader(name)) reply.header(name, value);
+    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
+  });
+
+  app.setErrorHandler((err, request, reply) => {
+    const refusal = refusalFor(err, bodyLimit);
+    if (refusal.status >= 500) log('The browser shell failed to answer a request.', err);
+    return sendRefusal(request, reply, refusal);
+  });
+
+  app.setNotFoundHandler((request, reply) => sendRefusal(request, reply, { status: 404, error: { code: 'not_found', message: 'Not found.' } }));
+
+  app.all(HTTP_SESSION_PATH, async (request, reply) => {
+    if (request.method !== 'POST') return sendRefusal(request, reply, methodNotAllowed('POST', 'Use POST to open a session.'));
+    const secret = auth.redeem(headerValue(request, HTTP_LAUNCH_HEADER) ?? '');
+    // The launch page holding a spent code is gone before the page hears back.
+    await page?.removed();
+    if (secret === null) {
+      throw new EnclaveError('forbidden', 'This launch link has already been used or has expired. Open Enclave again from its launcher.');
     }
-    let body: Buffer;
-    try {
-      body = await readBody(req, bodyLimit);
-    } catch (err) {
-      if (err instanceof BodyTooLarge) {
-        sendJson(res, {
-          status: 413,
-          body: { ok: false, error: { code: 'invalid_input', message: `The body is larger than ${bodyLimit} bytes.` } },
-          headers: { Connection: 'close' },
-        });
-        return;
-      }
-      throw err;
-    }
+    return reply.send({ ok: true, value: { session: secret } });
+  });
+
+  app.all(`${HTTP_INVOKE_PREFIX}:name`, async (request: FastifyRequest<{ Params: { name: string } }>, reply: FastifyReply) => {
+    if (request.method !== 'POST') return sendRefusal(request, reply, methodNotAllowed('POST', 'Use POST to call a workstation method.'));
+    if (!Buffer.isBuffer(request.body)) throw new EnclaveError('invalid_input', 'The body must be JSON (Content-Type: application/json).');
     let payload: unknown;
     try {
-      payload = JSON.parse(body.toString('utf8'));
+      payload = JSON.parse(request.body.toString('utf8'));
     } catch {
-      sendError(res, { code: 'invalid_input', message: 'The body is not valid JSON.' });
-      return;
+      throw new EnclaveError('invalid_input', 'The body is not valid JSON.');
     }
-    let name: string;
-    try {
-      name = decodeURIComponent(rawName);
-    } catch {
-      name = rawName;
-    }
+    const name = request.params.name;
     const outcome = await dispatch(core.handlers, name, payload);
     if (outcome.ok && isMethodName(name) && isBinaryMethod(name) && outcome.value instanceof Uint8Array) {
       const bytes = outcome.value;
-      res.writeHead(200, {
-        ...securityHeaders(),
-        'Content-Type': ARROW_STREAM_CONTENT_TYPE,
-        'Content-Length': String(bytes.byteLength),
-        'Cache-Control': 'no-store',
-      });
-      res.end(bytes);
-      return;
+      return reply.type(ARROW_STREAM_CONTENT_TYPE).send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     }
-    if (outcome.ok) sendJson(res, { status: 200, body: outcome });
-    else sendError(res, outcome.error);
-  }
+    if (!outcome.ok) reply.code(HTTP_STATUS_BY_ERROR_CODE[outcome.error.code]);
+    return reply.type('application/json; charset=utf-8').send(outcome);
+  });
 
-  function handleLaunch(res: ServerResponse, url: URL): void {
-    const secret = auth.redeem(url.searchParams.get('code') ?? '');
-    if (secret === null) {
-      sendPlain(res, 403, 'This launch link has already been used or has expired. Start Enclave again to get a new one.');
-      return;
-    }
-    res.writeHead(303, { ...securityHeaders(), Location: '/', 'Set-Cookie': sessionCookieHeader(secret), 'Cache-Control': 'no-store' });
-    res.end();
-  }
+  app.all(HTTP_EVENTS_PATH, async (request, reply) => {
+    if (request.method !== 'GET') throw new EnclaveError('invalid_input', 'Use GET for the event stream.');
+    reply.hijack();
+    const end = serveEventStream({ req: request.raw, res: reply.raw, events: core.events, headers: securityHeaders() });
+    streams.add(end);
+    reply.raw.on('close', () => streams.delete(end));
+  });
 
-  function sendPlain(res: ServerResponse, status: number, text: string): void {
-    res.writeHead(status, { ...securityHeaders(), 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' });
-    res.end(text);
-  }
+  app.all('/api/*', async () => {
+    throw new EnclaveError('not_found', 'There is no such API path.');
+  });
 
-  async function handleStatic(req: IncomingMessage, res: ServerResponse, rawPath: string): Promise<void> {
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { ...securityHeaders(), Allow: 'GET, HEAD' });
-      res.end();
-      return;
-    }
-    const file = await files.read(rawPath);
-    if (file.status !== 200) {
-      sendPlain(res, file.status, file.reason);
-      return;
-    }
+  app.all('/*', async (request, reply) => {
+    if (request.method !== 'GET' && request.method !== 'HEAD') return sendRefusal(request, reply, methodNotAllowed('GET, HEAD', 'Only GET and HEAD are served here.'));
+    const file = await files.read(rawPathOf(request));
+    if (file.status !== 200) return sendRefusal(request, reply, { status: file.status, error: { code: file.status === 404 ? 'not_found' : 'invalid_input', message: file.reason } });
     if (file.kind === 'page') {
       // The page's nonce and its CSP header must match: both come from this one read.
-      res.writeHead(200, {
-        ...securityHeaders(file.nonce),
-        'Content-Type': file.contentType,
-        'Content-Length': String(file.body.length),
-        'Cache-Control': 'no-store',
-      });
-      res.end(req.method === 'HEAD' ? undefined : file.body);
-      return;
+      return reply.headers({ ...securityHeaders(file.nonce), 'cache-control': 'no-store' }).type(file.contentType).send(file.body);
     }
     const etag = `"${file.size.toString(16)}-${Math.floor(file.mtimeMs).toString(16)}"`;
-    const headers = { ...securityHeaders(), 'Content-Type': file.contentType, 'Cache-Control': 'no-cache', ETag: etag };
-    if (req.headers['if-none-match'] === etag) {
-      res.writeHead(304, headers);
-      res.end();
-      return;
-    }
-    res.writeHead(200, { ...headers, 'Content-Length': String(file.size) });
-    if (req.method === 'HEAD') {
-      res.end();
-      return;
-    }
-    await pipeline(file.open(), res);
-  }
-
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const host = req.headers.host;
-    if (!isAllowedHost(host, port)) {
-      sendPlain(res, 403, 'This server answers only to 127.0.0.1 and localhost.');
-      return;
-    }
-    const origin = req.headers.origin;
-    if (origin !== undefined && !isSameOrigin(origin, host, port)) {
-      sendError(res, { code: 'forbidden', message: 'Requests from other sites are refused.' });
-      return;
-    }
-    const fetchSite = req.headers['sec-fetch-site'];
-    if (!isAllowedFetchSite(typeof fetchSite === 'string' ? fetchSite : undefined)) {
-      sendError(res, { code: 'forbidden', message: 'Requests from other sites are refused.' });
-      return;
-    }
-    const rawUrl = req.url ?? '/';
-    const rawPath = rawUrl.split('?', 1)[0] ?? '/';
-    if (rawPath === HTTP_LAUNCH_PATH) {
-      if (req.method !== 'GET') {
-        sendPlain(res, 405, 'Open the launch link in a browser.');
-        return;
-      }
-      handleLaunch(res, new URL(rawUrl, `http://${host}`));
-      return;
-    }
-    if (!auth.isSessionCookie(req.headers.cookie)) {
-      if (rawPath.startsWith('/api/')) sendError(res, { code: 'unauthenticated', message: 'Open Enclave from its launcher: this browser has no session.' });
-      else sendPlain(res, 401, 'Open Enclave from its launcher: this browser has no session with this workstation.');
-      return;
-    }
-    if (rawPath.startsWith(HTTP_INVOKE_PREFIX)) {
-      await handleInvoke(req, res, rawPath.slice(HTTP_INVOKE_PREFIX.length));
-      return;
-    }
-    if (rawPath === HTTP_EVENTS_PATH) {
-      if (req.method !== 'GET') {
-        sendError(res, { code: 'invalid_input', message: 'Use GET for the event stream.' });
-        return;
-      }
-      const end = serveEventStream({ req, res, events: core.events, headers: securityHeaders() });
-      streams.add(end);
-      res.on('close', () => streams.delete(end));
-      return;
-    }
-    if (rawPath.startsWith('/api/')) {
-      sendError(res, { code: 'not_found', message: 'There is no such API path.' });
-      return;
-    }
-    await handleStatic(req, res, rawPath);
-  }
-
-  const server: Server = createServer((req, res) => {
-    route(req, res).catch((err: unknown) => {
-      log('The browser shell failed to answer a request.', err);
-      if (!res.headersSent) sendError(res, { code: 'internal', message: 'Something went wrong inside the workstation. The details are in its log.' });
-      else res.destroy();
-    });
+    reply.headers({ 'cache-control': 'no-cache', etag }).type(file.contentType);
+    if (request.headers['if-none-match'] === etag) return reply.code(304).send();
+    return reply.header('content-length', String(file.size)).send(file.open());
   });
 
   // Loopback only: the shell is never reachable from another machine.
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ host: '127.0.0.1', port: options.port ?? 0 }, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-  port = (server.address() as AddressInfo).port;
+  await app.listen({ host: '127.0.0.1', port: options.port ?? 0 });
+  port = (app.server.address() as AddressInfo).port;
   const url = `http://127.0.0.1:${port}`;
-  const newLaunchUrl = () => `${url}${HTTP_LAUNCH_PATH}?code=${auth.newLaunchCode()}`;
+  const launchUrlFor = (code: string) => `${url}/#${HTTP_LAUNCH_FRAGMENT_KEY}=${code}`;
+
+  const firstCode = auth.newLaunchCode(() => void page?.remove());
+  try {
+    if (options.launchPageDir !== undefined) page = await writeLaunchPage({ dir: options.launchPageDir, launchUrl: launchUrlFor(firstCode) });
+  } catch (err) {
+    await app.close();
+    throw err;
+  }
 
   return {
     url,
-    launchUrl: newLaunchUrl(),
-    newLaunchUrl,
-    close() {
+    launchUrl: launchUrlFor(firstCode),
+    launchPage: page?.path ?? null,
+    newLaunchUrl: () => launchUrlFor(auth.newLaunchCode()),
+    async close() {
       for (const end of [...streams]) end();
-      return new Promise((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      auth.close();
+      await page?.remove();
+      await app.close();
     },
   };
 }

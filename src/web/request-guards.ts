@@ -17,9 +17,14 @@ export function isSameOrigin(origin: string | undefined, host: string | undefine
 
 /**
  * Fetch Metadata, where the browser sends it: requests from another site are refused outright. 'none' is a
- * navigation the user (or the launcher) started, which is how /launch and the first page load arrive.
+ * navigation the user started. The one exception is a top-level navigation to the page itself (not the API): the
+ * launcher's launch page is a file:// page, so its redirect arrives as cross-site, and the page holds no secret
+ * (framing it is refused by its CSP and X-Frame-Options).
  */
-export function isAllowedFetchSite(secFetchSite: string | undefined): boolean {
-  return secFetchSite === undefined || secFetchSite === 'same-origin' || secFetchSite === 'none';
+export function isAllowedFetchSite(metadata: { site: string | undefined; mode?: string; dest?: string; path: string; method: string }): boolean {
+  const { site } = metadata;
+  if (site === undefined || site === 'same-origin' || site === 'none') return true;
+  const pageNavigation = metadata.mode === 'navigate' && metadata.dest === 'document' && (metadata.method === 'GET' || metadata.method === 'HEAD');
+  return pageNavigation && !metadata.path.startsWith('/api/');
 }
 

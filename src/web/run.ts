@@ -1,6 +1,8 @@
-// Runs the browser shell as a process: `npx node src/web/run.ts --platform-url URL [--renderer-dir DIR] [--port P]`.
-// Prints one JSON line {"event":"listening","url","launchUrl"} once it listens (the launcher opens launchUrl),
-// and stops cleanly on SIGINT/SIGTERM. The platform URL may also come from ENCLAVE_PLATFORM_URL; the workstation's
+// Runs the browser shell as a process:
+// `npx node src/web/run.ts --platform-url URL [--renderer-dir DIR] [--port P] [--launch-page-dir DIR]`.
+// Prints one JSON line {"event":"listening","url","launchUrl","launchPage"} on stdout once it listens, and stops
+// cleanly on SIGINT/SIGTERM. The launcher reads that line through a pipe, and gives a browser the launch page's
+// path (a 0600 file in DIR, deleted once its code is used), never the URL: arguments are readable by every user. The platform URL may also come from ENCLAVE_PLATFORM_URL; the workstation's
 // other settings (identity provider, idle lock, session length, token store) come from the environment as
 // src/workstation/env-config.ts describes.
 import { resolve } from 'node:path';
@@ -21,15 +23,15 @@ export interface RunIo {
 const DEFAULT_RENDERER_DIR = resolve(import.meta.dirname, '../../out/renderer');
 
 export async function runBrowserShell(argv: string[], io: RunIo): Promise<number> {
-  let values: { 'platform-url'?: string; 'renderer-dir'?: string; port?: string };
+  let values: { 'platform-url'?: string; 'renderer-dir'?: string; port?: string; 'launch-page-dir'?: string };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { 'platform-url': { type: 'string' }, 'renderer-dir': { type: 'string' }, port: { type: 'string' } },
+      options: { 'platform-url': { type: 'string' }, 'renderer-dir': { type: 'string' }, port: { type: 'string' }, 'launch-page-dir': { type: 'string' } },
       strict: true,
     }));
   } catch (err) {
-    io.stderr.write(`${(err as Error).message}\nUsage: run.ts --platform-url URL [--renderer-dir DIR] [--port P]\n`);
+    io.stderr.write(`${(err as Error).message}\nUsage: run.ts --platform-url URL [--renderer-dir DIR] [--port P] [--launch-page-dir DIR]\n`);
     return 2;
   }
   if (!(values['platform-url'] ?? io.env.ENCLAVE_PLATFORM_URL)) {
@@ -54,8 +56,16 @@ export async function runBrowserShell(argv: string[], io: RunIo): Promise<number
     return 2;
   }
   const rendererDir = resolve(values['renderer-dir'] ?? DEFAULT_RENDERER_DIR);
-  const shell = await startBrowserShell({ core, rendererDir, port, log: (message, detail) => io.stderr.write(`${message} ${String(detail ?? '')}\n`) });
-  io.stdout.write(`${JSON.stringify({ event: 'listening', url: shell.url, launchUrl: shell.launchUrl })}\n`);
+  const launchPageDir = values['launch-page-dir'] === undefined ? undefined : resolve(values['launch-page-dir']);
+  let shell;
+  try {
+    shell = await startBrowserShell({ core, rendererDir, port, launchPageDir, log: (message, detail) => io.stderr.write(`${message} ${String(detail ?? '')}\n`) });
+  } catch (err) {
+    io.stderr.write(`${(err as Error).message}\n`);
+    core.close();
+    return 2;
+  }
+  io.stdout.write(`${JSON.stringify({ event: 'listening', url: shell.url, launchUrl: shell.launchUrl, launchPage: shell.launchPage })}\n`);
   await io.stopSignal;
   await shell.close();
   core.close();

@@ -2,10 +2,14 @@
 // It takes exactly one callback that belongs to its sign-in (the caller decides: the state matches), hands it to the
 // core, answers the browser with a small page (no script), and closes. A request that does not belong (any page in
 // the browser can send one to 127.0.0.1) is refused without ending the wait; anything after the one callback is
-// refused; a timeout or a cancel closes it.
+// refused; a timeout or a cancel closes it. Before any of that, a connection from another OS user's program is
+// refused (./peer-guard.ts): another user who knows the state (the authorization URL is theirs to read where it is
+// not pushed) cannot hand this sign-in a code of their own, and the wait goes on for the real callback.
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { guardPeers } from './peer-guard.ts';
+import { createPeerCheck, type PeerCheck } from './peer-owner.ts';
 
 export const CALLBACK_PATH = '/callback';
 
@@ -36,6 +40,9 @@ export interface LoopbackCallbackOptions {
   /** Called if nothing valid arrived within timeoutMs. */
   onTimeout(): void;
   timeoutMs: number;
+  /** Who may connect (default: this user's programs, where the OS can say; see ./peer-owner.ts). */
+  peers?: PeerCheck;
+  log?: (message: string) => void;
 }
 
 const escapes: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -106,7 +113,7 @@ export async function startLoopbackCallback(options: LoopbackCallbackOptions): P
   let resolveClosed: () => void = () => {};
   const closed = new Promise<void>((resolve) => (resolveClosed = resolve));
 
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
     const host = (req.headers.host ?? '').toLowerCase();
     if (host !== `127.0.0.1:${port}`) {
       send(res, 403, { ok: false, title: 'Refused', text: 'This listener answers only to 127.0.0.1.' });
@@ -131,7 +138,8 @@ export async function startLoopbackCallback(options: LoopbackCallbackOptions): P
       (page) => send(res, page.ok ? 200 : 400, page),
       () => send(res, 500, { ok: false, title: 'Sign-in failed', text: 'Something went wrong inside Enclave. Start the sign-in again.' }),
     ).finally(close);
-  });
+  };
+  const server = createServer(guardPeers(handle, { peers: options.peers ?? createPeerCheck(), log: options.log }));
 
   function close(): void {
     if (closing) return;

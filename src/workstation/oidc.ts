@@ -1,6 +1,11 @@
 // The workstation's OpenID Connect client, over openid-client 6: discovery, the authorization code flow with PKCE
 // (S256), state and nonce, refresh, revocation and the device authorization grant (RFC 8628, for the CLI).
 // Nothing here assumes the platform's embedded provider: any issuer reachable by discovery works.
+// The authorization request is pushed (RFC 9126) where the issuer offers it: the URL handed to a browser (through
+// xdg-open's arguments, which every user of the computer can read) then carries only client_id and a one-time
+// request_uri, not the state, nonce, PKCE challenge or login hint. Where it is not offered, the plain URL is used;
+// either way exposure gives nothing: the loopback listener takes no callback from another user's program, and a
+// code is worthless without the PKCE verifier, which never leaves this process.
 import * as oidc from 'openid-client';
 import { EnclaveError } from '../common/errors.ts';
 import { isHttpsOrLoopbackHttp, isLoopbackHttp } from '../common/loopback.ts';
@@ -33,6 +38,7 @@ export interface TokenSet {
 
 /** One authorization request: what the callback must be checked against. Never leaves the core. */
 export interface AuthorizationRequest {
+  /** What the browser opens: client_id and request_uri when pushed (RFC 9126), all the parameters otherwise. */
   url: string;
   redirectUri: string;
   state: string;
@@ -185,7 +191,13 @@ export async function discoverIdentityProvider(settings: IdentitySettings, optio
         parameters.max_age = '0';
       }
       if (loginHint) parameters.login_hint = loginHint;
-      const url = oidc.buildAuthorizationUrl(config, parameters).href;
+      const pushed = typeof metadata.pushed_authorization_request_endpoint === 'string';
+      let url: string;
+      try {
+        url = pushed ? (await oidc.buildAuthorizationUrlWithPAR(config, parameters)).href : oidc.buildAuthorizationUrl(config, parameters).href;
+      } catch (err) {
+        throw describeOidcError(err, 'Starting the sign-in');
+      }
       return { url, redirectUri, state, nonce, codeVerifier, maxAge: fresh ? 0 : null };
     },
     async exchangeCode({ callbackUrl, request }) {

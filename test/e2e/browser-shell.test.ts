@@ -1,8 +1,10 @@
-// The analyst's journey through the browser shell, in Debian's Chromium: open the launch link, sign in through
-// the platform's real login page (after a wrong password), see who they are and their projects, browse the
-// catalogue, open samples into local DuckDB, query, chart, cancel, read an error; find the output checkers'
-// screen closed to them; sign out and find local data gone. Then the shell's boundary: the launch link works
-// once, and the API refuses whoever has no session.
+// The analyst's journey through the browser shell, in Debian's Chromium: open the launch page as `npm start` has
+// Chromium do, sign in through the platform's real login page (after a wrong password), see who they are and their
+// projects, browse the catalogue, open samples into local DuckDB, query, chart, cancel, read an error; find the
+// output checkers' screen closed to them; sign out and find local data gone. Then the shell's boundary: the launch
+// link works once, the API refuses whoever has no session, and a server another OS user runs on another
+// 127.0.0.1 port, visited by the same browser, receives no cookie and no Enclave secret.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -11,10 +13,12 @@ import { AnalysisPage } from './pages/analysis-page.ts';
 import { ADA, SessionPage, type LoginPage } from './pages/session-page.ts';
 import { saveScreenshot } from './support/artifacts.ts';
 import { expectNoSeriousAccessibilityViolations } from './support/axe.ts';
-import { startBrowserApp, type BrowserApp } from './support/browser-app.ts';
-import { invokeAsPage } from './support/shell-api.ts';
+import { openFromLauncher, startBrowserApp, VIEWPORT, type BrowserApp } from './support/browser-app.ts';
+import { invokeAsPage, pageSessionSecret, SESSION_STORAGE_KEY } from './support/shell-api.ts';
 import { probe } from './support/http-probe.ts';
+import { startOtherUserServer, type ReceivedRequest } from './support/other-user-server.ts';
 import { REPO_ROOT } from './support/paths.ts';
+import { otherUser, type OtherUser } from '../support/other-user.ts';
 
 // 55,000 patients give about 109,000 hospital episodes: enough for the 100,000-row sample a user can pick
 // (at 10,000 patients there are about 20,000 episodes and the largest standard sample is not offered).
@@ -35,6 +39,10 @@ interface CatalogueEntry {
 }
 
 const ms = (start: number): string => `${Math.round(performance.now() - start)} ms`;
+
+/** The neighbour on a shared desktop: another OS user (or why there is none here). */
+const neighbourUser = otherUser();
+if (typeof neighbourUser === 'string') console.log(`[e2e browser-shell] no second OS user, so the neighbour's server is not run: ${neighbourUser}`);
 
 
 describe('browser shell: the analyst journey in Chromium', () => {
@@ -71,11 +79,17 @@ describe('browser shell: the analyst journey in Chromium', () => {
     await app?.close();
   });
 
-  it('opens from the one-time launch link on the sign-in screen, naming the platform, in demo mode', async () => {
-    const response = await app.page.goto(app.shell.launchUrl);
+  it('opens from the launch page on the sign-in screen, naming the platform, in demo mode', async () => {
+    const launchPage = app.shell.launchPage ?? '';
+    expect(existsSync(launchPage)).toBe(true);
 
-    expect(response?.ok()).toBe(true);
+    await openFromLauncher(app);
+
+    // The code left the address at once and was spent; the page keeps its secret in this tab's sessionStorage.
     expect(app.page.url()).toBe(`${app.shell.url}/`);
+    expect(await pageSessionSecret(app)).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(existsSync(launchPage)).toBe(false);
+    expect(await app.context.cookies()).toEqual([]);
     await session.waitForSignInScreen();
     expect(await app.page.getByTestId('sign-in-platform-url').innerText()).toBe(app.platform.url);
     await expect.poll(() => app.page.getByTestId('sign-in-platform-name').innerText()).not.toBe('Not reached yet');
@@ -99,6 +113,18 @@ describe('browser shell: the analyst journey in Chromium', () => {
     expect(projects).toMatchObject({ status: 401, body: { ok: false, error: { code: 'unauthenticated' } } });
     expect(sample).toMatchObject({ status: 401, body: { ok: false, error: { code: 'unauthenticated' } } });
     expect(own).toMatchObject({ status: 200, body: { ok: true } });
+  });
+
+  it.skipIf(typeof neighbourUser === 'string')('gives a server another OS user runs on another 127.0.0.1 port no cookie and no secret when the browser visits it', async () => {
+    const neighbour = await visitOtherUsersServer(app);
+    const secret = (await pageSessionSecret(app)) ?? '';
+
+    for (const request of neighbour) {
+      expect(request.headers.cookie).toBeUndefined();
+      expect(JSON.stringify(request)).not.toContain(secret);
+    }
+    // What the neighbour's own page could read in this browser: no cookie, nothing in its own storage.
+    expect(neighbour.find((r) => r.url === '/echo')?.body).toBe('|0|0');
   });
 
   it('shows the login page\'s error for a wrong password and stays signed out', async () => {
@@ -290,50 +316,65 @@ describe('browser shell: the analyst journey in Chromium', () => {
     expect(leftovers.status).toMatch(/^0 rows in /);
   }, 90_000);
 
-  it('honours the launch link once: a second browser that opens it gets no session', async () => {
-    const other = await app.browser.newContext();
+  it('honours the launch link once: a second browser that opens it gets no session, only the no-session screen', async () => {
+    const other = await app.browser.newContext({ viewport: VIEWPORT, locale: 'en-GB' });
     try {
       const page = await other.newPage();
-      const reuse = await page.goto(app.shell.launchUrl);
-      expect(reuse?.status()).toBe(403);
-      expect(await reuse?.text()).toMatch(/already been used or has expired/);
-      const home = await page.goto(`${app.shell.url}/`);
-      expect(home?.status()).toBe(401);
-      expect(await page.locator('#root').count()).toBe(0);
+      const requested: string[] = [];
+      page.on('request', (request) => requested.push(new URL(request.url()).pathname));
+      await page.goto(app.shell.launchUrl);
+      const refused = page.getByTestId('no-session');
+      await refused.waitFor();
+      expect(await refused.getAttribute('data-reason')).toBe('launch-refused');
+      expect(await page.getByRole('heading', { level: 1 }).innerText()).toBe('Open Enclave from its launcher');
+      expect(page.url()).toBe(`${app.shell.url}/`);
+      await saveScreenshot(page, '08-launch-link-used');
+
+      // Without a code or a secret, the page asks the workstation nothing at all.
+      requested.length = 0;
+      await page.goto(`${app.shell.url}/`);
+      await refused.waitFor();
+      expect(await refused.getAttribute('data-reason')).toBe('no-launch');
+      expect(requested.filter((path) => path.startsWith('/api/'))).toEqual([]);
+      expect(await page.evaluate(`sessionStorage.getItem(${JSON.stringify(SESSION_STORAGE_KEY)})`)).toBeNull();
+      await saveScreenshot(page, '09-no-session');
+      await expectNoSeriousAccessibilityViolations(page, 'no session');
     } finally {
       await other.close();
     }
   });
 
-  it('refuses API requests without the session cookie, from another origin, or under another host name', async () => {
+  it('refuses API requests without the session header, from another origin, or under another host name', async () => {
     const invoke = `${app.shell.url}/api/invoke/projects.list`;
     const json = { 'Content-Type': 'application/json', Origin: app.shell.url };
-    const cookie = (await app.context.cookies(app.shell.url)).find((c) => c.name === 'enclave_session');
-    expect(cookie?.httpOnly).toBe(true);
-    const withCookie = { ...json, Cookie: `enclave_session=${cookie?.value}` };
+    const secret = await pageSessionSecret(app);
+    expect(secret).toBeTruthy();
+    const withSecret = { ...json, 'X-Enclave-Session': secret ?? '' };
 
-    const noCookie = await probe(invoke, { method: 'POST', headers: json, body: '{}' });
-    const forged = await probe(invoke, { method: 'POST', headers: { ...json, Cookie: 'enclave_session=forged' }, body: '{}' });
-    const foreignOrigin = await probe(invoke, { method: 'POST', headers: { ...withCookie, Origin: 'http://evil.example' }, body: '{}' });
-    const rebound = await probe(invoke, { method: 'POST', headers: { ...withCookie, Host: `evil.example:${new URL(app.shell.url).port}` }, body: '{}' });
+    const noSecret = await probe(invoke, { method: 'POST', headers: json, body: '{}' });
+    const forged = await probe(invoke, { method: 'POST', headers: { ...json, 'X-Enclave-Session': 'forged' }, body: '{}' });
+    const asCookie = await probe(invoke, { method: 'POST', headers: { ...json, Cookie: `enclave_session=${secret}` }, body: '{}' });
+    const foreignOrigin = await probe(invoke, { method: 'POST', headers: { ...withSecret, Origin: 'http://evil.example' }, body: '{}' });
+    const rebound = await probe(invoke, { method: 'POST', headers: { ...withSecret, Host: `evil.example:${new URL(app.shell.url).port}` }, body: '{}' });
     const events = await probe(`${app.shell.url}/api/events`, {});
-    const own = await probe(`${app.shell.url}/api/invoke/session.get`, { method: 'POST', headers: withCookie, body: '{}' });
+    const own = await probe(`${app.shell.url}/api/invoke/session.get`, { method: 'POST', headers: withSecret, body: '{}' });
 
-    expect(noCookie.status).toBe(401);
-    expect(JSON.parse(noCookie.body)).toMatchObject({ ok: false, error: { code: 'unauthenticated' } });
+    expect(noSecret.status).toBe(401);
+    expect(JSON.parse(noSecret.body)).toMatchObject({ ok: false, error: { code: 'unauthenticated' } });
     expect(forged.status).toBe(401);
+    expect(asCookie.status).toBe(401);
     expect(foreignOrigin.status).toBe(403);
     expect(rebound.status).toBe(403);
     expect(events.status).toBe(401);
-    for (const refused of [noCookie, forged, foreignOrigin, rebound, events]) {
+    for (const refused of [noSecret, forged, asCookie, foreignOrigin, rebound, events]) {
       expect(refused.headers['access-control-allow-origin']).toBeUndefined();
     }
-    // The same request from the page's own origin with its cookie works: the refusals above are the guards'.
+    // The same request from the page's own origin with its secret works: the refusals above are the guards'.
     expect(own.status).toBe(200);
     expect(JSON.parse(own.body)).toMatchObject({ ok: true });
   });
 
-  it('gives a page of another origin in the same browser nothing, even though the browser holds the cookie', async () => {
+  it('gives a page of another origin in the same browser nothing: no answer, and not the secret', async () => {
     const attacker = await app.context.newPage();
     try {
       // The platform's health page: another origin (another port) on the same machine.
@@ -341,11 +382,25 @@ describe('browser shell: the analyst journey in Chromium', () => {
       const result = (await attacker.evaluate(`fetch(${JSON.stringify(`${app.shell.url}/api/invoke/projects.list`)}, {
         method: 'POST', credentials: 'include', headers: { 'Content-Type': 'application/json' }, body: '{}',
       }).then((r) => r.text().then((t) => 'read ' + r.status + ' ' + t), (e) => 'blocked ' + e.name)`)) as string;
+      const stored = await attacker.evaluate(`sessionStorage.getItem(${JSON.stringify(SESSION_STORAGE_KEY)})`);
 
       expect(result).toBe('blocked TypeError');
+      expect(stored).toBeNull();
     } finally {
       await attacker.close();
     }
+  });
+
+  it.skipIf(typeof neighbourUser === 'string')("after a sign-in, the other user's server still gets no Enclave secret; only the demo identity provider's own cookies reach it", async () => {
+    const neighbour = await visitOtherUsersServer(app);
+    const secret = (await pageSessionSecret(app)) ?? '';
+
+    const cookieNames = [...new Set(neighbour.flatMap((r) => String(r.headers.cookie ?? '').split(';').map((c) => c.split('=')[0]?.trim() ?? '').filter(Boolean)))];
+    console.log(`e2e: cookies the browser sent the other user's server after a sign-in: ${cookieNames.join(', ') || 'none'}`);
+    // The embedded provider's cookies are scoped to 127.0.0.1 like any cookie there; every sign-in asks for the
+    // password again, so they do not sign anyone in. Nothing of the workstation's is among them.
+    expect(cookieNames.every((name) => name.startsWith('enclave_idp_'))).toBe(true);
+    for (const request of neighbour) expect(JSON.stringify(request)).not.toContain(secret);
   });
 
   // The checks above pass only if these detectors work: prove that they see what they are there to see.
@@ -364,3 +419,20 @@ describe('browser shell: the analyst journey in Chromium', () => {
     await app.page.evaluate(`document.getElementById('e2e-detector-probe').remove()`);
   });
 });
+
+/**
+ * Runs a plain HTTP server as the other OS user on another 127.0.0.1 port, visits it in the app's browser context
+ * (its page also calls back with credentials), and returns what the server received.
+ */
+async function visitOtherUsersServer(app: BrowserApp): Promise<ReceivedRequest[]> {
+  const server = await startOtherUserServer(neighbourUser as OtherUser);
+  const visit = await app.context.newPage();
+  try {
+    await visit.goto(`${server.url}/probe`);
+    await server.request('/echo');
+    return [...server.received];
+  } finally {
+    await visit.close();
+    await server.stop();
+  }
+}

@@ -4,13 +4,14 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPlatformInit } from '../../src/cli/platform-init.ts';
+import { pathsOpenToOthers } from '../support/private-tree.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -130,6 +131,16 @@ describe('enclave platform init', () => {
     expect(stderr).toMatch(/cancelled/);
     expect(await readdir(dataDir)).toEqual([]);
   }, 60_000);
+
+  it('makes the data folder private (0700, files 0600) even when the folder already existed open to everyone', async () => {
+    // In process, under the test's own umask (not the CLI's 077): the generator sets the modes itself.
+    const dataDir = path.join(root, 'existing-open');
+    await mkdir(dataDir);
+    await chmod(dataDir, 0o777);
+    const code = await runPlatformInit(['--data-dir', dataDir, '--scale', '1000'], { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough() });
+    expect(code).toBe(0);
+    expect(await pathsOpenToOthers(dataDir)).toEqual([]);
+  });
 
   it('refuses an initialised folder without --force and changes nothing in it', async () => {
     const dir = path.join(root, 'a');

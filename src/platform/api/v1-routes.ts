@@ -9,6 +9,7 @@ import { PROFILES } from '../../common/sdc/rules.ts';
 import { ARROW_STREAM_CONTENT_TYPE } from '../../common/transport-protocol.ts';
 import { requireProjectMember } from '../authz/access-policy.ts';
 import type { DataEngine } from '../engine/data-engine.ts';
+import { createRateLimiter } from '../http/rate-limit.ts';
 import { assertOnlyQueryParameters, parseId, parseLimit } from '../http/request-input.ts';
 import type { IdentityInfo } from '../identity/identity-config.ts';
 import type { Principal } from '../identity/principal.ts';
@@ -33,6 +34,15 @@ export interface V1Dependencies {
  * the locked user: a failure, as the unlock did not happen.
  */
 const SessionEventSchema = z.object({ event: z.enum(['signed_in', 'signed_out', 'locked', 'unlocked', 'unlock_refused', 'session_expired']) }).strict();
+
+/** Events that end the presenting token at once, not when it expires. */
+const ENDING_EVENTS: ReadonlySet<string> = new Set(['signed_out', 'locked']);
+
+/**
+ * What one user's workstation may report: far more than a person signs in, locks and unlocks, few enough that a
+ * client cannot flood the audit log. Past it, one `audit.rate_limited` event per user and window is recorded.
+ */
+export const SESSION_EVENT_LIMIT = { limit: 30, windowMs: 60_000 } as const;
 
 function principalOf(request: FastifyRequest): Principal {
   // Set by the onRequest hook for every non-public route; missing means the route was wired wrongly.
@@ -69,12 +79,32 @@ export function registerV1Routes(app: FastifyInstance, deps: V1Dependencies): vo
 
   app.get(`${API_V1}/me`, { config: { access: 'me' } }, async (request) => UserSchema.parse(principalOf(request).user));
 
+  const sessionEvents = createRateLimiter(SESSION_EVENT_LIMIT);
   app.post(`${API_V1}/session-events`, { config: { access: 'session.events' } }, async (request, reply) => {
     const parsed = SessionEventSchema.safeParse(request.body);
     if (!parsed.success) throw new EnclaveError('invalid_input', `The session event is not valid: ${describeIssues(parsed.error)}`);
     const principal = principalOf(request);
-    const outcome = parsed.data.event === 'unlock_refused' ? 'failure' : 'success';
-    await store.audit.append({ type: `session.${parsed.data.event}`, actor: principal.user.id, outcome, details: { role: principal.user.role } });
+    const { event } = parsed.data;
+    // Ending access comes before the limit: a sign-out or a lock always takes effect, however much was reported.
+    if (ENDING_EVENTS.has(event) && principal.token !== undefined) {
+      await store.revocations.revoke({ keys: principal.token.revocationKeys, expiresAt: principal.token.expiresAt });
+    }
+    const verdict = sessionEvents.take(principal.user.id);
+    if (!verdict.allowed) {
+      if (verdict.firstRefusal) {
+        const { limit, windowMs } = SESSION_EVENT_LIMIT;
+        await store.audit.append({
+          type: 'audit.rate_limited',
+          actor: principal.user.id,
+          outcome: 'failure',
+          details: { reportedBy: 'workstation', route: 'session-events', limit, windowSeconds: windowMs / 1000 },
+        });
+      }
+      throw new EnclaveError('rate_limited', 'Too many session events were reported from your sign-in in the last minute. Later ones are not recorded until the minute is over.');
+    }
+    const outcome = event === 'unlock_refused' ? 'failure' : 'success';
+    // The workstation says this happened; the platform only knows that this caller said so.
+    await store.audit.append({ type: `session.${event}`, actor: principal.user.id, outcome, details: { role: principal.user.role, reportedBy: 'workstation' } });
     return reply.code(204).send();
   });
 

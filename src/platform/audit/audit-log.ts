@@ -1,15 +1,21 @@
-// The platform's audit log: append-only events, each chained to the one before by a sha256 hash, so that
-// removing, reordering or editing an event breaks every hash after it. The query issue's verifier walks the
-// chain with verifyAuditChain; the store (and a database trigger) offers no way to change an event.
-import { createHash } from 'node:crypto';
-import type { Kysely, Selectable } from 'kysely';
+// The platform's audit log: append-only events, each sealed with HMAC-SHA-256 under the audit key (which the
+// database does not hold) and chained to the one before, with the head anchored in a file outside the database
+// at every append. Editing, removing, reordering or adding an event without the key, truncating the log or
+// replacing the table is found by verify(); the store and the database's triggers offer no way to change an event.
+import path from 'node:path';
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { EnclaveError } from '../../common/errors.ts';
+import { ensurePrivateFolder } from '../secret-file.ts';
 import type { MetadataDatabase } from '../store/schema.ts';
+import { appendAnchor, AUDIT_ANCHOR_FILE, highestAnchor, readAnchors, supersedeAnchor } from './anchor.ts';
+import { loadOrCreateAuditKey, AUDIT_KEY_FILE } from './audit-key.ts';
 import { canonicalJson, type JsonValue } from './canonical-json.ts';
+import { digestOfEvents, GENESIS_HASH, KEYED_CHAIN, macAuditEvent, type AuditEvent, type AuditOutcome } from './chain.ts';
+import { AUDIT_SCHEMA_QUERY, checkAuditGuards, parseSchemaEntries, restoreAuditTriggers } from './guards.ts';
+import { AUDIT_ROWS_QUERY, parseStoredRows } from './stored-rows.ts';
+import { ACCEPTED_BREAK_EVENT, describeAuditReport, verifyAuditTrail, type AuditReport } from './verify.ts';
 
-/** The hash the first event points back to. */
-export const GENESIS_HASH = '0'.repeat(64);
-
-export type AuditOutcome = 'success' | 'failure';
+export { GENESIS_HASH, hashAuditEvent, macAuditEvent, type AuditEvent, type AuditOutcome } from './chain.ts';
 
 export interface AuditEventInput {
   /** Dotted, lower case: 'auth.sign_in', 'session.signed_out'. */
@@ -20,47 +26,20 @@ export interface AuditEventInput {
   readonly details: { readonly [key: string]: JsonValue };
 }
 
-export interface AuditEvent {
-  readonly seq: number;
-  /** ISO 8601, UTC, milliseconds. */
-  readonly occurredAt: string;
-  readonly type: string;
-  readonly actor: string | null;
-  readonly outcome: AuditOutcome;
-  /** Canonical JSON of the details object. */
-  readonly details: string;
-  readonly prevHash: string;
-  readonly hash: string;
-}
-
 export interface AuditLog {
   append(event: AuditEventInput): Promise<AuditEvent>;
   /** Events in order, from seq `after` + 1 (default: from the start). */
   list(options?: { after?: number; limit?: number }): Promise<AuditEvent[]>;
-}
-
-/** sha256 over the canonical JSON of everything in the event except its own hash. */
-export function hashAuditEvent(event: Omit<AuditEvent, 'hash'>): string {
-  const hashed: JsonValue = {
-    seq: event.seq,
-    occurredAt: event.occurredAt,
-    type: event.type,
-    actor: event.actor,
-    outcome: event.outcome,
-    details: event.details,
-    prevHash: event.prevHash,
-  };
-  return createHash('sha256').update(canonicalJson(hashed), 'utf8').digest('hex');
-}
-
-/** The first event whose link or hash does not hold, or null when the whole chain is intact. */
-export function verifyAuditChain(events: readonly AuditEvent[], previous: { seq: number; hash: string } = { seq: 0, hash: GENESIS_HASH }): number | null {
-  let expected = previous;
-  for (const event of events) {
-    if (event.seq !== expected.seq + 1 || event.prevHash !== expected.hash || hashAuditEvent(event) !== event.hash) return event.seq;
-    expected = event;
-  }
-  return null;
+  /** Checks every event, the anchor and the table's guards. Changes nothing. */
+  verify(): Promise<AuditReport>;
+  /**
+   * Records that the operator started the platform on this broken log: the report and a digest of every event
+   * before the acceptance (seq, hash and contents), so later checks pass over this break only while those rows
+   * stay exactly as they are. Puts the table's triggers back and starts the anchor again (the old file is kept).
+   */
+  acceptBreak(report: AuditReport): Promise<AuditEvent>;
+  /** Anchors the newest event when the anchor is behind it (a stop between storing and anchoring, or an older log). */
+  anchorHead(): Promise<void>;
 }
 
 function rowToEvent(row: Selectable<MetadataDatabase['audit_events']>): AuditEvent {
@@ -73,47 +52,109 @@ function rowToEvent(row: Selectable<MetadataDatabase['audit_events']>): AuditEve
     details: row.details,
     prevHash: row.prev_hash,
     hash: row.hash,
+    chain: row.chain,
   };
 }
 
-export function createAuditLog(db: Kysely<MetadataDatabase>, now: () => Date = () => new Date()): AuditLog {
-  // Appends are serialised in this process so two concurrent events never read the same tail; the
-  // transaction keeps another writer (a second process) from interleaving.
+/**
+ * Runs `work` in a transaction that holds SQLite's write lock from its first statement (BEGIN IMMEDIATE), so a
+ * second process waits (busy_timeout) instead of failing on commit; kysely's own transactions always say BEGIN.
+ * On PostgreSQL the same place takes pg_advisory_xact_lock.
+ */
+async function withWriteLock<T>(db: Kysely<MetadataDatabase>, work: (conn: Kysely<MetadataDatabase>) => Promise<T>): Promise<T> {
+  return db.connection().execute(async (conn) => {
+    await sql`BEGIN IMMEDIATE`.execute(conn);
+    try {
+      const result = await work(conn);
+      await sql`COMMIT`.execute(conn);
+      return result;
+    } catch (err) {
+      await sql`ROLLBACK`.execute(conn).catch(() => undefined);
+      throw err;
+    }
+  });
+}
+
+export interface AuditLogOptions {
+  readonly db: Kysely<MetadataDatabase>;
+  /** The folder holding the audit key and the anchor (DIR/identity). */
+  readonly folder: string;
+  readonly now?: () => Date;
+}
+
+/** Opens the audit log: the key (made on first use) and the anchor live in `folder`, outside the database. */
+export async function openAuditLog(options: AuditLogOptions): Promise<AuditLog> {
+  const { db, folder } = options;
+  const now = options.now ?? (() => new Date());
+  await ensurePrivateFolder(folder);
+  const { key, created: keyIsNew } = await loadOrCreateAuditKey(folder);
+  const anchorFile = path.join(folder, AUDIT_ANCHOR_FILE);
+
+  /**
+   * Inserts the next event under the write lock. `build` makes the event's input inside the same transaction
+   * (so what it reads cannot change before the insert), `beforeCommit` runs after the insert, still inside it.
+   */
+  async function insertNext(steps: {
+    build: (conn: Kysely<MetadataDatabase>) => Promise<AuditEventInput>;
+    beforeCommit?: (event: AuditEvent) => Promise<void>;
+  }): Promise<AuditEvent> {
+    const event = await withWriteLock(db, async (conn) => {
+      const input = await steps.build(conn);
+      const last = await conn.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+      const unsealed = {
+        seq: (last?.seq ?? 0) + 1,
+        occurredAt: now().toISOString(),
+        type: input.type,
+        actor: input.actor,
+        outcome: input.outcome,
+        details: canonicalJson(input.details),
+        prevHash: last?.hash ?? GENESIS_HASH,
+      };
+      const sealed: AuditEvent = { ...unsealed, chain: KEYED_CHAIN, hash: macAuditEvent(key, unsealed) };
+      await conn
+        .insertInto('audit_events')
+        .values({
+          seq: sealed.seq,
+          occurred_at: sealed.occurredAt,
+          type: sealed.type,
+          actor: sealed.actor,
+          outcome: sealed.outcome,
+          details: sealed.details,
+          prev_hash: sealed.prevHash,
+          hash: sealed.hash,
+          chain: KEYED_CHAIN,
+        })
+        .execute();
+      await steps.beforeCommit?.(sealed);
+      return sealed;
+    });
+    // After the commit: an anchor must never name an event the database might still roll back.
+    try {
+      await appendAnchor({ file: anchorFile, key, head: event });
+    } catch {
+      throw new EnclaveError('unavailable', `Audit event ${event.seq} was stored, but its anchor ${anchorFile} could not be written.`);
+    }
+    return event;
+  }
+
+  // Appends are serialised in this process as well, so this process's events are anchored in order.
   let tail: Promise<unknown> = Promise.resolve();
+  function queued<T>(work: () => Promise<T>): Promise<T> {
+    const done = tail.then(work);
+    tail = done.catch(() => undefined);
+    return done;
+  }
+
+  async function verify(): Promise<AuditReport> {
+    // The anchor first: every line names a committed event, so the rows read after it include that event.
+    const anchors = await readAnchors({ file: anchorFile, key });
+    const guards = await checkAuditGuards(parseSchemaEntries((await sql.raw(AUDIT_SCHEMA_QUERY).execute(db)).rows));
+    const events = guards.tableSql === null ? [] : parseStoredRows((await sql.raw(AUDIT_ROWS_QUERY).execute(db)).rows);
+    return verifyAuditTrail({ events, key, keyFile: path.join(folder, AUDIT_KEY_FILE), keyIsNew, anchors, guards });
+  }
+
   return {
-    append(input) {
-      const appended = tail.then(() =>
-        db.transaction().execute(async (trx) => {
-          const last = await trx.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-          const unhashed = {
-            seq: (last?.seq ?? 0) + 1,
-            occurredAt: now().toISOString(),
-            type: input.type,
-            actor: input.actor,
-            outcome: input.outcome,
-            details: canonicalJson(input.details),
-            prevHash: last?.hash ?? GENESIS_HASH,
-          };
-          const event: AuditEvent = { ...unhashed, hash: hashAuditEvent(unhashed) };
-          await trx
-            .insertInto('audit_events')
-            .values({
-              seq: event.seq,
-              occurred_at: event.occurredAt,
-              type: event.type,
-              actor: event.actor,
-              outcome: event.outcome,
-              details: event.details,
-              prev_hash: event.prevHash,
-              hash: event.hash,
-            })
-            .execute();
-          return event;
-        }),
-      );
-      tail = appended.catch(() => undefined);
-      return appended;
-    },
+    append: (input) => queued(() => insertNext({ build: async () => input })),
     async list(options = {}) {
       const rows = await db
         .selectFrom('audit_events')
@@ -123,6 +164,46 @@ export function createAuditLog(db: Kysely<MetadataDatabase>, now: () => Date = (
         .limit(options.limit ?? 10_000)
         .execute();
       return rows.map(rowToEvent);
+    },
+    verify,
+    acceptBreak(report) {
+      return queued(() =>
+        insertNext({
+          build: async (conn) => {
+            const guards = await checkAuditGuards(parseSchemaEntries((await sql.raw(AUDIT_SCHEMA_QUERY).execute(conn)).rows));
+            if (guards.tableSql === null) {
+              throw new EnclaveError('unavailable', 'The audit_events table is gone, so the broken log cannot be accepted. Restore the metadata store from a backup.');
+            }
+            // The guards go back first, so that this very event is inserted under them.
+            const restored = await restoreAuditTriggers(conn);
+            const before = parseStoredRows((await sql.raw(AUDIT_ROWS_QUERY).execute(conn)).rows);
+            const anchorBefore = highestAnchor((await readAnchors({ file: anchorFile, key })).heads).head;
+            return {
+              type: ACCEPTED_BREAK_EVENT,
+              actor: null,
+              outcome: 'success',
+              details: {
+                report: describeAuditReport(report),
+                accepted: { events: before.length, digest: digestOfEvents(before), table: guards.tableSql },
+                anchorBefore: anchorBefore === null ? null : { seq: anchorBefore.seq, hash: anchorBefore.hash },
+                triggers: restored,
+                by: 'enclave platform serve --accept-broken-audit-log',
+              },
+            };
+          },
+          // The anchor starts again at this event; lines about the log that was accepted as broken stay in the old file.
+          beforeCommit: async (event) => {
+            await supersedeAnchor({ file: anchorFile, acceptedAt: event.seq });
+          },
+        }),
+      );
+    },
+    anchorHead() {
+      return queued(async () => {
+        const { head } = highestAnchor((await readAnchors({ file: anchorFile, key })).heads);
+        const last = await db.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
+        if (last !== undefined && (head === null || last.seq > head.seq)) await appendAnchor({ file: anchorFile, key, head: last });
+      });
     },
   };
 }

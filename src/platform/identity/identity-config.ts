@@ -8,6 +8,12 @@ export const PLATFORM_API_AUDIENCE = 'urn:enclave:platform-api';
 export const WORKSTATION_CLIENT_ID = 'enclave-workstation';
 export const WORKSTATION_SCOPES: readonly string[] = ['openid', 'profile', 'offline_access'];
 
+/**
+ * The claim the embedded provider's access tokens name their grant in (one sign-in of one client), so the
+ * platform can refuse every token of a grant that ended. Other issuers' tokens do not carry it.
+ */
+export const GRANT_ID_CLAIM = 'grant_id';
+
 /** Defaults for the embedded provider's lifetimes. */
 export const DEFAULT_ACCESS_TOKEN_TTL_SECONDS = 300;
 export const DEFAULT_SESSION_MAX_SECONDS = 12 * 60 * 60;

@@ -1,12 +1,17 @@
 // The platform's authenticator: a bearer access token (JWT) from the trusted OIDC issuer. It checks the
 // signature (against the issuer's keys), the issuer, the audience, the expiry (with a small clock tolerance)
-// and the algorithm, then maps `sub` to the platform's own user record: the role always comes from the store.
-import { createRemoteJWKSet, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+// and the algorithm, refuses a token on the revocation list (its own id, its grant or its session ended early:
+// sign-out, lock, refresh-token reuse), then maps `sub` to the platform's own user record: the role always comes
+// from the store.
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { EnclaveError } from '../../common/errors.ts';
+import { revocationKey, type RevocationList } from '../store/revocations.ts';
+import { GRANT_ID_CLAIM } from './identity-config.ts';
 import type { Authenticator, Principal, UserLookup } from './principal.ts';
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i;
-const CLOCK_TOLERANCE_SECONDS = 5;
+/** How long after its exp a token is still accepted: whoever revokes a token keeps it listed this much longer. */
+export const CLOCK_TOLERANCE_SECONDS = 5;
 
 export interface OidcAuthenticatorOptions {
   /** The trusted issuer, exactly as the tokens' `iss` must read; undefined while it is not known yet. */
@@ -18,9 +23,32 @@ export interface OidcAuthenticatorOptions {
   /** When set, the token's `typ` header must be this (RFC 9068 access tokens are 'at+jwt'). */
   readonly tokenType?: string;
   readonly lookupUser: UserLookup;
+  /** Tokens that ended before they expire; checked on every call. */
+  readonly revocations: Pick<RevocationList, 'anyRevoked'>;
 }
 
 const SIGN_IN_AGAIN = 'Your sign-in is not valid for this platform. Sign in again.';
+const SIGNED_OUT = 'Your sign-in has ended (you signed out, Enclave was locked, or it was revoked). Sign in again.';
+
+const claimText = (payload: JWTPayload, name: string): string | undefined => {
+  const value = payload[name];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+};
+
+/** What ends this token early: its own id, and the grant and session it names (where it names them). */
+function tokenOf(payload: JWTPayload): NonNullable<Principal['token']> {
+  const jti = claimText(payload, 'jti');
+  const grantId = claimText(payload, GRANT_ID_CLAIM);
+  const sid = claimText(payload, 'sid');
+  const revocationKeys = [
+    ...(jti === undefined ? [] : [revocationKey.token(jti)]),
+    ...(grantId === undefined ? [] : [revocationKey.grant(grantId)]),
+    ...(sid === undefined ? [] : [revocationKey.session(sid)]),
+  ];
+  // The last second this authenticator still accepts it (exp plus the clock tolerance): revoking until exp alone
+  // would let the token work again for those few seconds.
+  return { revocationKeys, expiresAt: (payload.exp as number) + CLOCK_TOLERANCE_SECONDS };
+}
 
 /** Verification failures are the caller's problem (401); anything else (the IdP unreachable) is ours. */
 function toAuthError(err: unknown): EnclaveError {
@@ -41,26 +69,29 @@ export function createOidcAuthenticator(options: OidcAuthenticatorOptions): Auth
       if (match === null) throw new EnclaveError('unauthenticated', 'The Authorization header is not a bearer token. Sign in again.');
       const issuer = options.issuer();
       if (issuer === undefined) throw new EnclaveError('unavailable', 'The platform is still starting its identity provider. Try again shortly.');
-      let subject: unknown;
+      let payload: JWTPayload;
       try {
-        const { payload } = await jwtVerify(match[1] as string, await options.keys(), {
+        ({ payload } = await jwtVerify(match[1] as string, await options.keys(), {
           issuer,
           audience: options.audience,
           algorithms: [...options.algorithms],
           clockTolerance: CLOCK_TOLERANCE_SECONDS,
           requiredClaims: ['exp', 'sub'],
           ...(options.tokenType === undefined ? {} : { typ: options.tokenType }),
-        });
-        subject = payload.sub;
+        }));
       } catch (err) {
         throw toAuthError(err);
       }
+      const subject = payload.sub;
       if (typeof subject !== 'string' || subject === '') throw new EnclaveError('unauthenticated', SIGN_IN_AGAIN);
+      const token = tokenOf(payload);
+      // Outside the catch above: a store that cannot answer is the platform's failure (500), never a pass.
+      if (await options.revocations.anyRevoked(token.revocationKeys)) throw new EnclaveError('unauthenticated', SIGNED_OUT);
       const user = await options.lookupUser(subject);
       if (user === undefined) {
         throw new EnclaveError('forbidden', 'You are signed in, but this platform has no account for you. Ask its administrator to add you.');
       }
-      return { user, authenticatedBy: 'oidc' };
+      return { user, authenticatedBy: 'oidc', token };
     },
   };
 }

@@ -1,14 +1,14 @@
 // The platform's metadata (users, projects, memberships, datasets, fields) in SQLite through kysely.
 // Every read the routes need is one method here, so the routes never see SQL and PostgreSQL can replace
 // SQLite by changing the dialect in openMetadataStore.
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Kysely } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { FieldTagSchema, type FieldTag, type Project, type User } from '../../common/contract.ts';
 import { EnclaveError } from '../../common/errors.ts';
-import { createAuditLog, type AuditLog } from '../audit/audit-log.ts';
+import { openAuditLog, type AuditLog } from '../audit/audit-log.ts';
 import type { CatalogueFile } from '../catalogue/catalogue-file.ts';
 import { hashPassword } from '../identity/passwords.ts';
 import type { DemoSeed } from './demo-seed.ts';
@@ -127,20 +127,34 @@ export interface OpenMetadataStoreOptions {
   readonly file: string;
   /** Written only when the store holds no users yet. */
   readonly seed: { demo: DemoSeed; catalogue: CatalogueFile };
+  /** Where the audit key and anchor live, outside the database. Default: `identity` beside the file. */
+  readonly auditFolder?: string;
+}
+
+/**
+ * Opens the SQLite file, private to this OS user: the folder 0700 and the file 0600 before SQLite touches it,
+ * since SQLite creates files with the process's umask and gives the -wal and -shm files the database's mode.
+ */
+export function openSqliteDatabase(file: string): DatabaseSync {
+  let database: DatabaseSync | undefined;
+  try {
+    mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    closeSync(openSync(file, 'a', 0o600));
+    chmodSync(file, 0o600);
+    database = new DatabaseSync(file);
+    // WAL lets readers (`enclave audit verify`, a backup) run beside the server; foreign keys are off by default in
+    // SQLite; secure_delete overwrites what is deleted (spent tokens, old artifacts) instead of leaving it in free pages.
+    database.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000; PRAGMA secure_delete = ON;');
+    for (const companion of [`${file}-wal`, `${file}-shm`]) if (existsSync(companion)) chmodSync(companion, 0o600);
+    return database;
+  } catch {
+    database?.close();
+    throw new EnclaveError('unavailable', `The metadata store ${file} cannot be opened as a SQLite database.`);
+  }
 }
 
 export async function openMetadataStore(options: OpenMetadataStoreOptions): Promise<MetadataStore & { seeded: boolean }> {
-  let database: DatabaseSync | undefined;
-  try {
-    mkdirSync(path.dirname(options.file), { recursive: true });
-    database = new DatabaseSync(options.file);
-    // WAL lets readers (a future admin tool, a backup) run beside the server; foreign keys are off by default in SQLite.
-    database.exec('PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
-  } catch {
-    database?.close();
-    throw new EnclaveError('unavailable', `The metadata store ${options.file} cannot be opened as a SQLite database.`);
-  }
-  const db = new Kysely<MetadataDatabase>({ dialect: createNodeSqliteDialect(database) });
+  const db = new Kysely<MetadataDatabase>({ dialect: createNodeSqliteDialect(openSqliteDatabase(options.file)) });
   try {
     const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
     if (error !== undefined) throw error;
@@ -171,10 +185,15 @@ export async function openMetadataStore(options: OpenMetadataStoreOptions): Prom
     return byProject;
   }
 
+  const audit = await openAuditLog({ db, folder: options.auditFolder ?? path.join(path.dirname(options.file), 'identity') }).catch(async (err: unknown) => {
+    await db.destroy();
+    throw err;
+  });
+
   return {
     seeded,
     oidcArtifacts: createOidcArtifactStore(db),
-    audit: createAuditLog(db),
+    audit,
     revocations: createRevocationList(db),
     async getPasswordHash(userId) {
       const row = await db.selectFrom('credentials').select('password_hash').where('user_id', '=', userId).executeTakeFirst();

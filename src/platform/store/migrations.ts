@@ -152,6 +152,19 @@ const keyedAuditAndRevocations: Migration = {
   },
 };
 
+// The identity provider's artifacts are now sealed (AES-256-GCM under a key in the identity folder) and found by
+// keyed hashes (identity/embedded/artifact-sealing.ts). Rows stored before are unreadable to the provider and
+// would keep their plaintext (device codes, account ids) until they expire: they are deleted, with SQLite's
+// secure_delete on (metadata-store.ts), so their pages are overwritten. Everybody signs in once more.
+const sealedArtifacts: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await sql`DELETE FROM oidc_artifacts`.execute(db);
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await sql`DELETE FROM oidc_artifacts`.execute(db);
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
     return {
@@ -159,6 +172,7 @@ export const migrationProvider: MigrationProvider = {
       '0002_identity_and_audit': identityAndAudit,
       '0003_hashed_artifact_keys': hashedArtifactKeys,
       '0004_keyed_audit_and_revocations': keyedAuditAndRevocations,
+      '0005_sealed_artifacts': sealedArtifacts,
     };
   },
 };

@@ -1,8 +1,9 @@
 // Storage for the embedded identity provider's artifacts (sessions, interactions, grants, codes, refresh
 // tokens, device codes), so that restarting the platform keeps people signed in. One table, keyed by the
 // oidc-provider model name and id, with the three secondary keys its adapter interface looks things up by.
-// The adapter (identity/embedded/adapter.ts) passes a hash of the artifact's id, never the id itself: ids are
-// bearer secrets.
+// The adapter (identity/embedded/adapter.ts) passes a hash of the artifact's id, never the id itself (ids are
+// bearer secrets), and a payload whose content is sealed (encrypted) with keys this store never sees; the
+// grantId, userCode and uid it reads for the look-up columns are keyed hashes.
 import type { Kysely } from 'kysely';
 import type { MetadataDatabase } from './schema.ts';
 
@@ -13,8 +14,11 @@ export interface OidcArtifactStore {
   find(model: string, id: string): Promise<ArtifactPayload | undefined>;
   findByUserCode(model: string, userCode: string): Promise<ArtifactPayload | undefined>;
   findByUid(model: string, uid: string): Promise<ArtifactPayload | undefined>;
-  /** Marks the artifact used (a rotated refresh token, an exchanged code): it stays, so reuse is detected. */
-  consume(model: string, id: string): Promise<void>;
+  /**
+   * Marks the artifact used (a rotated refresh token, an exchanged code): it stays, so reuse is detected. True
+   * when this call used it; false when it is gone or was already used, even by a call running at the same time.
+   */
+  consume(model: string, id: string): Promise<boolean>;
   destroy(model: string, id: string): Promise<void>;
   /** Removes every artifact of the model issued under the grant. */
   revokeByGrantId(model: string, grantId: string): Promise<void>;
@@ -61,9 +65,19 @@ export function createOidcArtifactStore(db: Kysely<MetadataDatabase>): OidcArtif
     findByUid: (model, uid) => findWhere(model, 'uid', uid),
     async consume(model, id) {
       const row = await db.selectFrom('oidc_artifacts').select('payload').where('model', '=', model).where('id', '=', id).executeTakeFirst();
-      if (row === undefined) return;
-      const payload = { ...(JSON.parse(row.payload) as ArtifactPayload), consumed: epochSeconds() };
-      await db.updateTable('oidc_artifacts').set({ payload: JSON.stringify(payload) }).where('model', '=', model).where('id', '=', id).execute();
+      if (row === undefined) return false;
+      const stored = JSON.parse(row.payload) as ArtifactPayload;
+      if (stored.consumed !== undefined) return false;
+      const payload = { ...stored, consumed: epochSeconds() };
+      // Conditional on the row being unchanged since it was read, so two redemptions at once cannot both win.
+      const { numUpdatedRows } = await db
+        .updateTable('oidc_artifacts')
+        .set({ payload: JSON.stringify(payload) })
+        .where('model', '=', model)
+        .where('id', '=', id)
+        .where('payload', '=', row.payload)
+        .executeTakeFirst();
+      return numUpdatedRows === 1n;
     },
     async destroy(model, id) {
       await db.deleteFrom('oidc_artifacts').where('model', '=', model).where('id', '=', id).execute();

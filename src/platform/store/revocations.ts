@@ -14,6 +14,16 @@ export interface RevocationList {
 
 const epochSeconds = (): number => Math.floor(Date.now() / 1000);
 
+/** The keys on the list, one spelling for whoever revokes and whoever checks. */
+export const revocationKey = {
+  /** One access token. */
+  token: (jti: string): string => `jti:${jti}`,
+  /** Every access token of a grant (one sign-in of one client). */
+  grant: (grantId: string): string => `grant:${grantId}`,
+  /** Every access token of an identity-provider session. */
+  session: (sid: string): string => `sid:${sid}`,
+} as const;
+
 export function createRevocationList(db: Kysely<MetadataDatabase>, now: () => number = epochSeconds): RevocationList {
   return {
     async revoke({ keys, expiresAt }) {

@@ -3,7 +3,7 @@
 // interrupted run leaves no half dataset; the manifest is written last and is the mark of a finished run.
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
@@ -83,6 +83,8 @@ async function openStaging(dir: string): Promise<{ instance: DuckDBInstance; con
 
 async function copyToParquet(connection: DuckDBConnection, select: string, file: string): Promise<void> {
   await connection.run(`COPY (${select}) TO ${sqlString(file)} (FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 122880)`);
+  // DuckDB creates the file with the process's umask; patient-level data is for the platform's OS user only.
+  await chmod(file, 0o600);
 }
 
 /** Refuses to touch a folder that already holds generated data, unless asked to replace it. */
@@ -107,11 +109,13 @@ export async function generatePlatformData(options: PlatformDataOptions): Promis
   checkSeed(options.seed);
   const dataDir = path.resolve(options.dataDir);
   await checkTarget(dataDir, options.force ?? false);
-  await mkdir(dataDir, { recursive: true });
+  // The data folder is the platform's alone (0700), whoever made it and whatever the umask.
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await chmod(dataDir, 0o700);
   const work = await mkdtemp(path.join(dataDir, '.init-'));
   try {
     const world = new SyntheticWorld();
-    await mkdir(path.join(work, 'datasets'));
+    await mkdir(path.join(work, 'datasets'), { mode: 0o700 });
     const { instance, connection } = await openStaging(work);
     const rows: Partial<Record<DatasetId, number>> = {};
     try {
@@ -169,7 +173,7 @@ async function install(dataDir: string, work: string, manifest: Manifest): Promi
   }
   await rename(path.join(work, 'datasets'), datasetsPath);
   const staged = path.join(work, 'manifest.json');
-  await writeFile(staged, `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFile(staged, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o600 });
   await rename(staged, manifestPath);
 }
 

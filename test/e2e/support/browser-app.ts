@@ -1,8 +1,12 @@
 // The e2e fixture for the browser shell: demo data in its own temp folder, the platform as its own process, the
-// workstation core and browser shell in this process over the built renderer, and Debian's Chromium driven by
-// Playwright. One per test file (start-up costs seconds); close() undoes it all.
+// workstation core and browser shell in this process over the built renderer (with its private launch page, as
+// `npm start` has it), and Debian's Chromium driven by Playwright. One per test file (start-up costs seconds);
+// close() undoes it all.
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { createWorkstationCore, type WorkstationCore, type WorkstationCoreOptions } from '../../../src/workstation/core.ts';
 import { startBrowserShell, type BrowserShell } from '../../../src/web/browser-shell.ts';
@@ -21,7 +25,7 @@ export interface BrowserApp {
   core: WorkstationCore;
   shell: BrowserShell;
   browser: Browser;
-  /** The context and page that opened the launch URL's session (not yet opened: call page.goto(shell.launchUrl)). */
+  /** The context and page for the app (not yet opened: openFromLauncher(app), or page.goto(shell.launchUrl)). */
   context: BrowserContext;
   page: Page;
   problems: PageProblems;
@@ -78,7 +82,14 @@ export async function startBrowserApp(spec: DemoDataSpec, settings: CoreSettings
       log: (message, detail) => console.error(`[workstation] ${message}`, detail ?? ''),
     });
     cleanups.push(() => core.close());
-    const shell = await startBrowserShell({ core, rendererDir: RENDERER_DIR, log: (message, detail) => console.error(`[browser shell] ${message}`, detail ?? '') });
+    const launchHome = await mkdtemp(join(tmpdir(), 'enclave-e2e-launch-'));
+    cleanups.push(() => rm(launchHome, { recursive: true, force: true }));
+    const shell = await startBrowserShell({
+      core,
+      rendererDir: RENDERER_DIR,
+      launchPageDir: join(launchHome, 'launch'),
+      log: (message, detail) => console.error(`[browser shell] ${message}`, detail ?? ''),
+    });
     cleanups.push(() => shell.close());
     const browser = await launchChromium();
     cleanups.push(() => browser.close());
@@ -88,4 +99,15 @@ export async function startBrowserApp(spec: DemoDataSpec, settings: CoreSettings
     await close();
     throw err;
   }
+}
+
+/** Opens the app as `npm start` has Chromium do it: the private launch page's file URL (`--app=file:///…`). */
+export async function openFromLauncher(app: BrowserApp): Promise<void> {
+  if (app.shell.launchPage === null) throw new Error('The shell wrote no launch page.');
+  await app.page.goto(pathToFileURL(app.shell.launchPage).href);
+  // The launch page's meta refresh takes the browser on to the shell, where the page trades the code: done when
+  // the page has rendered anything (it renders only once it holds its secret, or knows it has none). A DOM wait,
+  // not waitForFunction: that evaluates a string in the page, which the page's CSP (no 'unsafe-eval') refuses.
+  await app.page.waitForURL(`${app.shell.url}/`);
+  await app.page.locator('#root > *').first().waitFor();
 }

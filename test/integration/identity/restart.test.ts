@@ -40,17 +40,19 @@ async function restart(): Promise<RunningPlatform> {
 }
 
 describe('a platform restart', () => {
-  it('keeps the signing and cookie keys in the data folder, readable only by their owner', async () => {
+  it('keeps the signing, cookie and artifact keys in the data folder, readable only by their owner', async () => {
     platform = await startPlatform({ fixture });
     const folder = path.join(fixture.dataDir, 'identity');
     expect((await stat(folder)).mode & 0o777).toBe(0o700);
-    for (const file of ['signing-keys.json', 'cookie-keys.json']) {
+    for (const file of ['signing-keys.json', 'cookie-keys.json', 'artifact-keys.json']) {
       expect((await stat(path.join(folder, file))).mode & 0o777).toBe(0o600);
     }
     const before = await readFile(path.join(folder, 'signing-keys.json'), 'utf8');
+    const artifactKeysBefore = await readFile(path.join(folder, 'artifact-keys.json'), 'utf8');
     const jwksBefore = await (await fetch(`${platform.issuer}/jwks`)).json();
     await restart();
     expect(await readFile(path.join(folder, 'signing-keys.json'), 'utf8')).toBe(before);
+    expect(await readFile(path.join(folder, 'artifact-keys.json'), 'utf8')).toBe(artifactKeysBefore);
     expect(await (await fetch(`${platform.issuer}/jwks`)).json()).toEqual(jwksBefore);
     expect(JSON.stringify(jwksBefore)).not.toMatch(/"d":/);
   });
@@ -93,12 +95,12 @@ describe('a platform restart', () => {
     expect(tokens.status).toBe(200);
   });
 
-  it('refuses to start when the signing key file can be read by others', async () => {
+  it.each(['signing-keys.json', 'artifact-keys.json'])('refuses to start when %s can be read by others', async (name) => {
     platform = await startPlatform({ fixture });
     await platform.stop();
     platform = undefined;
     const { chmod } = await import('node:fs/promises');
-    const file = path.join(fixture.dataDir, 'identity', 'signing-keys.json');
+    const file = path.join(fixture.dataDir, 'identity', name);
     await chmod(file, 0o644);
     await expect(startPlatform({ fixture })).rejects.toMatchObject({ code: 'unavailable', message: expect.stringContaining(`chmod 600 ${file}`) });
   });

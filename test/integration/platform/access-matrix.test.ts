@@ -1,11 +1,19 @@
 // Walks the access table: every route, called as every role, as a member and a non-member, as someone the
 // platform does not know, unauthenticated, and with an expired, a forged (signed by another key), a
-// wrong-audience and a wrong-issuer token. Tokens are minted with jose exactly as the embedded provider
-// signs them (test/integration/platform/fixture.ts), so only the spoiled part differs.
+// wrong-audience and a wrong-issuer token, and a token on the revocation list. Tokens are minted with jose
+// exactly as the embedded provider signs them (test/integration/platform/fixture.ts), so only the spoiled part
+// differs.
 // SATRE 2.2.x: access to project data only for authorised members, deny by default.
+import { DatabaseSync } from 'node:sqlite';
+import path from 'node:path';
+import { decodeJwt } from 'jose';
+import { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROUTE_ACCESS, type RouteId } from '../../../src/platform/authz/access-policy.ts';
 import { createPlatformServer, type PlatformServer } from '../../../src/platform/server.ts';
+import { createNodeSqliteDialect } from '../../../src/platform/store/node-sqlite-dialect.ts';
+import { createRevocationList, revocationKey } from '../../../src/platform/store/revocations.ts';
+import type { MetadataDatabase } from '../../../src/platform/store/schema.ts';
 import { createPlatformFixture, mintAccessToken, TEST_PUBLIC_URL, type PlatformFixture } from './fixture.ts';
 
 interface Call {
@@ -122,6 +130,22 @@ describe('the access table, walked', () => {
       expect(response.json()).toMatchObject({ error: { code: 'unauthenticated' } });
     });
   }
+
+  it.each(routes)('%s refuses a revoked token (signed out, locked), even for an admin member', async (route) => {
+    const token = await mintAccessToken({ dataDir: fixture.dataDir, sub: 'demo-admin' });
+    const { jti, exp } = decodeJwt(token);
+    // Revoked through the list's own module, on the server's database, as sign-out and lock revoke.
+    const db = new Kysely<MetadataDatabase>({ dialect: createNodeSqliteDialect(new DatabaseSync(path.join(fixture.dataDir, 'metadata.sqlite'))) });
+    await createRevocationList(db).revoke({ keys: [revocationKey.token(jti!)], expiresAt: exp! });
+    await db.destroy();
+    const response = await call(route, token);
+    if (ROUTE_ACCESS[route] === 'public') {
+      expect(response.statusCode).toBe(CALL_OF[route].ok);
+      return;
+    }
+    expect(response.statusCode).toBe(401);
+    expect(response.json()).toMatchObject({ error: { code: 'unauthenticated' } });
+  });
 
   it('lets an output checker list only the projects they belong to (none in the seed)', async () => {
     const token = await mintAccessToken({ dataDir: fixture.dataDir, sub: 'demo-checker-1' });

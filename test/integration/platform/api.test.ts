@@ -97,7 +97,9 @@ describe('GET /api/v1/me', () => {
 });
 
 describe('POST /api/v1/session-events', () => {
-  async function post(payload: unknown, headers: Record<string, string> = ada) {
+  // A token of its own for each report: signed_out and locked end the token that reports them.
+  async function post(payload: unknown, headers?: Record<string, string>) {
+    headers ??= await bearerFor(fixture.dataDir, 'demo-analyst');
     return server.app.inject({ method: 'POST', url: '/api/v1/session-events', headers: { ...headers, 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
   }
 
@@ -115,7 +117,7 @@ describe('POST /api/v1/session-events', () => {
         type: `session.${event}`,
         actor: 'demo-analyst',
         outcome: 'success',
-        details: '{"role":"analyst"}',
+        details: '{"reportedBy":"workstation","role":"analyst"}',
       })),
     );
   });
@@ -126,7 +128,7 @@ describe('POST /api/v1/session-events', () => {
     const raw = new DatabaseSync(path.join(fixture.dataDir, 'metadata.sqlite'), { readOnly: true });
     const last = raw.prepare("SELECT type, actor, outcome, details FROM audit_events WHERE type LIKE 'session.%' ORDER BY seq DESC LIMIT 1").get();
     raw.close();
-    expect(last).toEqual({ type: 'session.unlock_refused', actor: 'demo-analyst', outcome: 'failure', details: '{"role":"analyst"}' });
+    expect(last).toEqual({ type: 'session.unlock_refused', actor: 'demo-analyst', outcome: 'failure', details: '{"reportedBy":"workstation","role":"analyst"}' });
   });
 
   it('refuses an unknown event, extra fields, and a body that is not JSON, naming the problem', async () => {

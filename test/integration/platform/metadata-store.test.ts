@@ -133,6 +133,21 @@ describe('the identity provider artifacts', () => {
     await store.close();
   });
 
+  it('deletes artifacts stored before they were sealed and overwrites their bytes on disk', async () => {
+    const file = path.join(dir, 'metadata.sqlite');
+    await (await openMetadataStore({ file, seed })).close();
+    const before = new Kysely<unknown>({ dialect: createNodeSqliteDialect(new DatabaseSync(file)) });
+    const { error } = await new Migrator({ db: before, provider: migrationProvider }).migrateTo('0004_keyed_audit_and_revocations');
+    expect(error).toBeUndefined();
+    await before.destroy();
+    const raw = new DatabaseSync(file);
+    raw.prepare("INSERT INTO oidc_artifacts (model, id, payload) VALUES ('DeviceCode', 'k', '{\"jti\":\"PLAINTEXT-DEVICE-CODE-0123456789\"}')").run();
+    raw.close();
+    await (await openMetadataStore({ file, seed })).close();
+    const bytes = await readFile(file);
+    expect(bytes.includes(Buffer.from('PLAINTEXT-DEVICE-CODE-0123456789'))).toBe(false);
+  });
+
   it('drops artifacts stored before keys were hashed, so no raw refresh token stays on disk (everyone signs in once more)', async () => {
     const file = path.join(dir, 'metadata.sqlite');
     await (await openMetadataStore({ file, seed })).close();

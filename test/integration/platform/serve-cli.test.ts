@@ -1,14 +1,18 @@
 // `enclave platform serve` as a user runs it: a child process that prints one listening line, answers on
-// loopback, and stops cleanly on SIGTERM/SIGINT. Uses the shipped catalogue and demo seed.
+// loopback, and stops cleanly on SIGTERM/SIGINT. Uses the shipped catalogue and demo seed. It refuses a data
+// folder other OS users can open, and a broken audit log unless told to accept it (which is audited).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
+import { chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runPlatformServe } from '../../../src/cli/platform-serve.ts';
+import { makePrivate } from '../../support/private-tree.ts';
 import { signIn } from '../identity/support.ts';
+import { auditDirIn, openAudit, tamper, verifyDir, writeEvents } from './audit-support.ts';
 import { createPlatformFixture, type PlatformFixture } from './fixture.ts';
 
 const ENCLAVE = fileURLToPath(new URL('../../../src/cli/enclave.ts', import.meta.url));
@@ -17,6 +21,8 @@ let fixture: PlatformFixture;
 
 beforeEach(async () => {
   fixture = await createPlatformFixture();
+  // The fixture is written with the test's umask; serve takes only a private folder, as init makes it.
+  await makePrivate(fixture.dataDir);
 });
 
 afterEach(async () => {
@@ -148,6 +154,40 @@ describe('runPlatformServe refusals (in process: nothing starts, so no child is 
     expect(run.stdout).toBe('');
   });
 
+  it('refuses a data folder that other users can enter and list (0755), saying how to fix it', async () => {
+    await chmod(fixture.dataDir, 0o755);
+    const run = await serve(['--data-dir', fixture.dataDir]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`${fixture.dataDir} is open to other users (mode 0755)`);
+    expect(run.stderr).toContain(`Run \`chmod -R go= ${fixture.dataDir}\` and start again.`);
+    expect(run.stdout).toBe('');
+    expect(existsSync(path.join(fixture.dataDir, 'metadata.sqlite'))).toBe(false);
+  });
+
+  it('refuses a metadata store that others can read (0644), naming the file', async () => {
+    const dir = auditDirIn(fixture.dataDir);
+    await (await openAudit(dir)).close();
+    await chmod(dir.file, 0o644);
+    const run = await serve(['--data-dir', fixture.dataDir]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain(`${dir.file} is open to other users (mode 0644)`);
+    expect(run.stderr).toContain(`chmod -R go= ${fixture.dataDir}`);
+  });
+
+  it('refuses a broken audit log with its report, saying how to start anyway', async () => {
+    const dir = auditDirIn(fixture.dataDir);
+    await writeEvents(dir, 3);
+    tamper(dir, (raw) => {
+      raw.exec('DROP TRIGGER audit_events_no_delete');
+      raw.exec('DELETE FROM audit_events WHERE seq = 3');
+    });
+    const run = await serve(['--data-dir', fixture.dataDir]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('The audit log is broken, so the platform did not start:\nbroken: truncated after 2');
+    expect(run.stderr).toContain('add --accept-broken-audit-log');
+    expect(run.stdout).toBe('');
+  });
+
   it('refuses to start on a data folder with no manifest, saying to run init, and creates nothing', async () => {
     const empty = path.join(fixture.root, 'empty');
     const run = await serve(['--data-dir', empty]);
@@ -155,5 +195,38 @@ describe('runPlatformServe refusals (in process: nothing starts, so no child is 
     expect(run.stderr).toMatch(/manifest\.json is missing.*enclave platform init/);
     expect(run.stdout).toBe('');
     expect(existsSync(empty)).toBe(false);
+  });
+});
+
+describe('enclave platform serve --accept-broken-audit-log', () => {
+  it('starts on a broken log, records the acceptance in the log, and later checks report the break as accepted', async () => {
+    const dir = auditDirIn(fixture.dataDir);
+    await writeEvents(dir, 3);
+    tamper(dir, (raw) => {
+      raw.exec('DROP TRIGGER audit_events_no_update');
+      raw.exec("UPDATE audit_events SET actor = 'someone-else' WHERE seq = 2");
+    });
+    const run = runEnclave(['platform', 'serve', '--data-dir', fixture.dataDir, '--port', '0', '--accept-broken-audit-log']);
+    try {
+      expect(JSON.parse(await firstLine(run))).toMatchObject({ event: 'listening' });
+      expect(run.stderr()).toContain('starting on a broken audit log, as --accept-broken-audit-log asked; recorded as audit event 4');
+      expect(run.stderr()).toContain('broken: event 2 was edited');
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
+    } finally {
+      run.child.kill('SIGKILL');
+    }
+    const verified = await verifyDir(dir);
+    expect(verified.code, verified.stdout).toBe(0);
+    expect(verified.stdout).toMatch(/^intact \(4 events, head 4 [0-9a-f]{12}\)\naccepted: at event 4 .* broken: event 2 was edited/);
+    // Without the flag it now starts: the break is accepted, and the log is intact after it.
+    const again = runEnclave(['platform', 'serve', '--data-dir', fixture.dataDir, '--port', '0']);
+    try {
+      expect(JSON.parse(await firstLine(again))).toMatchObject({ event: 'listening' });
+      again.child.kill('SIGTERM');
+      expect(await again.exited).toBe(0);
+    } finally {
+      again.child.kill('SIGKILL');
+    }
   });
 });

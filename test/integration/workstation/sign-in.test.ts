@@ -9,6 +9,7 @@ import { discoverIdentityProvider, type IdentityProvider } from '../../../src/wo
 import { createMemoryTokenStore, keychainAccount, type TokenStore } from '../../../src/workstation/token-store.ts';
 import { createPlatformFixture, startPlatform, type PlatformFixture, type RunningPlatform } from '../identity/support.ts';
 import { Browser, loginAtProvider, playSignIn } from './play-browser.ts';
+import { recordPushes, withoutPushedRequests } from './pushed-requests.ts';
 import { errorOf } from '../../support/error-of.ts';
 
 const CLIENT_ID = 'enclave-workstation';
@@ -80,15 +81,18 @@ describe('signing in against the embedded provider', () => {
   });
 
   it('finds the provider from the platform, signs in through the real login page, and works as that user', async () => {
-    const core = startCore();
+    const pushes = recordPushes();
+    const core = startCore({ fetch: pushes.fetch });
 
     const { authorizationUrl, status, body, callbackUrl } = await signIn(core, 'demo-analyst');
 
     const auth = new URL(authorizationUrl);
     expect(auth.origin + auth.pathname).toBe(`${platform.issuer}/auth`);
-    expect(auth.searchParams.get('code_challenge_method')).toBe('S256');
-    expect(auth.searchParams.get('state')).toBeTruthy();
-    expect(auth.searchParams.get('nonce')).toBeTruthy();
+    // Pushed (RFC 9126): the browser's URL only names the request; its parameters went to the provider directly.
+    expect([...auth.searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
+    expect(pushes.last().get('code_challenge_method')).toBe('S256');
+    expect(pushes.last().get('state')).toBeTruthy();
+    expect(pushes.last().get('nonce')).toBeTruthy();
     expect(callbackUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/callback\?/);
     expect(status).toBe(200);
     expect(body).toContain('You are signed in');
@@ -189,7 +193,8 @@ describe('signing in against the embedded provider', () => {
   });
 
   it('idle lock, then unlock as the same user through a fresh login; another user is refused', async () => {
-    const core = startCore({ tokenStore: createMemoryTokenStore(), idleLockSeconds: 1 });
+    const pushes = recordPushes();
+    const core = startCore({ tokenStore: createMemoryTokenStore(), idleLockSeconds: 1, fetch: pushes.fetch });
     await signIn(core, 'demo-analyst');
 
     await until(async () => ((await session(core)).state === 'locked' ? true : undefined));
@@ -200,8 +205,9 @@ describe('signing in against the embedded provider', () => {
     expect(await session(core)).toMatchObject({ state: 'locked', user: { id: 'demo-analyst' } });
 
     const unlock = await signIn(core, 'demo-analyst');
-    expect(new URL(unlock.authorizationUrl).searchParams.get('login_hint')).toBe('demo-analyst');
-    expect(new URL(unlock.authorizationUrl).searchParams.get('max_age')).toBe('0');
+    expect(new URL(unlock.authorizationUrl).searchParams.get('login_hint')).toBeNull();
+    expect(pushes.last().get('login_hint')).toBe('demo-analyst');
+    expect(pushes.last().get('max_age')).toBe('0');
     expect(unlock.body).toContain('Enclave is unlocked');
     expect((await session(core)).state).toBe('signed_in');
   });
@@ -209,10 +215,14 @@ describe('signing in against the embedded provider', () => {
 
 describe('attacks on the sign-in, each refused with a clear error', () => {
   let idp: IdentityProvider;
+  /** The same provider seen without its pushed-request endpoint: the parameters travel in the browser's URL. */
+  let plainIdp: IdentityProvider;
   const redirectUri = 'http://127.0.0.1:53999/callback';
 
   beforeAll(async () => {
-    idp = await discoverIdentityProvider({ issuer: platform.issuer, clientId: CLIENT_ID, audience: AUDIENCE, scopes: ['openid', 'profile', 'offline_access'] });
+    const settings = { issuer: platform.issuer, clientId: CLIENT_ID, audience: AUDIENCE, scopes: ['openid', 'profile', 'offline_access'] };
+    idp = await discoverIdentityProvider(settings);
+    plainIdp = await discoverIdentityProvider(settings, { fetch: withoutPushedRequests() });
   });
 
   async function loggedIn() {
@@ -256,11 +266,12 @@ describe('attacks on the sign-in, each refused with a clear error', () => {
   });
 
   it('a replayed callback: sent again to a new sign-in, it is refused (state) and that sign-in goes on waiting', async () => {
-    const core = startCore({ tokenStore: createMemoryTokenStore() });
+    const pushes = recordPushes();
+    const core = startCore({ tokenStore: createMemoryTokenStore(), fetch: pushes.fetch });
     const first = await signIn(core);
     await core.handlers['session.signOut']({});
-    const { authorizationUrl } = await core.handlers['session.signIn']({});
-    const listener = new URL(new URL(authorizationUrl).searchParams.get('redirect_uri') ?? '');
+    await core.handlers['session.signIn']({});
+    const listener = new URL(pushes.last().get('redirect_uri') ?? '');
     const replay = new URL(first.callbackUrl);
     replay.port = listener.port;
 
@@ -287,7 +298,9 @@ describe('attacks on the sign-in, each refused with a clear error', () => {
 
   for (const target of ['https://attacker.example/callback', 'http://192.0.2.1:8080/callback', 'http://127.0.0.1:53999/not-callback']) {
     it(`a redirect URI that is not the loopback /callback (${target}) is refused by the provider, which never redirects there`, async () => {
-      const request = await idp.authorizationRequest({ redirectUri: target });
+      // Pushed, the provider refuses it before any browser is involved; in a plain URL, at its authorization page.
+      expect((await errorOf(idp.authorizationRequest({ redirectUri: target }))).message).toMatch(/redirect_uri/);
+      const request = await plainIdp.authorizationRequest({ redirectUri: target });
       const browser = new Browser();
 
       const { response, url } = await browser.follow(request.url, {}, platform.url);

@@ -1,5 +1,5 @@
 // The bearer-token authenticator on its own, with a key set in memory: what it accepts and every way it refuses.
-import { createLocalJWKSet, exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type JWK } from 'jose';
+import { createLocalJWKSet, decodeJwt, exportJWK, generateKeyPair, SignJWT, UnsecuredJWT, type CryptoKey, type JWK } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { User } from '../../../src/common/contract.ts';
 import { createOidcAuthenticator } from '../../../src/platform/identity/oidc-authenticator.ts';
@@ -7,6 +7,9 @@ import { createOidcAuthenticator } from '../../../src/platform/identity/oidc-aut
 const ISSUER = 'https://idp.example/realms/tre';
 const AUDIENCE = 'urn:enclave:platform-api';
 const users = new Map<string, User>([['u1', { id: 'u1', displayName: 'Una', role: 'analyst' }]]);
+/** The revocation list, in memory: which keys are on it, and every set of keys it was asked about. */
+const revoked = new Set<string>();
+const asked: string[][] = [];
 
 let privateKey: CryptoKey;
 let jwk: JWK;
@@ -17,7 +20,7 @@ beforeAll(async () => {
   jwk = { ...(await exportJWK(pair.publicKey)), kid: 'k1', alg: 'ES256' };
 });
 
-function authenticator(options: { typ?: string } = {}) {
+function authenticator(options: { typ?: string; anyRevoked?: (keys: readonly string[]) => Promise<boolean> } = {}) {
   return createOidcAuthenticator({
     issuer: () => ISSUER,
     audience: AUDIENCE,
@@ -25,6 +28,14 @@ function authenticator(options: { typ?: string } = {}) {
     algorithms: ['ES256', 'RS256'],
     tokenType: options.typ,
     lookupUser: async (id) => users.get(id),
+    revocations: {
+      anyRevoked:
+        options.anyRevoked ??
+        (async (keys) => {
+          asked.push([...keys]);
+          return keys.some((key) => revoked.has(key));
+        }),
+    },
   });
 }
 
@@ -38,8 +49,20 @@ async function token(claims: Record<string, unknown> = {}, header: Record<string
 const as = (value: string) => ({ headers: { authorization: `Bearer ${value}` } });
 
 describe('createOidcAuthenticator', () => {
-  it("maps a valid token's subject to the platform's user", async () => {
-    await expect(authenticator().authenticate(as(await token()))).resolves.toEqual({ user: users.get('u1'), authenticatedBy: 'oidc' });
+  it("maps a valid token's subject to the platform's user, with what would end the token early", async () => {
+    const presented = await token({ jti: 'tok-1', grant_id: 'grant-1', sid: 'sid-1' });
+    await expect(authenticator().authenticate(as(presented))).resolves.toEqual({
+      user: users.get('u1'),
+      authenticatedBy: 'oidc',
+      token: { revocationKeys: ['jti:tok-1', 'grant:grant-1', 'sid:sid-1'], expiresAt: decodeJwt(presented).exp! + 5 },
+    });
+  });
+
+  it('says the token lasts until the end of its clock tolerance, so revoking it until then leaves no second in which it works again', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const lateButAccepted = await token({ jti: 'late', exp: now - 3 });
+    const principal = await authenticator().authenticate(as(lateButAccepted));
+    expect(principal?.token?.expiresAt).toBeGreaterThanOrEqual(now + 1);
   });
 
   it('answers null (nobody) when there is no Authorization header', async () => {
@@ -95,5 +118,37 @@ describe('createOidcAuthenticator', () => {
     for (const authorization of ['Basic dTE6cA==', 'Bearer', 'Bearer a b', ['Bearer x', 'Bearer y']]) {
       await expect(authenticator().authenticate({ headers: { authorization } })).rejects.toMatchObject({ code: 'unauthenticated' });
     }
+  });
+});
+
+describe('the revocation list, checked on every call', () => {
+  it('refuses a token whose own id, grant or session was revoked, as unauthenticated, saying the sign-in ended', async () => {
+    revoked.add('grant:ended-grant');
+    revoked.add('jti:ended-token');
+    revoked.add('sid:ended-session');
+    for (const claims of [{ jti: 'live', grant_id: 'ended-grant' }, { jti: 'ended-token' }, { jti: 'live', sid: 'ended-session' }]) {
+      await expect(authenticator().authenticate(as(await token(claims)))).rejects.toMatchObject({
+        code: 'unauthenticated',
+        message: expect.stringContaining('Your sign-in has ended'),
+      });
+    }
+  });
+
+  it('keeps accepting a token of another, live grant', async () => {
+    revoked.add('grant:ended-grant');
+    await expect(authenticator().authenticate(as(await token({ jti: 'other', grant_id: 'live-grant' })))).resolves.not.toBeNull();
+  });
+
+  it("asks once per call, with only the keys the token carries (an external issuer's token names no grant)", async () => {
+    asked.length = 0;
+    const principal = await authenticator().authenticate(as(await token({ jti: 'ext-1' })));
+    expect(principal?.token?.revocationKeys).toEqual(['jti:ext-1']);
+    await authenticator().authenticate(as(await token({ jti: 'ext-1' })));
+    expect(asked).toEqual([['jti:ext-1'], ['jti:ext-1']]);
+  });
+
+  it('fails closed: a list that cannot be read refuses the call rather than letting the token through', async () => {
+    const broken = authenticator({ anyRevoked: async () => Promise.reject(new Error('database is locked')) });
+    await expect(broken.authenticate(as(await token({ jti: 'x' })))).rejects.toThrow('database is locked');
   });
 });

@@ -24,3 +24,12 @@ export const STUB_SESSION_HANDLERS: Pick<
   'session.activity': async () => null,
   'checking.rules': async () => [],
 };
+
+/** Every method, for shell tests that never call the data ones. */
+export const STUB_HANDLERS: Handlers = {
+  'session.get': async () => STUB_SESSION,
+  ...STUB_SESSION_HANDLERS,
+  'projects.list': async () => [],
+  'catalogue.get': async () => Promise.reject(new Error('not stubbed')),
+  'dataset.sample': async () => new Uint8Array(),
+};

@@ -1,6 +1,8 @@
 // Attacks on the browser shell (src/web): who may connect, what may be read, what the browser is told.
 // SATRE statements: 1.5.05 (robust and secure applications to authenticate users), 3.1.12 (prevent unauthorised
 // data ingress or egress), 2.2.10 (no connectivity between users: other local users and web pages).
+// The session is a secret the page sends in a header (never a cookie: cookies ignore ports), traded once for the
+// one-time code of the launch URL's fragment; connections from another OS user's programs are refused first.
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +13,8 @@ import type { Handlers } from '../../../src/common/dispatch.ts';
 import { EnclaveError } from '../../../src/common/errors.ts';
 import { startBrowserShell, type BrowserShell } from '../../../src/web/browser-shell.ts';
 import { createEventHub } from '../../../src/workstation/event-hub.ts';
+import { createPeerCheck } from '../../../src/workstation/peer-owner.ts';
+import { otherUser, runNodeAsOtherUser } from '../../support/other-user.ts';
 import { firstChunk, rawRequest, type RawResponse } from './http-helpers.ts';
 import { STUB_SESSION, STUB_SESSION_HANDLERS } from './stub-handlers.ts';
 
@@ -18,11 +22,17 @@ const SECRET = 'TOP-SECRET-PATIENT-ROW';
 const INDEX_HTML =
   '<!doctype html><html><head><meta name="csp-nonce" content="__CSP_NONCE__"><script type="module" src="/assets/app.js"></script></head><body></body></html>';
 
+/** How many times a handler ran: a refused request must never reach one. */
+let handled = 0;
+
 function stubCore() {
   const events = createEventHub();
   events.emit('platform.status', { state: 'ready', message: 'Connected to the stub platform.' });
   const handlers: Handlers = {
-    'session.get': async () => STUB_SESSION,
+    'session.get': async () => {
+      handled += 1;
+      return STUB_SESSION;
+    },
     ...STUB_SESSION_HANDLERS,
     'projects.list': async () => [],
     'catalogue.get': async ({ projectId }) => {
@@ -37,16 +47,32 @@ let root: string;
 let rendererDir: string;
 let shell: BrowserShell;
 let port: number;
-let cookie: string;
+let secret: string;
 const others: BrowserShell[] = [];
 
-async function launch(target: BrowserShell, url = target.launchUrl): Promise<RawResponse> {
-  const { pathname, search, port: p } = new URL(url);
-  return rawRequest({ port: Number(p), path: pathname + search, headers: { host: `127.0.0.1:${p}` } });
+/** The one-time code of a launch URL: it travels in the fragment, which the browser never sends. */
+function codeOf(launchUrl: string): string {
+  return new URL(launchUrl).hash.replace(/^#launch=/, '');
+}
+
+/** What the page does with the code: POST it, from its own origin, to the session endpoint. */
+function redeem(target: BrowserShell, code: string, extra: Record<string, string> = {}): Promise<RawResponse> {
+  const p = new URL(target.url).port;
+  return rawRequest({
+    port: Number(p),
+    method: 'POST',
+    path: '/api/session',
+    headers: { host: `127.0.0.1:${p}`, origin: `http://127.0.0.1:${p}`, 'x-enclave-launch': code, ...extra },
+  });
+}
+
+async function openSession(target: BrowserShell, launchUrl = target.launchUrl): Promise<string> {
+  const response = await redeem(target, codeOf(launchUrl));
+  return String((JSON.parse(response.body.toString('utf8')) as { value?: { session?: string } }).value?.session);
 }
 
 function authed(extra: Record<string, string> = {}): Record<string, string> {
-  return { host: `127.0.0.1:${port}`, cookie, ...extra };
+  return { host: `127.0.0.1:${port}`, 'x-enclave-session': secret, ...extra };
 }
 
 function invoke(method: string, body: string, extra: Record<string, string> = {}): Promise<RawResponse> {
@@ -64,6 +90,7 @@ function json(response: RawResponse): { ok: boolean; value?: unknown; error?: { 
 }
 
 beforeEach(async () => {
+  handled = 0;
   root = await mkdtemp(join(tmpdir(), 'enclave-web-shell-'));
   rendererDir = join(root, 'renderer');
   await mkdir(join(rendererDir, 'assets'), { recursive: true });
@@ -79,8 +106,7 @@ beforeEach(async () => {
 
   shell = await startBrowserShell({ core: stubCore(), rendererDir, port: 0 });
   port = Number(new URL(shell.url).port);
-  const launched = await launch(shell);
-  cookie = String(launched.headers['set-cookie']?.[0] ?? '').split(';', 1)[0] ?? '';
+  secret = await openSession(shell);
 });
 
 afterEach(async () => {
@@ -112,35 +138,41 @@ describe('the browser shell: who may connect (SATRE 1.5.05, 2.2.10)', () => {
     expect(reached).toBe(false);
   });
 
-  it('trades the launch code for an HttpOnly, SameSite=Strict session cookie and a 303 to /', async () => {
-    const fresh = await launch(shell, shell.newLaunchUrl());
+  it('puts the one-time code in the launch URL\'s fragment only, which no browser sends to a server', () => {
+    const url = new URL(shell.newLaunchUrl());
 
-    expect(fresh.status).toBe(303);
-    expect(fresh.headers.location).toBe('/');
-    const setCookie = String(fresh.headers['set-cookie']?.[0]);
-    expect(setCookie).toMatch(/^enclave_session=[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=\/$/);
+    expect(`${url.origin}${url.pathname}${url.search}`).toBe(`${shell.url}/`);
+    expect(url.hash).toMatch(/^#launch=[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('trades the launch code, sent in a header, for a session secret in the JSON body, and sets no cookie', async () => {
+    const fresh = await redeem(shell, codeOf(shell.newLaunchUrl()));
+
+    expect(fresh.status).toBe(200);
+    expect(fresh.headers['set-cookie']).toBeUndefined();
+    expect(fresh.headers['cache-control']).toBe('no-store');
+    expect(json(fresh)).toEqual({ ok: true, value: { session: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) } });
   });
 
   it('accepts a launch code once only', async () => {
-    const url = shell.newLaunchUrl();
-    await launch(shell, url);
+    const code = codeOf(shell.newLaunchUrl());
+    await redeem(shell, code);
 
-    const again = await launch(shell, url);
+    const again = await redeem(shell, code);
 
     expect(again.status).toBe(403);
-    expect(again.headers['set-cookie']).toBeUndefined();
+    expect(json(again).error?.message).toMatch(/already been used or has expired/);
   });
 
   it('refuses a guessed launch code, and the guess does not spend the real one', async () => {
-    const url = new URL(shell.newLaunchUrl());
-    const real = url.searchParams.get('code') ?? '';
+    const real = codeOf(shell.newLaunchUrl());
     const guessed = `${real.slice(0, -1)}${real.endsWith('A') ? 'B' : 'A'}`;
 
-    const wrong = await launch(shell, `${shell.url}/launch?code=${guessed}`);
-    const right = await launch(shell, url.toString());
+    const wrong = await redeem(shell, guessed);
+    const right = await redeem(shell, real);
 
     expect(wrong.status).toBe(403);
-    expect(right.status).toBe(303);
+    expect(right.status).toBe(200);
   });
 
   it('refuses a launch code after it has expired', async () => {
@@ -149,19 +181,41 @@ describe('the browser shell: who may connect (SATRE 1.5.05, 2.2.10)', () => {
     others.push(timed);
 
     now += 60_001;
-    const late = await launch(timed);
+    const late = await redeem(timed, codeOf(timed.launchUrl));
 
     expect(late.status).toBe(403);
   });
 
+  for (const [what, headers] of [
+    ['no Origin', {}],
+    ['a foreign Origin', { origin: 'http://attacker.example' }],
+    ['Sec-Fetch-Site: cross-site', { origin: 'OWN', 'sec-fetch-site': 'cross-site' }],
+  ] as const) {
+    it(`refuses to trade a launch code for a request with ${what}, and the code stays unspent`, async () => {
+      const code = codeOf(shell.newLaunchUrl());
+      const sent: Record<string, string> = { host: `127.0.0.1:${port}`, 'x-enclave-launch': code };
+      for (const [name, value] of Object.entries(headers)) sent[name] = value === 'OWN' ? `http://127.0.0.1:${port}` : value;
+
+      const attempt = await rawRequest({ port, method: 'POST', path: '/api/session', headers: sent });
+
+      expect(attempt.status).toBe(403);
+      expect(attempt.body.toString()).not.toMatch(/"session"/);
+      expect((await redeem(shell, code)).status).toBe(200);
+    });
+  }
+
+  it('takes the launch code only by POST', async () => {
+    const response = await rawRequest({ port, path: `/api/session`, headers: { host: `127.0.0.1:${port}`, 'x-enclave-launch': codeOf(shell.newLaunchUrl()) } });
+
+    expect(response.status).toBe(405);
+  });
+
   for (const [method, path] of [
-    ['GET', '/'],
-    ['GET', '/index.html'],
-    ['GET', '/assets/app.js'],
     ['GET', '/api/events'],
     ['POST', '/api/invoke/session.get'],
+    ['GET', '/api/nothing-here'],
   ] as const) {
-    it(`answers ${method} ${path} without a session cookie with 401`, async () => {
+    it(`answers ${method} ${path} without the session header with 401`, async () => {
       const response = await rawRequest({
         port,
         method,
@@ -171,38 +225,59 @@ describe('the browser shell: who may connect (SATRE 1.5.05, 2.2.10)', () => {
       });
 
       expect(response.status).toBe(401);
-      expect(response.body.toString()).not.toContain('csp-nonce');
+      expect(json(response).error?.code).toBe('unauthenticated');
     });
   }
 
-  it('refuses a forged session cookie', async () => {
-    const forged = `enclave_session=${randomBytes(32).toString('base64url')}`;
+  it('serves the page and its files without a session: they hold no secret', async () => {
+    const page = await rawRequest({ port, path: '/', headers: { host: `127.0.0.1:${port}` } });
+    const script = await rawRequest({ port, path: '/assets/app.js', headers: { host: `127.0.0.1:${port}` } });
 
-    const response = await invoke('session.get', '{}', { cookie: forged });
+    expect([page.status, script.status]).toEqual([200, 200]);
+    for (const response of [page, script]) {
+      expect(response.body.toString()).not.toContain(secret);
+      expect(response.headers['set-cookie']).toBeUndefined();
+    }
+    expect(handled).toBe(0);
+  });
+
+  it('refuses a forged session secret', async () => {
+    const response = await invoke('session.get', '{}', { 'x-enclave-session': randomBytes(32).toString('base64url') });
 
     expect(response.status).toBe(401);
     expect(json(response).error?.code).toBe('unauthenticated');
   });
 
-  it('refuses the launch code used as a session cookie', async () => {
-    const code = new URL(shell.newLaunchUrl()).searchParams.get('code');
-
-    const response = await invoke('session.get', '{}', { cookie: `enclave_session=${code}` });
+  it('refuses the launch code used as a session secret', async () => {
+    const response = await invoke('session.get', '{}', { 'x-enclave-session': codeOf(shell.newLaunchUrl()) });
 
     expect(response.status).toBe(401);
   });
 
-  it('refuses a cookie from another (earlier) run of the shell', async () => {
+  it('refuses a secret from another (earlier) run of the shell', async () => {
     const earlier = await startBrowserShell({ core: stubCore(), rendererDir });
     others.push(earlier);
-    const earlierCookie = String((await launch(earlier)).headers['set-cookie']?.[0]).split(';', 1)[0] ?? '';
+    const earlierSecret = await openSession(earlier);
 
-    const response = await invoke('session.get', '{}', { cookie: earlierCookie });
+    const response = await invoke('session.get', '{}', { 'x-enclave-session': earlierSecret });
 
     expect(response.status).toBe(401);
   });
 
-  it('serves a request with the session cookie (the baseline the attacks differ from)', async () => {
+  it('ignores a valid secret sent as a cookie: a cookie on 127.0.0.1 reaches every port, so it is never a session', async () => {
+    const response = await rawRequest({
+      port,
+      method: 'POST',
+      path: '/api/invoke/session.get',
+      headers: { host: `127.0.0.1:${port}`, origin: `http://127.0.0.1:${port}`, 'content-type': 'application/json', cookie: `enclave_session=${secret}` },
+      body: '{}',
+    });
+
+    expect(response.status).toBe(401);
+    expect(handled).toBe(0);
+  });
+
+  it('serves a request with the session header (the baseline the attacks differ from)', async () => {
     const response = await invoke('session.get', '{}');
 
     expect(response.status).toBe(200);
@@ -210,9 +285,57 @@ describe('the browser shell: who may connect (SATRE 1.5.05, 2.2.10)', () => {
   });
 });
 
+describe('the browser shell: connections from another user of this computer', () => {
+  it.runIf(process.platform === 'linux')('refuses a connection whose owner is not the user served, before any route, with a valid secret', async () => {
+    const someoneElse = (process.getuid?.() ?? 0) + 1;
+    const guarded = await startBrowserShell({ core: stubCore(), rendererDir, peers: createPeerCheck({ ownUid: someoneElse }) });
+    others.push(guarded);
+    const guardedPort = Number(new URL(guarded.url).port);
+    const code = codeOf(guarded.launchUrl);
+
+    const launch = await redeem(guarded, code);
+    const page = await rawRequest({ port: guardedPort, path: '/', headers: { host: `127.0.0.1:${guardedPort}` } });
+    const call = await rawRequest({
+      port: guardedPort,
+      method: 'POST',
+      path: '/api/invoke/session.get',
+      headers: { host: `127.0.0.1:${guardedPort}`, origin: `http://127.0.0.1:${guardedPort}`, 'content-type': 'application/json', 'x-enclave-session': secret },
+      body: '{}',
+    });
+
+    for (const response of [launch, page, call]) {
+      expect(response.status).toBe(403);
+      expect(response.body.toString()).toMatch(/^Refused: the connection belongs to another user of this computer/);
+      expect(response.body.toString()).not.toContain('csp-nonce');
+    }
+    expect(handled).toBe(0);
+  });
+
+  const user = otherUser();
+  if (typeof user === 'string') console.log(`[web-shell] not run as a second OS user: ${user}`);
+
+  it.skipIf(typeof user === 'string')('refuses the other OS user even with a valid (leaked) session secret, while the owner is served', async () => {
+    const attack = await runNodeAsOtherUser(
+      user as Exclude<typeof user, string>,
+      `const base = ${JSON.stringify(shell.url)};
+       const call = await fetch(base + '/api/invoke/session.get', { method: 'POST', headers: { origin: base, 'content-type': 'application/json', 'x-enclave-session': ${JSON.stringify(secret)} }, body: '{}' });
+       const page = await fetch(base + '/');
+       const launch = await fetch(base + '/api/session', { method: 'POST', headers: { origin: base, 'x-enclave-launch': ${JSON.stringify(codeOf(shell.newLaunchUrl()))} } });
+       console.log(JSON.stringify([call, page, launch].map((r) => r.status)), JSON.stringify(await call.text()));`,
+    );
+    const own = await invoke('session.get', '{}');
+
+    expect(attack.stdout.split(' ')[0]).toBe('[403,403,403]');
+    expect(attack.stdout).toMatch(/another user of this computer/);
+    expect(attack.stdout).not.toContain('demo-analyst');
+    expect(own.status).toBe(200);
+    expect(handled).toBe(1);
+  });
+});
+
 describe('the browser shell: DNS rebinding and cross-site requests (SATRE 3.1.12)', () => {
   for (const host of ['attacker.example', 'attacker.example:PORT', 'localhost.attacker.example:PORT', '127.0.0.1', '127.0.0.1:1', '[::1]:PORT', '0.0.0.0:PORT']) {
-    it(`refuses Host "${host}" even with a valid cookie`, async () => {
+    it(`refuses Host "${host}" even with a valid session secret`, async () => {
       const response = await rawRequest({ port, path: '/', headers: authed({ host: host.replace('PORT', String(port)) }) });
 
       expect(response.status).toBe(403);
@@ -257,6 +380,19 @@ describe('the browser shell: DNS rebinding and cross-site requests (SATRE 3.1.12
     const response = await invoke('session.get', '{}', { 'sec-fetch-site': 'cross-site' });
 
     expect(response.status).toBe(403);
+  });
+
+  it("lets a cross-site top-level navigation load the page (the launcher's launch page is a file:// page), and nothing else", async () => {
+    const crossSite = { 'sec-fetch-site': 'cross-site' };
+    const navigation = { ...crossSite, 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' };
+
+    const page = await rawRequest({ port, path: '/', headers: { host: `127.0.0.1:${port}`, ...navigation } });
+    const script = await rawRequest({ port, path: '/assets/app.js', headers: { host: `127.0.0.1:${port}`, ...crossSite, 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'script' } });
+    const events = await rawRequest({ port, path: '/api/events', headers: authed(navigation) });
+    const framed = await rawRequest({ port, path: '/', headers: { host: `127.0.0.1:${port}`, ...crossSite, 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'iframe' } });
+
+    expect([page.status, script.status, events.status, framed.status]).toEqual([200, 403, 403, 403]);
+    expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
   });
 
   it('refuses a text/plain body (what a cross-site form or simple request can send) with 415', async () => {
@@ -372,7 +508,7 @@ describe('the browser shell: what the browser is told', () => {
       rawRequest({ port, path: '/', headers: { host: `127.0.0.1:${port}` } }),
       rawRequest({ port, path: '/', headers: authed({ host: 'attacker.example' }) }),
       invoke('session.get', '{}'),
-      launch(shell, `${shell.url}/launch?code=wrong`),
+      redeem(shell, 'wrong'),
     ]);
 
     for (const response of responses) {
@@ -398,6 +534,18 @@ describe('the browser shell: what the browser is told', () => {
       return inPage;
     });
     expect(nonces[0]).not.toBe(nonces[1]);
+  });
+
+  it('answers HEAD without a body, and a matching If-None-Match with 304', async () => {
+    const head = await rawRequest({ port, method: 'HEAD', path: '/assets/app.js', headers: { host: `127.0.0.1:${port}` } });
+    const etag = String(head.headers.etag);
+    const again = await rawRequest({ port, path: '/assets/app.js', headers: { host: `127.0.0.1:${port}`, 'if-none-match': etag } });
+
+    expect(head.status).toBe(200);
+    expect(head.body.length).toBe(0);
+    expect(etag).toMatch(/^"[0-9a-f]+-[0-9a-f]+"$/);
+    expect(again.status).toBe(304);
+    expect(again.headers['content-security-policy']).toBeDefined();
   });
 
   it('serves .wasm as application/wasm', async () => {

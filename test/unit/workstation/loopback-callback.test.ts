@@ -1,8 +1,10 @@
-// The one-time loopback listener of a browser sign-in: one callback, a static page, then closed.
+// The one-time loopback listener of a browser sign-in: one callback, a static page, then closed; and never a
+// callback from another OS user's program, even one that knows the state.
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { describe, expect, it, vi } from 'vitest';
 import { renderCallbackPage, startLoopbackCallback } from '../../../src/workstation/loopback-callback.ts';
+import { otherUser, runNodeAsOtherUser } from '../../support/other-user.ts';
 
 function get(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
   return new Promise((resolve, reject) => {
@@ -54,9 +56,12 @@ describe('the loopback listener', () => {
   it('refuses a second request that arrives while the first is being handled', async () => {
     let release: () => void = () => {};
     const held = new Promise<void>((resolve) => (release = resolve));
+    let reached: () => void = () => {};
+    const handling = new Promise<void>((resolve) => (reached = resolve));
     const listener = await startLoopbackCallback({
       timeoutMs: 60_000,
       onCallback: async () => {
+        reached();
         await held;
         return OK_PAGE;
       },
@@ -64,13 +69,12 @@ describe('the loopback listener', () => {
     });
 
     const first = get(`${listener.redirectUri}?code=c&state=s`);
-    await vi.waitFor(async () => {
-      const second = await get(`${listener.redirectUri}?code=c&state=s`);
-      expect(second.status).toBe(409);
-      expect(second.body).toContain('already been used');
-    });
+    await handling;
+    const second = await get(`${listener.redirectUri}?code=c&state=s`);
     release();
 
+    expect(second.status).toBe(409);
+    expect(second.body).toContain('already been used');
     expect((await first).status).toBe(200);
   });
 
@@ -118,5 +122,31 @@ describe('the loopback listener', () => {
 
   it('escapes what it is told to show', () => {
     expect(renderCallbackPage({ ok: false, title: '<b>x</b>', text: '"><script>alert(1)</script>' })).not.toContain('<script>');
+  });
+});
+
+describe('the loopback listener against another user of this computer', () => {
+  const user = otherUser();
+  if (typeof user === 'string') console.log(`[loopback-callback] not run as a second OS user: ${user}`);
+
+  it.skipIf(typeof user === 'string')("refuses the other user's callback, even with the right state, and still takes the real one", async () => {
+    const onCallback = vi.fn(async (_url: URL) => OK_PAGE);
+    const listener = await startLoopbackCallback({ timeoutMs: 60_000, belongs: (url) => url.searchParams.get('state') === 'the-state', onCallback, onTimeout: () => {} });
+    // The attacker knows the state (it was in the authorization URL) and brings a code of their own sign-in.
+    const forged = `${listener.redirectUri}?code=attackers-own-code&state=the-state`;
+
+    const attack = await runNodeAsOtherUser(
+      user as Exclude<typeof user, string>,
+      `const r = await fetch(${JSON.stringify(forged)}); console.log(JSON.stringify({ status: r.status, body: await r.text() }));`,
+    );
+    const refused = JSON.parse(attack.stdout) as { status: number; body: string };
+    const real = await get(`${listener.redirectUri}?code=c&state=the-state`);
+    await listener.closed;
+
+    expect(refused.status).toBe(403);
+    expect(refused.body).toMatch(/another user of this computer/);
+    expect(real.status).toBe(200);
+    expect(onCallback).toHaveBeenCalledTimes(1);
+    expect(onCallback.mock.calls[0]?.[0].searchParams.get('code')).toBe('c');
   });
 });

@@ -1,15 +1,18 @@
 // oidc-provider's storage adapter over the platform's SQLite store, so sessions, grants and refresh tokens
 // survive a restart of `enclave platform serve`.
 //
-// Artifact ids are bearer secrets (a refresh token, an authorization code, the session cookie are their id),
-// so the store never sees them: rows are keyed by sha256(id), and the `jti` oidc-provider repeats inside each
-// payload is left out and put back from the id the caller looked up with. Someone who reads the database (a
-// backup, a copy of the data folder) learns no token they could present. The look-ups by grant id, session uid
-// and device user code are unchanged: those are not credentials on their own (a user code only works for a
-// device code that a signed-in person then approves, within its 10 minutes).
+// Artifact ids are bearer secrets (a refresh token, an authorization code, a device code, the session cookie
+// are their id), so the store never sees them: rows are keyed by sha256(id), and the `jti` oidc-provider repeats
+// inside each payload is left out and put back from the id the caller looked up with. Every payload is sealed
+// (artifact-sealing.ts) and the look-up columns (user code, uid, grant id) hold keyed hashes, so someone who reads
+// the database learns no token, code, account or claim, and someone who writes it cannot forge one.
+//
+// Grants that end (sign-out, lock, refresh-token reuse: oidc-provider revokes the grant's tokens and destroys it)
+// are reported to onGrantEnded before the provider answers, so the platform can refuse their access tokens at once.
 import { createHash } from 'node:crypto';
-import type { Adapter, AdapterFactory, AdapterPayload } from 'oidc-provider';
+import { errors, type Adapter, type AdapterFactory, type AdapterPayload } from 'oidc-provider';
 import type { ArtifactPayload, OidcArtifactStore } from '../../store/oidc-artifacts.ts';
+import type { ArtifactSealer, LookupColumn } from './artifact-sealing.ts';
 
 /** The key an artifact is stored under: its id is never stored. */
 export function artifactKey(id: string): string {
@@ -17,13 +20,33 @@ export function artifactKey(id: string): string {
 }
 
 /**
- * DeviceCode keeps its jti in the payload: oidc-provider finds it by user code and then saves it again (the
- * approval) and hands its jti to the interaction, so the raw value must come back from that look-up. It lives
- * at most 10 minutes and is useless until approved; once exchanged it is consumed.
+ * DeviceCode keeps its jti inside its (sealed) payload: oidc-provider finds it by user code and then saves it
+ * again (the approval) and hands its jti to the interaction, so the raw value must come back from that look-up.
  */
 const KEEPS_JTI = new Set(['DeviceCode']);
 
-function forStorage(model: string, payload: AdapterPayload): ArtifactPayload {
+/** What the store keeps for one artifact: the sealed payload, and keyed hashes for the columns it is found by. */
+interface StoredArtifact {
+  readonly sealed: string;
+  /** The row key, repeated so a row found by user code or uid can be opened (it is the sealing's associated data). */
+  readonly key: string;
+  readonly grantId?: string;
+  readonly userCode?: string;
+  readonly uid?: string;
+  /** Set by the store when the artifact is used (outside the seal, so the store can do it atomically). */
+  readonly consumed?: number;
+}
+
+export interface AdapterOptions {
+  readonly store: OidcArtifactStore;
+  readonly sealer: ArtifactSealer;
+  /** Called when a grant ends; the provider answers only after it settles. */
+  readonly onGrantEnded: (grantId: string) => Promise<void>;
+  /** Called when a device code is found by its id; may throw an oidc-provider error to refuse the request. */
+  readonly onDeviceCodeFound?: (found: { codeKey: string; payload: Readonly<Record<string, unknown>> }) => void;
+}
+
+function withoutSecrets(model: string, payload: AdapterPayload): Record<string, unknown> {
   const stored: Record<string, unknown> = { ...payload };
   if (!KEEPS_JTI.has(model)) delete stored.jti;
   // An interaction copies the browser session's cookie value into its payload; nothing reads it back.
@@ -34,32 +57,83 @@ function forStorage(model: string, payload: AdapterPayload): ArtifactPayload {
   return stored;
 }
 
-export function sqliteAdapterFactory(store: OidcArtifactStore): AdapterFactory {
-  return (model: string): Adapter => ({
-    async upsert(id, payload, expiresIn) {
-      await store.upsert({ model, id: artifactKey(id), payload: forStorage(model, payload), expiresIn });
-    },
-    async find(id) {
-      const payload = await store.find(model, artifactKey(id));
-      // Every model's jti is its id: what the caller looked up with is exactly what was hashed.
-      return payload === undefined ? undefined : ({ ...payload, jti: id } as AdapterPayload);
-    },
-    async findByUserCode(userCode) {
-      return (await store.findByUserCode(model, userCode)) as AdapterPayload | undefined;
-    },
-    async findByUid(uid) {
-      // A session found by uid comes back without its id (its cookie value): oidc-provider only reads such a
-      // session (account and grant checks), it never saves or destroys it.
-      return (await store.findByUid(model, uid)) as AdapterPayload | undefined;
-    },
-    async consume(id) {
-      await store.consume(model, artifactKey(id));
-    },
-    async destroy(id) {
-      await store.destroy(model, artifactKey(id));
-    },
-    async revokeByGrantId(grantId) {
-      await store.revokeByGrantId(model, grantId);
-    },
-  });
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+export function sqliteAdapterFactory(options: AdapterOptions): AdapterFactory {
+  const { store, sealer } = options;
+  // oidc-provider ends a grant by calling revokeByGrantId on every token model and destroying the Grant at
+  // once: one report per grant, shared by all of those calls.
+  const ending = new Map<string, Promise<void>>();
+  function endGrant(grantId: string): Promise<void> {
+    let reported = ending.get(grantId);
+    if (reported === undefined) {
+      reported = options.onGrantEnded(grantId).finally(() => ending.delete(grantId));
+      ending.set(grantId, reported);
+    }
+    return reported;
+  }
+
+  return (model: string): Adapter => {
+    function toStored(rowKey: string, payload: AdapterPayload): ArtifactPayload {
+      const lookups: Array<[keyof StoredArtifact, LookupColumn, unknown]> = [
+        ['grantId', 'grant_id', payload.grantId],
+        ['userCode', 'user_code', payload.userCode],
+        ['uid', 'uid', payload.uid],
+      ];
+      const stored: Record<string, unknown> = { sealed: sealer.seal({ model, rowKey, payload: withoutSecrets(model, payload) }), key: rowKey };
+      for (const [field, column, value] of lookups) if (typeof value === 'string') stored[field] = sealer.lookupKey(column, value);
+      if (typeof payload.consumed === 'number') stored.consumed = payload.consumed;
+      return stored;
+    }
+
+    /** The payload, if the row is one sealed for this model under rowKey (the key it was found by, or for a look-up, the one it names). */
+    function fromStored(row: ArtifactPayload | undefined, rowKey?: string): Record<string, unknown> | undefined {
+      if (row === undefined) return undefined;
+      const key = rowKey ?? text(row.key);
+      if (key === undefined) return undefined;
+      const payload = sealer.open({ model, rowKey: key, sealed: row.sealed });
+      if (payload === undefined) return undefined;
+      return typeof row.consumed === 'number' ? { ...payload, consumed: row.consumed } : payload;
+    }
+
+    return {
+      async upsert(id, payload, expiresIn) {
+        const rowKey = artifactKey(id);
+        await store.upsert({ model, id: rowKey, payload: toStored(rowKey, payload), expiresIn });
+      },
+      async find(id) {
+        const rowKey = artifactKey(id);
+        const payload = fromStored(await store.find(model, rowKey), rowKey);
+        if (payload === undefined) return undefined;
+        if (model === 'DeviceCode') options.onDeviceCodeFound?.({ codeKey: rowKey, payload });
+        // Every model's jti is its id: what the caller looked up with is exactly what was hashed.
+        return { ...payload, jti: id } as AdapterPayload;
+      },
+      async findByUserCode(userCode) {
+        const payload = fromStored(await store.findByUserCode(model, sealer.lookupKey('user_code', userCode)));
+        // The look-up column is outside the seal (a row's column may have been copied from another row): the
+        // sealed payload itself must be for this user code.
+        return payload?.userCode === userCode && text(payload.jti) !== undefined ? (payload as AdapterPayload) : undefined;
+      },
+      async findByUid(uid) {
+        // A session found by uid comes back without its id (its cookie value): oidc-provider only reads such a
+        // session (account and grant checks), it never saves or destroys it.
+        const payload = fromStored(await store.findByUid(model, sealer.lookupKey('uid', uid)));
+        return payload?.uid === uid ? (payload as AdapterPayload) : undefined;
+      },
+      async consume(id) {
+        // Used already, or by another request at this very moment: a second redemption is refused here.
+        if (!(await store.consume(model, artifactKey(id)))) throw new errors.InvalidGrant(`${model} was already used`);
+      },
+      // The report starts before the first await, so calls made together share it (see endGrant).
+      async destroy(id) {
+        const reported = model === 'Grant' ? endGrant(id) : undefined;
+        await Promise.all([store.destroy(model, artifactKey(id)), reported]);
+      },
+      async revokeByGrantId(grantId) {
+        const reported = endGrant(grantId);
+        await Promise.all([store.revokeByGrantId(model, sealer.lookupKey('grant_id', grantId)), reported]);
+      },
+    };
+  };
 }

@@ -16,6 +16,7 @@ import {
   WORKSTATION_SCOPES,
   type IdentityInfo,
 } from '../identity-config.ts';
+import { createDevicePolling } from './device-polling.ts';
 import { registerInteractionRoutes } from './interaction-routes.ts';
 import { loadIdentityKeys, type IdentityKeys } from './keys.ts';
 import { createLoginThrottle } from './login-throttle.ts';
@@ -39,6 +40,8 @@ export interface EmbeddedIdentityProviderOptions {
   readonly store: MetadataStore;
   readonly accessTokenTtlSeconds?: number;
   readonly sessionMaxSeconds?: number;
+  /** The clock of the in-memory limits (device polling, the login throttle); tests pass a fake one. */
+  readonly now?: () => number;
 }
 
 function positiveSeconds(name: string, value: number | undefined, fallback: number): number {
@@ -53,7 +56,8 @@ export async function createEmbeddedIdentityProvider(options: EmbeddedIdentityPr
   const accessTokenTtlSeconds = positiveSeconds('accessTokenTtlSeconds', options.accessTokenTtlSeconds, DEFAULT_ACCESS_TOKEN_TTL_SECONDS);
   const sessionMaxSeconds = positiveSeconds('sessionMaxSeconds', options.sessionMaxSeconds, DEFAULT_SESSION_MAX_SECONDS);
   const keys: IdentityKeys = await loadIdentityKeys(options.dataDir);
-  const throttle = createLoginThrottle();
+  const throttle = createLoginThrottle(options.now);
+  const devicePolling = createDevicePolling({ now: options.now });
   let provider: Provider | undefined;
   let handle: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
 
@@ -65,6 +69,8 @@ export async function createEmbeddedIdentityProvider(options: EmbeddedIdentityPr
         issuer,
         keys,
         artifacts: options.store.oidcArtifacts,
+        revocations: options.store.revocations,
+        devicePolling,
         lookupUser: (userId) => options.store.getUser(userId),
         accessTokenTtlSeconds,
         sessionMaxSeconds,

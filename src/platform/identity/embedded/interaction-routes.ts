@@ -6,7 +6,7 @@ import type Provider from 'oidc-provider';
 import { IdSchema } from '../../../common/contract.ts';
 import type { MetadataStore } from '../../store/metadata-store.ts';
 import { verifyPassword } from '../passwords.ts';
-import type { LoginThrottle } from './login-throttle.ts';
+import type { LoginAdmission, LoginThrottle } from './login-throttle.ts';
 import { grantWorkstationAccess } from './provider-config.ts';
 import { ICON_PATH, ICON_SVG, IDP_MOUNT_PATH, loginPage, messagePage, PAGE_CSP, STYLESHEET, STYLESHEET_PATH, WRONG_CREDENTIALS } from './pages.ts';
 
@@ -41,6 +41,20 @@ function expiredPage(reply: FastifyReply): FastifyReply {
       alert: true,
     }),
   });
+}
+
+/** What the page says when the throttle refuses a sign-in (login-throttle.ts): which budget, and how long to wait. */
+function refusalText(refusal: Extract<LoginAdmission, { allowed: false }>): string {
+  const seconds = Math.max(1, Math.ceil(refusal.waitMs / 1000));
+  if (refusal.limit === 'username') {
+    return refusal.reason === 'paused'
+      ? `Too many wrong passwords for this username. Wait ${seconds} seconds, then try again.`
+      : 'Other sign-ins for this username are being checked right now. Wait a few seconds, then try again.';
+  }
+  if (refusal.limit === 'address' && refusal.reason === 'paused') {
+    return `Too many wrong passwords from this computer. Wait ${seconds} seconds, then try again.`;
+  }
+  return `The platform is checking too many sign-ins right now. Wait ${seconds} seconds, then try again.`;
 }
 
 function uidOf(request: FastifyRequest): string {
@@ -110,15 +124,12 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: Interactio
       // People type passwords into the username field; only a name that is one of our accounts is kept.
       const audited = user === undefined ? UNKNOWN_USERNAME : user.id;
 
-      const admission = throttle.begin(username);
+      // The socket's address (the platform trusts no forwarding header): the per-client budget is counted by it.
+      const admission = throttle.begin({ username, address: request.ip });
       if (!admission.allowed) {
         const reason = admission.reason === 'paused' ? 'too_many_failures' : 'too_many_attempts';
-        await store.audit.append({ type: 'auth.sign_in', actor: null, outcome: 'failure', details: { username: audited, clientId, reason } });
-        const alert =
-          admission.reason === 'paused'
-            ? `Too many wrong passwords for this username. Wait ${Math.ceil(admission.waitMs / 1000)} seconds, then try again.`
-            : 'Other sign-ins for this username are being checked right now. Wait a few seconds, then try again.';
-        return again(alert, 429);
+        await store.audit.append({ type: 'auth.sign_in', actor: null, outcome: 'failure', details: { username: audited, clientId, reason, limit: admission.limit } });
+        return again(refusalText(admission), 429);
       }
       const { attempt } = admission;
       try {

@@ -1,12 +1,18 @@
 // The embedded OIDC provider's configuration (oidc-provider 9). One first-party public client (the
 // workstation and the CLI), authorization code + PKCE S256 with loopback redirects, the device grant, JWT
-// access tokens for the platform API (resource indicator), refresh tokens rotated on every use with an
-// absolute lifetime, and our own interaction pages (no devInteractions).
+// access tokens for the platform API (resource indicator) that name their grant, refresh tokens rotated on
+// every use with an absolute lifetime, and our own interaction pages (no devInteractions). A grant that ends
+// (sign-out, lock, refresh-token reuse) goes on the platform's revocation list, so its access tokens stop
+// working at once rather than when they expire.
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { User } from '../../../common/contract.ts';
 import type { OidcArtifactStore } from '../../store/oidc-artifacts.ts';
-import { PLATFORM_API_AUDIENCE, WORKSTATION_CLIENT_ID, WORKSTATION_SCOPES } from '../identity-config.ts';
+import { revocationKey, type RevocationList } from '../../store/revocations.ts';
+import { GRANT_ID_CLAIM, PLATFORM_API_AUDIENCE, WORKSTATION_CLIENT_ID, WORKSTATION_SCOPES } from '../identity-config.ts';
+import { CLOCK_TOLERANCE_SECONDS } from '../oidc-authenticator.ts';
 import { sqliteAdapterFactory } from './adapter.ts';
+import { createArtifactSealer } from './artifact-sealing.ts';
+import { DEVICE_CODE_LIFETIME_SECONDS, DEVICE_POLL_INTERVAL_SECONDS, limitDevicePoll, type DevicePolling } from './device-polling.ts';
 import type { IdentityKeys } from './keys.ts';
 import { SIGNING_ALGORITHM } from './keys.ts';
 import { deviceSources, logoutSources, renderError } from './provider-pages.ts';
@@ -17,6 +23,9 @@ export interface ProviderSettings {
   readonly issuer: string;
   readonly keys: IdentityKeys;
   readonly artifacts: OidcArtifactStore;
+  /** Where ended grants go, so the platform refuses their access tokens. */
+  readonly revocations: RevocationList;
+  readonly devicePolling: DevicePolling;
   readonly lookupUser: (userId: string) => Promise<User | undefined>;
   readonly accessTokenTtlSeconds: number;
   readonly sessionMaxSeconds: number;
@@ -62,10 +71,32 @@ async function loadFirstPartyGrant(ctx: KoaContextWithOIDC) {
   return grant;
 }
 
+/** Adds the polling interval to the device authorization answer (oidc-provider leaves it out; RFC 8628 §3.2). */
+function announcePollInterval(provider: Provider): void {
+  provider.use(async (ctx, next) => {
+    await next();
+    const body: unknown = ctx.body;
+    if (ctx.oidc?.route === 'device_authorization' && ctx.status === 200 && typeof body === 'object' && body !== null) {
+      ctx.body = { ...body, interval: DEVICE_POLL_INTERVAL_SECONDS };
+    }
+  });
+}
+
 export function createProvider(settings: ProviderSettings): Provider {
   const { accessTokenTtlSeconds, sessionMaxSeconds } = settings;
   const configuration: Configuration = {
-    adapter: sqliteAdapterFactory(settings.artifacts),
+    adapter: sqliteAdapterFactory({
+      store: settings.artifacts,
+      sealer: createArtifactSealer(settings.keys.artifactKeys),
+      // Until the last access token the grant could have been given has expired, with the platform's clock
+      // tolerance (+1 for the second the token's exp is rounded to).
+      onGrantEnded: (grantId) =>
+        settings.revocations.revoke({
+          keys: [revocationKey.grant(grantId)],
+          expiresAt: epochSeconds() + accessTokenTtlSeconds + CLOCK_TOLERANCE_SECONDS + 1,
+        }),
+      onDeviceCodeFound: (found) => limitDevicePoll(settings.devicePolling, found),
+    }),
     jwks: { keys: settings.keys.signing as NonNullable<Configuration['jwks']>['keys'] },
     cookies: {
       keys: [...settings.keys.cookieKeys],
@@ -114,11 +145,15 @@ export function createProvider(settings: ProviderSettings): Provider {
       client.grantTypeAllowed('refresh_token') && (code.scopes.has('offline_access') || client.clientId === WORKSTATION_CLIENT_ID),
     expiresWithSession: async (ctx, code) => !(code.scopes.has('offline_access') || ctx.oidc.client?.clientId === WORKSTATION_CLIENT_ID),
     rotateRefreshToken: true,
+    // Every revocation destroys the grant, so a grant id on the revocation list never gets a new token.
+    revokeGrantPolicy: () => true,
+    // The grant id in every access token: what the platform's revocation list refuses a whole sign-in by.
+    extraTokenClaims: async (_ctx, token) => (token.kind === 'AccessToken' && token.grantId !== undefined ? { [GRANT_ID_CLAIM]: token.grantId } : undefined),
     ttl: {
       AccessToken: accessTokenTtlSeconds,
       IdToken: accessTokenTtlSeconds,
       AuthorizationCode: 60,
-      DeviceCode: 600,
+      DeviceCode: DEVICE_CODE_LIFETIME_SECONDS,
       Interaction: 600,
       Grant: sessionMaxSeconds,
       Session: sessionMaxSeconds,
@@ -155,5 +190,7 @@ export function createProvider(settings: ProviderSettings): Provider {
     },
     renderError,
   };
-  return new Provider(settings.issuer, configuration);
+  const provider = new Provider(settings.issuer, configuration);
+  announcePollInterval(provider);
+  return provider;
 }
