@@ -3,8 +3,9 @@
 import * as duckdb from '@duckdb/duckdb-wasm';
 import * as arrow from 'apache-arrow';
 import { EnclaveError } from '../../../src/common/errors.ts';
+import { quoteIdentifier, quoteString } from '../../../src/common/sql-identifiers.ts';
 import { localBundles } from './bundles.ts';
-import { describeEngineError, isInterruption, quoteIdentifier, quoteLiteral } from './sql.ts';
+import { describeEngineError, isInterruption } from './sql.ts';
 import { withTimeout } from './timeout.ts';
 
 export type EngineStatus =
@@ -173,7 +174,7 @@ export function createLocalEngine(options: { startTimeoutMs?: number } = {}): Lo
 
   async function tableExists(conn: duckdb.AsyncDuckDBConnection, name: string): Promise<boolean> {
     const found = await conn.query(
-      `SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ${quoteLiteral(name)}`,
+      `SELECT count(*)::INTEGER AS n FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ${quoteString(name)}`,
     );
     return Number(found.getChildAt(0)?.get(0) ?? 0) > 0;
   }

@@ -1,14 +1,5 @@
-// Pure SQL helpers for the local engine: names, quoting, and turning engine errors into readable messages.
-
-/** Double-quotes an identifier for DuckDB (embedded quotes doubled), so any table or column name is safe. */
-export function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-/** Single-quotes a string literal for DuckDB. */
-export function quoteLiteral(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
-}
+// Pure SQL helpers for the local engine: names, subqueries, and turning engine errors into readable messages.
+// Quoting is shared with the platform's engine (src/common/sql-identifiers.ts).
 
 /** The local table a dataset's sample loads into (never the dataset's own name, so nobody mistakes it for all rows). */
 export function sampleTableName(datasetId: string): string {

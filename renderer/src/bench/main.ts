@@ -1,6 +1,6 @@
 // The bench page: the app's own local engine (same module, same worker, same settings), driven from Playwright
 // by test/bench. Exposes window.enclaveBench; shows nothing but a status line.
-import '../zod-jitless.ts';
+import '../shell/zod-jitless.ts';
 import { createLocalEngine } from '../analysis/engine.ts';
 
 export interface EnclaveBench {

@@ -2,23 +2,16 @@
 // Parquet file. Nothing outside src/platform/engine imports this module except the server's composition root.
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
 import { EnclaveError } from '../../common/errors.ts';
+// Identifiers reach SQL only quoted, and only names the engine itself read from the data files.
+import { quoteIdentifier, quoteString } from '../../common/sql-identifiers.ts';
 import { columnBuilderFor, toArrowIpcStream } from './arrow-columns.ts';
 import type { DataEngine, EngineColumn, EngineDataset, SampleRequest } from './data-engine.ts';
 import { verifyDataDir, type VerifiedDataFile } from './manifest.ts';
-
-/** Identifiers reach SQL only quoted, and only names the engine itself read from the data files. */
-function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
 
 /** Keeps the engine's own message for the server log (Error.cause), away from the answer. */
 function withCause(error: EnclaveError, cause: unknown): EnclaveError {
   Object.defineProperty(error, 'cause', { value: cause, enumerable: false });
   return error;
-}
-
-function quoteString(text: string): string {
-  return `'${text.replaceAll("'", "''")}'`;
 }
 
 /** A VARCHAR with at most this many distinct values travels dictionary-encoded (see arrow-columns.ts). */

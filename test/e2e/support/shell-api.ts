@@ -8,7 +8,7 @@ export interface ShellAnswer {
   body: { ok: boolean; value?: unknown; error?: { code: string; message: string } };
 }
 
-/** The key renderer/src/launch.ts keeps the window's session secret under, in sessionStorage. */
+/** The key renderer/src/session/launch.ts keeps the window's session secret under, in sessionStorage. */
 export const SESSION_STORAGE_KEY = 'enclave.browser-shell.session';
 
 /** The session secret the app's page holds (null before the launch link was opened). */

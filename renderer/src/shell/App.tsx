@@ -1,0 +1,260 @@
+// The workstation window: the sign-in screen until someone signs in, then their workspace; the lock screen over
+// it when idle; and on sign-out every local table and result is dropped.
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import type { Client } from '../../../src/common/client.ts';
+import type { Session } from '../../../src/common/contract.ts';
+import { EnclaveError } from '../../../src/common/errors.ts';
+import type { EngineStatus, LocalEngine } from '../analysis/engine.ts';
+import { LockScreen } from '../session/LockScreen.tsx';
+import { SignInScreen } from '../session/SignInScreen.tsx';
+import { createEventOrder } from '../session/event-order.ts';
+import { isLocked, workspaceUser } from '../session/state.ts';
+import { useActivityReporting } from '../session/use-activity.ts';
+import { formatCount } from './format.ts';
+import { Header, type PlatformState } from './Header.tsx';
+import { messageOf } from './message-of.ts';
+import { ErrorMessage, Notice } from './Messages.tsx';
+import { useHashScreen } from './use-hash-screen.ts';
+import { Workspace } from './Workspace.tsx';
+
+const KEYCHAIN_NOTICE_KEY = 'enclave.keychain-notice-dismissed';
+
+function readDismissed(): boolean {
+  try {
+    return window.sessionStorage.getItem(KEYCHAIN_NOTICE_KEY) === '1';
+  } catch {
+    return false;
+  }
+}
+
+/** Opens the identity provider's page: the system browser in Electron (main hands it over), a new tab otherwise. */
+function openSignInPage(url: string): void {
+  window.open(url, '_blank', 'noopener,noreferrer');
+}
+
+/**
+ * The client the workspace uses: a refusal for being signed out or locked means this window's picture of the
+ * session is stale (an event was missed), so it asks the core for the session again.
+ */
+function refreshingOnRefusal(client: Client, onStale: () => void): Client {
+  return {
+    async invoke(name, input) {
+      try {
+        return await client.invoke(name, input);
+      } catch (err) {
+        if (err instanceof EnclaveError && (err.code === 'locked' || err.code === 'unauthenticated')) onStale();
+        throw err;
+      }
+    },
+    listen: (name, callback) => client.listen(name, callback),
+  };
+}
+
+export function App(props: { client: Client; engine: LocalEngine; nonce: string | undefined }) {
+  const { engine } = props;
+  const [session, setSession] = useState<Session | null>(null);
+  const [startupError, setStartupError] = useState<string | null>(null);
+  const [attempt, setAttempt] = useState(0);
+  const [platform, setPlatform] = useState<PlatformState | null>(null);
+  const [engineStatus, setEngineStatus] = useState<EngineStatus>(() => engine.status());
+  const [authorizationUrl, setAuthorizationUrl] = useState<string | null>(null);
+  const [starting, setStarting] = useState(false);
+  const [actionError, setActionError] = useState<string | null>(null);
+  const [cleared, setCleared] = useState<{ kind: 'info' | 'error'; text: string } | null>(null);
+  const [keychainDismissed, setKeychainDismissed] = useState(readDismissed);
+  const { requested, navigate, reset: resetScreen } = useHashScreen();
+  // A session that comes as an answer never overrides a newer 'session.changed' event (../session/event-order.ts).
+  const [order] = useState(createEventOrder);
+  const unlessOvertaken = order.unlessOvertaken;
+  const client = useMemo(
+    () =>
+      refreshingOnRefusal(props.client, () => {
+        props.client.invoke('session.get', {}).then(unlessOvertaken(setSession), () => {});
+      }),
+    [props.client, unlessOvertaken],
+  );
+
+  useEffect(
+    () =>
+      client.listen('session.changed', (next) => {
+        order.eventArrived();
+        setSession(next);
+      }),
+    [client, order],
+  );
+
+  useEffect(() => {
+    let live = true;
+    setStartupError(null);
+    const take = unlessOvertaken(setSession);
+    client.invoke('session.get', {}).then(
+      // An event that arrived meanwhile is newer than this answer.
+      (s) => live && take(s),
+      (err: unknown) => live && setStartupError(messageOf(err, 'The workstation could not be reached.')),
+    );
+    return () => {
+      live = false;
+    };
+  }, [client, attempt]);
+
+  useEffect(() => client.listen('platform.status', (status) => setPlatform(status)), [client]);
+
+  useEffect(() => {
+    const stop = engine.onStatus(setEngineStatus);
+    setEngineStatus(engine.status());
+    return stop;
+  }, [engine]);
+
+  const owner = workspaceUser(session);
+  const locked = isLocked(session);
+  const ownerId = owner?.id ?? null;
+
+  // The session ended (signed out, or it ran out): nothing the user made may stay on this computer.
+  const previousOwner = useRef<string | null>(null);
+  useEffect(() => {
+    const before = previousOwner.current;
+    previousOwner.current = ownerId;
+    if (before === null || before === ownerId) return;
+    setAuthorizationUrl(null);
+    resetScreen();
+    engine.clearAll().then(
+      ({ tables }) =>
+        setCleared({
+          kind: 'info',
+          text:
+            tables > 0
+              ? `Your local tables and results were cleared from this computer (${formatCount(tables)} ${tables === 1 ? 'table' : 'tables'}).`
+              : 'Your local results were cleared from this computer.',
+        }),
+      (err: unknown) => setCleared({ kind: 'error', text: messageOf(err, 'Local DuckDB could not clear your tables. Close Enclave to be sure they are gone.') }),
+    );
+  }, [ownerId, engine, resetScreen]);
+
+  // The grid's overlay editors live in #portal, outside the app's tree: they go under the lock too.
+  useEffect(() => {
+    const portal = document.getElementById('portal');
+    if (!portal) return;
+    portal.hidden = locked;
+    portal.inert = locked;
+  }, [locked]);
+
+  useActivityReporting(client, { active: session?.state === 'signed_in', idleLockSeconds: session?.idleLockSeconds ?? 900 });
+
+  const run = useCallback(
+    (action: () => Promise<Session | void>, fallback: string) => {
+      setActionError(null);
+      const take = unlessOvertaken(setSession);
+      action().then(
+        (next) => {
+          if (next) take(next);
+        },
+        (err: unknown) => setActionError(messageOf(err, fallback)),
+      );
+    },
+    [unlessOvertaken],
+  );
+
+  const signIn = (): void => {
+    setStarting(true);
+    setCleared(null);
+    run(async () => {
+      try {
+        const { authorizationUrl: url } = await client.invoke('session.signIn', {});
+        setAuthorizationUrl(url);
+        openSignInPage(url);
+      } finally {
+        setStarting(false);
+      }
+    }, 'Sign-in could not start. Try again.');
+  };
+  const cancel = (): void => {
+    setAuthorizationUrl(null);
+    run(() => client.invoke('session.cancelSignIn', {}), 'The sign-in could not be cancelled.');
+  };
+  const signOut = (): void => run(() => client.invoke('session.signOut', {}), 'Signing out did not complete. Try again, or close Enclave.');
+  const lock = (): void => run(() => client.invoke('session.lock', {}), 'Enclave could not lock. Try again.');
+
+  const dismissKeychainNotice = (): void => {
+    setKeychainDismissed(true);
+    try {
+      window.sessionStorage.setItem(KEYCHAIN_NOTICE_KEY, '1');
+    } catch {
+      // Without storage the notice comes back after a reload, which is harmless.
+    }
+  };
+
+  const notices = (
+    <section className="notices" aria-label="Notices">
+      <ErrorMessage testId="action-error" title="That did not work" text={actionError} />
+      {session?.tokenStorage === 'memory' && !keychainDismissed ? (
+        <Notice
+          kind="notice"
+          testId="keychain-notice"
+          text="This computer has no keychain Enclave can use, so your sign-in is kept in memory only: you will have to sign in again each time you open Enclave."
+        >
+          <button type="button" className="button secondary" data-testid="dismiss-keychain-notice" onClick={dismissKeychainNotice}>
+            Dismiss
+          </button>
+        </Notice>
+      ) : null}
+    </section>
+  );
+
+  if (!session) {
+    return (
+      <>
+        <Header session={null} platform={platform} engine={engineStatus} />
+        <main id="main" className="sign-in" data-testid="starting">
+          <ErrorMessage testId="startup-error" title="Enclave could not start" text={startupError}>
+            <button type="button" className="button secondary" data-testid="retry-startup" onClick={() => setAttempt((n) => n + 1)}>
+              Try again
+            </button>
+          </ErrorMessage>
+          {startupError ? null : <p className="hint">Connecting to the workstation…</p>}
+        </main>
+      </>
+    );
+  }
+
+  if (!owner) {
+    return (
+      <>
+        <a className="skip-link" href="#main">
+          Skip to content
+        </a>
+        <Header session={session} platform={platform} engine={engineStatus} />
+        {notices}
+        <SignInScreen session={session} authorizationUrl={authorizationUrl} starting={starting} actions={{ signIn, cancel }}>
+          <div role="status" data-testid="local-data-cleared">
+            {cleared ? <Notice kind={cleared.kind === 'error' ? 'notice' : 'success'} testId="local-data-cleared-text" text={cleared.text} /> : null}
+          </div>
+        </SignInScreen>
+      </>
+    );
+  }
+
+  return (
+    <>
+      <div className="app-shell" hidden={locked} inert={locked} data-testid="app-shell">
+        <a className="skip-link" href="#main">
+          Skip to content
+        </a>
+        <Header session={session} platform={platform} engine={engineStatus} account={{ user: owner, lock, signOut }} />
+        {notices}
+        <Workspace
+          key={owner.id}
+          client={client}
+          engine={engine}
+          engineStatus={engineStatus}
+          nonce={props.nonce}
+          user={owner}
+          requested={requested}
+          navigate={navigate}
+        />
+      </div>
+      {locked ? (
+        <LockScreen session={session} user={owner} authorizationUrl={authorizationUrl} starting={starting} error={actionError} actions={{ unlock: signIn, cancel, signOut }} />
+      ) : null}
+    </>
+  );
+}

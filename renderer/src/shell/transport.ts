@@ -1,0 +1,134 @@
+// The renderer's side of the one contract's wire: Electron IPC when the preload is there, HTTP otherwise.
+// Deliberately typed with small structural interfaces (not DOM types) so unit tests can pass fakes, and the
+// contract suite can run this very code over Node's fetch. Over HTTP every call carries the window's session
+// secret in a header (../session/launch.ts gets it); the browser sends no cookie (credentials: 'omit').
+import type { Transport } from '../../../src/common/client.ts';
+import type { EnclaveBridge } from '../../../src/common/contract-names.ts';
+import { isBinaryMethod, type MethodName } from '../../../src/common/contract.ts';
+import { EnclaveError, fromErrorValue } from '../../../src/common/errors.ts';
+import { ARROW_STREAM_CONTENT_TYPE, HTTP_INVOKE_PREFIX, HTTP_SESSION_HEADER } from '../../../src/common/transport-protocol.ts';
+import { createEventStream, type BodyLike, type EventStreamOptions } from './event-stream.ts';
+
+export interface ResponseLike {
+  readonly ok: boolean;
+  readonly status: number;
+  readonly headers: { get(name: string): string | null };
+  readonly body: BodyLike | null;
+  arrayBuffer(): Promise<ArrayBuffer>;
+  text(): Promise<string>;
+}
+
+export interface FetchInit {
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+  credentials: 'omit';
+  signal?: AbortSignal;
+}
+
+export type FetchLike = (url: string, init: FetchInit) => Promise<ResponseLike>;
+
+export interface HttpTransportOptions {
+  fetch: FetchLike;
+  /** The window's session secret with the browser shell. */
+  session: string;
+  /** The shell no longer knows this window's session (its event stream answered 401). */
+  onSessionEnded?: () => void;
+  /** For tests: the event stream's pauses and clock. */
+  eventStream?: Pick<EventStreamOptions, 'retryDelaysMs' | 'wait'>;
+}
+
+/** Picks the transport the page was loaded under: Electron's bridge, or HTTP with the window's session. */
+export function createTransport(env: { bridge?: EnclaveBridge; fetch?: FetchLike; session?: string; onSessionEnded?: () => void }): Transport {
+  if (env.bridge) return createIpcTransport(env.bridge);
+  if (!env.fetch) throw new EnclaveError('unavailable', 'This window cannot reach the workstation: it has neither the Electron bridge nor fetch.');
+  if (!env.session) throw new EnclaveError('unauthenticated', 'This window has no session with the workstation. Open Enclave from its launcher.');
+  return createHttpTransport({ fetch: env.fetch, session: env.session, onSessionEnded: env.onSessionEnded });
+}
+
+export function createIpcTransport(bridge: EnclaveBridge): Transport {
+  return {
+    async invoke(name, payload) {
+      let outcome: unknown;
+      try {
+        outcome = await bridge.invoke(name, payload);
+      } catch {
+        throw new EnclaveError('unavailable', 'The workstation did not answer. Try again, or restart Enclave.');
+      }
+      return unwrapOutcome(outcome);
+    },
+    listen(name, callback) {
+      return bridge.listen(name, callback);
+    },
+  };
+}
+
+export function createHttpTransport(options: HttpTransportOptions): Transport {
+  const sessionHeaders = (): Record<string, string> => ({ [HTTP_SESSION_HEADER]: options.session });
+  const events = createEventStream({ fetch: options.fetch, headers: sessionHeaders, onSessionEnded: options.onSessionEnded, ...options.eventStream });
+  return {
+    async invoke(name: MethodName, payload: unknown) {
+      let response: ResponseLike;
+      try {
+        response = await options.fetch(HTTP_INVOKE_PREFIX + encodeURIComponent(name), {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', ...sessionHeaders() },
+          body: JSON.stringify(payload ?? {}),
+          credentials: 'omit',
+        });
+      } catch {
+        throw new EnclaveError('unavailable', 'The workstation is not reachable. Check that Enclave is still running, then try again.');
+      }
+      const contentType = (response.headers.get('content-type') ?? '').toLowerCase();
+      if (response.ok && isBinaryMethod(name) && contentType.startsWith(ARROW_STREAM_CONTENT_TYPE)) {
+        return new Uint8Array(await response.arrayBuffer());
+      }
+      const body = await readJsonBody(response);
+      if (isOutcome(body)) return unwrapOutcome(body);
+      throw errorForStatus(response.status);
+    },
+    listen(name, callback) {
+      return events.listen(name, (data) => {
+        let payload: unknown;
+        try {
+          payload = JSON.parse(data);
+        } catch {
+          return; // A malformed event is dropped; the client validates the rest against the contract.
+        }
+        callback(payload);
+      });
+    },
+  };
+}
+
+/** The body as JSON, or undefined when it cannot be read or is not JSON (a proxy's page, an empty body). */
+export async function readJsonBody(response: Pick<ResponseLike, 'text'>): Promise<unknown> {
+  try {
+    return JSON.parse(await response.text()) as unknown;
+  } catch {
+    return undefined;
+  }
+}
+
+function isOutcome(value: unknown): boolean {
+  return typeof value === 'object' && value !== null && typeof (value as { ok?: unknown }).ok === 'boolean';
+}
+
+/** Returns the value of a success envelope, throws an EnclaveError for anything else. */
+export function unwrapOutcome(outcome: unknown): unknown {
+  if (typeof outcome === 'object' && outcome !== null) {
+    const envelope = outcome as { ok?: unknown; value?: unknown; error?: unknown };
+    if (envelope.ok === true) return envelope.value;
+    if (envelope.ok === false) throw fromErrorValue(envelope.error);
+  }
+  throw new EnclaveError('internal', 'The workstation sent an answer this window could not read.');
+}
+
+/** For answers that are not an Outcome (a proxy page, an empty body): the status is all we know. */
+export function errorForStatus(status: number): EnclaveError {
+  if (status === 401) return new EnclaveError('unauthenticated', 'This window is no longer signed in to the workstation. Open Enclave again from its launcher.');
+  if (status === 403) return new EnclaveError('forbidden', 'The workstation refused this request.');
+  if (status === 404) return new EnclaveError('not_found', 'The workstation does not know this request.');
+  if (status >= 500) return new EnclaveError('unavailable', 'The workstation had a problem answering. Try again in a moment.');
+  return new EnclaveError('internal', 'The workstation sent an answer this window could not read.');
+}
