@@ -8,10 +8,11 @@ import { parseArgs } from 'node:util';
 import type { User } from '../common/contract.ts';
 import { EnclaveError } from '../common/errors.ts';
 import { DEFAULT_SESSION_MAX_SECONDS } from '../workstation/core.ts';
-import { DEFAULT_SCOPES, discoverIdentityProvider, type IdentityProvider, type TokenSet } from '../workstation/oidc.ts';
 import { createPlatformClient, type PlatformClient, type SessionEventName } from '../workstation/platform-client.ts';
-import { startSignInFlow } from '../workstation/sign-in-flow.ts';
-import { createKeychainTokenStore, keychainAccount, KeychainUnavailable, type KeytarLike, type StoredSession, type TokenStore } from '../workstation/token-store.ts';
+import { startSignInFlow } from '../workstation/sign-in/flow.ts';
+import { DEFAULT_SCOPES, discoverIdentityProvider, type IdentityProvider, type TokenSet } from '../workstation/sign-in/oidc.ts';
+import { boundsFrom, renewStoredSignIn as renewEntry, storedRecord } from '../workstation/tokens/stored-sign-in.ts';
+import { createKeychainTokenStore, keychainAccount, KeychainUnavailable, type KeytarLike, type StoredSession, type TokenStore } from '../workstation/tokens/token-store.ts';
 import type { CliIo } from './cli-io.ts';
 
 export interface AccountIo extends CliIo {
@@ -67,43 +68,24 @@ async function report(context: Context, event: SessionEventName, token: string):
 
 /** What renewing the stored sign-in needs (the keychain entry and the provider). */
 export interface StoredSignIn {
-  idp: Pick<IdentityProvider, 'refresh'>;
+  idp: Pick<IdentityProvider, 'refresh' | 'revoke'>;
   store: Pick<TokenStore, 'load' | 'save' | 'remove'>;
   account: string;
 }
 
 /**
- * The stored sign-in, renewed: a fresh access token, the rotated refresh token saved back. Two commands at once both
- * read the same refresh token and only the first can spend it: the second, refused, reads the entry again and, if
- * the first has saved a newer token there, retries once with that. The entry is removed only while it still holds
- * the token that was refused.
+ * The stored sign-in, renewed: a fresh access token, the rotated refresh token saved back. The rules are the app's
+ * (src/workstation/tokens/stored-sign-in.ts): two commands at once both read the same refresh token and only the
+ * first can spend it, so the refused one reads the entry again and retries once with a newer token; the entry is
+ * removed only while it still holds the token that was refused.
  */
 export async function renewStoredSignIn(context: StoredSignIn, now = Date.now()): Promise<{ token: string; record: StoredSession }> {
-  let record = await context.store.load(context.account);
+  const record = await context.store.load(context.account);
   if (record === null) throw new EnclaveError('unauthenticated', 'You are not signed in. Run `enclave login` first.');
-  if (Date.parse(record.sessionEndsAt) <= now) {
-    await context.store.remove(context.account);
-    throw new EnclaveError('unauthenticated', 'Your sign-in has ended. Run `enclave login` again.');
-  }
-  for (let attempt = 0; ; attempt += 1) {
-    let tokens: TokenSet;
-    try {
-      tokens = await context.idp.refresh(record.refreshToken);
-    } catch (err) {
-      if (!(err instanceof EnclaveError && err.code === 'unauthenticated')) throw err;
-      const refused = record.refreshToken;
-      const reread = await context.store.load(context.account);
-      if (reread !== null && reread.refreshToken !== refused && attempt === 0) {
-        record = reread;
-        continue;
-      }
-      if (reread?.refreshToken === refused) await context.store.remove(context.account);
-      throw new EnclaveError('unauthenticated', 'Your sign-in is no longer valid (it was revoked or has expired). Run `enclave login` again.');
-    }
-    const next = { ...record, refreshToken: tokens.refreshToken ?? record.refreshToken };
-    await context.store.save(context.account, next);
-    return { token: tokens.accessToken, record: next };
-  }
+  const renewal = await renewEntry({ record, idp: context.idp, store: context.store, account: context.account, now });
+  if (renewal.kind === 'ended') throw new EnclaveError('unauthenticated', 'Your sign-in has ended. Run `enclave login` again.');
+  if (renewal.kind === 'refused') throw new EnclaveError('unauthenticated', 'Your sign-in is no longer valid (it was revoked or has expired). Run `enclave login` again.');
+  return { token: renewal.tokens.accessToken, record: renewal.record };
 }
 
 const signedIn = (context: Context) => renewStoredSignIn(context);
@@ -133,15 +115,8 @@ async function login(context: Context, browser: boolean): Promise<number> {
   // Signing in again replaces an earlier sign-in: end that one at the provider rather than leave it valid.
   const earlier = await context.store.load(context.account);
   if (earlier) await context.idp.revoke(earlier.refreshToken, 'refresh_token').catch(() => {});
-  const now = Date.now();
   const env = io.env ?? process.env;
-  await context.store.save(context.account, {
-    version: 1,
-    refreshToken: tokens.refreshToken,
-    sub: tokens.idClaims.sub,
-    signedInAt: new Date(now).toISOString(),
-    sessionEndsAt: new Date(now + sessionMaxSeconds(env) * 1000).toISOString(),
-  });
+  await context.store.save(context.account, storedRecord(tokens.refreshToken, { sub: tokens.idClaims.sub, ...boundsFrom(Date.now(), sessionMaxSeconds(env)) }));
   await report(context, 'signed_in', tokens.accessToken);
   say(io, `Signed in as ${describeUser(user)}.`);
   return 0;

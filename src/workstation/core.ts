@@ -3,11 +3,11 @@
 import type { Handlers } from '../common/dispatch.ts';
 import { EnclaveError } from '../common/errors.ts';
 import { createEventHub, type CoreEvents } from './event-hub.ts';
-import { DEFAULT_SCOPES, discoverIdentityProvider, type IdentityProvider, type IdentitySettings } from './oidc.ts';
+import { DEFAULT_SCOPES, discoverIdentityProvider, type IdentityProvider, type IdentitySettings } from './sign-in/oidc.ts';
 import { createPlatformClient, type CallContext } from './platform-client.ts';
 import { createPlatformMonitor, type PlatformStatus } from './platform-status.ts';
-import { createSessionManager, type SessionManager } from './session.ts';
-import { createFallbackTokenStore, createMemoryTokenStore, type KeytarLike, type TokenStore } from './token-store.ts';
+import { createSessionManager, type SessionManager } from './session/manager.ts';
+import { createFallbackTokenStore, createMemoryTokenStore, type KeytarLike, type TokenStore } from './tokens/token-store.ts';
 
 /** Overrides of what the platform's health answer says about sign-in (production: an external issuer). */
 export interface IdentityOverrides {

@@ -8,7 +8,7 @@
 //   ENCLAVE_SESSION_MAX_HOURS   the longest a session lasts (default 12; fractions allowed, e.g. 0.5)
 //   ENCLAVE_TOKEN_STORE         keychain (default; memory if none works) | memory
 import type { WorkstationCoreOptions } from './core.ts';
-import { checkIssuerUrl } from './oidc.ts';
+import { checkIssuerUrl } from './sign-in/oidc.ts';
 
 export type WorkstationEnvOptions = Pick<WorkstationCoreOptions, 'platformUrl' | 'identity' | 'idleLockSeconds' | 'sessionMaxSeconds' | 'tokenStore'>;
 

@@ -6,8 +6,8 @@
 // the PKCE verifier, which never leaves the workstation's memory.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkstationCore, type WorkstationCore } from '../../../src/workstation/core.ts';
-import { discoverIdentityProvider } from '../../../src/workstation/oidc.ts';
-import { createMemoryTokenStore } from '../../../src/workstation/token-store.ts';
+import { discoverIdentityProvider } from '../../../src/workstation/sign-in/oidc.ts';
+import { createMemoryTokenStore } from '../../../src/workstation/tokens/token-store.ts';
 import { otherUser, runNodeAsOtherUser, type OtherUser } from '../../support/other-user.ts';
 import { CLIENT_ID, createPlatformFixture, startPlatform, tokenRequest, type PlatformFixture, type RunningPlatform } from '../identity/support.ts';
 import { loginAtProvider, playSignIn } from './play-browser.ts';

@@ -4,7 +4,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkstationCore, type WorkstationCore } from '../../../src/workstation/core.ts';
-import { createKeychainTokenStore, KEYCHAIN_SERVICE, keychainAccount, loadKeytar, type StoredSession } from '../../../src/workstation/token-store.ts';
+import { createKeychainTokenStore, KEYCHAIN_SERVICE, keychainAccount, loadKeytar, type StoredSession } from '../../../src/workstation/tokens/token-store.ts';
 import { createPlatformFixture, startPlatform, type PlatformFixture, type RunningPlatform } from '../identity/support.ts';
 import { playSignIn } from './play-browser.ts';
 import { secretServiceMissing, startSecretService, type SecretService } from './secret-service.ts';

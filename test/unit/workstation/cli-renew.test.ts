@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { renewStoredSignIn } from '../../../src/cli/account.ts';
 import { EnclaveError } from '../../../src/common/errors.ts';
-import { createMemoryTokenStore, type StoredSession } from '../../../src/workstation/token-store.ts';
+import { createMemoryTokenStore, type StoredSession } from '../../../src/workstation/tokens/token-store.ts';
 import { createFakeIdp } from './fake-idp.ts';
 
 const ACCOUNT = 'https://idp.test/oidc enclave-workstation cli';

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import type { User } from '../../../src/common/contract.ts';
 import { EnclaveError } from '../../../src/common/errors.ts';
-import type { AuthorizationRequest, IdentityProvider, IdentitySettings, TokenSet } from '../../../src/workstation/oidc.ts';
+import type { AuthorizationRequest, IdentityProvider, IdentitySettings, TokenSet } from '../../../src/workstation/sign-in/oidc.ts';
 
 export const ISSUER = 'https://idp.test/oidc';
 export const CLIENT_ID = 'enclave-workstation';

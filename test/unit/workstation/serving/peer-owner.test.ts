@@ -1,9 +1,9 @@
-// Who owns the client end of a loopback connection (src/workstation/peer-owner.ts): /proc/net/tcp and tcp6 read
+// Who owns the client end of a loopback connection (src/workstation/serving/peer-owner.ts): /proc/net/tcp and tcp6 read
 // right (byte order, IPv4-mapped and ::1 lines, closed and time-wait remnants), and the real table on this machine.
 import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { canonicalAddress, createPeerCheck, parseProcNetTcp, peerUidIn, type SocketEntry } from '../../../src/workstation/peer-owner.ts';
+import { canonicalAddress, createPeerCheck, parseProcNetTcp, peerUidIn, type SocketEntry } from '../../../../src/workstation/serving/peer-owner.ts';
 
 const HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode';
 // A listener on 127.0.0.1:8080 (uid 1000), a client 127.0.0.1:54321 → :8080 of uid 1001, and the server's end.

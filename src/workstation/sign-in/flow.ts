@@ -1,9 +1,11 @@
 // One browser sign-in: a loopback listener, an authorization request bound to it (PKCE, state, nonce), and the
-// checks on the one callback it accepts (only one with this request's state ends the wait). What the tokens then mean (which user, lock or not) is the session's job.
+// checks on the one callback it accepts (only one with this request's state ends the wait). What the tokens then
+// mean (which user, lock or not) is the session's job (../session/transition.ts).
 import { timingSafeEqual } from 'node:crypto';
-import { EnclaveError } from '../common/errors.ts';
+import { EnclaveError } from '../../common/errors.ts';
 import { startLoopbackCallback, type CallbackPage, type LoopbackCallback } from './loopback-callback.ts';
 import type { AuthorizationRequest, IdentityProvider, TokenSet } from './oidc.ts';
+import { failurePage } from './pages.ts';
 
 export interface SignInFlow {
   authorizationUrl: string;
@@ -20,18 +22,14 @@ export interface SignInFlowOptions {
   timeoutMs: number;
   /** The tokens passed every check; the answer is the browser's page (the session may still refuse the user). */
   onTokens(tokens: TokenSet): Promise<CallbackPage>;
-  /** The callback was refused, or the provider answered with an error, or nothing came in time. */
-  onFailure(error: EnclaveError): void;
+  /** The provider answered with an error, or the code could not be exchanged ('refused'), or nothing came in time. */
+  onFailure(error: EnclaveError, cause: 'refused' | 'timed_out'): void;
 }
 
 function sameSecret(a: string, b: string): boolean {
   const left = Buffer.from(a);
   const right = Buffer.from(b);
   return left.length === right.length && timingSafeEqual(left, right);
-}
-
-export function failurePage(error: EnclaveError): CallbackPage {
-  return { ok: false, title: 'Sign-in failed', text: `${error.message} Return to Enclave to try again.` };
 }
 
 export async function startSignInFlow(options: SignInFlowOptions): Promise<SignInFlow> {
@@ -55,8 +53,8 @@ export async function startSignInFlow(options: SignInFlowOptions): Promise<SignI
       // OAuth error code; anything else could be text someone wants shown in Enclave.
       const code = /^[a-z_]{1,40}$/.test(providerError) ? ` ("${providerError}")` : '';
       const error = new EnclaveError('unauthenticated', `Sign-in failed: the identity provider refused it${code}.`);
-      options.onFailure(error);
-      return failurePage(error);
+      options.onFailure(error, 'refused');
+      return failurePage(error.message);
     }
     // openid-client checks the state again (and the issuer, code and nonce).
     let tokens: TokenSet;
@@ -65,8 +63,8 @@ export async function startSignInFlow(options: SignInFlowOptions): Promise<SignI
       if (tokens.idClaims === null) throw new EnclaveError('unauthenticated', 'Sign-in failed: the identity provider sent no ID token.');
     } catch (err) {
       const error = err instanceof EnclaveError ? err : new EnclaveError('internal', 'Sign-in failed unexpectedly.');
-      options.onFailure(error);
-      return failurePage(error);
+      options.onFailure(error, 'refused');
+      return failurePage(error.message);
     }
     return options.onTokens(tokens);
   }
@@ -78,7 +76,7 @@ export async function startSignInFlow(options: SignInFlowOptions): Promise<SignI
     onTimeout: () => {
       if (cancelled) return;
       const minutes = Math.max(1, Math.round(options.timeoutMs / 60_000));
-      options.onFailure(new EnclaveError('unauthenticated', `The sign-in timed out: nothing came back from the browser within ${minutes} min. Start again.`));
+      options.onFailure(new EnclaveError('unauthenticated', `The sign-in timed out: nothing came back from the browser within ${minutes} min. Start again.`), 'timed_out');
     },
   });
   try {

@@ -1,40 +1,36 @@
 // Platform calls made as the signed-in user: the access token is renewed when due, and once more when the platform
 // refuses it. A call that outlives a lock or a sign-out has its answer withheld; a sign-in that can no longer be
-// renewed ends the session.
-import { EnclaveError } from '../common/errors.ts';
-import type { CallContext } from './platform-client.ts';
-import type { TokenKeeper } from './token-keeper.ts';
+// renewed ends the session (if these are still its tokens: the session's rules decide).
+import { EnclaveError } from '../../common/errors.ts';
+import type { CallContext } from '../platform-client.ts';
+import type { TokenKeeper } from '../tokens/token-keeper.ts';
 
 export type AuthorizedCall = <T>(call: (context: CallContext) => Promise<T>) => Promise<T>;
 
-export interface AuthorizedCallsOptions {
-  tokens: TokenKeeper;
-  /** Whether the session is signed in (not locked, not signed out) right now. */
-  signedIn(): boolean;
-  /** Locks or ends the session first if either is due by the wall clock. */
-  enforceDeadlines(): void;
-  /** The error for a call while not signed in. */
-  refusal(): EnclaveError;
-  /** The refresh token was revoked or has expired: sign out, saying so. */
-  invalidated(): void;
+/** What a call needs of the session. */
+export interface CallGate {
+  /** A call is starting: the wall clock is asked first (a due lock or end comes before it). Null if it may go out. */
+  admit(): EnclaveError | null;
+  /** Null while signed in; otherwise why calls are refused (locked, or not signed in). */
+  refusal(): EnclaveError | null;
+  /** Renewing the tokens was refused; `sameTokens`: they are still the session's. Resolves once that is dealt with. */
+  refreshFailed(sameTokens: boolean): Promise<void>;
 }
 
-export function createAuthorizedCalls(options: AuthorizedCallsOptions): AuthorizedCall {
-  const { tokens } = options;
+export function createAuthorizedCalls(options: { tokens: TokenKeeper; gate: CallGate }): AuthorizedCall {
+  const { tokens, gate } = options;
+  const refused = () => gate.refusal() ?? new EnclaveError('unauthenticated', 'You are not signed in. Sign in to use Enclave.');
 
   async function refreshFailed(err: unknown, startedIn: number): Promise<EnclaveError> {
     const error = err instanceof EnclaveError ? err : new EnclaveError('internal', 'Renewing the sign-in failed unexpectedly.');
     if (error.code !== 'unauthenticated') return error;
-    if (startedIn === tokens.generation && options.signedIn()) {
-      options.invalidated();
-      await tokens.drop();
-    }
-    return options.refusal();
+    await gate.refreshFailed(startedIn === tokens.generation);
+    return refused();
   }
 
   return async function authorized<T>(call: (context: CallContext) => Promise<T>): Promise<T> {
-    options.enforceDeadlines();
-    if (!options.signedIn()) throw options.refusal();
+    const refusal = gate.admit();
+    if (refusal !== null) throw refusal;
     const startedIn = tokens.generation;
     let token: string;
     try {
@@ -56,7 +52,7 @@ export function createAuthorizedCalls(options: AuthorizedCallsOptions): Authoriz
       value = await call({ token });
     }
     // Locked or signed out while the call ran: its answer is not shown.
-    if (!options.signedIn() || startedIn !== tokens.generation) throw options.refusal();
+    if (gate.refusal() !== null || startedIn !== tokens.generation) throw refused();
     return value;
   };
 }

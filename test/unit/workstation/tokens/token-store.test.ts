@@ -9,7 +9,7 @@ import {
   KeychainUnavailable,
   type KeytarLike,
   type StoredSession,
-} from '../../../src/workstation/token-store.ts';
+} from '../../../../src/workstation/tokens/token-store.ts';
 
 const RECORD: StoredSession = { version: 1, refreshToken: 'rt-1', sub: 'demo-analyst', signedInAt: '2026-11-27T08:00:00.000Z', sessionEndsAt: '2026-11-27T20:00:00.000Z' };
 

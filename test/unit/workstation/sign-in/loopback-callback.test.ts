@@ -3,8 +3,8 @@
 import { createHash } from 'node:crypto';
 import { request } from 'node:http';
 import { describe, expect, it, vi } from 'vitest';
-import { renderCallbackPage, startLoopbackCallback } from '../../../src/workstation/loopback-callback.ts';
-import { otherUser, runNodeAsOtherUser } from '../../support/other-user.ts';
+import { renderCallbackPage, startLoopbackCallback } from '../../../../src/workstation/sign-in/loopback-callback.ts';
+import { otherUser, runNodeAsOtherUser } from '../../../support/other-user.ts';
 
 function get(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
   return new Promise((resolve, reject) => {

@@ -3,13 +3,13 @@
 // core, answers the browser with a small page (no script), and closes. A request that does not belong (any page in
 // the browser can send one to 127.0.0.1) is refused without ending the wait; anything after the one callback is
 // refused; a timeout or a cancel closes it. Before any of that, a connection from another OS user's program is
-// refused (./peer-guard.ts): another user who knows the state (the authorization URL is theirs to read where it is
+// refused (../serving/peer-guard.ts): another user who knows the state (the authorization URL is theirs to read where it is
 // not pushed) cannot hand this sign-in a code of their own, and the wait goes on for the real callback.
 import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { guardPeers } from './peer-guard.ts';
-import { createPeerCheck, type PeerCheck } from './peer-owner.ts';
+import { guardPeers } from '../serving/peer-guard.ts';
+import { createPeerCheck, type PeerCheck } from '../serving/peer-owner.ts';
 
 export const CALLBACK_PATH = '/callback';
 
@@ -40,7 +40,7 @@ export interface LoopbackCallbackOptions {
   /** Called if nothing valid arrived within timeoutMs. */
   onTimeout(): void;
   timeoutMs: number;
-  /** Who may connect (default: this user's programs, where the OS can say; see ./peer-owner.ts). */
+  /** Who may connect (default: this user's programs, where the OS can say; see ../serving/peer-owner.ts). */
   peers?: PeerCheck;
   log?: (message: string) => void;
 }

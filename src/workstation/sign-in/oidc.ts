@@ -7,8 +7,8 @@
 // either way exposure gives nothing: the loopback listener takes no callback from another user's program, and a
 // code is worthless without the PKCE verifier, which never leaves this process.
 import * as oidc from 'openid-client';
-import { EnclaveError } from '../common/errors.ts';
-import { isHttpsOrLoopbackHttp, isLoopbackHttp } from '../common/loopback.ts';
+import { EnclaveError } from '../../common/errors.ts';
+import { isHttpsOrLoopbackHttp, isLoopbackHttp } from '../../common/loopback.ts';
 
 export const DEFAULT_SCOPES = ['openid', 'profile', 'offline_access'] as const;
 

@@ -1,11 +1,11 @@
 // The workstation's session state machine, with a fake clock, a fake identity provider (the core's IdP seam) and a
 // fake platform: sign-in through the real loopback listener, idle lock, unlock, the session bound, refusals.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Session } from '../../../src/common/contract.ts';
-import { createWorkstationCore, type WorkstationCore } from '../../../src/workstation/core.ts';
-import { createMemoryTokenStore, keychainAccount, type TokenStore } from '../../../src/workstation/token-store.ts';
-import { browserGet, callbackFor, CLIENT_ID, createFakeIdp, deferred, fakeDiscover, fakePlatformFetch, ISSUER, type FakeIdp, type FakePlatformFetch } from './fake-idp.ts';
-import { errorOf } from '../../support/error-of.ts';
+import type { Session } from '../../../../src/common/contract.ts';
+import { createWorkstationCore, type WorkstationCore } from '../../../../src/workstation/core.ts';
+import { createMemoryTokenStore, keychainAccount, type TokenStore } from '../../../../src/workstation/tokens/token-store.ts';
+import { browserGet, callbackFor, CLIENT_ID, createFakeIdp, deferred, fakeDiscover, fakePlatformFetch, ISSUER, type FakeIdp, type FakePlatformFetch } from '../fake-idp.ts';
+import { errorOf } from '../../../support/error-of.ts';
 
 const ACCOUNT = keychainAccount({ issuer: ISSUER, clientId: CLIENT_ID });
 const IDLE = 900;
@@ -685,5 +685,109 @@ describe('review findings: races, restarts and waking up', () => {
 
     expect(idp.refreshes).toBe(0);
     expect(platform.sessionEvents.map((e) => e.event)).toEqual(['signed_in', 'locked']);
+  });
+});
+
+describe('a sign-out or a lock wins over work in flight', () => {
+  it('a restore begun before a sign-in and a sign-out does not bring the earlier sign-in back after the sign-out', async () => {
+    // An earlier run's sign-in is stored, and the platform is down at start: the restore waits until it answers.
+    const refreshToken = idp.issueRefresh('demo-analyst');
+    await store.save(ACCOUNT, { version: 1, refreshToken, sub: 'demo-analyst', signedInAt: new Date().toISOString(), sessionEndsAt: new Date(Date.now() + 3600_000).toISOString() });
+    let up = false;
+    const core = createWorkstationCore({
+      platformUrl: 'http://platform.test',
+      fetch: async (input, init) => (up ? platform.fetch(input, init) : Promise.reject(new TypeError('fetch failed'))),
+      healthIntervalMs: 2_000_000_000,
+      discover: fakeDiscover(idp),
+      tokenStore: store,
+      idleLockSeconds: IDLE,
+      sessionMaxSeconds: MAX,
+    });
+    cores.push(core);
+    await session(core);
+    up = true;
+    const restoring = platform.holdNext('/api/v1/me');
+    await core.checkPlatform();
+    await restoring.reached;
+    const renewedByRestore = (await store.load(ACCOUNT))?.refreshToken ?? '';
+
+    await signIn(core);
+    await core.handlers['session.signOut']({});
+    restoring.release();
+
+    await vi.waitFor(() => expect(idp.revoked.has(renewedByRestore)).toBe(true));
+    expect(await session(core)).toMatchObject({ state: 'signed_out', user: null, message: { text: 'You have signed out.' } });
+    expect(await store.load(ACCOUNT)).toBeNull();
+    expect((await errorOf(core.handlers['projects.list']({}))).code).toBe('unauthenticated');
+  });
+
+  it('the platform answering again while a sign-out is still removing the stored sign-in does not restore it', async () => {
+    // The identity provider could not be found at start (so no restore was tried); the sign-in finds it.
+    let discoveries = 0;
+    const removal = deferred();
+    const slowRemoval: TokenStore = {
+      get kind() {
+        return store.kind;
+      },
+      load: (account) => store.load(account),
+      save: (account, record) => store.save(account, record),
+      remove: async (account) => {
+        await removal.promise;
+        await store.remove(account);
+      },
+    };
+    let up = true;
+    const core = createWorkstationCore({
+      platformUrl: 'http://platform.test',
+      fetch: async (input, init) => (up ? platform.fetch(input, init) : Promise.reject(new TypeError('fetch failed'))),
+      healthIntervalMs: 2_000_000_000,
+      discover: async (settings) => {
+        discoveries += 1;
+        if (discoveries === 1) throw new Error('The identity provider is starting.');
+        return fakeDiscover(idp)(settings);
+      },
+      tokenStore: slowRemoval,
+      idleLockSeconds: IDLE,
+      sessionMaxSeconds: MAX,
+    });
+    cores.push(core);
+    await signIn(core);
+    const stored = await store.load(ACCOUNT);
+
+    const signingOut = core.handlers['session.signOut']({});
+    up = false;
+    await core.checkPlatform();
+    up = true;
+    await core.checkPlatform();
+    await vi.advanceTimersByTimeAsync(0);
+    removal.resolve();
+    await signingOut;
+
+    expect(await session(core)).toMatchObject({ state: 'signed_out', user: null, message: { text: 'You have signed out.' } });
+    expect(await store.load(ACCOUNT)).toBeNull();
+    expect(idp.revoked.has(stored?.refreshToken ?? '')).toBe(true);
+    expect(idp.refreshes).toBe(0);
+  });
+
+  it('a sign-out while an unlock is starting stops it: the caller is told, Enclave stays signed out', async () => {
+    const core = startCore();
+    await signIn(core);
+    await core.handlers['session.lock']({});
+    const asked = deferred();
+    const release = deferred();
+    const authorizationRequest = idp.authorizationRequest;
+    idp.authorizationRequest = async (request) => {
+      asked.resolve();
+      await release.promise;
+      return authorizationRequest(request);
+    };
+
+    const unlocking = errorOf(core.handlers['session.signIn']({}));
+    await asked.promise;
+    await core.handlers['session.signOut']({});
+    release.resolve();
+
+    expect((await unlocking).code).toBe('cancelled');
+    expect(await session(core)).toMatchObject({ state: 'signed_out', user: null, message: { text: 'You have signed out.' } });
   });
 });

@@ -1,9 +1,9 @@
 // The OIDC client's own rules: which issuers it talks to, and how openid-client's errors read to a person.
 import * as oidc from 'openid-client';
 import { describe, expect, it } from 'vitest';
-import { EnclaveError } from '../../../src/common/errors.ts';
-import { isLoopbackHttp } from '../../../src/common/loopback.ts';
-import { checkIssuerUrl, describeOidcError } from '../../../src/workstation/oidc.ts';
+import { EnclaveError } from '../../../../src/common/errors.ts';
+import { isLoopbackHttp } from '../../../../src/common/loopback.ts';
+import { checkIssuerUrl, describeOidcError } from '../../../../src/workstation/sign-in/oidc.ts';
 
 describe('issuer URLs', () => {
   it('accepts https anywhere and plain http only on this machine', () => {

@@ -1,8 +1,9 @@
 // The session's tokens: the access token in memory (renewed shortly before it expires, one refresh at a time),
 // the refresh token in memory and in the token store, and dropping them (store entry removed, refresh token
 // revoked at the provider). A generation number guards against work that outlives a lock or a sign-out.
-import { EnclaveError } from '../common/errors.ts';
-import type { IdentityProvider, TokenSet } from './oidc.ts';
+import { EnclaveError } from '../../common/errors.ts';
+import type { IdentityProvider, TokenSet } from '../sign-in/oidc.ts';
+import { storedRecord, type SignInBounds } from './stored-sign-in.ts';
 import { keychainAccount, type StoredSession, type TokenStore } from './token-store.ts';
 
 interface Tokens {
@@ -12,15 +13,17 @@ interface Tokens {
   refresh: string | null;
 }
 
+/** The identity provider: found on first use; `known` never starts a discovery (dropping tokens must not). */
+export interface ProviderSource {
+  get(): Promise<IdentityProvider>;
+  known(): IdentityProvider | null;
+}
+
 export interface TokenKeeperOptions {
   store: TokenStore;
-  provider(): Promise<IdentityProvider>;
-  /** The provider, if already known (dropping tokens must not start a discovery). */
-  knownProvider(): IdentityProvider | null;
-  /** The record to store for a refresh token (who, and the session's bounds). */
-  recordFor(refreshToken: string): StoredSession;
-  /** The subject the tokens must belong to. */
-  expectedSub(): string | null;
+  provider: ProviderSource;
+  /** Whose tokens these are and the session's bounds, as the session says now (null: nobody's). */
+  holder(): SignInBounds | null;
   now: () => number;
   log: (message: string, detail?: unknown) => void;
 }
@@ -42,8 +45,6 @@ export interface TokenKeeper {
    * renewal under way finishes into the holder), then revocation.
    */
   detach(): DetachedTokens;
-  /** Forgets the tokens and removes the stored entry now; once `before` settles, revokes the refresh token. */
-  drop(before?: Promise<void>): Promise<void>;
 }
 
 export interface DetachedTokens {
@@ -80,8 +81,14 @@ export function createTokenKeeper(options: TokenKeeperOptions): TokenKeeper {
     };
   }
 
+  /** The entry to store for a refresh token: the holder and the session's bounds (a holder of none: now). */
+  function recordFor(refreshToken: string): StoredSession {
+    const holder = options.holder();
+    return storedRecord(refreshToken, holder ?? { sub: '', signedInAt: now(), sessionEndsAt: now() });
+  }
+
   async function removeEntry(): Promise<void> {
-    const provider = options.knownProvider();
+    const provider = options.provider.known();
     // No provider known: no tokens were ever taken, so nothing was stored.
     if (provider === null) return;
     try {
@@ -101,16 +108,16 @@ export function createTokenKeeper(options: TokenKeeperOptions): TokenKeeper {
       const current = tokens;
       const startedIn = generation;
       if (!current?.refresh) throw new EnclaveError('unauthenticated', 'Your sign-in has expired. Sign in again.');
-      const provider = await options.provider();
+      const provider = await options.provider.get();
       const set = await provider.refresh(current.refresh);
-      if (set.idClaims && set.idClaims.sub !== options.expectedSub()) {
+      if (set.idClaims && set.idClaims.sub !== (options.holder()?.sub ?? null)) {
         if (set.refreshToken) void provider.revoke(set.refreshToken, 'refresh_token').catch(() => {});
         throw new EnclaveError('unauthenticated', 'The identity provider renewed the sign-in for someone else. Sign in again.');
       }
       const next = fromTokenSet(set, current.refresh);
       if (startedIn !== generation) return next;
       tokens = next;
-      if (next.refresh && next.refresh !== current.refresh) await store.save(accountFor(provider), options.recordFor(next.refresh));
+      if (next.refresh && next.refresh !== current.refresh) await store.save(accountFor(provider), recordFor(next.refresh));
       return next;
     })();
     refreshing = run;
@@ -142,7 +149,7 @@ export function createTokenKeeper(options: TokenKeeperOptions): TokenKeeper {
       const takenIn = generation;
       const refresh = tokens.refresh;
       if (!refresh || refresh === previousRefresh) return;
-      await store.save(accountFor(await options.provider()), options.recordFor(refresh));
+      await store.save(accountFor(await options.provider.get()), recordFor(refresh));
       // Dropped while the entry was being written: the removal may have run first, so remove again.
       if (takenIn !== generation && tokens === null) await removeEntry();
     },
@@ -156,7 +163,6 @@ export function createTokenKeeper(options: TokenKeeperOptions): TokenKeeper {
       return (await renewed()).access;
     },
     detach,
-    drop: (before) => detach().dispose(before),
   };
 
   function detach(): DetachedTokens {
@@ -195,7 +201,7 @@ export function createTokenKeeper(options: TokenKeeperOptions): TokenKeeper {
         if (!refresh || spent) return null;
         spent = true;
         const attempt = (async () => {
-          const provider = await options.provider();
+          const provider = await options.provider.get();
           const set = await provider.refresh(refresh);
           held = fromTokenSet(set, refresh);
           spent = false;
@@ -211,7 +217,7 @@ export function createTokenKeeper(options: TokenKeeperOptions): TokenKeeper {
       async dispose(before = Promise.resolve()) {
         await Promise.all([before.catch(() => {}), removed, settled]);
         await renewing;
-        const provider = options.knownProvider();
+        const provider = options.provider.known();
         const refresh = held?.refresh;
         if (provider === null || !refresh) return;
         // A spent token is revoked too: harmless, and it ends the grant if the provider took it after all.

@@ -1,0 +1,185 @@
+// The workstation's sign-in state (contract Session): signed_out → signing_in → signed_in ⇄ locked, as a value
+// (./state.ts) moved by pure rules (./transition.ts) whose effects one runner performs (./runner.ts). The tokens live
+// here and nowhere else: the access token in memory, the refresh token in the token store (the OS keychain, or
+// memory). Every change is emitted as 'session.changed'; sign-in, lock, unlock, sign-out and the end of the session
+// are reported to the platform's audit log, best effort, with the token valid at that moment.
+import type { Session } from '../../common/contract.ts';
+import { EnclaveError } from '../../common/errors.ts';
+import type { EventHub } from '../event-hub.ts';
+import type { CallContext, PlatformClient, PlatformHealth } from '../platform-client.ts';
+import type { IdentityProvider } from '../sign-in/oidc.ts';
+import { createTokenKeeper, type ProviderSource } from '../tokens/token-keeper.ts';
+import type { TokenStore } from '../tokens/token-store.ts';
+import { createAuthorizedCalls } from './authorized-calls.ts';
+import { createSessionReports } from './reports.ts';
+import { createRestoreAttempts } from './restore-attempts.ts';
+import { createSessionRunner, type Performed } from './runner.ts';
+import { describeState, personOf, refusalOf } from './state.ts';
+import { createTransition } from './transition.ts';
+
+export interface SessionManagerOptions {
+  platformUrl: string;
+  hub: EventHub;
+  client: PlatformClient;
+  lastHealth(): PlatformHealth | undefined;
+  /** The identity provider, discovered on first use (a rejected promise is retried on the next use). */
+  identity(): Promise<IdentityProvider>;
+  /** The issuer when it is configured (shown before discovery). */
+  configuredIssuer: string | null;
+  store: TokenStore;
+  idleLockSeconds: number;
+  sessionMaxSeconds: number;
+  signInTimeoutMs: number;
+  now?: () => number;
+  log?: (message: string, detail?: unknown) => void;
+}
+
+export interface SessionManager {
+  get(): Session;
+  /** Resolves once the start-up restore (from the keychain) has been tried. */
+  ready: Promise<void>;
+  signIn(): Promise<{ authorizationUrl: string }>;
+  cancelSignIn(): Session;
+  signOut(): Promise<Session>;
+  lock(): Promise<Session>;
+  activity(): void;
+  /** Runs a platform call as the signed-in user: refreshes the access token when due and once on a 401. */
+  authorized<T>(call: (context: CallContext) => Promise<T>): Promise<T>;
+  /** Origins the renderer may send the system browser to (the identity provider's), once known. */
+  browserOrigins(): readonly string[];
+  /** The platform answered its health check: re-announce the session if its name or mode is news. */
+  platformChanged(): void;
+  /** The keychain failed and tokens now live in memory only: tell the user (once). */
+  storageFellBack(): void;
+  close(): void;
+}
+
+export function createSessionManager(options: SessionManagerOptions): SessionManager {
+  const now = options.now ?? (() => Date.now());
+  const { client, store, hub } = options;
+  const log = options.log ?? (() => {});
+  let idp: IdentityProvider | null = null;
+  let closed = false;
+  let tickets = 0;
+
+  const provider: ProviderSource = {
+    async get() {
+      idp ??= await options.identity();
+      return idp;
+    },
+    known: () => idp,
+  };
+
+  function snapshot(): Session {
+    const health = options.lastHealth();
+    const mode = health?.mode === 'demo' || health?.mode === 'production' ? health.mode : null;
+    const { state, user, sessionEndsAt, message } = describeState(runner.state());
+    return {
+      state,
+      user,
+      platform: { url: client.url, name: health?.name ?? null, mode },
+      issuer: idp?.settings.issuer ?? options.configuredIssuer ?? health?.identity?.issuer ?? null,
+      sessionEndsAt,
+      idleLockSeconds: options.idleLockSeconds,
+      tokenStorage: store.kind,
+      message,
+    };
+  }
+
+  const tokens = createTokenKeeper({ store, provider, holder: () => personOf(runner.state()), now, log });
+
+  const tryRestore = createRestoreAttempts({
+    provider: () => provider.get(),
+    attempt: async (attempt) => {
+      await runner.dispatch({ type: 'restore_started', attempt }).settled;
+    },
+    log,
+  });
+
+  const runner = createSessionRunner({
+    transition: createTransition({ idleLockSeconds: options.idleLockSeconds, sessionMaxSeconds: options.sessionMaxSeconds }),
+    now,
+    tokens,
+    reports: createSessionReports({ client, log }),
+    client,
+    provider,
+    store,
+    signInTimeoutMs: options.signInTimeoutMs,
+    emit() {
+      if (!closed) hub.emit('session.changed', snapshot());
+    },
+    restore: tryRestore,
+    closed: () => closed,
+    log,
+  });
+
+  function refusal(): EnclaveError | null {
+    const state = runner.state();
+    if (state.kind === 'signed_in') return null;
+    const { code, message } = refusalOf(state);
+    return new EnclaveError(code, message);
+  }
+
+  /** A lock or the session's end the wall clock made due runs on: nobody waits for its report. */
+  function inBackground(performed: Performed): void {
+    void performed.settled.catch((err: unknown) => log('Locking or ending the session failed.', err));
+  }
+
+  const authorized = createAuthorizedCalls({
+    tokens,
+    gate: {
+      admit() {
+        inBackground(runner.dispatch({ type: 'call_started', at: now() }));
+        return refusal();
+      },
+      refusal,
+      async refreshFailed(sameTokens) {
+        await runner.dispatch({ type: 'refresh_failed', sameTokens }).settled;
+      },
+    },
+  });
+
+  const ready = runner.dispatch({ type: 'started' }).settled;
+
+  return {
+    get: snapshot,
+    ready,
+    async signIn() {
+      await ready;
+      tickets += 1;
+      const requested = runner.dispatch({ type: 'sign_in_requested', ticket: tickets });
+      if (requested.refusal !== null) throw requested.refusal;
+      if (requested.opened === null) throw new EnclaveError('internal', 'The sign-in did not start.');
+      return { authorizationUrl: await requested.opened };
+    },
+    cancelSignIn() {
+      runner.dispatch({ type: 'sign_in_cancelled' });
+      return snapshot();
+    },
+    async signOut() {
+      await runner.dispatch({ type: 'sign_out' }).settled;
+      return snapshot();
+    },
+    async lock() {
+      await runner.dispatch({ type: 'lock' }).settled;
+      return snapshot();
+    },
+    activity() {
+      inBackground(runner.dispatch({ type: 'user_input', at: now() }));
+    },
+    authorized,
+    browserOrigins: () => idp?.browserOrigins ?? [],
+    storageFellBack() {
+      runner.dispatch({ type: 'keychain_fell_back' });
+    },
+    platformChanged() {
+      const shown = hub.current('session.changed')?.platform;
+      const next = snapshot().platform;
+      runner.dispatch({ type: 'platform_changed', news: shown?.name !== next.name || shown?.mode !== next.mode });
+    },
+    close() {
+      closed = true;
+      runner.close();
+    },
+  };
+}
