@@ -1,6 +1,7 @@
 // The renderer↔workstation API, declared once. Every transport (in-process, Electron IPC, HTTP) serves this
 // table; the receiving side parses every payload with these schemas before a handler sees it.
 import { z } from 'zod';
+import { RulesSchema } from './sdc/rules.ts';
 
 export const IdSchema = z
   .string()
@@ -60,17 +61,12 @@ export const SessionSchema = z.object({
 });
 export type Session = z.infer<typeof SessionSchema>;
 
-/** One disclosure-control rule profile as the platform enforces it (the output checkers' reference). */
-export const RuleProfileSchema = z.object({
-  profile: z.string(),
-  threshold: z.number(),
-  nk: z.object({ n: z.number(), k: z.number() }).nullable(),
-  p: z.number().nullable(),
-  zerosDisclosive: z.boolean(),
-  rounding: z.union([z.object({ base: z.number() }), z.object({ midpoint: z.number() })]).nullable(),
-  dofThreshold: z.number(),
-  defaultTotals: z.enum(['published', 'recomputed', 'none']),
-});
+/**
+ * One disclosure-control rule profile as the platform enforces it (the output checkers' reference): the SDC
+ * engine's own shape, except that any profile name is read, so a platform with a profile this workstation does
+ * not know still shows it.
+ */
+export const RuleProfileSchema = RulesSchema.extend({ profile: z.string() });
 export type RuleProfile = z.infer<typeof RuleProfileSchema>;
 
 export const ProjectSchema = z.object({

@@ -1,13 +1,15 @@
 // The demo platform's HTTP server: the composition root. It opens the data engine (verifying the data
-// folder), the metadata store (seeding it on first start), sets up identity (the embedded OIDC provider, or
-// an external issuer), and wires the routes.
+// folder), the records (the metadata store, seeded on first start, and the audit log beside it), sets up
+// identity (the embedded OIDC provider, or an external issuer), and wires the routes.
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { EnclaveError } from '../common/errors.ts';
 import { LOOPBACK_HOSTNAMES } from '../common/loopback.ts';
-import { API_V1, registerV1Routes } from './api/v1-routes.ts';
-import { assertMayCall, isPublicRoute, isRouteId, type RouteId } from './authz/access-policy.ts';
+import { PLATFORM_ROUTES, type RouteId } from '../common/platform-api.ts';
+import { registerV1Routes } from './api/v1-routes.ts';
+import type { AuditLog } from './audit/audit-log.ts';
+import { assertMayCall, isPublicRoute, isRouteId } from './authz/access-policy.ts';
 import { DEFAULT_CATALOGUE_PATH, readCatalogueFile } from './catalogue/catalogue-file.ts';
 import type { DataEngine } from './engine/data-engine.ts';
 import { openDuckDbEngine } from './engine/duckdb-engine.ts';
@@ -25,13 +27,14 @@ import {
 } from './identity/identity-config.ts';
 import { createOidcAuthenticator, discoveredKeys } from './identity/oidc-authenticator.ts';
 import type { Authenticator, Principal, UserLookup } from './identity/principal.ts';
+import { openPlatformRecords, type PlatformRecords } from './records.ts';
 import { checkAuditLogAtStart, checkCatalogueMatchesData, type StartupAudit } from './startup-checks.ts';
 import { DEFAULT_DEMO_DIR, readDemoSeed } from './store/demo-seed.ts';
-import { openMetadataStore, type MetadataStore } from './store/metadata-store.ts';
+import type { MetadataStore } from './store/metadata-store.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    /** The route's row in ROUTE_ACCESS. A route without one is refused to everybody. */
+    /** The route's id in the declaration (PLATFORM_ROUTES). A route without one is refused to everybody. */
     access?: RouteId;
   }
   interface FastifyRequest {
@@ -75,9 +78,11 @@ export interface PlatformServer {
   /** How clients sign in (the health answer's identity block); undefined until the embedded provider is attached. */
   identity(): IdentityInfo | undefined;
   readonly startupAudit: StartupAudit;
-  /** Closes the HTTP server, then the engine, then the store. Safe to call twice. */
+  /** Closes the HTTP server, then the engine, then the records (store and audit log). Safe to call twice. */
   close(): Promise<void>;
 }
+
+const SMALLEST_BODY_LIMIT = Math.min(...Object.values(PLATFORM_ROUTES).map((route) => route.bodyLimit));
 
 function hostnameOf(host: string | undefined): string | undefined {
   if (host === undefined) return undefined;
@@ -88,6 +93,7 @@ function hostnameOf(host: string | undefined): string | undefined {
 
 export function buildPlatformApp(options: {
   store: MetadataStore;
+  audit: AuditLog;
   engine: DataEngine;
   authenticator: Authenticator;
   mode?: 'demo' | 'production';
@@ -101,9 +107,12 @@ export function buildPlatformApp(options: {
   const allowedHostnames = new Set(options.allowedHostnames ?? LOOPBACK_HOSTNAMES);
   const app = Fastify({
     logger: options.logger ?? false,
-    // The API is GET-only; HEAD routes would run a sample's query for nothing.
+    // No HEAD routes: one would run a sample's query for nothing.
     exposeHeadRoutes: false,
-    bodyLimit: 1024,
+    // Each route reads bodies up to the limit its declaration gives it. This one is for bodies no row covers
+    // (one sent to a path no route has, answered 404; JSON sent to the sign-in pages, which read forms): no more
+    // than the smallest declared limit.
+    bodyLimit: SMALLEST_BODY_LIMIT,
     return503OnClosing: true,
   });
   app.decorateRequest('principal', null);
@@ -138,11 +147,18 @@ export function buildPlatformApp(options: {
     return reply.code(status).type('application/json; charset=utf-8').send(body);
   });
 
-  app.setNotFoundHandler((_request, reply) =>
-    reply.code(404).type('application/json; charset=utf-8').send({ error: { code: 'not_found', message: 'There is no such endpoint.' } }),
-  );
+  app.setNotFoundHandler((_request, reply) => {
+    const { status, body } = toErrorReply(new EnclaveError('not_found', 'There is no such endpoint.'));
+    return reply.code(status).type('application/json; charset=utf-8').send(body);
+  });
 
-  registerV1Routes(app, { store: options.store, engine: options.engine, mode: options.mode ?? 'demo', identity: options.identity ?? (() => undefined) });
+  registerV1Routes(app, {
+    store: options.store,
+    audit: options.audit,
+    engine: options.engine,
+    mode: options.mode ?? 'demo',
+    identity: options.identity ?? (() => undefined),
+  });
   options.embeddedIdp?.register(app);
   return app;
 }
@@ -158,7 +174,7 @@ interface IdentitySetup {
   readonly embeddedIdp?: EmbeddedIdentityProvider;
 }
 
-async function setUpIdentity(options: { config: IdentityOptions; dataDir: string; store: MetadataStore }): Promise<IdentitySetup> {
+async function setUpIdentity(options: { config: IdentityOptions; dataDir: string; store: MetadataStore; audit: AuditLog }): Promise<IdentitySetup> {
   const lookupUser: UserLookup = (userId) => options.store.getUser(userId);
   const { config } = options;
   if (config.kind === 'external') {
@@ -180,6 +196,7 @@ async function setUpIdentity(options: { config: IdentityOptions; dataDir: string
   const embeddedIdp = await createEmbeddedIdentityProvider({
     dataDir: options.dataDir,
     store: options.store,
+    audit: options.audit,
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
     sessionMaxSeconds: config.sessionMaxSeconds,
   });
@@ -209,24 +226,32 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
   const catalogue = await readCatalogueFile(options.cataloguePath ?? DEFAULT_CATALOGUE_PATH);
   const demo = await readDemoSeed({ demoDir: options.demoDir ?? DEFAULT_DEMO_DIR, catalogue });
   const engine = await openDuckDbEngine({ dataDir: options.dataDir });
-  let store: MetadataStore | undefined;
+  let records: PlatformRecords | undefined;
   let startupAudit: StartupAudit;
   let setup: IdentitySetup;
   try {
-    store = await openMetadataStore({ file: path.join(options.dataDir, 'metadata.sqlite'), seed: { demo, catalogue } });
-    startupAudit = await checkAuditLogAtStart({ audit: store.audit, dataDir: options.dataDir, accept: options.acceptBrokenAuditLog ?? false });
+    records = await openPlatformRecords({ file: path.join(options.dataDir, 'metadata.sqlite'), seed: { demo, catalogue } });
+    const { store, audit } = records;
+    startupAudit = await checkAuditLogAtStart({ audit, dataDir: options.dataDir, accept: options.acceptBrokenAuditLog ?? false });
     const storedCatalogue = await store.listDatasets();
     const used = new Set(demo.projects.flatMap((project) => project.datasetIds));
     checkCatalogueMatchesData({ catalogue: storedCatalogue, served: engine.datasets(), used });
-    setup = await setUpIdentity({ config: options.identity ?? { kind: 'embedded' }, dataDir: options.dataDir, store });
+    setup = await setUpIdentity({ config: options.identity ?? { kind: 'embedded' }, dataDir: options.dataDir, store, audit });
   } catch (err) {
-    const opened = store;
+    const opened = records;
     await settle([async () => opened?.close(), async () => engine.close()]);
     throw err;
   }
-  const openedStore = store;
+  const openedRecords = records;
   const { embeddedIdp } = setup;
-  const app = buildPlatformApp({ store, engine, ...setup, logger: options.logger, allowedHostnames: options.allowedHostnames });
+  const app = buildPlatformApp({
+    store: records.store,
+    audit: records.audit,
+    engine,
+    ...setup,
+    logger: options.logger,
+    allowedHostnames: options.allowedHostnames,
+  });
   if (embeddedIdp !== undefined) {
     if (options.publicUrl !== undefined) embeddedIdp.attach(options.publicUrl, app.log);
     // Synchronous on purpose: Fastify runs it in the same tick as listen() resolves, so the provider exists
@@ -247,10 +272,9 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
     identity: setup.identity,
     startupAudit,
     close() {
-      closing ??= settle([() => app.close(), () => engine.close(), () => openedStore.close()]);
+      closing ??= settle([() => app.close(), () => engine.close(), () => openedRecords.close()]);
       return closing;
     },
   };
 }
 
-export { API_V1 };

@@ -1,40 +1,22 @@
-// The workstation's client of the platform HTTP API v1. Every answer is parsed before use, every failure
-// becomes an EnclaveError a person can read, and every request has a deadline.
+// The workstation's client of the platform HTTP API v1, derived from its declaration (src/common/platform-api.ts):
+// one generic call builds the URL from the route's path, sends its body and parses the answer by the route's
+// schema. Every failure becomes an EnclaveError a person can read, and every request has a deadline.
 import { z } from 'zod';
+import type { Catalogue, Project, RuleProfile, User } from '../common/contract.ts';
+import { EnclaveError, ErrorValueSchema, HTTP_STATUS_BY_ERROR_CODE, type ErrorCode } from '../common/errors.ts';
 import {
-  CatalogueSchema,
-  ProjectSchema,
-  RuleProfileSchema,
-  UserSchema,
-  type Catalogue,
-  type Project,
-  type RuleProfile,
-  type User,
-} from '../common/contract.ts';
-import { EnclaveError, ErrorValueSchema, type ErrorCode } from '../common/errors.ts';
+  PLATFORM_API,
+  PLATFORM_API_PREFIX,
+  type ApiRoute,
+  type ApiRouteId,
+  type PlatformHealth,
+  type RouteAnswerOf,
+  type RouteCallInput,
+  type SessionEventName,
+} from '../common/platform-api.ts';
 import { ARROW_STREAM_CONTENT_TYPE } from '../common/transport-protocol.ts';
 
-/** How the platform says its users sign in (public: the workstation reads it before anyone has signed in). */
-export const PlatformIdentitySchema = z.object({
-  issuer: z.string().min(1),
-  clientId: z.string().min(1),
-  audience: z.string().min(1).nullable().optional(),
-  scopes: z.array(z.string()).optional(),
-});
-export type PlatformIdentity = z.infer<typeof PlatformIdentitySchema>;
-
-export const PlatformHealthSchema = z.object({
-  status: z.literal('ok'),
-  name: z.string(),
-  mode: z.string(),
-  // Optional: a platform from before sign-in existed, or one whose identity the workstation is told by config.
-  identity: PlatformIdentitySchema.optional(),
-});
-export type PlatformHealth = z.infer<typeof PlatformHealthSchema>;
-
-// unlock_refused: someone other than the locked user signed in to unlock (recorded with their token).
-export const SESSION_EVENTS = ['signed_in', 'signed_out', 'locked', 'unlocked', 'session_expired', 'unlock_refused'] as const;
-export type SessionEventName = (typeof SESSION_EVENTS)[number];
+export { SESSION_EVENTS, type PlatformHealth, type PlatformIdentity, type SessionEventName } from '../common/platform-api.ts';
 
 /** Per call: who is calling (the access token, sent as a Bearer token) and when to give up. */
 export interface CallContext {
@@ -61,6 +43,8 @@ export interface SampleRequest {
 export interface PlatformClient {
   /** The configured platform URL, as shown to the user. */
   readonly url: string;
+  /** Calls any declared route; the named methods below are this with their route's input. */
+  call<R extends ApiRouteId>(route: R, input: RouteCallInput<R>, context?: CallContext): Promise<RouteAnswerOf<R>>;
   health(context?: CallContext): Promise<PlatformHealth>;
   me(context?: CallContext): Promise<User>;
   projects(context?: CallContext): Promise<Project[]>;
@@ -74,14 +58,44 @@ export interface PlatformClient {
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_SAMPLE_TIMEOUT_MS = 300_000;
 
-/** HTTP status → code, for platform answers that carry no readable error body (a proxy's 502 page, say). */
+/** The codes a bare 4xx can stand for, by the one status table: those the platform itself answers with. */
+const CODE_BY_CLIENT_ERROR_STATUS: ReadonlyMap<number, ErrorCode> = new Map(
+  (['invalid_input', 'unauthenticated', 'forbidden', 'not_found'] as const).map((code) => [HTTP_STATUS_BY_ERROR_CODE[code], code]),
+);
+
+/**
+ * HTTP status → code, for answers that carry no readable error body: those come from something between the
+ * workstation and the platform (a proxy's 502 page, say), so any 5xx means the platform is unavailable, and a
+ * status the platform never sends (423 locked is the workstation's own state) stays internal.
+ */
 function codeForStatus(status: number): ErrorCode {
-  if (status === 400 || status === 422) return 'invalid_input';
-  if (status === 401) return 'unauthenticated';
-  if (status === 403) return 'forbidden';
-  if (status === 404) return 'not_found';
+  if (status === 422) return 'invalid_input';
   if (status >= 500) return 'unavailable';
-  return 'internal';
+  return CODE_BY_CLIENT_ERROR_STATUS.get(status) ?? 'internal';
+}
+
+/** How an answer's body is read: within the call's deadline, cancelled with it. */
+interface ReadOptions {
+  readonly combined: AbortSignal;
+  readonly context?: CallContext;
+  readonly deadlineMs: number;
+}
+
+/** The parts of a call as they travel; typed per route by RouteCallInput. */
+interface CallParts {
+  readonly params?: Readonly<Record<string, string>>;
+  readonly query?: Readonly<Record<string, string>>;
+  readonly body?: unknown;
+}
+
+/** The route's path with its parameters filled in, relative to the platform URL (so a path prefix is kept). */
+function pathOf(route: ApiRoute, parts: CallParts): string {
+  const path = `${PLATFORM_API_PREFIX}${route.path}`.slice(1).replace(/:([A-Za-z]+)/g, (_match, name: string) => {
+    const value = parts.params?.[name];
+    if (value === undefined) throw new EnclaveError('internal', `The call to the platform is missing its ${name}.`);
+    return encodeURIComponent(value);
+  });
+  return parts.query === undefined ? path : `${path}?${new URLSearchParams(parts.query).toString()}`;
 }
 
 export function createPlatformClient(options: PlatformClientOptions): PlatformClient {
@@ -147,14 +161,14 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     return new EnclaveError(codeForStatus(response.status), `The platform answered with HTTP ${response.status}.`);
   }
 
-  async function getJson<T>(path: string, schema: z.ZodType<T>, context?: CallContext): Promise<T> {
-    const signal = context?.signal;
-    const { response, signal: combined } = await request(path, { deadlineMs: timeoutMs, context });
+  /** Reads a JSON answer by its schema. */
+  async function readJson(schema: z.ZodType, response: Response, options: ReadOptions): Promise<unknown> {
+    const signal = options.context?.signal;
     let body: unknown;
     try {
       body = await response.json();
     } catch (err) {
-      if (combined.aborted) throw transportError(err, { timedOut: !signal?.aborted, cancelled: signal?.aborted === true, deadlineMs: timeoutMs });
+      if (options.combined.aborted) throw transportError(err, { timedOut: !signal?.aborted, cancelled: signal?.aborted === true, deadlineMs: options.deadlineMs });
       throw new EnclaveError('internal', 'The platform sent an answer this workstation could not read.');
     }
     const parsed = schema.safeParse(body);
@@ -162,33 +176,51 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     return parsed.data;
   }
 
-  const segment = encodeURIComponent;
+  /** Reads an Arrow stream answer, body included within the deadline. */
+  async function readArrow(response: Response, options: ReadOptions): Promise<Uint8Array<ArrayBuffer>> {
+    const signal = options.context?.signal;
+    const type = (response.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
+    if (type !== ARROW_STREAM_CONTENT_TYPE) {
+      await response.body?.cancel();
+      throw new EnclaveError('internal', 'The platform sent a sample that is not an Arrow stream.');
+    }
+    try {
+      return new Uint8Array(await response.arrayBuffer());
+    } catch (err) {
+      throw transportError(err, { timedOut: options.combined.aborted && !signal?.aborted, cancelled: signal?.aborted === true, deadlineMs: options.deadlineMs });
+    }
+  }
+
+  async function call<R extends ApiRouteId>(id: R, input: RouteCallInput<R>, context?: CallContext): Promise<RouteAnswerOf<R>> {
+    const route: ApiRoute = PLATFORM_API[id];
+    const parts: CallParts = input;
+    // A stream of rows takes a while, body included; everything else is small.
+    const deadlineMs = route.answer === 'arrow' ? sampleTimeoutMs : timeoutMs;
+    const { response, signal: combined } = await request(pathOf(route, parts), { deadlineMs, context, method: route.method, body: parts.body });
+    let answer: unknown;
+    if (route.answer === 'empty') {
+      await response.body?.cancel();
+      answer = undefined;
+    } else if (route.answer === 'arrow') {
+      answer = await readArrow(response, { combined, context, deadlineMs });
+    } else {
+      answer = await readJson(route.answer, response, { combined, context, deadlineMs });
+    }
+    // Parsed (or checked) above by the very declaration RouteAnswerOf<R> is inferred from.
+    return answer as RouteAnswerOf<R>;
+  }
 
   return {
     url,
-    health: (context) => getJson('api/v1/health', PlatformHealthSchema, context),
-    me: (context) => getJson('api/v1/me', UserSchema, context),
-    projects: (context) => getJson('api/v1/projects', z.array(ProjectSchema), context),
-    catalogue: (projectId, context) => getJson(`api/v1/projects/${segment(projectId)}/catalogue`, CatalogueSchema, context),
-    rules: (context) => getJson('api/v1/checking/rules', z.array(RuleProfileSchema), context),
+    call,
+    health: (context) => call('health', {}, context),
+    me: (context) => call('me', {}, context),
+    projects: (context) => call('projects.list', {}, context),
+    catalogue: (projectId, context) => call('catalogue.get', { params: { projectId } }, context),
+    rules: (context) => call('checking.rules', {}, context),
     async sessionEvent(event, context) {
-      const { response } = await request('api/v1/session-events', { deadlineMs: timeoutMs, context, method: 'POST', body: { event } });
-      await response.body?.cancel();
+      await call('session.events', { body: { event } }, context);
     },
-    async sample({ projectId, datasetId, limit }, context) {
-      const signal = context?.signal;
-      const path = `api/v1/projects/${segment(projectId)}/datasets/${segment(datasetId)}/sample?limit=${limit}`;
-      const { response, signal: combined } = await request(path, { deadlineMs: sampleTimeoutMs, context });
-      const type = (response.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
-      if (type !== ARROW_STREAM_CONTENT_TYPE) {
-        await response.body?.cancel();
-        throw new EnclaveError('internal', 'The platform sent a sample that is not an Arrow stream.');
-      }
-      try {
-        return new Uint8Array(await response.arrayBuffer());
-      } catch (err) {
-        throw transportError(err, { timedOut: combined.aborted && !signal?.aborted, cancelled: signal?.aborted === true, deadlineMs: sampleTimeoutMs });
-      }
-    },
+    sample: ({ projectId, datasetId, limit }, context) => call('dataset.sample', { params: { projectId, datasetId }, query: { limit: String(limit) } }, context),
   };
 }

@@ -1,5 +1,6 @@
-// The browser shell on a random 127.0.0.1 port, reached by the renderer's own transport (renderer/src/transport.ts)
-// over Node's fetch, the way the page reaches it: launch code from the fragment, session header, Origin.
+// The browser shell on a random 127.0.0.1 port, reached by the renderer's own transport
+// (renderer/src/shell/transport.ts) over Node's fetch, the way the page reaches it: launch code from the fragment,
+// session header, Origin.
 import { runContractSuite } from './contract-suite.ts';
 import { httpTransport } from './transports/index.ts';
 

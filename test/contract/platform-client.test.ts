@@ -51,6 +51,56 @@ describe('the platform client', () => {
     expect(error.message).not.toContain('secret-internal-host');
   });
 
+  it.each([
+    [400, 'invalid_input'],
+    [401, 'unauthenticated'],
+    [403, 'forbidden'],
+    [404, 'not_found'],
+    [422, 'invalid_input'],
+    [423, 'internal'],
+    [429, 'internal'],
+    [418, 'internal'],
+    [500, 'unavailable'],
+    [502, 'unavailable'],
+  ] as const)('maps an answer of HTTP %i without a readable error body to %s', async (status, code) => {
+    const fetch = async () => new Response(null, { status });
+    const client = createPlatformClient({ baseUrl: 'http://platform.test', fetch });
+
+    const error = await errorOf(client.me());
+
+    expect([error.code, error.message]).toEqual([code, `The platform answered with HTTP ${status}.`]);
+  });
+
+  it("builds each call's URL from the route's declared path, encoding its parameters", async () => {
+    const seen: string[] = [];
+    const fetch: FetchMock = async (input) => {
+      seen.push(String(input));
+      return new Response(null, { status: 404 });
+    };
+    const client = createPlatformClient({ baseUrl: 'http://platform.test/tre', fetch });
+
+    await errorOf(client.catalogue('a/b?c'));
+    await errorOf(client.sample({ projectId: 'p1', datasetId: 'patients', limit: 7 }));
+    await errorOf(client.call('catalogue.get', { params: { projectId: 'p2' } }));
+
+    expect(seen).toEqual([
+      'http://platform.test/tre/api/v1/projects/a%2Fb%3Fc/catalogue',
+      'http://platform.test/tre/api/v1/projects/p1/datasets/patients/sample?limit=7',
+      'http://platform.test/tre/api/v1/projects/p2/catalogue',
+    ]);
+  });
+
+  it('gives a sample its own deadline, the stream of rows included', async () => {
+    const fetch: FetchMock = (_url, init) =>
+      new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)));
+    const client = createPlatformClient({ baseUrl: 'http://platform.test', fetch, timeoutMs: 600_000, sampleTimeoutMs: 20 });
+
+    const error = await errorOf(client.sample({ projectId: 'p1', datasetId: 'patients', limit: 1 }));
+
+    expect(error.code).toBe('unavailable');
+    expect(error.message).toMatch(/did not answer within/);
+  });
+
   it('refuses an answer that does not match the contract', async () => {
     const fetch = async () => json(200, { id: 'Not A Valid Id', displayName: 'x', role: 'superuser' });
     const client = createPlatformClient({ baseUrl: 'http://platform.test', fetch });

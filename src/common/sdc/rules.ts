@@ -1,27 +1,33 @@
 // Disclosure-control rule profiles and the cell-level rules (primary suppression tests).
 // Pure: no I/O. Parameter names and the exact comparisons follow ACRO (AI-SDC/ACRO v0.4.12,
 // acro/acro_tables.py: agg_threshold, agg_nk, agg_p_percent) so that our verdicts match its checks.
+import { z } from 'zod';
 
-export type ProfileName = 'default' | 'opensafely';
-export type TotalsMode = 'published' | 'recomputed' | 'none';
-export type Rounding = { base: number } | { midpoint: number };
-
-export interface Rules {
-  profile: ProfileName;
+/**
+ * One rule profile's shape, once: the engine's `Rules` is inferred from it, and the platform's rule-profile
+ * answer (RuleProfileSchema in contract.ts) is derived from it, so the two cannot drift apart.
+ */
+export const RulesSchema = z.object({
+  profile: z.enum(['default', 'opensafely']),
   /** A cell is unsafe when 0 < count < threshold. */
-  threshold: number;
+  threshold: z.number(),
   /** (n,k) dominance: unsafe when the n largest contributions are more than k of the cell total. Null: not applied. */
-  nk: { n: number; k: number } | null;
+  nk: z.object({ n: z.number(), k: z.number() }).nullable(),
   /** p-ratio: unsafe when (total − x1 − x2) / x1 < p. Null: not applied. */
-  p: number | null;
+  p: z.number().nullable(),
   /** Whether a count of zero is itself disclosive (and so suppressed). */
-  zerosDisclosive: boolean;
-  rounding: Rounding | null;
+  zerosDisclosive: z.boolean(),
+  rounding: z.union([z.object({ base: z.number() }), z.object({ midpoint: z.number() })]).nullable(),
   /** Residual degrees of freedom a regression needs. */
-  dofThreshold: number;
+  dofThreshold: z.number(),
   /** What happens to published totals when the profile is used and the table does not say. */
-  defaultTotals: TotalsMode;
-}
+  defaultTotals: z.enum(['published', 'recomputed', 'none']),
+});
+
+export type Rules = z.infer<typeof RulesSchema>;
+export type ProfileName = Rules['profile'];
+export type TotalsMode = Rules['defaultTotals'];
+export type Rounding = NonNullable<Rules['rounding']>;
 
 export type RuleOverrides = Partial<Omit<Rules, 'profile' | 'defaultTotals'>> & { profile?: ProfileName };
 

@@ -1,31 +1,45 @@
-// Path and query parameters, parsed from what the client sent. Errors name the parameter, never echo its value.
-import { IdSchema, SAMPLE_ROW_LIMIT } from '../../common/contract.ts';
-import { EnclaveError } from '../../common/errors.ts';
+// Path parameters, query and body, parsed by the schemas their route declares (src/common/platform-api.ts).
+// Errors name the parameter (or the body's field) and never echo a value the client sent.
+import type { z } from 'zod';
+import { describeIssues, EnclaveError } from '../../common/errors.ts';
 
-export function parseId(name: string, value: unknown): string {
-  const parsed = IdSchema.safeParse(value);
-  if (!parsed.success) {
-    throw new EnclaveError('invalid_input', `${name} must be 1–64 lower-case letters, digits, "-" or "_", starting with a letter or digit.`);
-  }
-  return parsed.data;
+function recordOf(value: unknown): Record<string, unknown> {
+  return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : {};
 }
 
-/** limit: a plain decimal integer 1..SAMPLE_ROW_LIMIT, given once. No exponents, signs, spaces or fractions. */
-export function parseLimit(value: unknown): number {
-  const message = `limit must be a whole number from 1 to ${SAMPLE_ROW_LIMIT.toLocaleString('en-GB')}.`;
-  if (typeof value !== 'string' || !/^[0-9]{1,7}$/.test(value)) throw new EnclaveError('invalid_input', message);
-  const limit = Number(value);
-  if (limit < 1 || limit > SAMPLE_ROW_LIMIT) throw new EnclaveError('invalid_input', message);
-  return limit;
+/** Parses named string parameters; the first bad one is named with what its schema's description says it must be. */
+function parseNamed(schema: z.ZodObject, values: Record<string, unknown>): unknown {
+  const parsed = schema.safeParse(values);
+  if (parsed.success) return parsed.data;
+  const name = parsed.error.issues[0]?.path[0];
+  const field: z.ZodType | undefined = typeof name === 'string' ? schema.shape[name] : undefined;
+  if (typeof name !== 'string' || field === undefined) throw new EnclaveError('invalid_input', 'The request is not valid.');
+  throw new EnclaveError('invalid_input', `${name} ${field.description ?? 'is not valid.'}`);
 }
 
-/** Refuses query parameters the route does not define, so a typo is an error rather than a silent default. */
-export function assertOnlyQueryParameters(query: unknown, allowed: readonly string[]): Record<string, unknown> {
-  const record = (typeof query === 'object' && query !== null ? query : {}) as Record<string, unknown>;
-  for (const key of Object.keys(record)) {
-    if (!allowed.includes(key)) {
-      throw new EnclaveError('invalid_input', `Unknown query parameter; this endpoint accepts only: ${allowed.join(', ')}.`);
-    }
+/** Path parameters; undefined for a route that declares none. */
+export function parseParameters(schema: z.ZodObject | undefined, params: unknown): unknown {
+  return schema === undefined ? undefined : parseNamed(schema, recordOf(params));
+}
+
+/**
+ * Query parameters. Names the route does not define are refused first, so a typo is an error rather than a
+ * silent default. A route that declares no query ignores the query string.
+ */
+export function parseQuery(schema: z.ZodObject | undefined, query: unknown): unknown {
+  if (schema === undefined) return undefined;
+  const record = recordOf(query);
+  const allowed = Object.keys(schema.shape);
+  if (Object.keys(record).some((key) => !allowed.includes(key))) {
+    throw new EnclaveError('invalid_input', `Unknown query parameter; this endpoint accepts only: ${allowed.join(', ')}.`);
   }
-  return record;
+  return parseNamed(schema, record);
+}
+
+/** The JSON body; undefined for a route that declares none. */
+export function parseBody(schema: z.ZodType | undefined, body: unknown): unknown {
+  if (schema === undefined) return undefined;
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  throw new EnclaveError('invalid_input', `${schema.description ?? 'The request body'} is not valid: ${describeIssues(parsed.error)}`);
 }

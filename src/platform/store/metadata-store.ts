@@ -1,6 +1,7 @@
 // The platform's metadata (users, projects, memberships, datasets, fields) in SQLite through kysely.
 // Every read the routes need is one method here, so the routes never see SQL and PostgreSQL can replace
-// SQLite by changing the dialect in openMetadataStore.
+// SQLite by changing the dialect in openMetadataStore. The store sits below identity and the audit log: it is
+// given the password hash function, and the composition root (records.ts) builds the audit log on its database.
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
@@ -8,9 +9,7 @@ import { Kysely } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { FieldTagSchema, type FieldTag, type Project, type User } from '../../common/contract.ts';
 import { EnclaveError } from '../../common/errors.ts';
-import { openAuditLog, type AuditLog } from '../audit/audit-log.ts';
 import type { CatalogueFile } from '../catalogue/catalogue-file.ts';
-import { hashPassword } from '../identity/passwords.ts';
 import type { DemoSeed } from './demo-seed.ts';
 import { migrationProvider } from './migrations.ts';
 import { createNodeSqliteDialect } from './node-sqlite-dialect.ts';
@@ -45,7 +44,6 @@ export interface MetadataStore {
   getPasswordHash(userId: string): Promise<string | undefined>;
   /** The embedded identity provider's sessions, grants and tokens. */
   readonly oidcArtifacts: OidcArtifactStore;
-  readonly audit: AuditLog;
   /** Access tokens refused before they expire (signed out, locked, revoked). */
   readonly revocations: RevocationList;
   close(): Promise<void>;
@@ -113,7 +111,8 @@ async function seedIfEmpty(db: Kysely<MetadataDatabase>, seed: { demo: DemoSeed;
  * Gives every seeded demo user without a password hash one from the seed. Runs on every open, so a store
  * made before sign-in existed gains its demo accounts' passwords; a hash already stored is never replaced.
  */
-async function seedMissingCredentials(db: Kysely<MetadataDatabase>, demo: DemoSeed): Promise<void> {
+async function seedMissingCredentials(db: Kysely<MetadataDatabase>, seed: { demo: DemoSeed; hashPassword: HashPassword }): Promise<void> {
+  const { demo, hashPassword } = seed;
   const known = new Set((await db.selectFrom('users').select('id').execute()).map((row) => row.id));
   const hashed = new Set((await db.selectFrom('credentials').select('user_id').execute()).map((row) => row.user_id));
   for (const user of demo.users) {
@@ -122,13 +121,24 @@ async function seedMissingCredentials(db: Kysely<MetadataDatabase>, demo: DemoSe
   }
 }
 
+/** Turns a demo user's password into the hash the store keeps (identity/passwords.ts). */
+export type HashPassword = (password: string) => Promise<string>;
+
 export interface OpenMetadataStoreOptions {
   /** SQLite file; created with its folder if missing. */
   readonly file: string;
   /** Written only when the store holds no users yet. */
   readonly seed: { demo: DemoSeed; catalogue: CatalogueFile };
-  /** Where the audit key and anchor live, outside the database. Default: `identity` beside the file. */
-  readonly auditFolder?: string;
+  /** Hashes the demo users' passwords while seeding. */
+  readonly hashPassword: HashPassword;
+}
+
+/** The store as opened: the routes see a MetadataStore; the composition root also gets the database under it. */
+export interface OpenedMetadataStore extends MetadataStore {
+  /** True when this open wrote the seed (the store held no users). */
+  readonly seeded: boolean;
+  /** The store's database, for the records the composition root keeps beside it (the audit log). Closed by close(). */
+  readonly database: Kysely<MetadataDatabase>;
 }
 
 /**
@@ -153,7 +163,7 @@ export function openSqliteDatabase(file: string): DatabaseSync {
   }
 }
 
-export async function openMetadataStore(options: OpenMetadataStoreOptions): Promise<MetadataStore & { seeded: boolean }> {
+export async function openMetadataStore(options: OpenMetadataStoreOptions): Promise<OpenedMetadataStore> {
   const db = new Kysely<MetadataDatabase>({ dialect: createNodeSqliteDialect(openSqliteDatabase(options.file)) });
   try {
     const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
@@ -164,7 +174,7 @@ export async function openMetadataStore(options: OpenMetadataStoreOptions): Prom
   }
   const seeded = await (async () => {
     const fresh = await seedIfEmpty(db, options.seed);
-    await seedMissingCredentials(db, options.seed.demo);
+    await seedMissingCredentials(db, { demo: options.seed.demo, hashPassword: options.hashPassword });
     return fresh;
   })().catch(async () => {
     await db.destroy();
@@ -185,15 +195,10 @@ export async function openMetadataStore(options: OpenMetadataStoreOptions): Prom
     return byProject;
   }
 
-  const audit = await openAuditLog({ db, folder: options.auditFolder ?? path.join(path.dirname(options.file), 'identity') }).catch(async (err: unknown) => {
-    await db.destroy();
-    throw err;
-  });
-
   return {
     seeded,
+    database: db,
     oidcArtifacts: createOidcArtifactStore(db),
-    audit,
     revocations: createRevocationList(db),
     async getPasswordHash(userId) {
       const row = await db.selectFrom('credentials').select('password_hash').where('user_id', '=', userId).executeTakeFirst();

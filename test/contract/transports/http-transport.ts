@@ -1,10 +1,11 @@
-// The browser shell reached by the renderer's own code: renderer/src/launch.ts trades the launch URL's code for the
-// session secret, renderer/src/transport.ts makes every call and reads the event stream, all over Node's fetch.
+// The browser shell reached by the renderer's own code: renderer/src/session/launch.ts trades the launch URL's code
+// for the session secret, renderer/src/shell/transport.ts makes every call and reads the event stream, all over
+// Node's fetch.
 // The only test-side part is the browser's own role (browserFetch): resolving the page's relative URLs against
 // its origin, and the Origin header a browser puts on a POST.
 import type { Transport } from '../../../src/common/client.ts';
-import { startBrowserSession } from '../../../renderer/src/launch.ts';
-import { createHttpTransport, type FetchLike } from '../../../renderer/src/transport.ts';
+import { startBrowserSession } from '../../../renderer/src/session/launch.ts';
+import { createHttpTransport, type FetchLike } from '../../../renderer/src/shell/transport.ts';
 
 export interface HttpTestTransport extends Transport {
   /** The window's session secret, as the page holds it. */

@@ -8,8 +8,8 @@ import Fastify from 'fastify';
 import { expect } from 'vitest';
 import { DEFAULT_CATALOGUE_PATH, readCatalogueFile } from '../../../src/platform/catalogue/catalogue-file.ts';
 import { createEmbeddedIdentityProvider } from '../../../src/platform/identity/embedded/embedded-idp.ts';
+import { openPlatformRecords } from '../../../src/platform/records.ts';
 import { DEFAULT_DEMO_DIR, readDemoSeed } from '../../../src/platform/store/demo-seed.ts';
-import { openMetadataStore } from '../../../src/platform/store/metadata-store.ts';
 import { Browser, CLIENT_ID, loginFormAction, SCOPE, submitLogin, tokenRequest } from './support.ts';
 
 export const DEVICE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
@@ -84,8 +84,8 @@ export async function approveDevice(options: { platform: Issuer; device: DeviceA
 export async function startProviderAlone(options: { now: () => number }): Promise<Issuer & { stop(): Promise<void> }> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'enclave-idp-'));
   const catalogue = await readCatalogueFile(DEFAULT_CATALOGUE_PATH);
-  const store = await openMetadataStore({ file: path.join(dataDir, 'metadata.sqlite'), seed: { catalogue, demo: await readDemoSeed({ demoDir: DEFAULT_DEMO_DIR, catalogue }) } });
-  const idp = await createEmbeddedIdentityProvider({ dataDir, store, now: options.now });
+  const records = await openPlatformRecords({ file: path.join(dataDir, 'metadata.sqlite'), seed: { catalogue, demo: await readDemoSeed({ demoDir: DEFAULT_DEMO_DIR, catalogue }) } });
+  const idp = await createEmbeddedIdentityProvider({ dataDir, store: records.store, audit: records.audit, now: options.now });
   const app = Fastify();
   idp.register(app);
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -98,7 +98,7 @@ export async function startProviderAlone(options: { now: () => number }): Promis
     issuer: `${url}/oidc`,
     async stop() {
       await app.close();
-      await store.close();
+      await records.close();
       await rm(dataDir, { recursive: true, force: true });
     },
   };

@@ -1,15 +1,15 @@
-// Walks the access table: every route, called as every role, as a member and a non-member, as someone the
-// platform does not know, unauthenticated, and with an expired, a forged (signed by another key), a
-// wrong-audience and a wrong-issuer token, and a token on the revocation list. Tokens are minted with jose
-// exactly as the embedded provider signs them (test/integration/platform/fixture.ts), so only the spoiled part
-// differs.
+// Walks the declaration's access rows (PLATFORM_ROUTES, src/common/platform-api.ts): every route, called as
+// every role, as a member and a non-member, as someone the platform does not know, unauthenticated, and with an
+// expired, a forged (signed by another key), a wrong-audience and a wrong-issuer token, and a token on the
+// revocation list. Tokens are minted with jose exactly as the embedded provider signs them
+// (test/integration/platform/fixture.ts), so only the spoiled part differs.
 // SATRE 2.2.x: access to project data only for authorised members, deny by default.
 import { DatabaseSync } from 'node:sqlite';
 import path from 'node:path';
 import { decodeJwt } from 'jose';
 import { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROUTE_ACCESS, type RouteId } from '../../../src/platform/authz/access-policy.ts';
+import { API_ROUTE_IDS, PLATFORM_API, ROUTE_IDS, routeAccess, type ApiRoute, type RouteId } from '../../../src/common/platform-api.ts';
 import { createPlatformServer, type PlatformServer } from '../../../src/platform/server.ts';
 import { createNodeSqliteDialect } from '../../../src/platform/store/node-sqlite-dialect.ts';
 import { createRevocationList, revocationKey } from '../../../src/platform/store/revocations.ts';
@@ -24,7 +24,10 @@ interface Call {
   readonly ok: number;
 }
 
-/** One request per route, inside a project that the seeded analyst-2 and admin are members of. */
+/**
+ * One request per route, inside a project that the seeded analyst-2 and admin are members of. A route added to the
+ * declaration without a row here does not compile.
+ */
 const CALL_OF: Record<RouteId, Call> = {
   health: { method: 'GET', url: '/api/v1/health', ok: 200 },
   'idp.protocol': { method: 'GET', url: '/oidc/.well-known/openid-configuration', ok: 200 },
@@ -36,7 +39,8 @@ const CALL_OF: Record<RouteId, Call> = {
   'catalogue.get': { method: 'GET', url: '/api/v1/projects/opt-out-monitoring/catalogue', ok: 200 },
   'dataset.sample': { method: 'GET', url: '/api/v1/projects/opt-out-monitoring/datasets/national_opt_outs/sample?limit=5', ok: 200 },
 };
-const PROJECT_ROUTES: ReadonlySet<RouteId> = new Set(['catalogue.get', 'dataset.sample']);
+/** Routes with a project in their path: membership of that project decides, after the role. */
+const PROJECT_ROUTES: ReadonlySet<RouteId> = new Set(API_ROUTE_IDS.filter((id) => 'projectId' in ((PLATFORM_API[id] as ApiRoute).params?.shape ?? {})));
 
 /** Seeded users (resources/demo/users.json): one per role, and whether they belong to opt-out-monitoring. */
 const CALLERS = [
@@ -60,7 +64,7 @@ afterAll(async () => {
 });
 
 function expectedStatus(route: RouteId, caller: (typeof CALLERS)[number] | 'anonymous' | 'stranger'): number {
-  const access = ROUTE_ACCESS[route];
+  const access = routeAccess(route);
   if (access === 'public') return CALL_OF[route].ok;
   if (caller === 'anonymous') return 401;
   if (caller === 'stranger') return 403;
@@ -82,11 +86,25 @@ async function call(route: RouteId, token?: string) {
   });
 }
 
-const routes = Object.keys(ROUTE_ACCESS) as RouteId[];
+const routes = ROUTE_IDS;
 
 describe('the access table, walked', () => {
   it('has a request for every route in the table', () => {
     expect(Object.keys(CALL_OF).sort()).toEqual([...routes].sort());
+  });
+
+  it('counts the catalogue and the sample among the routes about one project, and not the project list', () => {
+    expect([...PROJECT_ROUTES]).toEqual(expect.arrayContaining(['catalogue.get', 'dataset.sample']));
+    expect(PROJECT_ROUTES.has('projects.list')).toBe(false);
+  });
+
+  it('calls each API route with its declared method, at its declared path', () => {
+    for (const [route, declared] of Object.entries(PLATFORM_API)) {
+      const call = CALL_OF[route as RouteId];
+      expect(call.method).toBe(declared.method);
+      const pattern = new RegExp(`^/api/v1${declared.path.replace(/:[A-Za-z]+/g, '[a-z0-9_-]+')}(\\?|$)`);
+      expect(call.url).toMatch(pattern);
+    }
   });
 
   it.each(routes)('%s refuses an unauthenticated caller unless public', async (route) => {
@@ -121,8 +139,7 @@ describe('the access table, walked', () => {
     it.each(routes)(`%s refuses ${label}, even for an admin member`, async (route) => {
       const token = await mintAccessToken({ dataDir: fixture.dataDir, sub: 'demo-admin', ...spoil });
       const response = await call(route, token);
-      const access = ROUTE_ACCESS[route];
-      if (access === 'public') {
+      if (routeAccess(route) === 'public') {
         expect(response.statusCode).toBe(CALL_OF[route].ok);
         return;
       }
@@ -139,7 +156,7 @@ describe('the access table, walked', () => {
     await createRevocationList(db).revoke({ keys: [revocationKey.token(jti!)], expiresAt: exp! });
     await db.destroy();
     const response = await call(route, token);
-    if (ROUTE_ACCESS[route] === 'public') {
+    if (routeAccess(route) === 'public') {
       expect(response.statusCode).toBe(CALL_OF[route].ok);
       return;
     }

@@ -8,22 +8,22 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GENESIS_HASH, hashAuditEvent, macAuditEvent } from '../../../src/platform/audit/audit-log.ts';
 import { DEFAULT_CATALOGUE_PATH, readCatalogueFile } from '../../../src/platform/catalogue/catalogue-file.ts';
+import { openPlatformRecords, type PlatformRecords } from '../../../src/platform/records.ts';
 import { DEFAULT_DEMO_DIR, readDemoSeed } from '../../../src/platform/store/demo-seed.ts';
-import { openMetadataStore, type MetadataStore } from '../../../src/platform/store/metadata-store.ts';
 
 let dir: string;
 let file: string;
-let store: MetadataStore;
+let records: PlatformRecords;
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'enclave-audit-'));
   file = path.join(dir, 'metadata.sqlite');
   const catalogue = await readCatalogueFile(DEFAULT_CATALOGUE_PATH);
-  store = await openMetadataStore({ file, seed: { catalogue, demo: await readDemoSeed({ demoDir: DEFAULT_DEMO_DIR, catalogue }) } });
+  records = await openPlatformRecords({ file, seed: { catalogue, demo: await readDemoSeed({ demoDir: DEFAULT_DEMO_DIR, catalogue }) } });
 });
 
 afterEach(async () => {
-  await store.close();
+  await records.close();
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -34,8 +34,8 @@ async function auditKey(): Promise<Buffer> {
 
 describe('the audit log', () => {
   it('numbers events from 1 and seals each with the audit key, chained to the one before from the genesis hash', async () => {
-    const first = await store.audit.append({ type: 'auth.sign_in', actor: 'demo-analyst', outcome: 'success', details: { username: 'demo-analyst', method: 'password' } });
-    const second = await store.audit.append({ type: 'auth.sign_in', actor: null, outcome: 'failure', details: { username: 'mallory', reason: 'wrong_credentials' } });
+    const first = await records.audit.append({ type: 'auth.sign_in', actor: 'demo-analyst', outcome: 'success', details: { username: 'demo-analyst', method: 'password' } });
+    const second = await records.audit.append({ type: 'auth.sign_in', actor: null, outcome: 'failure', details: { username: 'mallory', reason: 'wrong_credentials' } });
     expect(first).toMatchObject({ seq: 1, prevHash: GENESIS_HASH, chain: 'hmac-sha256', details: '{"method":"password","username":"demo-analyst"}' });
     expect(first.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(first.occurredAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
@@ -47,7 +47,7 @@ describe('the audit log', () => {
     expect(raw.prepare('SELECT DISTINCT chain FROM audit_events').all()).toEqual([{ chain: 'hmac-sha256' }]);
     expect(JSON.stringify(raw.prepare('SELECT * FROM sqlite_master').all())).not.toContain((await auditKey()).toString('base64url'));
     raw.close();
-    expect(await store.audit.verify()).toMatchObject({ intact: true, events: 2, head: { seq: 2, hash: second.hash } });
+    expect(await records.audit.verify()).toMatchObject({ intact: true, events: 2, head: { seq: 2, hash: second.hash } });
   });
 
   it('keeps the key outside the database and private, 32 random bytes', async () => {
@@ -59,7 +59,7 @@ describe('the audit log', () => {
 
   it('anchors every append outside the database, with a MAC, in a private append-only file', async () => {
     const events = [];
-    for (const type of ['a', 'b', 'c']) events.push(await store.audit.append({ type: `test.${type}`, actor: null, outcome: 'success', details: {} }));
+    for (const type of ['a', 'b', 'c']) events.push(await records.audit.append({ type: `test.${type}`, actor: null, outcome: 'success', details: {} }));
     const anchorFile = path.join(dir, 'identity', 'audit-anchor.jsonl');
     expect((await stat(anchorFile)).mode & 0o777).toBe(0o600);
     const lines = (await readFile(anchorFile, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { seq: number; hash: string; mac: string });
@@ -68,14 +68,14 @@ describe('the audit log', () => {
   });
 
   it('keeps the chain whole when many events are appended at once', async () => {
-    await Promise.all(Array.from({ length: 25 }, (_, i) => store.audit.append({ type: 'session.locked', actor: `u${i}`, outcome: 'success', details: { i } })));
-    const events = await store.audit.list();
+    await Promise.all(Array.from({ length: 25 }, (_, i) => records.audit.append({ type: 'session.locked', actor: `u${i}`, outcome: 'success', details: { i } })));
+    const events = await records.audit.list();
     expect(events.map((event) => event.seq)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
-    expect(await store.audit.verify()).toMatchObject({ intact: true, events: 25 });
+    expect(await records.audit.verify()).toMatchObject({ intact: true, events: 25 });
   });
 
   it('cannot be changed or deleted, even with SQL straight to the database', async () => {
-    await store.audit.append({ type: 'auth.sign_in', actor: 'demo-admin', outcome: 'success', details: {} });
+    await records.audit.append({ type: 'auth.sign_in', actor: 'demo-admin', outcome: 'success', details: {} });
     const raw = new DatabaseSync(file);
     try {
       expect(() => raw.prepare("UPDATE audit_events SET actor = 'nobody'").run()).toThrow(/append-only/);
@@ -86,13 +86,13 @@ describe('the audit log', () => {
     } finally {
       raw.close();
     }
-    expect((await store.audit.list())[0]?.actor).toBe('demo-admin');
+    expect((await records.audit.list())[0]?.actor).toBe('demo-admin');
   });
 });
 
 describe('demo credentials in the store', () => {
   it('keeps a scrypt hash for each demo user, never the password', async () => {
-    const hash = await store.getPasswordHash('demo-analyst');
+    const hash = await records.store.getPasswordHash('demo-analyst');
     expect(hash).toMatch(/^scrypt\$16384\$8\$1\$[\w-]+\$[\w-]+$/);
     const raw = new DatabaseSync(file, { readOnly: true });
     const dump = JSON.stringify(raw.prepare('SELECT * FROM credentials').all());

@@ -7,6 +7,7 @@ import { Kysely } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readCatalogueFile, DEFAULT_CATALOGUE_PATH } from '../../../src/platform/catalogue/catalogue-file.ts';
+import { hashPassword } from '../../../src/platform/identity/passwords.ts';
 import { DEFAULT_DEMO_DIR, readDemoSeed, type DemoSeed } from '../../../src/platform/store/demo-seed.ts';
 import { openMetadataStore } from '../../../src/platform/store/metadata-store.ts';
 import { migrationProvider } from '../../../src/platform/store/migrations.ts';
@@ -28,7 +29,7 @@ afterEach(async () => {
 describe('openMetadataStore', () => {
   it('creates the file in WAL mode, migrates and seeds it on first open', async () => {
     const file = path.join(dir, 'metadata.sqlite');
-    const store = await openMetadataStore({ file, seed });
+    const store = await openMetadataStore({ file, seed, hashPassword });
     expect(store.seeded).toBe(true);
     await store.close();
     const raw = new DatabaseSync(file, { readOnly: true });
@@ -39,18 +40,18 @@ describe('openMetadataStore', () => {
 
   it('does not seed again, and keeps what is stored, when reopened', async () => {
     const file = path.join(dir, 'metadata.sqlite');
-    await (await openMetadataStore({ file, seed })).close();
+    await (await openMetadataStore({ file, seed, hashPassword })).close();
     const raw = new DatabaseSync(file);
     raw.prepare("UPDATE projects SET name = 'Renamed' WHERE id = 'covid-outcomes'").run();
     raw.close();
-    const store = await openMetadataStore({ file, seed });
+    const store = await openMetadataStore({ file, seed, hashPassword });
     expect(store.seeded).toBe(false);
     expect((await store.findProjectForMember({ projectId: 'covid-outcomes', userId: 'demo-analyst' }))?.name).toBe('Renamed');
     await store.close();
   });
 
   it('lists the projects of a member, by name, with datasets in project order', async () => {
-    const store = await openMetadataStore({ file: path.join(dir, 'metadata.sqlite'), seed });
+    const store = await openMetadataStore({ file: path.join(dir, 'metadata.sqlite'), seed, hashPassword });
     const projects = await store.listProjectsForMember('demo-analyst');
     expect(projects.map((project) => project.id)).toEqual(['covid-outcomes', 'cardio-admissions']);
     expect(projects[1]!.datasetIds).toEqual(['patients', 'hospital_episodes']);
@@ -60,14 +61,14 @@ describe('openMetadataStore', () => {
   });
 
   it('finds a project only for its members', async () => {
-    const store = await openMetadataStore({ file: path.join(dir, 'metadata.sqlite'), seed });
+    const store = await openMetadataStore({ file: path.join(dir, 'metadata.sqlite'), seed, hashPassword });
     expect(await store.findProjectForMember({ projectId: 'opt-out-monitoring', userId: 'demo-analyst' })).toBeUndefined();
     expect(await store.findProjectForMember({ projectId: 'opt-out-monitoring', userId: 'demo-admin' })).toMatchObject({ id: 'opt-out-monitoring' });
     await store.close();
   });
 
   it('returns datasets with fields in catalogue order and the catalogue key', async () => {
-    const store = await openMetadataStore({ file: path.join(dir, 'metadata.sqlite'), seed });
+    const store = await openMetadataStore({ file: path.join(dir, 'metadata.sqlite'), seed, hashPassword });
     const [episodes] = await store.listDatasets(['hospital_episodes']);
     const shipped = seed.catalogue.find((dataset) => dataset.id === 'hospital_episodes')!;
     expect(episodes!.fields.map((field) => field.name)).toEqual(shipped.fields.map((field) => field.name));
@@ -77,7 +78,7 @@ describe('openMetadataStore', () => {
   });
 
   it('gets users by id and nothing for an unknown id', async () => {
-    const store = await openMetadataStore({ file: path.join(dir, 'metadata.sqlite'), seed });
+    const store = await openMetadataStore({ file: path.join(dir, 'metadata.sqlite'), seed, hashPassword });
     expect(await store.getUser('demo-analyst')).toEqual({ id: 'demo-analyst', displayName: 'Ada Analyst', role: 'analyst' });
     expect(await store.getUser('nobody')).toBeUndefined();
     await store.close();
@@ -88,29 +89,37 @@ describe('openMetadataStore', () => {
     const { writeFile } = await import('node:fs/promises');
     await writeFile(file, 'not a database, and long enough to look like a header to nobody');
     const before = await readFile(file);
-    const error = await openMetadataStore({ file, seed }).catch((err: unknown) => err);
+    const error = await openMetadataStore({ file, seed, hashPassword }).catch((err: unknown) => err);
     expect(error).toMatchObject({ code: 'unavailable' });
     expect(Buffer.compare(await readFile(file), before)).toBe(0);
   });
 
   it('gives the demo users of a store made before sign-in their password hashes, and never replaces one', async () => {
     const file = path.join(dir, 'metadata.sqlite');
-    await (await openMetadataStore({ file, seed })).close();
+    await (await openMetadataStore({ file, seed, hashPassword })).close();
     const raw = new DatabaseSync(file);
     raw.prepare("DELETE FROM credentials WHERE user_id <> 'demo-admin'").run();
     const adminHash = (raw.prepare("SELECT password_hash FROM credentials WHERE user_id = 'demo-admin'").get() as { password_hash: string }).password_hash;
     raw.close();
-    const store = await openMetadataStore({ file, seed });
+    const store = await openMetadataStore({ file, seed, hashPassword });
     expect(await store.getPasswordHash('demo-analyst')).toMatch(/^scrypt\$/);
     expect(await store.getPasswordHash('demo-admin')).toBe(adminHash);
     expect(await store.getPasswordHash('nobody')).toBeUndefined();
+    await store.close();
+  });
+
+  it('hashes the demo passwords with the function it is given, and knows no audit log', async () => {
+    const store = await openMetadataStore({ file: path.join(dir, 'metadata.sqlite'), seed, hashPassword: async (password) => `given$${password.length}` });
+    const analyst = seed.demo.users.find((user) => user.id === 'demo-analyst')!;
+    expect(await store.getPasswordHash('demo-analyst')).toBe(`given$${analyst.password.length}`);
+    expect(store).not.toHaveProperty('audit');
     await store.close();
   });
 });
 
 describe('the identity provider artifacts', () => {
   it('stores, finds by id, uid and user code, consumes, expires and revokes by grant', async () => {
-    const store = await openMetadataStore({ file: path.join(dir, 'metadata.sqlite'), seed });
+    const store = await openMetadataStore({ file: path.join(dir, 'metadata.sqlite'), seed, hashPassword });
     const artifacts = store.oidcArtifacts;
     await artifacts.upsert({ model: 'Session', id: 's1', payload: { uid: 'u1', accountId: 'demo-analyst' }, expiresIn: 60 });
     await artifacts.upsert({ model: 'DeviceCode', id: 'd1', payload: { userCode: 'BCDFGHJK', grantId: 'g1' }, expiresIn: 60 });
@@ -135,7 +144,7 @@ describe('the identity provider artifacts', () => {
 
   it('deletes artifacts stored before they were sealed and overwrites their bytes on disk', async () => {
     const file = path.join(dir, 'metadata.sqlite');
-    await (await openMetadataStore({ file, seed })).close();
+    await (await openMetadataStore({ file, seed, hashPassword })).close();
     const before = new Kysely<unknown>({ dialect: createNodeSqliteDialect(new DatabaseSync(file)) });
     const { error } = await new Migrator({ db: before, provider: migrationProvider }).migrateTo('0004_keyed_audit_and_revocations');
     expect(error).toBeUndefined();
@@ -143,14 +152,14 @@ describe('the identity provider artifacts', () => {
     const raw = new DatabaseSync(file);
     raw.prepare("INSERT INTO oidc_artifacts (model, id, payload) VALUES ('DeviceCode', 'k', '{\"jti\":\"PLAINTEXT-DEVICE-CODE-0123456789\"}')").run();
     raw.close();
-    await (await openMetadataStore({ file, seed })).close();
+    await (await openMetadataStore({ file, seed, hashPassword })).close();
     const bytes = await readFile(file);
     expect(bytes.includes(Buffer.from('PLAINTEXT-DEVICE-CODE-0123456789'))).toBe(false);
   });
 
   it('drops artifacts stored before keys were hashed, so no raw refresh token stays on disk (everyone signs in once more)', async () => {
     const file = path.join(dir, 'metadata.sqlite');
-    await (await openMetadataStore({ file, seed })).close();
+    await (await openMetadataStore({ file, seed, hashPassword })).close();
     // The store as it was before migration 0003 (every later migration undone too: kysely refuses a history with
     // gaps), holding a refresh token stored under its raw value.
     const before = new Kysely<unknown>({ dialect: createNodeSqliteDialect(new DatabaseSync(file)) });
@@ -160,7 +169,7 @@ describe('the identity provider artifacts', () => {
     const raw = new DatabaseSync(file);
     raw.prepare("INSERT INTO oidc_artifacts (model, id, payload) VALUES ('RefreshToken', 'raw-refresh-token-value', '{}')").run();
     raw.close();
-    await (await openMetadataStore({ file, seed })).close();
+    await (await openMetadataStore({ file, seed, hashPassword })).close();
     const after = new DatabaseSync(file, { readOnly: true });
     expect(after.prepare('SELECT count(*) AS n FROM oidc_artifacts').get()).toEqual({ n: 0 });
     after.close();

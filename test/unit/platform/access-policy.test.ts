@@ -1,28 +1,30 @@
-// The access table and its deny-by-default use, without a database.
+// The declaration's access rows and their deny-by-default use, without a database.
 import { describe, expect, it } from 'vitest';
 import { RoleSchema, type Role } from '../../../src/common/contract.ts';
 import { EnclaveError } from '../../../src/common/errors.ts';
-import { assertMayCall, isPublicRoute, isRouteId, requireProjectMember, ROUTE_ACCESS, type RouteId } from '../../../src/platform/authz/access-policy.ts';
+import { PLATFORM_ROUTES, ROUTE_IDS, routeAccess } from '../../../src/common/platform-api.ts';
+import { assertMayCall, isPublicRoute, isRouteId, requireProjectMember } from '../../../src/platform/authz/access-policy.ts';
 import type { Principal } from '../../../src/platform/identity/principal.ts';
 import type { MetadataStore } from '../../../src/platform/store/metadata-store.ts';
 
 const as = (role: Role): Principal => ({ user: { id: `u-${role}`, displayName: role, role }, authenticatedBy: 'oidc' });
 
-describe('ROUTE_ACCESS', () => {
+describe('the access rows of the declaration', () => {
   it('lets only analysts take row-level samples', () => {
-    expect(ROUTE_ACCESS['dataset.sample']).toEqual(['analyst']);
+    expect(PLATFORM_ROUTES['dataset.sample'].access).toEqual(['analyst']);
   });
 
   it('keeps public only health and the identity provider that signs people in', () => {
-    expect((Object.keys(ROUTE_ACCESS) as RouteId[]).filter(isPublicRoute)).toEqual(['health', 'idp.protocol', 'idp.pages']);
+    expect(ROUTE_IDS.filter(isPublicRoute)).toEqual(['health', 'idp.protocol', 'idp.pages']);
   });
 
   it('shows the checking rules to output checkers and admins only', () => {
-    expect(ROUTE_ACCESS['checking.rules']).toEqual(['output_checker', 'admin']);
+    expect(PLATFORM_ROUTES['checking.rules'].access).toEqual(['output_checker', 'admin']);
   });
 
   it('names only real roles', () => {
-    for (const access of Object.values(ROUTE_ACCESS)) {
+    for (const route of ROUTE_IDS) {
+      const access = routeAccess(route);
       if (access !== 'public') for (const role of access) expect(RoleSchema.options).toContain(role);
     }
   });
@@ -30,9 +32,9 @@ describe('ROUTE_ACCESS', () => {
 
 describe('assertMayCall', () => {
   it('allows exactly the listed roles for every route', () => {
-    for (const route of Object.keys(ROUTE_ACCESS) as RouteId[]) {
+    for (const route of ROUTE_IDS) {
       for (const role of RoleSchema.options) {
-        const access = ROUTE_ACCESS[route];
+        const access = routeAccess(route);
         const allowed = access === 'public' || (access as readonly Role[]).includes(role);
         if (allowed) expect(() => assertMayCall(as(role), route)).not.toThrow();
         else expect(() => assertMayCall(as(role), route)).toThrow(expect.objectContaining({ code: 'forbidden' }));

@@ -1,13 +1,16 @@
-// A route registered without an entry in the access table is closed to everybody, and unknown routes are
-// 404 in the error shape, checked on an app built with stand-ins for the store and the engine.
+// A route registered without an entry in the declaration is closed to everybody, unknown routes are 404 in the
+// error shape, and every declared route is registered with its method, path and body limit, checked on an app
+// built with stand-ins for the store and the engine.
 import { describe, expect, it } from 'vitest';
+import { API_ROUTE_IDS, PLATFORM_API, PLATFORM_API_PREFIX, type ApiRoute } from '../../../src/common/platform-api.ts';
+import type { AuditLog } from '../../../src/platform/audit/audit-log.ts';
 import type { DataEngine } from '../../../src/platform/engine/data-engine.ts';
 import type { Authenticator } from '../../../src/platform/identity/principal.ts';
 import { buildPlatformApp } from '../../../src/platform/server.ts';
 import type { MetadataStore } from '../../../src/platform/store/metadata-store.ts';
 
 function app(authenticator: Authenticator) {
-  return buildPlatformApp({ store: {} as MetadataStore, engine: {} as DataEngine, authenticator });
+  return buildPlatformApp({ store: {} as MetadataStore, audit: {} as AuditLog, engine: {} as DataEngine, authenticator });
 }
 
 const admin: Authenticator = {
@@ -49,5 +52,32 @@ describe('deny by default', () => {
     const response = await server.inject({ method: 'GET', url: '/api/v1/me' });
     expect(response.statusCode).toBe(500);
     expect(response.body).not.toContain('idp.internal');
+  });
+});
+
+describe('the routes of the declaration', () => {
+  it('are all registered, at their declared method and path', () => {
+    const server = app(admin);
+    for (const id of API_ROUTE_IDS) {
+      const route: ApiRoute = PLATFORM_API[id];
+      expect(server.hasRoute({ method: route.method, url: `${PLATFORM_API_PREFIX}${route.path}` }), id).toBe(true);
+    }
+  });
+
+  const withBody = API_ROUTE_IDS.filter((id) => (PLATFORM_API[id] as ApiRoute).body !== undefined);
+
+  it.each(withBody)('%s reads a body up to its declared limit and refuses a larger one with 413', async (id) => {
+    const route: ApiRoute = PLATFORM_API[id];
+    const server = app(admin);
+    // JSON of exactly n bytes, which no route accepts: read and refused as invalid, or too large to read.
+    const bodyOf = (n: number) => JSON.stringify({ pad: 'x'.repeat(n - '{"pad":""}'.length) });
+    const post = (payload: string) =>
+      server.inject({ method: route.method, url: `${PLATFORM_API_PREFIX}${route.path}`, headers: { 'content-type': 'application/json' }, payload });
+    const atLimit = await post(bodyOf(route.bodyLimit));
+    expect(atLimit.statusCode).toBe(400);
+    expect(atLimit.json()).toMatchObject({ error: { code: 'invalid_input' } });
+    const over = await post(bodyOf(route.bodyLimit + 1));
+    expect(over.statusCode).toBe(413);
+    expect(over.json()).toEqual({ error: { code: 'invalid_input', message: 'The request is too large.' } });
   });
 });

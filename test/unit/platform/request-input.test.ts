@@ -1,9 +1,11 @@
-// Path and query parameters: parsed strictly, errors name the parameter and never echo the value.
+// Path parameters, query and body, parsed strictly by the schemas their route declares: errors name the
+// parameter and never echo the value.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SAMPLE_ROW_LIMIT } from '../../../src/common/contract.ts';
 import { EnclaveError } from '../../../src/common/errors.ts';
-import { assertOnlyQueryParameters, parseId, parseLimit } from '../../../src/platform/http/request-input.ts';
+import { PLATFORM_API, type ApiRoute } from '../../../src/common/platform-api.ts';
+import { parseBody, parseParameters, parseQuery } from '../../../src/platform/http/request-input.ts';
 
 function failure(run: () => unknown): EnclaveError {
   try {
@@ -15,7 +17,15 @@ function failure(run: () => unknown): EnclaveError {
   throw new Error('did not throw');
 }
 
-describe('parseLimit', () => {
+const sample = PLATFORM_API['dataset.sample'];
+const catalogue = PLATFORM_API['catalogue.get'];
+const sessionEvents = PLATFORM_API['session.events'];
+const me: ApiRoute = PLATFORM_API.me;
+
+/** The sample's limit, as the route parses it from the query. */
+const parseLimit = (value: unknown) => (parseQuery(sample.query, { limit: value }) as { limit: number }).limit;
+
+describe('the sample limit', () => {
   it('accepts every whole number from 1 to the maximum', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: SAMPLE_ROW_LIMIT }), (n) => parseLimit(String(n)) === n));
   });
@@ -31,28 +41,60 @@ describe('parseLimit', () => {
   });
 });
 
-describe('parseId', () => {
+describe('path ids', () => {
   it.each(['patients', 'covid-outcomes', 'a', 'x_1', 'a'.repeat(64)])('accepts %s', (id) => {
-    expect(parseId('datasetId', id)).toBe(id);
+    expect(parseParameters(sample.params, { projectId: 'p1', datasetId: id })).toEqual({ projectId: 'p1', datasetId: id });
   });
 
   it.each(['', '..', '../etc', 'A', '-x', '_x', 'a b', 'a/b', "a'", 'a"', 'a;', 'a'.repeat(65), 'é', 'a\u0000'])('refuses %j, naming the parameter only', (id) => {
-    const error = failure(() => parseId('projectId', id));
+    const error = failure(() => parseParameters(catalogue.params, { projectId: id }));
     expect(error.code).toBe('invalid_input');
     expect(error.message).toMatch(/^projectId must be/);
     if (id.length > 1) expect(error.message).not.toContain(id);
   });
-});
 
-describe('assertOnlyQueryParameters', () => {
-  it('returns the query when it holds only allowed names', () => {
-    expect(assertOnlyQueryParameters({ limit: '5' }, ['limit'])).toEqual({ limit: '5' });
-    expect(assertOnlyQueryParameters(undefined, ['limit'])).toEqual({});
+  it('names the first bad parameter in path order', () => {
+    expect(failure(() => parseParameters(sample.params, { projectId: 'A', datasetId: 'B' })).message).toMatch(/^projectId /);
+    expect(failure(() => parseParameters(sample.params, { projectId: 'a', datasetId: 'B' })).message).toMatch(/^datasetId /);
   });
 
-  it('refuses any other name without echoing it', () => {
-    const error = failure(() => assertOnlyQueryParameters({ limit: '5', 'columns<script>': 'x' }, ['limit']));
+  it('leaves a route without path parameters without any', () => {
+    expect(parseParameters(me.params, {})).toBeUndefined();
+  });
+});
+
+describe('query parameters', () => {
+  it('returns the query when it holds only allowed names', () => {
+    expect(parseQuery(sample.query, { limit: '5' })).toEqual({ limit: 5 });
+  });
+
+  it('treats a missing query as empty, so a required parameter is named as missing', () => {
+    expect(failure(() => parseQuery(sample.query, undefined)).message).toMatch(/^limit /);
+  });
+
+  it('refuses any other name without echoing it, before looking at the values', () => {
+    const error = failure(() => parseQuery(sample.query, { limit: '5', 'columns<script>': 'x' }));
     expect(error.code).toBe('invalid_input');
     expect(error.message).not.toContain('script');
+    expect(error.message).toBe('Unknown query parameter; this endpoint accepts only: limit.');
+    expect(failure(() => parseQuery(sample.query, { limit: 'abc', columns: 'x' })).message).toMatch(/^Unknown query parameter/);
+  });
+
+  it('ignores the query string of a route that declares none', () => {
+    expect(parseQuery(me.query, { anything: 'x' })).toBeUndefined();
+  });
+});
+
+describe('the body', () => {
+  it('is parsed by its schema', () => {
+    expect(parseBody(sessionEvents.body, { event: 'locked' })).toEqual({ event: 'locked' });
+  });
+
+  it('is refused naming what it is and the field at fault', () => {
+    const error = failure(() => parseBody(sessionEvents.body, { event: 'hacked' }));
+    expect(error.code).toBe('invalid_input');
+    expect(error.message).toMatch(/^The session event is not valid: event/);
+    expect(error.message).not.toContain('hacked');
+    expect(failure(() => parseBody(sessionEvents.body, { event: 'locked', actor: 'demo-admin' })).message).toMatch(/^The session event is not valid/);
   });
 });

@@ -7,6 +7,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
 import type Provider from 'oidc-provider';
 import { EnclaveError } from '../../../common/errors.ts';
+import type { AuditLog } from '../../audit/audit-log.ts';
 import type { MetadataStore } from '../../store/metadata-store.ts';
 import {
   DEFAULT_ACCESS_TOKEN_TTL_SECONDS,
@@ -38,6 +39,8 @@ export interface EmbeddedIdentityProvider {
 export interface EmbeddedIdentityProviderOptions {
   readonly dataDir: string;
   readonly store: MetadataStore;
+  /** Where the sign-in pages record each attempt. */
+  readonly audit: AuditLog;
   readonly accessTokenTtlSeconds?: number;
   readonly sessionMaxSeconds?: number;
   /** The clock of the in-memory limits (device polling, the login throttle); tests pass a fake one. */
@@ -86,10 +89,11 @@ export async function createEmbeddedIdentityProvider(options: EmbeddedIdentityPr
         : { issuer: provider.issuer, clientId: WORKSTATION_CLIENT_ID, audience: PLATFORM_API_AUDIENCE, scopes: WORKSTATION_SCOPES },
     verificationKeys: createLocalJWKSet(keys.verification),
     register(app) {
-      registerInteractionRoutes(app, { provider: () => provider, store: options.store, throttle });
+      registerInteractionRoutes(app, { provider: () => provider, store: options.store, audit: options.audit, throttle });
       app.register(async (protocol) => {
-        // The provider reads its own request bodies (form posts to /token, /device/auth, /token/revocation):
-        // the platform's JSON-only parsers and its small bodyLimit must not consume or refuse them.
+        // The provider reads its own request bodies (form posts to /token, /device/auth, /token/revocation),
+        // up to its own limit (the declared bodyLimit of idp.protocol): the platform's JSON-only parsers and
+        // their small limit must not consume or refuse them.
         protocol.removeAllContentTypeParsers();
         protocol.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
         protocol.route({

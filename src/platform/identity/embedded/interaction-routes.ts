@@ -4,6 +4,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import { IdSchema } from '../../../common/contract.ts';
+import { IDENTITY_PROVIDER_ROUTES } from '../../../common/platform-api.ts';
+import type { AuditLog } from '../../audit/audit-log.ts';
 import type { MetadataStore } from '../../store/metadata-store.ts';
 import { verifyPassword } from '../passwords.ts';
 import type { LoginAdmission, LoginThrottle } from './login-throttle.ts';
@@ -13,6 +15,7 @@ import { ICON_PATH, ICON_SVG, IDP_MOUNT_PATH, loginPage, messagePage, PAGE_CSP, 
 export interface InteractionDependencies {
   readonly provider: () => Provider | undefined;
   readonly store: MetadataStore;
+  readonly audit: AuditLog;
   readonly throttle: LoginThrottle;
 }
 
@@ -77,11 +80,13 @@ async function grantFirstParty(provider: Provider, details: Awaited<ReturnType<P
 }
 
 export function registerInteractionRoutes(app: FastifyInstance, deps: InteractionDependencies): void {
-  const { store, throttle } = deps;
+  const { store, audit, throttle } = deps;
   const action = (uid: string): string => `${IDP_MOUNT_PATH}/interaction/${encodeURIComponent(uid)}/login`;
 
   app.register(async (pages) => {
-    pages.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 4096 }, (_request, body, done) => {
+    // The pages' declared body limit is the sign-in form's; other bodies keep the platform's smallest limit.
+    const { bodyLimit } = IDENTITY_PROVIDER_ROUTES['idp.pages'];
+    pages.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit }, (_request, body, done) => {
       done(null, Object.fromEntries(new URLSearchParams(body as string)));
     });
 
@@ -128,7 +133,7 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: Interactio
       const admission = throttle.begin({ username, address: request.ip });
       if (!admission.allowed) {
         const reason = admission.reason === 'paused' ? 'too_many_failures' : 'too_many_attempts';
-        await store.audit.append({ type: 'auth.sign_in', actor: null, outcome: 'failure', details: { username: audited, clientId, reason, limit: admission.limit } });
+        await audit.append({ type: 'auth.sign_in', actor: null, outcome: 'failure', details: { username: audited, clientId, reason, limit: admission.limit } });
         return again(refusalText(admission), 429);
       }
       const { attempt } = admission;
@@ -137,14 +142,14 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: Interactio
         const matches = await verifyPassword(password, user === undefined ? undefined : await store.getPasswordHash(user.id));
         if (user === undefined || !matches) {
           attempt.failed();
-          await store.audit.append({ type: 'auth.sign_in', actor: null, outcome: 'failure', details: { username: audited, clientId, reason: 'wrong_credentials' } });
+          await audit.append({ type: 'auth.sign_in', actor: null, outcome: 'failure', details: { username: audited, clientId, reason: 'wrong_credentials' } });
           return again(WRONG_CREDENTIALS, 200);
         }
         attempt.succeeded();
       } finally {
         attempt.release();
       }
-      await store.audit.append({ type: 'auth.sign_in', actor: user.id, outcome: 'success', details: { username: user.id, clientId, method: 'password' } });
+      await audit.append({ type: 'auth.sign_in', actor: user.id, outcome: 'success', details: { username: user.id, clientId, method: 'password' } });
       const redirectTo = await provider.interactionResult(
         request.raw,
         reply.raw,

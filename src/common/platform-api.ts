@@ -1,0 +1,167 @@
+// The platform's HTTP API, declared once. Per route: its method and path, the schemas of its path, query and
+// body, what it answers, which roles may call it and how large a body it reads. The platform registers its
+// routes from this table (src/platform/api/), the workstation's platform client calls through it
+// (src/workstation/platform-client.ts), and the access tests walk it. Pure: no I/O.
+import { z } from 'zod';
+import { CatalogueSchema, IdSchema, ProjectSchema, RuleProfileSchema, SAMPLE_ROW_LIMIT, UserSchema, type Role } from './contract.ts';
+
+/** Where the API's paths start on the platform's URL. */
+export const PLATFORM_API_PREFIX = '/api/v1';
+
+/** 'public': no identity needed. Otherwise the roles that may call the route; everyone else is refused. */
+export type RouteAccess = 'public' | readonly Role[];
+
+/** JSON that the schema accepts, an Arrow IPC stream of rows ('arrow'), or no body at all ('empty': 204). */
+export type RouteAnswer = z.ZodType | 'arrow' | 'empty';
+
+/** A route of the platform's own API. */
+export interface ApiRoute {
+  readonly method: 'GET' | 'POST';
+  /** Below PLATFORM_API_PREFIX. `:name` is a path parameter, which `params` declares. */
+  readonly path: string;
+  /** Path parameters. A bad value is refused as "<name> <the field's description>", never echoing the value. */
+  readonly params?: z.ZodObject;
+  /** Query parameters (strings as sent), described like `params`. Any other name is refused. */
+  readonly query?: z.ZodObject;
+  /** The JSON body. A bad one is refused as "<the schema's description> is not valid: <which field, why>". */
+  readonly body?: z.ZodType;
+  readonly answer: RouteAnswer;
+  readonly access: RouteAccess;
+  /** The largest request body read, in bytes; a larger one is refused with 413. */
+  readonly bodyLimit: number;
+}
+
+/** A route the embedded identity provider serves itself: the table says only who may call it and how much it reads. */
+export interface ProviderRoute {
+  readonly access: RouteAccess;
+  readonly bodyLimit: number;
+}
+
+/** How the platform says its users sign in (public: the workstation reads it before anyone has signed in). */
+export const PlatformIdentitySchema = z.object({
+  issuer: z.string().min(1),
+  clientId: z.string().min(1),
+  audience: z.string().min(1).nullable().optional(),
+  scopes: z.array(z.string()).optional(),
+});
+export type PlatformIdentity = z.infer<typeof PlatformIdentitySchema>;
+
+export const PlatformHealthSchema = z.object({
+  status: z.literal('ok'),
+  name: z.string(),
+  mode: z.string(),
+  // Optional: a platform from before sign-in existed, or one whose identity the workstation is told by config.
+  identity: PlatformIdentitySchema.optional(),
+});
+export type PlatformHealth = z.infer<typeof PlatformHealthSchema>;
+
+/**
+ * What the workstation reports about its session; the platform records it as `session.<event>` with the caller
+ * as actor. unlock_refused comes with the token of whoever signed in at the lock screen when that was someone
+ * else than the locked user: a failure, as the unlock did not happen.
+ */
+export const SESSION_EVENTS = ['signed_in', 'signed_out', 'locked', 'unlocked', 'unlock_refused', 'session_expired'] as const;
+export type SessionEventName = (typeof SESSION_EVENTS)[number];
+
+export const SessionEventSchema = z.object({ event: z.enum(SESSION_EVENTS) }).strict().describe('The session event');
+
+/** A project or dataset id in a path. */
+const PathIdSchema = IdSchema.describe('must be 1–64 lower-case letters, digits, "-" or "_", starting with a letter or digit.');
+
+/** A plain decimal integer 1..SAMPLE_ROW_LIMIT, given once: no exponents, signs, spaces or fractions. */
+const SampleLimitSchema = z
+  .string()
+  .regex(/^[0-9]{1,7}$/)
+  .transform(Number)
+  .pipe(z.number().min(1).max(SAMPLE_ROW_LIMIT))
+  .describe(`must be a whole number from 1 to ${SAMPLE_ROW_LIMIT.toLocaleString('en-GB')}.`);
+
+const EVERY_ROLE = ['analyst', 'output_checker', 'admin'] as const satisfies readonly Role[];
+
+/** Bodies of a few short JSON fields. */
+const SMALL_BODY = 1024;
+
+export const PLATFORM_API = {
+  health: { method: 'GET', path: '/health', answer: PlatformHealthSchema, access: 'public', bodyLimit: SMALL_BODY },
+  me: { method: 'GET', path: '/me', answer: UserSchema, access: EVERY_ROLE, bodyLimit: SMALL_BODY },
+  // The workstation reports sign-in, sign-out, lock and unlock for the audit log.
+  'session.events': { method: 'POST', path: '/session-events', body: SessionEventSchema, answer: 'empty', access: EVERY_ROLE, bodyLimit: SMALL_BODY },
+  // The disclosure-control rules in force: the checkers' reference (and the admins who set them).
+  'checking.rules': { method: 'GET', path: '/checking/rules', answer: z.array(RuleProfileSchema), access: ['output_checker', 'admin'], bodyLimit: SMALL_BODY },
+  'projects.list': { method: 'GET', path: '/projects', answer: z.array(ProjectSchema), access: EVERY_ROLE, bodyLimit: SMALL_BODY },
+  // Data managers (admin) read the catalogue of their projects; checkers review outputs, not data.
+  'catalogue.get': {
+    method: 'GET',
+    path: '/projects/:projectId/catalogue',
+    params: z.object({ projectId: PathIdSchema }),
+    answer: CatalogueSchema,
+    access: ['analyst', 'admin'],
+    bodyLimit: SMALL_BODY,
+  },
+  // Row-level data: analysts only.
+  'dataset.sample': {
+    method: 'GET',
+    path: '/projects/:projectId/datasets/:datasetId/sample',
+    params: z.object({ projectId: PathIdSchema, datasetId: PathIdSchema }),
+    query: z.object({ limit: SampleLimitSchema }).strict(),
+    answer: 'arrow',
+    access: ['analyst'],
+    bodyLimit: SMALL_BODY,
+  },
+} as const satisfies Record<string, ApiRoute>;
+
+/**
+ * The embedded identity provider's routes (only when the platform runs it): its protocol endpoints (discovery,
+ * keys, authorize, token, revocation, device) and its sign-in pages are how a caller gets an identity at all.
+ */
+export const IDENTITY_PROVIDER_ROUTES = {
+  // oidc-provider reads these bodies itself and refuses any past 56 KiB (its own limit): the platform passes
+  // the request through unread.
+  'idp.protocol': { access: 'public', bodyLimit: 56 * 1024 },
+  // The sign-in form (username and password).
+  'idp.pages': { access: 'public', bodyLimit: 4096 },
+} as const satisfies Record<string, ProviderRoute>;
+
+/** Every route the platform serves, by the id its access check reads. A route not in here is refused to all. */
+export const PLATFORM_ROUTES = { ...PLATFORM_API, ...IDENTITY_PROVIDER_ROUTES } as const satisfies Record<string, ProviderRoute>;
+
+export type ApiRouteId = keyof typeof PLATFORM_API;
+export type RouteId = keyof typeof PLATFORM_ROUTES;
+
+export const ROUTE_IDS = Object.keys(PLATFORM_ROUTES) as RouteId[];
+export const API_ROUTE_IDS = Object.keys(PLATFORM_API) as ApiRouteId[];
+
+export function isRouteId(value: unknown): value is RouteId {
+  return typeof value === 'string' && Object.hasOwn(PLATFORM_ROUTES, value);
+}
+
+export function routeAccess(route: RouteId): RouteAccess {
+  return PLATFORM_ROUTES[route].access;
+}
+
+type ApiRouteOf<R extends ApiRouteId> = (typeof PLATFORM_API)[R];
+type RoutePart = 'params' | 'query' | 'body';
+type PartSchema<R extends ApiRouteId, K extends RoutePart> = ApiRouteOf<R> extends { readonly [P in K]: infer S extends z.ZodType } ? S : undefined;
+type DeclaredPart<R extends ApiRouteId> = { [K in RoutePart]: PartSchema<R, K> extends z.ZodType ? K : never }[RoutePart];
+
+/** A route's params, query and body as its handler sees them: parsed by their schemas; undefined when not declared. */
+export type RouteInput<R extends ApiRouteId> = {
+  readonly [K in RoutePart]: PartSchema<R, K> extends z.ZodType ? z.output<PartSchema<R, K>> : undefined;
+};
+
+/** What a caller sends: the parts the route declares, as they travel (path and query values are strings). */
+export type RouteCallInput<R extends ApiRouteId> = {
+  readonly [K in DeclaredPart<R>]: PartSchema<R, K> extends z.ZodType ? z.input<PartSchema<R, K>> : never;
+};
+
+type AnswerOf<R extends ApiRouteId> = ApiRouteOf<R>['answer'];
+
+/** What a caller gets back: the parsed JSON, the Arrow stream's bytes, or nothing. */
+export type RouteAnswerOf<R extends ApiRouteId> =
+  AnswerOf<R> extends z.ZodType ? z.output<AnswerOf<R>> : AnswerOf<R> extends 'arrow' ? Uint8Array<ArrayBuffer> : undefined;
+
+/** What a handler gives back for the platform to check and send: JSON its schema accepts, Arrow bytes, or nothing. */
+export type RouteResult<R extends ApiRouteId> = AnswerOf<R> extends z.ZodType ? z.input<AnswerOf<R>> : AnswerOf<R> extends 'arrow' ? Uint8Array : void;
+
+/** Whether the route needs no identity (its handler gets no principal). */
+export type IsPublicRoute<R extends ApiRouteId> = ApiRouteOf<R>['access'] extends 'public' ? true : false;
