@@ -2,8 +2,8 @@
 // and the CSP and security headers on every response. Pure Node (Request/Response are globals), so it is tested
 // without Electron.
 import { Readable } from 'node:stream';
-import type { RendererFiles } from '../src/workstation/renderer-files.ts';
-import { securityHeaders } from '../src/workstation/renderer-files.ts';
+import type { RendererFiles } from '../src/workstation/serving/renderer-files.ts';
+import { securityHeaders } from '../src/workstation/serving/renderer-files.ts';
 import { appRequestPath } from './security.ts';
 
 function plain(status: number, text: string): Response {

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, powerMonitor, protocol, session, shell } from 'electron';
 import { createWorkstationCore, type WorkstationCore } from '../src/workstation/core.ts';
-import { createRendererFiles } from '../src/workstation/renderer-files.ts';
+import { createRendererFiles } from '../src/workstation/serving/renderer-files.ts';
 import { appProtocolResponse } from './app-protocol.ts';
 import { readShellConfig } from './config.ts';
 import { wireIpc } from './ipc.ts';

@@ -9,7 +9,7 @@ import { toAcroResults } from '../common/sdc/acro.ts';
 import { runCheck } from '../common/sdc/check.ts';
 import { CheckInputSchema } from '../common/sdc/schema.ts';
 import { TableError } from '../common/sdc/table.ts';
-import { createHighsSolver } from '../workstation/sdc-solver.ts';
+import { createHighsSolver } from '../common/sdc/highs-solver.ts';
 import type { CliIo } from './cli-io.ts';
 
 const USAGE = 'Usage: enclave sdc check FILE.json|- [--acro-dir DIR]\n';

@@ -20,9 +20,9 @@ import {
   HTTP_SESSION_PATH,
 } from '../common/transport-protocol.ts';
 import type { WorkstationCore } from '../workstation/core.ts';
-import { guardPeers } from '../workstation/peer-guard.ts';
-import { createPeerCheck, type PeerCheck } from '../workstation/peer-owner.ts';
-import { createRendererFiles, securityHeaders } from '../workstation/renderer-files.ts';
+import { guardPeers } from '../workstation/serving/peer-guard.ts';
+import { createPeerCheck, type PeerCheck } from '../workstation/serving/peer-owner.ts';
+import { createRendererFiles, securityHeaders } from '../workstation/serving/renderer-files.ts';
 import { serveEventStream } from './event-stream.ts';
 import { createLaunchAuth } from './launch-auth.ts';
 import { writeLaunchPage, type LaunchPage } from './launch-page.ts';
@@ -42,7 +42,7 @@ export interface BrowserShellOptions {
   log?: (message: string, detail?: unknown) => void;
   /** A 0700 folder of the user's for the launch page of the first launch URL (./launch-page.ts); none without. */
   launchPageDir?: string;
-  /** Who may connect (default: this user's programs, where the OS can say: src/workstation/peer-owner.ts). */
+  /** Who may connect (default: this user's programs, where the OS can say: src/workstation/serving/peer-owner.ts). */
   peers?: PeerCheck;
 }
 

@@ -5,7 +5,7 @@ import process from 'node:process';
 import { pathToFileURL } from 'node:url';
 import { runCheck } from '../../src/common/sdc/check.ts';
 import type { CheckInput } from '../../src/common/sdc/schema.ts';
-import { createHighsSolver } from '../../src/workstation/sdc-solver.ts';
+import { createHighsSolver } from '../../src/common/sdc/highs-solver.ts';
 
 function generator(seed: number): () => number {
   let state = seed >>> 0;

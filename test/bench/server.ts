@@ -7,7 +7,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { injectNonce } from '../../src/common/csp.ts';
 import { ARROW_STREAM_CONTENT_TYPE } from '../../src/common/transport-protocol.ts';
-import { createRendererFiles, freshNonce, securityHeaders } from '../../src/workstation/renderer-files.ts';
+import { createRendererFiles, freshNonce, securityHeaders } from '../../src/workstation/serving/renderer-files.ts';
 
 export const DATA_PREFIX = '/bench-data/';
 

@@ -5,7 +5,7 @@
 // highs ships CommonJS types with an ES default export; the namespace form types and runs alike.
 import * as highsModule from 'highs';
 import type { Highs, RawModelApi } from 'highs';
-import type { ColumnRange, LinearProgram, LpSolver } from '../common/sdc/lp.ts';
+import type { ColumnRange, LinearProgram, LpSolver } from './lp.ts';
 
 const MODEL_STATUS = { optimal: 7, infeasible: 8, unboundedOrInfeasible: 9, unbounded: 10 } as const;
 const PRIMAL_SIMPLEX = 4;

@@ -1,6 +1,7 @@
-// The seam to a linear-programming solver. src/common has no I/O, so the solver (HiGHS compiled to
-// wasm) is loaded outside and passed in: src/workstation/sdc-solver.ts in Node, a Worker later in
-// the renderer.
+// The seam to a linear-programming solver. The engine never loads one itself: the solver is passed in, so the
+// engine stays pure and testable with any solver. ./highs-solver.ts is the one Enclave uses (HiGHS compiled to
+// wasm), beside the engine because the workstation, the platform (which re-checks submitted outputs) and the
+// CLI all run it.
 
 export interface LpRow {
   readonly indices: readonly number[];

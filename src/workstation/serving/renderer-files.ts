@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream, type ReadStream } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { extname, resolve, sep } from 'node:path';
-import { contentSecurityPolicy, injectNonce } from '../common/csp.ts';
+import { contentSecurityPolicy, injectNonce } from '../../common/csp.ts';
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

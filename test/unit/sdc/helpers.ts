@@ -4,7 +4,7 @@ import type { CheckOutput, CellReport } from '../../../src/common/sdc/check.ts';
 import type { LpSolver } from '../../../src/common/sdc/lp.ts';
 import { CheckInputSchema } from '../../../src/common/sdc/schema.ts';
 import type { KeyValue } from '../../../src/common/sdc/table.ts';
-import { createHighsSolver } from '../../../src/workstation/sdc-solver.ts';
+import { createHighsSolver } from '../../../src/common/sdc/highs-solver.ts';
 
 /** A 2×2 region × sex table with published margins and one unsafe cell (North, M = 3): the commands' fixture. */
 export const REGION_BY_SEX_INPUT = {

@@ -7,7 +7,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { findElectronBinary } from '../../../scripts/electron-binary.ts';
 import { appProtocolResponse } from '../../../main/app-protocol.ts';
 import { APP_INDEX_URL } from '../../../main/security.ts';
-import { createRendererFiles } from '../../../src/workstation/renderer-files.ts';
+import { createRendererFiles } from '../../../src/workstation/serving/renderer-files.ts';
 
 beforeAll(() => {
   const binary = findElectronBinary();

@@ -1,8 +1,8 @@
-// The path guard both shells share (src/workstation/renderer-files.ts), checked for every input, not only examples.
+// The path guard both shells share (src/workstation/serving/renderer-files.ts), checked for every input, not only examples.
 import { resolve, sep } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { contentTypeFor, safeRelativePath } from '../../../src/workstation/renderer-files.ts';
+import { contentTypeFor, safeRelativePath } from '../../../src/workstation/serving/renderer-files.ts';
 
 describe('the renderer path guard', () => {
   it('maps / to index.html and keeps ordinary asset paths', () => {

@@ -13,7 +13,7 @@ import type { Handlers } from '../../../src/common/dispatch.ts';
 import { EnclaveError } from '../../../src/common/errors.ts';
 import { startBrowserShell, type BrowserShell } from '../../../src/web/browser-shell.ts';
 import { createEventHub } from '../../../src/workstation/event-hub.ts';
-import { createPeerCheck } from '../../../src/workstation/peer-owner.ts';
+import { createPeerCheck } from '../../../src/workstation/serving/peer-owner.ts';
 import { otherUser, runNodeAsOtherUser } from '../../support/other-user.ts';
 import { firstChunk, rawRequest, type RawResponse } from './http-helpers.ts';
 import { STUB_SESSION, STUB_SESSION_HANDLERS } from './stub-handlers.ts';
