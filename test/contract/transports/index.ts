@@ -9,7 +9,7 @@ import type { Transport } from '../../../src/common/client.ts';
 import { startBrowserShell } from '../../../src/web/browser-shell.ts';
 import type { WorkstationCore } from '../../../src/workstation/core.ts';
 import { createInProcessTransport } from '../../../src/workstation/in-process-transport.ts';
-import { createBridgeTransport } from './bridge-transport.ts';
+import { createIpcTransport } from '../../../renderer/src/shell/transport.ts';
 import { exposeInMainWorld, FakeIpcMain, fakeIpcRenderer, FakeWebContents } from './fake-electron.ts';
 import { connectHttpTransport } from './http-transport.ts';
 
@@ -51,7 +51,7 @@ export const ipcTransport: TransportFactory = async (core) => {
   const enclave = exposeInMainWorld(createEnclaveBridge(fakeIpcRenderer({ ipcMain, contents })));
   contents.load();
   return {
-    transport: createBridgeTransport(enclave),
+    transport: createIpcTransport(enclave),
     close: async () => unwire(),
   };
 };
