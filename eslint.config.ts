@@ -31,10 +31,27 @@ const platformPolicies = platformStack.flatMap((layers, index) =>
   layers.map((from) => allow(from, ['common', ...platformStack.slice(index).flat()])),
 );
 
+// `.catch(() => {})`, `.catch(() => undefined)` and `.then(…, () => {})`: a failure dropped without a word.
+const silentMessage = 'Say why this failure is dropped: bestEffort(…) or settled(…) from src/common/detached.ts, or handle it.';
+const silentHandlers = [
+  "CallExpression[callee.property.name='catch'][arguments.0.body.type='BlockStatement'][arguments.0.body.body.length=0]",
+  "CallExpression[callee.property.name='catch'][arguments.0.body.type='Identifier'][arguments.0.body.name='undefined']",
+  "CallExpression[callee.property.name='then'][arguments.1.body.type='BlockStatement'][arguments.1.body.body.length=0]",
+  "CallExpression[callee.property.name='then'][arguments.1.body.type='Identifier'][arguments.1.body.name='undefined']",
+].map((selector) => ({ selector, message: silentMessage }));
+
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-results/**', 'renderer/public/**', 'bench-results/**'] },
   js.configs.recommended,
-  ...tseslint.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: {
+        project: ['./tsconfig.node.json', './tsconfig.renderer.json'],
+        tsconfigRootDir: import.meta.dirname,
+      },
+    },
+  },
   {
     files: ['**/*.ts', '**/*.tsx'],
     // The plugin's own typings predate ESLint 10's Plugin type.
@@ -91,10 +108,37 @@ export default tseslint.config(
           ],
         },
       ],
+      // Every promise is awaited, returned, or handed to a helper of src/common/detached.ts that says why it is not;
+      // bestEffort and settled never reject, so they may stand alone.
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        { ignoreVoid: false, allowForKnownSafeCalls: [{ from: 'file', name: ['bestEffort', 'settled'], path: 'src/common/detached.ts' }] },
+      ],
+      '@typescript-eslint/no-misused-promises': 'error',
+      // A dropped failure says why by name (bestEffort, settled), never by an empty handler.
+      'no-restricted-syntax': ['error', ...silentHandlers],
+      // `async` without `await` is deliberate here: handler tables, adapters and fakes keep one Promise-returning
+      // shape, and `async` turns a throw into a rejection, which dropping it would not.
+      '@typescript-eslint/require-await': 'off',
+      // `{}` is `unknown` once null and undefined are ruled out; printing it is as deliberate as printing unknown.
+      // apache-arrow's DataType subclasses each define toString (Int32, Utf8, …); the base class does not declare it.
+      '@typescript-eslint/no-base-to-string': [
+        'error',
+        { ignoredTypeNames: ['Error', 'RegExp', 'URL', 'URLSearchParams', '{}', 'DataType'] },
+      ],
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'max-params': ['error', 3],
+    },
+  },
+  {
+    files: ['test/**/*.ts'],
+    rules: {
+      // Tests keep a fake's function to wrap it (`const refresh = idp.refresh`); the fakes are closures, not classes.
+      '@typescript-eslint/unbound-method': 'off',
+      // Vitest types its asymmetric matchers (expect.any, expect.stringContaining) as any, inside expected objects.
+      '@typescript-eslint/no-unsafe-assignment': 'off',
     },
   },
   {
@@ -106,7 +150,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['node:*', 'fs', 'path', 'os', 'http', 'https', 'child_process', 'net'], message: 'src/common has no I/O.' },
-            { group: ['electron', 'keytar', '@duckdb/*', 'fastify', 'kysely', 'react', 'react-dom'], message: 'src/common is pure domain code.' },
+            {
+              group: ['electron', 'keytar', '@duckdb/*', 'fastify', 'kysely', 'react', 'react-dom'],
+              message: 'src/common is pure domain code.',
+            },
           ],
         },
       ],
@@ -120,7 +167,10 @@ export default tseslint.config(
         'error',
         {
           patterns: [
-            { group: ['node:*', 'fs', 'path', 'os', 'http', 'child_process', 'electron', 'keytar', '@duckdb/node-api', 'fastify', 'kysely'], message: 'The renderer never imports Node code.' },
+            {
+              group: ['node:*', 'fs', 'path', 'os', 'http', 'child_process', 'electron', 'keytar', '@duckdb/node-api', 'fastify', 'kysely'],
+              message: 'The renderer never imports Node code.',
+            },
           ],
         },
       ],

@@ -7,7 +7,10 @@ import { securityHeaders } from '../src/workstation/serving/renderer-files.ts';
 import { appRequestPath } from './security.ts';
 
 function plain(status: number, text: string): Response {
-  return new Response(text, { status, headers: { ...securityHeaders(), 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' } });
+  return new Response(text, {
+    status,
+    headers: { ...securityHeaders(), 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' },
+  });
 }
 
 export async function appProtocolResponse(files: RendererFiles, request: { url: string; method: string }): Promise<Response> {

@@ -29,7 +29,10 @@ export function readShellConfig(env: Record<string, string | undefined>): ShellC
   if (!workstation.ok) return workstation;
   const core = workstation.options;
   const allowedExternalOrigins: string[] = [];
-  for (const entry of (env.ENCLAVE_IDP_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of (env.ENCLAVE_IDP_ORIGINS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const origin = httpOrigin(entry);
     if (origin === null) return { ok: false, message: `ENCLAVE_IDP_ORIGINS has an entry that is not an http(s) origin: "${entry}".` };
     allowedExternalOrigins.push(origin);

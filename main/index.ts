@@ -3,6 +3,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, powerMonitor, protocol, session, shell } from 'electron';
+import { inBackground } from '../src/common/detached.ts';
 import { createWorkstationCore, type WorkstationCore } from '../src/workstation/core.ts';
 import { createRendererFiles } from '../src/workstation/serving/renderer-files.ts';
 import { appProtocolResponse } from './app-protocol.ts';
@@ -38,10 +39,13 @@ let mainWindow: BrowserWindow | undefined;
 
 if (!configured.ok) {
   log(configured.message);
-  app.whenReady().then(() => {
-    dialog.showErrorBox('Enclave cannot start', configured.message);
-    app.exit(1);
-  }, () => app.exit(1));
+  app.whenReady().then(
+    () => {
+      dialog.showErrorBox('Enclave cannot start', configured.message);
+      app.exit(1);
+    },
+    () => app.exit(1),
+  );
 } else if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
@@ -67,34 +71,39 @@ if (!configured.ok) {
     app.quit();
   });
 
-  app.whenReady().then(async () => {
-    hardenSession(session.defaultSession, log);
-    const files = createRendererFiles(RENDERER_DIR);
-    protocol.handle(APP_SCHEME, (request) => appProtocolResponse(files, request));
+  app
+    .whenReady()
+    .then(async () => {
+      hardenSession(session.defaultSession, log);
+      const files = createRendererFiles(RENDERER_DIR);
+      protocol.handle(APP_SCHEME, (request) => appProtocolResponse(files, request));
 
-    core = createWorkstationCore({ ...coreSettings, log });
-    // Going to sleep or locking the screen locks Enclave too: nobody should wake the machine into an open session.
-    const lockCore = (why: string) => () => void core?.lock().catch((err: unknown) => log(`Locking on ${why} failed.`, err));
-    powerMonitor.on('suspend', lockCore('suspend'));
-    powerMonitor.on('lock-screen', lockCore('screen lock'));
-    const window = new BrowserWindow({
-      width: 1440,
-      height: 900,
-      show: false,
-      title: 'Enclave',
-      backgroundColor: '#ffffff',
-      webPreferences: secureWebPreferences(PRELOAD_PATH),
+      core = createWorkstationCore({ ...coreSettings, log });
+      // Going to sleep or locking the screen locks Enclave too: nobody should wake the machine into an open session.
+      const lockCore = (why: string) => () => {
+        if (core) inBackground(core.lock(), (err) => log(`Locking on ${why} failed.`, err));
+      };
+      powerMonitor.on('suspend', lockCore('suspend'));
+      powerMonitor.on('lock-screen', lockCore('screen lock'));
+      const window = new BrowserWindow({
+        width: 1440,
+        height: 900,
+        show: false,
+        title: 'Enclave',
+        backgroundColor: '#ffffff',
+        webPreferences: secureWebPreferences(PRELOAD_PATH),
+      });
+      mainWindow = window;
+      const unwire = wireIpc({ ipcMain, core, contents: window.webContents, log });
+      window.once('ready-to-show', () => window.show());
+      window.on('closed', () => {
+        unwire();
+        mainWindow = undefined;
+      });
+      await window.loadURL(APP_INDEX_URL);
+    })
+    .catch((err: unknown) => {
+      log('Enclave failed to start.', err);
+      app.exit(1);
     });
-    mainWindow = window;
-    const unwire = wireIpc({ ipcMain, core, contents: window.webContents, log });
-    window.once('ready-to-show', () => window.show());
-    window.on('closed', () => {
-      unwire();
-      mainWindow = undefined;
-    });
-    await window.loadURL(APP_INDEX_URL);
-  }).catch((err: unknown) => {
-    log('Enclave failed to start.', err);
-    app.exit(1);
-  });
 }

@@ -1,7 +1,16 @@
 // Window hardening for the Electron shell, in one place (STYLE.md 7; Electron's security checklist, item by item).
 // Decisions are pure functions; the wiring takes Electron objects as parameters. Nothing here imports electron
 // at run time, so the tests exercise this module's own logic where Electron's binary is not installed.
-import type { CustomScheme, Event as ElectronEvent, HandlerDetails, Session, WebContents, WebPreferences, WindowOpenHandlerResponse } from 'electron';
+import type {
+  CustomScheme,
+  Event as ElectronEvent,
+  HandlerDetails,
+  Session,
+  WebContents,
+  WebPreferences,
+  WindowOpenHandlerResponse,
+} from 'electron';
+import { inBackground } from '../src/common/detached.ts';
 import { isHttpsOrLoopbackHttp } from '../src/common/loopback.ts';
 
 export const APP_SCHEME = 'app';
@@ -49,7 +58,14 @@ function parse(raw: string): URL | null {
 export function isAppUrl(raw: string): boolean {
   const url = parse(raw);
   // Node's URL gives non-special schemes an opaque origin ("null"), so compare the parts, not url.origin.
-  return url !== null && url.protocol === `${APP_SCHEME}:` && url.hostname === APP_HOST && url.port === '' && url.username === '' && url.password === '';
+  return (
+    url !== null &&
+    url.protocol === `${APP_SCHEME}:` &&
+    url.hostname === APP_HOST &&
+    url.port === '' &&
+    url.username === '' &&
+    url.password === ''
+  );
 }
 
 /** The path of an app:// request (still percent-encoded), or null if the request is not for our origin. */
@@ -112,7 +128,7 @@ export function openExternalIfAllowed(url: string, opener: ExternalOpener): bool
     opener.log?.(`Refused to open an external URL that is not the identity provider's: ${url.slice(0, 200)}`);
     return false;
   }
-  void opener.openExternal(url).catch(() => opener.log?.('The system browser could not be opened.'));
+  inBackground(opener.openExternal(url), () => opener.log?.('The system browser could not be opened.'));
   return true;
 }
 
@@ -144,7 +160,10 @@ export function hardenWebContents(contents: HardenableContents, opener: External
   contents.setWindowOpenHandler((details) => windowOpenDecision(details, opener));
 }
 
-export type HardenableSession = Pick<Session, 'setPermissionRequestHandler' | 'setPermissionCheckHandler' | 'setDevicePermissionHandler'> & {
+export type HardenableSession = Pick<
+  Session,
+  'setPermissionRequestHandler' | 'setPermissionCheckHandler' | 'setDevicePermissionHandler'
+> & {
   webRequest: Pick<Session['webRequest'], 'onBeforeRequest'>;
   on(event: 'will-download', listener: (event: { preventDefault(): void }) => void): unknown;
 };

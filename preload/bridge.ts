@@ -1,6 +1,12 @@
 // What the preload exposes as window.enclave: invoke and listen for the contract's names, nothing else — never
 // ipcRenderer itself, never the IPC event object (its `sender` would hand the page the raw IPC API).
-import { isContractEventName, isContractMethodName, type EnclaveBridge, type EventName, type Outcome } from '../src/common/contract-names.ts';
+import {
+  isContractEventName,
+  isContractMethodName,
+  type EnclaveBridge,
+  type EventName,
+  type Outcome,
+} from '../src/common/contract-names.ts';
 import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL } from '../src/common/transport-protocol.ts';
 
 /** The part of Electron's ipcRenderer the bridge uses. */

@@ -29,14 +29,14 @@ async function extract(source: string): Promise<Extracted> {
     await page.setContent('<!doctype html><html><head></head><body></body></html>');
     await page.addScriptTag({ content: source });
     // Runs in the page; written as text because this script is type-checked without DOM types.
-    return (await page.evaluate(`(() => {
+    return await page.evaluate<Extracted>(`(() => {
       const globalStyle = document.getElementById(${JSON.stringify(GLOBAL_ID)});
       const globalRules = globalStyle && globalStyle.sheet ? Array.from(globalStyle.sheet.cssRules, (rule) => rule.cssText) : [];
       const others = Array.from(document.querySelectorAll('style'))
         .filter((style) => style.id !== ${JSON.stringify(GLOBAL_ID)})
         .map((style) => ({ id: style.id, css: style.textContent || '' }));
       return { globalRules, others };
-    })()`)) as Extracted;
+    })()`);
   } finally {
     await browser.close();
   }

@@ -54,7 +54,7 @@ function startAnnouncing(args: string[], env: NodeJS.ProcessEnv = process.env): 
   const child = spawn(process.execPath, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'inherit'] });
   children.push(child);
   return new Promise((resolveLine, reject) => {
-    const lines = createInterface({ input: child.stdout! });
+    const lines = createInterface({ input: child.stdout });
     lines.on('line', (line) => {
       try {
         const message = JSON.parse(line) as Record<string, string>;
@@ -84,7 +84,10 @@ function tightenDemoData(dataDir: string): void {
     if (info.isDirectory()) for (const entry of readdirSync(path)) walk(join(path, entry));
   };
   walk(dataDir);
-  if (changed > 0) console.log(`enclave: made ${changed} files and folders of the demo platform private to you (an earlier Enclave left them readable by others).`);
+  if (changed > 0)
+    console.log(
+      `enclave: made ${changed} files and folders of the demo platform private to you (an earlier Enclave left them readable by others).`,
+    );
 }
 
 function ensureDemoData(dataDir: string): void {
@@ -155,7 +158,8 @@ async function main(): Promise<void> {
 
   // Warnings and errors only: request logs would bury the one line a user needs (the address).
   const free = await portIsFree(DEMO_PLATFORM_PORT);
-  if (!free) console.log(`enclave: port ${DEMO_PLATFORM_PORT} is taken; the demo platform uses another, so you will have to sign in again.`);
+  if (!free)
+    console.log(`enclave: port ${DEMO_PLATFORM_PORT} is taken; the demo platform uses another, so you will have to sign in again.`);
   const port = free ? String(DEMO_PLATFORM_PORT) : '0';
   const platform = await startAnnouncing([cli, 'platform', 'serve', '--data-dir', dataDir, '--port', port, '--log-level', 'warn']);
   console.log(`enclave: demo platform at ${platform.url}`);

@@ -4,9 +4,11 @@ import './shell/zod-jitless.ts';
 import '@glideapps/glide-data-grid/dist/index.css';
 import './shell/app.css';
 import { createRoot } from 'react-dom/client';
+import { handledElsewhere } from '../../src/common/detached.ts';
 import { boot } from './shell/boot.tsx';
 
 const element = document.getElementById('root');
 if (!element) throw new Error('index.html has no #root element');
 const root = createRoot(element);
-void boot(root);
+// boot shows what went wrong itself (the no-session screen).
+handledElsewhere(boot(root));

@@ -6,13 +6,21 @@
 import process from 'node:process';
 import { parseArgs } from 'node:util';
 import type { User } from '../common/contract.ts';
+import { bestEffort } from '../common/detached.ts';
 import { EnclaveError } from '../common/errors.ts';
 import { DEFAULT_SESSION_MAX_SECONDS } from '../workstation/core.ts';
 import { createPlatformClient, type PlatformClient, type SessionEventName } from '../workstation/platform-client.ts';
 import { startSignInFlow } from '../workstation/sign-in/flow.ts';
 import { DEFAULT_SCOPES, discoverIdentityProvider, type IdentityProvider, type TokenSet } from '../workstation/sign-in/oidc.ts';
 import { boundsFrom, renewStoredSignIn as renewEntry, storedRecord } from '../workstation/tokens/stored-sign-in.ts';
-import { createKeychainTokenStore, keychainAccount, KeychainUnavailable, type KeytarLike, type StoredSession, type TokenStore } from '../workstation/tokens/token-store.ts';
+import {
+  createKeychainTokenStore,
+  keychainAccount,
+  KeychainUnavailable,
+  type KeytarLike,
+  type StoredSession,
+  type TokenStore,
+} from '../workstation/tokens/token-store.ts';
 import type { CliIo } from './cli-io.ts';
 
 export interface AccountIo extends CliIo {
@@ -49,7 +57,8 @@ async function connect(io: AccountIo, platformFlag: string | undefined): Promise
   const health = await client.health();
   const issuer = env.ENCLAVE_OIDC_ISSUER?.trim() || health.identity?.issuer;
   const clientId = env.ENCLAVE_OIDC_CLIENT_ID?.trim() || health.identity?.clientId;
-  if (!issuer || !clientId) throw new EnclaveError('unavailable', 'The platform does not say how to sign in: set ENCLAVE_OIDC_ISSUER and ENCLAVE_OIDC_CLIENT_ID.');
+  if (!issuer || !clientId)
+    throw new EnclaveError('unavailable', 'The platform does not say how to sign in: set ENCLAVE_OIDC_ISSUER and ENCLAVE_OIDC_CLIENT_ID.');
   const audienceEnv = env.ENCLAVE_API_AUDIENCE?.trim();
   const audience = audienceEnv ? (audienceEnv === 'none' ? null : audienceEnv) : (health.identity?.audience ?? null);
   const idp = await discoverIdentityProvider({ issuer, clientId, audience, scopes: health.identity?.scopes ?? DEFAULT_SCOPES });
@@ -63,7 +72,7 @@ function sessionMaxSeconds(env: Record<string, string | undefined>): number {
 }
 
 async function report(context: Context, event: SessionEventName, token: string): Promise<void> {
-  await context.client.sessionEvent(event, { token }).catch(() => {});
+  await bestEffort(context.client.sessionEvent(event, { token }));
 }
 
 /** What renewing the stored sign-in needs (the keychain entry and the provider). */
@@ -84,7 +93,11 @@ export async function renewStoredSignIn(context: StoredSignIn, now = Date.now())
   if (record === null) throw new EnclaveError('unauthenticated', 'You are not signed in. Run `enclave login` first.');
   const renewal = await renewEntry({ record, idp: context.idp, store: context.store, account: context.account, now });
   if (renewal.kind === 'ended') throw new EnclaveError('unauthenticated', 'Your sign-in has ended. Run `enclave login` again.');
-  if (renewal.kind === 'refused') throw new EnclaveError('unauthenticated', 'Your sign-in is no longer valid (it was revoked or has expired). Run `enclave login` again.');
+  if (renewal.kind === 'refused')
+    throw new EnclaveError(
+      'unauthenticated',
+      'Your sign-in is no longer valid (it was revoked or has expired). Run `enclave login` again.',
+    );
   return { token: renewal.tokens.accessToken, record: renewal.record };
 }
 
@@ -114,9 +127,12 @@ async function login(context: Context, browser: boolean): Promise<number> {
   const user = await context.client.me({ token: tokens.accessToken });
   // Signing in again replaces an earlier sign-in: end that one at the provider rather than leave it valid.
   const earlier = await context.store.load(context.account);
-  if (earlier) await context.idp.revoke(earlier.refreshToken, 'refresh_token').catch(() => {});
+  if (earlier) await bestEffort(context.idp.revoke(earlier.refreshToken, 'refresh_token'));
   const env = io.env ?? process.env;
-  await context.store.save(context.account, storedRecord(tokens.refreshToken, { sub: tokens.idClaims.sub, ...boundsFrom(Date.now(), sessionMaxSeconds(env)) }));
+  await context.store.save(
+    context.account,
+    storedRecord(tokens.refreshToken, { sub: tokens.idClaims.sub, ...boundsFrom(Date.now(), sessionMaxSeconds(env)) }),
+  );
   await report(context, 'signed_in', tokens.accessToken);
   say(io, `Signed in as ${describeUser(user)}.`);
   return 0;
@@ -159,13 +175,17 @@ async function logout(context: Context): Promise<number> {
     return 0;
   }
   await report(context, 'signed_out', renewed.token);
-  await context.idp.revoke(renewed.record.refreshToken, 'refresh_token').catch(() => {});
+  await bestEffort(context.idp.revoke(renewed.record.refreshToken, 'refresh_token'));
   await context.store.remove(context.account);
   say(context.io, 'Signed out: the sign-in is revoked and forgotten.');
   return 0;
 }
 
-export async function runAccountCommand(command: 'login' | 'logout' | 'whoami' | 'projects', argv: string[], io: AccountIo): Promise<number> {
+export async function runAccountCommand(
+  command: 'login' | 'logout' | 'whoami' | 'projects',
+  argv: string[],
+  io: AccountIo,
+): Promise<number> {
   let values: { platform?: string; browser?: boolean };
   try {
     ({ values } = parseArgs({ args: argv, options: { platform: { type: 'string' }, browser: { type: 'boolean' } }, strict: true }));

@@ -14,15 +14,20 @@ const USAGE = `Usage: enclave audit verify --data-dir DIR
   Exit 0: intact. Exit 1: broken (the first bad event is named first). Exit 2: bad arguments.
 `;
 
-function parseVerifyArgs(argv: string[]): { dataDir: string } | 'help' | string {
+function parseVerifyArgs(argv: string[]): { dataDir: string } | 'help' | { problem: string } {
   let values: { 'data-dir'?: string; help?: boolean };
   try {
-    ({ values } = parseArgs({ args: argv, options: { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } }, strict: true, allowPositionals: false }));
+    ({ values } = parseArgs({
+      args: argv,
+      options: { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    }));
   } catch (err) {
-    return (err as Error).message;
+    return { problem: (err as Error).message };
   }
   if (values.help === true) return 'help';
-  if (values['data-dir'] === undefined || values['data-dir'] === '') return '--data-dir is required.';
+  if (values['data-dir'] === undefined || values['data-dir'] === '') return { problem: '--data-dir is required.' };
   return { dataDir: values['data-dir'] };
 }
 
@@ -36,8 +41,8 @@ export async function runAuditCommand(command: string | undefined, argv: string[
     io.stdout.write(USAGE);
     return 0;
   }
-  if (typeof args === 'string') {
-    io.stderr.write(`enclave audit verify: ${args}\n\n${USAGE}`);
+  if ('problem' in args) {
+    io.stderr.write(`enclave audit verify: ${args.problem}\n\n${USAGE}`);
     return 2;
   }
   const folder = await stat(args.dataDir).catch(() => null);
@@ -48,7 +53,9 @@ export async function runAuditCommand(command: string | undefined, argv: string[
   try {
     const result = await verifyAuditFiles(args.dataDir);
     if (result === null) {
-      io.stderr.write(`enclave audit verify: ${args.dataDir} holds no platform audit log (no metadata.sqlite, no identity/audit-anchor.jsonl).\n`);
+      io.stderr.write(
+        `enclave audit verify: ${args.dataDir} holds no platform audit log (no metadata.sqlite, no identity/audit-anchor.jsonl).\n`,
+      );
       return 2;
     }
     for (const warning of result.warnings) io.stderr.write(`enclave audit verify: warning: ${warning}\n`);

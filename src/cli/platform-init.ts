@@ -13,7 +13,12 @@ const USAGE = `Usage: enclave platform init --data-dir DIR [--scale N] [--seed S
   --force         replace data already generated in DIR
 `;
 
-interface InitArgs { dataDir: string; scale: number; seed: number; force: boolean }
+interface InitArgs {
+  dataDir: string;
+  scale: number;
+  seed: number;
+  force: boolean;
+}
 
 class UsageError extends Error {}
 
@@ -25,8 +30,9 @@ function parseArgs(argv: string[]): InitArgs | 'help' {
   let seed = 1;
   let force = false;
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    const [name, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const arg = argv[i];
+    const [name, inline] =
+      arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const value = (): string => {
       const v = inline ?? argv[++i];
       if (v === undefined || (inline === undefined && v.startsWith('--'))) throw new UsageError(`${name} needs a value.`);
@@ -45,7 +51,9 @@ function parseArgs(argv: string[]): InitArgs | 'help' {
         // Thousands separators are allowed: --scale 1,000,000 or 1_000_000.
         const n = /^\d[\d,_]*$/.test(text) ? Number(text.replaceAll(/[,_]/g, '')) : Number.NaN;
         if (!Number.isInteger(n) || n < MIN_SCALE || n > MAX_SCALE) {
-          throw new UsageError(`--scale must be a whole number of patients from ${number(MIN_SCALE)} to ${number(MAX_SCALE)}, not "${text}".`);
+          throw new UsageError(
+            `--scale must be a whole number of patients from ${number(MIN_SCALE)} to ${number(MAX_SCALE)}, not "${text}".`,
+          );
         }
         scale = n;
         break;
@@ -76,9 +84,10 @@ function progressReporter(stderr: NodeJS.WritableStream): { report: (p: Generati
   let open = false;
   return {
     report: (p) => {
-      const line = p.stage === 'generating'
-        ? `patients ${number(p.done)}/${number(p.total)}`
-        : `writing ${p.dataset}.parquet (${number(p.total)} rows)${p.done === p.total ? ' done' : ''}`;
+      const line =
+        p.stage === 'generating'
+          ? `patients ${number(p.done)}/${number(p.total)}`
+          : `writing ${p.dataset}.parquet (${number(p.total)} rows)${p.done === p.total ? ' done' : ''}`;
       if (tty) {
         stderr.write(`\r\x1b[2K${line}`);
         open = true;
@@ -131,7 +140,9 @@ export async function runPlatformInit(argv: string[], io: CliIo): Promise<number
     progress.end();
     const width = Math.max(...DATASET_IDS.map((id) => id.length));
     const rows = DATASET_IDS.map((id) => `  ${id.padEnd(width)}  ${number(manifest.datasets[id]?.rows ?? 0).padStart(12)} rows`);
-    io.stdout.write(`Generated synthetic data in ${args.dataDir} (seed ${args.seed}, ${number(args.scale)} patients):\n${rows.join('\n')}\n`);
+    io.stdout.write(
+      `Generated synthetic data in ${args.dataDir} (seed ${args.seed}, ${number(args.scale)} patients):\n${rows.join('\n')}\n`,
+    );
     return 0;
   } catch (err) {
     progress.end();

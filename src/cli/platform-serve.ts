@@ -89,12 +89,17 @@ function parseServeArgs(argv: string[]): ServeArgs | string {
   if (typeof identity === 'string') return identity;
   const tokenType = values['oidc-token-type'];
   if (tokenType !== undefined) {
-    if (identity.kind !== 'external') return '--oidc-token-type goes with --oidc-issuer: the embedded provider always types its access tokens at+jwt.';
-    if (!/^[A-Za-z0-9.+/-]{1,64}$/.test(tokenType)) return `--oidc-token-type must be a JWT typ such as at+jwt, or 'any' to skip the check.`;
+    if (identity.kind !== 'external')
+      return '--oidc-token-type goes with --oidc-issuer: the embedded provider always types its access tokens at+jwt.';
+    if (!/^[A-Za-z0-9.+/-]{1,64}$/.test(tokenType))
+      return `--oidc-token-type must be a JWT typ such as at+jwt, or 'any' to skip the check.`;
     Object.assign(identity, { tokenType });
   }
   const lifetimes: Record<string, number> = {};
-  for (const [option, key] of [['access-token-ttl', 'accessTokenTtlSeconds'], ['session-max', 'sessionMaxSeconds']] as const) {
+  for (const [option, key] of [
+    ['access-token-ttl', 'accessTokenTtlSeconds'],
+    ['session-max', 'sessionMaxSeconds'],
+  ] as const) {
     const text = values[option];
     if (text === undefined) continue;
     if (identity.kind !== 'embedded') return `--${option} sets the embedded provider's lifetimes; an external issuer sets its own.`;
@@ -166,7 +171,9 @@ export async function runPlatformServe(argv: string[], io: CliIo): Promise<numbe
   }
   const { acceptedAs, report } = server.startupAudit;
   if (acceptedAs !== undefined) {
-    io.stderr.write(`enclave platform serve: starting on a broken audit log, as --accept-broken-audit-log asked; recorded as audit event ${acceptedAs.seq}:\n${describeAuditReport(report)}\n`);
+    io.stderr.write(
+      `enclave platform serve: starting on a broken audit log, as --accept-broken-audit-log asked; recorded as audit event ${acceptedAs.seq}:\n${describeAuditReport(report)}\n`,
+    );
   }
   try {
     // The embedded provider's issuer is built from this very URL (see createPlatformServer's publicUrl).

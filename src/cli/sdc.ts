@@ -20,7 +20,7 @@ function parseArgs(argv: string[]): { file: string; acroDir: string | null } {
   let file: string | null = null;
   let acroDir: string | null = null;
   for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
+    const arg = argv[i];
     if (arg === '--acro-dir') {
       const next = argv[i + 1];
       if (next === undefined) throw new UsageError('--acro-dir needs a folder');
@@ -40,14 +40,17 @@ function parseArgs(argv: string[]): { file: string; acroDir: string | null } {
 
 async function readAll(stream: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
+  for await (const chunk of stream) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks).toString('utf8');
 }
 
 async function writeAcro(dir: string, output: Awaited<ReturnType<typeof runCheck>>, command: string): Promise<void> {
   const acro = toAcroResults(output, { uid: 'output_0', command, timestamp: new Date().toISOString() });
   await mkdir(path.join(dir, 'checksums'), { recursive: true });
-  const files: [string, string][] = [...acro.files.map((f): [string, string] => [f.name, f.csv]), ['results.json', JSON.stringify(acro.results, null, 4)]];
+  const files: [string, string][] = [
+    ...acro.files.map((f): [string, string] => [f.name, f.csv]),
+    ['results.json', JSON.stringify(acro.results, null, 4)],
+  ];
   for (const [name, text] of files) {
     await writeFile(path.join(dir, name), text, 'utf8');
     // SACRO-Viewer checks each file against checksums/NAME.txt (sacro/models.py).

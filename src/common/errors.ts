@@ -61,7 +61,5 @@ export function fromErrorValue(value: unknown): EnclaveError {
 
 /** Names the field at fault in a schema failure, without echoing the value. */
 export function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(input)'}: ${issue.message}`)
-    .join('; ');
+  return error.issues.map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(input)'}: ${issue.message}`).join('; ');
 }

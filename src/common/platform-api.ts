@@ -63,7 +63,10 @@ export type PlatformHealth = z.infer<typeof PlatformHealthSchema>;
 export const SESSION_EVENTS = ['signed_in', 'signed_out', 'locked', 'unlocked', 'unlock_refused', 'session_expired'] as const;
 export type SessionEventName = (typeof SESSION_EVENTS)[number];
 
-export const SessionEventSchema = z.object({ event: z.enum(SESSION_EVENTS) }).strict().describe('The session event');
+export const SessionEventSchema = z
+  .object({ event: z.enum(SESSION_EVENTS) })
+  .strict()
+  .describe('The session event');
 
 /** A project or dataset id in a path. */
 const PathIdSchema = IdSchema.describe('must be 1–64 lower-case letters, digits, "-" or "_", starting with a letter or digit.');
@@ -85,9 +88,22 @@ export const PLATFORM_API = {
   health: { method: 'GET', path: '/health', answer: PlatformHealthSchema, access: 'public', bodyLimit: SMALL_BODY },
   me: { method: 'GET', path: '/me', answer: UserSchema, access: EVERY_ROLE, bodyLimit: SMALL_BODY },
   // The workstation reports sign-in, sign-out, lock and unlock for the audit log.
-  'session.events': { method: 'POST', path: '/session-events', body: SessionEventSchema, answer: 'empty', access: EVERY_ROLE, bodyLimit: SMALL_BODY },
+  'session.events': {
+    method: 'POST',
+    path: '/session-events',
+    body: SessionEventSchema,
+    answer: 'empty',
+    access: EVERY_ROLE,
+    bodyLimit: SMALL_BODY,
+  },
   // The disclosure-control rules in force: the checkers' reference (and the admins who set them).
-  'checking.rules': { method: 'GET', path: '/checking/rules', answer: z.array(RuleProfileSchema), access: ['output_checker', 'admin'], bodyLimit: SMALL_BODY },
+  'checking.rules': {
+    method: 'GET',
+    path: '/checking/rules',
+    answer: z.array(RuleProfileSchema),
+    access: ['output_checker', 'admin'],
+    bodyLimit: SMALL_BODY,
+  },
   'projects.list': { method: 'GET', path: '/projects', answer: z.array(ProjectSchema), access: EVERY_ROLE, bodyLimit: SMALL_BODY },
   // Data managers (admin) read the catalogue of their projects; checkers review outputs, not data.
   'catalogue.get': {
@@ -141,7 +157,8 @@ export function routeAccess(route: RouteId): RouteAccess {
 
 type ApiRouteOf<R extends ApiRouteId> = (typeof PLATFORM_API)[R];
 type RoutePart = 'params' | 'query' | 'body';
-type PartSchema<R extends ApiRouteId, K extends RoutePart> = ApiRouteOf<R> extends { readonly [P in K]: infer S extends z.ZodType } ? S : undefined;
+type PartSchema<R extends ApiRouteId, K extends RoutePart> =
+  ApiRouteOf<R> extends { readonly [P in K]: infer S extends z.ZodType } ? S : undefined;
 type DeclaredPart<R extends ApiRouteId> = { [K in RoutePart]: PartSchema<R, K> extends z.ZodType ? K : never }[RoutePart];
 
 /** A route's params, query and body as its handler sees them: parsed by their schemas; undefined when not declared. */
@@ -161,7 +178,8 @@ export type RouteAnswerOf<R extends ApiRouteId> =
   AnswerOf<R> extends z.ZodType ? z.output<AnswerOf<R>> : AnswerOf<R> extends 'arrow' ? Uint8Array<ArrayBuffer> : undefined;
 
 /** What a handler gives back for the platform to check and send: JSON its schema accepts, Arrow bytes, or nothing. */
-export type RouteResult<R extends ApiRouteId> = AnswerOf<R> extends z.ZodType ? z.input<AnswerOf<R>> : AnswerOf<R> extends 'arrow' ? Uint8Array : void;
+export type RouteResult<R extends ApiRouteId> =
+  AnswerOf<R> extends z.ZodType ? z.input<AnswerOf<R>> : AnswerOf<R> extends 'arrow' ? Uint8Array : void;
 
 /** Whether the route needs no identity (its handler gets no principal). */
 export type IsPublicRoute<R extends ApiRouteId> = ApiRouteOf<R>['access'] extends 'public' ? true : false;

@@ -44,12 +44,22 @@ export async function findOpenPaths(dataDir: string): Promise<OpenPath[]> {
 /** Refuses (EnclaveError 'unavailable') a data folder that others can read, write or enter. A missing folder passes: there is nothing to leak, and the manifest check says what to do. */
 export async function assertDataDirPrivate(dataDir: string): Promise<void> {
   const root = path.resolve(dataDir);
-  if (!(await stat(root).then(() => true, () => false))) return;
+  if (
+    !(await stat(root).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return;
   const open = await findOpenPaths(root);
   if (open.length === 0) return;
-  const shown = open.slice(0, 3).map((entry) =>
-    entry.problem === 'owner' ? `${entry.path} belongs to another OS user` : `${entry.path} is open to other users (mode ${octal(entry.mode)})`,
-  );
+  const shown = open
+    .slice(0, 3)
+    .map((entry) =>
+      entry.problem === 'owner'
+        ? `${entry.path} belongs to another OS user`
+        : `${entry.path} is open to other users (mode ${octal(entry.mode)})`,
+    );
   const more = open.length > shown.length ? ` and ${open.length - shown.length} more` : '';
   const fix = open.some((entry) => entry.problem === 'owner')
     ? `Give the folder to the OS user that runs the platform (chown -R) and run \`chmod -R go= ${root}\``

@@ -29,7 +29,10 @@ export async function readOrCreateSecretFile<T>(options: {
   }
   const info = await stat(file);
   if ((info.mode & 0o077) !== 0) {
-    throw new EnclaveError('unavailable', `${capitalise(what)} ${file} can be read by other users. Run \`chmod 600 ${file}\` and start again.`);
+    throw new EnclaveError(
+      'unavailable',
+      `${capitalise(what)} ${file} can be read by other users. Run \`chmod 600 ${file}\` and start again.`,
+    );
   }
   let parsed: z.ZodSafeParseResult<T>;
   try {
@@ -38,7 +41,10 @@ export async function readOrCreateSecretFile<T>(options: {
     parsed = { success: false } as z.ZodSafeParseResult<T>;
   }
   if (!parsed.success) {
-    throw new EnclaveError('unavailable', `${capitalise(what)} ${file} is damaged.${options.whenDamaged === undefined ? '' : ` ${options.whenDamaged}`}`);
+    throw new EnclaveError(
+      'unavailable',
+      `${capitalise(what)} ${file} is damaged.${options.whenDamaged === undefined ? '' : ` ${options.whenDamaged}`}`,
+    );
   }
   return parsed.data;
 }

@@ -4,6 +4,7 @@
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { bestEffort } from '../common/detached.ts';
 import { EnclaveError } from '../common/errors.ts';
 import { LOOPBACK_HOSTNAMES } from '../common/loopback.ts';
 import { PLATFORM_ROUTES, type RouteId } from '../common/platform-api.ts';
@@ -41,7 +42,6 @@ declare module 'fastify' {
     principal: Principal | null;
   }
 }
-
 
 export interface PlatformLoggerOptions {
   readonly level?: string;
@@ -174,11 +174,21 @@ interface IdentitySetup {
   readonly embeddedIdp?: EmbeddedIdentityProvider;
 }
 
-async function setUpIdentity(options: { config: IdentityOptions; dataDir: string; store: MetadataStore; audit: AuditLog }): Promise<IdentitySetup> {
+async function setUpIdentity(options: {
+  config: IdentityOptions;
+  dataDir: string;
+  store: MetadataStore;
+  audit: AuditLog;
+}): Promise<IdentitySetup> {
   const lookupUser: UserLookup = (userId) => options.store.getUser(userId);
   const { config } = options;
   if (config.kind === 'external') {
-    const info: IdentityInfo = { issuer: config.issuer, clientId: config.clientId, audience: config.audience, scopes: config.scopes ?? WORKSTATION_SCOPES };
+    const info: IdentityInfo = {
+      issuer: config.issuer,
+      clientId: config.clientId,
+      audience: config.audience,
+      scopes: config.scopes ?? WORKSTATION_SCOPES,
+    };
     return {
       mode: 'production',
       identity: () => info,
@@ -218,7 +228,7 @@ async function setUpIdentity(options: { config: IdentityOptions; dataDir: string
 }
 
 async function settle(steps: Array<() => Promise<void>>): Promise<void> {
-  for (const step of steps) await step().catch(() => undefined);
+  for (const step of steps) await bestEffort(step());
 }
 
 /** Opens everything and returns the app, not yet listening. Throws EnclaveError('unavailable') with a clear message if the data folder cannot be served. */
@@ -256,10 +266,11 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
     if (options.publicUrl !== undefined) embeddedIdp.attach(options.publicUrl, app.log);
     // Synchronous on purpose: Fastify runs it in the same tick as listen() resolves, so the provider exists
     // before whoever awaited listen() can announce the URL.
-    else app.addHook('onListen', function attachOnListen(done) {
-      embeddedIdp.attach(urlOf(app.server.address() as AddressInfo), app.log);
-      done();
-    });
+    else
+      app.addHook('onListen', function attachOnListen(done) {
+        embeddedIdp.attach(urlOf(app.server.address() as AddressInfo), app.log);
+        done();
+      });
   }
   await app.ready();
   let closing: Promise<void> | undefined;
@@ -277,4 +288,3 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
     },
   };
 }
-

@@ -31,7 +31,10 @@ export function checkCatalogueMatchesData(options: {
     }
   }
   if (problems.length > 0) {
-    throw new EnclaveError('unavailable', `The catalogue and the data folder disagree: ${problems.join('; ')}. Run \`enclave platform init\` again.`);
+    throw new EnclaveError(
+      'unavailable',
+      `The catalogue and the data folder disagree: ${problems.join('; ')}. Run \`enclave platform init\` again.`,
+    );
   }
 }
 

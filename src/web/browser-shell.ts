@@ -8,6 +8,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { isBinaryMethod, isMethodName } from '../common/contract.ts';
+import { handledElsewhere } from '../common/detached.ts';
 import { dispatch } from '../common/dispatch.ts';
 import { EnclaveError, HTTP_STATUS_BY_ERROR_CODE } from '../common/errors.ts';
 import {
@@ -74,7 +75,10 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
   const bodyLimit = options.bodyLimitBytes ?? DEFAULT_BODY_LIMIT;
   const log = options.log ?? (() => {});
   const peers = options.peers ?? createPeerCheck();
-  if (!peers.available) log(`Connections from other users of this computer cannot be told apart here (${peers.unavailableReason}); the session secret and the private launch page still hold.`);
+  if (!peers.available)
+    log(
+      `Connections from other users of this computer cannot be told apart here (${peers.unavailableReason}); the session secret and the private launch page still hold.`,
+    );
   const streams = new Set<() => void>();
   let port = 0;
   let page: LaunchPage | null = null;
@@ -98,7 +102,8 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
   app.addHook('onRequest', async (request) => {
     const { host, origin } = request.headers;
     if (!isAllowedHost(host, port)) throw new EnclaveError('forbidden', 'This server answers only to 127.0.0.1 and localhost.');
-    if (origin !== undefined && !isSameOrigin(origin, host, port)) throw new EnclaveError('forbidden', 'Requests from other sites are refused.');
+    if (origin !== undefined && !isSameOrigin(origin, host, port))
+      throw new EnclaveError('forbidden', 'Requests from other sites are refused.');
     // A request that changes something must say it comes from our own page (a browser always sends Origin then).
     if (request.method !== 'GET' && request.method !== 'HEAD' && origin === undefined) {
       throw new EnclaveError('forbidden', 'Requests must come from the workstation page itself.');
@@ -128,7 +133,9 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
     return sendRefusal(request, reply, refusal);
   });
 
-  app.setNotFoundHandler((request, reply) => sendRefusal(request, reply, { status: 404, error: { code: 'not_found', message: 'Not found.' } }));
+  app.setNotFoundHandler((request, reply) =>
+    sendRefusal(request, reply, { status: 404, error: { code: 'not_found', message: 'Not found.' } }),
+  );
 
   app.all(HTTP_SESSION_PATH, async (request, reply) => {
     if (request.method !== 'POST') return sendRefusal(request, reply, methodNotAllowed('POST', 'Use POST to open a session.'));
@@ -173,12 +180,20 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
   });
 
   app.all('/*', async (request, reply) => {
-    if (request.method !== 'GET' && request.method !== 'HEAD') return sendRefusal(request, reply, methodNotAllowed('GET, HEAD', 'Only GET and HEAD are served here.'));
+    if (request.method !== 'GET' && request.method !== 'HEAD')
+      return sendRefusal(request, reply, methodNotAllowed('GET, HEAD', 'Only GET and HEAD are served here.'));
     const file = await files.read(rawPathOf(request));
-    if (file.status !== 200) return sendRefusal(request, reply, { status: file.status, error: { code: file.status === 404 ? 'not_found' : 'invalid_input', message: file.reason } });
+    if (file.status !== 200)
+      return sendRefusal(request, reply, {
+        status: file.status,
+        error: { code: file.status === 404 ? 'not_found' : 'invalid_input', message: file.reason },
+      });
     if (file.kind === 'page') {
       // The page's nonce and its CSP header must match: both come from this one read.
-      return reply.headers({ ...securityHeaders(file.nonce), 'cache-control': 'no-store' }).type(file.contentType).send(file.body);
+      return reply
+        .headers({ ...securityHeaders(file.nonce), 'cache-control': 'no-store' })
+        .type(file.contentType)
+        .send(file.body);
     }
     const etag = `"${file.size.toString(16)}-${Math.floor(file.mtimeMs).toString(16)}"`;
     reply.headers({ 'cache-control': 'no-cache', etag }).type(file.contentType);
@@ -192,9 +207,13 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
   const url = `http://127.0.0.1:${port}`;
   const launchUrlFor = (code: string) => `${url}/#${HTTP_LAUNCH_FRAGMENT_KEY}=${code}`;
 
-  const firstCode = auth.newLaunchCode(() => void page?.remove());
+  // The session route and close() await the removal (page.removed(), page.remove()): its failure is theirs.
+  const firstCode = auth.newLaunchCode(() => {
+    if (page) handledElsewhere(page.remove());
+  });
   try {
-    if (options.launchPageDir !== undefined) page = await writeLaunchPage({ dir: options.launchPageDir, launchUrl: launchUrlFor(firstCode) });
+    if (options.launchPageDir !== undefined)
+      page = await writeLaunchPage({ dir: options.launchPageDir, launchUrl: launchUrlFor(firstCode) });
   } catch (err) {
     await app.close();
     throw err;

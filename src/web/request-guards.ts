@@ -21,10 +21,16 @@ export function isSameOrigin(origin: string | undefined, host: string | undefine
  * launcher's launch page is a file:// page, so its redirect arrives as cross-site, and the page holds no secret
  * (framing it is refused by its CSP and X-Frame-Options).
  */
-export function isAllowedFetchSite(metadata: { site: string | undefined; mode?: string; dest?: string; path: string; method: string }): boolean {
+export function isAllowedFetchSite(metadata: {
+  site: string | undefined;
+  mode?: string;
+  dest?: string;
+  path: string;
+  method: string;
+}): boolean {
   const { site } = metadata;
   if (site === undefined || site === 'same-origin' || site === 'none') return true;
-  const pageNavigation = metadata.mode === 'navigate' && metadata.dest === 'document' && (metadata.method === 'GET' || metadata.method === 'HEAD');
+  const pageNavigation =
+    metadata.mode === 'navigate' && metadata.dest === 'document' && (metadata.method === 'GET' || metadata.method === 'HEAD');
   return pageNavigation && !metadata.path.startsWith('/api/');
 }
-

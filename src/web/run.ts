@@ -27,11 +27,18 @@ export async function runBrowserShell(argv: string[], io: RunIo): Promise<number
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { 'platform-url': { type: 'string' }, 'renderer-dir': { type: 'string' }, port: { type: 'string' }, 'launch-page-dir': { type: 'string' } },
+      options: {
+        'platform-url': { type: 'string' },
+        'renderer-dir': { type: 'string' },
+        port: { type: 'string' },
+        'launch-page-dir': { type: 'string' },
+      },
       strict: true,
     }));
   } catch (err) {
-    io.stderr.write(`${(err as Error).message}\nUsage: run.ts --platform-url URL [--renderer-dir DIR] [--port P] [--launch-page-dir DIR]\n`);
+    io.stderr.write(
+      `${(err as Error).message}\nUsage: run.ts --platform-url URL [--renderer-dir DIR] [--port P] [--launch-page-dir DIR]\n`,
+    );
     return 2;
   }
   if (!(values['platform-url'] ?? io.env.ENCLAVE_PLATFORM_URL)) {
@@ -59,7 +66,13 @@ export async function runBrowserShell(argv: string[], io: RunIo): Promise<number
   const launchPageDir = values['launch-page-dir'] === undefined ? undefined : resolve(values['launch-page-dir']);
   let shell;
   try {
-    shell = await startBrowserShell({ core, rendererDir, port, launchPageDir, log: (message, detail) => io.stderr.write(`${message} ${String(detail ?? '')}\n`) });
+    shell = await startBrowserShell({
+      core,
+      rendererDir,
+      port,
+      launchPageDir,
+      log: (message, detail) => io.stderr.write(`${message} ${String(detail ?? '')}\n`),
+    });
   } catch (err) {
     io.stderr.write(`${(err as Error).message}\n`);
     core.close();
@@ -77,5 +90,10 @@ if (import.meta.main) {
     process.once('SIGINT', () => resolveStop());
     process.once('SIGTERM', () => resolveStop());
   });
-  process.exitCode = await runBrowserShell(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env, stopSignal });
+  process.exitCode = await runBrowserShell(process.argv.slice(2), {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    stopSignal,
+  });
 }

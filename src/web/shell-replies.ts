@@ -33,7 +33,11 @@ export function refusalFor(err: unknown, bodyLimit: number): Refusal {
   if (err instanceof EnclaveError) return { status: HTTP_STATUS_BY_ERROR_CODE[err.code], error: { code: err.code, message: err.message } };
   const fastify = err as { code?: unknown; statusCode?: unknown };
   if (fastify.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-    return { status: 413, error: { code: 'invalid_input', message: `The body is larger than ${bodyLimit} bytes.` }, headers: { connection: 'close' } };
+    return {
+      status: 413,
+      error: { code: 'invalid_input', message: `The body is larger than ${bodyLimit} bytes.` },
+      headers: { connection: 'close' },
+    };
   }
   if (fastify.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     return { status: 415, error: { code: 'invalid_input', message: 'The body must be JSON (Content-Type: application/json).' } };

@@ -99,12 +99,18 @@ export function createWorkstationCore(options: WorkstationCoreOptions): Workstat
   async function resolveIdentity(): Promise<IdentityProvider> {
     let settings: IdentitySettings;
     if (overrides.issuer && overrides.clientId) {
-      settings = { issuer: overrides.issuer, clientId: overrides.clientId, audience: overrides.audience ?? null, scopes: overrides.scopes ?? DEFAULT_SCOPES };
+      settings = {
+        issuer: overrides.issuer,
+        clientId: overrides.clientId,
+        audience: overrides.audience ?? null,
+        scopes: overrides.scopes ?? DEFAULT_SCOPES,
+      };
     } else {
       // Joins the monitor's check rather than asking the platform twice.
       if (monitor.lastHealth() === undefined) await monitor.checkNow();
       const health = monitor.lastHealth();
-      if (health === undefined) throw new EnclaveError('unavailable', `The platform at ${client.url} cannot be reached, so Enclave cannot find where to sign in.`);
+      if (health === undefined)
+        throw new EnclaveError('unavailable', `The platform at ${client.url} cannot be reached, so Enclave cannot find where to sign in.`);
       const announced = health.identity;
       if (!announced && !overrides.issuer) {
         throw new EnclaveError(

@@ -10,7 +10,10 @@
 import type { WorkstationCoreOptions } from './core.ts';
 import { checkIssuerUrl } from './sign-in/oidc.ts';
 
-export type WorkstationEnvOptions = Pick<WorkstationCoreOptions, 'platformUrl' | 'identity' | 'idleLockSeconds' | 'sessionMaxSeconds' | 'tokenStore'>;
+export type WorkstationEnvOptions = Pick<
+  WorkstationCoreOptions,
+  'platformUrl' | 'identity' | 'idleLockSeconds' | 'sessionMaxSeconds' | 'tokenStore'
+>;
 
 export type WorkstationEnvResult = { ok: true; options: WorkstationEnvOptions } | { ok: false; message: string };
 
@@ -29,7 +32,8 @@ export function readWorkstationEnv(env: Record<string, string | undefined>, plat
   if (!platformUrl) {
     return { ok: false, message: 'ENCLAVE_PLATFORM_URL is not set: start Enclave with `npm start`, or set it to the platform URL.' };
   }
-  if (!isHttpUrl(platformUrl)) return { ok: false, message: `ENCLAVE_PLATFORM_URL must be an http:// or https:// URL, not "${platformUrl}".` };
+  if (!isHttpUrl(platformUrl))
+    return { ok: false, message: `ENCLAVE_PLATFORM_URL must be an http:// or https:// URL, not "${platformUrl}".` };
 
   const identity: NonNullable<WorkstationCoreOptions['identity']> = {};
   const issuer = env.ENCLAVE_OIDC_ISSUER?.trim();
@@ -51,7 +55,8 @@ export function readWorkstationEnv(env: Record<string, string | undefined>, plat
   const idle = env.ENCLAVE_IDLE_LOCK_SECONDS?.trim();
   if (idle) {
     const seconds = Number(idle);
-    if (!Number.isInteger(seconds) || seconds < 1) return { ok: false, message: `ENCLAVE_IDLE_LOCK_SECONDS must be a whole number of seconds (1 or more), not "${idle}".` };
+    if (!Number.isInteger(seconds) || seconds < 1)
+      return { ok: false, message: `ENCLAVE_IDLE_LOCK_SECONDS must be a whole number of seconds (1 or more), not "${idle}".` };
     options.idleLockSeconds = seconds;
   }
   const hours = env.ENCLAVE_SESSION_MAX_HOURS?.trim();
@@ -64,7 +69,8 @@ export function readWorkstationEnv(env: Record<string, string | undefined>, plat
   }
   const store = env.ENCLAVE_TOKEN_STORE?.trim();
   if (store) {
-    if (store !== 'keychain' && store !== 'memory') return { ok: false, message: `ENCLAVE_TOKEN_STORE must be "keychain" or "memory", not "${store}".` };
+    if (store !== 'keychain' && store !== 'memory')
+      return { ok: false, message: `ENCLAVE_TOKEN_STORE must be "keychain" or "memory", not "${store}".` };
     options.tokenStore = store;
   }
   return { ok: true, options };

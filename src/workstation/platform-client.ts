@@ -168,7 +168,8 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     try {
       body = await response.json();
     } catch (err) {
-      if (options.combined.aborted) throw transportError(err, { timedOut: !signal?.aborted, cancelled: signal?.aborted === true, deadlineMs: options.deadlineMs });
+      if (options.combined.aborted)
+        throw transportError(err, { timedOut: !signal?.aborted, cancelled: signal?.aborted === true, deadlineMs: options.deadlineMs });
       throw new EnclaveError('internal', 'The platform sent an answer this workstation could not read.');
     }
     const parsed = schema.safeParse(body);
@@ -187,7 +188,11 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     try {
       return new Uint8Array(await response.arrayBuffer());
     } catch (err) {
-      throw transportError(err, { timedOut: options.combined.aborted && !signal?.aborted, cancelled: signal?.aborted === true, deadlineMs: options.deadlineMs });
+      throw transportError(err, {
+        timedOut: options.combined.aborted && !signal?.aborted,
+        cancelled: signal?.aborted === true,
+        deadlineMs: options.deadlineMs,
+      });
     }
   }
 
@@ -196,7 +201,12 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     const parts: CallParts = input;
     // A stream of rows takes a while, body included; everything else is small.
     const deadlineMs = route.answer === 'arrow' ? sampleTimeoutMs : timeoutMs;
-    const { response, signal: combined } = await request(pathOf(route, parts), { deadlineMs, context, method: route.method, body: parts.body });
+    const { response, signal: combined } = await request(pathOf(route, parts), {
+      deadlineMs,
+      context,
+      method: route.method,
+      body: parts.body,
+    });
     let answer: unknown;
     if (route.answer === 'empty') {
       await response.body?.cancel();
@@ -221,6 +231,7 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     async sessionEvent(event, context) {
       await call('session.events', { body: { event } }, context);
     },
-    sample: ({ projectId, datasetId, limit }, context) => call('dataset.sample', { params: { projectId, datasetId }, query: { limit: String(limit) } }, context),
+    sample: ({ projectId, datasetId, limit }, context) =>
+      call('dataset.sample', { params: { projectId, datasetId }, query: { limit: String(limit) } }, context),
   };
 }

@@ -1,5 +1,6 @@
 // Watches whether the platform answers, and tells the UI through the 'platform.status' event:
 // connecting → ready | unreachable, re-checked on a timer until the core closes.
+import { handledElsewhere } from '../common/detached.ts';
 import { EnclaveError } from '../common/errors.ts';
 import type { EventPayload } from '../common/contract.ts';
 import type { EventHub } from './event-hub.ts';
@@ -40,6 +41,7 @@ export function createPlatformMonitor(options: { client: PlatformClient; hub: Ev
     return { state: 'unreachable', message: `${error.message} ${retryText}` };
   }
 
+  /** Never rejects: a failure becomes the status it reports. */
   async function check(): Promise<PlatformStatus> {
     try {
       const health = await client.health({ signal: abort.signal });
@@ -62,7 +64,7 @@ export function createPlatformMonitor(options: { client: PlatformClient; hub: Ev
   function schedule(): void {
     if (stopped) return;
     timer = setTimeout(() => {
-      void checkNow().finally(schedule);
+      handledElsewhere(checkNow().finally(schedule));
     }, intervalMs);
     // The monitor alone must not keep a process alive (the CLI, a test run).
     timer.unref();
@@ -71,14 +73,14 @@ export function createPlatformMonitor(options: { client: PlatformClient; hub: Ev
   return {
     start() {
       set({ state: 'connecting', message: `Connecting to the platform at ${client.url}…` });
-      void checkNow().finally(schedule);
+      handledElsewhere(checkNow().finally(schedule));
     },
     checkNow,
     noteUnreachable(error) {
       set(unreachable(error));
     },
     noteReachable() {
-      if (hub.current('platform.status')?.state !== 'ready') void checkNow();
+      if (hub.current('platform.status')?.state !== 'ready') handledElsewhere(checkNow());
     },
     lastHealth: () => last,
     stop() {

@@ -7,7 +7,10 @@ import path from 'node:path';
 import process from 'node:process';
 
 async function mtime(file: string): Promise<number | null> {
-  return stat(file).then((info) => info.mtimeMs, () => null);
+  return stat(file).then(
+    (info) => info.mtimeMs,
+    () => null,
+  );
 }
 
 async function newestSource(dirs: readonly string[]): Promise<number> {
@@ -42,7 +45,13 @@ export async function ensureRendererBuild(options: { root: string; force: boolea
   const page = path.join(outDir, 'bench.html');
   const built = await mtime(page);
   const sources = await newestSource([path.join(options.root, 'renderer'), path.join(options.root, 'src', 'common')]);
-  const reason = options.force ? 'asked to (--build)' : built === null ? 'out/bench-renderer/bench.html is missing' : built < sources ? 'the renderer changed since the last build' : null;
+  const reason = options.force
+    ? 'asked to (--build)'
+    : built === null
+      ? 'out/bench-renderer/bench.html is missing'
+      : built < sources
+        ? 'the renderer changed since the last build'
+        : null;
   if (reason !== null) {
     options.log(`Building the renderer (${reason}): npx electron-vite build…`);
     await runBuild(options.root);

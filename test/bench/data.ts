@@ -44,9 +44,17 @@ async function fingerprint(relativePaths: readonly string[]): Promise<string> {
     const info = await stat(full).catch(() => null);
     if (info === null) continue;
     const files = info.isDirectory()
-      ? (await readdir(full, { recursive: true, withFileTypes: true })).filter((e) => e.isFile()).map((e) => path.join(e.parentPath, e.name)).sort()
+      ? (await readdir(full, { recursive: true, withFileTypes: true }))
+          .filter((e) => e.isFile())
+          .map((e) => path.join(e.parentPath, e.name))
+          .sort()
       : [full];
-    for (const file of files) hash.update(path.relative(repoRoot, file)).update('\0').update(await readFile(file)).update('\0');
+    for (const file of files)
+      hash
+        .update(path.relative(repoRoot, file))
+        .update('\0')
+        .update(await readFile(file))
+        .update('\0');
   }
   return hash.digest('hex');
 }
@@ -57,7 +65,10 @@ const converterFingerprint = (): Promise<string> => fingerprint(['src/platform/e
 const sqlString = (value: string): string => `'${value.replaceAll("'", "''")}'`;
 
 async function size(file: string): Promise<number | null> {
-  return stat(file).then((info) => info.size, () => null);
+  return stat(file).then(
+    (info) => info.size,
+    () => null,
+  );
 }
 
 async function readMeta(file: string): Promise<Meta | null> {
@@ -87,7 +98,12 @@ async function exportArrow(parquet: string, arrow: string): Promise<number> {
       const result = await connection.stream(`SELECT * FROM ${source}`);
       const builders = result.columnNames().map((name, i) => ({
         name,
-        builder: columnBuilderFor({ typeId: result.columnTypeId(i), typeName: result.columnType(i).toString(), index: i, dictionary: dictionary.has(name) }),
+        builder: columnBuilderFor({
+          typeId: result.columnTypeId(i),
+          typeName: result.columnType(i).toString(),
+          index: i,
+          dictionary: dictionary.has(name),
+        }),
       }));
       for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
         const rows = chunk.rowCount;
@@ -120,9 +136,20 @@ export async function prepareData(options: {
   const converter = await converterFingerprint();
   const parquetBytes = await size(parquet);
   const arrowBytes = await size(arrow);
-  const parquetFresh = meta !== null && meta.rows === options.rows && meta.seed === options.seed && meta.generator === generator && parquetBytes !== null;
+  const parquetFresh =
+    meta !== null && meta.rows === options.rows && meta.seed === options.seed && meta.generator === generator && parquetBytes !== null;
   if (parquetFresh && meta.converter === converter && arrowBytes === meta.arrowBytes) {
-    return { rows: options.rows, seed: options.seed, parquet, arrow, parquetBytes, arrowBytes, parquetSha256: meta.parquetSha256, cached: true, prepareMs: 0 };
+    return {
+      rows: options.rows,
+      seed: options.seed,
+      parquet,
+      arrow,
+      parquetBytes,
+      arrowBytes,
+      parquetSha256: meta.parquetSha256,
+      cached: true,
+      prepareMs: 0,
+    };
   }
   const start = performance.now();
   await rm(metaFile, { force: true });

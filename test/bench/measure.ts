@@ -3,14 +3,21 @@
 // change in the shared machine's load falls on all three alike.
 import type { BenchData } from './data.ts';
 import type { NativeEngine } from './native.ts';
-import { assertionAsRowsSql, CHAPTERS_TABLE, CREATE_CHAPTERS_SQL, checksumAsRowsSql, checksumSql, EPISODES_TABLE, QUERIES } from './queries.ts';
+import {
+  assertionAsRowsSql,
+  CHAPTERS_TABLE,
+  CREATE_CHAPTERS_SQL,
+  checksumAsRowsSql,
+  checksumSql,
+  EPISODES_TABLE,
+  QUERIES,
+} from './queries.ts';
 import type { BenchQuery } from './queries.ts';
 import type { WasmSession } from './wasm.ts';
 import { pageErrorMessage } from './wasm.ts';
 
 export type EngineResult =
-  | { ok: true; medianMs: number; runsMs: number[]; warmUpMs: number; rows: number; checksum: number | null }
-  | { ok: false; error: string };
+  { ok: true; medianMs: number; runsMs: number[]; warmUpMs: number; rows: number; checksum: number | null } | { ok: false; error: string };
 
 export interface QueryResult {
   name: string;
@@ -39,7 +46,7 @@ type Runner = (sql: string) => Promise<{ ms: number; rows: number }>;
 export function median(values: readonly number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return sorted.length % 2 === 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /** One warm-up run, then `runs` timed runs; every run must return the same number of rows. */
@@ -74,7 +81,8 @@ function compare(results: Record<'wasm' | 'native1' | 'native2', EngineResult>):
   if (first === undefined) return mismatches;
   for (const [name, result] of rest) {
     if (result.rows !== first[1].rows) mismatches.push(`${name} returned ${result.rows} rows, ${first[0]} ${first[1].rows}`);
-    else if (result.checksum !== first[1].checksum) mismatches.push(`${name}'s checksum ${result.checksum} differs from ${first[0]}'s ${first[1].checksum}`);
+    else if (result.checksum !== first[1].checksum)
+      mismatches.push(`${name}'s checksum ${result.checksum} differs from ${first[0]}'s ${first[1].checksum}`);
   }
   return mismatches;
 }
@@ -102,7 +110,13 @@ export async function benchSize(options: {
   if (nativeLoad.rows !== data.rows) throw new Error(`Native DuckDB loaded ${nativeLoad.rows} rows, expected ${data.rows}.`);
   const chapterRows = await native.scalar(`SELECT count(*) FROM ${CHAPTERS_TABLE}`);
 
-  const wasm: SizeResult['wasm'] = { startMs: options.wasm?.startMs ?? null, loadMs: null, fetchMs: null, error: options.wasmStartError, pageProblems: [] };
+  const wasm: SizeResult['wasm'] = {
+    startMs: options.wasm?.startMs ?? null,
+    loadMs: null,
+    fetchMs: null,
+    error: options.wasmStartError,
+    pageProblems: [],
+  };
   let session = options.wasm;
   if (session !== null) {
     log('DuckDB-wasm: loading the same rows from Arrow IPC…');
@@ -125,9 +139,13 @@ export async function benchSize(options: {
   for (const query of QUERIES) {
     log(`  ${query.name}`);
     const wasmSession = session;
-    const wasmResult: EngineResult = wasmSession === null
-      ? { ok: false, error: wasm.error ?? 'DuckDB-wasm is not running' }
-      : await withChecksum(await time((sql) => wasmSession.run(sql), query.sql, runs), async () => (await wasmSession.run(checksumAsRowsSql(query.sql))).rows);
+    const wasmResult: EngineResult =
+      wasmSession === null
+        ? { ok: false, error: wasm.error ?? 'DuckDB-wasm is not running' }
+        : await withChecksum(
+            await time((sql) => wasmSession.run(sql), query.sql, runs),
+            async () => (await wasmSession.run(checksumAsRowsSql(query.sql))).rows,
+          );
     await native.setThreads(1);
     const native1 = await withChecksum(await time((sql) => native.run(sql), query.sql, runs), () => native.scalar(checksumSql(query.sql)));
     await native.setThreads(2);
@@ -140,7 +158,13 @@ export async function benchSize(options: {
     rows: data.rows,
     seed: data.seed,
     runs,
-    data: { parquetBytes: data.parquetBytes, arrowBytes: data.arrowBytes, parquetSha256: data.parquetSha256, cached: data.cached, prepareMs: data.prepareMs },
+    data: {
+      parquetBytes: data.parquetBytes,
+      arrowBytes: data.arrowBytes,
+      parquetSha256: data.parquetSha256,
+      cached: data.cached,
+      prepareMs: data.prepareMs,
+    },
     loadAverageAtStart: options.loadAverage,
     native: { loadMs: nativeLoad.ms, loadThreads },
     wasm,
@@ -151,7 +175,8 @@ export async function benchSize(options: {
 /** DuckDB's version and thread count inside the page, read through row counts. */
 export async function wasmFacts(session: WasmSession): Promise<{ duckdbVersion: string; threads: number }> {
   const part = (i: number): string => `CAST(split_part(ltrim(version(), 'v'), '.', ${i}) AS INTEGER)`;
-  const encoded = (await session.run(`SELECT r FROM range(1000000) AS t(r) WHERE r < ${part(1)} * 10000 + ${part(2)} * 100 + ${part(3)}`)).rows;
+  const encoded = (await session.run(`SELECT r FROM range(1000000) AS t(r) WHERE r < ${part(1)} * 10000 + ${part(2)} * 100 + ${part(3)}`))
+    .rows;
   const threads = (await session.run(`SELECT r FROM range(1024) AS t(r) WHERE r < CAST(current_setting('threads') AS INTEGER)`)).rows;
   return { duckdbVersion: `v${Math.floor(encoded / 10000)}.${Math.floor(encoded / 100) % 100}.${encoded % 100}`, threads };
 }

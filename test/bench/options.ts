@@ -33,8 +33,8 @@ app's own engine) and native DuckDB on the same data, then the disclosure-contro
 export function parseRowCount(text: string): number {
   const match = /^(\d[\d_]*)([kKmM]?)$/.exec(text.trim());
   if (!match) throw new Error(`--rows: "${text}" is not a row count (e.g. 1000000, 1m, 250k).`);
-  const base = Number(match[1]!.replaceAll('_', ''));
-  const unit = match[2]!.toLowerCase();
+  const base = Number(match[1].replaceAll('_', ''));
+  const unit = match[2].toLowerCase();
   const rows = base * (unit === 'm' ? 1_000_000 : unit === 'k' ? 1_000 : 1);
   if (!Number.isSafeInteger(rows) || rows < 1 || rows > 100_000_000) throw new Error(`--rows: ${text} is outside 1 … 100,000,000.`);
   return rows;
@@ -50,8 +50,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const rows: number[] = [];
   const options: BenchOptions = { rows, seed: 1, runs: null, quick: false, regenerate: false, build: 'auto', sdc: true, help: false };
   for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i]!;
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const arg = argv[i];
+    const [flag, inline] =
+      arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const value = (): string | undefined => inline ?? argv[++i];
     switch (flag) {
       case '--rows': {

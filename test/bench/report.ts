@@ -58,7 +58,12 @@ export function loadAverage(): number[] {
   return os.loadavg().map((n) => Math.round(n * 100) / 100);
 }
 
-export function machineFacts(engines: { chromium: string | null; duckdbNative: string; duckdbWasm: string | null; wasmThreads: number | null }): MachineFacts {
+export function machineFacts(engines: {
+  chromium: string | null;
+  duckdbNative: string;
+  duckdbWasm: string | null;
+  wasmThreads: number | null;
+}): MachineFacts {
   const cpus = os.cpus();
   return {
     os: osName(),
@@ -76,7 +81,8 @@ export function machineFacts(engines: { chromium: string | null; duckdbNative: s
   };
 }
 
-const ms = (value: number | null | undefined): string => (value === null || value === undefined ? '—' : value >= 100 ? value.toFixed(0) : value.toFixed(1));
+const ms = (value: number | null | undefined): string =>
+  value === null || value === undefined ? '—' : value >= 100 ? value.toFixed(0) : value.toFixed(1);
 
 function ratio(wasm: EngineResult, native: EngineResult): number | null {
   return wasm.ok && native.ok && native.medianMs > 0 ? wasm.medianMs / native.medianMs : null;
@@ -84,9 +90,14 @@ function ratio(wasm: EngineResult, native: EngineResult): number | null {
 
 /** Aligns columns: the first left, the rest right. */
 function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((row) => row[c].length)));
   return rows
-    .map((row) => row.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]!) : cell.padStart(widths[c]!))).join('  ').trimEnd())
+    .map((row) =>
+      row
+        .map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c])))
+        .join('  ')
+        .trimEnd(),
+    )
     .join('\n');
 }
 
@@ -103,9 +114,27 @@ export function formatSize(result: SizeResult): string {
     if (r2 !== null) ratios2.push(r2);
     const resultRows = [q.wasm, q.native1, q.native2].find((r) => r.ok);
     const check = q.mismatches.length > 0 ? 'MISMATCH' : q.wasm.ok && q.native1.ok && q.native2.ok ? 'same' : 'partial';
-    rows.push([q.name, resultRows?.ok ? String(resultRows.rows) : '—', cell(q.wasm), cell(q.native1), cell(q.native2), fmtRatio(r1), fmtRatio(r2), check]);
+    rows.push([
+      q.name,
+      resultRows?.ok ? String(resultRows.rows) : '—',
+      cell(q.wasm),
+      cell(q.native1),
+      cell(q.native2),
+      fmtRatio(r1),
+      fmtRatio(r2),
+      check,
+    ]);
   }
-  rows.push(['median ratio', '', '', '', '', fmtRatio(ratios1.length ? median(ratios1) : null), fmtRatio(ratios2.length ? median(ratios2) : null), '']);
+  rows.push([
+    'median ratio',
+    '',
+    '',
+    '',
+    '',
+    fmtRatio(ratios1.length ? median(ratios1) : null),
+    fmtRatio(ratios2.length ? median(ratios2) : null),
+    '',
+  ]);
   const lines = [
     `## ${result.rows.toLocaleString('en-GB')} episode rows (seed ${result.seed}; median of ${result.runs} timed run${result.runs === 1 ? '' : 's'} after one warm-up; load average at start ${result.loadAverageAtStart.join(', ')})`,
     `data: Parquet ${(result.data.parquetBytes / 2 ** 20).toFixed(1)} MiB, Arrow IPC ${(result.data.arrowBytes / 2 ** 20).toFixed(1)} MiB, ${result.data.cached ? 'cached' : `generated in ${(result.data.prepareMs / 1000).toFixed(1)} s`}`,
@@ -115,7 +144,11 @@ export function formatSize(result: SizeResult): string {
   ];
   if (result.wasm.error) lines.push('', `DuckDB-wasm: ${result.wasm.error}`);
   for (const q of result.queries) {
-    for (const [engine, r] of [['wasm', q.wasm], ['native 1t', q.native1], ['native 2t', q.native2]] as const) {
+    for (const [engine, r] of [
+      ['wasm', q.wasm],
+      ['native 1t', q.native1],
+      ['native 2t', q.native2],
+    ] as const) {
       if (!r.ok && !(engine === 'wasm' && result.wasm.error)) lines.push(`${q.name}, ${engine}: ${r.error}`);
     }
     for (const m of q.mismatches) lines.push(`MISMATCH in ${q.name}: ${m}`);
@@ -134,7 +167,10 @@ export function formatMachine(facts: MachineFacts): string {
 
 export async function writeJson(options: { dir: string; report: unknown; now: Date }): Promise<string> {
   await mkdir(options.dir, { recursive: true });
-  const stamp = options.now.toISOString().replace(/\.\d+Z$/, 'Z').replaceAll(':', '');
+  const stamp = options.now
+    .toISOString()
+    .replace(/\.\d+Z$/, 'Z')
+    .replaceAll(':', '');
   const file = path.join(options.dir, `bench-${stamp}.json`);
   await writeFile(file, `${JSON.stringify(options.report, null, 2)}\n`);
   return file;

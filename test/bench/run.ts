@@ -3,6 +3,7 @@
 // the report to stdout, and everything to bench-results/bench-<date>.json. Exit 1 when the engines disagree.
 import path from 'node:path';
 import process from 'node:process';
+import { bestEffort } from '../../src/common/detached.ts';
 import { ensureRendererBuild } from './build.ts';
 import { prepareData } from './data.ts';
 import { benchSize, wasmFacts } from './measure.ts';
@@ -35,11 +36,22 @@ async function main(options: BenchOptions): Promise<number> {
     browserError = `Chromium could not start: ${pageErrorMessage(err)}`;
     log(browserError);
   }
-  const engines = { chromium: browser?.chromiumVersion ?? null, duckdbNative: 'unknown', duckdbWasm: null as string | null, wasmThreads: null as number | null };
+  const engines = {
+    chromium: browser?.chromiumVersion ?? null,
+    duckdbNative: 'unknown',
+    duckdbWasm: null as string | null,
+    wasmThreads: null as number | null,
+  };
   const sizes: SizeResult[] = [];
   try {
     for (const rows of options.rows) {
-      const data = await prepareData({ root: path.join(resultsDir, 'data'), rows, seed: options.seed, regenerate: options.regenerate, log });
+      const data = await prepareData({
+        root: path.join(resultsDir, 'data'),
+        rows,
+        seed: options.seed,
+        regenerate: options.regenerate,
+        log,
+      });
       const native = await openNative();
       engines.duckdbNative = native.version;
       let session: WasmSession | null = null;
@@ -76,7 +88,7 @@ async function main(options: BenchOptions): Promise<number> {
       }
     }
   } finally {
-    await browser?.close().catch(() => {});
+    await bestEffort(browser?.close());
     await server.close();
   }
 

@@ -29,7 +29,7 @@ export function benchTable(sizes: number[], seed: number): CheckInput {
       cells.push({ key: { ...key }, count: Math.floor(Math.exp(4 + normal())) });
       return;
     }
-    for (let i = 0; i < (sizes[d] as number); i++) visit(d + 1, { ...key, [dimensions[d] as string]: `c${i}` });
+    for (let i = 0; i < sizes[d]; i++) visit(d + 1, { ...key, [dimensions[d]]: `c${i}` });
   };
   visit(0, {});
   return { table: { dimensions, cells, totals: 'published' } };
@@ -37,7 +37,7 @@ export function benchTable(sizes: number[], seed: number): CheckInput {
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] as number;
+  return sorted[Math.floor(sorted.length / 2)];
 }
 
 /**

@@ -40,7 +40,9 @@ export async function startBenchServer(rendererDir: string): Promise<BenchServer
         if (file === undefined) return fail(404, 'Not found.');
         const info = await stat(file);
         response.writeHead(200, { 'Content-Type': ARROW_STREAM_CONTENT_TYPE, 'Content-Length': String(info.size), ...securityHeaders() });
-        createReadStream(file).on('error', () => response.destroy()).pipe(response);
+        createReadStream(file)
+          .on('error', () => response.destroy())
+          .pipe(response);
         return;
       }
       const found = await files.read(rawPath);
@@ -59,7 +61,10 @@ export async function startBenchServer(rendererDir: string): Promise<BenchServer
         return;
       }
       response.writeHead(200, { 'Content-Type': found.contentType, 'Content-Length': String(found.size), ...securityHeaders() });
-      found.open().on('error', () => response.destroy()).pipe(response);
+      found
+        .open()
+        .on('error', () => response.destroy())
+        .pipe(response);
     };
     serve().catch(() => fail(500, 'The bench server failed.'));
   });

@@ -4,8 +4,8 @@
 import { chromium } from 'playwright-core';
 import type { Browser, Page } from 'playwright-core';
 
+import { bestEffort } from '../../src/common/detached.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium.ts';
-
 
 /** Loading 10 million rows or running a slow query takes minutes, not Playwright's default 30 s. */
 const STEP_TIMEOUT_MS = 20 * 60_000;
@@ -47,7 +47,7 @@ function withDeadline<T>(work: Promise<T>, what: string): Promise<T> {
 export function pageErrorMessage(err: unknown): string {
   const text = err instanceof Error ? err.message : String(err);
   const match = /Error: (.*)$/m.exec(text.replace(/^page\.evaluate: /, ''));
-  return (match?.[1] ?? text).split('\n')[0]!.trim();
+  return (match?.[1] ?? text).split('\n')[0].trim();
 }
 
 async function openSession(browser: Browser, url: string): Promise<WasmSession> {
@@ -63,15 +63,25 @@ async function openSession(browser: Browser, url: string): Promise<WasmSession> 
   const start = performance.now();
   await page.goto(url);
   await page.waitForFunction(() => (globalThis as unknown as BenchGlobal).enclaveBench !== undefined);
-  await withDeadline(page.evaluate(() => (globalThis as unknown as BenchGlobal).enclaveBench!.ready), 'Starting DuckDB-wasm');
+  await withDeadline(
+    page.evaluate(() => (globalThis as unknown as BenchGlobal).enclaveBench!.ready),
+    'Starting DuckDB-wasm',
+  );
   const startMs = performance.now() - start;
   return {
     startMs,
     load: (name, path) =>
-      withDeadline(page.evaluate(([n, p]) => (globalThis as unknown as BenchGlobal).enclaveBench!.load(n, p), [name, path] as const), `Loading ${name}`),
-    run: (sql) => withDeadline(page.evaluate((s) => (globalThis as unknown as BenchGlobal).enclaveBench!.run(s), sql), 'A query'),
+      withDeadline(
+        page.evaluate(([n, p]) => (globalThis as unknown as BenchGlobal).enclaveBench!.load(n, p), [name, path] as const),
+        `Loading ${name}`,
+      ),
+    run: (sql) =>
+      withDeadline(
+        page.evaluate((s) => (globalThis as unknown as BenchGlobal).enclaveBench!.run(s), sql),
+        'A query',
+      ),
     problems: () => [...problems],
-    close: () => context.close().catch(() => {}),
+    close: () => bestEffort(context.close()),
   };
 }
 

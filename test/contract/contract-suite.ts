@@ -85,7 +85,13 @@ export function runContractSuite(label: string, connect: TransportFactory): void
 
     function newCore(platformUrl: string, extra: { requestTimeoutMs?: number } = {}): WorkstationCore {
       // A long interval: the tests drive health checks themselves (checkPlatform), never by waiting.
-      return createWorkstationCore({ platformUrl, healthIntervalMs: 3_600_000, tokenStore: 'memory', discover: fakeDiscover(idp), ...extra });
+      return createWorkstationCore({
+        platformUrl,
+        healthIntervalMs: 3_600_000,
+        tokenStore: 'memory',
+        discover: fakeDiscover(idp),
+        ...extra,
+      });
     }
 
     /** Signs in over the transport: session.signIn, then the browser comes back to the loopback listener. */
@@ -241,7 +247,9 @@ export function runContractSuite(label: string, connect: TransportFactory): void
           expect(error.code).toBe('invalid_input');
           expect(error.message).toContain(field);
           // Health checks and the sign-in's own audit report may run meanwhile; nothing else may.
-          expect(platform.requests.slice(before).filter((path) => !path.endsWith('/health') && !path.endsWith('/session-events'))).toEqual([]);
+          expect(platform.requests.slice(before).filter((path) => !path.endsWith('/health') && !path.endsWith('/session-events'))).toEqual(
+            [],
+          );
         });
       }
 
@@ -265,7 +273,7 @@ export function runContractSuite(label: string, connect: TransportFactory): void
     });
 
     describe('platform errors', () => {
-      it('a project the user is not a member of fails with forbidden and the platform\'s message', async () => {
+      it("a project the user is not a member of fails with forbidden and the platform's message", async () => {
         const error = await errorOf(client.invoke('catalogue.get', { projectId: LOCKED_PROJECT_ID }));
 
         expect(error.code).toBe('forbidden');
@@ -279,7 +287,9 @@ export function runContractSuite(label: string, connect: TransportFactory): void
       });
 
       it('a dataset outside the project fails with not_found', async () => {
-        const error = await errorOf(client.invoke('dataset.sample', { projectId: 'covid-outcomes', datasetId: 'hospital_episodes', limit: 1 }));
+        const error = await errorOf(
+          client.invoke('dataset.sample', { projectId: 'covid-outcomes', datasetId: 'hospital_episodes', limit: 1 }),
+        );
 
         expect(error.code).toBe('not_found');
       });

@@ -12,11 +12,25 @@ export const DEMO_USER: User = { id: 'demo-analyst', displayName: 'Demo Analyst'
 export const FAKE_ISSUER = 'https://idp.test/oidc';
 
 export const RULES: RuleProfile[] = [
-  { profile: 'safe', threshold: 10, nk: { n: 2, k: 0.9 }, p: 0.1, zerosDisclosive: true, rounding: { base: 5 }, dofThreshold: 10, defaultTotals: 'published' },
+  {
+    profile: 'safe',
+    threshold: 10,
+    nk: { n: 2, k: 0.9 },
+    p: 0.1,
+    zerosDisclosive: true,
+    rounding: { base: 5 },
+    dofThreshold: 10,
+    defaultTotals: 'published',
+  },
 ];
 
 export const PROJECTS: Project[] = [
-  { id: 'covid-outcomes', name: 'COVID-19 outcomes', purpose: 'Hospital outcomes after a positive test.', datasetIds: ['patients', 'covid_tests'] },
+  {
+    id: 'covid-outcomes',
+    name: 'COVID-19 outcomes',
+    purpose: 'Hospital outcomes after a positive test.',
+    datasetIds: ['patients', 'covid_tests'],
+  },
 ];
 
 /** A project that exists but whose catalogue the demo analyst may not read. */
@@ -89,10 +103,19 @@ export async function startFakePlatform(options: FakePlatformOptions = {}): Prom
     const parts = url.pathname.split('/').filter(Boolean); // api, v1, …
     const [, , first, projectId, second, datasetId, third] = parts;
     if (req.method === 'GET' && first === 'health' && parts.length === 3) {
-      return json(200, JSON.stringify({ status: 'ok', name: FAKE_PLATFORM_NAME, mode: 'demo', identity: { issuer: FAKE_ISSUER, clientId: 'enclave-workstation' } }));
+      return json(
+        200,
+        JSON.stringify({
+          status: 'ok',
+          name: FAKE_PLATFORM_NAME,
+          mode: 'demo',
+          identity: { issuer: FAKE_ISSUER, clientId: 'enclave-workstation' },
+        }),
+      );
     }
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
-    if (options.tokenOwner && options.tokenOwner(bearer) === null) return json(401, error('unauthenticated', 'Sign in again: the access token is missing or invalid.'));
+    if (options.tokenOwner && options.tokenOwner(bearer) === null)
+      return json(401, error('unauthenticated', 'Sign in again: the access token is missing or invalid.'));
     if (req.method === 'POST' && first === 'session-events' && parts.length === 3) {
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -110,10 +133,12 @@ export async function startFakePlatform(options: FakePlatformOptions = {}): Prom
     if (first === 'projects' && projectId === LOCKED_PROJECT_ID) {
       return json(403, error('forbidden', 'You are not a member of project locked-project.'));
     }
-    if (first === 'projects' && projectId !== CATALOGUE.projectId) return json(404, error('not_found', `There is no project ${projectId}.`));
+    if (first === 'projects' && projectId !== CATALOGUE.projectId)
+      return json(404, error('not_found', `There is no project ${projectId}.`));
     if (second === 'catalogue' && parts.length === 5) return json(200, JSON.stringify(CATALOGUE));
     if (second === 'datasets' && third === 'sample' && parts.length === 7) {
-      if (!PROJECTS[0]?.datasetIds.includes(datasetId ?? '')) return json(404, error('not_found', `Project covid-outcomes has no dataset ${datasetId}.`));
+      if (!PROJECTS[0]?.datasetIds.includes(datasetId ?? ''))
+        return json(404, error('not_found', `Project covid-outcomes has no dataset ${datasetId}.`));
       const limit = Number(url.searchParams.get('limit'));
       if (!Number.isInteger(limit) || limit < 1 || limit > 1_000_000) return json(400, error('invalid_input', 'limit must be 1..1000000.'));
       const bytes = sampleBytes(limit);

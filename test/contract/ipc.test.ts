@@ -11,7 +11,9 @@ beforeAll(() => {
     binary.path === null
       ? `Electron binary absent (${binary.reason}): real IPC is not exercised here`
       : `Electron binary present at ${binary.path}: the Electron e2e suite exercises real IPC`;
-  console.log(`[contract/ipc] ${where}; this suite runs main/ipc.ts + preload/bridge.ts over an in-memory ipcMain/ipcRenderer fake with structuredClone.`);
+  console.log(
+    `[contract/ipc] ${where}; this suite runs main/ipc.ts + preload/bridge.ts over an in-memory ipcMain/ipcRenderer fake with structuredClone.`,
+  );
 });
 
 runContractSuite('Electron IPC (main/ipc.ts + preload bridge, in-memory IPC)', ipcTransport);

@@ -8,7 +8,8 @@ import { errorOf } from '../support/error-of.ts';
 
 type FetchMock = typeof globalThis.fetch;
 
-const pathOf = (input: Parameters<FetchMock>[0]) => new URL(input instanceof Request ? input.url : String(input)).pathname;
+const urlOf = (input: Parameters<FetchMock>[0]) => (input instanceof Request ? input.url : String(input));
+const pathOf = (input: Parameters<FetchMock>[0]) => new URL(urlOf(input)).pathname;
 
 function json(status: number, body: unknown): Response {
   return new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
@@ -18,7 +19,7 @@ describe('the platform client', () => {
   it('keeps a path prefix of the platform URL', async () => {
     const seen: string[] = [];
     const fetch: FetchMock = async (input) => {
-      seen.push(String(input));
+      seen.push(urlOf(input));
       return json(200, DEMO_USER);
     };
     const client = createPlatformClient({ baseUrl: 'http://platform.test/tre/', fetch });
@@ -74,7 +75,7 @@ describe('the platform client', () => {
   it("builds each call's URL from the route's declared path, encoding its parameters", async () => {
     const seen: string[] = [];
     const fetch: FetchMock = async (input) => {
-      seen.push(String(input));
+      seen.push(urlOf(input));
       return new Response(null, { status: 404 });
     };
     const client = createPlatformClient({ baseUrl: 'http://platform.test/tre', fetch });
@@ -92,7 +93,7 @@ describe('the platform client', () => {
 
   it('gives a sample its own deadline, the stream of rows included', async () => {
     const fetch: FetchMock = (_url, init) =>
-      new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)));
+      new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason as Error)));
     const client = createPlatformClient({ baseUrl: 'http://platform.test', fetch, timeoutMs: 600_000, sampleTimeoutMs: 20 });
 
     const error = await errorOf(client.sample({ projectId: 'p1', datasetId: 'patients', limit: 1 }));
@@ -122,7 +123,7 @@ describe('the platform client', () => {
 
   it('gives up on a platform that does not answer within the deadline (unavailable, naming the wait)', async () => {
     const fetch: FetchMock = (_url, init) =>
-      new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)));
+      new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason as Error)));
     const client = createPlatformClient({ baseUrl: 'http://platform.test', fetch, timeoutMs: 20 });
 
     const error = await errorOf(client.health());
@@ -163,7 +164,12 @@ describe('the platform client', () => {
   });
 
   it("reads the identity block of the platform's health answer", async () => {
-    const identity = { issuer: 'http://127.0.0.1:4100/oidc', clientId: 'enclave-workstation', audience: 'urn:enclave:platform-api', scopes: ['openid'] };
+    const identity = {
+      issuer: 'http://127.0.0.1:4100/oidc',
+      clientId: 'enclave-workstation',
+      audience: 'urn:enclave:platform-api',
+      scopes: ['openid'],
+    };
     const fetch: FetchMock = async () => json(200, { status: 'ok', name: 'P', mode: 'demo', identity });
     const client = createPlatformClient({ baseUrl: 'http://platform.test', fetch });
 
@@ -172,7 +178,7 @@ describe('the platform client', () => {
 
   it('reports a caller cancellation as cancelled', async () => {
     const fetch: FetchMock = (_url, init) =>
-      new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)));
+      new Promise((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason as Error)));
     const client = createPlatformClient({ baseUrl: 'http://platform.test', fetch });
     const abort = new AbortController();
 
@@ -231,7 +237,13 @@ describe('the workstation core', () => {
       if (!up) throw new TypeError('fetch failed');
       return platform.fetch(input, init);
     };
-    const core = createWorkstationCore({ platformUrl: 'http://platform.test', fetch, healthIntervalMs: 3_600_000, tokenStore: 'memory', discover: fakeDiscover(idp) });
+    const core = createWorkstationCore({
+      platformUrl: 'http://platform.test',
+      fetch,
+      healthIntervalMs: 3_600_000,
+      tokenStore: 'memory',
+      discover: fakeDiscover(idp),
+    });
     await core.checkPlatform();
     await browserGet(callbackFor((await core.handlers['session.signIn']({})).authorizationUrl));
     const states: string[] = [];

@@ -42,8 +42,8 @@ const ms = (start: number): string => `${Math.round(performance.now() - start)} 
 
 /** The neighbour on a shared desktop: another OS user (or why there is none here). */
 const neighbourUser = otherUser();
-if (typeof neighbourUser === 'string') console.log(`[e2e browser-shell] no second OS user, so the neighbour's server is not run: ${neighbourUser}`);
-
+if (typeof neighbourUser === 'string')
+  console.log(`[e2e browser-shell] no second OS user, so the neighbour's server is not run: ${neighbourUser}`);
 
 describe('browser shell: the analyst journey in Chromium', () => {
   let app: BrowserApp;
@@ -115,19 +115,22 @@ describe('browser shell: the analyst journey in Chromium', () => {
     expect(own).toMatchObject({ status: 200, body: { ok: true } });
   });
 
-  it.skipIf(typeof neighbourUser === 'string')('gives a server another OS user runs on another 127.0.0.1 port no cookie and no secret when the browser visits it', async () => {
-    const neighbour = await visitOtherUsersServer(app);
-    const secret = (await pageSessionSecret(app)) ?? '';
+  it.skipIf(typeof neighbourUser === 'string')(
+    'gives a server another OS user runs on another 127.0.0.1 port no cookie and no secret when the browser visits it',
+    async () => {
+      const neighbour = await visitOtherUsersServer(app);
+      const secret = (await pageSessionSecret(app)) ?? '';
 
-    for (const request of neighbour) {
-      expect(request.headers.cookie).toBeUndefined();
-      expect(JSON.stringify(request)).not.toContain(secret);
-    }
-    // What the neighbour's own page could read in this browser: no cookie, nothing in its own storage.
-    expect(neighbour.find((r) => r.url === '/echo')?.body).toBe('|0|0');
-  });
+      for (const request of neighbour) {
+        expect(request.headers.cookie).toBeUndefined();
+        expect(JSON.stringify(request)).not.toContain(secret);
+      }
+      // What the neighbour's own page could read in this browser: no cookie, nothing in its own storage.
+      expect(neighbour.find((r) => r.url === '/echo')?.body).toBe('|0|0');
+    },
+  );
 
-  it('shows the login page\'s error for a wrong password and stays signed out', async () => {
+  it("shows the login page's error for a wrong password and stays signed out", async () => {
     login = await session.openLoginPage(app.context, session.signInButton);
     await login.waitForForm();
     expect(await login.page.title()).toBe('Sign in — Enclave');
@@ -150,7 +153,7 @@ describe('browser shell: the analyst journey in Chromium', () => {
     expect(await app.page.getByTestId('session-info').innerText()).toMatch(/cancelled/i);
   });
 
-  it("signs in as an analyst through the login page and shows her name, role and projects", async () => {
+  it('signs in as an analyst through the login page and shows her name, role and projects', async () => {
     const started = performance.now();
     login = await session.signIn(app.context, ADA);
 
@@ -159,7 +162,7 @@ describe('browser shell: the analyst journey in Chromium', () => {
     await catalogue.project(PROJECT).waitFor();
     expect(await login.page.locator('body').innerText()).toMatch(/signed in/i);
     await saveScreenshot(login.page, '00-login-done');
-    await expectNoSeriousAccessibilityViolations(login.page, 'sign-in finished (the workstation\'s loopback page)');
+    await expectNoSeriousAccessibilityViolations(login.page, "sign-in finished (the workstation's loopback page)");
     console.log(`e2e: signed in through the login page in ${ms(started)}`);
     await session.keychainNotice.getByRole('button', { name: 'Dismiss' }).click();
     expect(await session.keychainNotice.count()).toBe(0);
@@ -271,7 +274,7 @@ describe('browser shell: the analyst journey in Chromium', () => {
     await saveScreenshot(app.page, '05-sql-error');
   }, 90_000);
 
-  it("offers an analyst no output checking; forcing its address shows the refusal, and the platform refuses its data", async () => {
+  it('offers an analyst no output checking; forcing its address shows the refusal, and the platform refuses its data', async () => {
     expect(await session.navLabels()).toEqual(['Catalogue', 'Local analysis']);
 
     await app.page.evaluate(`location.hash = '#/checking'`);
@@ -291,13 +294,19 @@ describe('browser shell: the analyst journey in Chromium', () => {
   it('signs out: the tokens are gone, local tables and results are cleared, and the sign-in screen is back', async () => {
     // Whatever else the analyst made in local DuckDB goes too: views, macros, temporary tables.
     await analysis.open();
-    for (const sql of ['CREATE VIEW e2e_view AS SELECT 1 AS x', 'CREATE MACRO e2e_macro(a) AS a + 1', 'CREATE TEMP TABLE e2e_temp AS SELECT 1 AS x']) {
+    for (const sql of [
+      'CREATE VIEW e2e_view AS SELECT 1 AS x',
+      'CREATE MACRO e2e_macro(a) AS a + 1',
+      'CREATE TEMP TABLE e2e_temp AS SELECT 1 AS x',
+    ]) {
       expect((await analysis.runQuery(sql)).error).toBe('');
     }
 
     await session.signOut();
 
-    await expect.poll(() => session.cleared.innerText(), { timeout: 15_000 }).toMatch(/^Your local tables and results were cleared from this computer \(1 table\)\.$/);
+    await expect
+      .poll(() => session.cleared.innerText(), { timeout: 15_000 })
+      .toMatch(/^Your local tables and results were cleared from this computer \(1 table\)\.$/);
     expect(await session.workspace.count()).toBe(0);
     expect((await invokeAsPage(app, 'projects.list', {})).status).toBe(401);
     await saveScreenshot(app.page, '07-signed-out');
@@ -355,7 +364,11 @@ describe('browser shell: the analyst journey in Chromium', () => {
     const forged = await probe(invoke, { method: 'POST', headers: { ...json, 'X-Enclave-Session': 'forged' }, body: '{}' });
     const asCookie = await probe(invoke, { method: 'POST', headers: { ...json, Cookie: `enclave_session=${secret}` }, body: '{}' });
     const foreignOrigin = await probe(invoke, { method: 'POST', headers: { ...withSecret, Origin: 'http://evil.example' }, body: '{}' });
-    const rebound = await probe(invoke, { method: 'POST', headers: { ...withSecret, Host: `evil.example:${new URL(app.shell.url).port}` }, body: '{}' });
+    const rebound = await probe(invoke, {
+      method: 'POST',
+      headers: { ...withSecret, Host: `evil.example:${new URL(app.shell.url).port}` },
+      body: '{}',
+    });
     const events = await probe(`${app.shell.url}/api/events`, {});
     const own = await probe(`${app.shell.url}/api/invoke/session.get`, { method: 'POST', headers: withSecret, body: '{}' });
 
@@ -379,9 +392,9 @@ describe('browser shell: the analyst journey in Chromium', () => {
     try {
       // The platform's health page: another origin (another port) on the same machine.
       await attacker.goto(`${app.platform.url}/api/v1/health`);
-      const result = (await attacker.evaluate(`fetch(${JSON.stringify(`${app.shell.url}/api/invoke/projects.list`)}, {
+      const result = await attacker.evaluate<string>(`fetch(${JSON.stringify(`${app.shell.url}/api/invoke/projects.list`)}, {
         method: 'POST', credentials: 'include', headers: { 'Content-Type': 'application/json' }, body: '{}',
-      }).then((r) => r.text().then((t) => 'read ' + r.status + ' ' + t), (e) => 'blocked ' + e.name)`)) as string;
+      }).then((r) => r.text().then((t) => 'read ' + r.status + ' ' + t), (e) => 'blocked ' + e.name)`);
       const stored = await attacker.evaluate(`sessionStorage.getItem(${JSON.stringify(SESSION_STORAGE_KEY)})`);
 
       expect(result).toBe('blocked TypeError');
@@ -391,17 +404,29 @@ describe('browser shell: the analyst journey in Chromium', () => {
     }
   });
 
-  it.skipIf(typeof neighbourUser === 'string')("after a sign-in, the other user's server still gets no Enclave secret; only the demo identity provider's own cookies reach it", async () => {
-    const neighbour = await visitOtherUsersServer(app);
-    const secret = (await pageSessionSecret(app)) ?? '';
+  it.skipIf(typeof neighbourUser === 'string')(
+    "after a sign-in, the other user's server still gets no Enclave secret; only the demo identity provider's own cookies reach it",
+    async () => {
+      const neighbour = await visitOtherUsersServer(app);
+      const secret = (await pageSessionSecret(app)) ?? '';
 
-    const cookieNames = [...new Set(neighbour.flatMap((r) => String(r.headers.cookie ?? '').split(';').map((c) => c.split('=')[0]?.trim() ?? '').filter(Boolean)))];
-    console.log(`e2e: cookies the browser sent the other user's server after a sign-in: ${cookieNames.join(', ') || 'none'}`);
-    // The embedded provider's cookies are scoped to 127.0.0.1 like any cookie there; every sign-in asks for the
-    // password again, so they do not sign anyone in. Nothing of the workstation's is among them.
-    expect(cookieNames.every((name) => name.startsWith('enclave_idp_'))).toBe(true);
-    for (const request of neighbour) expect(JSON.stringify(request)).not.toContain(secret);
-  });
+      const cookieNames = [
+        ...new Set(
+          neighbour.flatMap((r) =>
+            String(r.headers.cookie ?? '')
+              .split(';')
+              .map((c) => c.split('=')[0]?.trim() ?? '')
+              .filter(Boolean),
+          ),
+        ),
+      ];
+      console.log(`e2e: cookies the browser sent the other user's server after a sign-in: ${cookieNames.join(', ') || 'none'}`);
+      // The embedded provider's cookies are scoped to 127.0.0.1 like any cookie there; every sign-in asks for the
+      // password again, so they do not sign anyone in. Nothing of the workstation's is among them.
+      expect(cookieNames.every((name) => name.startsWith('enclave_idp_'))).toBe(true);
+      for (const request of neighbour) expect(JSON.stringify(request)).not.toContain(secret);
+    },
+  );
 
   // The checks above pass only if these detectors work: prove that they see what they are there to see.
   it("notices a CSP violation and an unlabelled control (the suite's own detectors work)", async () => {

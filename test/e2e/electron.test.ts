@@ -43,15 +43,19 @@ if (reason !== null) console.log(`electron e2e skipped: ${reason}`);
 /** The main process's stderr, where the shell logs what its hardening blocked. */
 function collectStderr(app: ElectronApplication): { text(): string; waitFor(pattern: RegExp): Promise<void> } {
   let text = '';
-  app.process().stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    text += chunk;
-  });
+  app
+    .process()
+    .stderr?.setEncoding('utf8')
+    .on('data', (chunk: string) => {
+      text += chunk;
+    });
   return {
     text: () => text,
     waitFor: (pattern) =>
       vi.waitFor(
         () => {
-          if (!pattern.test(text)) throw new Error(`The Electron main process has not logged ${pattern} yet. Its stderr so far:\n${text.slice(-2000)}`);
+          if (!pattern.test(text))
+            throw new Error(`The Electron main process has not logged ${pattern} yet. Its stderr so far:\n${text.slice(-2000)}`);
         },
         { timeout: 15_000, interval: 50 },
       ),
@@ -72,7 +76,8 @@ describe.skipIf(reason !== null)('Electron shell: the analyst journey and the ha
   let systemBrowser: Browser;
 
   /** The URLs the app asked the system browser to open (recorded in the main process). */
-  const openedExternally = (): Promise<string[]> => app.evaluate(() => (globalThis as unknown as { __enclaveOpened?: string[] }).__enclaveOpened ?? []);
+  const openedExternally = (): Promise<string[]> =>
+    app.evaluate(() => (globalThis as unknown as { __enclaveOpened?: string[] }).__enclaveOpened ?? []);
 
   /** Clicks Sign in (or unlock), opens what the app handed to the system browser there, and signs in on the login page. */
   async function signInThroughSystemBrowser(button = session.signInButton): Promise<void> {
@@ -124,7 +129,8 @@ describe.skipIf(reason !== null)('Electron shell: the analyst journey and the ha
       shell.openExternal = recorder;
       return shell.openExternal === recorder;
     });
-    if (!replaced) throw new Error("Could not replace shell.openExternal in Electron's main process; the sign-in test cannot play the system browser.");
+    if (!replaced)
+      throw new Error("Could not replace shell.openExternal in Electron's main process; the sign-in test cannot play the system browser.");
     systemBrowser = await launchChromium();
     stderr = collectStderr(app);
     page = await app.firstWindow();
@@ -169,12 +175,18 @@ describe.skipIf(reason !== null)('Electron shell: the analyst journey and the ha
   }, 90_000);
 
   it('gives the page no Node: context isolation and sandbox, with only invoke/listen exposed', async () => {
-    const globals = (await page.evaluate(`({
+    const globals = await page.evaluate<Record<string, unknown>>(`({
       require: typeof require, process: typeof process, module: typeof module, buffer: typeof Buffer,
       enclave: typeof window.enclave === 'object' ? Object.keys(window.enclave).sort() : null,
-    })`)) as Record<string, unknown>;
+    })`);
 
-    expect(globals).toEqual({ require: 'undefined', process: 'undefined', module: 'undefined', buffer: 'undefined', enclave: ['invoke', 'listen'] });
+    expect(globals).toEqual({
+      require: 'undefined',
+      process: 'undefined',
+      module: 'undefined',
+      buffer: 'undefined',
+      enclave: ['invoke', 'listen'],
+    });
   });
 
   it('browses the catalogue: datasets with row counts, fields with tags, the direct identifier not available', async () => {
@@ -192,7 +204,9 @@ describe.skipIf(reason !== null)('Electron shell: the analyst journey and the ha
     expect(await catalogue.openSample(1_000)).toMatch(new RegExp(`^Loaded ${TABLE}: 1,000 rows in `));
     await analysis.open();
 
-    const outcome = await analysis.runQuery(`SELECT admission_method, count(*) AS episodes FROM ${TABLE} GROUP BY admission_method ORDER BY admission_method`);
+    const outcome = await analysis.runQuery(
+      `SELECT admission_method, count(*) AS episodes FROM ${TABLE} GROUP BY admission_method ORDER BY admission_method`,
+    );
     expect(outcome.error).toBe('');
     expect(await analysis.gridRows()).toBe(4);
     const caption = await analysis.drawChart({ type: 'bar', x: 'admission_method', y: 'episodes' });
@@ -235,7 +249,9 @@ describe.skipIf(reason !== null)('Electron shell: the analyst journey and the ha
   it('signs out: local tables are cleared and the sign-in screen is back', async () => {
     await session.signOut();
 
-    await expect.poll(() => session.cleared.innerText(), { timeout: 15_000 }).toMatch(/^Your local tables and results were cleared from this computer \(1 table\)\.$/);
+    await expect
+      .poll(() => session.cleared.innerText(), { timeout: 15_000 })
+      .toMatch(/^Your local tables and results were cleared from this computer \(1 table\)\.$/);
     expect(await session.workspace.count()).toBe(0);
     await saveScreenshot(page, 'electron-04-signed-out');
   });

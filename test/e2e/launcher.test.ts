@@ -136,8 +136,13 @@ describe('npm start, browser shell in Chromium: nothing secret in any process, t
       FAKE_CHROMIUM_DIR: chromiumDir,
     };
     delete env.WAYLAND_DISPLAY;
-    launcher = spawn(process.execPath, [join(REPO_ROOT, 'scripts', 'start.ts')], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    for (const stream of [launcher.stdout, launcher.stderr]) stream?.setEncoding('utf8').on('data', (chunk: string) => (output = (output + chunk).slice(-8000)));
+    launcher = spawn(process.execPath, [join(REPO_ROOT, 'scripts', 'start.ts')], {
+      cwd: REPO_ROOT,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    for (const stream of [launcher.stdout, launcher.stderr])
+      stream?.setEncoding('utf8').on('data', (chunk: string) => (output = (output + chunk).slice(-8000)));
     try {
       record = JSON.parse(await readFile(await fileAppears(chromiumDir, 'record.json', launcher), 'utf8')) as ChromiumRecord;
     } catch (err) {
@@ -161,7 +166,7 @@ describe('npm start, browser shell in Chromium: nothing secret in any process, t
     expect(output).toContain('of the demo platform private to you');
   });
 
-  it('gives Chromium the launch page\'s path only, and no process the launch code', async () => {
+  it("gives Chromium the launch page's path only, and no process the launch code", async () => {
     const processes = await exposedText(await descendants(launcher.pid ?? -1));
 
     expect(code).toMatch(/^[A-Za-z0-9_-]{43}$/);

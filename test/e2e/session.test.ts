@@ -21,8 +21,6 @@ const DATASET = 'hospital_episodes';
 const TABLE = 'hospital_episodes_sample';
 const QUERY = `SELECT admission_method, count(*) AS episodes FROM ${TABLE} GROUP BY admission_method ORDER BY admission_method`;
 
-
-
 describe('browser shell: idle lock, sign-out and the other roles', () => {
   let app: BrowserApp;
   let session: SessionPage;
@@ -91,7 +89,11 @@ describe('browser shell: idle lock, sign-out and the other roles', () => {
     // Nothing under the lock can be reached with the keyboard.
     for (let i = 0; i < 6; i++) {
       await app.page.keyboard.press('Tab');
-      expect(await app.page.evaluate(`document.activeElement?.closest('[data-testid="lock-screen"]') !== null || document.activeElement === document.body`)).toBe(true);
+      expect(
+        await app.page.evaluate(
+          `document.activeElement?.closest('[data-testid="lock-screen"]') !== null || document.activeElement === document.body`,
+        ),
+      ).toBe(true);
     }
     expect((await invokeAsPage(app, 'projects.list', {})).body.error?.code).toBe('locked');
     await saveScreenshot(app.page, '10-locked');
@@ -118,7 +120,9 @@ describe('browser shell: idle lock, sign-out and the other roles', () => {
     await session.lockSignOutButton.click();
     await session.waitForSignInScreen();
 
-    await expect.poll(() => session.cleared.innerText(), { timeout: 15_000 }).toBe('Your local tables and results were cleared from this computer (1 table).');
+    await expect
+      .poll(() => session.cleared.innerText(), { timeout: 15_000 })
+      .toBe('Your local tables and results were cleared from this computer (1 table).');
     expect(await session.workspace.count()).toBe(0);
     expect(await session.lockScreen.count()).toBe(0);
   });
@@ -140,7 +144,9 @@ describe('browser shell: idle lock, sign-out and the other roles', () => {
 
     await app.page.evaluate(`location.hash = '#/catalogue'`);
     await app.page.getByTestId('screen-refused').waitFor();
-    expect(await app.page.getByTestId('screen-refused').getByRole('heading').innerText()).toBe('This screen is for analysts and administrators');
+    expect(await app.page.getByTestId('screen-refused').getByRole('heading').innerText()).toBe(
+      'This screen is for analysts and administrators',
+    );
     const sample = await invokeAsPage(app, 'dataset.sample', { projectId: PROJECT, datasetId: DATASET, limit: 10 });
     expect(sample.status).toBe(403);
     expect(sample.body.error?.code).toBe('forbidden');

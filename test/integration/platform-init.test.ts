@@ -15,7 +15,11 @@ import { pathsOpenToOthers } from '../support/private-tree.ts';
 
 const REPO = fileURLToPath(new URL('../../', import.meta.url));
 
-interface Result { code: number | null; stdout: string; stderr: string }
+interface Result {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
 
 async function enclave(args: string[]): Promise<Result> {
   // Through npx, as the README tells users: npx resolves the project's Node 24, which runs .ts directly.
@@ -33,7 +37,9 @@ async function hashes(dir: string): Promise<Record<string, string>> {
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
     const file = path.join(entry.parentPath, entry.name);
-    out[path.relative(dir, file)] = createHash('sha256').update(await readFile(file)).digest('hex');
+    out[path.relative(dir, file)] = createHash('sha256')
+      .update(await readFile(file))
+      .digest('hex');
   }
   return out;
 }
@@ -58,7 +64,7 @@ afterAll(async () => {
 
 describe('enclave platform init', () => {
   it('writes the five datasets and a manifest, with a progress line and a summary of rows', async () => {
-    const run = runs.a!;
+    const run = runs.a;
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/patients 10,000\/10,000/);
     for (const id of ['patients', 'hospital_episodes', 'covid_tests', 'shielded_patients', 'national_opt_outs']) {
@@ -66,18 +72,22 @@ describe('enclave platform init', () => {
     }
     expect(run.stdout).toMatch(/patients\s+10,000 rows/);
     expect(Object.keys(await hashes(path.join(root, 'a'))).sort()).toEqual([
-      'datasets/covid_tests.parquet', 'datasets/hospital_episodes.parquet', 'datasets/national_opt_outs.parquet',
-      'datasets/patients.parquet', 'datasets/shielded_patients.parquet', 'manifest.json',
+      'datasets/covid_tests.parquet',
+      'datasets/hospital_episodes.parquet',
+      'datasets/national_opt_outs.parquet',
+      'datasets/patients.parquet',
+      'datasets/shielded_patients.parquet',
+      'manifest.json',
     ]);
   });
 
   it('gives byte-identical files and manifest for the same seed and scale', async () => {
-    expect(runs.b!.code, runs.b!.stderr).toBe(0);
+    expect(runs.b.code, runs.b.stderr).toBe(0);
     expect(await hashes(path.join(root, 'b'))).toEqual(await hashes(path.join(root, 'a')));
   });
 
   it('gives different data for a different seed', async () => {
-    expect(runs.c!.code, runs.c!.stderr).toBe(0);
+    expect(runs.c.code, runs.c.stderr).toBe(0);
     const a = await hashes(path.join(root, 'a'));
     const c = await hashes(path.join(root, 'c'));
     for (const file of Object.keys(a)) expect(c[file], file).not.toBe(a[file]);
@@ -114,7 +124,8 @@ describe('enclave platform init', () => {
     const dataDir = path.join(root, 'interrupted');
     // Node directly (not npx) so the signal reaches the generator's own process.
     const child = spawn(process.execPath, ['src/cli/enclave.ts', 'platform', 'init', '--data-dir', dataDir, '--scale', '2000000'], {
-      cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'],
+      cwd: REPO,
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stderr = '';
     const firstProgress = new Promise<void>((resolve) => {
@@ -137,7 +148,11 @@ describe('enclave platform init', () => {
     const dataDir = path.join(root, 'existing-open');
     await mkdir(dataDir);
     await chmod(dataDir, 0o777);
-    const code = await runPlatformInit(['--data-dir', dataDir, '--scale', '1000'], { stdin: new PassThrough(), stdout: new PassThrough(), stderr: new PassThrough() });
+    const code = await runPlatformInit(['--data-dir', dataDir, '--scale', '1000'], {
+      stdin: new PassThrough(),
+      stdout: new PassThrough(),
+      stderr: new PassThrough(),
+    });
     expect(code).toBe(0);
     expect(await pathsOpenToOthers(dataDir)).toEqual([]);
   });

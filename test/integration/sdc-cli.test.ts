@@ -39,9 +39,15 @@ describe('enclave sdc check (process)', () => {
     await writeFile(file, JSON.stringify(table));
     const result = await enclave(['sdc', 'check', file]);
     expect(result.code).toBe(0);
-    const output = JSON.parse(result.stdout) as { status: string; cells: { key: Record<string, string>; published: number | null; status: string }[] };
+    const output = JSON.parse(result.stdout) as {
+      status: string;
+      cells: { key: Record<string, string>; published: number | null; status: string }[];
+    };
     expect(output.status).toBe('pass');
-    expect(output.cells.find((c) => c.key['region'] === 'North' && c.key['sex'] === 'M')).toMatchObject({ published: null, status: 'primary' });
+    expect(output.cells.find((c) => c.key['region'] === 'North' && c.key['sex'] === 'M')).toMatchObject({
+      published: null,
+      status: 'primary',
+    });
   });
 
   it('reads standard input for "-"', async () => {

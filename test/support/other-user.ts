@@ -46,9 +46,13 @@ export function otherUser(): OtherUser | string {
     const found = lookUp();
     if (found !== null) return (cached = found);
     try {
-      execFileSync('/usr/sbin/useradd', ['--system', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', OTHER_USER_NAME], {
-        stdio: 'ignore',
-      });
+      execFileSync(
+        '/usr/sbin/useradd',
+        ['--system', '--no-create-home', '--home-dir', '/nonexistent', '--shell', '/usr/sbin/nologin', OTHER_USER_NAME],
+        {
+          stdio: 'ignore',
+        },
+      );
     } catch {
       execFileSync('sleep', ['0.2']);
     }
@@ -67,9 +71,14 @@ export function runAsOtherUser(
     execFile(
       '/usr/bin/setpriv',
       [`--reuid=${user.uid}`, `--regid=${user.gid}`, '--clear-groups', '--', command, ...args],
-      { timeout: options.timeoutMs ?? 20_000, cwd: options.cwd ?? '/', env: { PATH: '/usr/bin:/bin', HOME: '/nonexistent', LANG: 'C.UTF-8' }, encoding: 'utf8' },
+      {
+        timeout: options.timeoutMs ?? 20_000,
+        cwd: options.cwd ?? '/',
+        env: { PATH: '/usr/bin:/bin', HOME: '/nonexistent', LANG: 'C.UTF-8' },
+        encoding: 'utf8',
+      },
       (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof (error as { code?: unknown }).code === 'number' ? ((error as { code: number }).code) : null;
+        const code = error === null ? 0 : typeof (error as { code?: unknown }).code === 'number' ? (error as { code: number }).code : null;
         resolve({ code, stdout, stderr });
       },
     );

@@ -7,7 +7,8 @@ export async function pathsOpenToOthers(root: string): Promise<string[]> {
   const open: string[] = [];
   const visit = async (file: string): Promise<void> => {
     const info = await lstat(file);
-    if (!info.isSymbolicLink() && (info.mode & 0o077) !== 0) open.push(`${path.relative(root, file) || '.'} ${(info.mode & 0o777).toString(8)}`);
+    if (!info.isSymbolicLink() && (info.mode & 0o077) !== 0)
+      open.push(`${path.relative(root, file) || '.'} ${(info.mode & 0o777).toString(8)}`);
     if (info.isDirectory()) for (const name of await readdir(file)) await visit(path.join(file, name));
   };
   await visit(root);

@@ -1,6 +1,7 @@
 // Local analysis: the tables in local DuckDB, the SQL editor, the result grid and the chart.
 import { useEffect, useRef, useState, type RefObject } from 'react';
 import type { Table } from 'apache-arrow';
+import { handledElsewhere } from '../../../src/common/detached.ts';
 import { EnclaveError } from '../../../src/common/errors.ts';
 import { formatCount, formatDuration, formatRows, largeResultNotice } from '../shell/format.ts';
 import { messageOf } from '../shell/message-of.ts';
@@ -55,7 +56,14 @@ export function AnalysisView(props: {
     try {
       const table = await engine.query(sql, { signal: abort.signal });
       resultSeq.current += 1;
-      setResult({ id: resultSeq.current, table, columns: resultColumns(table), sql, ms: performance.now() - t0, bytes: resultBytes(table) });
+      setResult({
+        id: resultSeq.current,
+        table,
+        columns: resultColumns(table),
+        sql,
+        ms: performance.now() - t0,
+        bytes: resultBytes(table),
+      });
     } catch (err) {
       if (err instanceof EnclaveError && err.code === 'cancelled') setInfo('The query was cancelled.');
       else setError(messageOf(err, 'Local DuckDB could not run that query.'));
@@ -75,8 +83,8 @@ export function AnalysisView(props: {
       <section className="panel" aria-labelledby="sql-heading" data-testid="analysis-view">
         <h2 id="sql-heading">Local SQL</h2>
         <p className="hint" id="sql-hint">
-          Queries run in DuckDB inside this window, on the samples you opened. Run with <kbd>Ctrl</kbd>+<kbd>Enter</kbd>{' '}
-          (<kbd>⌘</kbd>+<kbd>Enter</kbd> on a Mac); <kbd>Tab</kbd> leaves the editor.
+          Queries run in DuckDB inside this window, on the samples you opened. Run with <kbd>Ctrl</kbd>+<kbd>Enter</kbd> (<kbd>⌘</kbd>+
+          <kbd>Enter</kbd> on a Mac); <kbd>Tab</kbd> leaves the editor.
         </p>
         <h3>Local tables</h3>
         {tables.length === 0 ? (
@@ -106,20 +114,35 @@ export function AnalysisView(props: {
             ))}
           </ul>
         )}
-        <SqlEditor ref={props.editor} nonce={props.nonce} initialText="" describedBy="sql-hint" onRun={() => void run()} />
+        <SqlEditor ref={props.editor} nonce={props.nonce} initialText="" describedBy="sql-hint" onRun={() => handledElsewhere(run())} />
         <div className="editor-actions">
-          <button type="button" className="button" data-testid="run-query" disabled={running || !engineReady} onClick={() => void run()}>
+          <button
+            type="button"
+            className="button"
+            data-testid="run-query"
+            disabled={running || !engineReady}
+            onClick={() => handledElsewhere(run())}
+          >
             Run
           </button>
           <button type="button" className="button secondary" data-testid="cancel-query" disabled={!running} onClick={cancel}>
             Cancel
           </button>
           <span role="status" className="result-summary" data-testid="query-status">
-            {!engineReady
-              ? 'Local DuckDB is starting…'
-              : running
-                ? <RunningFor since={started} />
-                : (info ?? (error ? (result ? 'The result below is from the previous query.' : '') : result ? `${formatRows(result.table.numRows)} in ${formatDuration(result.ms)}.` : ''))}
+            {!engineReady ? (
+              'Local DuckDB is starting…'
+            ) : running ? (
+              <RunningFor since={started} />
+            ) : (
+              (info ??
+              (error
+                ? result
+                  ? 'The result below is from the previous query.'
+                  : ''
+                : result
+                  ? `${formatRows(result.table.numRows)} in ${formatDuration(result.ms)}.`
+                  : ''))
+            )}
           </span>
         </div>
         <ErrorMessage testId="query-error" title="The query did not run" text={error} preformatted />
@@ -130,9 +153,14 @@ export function AnalysisView(props: {
           <section className="panel" aria-labelledby="result-heading">
             <h2 id="result-heading">Result</h2>
             <p className="hint">
-              {formatRows(result.table.numRows)}, {formatCount(result.columns.length)} columns. Use the arrow keys in the grid; <kbd>Ctrl</kbd>+<kbd>C</kbd> copies the selection.
+              {formatRows(result.table.numRows)}, {formatCount(result.columns.length)} columns. Use the arrow keys in the grid;{' '}
+              <kbd>Ctrl</kbd>+<kbd>C</kbd> copies the selection.
             </p>
-            {result.columns.length > 0 ? <ResultGrid key={result.id} table={result.table} columns={result.columns} /> : <p>The statement returned no columns.</p>}
+            {result.columns.length > 0 ? (
+              <ResultGrid key={result.id} table={result.table} columns={result.columns} />
+            ) : (
+              <p>The statement returned no columns.</p>
+            )}
           </section>
           {result.columns.length > 0 ? <ChartPanel result={result} engine={engine} /> : null}
         </>

@@ -1,8 +1,9 @@
 // Charts of a local result with Plotly, SVG traces only (WebGL traces need 'unsafe-eval', which our CSP forbids).
 // Large results are aggregated or sampled in local DuckDB first, and the chart says so.
 import { useEffect, useId, useRef, useState } from 'react';
-import type { Table } from 'apache-arrow';
+import type { DataType, Field, Table } from 'apache-arrow';
 import type { PlotTrace, Plotter } from 'plotly.js-dist-min';
+import { bestEffort, handledElsewhere } from '../../../src/common/detached.ts';
 import { formatCount } from '../shell/format.ts';
 import { messageOf } from '../shell/message-of.ts';
 import { ErrorMessage, Notice } from '../shell/Messages.tsx';
@@ -27,10 +28,20 @@ function loadPlotly(): Promise<Plotter> {
   return plotly;
 }
 
-function columnValues({ table, index, kind, limit }: { table: Table; index: number; kind: ColumnKind; limit: number }): (number | string | null)[] {
+function columnValues({
+  table,
+  index,
+  kind,
+  limit,
+}: {
+  table: Table;
+  index: number;
+  kind: ColumnKind;
+  limit: number;
+}): (number | string | null)[] {
   const vector = table.getChildAt(index);
   const n = Math.min(table.numRows, limit);
-  const values: (number | string | null)[] = new Array(n);
+  const values: (number | string | null)[] = new Array<number | string | null>(n);
   for (let i = 0; i < n; i += 1) values[i] = toPlotValue(vector?.get(i), kind);
   return values;
 }
@@ -63,7 +74,8 @@ export function ChartPanel(props: { result: ChartResult; engine: LocalEngine }) 
     setNote(null);
     setError(null);
     setCaption(null);
-    if (plotRoot.current && plotly) void plotly.then((p) => plotRoot.current && p.purge(plotRoot.current));
+    // A Plotly that failed to load drew nothing to purge; draw() shows that failure.
+    if (plotRoot.current && plotly) handledElsewhere(plotly.then((p) => plotRoot.current && p.purge(plotRoot.current)));
   }, [result]);
 
   // Plotly takes seconds to evaluate on a slow machine: fetch it once the chart panel comes into view.
@@ -74,19 +86,23 @@ export function ChartPanel(props: { result: ChartResult; engine: LocalEngine }) 
     const observer = new IntersectionObserver((entries) => {
       if (entries.some((entry) => entry.isIntersecting)) {
         observer.disconnect();
-        void loadPlotly().catch(() => {});
+        // Early only: a failure here is tried again, and shown, when a chart is drawn.
+        bestEffort(loadPlotly());
       }
     });
     observer.observe(element);
     return () => observer.disconnect();
   }, []);
 
-  useEffect(() => () => {
-    if (plotRoot.current && plotly) {
-      const root = plotRoot.current;
-      void plotly.then((p) => p.purge(root));
-    }
-  }, []);
+  useEffect(
+    () => () => {
+      if (plotRoot.current && plotly) {
+        const root = plotRoot.current;
+        handledElsewhere(plotly.then((p) => p.purge(root)));
+      }
+    },
+    [],
+  );
 
   const yOptions = type === 'scatter' ? numeric : [{ name: ROWS } as Pick<ResultColumn, 'name'>, ...numeric];
   const yValue = type === 'scatter' && y === ROWS ? (numeric[0]?.name ?? ROWS) : y;
@@ -114,7 +130,7 @@ export function ChartPanel(props: { result: ChartResult; engine: LocalEngine }) 
         }
       } else {
         const summary = await engine.query(plan.sql);
-        const kinds = summary.schema.fields.map((field) => columnKind(field.type));
+        const kinds = summary.schema.fields.map((field: Field<DataType>) => columnKind(field.type));
         const limit = plan.truncatesAt ?? Infinity;
         xs = columnValues({ table: summary, index: 0, kind: kinds[0], limit });
         ys = columnValues({ table: summary, index: 1, kind: kinds[1], limit });
@@ -192,7 +208,13 @@ export function ChartPanel(props: { result: ChartResult; engine: LocalEngine }) 
             ))}
           </select>
         </div>
-        <button type="button" className="button" data-testid="draw-chart" disabled={drawing || result.columns.length === 0} onClick={() => void draw()}>
+        <button
+          type="button"
+          className="button"
+          data-testid="draw-chart"
+          disabled={drawing || result.columns.length === 0}
+          onClick={() => handledElsewhere(draw())}
+        >
           {drawing ? 'Drawing…' : 'Draw chart'}
         </button>
       </div>

@@ -2,7 +2,7 @@
 // cost nothing until they scroll into view (no row objects are ever built).
 import { useCallback, useMemo, useState } from 'react';
 import { DataEditor, GridCellKind, type GridCell, type GridColumn, type Item, type Theme } from '@glideapps/glide-data-grid';
-import type { Table, Vector } from 'apache-arrow';
+import type { DataType, Table, Vector } from 'apache-arrow';
 import type { ResultColumn } from './column-kind.ts';
 import { copyText, formatValue, isNumericKind } from './result-values.ts';
 
@@ -43,10 +43,7 @@ function initialWidth(column: ResultColumn, vector: Vector | null, rows: number)
 
 export function ResultGrid(props: { table: Table; columns: ResultColumn[] }) {
   const { table, columns } = props;
-  const vectors = useMemo(
-    () => columns.map((_, i) => table.getChildAt(i) as Vector | null),
-    [table, columns],
-  );
+  const vectors = useMemo(() => columns.map((_, i) => table.getChildAt<DataType>(i)), [table, columns]);
   const [widths, setWidths] = useState<Record<string, number>>({});
 
   const fitted = useMemo(() => columns.map((column, i) => initialWidth(column, vectors[i], table.numRows)), [columns, vectors, table]);
@@ -66,7 +63,16 @@ export function ResultGrid(props: { table: Table; columns: ResultColumn[] }) {
       const value: unknown = vectors[col]?.get(row);
       const right = isNumericKind(column.kind);
       if (value === null || value === undefined) {
-        return { kind: GridCellKind.Text, data: '', displayData: 'NULL', allowOverlay: false, readonly: true, copyData: '', themeOverride: nullTheme, contentAlign: right ? 'right' : 'left' };
+        return {
+          kind: GridCellKind.Text,
+          data: '',
+          displayData: 'NULL',
+          allowOverlay: false,
+          readonly: true,
+          copyData: '',
+          themeOverride: nullTheme,
+          contentAlign: right ? 'right' : 'left',
+        };
       }
       const text = formatValue(value, column.kind);
       return {

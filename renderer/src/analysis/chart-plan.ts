@@ -34,7 +34,8 @@ export function planChart(request: ChartRequest): ChartPlan {
   }
   const yLabel = request.y ?? 'rows';
   if (request.resultRows <= DIRECT_PLOT_LIMIT) {
-    const note = request.y === null ? `Each ${request.type === 'bar' ? 'bar' : 'point'} counts the rows for one value of ${request.x}.` : null;
+    const note =
+      request.y === null ? `Each ${request.type === 'bar' ? 'bar' : 'point'} counts the rows for one value of ${request.x}.` : null;
     return { mode: 'direct', note };
   }
   const source = asSubquery(request.sql);
@@ -73,7 +74,10 @@ export function countByValue(values: readonly (number | string | null)[]): { x: 
 }
 
 /** Orders points by x (numbers and ISO date strings both sort correctly), nulls last; for line charts. */
-export function sortByX(x: readonly (number | string | null)[], y: readonly (number | string | null)[]): { x: (number | string | null)[]; y: (number | string | null)[] } {
+export function sortByX(
+  x: readonly (number | string | null)[],
+  y: readonly (number | string | null)[],
+): { x: (number | string | null)[]; y: (number | string | null)[] } {
   const order = x.map((_, i) => i);
   order.sort((a, b) => compareValues(x[a], x[b]));
   return { x: order.map((i) => x[i]), y: order.map((i) => y[i]) };

@@ -10,7 +10,8 @@ export function columnKind(type: DataType): ColumnKind {
   if (DataType.isTime(type)) return { kind: 'time', unit: type.unit as 0 | 1 | 2 | 3 };
   if (DataType.isBool(type)) return { kind: 'boolean' };
   if (DataType.isUtf8(type) || DataType.isLargeUtf8(type)) return { kind: 'string' };
-  if (DataType.isDictionary(type)) return columnKind(type.dictionary);
+  // apache-arrow types a dictionary's value type loosely (any); it is a DataType.
+  if (DataType.isDictionary(type)) return columnKind(type.dictionary as DataType);
   return { kind: 'other' };
 }
 
@@ -22,7 +23,11 @@ export interface ResultColumn {
 }
 
 export function resultColumns(table: Table): ResultColumn[] {
-  return table.schema.fields.map((field: Field) => ({ name: field.name, typeLabel: String(field.type), kind: columnKind(field.type) }));
+  return table.schema.fields.map((field: Field<DataType>) => ({
+    name: field.name,
+    typeLabel: String(field.type),
+    kind: columnKind(field.type),
+  }));
 }
 
 /** Bytes the result's buffers hold in this window (for the "large result" notice). */

@@ -2,6 +2,7 @@
 // page share. One provider creates the database and terminates the worker (STYLE.md 9).
 import * as duckdb from '@duckdb/duckdb-wasm';
 import * as arrow from 'apache-arrow';
+import { bestEffort, settled } from '../../../src/common/detached.ts';
 import { EnclaveError } from '../../../src/common/errors.ts';
 import { quoteIdentifier, quoteString } from '../../../src/common/sql-identifiers.ts';
 import { localBundles } from './bundles.ts';
@@ -77,7 +78,8 @@ export function createLocalEngine(options: { startTimeoutMs?: number } = {}): Lo
       if (status.state === 'ready') setStatus({ state: 'failed', message });
       throw new EnclaveError('unavailable', message);
     });
-    died.catch(() => {});
+    // Its failure is for the work raced against it (serial); with none running, it stays out of the console.
+    settled(died);
     const database = new duckdb.AsyncDuckDB(new duckdb.VoidLogger(), started);
     db = database;
     const instantiate = database.instantiate(bundle.mainModule, bundle.pthreadWorker, (progress) => {
@@ -120,10 +122,10 @@ export function createLocalEngine(options: { startTimeoutMs?: number } = {}): Lo
     throw new EnclaveError('unavailable', message);
   });
   // The UI reads failures from status(); this keeps an unobserved rejection out of the console.
-  ready.catch(() => {});
+  settled(ready);
 
   async function terminate(): Promise<void> {
-    await db?.terminate().catch(() => {});
+    await bestEffort(db?.terminate());
     worker?.terminate();
     db = null;
     worker = null;
@@ -133,16 +135,21 @@ export function createLocalEngine(options: { startTimeoutMs?: number } = {}): Lo
   function serial<T>(work: () => Promise<T>): Promise<T> {
     const guarded = (): Promise<T> => Promise.race([work(), died]);
     const run = queue.then(guarded, guarded);
-    queue = run.catch(() => {});
+    queue = settled(run);
     return run;
   }
 
   function connections(): { database: duckdb.AsyncDuckDB; user: duckdb.AsyncDuckDBConnection; admin: duckdb.AsyncDuckDBConnection } {
-    if (!db || !userConn || !adminConn) throw new EnclaveError('unavailable', 'Local DuckDB is not running. Reload the window to start it again.');
+    if (!db || !userConn || !adminConn)
+      throw new EnclaveError('unavailable', 'Local DuckDB is not running. Reload the window to start it again.');
     return { database: db, user: userConn, admin: adminConn };
   }
 
-  async function loadArrow(name: string, bytes: Uint8Array, opts: { replace?: boolean; signal?: AbortSignal } = {}): Promise<{ rows: number }> {
+  async function loadArrow(
+    name: string,
+    bytes: Uint8Array,
+    opts: { replace?: boolean; signal?: AbortSignal } = {},
+  ): Promise<{ rows: number }> {
     await ready;
     return serial(async () => {
       const { admin } = connections();
@@ -162,8 +169,8 @@ export function createLocalEngine(options: { startTimeoutMs?: number } = {}): Lo
         await admin.query(`ALTER TABLE ${quoteIdentifier(loading)} RENAME TO ${quoteIdentifier(name)}`);
         await admin.query('COMMIT');
       } catch (err) {
-        await admin.query('ROLLBACK').catch(() => {});
-        await admin.query(`DROP TABLE IF EXISTS ${quoteIdentifier(loading)}`).catch(() => {});
+        await bestEffort(admin.query('ROLLBACK'));
+        await bestEffort(admin.query(`DROP TABLE IF EXISTS ${quoteIdentifier(loading)}`));
         if (err instanceof EnclaveError) throw err;
         throw new EnclaveError('invalid_input', `The sample could not be loaded into local DuckDB: ${describeEngineError(err)}`);
       }
@@ -214,7 +221,6 @@ export function createLocalEngine(options: { startTimeoutMs?: number } = {}): Lo
     }
   }
 
-
   /**
    * Drives DuckDB's pending-query protocol itself (start, poll, fetch), so it can stop between polls: the worker
    * runs each poll for a short slice, and a cancel sent in between interrupts the query inside DuckDB.
@@ -250,12 +256,18 @@ export function createLocalEngine(options: { startTimeoutMs?: number } = {}): Lo
   async function clearAll(): Promise<{ tables: number }> {
     current?.abort();
     // An engine that never started holds nothing; one still starting is cleared once it is up.
-    if (!(await ready.then(() => true, () => false))) return { tables: 0 };
+    if (
+      !(await ready.then(
+        () => true,
+        () => false,
+      ))
+    )
+      return { tables: 0 };
     return serial(async () => {
       const { database, user, admin } = connections();
       // Temporary objects belong to the connection that made them: a fresh connection leaves none behind.
       userConn = null;
-      await user.close().catch(() => {});
+      await bestEffort(user.close());
       userConn = await database.connect();
       const names = async (sql: string): Promise<string[]> =>
         ((await admin.query(sql)).toArray() as { name: string }[]).map((row) => row.name);
@@ -264,27 +276,37 @@ export function createLocalEngine(options: { startTimeoutMs?: number } = {}): Lo
       for (const name of await names(`SELECT database_name AS name FROM duckdb_databases() WHERE NOT internal AND NOT ${here}`)) {
         statements.push(`DETACH DATABASE IF EXISTS ${quoteIdentifier(name)}`);
       }
-      for (const name of await names(`SELECT schema_name AS name FROM duckdb_schemas() WHERE ${here} AND NOT internal AND schema_name <> 'main'`)) {
+      for (const name of await names(
+        `SELECT schema_name AS name FROM duckdb_schemas() WHERE ${here} AND NOT internal AND schema_name <> 'main'`,
+      )) {
         statements.push(`DROP SCHEMA IF EXISTS ${quoteIdentifier(name)} CASCADE`);
       }
-      for (const name of await names(`SELECT view_name AS name FROM duckdb_views() WHERE ${here} AND schema_name = 'main' AND NOT internal`)) {
+      for (const name of await names(
+        `SELECT view_name AS name FROM duckdb_views() WHERE ${here} AND schema_name = 'main' AND NOT internal`,
+      )) {
         statements.push(`DROP VIEW IF EXISTS ${quoteIdentifier(name)} CASCADE`);
       }
       const tables = await names(`SELECT table_name AS name FROM duckdb_tables() WHERE ${here} AND schema_name = 'main'`);
       for (const name of tables) statements.push(`DROP TABLE IF EXISTS ${quoteIdentifier(name)} CASCADE`);
-      for (const row of (await admin.query(
-        `SELECT DISTINCT function_name AS name, function_type AS type FROM duckdb_functions()
+      for (const row of (
+        await admin.query(
+          `SELECT DISTINCT function_name AS name, function_type AS type FROM duckdb_functions()
          WHERE ${here} AND schema_name = 'main' AND NOT internal AND function_type IN ('macro', 'table_macro')`,
-      )).toArray() as { name: string; type: string }[]) {
+        )
+      ).toArray() as { name: string; type: string }[]) {
         statements.push(`DROP ${row.type === 'table_macro' ? 'MACRO TABLE' : 'MACRO'} IF EXISTS ${quoteIdentifier(row.name)}`);
       }
-      for (const name of await names(`SELECT sequence_name AS name FROM duckdb_sequences() WHERE ${here} AND schema_name = 'main' AND NOT temporary`)) {
+      for (const name of await names(
+        `SELECT sequence_name AS name FROM duckdb_sequences() WHERE ${here} AND schema_name = 'main' AND NOT temporary`,
+      )) {
         statements.push(`DROP SEQUENCE IF EXISTS ${quoteIdentifier(name)} CASCADE`);
       }
-      for (const name of await names(`SELECT type_name AS name FROM duckdb_types() WHERE ${here} AND schema_name = 'main' AND NOT internal`)) {
+      for (const name of await names(
+        `SELECT type_name AS name FROM duckdb_types() WHERE ${here} AND schema_name = 'main' AND NOT internal`,
+      )) {
         statements.push(`DROP TYPE IF EXISTS ${quoteIdentifier(name)} CASCADE`);
       }
-      for (const statement of statements) await admin.query(statement).catch(() => {});
+      for (const statement of statements) await bestEffort(admin.query(statement));
       const left = await names(
         `SELECT table_name AS name FROM duckdb_tables() WHERE ${here} UNION ALL SELECT view_name FROM duckdb_views() WHERE ${here} AND NOT internal`,
       );

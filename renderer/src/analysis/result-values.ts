@@ -53,7 +53,10 @@ export function formatTime(value: number | bigint, unit: 0 | 1 | 2 | 3): string 
   const fraction = whole % perSecond;
   const hms = `${pad(Number(seconds / 3600n))}:${pad(Number((seconds / 60n) % 60n))}:${pad(Number(seconds % 60n))}`;
   if (fraction === 0n) return hms;
-  return `${hms}.${fraction.toString().padStart(String(perSecond).length - 1, '0').replace(/0+$/, '')}`;
+  return `${hms}.${fraction
+    .toString()
+    .padStart(String(perSecond).length - 1, '0')
+    .replace(/0+$/, '')}`;
 }
 
 /** A float for reading: up to 6 decimals (trailing zeros dropped); very large or small values in exponent form. */
@@ -72,7 +75,8 @@ export function formatValue(value: unknown, kind: ColumnKind): string {
     case 'date':
       return typeof value === 'number' ? formatDate(value) : value instanceof Date ? formatDate(value.getTime()) : String(value);
     case 'timestamp': {
-      const text = typeof value === 'number' ? formatTimestamp(value) : value instanceof Date ? formatTimestamp(value.getTime()) : String(value);
+      const text =
+        typeof value === 'number' ? formatTimestamp(value) : value instanceof Date ? formatTimestamp(value.getTime()) : String(value);
       return kind.zoned ? `${text} UTC` : text;
     }
     case 'time':

@@ -2,16 +2,19 @@
 import type { Catalogue } from '../../../src/common/contract.ts';
 import { formatRows } from '../shell/format.ts';
 
-export function DatasetList(props: { catalogue: Catalogue | null; loading: boolean; selectedId: string | null; onSelect: (id: string) => void }) {
+export function DatasetList(props: {
+  catalogue: Catalogue | null;
+  loading: boolean;
+  selectedId: string | null;
+  onSelect: (id: string) => void;
+}) {
   const { catalogue, loading, selectedId, onSelect } = props;
   return (
     <section className="panel" aria-labelledby="datasets-heading" data-testid="dataset-list">
       <h2 id="datasets-heading">Datasets</h2>
       {loading ? <p className="hint">Loading the catalogue…</p> : null}
       {!loading && catalogue === null ? <p className="hint">Pick a project to see its datasets.</p> : null}
-      {!loading && catalogue !== null && catalogue.datasets.length === 0 ? (
-        <p className="hint">This project has no datasets yet.</p>
-      ) : null}
+      {!loading && catalogue !== null && catalogue.datasets.length === 0 ? <p className="hint">This project has no datasets yet.</p> : null}
       {!loading && catalogue !== null && catalogue.datasets.length > 0 ? (
         <ul className="choice-list">
           {catalogue.datasets.map((dataset) => (

@@ -3,6 +3,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { Client } from '../../../src/common/client.ts';
 import type { Dataset } from '../../../src/common/contract.ts';
+import { handledElsewhere } from '../../../src/common/detached.ts';
 import { EnclaveError } from '../../../src/common/errors.ts';
 import type { LocalEngine, LocalTable } from '../analysis/engine.ts';
 import { sampleTableName } from '../analysis/sql.ts';
@@ -69,7 +70,7 @@ export function SampleLoader(props: SampleLoaderProps) {
       setState({ step: 'confirm', existing });
       return;
     }
-    void load(replace);
+    handledElsewhere(load(replace));
   };
 
   const load = async (replace: boolean): Promise<void> => {
@@ -117,8 +118,8 @@ export function SampleLoader(props: SampleLoaderProps) {
     <div data-testid="sample-loader">
       <h3>Open a sample in local DuckDB</h3>
       <p className="hint">
-        Loads the first rows of this dataset, with only the fields available to this project, into the table{' '}
-        <code>{table}</code> on this computer, for local SQL, grids and charts.
+        Loads the first rows of this dataset, with only the fields available to this project, into the table <code>{table}</code> on this
+        computer, for local SQL, grids and charts.
       </p>
       <div className="controls">
         <div className="field">
@@ -141,7 +142,13 @@ export function SampleLoader(props: SampleLoaderProps) {
           Open sample in local DuckDB
         </button>
         {busy ? (
-          <button type="button" className="button secondary" data-testid="cancel-sample" disabled={state.step === 'cancelling'} onClick={cancel}>
+          <button
+            type="button"
+            className="button secondary"
+            data-testid="cancel-sample"
+            disabled={state.step === 'cancelling'}
+            onClick={cancel}
+          >
             Cancel
           </button>
         ) : null}
@@ -163,28 +170,39 @@ export function SampleLoader(props: SampleLoaderProps) {
           </div>
         ) : null}
         {state.step === 'done' ? (
-          <Notice kind="success" testId="sample-loaded" text={`${state.replaced ? 'Replaced' : 'Loaded'} ${state.table}: ${formatRows(state.rows)} in ${formatDuration(state.ms)}.`}>
+          <Notice
+            kind="success"
+            testId="sample-loaded"
+            text={`${state.replaced ? 'Replaced' : 'Loaded'} ${state.table}: ${formatRows(state.rows)} in ${formatDuration(state.ms)}.`}
+          >
             <button type="button" className="link-button" data-testid="go-to-analysis" onClick={() => props.onOpenAnalysis(state.table)}>
               Query {state.table} in local analysis
             </button>
           </Notice>
         ) : null}
         {state.step === 'cancelled' ? (
-          <Notice testId="sample-cancelled" text={`Cancelled. Nothing was loaded${localTables.some((t) => t.name === state.table) ? `; ${state.table} is unchanged` : ''}.`} />
+          <Notice
+            testId="sample-cancelled"
+            text={`Cancelled. Nothing was loaded${localTables.some((t) => t.name === state.table) ? `; ${state.table} is unchanged` : ''}.`}
+          />
         ) : null}
       </div>
 
       <div role="alert">
-      {state.step === 'confirm' ? (
-        <Notice kind="notice" testId="replace-confirm" text={`A local table ${table} already exists (${formatRows(state.existing.rows)}). Replace it with a new sample of ${formatRows(size)}? Any changes you made to it will be lost.`}>
-          <button type="button" className="button warning" data-testid="replace-sample" onClick={() => void load(true)}>
-            Replace {table}
-          </button>
-          <button type="button" className="button secondary" data-testid="keep-sample" onClick={() => setState({ step: 'idle' })}>
-            Keep the existing table
-          </button>
-        </Notice>
-      ) : null}
+        {state.step === 'confirm' ? (
+          <Notice
+            kind="notice"
+            testId="replace-confirm"
+            text={`A local table ${table} already exists (${formatRows(state.existing.rows)}). Replace it with a new sample of ${formatRows(size)}? Any changes you made to it will be lost.`}
+          >
+            <button type="button" className="button warning" data-testid="replace-sample" onClick={() => handledElsewhere(load(true))}>
+              Replace {table}
+            </button>
+            <button type="button" className="button secondary" data-testid="keep-sample" onClick={() => setState({ step: 'idle' })}>
+              Keep the existing table
+            </button>
+          </Notice>
+        ) : null}
       </div>
       <ErrorMessage testId="sample-error" title="The sample was not loaded" text={state.step === 'failed' ? state.message : null} />
     </div>

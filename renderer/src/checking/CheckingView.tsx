@@ -28,8 +28,8 @@ export function CheckingView(props: { client: Client }) {
     <section className="panel" aria-labelledby="checking-heading" data-testid="checking-view">
       <h2 id="checking-heading">Output checking</h2>
       <p>
-        The platform checks every output against one of these disclosure-control profiles before a checker sees it. Use them
-        as the reference when you review a request.
+        The platform checks every output against one of these disclosure-control profiles before a checker sees it. Use them as the
+        reference when you review a request.
       </p>
       <ErrorMessage testId="rules-error" title="The rule profiles could not be loaded" text={error}>
         <button type="button" className="button secondary" onClick={() => setAttempt((n) => n + 1)}>

@@ -13,11 +13,23 @@ export interface RuleRow {
 
 export const RULE_ROWS: readonly RuleRow[] = [
   { key: 'threshold', rule: 'Minimum cell count', about: 'A cell counting fewer people than this (but more than none) is suppressed.' },
-  { key: 'dominance', rule: 'Dominance (n, k)', about: 'A magnitude cell is unsafe when its n largest contributions make up more than k of its total.' },
-  { key: 'pRatio', rule: 'p-ratio', about: 'A magnitude cell is unsafe when the rest of it, beyond its two largest contributions, is less than p of the largest.' },
+  {
+    key: 'dominance',
+    rule: 'Dominance (n, k)',
+    about: 'A magnitude cell is unsafe when its n largest contributions make up more than k of its total.',
+  },
+  {
+    key: 'pRatio',
+    rule: 'p-ratio',
+    about: 'A magnitude cell is unsafe when the rest of it, beyond its two largest contributions, is less than p of the largest.',
+  },
   { key: 'zeros', rule: 'Zeros', about: 'Whether a count of zero is disclosive in itself.' },
   { key: 'rounding', rule: 'Rounding', about: 'How published counts are rounded.' },
-  { key: 'dof', rule: 'Regression degrees of freedom', about: 'The residual degrees of freedom a regression needs before it can be released.' },
+  {
+    key: 'dof',
+    rule: 'Regression degrees of freedom',
+    about: 'The residual degrees of freedom a regression needs before it can be released.',
+  },
   { key: 'totals', rule: 'Totals', about: 'What happens to totals when a table does not say.' },
 ];
 
@@ -37,7 +49,9 @@ export function describeRule(profile: RuleProfile, key: RuleKey): string {
       return profile.zerosDisclosive ? 'Disclosive: suppressed' : 'Not disclosive: may be published';
     case 'rounding':
       if (profile.rounding === null) return 'None';
-      return 'base' in profile.rounding ? `To the nearest ${formatCount(profile.rounding.base)}` : `Midpoint rounding at ${formatCount(profile.rounding.midpoint)}`;
+      return 'base' in profile.rounding
+        ? `To the nearest ${formatCount(profile.rounding.base)}`
+        : `Midpoint rounding at ${formatCount(profile.rounding.midpoint)}`;
     case 'dof':
       return `At least ${formatCount(profile.dofThreshold)}`;
     case 'totals':

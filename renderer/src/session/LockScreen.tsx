@@ -14,14 +14,21 @@ export function LockScreen(props: {
   starting: boolean;
   /** An action of this screen that failed (the workspace's own messages are hidden under the lock). */
   error: string | null;
-  actions: { unlock(): void; cancel(): void; signOut(): void };
+  actions: { unlock: () => void; cancel: () => void; signOut: () => void };
 }) {
   const { session, user, authorizationUrl, starting, error, actions } = props;
   const unlocking = session.state === 'signing_in';
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), []);
   return (
-    <div className="lock-screen" role="dialog" aria-modal="true" aria-labelledby="lock-heading" data-testid="lock-screen" data-state={session.state}>
+    <div
+      className="lock-screen"
+      role="dialog"
+      aria-modal="true"
+      aria-labelledby="lock-heading"
+      data-testid="lock-screen"
+      data-state={session.state}
+    >
       <main className="lock-panel">
         <p className="brand lock-brand" aria-hidden="true">
           Enclave

@@ -22,8 +22,8 @@ export function NoSessionScreen(props: { reason: NoSessionReason }) {
         </h1>
         <p data-testid="no-session-reason">{EXPLANATIONS[props.reason]}</p>
         <p>
-          Start Enclave the way you usually do (for example <code>npm start</code>, or Enclave in your applications
-          menu). It opens a window connected to your workstation. You can close this one.
+          Start Enclave the way you usually do (for example <code>npm start</code>, or Enclave in your applications menu). It opens a window
+          connected to your workstation. You can close this one.
         </p>
       </section>
     </main>

@@ -5,8 +5,8 @@ import type { Session } from '../../../src/common/contract.ts';
 import { SessionMessage } from './SessionMessage.tsx';
 
 export interface SignInActions {
-  signIn(): void;
-  cancel(): void;
+  signIn: () => void;
+  cancel: () => void;
 }
 
 export function SignInScreen(props: {
@@ -40,8 +40,7 @@ export function SignInScreen(props: {
               Finish signing in in your browser
             </h2>
             <p>
-              The sign-in page of {platformName} opened in your web browser. Sign in there; Enclave continues here on its own
-              when you have.
+              The sign-in page of {platformName} opened in your web browser. Sign in there; Enclave continues here on its own when you have.
             </p>
             {authorizationUrl ? <ReopenSignInLink url={authorizationUrl} testId="open-sign-in-page" /> : null}
             <div className="progress-line" role="status">

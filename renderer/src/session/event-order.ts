@@ -7,7 +7,7 @@ export interface EventOrder {
   /** Call for every 'session.changed' event. */
   eventArrived(): void;
   /** Wraps, at request time, what to do with the answer: it runs only if no event has arrived since. */
-  unlessOvertaken<T>(apply: (value: T) => void): (value: T) => void;
+  unlessOvertaken: <T>(apply: (value: T) => void) => (value: T) => void;
 }
 
 export function createEventOrder(): EventOrder {

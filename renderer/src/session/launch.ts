@@ -39,7 +39,10 @@ export function launchCodeFromHash(hash: string): string | null {
 }
 
 /** Trades a launch code for a session secret; the code is spent either way. */
-export async function redeemLaunchCode(fetch: FetchLike, code: string): Promise<{ ok: true; secret: string } | { ok: false; reason: NoSessionReason }> {
+export async function redeemLaunchCode(
+  fetch: FetchLike,
+  code: string,
+): Promise<{ ok: true; secret: string } | { ok: false; reason: NoSessionReason }> {
   let response;
   try {
     response = await fetch(HTTP_SESSION_PATH, { method: 'POST', headers: { [HTTP_LAUNCH_HEADER]: code }, credentials: 'omit' });

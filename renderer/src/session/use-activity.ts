@@ -1,6 +1,7 @@
 // Tells the workstation core the user is there (it owns the idle-lock timer), throttled, only while signed in.
 import { useEffect } from 'react';
 import type { Client } from '../../../src/common/client.ts';
+import { bestEffort } from '../../../src/common/detached.ts';
 import { ACTIVITY_EVENTS, activityIntervalMs, createActivityThrottle } from './activity.ts';
 
 export function useActivityReporting(client: Client, options: { active: boolean; idleLockSeconds: number }): void {
@@ -10,7 +11,9 @@ export function useActivityReporting(client: Client, options: { active: boolean;
     const throttle = createActivityThrottle({
       intervalMs: activityIntervalMs(idleLockSeconds),
       // A refusal (the session just ended or locked) arrives as 'session.changed' too: nothing to do here.
-      report: () => void client.invoke('session.activity', {}).catch(() => {}),
+      report: () => {
+        bestEffort(client.invoke('session.activity', {}));
+      },
     });
     const onInput = (): void => throttle.notify();
     for (const type of ACTIVITY_EVENTS) window.addEventListener(type, onInput, { capture: true, passive: true });

@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Client } from '../../../src/common/client.ts';
 import type { Session } from '../../../src/common/contract.ts';
+import { bestEffort } from '../../../src/common/detached.ts';
 import { EnclaveError } from '../../../src/common/errors.ts';
 import type { EngineStatus, LocalEngine } from '../analysis/engine.ts';
 import { LockScreen } from '../session/LockScreen.tsx';
@@ -69,7 +70,8 @@ export function App(props: { client: Client; engine: LocalEngine; nonce: string 
   const client = useMemo(
     () =>
       refreshingOnRefusal(props.client, () => {
-        props.client.invoke('session.get', {}).then(unlessOvertaken(setSession), () => {});
+        // Asking again after a refusal: if that fails too, the next event or call says so.
+        bestEffort(props.client.invoke('session.get', {}).then(unlessOvertaken(setSession)));
       }),
     [props.client, unlessOvertaken],
   );
@@ -126,7 +128,11 @@ export function App(props: { client: Client; engine: LocalEngine; nonce: string 
               ? `Your local tables and results were cleared from this computer (${formatCount(tables)} ${tables === 1 ? 'table' : 'tables'}).`
               : 'Your local results were cleared from this computer.',
         }),
-      (err: unknown) => setCleared({ kind: 'error', text: messageOf(err, 'Local DuckDB could not clear your tables. Close Enclave to be sure they are gone.') }),
+      (err: unknown) =>
+        setCleared({
+          kind: 'error',
+          text: messageOf(err, 'Local DuckDB could not clear your tables. Close Enclave to be sure they are gone.'),
+        }),
     );
   }, [ownerId, engine, resetScreen]);
 
@@ -226,7 +232,9 @@ export function App(props: { client: Client; engine: LocalEngine; nonce: string 
         {notices}
         <SignInScreen session={session} authorizationUrl={authorizationUrl} starting={starting} actions={{ signIn, cancel }}>
           <div role="status" data-testid="local-data-cleared">
-            {cleared ? <Notice kind={cleared.kind === 'error' ? 'notice' : 'success'} testId="local-data-cleared-text" text={cleared.text} /> : null}
+            {cleared ? (
+              <Notice kind={cleared.kind === 'error' ? 'notice' : 'success'} testId="local-data-cleared-text" text={cleared.text} />
+            ) : null}
           </div>
         </SignInScreen>
       </>
@@ -253,7 +261,14 @@ export function App(props: { client: Client; engine: LocalEngine; nonce: string 
         />
       </div>
       {locked ? (
-        <LockScreen session={session} user={owner} authorizationUrl={authorizationUrl} starting={starting} error={actionError} actions={{ unlock: signIn, cancel, signOut }} />
+        <LockScreen
+          session={session}
+          user={owner}
+          authorizationUrl={authorizationUrl}
+          starting={starting}
+          error={actionError}
+          actions={{ unlock: signIn, cancel, signOut }}
+        />
       ) : null}
     </>
   );

@@ -14,7 +14,7 @@ export function Header(props: {
   platform: PlatformState | null;
   engine: EngineStatus;
   /** The signed-in user, with what they can do from the header; absent on the sign-in screen. */
-  account?: { user: User; lock(): void; signOut(): void };
+  account?: { user: User; lock: () => void; signOut: () => void };
 }) {
   const { session, platform, engine, account } = props;
   return (

@@ -4,6 +4,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import type { Client } from '../../../src/common/client.ts';
 import type { Catalogue, Project, User } from '../../../src/common/contract.ts';
+import { bestEffort } from '../../../src/common/detached.ts';
 import { AnalysisView } from '../analysis/AnalysisView.tsx';
 import type { EngineStatus, LocalEngine, LocalTable } from '../analysis/engine.ts';
 import type { SqlEditorHandle } from '../analysis/SqlEditor.tsx';
@@ -66,11 +67,12 @@ export function Workspace(props: {
   }, [client, withCatalogue, attempt]);
 
   const refreshTables = useCallback(() => {
-    engine.listTables().then(setTables, () => {});
+    // An engine that fails says so in its status.
+    bestEffort(engine.listTables().then(setTables));
   }, [engine]);
 
   useEffect(() => {
-    engine.ready.then(refreshTables, () => {});
+    bestEffort(engine.ready.then(refreshTables));
   }, [engine, refreshTables]);
 
   useEffect(() => {
@@ -137,7 +139,11 @@ export function Workspace(props: {
             Try again
           </button>
         </ErrorMessage>
-        <ErrorMessage testId="engine-error" title="Local DuckDB is not running" text={engineStatus.state === 'failed' ? engineStatus.message : null}>
+        <ErrorMessage
+          testId="engine-error"
+          title="Local DuckDB is not running"
+          text={engineStatus.state === 'failed' ? engineStatus.message : null}
+        >
           <button type="button" className="button secondary" data-testid="reload-window" onClick={() => window.location.reload()}>
             Reload the window
           </button>
@@ -175,7 +181,14 @@ export function Workspace(props: {
         ) : null}
         {mayOpen(user.role, 'analysis') ? (
           <div hidden={!shown('analysis')} data-testid="panel-analysis">
-            <AnalysisView engine={engine} engineReady={engineReady} nonce={props.nonce} tables={tables} onTablesChanged={refreshTables} editor={editor} />
+            <AnalysisView
+              engine={engine}
+              engineReady={engineReady}
+              nonce={props.nonce}
+              tables={tables}
+              onTablesChanged={refreshTables}
+              editor={editor}
+            />
           </div>
         ) : null}
         {mayOpen(user.role, 'checking') ? (

@@ -3,6 +3,7 @@
 // One connection for all listeners; a dropped connection is opened again with growing pauses; a 401 means this
 // window's session is over, and the stream stops for good.
 import type { EventName } from '../../../src/common/contract.ts';
+import { bestEffort, handledElsewhere } from '../../../src/common/detached.ts';
 import { HTTP_EVENTS_PATH } from '../../../src/common/transport-protocol.ts';
 
 /** The parts of a fetch Response body the stream reads (a ReadableStream's reader). */
@@ -76,7 +77,7 @@ export interface EventStreamOptions {
   /** Pauses between attempts, doubling from the first to the last (ms). */
   retryDelaysMs?: { first: number; max: number };
   /** Resolves after ms, or at once when the signal aborts (tests pass their own clock). */
-  wait?(ms: number, signal: AbortSignal): Promise<void>;
+  wait?: (ms: number, signal: AbortSignal) => Promise<void>;
 }
 
 const DEFAULT_RETRY = { first: 500, max: 30_000 };
@@ -103,7 +104,7 @@ async function readBody(body: BodyLike, parser: { push(text: string): void }): P
       if (value) parser.push(decoder.decode(value, { stream: true }));
     }
   } finally {
-    await reader.cancel().catch(() => {});
+    await bestEffort(reader.cancel());
   }
 }
 
@@ -118,6 +119,7 @@ export function createEventStream(options: EventStreamOptions): { listen(name: E
       for (const callback of [...(listeners.get(event) ?? [])]) callback(data);
     });
 
+  /** Never rejects: a failed or broken stream is tried again after a wait; a refused session ends it. */
   async function run(signal: AbortSignal): Promise<void> {
     let delay = retry.first;
     while (!signal.aborted) {
@@ -131,9 +133,10 @@ export function createEventStream(options: EventStreamOptions): { listen(name: E
       }
       if (response?.ok && response.body) {
         delay = retry.first;
-        await readBody(response.body, parser()).catch(() => {});
+        // A broken stream is retried below, like a refused one.
+        await bestEffort(readBody(response.body, parser()));
       } else {
-        await response?.body?.getReader().cancel().catch(() => {});
+        await bestEffort(response?.body?.getReader().cancel());
       }
       if (signal.aborted) return;
       await wait(delay, signal);
@@ -149,7 +152,7 @@ export function createEventStream(options: EventStreamOptions): { listen(name: E
       if (running === null) {
         const controller = new AbortController();
         running = controller;
-        void run(controller.signal);
+        handledElsewhere(run(controller.signal));
       }
       let active = true;
       return () => {

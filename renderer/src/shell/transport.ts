@@ -39,10 +39,17 @@ export interface HttpTransportOptions {
 }
 
 /** Picks the transport the page was loaded under: Electron's bridge, or HTTP with the window's session. */
-export function createTransport(env: { bridge?: EnclaveBridge; fetch?: FetchLike; session?: string; onSessionEnded?: () => void }): Transport {
+export function createTransport(env: {
+  bridge?: EnclaveBridge;
+  fetch?: FetchLike;
+  session?: string;
+  onSessionEnded?: () => void;
+}): Transport {
   if (env.bridge) return createIpcTransport(env.bridge);
-  if (!env.fetch) throw new EnclaveError('unavailable', 'This window cannot reach the workstation: it has neither the Electron bridge nor fetch.');
-  if (!env.session) throw new EnclaveError('unauthenticated', 'This window has no session with the workstation. Open Enclave from its launcher.');
+  if (!env.fetch)
+    throw new EnclaveError('unavailable', 'This window cannot reach the workstation: it has neither the Electron bridge nor fetch.');
+  if (!env.session)
+    throw new EnclaveError('unauthenticated', 'This window has no session with the workstation. Open Enclave from its launcher.');
   return createHttpTransport({ fetch: env.fetch, session: env.session, onSessionEnded: env.onSessionEnded });
 }
 
@@ -65,7 +72,12 @@ export function createIpcTransport(bridge: EnclaveBridge): Transport {
 
 export function createHttpTransport(options: HttpTransportOptions): Transport {
   const sessionHeaders = (): Record<string, string> => ({ [HTTP_SESSION_HEADER]: options.session });
-  const events = createEventStream({ fetch: options.fetch, headers: sessionHeaders, onSessionEnded: options.onSessionEnded, ...options.eventStream });
+  const events = createEventStream({
+    fetch: options.fetch,
+    headers: sessionHeaders,
+    onSessionEnded: options.onSessionEnded,
+    ...options.eventStream,
+  });
   return {
     async invoke(name: MethodName, payload: unknown) {
       let response: ResponseLike;
@@ -126,7 +138,11 @@ export function unwrapOutcome(outcome: unknown): unknown {
 
 /** For answers that are not an Outcome (a proxy page, an empty body): the status is all we know. */
 export function errorForStatus(status: number): EnclaveError {
-  if (status === 401) return new EnclaveError('unauthenticated', 'This window is no longer signed in to the workstation. Open Enclave again from its launcher.');
+  if (status === 401)
+    return new EnclaveError(
+      'unauthenticated',
+      'This window is no longer signed in to the workstation. Open Enclave again from its launcher.',
+    );
   if (status === 403) return new EnclaveError('forbidden', 'The workstation refused this request.');
   if (status === 404) return new EnclaveError('not_found', 'The workstation does not know this request.');
   if (status >= 500) return new EnclaveError('unavailable', 'The workstation had a problem answering. Try again in a moment.');

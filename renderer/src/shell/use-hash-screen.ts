@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import { hashOf, screenFromHash, type Screen } from '../session/roles.ts';
 
-export function useHashScreen(): { requested: Screen | null; navigate(screen: Screen): void; reset(): void } {
+export function useHashScreen(): { requested: Screen | null; navigate: (screen: Screen) => void; reset: () => void } {
   const [requested, setRequested] = useState<Screen | null>(() => screenFromHash(window.location.hash));
   useEffect(() => {
     const onChange = (): void => setRequested(screenFromHash(window.location.hash));

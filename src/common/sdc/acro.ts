@@ -43,7 +43,7 @@ function label(value: KeyValue | undefined): string {
 
 /** Rows are every dimension but the last (joined with " / "), columns the last; one column for 1-way tables. */
 function gridPosition(dimensions: string[], key: Record<string, KeyValue>): { row: string; col: string } {
-  if (dimensions.length === 1) return { row: label(key[dimensions[0] as string]), col: 'count' };
+  if (dimensions.length === 1) return { row: label(key[dimensions[0]]), col: 'count' };
   const rowDims = dimensions.slice(0, -1);
   return { row: rowDims.map((d) => label(key[d])).join(' / '), col: label(key[dimensions.at(-1) as string]) };
 }
@@ -106,16 +106,16 @@ export function toAcroResults(
   for (const { cell, row, col } of placed) {
     const r = rows.indexOf(row);
     const c = cols.indexOf(col);
-    (grid[r] as string[])[c] = cell.published === null ? '' : String(cell.published);
+    grid[r][c] = cell.published === null ? '' : String(cell.published);
     const flags = flagsOf(cell);
     for (const flag of flags) {
       (sdc.summary[flag] as number) += 1;
       sdc.cells[flag]?.push([r, c]);
     }
-    if (flags.length > 0) (outcome[col] as Record<string, string>)[row] = flags.map((f) => `${f}; `).join('');
+    if (flags.length > 0) outcome[col][row] = flags.map((f) => `${f}; `).join('');
   }
   const header = [dimensions.slice(0, dimensions.length === 1 ? 1 : -1).join(' / '), ...cols].map(csvField).join(',');
-  const csv = [header, ...rows.map((row, r) => [row, ...(grid[r] as string[])].map(csvField).join(','))].join('\n') + '\n';
+  const csv = [header, ...rows.map((row, r) => [row, ...grid[r]].map(csvField).join(','))].join('\n') + '\n';
   const name = `${meta.uid}_0.csv`;
   const record: AcroRecord = {
     uid: meta.uid,

@@ -5,7 +5,6 @@
 // intervals we report are never wider than the real ones.
 import type { LinearProgram, LpRow, LpSolver } from './lp.ts';
 import type { PatternState } from './state.ts';
-import type { TableCell } from './table.ts';
 
 export interface Interval {
   lower: number;
@@ -22,10 +21,10 @@ export class AuditError extends Error {
 
 function find(parent: Int32Array, x: number): number {
   let root = x;
-  while (parent[root] !== root) root = parent[root] as number;
+  while (parent[root] !== root) root = parent[root];
   let node = x;
   while (parent[node] !== root) {
-    const next = parent[node] as number;
+    const next = parent[node];
     parent[node] = root;
     node = next;
   }
@@ -41,7 +40,7 @@ function components(state: PatternState): { cells: number[]; relations: number[]
     const hidden = [relation.total, ...relation.members].filter((id) => suppressed[id]);
     if (hidden.length === 0) return;
     touched.push(index);
-    const first = hidden[0] as number;
+    const first = hidden[0];
     for (const id of hidden) parent[find(parent, id)] = find(parent, first);
   });
   const groups = new Map<number, { cells: number[]; relations: number[] }>();
@@ -65,7 +64,7 @@ function buildProgram(state: PatternState, group: { cells: number[]; relations: 
   const { table, suppressed, lowerBound } = state;
   const column = new Map<number, number>();
   group.cells.forEach((id, i) => column.set(id, i));
-  const value = (id: number): number => (table.cells[id] as TableCell).value;
+  const value = (id: number): number => table.cells[id].value;
   const rows: LpRow[] = group.relations.map((index) => {
     const relation = table.relations[index];
     if (!relation) throw new AuditError('internal: unknown relation');
@@ -102,7 +101,10 @@ export async function auditPattern(state: PatternState, solver: LpSolver, signal
       continue;
     }
     const lp = buildProgram(state, group);
-    const ranges = await solver.columnRanges(lp, group.cells.map((_, i) => i));
+    const ranges = await solver.columnRanges(
+      lp,
+      group.cells.map((_, i) => i),
+    );
     if (ranges === 'infeasible') {
       throw new AuditError('the published cells and totals are inconsistent with the hidden ones, so the audit could not run');
     }

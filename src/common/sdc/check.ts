@@ -83,10 +83,10 @@ function report(ctx: Context, cell: TableCell, published: number | null): CellRe
 function recomputedTotals(ctx: Context, interiorPublished: Map<number, number | null>): CellReport[] {
   const { table } = ctx;
   return table.totals.map((id) => {
-    const cell = table.cells[id] as TableCell;
+    const cell = table.cells[id];
     let sum = 0;
     for (const [member, value] of interiorPublished) {
-      const m = table.cells[member] as TableCell;
+      const m = table.cells[member];
       if (cell.coords.every((c, d) => c === table.sizes[d] || c === m.coords[d])) sum += value ?? 0;
     }
     return {
@@ -108,8 +108,10 @@ function overallStatus(ctx: Context): { status: CheckStatus; notes: string[] } {
   const weak = result.underProtected.filter((id) => result.primary[id]);
   if (weak.length > 0) notes.push(`${weak.length} hidden unsafe cells can be estimated too closely from the published cells and totals.`);
   const derivable = result.underProtected.length - weak.length;
-  if (derivable > 0) notes.push(`${derivable} hidden cells that are not themselves unsafe can be derived exactly; they could be published.`);
-  if (result.groupViolations.length > 0) notes.push(`${result.groupViolations.length} published totals reveal a disclosive group of hidden cells.`);
+  if (derivable > 0)
+    notes.push(`${derivable} hidden cells that are not themselves unsafe can be derived exactly; they could be published.`);
+  if (result.groupViolations.length > 0)
+    notes.push(`${result.groupViolations.length} published totals reveal a disclosive group of hidden cells.`);
   const fail = publishedPrimary.length > 0 || weak.length > 0 || result.groupViolations.length > 0;
   return { status: fail ? 'fail' : 'pass', notes };
 }
@@ -117,7 +119,10 @@ function overallStatus(ctx: Context): { status: CheckStatus; notes: string[] } {
 function effectiveLowerBound(input: CheckInput, rules: Rules, table: ExtendedTable): { lowerBound: number; zerosPublished: boolean } {
   const asked = input.table.lowerBound;
   if (asked === 1 && rules.zerosDisclosive) {
-    throw new TableError('table.lowerBound', '1 means zeros are published, but the rules treat zeros as disclosive (set rules.zerosDisclosive to false)');
+    throw new TableError(
+      'table.lowerBound',
+      '1 means zeros are published, but the rules treat zeros as disclosive (set rules.zerosDisclosive to false)',
+    );
   }
   if (asked === 1 && table.cells.some((c) => (c.count ?? 0) > 0 && c.value < 1)) {
     throw new TableError('table.lowerBound', '1 says every non-empty cell is at least 1, but some are smaller');
@@ -132,8 +137,10 @@ function givenPattern(input: CheckInput, table: ExtendedTable, zerosPublished: b
   return (input.table.suppressed ?? []).map((key, i) => {
     const field = `table.suppressed.${i}`;
     const cell = findCell(table, key, field);
-    if (cell.isTotal && table.relations.length === 0) throw new TableError(field, 'totals are not published in this totals mode, so they cannot be hidden');
-    if (zerosPublished && cell.count === 0) throw new TableError(field, 'this cell is 0 and zeros are published, so hiding it would mislead');
+    if (cell.isTotal && table.relations.length === 0)
+      throw new TableError(field, 'totals are not published in this totals mode, so they cannot be hidden');
+    if (zerosPublished && cell.count === 0)
+      throw new TableError(field, 'this cell is 0 and zeros are published, so hiding it would mislead');
     return cell.id;
   });
 }
@@ -156,26 +163,27 @@ export async function runCheck(input: CheckInput, solver: LpSolver, options: { s
   const ctx: Context = { table, rules, mode, result, protect: doProtect };
   const interiorPublished = new Map<number, number | null>();
   const cells = table.interior.map((id) => {
-    const cell = table.cells[id] as TableCell;
+    const cell = table.cells[id];
     const published = publishedValue(ctx, cell);
     interiorPublished.set(id, published);
     return report(ctx, cell, published);
   });
   let totals: CellReport[] = [];
-  if (mode === 'published') totals = table.totals.map((id) => report(ctx, table.cells[id] as TableCell, publishedValue(ctx, table.cells[id] as TableCell)));
+  if (mode === 'published') totals = table.totals.map((id) => report(ctx, table.cells[id], publishedValue(ctx, table.cells[id])));
   if (mode === 'recomputed') totals = recomputedTotals(ctx, interiorPublished);
   const intervals = [...result.intervals.entries()]
     .sort((a, b) => a[0] - b[0])
     .map(([id, iv]) => ({
-      key: keyOf(table, table.cells[id] as TableCell),
+      key: keyOf(table, table.cells[id]),
       lower: tidy(iv.lower),
       upper: Number.isFinite(iv.upper) ? tidy(iv.upper) : null,
     }));
   const verdict = overallStatus(ctx);
-  const unlisted = table.interior.filter((id) => !(table.cells[id] as TableCell).listed).length;
+  const unlisted = table.interior.filter((id) => !table.cells[id].listed).length;
   const notes = [...result.notes, ...verdict.notes];
   if (unlisted > 0) notes.push(`${unlisted} combinations of categories were not listed and were taken as empty cells.`);
-  if (lowerBound > (input.table.lowerBound ?? 0)) notes.push('Zeros are published, so the audit assumes an attacker knows every hidden count is at least 1.');
+  if (lowerBound > (input.table.lowerBound ?? 0))
+    notes.push('Zeros are published, so the audit assumes an attacker knows every hidden count is at least 1.');
   const { defaultTotals: _unused, ...shownRules } = rules;
   return { status: verdict.status, rules: shownRules, totalsMode: mode, lowerBound, cells, totals, intervals, notes };
 }

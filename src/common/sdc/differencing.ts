@@ -56,7 +56,7 @@ export function findDifferencing(
       const difference = value - previous;
       if (difference !== 0 && Math.abs(difference) < rules.threshold) {
         const labels = JSON.parse(id) as string[];
-        const key = Object.fromEntries(shared.map((d, i) => [d, labels[i] as string]));
+        const key = Object.fromEntries(shared.map((d, i) => [d, labels[i]]));
         warnings.push({
           earlier: old.id,
           key,

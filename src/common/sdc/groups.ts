@@ -35,7 +35,10 @@ export function groupViolations(state: PatternState, rules: Rules): GroupViolati
     if (state.suppressed[relation.total]) return;
     const members = hiddenMembers(state, relation);
     if (members.length === 0) return;
-    const findings = groupFindings(members.map((m) => state.table.cells[m] as TableCell), rules);
+    const findings = groupFindings(
+      members.map((m) => state.table.cells[m]),
+      rules,
+    );
     if (findings.length > 0) violations.push({ relation: index, members, findings });
   });
   return violations;
@@ -47,10 +50,8 @@ export function groupViolations(state: PatternState, rules: Rules): GroupViolati
  * member may be hidden.
  */
 export function repairCell(state: PatternState, rules: Rules, relation: Relation): number | null {
-  const hidden = hiddenMembers(state, relation).map((m) => state.table.cells[m] as TableCell);
-  const candidates = relation.members
-    .filter((m) => !state.suppressed[m] && state.eligible[m])
-    .map((m) => state.table.cells[m] as TableCell);
+  const hidden = hiddenMembers(state, relation).map((m) => state.table.cells[m]);
+  const candidates = relation.members.filter((m) => !state.suppressed[m] && state.eligible[m]).map((m) => state.table.cells[m]);
   let cheapest: TableCell | null = null;
   let largest: TableCell | null = null;
   for (const cell of candidates) {

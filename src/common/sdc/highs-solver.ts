@@ -41,7 +41,7 @@ function passProgram(raw: RawModelApi, lp: LinearProgram, infinity: number): voi
   for (const row of lp.rows) {
     row.indices.forEach((index, i) => {
       indices.push(index);
-      values.push(row.values[i] as number);
+      values.push(row.values[i]);
     });
     starts.push(indices.length);
   }
@@ -73,7 +73,8 @@ function extreme(raw: RawModelApi, args: { column: number; sense: 1 | -1; wantPo
     if (status === MODEL_STATUS.infeasible) return null;
     if (status === MODEL_STATUS.unbounded) return { value: args.sense * -Infinity, point: null };
     // "Unbounded or infeasible" proves neither: crediting it as unbounded could pass an unsafe cell.
-    if (status === MODEL_STATUS.unboundedOrInfeasible) throw new Error('HiGHS could not tell whether the audit program is unbounded or infeasible');
+    if (status === MODEL_STATUS.unboundedOrInfeasible)
+      throw new Error('HiGHS could not tell whether the audit program is unbounded or infeasible');
     if (status !== MODEL_STATUS.optimal) throw new Error(`HiGHS stopped with model status ${status} while auditing the table`);
     const solution = args.wantPoint ? raw.getSolution() : null;
     const point = solution && 'value' in solution && solution.value ? solution.value.colValue : null;
@@ -109,9 +110,9 @@ export async function createHighsSolver(): Promise<LpSolver> {
           upper.push(max.value);
           const point = max.point ?? [];
           for (let j = 0; j < point.length; j++) {
-            const bound = lp.colLower[j] as number;
+            const bound = lp.colLower[j];
             if (atLowerBound[j] || !Number.isFinite(bound)) continue;
-            if ((point[j] as number) <= bound + 1e-9 * Math.max(1, Math.abs(bound))) {
+            if (point[j] <= bound + 1e-9 * Math.max(1, Math.abs(bound))) {
               atLowerBound[j] = 1;
               uncertain--;
             }
@@ -119,13 +120,13 @@ export async function createHighsSolver(): Promise<LpSolver> {
         }
         const ranges: ColumnRange[] = [];
         for (const [i, column] of columns.entries()) {
-          let lower = lp.colLower[column] as number;
+          let lower = lp.colLower[column];
           if (!atLowerBound[column]) {
             const min = extreme(raw, { column, sense: 1, wantPoint: false });
             if (min === null) return 'infeasible';
             lower = min.value;
           }
-          ranges.push({ lower, upper: upper[i] as number });
+          ranges.push({ lower, upper: upper[i] });
         }
         return ranges;
       } finally {

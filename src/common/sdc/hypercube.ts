@@ -27,11 +27,11 @@ interface Candidate {
 
 /** Rooms up and down for the corner at position `at` of a box. */
 export function cornerRooms(state: PatternState, box: { corners: number[]; signs: number[] }, at: number): { up: number; down: number } {
-  const own = box.signs[at] as number;
+  const own = box.signs[at];
   let up = Infinity;
   let down = Infinity;
   box.corners.forEach((id, i) => {
-    const room = (state.table.cells[id] as TableCell).value - state.lowerBound;
+    const room = state.table.cells[id].value - state.lowerBound;
     if (box.signs[i] === own) down = Math.min(down, room);
     else up = Math.min(up, room);
   });
@@ -40,7 +40,7 @@ export function cornerRooms(state: PatternState, box: { corners: number[]; signs
 
 function score(state: PatternState, target: number, c: Omit<Candidate, 'corners' | 'signs'>): number {
   const req = state.requirement[target];
-  const step = minStep(state.table, state.table.cells[target] as TableCell);
+  const step = minStep(state.table, state.table.cells[target]);
   const width = Math.min(1, Math.max(c.up, c.down) / step);
   if (!req) return width;
   const upShare = req.up > 0 ? Math.min(1, c.up / req.up) : 1;
@@ -62,10 +62,10 @@ function better(a: Omit<Candidate, 'corners' | 'signs'>, b: Candidate | null): b
 export function bestHypercube(state: PatternState, target: number, tried: ReadonlySet<string>): Hypercube | null {
   const { table } = state;
   const k = table.dimensions.length;
-  const t = table.cells[target] as TableCell;
+  const t = table.cells[target];
   const alternatives = t.coords.map((c, d) => {
     const list: number[] = [];
-    for (let v = 0; v <= (table.sizes[d] as number); v++) if (v !== c) list.push(v);
+    for (let v = 0; v <= table.sizes[d]; v++) if (v !== c) list.push(v);
     return list;
   });
   let best: Candidate | null = null;
@@ -73,7 +73,11 @@ export function bestHypercube(state: PatternState, target: number, tried: Readon
   let fallbackScore = -1;
   const choice = new Array<number>(k).fill(0);
   const scratch: Scratch = { corners: new Array<number>(1 << k).fill(0), signs: new Array<number>(1 << k).fill(0) };
-  const keep = (c: Omit<Candidate, 'corners' | 'signs'>): Candidate => ({ ...c, corners: scratch.corners.slice(), signs: scratch.signs.slice() });
+  const keep = (c: Omit<Candidate, 'corners' | 'signs'>): Candidate => ({
+    ...c,
+    corners: scratch.corners.slice(),
+    signs: scratch.signs.slice(),
+  });
   const visit = (d: number): void => {
     if (d === k) {
       // Once a sufficient box is known, dearer ones cannot win: stop adding up their cost early.
@@ -90,7 +94,7 @@ export function bestHypercube(state: PatternState, target: number, tried: Readon
       }
       return;
     }
-    for (const v of alternatives[d] as number[]) {
+    for (const v of alternatives[d]) {
       choice[d] = v;
       visit(d + 1);
     }
@@ -103,7 +107,10 @@ export function bestHypercube(state: PatternState, target: number, tried: Readon
 }
 
 export function boxKey(corners: readonly number[]): string {
-  return corners.slice().sort((a, b) => a - b).join(',');
+  return corners
+    .slice()
+    .sort((a, b) => a - b)
+    .join(',');
 }
 
 interface Scratch {
@@ -126,17 +133,17 @@ function evaluate(
     let id = 0;
     let sign = 1;
     for (let d = 0; d < k; d++) {
-      const own = t.coords[d] as number;
+      const own = t.coords[d];
       if ((mask & (1 << d)) === 0) {
-        id += own * (table.strides[d] as number);
+        id += own * table.strides[d];
         continue;
       }
-      const alt = choice[d] as number;
-      id += alt * (table.strides[d] as number);
+      const alt = choice[d];
+      id += alt * table.strides[d];
       // A dimension whose pair includes its total moves both corners the same way (total = sum).
       if (alt !== table.sizes[d] && own !== table.sizes[d]) sign = -sign;
     }
-    const cell = table.cells[id] as TableCell;
+    const cell = table.cells[id];
     if (!state.suppressed[id]) {
       if (!state.eligible[id]) return null;
       cost += cell.value;

@@ -66,18 +66,26 @@ export async function protect(options: ProtectOptions): Promise<ProtectionResult
   findings.forEach((list, id) => (primary[id] = list.some(isPrimaryFinding) ? 1 : 0));
   const review = findings.some((list) => list.some((f) => f.code === 'missing' || f.code === 'negative'));
   const state = createState(table, lowerBound, options.zerosPublished);
-  const requirement = (id: number): Requirement =>
-    requirementOf(table.cells[id] as TableCell, findings[id] as Finding[], { rules, lowerBound });
+  const requirement = (id: number): Requirement => requirementOf(table.cells[id], findings[id], { rules, lowerBound });
   for (const id of options.given) {
     suppress(state, id, requirement(id));
     if (!primary[id]) state.secondaryReason[id] = 'secondary: hidden by the pattern given in the input';
   }
   if (options.protect) for (const cell of table.cells) if (primary[cell.id]) suppress(state, cell.id, requirement(cell.id));
   const result: ProtectionResult = {
-    state, findings, primary, intervals: new Map(), groupViolations: [], underProtected: [], review, notes: [],
+    state,
+    findings,
+    primary,
+    intervals: new Map(),
+    groupViolations: [],
+    underProtected: [],
+    review,
+    notes: [],
   };
   if (review) {
-    result.notes.push('Negative or missing values were found: secondary suppression and the LP audit were not run, and a person must review this output.');
+    result.notes.push(
+      'Negative or missing values were found: secondary suppression and the LP audit were not run, and a person must review this output.',
+    );
     return result;
   }
   const tried = new Map<number, Set<string>>();
@@ -118,8 +126,10 @@ async function judge(result: ProtectionResult, args: { rules: Rules; solver: LpS
 }
 
 function describeKey(table: ExtendedTable, id: number): string {
-  const key = keyOf(table, table.cells[id] as TableCell);
-  return Object.entries(key).map(([k, v]) => `${k}=${String(v)}`).join(', ');
+  const key = keyOf(table, table.cells[id]);
+  return Object.entries(key)
+    .map(([k, v]) => `${k}=${String(v)}`)
+    .join(', ');
 }
 
 function applyBox(state: PatternState, tried: Map<number, Set<string>>, args: { target: number; box: Hypercube | null }): boolean {
@@ -136,8 +146,8 @@ function applyBox(state: PatternState, tried: Map<number, Set<string>>, args: { 
       fresh = true;
     }
     const rooms = cornerRooms(state, box, i);
-    state.roomUp[id] = Math.max(state.roomUp[id] as number, rooms.up);
-    state.roomDown[id] = Math.max(state.roomDown[id] as number, rooms.down);
+    state.roomUp[id] = Math.max(state.roomUp[id], rooms.up);
+    state.roomDown[id] = Math.max(state.roomDown[id], rooms.down);
   });
   return fresh;
 }
@@ -174,7 +184,8 @@ function secondarySuppression(
       const id = relation ? repairCell(state, rules, relation) : null;
       if (id === null || state.suppressed[id]) continue;
       suppress(state, id, { up: 0, down: 0 });
-      state.secondaryReason[id] = `secondary: the hidden cells under the total ${describeKey(table, relation?.total ?? id)} would form a disclosive group`;
+      state.secondaryReason[id] =
+        `secondary: the hidden cells under the total ${describeKey(table, relation?.total ?? id)} would form a disclosive group`;
       changed = true;
     }
     if (!changed) return;

@@ -146,9 +146,7 @@ function pRatioFinding(sorted: readonly number[], rules: Rules): Finding | null 
   if (rules.p === null) return null;
   const total = sum(sorted);
   if (!(total > 0)) {
-    return rules.zerosDisclosive
-      ? { code: 'p-ratio', message: 'p-ratio: every contribution is zero and zeros are disclosive' }
-      : null;
+    return rules.zerosDisclosive ? { code: 'p-ratio', message: 'p-ratio: every contribution is zero and zeros are disclosive' } : null;
   }
   const x1 = sorted[0] ?? 0;
   const x2 = sorted[1] ?? 0;

@@ -5,15 +5,15 @@ import { z } from 'zod';
 const KeyValueSchema = z.union([z.string().min(1), z.number()]);
 const KeySchema = z.record(z.string(), KeyValueSchema);
 
-const RoundingSchema = z.union([
-  z.strictObject({ base: z.number().int().min(1) }),
-  z.strictObject({ midpoint: z.number().int().min(2) }),
-]);
+const RoundingSchema = z.union([z.strictObject({ base: z.number().int().min(1) }), z.strictObject({ midpoint: z.number().int().min(2) })]);
 
 export const RulesInputSchema = z.strictObject({
   profile: z.enum(['default', 'opensafely']).optional(),
   threshold: z.number().int().min(1).optional(),
-  nk: z.strictObject({ n: z.number().int().min(1), k: z.number().gt(0).lt(1) }).nullable().optional(),
+  nk: z
+    .strictObject({ n: z.number().int().min(1), k: z.number().gt(0).lt(1) })
+    .nullable()
+    .optional(),
   p: z.number().gt(0).lt(1).nullable().optional(),
   zerosDisclosive: z.boolean().optional(),
   rounding: RoundingSchema.nullable().optional(),
@@ -28,7 +28,12 @@ export const CellInputSchema = z.strictObject({
 
 export const TableInputSchema = z.strictObject({
   dimensions: z
-    .array(z.string().min(1).refine((d) => d !== '*', { message: '"*" cannot name a dimension' }))
+    .array(
+      z
+        .string()
+        .min(1)
+        .refine((d) => d !== '*', { message: '"*" cannot name a dimension' }),
+    )
     .min(1)
     .max(3)
     .refine((dims) => new Set(dims).size === dims.length, { message: 'dimension names must be distinct' }),

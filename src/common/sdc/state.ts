@@ -61,7 +61,7 @@ export function rangeMeets(args: { state: PatternState; id: number; up: number; 
   const { state, id, up, down } = args;
   const req = state.requirement[id];
   if (!req) return true;
-  const cell = state.table.cells[id] as TableCell;
+  const cell = state.table.cells[id];
   const tol = 1e-7 * Math.max(1, Math.abs(cell.value));
   const step = minStep(state.table, cell);
   if (Math.max(up, down) < step - tol) return false;
@@ -77,7 +77,7 @@ export function rangeMeets(args: { state: PatternState; id: number; up: number; 
  */
 export function intervalMeets(args: { state: PatternState; id: number; lower: number; upper: number }): boolean {
   const { state, id, lower, upper } = args;
-  const cell = state.table.cells[id] as TableCell;
+  const cell = state.table.cells[id];
   const tol = 1e-7 * Math.max(1, Math.abs(cell.value));
   const wide = state.table.magnitude
     ? upper - lower >= minStep(state.table, cell) - tol
@@ -91,5 +91,5 @@ export function intervalMeets(args: { state: PatternState; id: number; lower: nu
 }
 
 export function isCoveredByHypercubes(state: PatternState, id: number): boolean {
-  return rangeMeets({ state, id, up: state.roomUp[id] as number, down: state.roomDown[id] as number });
+  return rangeMeets({ state, id, up: state.roomUp[id], down: state.roomDown[id] });
 }

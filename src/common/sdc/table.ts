@@ -67,15 +67,15 @@ export class TableError extends Error {
 
 function idOf(coords: readonly number[], strides: readonly number[]): number {
   let id = 0;
-  for (let d = 0; d < coords.length; d++) id += (coords[d] as number) * (strides[d] as number);
+  for (let d = 0; d < coords.length; d++) id += coords[d] * strides[d];
   return id;
 }
 
 export function keyOf(table: ExtendedTable, cell: TableCell): Record<string, KeyValue> {
   const key: Record<string, KeyValue> = {};
   table.dimensions.forEach((dim, d) => {
-    const c = cell.coords[d] as number;
-    key[dim] = c === table.sizes[d] ? TOTAL : (table.categories[d]?.[c] as KeyValue);
+    const c = cell.coords[d];
+    key[dim] = c === table.sizes[d] ? TOTAL : table.categories[d]?.[c];
   });
   return key;
 }
@@ -85,7 +85,7 @@ export function findCell(table: ExtendedTable, key: CellKey, field: string): Tab
   const coords = table.dimensions.map((dim, d) => {
     const v = key[dim];
     if (v === undefined) throw new TableError(`${field}.${dim}`, 'this dimension is missing from the key');
-    if (v === TOTAL) return table.sizes[d] as number;
+    if (v === TOTAL) return table.sizes[d];
     const c = table.categories[d]?.findIndex((cat) => String(cat) === String(v)) ?? -1;
     if (c < 0) throw new TableError(`${field}.${dim}`, 'no cell of the table has this category');
     return c;
@@ -93,13 +93,13 @@ export function findCell(table: ExtendedTable, key: CellKey, field: string): Tab
   for (const k of Object.keys(key)) {
     if (!table.dimensions.includes(k)) throw new TableError(`${field}.${k}`, 'not a dimension of the table');
   }
-  return table.cells[idOf(coords, table.strides)] as TableCell;
+  return table.cells[idOf(coords, table.strides)];
 }
 
 export function buildTable(input: TableInput): ExtendedTable {
   const { dimensions } = input;
   const categories: KeyValue[][] = dimensions.map(() => []);
-  const seen: Map<string, number>[] = dimensions.map(() => new Map());
+  const seen: Map<string, number>[] = dimensions.map(() => new Map<string, number>());
   const magnitude = input.cells.some((c) => c.contributions !== undefined);
   const coordsOfInput = input.cells.map((cell, i) => {
     for (const k of Object.keys(cell.key)) {
@@ -124,27 +124,28 @@ export function buildTable(input: TableInput): ExtendedTable {
   let span = 1;
   for (let d = dimensions.length - 1; d >= 0; d--) {
     strides[d] = span;
-    span *= (sizes[d] as number) + 1;
+    span *= sizes[d] + 1;
   }
   // Unlisted combinations are cells too, so a few cells with many categories can mean a huge table.
   if (span > MAX_CELLS) {
     throw new TableError('table.cells', `the categories make ${span} cells with margins; at most ${MAX_CELLS} are supported`);
   }
-  const cells: TableCell[] = new Array(span);
+  const cells: TableCell[] = new Array<TableCell>(span);
   for (let id = 0; id < span; id++) {
-    const coords = dimensions.map((_, d) => Math.floor(id / (strides[d] as number)) % ((sizes[d] as number) + 1));
+    const coords = dimensions.map((_, d) => Math.floor(id / strides[d]) % (sizes[d] + 1));
     const isTotal = coords.some((c, d) => c === sizes[d]);
     cells[id] = { id, coords, isTotal, count: 0, value: 0, contributions: magnitude ? [] : null, listed: isTotal };
   }
   input.cells.forEach((cell, i) => {
-    const coords = coordsOfInput[i] as number[];
-    const target = cells[idOf(coords, strides)] as TableCell;
+    const coords = coordsOfInput[i];
+    const target = cells[idOf(coords, strides)];
     if (target.listed) throw new TableError(`table.cells.${i}.key`, 'this combination of categories is listed twice');
     target.listed = true;
     if (magnitude) {
       const contributions = cell.contributions;
       if (contributions === undefined) {
-        if (cell.count !== 0) throw new TableError(`table.cells.${i}.contributions`, 'a magnitude table needs contributions for every non-empty cell');
+        if (cell.count !== 0)
+          throw new TableError(`table.cells.${i}.contributions`, 'a magnitude table needs contributions for every non-empty cell');
       } else if (cell.count !== null && contributions.length !== cell.count) {
         throw new TableError(`table.cells.${i}.contributions`, `has ${contributions.length} values but count is ${cell.count}`);
       }
@@ -164,16 +165,12 @@ export function buildTable(input: TableInput): ExtendedTable {
 }
 
 /** Adds one input cell into its interior cell and every margin above it (2^k − 1 of them). */
-function addInto(
-  cells: TableCell[],
-  shape: { coords: number[]; strides: number[]; sizes: number[] },
-  cell: CellInput,
-): void {
+function addInto(cells: TableCell[], shape: { coords: number[]; strides: number[]; sizes: number[] }, cell: CellInput): void {
   const k = shape.coords.length;
   const value = cell.contributions ? cell.contributions.reduce<number>((s, v) => s + (v ?? 0), 0) : (cell.count ?? 0);
   for (let mask = 0; mask < 1 << k; mask++) {
-    const coords = shape.coords.map((c, d) => (mask & (1 << d) ? (shape.sizes[d] as number) : c));
-    const target = cells[idOf(coords, shape.strides)] as TableCell;
+    const coords = shape.coords.map((c, d) => (mask & (1 << d) ? shape.sizes[d] : c));
+    const target = cells[idOf(coords, shape.strides)];
     target.count = target.count === null || cell.count === null ? null : target.count + cell.count;
     target.value += value;
     if (target.contributions && cell.contributions) {
@@ -188,7 +185,7 @@ function buildRelations(cells: readonly TableCell[], sizes: readonly number[], s
     cell.coords.forEach((c, d) => {
       if (c !== sizes[d]) return;
       const members: number[] = [];
-      for (let v = 0; v < (sizes[d] as number); v++) members.push(cell.id - (c - v) * (strides[d] as number));
+      for (let v = 0; v < sizes[d]; v++) members.push(cell.id - (c - v) * strides[d]);
       relations.push({ total: cell.id, members });
     });
   }

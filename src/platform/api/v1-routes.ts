@@ -55,7 +55,8 @@ export function createV1Handlers(deps: V1Dependencies): RouteHandlers {
   return {
     async health() {
       const identity = deps.identity();
-      if (identity === undefined) throw new EnclaveError('unavailable', 'The platform is still starting its identity provider. Try again shortly.');
+      if (identity === undefined)
+        throw new EnclaveError('unavailable', 'The platform is still starting its identity provider. Try again shortly.');
       return {
         status: 'ok',
         name: PLATFORM_NAME,
@@ -83,11 +84,19 @@ export function createV1Handlers(deps: V1Dependencies): RouteHandlers {
             details: { reportedBy: 'workstation', route: 'session-events', limit, windowSeconds: windowMs / 1000 },
           });
         }
-        throw new EnclaveError('rate_limited', 'Too many session events were reported from your sign-in in the last minute. Later ones are not recorded until the minute is over.');
+        throw new EnclaveError(
+          'rate_limited',
+          'Too many session events were reported from your sign-in in the last minute. Later ones are not recorded until the minute is over.',
+        );
       }
       const outcome = event === 'unlock_refused' ? 'failure' : 'success';
       // The workstation says this happened; the platform only knows that this caller said so.
-      await audit.append({ type: `session.${event}`, actor: principal.user.id, outcome, details: { role: principal.user.role, reportedBy: 'workstation' } });
+      await audit.append({
+        type: `session.${event}`,
+        actor: principal.user.id,
+        outcome,
+        details: { role: principal.user.role, reportedBy: 'workstation' },
+      });
     },
 
     'checking.rules': async () => Object.values(PROFILES),

@@ -30,7 +30,9 @@ const AnchorLineSchema = z
 
 /** The MAC is over the line without it, behind a label so that no event's MAC can pass for an anchor's. */
 function anchorMac(key: Buffer, head: AnchorHead): string {
-  return createHmac('sha256', key).update(`enclave audit anchor\n${JSON.stringify({ seq: head.seq, hash: head.hash })}`, 'utf8').digest('hex');
+  return createHmac('sha256', key)
+    .update(`enclave audit anchor\n${JSON.stringify({ seq: head.seq, hash: head.hash })}`, 'utf8')
+    .digest('hex');
 }
 
 /** Appends one line (0600, append-only) and waits until it is on disk. */
@@ -61,7 +63,12 @@ export async function readAnchors(options: { file: string; key: Buffer | null })
   // A last line without its newline is a write cut short by a crash: not an anchor, and not a sign of tampering.
   lines.pop();
   if (key === null) {
-    return { file, exists: true, heads: [], problems: lines.some((line) => line !== '') ? ['cannot be checked: the audit key is missing'] : [] };
+    return {
+      file,
+      exists: true,
+      heads: [],
+      problems: lines.some((line) => line !== '') ? ['cannot be checked: the audit key is missing'] : [],
+    };
   }
   const heads: AnchorHead[] = [];
   const problems: string[] = [];
@@ -95,7 +102,13 @@ export function highestAnchor(heads: readonly AnchorHead[]): { head: AnchorHead 
  * file is kept beside it for whoever investigates. Returns the old file's new name, or null when there was none.
  */
 export async function supersedeAnchor(options: { file: string; acceptedAt: number }): Promise<string | null> {
-  if (!(await stat(options.file).then(() => true, () => false))) return null;
+  if (
+    !(await stat(options.file).then(
+      () => true,
+      () => false,
+    ))
+  )
+    return null;
   const parsed = path.parse(options.file);
   const target = path.join(parsed.dir, `${parsed.name}.before-${options.acceptedAt}-${Date.now()}${parsed.ext}`);
   await rename(options.file, target);

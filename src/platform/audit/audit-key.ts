@@ -17,7 +17,10 @@ const WHEN_DAMAGED = 'Restore it from a backup: without it no keyed audit event 
 /** Reads the key, creating it on first use; `created` says whether this call made it. */
 export async function loadOrCreateAuditKey(folder: string): Promise<{ key: Buffer; created: boolean }> {
   const file = path.join(folder, AUDIT_KEY_FILE);
-  const existed = await stat(file).then(() => true, () => false);
+  const existed = await stat(file).then(
+    () => true,
+    () => false,
+  );
   const { key } = await readOrCreateSecretFile({
     file,
     what: WHAT,

@@ -4,6 +4,7 @@
 // replacing the table is found by verify(); the store and the database's triggers offer no way to change an event.
 import path from 'node:path';
 import { sql, type Kysely, type Selectable } from 'kysely';
+import { bestEffort, settled } from '../../common/detached.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import { ensurePrivateFolder } from '../secret-file.ts';
 import type { MetadataDatabase } from '../store/schema.ts';
@@ -69,7 +70,7 @@ async function withWriteLock<T>(db: Kysely<MetadataDatabase>, work: (conn: Kysel
       await sql`COMMIT`.execute(conn);
       return result;
     } catch (err) {
-      await sql`ROLLBACK`.execute(conn).catch(() => undefined);
+      await bestEffort(sql`ROLLBACK`.execute(conn));
       throw err;
     }
   });
@@ -141,7 +142,7 @@ export async function openAuditLog(options: AuditLogOptions): Promise<AuditLog> 
   let tail: Promise<unknown> = Promise.resolve();
   function queued<T>(work: () => Promise<T>): Promise<T> {
     const done = tail.then(work);
-    tail = done.catch(() => undefined);
+    tail = settled(done);
     return done;
   }
 
@@ -172,7 +173,10 @@ export async function openAuditLog(options: AuditLogOptions): Promise<AuditLog> 
           build: async (conn) => {
             const guards = await checkAuditGuards(parseSchemaEntries((await sql.raw(AUDIT_SCHEMA_QUERY).execute(conn)).rows));
             if (guards.tableSql === null) {
-              throw new EnclaveError('unavailable', 'The audit_events table is gone, so the broken log cannot be accepted. Restore the metadata store from a backup.');
+              throw new EnclaveError(
+                'unavailable',
+                'The audit_events table is gone, so the broken log cannot be accepted. Restore the metadata store from a backup.',
+              );
             }
             // The guards go back first, so that this very event is inserted under them.
             const restored = await restoreAuditTriggers(conn);

@@ -29,7 +29,9 @@ export interface AuditEvent {
 }
 
 /** An event's sealed contents: everything but its own hash and the name of its chain. */
-export type SealedContent = Pick<AuditEvent, 'seq' | 'occurredAt' | 'type' | 'actor' | 'details' | 'prevHash'> & { readonly outcome: string };
+export type SealedContent = Pick<AuditEvent, 'seq' | 'occurredAt' | 'type' | 'actor' | 'details' | 'prevHash'> & {
+  readonly outcome: string;
+};
 
 /**
  * A row as the database holds it, before anyone has checked it: someone who can write the file can put any

@@ -4,8 +4,7 @@
 // database. SQLite only; on PostgreSQL the same guard is the app role's grants.
 import { DatabaseSync } from 'node:sqlite';
 import { Kysely, sql } from 'kysely';
-import { Migrator } from 'kysely/migration';
-import { migrationProvider } from '../store/migrations.ts';
+import { migrateToLatest } from '../store/migrations.ts';
 import { createNodeSqliteDialect } from '../store/node-sqlite-dialect.ts';
 import type { MetadataDatabase } from '../store/schema.ts';
 
@@ -39,8 +38,7 @@ function referenceSchema(): Promise<readonly SchemaEntry[]> {
     const database = new DatabaseSync(':memory:');
     const db = new Kysely<MetadataDatabase>({ dialect: createNodeSqliteDialect(database) });
     try {
-      const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
-      if (error !== undefined) throw error;
+      await migrateToLatest(db);
       return (await sql.raw<SchemaEntry>(AUDIT_SCHEMA_QUERY).execute(db)).rows.map((row) => ({ ...row }));
     } finally {
       await db.destroy();
@@ -71,7 +69,9 @@ export async function checkAuditGuards(actual: readonly SchemaEntry[]): Promise<
     if (found === undefined) problems.push(`the append-only trigger ${trigger.name} is missing`);
     else if (fold(found.sql) !== fold(trigger.sql)) problems.push(`the append-only trigger ${trigger.name} is not as the platform made it`);
   }
-  for (const extra of actual.filter((entry) => entry.type === 'trigger' && !expected.some((e) => e.type === 'trigger' && e.name === entry.name))) {
+  for (const extra of actual.filter(
+    (entry) => entry.type === 'trigger' && !expected.some((e) => e.type === 'trigger' && e.name === entry.name),
+  )) {
     problems.push(`the ${AUDIT_TABLE} table has a trigger the platform did not make: ${extra.name}`);
   }
   return { problems, tableChanged, tableSql: fold(table?.sql ?? null) };

@@ -86,7 +86,7 @@ function sealHolds(event: StoredAuditEvent, key: Buffer | null): boolean {
 function findAcceptedBreak(trail: AuditTrail, notes: string[]): Base | null {
   const { events, key } = trail;
   for (let index = events.length - 1; index >= 0; index--) {
-    const event = events[index] as StoredAuditEvent;
+    const event = events[index];
     if (event.type !== ACCEPTED_BREAK_EVENT || event.chain !== KEYED_CHAIN || !sealHolds(event, key)) continue;
     const before = events[index - 1];
     if (event.prevHash !== (before?.hash ?? GENESIS_HASH) || event.seq !== (before?.seq ?? 0) + 1) continue;
@@ -124,13 +124,14 @@ function checkEvent(walk: Walk, at: { index: number; expected: AnchorHead; first
   const { trail } = walk;
   const { events } = trail;
   const { index, expected, firstKeyed } = at;
-  const event = events[index] as StoredAuditEvent;
+  const event = events[index];
   const { seq } = event;
   if (!Number.isInteger(seq) || seq <= expected.seq) {
     return { kind: 'reordered', message: `event ${seq} is out of order: it is stored after event ${expected.seq}` };
   }
   if (seq > expected.seq + 1) {
-    const gap = seq - expected.seq - 1 === 1 ? `event ${expected.seq + 1} is missing` : `events ${expected.seq + 1} to ${seq - 1} are missing`;
+    const gap =
+      seq - expected.seq - 1 === 1 ? `event ${expected.seq + 1} is missing` : `events ${expected.seq + 1} to ${seq - 1} are missing`;
     return { kind: 'missing', message: `${gap}: event ${seq} follows event ${expected.seq}` };
   }
   if (event.chain !== KEYED_CHAIN && event.chain !== LEGACY_CHAIN) {
@@ -151,14 +152,19 @@ function checkEvent(walk: Walk, at: { index: number; expected: AnchorHead; first
       const gap = original - seq === 1 ? `event ${seq} is missing` : `events ${seq} to ${original - 1} are missing`;
       return { kind: 'missing', message: `${gap}: the events after it were renumbered (event ${seq} was written as event ${original})` };
     }
-    const seal = event.chain === KEYED_CHAIN ? 'its MAC does not match its contents (it was not sealed with the audit key)' : 'its sha256 hash does not match its contents';
+    const seal =
+      event.chain === KEYED_CHAIN
+        ? 'its MAC does not match its contents (it was not sealed with the audit key)'
+        : 'its sha256 hash does not match its contents';
     if (seq > walk.anchoredSeq && walk.anchoredSeq > 0) return { kind: 'forged', message: `event ${seq} is forged: ${seal}` };
     return { kind: 'edited', message: `event ${seq} was edited: ${seal}` };
   }
   if (event.prevHash !== expected.hash) {
     const other = events.find((candidate) => candidate !== event && candidate.hash === event.prevHash);
-    if (other !== undefined) return { kind: 'reordered', message: `event ${seq} is reordered: it was written after event ${other.seq}, not ${expected.seq}` };
-    if (expected.seq === 0) return { kind: 'missing', message: `the events before event ${seq} are missing: it points back to an event the log does not hold` };
+    if (other !== undefined)
+      return { kind: 'reordered', message: `event ${seq} is reordered: it was written after event ${other.seq}, not ${expected.seq}` };
+    if (expected.seq === 0)
+      return { kind: 'missing', message: `the events before event ${seq} are missing: it points back to an event the log does not hold` };
     return {
       kind: 'rewritten',
       message: `the events up to ${expected.seq} were rewritten: event ${seq} points back to a different event ${expected.seq} (${short(event.prevHash)}, not ${short(expected.hash)})`,
@@ -175,7 +181,7 @@ function walkChain(walk: Walk): AuditProblem | null {
   for (let index = walk.start; index < events.length; index++) {
     const problem = checkEvent(walk, { index, expected, firstKeyed });
     if (problem !== null) return problem;
-    const event = events[index] as StoredAuditEvent;
+    const event = events[index];
     if (event.chain === KEYED_CHAIN && firstKeyed === null) firstKeyed = event.seq;
     expected = event;
   }
@@ -185,7 +191,10 @@ function walkChain(walk: Walk): AuditProblem | null {
 function checkAnchor(options: { trail: AuditTrail; fromSeq: number; notes: string[] }): AuditProblem[] {
   const { trail, notes } = options;
   const { events, anchors } = trail;
-  const problems: AuditProblem[] = anchors.problems.map((problem) => ({ kind: 'anchor_file', message: `the anchor ${anchors.file} ${problem}` }));
+  const problems: AuditProblem[] = anchors.problems.map((problem) => ({
+    kind: 'anchor_file',
+    message: `the anchor ${anchors.file} ${problem}`,
+  }));
   // Lines from before an accepted break describe the log the operator accepted as broken.
   const heads = anchors.heads.filter((head) => head.seq >= options.fromSeq);
   const { head, conflicting } = highestAnchor(heads);
@@ -207,7 +216,10 @@ function checkAnchor(options: { trail: AuditTrail; fromSeq: number; notes: strin
     const lastSeq = last?.seq ?? 0;
     if (head.seq > lastSeq) {
       const what = last === undefined ? 'every event is gone' : `event ${lastSeq} is the last one left`;
-      problems.push({ kind: 'truncated', message: `truncated after ${lastSeq}: ${what}, but the anchor says the log reached event ${head.seq}` });
+      problems.push({
+        kind: 'truncated',
+        message: `truncated after ${lastSeq}: ${what}, but the anchor says the log reached event ${head.seq}`,
+      });
     } else {
       problems.push({ kind: 'missing', message: `event ${head.seq} is missing: the anchor records it` });
     }
@@ -217,7 +229,9 @@ function checkAnchor(options: { trail: AuditTrail; fromSeq: number; notes: strin
       message: `the anchor does not match: event ${head.seq} is not the event the anchor recorded (${short(stored.hash)}, anchored ${short(head.hash)})`,
     });
   } else if (last !== undefined && last.seq > head.seq) {
-    notes.push(`events ${head.seq + 1} to ${last.seq} are not anchored yet (a stop between storing and anchoring); the platform anchors them when it next starts`);
+    notes.push(
+      `events ${head.seq + 1} to ${last.seq} are not anchored yet (a stop between storing and anchoring); the platform anchors them when it next starts`,
+    );
   }
   return problems;
 }
@@ -261,7 +275,9 @@ export function describeAuditReport(report: AuditReport): string {
   }
   if (report.accepted !== null) {
     const accepted = report.accepted.report.split('\n').join(' / ');
-    lines.push(`accepted: at event ${report.accepted.seq} (${report.accepted.occurredAt}) the platform was started on a broken log that read: ${accepted}`);
+    lines.push(
+      `accepted: at event ${report.accepted.seq} (${report.accepted.occurredAt}) the platform was started on a broken log that read: ${accepted}`,
+    );
   }
   for (const note of report.notes) lines.push(`note: ${note}`);
   return lines.join('\n');

@@ -25,11 +25,7 @@ export function assertMayCall(principal: Principal, route: RouteId): void {
 }
 
 /** The project, if the principal is a member; otherwise not_found, whether or not the project exists. */
-export async function requireProjectMember(options: {
-  store: MetadataStore;
-  principal: Principal;
-  projectId: string;
-}): Promise<Project> {
+export async function requireProjectMember(options: { store: MetadataStore; principal: Principal; projectId: string }): Promise<Project> {
   const project = await options.store.findProjectForMember({ projectId: options.projectId, userId: options.principal.user.id });
   if (project === undefined) throw new EnclaveError('not_found', 'There is no such project, or you are not a member of it.');
   return project;

@@ -53,7 +53,7 @@ class Validity {
     this.bits = grown;
   }
   set(index: number, valid: boolean): void {
-    if (valid) this.bits[index >> 3]! |= 1 << (index & 7);
+    if (valid) this.bits[index >> 3] |= 1 << (index & 7);
     else this.nullCount += 1;
   }
   /** Arrow allows omitting the bitmap when nothing is null. */
@@ -262,7 +262,11 @@ export function columnBuilderFor(column: {
     case DuckDBTypeId.DOUBLE:
       return new FixedWidthBuilder<Float64Array, number>({ type: new Float64(), allocate: (n) => new Float64Array(n), toNumber: (v) => v });
     case DuckDBTypeId.DATE:
-      return new FixedWidthBuilder<Int32Array, DuckDBDateValue>({ type: new DateDay(), allocate: (n) => new Int32Array(n), toNumber: (v) => v.days });
+      return new FixedWidthBuilder<Int32Array, DuckDBDateValue>({
+        type: new DateDay(),
+        allocate: (n) => new Int32Array(n),
+        toNumber: (v) => v.days,
+      });
     case DuckDBTypeId.VARCHAR:
       return column.dictionary ? new DictionaryUtf8Builder(column.index) : new PlainUtf8Builder();
     default:
@@ -273,7 +277,7 @@ export function columnBuilderFor(column: {
 /** One record batch holding every column; nullable fields throughout (the data files say nothing stronger). */
 export function toArrowIpcStream(columns: ReadonlyArray<{ name: string; builder: ColumnBuilder }>): Uint8Array {
   const data = columns.map((column) => column.builder.finish());
-  const fields = columns.map((column, i) => new Field(column.name, data[i]!.type, true));
+  const fields = columns.map((column, i) => new Field(column.name, data[i].type, true));
   const schema = new Schema(fields);
   const length = data[0]?.length ?? 0;
   const batch = new RecordBatch(schema, makeData({ type: new Struct(fields), length, children: data, nullCount: 0 }));

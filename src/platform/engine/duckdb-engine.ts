@@ -32,7 +32,10 @@ async function describeView(connection: DuckDBConnection, file: VerifiedDataFile
   const [counts] = (await connection.runAndReadAll(`SELECT ${measures} FROM ${view}`)).getRows();
   const rowCount = Number(counts?.[0] ?? -1);
   if (rowCount !== file.rows) {
-    throw new EnclaveError('unavailable', `The platform's data folder cannot be served: ${file.datasetId} has ${rowCount} rows but the manifest says ${file.rows}.`);
+    throw new EnclaveError(
+      'unavailable',
+      `The platform's data folder cannot be served: ${file.datasetId} has ${rowCount} rows but the manifest says ${file.rows}.`,
+    );
   }
   const dictionaryColumns = new Set(text.filter((_name, i) => Number(counts?.[i + 1] ?? Infinity) <= DICTIONARY_MAX_DISTINCT));
   return { id: file.datasetId, rowCount, columns, dictionaryColumns };
@@ -68,9 +71,7 @@ export async function openDuckDbEngine(options: DuckDbEngineOptions): Promise<Da
     const setup = await instance.connect();
     try {
       for (const file of files) {
-        await setup.run(
-          `CREATE VIEW ${quoteIdentifier(file.datasetId)} AS SELECT * FROM read_parquet(${quoteString(file.absolutePath)})`,
-        );
+        await setup.run(`CREATE VIEW ${quoteIdentifier(file.datasetId)} AS SELECT * FROM read_parquet(${quoteString(file.absolutePath)})`);
       }
       await lockDown(setup, files);
       // Described after the lock-down, so start-up proves the views still read under it.
@@ -124,7 +125,8 @@ class DuckDbEngine implements DataEngine {
     if (request.columns.length === 0) {
       throw new EnclaveError('forbidden', 'No field of this dataset is available to this project.');
     }
-    if (!Number.isSafeInteger(request.limit) || request.limit < 1) throw new EnclaveError('invalid_input', 'limit must be a positive integer.');
+    if (!Number.isSafeInteger(request.limit) || request.limit < 1)
+      throw new EnclaveError('invalid_input', 'limit must be a positive integer.');
     if (request.signal?.aborted) throw new EnclaveError('cancelled', 'The sample was cancelled.');
 
     const select = request.columns.map(quoteIdentifier).join(', ');
@@ -149,7 +151,7 @@ class DuckDbEngine implements DataEngine {
       }));
       for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
         if (request.signal?.aborted) break;
-        builders.forEach((column, i) => column.builder.append(chunk!.getColumnVector(i), chunk!.rowCount));
+        builders.forEach((column, i) => column.builder.append(chunk.getColumnVector(i), chunk.rowCount));
       }
       if (request.signal?.aborted) throw new EnclaveError('cancelled', 'The sample was cancelled.');
       return toArrowIpcStream(builders);

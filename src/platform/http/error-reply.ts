@@ -3,7 +3,6 @@
 import type { ErrorValue } from '../../common/errors.ts';
 import { EnclaveError, HTTP_STATUS_BY_ERROR_CODE } from '../../common/errors.ts';
 
-
 export const INTERNAL_ERROR: ErrorValue = {
   code: 'internal',
   message: 'Something went wrong inside the platform. The details are in its log.',

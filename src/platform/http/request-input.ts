@@ -12,7 +12,8 @@ function parseNamed(schema: z.ZodObject, values: Record<string, unknown>): unkno
   const parsed = schema.safeParse(values);
   if (parsed.success) return parsed.data;
   const name = parsed.error.issues[0]?.path[0];
-  const field: z.ZodType | undefined = typeof name === 'string' ? schema.shape[name] : undefined;
+  // A plain ZodObject's shape is typed loosely (any); its entries are schemas.
+  const field = typeof name === 'string' ? (schema.shape[name] as z.ZodType | undefined) : undefined;
   if (typeof name !== 'string' || field === undefined) throw new EnclaveError('invalid_input', 'The request is not valid.');
   throw new EnclaveError('invalid_input', `${name} ${field.description ?? 'is not valid.'}`);
 }

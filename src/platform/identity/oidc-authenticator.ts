@@ -68,10 +68,11 @@ export function createOidcAuthenticator(options: OidcAuthenticatorOptions): Auth
       const match = typeof header === 'string' ? BEARER.exec(header) : null;
       if (match === null) throw new EnclaveError('unauthenticated', 'The Authorization header is not a bearer token. Sign in again.');
       const issuer = options.issuer();
-      if (issuer === undefined) throw new EnclaveError('unavailable', 'The platform is still starting its identity provider. Try again shortly.');
+      if (issuer === undefined)
+        throw new EnclaveError('unavailable', 'The platform is still starting its identity provider. Try again shortly.');
       let payload: JWTPayload;
       try {
-        ({ payload } = await jwtVerify(match[1] as string, await options.keys(), {
+        ({ payload } = await jwtVerify(match[1], await options.keys(), {
           issuer,
           audience: options.audience,
           algorithms: [...options.algorithms],
@@ -89,7 +90,10 @@ export function createOidcAuthenticator(options: OidcAuthenticatorOptions): Auth
       if (await options.revocations.anyRevoked(token.revocationKeys)) throw new EnclaveError('unauthenticated', SIGNED_OUT);
       const user = await options.lookupUser(subject);
       if (user === undefined) {
-        throw new EnclaveError('forbidden', 'You are signed in, but this platform has no account for you. Ask its administrator to add you.');
+        throw new EnclaveError(
+          'forbidden',
+          'You are signed in, but this platform has no account for you. Ask its administrator to add you.',
+        );
       }
       return { user, authenticatedBy: 'oidc', token };
     },

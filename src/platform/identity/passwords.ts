@@ -7,8 +7,12 @@ const KEY_LENGTH = 32;
 
 function derive(password: string, salt: Buffer, options: ScryptOptions & { keylen: number }): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFC'), salt, options.keylen, { N: options.N, r: options.r, p: options.p, maxmem: 64 * 1024 * 1024 }, (err, key) =>
-      err === null ? resolve(key) : reject(err),
+    scrypt(
+      password.normalize('NFC'),
+      salt,
+      options.keylen,
+      { N: options.N, r: options.r, p: options.p, maxmem: 64 * 1024 * 1024 },
+      (err, key) => (err === null ? resolve(key) : reject(err)),
     );
   });
 }

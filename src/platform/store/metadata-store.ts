@@ -6,12 +6,11 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { Kysely } from 'kysely';
-import { Migrator } from 'kysely/migration';
 import { FieldTagSchema, type FieldTag, type Project, type User } from '../../common/contract.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import type { CatalogueFile } from '../catalogue/catalogue-file.ts';
 import type { DemoSeed } from './demo-seed.ts';
-import { migrationProvider } from './migrations.ts';
+import { migrateToLatest } from './migrations.ts';
 import { createNodeSqliteDialect } from './node-sqlite-dialect.ts';
 import { createOidcArtifactStore, type OidcArtifactStore } from './oidc-artifacts.ts';
 import { createRevocationList, type RevocationList } from './revocations.ts';
@@ -117,7 +116,10 @@ async function seedMissingCredentials(db: Kysely<MetadataDatabase>, seed: { demo
   const hashed = new Set((await db.selectFrom('credentials').select('user_id').execute()).map((row) => row.user_id));
   for (const user of demo.users) {
     if (!known.has(user.id) || hashed.has(user.id)) continue;
-    await db.insertInto('credentials').values({ user_id: user.id, password_hash: await hashPassword(user.password) }).execute();
+    await db
+      .insertInto('credentials')
+      .values({ user_id: user.id, password_hash: await hashPassword(user.password) })
+      .execute();
   }
 }
 
@@ -166,8 +168,7 @@ export function openSqliteDatabase(file: string): DatabaseSync {
 export async function openMetadataStore(options: OpenMetadataStoreOptions): Promise<OpenedMetadataStore> {
   const db = new Kysely<MetadataDatabase>({ dialect: createNodeSqliteDialect(openSqliteDatabase(options.file)) });
   try {
-    const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
-    if (error !== undefined) throw error;
+    await migrateToLatest(db);
   } catch {
     await db.destroy();
     throw new EnclaveError('unavailable', `The metadata store ${options.file} could not be brought up to date.`);
@@ -239,7 +240,10 @@ export async function openMetadataStore(options: OpenMetadataStoreOptions): Prom
         datasetQuery = datasetQuery.where('id', 'in', ids);
         fieldQuery = fieldQuery.where('dataset_id', 'in', ids);
       }
-      const [datasets, fields] = await Promise.all([datasetQuery.execute(), fieldQuery.orderBy('dataset_id').orderBy('position').execute()]);
+      const [datasets, fields] = await Promise.all([
+        datasetQuery.execute(),
+        fieldQuery.orderBy('dataset_id').orderBy('position').execute(),
+      ]);
       const fieldsOf = new Map<string, StoredField[]>();
       for (const field of fields) {
         const list = fieldsOf.get(field.dataset_id) ?? [];
@@ -254,7 +258,13 @@ export async function openMetadataStore(options: OpenMetadataStoreOptions): Prom
       const found = new Map(
         datasets.map((row) => [
           row.id,
-          { id: row.id, name: row.name, description: row.description, orderKey: parseStringArray(row.order_key), fields: fieldsOf.get(row.id) ?? [] },
+          {
+            id: row.id,
+            name: row.name,
+            description: row.description,
+            orderKey: parseStringArray(row.order_key),
+            fields: fieldsOf.get(row.id) ?? [],
+          },
         ]),
       );
       // In the order asked for (a project's order), else by id.

@@ -1,7 +1,8 @@
 // Schema changes as kysely migrations, declared in code so they travel with the build. Only portable DDL
 // (no SQLite-only types), so the same migrations can run on PostgreSQL.
 import { sql, type Kysely } from 'kysely';
-import type { Migration, MigrationProvider } from 'kysely/migration';
+import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import type { MetadataDatabase } from './schema.ts';
 
 const initial: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
@@ -130,7 +131,10 @@ const hashedArtifactKeys: Migration = {
 //   long as the tokens it refuses can live.
 const keyedAuditAndRevocations: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
-    await db.schema.alterTable('audit_events').addColumn('chain', 'varchar(16)', (c) => c.notNull().defaultTo('sha256')).execute();
+    await db.schema
+      .alterTable('audit_events')
+      .addColumn('chain', 'varchar(16)', (c) => c.notNull().defaultTo('sha256'))
+      .execute();
     await sql`CREATE TRIGGER audit_events_next_seq_only BEFORE INSERT ON audit_events
       WHEN NEW.seq IS NOT (SELECT coalesce(max(seq), 0) + 1 FROM audit_events)
         OR EXISTS (SELECT 1 FROM audit_events WHERE hash = NEW.hash)
@@ -176,3 +180,10 @@ export const migrationProvider: MigrationProvider = {
     };
   },
 };
+
+/** Brings a database's schema up to date; a migration that fails throws its error. */
+export async function migrateToLatest(db: Kysely<MetadataDatabase>): Promise<void> {
+  const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+  if (error === undefined) return;
+  throw error instanceof Error ? error : new Error(`A migration failed: ${String(error)}`);
+}

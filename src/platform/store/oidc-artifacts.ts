@@ -58,13 +58,21 @@ export function createOidcArtifactStore(db: Kysely<MetadataDatabase>): OidcArtif
         .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet(values))
         .execute();
       // Expired artifacts are of no use to anyone; dropping them here keeps the table small without a timer.
-      await db.deleteFrom('oidc_artifacts').where('expires_at', '<=', epochSeconds() - 60).execute();
+      await db
+        .deleteFrom('oidc_artifacts')
+        .where('expires_at', '<=', epochSeconds() - 60)
+        .execute();
     },
     find: (model, id) => findWhere(model, 'id', id),
     findByUserCode: (model, userCode) => findWhere(model, 'user_code', userCode),
     findByUid: (model, uid) => findWhere(model, 'uid', uid),
     async consume(model, id) {
-      const row = await db.selectFrom('oidc_artifacts').select('payload').where('model', '=', model).where('id', '=', id).executeTakeFirst();
+      const row = await db
+        .selectFrom('oidc_artifacts')
+        .select('payload')
+        .where('model', '=', model)
+        .where('id', '=', id)
+        .executeTakeFirst();
       if (row === undefined) return false;
       const stored = JSON.parse(row.payload) as ArtifactPayload;
       if (stored.consumed !== undefined) return false;

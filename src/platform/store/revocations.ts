@@ -47,7 +47,13 @@ export function createRevocationList(db: Kysely<MetadataDatabase>, now: () => nu
     },
     async anyRevoked(keys) {
       if (keys.length === 0) return false;
-      const row = await db.selectFrom('revoked_tokens').select('key').where('key', 'in', [...keys]).where('expires_at', '>=', now()).limit(1).executeTakeFirst();
+      const row = await db
+        .selectFrom('revoked_tokens')
+        .select('key')
+        .where('key', 'in', [...keys])
+        .where('expires_at', '>=', now())
+        .limit(1)
+        .executeTakeFirst();
       return row !== undefined;
     },
   };

@@ -20,7 +20,15 @@ export interface CodeQuery {
 }
 
 /** Age groups for the samplers; exact age limits are then checked per draw. */
-const AGE_GROUPS: readonly (readonly [number, number])[] = [[0, 0], [1, 4], [5, 15], [16, 44], [45, 64], [65, 79], [80, 200]];
+const AGE_GROUPS: readonly (readonly [number, number])[] = [
+  [0, 0],
+  [1, 4],
+  [5, 15],
+  [16, 44],
+  [45, 64],
+  [65, 79],
+  [80, 200],
+];
 export function ageGroup(age: number): number {
   if (age < 1) return 0;
   if (age < 5) return 1;
@@ -44,7 +52,10 @@ function sexFits(codeSex: Sex, sex: number): boolean {
   return codeSex === '' || (codeSex === 'F' ? sex === 0 : sex === 1);
 }
 
-interface Subset { codes: number[]; table: AliasTable }
+interface Subset {
+  codes: number[];
+  table: AliasTable;
+}
 
 function subset(count: number, weight: (i: number) => number): Subset | null {
   const codes: number[] = [];
@@ -95,7 +106,7 @@ export class ClinicalCodes {
       AGE_GROUPS.map((_, g) =>
         [0, 1].map((sex) =>
           subset(dx.length, (i) => {
-            const d = dx[i] as Diagnosis;
+            const d = dx[i];
             // Codes that did not exist for the whole window (COVID-19) are drawn by the pandemic curve instead.
             return d.validFrom === null && fits(d, g, sex) ? methodWeight(d, m) * ageMultiplier(d, g) : 0;
           }),
@@ -103,17 +114,19 @@ export class ClinicalCodes {
       ),
     );
     this.secondary = AGE_GROUPS.map((_, g) =>
-      [0, 1].map((sex) => subset(dx.length, (i) => {
-        const d = dx[i] as Diagnosis;
-        return fits(d, g, sex) ? d.secondary * ageMultiplier(d, g) : 0;
-      })),
+      [0, 1].map((sex) =>
+        subset(dx.length, (i) => {
+          const d = dx[i];
+          return fits(d, g, sex) ? d.secondary * ageMultiplier(d, g) : 0;
+        }),
+      ),
     );
     const index = new Map(dx.map((d, i) => [d.code, i]));
     const relatedLists: number[][] = dx.map(() => []);
     // A procedure is limited to one sex when every diagnosis it treats is.
     const procedureSex: Sex[] = px.map((p) => {
       const sexes = new Set(p.relatedDiagnoses.map((code) => dx[index.get(code) ?? -1]?.sex ?? ''));
-      return sexes.size === 1 ? ([...sexes][0] as Sex) : '';
+      return sexes.size === 1 ? [...sexes][0] : '';
     });
     px.forEach((p, pi) => {
       for (const code of p.relatedDiagnoses) {
@@ -136,12 +149,14 @@ export class ClinicalCodes {
       }),
     );
     this.general = [0, 1, 2].map((m) =>
-      [0, 1].map((sex) => subset(px.length, (pi) => {
-        const p = px[pi];
-        if (!p || !sexFits(procedureSex[pi] ?? '', sex)) return 0;
-        if (!GENERAL_PROCEDURE_PREFIXES.some((prefix) => p.code.startsWith(prefix))) return 0;
-        return m === 0 ? p.elective : m === 1 ? p.emergency : p.maternity;
-      })),
+      [0, 1].map((sex) =>
+        subset(px.length, (pi) => {
+          const p = px[pi];
+          if (!p || !sexFits(procedureSex[pi] ?? '', sex)) return 0;
+          if (!GENERAL_PROCEDURE_PREFIXES.some((prefix) => p.code.startsWith(prefix))) return 0;
+          return m === 0 ? p.elective : m === 1 ? p.emergency : p.maternity;
+        }),
+      ),
     );
     const required = (code: string): number => {
       const i = index.get(code);

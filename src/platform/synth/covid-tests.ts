@@ -56,8 +56,8 @@ export class CovidTestModel {
     const hi = Math.min(COVID_TEST_END, person.dateOfDeath >= 0 ? person.dateOfDeath : COVID_TEST_END);
     if (hi < lo) return;
     const exposure = (hi - lo + 1) / WINDOW_DAYS;
-    const mean = this.scale * testingRate(Math.max(0, person.ageAtReference - 1.5)) * exposure *
-      (prng.gamma(TESTING_SHAPE) / TESTING_SHAPE);
+    const mean =
+      this.scale * testingRate(Math.max(0, person.ageAtReference - 1.5)) * exposure * (prng.gamma(TESTING_SHAPE) / TESTING_SHAPE);
     const n = Math.min(MAX_TESTS, prng.poisson(mean));
     for (let i = 0; i < n; i++) out.date[i] = this.timeline.covidTests.sample(prng, lo, hi);
     out.date.subarray(0, n).sort();

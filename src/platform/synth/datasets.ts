@@ -10,13 +10,48 @@ export const DATASET_IDS = ['patients', 'hospital_episodes', 'covid_tests', 'shi
 export type DatasetId = (typeof DATASET_IDS)[number];
 
 export const STAGING_COLUMNS: Record<DatasetId, readonly (readonly [string, ColumnKind])[]> = {
-  patients: [['nhs', 'num'], ['dob', 'int'], ['sex', 'int'], ['ethnicity', 'int'], ['district', 'int'], ['inward', 'int'],
-    ['lsoa', 'int'], ['region', 'int'], ['practice', 'int'], ['dod', 'int']],
-  hospital_episodes: [['id', 'int'], ['nhs', 'num'], ['admission', 'int'], ['los', 'int'], ['method', 'int'],
-    ['primary_dx', 'int'], ['secondary_dx', 'int'], ['procedure', 'int'], ['provider', 'int'], ['age', 'int']],
-  covid_tests: [['id', 'int'], ['nhs', 'num'], ['specimen', 'int'], ['type', 'int'], ['result', 'int'], ['la', 'int']],
-  shielded_patients: [['nhs', 'num'], ['shielded', 'int'], ['reason', 'int'], ['added', 'int']],
-  national_opt_outs: [['nhs', 'num'], ['opted_out', 'int']],
+  patients: [
+    ['nhs', 'num'],
+    ['dob', 'int'],
+    ['sex', 'int'],
+    ['ethnicity', 'int'],
+    ['district', 'int'],
+    ['inward', 'int'],
+    ['lsoa', 'int'],
+    ['region', 'int'],
+    ['practice', 'int'],
+    ['dod', 'int'],
+  ],
+  hospital_episodes: [
+    ['id', 'int'],
+    ['nhs', 'num'],
+    ['admission', 'int'],
+    ['los', 'int'],
+    ['method', 'int'],
+    ['primary_dx', 'int'],
+    ['secondary_dx', 'int'],
+    ['procedure', 'int'],
+    ['provider', 'int'],
+    ['age', 'int'],
+  ],
+  covid_tests: [
+    ['id', 'int'],
+    ['nhs', 'num'],
+    ['specimen', 'int'],
+    ['type', 'int'],
+    ['result', 'int'],
+    ['la', 'int'],
+  ],
+  shielded_patients: [
+    ['nhs', 'num'],
+    ['shielded', 'int'],
+    ['reason', 'int'],
+    ['added', 'int'],
+  ],
+  national_opt_outs: [
+    ['nhs', 'num'],
+    ['opted_out', 'int'],
+  ],
 };
 
 /** Unambiguous postcode unit letters (the Royal Mail never uses C, I, K, M, O or V in the inward code). */

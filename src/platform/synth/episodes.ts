@@ -170,8 +170,12 @@ export class EpisodeModel {
     const dates = this.dates;
     for (let i = 0; i < n; i++) {
       const method = this.chooseMethod(prng, mid, person.sex);
-      const sampler = method === METHOD_ELECTIVE ? this.timeline.elective
-        : method === METHOD_MATERNITY ? this.timeline.maternity : this.timeline.emergency;
+      const sampler =
+        method === METHOD_ELECTIVE
+          ? this.timeline.elective
+          : method === METHOD_MATERNITY
+            ? this.timeline.maternity
+            : this.timeline.emergency;
       methods[i] = method;
       dates[i] = sampler.sample(prng, lo, hi);
     }
@@ -218,8 +222,12 @@ export class EpisodeModel {
         // Repeat admissions for the same condition (chemotherapy cycles, relapses) are common.
         primary = firstPrimary;
         method = firstMethod;
-      } else if (method !== METHOD_ELECTIVE && method !== METHOD_MATERNITY && admission >= COVID_TEST_START &&
-        prng.chance(covidAdmissionShare(admission) * (age < 16 ? 0.2 : age < 50 ? 0.7 : 1.5))) {
+      } else if (
+        method !== METHOD_ELECTIVE &&
+        method !== METHOD_MATERNITY &&
+        admission >= COVID_TEST_START &&
+        prng.chance(covidAdmissionShare(admission) * (age < 16 ? 0.2 : age < 50 ? 0.7 : 1.5))
+      ) {
         primary = prng.chance(0.9) ? this.codes.covidConfirmed : this.codes.covidSuspected;
       } else {
         query.method = method;
@@ -233,7 +241,7 @@ export class EpisodeModel {
       query.method = method;
       query.primary = primary;
       let los = this.lengthOfStay(prng, query);
-      if (last) los = Math.max(0, (person.dateOfDeath) - admission);
+      if (last) los = Math.max(0, person.dateOfDeath - admission);
       const discharge = Math.min(admission + los, hi);
       previousDischarge = discharge;
 

@@ -47,7 +47,10 @@ export interface PlatformDataOptions {
 
 export function checkScale(scale: number): void {
   if (!Number.isInteger(scale) || scale < MIN_SCALE || scale > MAX_SCALE) {
-    throw new EnclaveError('invalid_input', `scale must be a whole number of patients from ${MIN_SCALE.toLocaleString('en-GB')} to ${MAX_SCALE.toLocaleString('en-GB')}.`);
+    throw new EnclaveError(
+      'invalid_input',
+      `scale must be a whole number of patients from ${MIN_SCALE.toLocaleString('en-GB')} to ${MAX_SCALE.toLocaleString('en-GB')}.`,
+    );
   }
 }
 
@@ -56,7 +59,10 @@ export function checkSeed(seed: number): void {
 }
 
 async function exists(p: string): Promise<boolean> {
-  return stat(p).then(() => true, () => false);
+  return stat(p).then(
+    () => true,
+    () => false,
+  );
 }
 
 async function sha256Of(file: string): Promise<string> {
@@ -99,7 +105,7 @@ async function checkTarget(dataDir: string, force: boolean): Promise<void> {
   if (await exists(manifest)) {
     throw new EnclaveError('invalid_input', `${dataDir} already holds generated data (manifest.json). Use --force to replace it.`);
   }
-  if (await exists(datasets) && (await readdir(datasets)).length > 0) {
+  if ((await exists(datasets)) && (await readdir(datasets)).length > 0) {
     throw new EnclaveError('invalid_input', `${datasets} is not empty. Use --force to replace it.`);
   }
 }
@@ -193,14 +199,16 @@ export interface EpisodesOnlyOptions {
  * Writes only the hospital episodes, exactly `rows` of them, to DIR/hospital_episodes.parquet: the benchmark's
  * data at 1 and 10 million rows. The rows are the first `rows` episodes the full generator makes for that seed.
  */
-export async function generateEpisodesOnly(options: EpisodesOnlyOptions): Promise<{ file: string; rows: number; sha256: string; people: number }> {
+export async function generateEpisodesOnly(
+  options: EpisodesOnlyOptions,
+): Promise<{ file: string; rows: number; sha256: string; people: number }> {
   checkSeed(options.seed);
   if (!Number.isInteger(options.rows) || options.rows < 1 || options.rows > 100_000_000) {
     throw new EnclaveError('invalid_input', 'rows must be a whole number from 1 to 100,000,000.');
   }
   const dir = path.resolve(options.dir);
   const file = path.join(dir, 'hospital_episodes.parquet');
-  if (!options.force && await exists(file)) throw new EnclaveError('invalid_input', `${file} already exists.`);
+  if (!options.force && (await exists(file))) throw new EnclaveError('invalid_input', `${file} already exists.`);
   await mkdir(dir, { recursive: true });
   const work = await mkdtemp(path.join(dir, '.episodes-'));
   try {
@@ -221,7 +229,11 @@ export async function generateEpisodesOnly(options: EpisodesOnlyOptions): Promis
       });
       table.close();
       options.onProgress?.({ dataset: 'hospital_episodes', stage: 'writing', done: 0, total: table.rows });
-      await copyToParquet(connection, exportSelect('hospital_episodes', world.ref, world.geo), path.join(work, 'hospital_episodes.parquet'));
+      await copyToParquet(
+        connection,
+        exportSelect('hospital_episodes', world.ref, world.geo),
+        path.join(work, 'hospital_episodes.parquet'),
+      );
       options.onProgress?.({ dataset: 'hospital_episodes', stage: 'writing', done: table.rows, total: table.rows });
       if (table.rows !== options.rows) throw new Error(`wrote ${table.rows} episodes, not ${options.rows}`);
     } finally {

@@ -52,7 +52,10 @@ export function buildGeography(ref: ReferenceData): Geography {
   const districts: string[] = [];
   const areaDistricts = new Map<string, number[]>();
   for (const area of ref.postcodeAreas) {
-    areaDistricts.set(area.area, area.districts.map((d) => districts.push(d) - 1));
+    areaDistricts.set(
+      area.area,
+      area.districts.map((d) => districts.push(d) - 1),
+    );
   }
   const lasByArea = new Map<string, number[]>();
   ref.localAuthorities.forEach((la, i) => {
@@ -64,7 +67,7 @@ export function buildGeography(ref: ReferenceData): Geography {
   const laDistricts: number[][] = ref.localAuthorities.map(() => []);
   for (const [area, las] of lasByArea) {
     const list = areaDistricts.get(area) ?? [];
-    list.forEach((district, k) => laDistricts[las[k % las.length] as number]?.push(district));
+    list.forEach((district, k) => laDistricts[las[k % las.length]]?.push(district));
     for (const la of las) {
       if ((laDistricts[la]?.length ?? 0) === 0) throw new Error(`postcode area ${area} has too few districts for its local authorities`);
     }

@@ -36,8 +36,21 @@ export interface Person {
 
 export function emptyPerson(): Person {
   return {
-    nhsNumber: 0, dateOfBirth: 0, birthPacked: 0, ageAtReference: 0, sex: 0, ethnicity: 0, region: 0,
-    localAuthority: 0, district: 0, inward: 0, lsoa: 0, practice: 0, dateOfDeath: -1, homeTrust: 0, frailty: 1,
+    nhsNumber: 0,
+    dateOfBirth: 0,
+    birthPacked: 0,
+    ageAtReference: 0,
+    sex: 0,
+    ethnicity: 0,
+    region: 0,
+    localAuthority: 0,
+    district: 0,
+    inward: 0,
+    lsoa: 0,
+    practice: 0,
+    dateOfDeath: -1,
+    homeTrust: 0,
+    frailty: 1,
   };
 }
 
@@ -87,9 +100,10 @@ export class PopulationModel {
     const band = this.ref.ageBands[this.ageBands.sample(prng)];
     if (!band) throw new Error('age band out of range');
     // The open top band thins out geometrically (few people live past 100).
-    const age = band.maxAge >= 100
-      ? Math.min(band.maxAge, band.minAge + Math.floor(prng.exponential(4)))
-      : band.minAge + prng.int(band.maxAge - band.minAge + 1);
+    const age =
+      band.maxAge >= 100
+        ? Math.min(band.maxAge, band.minAge + Math.floor(prng.exponential(4)))
+        : band.minAge + prng.int(band.maxAge - band.minAge + 1);
     const dob = REFERENCE_DAY - Math.floor((age + prng.float()) * DAYS_PER_YEAR);
     person.dateOfBirth = dob;
     person.birthPacked = civilFromDays(dob);

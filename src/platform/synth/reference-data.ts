@@ -6,13 +6,47 @@ import { parseIsoDay } from './calendar.ts';
 
 export const DEFAULT_REFERENCE_DIR = new URL('../../../resources/reference/', import.meta.url);
 
-export interface Region { code: string; name: string; population: number }
-export interface AgeBand { label: string; minAge: number; maxAge: number; weight: number }
-export interface Ethnicity { code: string; group: string; label: string; englandPct: number; londonPct: number }
-export interface LocalAuthority { code: string; name: string; regionCode: string; population: number; postcodeArea: string }
-export interface PostcodeArea { area: string; postTown: string; districts: string[] }
-export interface Trust { code: string; name: string; regionCode: string; size: number }
-export interface PracticePrefix { prefix: string; regionCode: string; area: string }
+export interface Region {
+  code: string;
+  name: string;
+  population: number;
+}
+export interface AgeBand {
+  label: string;
+  minAge: number;
+  maxAge: number;
+  weight: number;
+}
+export interface Ethnicity {
+  code: string;
+  group: string;
+  label: string;
+  englandPct: number;
+  londonPct: number;
+}
+export interface LocalAuthority {
+  code: string;
+  name: string;
+  regionCode: string;
+  population: number;
+  postcodeArea: string;
+}
+export interface PostcodeArea {
+  area: string;
+  postTown: string;
+  districts: string[];
+}
+export interface Trust {
+  code: string;
+  name: string;
+  regionCode: string;
+  size: number;
+}
+export interface PracticePrefix {
+  prefix: string;
+  regionCode: string;
+  area: string;
+}
 export type Sex = '' | 'F' | 'M';
 export interface Diagnosis {
   code: string;
@@ -171,5 +205,16 @@ export function loadReferenceData(dir: URL = DEFAULT_REFERENCE_DIR): ReferenceDa
     sex: sex(r.sex, 'shielding_reasons.csv'),
     earliestAdded: parseIsoDay(r.earliest_added ?? ''),
   }));
-  return { regions, ageBands, ethnicities, localAuthorities, postcodeAreas, trusts, practicePrefixes, diagnoses, procedures, shieldingReasons };
+  return {
+    regions,
+    ageBands,
+    ethnicities,
+    localAuthorities,
+    postcodeAreas,
+    trusts,
+    practicePrefixes,
+    diagnoses,
+    procedures,
+    shieldingReasons,
+  };
 }

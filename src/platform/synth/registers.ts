@@ -38,7 +38,11 @@ function meanOverPyramid(bands: readonly AgeBand[], factor: (age: number) => num
   return total / weight;
 }
 
-export interface ShieldingEntry { shielded: boolean; reason: number; dateAdded: number }
+export interface ShieldingEntry {
+  shielded: boolean;
+  reason: number;
+  dateAdded: number;
+}
 
 export class RegisterModel {
   private readonly shieldingBase: number;

@@ -27,21 +27,48 @@ type PandemicMonths = readonly number[];
 
 /** Tests per day in England, millions (rough): mass LFD testing from 2021, free testing ended April 2022. */
 const TEST_VOLUME: PandemicMonths = [
-  0.01, 0.05, 0.1, 0.1, 0.1, 0.15, 0.2, 0.25, 0.35, 0.45, // 2020 Mar–Dec
-  0.6, 0.6, 1.0, 1.1, 0.9, 0.9, 1.0, 0.8, 0.9, 1.0, 1.0, 1.5, // 2021
-  1.5, 0.9, 0.7, 0.2, 0.1, 0.08, 0.1, 0.06, 0.05, 0.05, 0.04, 0.04, // 2022
+  0.01,
+  0.05,
+  0.1,
+  0.1,
+  0.1,
+  0.15,
+  0.2,
+  0.25,
+  0.35,
+  0.45, // 2020 Mar–Dec
+  0.6,
+  0.6,
+  1.0,
+  1.1,
+  0.9,
+  0.9,
+  1.0,
+  0.8,
+  0.9,
+  1.0,
+  1.0,
+  1.5, // 2021
+  1.5,
+  0.9,
+  0.7,
+  0.2,
+  0.1,
+  0.08,
+  0.1,
+  0.06,
+  0.05,
+  0.05,
+  0.04,
+  0.04, // 2022
 ];
 /** PCR positivity, per cent: the first wave, winter 2020/21 (Alpha), Delta, then the Omicron waves. */
 const PCR_POSITIVITY: PandemicMonths = [
-  25, 30, 8, 2, 1, 1.5, 3, 8, 9, 12,
-  14, 6, 2.5, 1.5, 1.5, 5, 10, 8, 9, 11, 10, 20,
-  25, 18, 25, 20, 8, 12, 18, 8, 6, 10, 6, 10,
+  25, 30, 8, 2, 1, 1.5, 3, 8, 9, 12, 14, 6, 2.5, 1.5, 1.5, 5, 10, 8, 9, 11, 10, 20, 25, 18, 25, 20, 8, 12, 18, 8, 6, 10, 6, 10,
 ];
 /** COVID-19 share of emergency admissions, per cent (hospital waves: April 2020, January 2021, Omicron). */
 const COVID_ADMISSION_SHARE: PandemicMonths = [
-  8, 14, 5, 1.5, 0.5, 0.3, 1.5, 5, 7, 10,
-  15, 8, 2, 0.7, 0.4, 1, 3, 3.5, 3, 3.5, 3, 4,
-  6, 4, 5, 5, 2, 3, 5, 2.5, 2, 3, 2, 3,
+  8, 14, 5, 1.5, 0.5, 0.3, 1.5, 5, 7, 10, 15, 8, 2, 0.7, 0.4, 1, 3, 3.5, 3, 3.5, 3, 4, 6, 4, 5, 5, 2, 3, 5, 2.5, 2, 3, 2, 3,
 ];
 
 function pandemicValue(curve: PandemicMonths, day: number): number {
@@ -132,16 +159,14 @@ export interface Timeline {
 export function buildTimeline(): Timeline {
   return {
     // Planned care happens on weekdays.
-    elective: new DaySampler(EPISODE_START, REFERENCE_DAY, (d) =>
-      winter(d, 0.04) * electiveCovidFactor(d) * (weekday(d) >= 5 ? 0.12 : 1),
-    ),
-    emergency: new DaySampler(EPISODE_START, REFERENCE_DAY, (d) =>
-      winter(d, 0.14) * emergencyCovidFactor(d) * (weekday(d) >= 5 ? 0.85 : 1),
+    elective: new DaySampler(EPISODE_START, REFERENCE_DAY, (d) => winter(d, 0.04) * electiveCovidFactor(d) * (weekday(d) >= 5 ? 0.12 : 1)),
+    emergency: new DaySampler(
+      EPISODE_START,
+      REFERENCE_DAY,
+      (d) => winter(d, 0.14) * emergencyCovidFactor(d) * (weekday(d) >= 5 ? 0.85 : 1),
     ),
     // Births peak slightly in late summer and early autumn.
     maternity: new DaySampler(EPISODE_START, REFERENCE_DAY, (d) => 1 + 0.05 * Math.cos(2 * Math.PI * (yearPhase(d) - 0.7))),
-    covidTests: new DaySampler(COVID_TEST_START, COVID_TEST_END, (d) =>
-      pandemicValue(TEST_VOLUME, d) * (weekday(d) >= 5 ? 0.8 : 1),
-    ),
+    covidTests: new DaySampler(COVID_TEST_START, COVID_TEST_END, (d) => pandemicValue(TEST_VOLUME, d) * (weekday(d) >= 5 ? 0.8 : 1)),
   };
 }

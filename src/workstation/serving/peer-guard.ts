@@ -23,10 +23,7 @@ function refuse(res: ServerResponse, reason: string): void {
   res.end(body, () => res.socket?.destroy());
 }
 
-export function guardPeers(
-  handler: RequestListener,
-  options: { peers: PeerCheck; log?: (message: string) => void },
-): RequestListener {
+export function guardPeers(handler: RequestListener, options: { peers: PeerCheck; log?: (message: string) => void }): RequestListener {
   const { peers, log } = options;
   return (req: IncomingMessage, res: ServerResponse) => {
     peers.verdict(req.socket).then(

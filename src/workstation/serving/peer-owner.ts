@@ -33,9 +33,7 @@ export interface ConnectionEnds {
   readonly remotePort?: number;
 }
 
-export type PeerVerdict =
-  | { allowed: true; checked: boolean }
-  | { allowed: false; reason: string };
+export type PeerVerdict = { allowed: true; checked: boolean } | { allowed: false; reason: string };
 
 export interface PeerCheck {
   /** false where the OS does not say who owns a socket; then every connection is let through to the next check. */

@@ -26,10 +26,13 @@ export function createDeadlineTimer(options: { now: () => number; fired: (at: nu
       disarm();
       if (stopped) return;
       // setTimeout takes at most 2^31-1 ms (about 24.8 days); a longer bound is re-armed when that fires.
-      timer = setTimeout(() => {
-        timer = undefined;
-        options.fired(options.now());
-      }, Math.min(MAX_TIMER_MS, Math.max(0, at - options.now())));
+      timer = setTimeout(
+        () => {
+          timer = undefined;
+          options.fired(options.now());
+        },
+        Math.min(MAX_TIMER_MS, Math.max(0, at - options.now())),
+      );
       // The deadline alone must not keep a process alive.
       timer.unref();
     },

@@ -4,6 +4,7 @@
 // memory). Every change is emitted as 'session.changed'; sign-in, lock, unlock, sign-out and the end of the session
 // are reported to the platform's audit log, best effort, with the token valid at that moment.
 import type { Session } from '../../common/contract.ts';
+import { inBackground } from '../../common/detached.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import type { EventHub } from '../event-hub.ts';
 import type { CallContext, PlatformClient, PlatformHealth } from '../platform-client.ts';
@@ -121,15 +122,15 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
   }
 
   /** A lock or the session's end the wall clock made due runs on: nobody waits for its report. */
-  function inBackground(performed: Performed): void {
-    void performed.settled.catch((err: unknown) => log('Locking or ending the session failed.', err));
+  function performInBackground(performed: Performed): void {
+    inBackground(performed.settled, (err) => log('Locking or ending the session failed.', err));
   }
 
   const authorized = createAuthorizedCalls({
     tokens,
     gate: {
       admit() {
-        inBackground(runner.dispatch({ type: 'call_started', at: now() }));
+        performInBackground(runner.dispatch({ type: 'call_started', at: now() }));
         return refusal();
       },
       refusal,
@@ -165,7 +166,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       return snapshot();
     },
     activity() {
-      inBackground(runner.dispatch({ type: 'user_input', at: now() }));
+      performInBackground(runner.dispatch({ type: 'user_input', at: now() }));
     },
     authorized,
     browserOrigins: () => idp?.browserOrigins ?? [],

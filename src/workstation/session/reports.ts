@@ -10,7 +10,10 @@ export interface SessionReports {
   report(event: SessionEventName, token: string | null): Promise<void>;
 }
 
-export function createSessionReports(options: { client: PlatformClient; log: (message: string, detail?: unknown) => void }): SessionReports {
+export function createSessionReports(options: {
+  client: PlatformClient;
+  log: (message: string, detail?: unknown) => void;
+}): SessionReports {
   const { client, log } = options;
   let reports: Promise<void> = Promise.resolve();
 

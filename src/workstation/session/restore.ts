@@ -2,6 +2,7 @@
 // and the identity provider still honours its refresh token, as the same person, and the platform knows them.
 // Renewing the entry follows the rules the CLI follows too (../tokens/stored-sign-in.ts).
 import type { User } from '../../common/contract.ts';
+import { bestEffort } from '../../common/detached.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import type { PlatformClient } from '../platform-client.ts';
 import type { IdentityProvider, TokenSet } from '../sign-in/oidc.ts';
@@ -21,10 +22,18 @@ const REVOKED = 'Your earlier sign-in could not be restored: it was revoked or h
 function unavailableNow(err: unknown): RestoreOutcome {
   const error = err instanceof EnclaveError ? err : new EnclaveError('internal', 'Something unexpected went wrong.');
   // Unreachable or failing for now: the entry is kept (with the renewed token), so the next start can try again.
-  return { kind: 'refused', message: { kind: 'error', text: `Your earlier sign-in could not be restored now (${error.message}). Sign in again.` } };
+  return {
+    kind: 'refused',
+    message: { kind: 'error', text: `Your earlier sign-in could not be restored now (${error.message}). Sign in again.` },
+  };
 }
 
-export async function restoreSession(options: { provider: IdentityProvider; store: TokenStore; client: PlatformClient; now: number }): Promise<RestoreOutcome> {
+export async function restoreSession(options: {
+  provider: IdentityProvider;
+  store: TokenStore;
+  client: PlatformClient;
+  now: number;
+}): Promise<RestoreOutcome> {
   const { provider, store, client } = options;
   const account = accountFor(provider);
   const record = await store.load(account).catch(() => null);
@@ -35,7 +44,8 @@ export async function restoreSession(options: { provider: IdentityProvider; stor
   } catch (err) {
     return unavailableNow(err);
   }
-  if (renewal.kind === 'ended') return { kind: 'refused', message: { kind: 'info', text: 'Your last session has ended. Sign in again to continue.' } };
+  if (renewal.kind === 'ended')
+    return { kind: 'refused', message: { kind: 'info', text: 'Your last session has ended. Sign in again to continue.' } };
   if (renewal.kind === 'refused') return { kind: 'refused', message: { kind: 'error', text: REVOKED } };
   const { record: saved, tokens } = renewal;
   try {
@@ -44,8 +54,8 @@ export async function restoreSession(options: { provider: IdentityProvider; stor
   } catch (err) {
     if (err instanceof EnclaveError && (err.code === 'unauthenticated' || err.code === 'forbidden')) {
       // The platform said no: this entry will never work again.
-      await store.remove(account).catch(() => {});
-      if (tokens.refreshToken) await provider.revoke(tokens.refreshToken, 'refresh_token').catch(() => {});
+      await bestEffort(store.remove(account));
+      if (tokens.refreshToken) await bestEffort(provider.revoke(tokens.refreshToken, 'refresh_token'));
       return { kind: 'refused', message: { kind: 'error', text: REVOKED } };
     }
     return unavailableNow(err);

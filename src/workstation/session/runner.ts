@@ -3,6 +3,7 @@
 // effects in the order the rules gave: the token store before any network call, a report before its revocation.
 // The I/O of a sign-in (opening the listener, asking the platform who signed in) comes back here as further events.
 import type { User } from '../../common/contract.ts';
+import { bestEffort, handledElsewhere, inBackground } from '../../common/detached.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import type { PlatformClient } from '../platform-client.ts';
 import { startSignInFlow, type SignInFlow } from '../sign-in/flow.ts';
@@ -68,11 +69,10 @@ export function createSessionRunner(options: SessionRunnerOptions): SessionRunne
   let state: SessionState = INITIAL_STATE;
   /** Open sign-in listeners by flow number (the state holds only the number). */
   const flows = new Map<number, SignInFlow>();
-  const timer = createDeadlineTimer({ now, fired: (at) => inBackground(dispatch({ type: 'timer_fired', at }), 'Locking or ending the session failed.') });
-
-  function inBackground(performed: Performed, failure: string): void {
-    void performed.settled.catch((err: unknown) => log(failure, err));
-  }
+  const timer = createDeadlineTimer({
+    now,
+    fired: (at) => inBackground(dispatch({ type: 'timer_fired', at }).settled, (err) => log('Locking or ending the session failed.', err)),
+  });
 
   function dispatch(event: SessionEvent, arrived?: Arrived): Performed {
     const next = transition(state, event);
@@ -125,7 +125,7 @@ export function createSessionRunner(options: SessionRunnerOptions): SessionRunne
           if (forgotten !== null) waits.push(forgotten.dispose(reported));
           break;
         case 'discard_arrived':
-          void discard(need(arrived), reported).catch((err: unknown) => log('Could not revoke a sign-in that was not kept.', err));
+          inBackground(discard(need(arrived), reported), (err) => log('Could not revoke a sign-in that was not kept.', err));
           break;
         case 'restore':
           waits.push(options.restore());
@@ -148,7 +148,8 @@ export function createSessionRunner(options: SessionRunnerOptions): SessionRunne
 
   /** A store that fails still leaves the user signed in for this run (the fallback store never throws here). */
   function keep(arrived: Arrived): Promise<void> {
-    const taking = arrived.from === 'restore' ? tokens.take(arrived.tokens, { previousRefresh: arrived.previousRefresh }) : tokens.take(arrived.tokens);
+    const taking =
+      arrived.from === 'restore' ? tokens.take(arrived.tokens, { previousRefresh: arrived.previousRefresh }) : tokens.take(arrived.tokens);
     return taking.catch((err: unknown) => log('Could not keep the sign-in in the token store.', err));
   }
 
@@ -158,7 +159,7 @@ export function createSessionRunner(options: SessionRunnerOptions): SessionRunne
     const refresh = arrived.tokens.refreshToken;
     if (!refresh) return;
     const idp = await provider.get();
-    await idp.revoke(refresh, 'refresh_token').catch(() => {});
+    await bestEffort(idp.revoke(refresh, 'refresh_token'));
     if (arrived.from !== 'restore') return;
     // The restore saved the renewed token: remove the entry, but only while it still holds it (a newer one stays).
     const account = accountFor(idp);
@@ -177,11 +178,17 @@ export function createSessionRunner(options: SessionRunnerOptions): SessionRunne
     }
     const { saved, user } = outcome;
     const person = { user, sub: saved.sub, signedInAt: Date.parse(saved.signedInAt), sessionEndsAt: Date.parse(saved.sessionEndsAt) };
-    await dispatch({ type: 'restore_succeeded', attempt, person, at: now() }, { from: 'restore', tokens: outcome.tokens, previousRefresh: saved.refreshToken }).settled;
+    await dispatch(
+      { type: 'restore_succeeded', attempt, person, at: now() },
+      { from: 'restore', tokens: outcome.tokens, previousRefresh: saved.refreshToken },
+    ).settled;
   }
 
   function noLongerWanted(arrived: Arrived): Promise<CallbackPage> {
-    return perform([{ type: 'discard_arrived' }, { type: 'answer_browser', page: NO_LONGER_WANTED }], arrived).page ?? Promise.resolve(NO_LONGER_WANTED);
+    return (
+      perform([{ type: 'discard_arrived' }, { type: 'answer_browser', page: NO_LONGER_WANTED }], arrived).page ??
+      Promise.resolve(NO_LONGER_WANTED)
+    );
   }
 
   async function openListener(effect: Extract<Effect, { type: 'open_listener' }>): Promise<string> {
@@ -203,7 +210,7 @@ export function createSessionRunner(options: SessionRunnerOptions): SessionRunne
       throw err;
     }
     flows.set(ticket, started);
-    void started.closed.then(() => flows.delete(ticket));
+    handledElsewhere(started.closed.then(() => flows.delete(ticket)));
     if (options.closed()) {
       started.cancel();
       throw new EnclaveError('cancelled', 'A newer sign-in replaced this one.');
@@ -221,7 +228,8 @@ export function createSessionRunner(options: SessionRunnerOptions): SessionRunne
       await provider.get();
       const arrived: Arrived = { from: 'sign_in', tokens: set };
       if (options.closed()) return await noLongerWanted(arrived);
-      return await (dispatch({ type: 'sign_in_returned', flow, sub: claims.sub, name: claims.name ?? null }, arrived).page ?? noLongerWanted(arrived));
+      return await (dispatch({ type: 'sign_in_returned', flow, sub: claims.sub, name: claims.name ?? null }, arrived).page ??
+        noLongerWanted(arrived));
     } catch (err) {
       const error = err instanceof EnclaveError ? err : new EnclaveError('internal', 'Sign-in failed unexpectedly.');
       return (await dispatch({ type: 'sign_in_failed', flow, reason: error.message }).page) ?? NO_LONGER_WANTED;

@@ -5,7 +5,18 @@
 // the state still holds that number: a sign-out, a lock or a newer sign-in wins over anything in flight.
 import { boundsFrom } from '../tokens/stored-sign-in.ts';
 import { failurePage, NO_LONGER_WANTED, signedInPage, staysLockedPage } from '../sign-in/pages.ts';
-import { deadlineOf, duration, personOf, type Effect, type Message, type Next, type SessionEvent, type SessionState, type SignedOut, type SigningIn } from './state.ts';
+import {
+  deadlineOf,
+  duration,
+  personOf,
+  type Effect,
+  type Message,
+  type Next,
+  type SessionEvent,
+  type SessionState,
+  type SignedOut,
+  type SigningIn,
+} from './state.ts';
 
 export interface SessionLimits {
   idleLockSeconds: number;
@@ -68,28 +79,43 @@ export function createTransition(limits: SessionLimits): Transition {
 
   /** A sign-in or unlock ended without signing anyone in: an unlock stays locked, a sign-in signs out. */
   function failed(state: SigningIn, message: Message): Next {
-    const next: SessionState = state.unlocking ? { ...state.unlocking, kind: 'locked', message, opening: state.opening } : signedOut(message, state.opening);
+    const next: SessionState = state.unlocking
+      ? { ...state.unlocking, kind: 'locked', message, opening: state.opening }
+      : signedOut(message, state.opening);
     return { state: next, effects: [deadline(next), { type: 'emit' }] };
   }
 
   const isFlow = (state: SessionState, flow: number): state is SigningIn => state.kind === 'signing_in' && state.flow === flow;
 
   /** Tokens came back for a sign-in nobody waits for any more: they are revoked, nothing else happens. */
-  const notWanted = (state: SessionState): Next => ({ state, effects: [{ type: 'discard_arrived' }, { type: 'answer_browser', page: NO_LONGER_WANTED }] });
+  const notWanted = (state: SessionState): Next => ({
+    state,
+    effects: [{ type: 'discard_arrived' }, { type: 'answer_browser', page: NO_LONGER_WANTED }],
+  });
 
   function signIn(state: SessionState, ticket: number): Next {
-    if (state.kind === 'signed_in') return { state, effects: [{ type: 'refuse', code: 'invalid_input', message: 'You are already signed in.' }] };
+    if (state.kind === 'signed_in')
+      return { state, effects: [{ type: 'refuse', code: 'invalid_input', message: 'You are already signed in.' }] };
     const person = personOf(state);
     // Someone asked to sign in: a restore under way is not taken any more.
-    const opening: SessionState = state.kind === 'signed_out' ? { ...state, opening: ticket, restore: 'done' } : { ...state, opening: ticket };
+    const opening: SessionState =
+      state.kind === 'signed_out' ? { ...state, opening: ticket, restore: 'done' } : { ...state, opening: ticket };
     return { state: opening, effects: [{ type: 'open_listener', ticket, unlock: person !== null, loginHint: person?.sub ?? null }] };
   }
 
   function opened(state: SessionState, ticket: number): Next {
     if (state.kind === 'signed_in' || state.opening !== ticket) {
       const replaced = state.kind !== 'signed_in' && state.opening !== null;
-      const message = replaced ? 'A newer sign-in replaced this one.' : 'This sign-in stopped before it began: Enclave signed out or signed in meanwhile.';
-      return { state, effects: [{ type: 'close_listener', flow: ticket }, { type: 'refuse', code: 'cancelled', message }] };
+      const message = replaced
+        ? 'A newer sign-in replaced this one.'
+        : 'This sign-in stopped before it began: Enclave signed out or signed in meanwhile.';
+      return {
+        state,
+        effects: [
+          { type: 'close_listener', flow: ticket },
+          { type: 'refuse', code: 'cancelled', message },
+        ],
+      };
     }
     const next: SessionState = { kind: 'signing_in', flow: ticket, unlocking: personOf(state), opening: null };
     const effects: Effect[] = state.kind === 'signing_in' ? [{ type: 'close_listener', flow: state.flow }] : [];
@@ -99,13 +125,20 @@ export function createTransition(limits: SessionLimits): Transition {
   function returned(state: SessionState, event: Extract<SessionEvent, { type: 'sign_in_returned' }>): Next {
     if (!isFlow(state, event.flow)) return notWanted(state);
     const locked = state.unlocking;
-    if (locked === null || event.sub === locked.sub) return { state, effects: [{ type: 'confirm_with_platform', flow: event.flow, sub: event.sub }] };
+    if (locked === null || event.sub === locked.sub)
+      return { state, effects: [{ type: 'confirm_with_platform', flow: event.flow, sub: event.sub }] };
     const text = `You signed in as someone else (${event.name ?? event.sub}). Enclave stays locked: sign in as ${locked.user.displayName}, or sign out.`;
     const next: SessionState = { ...locked, kind: 'locked', message: error(text), opening: state.opening };
     // Recorded with the other person's own token (they are the actor), then their sign-in is ended.
     return {
       state: next,
-      effects: [deadline(next), { type: 'emit' }, { type: 'report', event: 'unlock_refused', with: 'arrived' }, { type: 'discard_arrived' }, { type: 'answer_browser', page: staysLockedPage(text) }],
+      effects: [
+        deadline(next),
+        { type: 'emit' },
+        { type: 'report', event: 'unlock_refused', with: 'arrived' },
+        { type: 'discard_arrived' },
+        { type: 'answer_browser', page: staysLockedPage(text) },
+      ],
     };
   }
 
@@ -113,7 +146,14 @@ export function createTransition(limits: SessionLimits): Transition {
     if (!isFlow(state, event.flow)) return notWanted(state);
     const unlock = state.unlocking !== null;
     const bounds = state.unlocking ?? boundsFrom(event.at, limits.sessionMaxSeconds);
-    const next: SessionState = { kind: 'signed_in', user: event.user, sub: event.sub, signedInAt: bounds.signedInAt, sessionEndsAt: bounds.sessionEndsAt, lastActivity: event.at };
+    const next: SessionState = {
+      kind: 'signed_in',
+      user: event.user,
+      sub: event.sub,
+      signedInAt: bounds.signedInAt,
+      sessionEndsAt: bounds.sessionEndsAt,
+      lastActivity: event.at,
+    };
     return {
       state: next,
       effects: [
@@ -137,13 +177,19 @@ export function createTransition(limits: SessionLimits): Transition {
   return function transition(state, event) {
     switch (event.type) {
       case 'started':
-        return { state, effects: state.kind === 'signed_out' && state.restore === 'not_tried' ? [{ type: 'emit' }, { type: 'restore' }] : [{ type: 'emit' }] };
+        return {
+          state,
+          effects:
+            state.kind === 'signed_out' && state.restore === 'not_tried' ? [{ type: 'emit' }, { type: 'restore' }] : [{ type: 'emit' }],
+        };
       case 'sign_in_requested':
         return signIn(state, event.ticket);
       case 'listener_opened':
         return opened(state, event.ticket);
       case 'listener_failed':
-        return state.kind !== 'signed_in' && state.opening === event.ticket ? { state: { ...state, opening: null }, effects: [] } : unchanged(state);
+        return state.kind !== 'signed_in' && state.opening === event.ticket
+          ? { state: { ...state, opening: null }, effects: [] }
+          : unchanged(state);
       case 'sign_in_returned':
         return returned(state, event);
       case 'sign_in_confirmed':
@@ -151,7 +197,10 @@ export function createTransition(limits: SessionLimits): Transition {
       case 'platform_refused_sign_in': {
         if (!isFlow(state, event.flow)) return notWanted(state);
         const next = failed(state, error(`Signed in at the identity provider, but the platform refused you: ${event.reason}`));
-        return { state: next.state, effects: [{ type: 'discard_arrived' }, ...next.effects, { type: 'answer_browser', page: failurePage(event.reason) }] };
+        return {
+          state: next.state,
+          effects: [{ type: 'discard_arrived' }, ...next.effects, { type: 'answer_browser', page: failurePage(event.reason) }],
+        };
       }
       case 'sign_in_failed': {
         if (!isFlow(state, event.flow)) return { state, effects: [{ type: 'answer_browser', page: NO_LONGER_WANTED }] };

@@ -45,7 +45,11 @@ export async function startSignInFlow(options: SignInFlowOptions): Promise<SignI
   async function onCallback(url: URL): Promise<CallbackPage> {
     const pending = request;
     if (cancelled || pending === undefined) {
-      return { ok: false, title: 'Sign-in no longer wanted', text: 'Enclave stopped waiting for this sign-in. Return to Enclave and start again if you need to.' };
+      return {
+        ok: false,
+        title: 'Sign-in no longer wanted',
+        text: 'Enclave stopped waiting for this sign-in. Return to Enclave and start again if you need to.',
+      };
     }
     const providerError = url.searchParams.get('error');
     if (providerError !== null) {
@@ -76,7 +80,13 @@ export async function startSignInFlow(options: SignInFlowOptions): Promise<SignI
     onTimeout: () => {
       if (cancelled) return;
       const minutes = Math.max(1, Math.round(options.timeoutMs / 60_000));
-      options.onFailure(new EnclaveError('unauthenticated', `The sign-in timed out: nothing came back from the browser within ${minutes} min. Start again.`), 'timed_out');
+      options.onFailure(
+        new EnclaveError(
+          'unauthenticated',
+          `The sign-in timed out: nothing came back from the browser within ${minutes} min. Start again.`,
+        ),
+        'timed_out',
+      );
     },
   });
   try {

@@ -134,10 +134,13 @@ export async function startLoopbackCallback(options: LoopbackCallbackOptions): P
     }
     taken = true;
     clearTimeout(timer);
-    options.onCallback(url).then(
-      (page) => send(res, page.ok ? 200 : 400, page),
-      () => send(res, 500, { ok: false, title: 'Sign-in failed', text: 'Something went wrong inside Enclave. Start the sign-in again.' }),
-    ).finally(close);
+    options
+      .onCallback(url)
+      .then(
+        (page) => send(res, page.ok ? 200 : 400, page),
+        () => send(res, 500, { ok: false, title: 'Sign-in failed', text: 'Something went wrong inside Enclave. Start the sign-in again.' }),
+      )
+      .finally(close);
   };
   const server = createServer(guardPeers(handle, { peers: options.peers ?? createPeerCheck(), log: options.log }));
 

@@ -90,23 +90,34 @@ export function checkIssuerUrl(raw: string): URL {
 export function describeOidcError(err: unknown, doing: string): EnclaveError {
   if (err instanceof EnclaveError) return err;
   if (err instanceof oidc.AuthorizationResponseError) {
-    if (err.error === 'access_denied') return new EnclaveError('unauthenticated', `${doing} was cancelled or refused at the identity provider.`);
+    if (err.error === 'access_denied')
+      return new EnclaveError('unauthenticated', `${doing} was cancelled or refused at the identity provider.`);
     const detail = err.error_description ? `: ${err.error_description}` : '';
     return new EnclaveError('unauthenticated', `${doing} failed: the identity provider answered "${err.error}"${detail}.`);
   }
   if (err instanceof oidc.ResponseBodyError) {
     const detail = err.error_description ? ` (${err.error_description})` : '';
     if (err.error === 'invalid_grant') {
-      return new EnclaveError('unauthenticated', `${doing} failed: the identity provider no longer accepts this sign-in${detail}. Sign in again.`);
+      return new EnclaveError(
+        'unauthenticated',
+        `${doing} failed: the identity provider no longer accepts this sign-in${detail}. Sign in again.`,
+      );
     }
     return new EnclaveError('unauthenticated', `${doing} failed: the identity provider answered "${err.error}"${detail}.`);
   }
   if (err instanceof oidc.ClientError) {
     const inner = err.cause instanceof Error ? err.cause : undefined;
     const claim = (inner?.cause as { claim?: unknown } | undefined)?.claim;
-    if (claim === 'nonce') return new EnclaveError('unauthenticated', `${doing} failed: the identity provider's answer was not for this sign-in (nonce mismatch).`);
+    if (claim === 'nonce')
+      return new EnclaveError(
+        'unauthenticated',
+        `${doing} failed: the identity provider's answer was not for this sign-in (nonce mismatch).`,
+      );
     if (inner?.message.includes('"state"')) {
-      return new EnclaveError('unauthenticated', `${doing} failed: the answer did not belong to this sign-in (state mismatch). Start again.`);
+      return new EnclaveError(
+        'unauthenticated',
+        `${doing} failed: the answer did not belong to this sign-in (state mismatch). Start again.`,
+      );
     }
     if (err.code === 'OAUTH_TIMEOUT' || err.code === 'OAUTH_ABORT') {
       return new EnclaveError('unavailable', `${doing} failed: the identity provider did not answer in time.`);
@@ -114,7 +125,10 @@ export function describeOidcError(err: unknown, doing: string): EnclaveError {
     if (err.code === 'OAUTH_HTTP_REQUEST_FORBIDDEN') {
       return new EnclaveError('invalid_input', `${doing} failed: the identity provider must be reached over https.`);
     }
-    return new EnclaveError('unauthenticated', `${doing} failed: the identity provider's answer could not be accepted (${inner?.message ?? err.message}).`);
+    return new EnclaveError(
+      'unauthenticated',
+      `${doing} failed: the identity provider's answer could not be accepted (${inner?.message ?? err.message}).`,
+    );
   }
   if (err instanceof TypeError) {
     return new EnclaveError('unavailable', `${doing} failed: the identity provider cannot be reached.`);
@@ -157,7 +171,7 @@ export async function discoverIdentityProvider(settings: IdentitySettings, optio
     config = await oidc.discovery(issuerUrl, settings.clientId, undefined, oidc.None(), {
       execute,
       timeout: options.timeoutSeconds ?? 10,
-      ...(options.fetch ? { [oidc.customFetch]: options.fetch as oidc.CustomFetch } : {}),
+      ...(options.fetch ? { [oidc.customFetch]: options.fetch } : {}),
     });
   } catch (err) {
     const described = describeOidcError(err, `Finding the identity provider at ${settings.issuer}`);
@@ -165,7 +179,9 @@ export async function discoverIdentityProvider(settings: IdentitySettings, optio
   }
   const metadata = config.serverMetadata();
   const resource: Record<string, string> = settings.audience ? { resource: settings.audience } : {};
-  const browserOrigins = [...new Set([issuerUrl.origin, ...(metadata.authorization_endpoint ? [new URL(metadata.authorization_endpoint).origin] : [])])];
+  const browserOrigins = [
+    ...new Set([issuerUrl.origin, ...(metadata.authorization_endpoint ? [new URL(metadata.authorization_endpoint).origin] : [])]),
+  ];
 
   return {
     settings,
@@ -194,7 +210,9 @@ export async function discoverIdentityProvider(settings: IdentitySettings, optio
       const pushed = typeof metadata.pushed_authorization_request_endpoint === 'string';
       let url: string;
       try {
-        url = pushed ? (await oidc.buildAuthorizationUrlWithPAR(config, parameters)).href : oidc.buildAuthorizationUrl(config, parameters).href;
+        url = pushed
+          ? (await oidc.buildAuthorizationUrlWithPAR(config, parameters)).href
+          : oidc.buildAuthorizationUrl(config, parameters).href;
       } catch (err) {
         throw describeOidcError(err, 'Starting the sign-in');
       }
@@ -250,7 +268,12 @@ export async function discoverIdentityProvider(settings: IdentitySettings, optio
     },
     async pollDevice(device, signal) {
       try {
-        const answer = await oidc.pollDeviceAuthorizationGrant(config, device.handle as oidc.DeviceAuthorizationResponse, resource, signal ? { signal } : {});
+        const answer = await oidc.pollDeviceAuthorizationGrant(
+          config,
+          device.handle as oidc.DeviceAuthorizationResponse,
+          resource,
+          signal ? { signal } : {},
+        );
         return tokenSet(answer, now());
       } catch (err) {
         throw describeOidcError(err, 'Signing in');

@@ -2,7 +2,11 @@
 // session's transitions (../session/transition.ts) can say which page a late, refused or accepted sign-in gets.
 import type { CallbackPage } from './loopback-callback.ts';
 
-export const NO_LONGER_WANTED: CallbackPage = { ok: false, title: 'Sign-in no longer wanted', text: 'Enclave stopped waiting for this sign-in.' };
+export const NO_LONGER_WANTED: CallbackPage = {
+  ok: false,
+  title: 'Sign-in no longer wanted',
+  text: 'Enclave stopped waiting for this sign-in.',
+};
 
 export function failurePage(reason: string): CallbackPage {
   return { ok: false, title: 'Sign-in failed', text: `${reason} Return to Enclave to try again.` };

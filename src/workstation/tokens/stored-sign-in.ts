@@ -2,6 +2,7 @@
 // decides what becomes of it when it is renewed: by the app at start-up (../session/restore.ts) and by every
 // `enclave` command (src/cli/account.ts). The rules are pure; renewStoredSignIn applies them to a store and a
 // provider.
+import { bestEffort } from '../../common/detached.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import type { IdentityProvider, TokenSet } from '../sign-in/oidc.ts';
 import type { StoredSession, TokenStore } from './token-store.ts';
@@ -47,7 +48,11 @@ export function renewedRecord(record: StoredSession, tokens: TokenSet): StoredSe
  * both read the same rotating token and only the first can spend it: if the entry now holds a newer token, try that
  * once. Otherwise the entry goes, but only while it still holds the refused token (a newer sign-in stays).
  */
-export function afterRefusal(options: { refused: string; reread: StoredSession | null; retried: boolean }): { retry: StoredSession } | { removeEntry: boolean } {
+export function afterRefusal(options: {
+  refused: string;
+  reread: StoredSession | null;
+  retried: boolean;
+}): { retry: StoredSession } | { removeEntry: boolean } {
   const { refused, reread, retried } = options;
   if (reread !== null && reread.refreshToken !== refused && !retried) return { retry: reread };
   return { removeEntry: reread?.refreshToken === refused };
@@ -96,7 +101,7 @@ export async function renewStoredSignIn(options: StoredRenewalOptions): Promise<
       return { kind: 'refused' };
     }
     if (!renewedForOwner(record, tokens)) {
-      if (tokens.refreshToken) await idp.revoke(tokens.refreshToken, 'refresh_token').catch(() => {});
+      if (tokens.refreshToken) await bestEffort(idp.revoke(tokens.refreshToken, 'refresh_token'));
       const next = afterRefusal({ refused: record.refreshToken, reread: await store.load(account), retried: true });
       if ('removeEntry' in next && next.removeEntry) await store.remove(account);
       return { kind: 'refused' };

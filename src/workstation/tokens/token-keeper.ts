@@ -1,6 +1,7 @@
 // The session's tokens: the access token in memory (renewed shortly before it expires, one refresh at a time),
 // the refresh token in memory and in the token store, and dropping them (store entry removed, refresh token
 // revoked at the provider). A generation number guards against work that outlives a lock or a sign-out.
+import { bestEffort, handledElsewhere, settled } from '../../common/detached.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import type { IdentityProvider, TokenSet } from '../sign-in/oidc.ts';
 import { storedRecord, type SignInBounds } from './stored-sign-in.ts';
@@ -111,7 +112,7 @@ export function createTokenKeeper(options: TokenKeeperOptions): TokenKeeper {
       const provider = await options.provider.get();
       const set = await provider.refresh(current.refresh);
       if (set.idClaims && set.idClaims.sub !== (options.holder()?.sub ?? null)) {
-        if (set.refreshToken) void provider.revoke(set.refreshToken, 'refresh_token').catch(() => {});
+        if (set.refreshToken) bestEffort(provider.revoke(set.refreshToken, 'refresh_token'));
         throw new EnclaveError('unauthenticated', 'The identity provider renewed the sign-in for someone else. Sign in again.');
       }
       const next = fromTokenSet(set, current.refresh);
@@ -121,9 +122,11 @@ export function createTokenKeeper(options: TokenKeeperOptions): TokenKeeper {
       return next;
     })();
     refreshing = run;
-    void run.catch(() => {}).finally(() => {
+    const forget = (): void => {
       if (refreshing === run) refreshing = null;
-    });
+    };
+    // Its failure is for the callers awaiting run; here only its end matters.
+    handledElsewhere(settled(run).then(forget));
     return run;
   }
 
@@ -175,13 +178,13 @@ export function createTokenKeeper(options: TokenKeeperOptions): TokenKeeper {
     // it (that would undo a lock). A refresh under way may still be writing its renewed token: remove after it too.
     const removed = removeEntry().then(async () => {
       if (pending === null) return;
-      await pending.catch(() => {});
+      await settled(pending);
       // Unless someone has signed in again since: their entry stays.
       if (tokens === null) await removeEntry();
     });
     // Whether held.refresh has been spent (by a refresh that failed or whose result is unknown): never reuse it.
     let spent = false;
-    const settled: Promise<void> = (async () => {
+    const refreshed: Promise<void> = (async () => {
       if (pending === null) return;
       try {
         held = await pending;
@@ -193,7 +196,7 @@ export function createTokenKeeper(options: TokenKeeperOptions): TokenKeeper {
     return {
       async accessToken() {
         // A refresh already under way rotates the refresh token: wait for it rather than spend the old one.
-        await settled;
+        await refreshed;
         if (held === null) return null;
         // Any life left is enough for the one report.
         if (held.accessExpiresAt - now() > 0) return held.access;
@@ -206,7 +209,7 @@ export function createTokenKeeper(options: TokenKeeperOptions): TokenKeeper {
           held = fromTokenSet(set, refresh);
           spent = false;
         })();
-        renewing = attempt.catch(() => {});
+        renewing = settled(attempt);
         try {
           await attempt;
           return held.access;
@@ -215,7 +218,7 @@ export function createTokenKeeper(options: TokenKeeperOptions): TokenKeeper {
         }
       },
       async dispose(before = Promise.resolve()) {
-        await Promise.all([before.catch(() => {}), removed, settled]);
+        await Promise.all([settled(before), removed, refreshed]);
         await renewing;
         const provider = options.provider.known();
         const refresh = held?.refresh;

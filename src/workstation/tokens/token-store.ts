@@ -5,6 +5,7 @@
 // keytar is loaded lazily (it is a native addon and an optional dependency) and every call has a deadline: a
 // locked keyring may wait for a password prompt nobody sees, and a missing D-Bus may hang; neither may hang the app.
 import { z } from 'zod';
+import { bestEffort, handledElsewhere, settled } from '../../common/detached.ts';
 
 export const KEYCHAIN_SERVICE = 'Enclave';
 
@@ -52,7 +53,10 @@ export async function loadKeytar(): Promise<KeytarLike> {
 function withDeadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new KeychainUnavailable(`The keychain did not answer within ${ms} ms (${what}); it may be locked.`)), ms);
+    timer = setTimeout(
+      () => reject(new KeychainUnavailable(`The keychain did not answer within ${ms} ms (${what}); it may be locked.`)),
+      ms,
+    );
     timer.unref();
   });
   return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
@@ -121,11 +125,13 @@ export function createKeychainTokenStore(options: KeychainStoreOptions = {}): To
         await call('write', (k) => (write = k.setPassword(KEYCHAIN_SERVICE, account, text)));
       } catch (err) {
         if (write !== undefined) {
-          const late = write.catch(() => {});
+          const late = settled(write);
           lateWrites.set(account, late);
-          void late.then(() => {
-            if (lateWrites.get(account) === late) lateWrites.delete(account);
-          });
+          handledElsewhere(
+            late.then(() => {
+              if (lateWrites.get(account) === late) lateWrites.delete(account);
+            }),
+          );
         }
         throw err;
       }
@@ -134,7 +140,7 @@ export function createKeychainTokenStore(options: KeychainStoreOptions = {}): To
       // A write that timed out may complete after this removal: delete again once it has.
       const late = lateWrites.get(account);
       if (late !== undefined) {
-        void late.then(() => call('delete after a late write', (k) => k.deletePassword(KEYCHAIN_SERVICE, account))).catch(() => {});
+        bestEffort(late.then(() => call('delete after a late write', (k) => k.deletePassword(KEYCHAIN_SERVICE, account))));
       }
       await call('delete', (k) => k.deletePassword(KEYCHAIN_SERVICE, account));
     },
@@ -181,9 +187,16 @@ export function createFallbackTokenStore(options: FallbackStoreOptions): TokenSt
       return kind;
     },
     ready,
-    load: (account) => either(() => keychain.load(account), () => memory.load(account)),
+    load: (account) =>
+      either(
+        () => keychain.load(account),
+        () => memory.load(account),
+      ),
     async save(account, record) {
-      await either(() => keychain.save(account, record), () => memory.save(account, record));
+      await either(
+        () => keychain.save(account, record),
+        () => memory.save(account, record),
+      );
     },
     async remove(account) {
       await memory.remove(account);

@@ -73,7 +73,13 @@ export function fakeIpcRenderer(options: { ipcMain: FakeIpcMain; contents: FakeW
       const copies = args.map((arg) => structuredClone(arg));
       const handler = ipcMain.handlers.get(channel);
       if (!handler) throw new Error(`Error invoking remote method '${channel}': Error: No handler registered for '${channel}'`);
-      const event = { sender: contents, senderFrame: frame, processId: frame?.processId ?? 0, frameId: frame?.routingId ?? 0, type: 'frame' };
+      const event = {
+        sender: contents,
+        senderFrame: frame,
+        processId: frame?.processId ?? 0,
+        frameId: frame?.routingId ?? 0,
+        type: 'frame',
+      };
       let result: unknown;
       try {
         result = await (handler as Callable)(event, ...copies);

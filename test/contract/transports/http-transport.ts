@@ -16,13 +16,19 @@ export interface HttpTestTransport extends Transport {
 
 /** Node's fetch, doing what the browser does for a page at `origin`. */
 export function browserFetch(origin: string): FetchLike {
-  return (url, init) => fetch(new URL(url, origin), { ...init, headers: { ...init.headers, ...(init.method === 'GET' ? {} : { origin }) } });
+  return (url, init) =>
+    fetch(new URL(url, origin), { ...init, headers: { ...init.headers, ...(init.method === 'GET' ? {} : { origin }) } });
 }
 
 /** Opens the launch URL as the page does: code out of the fragment, traded once for the secret. */
 export async function openSession(launchUrl: string): Promise<string> {
   const location = new URL(launchUrl);
-  const started = await startBrowserSession({ location, history: { replaceState: () => {} }, storage: null, fetch: browserFetch(location.origin) });
+  const started = await startBrowserSession({
+    location,
+    history: { replaceState: () => {} },
+    storage: null,
+    fetch: browserFetch(location.origin),
+  });
   if (started.kind !== 'session') throw new Error(`The launch was refused (${started.reason}).`);
   return started.secret;
 }

@@ -15,7 +15,12 @@ export interface DemoAccount {
 
 // The demo accounts of the embedded platform (passwords are demo-only; README and `npm start` list them).
 export const ADA: DemoAccount = { username: 'demo-analyst', password: 'ada-demo-pass', displayName: 'Ada Analyst', role: 'Analyst' };
-export const CHLOE: DemoAccount = { username: 'demo-checker-1', password: 'chloe-demo-pass', displayName: 'Chloe Checker', role: 'Output checker' };
+export const CHLOE: DemoAccount = {
+  username: 'demo-checker-1',
+  password: 'chloe-demo-pass',
+  displayName: 'Chloe Checker',
+  role: 'Output checker',
+};
 export const DANA: DemoAccount = { username: 'demo-admin', password: 'dana-demo-pass', displayName: 'Dana Admin', role: 'Administrator' };
 
 /** The identity provider's own login page, opened by the app in a new tab. */

@@ -28,7 +28,7 @@ let axeSource: Promise<string> | undefined;
  * (script-src 'self') does not govern, so no <script> tag and no CSP change are needed.
  */
 async function injectAxe(page: Page): Promise<void> {
-  const loaded = (await page.evaluate('typeof globalThis.axe === "object"')) as boolean;
+  const loaded = await page.evaluate<boolean>('typeof globalThis.axe === "object"');
   if (loaded) return;
   axeSource ??= readFile(AXE_SCRIPT, 'utf8');
   await page.evaluate(await axeSource);
@@ -37,7 +37,10 @@ async function injectAxe(page: Page): Promise<void> {
 function describe(violation: AxeViolation): string {
   const nodes = violation.nodes
     .slice(0, 5)
-    .map((node) => `      ${JSON.stringify(node.target)} ${node.html.slice(0, 160)}${node.failureSummary ? `\n        ${node.failureSummary.replaceAll('\n', '\n        ')}` : ''}`)
+    .map(
+      (node) =>
+        `      ${JSON.stringify(node.target)} ${node.html.slice(0, 160)}${node.failureSummary ? `\n        ${node.failureSummary.replaceAll('\n', '\n        ')}` : ''}`,
+    )
     .join('\n');
   const more = violation.nodes.length > 5 ? `\n      … and ${violation.nodes.length - 5} more` : '';
   return `  [${violation.impact ?? 'unknown'}] ${violation.id}: ${violation.help} (${violation.helpUrl})\n${nodes}${more}`;
@@ -46,11 +49,11 @@ function describe(violation: AxeViolation): string {
 /** Runs axe on the whole page as it is now; returns its violations and prints them all. */
 export async function runAxe(page: Page, screen: string): Promise<AxeViolation[]> {
   await injectAxe(page);
-  const violations = (await page.evaluate(
+  const violations = await page.evaluate<AxeViolation[]>(
     `globalThis.axe.run(document, { runOnly: { type: 'tag', values: ${JSON.stringify(TAGS)} }, resultTypes: ['violations'] })
       .then((result) => result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, helpUrl: v.helpUrl,
         nodes: v.nodes.map((n) => ({ target: n.target, html: n.html, failureSummary: n.failureSummary })) })))`,
-  )) as AxeViolation[];
+  );
   if (violations.length > 0) {
     console.log(`axe on the ${screen} screen: ${violations.length} violation(s)\n${violations.map(describe).join('\n')}`);
   } else {
@@ -63,6 +66,8 @@ export async function runAxe(page: Page, screen: string): Promise<AxeViolation[]
 export async function expectNoSeriousAccessibilityViolations(page: Page, screen: string): Promise<void> {
   const serious = (await runAxe(page, screen)).filter((v) => v.impact !== null && FAILING_IMPACTS.has(v.impact));
   if (serious.length > 0) {
-    throw new Error(`axe found ${serious.length} serious or critical accessibility violation(s) on the ${screen} screen:\n${serious.map(describe).join('\n')}`);
+    throw new Error(
+      `axe found ${serious.length} serious or critical accessibility violation(s) on the ${screen} screen:\n${serious.map(describe).join('\n')}`,
+    );
   }
 }

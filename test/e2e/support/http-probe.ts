@@ -8,7 +8,10 @@ export interface ProbeResponse {
   body: string;
 }
 
-export function probe(url: string, options: { method?: string; headers?: Record<string, string>; body?: string } = {}): Promise<ProbeResponse> {
+export function probe(
+  url: string,
+  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<ProbeResponse> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: options.method ?? 'GET', headers: options.headers }, (res) => {
       let body = '';

@@ -42,7 +42,9 @@ interface CspReport {
 /** Install on a context before any of its pages load (bindings and init scripts apply to later documents). */
 export async function watchContextForCsp(context: BrowserContext, onViolation: (text: string) => void): Promise<void> {
   await context.exposeBinding(CSP_BINDING, (_source, report: CspReport) => {
-    onViolation(`CSP violation: ${report.directive ?? '?'} blocked ${report.blocked || '(inline)'} at ${report.source ?? '?'}:${report.line ?? '?'}${report.sample ? ` sample: ${report.sample}` : ''}`);
+    onViolation(
+      `CSP violation: ${report.directive ?? '?'} blocked ${report.blocked || '(inline)'} at ${report.source ?? '?'}:${report.line ?? '?'}${report.sample ? ` sample: ${report.sample}` : ''}`,
+    );
   });
   await context.addInitScript({ content: CSP_LISTENER });
 }

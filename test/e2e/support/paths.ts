@@ -13,12 +13,16 @@ export const AXE_SCRIPT = join(REPO_ROOT, 'node_modules', 'axe-core', 'axe.min.j
 /** The built renderer, or a clear instruction: the e2e suite tests what `electron-vite build` produced. */
 export function assertRendererBuilt(): void {
   if (!existsSync(join(RENDERER_DIR, 'index.html'))) {
-    throw new Error(`The renderer is not built (${join(RENDERER_DIR, 'index.html')} is missing). Run \`npx electron-vite build\` first (\`npm test\` does).`);
+    throw new Error(
+      `The renderer is not built (${join(RENDERER_DIR, 'index.html')} is missing). Run \`npx electron-vite build\` first (\`npm test\` does).`,
+    );
   }
 }
 
 export function assertElectronMainBuilt(): void {
   if (!existsSync(ELECTRON_MAIN)) {
-    throw new Error(`The Electron main is not built (${ELECTRON_MAIN} is missing). Run \`npx electron-vite build\` first (\`npm test\` does).`);
+    throw new Error(
+      `The Electron main is not built (${ELECTRON_MAIN} is missing). Run \`npx electron-vite build\` first (\`npm test\` does).`,
+    );
   }
 }

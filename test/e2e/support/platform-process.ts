@@ -32,8 +32,11 @@ export async function startPlatform(dataDir: string): Promise<PlatformProcess> {
   };
   try {
     const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`The platform did not announce itself within ${READY_TIMEOUT_MS / 1000} s.\n${stderr}`)), READY_TIMEOUT_MS);
-      const lines = createInterface({ input: child.stdout! });
+      const timer = setTimeout(
+        () => reject(new Error(`The platform did not announce itself within ${READY_TIMEOUT_MS / 1000} s.\n${stderr}`)),
+        READY_TIMEOUT_MS,
+      );
+      const lines = createInterface({ input: child.stdout });
       lines.on('line', (line) => {
         try {
           const message = JSON.parse(line) as { event?: string; url?: string };

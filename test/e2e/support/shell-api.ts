@@ -13,7 +13,7 @@ export const SESSION_STORAGE_KEY = 'enclave.browser-shell.session';
 
 /** The session secret the app's page holds (null before the launch link was opened). */
 export async function pageSessionSecret(app: BrowserApp): Promise<string | null> {
-  return (await app.page.evaluate(`sessionStorage.getItem(${JSON.stringify(SESSION_STORAGE_KEY)})`)) as string | null;
+  return await app.page.evaluate<string | null>(`sessionStorage.getItem(${JSON.stringify(SESSION_STORAGE_KEY)})`);
 }
 
 export async function invokeAsPage(app: BrowserApp, method: string, input: unknown = {}): Promise<ShellAnswer> {

@@ -38,9 +38,10 @@ afterEach(async () => {
   await db.destroy();
 });
 
-const adapter = (model: string): Adapter => factory(model) as Adapter;
+const adapter = (model: string): Adapter => factory(model);
 const rows = () => raw.prepare('SELECT * FROM oidc_artifacts').all() as Array<Record<string, string | number | null>>;
-const row = (model: string, id: string) => raw.prepare('SELECT * FROM oidc_artifacts WHERE model = ? AND id = ?').get(model, artifactKey(id)) as Record<string, string>;
+const row = (model: string, id: string) =>
+  raw.prepare('SELECT * FROM oidc_artifacts WHERE model = ? AND id = ?').get(model, artifactKey(id)) as Record<string, string>;
 
 const DEVICE_CODE = 'device-code-value-0123456789abcdef';
 const USER_CODE = 'BCDFGHJK';
@@ -59,13 +60,22 @@ describe('at rest', () => {
     await adapter('DeviceCode').upsert(DEVICE_CODE, devicePayload(DEVICE_CODE, USER_CODE), 600);
     await adapter('Session').upsert('session-cookie-value', { uid: 'session-uid-1', accountId: 'demo-admin', kind: 'Session' }, 600);
     const stored = JSON.stringify(rows());
-    for (const secret of [DEVICE_CODE, USER_CODE, 'demo-analyst', 'demo-admin', 'grant-1', 'session-uid-1', 'session-cookie-value', 'offline_access']) {
+    for (const secret of [
+      DEVICE_CODE,
+      USER_CODE,
+      'demo-analyst',
+      'demo-admin',
+      'grant-1',
+      'session-uid-1',
+      'session-cookie-value',
+      'offline_access',
+    ]) {
       expect(stored).not.toContain(secret);
     }
-    expect(await adapter('DeviceCode').findByUserCode!(USER_CODE)).toMatchObject({ jti: DEVICE_CODE, accountId: 'demo-analyst' });
+    expect(await adapter('DeviceCode').findByUserCode(USER_CODE)).toMatchObject({ jti: DEVICE_CODE, accountId: 'demo-analyst' });
     expect(await adapter('DeviceCode').find(DEVICE_CODE)).toMatchObject({ userCode: USER_CODE });
-    expect(await adapter('Session').findByUid!('session-uid-1')).toMatchObject({ accountId: 'demo-admin' });
-    await adapter('DeviceCode').revokeByGrantId!('grant-1');
+    expect(await adapter('Session').findByUid('session-uid-1')).toMatchObject({ accountId: 'demo-admin' });
+    await adapter('DeviceCode').revokeByGrantId('grant-1');
     expect(await adapter('DeviceCode').find(DEVICE_CODE)).toBeUndefined();
   });
 
@@ -82,15 +92,19 @@ describe('someone who can write the database', () => {
     await adapter('Grant').upsert('g', { accountId: 'demo-analyst', kind: 'Grant' }, 600);
     const stored = JSON.parse(row('Grant', 'g').payload) as { sealed: string };
     const parts = stored.sealed.split('.');
-    const body = Buffer.from(parts[2]!, 'base64url');
-    body[0]! ^= 1;
+    const body = Buffer.from(parts[2], 'base64url');
+    body[0] ^= 1;
     parts[2] = body.toString('base64url');
-    raw.prepare('UPDATE oidc_artifacts SET payload = ? WHERE id = ?').run(JSON.stringify({ ...stored, sealed: parts.join('.') }), artifactKey('g'));
+    raw
+      .prepare('UPDATE oidc_artifacts SET payload = ? WHERE id = ?')
+      .run(JSON.stringify({ ...stored, sealed: parts.join('.') }), artifactKey('g'));
     expect(await adapter('Grant').find('g')).toBeUndefined();
   });
 
   it('cannot write a payload of its own (as stored before sealing): it is not found', async () => {
-    raw.prepare("INSERT INTO oidc_artifacts (model, id, payload) VALUES ('Grant', ?, ?)").run(artifactKey('forged'), JSON.stringify({ accountId: 'demo-admin' }));
+    raw
+      .prepare("INSERT INTO oidc_artifacts (model, id, payload) VALUES ('Grant', ?, ?)")
+      .run(artifactKey('forged'), JSON.stringify({ accountId: 'demo-admin' }));
     expect(await adapter('Grant').find('forged')).toBeUndefined();
   });
 
@@ -110,14 +124,17 @@ describe('someone who can write the database', () => {
     const victimsColumn = row('DeviceCode', 'victims-device-code').user_code;
     raw.prepare("UPDATE oidc_artifacts SET user_code = 'moved' WHERE id = ?").run(artifactKey('victims-device-code'));
     raw.prepare('UPDATE oidc_artifacts SET user_code = ? WHERE id = ?').run(victimsColumn, artifactKey('attackers-device-code'));
-    expect(await adapter('DeviceCode').findByUserCode!('VVVVVVVV')).toBeUndefined();
+    expect(await adapter('DeviceCode').findByUserCode('VVVVVVVV')).toBeUndefined();
   });
 });
 
 describe('use once', () => {
   it('lets only one of two redemptions at the same moment use a code; the other is refused as invalid_grant', async () => {
     await adapter('AuthorizationCode').upsert('code-1', { kind: 'AuthorizationCode', grantId: 'g' }, 60);
-    const results = await Promise.allSettled([adapter('AuthorizationCode').consume('code-1'), adapter('AuthorizationCode').consume('code-1')]);
+    const results = await Promise.allSettled([
+      adapter('AuthorizationCode').consume('code-1'),
+      adapter('AuthorizationCode').consume('code-1'),
+    ]);
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
     expect(results.find((result) => result.status === 'rejected')).toMatchObject({ reason: { error: 'invalid_grant' } });
     expect(await adapter('AuthorizationCode').find('code-1')).toMatchObject({ consumed: expect.any(Number) });
@@ -127,10 +144,10 @@ describe('use once', () => {
 describe('ended grants', () => {
   it('reports a grant once when oidc-provider revokes its tokens and destroys it together, and on each later end', async () => {
     await Promise.all([
-      adapter('AccessToken').revokeByGrantId!('grant-x'),
-      adapter('RefreshToken').revokeByGrantId!('grant-x'),
-      adapter('AuthorizationCode').revokeByGrantId!('grant-x'),
-      adapter('DeviceCode').revokeByGrantId!('grant-x'),
+      adapter('AccessToken').revokeByGrantId('grant-x'),
+      adapter('RefreshToken').revokeByGrantId('grant-x'),
+      adapter('AuthorizationCode').revokeByGrantId('grant-x'),
+      adapter('DeviceCode').revokeByGrantId('grant-x'),
       adapter('Grant').destroy('grant-x'),
     ]);
     expect(ended).toEqual(['grant-x']);

@@ -51,7 +51,9 @@ async function openLoginPage(options: { redirectUri?: string; extra?: Record<str
   const browser = options.browser ?? new Browser();
   const verifier = pkce();
   const redirectUri = options.redirectUri ?? 'http://127.0.0.1:51000/callback';
-  const { response, url } = await browser.follow(authorizationUrl({ issuer: platform.issuer, redirectUri, challenge: verifier.challenge, extra: options.extra }));
+  const { response, url } = await browser.follow(
+    authorizationUrl({ issuer: platform.issuer, redirectUri, challenge: verifier.challenge, extra: options.extra }),
+  );
   const html = await response.text();
   return { browser, verifier, redirectUri, response, url, html, action: loginFormAction(html, url) };
 }
@@ -76,7 +78,13 @@ describe('sign-in with authorization code and PKCE', () => {
     expect(page.html).toContain('<label for="password">Password</label>');
     expect(page.html).toMatch(/<button type="submit"[^>]*>Sign in<\/button>/);
 
-    const done = await submitLogin({ browser: page.browser, action: page.action!, username: 'demo-analyst', password: 'ada-demo-pass', platformUrl: platform.url });
+    const done = await submitLogin({
+      browser: page.browser,
+      action: page.action!,
+      username: 'demo-analyst',
+      password: 'ada-demo-pass',
+      platformUrl: platform.url,
+    });
     expect(done.response.status).toBe(303);
     const callback = new URL(done.url);
     expect(callback.origin + callback.pathname).toBe(page.redirectUri);
@@ -100,12 +108,21 @@ describe('sign-in with authorization code and PKCE', () => {
     expect(idToken.payload.auth_time).toEqual(expect.any(Number));
 
     expect(decodeProtectedHeader(body.access_token)).toMatchObject({ typ: 'at+jwt', alg: 'RS256' });
-    expect(decodeJwt(body.access_token)).toMatchObject({ sub: 'demo-analyst', aud: 'urn:enclave:platform-api', iss: platform.issuer, client_id: CLIENT_ID });
+    expect(decodeJwt(body.access_token)).toMatchObject({
+      sub: 'demo-analyst',
+      aud: 'urn:enclave:platform-api',
+      iss: platform.issuer,
+      client_id: CLIENT_ID,
+    });
     const me = await fetch(`${platform.url}/api/v1/me`, { headers: { authorization: `Bearer ${body.access_token}` } });
     expect(await me.json()).toEqual({ id: 'demo-analyst', displayName: 'Ada Analyst', role: 'analyst' });
 
     const success = auditEvents('auth.sign_in').filter((event) => event.outcome === 'success');
-    expect(success.at(-1)).toEqual({ actor: 'demo-analyst', outcome: 'success', details: '{"clientId":"enclave-workstation","method":"password","username":"demo-analyst"}' });
+    expect(success.at(-1)).toEqual({
+      actor: 'demo-analyst',
+      outcome: 'success',
+      details: '{"clientId":"enclave-workstation","method":"password","username":"demo-analyst"}',
+    });
   });
 
   it('signs in each demo user as themselves, with the role the platform gives them', async () => {
@@ -117,14 +134,22 @@ describe('sign-in with authorization code and PKCE', () => {
     ] as const;
     for (const [username, password, role] of accounts) {
       const tokens = await signIn({ platform, username, password });
-      const me = (await (await fetch(`${platform.url}/api/v1/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } })).json()) as { id: string; role: string };
+      const me = (await (
+        await fetch(`${platform.url}/api/v1/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } })
+      ).json()) as { id: string; role: string };
       expect(me).toMatchObject({ id: username, role });
     }
   });
 
   it('keeps the form, says the password is wrong, and records the failure without the password', async () => {
     const page = await openLoginPage();
-    const done = await submitLogin({ browser: page.browser, action: page.action!, username: 'demo-analyst', password: 'not-adas-pass', platformUrl: platform.url });
+    const done = await submitLogin({
+      browser: page.browser,
+      action: page.action!,
+      username: 'demo-analyst',
+      password: 'not-adas-pass',
+      platformUrl: platform.url,
+    });
     expect(done.response.status).toBe(200);
     const html = await done.response.text();
     expect(html).toContain('<p class="alert" role="alert">The username or password is wrong.</p>');
@@ -143,7 +168,13 @@ describe('sign-in with authorization code and PKCE', () => {
 
   it('answers an unknown username exactly as a wrong password', async () => {
     const page = await openLoginPage();
-    const done = await submitLogin({ browser: page.browser, action: page.action!, username: 'mallory', password: 'ada-demo-pass', platformUrl: platform.url });
+    const done = await submitLogin({
+      browser: page.browser,
+      action: page.action!,
+      username: 'mallory',
+      password: 'ada-demo-pass',
+      platformUrl: platform.url,
+    });
     expect(await done.response.text()).toContain('The username or password is wrong.');
   });
 
@@ -151,13 +182,25 @@ describe('sign-in with authorization code and PKCE', () => {
     const page = await openLoginPage();
     let html = '';
     for (let attempt = 1; attempt <= 6; attempt++) {
-      const done = await submitLogin({ browser: page.browser, action: page.action!, username: 'demo-checker-2', password: `guess-${attempt}`, platformUrl: platform.url });
+      const done = await submitLogin({
+        browser: page.browser,
+        action: page.action!,
+        username: 'demo-checker-2',
+        password: `guess-${attempt}`,
+        platformUrl: platform.url,
+      });
       html = await done.response.text();
       if (attempt === 6) expect(done.response.status).toBe(429);
     }
     expect(html).toMatch(/role="alert">Too many wrong passwords for this username\. Wait \d+ seconds, then try again\./);
     // Even the right password waits.
-    const right = await submitLogin({ browser: page.browser, action: page.action!, username: 'demo-checker-2', password: 'chidi-demo-pass', platformUrl: platform.url });
+    const right = await submitLogin({
+      browser: page.browser,
+      action: page.action!,
+      username: 'demo-checker-2',
+      password: 'chidi-demo-pass',
+      platformUrl: platform.url,
+    });
     expect(right.response.status).toBe(429);
     expect(auditEvents('auth.sign_in').at(-1)?.details).toContain('"reason":"too_many_failures"');
   });
@@ -167,7 +210,13 @@ describe('sign-in with authorization code and PKCE', () => {
     const before = auditEvents('auth.sign_in').length;
     const answers = await Promise.all(
       Array.from({ length: 30 }, (_, attempt) =>
-        submitLogin({ browser: page.browser, action: page.action!, username: 'demo-checker-1', password: `parallel-guess-${attempt}`, platformUrl: platform.url }),
+        submitLogin({
+          browser: page.browser,
+          action: page.action!,
+          username: 'demo-checker-1',
+          password: `parallel-guess-${attempt}`,
+          platformUrl: platform.url,
+        }),
       ),
     );
     const statuses = answers.map((answer) => answer.response.status);
@@ -179,7 +228,13 @@ describe('sign-in with authorization code and PKCE', () => {
     expect(statuses.filter((status) => status === 200)).toHaveLength(checked.length);
     expect(statuses.filter((status) => status === 429)).toHaveLength(30 - checked.length);
     // And the username is paused afterwards, even for its right password.
-    const right = await submitLogin({ browser: page.browser, action: page.action!, username: 'demo-checker-1', password: 'chloe-demo-pass', platformUrl: platform.url });
+    const right = await submitLogin({
+      browser: page.browser,
+      action: page.action!,
+      username: 'demo-checker-1',
+      password: 'chloe-demo-pass',
+      platformUrl: platform.url,
+    });
     expect(right.response.status).toBe(429);
   });
 
@@ -236,7 +291,9 @@ describe('sign-in with authorization code and PKCE', () => {
   });
 
   it('refuses a request that names no redirect URI, with a page rather than a redirect to a default', async () => {
-    const url = new URL(authorizationUrl({ issuer: platform.issuer, redirectUri: 'http://127.0.0.1:51000/callback', challenge: pkce().challenge }));
+    const url = new URL(
+      authorizationUrl({ issuer: platform.issuer, redirectUri: 'http://127.0.0.1:51000/callback', challenge: pkce().challenge }),
+    );
     url.searchParams.delete('redirect_uri');
     const response = await new Browser().fetch(url.href);
     expect(response.status).toBe(400);
@@ -252,16 +309,24 @@ describe('sign-in with authorization code and PKCE', () => {
   it('signs in someone else in the same browser as themselves, ending the previous browser session first', async () => {
     const first = await signInWithBrowser({ platform, username: 'demo-analyst', password: 'ada-demo-pass' });
     const page = await openLoginPage({ browser: first.browser });
-    const switched = await submitLogin({ browser: first.browser, action: page.action!, username: 'demo-analyst-2', password: 'ben-demo-pass', platformUrl: platform.url });
+    const switched = await submitLogin({
+      browser: first.browser,
+      action: page.action!,
+      username: 'demo-analyst-2',
+      password: 'ben-demo-pass',
+      platformUrl: platform.url,
+    });
     // oidc-provider first ends Ada's browser session with a form a browser submits by itself (the CSP
     // allows exactly that script by its hash); this test submits it as the browser would.
     expect(switched.response.status).toBe(200);
     expect(switched.response.headers.get('content-security-policy')).toMatch(/script-src 'self' 'sha256-[A-Za-z0-9+/=]+'/);
     const html = await switched.response.text();
     const form = /<form method="post" action="([^"]+)">([\s\S]*?)<\/form>/.exec(html)!;
-    const fields = new URLSearchParams([...form[2]!.matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((match): [string, string] => [match[1]!, match[2]!]));
+    const fields = new URLSearchParams(
+      [...form[2].matchAll(/name="([^"]+)" value="([^"]*)"/g)].map((match): [string, string] => [match[1], match[2]]),
+    );
     const done = await first.browser.follow(
-      new URL(form[1]!, switched.url).href,
+      new URL(form[1], switched.url).href,
       { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: fields.toString() },
       platform.url,
     );
@@ -284,7 +349,13 @@ describe('sign-in with authorization code and PKCE', () => {
 
   it('needs no consent screen for its own client, even when a client asks with prompt=consent', async () => {
     const page = await openLoginPage({ extra: { prompt: 'login consent' } });
-    const done = await submitLogin({ browser: page.browser, action: page.action!, username: 'demo-analyst', password: 'ada-demo-pass', platformUrl: platform.url });
+    const done = await submitLogin({
+      browser: page.browser,
+      action: page.action!,
+      username: 'demo-analyst',
+      password: 'ada-demo-pass',
+      platformUrl: platform.url,
+    });
     const callback = new URL(done.url);
     expect(callback.origin).toBe('http://127.0.0.1:51000');
     const { status, body } = await tokenRequest(platform.issuer, {
@@ -301,11 +372,21 @@ describe('sign-in with authorization code and PKCE', () => {
     const large = await fetch(`${platform.issuer}/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'authorization_code', client_id: CLIENT_ID, code: 'x'.repeat(8000), redirect_uri: 'http://127.0.0.1:1/callback', code_verifier: 'y'.repeat(60) }).toString(),
+      body: new URLSearchParams({
+        grant_type: 'authorization_code',
+        client_id: CLIENT_ID,
+        code: 'x'.repeat(8000),
+        redirect_uri: 'http://127.0.0.1:1/callback',
+        code_verifier: 'y'.repeat(60),
+      }).toString(),
     });
     expect(large.status).toBe(400);
     expect(((await large.json()) as { error: string }).error).toBe('invalid_grant');
-    const json = await fetch(`${platform.issuer}/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"grant_type":"refresh_token"}' });
+    const json = await fetch(`${platform.issuer}/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"grant_type":"refresh_token"}',
+    });
     expect(json.status).toBe(400);
     expect(((await json.json()) as { error: string }).error).toBe('invalid_request');
   });

@@ -7,8 +7,24 @@ import { existsSync, readFileSync } from 'node:fs';
 import { DatabaseSync } from 'node:sqlite';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Browser, createPlatformFixture, loginFormAction, startPlatform, submitLogin, type PlatformFixture, type RunningPlatform } from './support.ts';
-import { approveDevice, enterAndConfirmCode, formOf, poll, postForm, startDeviceAuthorization, type DeviceAuthorization } from './device-support.ts';
+import {
+  Browser,
+  createPlatformFixture,
+  loginFormAction,
+  startPlatform,
+  submitLogin,
+  type PlatformFixture,
+  type RunningPlatform,
+} from './support.ts';
+import {
+  approveDevice,
+  enterAndConfirmCode,
+  formOf,
+  poll,
+  postForm,
+  startDeviceAuthorization,
+  type DeviceAuthorization,
+} from './device-support.ts';
 
 let fixture: PlatformFixture;
 let platform: RunningPlatform;
@@ -71,7 +87,13 @@ describe('device authorization grant', () => {
     const loginHtml = await login.response.text();
     const action = loginFormAction(loginHtml, login.url);
     expect(action).toBeDefined();
-    const done = await submitLogin({ browser, action: action!, username: 'demo-checker-1', password: 'chloe-demo-pass', platformUrl: platform.url });
+    const done = await submitLogin({
+      browser,
+      action: action!,
+      username: 'demo-checker-1',
+      password: 'chloe-demo-pass',
+      platformUrl: platform.url,
+    });
     expect(done.response.status).toBe(200);
     expect(await done.response.text()).toContain('The command line is signed in');
 
@@ -105,10 +127,12 @@ describe('device authorization grant', () => {
     entry.fields.set('user_code', device.user_code);
     const confirm = await postForm({ platform, browser, url: entry.action, fields: entry.fields });
     const html = await confirm.response.text();
-    const abortForm = [...html.matchAll(/<form method="post" action="([^"]+)">([\s\S]*?)<\/form>/g)][1]!;
-    const fields = new URLSearchParams([...abortForm[2]!.matchAll(/type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m): [string, string] => [m[1]!, m[2]!]));
+    const abortForm = [...html.matchAll(/<form method="post" action="([^"]+)">([\s\S]*?)<\/form>/g)][1];
+    const fields = new URLSearchParams(
+      [...abortForm[2].matchAll(/type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m): [string, string] => [m[1], m[2]]),
+    );
     expect(fields.get('abort')).toBe('yes');
-    const aborted = await postForm({ platform, browser, url: new URL(abortForm[1]!, confirm.url).href, fields });
+    const aborted = await postForm({ platform, browser, url: new URL(abortForm[1], confirm.url).href, fields });
     expect(await aborted.response.text()).toContain('cancelled');
     expect((await poll(platform, device)).body.error).toBe('access_denied');
   });

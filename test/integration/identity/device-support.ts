@@ -47,8 +47,10 @@ export function poll(platform: Issuer, device: DeviceAuthorization) {
 export function formOf(html: string, base: string): { action: string; fields: URLSearchParams } {
   const form = /<form method="post" action="([^"]+)">([\s\S]*?)<\/form>/.exec(html);
   if (form === null) throw new Error(`no form in ${html.slice(0, 400)}`);
-  const fields = new URLSearchParams([...form[2]!.matchAll(/type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m): [string, string] => [m[1]!, m[2]!]));
-  return { action: new URL(form[1]!.replaceAll('&amp;', '&'), base).href, fields };
+  const fields = new URLSearchParams(
+    [...form[2].matchAll(/type="hidden" name="([^"]+)" value="([^"]*)"/g)].map((m): [string, string] => [m[1], m[2]]),
+  );
+  return { action: new URL(form[1].replaceAll('&amp;', '&'), base).href, fields };
 }
 
 export async function postForm(options: { platform: Issuer; browser: Browser; url: string; fields: URLSearchParams }) {
@@ -76,7 +78,13 @@ export async function approveDevice(options: { platform: Issuer; device: DeviceA
   const login = await enterAndConfirmCode({ platform: options.platform, device: options.device, browser });
   const action = loginFormAction(await login.response.text(), login.url);
   if (action === undefined) throw new Error('no login form after confirming the device code');
-  const done = await submitLogin({ browser, action, username: options.username, password: options.password, platformUrl: options.platform.url });
+  const done = await submitLogin({
+    browser,
+    action,
+    username: options.username,
+    password: options.password,
+    platformUrl: options.platform.url,
+  });
   expect(await done.response.text()).toContain('The command line is signed in');
 }
 
@@ -84,7 +92,10 @@ export async function approveDevice(options: { platform: Issuer; device: DeviceA
 export async function startProviderAlone(options: { now: () => number }): Promise<Issuer & { stop(): Promise<void> }> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'enclave-idp-'));
   const catalogue = await readCatalogueFile(DEFAULT_CATALOGUE_PATH);
-  const records = await openPlatformRecords({ file: path.join(dataDir, 'metadata.sqlite'), seed: { catalogue, demo: await readDemoSeed({ demoDir: DEFAULT_DEMO_DIR, catalogue }) } });
+  const records = await openPlatformRecords({
+    file: path.join(dataDir, 'metadata.sqlite'),
+    seed: { catalogue, demo: await readDemoSeed({ demoDir: DEFAULT_DEMO_DIR, catalogue }) },
+  });
   const idp = await createEmbeddedIdentityProvider({ dataDir, store: records.store, audit: records.audit, now: options.now });
   const app = Fastify();
   idp.register(app);

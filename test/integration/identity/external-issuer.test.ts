@@ -37,7 +37,12 @@ describe('a platform pointed at an external issuer', () => {
       status: 'ok',
       name: 'Enclave demo platform',
       mode: 'production',
-      identity: { issuer: idp.issuer, clientId: 'enclave-workstation', audience: 'urn:enclave:platform-api', scopes: ['openid', 'profile', 'offline_access'] },
+      identity: {
+        issuer: idp.issuer,
+        clientId: 'enclave-workstation',
+        audience: 'urn:enclave:platform-api',
+        scopes: ['openid', 'profile', 'offline_access'],
+      },
     });
   });
 
@@ -76,7 +81,11 @@ describe('a platform pointed at an external issuer', () => {
     try {
       const tokens = await signIn({ platform: idp, username: 'demo-analyst-2', password: 'ben-demo-pass' });
       expect(decodeJwt(tokens.id_token!).aud).toBe('enclave-workstation');
-      const response = await strict.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${tokens.id_token!}` } });
+      const response = await strict.app.inject({
+        method: 'GET',
+        url: '/api/v1/me',
+        headers: { authorization: `Bearer ${tokens.id_token!}` },
+      });
       expect(response.statusCode).toBe(401);
       expect(response.json()).toMatchObject({ error: { code: 'unauthenticated' } });
     } finally {
@@ -90,11 +99,21 @@ describe('a platform pointed at an external issuer', () => {
     const loose = await createPlatformServer({
       dataDir: looseFixture.dataDir,
       cataloguePath: looseFixture.cataloguePath,
-      identity: { kind: 'external', issuer: idp.issuer, audience: 'enclave-workstation', clientId: 'enclave-workstation', tokenType: 'any' },
+      identity: {
+        kind: 'external',
+        issuer: idp.issuer,
+        audience: 'enclave-workstation',
+        clientId: 'enclave-workstation',
+        tokenType: 'any',
+      },
     });
     try {
       const tokens = await signIn({ platform: idp, username: 'demo-analyst-2', password: 'ben-demo-pass' });
-      const response = await loose.app.inject({ method: 'GET', url: '/api/v1/me', headers: { authorization: `Bearer ${tokens.id_token!}` } });
+      const response = await loose.app.inject({
+        method: 'GET',
+        url: '/api/v1/me',
+        headers: { authorization: `Bearer ${tokens.id_token!}` },
+      });
       expect(response.statusCode).toBe(200);
     } finally {
       await loose.close();

@@ -21,7 +21,9 @@ afterAll(async () => {
 /** A login page of a fresh authorization: its form's action and the browser holding its interaction cookie. */
 async function openLoginPage(): Promise<{ action: string; cookie: string }> {
   const browser = new Browser();
-  const { response, url } = await browser.follow(authorizationUrl({ issuer: provider.issuer, redirectUri: 'http://127.0.0.1:51000/callback', challenge: pkce().challenge }));
+  const { response, url } = await browser.follow(
+    authorizationUrl({ issuer: provider.issuer, redirectUri: 'http://127.0.0.1:51000/callback', challenge: pkce().challenge }),
+  );
   const action = loginFormAction(await response.text(), url);
   if (action === undefined) throw new Error('no login form');
   return { action, cookie: [...browser.cookies].map(([name, value]) => `${name}=${value}`).join('; ') };
@@ -36,7 +38,11 @@ function submitFrom(options: { localAddress: string; page: { action: string; coo
       {
         method: 'POST',
         localAddress: options.localAddress,
-        headers: { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), cookie: options.page.cookie },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          'content-length': Buffer.byteLength(body),
+          cookie: options.page.cookie,
+        },
       },
       (response) => {
         let text = '';
@@ -59,15 +65,30 @@ describe('the sign-in budget per client address', () => {
       expect(answer.status).toBe(200);
     }
 
-    const refused = await submitFrom({ localAddress: '127.0.0.1', page: await openLoginPage(), username: 'demo-analyst', password: 'ada-demo-pass' });
+    const refused = await submitFrom({
+      localAddress: '127.0.0.1',
+      page: await openLoginPage(),
+      username: 'demo-analyst',
+      password: 'ada-demo-pass',
+    });
     expect(refused.status).toBe(429);
     expect(refused.body).toMatch(/role="alert">Too many wrong passwords from this computer\. Wait \d+ seconds, then try again\./);
 
-    const elsewhere = await submitFrom({ localAddress: '127.0.0.2', page: await openLoginPage(), username: 'demo-analyst', password: 'ada-demo-pass' });
+    const elsewhere = await submitFrom({
+      localAddress: '127.0.0.2',
+      page: await openLoginPage(),
+      username: 'demo-analyst',
+      password: 'ada-demo-pass',
+    });
     expect(elsewhere.status).toBe(303);
 
     now += 10 * 60_000;
-    const later = await submitFrom({ localAddress: '127.0.0.1', page: await openLoginPage(), username: 'demo-analyst', password: 'ada-demo-pass' });
+    const later = await submitFrom({
+      localAddress: '127.0.0.1',
+      page: await openLoginPage(),
+      username: 'demo-analyst',
+      password: 'ada-demo-pass',
+    });
     expect(later.status).toBe(303);
   });
 });

@@ -65,7 +65,9 @@ describe('a platform restart', () => {
     expect(me.status).toBe(200);
     const refreshed = await tokenRequest(platform.issuer, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! });
     expect(refreshed.status).toBe(200);
-    expect((await fetch(`${platform.url}/api/v1/me`, { headers: { authorization: `Bearer ${refreshed.body.access_token}` } })).status).toBe(200);
+    expect((await fetch(`${platform.url}/api/v1/me`, { headers: { authorization: `Bearer ${refreshed.body.access_token}` } })).status).toBe(
+      200,
+    );
   });
 
   it('keeps the refresh token working when the platform comes back on another port (a new issuer URL)', async () => {
@@ -75,7 +77,9 @@ describe('a platform restart', () => {
     platform = await startPlatform({ fixture });
     const refreshed = await tokenRequest(platform.issuer, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! });
     expect(refreshed.status).toBe(200);
-    expect((await fetch(`${platform.url}/api/v1/me`, { headers: { authorization: `Bearer ${refreshed.body.access_token}` } })).status).toBe(200);
+    expect((await fetch(`${platform.url}/api/v1/me`, { headers: { authorization: `Bearer ${refreshed.body.access_token}` } })).status).toBe(
+      200,
+    );
     // The old access token names the old issuer, which this platform no longer is.
     expect((await fetch(`${platform.url}/api/v1/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } })).status).toBe(401);
   });
@@ -91,7 +95,12 @@ describe('a platform restart', () => {
     const done = await submitLogin({ browser, action, username: 'demo-admin', password: 'dana-demo-pass', platformUrl: platform.url });
     const code = new URL(done.url).searchParams.get('code');
     expect(code).toEqual(expect.any(String));
-    const tokens = await tokenRequest(platform.issuer, { grant_type: 'authorization_code', code: code!, redirect_uri: redirectUri, code_verifier: verifier.verifier });
+    const tokens = await tokenRequest(platform.issuer, {
+      grant_type: 'authorization_code',
+      code: code!,
+      redirect_uri: redirectUri,
+      code_verifier: verifier.verifier,
+    });
     expect(tokens.status).toBe(200);
   });
 
@@ -102,6 +111,9 @@ describe('a platform restart', () => {
     const { chmod } = await import('node:fs/promises');
     const file = path.join(fixture.dataDir, 'identity', name);
     await chmod(file, 0o644);
-    await expect(startPlatform({ fixture })).rejects.toMatchObject({ code: 'unavailable', message: expect.stringContaining(`chmod 600 ${file}`) });
+    await expect(startPlatform({ fixture })).rejects.toMatchObject({
+      code: 'unavailable',
+      message: expect.stringContaining(`chmod 600 ${file}`),
+    });
   });
 });

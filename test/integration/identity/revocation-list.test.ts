@@ -53,5 +53,4 @@ describe('the revocation list', () => {
     await list.revoke({ keys: ['grant:new'], expiresAt: now + 60 });
     expect(stored()).toEqual(['grant:new']);
   });
-
 });

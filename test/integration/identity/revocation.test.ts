@@ -7,7 +7,17 @@ import { DatabaseSync } from 'node:sqlite';
 import path from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_ID, createPlatformFixture, signIn, signInWithBrowser, startPlatform, tokenRequest, type Browser, type PlatformFixture, type RunningPlatform } from './support.ts';
+import {
+  CLIENT_ID,
+  createPlatformFixture,
+  signIn,
+  signInWithBrowser,
+  startPlatform,
+  tokenRequest,
+  type Browser,
+  type PlatformFixture,
+  type RunningPlatform,
+} from './support.ts';
 
 const ACCESS_TOKEN_TTL_SECONDS = 120;
 
@@ -26,7 +36,11 @@ afterAll(async () => {
 
 async function me(accessToken: string) {
   const response = await fetch(`${platform.url}/api/v1/me`, { headers: { authorization: `Bearer ${accessToken}` } });
-  return { status: response.status, body: (await response.json()) as { error?: { code: string; message: string } }, challenge: response.headers.get('www-authenticate') };
+  return {
+    status: response.status,
+    body: (await response.json()) as { error?: { code: string; message: string } },
+    challenge: response.headers.get('www-authenticate'),
+  };
 }
 
 /** What the workstation does at sign-out and at lock (token-keeper.ts): revoke the refresh token at the provider. */

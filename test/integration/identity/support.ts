@@ -42,10 +42,10 @@ export class Browser {
     const response = await fetch(url, { ...init, headers, redirect: 'manual' });
     for (const line of response.headers.getSetCookie()) {
       const [pair, ...attributes] = line.split(';');
-      const index = pair!.indexOf('=');
-      const name = pair!.slice(0, index).trim();
-      const value = pair!.slice(index + 1).trim();
-      const expired = attributes.some((attribute) => /^\s*expires=/i.test(attribute) && Date.parse(attribute.split('=')[1]!) < Date.now());
+      const index = pair.indexOf('=');
+      const name = pair.slice(0, index).trim();
+      const value = pair.slice(index + 1).trim();
+      const expired = attributes.some((attribute) => /^\s*expires=/i.test(attribute) && Date.parse(attribute.split('=')[1]) < Date.now());
       if (expired || value === '') this.cookies.delete(name);
       else this.cookies.set(name, value);
     }
@@ -102,7 +102,7 @@ export function authorizationUrl(options: {
 /** The action of the login page's form, or undefined when the page has no login form. */
 export function loginFormAction(html: string, base: string): string | undefined {
   const match = /<form method="post" action="([^"]+)" data-testid="sign-in-form">/.exec(html);
-  return match === null ? undefined : new URL(match[1]!.replaceAll('&amp;', '&'), base).href;
+  return match === null ? undefined : new URL(match[1].replaceAll('&amp;', '&'), base).href;
 }
 
 export async function submitLogin(options: { browser: Browser; action: string; username: string; password: string; platformUrl: string }) {
@@ -126,7 +126,10 @@ export interface TokenSet {
   scope?: string;
 }
 
-export async function tokenRequest(issuer: string, params: Record<string, string>): Promise<{ status: number; body: TokenSet & { error?: string; error_description?: string } }> {
+export async function tokenRequest(
+  issuer: string,
+  params: Record<string, string>,
+): Promise<{ status: number; body: TokenSet & { error?: string; error_description?: string } }> {
   const response = await fetch(`${issuer}/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
@@ -148,11 +151,19 @@ export async function signInWithBrowser(options: {
   const browser = options.browser ?? new Browser();
   const verifier = options.pkce ?? pkce();
   const redirectUri = options.redirectUri ?? 'http://127.0.0.1:53682/callback';
-  const start = await browser.follow(authorizationUrl({ issuer: options.platform.issuer, redirectUri, challenge: verifier.challenge, extra: options.extra }));
+  const start = await browser.follow(
+    authorizationUrl({ issuer: options.platform.issuer, redirectUri, challenge: verifier.challenge, extra: options.extra }),
+  );
   const html = await start.response.text();
   const action = loginFormAction(html, start.url);
   if (action === undefined) throw new Error(`no login form at ${start.url} (${start.response.status}): ${html.slice(0, 300)}`);
-  const done = await submitLogin({ browser, action, username: options.username, password: options.password, platformUrl: options.platform.url });
+  const done = await submitLogin({
+    browser,
+    action,
+    username: options.username,
+    password: options.password,
+    platformUrl: options.platform.url,
+  });
   return { callback: new URL(done.url), pkce: verifier, redirectUri, browser };
 }
 
@@ -160,7 +171,12 @@ export async function signIn(options: { platform: RunningPlatform; username: str
   const { callback, pkce: verifier, redirectUri } = await signInWithBrowser(options);
   const code = callback.searchParams.get('code');
   if (code === null) throw new Error(`sign-in did not end with a code: ${callback.href}`);
-  const { status, body } = await tokenRequest(options.platform.issuer, { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier.verifier });
+  const { status, body } = await tokenRequest(options.platform.issuer, {
+    grant_type: 'authorization_code',
+    code,
+    redirect_uri: redirectUri,
+    code_verifier: verifier.verifier,
+  });
   if (status !== 200) throw new Error(`token request failed: ${JSON.stringify(body)}`);
   return body;
 }

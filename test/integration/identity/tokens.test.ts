@@ -94,15 +94,28 @@ describe('refresh tokens', () => {
 
   it('cannot be used by another client', async () => {
     const tokens = await signIn({ platform, username: 'demo-analyst', password: 'ada-demo-pass' });
-    const other = await tokenRequest(platform.issuer, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token!, client_id: 'some-other-app' });
+    const other = await tokenRequest(platform.issuer, {
+      grant_type: 'refresh_token',
+      refresh_token: tokens.refresh_token!,
+      client_id: 'some-other-app',
+    });
     expect(other.status).toBe(401);
     expect(other.body.error).toBe('invalid_client');
   });
 
   it('are kept in the platform database only as hashes: no column holds a token, code or session cookie', async () => {
-    const { callback, pkce, redirectUri, browser } = await signInWithBrowser({ platform, username: 'demo-checker-1', password: 'chloe-demo-pass' });
+    const { callback, pkce, redirectUri, browser } = await signInWithBrowser({
+      platform,
+      username: 'demo-checker-1',
+      password: 'chloe-demo-pass',
+    });
     const code = callback.searchParams.get('code')!;
-    const exchanged = await tokenRequest(platform.issuer, { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: pkce.verifier });
+    const exchanged = await tokenRequest(platform.issuer, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: redirectUri,
+      code_verifier: pkce.verifier,
+    });
     expect(exchanged.status).toBe(200);
     const rotated = await refresh(exchanged.body.refresh_token!);
     expect(rotated.status).toBe(200);
@@ -115,7 +128,8 @@ describe('refresh tokens', () => {
     raw.close();
     const stored = JSON.stringify(rows);
     expect(rows.length).toBeGreaterThan(0);
-    for (const secret of [exchanged.body.refresh_token!, rotated.body.refresh_token!, code, ...cookies]) expect(stored).not.toContain(secret);
+    for (const secret of [exchanged.body.refresh_token!, rotated.body.refresh_token!, code, ...cookies])
+      expect(stored).not.toContain(secret);
 
     // What the table does hold is not a token: a stored key presented as a refresh token is refused.
     expect(refreshKeys.length).toBeGreaterThan(0);

@@ -40,7 +40,9 @@ const CALL_OF: Record<RouteId, Call> = {
   'dataset.sample': { method: 'GET', url: '/api/v1/projects/opt-out-monitoring/datasets/national_opt_outs/sample?limit=5', ok: 200 },
 };
 /** Routes with a project in their path: membership of that project decides, after the role. */
-const PROJECT_ROUTES: ReadonlySet<RouteId> = new Set(API_ROUTE_IDS.filter((id) => 'projectId' in ((PLATFORM_API[id] as ApiRoute).params?.shape ?? {})));
+const PROJECT_ROUTES: ReadonlySet<RouteId> = new Set(
+  API_ROUTE_IDS.filter((id) => 'projectId' in ((PLATFORM_API[id] as ApiRoute).params?.shape ?? {})),
+);
 
 /** Seeded users (resources/demo/users.json): one per role, and whether they belong to opt-out-monitoring. */
 const CALLERS = [
@@ -119,13 +121,16 @@ describe('the access table, walked', () => {
   });
 
   for (const caller of CALLERS) {
-    it.each(routes)(`%s as ${caller.userId} (${caller.role}${caller.member ? ', member' : ''}) answers as the table says`, async (route) => {
-      const response = await call(route, await mintAccessToken({ dataDir: fixture.dataDir, sub: caller.userId }));
-      const expected = expectedStatus(route, caller);
-      expect(response.statusCode).toBe(expected);
-      if (expected === 403) expect(response.json()).toMatchObject({ error: { code: 'forbidden' } });
-      if (expected === 404) expect(response.json()).toMatchObject({ error: { code: 'not_found' } });
-    });
+    it.each(routes)(
+      `%s as ${caller.userId} (${caller.role}${caller.member ? ', member' : ''}) answers as the table says`,
+      async (route) => {
+        const response = await call(route, await mintAccessToken({ dataDir: fixture.dataDir, sub: caller.userId }));
+        const expected = expectedStatus(route, caller);
+        expect(response.statusCode).toBe(expected);
+        if (expected === 403) expect(response.json()).toMatchObject({ error: { code: 'forbidden' } });
+        if (expected === 404) expect(response.json()).toMatchObject({ error: { code: 'not_found' } });
+      },
+    );
   }
 
   const spoiled = [
@@ -152,7 +157,9 @@ describe('the access table, walked', () => {
     const token = await mintAccessToken({ dataDir: fixture.dataDir, sub: 'demo-admin' });
     const { jti, exp } = decodeJwt(token);
     // Revoked through the list's own module, on the server's database, as sign-out and lock revoke.
-    const db = new Kysely<MetadataDatabase>({ dialect: createNodeSqliteDialect(new DatabaseSync(path.join(fixture.dataDir, 'metadata.sqlite'))) });
+    const db = new Kysely<MetadataDatabase>({
+      dialect: createNodeSqliteDialect(new DatabaseSync(path.join(fixture.dataDir, 'metadata.sqlite'))),
+    });
     await createRevocationList(db).revoke({ keys: [revocationKey.token(jti!)], expiresAt: exp! });
     await db.destroy();
     const response = await call(route, token);

@@ -10,7 +10,15 @@ import { ErrorValueSchema } from '../../../src/common/errors.ts';
 import { ARROW_STREAM_CONTENT_TYPE } from '../../../src/common/transport-protocol.ts';
 import { createPlatformServer, type PlatformServer } from '../../../src/platform/server.ts';
 import { PROFILES } from '../../../src/common/sdc/rules.ts';
-import { bearerFor, createPlatformFixture, FIXTURE_NHS_NUMBERS, mintAccessToken, TEST_ISSUER, TEST_PUBLIC_URL, type PlatformFixture } from './fixture.ts';
+import {
+  bearerFor,
+  createPlatformFixture,
+  FIXTURE_NHS_NUMBERS,
+  mintAccessToken,
+  TEST_ISSUER,
+  TEST_PUBLIC_URL,
+  type PlatformFixture,
+} from './fixture.ts';
 
 let fixture: PlatformFixture;
 let server: PlatformServer;
@@ -53,7 +61,12 @@ describe('GET /api/v1/health', () => {
       status: 'ok',
       name: 'Enclave demo platform',
       mode: 'demo',
-      identity: { issuer: TEST_ISSUER, clientId: 'enclave-workstation', audience: 'urn:enclave:platform-api', scopes: ['openid', 'profile', 'offline_access'] },
+      identity: {
+        issuer: TEST_ISSUER,
+        clientId: 'enclave-workstation',
+        audience: 'urn:enclave:platform-api',
+        scopes: ['openid', 'profile', 'offline_access'],
+      },
     });
     expect(response.headers['cache-control']).toBe('no-store');
   });
@@ -73,7 +86,12 @@ describe('GET /api/v1/me', () => {
   });
 
   it('answers 401 with a WWW-Authenticate challenge to a request without a token, and to a malformed one', async () => {
-    for (const headers of [{}, { authorization: 'Bearer' }, { authorization: 'Basic ZGVtbzpkZW1v' }, { authorization: 'Bearer not a token' }]) {
+    for (const headers of [
+      {},
+      { authorization: 'Bearer' },
+      { authorization: 'Basic ZGVtbzpkZW1v' },
+      { authorization: 'Bearer not a token' },
+    ]) {
       const response = await server.app.inject({ method: 'GET', url: '/api/v1/me', headers });
       expectError(response, 401, 'unauthenticated');
       expect(response.headers['www-authenticate']).toMatch(/^Bearer /);
@@ -82,7 +100,9 @@ describe('GET /api/v1/me', () => {
 
   it('says that an expired sign-in has expired', async () => {
     const token = await mintAccessToken({ dataDir: fixture.dataDir, sub: 'demo-analyst', expiresIn: -60 });
-    expect(expectError(await get('/api/v1/me', { authorization: `Bearer ${token}` }), 401, 'unauthenticated')).toBe('Your sign-in has expired. Sign in again.');
+    expect(expectError(await get('/api/v1/me', { authorization: `Bearer ${token}` }), 401, 'unauthenticated')).toBe(
+      'Your sign-in has expired. Sign in again.',
+    );
   });
 
   it('refuses a valid token for someone the platform has no account for', async () => {
@@ -100,7 +120,12 @@ describe('POST /api/v1/session-events', () => {
   // A token of its own for each report: signed_out and locked end the token that reports them.
   async function post(payload: unknown, headers?: Record<string, string>) {
     headers ??= await bearerFor(fixture.dataDir, 'demo-analyst');
-    return server.app.inject({ method: 'POST', url: '/api/v1/session-events', headers: { ...headers, 'content-type': 'application/json' }, payload: JSON.stringify(payload) });
+    return server.app.inject({
+      method: 'POST',
+      url: '/api/v1/session-events',
+      headers: { ...headers, 'content-type': 'application/json' },
+      payload: JSON.stringify(payload),
+    });
   }
 
   it('records each workstation session event in the audit log with the caller as actor', async () => {
@@ -126,15 +151,27 @@ describe('POST /api/v1/session-events', () => {
     const response = await post({ event: 'unlock_refused' });
     expect(response.statusCode).toBe(204);
     const raw = new DatabaseSync(path.join(fixture.dataDir, 'metadata.sqlite'), { readOnly: true });
-    const last = raw.prepare("SELECT type, actor, outcome, details FROM audit_events WHERE type LIKE 'session.%' ORDER BY seq DESC LIMIT 1").get();
+    const last = raw
+      .prepare("SELECT type, actor, outcome, details FROM audit_events WHERE type LIKE 'session.%' ORDER BY seq DESC LIMIT 1")
+      .get();
     raw.close();
-    expect(last).toEqual({ type: 'session.unlock_refused', actor: 'demo-analyst', outcome: 'failure', details: '{"reportedBy":"workstation","role":"analyst"}' });
+    expect(last).toEqual({
+      type: 'session.unlock_refused',
+      actor: 'demo-analyst',
+      outcome: 'failure',
+      details: '{"reportedBy":"workstation","role":"analyst"}',
+    });
   });
 
   it('refuses an unknown event, extra fields, and a body that is not JSON, naming the problem', async () => {
     expect(expectError(await post({ event: 'hacked' }), 400, 'invalid_input')).toMatch(/^The session event is not valid: event/);
     expectError(await post({ event: 'locked', actor: 'demo-admin' }), 400, 'invalid_input');
-    const text = await server.app.inject({ method: 'POST', url: '/api/v1/session-events', headers: { ...ada, 'content-type': 'text/plain' }, payload: 'locked' });
+    const text = await server.app.inject({
+      method: 'POST',
+      url: '/api/v1/session-events',
+      headers: { ...ada, 'content-type': 'text/plain' },
+      payload: 'locked',
+    });
     expectError(text, 400, 'invalid_input');
   });
 
@@ -171,7 +208,9 @@ describe('GET /api/v1/projects', () => {
   });
 
   it('does not list a project the caller is not a member of', async () => {
-    const ids = ProjectSchema.array().parse((await get('/api/v1/projects')).json()).map((project) => project.id);
+    const ids = ProjectSchema.array()
+      .parse((await get('/api/v1/projects')).json())
+      .map((project) => project.id);
     expect(ids).not.toContain('opt-out-monitoring');
   });
 });
@@ -183,7 +222,7 @@ describe('GET /api/v1/projects/:projectId/catalogue', () => {
     const catalogue = CatalogueSchema.parse(response.json());
     expect(catalogue.projectId).toBe('covid-outcomes');
     expect(catalogue.datasets.map((dataset) => dataset.id)).toEqual(['patients', 'covid_tests', 'hospital_episodes', 'shielded_patients']);
-    const patients = catalogue.datasets[0]!;
+    const patients = catalogue.datasets[0];
     expect(patients.rowCount).toBe(5);
     expect(patients.fields.find((field) => field.name === 'nhs_number')).toMatchObject({ available: false, tags: ['direct_identifier'] });
     expect(patients.fields.find((field) => field.name === 'date_of_birth')).toMatchObject({ type: 'DATE', available: true });
@@ -215,11 +254,17 @@ describe('GET /api/v1/projects/:projectId/datasets/:datasetId/sample', () => {
       'practice_code',
       'date_of_death',
     ]);
-    expect(String(table.schema.fields[0]!.type)).toBe('Date32<DAY>');
-    expect(String(table.schema.fields[1]!.type)).toBe('Dictionary<Int32, Utf8>');
+    expect(String(table.schema.fields[0].type)).toBe('Date32<DAY>');
+    expect(String(table.schema.fields[1].type)).toBe('Dictionary<Int32, Utf8>');
     expect(table.numRows).toBe(5);
     // Ordered by the (hidden) NHS number: 9990000018, …26, …34, …42, …50.
-    expect(table.getChild('region')!.toArray()).toEqual(['North West', 'London', 'Yorkshire and The Humber', 'West Midlands', 'South West']);
+    expect(table.getChild('region')!.toArray()).toEqual([
+      'North West',
+      'London',
+      'Yorkshire and The Humber',
+      'West Midlands',
+      'South West',
+    ]);
     const deaths = table.getChild('date_of_death')!;
     expect(deaths.nullCount).toBe(4);
     expect(new Date(deaths.get(4) as number).toISOString().slice(0, 10)).toBe('2021-01-15');

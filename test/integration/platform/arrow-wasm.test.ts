@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import { DuckDBTypeId } from '@duckdb/node-api';
 import path from 'node:path';
 import type * as DuckDBWasm from '@duckdb/duckdb-wasm/blocking';
+import type { Int64, Utf8 } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPlatformServer, type PlatformServer } from '../../../src/platform/server.ts';
 import { columnBuilderFor, toArrowIpcStream } from '../../../src/platform/engine/arrow-columns.ts';
@@ -48,21 +49,36 @@ describe('a sample in DuckDB-wasm', () => {
     ['hospital_episodes', 'covid-outcomes'],
     ['shielded_patients', 'covid-outcomes'],
   ])('%s keeps the catalogue types of its available fields', async (datasetId, projectId) => {
-    const catalogue = (await server.app.inject({ method: 'GET', url: `/api/v1/projects/${projectId}/catalogue`, headers: auth })).json() as {
+    const catalogue = (await server.app.inject({ method: 'GET', url: `/api/v1/projects/${projectId}/catalogue`, headers: auth })).json<{
       datasets: Array<{ id: string; fields: Array<{ name: string; type: string; available: boolean }> }>;
-    };
+    }>();
     const expected = catalogue.datasets.find((dataset) => dataset.id === datasetId)!.fields.filter((field) => field.available);
-    const response = await server.app.inject({ method: 'GET', url: `/api/v1/projects/${projectId}/datasets/${datasetId}/sample?limit=100`, headers: auth });
+    const response = await server.app.inject({
+      method: 'GET',
+      url: `/api/v1/projects/${projectId}/datasets/${datasetId}/sample?limit=100`,
+      headers: auth,
+    });
     const connection = await load(datasetId, response.rawPayload);
-    const described = connection.query(`DESCRIBE ${datasetId}`).toArray().map((row) => `${row.column_name} ${row.column_type}`);
+    const described = connection
+      .query(`DESCRIBE ${datasetId}`)
+      .toArray()
+      .map((row: { column_name: string; column_type: string }) => `${row.column_name} ${row.column_type}`);
     expect(described).toEqual(expected.map((field) => `${field.name} ${field.type}`));
     connection.close();
   });
 
   it('keeps nulls and values', async () => {
-    const response = await server.app.inject({ method: 'GET', url: '/api/v1/projects/covid-outcomes/datasets/patients/sample?limit=5', headers: auth });
+    const response = await server.app.inject({
+      method: 'GET',
+      url: '/api/v1/projects/covid-outcomes/datasets/patients/sample?limit=5',
+      headers: auth,
+    });
     const connection = await load('patients_values', response.rawPayload);
-    const row = connection.query(`SELECT count(date_of_death) AS deaths, max(date_of_death)::VARCHAR AS last, string_agg(sex, '' ORDER BY date_of_birth) AS sexes FROM patients_values`).toArray()[0]!;
+    const row = connection
+      .query<{ deaths: Int64; last: Utf8; sexes: Utf8 }>(
+        `SELECT count(date_of_death) AS deaths, max(date_of_death)::VARCHAR AS last, string_agg(sex, '' ORDER BY date_of_birth) AS sexes FROM patients_values`,
+      )
+      .get(0)!;
     expect(row.toJSON()).toEqual({ deaths: 1n, last: '2021-01-15', sexes: 'FFFMM' });
     connection.close();
   });
@@ -71,7 +87,12 @@ describe('a sample in DuckDB-wasm', () => {
     const builder = columnBuilderFor({ typeId: DuckDBTypeId.VARCHAR, typeName: 'VARCHAR', index: 0, dictionary: false });
     builder.append({ getItem: (i: number) => ['LS1 4AB', null, 'M13 9PL'][i] } as never, 3);
     const connection = await load('plain_text', toArrowIpcStream([{ name: 'postcode', builder }]));
-    expect(connection.query('SELECT postcode FROM plain_text').toArray().map((row) => row.postcode)).toEqual(['LS1 4AB', null, 'M13 9PL']);
+    expect(
+      connection
+        .query('SELECT postcode FROM plain_text')
+        .toArray()
+        .map((row: { postcode: string | null }) => row.postcode),
+    ).toEqual(['LS1 4AB', null, 'M13 9PL']);
     connection.close();
   });
 });

@@ -51,7 +51,9 @@ describe('an accepted break', () => {
     });
     const run = await verifyDir(dir);
     expect(run.code, run.stdout).toBe(0);
-    expect(run.stdout).toMatch(/^intact \(4 events, head 4 [0-9a-f]{12}\)\naccepted: at event 4 \(.+\) the platform was started on a broken log that read: broken: truncated after 3/);
+    expect(run.stdout).toMatch(
+      /^intact \(4 events, head 4 [0-9a-f]{12}\)\naccepted: at event 4 \(.+\) the platform was started on a broken log that read: broken: truncated after 3/,
+    );
   });
 
   it('puts the append-only triggers back and starts the anchor again, keeping the old anchor beside it', async () => {
@@ -59,7 +61,12 @@ describe('an accepted break', () => {
     await accept();
     const files = await readdir(dir.folder);
     expect(files.filter((name) => /^audit-anchor\.before-4-\d+\.jsonl$/.test(name))).toHaveLength(1);
-    expect((await readFile(dir.anchorFile, 'utf8')).trim().split('\n').map((line) => (JSON.parse(line) as { seq: number }).seq)).toEqual([4]);
+    expect(
+      (await readFile(dir.anchorFile, 'utf8'))
+        .trim()
+        .split('\n')
+        .map((line) => (JSON.parse(line) as { seq: number }).seq),
+    ).toEqual([4]);
     tamper(dir, (raw) => expect(() => raw.exec('DELETE FROM audit_events')).toThrow(/append-only/));
   });
 
@@ -85,7 +92,9 @@ describe('an accepted break', () => {
     const run = await verifyDir(dir);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/^broken: event 1 was edited/);
-    expect(run.stdout).toContain('note: the break accepted at event 6 no longer covers the events before it: they changed after it was accepted');
+    expect(run.stdout).toContain(
+      'note: the break accepted at event 6 no longer covers the events before it: they changed after it was accepted',
+    );
   });
 
   it('cannot be forged: an acceptance with the right digest but sealed without the audit key covers nothing', async () => {
@@ -96,7 +105,9 @@ describe('an accepted break', () => {
       // The digest needs no key, so the attacker can get it right; the seal is what they cannot make.
       const digest = digestOfEvents(parseStoredRows(rows));
       const details = JSON.stringify({ report: 'nothing to see', accepted: { events: rows.length, digest, table: null } });
-      raw.insert(sealAs({ ...last, seq: last.seq + 1, type: 'audit.broken_log_accepted', actor: null, details, prev_hash: last.hash }, WRONG_KEY));
+      raw.insert(
+        sealAs({ ...last, seq: last.seq + 1, type: 'audit.broken_log_accepted', actor: null, details, prev_hash: last.hash }, WRONG_KEY),
+      );
     });
     const run = await verifyDir(dir);
     expect(run.code).toBe(1);

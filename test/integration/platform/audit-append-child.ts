@@ -19,9 +19,11 @@ const lines = createInterface({ input: process.stdin });
 await once(lines, 'line');
 lines.close();
 const results = await Promise.allSettled(
-  Array.from({ length: Number(countText) }, (_, i) => audit.append({ type: 'test.concurrent', actor: label, outcome: 'success', details: { i } })),
+  Array.from({ length: Number(countText) }, (_, i) =>
+    audit.append({ type: 'test.concurrent', actor: label, outcome: 'success', details: { i } }),
+  ),
 );
 const failed = results.filter((result) => result.status === 'rejected');
-for (const failure of failed.slice(0, 3)) process.stderr.write(`${String((failure as PromiseRejectedResult).reason)}\n`);
+for (const failure of failed.slice(0, 3)) process.stderr.write(`${String(failure.reason)}\n`);
 await db.destroy();
 process.exitCode = failed.length === 0 ? 0 : 1;

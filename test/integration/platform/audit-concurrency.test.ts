@@ -35,8 +35,8 @@ interface Writer {
 function startWriter(label: string): Writer {
   const child = spawn(process.execPath, [CHILD, dir.dataDir, label, String(EACH)], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const lines = createInterface({ input: child.stdout! });
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const lines = createInterface({ input: child.stdout });
   const ready = new Promise<void>((resolve, reject) => {
     lines.on('line', (line) => line === 'ready' && resolve());
     child.once('exit', () => reject(new Error(`writer ${label} exited before it was ready: ${stderr}`)));
@@ -60,7 +60,10 @@ describe('appends from several processes', () => {
     const perWriter = raw.prepare('SELECT actor, count(*) AS n FROM audit_events GROUP BY actor ORDER BY actor').all();
     raw.close();
     expect(perWriter).toEqual(Array.from({ length: PROCESSES }, (_, i) => ({ actor: `writer-${i}`, n: EACH })));
-    const anchored = (await readFile(dir.anchorFile, 'utf8')).trim().split('\n').map((line) => (JSON.parse(line) as { seq: number }).seq);
+    const anchored = (await readFile(dir.anchorFile, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { seq: number }).seq);
     expect([...anchored].sort((a, b) => a - b)).toEqual(Array.from({ length: PROCESSES * EACH }, (_, i) => i + 1));
     const run = await verifyDir(dir);
     expect(run.stdout).toMatch(new RegExp(`^intact \\(${PROCESSES * EACH} events, head ${PROCESSES * EACH} `));

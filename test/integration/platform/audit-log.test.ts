@@ -34,9 +34,24 @@ async function auditKey(): Promise<Buffer> {
 
 describe('the audit log', () => {
   it('numbers events from 1 and seals each with the audit key, chained to the one before from the genesis hash', async () => {
-    const first = await records.audit.append({ type: 'auth.sign_in', actor: 'demo-analyst', outcome: 'success', details: { username: 'demo-analyst', method: 'password' } });
-    const second = await records.audit.append({ type: 'auth.sign_in', actor: null, outcome: 'failure', details: { username: 'mallory', reason: 'wrong_credentials' } });
-    expect(first).toMatchObject({ seq: 1, prevHash: GENESIS_HASH, chain: 'hmac-sha256', details: '{"method":"password","username":"demo-analyst"}' });
+    const first = await records.audit.append({
+      type: 'auth.sign_in',
+      actor: 'demo-analyst',
+      outcome: 'success',
+      details: { username: 'demo-analyst', method: 'password' },
+    });
+    const second = await records.audit.append({
+      type: 'auth.sign_in',
+      actor: null,
+      outcome: 'failure',
+      details: { username: 'mallory', reason: 'wrong_credentials' },
+    });
+    expect(first).toMatchObject({
+      seq: 1,
+      prevHash: GENESIS_HASH,
+      chain: 'hmac-sha256',
+      details: '{"method":"password","username":"demo-analyst"}',
+    });
     expect(first.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(first.occurredAt).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     expect(second).toMatchObject({ seq: 2, prevHash: first.hash, actor: null, outcome: 'failure' });
@@ -59,16 +74,24 @@ describe('the audit log', () => {
 
   it('anchors every append outside the database, with a MAC, in a private append-only file', async () => {
     const events = [];
-    for (const type of ['a', 'b', 'c']) events.push(await records.audit.append({ type: `test.${type}`, actor: null, outcome: 'success', details: {} }));
+    for (const type of ['a', 'b', 'c'])
+      events.push(await records.audit.append({ type: `test.${type}`, actor: null, outcome: 'success', details: {} }));
     const anchorFile = path.join(dir, 'identity', 'audit-anchor.jsonl');
     expect((await stat(anchorFile)).mode & 0o777).toBe(0o600);
-    const lines = (await readFile(anchorFile, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as { seq: number; hash: string; mac: string });
+    const lines = (await readFile(anchorFile, 'utf8'))
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as { seq: number; hash: string; mac: string });
     expect(lines.map(({ seq, hash }) => ({ seq, hash }))).toEqual(events.map(({ seq, hash }) => ({ seq, hash })));
     for (const line of lines) expect(line.mac).toMatch(/^[0-9a-f]{64}$/);
   });
 
   it('keeps the chain whole when many events are appended at once', async () => {
-    await Promise.all(Array.from({ length: 25 }, (_, i) => records.audit.append({ type: 'session.locked', actor: `u${i}`, outcome: 'success', details: { i } })));
+    await Promise.all(
+      Array.from({ length: 25 }, (_, i) =>
+        records.audit.append({ type: 'session.locked', actor: `u${i}`, outcome: 'success', details: { i } }),
+      ),
+    );
     const events = await records.audit.list();
     expect(events.map((event) => event.seq)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
     expect(await records.audit.verify()).toMatchObject({ intact: true, events: 25 });
@@ -81,8 +104,20 @@ describe('the audit log', () => {
       expect(() => raw.prepare("UPDATE audit_events SET actor = 'nobody'").run()).toThrow(/append-only/);
       expect(() => raw.prepare('DELETE FROM audit_events').run()).toThrow(/append-only/);
       // REPLACE's implicit delete fires no delete trigger: the insert trigger refuses anything but the next event.
-      expect(() => raw.prepare("INSERT OR REPLACE INTO audit_events (seq, occurred_at, type, actor, outcome, details, prev_hash, hash) SELECT seq, occurred_at, type, 'nobody', outcome, details, prev_hash, hash FROM audit_events WHERE seq = 1").run()).toThrow(/takes only the next event/);
-      expect(() => raw.prepare("INSERT INTO audit_events (seq, occurred_at, type, actor, outcome, details, prev_hash, hash) VALUES (5, 'x', 'x', NULL, 'success', '{}', 'x', 'y')").run()).toThrow(/takes only the next event/);
+      expect(() =>
+        raw
+          .prepare(
+            "INSERT OR REPLACE INTO audit_events (seq, occurred_at, type, actor, outcome, details, prev_hash, hash) SELECT seq, occurred_at, type, 'nobody', outcome, details, prev_hash, hash FROM audit_events WHERE seq = 1",
+          )
+          .run(),
+      ).toThrow(/takes only the next event/);
+      expect(() =>
+        raw
+          .prepare(
+            "INSERT INTO audit_events (seq, occurred_at, type, actor, outcome, details, prev_hash, hash) VALUES (5, 'x', 'x', NULL, 'success', '{}', 'x', 'y')",
+          )
+          .run(),
+      ).toThrow(/takes only the next event/);
     } finally {
       raw.close();
     }
@@ -97,6 +132,7 @@ describe('demo credentials in the store', () => {
     const raw = new DatabaseSync(file, { readOnly: true });
     const dump = JSON.stringify(raw.prepare('SELECT * FROM credentials').all());
     raw.close();
-    for (const password of ['ada-demo-pass', 'ben-demo-pass', 'chloe-demo-pass', 'chidi-demo-pass', 'dana-demo-pass']) expect(dump).not.toContain(password);
+    for (const password of ['ada-demo-pass', 'ben-demo-pass', 'chloe-demo-pass', 'chidi-demo-pass', 'dana-demo-pass'])
+      expect(dump).not.toContain(password);
   });
 });

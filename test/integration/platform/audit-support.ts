@@ -7,12 +7,11 @@ import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { PassThrough } from 'node:stream';
 import { Kysely } from 'kysely';
-import { Migrator } from 'kysely/migration';
 import { runAuditCommand } from '../../../src/cli/audit.ts';
 import { openAuditLog, type AuditLog } from '../../../src/platform/audit/audit-log.ts';
 import { hashAuditEvent, macAuditEvent, type SealedContent } from '../../../src/platform/audit/chain.ts';
 import { openSqliteDatabase } from '../../../src/platform/store/metadata-store.ts';
-import { migrationProvider } from '../../../src/platform/store/migrations.ts';
+import { migrateToLatest } from '../../../src/platform/store/migrations.ts';
 import { createNodeSqliteDialect } from '../../../src/platform/store/node-sqlite-dialect.ts';
 import type { MetadataDatabase } from '../../../src/platform/store/schema.ts';
 
@@ -43,8 +42,7 @@ export async function createAuditDir(): Promise<AuditDir> {
 /** The platform's own way in: the migrated store and the audit log with its key and anchor. */
 export async function openAudit(dir: AuditDir): Promise<{ audit: AuditLog; db: Kysely<MetadataDatabase>; close(): Promise<void> }> {
   const db = new Kysely<MetadataDatabase>({ dialect: createNodeSqliteDialect(openSqliteDatabase(dir.file)) });
-  const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
-  if (error !== undefined) throw error;
+  await migrateToLatest(db);
   const audit = await openAuditLog({ db, folder: dir.folder });
   return { audit, db, close: () => db.destroy() };
 }
@@ -114,7 +112,8 @@ export class RawAudit {
     return (this.db.prepare("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?").get(name) as { sql: string }).sql;
   }
   dropTriggers(): void {
-    for (const name of ['audit_events_no_update', 'audit_events_no_delete', 'audit_events_next_seq_only']) this.db.exec(`DROP TRIGGER IF EXISTS ${name}`);
+    for (const name of ['audit_events_no_update', 'audit_events_no_delete', 'audit_events_next_seq_only'])
+      this.db.exec(`DROP TRIGGER IF EXISTS ${name}`);
   }
   /** Rewrites every row whose seq is at least `from`: each linked to the row before it, sealed the attacker's way. */
   rechain(from: number, seal: ForgedSeal): void {
@@ -122,7 +121,9 @@ export class RawAudit {
     for (const row of this.rows()) {
       if (row.seq >= from) {
         const relinked = sealAs({ ...row, prev_hash: previous?.hash ?? '0'.repeat(64) }, seal);
-        this.db.prepare('UPDATE audit_events SET prev_hash = ?, hash = ?, chain = ? WHERE seq = ?').run(relinked.prev_hash, relinked.hash, relinked.chain, row.seq);
+        this.db
+          .prepare('UPDATE audit_events SET prev_hash = ?, hash = ?, chain = ? WHERE seq = ?')
+          .run(relinked.prev_hash, relinked.hash, relinked.chain, row.seq);
         previous = relinked;
       } else {
         previous = row;
@@ -131,7 +132,9 @@ export class RawAudit {
   }
   insert(row: Row, verb = 'INSERT'): void {
     this.db
-      .prepare(`${verb} INTO audit_events (seq, occurred_at, type, actor, outcome, details, prev_hash, hash, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .prepare(
+        `${verb} INTO audit_events (seq, occurred_at, type, actor, outcome, details, prev_hash, hash, chain) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
       .run(row.seq, row.occurred_at, row.type, row.actor, row.outcome, row.details, row.prev_hash, row.hash, row.chain);
   }
   close(): void {

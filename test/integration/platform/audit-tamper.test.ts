@@ -5,7 +5,19 @@
 import { appendFile, rm, writeFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { hashAuditEvent } from '../../../src/platform/audit/chain.ts';
-import { auditKey, createAuditDir, openAudit, sealAs, tamper, UNKEYED, verifyDir, writeEvents, WRONG_KEY, type AuditDir, type Row } from './audit-support.ts';
+import {
+  auditKey,
+  createAuditDir,
+  openAudit,
+  sealAs,
+  tamper,
+  UNKEYED,
+  verifyDir,
+  writeEvents,
+  WRONG_KEY,
+  type AuditDir,
+  type Row,
+} from './audit-support.ts';
 
 let dir: AuditDir;
 
@@ -46,7 +58,7 @@ describe('an edited event', () => {
   it('is found when the later events are re-sealed with a key of the attacker’s own', async () => {
     tamper(dir, (raw) => {
       raw.dropTriggers();
-      raw.exec("UPDATE audit_events SET details = '{\"i\":99}' WHERE seq = 3");
+      raw.exec('UPDATE audit_events SET details = \'{"i":99}\' WHERE seq = 3');
       raw.rechain(3, WRONG_KEY);
     });
     await expectBroken(/^broken: event 3 was edited: its MAC does not match its contents/);
@@ -55,7 +67,7 @@ describe('an edited event', () => {
   it('is found when the later events are re-sealed unkeyed, as events from before keyed chaining', async () => {
     tamper(dir, (raw) => {
       raw.dropTriggers();
-      raw.exec("UPDATE audit_events SET details = '{\"i\":99}' WHERE seq = 3");
+      raw.exec('UPDATE audit_events SET details = \'{"i":99}\' WHERE seq = 3');
       raw.rechain(3, UNKEYED);
     });
     await expectBroken(/^broken: event 3 is forged: it is sealed without the audit key, after keyed event 1/);
@@ -87,7 +99,9 @@ describe('a removed event', () => {
       raw.exec('DELETE FROM audit_events WHERE seq = 3');
       raw.exec('UPDATE audit_events SET seq = seq - 1 WHERE seq > 3');
     });
-    const report = await expectBroken(/^broken: event 3 is missing: the events after it were renumbered \(event 3 was written as event 4\)/);
+    const report = await expectBroken(
+      /^broken: event 3 is missing: the events after it were renumbered \(event 3 was written as event 4\)/,
+    );
     expect(report).toContain('also: truncated after 4: event 4 is the last one left, but the anchor says the log reached event 5');
   });
 
@@ -123,7 +137,9 @@ describe('reordered and added events', () => {
   it('finds two events swapped', async () => {
     tamper(dir, (raw) => {
       raw.dropTriggers();
-      raw.exec('UPDATE audit_events SET seq = -2 WHERE seq = 2; UPDATE audit_events SET seq = 2 WHERE seq = 3; UPDATE audit_events SET seq = 3 WHERE seq = -2');
+      raw.exec(
+        'UPDATE audit_events SET seq = -2 WHERE seq = 2; UPDATE audit_events SET seq = 2 WHERE seq = 3; UPDATE audit_events SET seq = 3 WHERE seq = -2',
+      );
     });
     await expectBroken(/^broken: event 2 is reordered: it was written as event 3/);
   });
@@ -186,8 +202,10 @@ describe('the table replaced', () => {
 describe('INSERT OR REPLACE', () => {
   it('is refused by the database while its triggers stand', async () => {
     tamper(dir, (raw) => {
-      const row = raw.rows()[1] as Row;
-      expect(() => raw.insert(sealAs({ ...row, actor: 'someone-else' }, WRONG_KEY), 'INSERT OR REPLACE')).toThrow(/takes only the next event/);
+      const row = raw.rows()[1];
+      expect(() => raw.insert(sealAs({ ...row, actor: 'someone-else' }, WRONG_KEY), 'INSERT OR REPLACE')).toThrow(
+        /takes only the next event/,
+      );
     });
     expect((await verifyDir(dir)).code).toBe(0);
   });
@@ -196,7 +214,7 @@ describe('INSERT OR REPLACE', () => {
     tamper(dir, (raw) => {
       const trigger = raw.triggerSql('audit_events_next_seq_only');
       raw.exec('DROP TRIGGER audit_events_next_seq_only');
-      const row = raw.rows()[1] as Row;
+      const row = raw.rows()[1];
       raw.insert(sealAs({ ...row, actor: 'someone-else' }, WRONG_KEY), 'INSERT OR REPLACE');
       raw.exec(trigger);
     });
@@ -257,7 +275,17 @@ describe('a log from before keyed chaining', () => {
     tamper(dir, (raw) => {
       let prev = '0'.repeat(64);
       for (let seq = 1; seq <= count; seq++) {
-        const row = { seq, occurred_at: '2026-01-01T00:00:00.000Z', type: 'auth.sign_in', actor: `user-${seq}`, outcome: 'success', details: '{}', prev_hash: prev, hash: '', chain: 'sha256' };
+        const row = {
+          seq,
+          occurred_at: '2026-01-01T00:00:00.000Z',
+          type: 'auth.sign_in',
+          actor: `user-${seq}`,
+          outcome: 'success',
+          details: '{}',
+          prev_hash: prev,
+          hash: '',
+          chain: 'sha256',
+        };
         row.hash = hashAuditEvent({ ...row, occurredAt: row.occurred_at, prevHash: row.prev_hash });
         raw.insert(row);
         prev = row.hash;
@@ -290,8 +318,8 @@ describe('a log from before keyed chaining', () => {
       raw.exec("UPDATE audit_events SET actor = 'someone-else' WHERE seq = 2");
       for (const seq of [2, 3]) {
         const rows = raw.rows();
-        const row = rows[seq - 1] as Row;
-        const resealed = sealAs({ ...row, prev_hash: (rows[seq - 2] as Row).hash }, UNKEYED);
+        const row = rows[seq - 1];
+        const resealed = sealAs({ ...row, prev_hash: rows[seq - 2].hash }, UNKEYED);
         raw.db.prepare('UPDATE audit_events SET prev_hash = ?, hash = ? WHERE seq = ?').run(resealed.prev_hash, resealed.hash, seq);
       }
     });

@@ -38,7 +38,11 @@ async function snapshot(folder: string): Promise<Record<string, string>> {
   const out: Record<string, string> = {};
   for (const entry of await readdir(folder, { recursive: true, withFileTypes: true })) {
     const file = path.join(entry.parentPath, entry.name);
-    out[path.relative(folder, file)] = entry.isFile() ? createHash('sha256').update(await readFile(file)).digest('hex') : 'folder';
+    out[path.relative(folder, file)] = entry.isFile()
+      ? createHash('sha256')
+          .update(await readFile(file))
+          .digest('hex')
+      : 'folder';
   }
   return out;
 }
@@ -87,10 +91,16 @@ describe('enclave audit verify', () => {
   it('exits 2 for bad arguments, and for a folder that holds no audit log', async () => {
     expect(await verifyCli([])).toMatchObject({ code: 2, stderr: expect.stringContaining('--data-dir is required') as unknown });
     expect((await verifyCli(['--data-dir', dir.dataDir, '--fix'])).code).toBe(2);
-    expect(await verifyCli(['--data-dir', path.join(dir.dataDir, 'nowhere')])).toMatchObject({ code: 2, stderr: expect.stringContaining('is not a folder') as unknown });
+    expect(await verifyCli(['--data-dir', path.join(dir.dataDir, 'nowhere')])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('is not a folder') as unknown,
+    });
     const empty = path.join(dir.dataDir, 'empty');
     await mkdir(empty);
-    expect(await verifyCli(['--data-dir', empty])).toMatchObject({ code: 2, stderr: expect.stringContaining('holds no platform audit log') as unknown });
+    expect(await verifyCli(['--data-dir', empty])).toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('holds no platform audit log') as unknown,
+    });
     expect((await enclave(['audit', 'check', '--data-dir', dir.dataDir])).code).toBe(2);
   });
 });

@@ -19,9 +19,11 @@ afterEach(async () => {
   await fixture.cleanup();
 });
 
-async function editManifest(edit: (manifest: { datasets: Record<string, { file: string; rows: number; sha256: string }> }) => void) {
+type Manifest = { datasets: Record<string, { file: string; rows: number; sha256: string }> };
+
+async function editManifest(edit: (manifest: Manifest) => void) {
   const file = path.join(fixture.dataDir, 'manifest.json');
-  const manifest = JSON.parse(await readFile(file, 'utf8'));
+  const manifest = JSON.parse(await readFile(file, 'utf8')) as Manifest;
   edit(manifest);
   await writeFile(file, JSON.stringify(manifest));
 }
@@ -50,7 +52,7 @@ describe('openDuckDbEngine', () => {
         ['shielded_patients', 2],
         ['national_opt_outs', 1],
       ]);
-      expect(engine.datasets()[4]!.columns).toEqual([
+      expect(engine.datasets()[4].columns).toEqual([
         { name: 'nhs_number', type: 'VARCHAR' },
         { name: 'opted_out_date', type: 'DATE' },
       ]);
@@ -76,7 +78,7 @@ describe('openDuckDbEngine', () => {
 
   it('refuses a manifest that points outside datasets/ (path traversal)', async () => {
     await editManifest((manifest) => {
-      manifest.datasets.patients!.file = '../../../etc/passwd';
+      manifest.datasets.patients.file = '../../../etc/passwd';
     });
     expect((await refusal()).message).toContain('it must be "datasets/patients.parquet"');
   });
@@ -92,7 +94,7 @@ describe('openDuckDbEngine', () => {
 
   it('refuses a manifest whose row count disagrees with the file', async () => {
     await editManifest((manifest) => {
-      manifest.datasets.patients!.rows = 6;
+      manifest.datasets.patients.rows = 6;
     });
     expect((await refusal()).message).toMatch(/patients has 5 rows but the manifest says 6/);
   });
@@ -104,11 +106,13 @@ describe('openDuckDbEngine', () => {
     expect((await refusal()).message).toMatch(/not a format-1 manifest/);
   });
 
-  it('refuses a data folder whose files do not have the catalogue\'s columns (server start-up)', async () => {
-    const catalogue = JSON.parse(await readFile(fixture.cataloguePath, 'utf8'));
+  it("refuses a data folder whose files do not have the catalogue's columns (server start-up)", async () => {
+    const catalogue = JSON.parse(await readFile(fixture.cataloguePath, 'utf8')) as Array<{ fields: Array<{ type: string }> }>;
     catalogue[0].fields[1].type = 'VARCHAR';
     await writeFile(fixture.cataloguePath, JSON.stringify(catalogue));
-    const error = await createPlatformServer({ dataDir: fixture.dataDir, cataloguePath: fixture.cataloguePath }).catch((err: unknown) => err);
+    const error = await createPlatformServer({ dataDir: fixture.dataDir, cataloguePath: fixture.cataloguePath }).catch(
+      (err: unknown) => err,
+    );
     expect(error).toBeInstanceOf(EnclaveError);
     expect((error as EnclaveError).message).toMatch(/catalogue and the data folder disagree: patients/);
   });
@@ -127,7 +131,9 @@ describe('DuckDbEngine.sample', () => {
     connection.closeSync();
     instance.closeSync();
     const { createHash } = await import('node:crypto');
-    const sha256 = createHash('sha256').update(await readFile(file)).digest('hex');
+    const sha256 = createHash('sha256')
+      .update(await readFile(file))
+      .digest('hex');
     await editManifest((manifest) => {
       manifest.datasets.wide_codes = { file: 'datasets/wide_codes.parquet', rows: 70000, sha256 };
     });
@@ -184,7 +190,9 @@ describe('DuckDbEngine.sample', () => {
   it('refuses a dataset it does not serve', async () => {
     const engine = await openDuckDbEngine({ dataDir: fixture.dataDir });
     try {
-      await expect(engine.sample({ datasetId: 'users', columns: ['id'], orderBy: [], limit: 1 })).rejects.toMatchObject({ code: 'not_found' });
+      await expect(engine.sample({ datasetId: 'users', columns: ['id'], orderBy: [], limit: 1 })).rejects.toMatchObject({
+        code: 'not_found',
+      });
       expect(() => engine.rowCount('duckdb_settings')).toThrow(EnclaveError);
     } finally {
       await engine.close();
@@ -195,6 +203,8 @@ describe('DuckDbEngine.sample', () => {
     const engine = await openDuckDbEngine({ dataDir: fixture.dataDir });
     await engine.close();
     await engine.close();
-    await expect(engine.sample({ datasetId: 'patients', columns: ['sex'], orderBy: [], limit: 1 })).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(engine.sample({ datasetId: 'patients', columns: ['sex'], orderBy: [], limit: 1 })).rejects.toMatchObject({
+      code: 'unavailable',
+    });
   });
 });

@@ -131,7 +131,9 @@ export interface PlatformFixture {
 }
 
 async function sha256(file: string): Promise<string> {
-  return createHash('sha256').update(await readFile(file)).digest('hex');
+  return createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
 }
 
 export async function createPlatformFixture(): Promise<PlatformFixture> {
@@ -147,7 +149,7 @@ export async function createPlatformFixture(): Promise<PlatformFixture> {
       const absolute = path.join(dataDir, file);
       await connection.run(`COPY (${sql}) TO '${absolute}' (FORMAT parquet)`);
       const counted = await connection.runAndReadAll(`SELECT count(*) FROM (${sql})`);
-      datasets[id] = { file, rows: Number(counted.getRows()[0]![0]), sha256: await sha256(absolute) };
+      datasets[id] = { file, rows: Number(counted.getRows()[0][0]), sha256: await sha256(absolute) };
     }
   } finally {
     connection.closeSync();
@@ -167,7 +169,7 @@ export const API_AUDIENCE = 'urn:enclave:platform-api';
 /** The embedded provider's private signing key, from the data folder (it exists once a server has started). */
 export async function platformSigningKey(dataDir: string): Promise<JWK> {
   const jwks = JSON.parse(await readFile(path.join(dataDir, 'identity', 'signing-keys.json'), 'utf8')) as { keys: JWK[] };
-  return jwks.keys[0]!;
+  return jwks.keys[0];
 }
 
 /**

@@ -54,7 +54,7 @@ describe('openMetadataStore', () => {
     const store = await openMetadataStore({ file: path.join(dir, 'metadata.sqlite'), seed, hashPassword });
     const projects = await store.listProjectsForMember('demo-analyst');
     expect(projects.map((project) => project.id)).toEqual(['covid-outcomes', 'cardio-admissions']);
-    expect(projects[1]!.datasetIds).toEqual(['patients', 'hospital_episodes']);
+    expect(projects[1].datasetIds).toEqual(['patients', 'hospital_episodes']);
     expect(await store.listProjectsForMember('demo-checker-1')).toEqual([]);
     expect(await store.listProjectsForMember("demo-analyst' OR '1'='1")).toEqual([]);
     await store.close();
@@ -63,7 +63,9 @@ describe('openMetadataStore', () => {
   it('finds a project only for its members', async () => {
     const store = await openMetadataStore({ file: path.join(dir, 'metadata.sqlite'), seed, hashPassword });
     expect(await store.findProjectForMember({ projectId: 'opt-out-monitoring', userId: 'demo-analyst' })).toBeUndefined();
-    expect(await store.findProjectForMember({ projectId: 'opt-out-monitoring', userId: 'demo-admin' })).toMatchObject({ id: 'opt-out-monitoring' });
+    expect(await store.findProjectForMember({ projectId: 'opt-out-monitoring', userId: 'demo-admin' })).toMatchObject({
+      id: 'opt-out-monitoring',
+    });
     await store.close();
   });
 
@@ -71,8 +73,8 @@ describe('openMetadataStore', () => {
     const store = await openMetadataStore({ file: path.join(dir, 'metadata.sqlite'), seed, hashPassword });
     const [episodes] = await store.listDatasets(['hospital_episodes']);
     const shipped = seed.catalogue.find((dataset) => dataset.id === 'hospital_episodes')!;
-    expect(episodes!.fields.map((field) => field.name)).toEqual(shipped.fields.map((field) => field.name));
-    expect(episodes!.orderKey).toEqual(shipped.key ?? shipped.fields.map((field) => field.name));
+    expect(episodes.fields.map((field) => field.name)).toEqual(shipped.fields.map((field) => field.name));
+    expect(episodes.orderKey).toEqual(shipped.key ?? shipped.fields.map((field) => field.name));
     expect(await store.listDatasets([])).toEqual([]);
     await store.close();
   });
@@ -99,7 +101,8 @@ describe('openMetadataStore', () => {
     await (await openMetadataStore({ file, seed, hashPassword })).close();
     const raw = new DatabaseSync(file);
     raw.prepare("DELETE FROM credentials WHERE user_id <> 'demo-admin'").run();
-    const adminHash = (raw.prepare("SELECT password_hash FROM credentials WHERE user_id = 'demo-admin'").get() as { password_hash: string }).password_hash;
+    const adminHash = (raw.prepare("SELECT password_hash FROM credentials WHERE user_id = 'demo-admin'").get() as { password_hash: string })
+      .password_hash;
     raw.close();
     const store = await openMetadataStore({ file, seed, hashPassword });
     expect(await store.getPasswordHash('demo-analyst')).toMatch(/^scrypt\$/);
@@ -109,7 +112,11 @@ describe('openMetadataStore', () => {
   });
 
   it('hashes the demo passwords with the function it is given, and knows no audit log', async () => {
-    const store = await openMetadataStore({ file: path.join(dir, 'metadata.sqlite'), seed, hashPassword: async (password) => `given$${password.length}` });
+    const store = await openMetadataStore({
+      file: path.join(dir, 'metadata.sqlite'),
+      seed,
+      hashPassword: async (password) => `given$${password.length}`,
+    });
     const analyst = seed.demo.users.find((user) => user.id === 'demo-analyst')!;
     expect(await store.getPasswordHash('demo-analyst')).toBe(`given$${analyst.password.length}`);
     expect(store).not.toHaveProperty('audit');
@@ -150,7 +157,11 @@ describe('the identity provider artifacts', () => {
     expect(error).toBeUndefined();
     await before.destroy();
     const raw = new DatabaseSync(file);
-    raw.prepare("INSERT INTO oidc_artifacts (model, id, payload) VALUES ('DeviceCode', 'k', '{\"jti\":\"PLAINTEXT-DEVICE-CODE-0123456789\"}')").run();
+    raw
+      .prepare(
+        "INSERT INTO oidc_artifacts (model, id, payload) VALUES ('DeviceCode', 'k', '{\"jti\":\"PLAINTEXT-DEVICE-CODE-0123456789\"}')",
+      )
+      .run();
     raw.close();
     await (await openMetadataStore({ file, seed, hashPassword })).close();
     const bytes = await readFile(file);

@@ -17,16 +17,21 @@ const ENCLAVE = fileURLToPath(new URL('../../../src/cli/enclave.ts', import.meta
 
 /** Runs `enclave …` under umask 000, so nothing but the platform's own modes keeps the files private. */
 function enclaveUnderOpenUmask(args: string[]): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
-  const child = spawn('/bin/sh', ['-c', 'umask 000 && exec "$0" "$@"', process.execPath, ENCLAVE, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('/bin/sh', ['-c', 'umask 000 && exec "$0" "$@"', process.execPath, ENCLAVE, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   return { child, output: () => output, exited: once(child, 'exit').then(([code]) => code as number | null) };
 }
 
 async function listeningUrl(run: ReturnType<typeof enclaveUnderOpenUmask>): Promise<string> {
   for (;;) {
-    const line = run.output().split('\n').find((text) => text.startsWith('{"event":"listening"'));
+    const line = run
+      .output()
+      .split('\n')
+      .find((text) => text.startsWith('{"event":"listening"'));
     if (line !== undefined) return (JSON.parse(line) as { url: string }).url;
     const outcome = await Promise.race([once(run.child.stdout!, 'data').then(() => 'data'), run.exited.then(() => 'exit')]);
     if (outcome === 'exit') throw new Error(`serve exited early: ${run.output()}`);

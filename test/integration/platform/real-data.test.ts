@@ -29,7 +29,7 @@ beforeAll(async () => {
     stderr,
   });
   if (code !== 0) throw new Error(`platform init failed (${code}): ${log}`);
-  manifest = JSON.parse(await readFile(path.join(dataDir, 'manifest.json'), 'utf8'));
+  manifest = JSON.parse(await readFile(path.join(dataDir, 'manifest.json'), 'utf8')) as typeof manifest;
   server = await createPlatformServer({ dataDir, publicUrl: TEST_PUBLIC_URL });
   auth = await bearerFor(dataDir, 'demo-analyst');
 }, 180_000);
@@ -46,18 +46,18 @@ async function get(url: string) {
 describe('the platform over generated data', () => {
   it("reports each dataset's row count from the manifest", async () => {
     const catalogue = CatalogueSchema.parse((await get('/api/v1/projects/covid-outcomes/catalogue')).json());
-    for (const dataset of catalogue.datasets) expect(dataset.rowCount).toBe(manifest.datasets[dataset.id]!.rows);
+    for (const dataset of catalogue.datasets) expect(dataset.rowCount).toBe(manifest.datasets[dataset.id].rows);
     expect(catalogue.datasets.find((dataset) => dataset.id === 'patients')!.rowCount).toBe(10_000);
   });
 
-  it('never returns an NHS number in any sample of any of the analyst\'s projects', async () => {
+  it("never returns an NHS number in any sample of any of the analyst's projects", async () => {
     const projects = ProjectSchema.array().parse((await get('/api/v1/projects')).json());
     for (const project of projects) {
       for (const datasetId of project.datasetIds) {
         const response = await get(`/api/v1/projects/${project.id}/datasets/${datasetId}/sample?limit=1000000`);
         expect(response.statusCode).toBe(200);
         const table = tableFromIPC(response.rawPayload);
-        expect(table.numRows).toBe(manifest.datasets[datasetId]!.rows);
+        expect(table.numRows).toBe(manifest.datasets[datasetId].rows);
         expect(table.schema.fields.map((field) => field.name)).not.toContain('nhs_number');
         // Any ten-digit run starting 999 would be an NHS number from the test range, whatever the column.
         for (const field of table.schema.fields) {

@@ -41,8 +41,8 @@ function runEnclave(args: string[]): Run {
   const child = spawn(process.execPath, [ENCLAVE, ...args], { cwd: path.dirname(ENCLAVE), stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
-  child.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-  child.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   return { child, stdout: () => out, stderr: () => err, exited };
 }
@@ -52,7 +52,7 @@ async function firstLine(run: Run): Promise<string> {
     const outcome = await Promise.race([once(run.child.stdout!, 'data').then(() => 'data'), run.exited.then(() => 'exit')]);
     if (outcome === 'exit') throw new Error(`serve exited early: ${run.stderr()}`);
   }
-  return run.stdout().split('\n')[0]!;
+  return run.stdout().split('\n')[0];
 }
 
 describe('enclave platform serve', () => {
@@ -69,7 +69,12 @@ describe('enclave platform serve', () => {
         status: 'ok',
         name: 'Enclave demo platform',
         mode: 'demo',
-        identity: { issuer: `${line.url}/oidc`, clientId: 'enclave-workstation', audience: 'urn:enclave:platform-api', scopes: ['openid', 'profile', 'offline_access'] },
+        identity: {
+          issuer: `${line.url}/oidc`,
+          clientId: 'enclave-workstation',
+          audience: 'urn:enclave:platform-api',
+          scopes: ['openid', 'profile', 'offline_access'],
+        },
       });
       const discovery = (await (await fetch(`${line.url}/oidc/.well-known/openid-configuration`)).json()) as { issuer: string };
       expect(discovery.issuer).toBe(`${line.url}/oidc`);
@@ -126,7 +131,16 @@ describe('runPlatformServe refusals (in process: nothing starts, so no child is 
     const partial = await serve(['--data-dir', fixture.dataDir, '--oidc-issuer', 'https://idp.example/realms/tre']);
     expect(partial.code).toBe(2);
     expect(partial.stderr).toContain('--oidc-issuer, --oidc-audience and --oidc-client-id go together');
-    const plain = await serve(['--data-dir', fixture.dataDir, '--oidc-issuer', 'http://idp.example', '--oidc-audience', 'a', '--oidc-client-id', 'c']);
+    const plain = await serve([
+      '--data-dir',
+      fixture.dataDir,
+      '--oidc-issuer',
+      'http://idp.example',
+      '--oidc-audience',
+      'a',
+      '--oidc-client-id',
+      'c',
+    ]);
     expect(plain.code).toBe(2);
     expect(plain.stderr).toContain("--oidc-issuer must be the issuer's https URL");
   });

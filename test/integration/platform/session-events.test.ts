@@ -27,7 +27,11 @@ async function signedIn(username: string, password: string): Promise<{ authoriza
 }
 
 function report(event: string, headers: { authorization: string }): Promise<Response> {
-  return fetch(`${platform.url}/api/v1/session-events`, { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body: JSON.stringify({ event }) });
+  return fetch(`${platform.url}/api/v1/session-events`, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: JSON.stringify({ event }),
+  });
 }
 
 function me(headers: { authorization: string }): Promise<Response> {
@@ -37,7 +41,7 @@ function me(headers: { authorization: string }): Promise<Response> {
 function auditRows(where: string): Array<Record<string, unknown>> {
   const raw = new DatabaseSync(path.join(fixture.dataDir, 'metadata.sqlite'), { readOnly: true });
   try {
-    return raw.prepare(`SELECT type, actor, outcome, details FROM audit_events WHERE ${where} ORDER BY seq`).all() as Array<Record<string, unknown>>;
+    return raw.prepare(`SELECT type, actor, outcome, details FROM audit_events WHERE ${where} ORDER BY seq`).all();
   } finally {
     raw.close();
   }
@@ -61,11 +65,20 @@ describe('session events the workstation reports', () => {
     const refused = await report('unlocked', ada);
     expect(refused.status).toBe(429);
     expect(await refused.json()).toEqual({
-      error: { code: 'rate_limited', message: 'Too many session events were reported from your sign-in in the last minute. Later ones are not recorded until the minute is over.' },
+      error: {
+        code: 'rate_limited',
+        message:
+          'Too many session events were reported from your sign-in in the last minute. Later ones are not recorded until the minute is over.',
+      },
     });
     expect(auditRows("type = 'session.unlocked' AND actor = 'demo-analyst'")).toHaveLength(SESSION_EVENT_LIMIT.limit);
     expect(auditRows("type = 'audit.rate_limited'")).toEqual([
-      { type: 'audit.rate_limited', actor: 'demo-analyst', outcome: 'failure', details: '{"limit":30,"reportedBy":"workstation","route":"session-events","windowSeconds":60}' },
+      {
+        type: 'audit.rate_limited',
+        actor: 'demo-analyst',
+        outcome: 'failure',
+        details: '{"limit":30,"reportedBy":"workstation","route":"session-events","windowSeconds":60}',
+      },
     ]);
     // Someone else's reports are not held up by hers.
     const chidi = await signedIn('demo-checker-2', 'chidi-demo-pass');

@@ -9,7 +9,14 @@ import { createWorkstationCore, type WorkstationCore } from '../../../src/workst
 import { discoverIdentityProvider } from '../../../src/workstation/sign-in/oidc.ts';
 import { createMemoryTokenStore } from '../../../src/workstation/tokens/token-store.ts';
 import { otherUser, runNodeAsOtherUser, type OtherUser } from '../../support/other-user.ts';
-import { CLIENT_ID, createPlatformFixture, startPlatform, tokenRequest, type PlatformFixture, type RunningPlatform } from '../identity/support.ts';
+import {
+  CLIENT_ID,
+  createPlatformFixture,
+  startPlatform,
+  tokenRequest,
+  type PlatformFixture,
+  type RunningPlatform,
+} from '../identity/support.ts';
 import { loginAtProvider, playSignIn } from './play-browser.ts';
 import { recordPushes, withoutPushedRequests, type PushRecorder } from './pushed-requests.ts';
 
@@ -33,7 +40,11 @@ describe('what the authorization URL carries', () => {
     const pushes = recordPushes();
     const idp = await discoverIdentityProvider({ ...SETTINGS, issuer: platform.issuer }, { fetch: pushes.fetch });
 
-    const request = await idp.authorizationRequest({ redirectUri: 'http://127.0.0.1:50000/callback', loginHint: 'demo-analyst', fresh: true });
+    const request = await idp.authorizationRequest({
+      redirectUri: 'http://127.0.0.1:50000/callback',
+      loginHint: 'demo-analyst',
+      fresh: true,
+    });
 
     const url = new URL(request.url);
     expect([...url.searchParams.keys()].sort()).toEqual(['client_id', 'request_uri']);
@@ -116,10 +127,14 @@ for (const mode of ['pushed', 'plain'] as const) {
       if (mode === 'pushed') {
         // The request_uri is one-time: the attacker's use spent it, so the analyst's browser is refused and the
         // analyst starts again (a denial at worst, never a sign-in as someone else).
-        await expect(loginAtProvider({ authorizationUrl, platformUrl: platform.url, username: 'demo-analyst' })).rejects.toThrow(/HTTP 400/);
+        await expect(loginAtProvider({ authorizationUrl, platformUrl: platform.url, username: 'demo-analyst' })).rejects.toThrow(
+          /HTTP 400/,
+        );
         await core.handlers['session.cancelSignIn']({});
         const again = await core.handlers['session.signIn']({});
-        expect((await playSignIn({ authorizationUrl: again.authorizationUrl, platformUrl: platform.url, username: 'demo-analyst' })).status).toBe(200);
+        expect(
+          (await playSignIn({ authorizationUrl: again.authorizationUrl, platformUrl: platform.url, username: 'demo-analyst' })).status,
+        ).toBe(200);
       } else {
         expect((await playSignIn({ authorizationUrl, platformUrl: platform.url, username: 'demo-analyst' })).status).toBe(200);
       }

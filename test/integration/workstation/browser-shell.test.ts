@@ -58,7 +58,10 @@ it('signs in through the browser shell: signIn over HTTP, login page, loopback, 
   expect(before).toMatchObject({ code: 'unauthenticated' });
   expect(page.status).toBe(200);
   expect(heard.map((s) => s.state)).toContain('signing_in');
-  expect(await client.invoke('session.get', {})).toMatchObject({ state: 'signed_in', user: { id: 'demo-checker-1', role: 'output_checker' } });
+  expect(await client.invoke('session.get', {})).toMatchObject({
+    state: 'signed_in',
+    user: { id: 'demo-checker-1', role: 'output_checker' },
+  });
   expect((await client.invoke('checking.rules', {})).length).toBeGreaterThan(0);
 
   const locked = await client.invoke('session.lock', {});

@@ -62,7 +62,13 @@ describe.skipIf(missing !== null)('the CLI with a keychain', () => {
 
     const login = await runCli(['login'], env, (line) => {
       const match = /open (\S+) in a browser and enter the code (\S+)/.exec(line);
-      if (match) played = playDeviceSignIn({ verificationUri: match[1] ?? '', userCode: match[2] ?? '', platformUrl: platform.url, username: 'demo-analyst' });
+      if (match)
+        played = playDeviceSignIn({
+          verificationUri: match[1] ?? '',
+          userCode: match[2] ?? '',
+          platformUrl: platform.url,
+          username: 'demo-analyst',
+        });
     });
     await played;
     const whoami = await runCli(['whoami'], env);
@@ -86,17 +92,25 @@ describe.skipIf(missing !== null)('the CLI with a keychain', () => {
     let page: Promise<{ status: number; body: string }> | undefined;
 
     const login = await runCli(['login', '--browser'], env, (line) => {
-      if (line.startsWith(`${platform.issuer}/auth?`)) page = playSignIn({ authorizationUrl: line, platformUrl: platform.url, username: 'demo-checker-2' });
+      if (line.startsWith(`${platform.issuer}/auth?`))
+        page = playSignIn({ authorizationUrl: line, platformUrl: platform.url, username: 'demo-checker-2' });
     });
 
-    expect(login).toMatchObject({ code: 0, stdout: expect.stringContaining('Signed in as Chidi Checker (demo-checker-2, output checker).') });
+    expect(login).toMatchObject({
+      code: 0,
+      stdout: expect.stringContaining('Signed in as Chidi Checker (demo-checker-2, output checker).'),
+    });
     expect(await page).toMatchObject({ status: 200, body: expect.stringContaining('Return to the terminal') });
     expect((await runCli(['logout'], env)).code).toBe(0);
   });
 });
 
 it('login with no keychain says it cannot keep the sign-in and exits 1, before asking anyone to sign in', async () => {
-  const env: NodeJS.ProcessEnv = { ...process.env, ENCLAVE_PLATFORM_URL: platform.url, DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/enclave-test-bus' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ENCLAVE_PLATFORM_URL: platform.url,
+    DBUS_SESSION_BUS_ADDRESS: 'unix:path=/nonexistent/enclave-test-bus',
+  };
   delete env.DISPLAY;
 
   const run = await runCli(['login'], env);

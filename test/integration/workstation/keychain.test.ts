@@ -4,7 +4,13 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkstationCore, type WorkstationCore } from '../../../src/workstation/core.ts';
-import { createKeychainTokenStore, KEYCHAIN_SERVICE, keychainAccount, loadKeytar, type StoredSession } from '../../../src/workstation/tokens/token-store.ts';
+import {
+  createKeychainTokenStore,
+  KEYCHAIN_SERVICE,
+  keychainAccount,
+  loadKeytar,
+  type StoredSession,
+} from '../../../src/workstation/tokens/token-store.ts';
 import { createPlatformFixture, startPlatform, type PlatformFixture, type RunningPlatform } from '../identity/support.ts';
 import { playSignIn } from './play-browser.ts';
 import { secretServiceMissing, startSecretService, type SecretService } from './secret-service.ts';
@@ -78,7 +84,11 @@ describe.skipIf(missing !== null)('the OS keychain (gnome-keyring over a private
     const second = createWorkstationCore({ platformUrl: platform.url, healthIntervalMs: 3_600_000 });
     cores.push(second);
 
-    expect(await second.handlers['session.get']({})).toMatchObject({ state: 'signed_in', user: { id: 'demo-analyst' }, tokenStorage: 'keychain' });
+    expect(await second.handlers['session.get']({})).toMatchObject({
+      state: 'signed_in',
+      user: { id: 'demo-analyst' },
+      tokenStorage: 'keychain',
+    });
     expect(stored?.refreshToken).toBeTruthy();
     for (const file of await filesUnder(service.env.HOME ?? '')) {
       expect((await readFile(file)).includes(Buffer.from(stored?.refreshToken ?? 'x'))).toBe(false);

@@ -47,7 +47,11 @@ it('with no D-Bus, the real keytar fails fast: tokens stay in memory, and the se
 });
 
 it('a keychain that never answers is given up after its deadline; sign-in still works, in memory', async () => {
-  const hanging = { getPassword: () => new Promise<string | null>(() => {}), setPassword: () => new Promise<void>(() => {}), deletePassword: () => new Promise<boolean>(() => {}) };
+  const hanging = {
+    getPassword: () => new Promise<string | null>(() => {}),
+    setPassword: () => new Promise<void>(() => {}),
+    deletePassword: () => new Promise<boolean>(() => {}),
+  };
   const core = startCore({ keytar: async () => hanging, keychainTimeoutMs: 200 });
 
   await core.ready;

@@ -35,7 +35,8 @@ export async function loginAtProvider(options: LoginOptions): Promise<string> {
     password: options.password ?? PASSWORDS[options.username] ?? '',
     platformUrl: options.platformUrl,
   });
-  if (done.url.startsWith(options.platformUrl)) throw new Error(`The login did not leave the provider (HTTP ${done.response.status} at ${done.url}).`);
+  if (done.url.startsWith(options.platformUrl))
+    throw new Error(`The login did not leave the provider (HTTP ${done.response.status} at ${done.url}).`);
   return done.url;
 }
 
@@ -58,10 +59,19 @@ function formOf(html: string, base: string, marker?: string): { action: string; 
 }
 
 /** A person at the verification page: enters the CLI's code, confirms it, and signs in. */
-export async function playDeviceSignIn(options: { verificationUri: string; userCode: string; platformUrl: string; username: string }): Promise<string> {
+export async function playDeviceSignIn(options: {
+  verificationUri: string;
+  userCode: string;
+  platformUrl: string;
+  username: string;
+}): Promise<string> {
   const browser = new Browser();
   const post = (action: string, fields: Record<string, string>) =>
-    browser.follow(action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields).toString() });
+    browser.follow(action, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(fields).toString(),
+    });
 
   const input = await browser.follow(options.verificationUri);
   const entry = formOf(await input.response.text(), input.url);
@@ -70,7 +80,8 @@ export async function playDeviceSignIn(options: { verificationUri: string; userC
   const loginPage = await post(confirm.action, confirm.fields);
   const html = await loginPage.response.text();
   const action = loginFormAction(html, loginPage.url);
-  if (action === undefined) throw new Error(`No login form after confirming the code (HTTP ${loginPage.response.status}): ${html.slice(0, 300)}`);
+  if (action === undefined)
+    throw new Error(`No login form after confirming the code (HTTP ${loginPage.response.status}): ${html.slice(0, 300)}`);
   const done = await browser.follow(action, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },

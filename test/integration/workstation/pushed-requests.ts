@@ -14,7 +14,9 @@ export function recordPushes(inner: typeof globalThis.fetch = globalThis.fetch):
   const fetch: typeof globalThis.fetch = (input, init) => {
     const url = input instanceof Request ? input.url : String(input);
     if (init?.method === 'POST' && new URL(url).pathname.endsWith('/request') && init.body !== undefined && init.body !== null) {
-      pushed.push(new URLSearchParams(String(init.body)));
+      if (typeof init.body !== 'string' && !(init.body instanceof URLSearchParams))
+        throw new Error('A pushed authorization request whose body is not a form.');
+      pushed.push(new URLSearchParams(init.body));
     }
     return inner(input, init);
   };

@@ -28,7 +28,13 @@ exec cat >/dev/null`;
 
 export async function startSecretService(): Promise<SecretService> {
   const home = await mkdtemp(join(tmpdir(), 'enclave-keyring-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, HOME: home, XDG_DATA_HOME: join(home, 'data'), XDG_RUNTIME_DIR: home, ENCLAVE_TEST_KEYRING_PASSWORD: 'test-keyring-pass' };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    HOME: home,
+    XDG_DATA_HOME: join(home, 'data'),
+    XDG_RUNTIME_DIR: home,
+    ENCLAVE_TEST_KEYRING_PASSWORD: 'test-keyring-pass',
+  };
   delete env.DBUS_SESSION_BUS_ADDRESS;
   delete env.DISPLAY;
   // stderr is kept, not shown: dbus-daemon warns about fd limits in containers; it matters only if start-up fails.

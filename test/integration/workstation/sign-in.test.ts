@@ -152,7 +152,10 @@ describe('signing in against the embedded provider', () => {
     });
     const third = startCore({ tokenStore: shared });
 
-    expect(await session(third)).toMatchObject({ state: 'signed_out', message: { kind: 'error', text: expect.stringContaining('revoked') } });
+    expect(await session(third)).toMatchObject({
+      state: 'signed_out',
+      message: { kind: 'error', text: expect.stringContaining('revoked') },
+    });
     expect(await shared.load(account())).toBeNull();
   });
 
@@ -177,7 +180,10 @@ describe('signing in against the embedded provider', () => {
     });
 
     expect(error.code).toBe('unauthenticated');
-    expect(await session(core)).toMatchObject({ state: 'signed_out', message: { kind: 'error', text: expect.stringContaining('no longer valid') } });
+    expect(await session(core)).toMatchObject({
+      state: 'signed_out',
+      message: { kind: 'error', text: expect.stringContaining('no longer valid') },
+    });
   });
 
   it('signing out revokes the refresh token at the provider and forgets it', async () => {
@@ -227,7 +233,9 @@ describe('attacks on the sign-in, each refused with a clear error', () => {
 
   async function loggedIn() {
     const request = await idp.authorizationRequest({ redirectUri });
-    const callbackUrl = new URL(await loginAtProvider({ authorizationUrl: request.url, platformUrl: platform.url, username: 'demo-analyst' }));
+    const callbackUrl = new URL(
+      await loginAtProvider({ authorizationUrl: request.url, platformUrl: platform.url, username: 'demo-analyst' }),
+    );
     return { request, callbackUrl };
   }
 
@@ -312,7 +320,9 @@ describe('attacks on the sign-in, each refused with a clear error', () => {
   }
 
   it('an http issuer off this machine is refused before any request', async () => {
-    const error = await errorOf(discoverIdentityProvider({ issuer: 'http://idp.example.org/oidc', clientId: CLIENT_ID, audience: null, scopes: ['openid'] }));
+    const error = await errorOf(
+      discoverIdentityProvider({ issuer: 'http://idp.example.org/oidc', clientId: CLIENT_ID, audience: null, scopes: ['openid'] }),
+    );
 
     expect(error.code).toBe('invalid_input');
     expect(error.message).toMatch(/https/);

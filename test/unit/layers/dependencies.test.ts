@@ -15,12 +15,12 @@ const USED_WITHOUT_IMPORT: Record<string, string> = {
   '@types/react': 'React types for the renderer',
   '@types/react-dom': 'React DOM types for the renderer',
   '@types/oidc-provider': 'types for the embedded identity provider',
-  'axe-core': "the accessibility check: test/e2e/support/axe.ts injects its script file (node_modules/axe-core/axe.min.js) into pages",
+  'axe-core': 'the accessibility check: test/e2e/support/axe.ts injects its script file (node_modules/axe-core/axe.min.js) into pages',
   prettier: 'the one formatter, checked by npm test (npm run format:check)',
   vite: "electron-vite's build engine (a peer dependency of electron-vite and @vitejs/plugin-react)",
   // Glide Data Grid declares these as peer dependencies and imports them from its own bundle.
-  lodash: "a peer dependency of @glideapps/glide-data-grid, which imports it",
-  marked: "a peer dependency of @glideapps/glide-data-grid (version 4, as it asks)",
+  lodash: 'a peer dependency of @glideapps/glide-data-grid, which imports it',
+  marked: 'a peer dependency of @glideapps/glide-data-grid (version 4, as it asks)',
   'react-responsive-carousel': 'a peer dependency of @glideapps/glide-data-grid',
 };
 
@@ -42,10 +42,10 @@ function importedPackages(text: string): Set<string> {
   const names = new Set<string>();
   const pattern = /(?:from\s+|import\s*\(\s*|import\s+|require(?:\.resolve)?\(\s*)['"]([^'".][^'"]*)['"]/g;
   for (const match of text.matchAll(pattern)) {
-    const specifier = match[1] as string;
+    const specifier = match[1];
     if (specifier.startsWith('node:')) continue;
     const parts = specifier.split('/');
-    names.add(specifier.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string));
+    names.add(specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]);
   }
   return names;
 }
@@ -62,7 +62,9 @@ describe('package.json', () => {
 
   it('names no exception that is no longer a dependency', () => {
     const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as Record<string, Record<string, string> | undefined>;
-    const declared = new Set([pkg.dependencies, pkg.devDependencies, pkg.optionalDependencies].flatMap((group) => Object.keys(group ?? {})));
+    const declared = new Set(
+      [pkg.dependencies, pkg.devDependencies, pkg.optionalDependencies].flatMap((group) => Object.keys(group ?? {})),
+    );
     expect(Object.keys(USED_WITHOUT_IMPORT).filter((name) => !declared.has(name))).toEqual([]);
   });
 });

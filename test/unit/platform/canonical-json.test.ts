@@ -8,7 +8,9 @@ describe('canonicalJson', () => {
   });
 
   it('gives the same text for the same object built in another order', () => {
-    expect(canonicalJson({ username: 'ada', reason: 'wrong', clientId: 'c' })).toBe(canonicalJson({ clientId: 'c', reason: 'wrong', username: 'ada' }));
+    expect(canonicalJson({ username: 'ada', reason: 'wrong', clientId: 'c' })).toBe(
+      canonicalJson({ clientId: 'c', reason: 'wrong', username: 'ada' }),
+    );
   });
 
   it('escapes strings as JSON does, including quotes, control characters and non-ASCII', () => {

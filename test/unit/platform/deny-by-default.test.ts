@@ -72,7 +72,12 @@ describe('the routes of the declaration', () => {
     // JSON of exactly n bytes, which no route accepts: read and refused as invalid, or too large to read.
     const bodyOf = (n: number) => JSON.stringify({ pad: 'x'.repeat(n - '{"pad":""}'.length) });
     const post = (payload: string) =>
-      server.inject({ method: route.method, url: `${PLATFORM_API_PREFIX}${route.path}`, headers: { 'content-type': 'application/json' }, payload });
+      server.inject({
+        method: route.method,
+        url: `${PLATFORM_API_PREFIX}${route.path}`,
+        headers: { 'content-type': 'application/json' },
+        payload,
+      });
     const atLimit = await post(bodyOf(route.bodyLimit));
     expect(atLimit.statusCode).toBe(400);
     expect(atLimit.json()).toMatchObject({ error: { code: 'invalid_input' } });

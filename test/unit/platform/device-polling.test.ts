@@ -2,7 +2,11 @@
 // and the interval grows by 5 s; a client that waits as the RFC tells it is never refused; codes are forgotten
 // once they have expired.
 import { describe, expect, it } from 'vitest';
-import { createDevicePolling, DEVICE_CODE_LIFETIME_SECONDS, DEVICE_POLL_INTERVAL_SECONDS } from '../../../src/platform/identity/embedded/device-polling.ts';
+import {
+  createDevicePolling,
+  DEVICE_CODE_LIFETIME_SECONDS,
+  DEVICE_POLL_INTERVAL_SECONDS,
+} from '../../../src/platform/identity/embedded/device-polling.ts';
 
 function clock() {
   let now = 5_000_000;

@@ -31,7 +31,10 @@ describe('toErrorReply', () => {
 
   it('hides the text of a framework error, keeping only its class', () => {
     const framework = Object.assign(new Error('Body is not valid JSON but found token } at 3'), { statusCode: 400 });
-    expect(toErrorReply(framework)).toEqual({ status: 400, body: { error: { code: 'invalid_input', message: 'The request could not be read.' } } });
+    expect(toErrorReply(framework)).toEqual({
+      status: 400,
+      body: { error: { code: 'invalid_input', message: 'The request could not be read.' } },
+    });
     expect(toErrorReply(Object.assign(new Error('x'), { statusCode: 413 })).body.error.message).toBe('The request is too large.');
     expect(toErrorReply(Object.assign(new Error('secret'), { statusCode: 502 }))).toEqual({ status: 500, body: { error: INTERNAL_ERROR } });
   });

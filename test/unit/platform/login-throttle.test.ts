@@ -83,7 +83,7 @@ describe('createLoginThrottle', () => {
     expect(begin(throttle, 'demo-analyst')).toEqual({ allowed: false, reason: 'busy', limit: 'username', waitMs: expect.any(Number) });
     expect(begin(throttle, 'demo-analyst2').allowed).toBe(true);
     // One ends in success: the others may still fail, but there is room again and the count starts over.
-    running[0]!.succeeded();
+    running[0].succeeded();
     expect(begin(throttle, 'demo-analyst').allowed).toBe(true);
   });
 
@@ -216,7 +216,7 @@ describe('the overall budget', () => {
     const throttle = createLoginThrottle(clock().now, { ...DEFAULT_LOGIN_LIMITS, overallFailures: 10 });
     const running = Array.from({ length: 10 }, (_, i) => start(throttle, `n${i}`, `198.51.100.${i}`));
     expect(begin(throttle, 'n10', '198.51.100.10')).toMatchObject({ allowed: false, reason: 'busy', limit: 'overall', waitMs: 2_000 });
-    running[0]!.release();
+    running[0].release();
     expect(begin(throttle, 'n10', '198.51.100.10').allowed).toBe(true);
   });
 });

@@ -100,13 +100,17 @@ describe('createOidcAuthenticator', () => {
 
   it('refuses a token whose signature does not verify', async () => {
     const [header, , signature] = (await token()).split('.');
-    const claims = Buffer.from(JSON.stringify({ sub: 'u1', iss: ISSUER, aud: AUDIENCE, exp: 9_999_999_999, role: 'admin' })).toString('base64url');
+    const claims = Buffer.from(JSON.stringify({ sub: 'u1', iss: ISSUER, aud: AUDIENCE, exp: 9_999_999_999, role: 'admin' })).toString(
+      'base64url',
+    );
     const tampered = `${header}.${claims}.${signature}`;
     await expect(authenticator().authenticate(as(tampered))).rejects.toMatchObject({ code: 'unauthenticated' });
   });
 
   it('requires the access-token type when told to', async () => {
-    await expect(authenticator({ typ: 'at+jwt' }).authenticate(as(await token({}, { typ: 'JWT' })))).rejects.toMatchObject({ code: 'unauthenticated' });
+    await expect(authenticator({ typ: 'at+jwt' }).authenticate(as(await token({}, { typ: 'JWT' })))).rejects.toMatchObject({
+      code: 'unauthenticated',
+    });
     await expect(authenticator({ typ: 'at+jwt' }).authenticate(as(await token({}, { typ: 'at+jwt' })))).resolves.not.toBeNull();
   });
 

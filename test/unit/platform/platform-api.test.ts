@@ -2,12 +2,21 @@
 // (session events, rule profiles) exist once.
 import { describe, expect, it } from 'vitest';
 import { RuleProfileSchema } from '../../../src/common/contract.ts';
-import { API_ROUTE_IDS, PLATFORM_API, PLATFORM_ROUTES, ROUTE_IDS, SESSION_EVENTS, SessionEventSchema, type ApiRoute } from '../../../src/common/platform-api.ts';
+import {
+  API_ROUTE_IDS,
+  PLATFORM_API,
+  PLATFORM_ROUTES,
+  ROUTE_IDS,
+  SESSION_EVENTS,
+  SessionEventSchema,
+  type ApiRoute,
+} from '../../../src/common/platform-api.ts';
 import { PROFILES, RulesSchema } from '../../../src/common/sdc/rules.ts';
 
 describe('the platform API declaration', () => {
   it('gives every route a whole, positive body limit', () => {
-    for (const id of ROUTE_IDS) expect(Number.isSafeInteger(PLATFORM_ROUTES[id].bodyLimit) && PLATFORM_ROUTES[id].bodyLimit > 0, id).toBe(true);
+    for (const id of ROUTE_IDS)
+      expect(Number.isSafeInteger(PLATFORM_ROUTES[id].bodyLimit) && PLATFORM_ROUTES[id].bodyLimit > 0, id).toBe(true);
   });
 
   it('declares exactly the path parameters each path names', () => {
@@ -22,7 +31,8 @@ describe('the platform API declaration', () => {
     for (const id of API_ROUTE_IDS) {
       const route: ApiRoute = PLATFORM_API[id];
       for (const schema of [route.params, route.query]) {
-        for (const [name, field] of Object.entries(schema?.shape ?? {})) expect((field as { description?: string }).description, `${id} ${name}`).toMatch(/^must be /);
+        for (const [name, field] of Object.entries(schema?.shape ?? {}))
+          expect((field as { description?: string }).description, `${id} ${name}`).toMatch(/^must be /);
       }
     }
   });
@@ -41,7 +51,7 @@ describe('the platform API declaration', () => {
 });
 
 describe('the rule-profile shape', () => {
-  it('is the SDC engine\'s, field for field and in the same order', () => {
+  it("is the SDC engine's, field for field and in the same order", () => {
     expect(Object.keys(RuleProfileSchema.shape)).toEqual(Object.keys(RulesSchema.shape));
   });
 

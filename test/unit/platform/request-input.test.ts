@@ -30,11 +30,14 @@ describe('the sample limit', () => {
     fc.assert(fc.property(fc.integer({ min: 1, max: SAMPLE_ROW_LIMIT }), (n) => parseLimit(String(n)) === n));
   });
 
-  it.each(['0', '-1', '1000001', '9999999', '1e9', '1e3', 'abc', '1.0', ' 1', '1 ', '+1', '0x10', '', 'Infinity', 'NaN'])('refuses %j', (text) => {
-    const error = failure(() => parseLimit(text));
-    expect(error.code).toBe('invalid_input');
-    expect(error.message).toMatch(/^limit must be a whole number from 1 to 1,000,000\.$/);
-  });
+  it.each(['0', '-1', '1000001', '9999999', '1e9', '1e3', 'abc', '1.0', ' 1', '1 ', '+1', '0x10', '', 'Infinity', 'NaN'])(
+    'refuses %j',
+    (text) => {
+      const error = failure(() => parseLimit(text));
+      expect(error.code).toBe('invalid_input');
+      expect(error.message).toMatch(/^limit must be a whole number from 1 to 1,000,000\.$/);
+    },
+  );
 
   it.each([undefined, ['1', '2'], 5, null])('refuses a limit that is not exactly one string (%j)', (value) => {
     expect(failure(() => parseLimit(value)).code).toBe('invalid_input');
@@ -46,12 +49,15 @@ describe('path ids', () => {
     expect(parseParameters(sample.params, { projectId: 'p1', datasetId: id })).toEqual({ projectId: 'p1', datasetId: id });
   });
 
-  it.each(['', '..', '../etc', 'A', '-x', '_x', 'a b', 'a/b', "a'", 'a"', 'a;', 'a'.repeat(65), 'é', 'a\u0000'])('refuses %j, naming the parameter only', (id) => {
-    const error = failure(() => parseParameters(catalogue.params, { projectId: id }));
-    expect(error.code).toBe('invalid_input');
-    expect(error.message).toMatch(/^projectId must be/);
-    if (id.length > 1) expect(error.message).not.toContain(id);
-  });
+  it.each(['', '..', '../etc', 'A', '-x', '_x', 'a b', 'a/b', "a'", 'a"', 'a;', 'a'.repeat(65), 'é', 'a\u0000'])(
+    'refuses %j, naming the parameter only',
+    (id) => {
+      const error = failure(() => parseParameters(catalogue.params, { projectId: id }));
+      expect(error.code).toBe('invalid_input');
+      expect(error.message).toMatch(/^projectId must be/);
+      if (id.length > 1) expect(error.message).not.toContain(id);
+    },
+  );
 
   it('names the first bad parameter in path order', () => {
     expect(failure(() => parseParameters(sample.params, { projectId: 'A', datasetId: 'B' })).message).toMatch(/^projectId /);
@@ -95,6 +101,8 @@ describe('the body', () => {
     expect(error.code).toBe('invalid_input');
     expect(error.message).toMatch(/^The session event is not valid: event/);
     expect(error.message).not.toContain('hacked');
-    expect(failure(() => parseBody(sessionEvents.body, { event: 'locked', actor: 'demo-admin' })).message).toMatch(/^The session event is not valid/);
+    expect(failure(() => parseBody(sessionEvents.body, { event: 'locked', actor: 'demo-admin' })).message).toMatch(
+      /^The session event is not valid/,
+    );
   });
 });

@@ -15,7 +15,12 @@ describe('the shipped catalogue and demo seed', () => {
   it('seed the demo analyst, Ada Analyst, in at least one project', async () => {
     const catalogue = await readCatalogueFile(DEFAULT_CATALOGUE_PATH);
     const seed = await readDemoSeed({ demoDir: DEFAULT_DEMO_DIR, catalogue });
-    expect(seed.users.find((user) => user.id === DEMO_ANALYST_ID)).toEqual({ id: DEMO_ANALYST_ID, displayName: 'Ada Analyst', role: 'analyst', password: 'ada-demo-pass' });
+    expect(seed.users.find((user) => user.id === DEMO_ANALYST_ID)).toEqual({
+      id: DEMO_ANALYST_ID,
+      displayName: 'Ada Analyst',
+      role: 'analyst',
+      password: 'ada-demo-pass',
+    });
     expect(seed.projects.filter((project) => project.members.includes(DEMO_ANALYST_ID)).length).toBeGreaterThanOrEqual(1);
     expect(seed.projects.some((project) => !project.members.includes(DEMO_ANALYST_ID))).toBe(true);
   });
@@ -47,12 +52,12 @@ describe('CatalogueFileSchema', () => {
   });
 
   it.each([
-    ['a field name that would need quoting', [{ ...valid[0], fields: [{ ...valid[0]!.fields[0], name: 'a"; DROP' }] }]],
-    ['a field with no tags', [{ ...valid[0], fields: [{ ...valid[0]!.fields[0], tags: [] }] }]],
-    ['an unknown tag', [{ ...valid[0], fields: [{ ...valid[0]!.fields[0], tags: ['secret'] }] }]],
+    ['a field name that would need quoting', [{ ...valid[0], fields: [{ ...valid[0].fields[0], name: 'a"; DROP' }] }]],
+    ['a field with no tags', [{ ...valid[0], fields: [{ ...valid[0].fields[0], tags: [] }] }]],
+    ['an unknown tag', [{ ...valid[0], fields: [{ ...valid[0].fields[0], tags: ['secret'] }] }]],
     ['a key naming a missing field', [{ ...valid[0], key: ['b'] }]],
     ['a dataset listed twice', [valid[0], valid[0]]],
-    ['a field listed twice', [{ ...valid[0], fields: [valid[0]!.fields[0], valid[0]!.fields[0]] }]],
+    ['a field listed twice', [{ ...valid[0], fields: [valid[0].fields[0], valid[0].fields[0]] }]],
     ['a path-like dataset id', [{ ...valid[0], id: '../x' }]],
   ])('refuses %s', (_label, catalogue) => {
     expect(CatalogueFileSchema.safeParse(catalogue).success).toBe(false);

@@ -15,7 +15,9 @@ describe('loginPage', () => {
   });
 
   it('says why it refused in an alert', () => {
-    expect(loginPage({ action: '/x', demo: true, alert: WRONG_CREDENTIALS })).toContain('<p class="alert" role="alert">The username or password is wrong.</p>');
+    expect(loginPage({ action: '/x', demo: true, alert: WRONG_CREDENTIALS })).toContain(
+      '<p class="alert" role="alert">The username or password is wrong.</p>',
+    );
   });
 
   it('has no script, no inline style and no event handler attributes', () => {
@@ -40,6 +42,8 @@ describe('the rest', () => {
   });
 
   it('allows no inline script or style, and forms only to itself and the loopback callback', () => {
-    expect(PAGE_CSP).toBe("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self' http://127.0.0.1:*; frame-ancestors 'none'; base-uri 'none'");
+    expect(PAGE_CSP).toBe(
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; form-action 'self' http://127.0.0.1:*; frame-ancestors 'none'; base-uri 'none'",
+    );
   });
 });

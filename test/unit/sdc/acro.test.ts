@@ -32,14 +32,17 @@ async function written() {
 function viewerAccepts(raw: Record<string, unknown>): boolean {
   if (!('version' in raw) || !('results' in raw)) return false;
   const [major, minor] = String(raw['version']).split('.').map(Number);
-  if (!Number.isInteger(major) || !Number.isInteger(minor) || (major as number) * 1000 + (minor as number) < 4) return false;
+  if (!Number.isInteger(major) || !Number.isInteger(minor) || major * 1000 + minor < 4) return false;
   return Object.values(raw['results'] as Record<string, { files?: { name?: string }[] }>).every(
     (r) => Array.isArray(r.files) && r.files.length > 0 && r.files.every((f) => typeof f.name === 'string'),
   );
 }
 
 function parseCsv(text: string): string[][] {
-  return text.trimEnd().split('\n').map((line) => line.split(','));
+  return text
+    .trimEnd()
+    .split('\n')
+    .map((line) => line.split(','));
 }
 
 describe('ACRO results.json', () => {
@@ -48,7 +51,19 @@ describe('ACRO results.json', () => {
     expect(Object.keys(results)).toEqual(['version', 'results']);
     expect(results.version).toBe('0.4.12');
     const record = results.results['output_0'];
-    expect(Object.keys(record ?? {})).toEqual(['uid', 'status', 'type', 'properties', 'files', 'outcome', 'command', 'summary', 'timestamp', 'comments', 'exception']);
+    expect(Object.keys(record ?? {})).toEqual([
+      'uid',
+      'status',
+      'type',
+      'properties',
+      'files',
+      'outcome',
+      'command',
+      'summary',
+      'timestamp',
+      'comments',
+      'exception',
+    ]);
     expect(record).toMatchObject({ uid: 'output_0', type: 'table', properties: { method: 'crosstab' }, exception: '' });
   });
 
@@ -91,7 +106,15 @@ describe('ACRO results.json', () => {
   });
 
   it('reports negative values as ACRO does, with status review', async () => {
-    const output = await check({ table: { dimensions: ['x'], cells: [{ key: { x: 'a' }, count: -1 }, { key: { x: 'b' }, count: 20 }] } });
+    const output = await check({
+      table: {
+        dimensions: ['x'],
+        cells: [
+          { key: { x: 'a' }, count: -1 },
+          { key: { x: 'b' }, count: 20 },
+        ],
+      },
+    });
     const { results } = toAcroResults(output, { uid: 'output_3', command: 'c', timestamp: 't' });
     const record = results.results['output_3'];
     expect(record?.status).toBe('review');

@@ -28,7 +28,8 @@ async function run(argv: string[], stdinText = ''): Promise<Run> {
 const good = REGION_BY_SEX_INPUT;
 
 const withTable = (patch: Record<string, unknown>) => ({ ...good, table: { ...good.table, ...patch } });
-const cell = (i: number, patch: Record<string, unknown>) => withTable({ cells: good.table.cells.map((c, j) => (j === i ? { ...c, ...patch } : c)) });
+const cell = (i: number, patch: Record<string, unknown>) =>
+  withTable({ cells: good.table.cells.map((c, j) => (j === i ? { ...c, ...patch } : c)) });
 
 let dir = '';
 beforeAll(async () => {
@@ -49,7 +50,12 @@ describe('enclave sdc check: good input', () => {
     const result = await runWith(good);
     expect(result.code).toBe(0);
     expect(result.stderr).toBe('');
-    const output = JSON.parse(result.stdout) as { status: string; cells: { published: number | null }[]; totals: unknown[]; intervals: unknown[] };
+    const output = JSON.parse(result.stdout) as {
+      status: string;
+      cells: { published: number | null }[];
+      totals: unknown[];
+      intervals: unknown[];
+    };
     expect(output.status).toBe('pass');
     expect(output.cells.filter((c) => c.published === null).length).toBeGreaterThanOrEqual(2);
     expect(output.totals).toHaveLength(5);
@@ -112,16 +118,26 @@ describe('enclave sdc check: bad input is exit 2, names the field, prints nothin
     ['a lower bound of 1 while zeros are disclosive', withTable({ lowerBound: 1 }), 'table.lowerBound'],
     [
       'a lower bound of 1 with a non-empty cell below 1',
-      { rules: { zerosDisclosive: false }, table: { dimensions: ['x'], cells: [{ key: { x: 'a' }, count: 1, contributions: [0.5] }], lowerBound: 1 } },
+      {
+        rules: { zerosDisclosive: false },
+        table: { dimensions: ['x'], cells: [{ key: { x: 'a' }, count: 1, contributions: [0.5] }], lowerBound: 1 },
+      },
       'table.lowerBound',
     ],
     ['a hidden cell of an unknown category', withTable({ suppressed: [{ region: 'East', sex: 'F' }] }), 'table.suppressed.0.region'],
     [
       'categories that would make more than a million cells',
-      withTable({ dimensions: ['a', 'b', 'c'], cells: Array.from({ length: 101 }, (_, i) => ({ key: { a: `a${i}`, b: `b${i}`, c: `c${i}` }, count: 20 })) }),
+      withTable({
+        dimensions: ['a', 'b', 'c'],
+        cells: Array.from({ length: 101 }, (_, i) => ({ key: { a: `a${i}`, b: `b${i}`, c: `c${i}` }, count: 20 })),
+      }),
       'table.cells',
     ],
-    ['a hidden total when totals are not published', withTable({ totals: 'none', suppressed: [{ region: '*', sex: 'F' }] }), 'table.suppressed.0'],
+    [
+      'a hidden total when totals are not published',
+      withTable({ totals: 'none', suppressed: [{ region: '*', sex: 'F' }] }),
+      'table.suppressed.0',
+    ],
   ])('%s', async (_name, input, field) => {
     const result = await runWith(input);
     expect(result.code).toBe(2);

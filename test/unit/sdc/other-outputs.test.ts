@@ -76,9 +76,7 @@ describe('differencing against earlier releases', () => {
   it('warns when a cell differs by a group smaller than the threshold', () => {
     const earlier = byRegion('release-1', { North: 120, South: 200 });
     const warnings = findDifferencing(byRegion('new', { North: 124, South: 200 }), [earlier], { threshold: 10 });
-    expect(warnings).toEqual([
-      expect.objectContaining({ earlier: 'release-1', key: { region: 'North' }, difference: 4 }),
-    ]);
+    expect(warnings).toEqual([expect.objectContaining({ earlier: 'release-1', key: { region: 'North' }, difference: 4 })]);
   });
 
   it.each([

@@ -22,7 +22,7 @@ function cellsOf(dims: number[], values: number[]): { key: Record<string, string
   const keys: Record<string, string>[] = [];
   const visit = (d: number, key: Record<string, string>): void => {
     if (d === dims.length) return void keys.push({ ...key });
-    for (let i = 0; i < (dims[d] as number); i++) visit(d + 1, { ...key, [`d${d}`]: `c${i}` });
+    for (let i = 0; i < dims[d]; i++) visit(d + 1, { ...key, [`d${d}`]: `c${i}` });
   };
   visit(0, {});
   return keys.map((key, i) => ({ key, count: values[i] }));
@@ -46,7 +46,10 @@ function relations(output: CheckOutput, dims: number[]): { total: CellReport; me
 }
 
 async function assertProtected(dims: number[], counts: number[], rules: Record<string, unknown> = {}): Promise<void> {
-  const output = await check({ rules, table: { dimensions: dims.map((_, d) => `d${d}`), cells: cellsOf(dims, counts), totals: 'published' } });
+  const output = await check({
+    rules,
+    table: { dimensions: dims.map((_, d) => `d${d}`), cells: cellsOf(dims, counts), totals: 'published' },
+  });
   expect(output.status).toBe('pass');
   const hidden = [...output.cells, ...output.totals].filter((c) => c.published === null);
   expect(output.intervals).toHaveLength(hidden.length);
@@ -75,14 +78,19 @@ async function assertProtected(dims: number[], counts: number[], rules: Record<s
 describe('protection properties (fast-check)', () => {
   it('1-way tables with a total', async () => {
     await fc.assert(
-      fc.asyncProperty(tableArbitrary(fc.tuple(fc.integer({ min: 2, max: 8 })).map((t) => [...t])), ({ dims, counts }) => assertProtected(dims, counts)),
+      fc.asyncProperty(tableArbitrary(fc.tuple(fc.integer({ min: 2, max: 8 })).map((t) => [...t])), ({ dims, counts }) =>
+        assertProtected(dims, counts),
+      ),
       { numRuns: 60, seed: 11 },
     );
   });
 
   it('2-way tables with margins', async () => {
     await fc.assert(
-      fc.asyncProperty(tableArbitrary(fc.tuple(fc.integer({ min: 2, max: 6 }), fc.integer({ min: 2, max: 6 })).map((t) => [...t])), ({ dims, counts }) => assertProtected(dims, counts)),
+      fc.asyncProperty(
+        tableArbitrary(fc.tuple(fc.integer({ min: 2, max: 6 }), fc.integer({ min: 2, max: 6 })).map((t) => [...t])),
+        ({ dims, counts }) => assertProtected(dims, counts),
+      ),
       { numRuns: 60, seed: 12 },
     );
   });
@@ -96,22 +104,32 @@ describe('protection properties (fast-check)', () => {
   });
 
   it('3-way tables with margins', async () => {
-    const sizes = fc.tuple(fc.integer({ min: 2, max: 4 }), fc.integer({ min: 2, max: 4 }), fc.integer({ min: 2, max: 3 })).map((t) => [...t]);
-    await fc.assert(fc.asyncProperty(tableArbitrary(sizes), ({ dims, counts }) => assertProtected(dims, counts)), { numRuns: 40, seed: 13 });
+    const sizes = fc
+      .tuple(fc.integer({ min: 2, max: 4 }), fc.integer({ min: 2, max: 4 }), fc.integer({ min: 2, max: 3 }))
+      .map((t) => [...t]);
+    await fc.assert(
+      fc.asyncProperty(tableArbitrary(sizes), ({ dims, counts }) => assertProtected(dims, counts)),
+      { numRuns: 40, seed: 13 },
+    );
   });
 
   it('magnitude tables keep every dominated cell outside its protection level', async () => {
     const rules = resolveRules({});
     const contributions = fc.oneof(
       fc.array(fc.integer({ min: 1, max: 20 }), { minLength: 10, maxLength: 14 }),
-      fc.tuple(fc.integer({ min: 200, max: 2000 }), fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 10, maxLength: 12 })).map(([big, rest]) => [big, ...rest]),
+      fc
+        .tuple(fc.integer({ min: 200, max: 2000 }), fc.array(fc.integer({ min: 1, max: 5 }), { minLength: 10, maxLength: 12 }))
+        .map(([big, rest]) => [big, ...rest]),
     );
-    const arbitrary = fc.tuple(fc.integer({ min: 2, max: 4 }), fc.integer({ min: 2, max: 4 })).chain(([r, c]) =>
-      fc.array(contributions, { minLength: r * c, maxLength: r * c }).map((values) => ({ dims: [r, c], values })),
-    );
+    const arbitrary = fc
+      .tuple(fc.integer({ min: 2, max: 4 }), fc.integer({ min: 2, max: 4 }))
+      .chain(([r, c]) => fc.array(contributions, { minLength: r * c, maxLength: r * c }).map((values) => ({ dims: [r, c], values })));
     await fc.assert(
       fc.asyncProperty(arbitrary, async ({ dims, values }) => {
-        const cells = cellsOf(dims, values.map((v) => v.length)).map((c, i) => ({ ...c, contributions: values[i] as number[] }));
+        const cells = cellsOf(
+          dims,
+          values.map((v) => v.length),
+        ).map((c, i) => ({ ...c, contributions: values[i] }));
         const output = await check({ table: { dimensions: ['d0', 'd1'], cells, totals: 'published' } });
         expect(output.status).toBe('pass');
         const byId = new Map(cells.map((c) => [id(c.key, 2), c.contributions]));

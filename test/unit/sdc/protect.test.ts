@@ -51,7 +51,17 @@ describe('secondary suppression in a 1-way table with a published total', () => 
 
 describe('secondary suppression in 2- and 3-way tables with margins', () => {
   it('hides the cheapest rectangle around an unsafe cell of a 2-way table', async () => {
-    const output = await check({ table: { dimensions: ['row', 'col'], cells: grid([[5, 40, 60], [30, 45, 70], [80, 90, 100]]), totals: 'published' } });
+    const output = await check({
+      table: {
+        dimensions: ['row', 'col'],
+        cells: grid([
+          [5, 40, 60],
+          [30, 45, 70],
+          [80, 90, 100],
+        ]),
+        totals: 'published',
+      },
+    });
     const hidden = output.cells.filter((c) => c.published === null).map((c) => `${c.key['row']}|${c.key['col']}`);
     expect(hidden).toEqual(['r0|c0', 'r0|c1', 'r1|c0', 'r1|c1']);
     expect(intervalAt(output, { row: 'r0', col: 'c0' })).toEqual({ lower: 0, upper: 35 });
@@ -61,9 +71,11 @@ describe('secondary suppression in 2- and 3-way tables with margins', () => {
 
   it('protects an unsafe cell of a 3-way table so that it cannot be derived', async () => {
     const cells = [];
-    for (const a of ['a0', 'a1', 'a2']) for (const b of ['b0', 'b1']) for (const c of ['c0', 'c1', 'c2']) {
-      cells.push({ key: { a, b, c }, count: a === 'a0' && b === 'b0' && c === 'c0' ? 3 : 20 + a.charCodeAt(1) + c.charCodeAt(1) });
-    }
+    for (const a of ['a0', 'a1', 'a2'])
+      for (const b of ['b0', 'b1'])
+        for (const c of ['c0', 'c1', 'c2']) {
+          cells.push({ key: { a, b, c }, count: a === 'a0' && b === 'b0' && c === 'c0' ? 3 : 20 + a.charCodeAt(1) + c.charCodeAt(1) });
+        }
     const output = await check({ table: { dimensions: ['a', 'b', 'c'], cells, totals: 'published' } });
     expect(cellAt(output.cells, { a: 'a0', b: 'b0', c: 'c0' }).status).toBe('primary');
     const iv = intervalAt(output, { a: 'a0', b: 'b0', c: 'c0' });
@@ -104,7 +116,10 @@ describe('magnitude tables: dominance and p-ratio cells get their protection lev
       { key: { x: 'B' }, count: 12, contributions: Array<number>(12).fill(0.5) },
       { key: { x: 'C' }, count: 12, contributions: Array<number>(12).fill(50) },
     ];
-    const output = await check({ table: { dimensions: ['x'], cells, totals: 'published', suppressed: [{ x: 'A' }, { x: 'B' }] }, protect: false });
+    const output = await check({
+      table: { dimensions: ['x'], cells, totals: 'published', suppressed: [{ x: 'A' }, { x: 'B' }] },
+      protect: false,
+    });
     // A + B = 1006 is published, so A lies in [0, 1006]: only 6 of room upwards, short of 11.1.
     expect(intervalAt(output, { x: 'A' })).toEqual({ lower: 0, upper: 1006 });
     expect(output.status).toBe('fail');
@@ -120,20 +135,28 @@ describe('report-only and audit of a given pattern', () => {
   });
 
   it('a given pattern that leaves an unsafe cell derivable fails', async () => {
-    const output = await check({ table: { dimensions: ['x'], cells: oneWay([4, 30, 50]), totals: 'published', suppressed: [{ x: 'v0' }] }, protect: false });
+    const output = await check({
+      table: { dimensions: ['x'], cells: oneWay([4, 30, 50]), totals: 'published', suppressed: [{ x: 'v0' }] },
+      protect: false,
+    });
     expect(intervalAt(output, { x: 'v0' })).toEqual({ lower: 4, upper: 4 });
     expect(output.status).toBe('fail');
   });
 
   it('a given pattern that protects every unsafe cell passes', async () => {
-    const output = await check({ table: { dimensions: ['x'], cells: oneWay([4, 30, 50]), totals: 'published', suppressed: [{ x: 'v0' }, { x: 'v1' }] }, protect: false });
+    const output = await check({
+      table: { dimensions: ['x'], cells: oneWay([4, 30, 50]), totals: 'published', suppressed: [{ x: 'v0' }, { x: 'v1' }] },
+      protect: false,
+    });
     expect(output.cells.map((c) => c.status)).toEqual(['primary', 'secondary', 'safe']);
     expect(output.status).toBe('pass');
   });
 
   it('a given pattern is the starting point when protecting', async () => {
     // v3 is already hidden, so hiding it with v0 costs nothing more.
-    const output = await check({ table: { dimensions: ['x'], cells: oneWay([4, 30, 50, 70]), totals: 'published', suppressed: [{ x: 'v3' }] } });
+    const output = await check({
+      table: { dimensions: ['x'], cells: oneWay([4, 30, 50, 70]), totals: 'published', suppressed: [{ x: 'v3' }] },
+    });
     expect(output.cells.map((c) => c.status)).toEqual(['primary', 'safe', 'safe', 'secondary']);
     expect(output.status).toBe('pass');
   });
@@ -170,7 +193,16 @@ describe('zeros, negatives and missing values', () => {
     ['a negative count', -2, 'negative'],
     ['a missing count', null, 'missing'],
   ])('%s sends the output to review and skips the audit', async (_name, count, reason) => {
-    const output = await check({ table: { dimensions: ['x'], cells: [{ key: { x: 'a' }, count }, { key: { x: 'b' }, count: 40 }], totals: 'published' } });
+    const output = await check({
+      table: {
+        dimensions: ['x'],
+        cells: [
+          { key: { x: 'a' }, count },
+          { key: { x: 'b' }, count: 40 },
+        ],
+        totals: 'published',
+      },
+    });
     expect(output.status).toBe('review');
     expect(output.cells[0]?.reasons.join(' ')).toMatch(reason);
     expect(output.intervals).toEqual([]);
@@ -184,7 +216,14 @@ describe('zeros, negatives and missing values', () => {
   it('combinations the input does not list are empty cells', async () => {
     const output = await check({
       rules: { zerosDisclosive: false },
-      table: { dimensions: ['row', 'col'], cells: [{ key: { row: 'a', col: 'x' }, count: 40 }, { key: { row: 'b', col: 'y' }, count: 50 }], totals: 'published' },
+      table: {
+        dimensions: ['row', 'col'],
+        cells: [
+          { key: { row: 'a', col: 'x' }, count: 40 },
+          { key: { row: 'b', col: 'y' }, count: 50 },
+        ],
+        totals: 'published',
+      },
     });
     expect(cellAt(output.cells, { row: 'a', col: 'y' })).toMatchObject({ count: 0, published: 0 });
     expect(output.notes.join(' ')).toMatch(/2 combinations/);

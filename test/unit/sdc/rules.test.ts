@@ -14,16 +14,46 @@ const magnitude = (values: (number | null)[]): CellFacts => ({ count: values.len
 
 describe('profiles', () => {
   it('default profile is threshold 10, (2, 0.9) dominance, p-ratio 0.1, zeros disclosive, no rounding', () => {
-    expect(defaults).toMatchObject({ threshold: 10, nk: { n: 2, k: 0.9 }, p: 0.1, zerosDisclosive: true, rounding: null, defaultTotals: 'published' });
+    expect(defaults).toMatchObject({
+      threshold: 10,
+      nk: { n: 2, k: 0.9 },
+      p: 0.1,
+      zerosDisclosive: true,
+      rounding: null,
+      defaultTotals: 'published',
+    });
   });
 
   it('opensafely profile redacts 1–7, keeps zeros, rounds to 5 and recomputes totals', () => {
-    expect(opensafely).toMatchObject({ threshold: 8, nk: null, p: null, zerosDisclosive: false, rounding: { base: 5 }, defaultTotals: 'recomputed' });
+    expect(opensafely).toMatchObject({
+      threshold: 8,
+      nk: null,
+      p: null,
+      zerosDisclosive: false,
+      rounding: { base: 5 },
+      defaultTotals: 'recomputed',
+    });
   });
 
   it('every parameter can be overridden on top of a profile', () => {
-    const rules = resolveRules({ profile: 'opensafely', threshold: 11, nk: { n: 3, k: 0.8 }, p: 0.2, zerosDisclosive: true, rounding: { midpoint: 6 }, dofThreshold: 20 });
-    expect(rules).toMatchObject({ profile: 'opensafely', threshold: 11, nk: { n: 3, k: 0.8 }, p: 0.2, zerosDisclosive: true, rounding: { midpoint: 6 }, dofThreshold: 20 });
+    const rules = resolveRules({
+      profile: 'opensafely',
+      threshold: 11,
+      nk: { n: 3, k: 0.8 },
+      p: 0.2,
+      zerosDisclosive: true,
+      rounding: { midpoint: 6 },
+      dofThreshold: 20,
+    });
+    expect(rules).toMatchObject({
+      profile: 'opensafely',
+      threshold: 11,
+      nk: { n: 3, k: 0.8 },
+      p: 0.2,
+      zerosDisclosive: true,
+      rounding: { midpoint: 6 },
+      dofThreshold: 20,
+    });
   });
 });
 
@@ -75,8 +105,8 @@ describe('negative and missing values go to review', () => {
     ['a negative contribution', { count: 12, contributions: [...Array<number>(11).fill(10), -1] }, ['negative']],
     ['a missing contribution', { count: 12, contributions: [...Array<number>(11).fill(10), null] }, ['missing']],
   ])('%s', (_name, facts, expected) => {
-    expect(codes(facts as CellFacts, defaults)).toEqual(expected);
-    expect(codes(facts as CellFacts, opensafely)).toEqual(expected);
+    expect(codes(facts, defaults)).toEqual(expected);
+    expect(codes(facts, opensafely)).toEqual(expected);
   });
 });
 

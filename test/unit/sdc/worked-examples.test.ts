@@ -8,17 +8,38 @@ import { cellAt, check, intervalAt } from './helpers.ts';
 // suppressions, yet w|b = 47 can be recomputed. After SIMPLEHEURISTIC adds one suppression,
 // attack() finds w|b in [0, 78] (expect_equal(bnds$low, 0); expect_equal(bnds$up, 78)).
 const sdcTableCounts: Record<string, number> = {
-  'w|a': 30, 'w|b': 47, 'w|c': 64, 'w|d': 89,
-  'x|a': 90, 'x|b': 124, 'x|c': 5, 'x|d': 31,
-  'y|a': 92, 'y|b': 100, 'y|c': 59, 'y|d': 85,
-  'z|a': 800, 'z|b': 991, 'z|c': 651, 'z|d': 685,
+  'w|a': 30,
+  'w|b': 47,
+  'w|c': 64,
+  'w|d': 89,
+  'x|a': 90,
+  'x|b': 124,
+  'x|c': 5,
+  'x|d': 31,
+  'y|a': 92,
+  'y|b': 100,
+  'y|c': 59,
+  'y|d': 85,
+  'z|a': 800,
+  'z|b': 991,
+  'z|c': 651,
+  'z|d': 685,
 };
 const sdcTableCells = Object.entries(sdcTableCounts).map(([k, count]) => {
   const [v1, v2] = k.split('|') as [string, string];
   return { key: { v1, v2 }, count };
 });
-const sdcTablePattern = [['w', 'a'], ['w', 'b'], ['w', 'c'], ['x', 'a'], ['x', 'c'], ['y', 'b'], ['y', 'd'], ['z', 'b'], ['z', 'd']]
-  .map(([v1, v2]) => ({ v1: v1 as string, v2: v2 as string }));
+const sdcTablePattern = [
+  ['w', 'a'],
+  ['w', 'b'],
+  ['w', 'c'],
+  ['x', 'a'],
+  ['x', 'c'],
+  ['y', 'b'],
+  ['y', 'd'],
+  ['z', 'b'],
+  ['z', 'd'],
+].map(([v1, v2]) => ({ v1: v1, v2: v2 }));
 
 describe('sdcTable test-simpleheuristic.R: a pattern with two suppressions per line can still be broken', () => {
   it('the LP audit recomputes w|b = 47 exactly from the nine-cell pattern', async () => {
@@ -36,7 +57,12 @@ describe('sdcTable test-simpleheuristic.R: a pattern with two suppressions per l
   it('with the cheapest extra suppression (x|d = 31) the audit finds w|b in [0, 78], as attack() does', async () => {
     const output = await check({
       rules: { threshold: 1 },
-      table: { dimensions: ['v1', 'v2'], cells: sdcTableCells, totals: 'published', suppressed: [...sdcTablePattern, { v1: 'x', v2: 'd' }] },
+      table: {
+        dimensions: ['v1', 'v2'],
+        cells: sdcTableCells,
+        totals: 'published',
+        suppressed: [...sdcTablePattern, { v1: 'x', v2: 'd' }],
+      },
       protect: false,
     });
     expect(intervalAt(output, { v1: 'w', v2: 'b' })).toEqual({ lower: 0, upper: 78 });
@@ -131,7 +157,15 @@ describe('OpenSAFELY releasing-files.md: midpoint 6 rounding table', () => {
 
 describe('rounding to a base', () => {
   it.each([
-    [0, 0], [2, 0], [3, 5], [7, 5], [8, 10], [12, 10], [13, 15], [122, 120], [123, 125],
+    [0, 0],
+    [2, 0],
+    [3, 5],
+    [7, 5],
+    [8, 10],
+    [12, 10],
+    [13, 15],
+    [122, 120],
+    [123, 125],
   ])('%i rounds to %i with base 5', (value, expected) => {
     expect(roundToBase(value, 5)).toBe(expected);
   });

@@ -4,15 +4,17 @@ import { events, methods } from '../../../src/common/contract.ts';
 import { EVENT_NAMES, isContractEventName, isContractMethodName, METHOD_NAMES } from '../../../src/common/contract-names.ts';
 
 describe('the contract names the preload knows', () => {
-  it('are exactly the contract\'s methods', () => {
+  it("are exactly the contract's methods", () => {
     expect([...METHOD_NAMES].sort()).toEqual(Object.keys(methods).sort());
   });
 
-  it('are exactly the contract\'s events', () => {
+  it("are exactly the contract's events", () => {
     expect([...EVENT_NAMES].sort()).toEqual(Object.keys(events).sort());
   });
 
   it('do not accept names inherited from Object.prototype', () => {
-    expect(['constructor', '__proto__', 'toString', 'hasOwnProperty'].some((name) => isContractMethodName(name) || isContractEventName(name))).toBe(false);
+    expect(
+      ['constructor', '__proto__', 'toString', 'hasOwnProperty'].some((name) => isContractMethodName(name) || isContractEventName(name)),
+    ).toBe(false);
   });
 });

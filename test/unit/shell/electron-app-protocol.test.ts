@@ -85,4 +85,3 @@ describe('the app:// protocol (path guard, nonce, CSP)', () => {
     expect((await get(APP_INDEX_URL, 'POST')).status).toBe(405);
   });
 });
-

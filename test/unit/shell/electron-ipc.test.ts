@@ -113,7 +113,7 @@ describe('IPC: sender frame and payload (checklist 17)', () => {
     expect(calls).toEqual([]);
   });
 
-  it('refuses names that are not the contract\'s, sent straight to the channel', async () => {
+  it("refuses names that are not the contract's, sent straight to the channel", async () => {
     const { ipcMain, contents } = wired();
     const ipc = fakeIpcRenderer({ ipcMain, contents });
 
@@ -204,14 +204,19 @@ describe('the Electron shell configuration', () => {
   });
 
   it('reads the identity provider origins', () => {
-    expect(readShellConfig({ ENCLAVE_PLATFORM_URL: 'http://127.0.0.1:4100', ENCLAVE_IDP_ORIGINS: `${IDP}/realms/x, http://127.0.0.1:4200` })).toMatchObject({
+    expect(
+      readShellConfig({ ENCLAVE_PLATFORM_URL: 'http://127.0.0.1:4100', ENCLAVE_IDP_ORIGINS: `${IDP}/realms/x, http://127.0.0.1:4200` }),
+    ).toMatchObject({
       ok: true,
       config: { platformUrl: 'http://127.0.0.1:4100', allowedExternalOrigins: [IDP, 'http://127.0.0.1:4200'] },
     });
   });
 
   it("allows the configured issuer's origin by default, and nothing else", () => {
-    const result = readShellConfig({ ENCLAVE_PLATFORM_URL: 'http://127.0.0.1:4100', ENCLAVE_OIDC_ISSUER: 'https://login.example.nhs.uk/realms/tre' });
+    const result = readShellConfig({
+      ENCLAVE_PLATFORM_URL: 'http://127.0.0.1:4100',
+      ENCLAVE_OIDC_ISSUER: 'https://login.example.nhs.uk/realms/tre',
+    });
 
     expect(result).toMatchObject({ ok: true, config: { allowedExternalOrigins: ['https://login.example.nhs.uk'] } });
   });

@@ -124,9 +124,12 @@ describe('navigation, redirects, new windows and webviews (checklist 13, 14; SAT
     const handler = contents.windowOpenHandler;
     expect(handler).toBeDefined();
 
-    const answers = ['https://attacker.example/', `${IDP}/authorize?client_id=enclave`, 'app://enclave/index.html', 'file:///etc/passwd'].map(
-      (url) => handler?.({ url }).action,
-    );
+    const answers = [
+      'https://attacker.example/',
+      `${IDP}/authorize?client_id=enclave`,
+      'app://enclave/index.html',
+      'file:///etc/passwd',
+    ].map((url) => handler?.({ url }).action);
 
     expect(answers).toEqual(['deny', 'deny', 'deny', 'deny']);
     expect(openExternal.mock.calls).toEqual([[`${IDP}/authorize?client_id=enclave`]]);
@@ -178,7 +181,7 @@ describe('openExternal only to the identity provider (checklist 15)', () => {
   });
 });
 
-describe('permissions and the renderer\'s network (checklist 5; SATRE 2.2.11, 3.1.12)', () => {
+describe("permissions and the renderer's network (checklist 5; SATRE 2.2.11, 3.1.12)", () => {
   function hardenedSession() {
     const captured: {
       request?: (contents: unknown, permission: string, callback: (granted: boolean) => void) => void;
@@ -200,7 +203,19 @@ describe('permissions and the renderer\'s network (checklist 5; SATRE 2.2.11, 3.
     return captured;
   }
 
-  for (const permission of ['media', 'geolocation', 'notifications', 'clipboard-read', 'clipboard-sanitized-write', 'openExternal', 'fileSystem', 'hid', 'usb', 'serial', 'unknown']) {
+  for (const permission of [
+    'media',
+    'geolocation',
+    'notifications',
+    'clipboard-read',
+    'clipboard-sanitized-write',
+    'openExternal',
+    'fileSystem',
+    'hid',
+    'usb',
+    'serial',
+    'unknown',
+  ]) {
     it(`denies the ${permission} permission request and check`, () => {
       const captured = hardenedSession();
       const callback = vi.fn();
@@ -245,4 +260,3 @@ describe('permissions and the renderer\'s network (checklist 5; SATRE 2.2.11, 3.
     });
   }
 });
-

@@ -32,7 +32,11 @@ export function rawRequest(options: {
 }
 
 /** The first response chunk of a streaming endpoint (SSE), then the connection is dropped. */
-export function firstChunk(options: { port: number; path: string; headers: Record<string, string> }): Promise<{ status: number; headers: RawResponse['headers']; text: string }> {
+export function firstChunk(options: {
+  port: number;
+  path: string;
+  headers: Record<string, string>;
+}): Promise<{ status: number; headers: RawResponse['headers']; text: string }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: options.port, path: options.path, headers: options.headers }, (res) => {
       let text = '';

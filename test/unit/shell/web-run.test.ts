@@ -25,7 +25,10 @@ afterEach(async () => {
 /** What the page does with the launch URL: POST its fragment's code from its own origin. */
 async function redeem(line: { launchUrl: string }): Promise<Response> {
   const url = new URL(line.launchUrl);
-  return fetch(`${url.origin}/api/session`, { method: 'POST', headers: { origin: url.origin, 'x-enclave-launch': url.hash.replace('#launch=', '') } });
+  return fetch(`${url.origin}/api/session`, {
+    method: 'POST',
+    headers: { origin: url.origin, 'x-enclave-launch': url.hash.replace('#launch=', '') },
+  });
 }
 
 function firstLine(stream: PassThrough): Promise<string> {
@@ -43,7 +46,12 @@ describe('running the browser shell as a process', () => {
     const stdout = new PassThrough();
     let stop = () => {};
     const stopSignal = new Promise<void>((resolve) => (stop = resolve));
-    const exit = runBrowserShell(['--platform-url', platform.url, '--renderer-dir', dir], { stdout, stderr: new PassThrough(), env: { ENCLAVE_TOKEN_STORE: 'memory' }, stopSignal });
+    const exit = runBrowserShell(['--platform-url', platform.url, '--renderer-dir', dir], {
+      stdout,
+      stderr: new PassThrough(),
+      env: { ENCLAVE_TOKEN_STORE: 'memory' },
+      stopSignal,
+    });
 
     const line = JSON.parse(await firstLine(stdout)) as { event: string; url: string; launchUrl: string; launchPage: string | null };
     const launched = await redeem(line);

@@ -85,8 +85,10 @@ function invoke(method: string, body: string, extra: Record<string, string> = {}
   });
 }
 
-function json(response: RawResponse): { ok: boolean; value?: unknown; error?: { code: string; message: string } } {
-  return JSON.parse(response.body.toString('utf8'));
+type Answer = { ok: boolean; value?: unknown; error?: { code: string; message: string } };
+
+function json(response: RawResponse): Answer {
+  return JSON.parse(response.body.toString('utf8')) as Answer;
 }
 
 beforeEach(async () => {
@@ -138,7 +140,7 @@ describe('the browser shell: who may connect (SATRE 1.5.05, 2.2.10)', () => {
     expect(reached).toBe(false);
   });
 
-  it('puts the one-time code in the launch URL\'s fragment only, which no browser sends to a server', () => {
+  it("puts the one-time code in the launch URL's fragment only, which no browser sends to a server", () => {
     const url = new URL(shell.newLaunchUrl());
 
     expect(`${url.origin}${url.pathname}${url.search}`).toBe(`${shell.url}/`);
@@ -205,7 +207,11 @@ describe('the browser shell: who may connect (SATRE 1.5.05, 2.2.10)', () => {
   }
 
   it('takes the launch code only by POST', async () => {
-    const response = await rawRequest({ port, path: `/api/session`, headers: { host: `127.0.0.1:${port}`, 'x-enclave-launch': codeOf(shell.newLaunchUrl()) } });
+    const response = await rawRequest({
+      port,
+      path: `/api/session`,
+      headers: { host: `127.0.0.1:${port}`, 'x-enclave-launch': codeOf(shell.newLaunchUrl()) },
+    });
 
     expect(response.status).toBe(405);
   });
@@ -269,7 +275,12 @@ describe('the browser shell: who may connect (SATRE 1.5.05, 2.2.10)', () => {
       port,
       method: 'POST',
       path: '/api/invoke/session.get',
-      headers: { host: `127.0.0.1:${port}`, origin: `http://127.0.0.1:${port}`, 'content-type': 'application/json', cookie: `enclave_session=${secret}` },
+      headers: {
+        host: `127.0.0.1:${port}`,
+        origin: `http://127.0.0.1:${port}`,
+        'content-type': 'application/json',
+        cookie: `enclave_session=${secret}`,
+      },
       body: '{}',
     });
 
@@ -286,55 +297,74 @@ describe('the browser shell: who may connect (SATRE 1.5.05, 2.2.10)', () => {
 });
 
 describe('the browser shell: connections from another user of this computer', () => {
-  it.runIf(process.platform === 'linux')('refuses a connection whose owner is not the user served, before any route, with a valid secret', async () => {
-    const someoneElse = (process.getuid?.() ?? 0) + 1;
-    const guarded = await startBrowserShell({ core: stubCore(), rendererDir, peers: createPeerCheck({ ownUid: someoneElse }) });
-    others.push(guarded);
-    const guardedPort = Number(new URL(guarded.url).port);
-    const code = codeOf(guarded.launchUrl);
+  it.runIf(process.platform === 'linux')(
+    'refuses a connection whose owner is not the user served, before any route, with a valid secret',
+    async () => {
+      const someoneElse = (process.getuid?.() ?? 0) + 1;
+      const guarded = await startBrowserShell({ core: stubCore(), rendererDir, peers: createPeerCheck({ ownUid: someoneElse }) });
+      others.push(guarded);
+      const guardedPort = Number(new URL(guarded.url).port);
+      const code = codeOf(guarded.launchUrl);
 
-    const launch = await redeem(guarded, code);
-    const page = await rawRequest({ port: guardedPort, path: '/', headers: { host: `127.0.0.1:${guardedPort}` } });
-    const call = await rawRequest({
-      port: guardedPort,
-      method: 'POST',
-      path: '/api/invoke/session.get',
-      headers: { host: `127.0.0.1:${guardedPort}`, origin: `http://127.0.0.1:${guardedPort}`, 'content-type': 'application/json', 'x-enclave-session': secret },
-      body: '{}',
-    });
+      const launch = await redeem(guarded, code);
+      const page = await rawRequest({ port: guardedPort, path: '/', headers: { host: `127.0.0.1:${guardedPort}` } });
+      const call = await rawRequest({
+        port: guardedPort,
+        method: 'POST',
+        path: '/api/invoke/session.get',
+        headers: {
+          host: `127.0.0.1:${guardedPort}`,
+          origin: `http://127.0.0.1:${guardedPort}`,
+          'content-type': 'application/json',
+          'x-enclave-session': secret,
+        },
+        body: '{}',
+      });
 
-    for (const response of [launch, page, call]) {
-      expect(response.status).toBe(403);
-      expect(response.body.toString()).toMatch(/^Refused: the connection belongs to another user of this computer/);
-      expect(response.body.toString()).not.toContain('csp-nonce');
-    }
-    expect(handled).toBe(0);
-  });
+      for (const response of [launch, page, call]) {
+        expect(response.status).toBe(403);
+        expect(response.body.toString()).toMatch(/^Refused: the connection belongs to another user of this computer/);
+        expect(response.body.toString()).not.toContain('csp-nonce');
+      }
+      expect(handled).toBe(0);
+    },
+  );
 
   const user = otherUser();
   if (typeof user === 'string') console.log(`[web-shell] not run as a second OS user: ${user}`);
 
-  it.skipIf(typeof user === 'string')('refuses the other OS user even with a valid (leaked) session secret, while the owner is served', async () => {
-    const attack = await runNodeAsOtherUser(
-      user as Exclude<typeof user, string>,
-      `const base = ${JSON.stringify(shell.url)};
+  it.skipIf(typeof user === 'string')(
+    'refuses the other OS user even with a valid (leaked) session secret, while the owner is served',
+    async () => {
+      const attack = await runNodeAsOtherUser(
+        user as Exclude<typeof user, string>,
+        `const base = ${JSON.stringify(shell.url)};
        const call = await fetch(base + '/api/invoke/session.get', { method: 'POST', headers: { origin: base, 'content-type': 'application/json', 'x-enclave-session': ${JSON.stringify(secret)} }, body: '{}' });
        const page = await fetch(base + '/');
        const launch = await fetch(base + '/api/session', { method: 'POST', headers: { origin: base, 'x-enclave-launch': ${JSON.stringify(codeOf(shell.newLaunchUrl()))} } });
        console.log(JSON.stringify([call, page, launch].map((r) => r.status)), JSON.stringify(await call.text()));`,
-    );
-    const own = await invoke('session.get', '{}');
+      );
+      const own = await invoke('session.get', '{}');
 
-    expect(attack.stdout.split(' ')[0]).toBe('[403,403,403]');
-    expect(attack.stdout).toMatch(/another user of this computer/);
-    expect(attack.stdout).not.toContain('demo-analyst');
-    expect(own.status).toBe(200);
-    expect(handled).toBe(1);
-  });
+      expect(attack.stdout.split(' ')[0]).toBe('[403,403,403]');
+      expect(attack.stdout).toMatch(/another user of this computer/);
+      expect(attack.stdout).not.toContain('demo-analyst');
+      expect(own.status).toBe(200);
+      expect(handled).toBe(1);
+    },
+  );
 });
 
 describe('the browser shell: DNS rebinding and cross-site requests (SATRE 3.1.12)', () => {
-  for (const host of ['attacker.example', 'attacker.example:PORT', 'localhost.attacker.example:PORT', '127.0.0.1', '127.0.0.1:1', '[::1]:PORT', '0.0.0.0:PORT']) {
+  for (const host of [
+    'attacker.example',
+    'attacker.example:PORT',
+    'localhost.attacker.example:PORT',
+    '127.0.0.1',
+    '127.0.0.1:1',
+    '[::1]:PORT',
+    '0.0.0.0:PORT',
+  ]) {
     it(`refuses Host "${host}" even with a valid session secret`, async () => {
       const response = await rawRequest({ port, path: '/', headers: authed({ host: host.replace('PORT', String(port)) }) });
 
@@ -387,9 +417,17 @@ describe('the browser shell: DNS rebinding and cross-site requests (SATRE 3.1.12
     const navigation = { ...crossSite, 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' };
 
     const page = await rawRequest({ port, path: '/', headers: { host: `127.0.0.1:${port}`, ...navigation } });
-    const script = await rawRequest({ port, path: '/assets/app.js', headers: { host: `127.0.0.1:${port}`, ...crossSite, 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'script' } });
+    const script = await rawRequest({
+      port,
+      path: '/assets/app.js',
+      headers: { host: `127.0.0.1:${port}`, ...crossSite, 'sec-fetch-mode': 'no-cors', 'sec-fetch-dest': 'script' },
+    });
     const events = await rawRequest({ port, path: '/api/events', headers: authed(navigation) });
-    const framed = await rawRequest({ port, path: '/', headers: { host: `127.0.0.1:${port}`, ...crossSite, 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'iframe' } });
+    const framed = await rawRequest({
+      port,
+      path: '/',
+      headers: { host: `127.0.0.1:${port}`, ...crossSite, 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'iframe' },
+    });
 
     expect([page.status, script.status, events.status, framed.status]).toEqual([200, 403, 403, 403]);
     expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
@@ -407,9 +445,18 @@ describe('the browser shell: DNS rebinding and cross-site requests (SATRE 3.1.12
         port,
         method: 'OPTIONS',
         path: '/api/invoke/session.get',
-        headers: authed({ origin: 'http://attacker.example', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' }),
+        headers: authed({
+          origin: 'http://attacker.example',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type',
+        }),
       }),
-      rawRequest({ port, method: 'OPTIONS', path: '/api/invoke/session.get', headers: authed({ 'access-control-request-method': 'POST' }) }),
+      rawRequest({
+        port,
+        method: 'OPTIONS',
+        path: '/api/invoke/session.get',
+        headers: authed({ 'access-control-request-method': 'POST' }),
+      }),
       invoke('session.get', '{}'),
       rawRequest({ port, path: '/', headers: authed() }),
     ]);
@@ -520,7 +567,7 @@ describe('the browser shell: what the browser is told', () => {
     }
   });
 
-  it('writes a fresh nonce into index.html on every load, matching that response\'s CSP', async () => {
+  it("writes a fresh nonce into index.html on every load, matching that response's CSP", async () => {
     const first = await rawRequest({ port, path: '/', headers: authed() });
     const second = await rawRequest({ port, path: '/index.html', headers: authed() });
 

@@ -23,13 +23,18 @@ async function snapshot(dir: string): Promise<Record<string, string>> {
   for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile()) continue;
     const file = path.join(entry.parentPath, entry.name);
-    out[path.relative(dir, file)] = createHash('sha256').update(await readFile(file)).digest('hex');
+    out[path.relative(dir, file)] = createHash('sha256')
+      .update(await readFile(file))
+      .digest('hex');
   }
   return out;
 }
 
 const rejection = async (promise: Promise<unknown>): Promise<EnclaveError> => {
-  const err = await promise.then(() => null, (e: unknown) => e);
+  const err = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(EnclaveError);
   return err as EnclaveError;
 };
@@ -79,7 +84,11 @@ describe('generatePlatformData', () => {
     expect(JSON.parse(await readFile(path.join(dataDir, 'manifest.json'), 'utf8'))).toEqual(manifest);
     expect((await readdir(dataDir)).sort()).toEqual(['datasets', 'manifest.json', 'platform.sqlite']);
     expect((await readdir(path.join(dataDir, 'datasets'))).sort()).toEqual([
-      'covid_tests.parquet', 'hospital_episodes.parquet', 'national_opt_outs.parquet', 'patients.parquet', 'shielded_patients.parquet',
+      'covid_tests.parquet',
+      'hospital_episodes.parquet',
+      'national_opt_outs.parquet',
+      'patients.parquet',
+      'shielded_patients.parquet',
     ]);
   });
 
@@ -87,13 +96,18 @@ describe('generatePlatformData', () => {
     const dataDir = path.join(root, 'data');
     const controller = new AbortController();
     const seen: string[] = [];
-    const err = await rejection(generatePlatformData({
-      dataDir, scale: 50_000, seed: 1, signal: controller.signal,
-      onProgress: (p) => {
-        seen.push(`${p.dataset} ${p.done}/${p.total}`);
-        controller.abort();
-      },
-    }));
+    const err = await rejection(
+      generatePlatformData({
+        dataDir,
+        scale: 50_000,
+        seed: 1,
+        signal: controller.signal,
+        onProgress: (p) => {
+          seen.push(`${p.dataset} ${p.done}/${p.total}`);
+          controller.abort();
+        },
+      }),
+    );
     expect(err.code).toBe('cancelled');
     expect(seen[0]).toMatch(/^patients \d+\/50000$/);
     expect(await readdir(dataDir)).toEqual([]);
@@ -118,7 +132,9 @@ describe('generateEpisodesOnly', () => {
         SELECT * FROM read_parquet('${episodesOnly}') WHERE episode_id <= 3000
         EXCEPT SELECT * FROM hospital_episodes WHERE episode_id <= 3000)`);
       expect(Number(differing.getRows()[0]?.[0])).toBe(0);
-      expect(Number((await connection.runAndReadAll(`SELECT count(*) FROM read_parquet('${episodesOnly}')`)).getRows()[0]?.[0])).toBe(3_000);
+      expect(Number((await connection.runAndReadAll(`SELECT count(*) FROM read_parquet('${episodesOnly}')`)).getRows()[0]?.[0])).toBe(
+        3_000,
+      );
     } finally {
       close();
     }

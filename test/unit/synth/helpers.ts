@@ -29,7 +29,13 @@ export async function openParquetViews(dataDir: string): Promise<{ connection: D
     const file = path.join(dataDir, 'datasets', `${id}.parquet`).replaceAll("'", "''");
     await connection.run(`CREATE VIEW ${id} AS SELECT * FROM read_parquet('${file}')`);
   }
-  return { connection, close: () => { connection.closeSync(); instance.closeSync(); } };
+  return {
+    connection,
+    close: () => {
+      connection.closeSync();
+      instance.closeSync();
+    },
+  };
 }
 
 export async function generateData(options: { prefix: string; scale: number; seed: number }): Promise<GeneratedData> {
@@ -37,7 +43,7 @@ export async function generateData(options: { prefix: string; scale: number; see
   const dataDir = path.join(root, 'data');
   const manifest = await generatePlatformData({ dataDir, scale: options.scale, seed: options.seed });
   const { connection, close } = await openParquetViews(dataDir);
-  const query = async (sql: string): Promise<Record<string, unknown>[]> => (await connection.runAndReadAll(sql)).getRowObjectsJson() as Record<string, unknown>[];
+  const query = async (sql: string): Promise<Record<string, unknown>[]> => (await connection.runAndReadAll(sql)).getRowObjectsJson();
   return {
     root,
     dataDir,

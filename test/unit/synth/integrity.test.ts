@@ -42,8 +42,13 @@ describe('links between datasets', () => {
   it('lists a patient at most once on each register, and numbers episodes and tests uniquely from 1', async () => {
     await none('SELECT nhs_number FROM shielded_patients GROUP BY 1 HAVING count(*) > 1');
     await none('SELECT nhs_number FROM national_opt_outs GROUP BY 1 HAVING count(*) > 1');
-    for (const [table, id] of [['hospital_episodes', 'episode_id'], ['covid_tests', 'test_id']] as const) {
-      const row = (await data.query(`SELECT min(${id}) AS lo, max(${id}) AS hi, count(DISTINCT ${id}) AS n, count(*) AS total FROM ${table}`))[0]!;
+    for (const [table, id] of [
+      ['hospital_episodes', 'episode_id'],
+      ['covid_tests', 'test_id'],
+    ] as const) {
+      const row = (
+        await data.query(`SELECT min(${id}) AS lo, max(${id}) AS hi, count(DISTINCT ${id}) AS n, count(*) AS total FROM ${table}`)
+      )[0];
       expect(Number(row.lo)).toBe(1);
       expect(Number(row.hi)).toBe(Number(row.total));
       expect(Number(row.n)).toBe(Number(row.total));
@@ -52,7 +57,7 @@ describe('links between datasets', () => {
 });
 
 describe('dates', () => {
-  it('keep stays inside the person\'s life and the window, with discharge on or after admission', async () => {
+  it("keep stays inside the person's life and the window, with discharge on or after admission", async () => {
     await none(`SELECT * FROM hospital_episodes WHERE discharge_date < admission_date`);
     await none(`SELECT * FROM hospital_episodes WHERE length_of_stay <> discharge_date - admission_date`);
     await none(`SELECT * FROM hospital_episodes WHERE admission_date < DATE '2018-04-01' OR discharge_date > DATE '2023-03-31'`);
@@ -60,7 +65,7 @@ describe('dates', () => {
       WHERE e.admission_date < p.date_of_birth OR e.discharge_date > coalesce(p.date_of_death, DATE '2023-03-31')`);
   });
 
-  it('never overlap one person\'s stays', async () => {
+  it("never overlap one person's stays", async () => {
     await none(`SELECT * FROM (SELECT admission_date, lag(discharge_date) OVER (PARTITION BY nhs_number ORDER BY admission_date, episode_id) AS previous
       FROM hospital_episodes) WHERE admission_date < previous`);
   });
@@ -71,7 +76,7 @@ describe('dates', () => {
         - CASE WHEN strftime(e.admission_date, '%m%d') < strftime(p.date_of_birth, '%m%d') THEN 1 ELSE 0 END`);
   });
 
-  it('keep tests, shielding and opt-outs inside the person\'s life', async () => {
+  it("keep tests, shielding and opt-outs inside the person's life", async () => {
     await none(`SELECT * FROM covid_tests t JOIN patients p USING (nhs_number)
       WHERE t.specimen_date < p.date_of_birth OR t.specimen_date > coalesce(p.date_of_death, DATE '2023-03-31')`);
     await none(`SELECT * FROM shielded_patients s JOIN patients p USING (nhs_number)
@@ -79,7 +84,9 @@ describe('dates', () => {
     await none(`SELECT * FROM national_opt_outs o JOIN patients p USING (nhs_number)
       WHERE o.opted_out_date < p.date_of_birth OR o.opted_out_date > coalesce(p.date_of_death, DATE '2023-03-31')
         OR o.opted_out_date < DATE '2018-05-25'`);
-    await none(`SELECT * FROM patients WHERE date_of_death < date_of_birth OR date_of_death > DATE '2023-03-31' OR date_of_birth > DATE '2023-03-31'`);
+    await none(
+      `SELECT * FROM patients WHERE date_of_death < date_of_birth OR date_of_death > DATE '2023-03-31' OR date_of_birth > DATE '2023-03-31'`,
+    );
   });
 });
 
@@ -104,8 +111,10 @@ describe('codes and formats', () => {
     await none(`SELECT * FROM shielded_patients WHERE reason NOT IN (${inList(ref.shieldingReasons.map((r) => r.reason))})`);
   });
 
-  it('put each test in a local authority of the patient\'s region', async () => {
-    const laRegion = ref.localAuthorities.map((la) => `('${la.code}', '${ref.regions.find((r) => r.code === la.regionCode)?.name}')`).join(', ');
+  it("put each test in a local authority of the patient's region", async () => {
+    const laRegion = ref.localAuthorities
+      .map((la) => `('${la.code}', '${ref.regions.find((r) => r.code === la.regionCode)?.name}')`)
+      .join(', ');
     await none(`SELECT * FROM covid_tests t JOIN patients p USING (nhs_number)
       LEFT JOIN (VALUES ${laRegion}) AS la(code, region) ON la.code = t.local_authority_code
       WHERE la.region IS DISTINCT FROM p.region`);

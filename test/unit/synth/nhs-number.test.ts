@@ -33,15 +33,17 @@ describe('NHS number check digit', () => {
   });
 
   it('catches every single-digit change of a valid number', () => {
-    fc.assert(fc.property(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 1, max: 9 }), (position, delta) => {
-      const digits = '9434765919'.split('').map(Number);
-      digits[position] = ((digits[position] as number) + delta) % 10;
-      return !isValidNhsNumber(digits.join(''));
-    }));
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 9 }), fc.integer({ min: 1, max: 9 }), (position, delta) => {
+        const digits = '9434765919'.split('').map(Number);
+        digits[position] = (digits[position] + delta) % 10;
+        return !isValidNhsNumber(digits.join(''));
+      }),
+    );
   });
 });
 
-describe('the generator\'s NHS number sequence', () => {
+describe("the generator's NHS number sequence", () => {
   it('gives unique valid numbers from the 999 test range, then moves to 998 when the range is used up', () => {
     const sequence = new NhsNumberSequence(7);
     // One flag per nine-digit stem in 998 000 000 … 999 999 999.
@@ -76,7 +78,7 @@ describe('the generator\'s NHS number sequence', () => {
   it('does not hand out numbers in an obvious order', () => {
     const s = new NhsNumberSequence(1);
     const numbers = Array.from({ length: 200 }, () => s.next());
-    const increasing = numbers.slice(1).filter((n, i) => n > (numbers[i] as number)).length;
+    const increasing = numbers.slice(1).filter((n, i) => n > numbers[i]).length;
     expect(increasing).toBeGreaterThan(60);
     expect(increasing).toBeLessThan(140);
   });

@@ -45,7 +45,25 @@ describe('reference code lists', () => {
 
   it('hold the 19 ONS 2021 ethnic groups, whose England shares add up to 100%', () => {
     expect(ref.ethnicities.map((e) => e.code)).toEqual([
-      'A1', 'A2', 'A3', 'A4', 'A5', 'B1', 'B2', 'B3', 'B4', 'C1', 'C2', 'C3', 'C4', 'C5', 'D1', 'D2', 'D3', 'E1', 'E2',
+      'A1',
+      'A2',
+      'A3',
+      'A4',
+      'A5',
+      'B1',
+      'B2',
+      'B3',
+      'B4',
+      'C1',
+      'C2',
+      'C3',
+      'C4',
+      'C5',
+      'D1',
+      'D2',
+      'D3',
+      'E1',
+      'E2',
     ]);
     const total = ref.ethnicities.reduce((s, e) => s + e.englandPct, 0);
     expect(total).toBeCloseTo(100, 0);
@@ -72,10 +90,12 @@ describe('reference code lists', () => {
     expect(unique(geo.districts)).toBe(true);
     for (const d of geo.districts) expect(d).toMatch(/^[A-Z]{1,2}\d[A-Z\d]?$/);
     const owners = new Map<number, number>();
-    geo.localAuthorities.forEach((la, i) => la.districts.forEach((d) => {
-      expect(owners.has(d)).toBe(false);
-      owners.set(d, i);
-    }));
+    geo.localAuthorities.forEach((la, i) =>
+      la.districts.forEach((d) => {
+        expect(owners.has(d)).toBe(false);
+        owners.set(d, i);
+      }),
+    );
     expect(unique(geo.practiceCodes)).toBe(true);
     for (const code of geo.practiceCodes) expect(code).toMatch(/^[A-Z]\d{5}$/);
     const lastLa = geo.localAuthorities.at(-1)!;
@@ -93,28 +113,51 @@ describe('reference code lists', () => {
 });
 
 describe('catalogue datasets.json', () => {
-  const catalogue = CatalogueFileSchema.parse(JSON.parse(readFileSync(new URL('../../../resources/catalogue/datasets.json', import.meta.url), 'utf8')));
-  const columns = (id: string): string[] => (catalogue.find((d) => d.id === id)?.fields ?? []).map((f) => `${f.name} ${f.type} ${f.tags.join('+')}`);
+  const catalogue = CatalogueFileSchema.parse(
+    JSON.parse(readFileSync(new URL('../../../resources/catalogue/datasets.json', import.meta.url), 'utf8')),
+  );
+  const columns = (id: string): string[] =>
+    (catalogue.find((d) => d.id === id)?.fields ?? []).map((f) => `${f.name} ${f.type} ${f.tags.join('+')}`);
 
   it('lists the five datasets with exactly the agreed columns, types and tags', () => {
     expect(catalogue.map((d) => d.id)).toEqual(['patients', 'hospital_episodes', 'covid_tests', 'shielded_patients', 'national_opt_outs']);
     expect(columns('patients')).toEqual([
-      'nhs_number VARCHAR direct_identifier', 'date_of_birth DATE quasi_identifier', 'sex VARCHAR quasi_identifier',
-      'ethnicity VARCHAR quasi_identifier+sensitive', 'postcode VARCHAR quasi_identifier', 'lsoa_code VARCHAR quasi_identifier',
-      'region VARCHAR reference', 'practice_code VARCHAR quasi_identifier', 'date_of_death DATE quasi_identifier+sensitive',
+      'nhs_number VARCHAR direct_identifier',
+      'date_of_birth DATE quasi_identifier',
+      'sex VARCHAR quasi_identifier',
+      'ethnicity VARCHAR quasi_identifier+sensitive',
+      'postcode VARCHAR quasi_identifier',
+      'lsoa_code VARCHAR quasi_identifier',
+      'region VARCHAR reference',
+      'practice_code VARCHAR quasi_identifier',
+      'date_of_death DATE quasi_identifier+sensitive',
     ]);
     expect(columns('hospital_episodes')).toEqual([
-      'episode_id BIGINT reference', 'nhs_number VARCHAR direct_identifier', 'admission_date DATE quasi_identifier+clinical',
-      'discharge_date DATE quasi_identifier+clinical', 'admission_method VARCHAR clinical', 'primary_diagnosis VARCHAR clinical+sensitive',
-      'secondary_diagnosis VARCHAR clinical+sensitive', 'primary_procedure VARCHAR clinical', 'provider_code VARCHAR reference',
-      'age_on_admission INTEGER quasi_identifier', 'length_of_stay INTEGER clinical',
+      'episode_id BIGINT reference',
+      'nhs_number VARCHAR direct_identifier',
+      'admission_date DATE quasi_identifier+clinical',
+      'discharge_date DATE quasi_identifier+clinical',
+      'admission_method VARCHAR clinical',
+      'primary_diagnosis VARCHAR clinical+sensitive',
+      'secondary_diagnosis VARCHAR clinical+sensitive',
+      'primary_procedure VARCHAR clinical',
+      'provider_code VARCHAR reference',
+      'age_on_admission INTEGER quasi_identifier',
+      'length_of_stay INTEGER clinical',
     ]);
     expect(columns('covid_tests')).toEqual([
-      'test_id BIGINT reference', 'nhs_number VARCHAR direct_identifier', 'specimen_date DATE quasi_identifier+clinical',
-      'test_type VARCHAR clinical', 'result VARCHAR clinical+sensitive', 'local_authority_code VARCHAR reference',
+      'test_id BIGINT reference',
+      'nhs_number VARCHAR direct_identifier',
+      'specimen_date DATE quasi_identifier+clinical',
+      'test_type VARCHAR clinical',
+      'result VARCHAR clinical+sensitive',
+      'local_authority_code VARCHAR reference',
     ]);
     expect(columns('shielded_patients')).toEqual([
-      'nhs_number VARCHAR direct_identifier', 'shielded BOOLEAN sensitive', 'reason VARCHAR clinical+sensitive', 'date_added DATE quasi_identifier',
+      'nhs_number VARCHAR direct_identifier',
+      'shielded BOOLEAN sensitive',
+      'reason VARCHAR clinical+sensitive',
+      'date_added DATE quasi_identifier',
     ]);
     expect(columns('national_opt_outs')).toEqual(['nhs_number VARCHAR direct_identifier', 'opted_out_date DATE quasi_identifier']);
   });

@@ -10,7 +10,13 @@ const ACCOUNT = 'https://idp.test/oidc enclave-workstation cli';
 const NOW = Date.parse('2026-11-27T08:00:00Z');
 
 function record(refreshToken: string): StoredSession {
-  return { version: 1, refreshToken, sub: 'demo-analyst', signedInAt: new Date(NOW).toISOString(), sessionEndsAt: new Date(NOW + 3600_000).toISOString() };
+  return {
+    version: 1,
+    refreshToken,
+    sub: 'demo-analyst',
+    signedInAt: new Date(NOW).toISOString(),
+    sessionEndsAt: new Date(NOW + 3600_000).toISOString(),
+  };
 }
 
 describe('renewing the CLI sign-in', () => {

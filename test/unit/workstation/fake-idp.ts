@@ -52,12 +52,20 @@ export function createFakeIdp(): FakeIdp {
       url.searchParams.set('state', state);
       if (loginHint) url.searchParams.set('login_hint', loginHint);
       if (fresh) url.searchParams.set('prompt', 'login');
-      return { url: url.href, redirectUri, state, nonce, codeVerifier: token('verifier'), maxAge: fresh ? 0 : null } satisfies AuthorizationRequest;
+      return {
+        url: url.href,
+        redirectUri,
+        state,
+        nonce,
+        codeVerifier: token('verifier'),
+        maxAge: fresh ? 0 : null,
+      } satisfies AuthorizationRequest;
     },
     async exchangeCode({ callbackUrl }) {
       const error = callbackUrl.searchParams.get('error');
       if (error) throw new EnclaveError('unauthenticated', `Signing in failed: the identity provider answered "${error}".`);
-      if (callbackUrl.searchParams.get('code') !== 'good-code') throw new EnclaveError('unauthenticated', 'Signing in failed: invalid_grant.');
+      if (callbackUrl.searchParams.get('code') !== 'good-code')
+        throw new EnclaveError('unauthenticated', 'Signing in failed: invalid_grant.');
       return issue(idp.nextUser);
     },
     async refresh(refreshToken) {
@@ -92,7 +100,12 @@ export function createFakeIdp(): FakeIdp {
     const refresh = idp.issueRefresh(sub);
     const expiresAt = Date.now() + idp.accessLifetimeSeconds * 1000;
     idp.accessOwners.set(access, { sub, expiresAt });
-    return { accessToken: access, accessExpiresAt: expiresAt, refreshToken: refresh, idClaims: { sub, name: USERS[sub]?.displayName ?? sub } };
+    return {
+      accessToken: access,
+      accessExpiresAt: expiresAt,
+      refreshToken: refresh,
+      idClaims: { sub, name: USERS[sub]?.displayName ?? sub },
+    };
   }
 
   return idp;
@@ -144,7 +157,12 @@ export function fakePlatformFetch(idp: FakeIdp): FakePlatformFetch {
     }
     if (failing.has(path)) return json(503, { error: { code: 'unavailable', message: 'The platform is starting.' } });
     if (path === '/api/v1/health') {
-      return json(200, { status: 'ok', name: 'Fake platform', mode: 'demo', identity: { issuer: ISSUER, clientId: CLIENT_ID, audience: null, scopes: [] } });
+      return json(200, {
+        status: 'ok',
+        name: 'Fake platform',
+        mode: 'demo',
+        identity: { issuer: ISSUER, clientId: CLIENT_ID, audience: null, scopes: [] },
+      });
     }
     const header = new Headers(init?.headers).get('authorization') ?? '';
     const bearer = header.startsWith('Bearer ') ? header.slice(7) : '';
@@ -153,9 +171,13 @@ export function fakePlatformFetch(idp: FakeIdp): FakePlatformFetch {
     if (!owner || owner.expiresAt <= Date.now()) return json(401, { error: { code: 'unauthenticated', message: 'Sign in again.' } });
     if (path === '/api/v1/me') return json(200, USERS[owner.sub]);
     if (path === '/api/v1/projects') return json(200, []);
-    if (path === '/api/v1/checking/rules') return json(403, { error: { code: 'forbidden', message: 'Only output checkers may read the rules.' } });
+    if (path === '/api/v1/checking/rules')
+      return json(403, { error: { code: 'forbidden', message: 'Only output checkers may read the rules.' } });
     if (path === '/api/v1/session-events' && init?.method === 'POST') {
-      sessionEvents.push({ event: (JSON.parse(String(init.body)) as { event: string }).event, sub: owner.sub });
+      sessionEvents.push({
+        event: (JSON.parse(typeof init.body === 'string' ? init.body : '') as { event: string }).event,
+        sub: owner.sub,
+      });
       return new Response(null, { status: 204 });
     }
     return json(404, { error: { code: 'not_found', message: 'No such route.' } });

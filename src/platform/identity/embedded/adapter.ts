@@ -80,7 +80,10 @@ export function sqliteAdapterFactory(options: AdapterOptions): AdapterFactory {
         ['userCode', 'user_code', payload.userCode],
         ['uid', 'uid', payload.uid],
       ];
-      const stored: Record<string, unknown> = { sealed: sealer.seal({ model, rowKey, payload: withoutSecrets(model, payload) }), key: rowKey };
+      const stored: Record<string, unknown> = {
+        sealed: sealer.seal({ model, rowKey, payload: withoutSecrets(model, payload) }),
+        key: rowKey,
+      };
       for (const [field, column, value] of lookups) if (typeof value === 'string') stored[field] = sealer.lookupKey(column, value);
       if (typeof payload.consumed === 'number') stored.consumed = payload.consumed;
       return stored;
@@ -107,19 +110,19 @@ export function sqliteAdapterFactory(options: AdapterOptions): AdapterFactory {
         if (payload === undefined) return undefined;
         if (model === 'DeviceCode') options.onDeviceCodeFound?.({ codeKey: rowKey, payload });
         // Every model's jti is its id: what the caller looked up with is exactly what was hashed.
-        return { ...payload, jti: id } as AdapterPayload;
+        return { ...payload, jti: id };
       },
       async findByUserCode(userCode) {
         const payload = fromStored(await store.findByUserCode(model, sealer.lookupKey('user_code', userCode)));
         // The look-up column is outside the seal (a row's column may have been copied from another row): the
         // sealed payload itself must be for this user code.
-        return payload?.userCode === userCode && text(payload.jti) !== undefined ? (payload as AdapterPayload) : undefined;
+        return payload?.userCode === userCode && text(payload.jti) !== undefined ? payload : undefined;
       },
       async findByUid(uid) {
         // A session found by uid comes back without its id (its cookie value): oidc-provider only reads such a
         // session (account and grant checks), it never saves or destroys it.
         const payload = fromStored(await store.findByUid(model, sealer.lookupKey('uid', uid)));
-        return payload?.uid === uid ? (payload as AdapterPayload) : undefined;
+        return payload?.uid === uid ? payload : undefined;
       },
       async consume(id) {
         // Used already, or by another request at this very moment: a second redemption is refused here.

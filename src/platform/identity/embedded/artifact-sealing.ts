@@ -46,7 +46,9 @@ export function createArtifactSealer(keys: { readonly encryption: Buffer; readon
         decipher.setAuthTag(Buffer.from(tag, 'base64url'));
         const plain = Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');
         const payload: unknown = JSON.parse(plain);
-        return typeof payload === 'object' && payload !== null && !Array.isArray(payload) ? (payload as Record<string, unknown>) : undefined;
+        return typeof payload === 'object' && payload !== null && !Array.isArray(payload)
+          ? (payload as Record<string, unknown>)
+          : undefined;
       } catch {
         // A tag that does not verify (or a malformed part) is an artifact that does not exist.
         return undefined;

@@ -49,7 +49,8 @@ export interface EmbeddedIdentityProviderOptions {
 
 function positiveSeconds(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
-  if (!Number.isSafeInteger(value) || value <= 0) throw new EnclaveError('invalid_input', `${name} must be a whole number of seconds above 0.`);
+  if (!Number.isSafeInteger(value) || value <= 0)
+    throw new EnclaveError('invalid_input', `${name} must be a whole number of seconds above 0.`);
   return value;
 }
 
@@ -80,7 +81,7 @@ export async function createEmbeddedIdentityProvider(options: EmbeddedIdentityPr
       });
       // The provider answers protocol errors itself; its own failures go to the platform's log, not the answer.
       provider.on('server_error', (_ctx, err) => log?.error({ err }, 'identity provider failed'));
-      handle = provider.callback() as (req: IncomingMessage, res: ServerResponse) => Promise<void>;
+      handle = provider.callback();
     },
     issuer: () => provider?.issuer,
     info: () =>

@@ -10,7 +10,17 @@ import type { MetadataStore } from '../../store/metadata-store.ts';
 import { verifyPassword } from '../passwords.ts';
 import type { LoginAdmission, LoginThrottle } from './login-throttle.ts';
 import { grantWorkstationAccess } from './provider-config.ts';
-import { ICON_PATH, ICON_SVG, IDP_MOUNT_PATH, loginPage, messagePage, PAGE_CSP, STYLESHEET, STYLESHEET_PATH, WRONG_CREDENTIALS } from './pages.ts';
+import {
+  ICON_PATH,
+  ICON_SVG,
+  IDP_MOUNT_PATH,
+  loginPage,
+  messagePage,
+  PAGE_CSP,
+  STYLESHEET,
+  STYLESHEET_PATH,
+  WRONG_CREDENTIALS,
+} from './pages.ts';
 
 export interface InteractionDependencies {
   readonly provider: () => Provider | undefined;
@@ -102,12 +112,17 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: Interactio
     pages.get(`${IDP_MOUNT_PATH}/interaction/:uid`, { config: { access: 'idp.pages' } }, async (request, reply) => {
       const provider = deps.provider();
       if (provider === undefined) return expiredPage(reply);
-      const details = await provider.interactionDetails(request.raw, reply.raw).catch(() => undefined);
-      if (details === undefined || details.uid !== uidOf(request)) return expiredPage(reply);
+      const details = await provider.interactionDetails(request.raw, reply.raw).catch(() => null);
+      if (details === null || details.uid !== uidOf(request)) return expiredPage(reply);
       if (details.prompt.name === 'consent') {
         // Our own client: signing in is the consent (see provider-config.ts); no screen.
         const grantId = await grantFirstParty(provider, details);
-        const redirectTo = await provider.interactionResult(request.raw, reply.raw, { consent: { grantId } }, { mergeWithLastSubmission: true });
+        const redirectTo = await provider.interactionResult(
+          request.raw,
+          reply.raw,
+          { consent: { grantId } },
+          { mergeWithLastSubmission: true },
+        );
         return reply.redirect(redirectTo, 303);
       }
       if (details.prompt.name !== 'login') return expiredPage(reply);
@@ -118,12 +133,13 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: Interactio
     pages.post(`${IDP_MOUNT_PATH}/interaction/:uid/login`, { config: { access: 'idp.pages' } }, async (request, reply) => {
       const provider = deps.provider();
       if (provider === undefined) return expiredPage(reply);
-      const details = await provider.interactionDetails(request.raw, reply.raw).catch(() => undefined);
-      if (details === undefined || details.uid !== uidOf(request) || details.prompt.name !== 'login') return expiredPage(reply);
+      const details = await provider.interactionDetails(request.raw, reply.raw).catch(() => null);
+      if (details === null || details.uid !== uidOf(request) || details.prompt.name !== 'login') return expiredPage(reply);
       const username = stringField(request.body, 'username', MAX_USERNAME).trim();
       const password = stringField(request.body, 'password', MAX_PASSWORD);
       const clientId = typeof details.params.client_id === 'string' ? details.params.client_id : null;
-      const again = (alert: string, status: number) => sendPage(reply, { status, html: loginPage({ action: action(details.uid), username, alert, demo: true }) });
+      const again = (alert: string, status: number) =>
+        sendPage(reply, { status, html: loginPage({ action: action(details.uid), username, alert, demo: true }) });
 
       const user = IdSchema.safeParse(username).success ? await store.getUser(username) : undefined;
       // People type passwords into the username field; only a name that is one of our accounts is kept.
@@ -133,7 +149,12 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: Interactio
       const admission = throttle.begin({ username, address: request.ip });
       if (!admission.allowed) {
         const reason = admission.reason === 'paused' ? 'too_many_failures' : 'too_many_attempts';
-        await audit.append({ type: 'auth.sign_in', actor: null, outcome: 'failure', details: { username: audited, clientId, reason, limit: admission.limit } });
+        await audit.append({
+          type: 'auth.sign_in',
+          actor: null,
+          outcome: 'failure',
+          details: { username: audited, clientId, reason, limit: admission.limit },
+        });
         return again(refusalText(admission), 429);
       }
       const { attempt } = admission;
@@ -142,14 +163,24 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: Interactio
         const matches = await verifyPassword(password, user === undefined ? undefined : await store.getPasswordHash(user.id));
         if (user === undefined || !matches) {
           attempt.failed();
-          await audit.append({ type: 'auth.sign_in', actor: null, outcome: 'failure', details: { username: audited, clientId, reason: 'wrong_credentials' } });
+          await audit.append({
+            type: 'auth.sign_in',
+            actor: null,
+            outcome: 'failure',
+            details: { username: audited, clientId, reason: 'wrong_credentials' },
+          });
           return again(WRONG_CREDENTIALS, 200);
         }
         attempt.succeeded();
       } finally {
         attempt.release();
       }
-      await audit.append({ type: 'auth.sign_in', actor: user.id, outcome: 'success', details: { username: user.id, clientId, method: 'password' } });
+      await audit.append({
+        type: 'auth.sign_in',
+        actor: user.id,
+        outcome: 'success',
+        details: { username: user.id, clientId, method: 'password' },
+      });
       const redirectTo = await provider.interactionResult(
         request.raw,
         reply.raw,

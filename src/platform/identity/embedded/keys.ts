@@ -42,7 +42,7 @@ async function createArtifactKeys(): Promise<unknown> {
 
 function publicPart(jwk: JWK): JWK {
   const { kty, kid, alg, use, n, e, crv, x, y } = jwk;
-  return Object.fromEntries(Object.entries({ kty, kid, alg, use, n, e, crv, x, y }).filter(([, value]) => value !== undefined)) as JWK;
+  return Object.fromEntries(Object.entries({ kty, kid, alg, use, n, e, crv, x, y }).filter(([, value]) => value !== undefined));
 }
 
 export async function loadIdentityKeys(dataDir: string): Promise<IdentityKeys> {
@@ -50,9 +50,27 @@ export async function loadIdentityKeys(dataDir: string): Promise<IdentityKeys> {
   await ensurePrivateFolder(folder);
   const what = "the identity provider's key file";
   const whenDamaged = 'Remove it to make new keys (everybody will have to sign in again).';
-  const signing = await readOrCreateSecretFile({ file: path.join(folder, 'signing-keys.json'), what, whenDamaged, schema: PrivateJwksSchema, create: createSigningKeys });
-  const cookies = await readOrCreateSecretFile({ file: path.join(folder, 'cookie-keys.json'), what, whenDamaged, schema: CookieKeysSchema, create: createCookieKeys });
-  const artifacts = await readOrCreateSecretFile({ file: path.join(folder, 'artifact-keys.json'), what, whenDamaged, schema: ArtifactKeysSchema, create: createArtifactKeys });
+  const signing = await readOrCreateSecretFile({
+    file: path.join(folder, 'signing-keys.json'),
+    what,
+    whenDamaged,
+    schema: PrivateJwksSchema,
+    create: createSigningKeys,
+  });
+  const cookies = await readOrCreateSecretFile({
+    file: path.join(folder, 'cookie-keys.json'),
+    what,
+    whenDamaged,
+    schema: CookieKeysSchema,
+    create: createCookieKeys,
+  });
+  const artifacts = await readOrCreateSecretFile({
+    file: path.join(folder, 'artifact-keys.json'),
+    what,
+    whenDamaged,
+    schema: ArtifactKeysSchema,
+    create: createArtifactKeys,
+  });
   const keys = signing.keys as JWK[];
   return {
     signing: keys,

@@ -81,17 +81,25 @@ interface FailureWindow {
 }
 
 function prune(window: FailureWindow, options: { at: number; windowMs: number }): void {
-  while (window.times.length > 0 && (window.times[0] as number) <= options.at - options.windowMs) window.times.shift();
+  while (window.times.length > 0 && window.times[0] <= options.at - options.windowMs) window.times.shift();
 }
 
 /** Refused, or undefined when the window has room for one more attempt. */
-function windowRefusal(window: FailureWindow, options: { at: number; windowMs: number; limit: number; name: LoginLimit }): LoginAdmission | undefined {
+function windowRefusal(
+  window: FailureWindow,
+  options: { at: number; windowMs: number; limit: number; name: LoginLimit },
+): LoginAdmission | undefined {
   prune(window, options);
   if (window.times.length + window.inFlight < options.limit) return undefined;
   const oldest = window.times[0];
   // Full of failures: wait until the oldest leaves the window. Full of attempts in flight: they end soon.
   if (window.times.length >= options.limit && oldest !== undefined) {
-    return { allowed: false, reason: options.name === 'overall' ? 'busy' : 'paused', limit: options.name, waitMs: oldest + options.windowMs - options.at };
+    return {
+      allowed: false,
+      reason: options.name === 'overall' ? 'busy' : 'paused',
+      limit: options.name,
+      waitMs: oldest + options.windowMs - options.at,
+    };
   }
   return { allowed: false, reason: 'busy', limit: options.name, waitMs: BUSY_WAIT_MS };
 }
@@ -103,7 +111,7 @@ function windowRefusal(window: FailureWindow, options: { at: number; windowMs: n
 export function addressKey(address: string): string {
   const plain = address.replace(/%.*$/, '').toLowerCase();
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(plain);
-  if (mapped !== null) return mapped[1] as string;
+  if (mapped !== null) return mapped[1];
   if (!plain.includes(':')) return plain;
   const [head = '', tail] = plain.split('::');
   const left = head === '' ? [] : head.split(':');

@@ -70,11 +70,14 @@ ${options.body}
 }
 
 export const WRONG_CREDENTIALS = 'The username or password is wrong.';
-export const FAILED_ATTEMPT_LIMIT_NOTE = 'After 5 wrong passwords in a row for a username, signing in as that user pauses, for longer each time.';
+export const FAILED_ATTEMPT_LIMIT_NOTE =
+  'After 5 wrong passwords in a row for a username, signing in as that user pauses, for longer each time.';
 
 export function loginPage(options: { action: string; username?: string; alert?: string; demo: boolean }): string {
   const alert = options.alert === undefined ? '' : `<p class="alert" role="alert">${escapeHtml(options.alert)}</p>\n`;
-  const demo = options.demo ? '<p class="note">This is the demo platform: sign in with one of the demo accounts listed in the README.</p>\n' : '';
+  const demo = options.demo
+    ? '<p class="note">This is the demo platform: sign in with one of the demo accounts listed in the README.</p>\n'
+    : '';
   return page({
     title: 'Sign in — Enclave',
     body: `<h1>Sign in to Enclave</h1>
@@ -91,7 +94,10 @@ ${demo}${alert}<form method="post" action="${escapeHtml(options.action)}" data-t
 
 export function messagePage(options: { title: string; heading: string; text: string; alert?: boolean }): string {
   const role = options.alert === true ? ' class="alert" role="alert"' : '';
-  return page({ title: `${options.title} — Enclave`, body: `<h1>${escapeHtml(options.heading)}</h1>\n<p${role}>${escapeHtml(options.text)}</p>` });
+  return page({
+    title: `${options.title} — Enclave`,
+    body: `<h1>${escapeHtml(options.heading)}</h1>\n<p${role}>${escapeHtml(options.text)}</p>`,
+  });
 }
 
 export function deviceCodeInputPage(options: { action: string; xsrf: string; alert?: string }): string {

@@ -73,7 +73,7 @@ async function loadFirstPartyGrant(ctx: KoaContextWithOIDC) {
 
 /** Adds the polling interval to the device authorization answer (oidc-provider leaves it out; RFC 8628 §3.2). */
 function announcePollInterval(provider: Provider): void {
-  provider.use(async (ctx, next) => {
+  provider.use(async (ctx: KoaContextWithOIDC, next) => {
     await next();
     const body: unknown = ctx.body;
     if (ctx.oidc?.route === 'device_authorization' && ctx.status === 200 && typeof body === 'object' && body !== null) {
@@ -97,7 +97,7 @@ export function createProvider(settings: ProviderSettings): Provider {
         }),
       onDeviceCodeFound: (found) => limitDevicePoll(settings.devicePolling, found),
     }),
-    jwks: { keys: settings.keys.signing as NonNullable<Configuration['jwks']>['keys'] },
+    jwks: { keys: settings.keys.signing },
     cookies: {
       keys: [...settings.keys.cookieKeys],
       names: { session: 'enclave_idp_session', interaction: 'enclave_idp_interaction', resume: 'enclave_idp_resume' },
@@ -148,7 +148,8 @@ export function createProvider(settings: ProviderSettings): Provider {
     // Every revocation destroys the grant, so a grant id on the revocation list never gets a new token.
     revokeGrantPolicy: () => true,
     // The grant id in every access token: what the platform's revocation list refuses a whole sign-in by.
-    extraTokenClaims: async (_ctx, token) => (token.kind === 'AccessToken' && token.grantId !== undefined ? { [GRANT_ID_CLAIM]: token.grantId } : undefined),
+    extraTokenClaims: async (_ctx, token) =>
+      token.kind === 'AccessToken' && token.grantId !== undefined ? { [GRANT_ID_CLAIM]: token.grantId } : undefined,
     ttl: {
       AccessToken: accessTokenTtlSeconds,
       IdToken: accessTokenTtlSeconds,

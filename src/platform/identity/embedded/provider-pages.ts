@@ -62,7 +62,14 @@ export const deviceSources: Pick<DeviceFlow, 'userCodeInputSource' | 'userCodeCo
     );
   },
   async successSource(ctx) {
-    html(ctx, messagePage({ title: 'Signed in', heading: 'The command line is signed in', text: 'You can close this page and go back to your terminal.' }));
+    html(
+      ctx,
+      messagePage({
+        title: 'Signed in',
+        heading: 'The command line is signed in',
+        text: 'You can close this page and go back to your terminal.',
+      }),
+    );
   },
 };
 
@@ -71,7 +78,11 @@ export const logoutSources: Pick<Logout, 'logoutSource' | 'postLogoutSuccessSour
     // form is oidc-provider's own (a form with its xsrf field); the buttons submit it by id.
     html(
       ctx,
-      messagePage({ title: 'Sign out', heading: 'Sign out of the identity provider?', text: 'This ends your sign-in session in this browser.' }).replace(
+      messagePage({
+        title: 'Sign out',
+        heading: 'Sign out of the identity provider?',
+        text: 'This ends your sign-in session in this browser.',
+      }).replace(
         '</main>',
         `${form}\n<button type="submit" form="op.logoutForm" value="yes" name="logout">Sign out</button>\n<button type="submit" class="secondary" form="op.logoutForm">Stay signed in</button>\n</main>`,
       ),

@@ -1,6 +1,13 @@
 // How a chart gets its points: small results as they are, large ones aggregated or sampled in local DuckDB.
 import { describe, expect, it } from 'vitest';
-import { countByValue, DIRECT_PLOT_LIMIT, MAX_GROUPS, planChart, SCATTER_SAMPLE, sortByX } from '../../../../renderer/src/analysis/chart-plan.ts';
+import {
+  countByValue,
+  DIRECT_PLOT_LIMIT,
+  MAX_GROUPS,
+  planChart,
+  SCATTER_SAMPLE,
+  sortByX,
+} from '../../../../renderer/src/analysis/chart-plan.ts';
 
 const base = { sql: 'SELECT * FROM hospital_episodes_sample', x: 'admission_method', y: 'length_of_stay' };
 

@@ -1,7 +1,13 @@
 // SQL helpers of the local engine: sample table names, subquery wrapping, readable errors (quoting is in
 // test/unit/common/sql-identifiers.test.ts).
 import { describe, expect, it } from 'vitest';
-import { asSubquery, describeEngineError, isInterruption, sampleTableName, stripTrailingSemicolons } from '../../../../renderer/src/analysis/sql.ts';
+import {
+  asSubquery,
+  describeEngineError,
+  isInterruption,
+  sampleTableName,
+  stripTrailingSemicolons,
+} from '../../../../renderer/src/analysis/sql.ts';
 
 describe('sample tables', () => {
   it('names a sample table after its dataset, never the dataset itself', () => {
@@ -16,7 +22,7 @@ describe('wrapping a query as a subquery', () => {
   });
 
   it('allows semicolons inside strings, quoted names and comments', () => {
-    expect(asSubquery("SELECT ';' AS s, \"a;b\" FROM t")).not.toBeNull();
+    expect(asSubquery('SELECT \';\' AS s, "a;b" FROM t')).not.toBeNull();
     expect(asSubquery('SELECT 1 -- done; really\n FROM t')).not.toBeNull();
   });
 

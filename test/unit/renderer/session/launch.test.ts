@@ -32,7 +32,11 @@ interface Step {
   init?: FetchInit;
 }
 
-function page(options: { hash: string; storage?: StorageLike | null; respond?: () => Response | Promise<Response> }): { env: LaunchEnv; steps: Step[]; location: { hash: string } } {
+function page(options: { hash: string; storage?: StorageLike | null; respond?: () => Response | Promise<Response> }): {
+  env: LaunchEnv;
+  steps: Step[];
+  location: { hash: string };
+} {
   const steps: Step[] = [];
   const location = { hash: options.hash, pathname: '/', search: '' };
   const fetch: FetchLike = async (url, init) => {
@@ -57,7 +61,7 @@ describe('the launch code in the address', () => {
   });
 });
 
-describe('starting a window\'s session', () => {
+describe("starting a window's session", () => {
   it('takes the code out of the address first, then trades it by POST in a header, with no cookie', async () => {
     const storage = memoryStorage();
     const { env, steps, location } = page({ hash: `#launch=${CODE}`, storage });
@@ -67,7 +71,10 @@ describe('starting a window\'s session', () => {
     expect(steps.map((s) => s.what)).toEqual(['replaceState', 'fetch']);
     expect(steps[0]?.url).toBe('/');
     expect(location.hash).toBe('');
-    expect(steps[1]).toMatchObject({ url: '/api/session', init: { method: 'POST', headers: { 'x-enclave-launch': CODE }, credentials: 'omit' } });
+    expect(steps[1]).toMatchObject({
+      url: '/api/session',
+      init: { method: 'POST', headers: { 'x-enclave-launch': CODE }, credentials: 'omit' },
+    });
     expect(started).toEqual({ kind: 'session', secret: SECRET });
     expect(storage.items.get(SESSION_STORAGE_KEY)).toBe(SECRET);
   });
@@ -87,7 +94,10 @@ describe('starting a window\'s session', () => {
   });
 
   it('says the link was used when the shell refuses the code', async () => {
-    const { env } = page({ hash: `#launch=${CODE}`, respond: () => Response.json({ ok: false, error: { code: 'forbidden', message: 'Used.' } }, { status: 403 }) });
+    const { env } = page({
+      hash: `#launch=${CODE}`,
+      respond: () => Response.json({ ok: false, error: { code: 'forbidden', message: 'Used.' } }, { status: 403 }),
+    });
 
     expect(await startBrowserSession(env)).toEqual({ kind: 'none', reason: 'launch-refused' });
   });
@@ -98,7 +108,7 @@ describe('starting a window\'s session', () => {
     expect(await startBrowserSession(env)).toEqual({ kind: 'none', reason: 'unreachable' });
   });
 
-  it('works for the page\'s lifetime where sessionStorage is refused', async () => {
+  it("works for the page's lifetime where sessionStorage is refused", async () => {
     const refusing: StorageLike = {
       getItem: () => {
         throw new Error('SecurityError');

@@ -6,7 +6,13 @@ import { EnclaveError } from '../../../../src/common/errors.ts';
 import { ARROW_STREAM_CONTENT_TYPE, HTTP_EVENTS_PATH } from '../../../../src/common/transport-protocol.ts';
 import type { EnclaveBridge } from '../../../../src/common/contract-names.ts';
 import { createSseParser, type ServerSentEvent } from '../../../../renderer/src/shell/event-stream.ts';
-import { createHttpTransport, createIpcTransport, createTransport, errorForStatus, type FetchLike } from '../../../../renderer/src/shell/transport.ts';
+import {
+  createHttpTransport,
+  createIpcTransport,
+  createTransport,
+  errorForStatus,
+  type FetchLike,
+} from '../../../../renderer/src/shell/transport.ts';
 import { errorOf } from '../../../support/error-of.ts';
 
 const SESSION = 'the-window-session-secret';
@@ -38,7 +44,12 @@ describe('HTTP transport: invoke', () => {
     expect(calls).toEqual([
       {
         url: '/api/invoke/projects.list',
-        init: { method: 'POST', headers: { 'content-type': 'application/json', 'x-enclave-session': SESSION }, body: '{}', credentials: 'omit' },
+        init: {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-enclave-session': SESSION },
+          body: '{}',
+          credentials: 'omit',
+        },
       },
     ]);
   });
@@ -59,20 +70,28 @@ describe('HTTP transport: invoke', () => {
   it('returns Arrow bytes of a binary method as a Uint8Array', async () => {
     const bytes = new Uint8Array([0xff, 0xff, 0xff, 0xff, 1, 2, 3]);
     const { fetch } = fakeFetch(() => new Response(bytes, { status: 200, headers: { 'content-type': ARROW_STREAM_CONTENT_TYPE } }));
-    const value = await createHttpTransport({ fetch, session: SESSION }).invoke('dataset.sample', { projectId: 'p', datasetId: 'd', limit: 1 });
+    const value = await createHttpTransport({ fetch, session: SESSION }).invoke('dataset.sample', {
+      projectId: 'p',
+      datasetId: 'd',
+      limit: 1,
+    });
     expect(value).toBeInstanceOf(Uint8Array);
     expect(Array.from(value as Uint8Array)).toEqual(Array.from(bytes));
   });
 
   it('reads the JSON error of a binary method that failed', async () => {
     const { fetch } = fakeFetch(() => json(503, { ok: false, error: { code: 'unavailable', message: 'The platform is busy.' } }));
-    const err = await errorOf(createHttpTransport({ fetch, session: SESSION }).invoke('dataset.sample', { projectId: 'p', datasetId: 'd', limit: 1 }));
+    const err = await errorOf(
+      createHttpTransport({ fetch, session: SESSION }).invoke('dataset.sample', { projectId: 'p', datasetId: 'd', limit: 1 }),
+    );
     expect(err.code).toBe('unavailable');
     expect(err.message).toBe('The platform is busy.');
   });
 
   it('does not hand out bytes for a method that is not binary, whatever the content type says', async () => {
-    const { fetch } = fakeFetch(() => new Response(new Uint8Array([1, 2]), { status: 200, headers: { 'content-type': ARROW_STREAM_CONTENT_TYPE } }));
+    const { fetch } = fakeFetch(
+      () => new Response(new Uint8Array([1, 2]), { status: 200, headers: { 'content-type': ARROW_STREAM_CONTENT_TYPE } }),
+    );
     const err = await errorOf(createHttpTransport({ fetch, session: SESSION }).invoke('session.get', {}));
     expect(err.code).toBe('internal');
   });
@@ -86,9 +105,19 @@ describe('HTTP transport: invoke', () => {
 
   it('maps an answer that is not an Outcome by its status', async () => {
     const html = (status: number) => () => new Response('<html>proxy error</html>', { status, headers: { 'content-type': 'text/html' } });
-    expect((await errorOf(createHttpTransport({ fetch: fakeFetch(html(401)).fetch, session: SESSION }).invoke('session.get', {}))).code).toBe('unauthenticated');
-    expect((await errorOf(createHttpTransport({ fetch: fakeFetch(html(502)).fetch, session: SESSION }).invoke('session.get', {}))).code).toBe('unavailable');
-    expect((await errorOf(createHttpTransport({ fetch: fakeFetch(() => json(200, { hello: 1 })).fetch, session: SESSION }).invoke('session.get', {}))).code).toBe('internal');
+    expect(
+      (await errorOf(createHttpTransport({ fetch: fakeFetch(html(401)).fetch, session: SESSION }).invoke('session.get', {}))).code,
+    ).toBe('unauthenticated');
+    expect(
+      (await errorOf(createHttpTransport({ fetch: fakeFetch(html(502)).fetch, session: SESSION }).invoke('session.get', {}))).code,
+    ).toBe('unavailable');
+    expect(
+      (
+        await errorOf(
+          createHttpTransport({ fetch: fakeFetch(() => json(200, { hello: 1 })).fetch, session: SESSION }).invoke('session.get', {}),
+        )
+      ).code,
+    ).toBe('internal');
   });
 
   it('never shows a forged error envelope with an unknown code as anything but internal', async () => {
@@ -127,7 +156,12 @@ function streamResponse(status = 200): { response: Response; write(text: string)
 }
 
 /** A fake clock for the reconnect pauses: each wait is recorded and resolves when the test says so. */
-function manualWaits(): { waits: number[]; next(): void; wait(ms: number, signal: AbortSignal): Promise<void>; waited: () => Promise<void> } {
+function manualWaits(): {
+  waits: number[];
+  next(): void;
+  wait(ms: number, signal: AbortSignal): Promise<void>;
+  waited: () => Promise<void>;
+} {
   const waits: number[] = [];
   const pending: (() => void)[] = [];
   let announce: () => void = () => {};
@@ -237,7 +271,11 @@ describe('HTTP transport: events', () => {
       streams.push(stream);
       return stream.response;
     });
-    const transport = createHttpTransport({ fetch, session: SESSION, eventStream: { retryDelaysMs: { first: 100, max: 250 }, wait: clock.wait } });
+    const transport = createHttpTransport({
+      fetch,
+      session: SESSION,
+      eventStream: { retryDelaysMs: { first: 100, max: 250 }, wait: clock.wait },
+    });
     const stop = transport.listen('platform.status', () => {});
 
     await nextCall(); // 1: connects
@@ -316,7 +354,9 @@ describe('IPC transport', () => {
   });
 
   it('hides the text of a rejected IPC call', async () => {
-    const transport = createIpcTransport(bridge(async () => Promise.reject(new Error("Error invoking remote method 'enclave:invoke': secret"))));
+    const transport = createIpcTransport(
+      bridge(async () => Promise.reject(new Error("Error invoking remote method 'enclave:invoke': secret"))),
+    );
     const err = await errorOf(transport.invoke('session.get', {}));
     expect(err.code).toBe('unavailable');
     expect(err.message).not.toContain('secret');
@@ -349,7 +389,7 @@ describe('choosing a transport', () => {
     expect(calls).toHaveLength(0);
   });
 
-  it('uses HTTP with the window\'s session without a bridge', async () => {
+  it("uses HTTP with the window's session without a bridge", async () => {
     const { fetch, calls } = fakeFetch(() => json(200, { ok: true, value: 'http' }));
     await expect(createTransport({ fetch, session: SESSION }).invoke('session.get', {})).resolves.toBe('http');
     expect(calls[0]?.init.headers['x-enclave-session']).toBe(SESSION);

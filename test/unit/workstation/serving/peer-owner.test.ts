@@ -3,7 +3,13 @@
 import { once } from 'node:events';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { canonicalAddress, createPeerCheck, parseProcNetTcp, peerUidIn, type SocketEntry } from '../../../../src/workstation/serving/peer-owner.ts';
+import {
+  canonicalAddress,
+  createPeerCheck,
+  parseProcNetTcp,
+  peerUidIn,
+  type SocketEntry,
+} from '../../../../src/workstation/serving/peer-owner.ts';
 
 const HEADER = '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode';
 // A listener on 127.0.0.1:8080 (uid 1000), a client 127.0.0.1:54321 → :8080 of uid 1001, and the server's end.
@@ -24,12 +30,21 @@ describe('reading /proc/net/tcp', () => {
     const entries = parseProcNetTcp(TCP, true);
 
     expect(entries).toHaveLength(3);
-    expect(entries[1]).toEqual({ local: { address: '127.0.0.1', port: 54321 }, remote: { address: '127.0.0.1', port: 8080 }, state: 1, uid: 1001, inode: 2222 });
+    expect(entries[1]).toEqual({
+      local: { address: '127.0.0.1', port: 54321 },
+      remote: { address: '127.0.0.1', port: 8080 },
+      state: 1,
+      uid: 1001,
+      inode: 2222,
+    });
     expect(entries[0]?.state).toBe(10);
   });
 
   it('reads a big-endian host the other way round', () => {
-    const [entry] = parseProcNetTcp(`${HEADER}\n   0: 7F000001:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  7 0 9 1`, false);
+    const [entry] = parseProcNetTcp(
+      `${HEADER}\n   0: 7F000001:1F90 00000000:0000 0A 00000000:00000000 00:00000000 00000000  7 0 9 1`,
+      false,
+    );
 
     expect(entry?.local).toEqual({ address: '127.0.0.1', port: 8080 });
   });
@@ -66,7 +81,7 @@ describe("finding the client's owner", () => {
   });
 
   it('answers null for an unknown connection, a missing end, and disagreeing lines', () => {
-    const twice: SocketEntry[] = [...entries, { ...(entries[1] as SocketEntry), uid: 4242 }];
+    const twice: SocketEntry[] = [...entries, { ...entries[1], uid: 4242 }];
 
     expect(peerUidIn(entries, { ...server, remoteAddress: '127.0.0.1', remotePort: 1 })).toBeNull();
     expect(peerUidIn(entries, { localPort: 8080, remoteAddress: '127.0.0.1', remotePort: 54321 })).toBeNull();
@@ -74,7 +89,13 @@ describe("finding the client's owner", () => {
   });
 
   it('does not trust a closed or time-wait remnant (it shows uid 0 whoever owned it)', () => {
-    const remnant: SocketEntry = { local: { address: '127.0.0.1', port: 40000 }, remote: { address: '127.0.0.1', port: 8080 }, state: 5, uid: 0, inode: 0 };
+    const remnant: SocketEntry = {
+      local: { address: '127.0.0.1', port: 40000 },
+      remote: { address: '127.0.0.1', port: 8080 },
+      state: 5,
+      uid: 0,
+      inode: 0,
+    };
     const timeWait: SocketEntry = { ...remnant, state: 6, inode: 77 };
 
     expect(peerUidIn([remnant], { ...server, remoteAddress: '127.0.0.1', remotePort: 40000 })).toBeNull();
@@ -106,7 +127,7 @@ describe('the check on this machine', () => {
     return { accepted: socket, client };
   }
 
-  it.runIf(process.platform === 'linux')('lets this user\'s own connection through', async () => {
+  it.runIf(process.platform === 'linux')("lets this user's own connection through", async () => {
     const { accepted } = await connection();
 
     expect(await createPeerCheck().verdict(accepted)).toEqual({ allowed: true, checked: true });
@@ -134,7 +155,9 @@ describe('the check on this machine', () => {
   it('fails closed when the table cannot be read', async () => {
     const check = createPeerCheck({ platform: 'linux', readTable: async () => Promise.reject(new Error('EACCES')) });
 
-    expect(await check.verdict({ localAddress: '127.0.0.1', localPort: 1, remoteAddress: '127.0.0.1', remotePort: 2 })).toMatchObject({ allowed: false });
+    expect(await check.verdict({ localAddress: '127.0.0.1', localPort: 1, remoteAddress: '127.0.0.1', remotePort: 2 })).toMatchObject({
+      allowed: false,
+    });
   });
 
   it('looks a connection up once, however many requests it carries', async () => {

@@ -26,7 +26,12 @@ const LOCK_MESSAGE: Message = { kind: 'info', text: 'Enclave is locked. Sign in 
 const info = (text: string): Message => ({ kind: 'info', text });
 const error = (text: string): Message => ({ kind: 'error', text });
 /** Signed out after a sign-in, sign-out or lock: nothing of an earlier run is restored any more. */
-const signedOut = (message: Message, opening: number | null = null): SessionState => ({ kind: 'signed_out', message, restore: 'done', opening });
+const signedOut = (message: Message, opening: number | null = null): SessionState => ({
+  kind: 'signed_out',
+  message,
+  restore: 'done',
+  opening,
+});
 const locked = (message: Message, opening: number | null = null): SessionState => ({ kind: 'locked', ...ADA_SESSION, message, opening });
 const signedInFrom = (at: number, bounds: { signedInAt: number; sessionEndsAt: number } = ADA_SESSION): SessionState => ({
   kind: 'signed_in',
@@ -57,7 +62,10 @@ const disarm: Effect = { type: 'disarm_deadline' };
 const arm = (at: number): Effect => ({ type: 'arm_deadline', at });
 const forget: Effect = { type: 'forget_tokens' };
 const revoke: Effect = { type: 'revoke_forgotten' };
-const report = (event: 'signed_in' | 'unlocked' | 'locked' | 'signed_out' | 'session_expired' | 'unlock_refused', from: 'forgotten' | 'arrived' = 'forgotten'): Effect => ({ type: 'report', event, with: from });
+const report = (
+  event: 'signed_in' | 'unlocked' | 'locked' | 'signed_out' | 'session_expired' | 'unlock_refused',
+  from: 'forgotten' | 'arrived' = 'forgotten',
+): Effect => ({ type: 'report', event, with: from });
 const close = (flow: number): Effect => ({ type: 'close_listener', flow });
 const keep: Effect = { type: 'keep_arrived' };
 const discard: Effect = { type: 'discard_arrived' };
@@ -71,19 +79,33 @@ type Expected = Next | 'unchanged';
 interface Row {
   event: SessionEvent;
   /** Per state; `otherwise` covers the states not named. */
-  expect: Partial<Record<StateName, Expected | ((state: SessionState) => Expected)>> & { otherwise?: Expected | ((state: SessionState) => Expected) };
+  expect: Partial<Record<StateName, Expected | ((state: SessionState) => Expected)>> & {
+    otherwise?: Expected | ((state: SessionState) => Expected);
+  };
 }
 
-const same = (effects: Effect[]) => (state: SessionState): Next => ({ state, effects });
+const same =
+  (effects: Effect[]) =>
+  (state: SessionState): Next => ({ state, effects });
 const notWanted = same([discard, answer(NO_LONGER_WANTED)]);
-const withOpening = (ticket: number) => (state: SessionState): Next => ({
-  state: state.kind === 'signed_out' ? { ...state, opening: ticket, restore: 'done' } : ({ ...state, opening: ticket } as SessionState),
-  effects: [{ type: 'open_listener', ticket, unlock: state.kind === 'locked' || (state.kind === 'signing_in' && state.unlocking !== null), loginHint: state.kind === 'locked' || (state.kind === 'signing_in' && state.unlocking !== null) ? 'demo-analyst' : null }],
-});
+const withOpening =
+  (ticket: number) =>
+  (state: SessionState): Next => ({
+    state: state.kind === 'signed_out' ? { ...state, opening: ticket, restore: 'done' } : ({ ...state, opening: ticket } as SessionState),
+    effects: [
+      {
+        type: 'open_listener',
+        ticket,
+        unlock: state.kind === 'locked' || (state.kind === 'signing_in' && state.unlocking !== null),
+        loginHint: state.kind === 'locked' || (state.kind === 'signing_in' && state.unlocking !== null) ? 'demo-analyst' : null,
+      },
+    ],
+  });
 const STOPPED = 'This sign-in stopped before it began: Enclave signed out or signed in meanwhile.';
 const ENDED = info('Your session ended: sessions last at most 12 h. Sign in again to continue.');
 const IDLE_LOCK = info('Enclave locked itself after 15 min without activity. Sign in again to unlock it.');
-const REFUSED_BY_PLATFORM = 'Signed in at the identity provider, but the platform refused you: You are signed in, but this platform has no account for you.';
+const REFUSED_BY_PLATFORM =
+  'Signed in at the identity provider, but the platform refused you: You are signed in, but this platform has no account for you.';
 const OTHER_PERSON = 'You signed in as someone else (Ben Analyst). Enclave stays locked: sign in as Ada Analyst, or sign out.';
 
 /** The session's end, from each state that has one: tokens forgotten first, reported only if signed in. */
@@ -99,7 +121,10 @@ const ROWS: Row[] = [
   { event: { type: 'started' }, expect: { atStart: same([emit, restore]), otherwise: same([emit]) } },
 
   // Signing in: the newest request's listener is the one that opens; a sign-out meanwhile stops it.
-  { event: { type: 'sign_in_requested', ticket: 4 }, expect: { signedIn: same([refuse('invalid_input', 'You are already signed in.')]), otherwise: withOpening(4) } },
+  {
+    event: { type: 'sign_in_requested', ticket: 4 },
+    expect: { signedIn: same([refuse('invalid_input', 'You are already signed in.')]), otherwise: withOpening(4) },
+  },
   {
     event: { type: 'listener_opened', ticket: 3 },
     expect: {
@@ -154,10 +179,19 @@ const ROWS: Row[] = [
   {
     event: { type: 'sign_in_confirmed', flow: 2, sub: 'demo-analyst', user: ADA, at: SOON },
     expect: {
-      signingIn: { state: signedInFrom(SOON, { signedInAt: SOON, sessionEndsAt: SOON + MAX * 1000 }), effects: [keep, arm(SOON + IDLE * 1000), emit, report('signed_in', 'arrived'), answer(signedInPage(false))] },
-      replacing: { state: signedInFrom(SOON, { signedInAt: SOON, sessionEndsAt: SOON + MAX * 1000 }), effects: [keep, arm(SOON + IDLE * 1000), emit, report('signed_in', 'arrived'), answer(signedInPage(false))] },
+      signingIn: {
+        state: signedInFrom(SOON, { signedInAt: SOON, sessionEndsAt: SOON + MAX * 1000 }),
+        effects: [keep, arm(SOON + IDLE * 1000), emit, report('signed_in', 'arrived'), answer(signedInPage(false))],
+      },
+      replacing: {
+        state: signedInFrom(SOON, { signedInAt: SOON, sessionEndsAt: SOON + MAX * 1000 }),
+        effects: [keep, arm(SOON + IDLE * 1000), emit, report('signed_in', 'arrived'), answer(signedInPage(false))],
+      },
       // An unlock keeps the session's bounds.
-      unlocking: { state: signedInFrom(SOON), effects: [keep, arm(SOON + IDLE * 1000), emit, report('unlocked', 'arrived'), answer(signedInPage(true))] },
+      unlocking: {
+        state: signedInFrom(SOON),
+        effects: [keep, arm(SOON + IDLE * 1000), emit, report('unlocked', 'arrived'), answer(signedInPage(true))],
+      },
       otherwise: notWanted,
     },
   },
@@ -165,9 +199,18 @@ const ROWS: Row[] = [
   {
     event: { type: 'platform_refused_sign_in', flow: 2, reason: 'You are signed in, but this platform has no account for you.' },
     expect: {
-      signingIn: { state: signedOut(error(REFUSED_BY_PLATFORM)), effects: [discard, disarm, emit, answer(failurePage('You are signed in, but this platform has no account for you.'))] },
-      replacing: { state: signedOut(error(REFUSED_BY_PLATFORM), 3), effects: [discard, disarm, emit, answer(failurePage('You are signed in, but this platform has no account for you.'))] },
-      unlocking: { state: locked(error(REFUSED_BY_PLATFORM)), effects: [discard, arm(END), emit, answer(failurePage('You are signed in, but this platform has no account for you.'))] },
+      signingIn: {
+        state: signedOut(error(REFUSED_BY_PLATFORM)),
+        effects: [discard, disarm, emit, answer(failurePage('You are signed in, but this platform has no account for you.'))],
+      },
+      replacing: {
+        state: signedOut(error(REFUSED_BY_PLATFORM), 3),
+        effects: [discard, disarm, emit, answer(failurePage('You are signed in, but this platform has no account for you.'))],
+      },
+      unlocking: {
+        state: locked(error(REFUSED_BY_PLATFORM)),
+        effects: [discard, arm(END), emit, answer(failurePage('You are signed in, but this platform has no account for you.'))],
+      },
       otherwise: notWanted,
     },
   },
@@ -175,9 +218,18 @@ const ROWS: Row[] = [
   {
     event: { type: 'sign_in_failed', flow: 2, reason: 'Sign-in failed: the identity provider refused it ("access_denied").' },
     expect: {
-      signingIn: { state: signedOut(error('Sign-in failed: the identity provider refused it ("access_denied").')), effects: [disarm, emit, answer(failurePage('Sign-in failed: the identity provider refused it ("access_denied").'))] },
-      replacing: { state: signedOut(error('Sign-in failed: the identity provider refused it ("access_denied").'), 3), effects: [disarm, emit, answer(failurePage('Sign-in failed: the identity provider refused it ("access_denied").'))] },
-      unlocking: { state: locked(error('Sign-in failed: the identity provider refused it ("access_denied").')), effects: [arm(END), emit, answer(failurePage('Sign-in failed: the identity provider refused it ("access_denied").'))] },
+      signingIn: {
+        state: signedOut(error('Sign-in failed: the identity provider refused it ("access_denied").')),
+        effects: [disarm, emit, answer(failurePage('Sign-in failed: the identity provider refused it ("access_denied").'))],
+      },
+      replacing: {
+        state: signedOut(error('Sign-in failed: the identity provider refused it ("access_denied").'), 3),
+        effects: [disarm, emit, answer(failurePage('Sign-in failed: the identity provider refused it ("access_denied").'))],
+      },
+      unlocking: {
+        state: locked(error('Sign-in failed: the identity provider refused it ("access_denied").')),
+        effects: [arm(END), emit, answer(failurePage('Sign-in failed: the identity provider refused it ("access_denied").'))],
+      },
       otherwise: same([answer(NO_LONGER_WANTED)]),
     },
   },
@@ -213,16 +265,40 @@ const ROWS: Row[] = [
       otherwise: { state: signedOut(info('You have signed out.')), effects: [forget, revoke, disarm, emit] },
     },
   },
-  { event: { type: 'lock' }, expect: { signedIn: { state: locked(LOCK_MESSAGE), effects: [forget, report('locked'), revoke, arm(END), emit] }, otherwise: 'unchanged' } },
+  {
+    event: { type: 'lock' },
+    expect: {
+      signedIn: { state: locked(LOCK_MESSAGE), effects: [forget, report('locked'), revoke, arm(END), emit] },
+      otherwise: 'unchanged',
+    },
+  },
 
   // The deadlines, by the wall clock: the timer, the first input after a suspend, a call.
   {
     event: { type: 'timer_fired', at: SOON },
-    expect: { signedIn: same([arm(IDLE_DUE)]), locked: same([arm(END)]), unlockOpening: same([arm(END)]), unlocking: same([arm(END)]), otherwise: same([disarm]) },
+    expect: {
+      signedIn: same([arm(IDLE_DUE)]),
+      locked: same([arm(END)]),
+      unlockOpening: same([arm(END)]),
+      unlocking: same([arm(END)]),
+      otherwise: same([disarm]),
+    },
   },
-  { event: { type: 'timer_fired', at: IDLE_DUE }, expect: { signedIn: idleLock, locked: same([arm(END)]), unlockOpening: same([arm(END)]), unlocking: same([arm(END)]), otherwise: same([disarm]) } },
+  {
+    event: { type: 'timer_fired', at: IDLE_DUE },
+    expect: {
+      signedIn: idleLock,
+      locked: same([arm(END)]),
+      unlockOpening: same([arm(END)]),
+      unlocking: same([arm(END)]),
+      otherwise: same([disarm]),
+    },
+  },
   { event: { type: 'timer_fired', at: END }, expect: { ...sessionEnd, otherwise: same([disarm]) } },
-  { event: { type: 'user_input', at: SOON }, expect: { signedIn: { state: { ...STATES.signedIn, lastActivity: SOON }, effects: [arm(SOON + IDLE * 1000)] }, otherwise: 'unchanged' } },
+  {
+    event: { type: 'user_input', at: SOON },
+    expect: { signedIn: { state: { ...STATES.signedIn, lastActivity: SOON }, effects: [arm(SOON + IDLE * 1000)] }, otherwise: 'unchanged' },
+  },
   { event: { type: 'user_input', at: IDLE_DUE }, expect: { signedIn: idleLock, otherwise: 'unchanged' } },
   { event: { type: 'user_input', at: END }, expect: { ...sessionEnd, otherwise: 'unchanged' } },
   { event: { type: 'call_started', at: SOON }, expect: { otherwise: 'unchanged' } },
@@ -233,7 +309,10 @@ const ROWS: Row[] = [
   {
     event: { type: 'refresh_failed', sameTokens: true },
     expect: {
-      signedIn: { state: signedOut(error('Your sign-in is no longer valid (it was revoked or has expired). Sign in again.')), effects: [forget, revoke, disarm, emit] },
+      signedIn: {
+        state: signedOut(error('Your sign-in is no longer valid (it was revoked or has expired). Sign in again.')),
+        effects: [forget, revoke, disarm, emit],
+      },
       otherwise: 'unchanged',
     },
   },
@@ -241,17 +320,33 @@ const ROWS: Row[] = [
 
   // Restoring a sign-in of an earlier run: only in the run's first signed-out spell (after a sign-out the store is
   // being emptied, not read), and only the attempt begun in it, with no sign-in opening.
-  { event: { type: 'restore_started', attempt: 8 }, expect: { atStart: { state: { ...STATES.atStart, restore: { attempt: 8 } }, effects: [renewStored(8)] }, otherwise: 'unchanged' } },
+  {
+    event: { type: 'restore_started', attempt: 8 },
+    expect: { atStart: { state: { ...STATES.atStart, restore: { attempt: 8 } }, effects: [renewStored(8)] }, otherwise: 'unchanged' },
+  },
   {
     event: { type: 'restore_succeeded', attempt: 7, person: ADA_SESSION, at: SOON },
     expect: { restoring: { state: signedInFrom(SOON), effects: [keep, arm(SOON + IDLE * 1000), emit] }, otherwise: same([discard]) },
   },
   { event: { type: 'restore_succeeded', attempt: 6, person: ADA_SESSION, at: SOON }, expect: { otherwise: same([discard]) } },
   {
-    event: { type: 'restore_failed', attempt: 7, message: error('Your earlier sign-in could not be restored: it was revoked or has expired. Sign in again.') },
-    expect: { restoring: { state: signedOut(error('Your earlier sign-in could not be restored: it was revoked or has expired. Sign in again.')), effects: [disarm, emit] }, otherwise: 'unchanged' },
+    event: {
+      type: 'restore_failed',
+      attempt: 7,
+      message: error('Your earlier sign-in could not be restored: it was revoked or has expired. Sign in again.'),
+    },
+    expect: {
+      restoring: {
+        state: signedOut(error('Your earlier sign-in could not be restored: it was revoked or has expired. Sign in again.')),
+        effects: [disarm, emit],
+      },
+      otherwise: 'unchanged',
+    },
   },
-  { event: { type: 'restore_failed', attempt: 7, message: null }, expect: { restoring: { state: signedOut(null), effects: [] }, otherwise: 'unchanged' } },
+  {
+    event: { type: 'restore_failed', attempt: 7, message: null },
+    expect: { restoring: { state: signedOut(null), effects: [] }, otherwise: 'unchanged' },
+  },
   { event: { type: 'restore_failed', attempt: 6, message: info('Your last session has ended.') }, expect: { otherwise: 'unchanged' } },
 
   { event: { type: 'keychain_fell_back' }, expect: { otherwise: same([emit]) } },
@@ -269,15 +364,42 @@ function expected(row: Row, name: StateName): Next {
 
 /** The event and its small fields (a person or user is named by its subject). */
 const label = (event: SessionEvent) =>
-  [event.type, ...Object.entries(event).flatMap(([key, value]) => (key === 'type' ? [] : [`${key}=${typeof value === 'object' && value !== null ? ('sub' in value ? value.sub : JSON.stringify(value)) : String(value)}`]))].join(' ');
+  [
+    event.type,
+    ...Object.entries(event).flatMap(([key, value]: [string, unknown]) =>
+      key === 'type'
+        ? []
+        : [
+            `${key}=${typeof value === 'object' && value !== null ? ('sub' in value ? String(value.sub) : JSON.stringify(value)) : String(value)}`,
+          ],
+    ),
+  ].join(' ');
 
 describe('every state × every event', () => {
   it('covers every event type and every state', () => {
     const types = new Set(ROWS.map((row) => row.event.type));
     const all: SessionEvent['type'][] = [
-      'started', 'sign_in_requested', 'listener_opened', 'listener_failed', 'sign_in_returned', 'sign_in_confirmed', 'platform_refused_sign_in',
-      'sign_in_failed', 'sign_in_timed_out', 'sign_in_cancelled', 'sign_out', 'lock', 'timer_fired', 'user_input', 'call_started',
-      'refresh_failed', 'restore_started', 'restore_succeeded', 'restore_failed', 'keychain_fell_back', 'platform_changed',
+      'started',
+      'sign_in_requested',
+      'listener_opened',
+      'listener_failed',
+      'sign_in_returned',
+      'sign_in_confirmed',
+      'platform_refused_sign_in',
+      'sign_in_failed',
+      'sign_in_timed_out',
+      'sign_in_cancelled',
+      'sign_out',
+      'lock',
+      'timer_fired',
+      'user_input',
+      'call_started',
+      'refresh_failed',
+      'restore_started',
+      'restore_succeeded',
+      'restore_failed',
+      'keychain_fell_back',
+      'platform_changed',
     ];
     expect([...types].sort()).toEqual([...all].sort());
     for (const row of ROWS) for (const name of STATE_NAMES) expect(() => expected(row, name)).not.toThrow();
@@ -323,7 +445,11 @@ describe('races: late and racing sign-ins', () => {
   });
 
   it('a second sign-in replaces the first: the first listener closes, and its late callback is not wanted', () => {
-    const { state, steps } = run(STATES.signingIn, [{ type: 'sign_in_requested', ticket: 3 }, { type: 'listener_opened', ticket: 3 }, confirmAda(2)]);
+    const { state, steps } = run(STATES.signingIn, [
+      { type: 'sign_in_requested', ticket: 3 },
+      { type: 'listener_opened', ticket: 3 },
+      confirmAda(2),
+    ]);
 
     expect(steps[1]).toEqual([close(2), emit]);
     expect(steps[2]).toEqual([discard, answer(NO_LONGER_WANTED)]);
@@ -332,7 +458,11 @@ describe('races: late and racing sign-ins', () => {
 
   it('a sign-out (or cancel) while the platform confirms a sign-in: the confirmation is not wanted, nothing is kept or reported', () => {
     for (const interruption of [{ type: 'sign_out' }, { type: 'sign_in_cancelled' }] as const) {
-      const { state, steps } = run(STATES.signingIn, [{ type: 'sign_in_returned', flow: 2, sub: 'demo-analyst', name: null }, interruption, confirmAda(2)]);
+      const { state, steps } = run(STATES.signingIn, [
+        { type: 'sign_in_returned', flow: 2, sub: 'demo-analyst', name: null },
+        interruption,
+        confirmAda(2),
+      ]);
 
       expect(steps[2]).toEqual([discard, answer(NO_LONGER_WANTED)]);
       expect(state.kind).toBe('signed_out');
@@ -340,14 +470,22 @@ describe('races: late and racing sign-ins', () => {
   });
 
   it('a sign-out while an unlock is being confirmed leaves the workstation signed out, not locked or signed in', () => {
-    const { state, steps } = run(STATES.unlocking, [{ type: 'sign_in_returned', flow: 2, sub: 'demo-analyst', name: null }, { type: 'sign_out' }, confirmAda(2)]);
+    const { state, steps } = run(STATES.unlocking, [
+      { type: 'sign_in_returned', flow: 2, sub: 'demo-analyst', name: null },
+      { type: 'sign_out' },
+      confirmAda(2),
+    ]);
 
     expect(steps[2]).toEqual([discard, answer(NO_LONGER_WANTED)]);
     expect(state).toEqual(signedOut(info('You have signed out.')));
   });
 
   it('the older flow completing while a newer listener opens: signed in, and the newer listener is closed when it opens', () => {
-    const { state, steps } = run(STATES.signingIn, [{ type: 'sign_in_requested', ticket: 3 }, confirmAda(2), { type: 'listener_opened', ticket: 3 }]);
+    const { state, steps } = run(STATES.signingIn, [
+      { type: 'sign_in_requested', ticket: 3 },
+      confirmAda(2),
+      { type: 'listener_opened', ticket: 3 },
+    ]);
 
     expect(steps[2]).toEqual([close(3), refuse('cancelled', STOPPED)]);
     expect(state.kind).toBe('signed_in');
@@ -372,7 +510,11 @@ describe('races: a sign-out or a lock wins over work in flight', () => {
   });
 
   it('the platform answering while a sign-out is still removing the stored sign-in starts no restore: nothing is read', () => {
-    const { state, steps } = run(STATES.signedIn, [{ type: 'sign_out' }, { type: 'platform_changed', news: true }, { type: 'restore_started', attempt: 1 }]);
+    const { state, steps } = run(STATES.signedIn, [
+      { type: 'sign_out' },
+      { type: 'platform_changed', news: true },
+      { type: 'restore_started', attempt: 1 },
+    ]);
 
     expect(steps[0]).toEqual([forget, report('signed_out'), revoke, disarm, emit]);
     expect(steps[1]).toEqual([emit]);
@@ -381,27 +523,37 @@ describe('races: a sign-out or a lock wins over work in flight', () => {
   });
 
   it('a restore that completes right after a sign-out from the signed-out state is not taken either', () => {
-    const { state, steps } = run(STATES.restoring, [{ type: 'sign_out' }, { type: 'restore_succeeded', attempt: 7, person: ADA_SESSION, at: SOON }]);
+    const { state, steps } = run(STATES.restoring, [
+      { type: 'sign_out' },
+      { type: 'restore_succeeded', attempt: 7, person: ADA_SESSION, at: SOON },
+    ]);
 
     expect(steps[1]).toEqual([discard]);
     expect(state.kind).toBe('signed_out');
   });
 
   it('a restore that completes while a sign-in is opening is not taken: the person asked to sign in', () => {
-    const { state, steps } = run(STATES.restoring, [{ type: 'sign_in_requested', ticket: 1 }, { type: 'restore_succeeded', attempt: 7, person: ADA_SESSION, at: SOON }]);
+    const { state, steps } = run(STATES.restoring, [
+      { type: 'sign_in_requested', ticket: 1 },
+      { type: 'restore_succeeded', attempt: 7, person: ADA_SESSION, at: SOON },
+    ]);
 
     expect(steps[1]).toEqual([discard]);
     expect(state).toEqual(signedOut(null, 1));
   });
 
-  it('a sign-out while an unlock\'s listener is opening stops it: the listener closes, Enclave stays signed out', () => {
-    const { state, steps } = run(STATES.locked, [{ type: 'sign_in_requested', ticket: 5 }, { type: 'sign_out' }, { type: 'listener_opened', ticket: 5 }]);
+  it("a sign-out while an unlock's listener is opening stops it: the listener closes, Enclave stays signed out", () => {
+    const { state, steps } = run(STATES.locked, [
+      { type: 'sign_in_requested', ticket: 5 },
+      { type: 'sign_out' },
+      { type: 'listener_opened', ticket: 5 },
+    ]);
 
     expect(steps[2]).toEqual([close(5), refuse('cancelled', STOPPED)]);
     expect(state).toEqual(signedOut(info('You have signed out.')));
   });
 
-  it('a renewal refused after a lock or a sign-out changes nothing (those tokens are no longer the session\'s)', () => {
+  it("a renewal refused after a lock or a sign-out changes nothing (those tokens are no longer the session's)", () => {
     for (const first of [{ type: 'lock' }, { type: 'sign_out' }] as const) {
       const before = transition(STATES.signedIn, first).state;
 

@@ -6,7 +6,11 @@ import { describe, expect, it, vi } from 'vitest';
 import { renderCallbackPage, startLoopbackCallback } from '../../../../src/workstation/sign-in/loopback-callback.ts';
 import { otherUser, runNodeAsOtherUser } from '../../../support/other-user.ts';
 
-function get(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
+function get(
+  url: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method, headers, agent: false }, (res) => {
       let body = '';
@@ -96,7 +100,12 @@ describe('the loopback listener', () => {
   it('refuses a request that does not belong to its sign-in, and keeps waiting for the one that does', async () => {
     const onCallback = vi.fn(async (_url: URL) => OK_PAGE);
     const onTimeout = vi.fn();
-    const listener = await startLoopbackCallback({ timeoutMs: 60_000, belongs: (url) => url.searchParams.get('state') === 's', onCallback, onTimeout });
+    const listener = await startLoopbackCallback({
+      timeoutMs: 60_000,
+      belongs: (url) => url.searchParams.get('state') === 's',
+      onCallback,
+      onTimeout,
+    });
 
     const forged = await get(`${listener.redirectUri}?error=access_denied&error_description=%3Cb%3Ehi%3C%2Fb%3E`);
     const wrong = await get(`${listener.redirectUri}?code=c&state=other`);
@@ -129,24 +138,32 @@ describe('the loopback listener against another user of this computer', () => {
   const user = otherUser();
   if (typeof user === 'string') console.log(`[loopback-callback] not run as a second OS user: ${user}`);
 
-  it.skipIf(typeof user === 'string')("refuses the other user's callback, even with the right state, and still takes the real one", async () => {
-    const onCallback = vi.fn(async (_url: URL) => OK_PAGE);
-    const listener = await startLoopbackCallback({ timeoutMs: 60_000, belongs: (url) => url.searchParams.get('state') === 'the-state', onCallback, onTimeout: () => {} });
-    // The attacker knows the state (it was in the authorization URL) and brings a code of their own sign-in.
-    const forged = `${listener.redirectUri}?code=attackers-own-code&state=the-state`;
+  it.skipIf(typeof user === 'string')(
+    "refuses the other user's callback, even with the right state, and still takes the real one",
+    async () => {
+      const onCallback = vi.fn(async (_url: URL) => OK_PAGE);
+      const listener = await startLoopbackCallback({
+        timeoutMs: 60_000,
+        belongs: (url) => url.searchParams.get('state') === 'the-state',
+        onCallback,
+        onTimeout: () => {},
+      });
+      // The attacker knows the state (it was in the authorization URL) and brings a code of their own sign-in.
+      const forged = `${listener.redirectUri}?code=attackers-own-code&state=the-state`;
 
-    const attack = await runNodeAsOtherUser(
-      user as Exclude<typeof user, string>,
-      `const r = await fetch(${JSON.stringify(forged)}); console.log(JSON.stringify({ status: r.status, body: await r.text() }));`,
-    );
-    const refused = JSON.parse(attack.stdout) as { status: number; body: string };
-    const real = await get(`${listener.redirectUri}?code=c&state=the-state`);
-    await listener.closed;
+      const attack = await runNodeAsOtherUser(
+        user as Exclude<typeof user, string>,
+        `const r = await fetch(${JSON.stringify(forged)}); console.log(JSON.stringify({ status: r.status, body: await r.text() }));`,
+      );
+      const refused = JSON.parse(attack.stdout) as { status: number; body: string };
+      const real = await get(`${listener.redirectUri}?code=c&state=the-state`);
+      await listener.closed;
 
-    expect(refused.status).toBe(403);
-    expect(refused.body).toMatch(/another user of this computer/);
-    expect(real.status).toBe(200);
-    expect(onCallback).toHaveBeenCalledTimes(1);
-    expect(onCallback.mock.calls[0]?.[0].searchParams.get('code')).toBe('c');
-  });
+      expect(refused.status).toBe(403);
+      expect(refused.body).toMatch(/another user of this computer/);
+      expect(real.status).toBe(200);
+      expect(onCallback).toHaveBeenCalledTimes(1);
+      expect(onCallback.mock.calls[0]?.[0].searchParams.get('code')).toBe('c');
+    },
+  );
 });

@@ -30,7 +30,13 @@ describe('errors a person can read', () => {
   });
 
   it('a network failure is unavailable, and nothing unknown leaks its details', () => {
-    expect(describeOidcError(new TypeError('fetch failed'), 'Signing in')).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/cannot be reached/) });
-    expect(describeOidcError(new Error('secret internals'), 'Signing in')).toMatchObject({ code: 'internal', message: 'Signing in failed unexpectedly.' });
+    expect(describeOidcError(new TypeError('fetch failed'), 'Signing in')).toMatchObject({
+      code: 'unavailable',
+      message: expect.stringMatching(/cannot be reached/),
+    });
+    expect(describeOidcError(new Error('secret internals'), 'Signing in')).toMatchObject({
+      code: 'internal',
+      message: 'Signing in failed unexpectedly.',
+    });
   });
 });

@@ -14,7 +14,13 @@ describe('the rules', () => {
   it('a session lasts its maximum from the sign-in, and has ended at that instant', () => {
     const record = entry('rt-1');
 
-    expect(record).toEqual({ version: 1, refreshToken: 'rt-1', sub: 'demo-analyst', signedInAt: '2026-11-27T08:00:00.000Z', sessionEndsAt: '2026-11-27T09:00:00.000Z' });
+    expect(record).toEqual({
+      version: 1,
+      refreshToken: 'rt-1',
+      sub: 'demo-analyst',
+      signedInAt: '2026-11-27T08:00:00.000Z',
+      sessionEndsAt: '2026-11-27T09:00:00.000Z',
+    });
     expect(hasEnded(record, NOW + 3600_000 - 1)).toBe(false);
     expect(hasEnded(record, NOW + 3600_000)).toBe(true);
   });
@@ -30,7 +36,7 @@ describe('the rules', () => {
 });
 
 describe('renewing a stored sign-in', () => {
-  it('saves the rotated refresh token and keeps the session\'s bounds', async () => {
+  it("saves the rotated refresh token and keeps the session's bounds", async () => {
     const idp = createFakeIdp();
     const store = createMemoryTokenStore();
     const record = entry(idp.issueRefresh('demo-analyst'));

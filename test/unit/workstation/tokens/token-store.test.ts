@@ -11,7 +11,13 @@ import {
   type StoredSession,
 } from '../../../../src/workstation/tokens/token-store.ts';
 
-const RECORD: StoredSession = { version: 1, refreshToken: 'rt-1', sub: 'demo-analyst', signedInAt: '2026-11-27T08:00:00.000Z', sessionEndsAt: '2026-11-27T20:00:00.000Z' };
+const RECORD: StoredSession = {
+  version: 1,
+  refreshToken: 'rt-1',
+  sub: 'demo-analyst',
+  signedInAt: '2026-11-27T08:00:00.000Z',
+  sessionEndsAt: '2026-11-27T20:00:00.000Z',
+};
 
 function mapKeytar(): KeytarLike & { entries: Map<string, string> } {
   const entries = new Map<string, string>();
@@ -59,7 +65,9 @@ describe('the keychain store', () => {
 
   it('reports a keytar that cannot be loaded or fails as unavailable', async () => {
     const missing = createKeychainTokenStore({ keytar: async () => Promise.reject(new Error('Cannot find module keytar')) });
-    const failing = createKeychainTokenStore({ keytar: async () => ({ ...mapKeytar(), getPassword: async () => Promise.reject(new Error('Cannot autolaunch D-Bus')) }) });
+    const failing = createKeychainTokenStore({
+      keytar: async () => ({ ...mapKeytar(), getPassword: async () => Promise.reject(new Error('Cannot autolaunch D-Bus')) }),
+    });
 
     await expect(missing.probe()).rejects.toThrow(/Cannot find module keytar/);
     await expect(failing.probe()).rejects.toThrow(/Cannot autolaunch D-Bus/);

@@ -1,0 +1,41 @@
+// Lint keeps the habit of issue 13 §4: a promise is awaited, returned, or handed to a helper of
+// src/common/detached.ts that says why it is not; a dropped failure is never an empty handler.
+import { ESLint } from 'eslint';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+const root = join(import.meta.dirname, '..', '..', '..');
+const eslint = new ESLint({ cwd: root, flags: ['unstable_native_nodejs_ts_config'] });
+// The type-aware rules need a file their tsconfig holds: the code stands in for this one (in this linter only).
+const STAND_IN = 'src/workstation/platform-status.ts';
+
+async function ruleIdsFor(body: string): Promise<string[]> {
+  const code = [
+    "import { bestEffort, handledElsewhere, inBackground, settled } from '../common/detached.ts';",
+    'export const helpers = { bestEffort, handledElsewhere, inBackground, settled };',
+    'export const log = (err: unknown): void => console.error(err);',
+    'export function f(p: Promise<void>): void {',
+    body,
+    '}',
+    '',
+  ].join('\n');
+  const [result] = await eslint.lintText(code, { filePath: join(root, STAND_IN) });
+  return (result?.messages ?? []).map((m) => m.ruleId ?? m.message);
+}
+
+describe('promises not awaited (lint)', () => {
+  it.each([
+    { name: 'a bare promise', body: '  p.then(() => 1);', rule: '@typescript-eslint/no-floating-promises' },
+    { name: 'a bare `void promise`', body: '  void p;', rule: '@typescript-eslint/no-floating-promises' },
+    { name: 'an empty .catch(() => {})', body: '  p.catch(() => {});', rule: 'no-restricted-syntax' },
+    { name: 'a .catch(() => undefined)', body: '  p.catch(() => undefined);', rule: 'no-restricted-syntax' },
+    { name: 'an empty rejection handler in .then', body: '  p.then(log, () => {});', rule: 'no-restricted-syntax' },
+  ])('refuses $name', { timeout: 60_000 }, async ({ body, rule }) => {
+    expect(await ruleIdsFor(body)).toContain(rule);
+  });
+
+  it('accepts each named helper', { timeout: 60_000 }, async () => {
+    const body = ['  bestEffort(p);', '  settled(p);', '  inBackground(p, log);', '  handledElsewhere(p);'].join('\n');
+    expect(await ruleIdsFor(body)).toEqual([]);
+  });
+});
