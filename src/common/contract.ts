@@ -1,6 +1,7 @@
 // The renderer↔workstation API, declared once. Every transport (in-process, Electron IPC, HTTP) serves this
 // table; the receiving side parses every payload with these schemas before a handler sees it.
 import { z } from 'zod';
+import { LocalModeSchema } from './local-engine.ts';
 import { RulesSchema } from './sdc/rules.ts';
 
 export const IdSchema = z
@@ -69,11 +70,21 @@ export type Session = z.infer<typeof SessionSchema>;
 export const RuleProfileSchema = RulesSchema.extend({ profile: z.string() });
 export type RuleProfile = z.infer<typeof RuleProfileSchema>;
 
+/** The most cells the grid lets an analyst copy at once, unless a project says otherwise. */
+export const DEFAULT_CLIPBOARD_CELL_LIMIT = 100;
+
 export const ProjectSchema = z.object({
   id: IdSchema,
   name: z.string(),
   purpose: z.string(),
   datasetIds: z.array(IdSchema),
+  /**
+   * Where the analyst's local tables of this project live: 'disk' (native DuckDB in the workstation, kept between
+   * sessions) or 'memory' (DuckDB-wasm in the window: nothing on this computer's disk, gone when it closes).
+   */
+  localData: LocalModeSchema,
+  /** The most grid cells one copy may put on the clipboard (row-level data leaves the window no other way). */
+  clipboardCellLimit: z.number().int().min(0).max(100_000),
 });
 export type Project = z.infer<typeof ProjectSchema>;
 

@@ -29,6 +29,8 @@ export const PROJECTS: Project[] = [
     id: 'covid-outcomes',
     name: 'COVID-19 outcomes',
     purpose: 'Hospital outcomes after a positive test.',
+    localData: 'disk',
+    clipboardCellLimit: 100,
     datasetIds: ['patients', 'covid_tests'],
   },
 ];

@@ -2,7 +2,8 @@
 // before anything is written, so a broken seed file changes nothing.
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { IdSchema, UserSchema } from '../../common/contract.ts';
+import { DEFAULT_CLIPBOARD_CELL_LIMIT, IdSchema, UserSchema } from '../../common/contract.ts';
+import { LocalModeSchema } from '../../common/local-engine.ts';
 import { describeIssues, EnclaveError } from '../../common/errors.ts';
 import type { CatalogueFile } from '../catalogue/catalogue-file.ts';
 
@@ -18,6 +19,9 @@ const DemoProjectsSchema = z.array(
     purpose: z.string().min(1),
     datasetIds: z.array(IdSchema).min(1),
     members: z.array(IdSchema),
+    /** Where analysts' local tables live (default 'disk'); 'memory' keeps them off this computer's disk. */
+    localData: LocalModeSchema.default('disk'),
+    clipboardCellLimit: z.number().int().min(0).max(100_000).default(DEFAULT_CLIPBOARD_CELL_LIMIT),
   }),
 );
 

@@ -90,7 +90,16 @@ async function seedIfEmpty(db: Kysely<MetadataDatabase>, seed: { demo: DemoSeed;
       .values(seed.demo.users.map((user) => ({ id: user.id, display_name: user.displayName, role: user.role })))
       .execute();
     for (const project of seed.demo.projects) {
-      await trx.insertInto('projects').values({ id: project.id, name: project.name, purpose: project.purpose }).execute();
+      await trx
+        .insertInto('projects')
+        .values({
+          id: project.id,
+          name: project.name,
+          purpose: project.purpose,
+          local_data: project.localData,
+          clipboard_cell_limit: project.clipboardCellLimit,
+        })
+        .execute();
       await trx
         .insertInto('project_datasets')
         .values(project.datasetIds.map((datasetId, position) => ({ project_id: project.id, dataset_id: datasetId, position })))
@@ -104,6 +113,42 @@ async function seedIfEmpty(db: Kysely<MetadataDatabase>, seed: { demo: DemoSeed;
     }
   });
   return true;
+}
+
+const PROJECT_COLUMNS = [
+  'projects.id',
+  'projects.name',
+  'projects.purpose',
+  'projects.local_data',
+  'projects.clipboard_cell_limit',
+] as const;
+
+function projectOf(
+  row: { id: string; name: string; purpose: string; local_data: 'disk' | 'memory'; clipboard_cell_limit: number },
+  datasetIds: string[],
+): Project {
+  return {
+    id: row.id,
+    name: row.name,
+    purpose: row.purpose,
+    datasetIds,
+    localData: row.local_data,
+    clipboardCellLimit: Number(row.clipboard_cell_limit),
+  };
+}
+
+/**
+ * Demo projects' workspace settings follow the seed on every open (they are demo data, like the accounts): a store
+ * seeded before these settings existed gains them.
+ */
+async function seedProjectSettings(db: Kysely<MetadataDatabase>, demo: DemoSeed): Promise<void> {
+  for (const project of demo.projects) {
+    await db
+      .updateTable('projects')
+      .set({ local_data: project.localData, clipboard_cell_limit: project.clipboardCellLimit })
+      .where('id', '=', project.id)
+      .execute();
+  }
 }
 
 /**
@@ -176,6 +221,7 @@ export async function openMetadataStore(options: OpenMetadataStoreOptions): Prom
   const seeded = await (async () => {
     const fresh = await seedIfEmpty(db, options.seed);
     await seedMissingCredentials(db, { demo: options.seed.demo, hashPassword: options.hashPassword });
+    await seedProjectSettings(db, options.seed.demo);
     return fresh;
   })().catch(async () => {
     await db.destroy();
@@ -213,24 +259,24 @@ export async function openMetadataStore(options: OpenMetadataStoreOptions): Prom
       const rows = await db
         .selectFrom('projects')
         .innerJoin('project_members', 'project_members.project_id', 'projects.id')
-        .select(['projects.id', 'projects.name', 'projects.purpose'])
+        .select(PROJECT_COLUMNS)
         .where('project_members.user_id', '=', userId)
         .orderBy('projects.name')
         .execute();
       const datasets = await datasetIdsOf(rows.map((row) => row.id));
-      return rows.map((row) => ({ ...row, datasetIds: datasets.get(row.id) ?? [] }));
+      return rows.map((row) => projectOf(row, datasets.get(row.id) ?? []));
     },
     async findProjectForMember({ projectId, userId }) {
       const row = await db
         .selectFrom('projects')
         .innerJoin('project_members', 'project_members.project_id', 'projects.id')
-        .select(['projects.id', 'projects.name', 'projects.purpose'])
+        .select(PROJECT_COLUMNS)
         .where('projects.id', '=', projectId)
         .where('project_members.user_id', '=', userId)
         .executeTakeFirst();
       if (row === undefined) return undefined;
       const datasets = await datasetIdsOf([row.id]);
-      return { ...row, datasetIds: datasets.get(row.id) ?? [] };
+      return projectOf(row, datasets.get(row.id) ?? []);
     },
     async listDatasets(ids) {
       if (ids !== undefined && ids.length === 0) return [];

@@ -169,6 +169,25 @@ const sealedArtifacts: Migration = {
   },
 };
 
+// Per project: where analysts' local tables live ('disk': native DuckDB in the workstation; 'memory': DuckDB-wasm in
+// the window, nothing on this computer's disk), and how many grid cells one copy may take (default 100).
+const projectWorkspaceSettings: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .alterTable('projects')
+      .addColumn('local_data', 'varchar(8)', (c) => c.notNull().defaultTo('disk'))
+      .execute();
+    await db.schema
+      .alterTable('projects')
+      .addColumn('clipboard_cell_limit', 'integer', (c) => c.notNull().defaultTo(100))
+      .execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('projects').dropColumn('clipboard_cell_limit').execute();
+    await db.schema.alterTable('projects').dropColumn('local_data').execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
     return {
@@ -177,6 +196,7 @@ export const migrationProvider: MigrationProvider = {
       '0003_hashed_artifact_keys': hashedArtifactKeys,
       '0004_keyed_audit_and_revocations': keyedAuditAndRevocations,
       '0005_sealed_artifacts': sealedArtifacts,
+      '0006_project_workspace_settings': projectWorkspaceSettings,
     };
   },
 };

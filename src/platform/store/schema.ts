@@ -12,6 +12,9 @@ export interface ProjectsTable {
   id: string;
   name: string;
   purpose: string;
+  /** 'disk' or 'memory': where analysts' local tables of this project live. */
+  local_data: Generated<'disk' | 'memory'>;
+  clipboard_cell_limit: Generated<number>;
 }
 
 export interface ProjectMembersTable {

@@ -60,6 +60,21 @@ describe('openMetadataStore', () => {
     await store.close();
   });
 
+  it('gives each project its workspace settings from the seed, also to a store made before they existed', async () => {
+    const file = path.join(dir, 'metadata.sqlite');
+    await (await openMetadataStore({ file, seed, hashPassword })).close();
+    // As a store of an earlier Enclave: every project on the columns' defaults.
+    const raw = new DatabaseSync(file);
+    raw.prepare("UPDATE projects SET local_data = 'disk', clipboard_cell_limit = 100").run();
+    raw.close();
+    const store = await openMetadataStore({ file, seed, hashPassword });
+    const optOut = await store.findProjectForMember({ projectId: 'opt-out-monitoring', userId: 'demo-admin' });
+    expect(optOut).toMatchObject({ localData: 'memory', clipboardCellLimit: 100 });
+    const [covid] = await store.listProjectsForMember('demo-analyst');
+    expect(covid).toMatchObject({ id: 'covid-outcomes', localData: 'disk', clipboardCellLimit: 100 });
+    await store.close();
+  });
+
   it('finds a project only for its members', async () => {
     const store = await openMetadataStore({ file: path.join(dir, 'metadata.sqlite'), seed, hashPassword });
     expect(await store.findProjectForMember({ projectId: 'opt-out-monitoring', userId: 'demo-analyst' })).toBeUndefined();

@@ -52,7 +52,9 @@ describe('isRouteId', () => {
 describe('requireProjectMember', () => {
   const store = {
     async findProjectForMember({ projectId, userId }: { projectId: string; userId: string }) {
-      return projectId === 'p1' && userId === 'u-analyst' ? { id: 'p1', name: 'P', purpose: 'x', datasetIds: [] } : undefined;
+      return projectId === 'p1' && userId === 'u-analyst'
+        ? { id: 'p1', name: 'P', purpose: 'x', datasetIds: [], localData: 'disk', clipboardCellLimit: 100 }
+        : undefined;
     },
   } as unknown as MetadataStore;
 
