@@ -2,15 +2,10 @@
 // under it is the user's alone (0700 folders): other users of a shared desktop must not read a launch page, the
 // browser profile or the demo platform's files.
 import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-export function appDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
-  if (env.ENCLAVE_DATA_DIR) return env.ENCLAVE_DATA_DIR;
-  if (platform === 'win32') return join(env.APPDATA ?? join(homedir(), 'AppData', 'Roaming'), 'Enclave');
-  if (platform === 'darwin') return join(homedir(), 'Library', 'Application Support', 'Enclave');
-  return join(env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'enclave');
-}
+// One convention for the launcher and the workstation core (which keeps the analyst's workspaces under it).
+export { appDataDir } from '../src/workstation/workspace-state/locations.ts';
 
 /** Launch pages (src/web/launch-page.ts): the file a browser is given instead of the one-time launch URL. */
 export function launchPageDir(home: string): string {
