@@ -2,7 +2,7 @@
 // Environment: see ./config.ts and src/workstation/env-config.ts (ENCLAVE_PLATFORM_URL required).
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { app, BrowserWindow, dialog, ipcMain, powerMonitor, protocol, session, shell } from 'electron';
+import { app, BrowserWindow, dialog, ipcMain, powerMonitor, protocol, screen, session, shell } from 'electron';
 import { inBackground } from '../src/common/detached.ts';
 import { createWorkstationCore, type WorkstationCore } from '../src/workstation/core.ts';
 import { createRendererFiles } from '../src/workstation/serving/renderer-files.ts';
@@ -18,6 +18,7 @@ import {
   secureWebPreferences,
   type ExternalOpener,
 } from './security.ts';
+import { placeWindow, readWindowState, rememberWindowState, WINDOW_STATE_FILE, workAreasOf } from './window-state.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // electron-vite's layout: out/main/index.js, out/preload/index.cjs, out/renderer/.
@@ -85,9 +86,11 @@ if (!configured.ok) {
       };
       powerMonitor.on('suspend', lockCore('suspend'));
       powerMonitor.on('lock-screen', lockCore('screen lock'));
+      // The size and place it had when it last closed, brought onto a screen that is there now.
+      const windowStateFile = join(app.getPath('userData'), WINDOW_STATE_FILE);
+      const placement = placeWindow({ saved: readWindowState(windowStateFile, log), workAreas: workAreasOf(screen) });
       const window = new BrowserWindow({
-        width: 1440,
-        height: 900,
+        ...placement.bounds,
         show: false,
         title: 'Enclave',
         backgroundColor: '#ffffff',
@@ -95,7 +98,11 @@ if (!configured.ok) {
       });
       mainWindow = window;
       const unwire = wireIpc({ ipcMain, core, contents: window.webContents, log });
-      window.once('ready-to-show', () => window.show());
+      rememberWindowState({ window, file: windowStateFile, log });
+      window.once('ready-to-show', () => {
+        if (placement.maximised) window.maximize();
+        window.show();
+      });
       window.on('closed', () => {
         unwire();
         mainWindow = undefined;

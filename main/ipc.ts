@@ -1,9 +1,13 @@
 // The IPC side of the one contract: ipcMain wrapped once. A call is served only if it comes from the main frame of
 // our window showing app://enclave (STYLE.md 6; checklist 17), and its payload goes through dispatch(), which
-// parses it with the contract's schema before a handler sees it. Events go to the window on IPC_EVENT_CHANNEL.
+// parses it with the contract's schema before a handler sees it. A call may carry an id (a third argument) so that
+// 'call.cancel' can stop it; the window's calls are cancelled when it is unwired. Events (a call's progress
+// included) go to the window on IPC_EVENT_CHANNEL.
+import { setMaxListeners } from 'node:events';
 import { EVENT_NAMES } from '../src/common/contract-names.ts';
-import { dispatch, type Outcome } from '../src/common/dispatch.ts';
+import type { Outcome } from '../src/common/dispatch.ts';
 import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL } from '../src/common/transport-protocol.ts';
+import { serveCall } from '../src/workstation/calls.ts';
 import type { WorkstationCore } from '../src/workstation/core.ts';
 import { isAppUrl } from './security.ts';
 
@@ -46,7 +50,7 @@ export interface IpcWiring {
     handle(channel: string, listener: (event: SenderEvent, ...args: unknown[]) => Promise<Outcome>): void;
     removeHandler(channel: string): void;
   };
-  core: Pick<WorkstationCore, 'handlers' | 'events'>;
+  core: Pick<WorkstationCore, 'handlers' | 'events' | 'calls'>;
   /** The main window's webContents: the only sender served and the only receiver of events. */
   contents: WindowContents;
   log?: (message: string) => void;
@@ -54,12 +58,16 @@ export interface IpcWiring {
 
 /** Wires the contract to one window; returns a function that unwires it. */
 export function wireIpc({ ipcMain, core, contents, log }: IpcWiring): () => void {
-  ipcMain.handle(IPC_INVOKE_CHANNEL, async (event: SenderEvent, name: unknown, payload: unknown): Promise<Outcome> => {
+  // Aborted when the window is unwired (closed): its calls stop working for nobody. Every running call listens.
+  const unwired = new AbortController();
+  setMaxListeners(0, unwired.signal);
+  ipcMain.handle(IPC_INVOKE_CHANNEL, async (event: SenderEvent, ...args: unknown[]): Promise<Outcome> => {
     if (!isTrustedSender(event, contents)) {
       log?.(`Refused an IPC call from a frame that is not the app's main frame (${event.senderFrame?.url.slice(0, 200) ?? 'gone'}).`);
       return REFUSED;
     }
-    return dispatch(core.handlers, name, payload);
+    const [name, payload, callId] = args;
+    return serveCall(core, { name, payload, callId, gone: unwired.signal });
   });
 
   let stops: Array<() => void> = [];
@@ -77,6 +85,7 @@ export function wireIpc({ ipcMain, core, contents, log }: IpcWiring): () => void
 
   return () => {
     ipcMain.removeHandler(IPC_INVOKE_CHANNEL);
+    unwired.abort();
     contents.off('dom-ready', subscribe);
     for (const stop of stops) stop();
     stops = [];

@@ -3,6 +3,7 @@
 import {
   isContractEventName,
   isContractMethodName,
+  isMomentEvent,
   type EnclaveBridge,
   type EventName,
   type Outcome,
@@ -25,12 +26,12 @@ function isEventMessage(value: unknown): value is { name: EventName; payload: un
 
 export function createEnclaveBridge(ipc: IpcRendererPort): EnclaveBridge {
   const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
-  // Events are states: a listener added after the page loaded still hears the current one.
+  // Most events are states: a listener added after the page loaded still hears the current one.
   const latest = new Map<EventName, unknown>();
 
   ipc.on(IPC_EVENT_CHANNEL, (_event, message) => {
     if (!isEventMessage(message)) return;
-    latest.set(message.name, message.payload);
+    if (!isMomentEvent(message.name)) latest.set(message.name, message.payload);
     for (const callback of [...(listeners.get(message.name) ?? [])]) {
       try {
         callback(message.payload);
@@ -41,10 +42,12 @@ export function createEnclaveBridge(ipc: IpcRendererPort): EnclaveBridge {
   });
 
   const bridge = {
-    async invoke(name, payload) {
+    async invoke(name, payload, callId) {
       if (!isContractMethodName(name)) return refused('unknown_method', 'That is not a method of the workstation API.');
       try {
-        return (await ipc.invoke(IPC_INVOKE_CHANNEL, name, payload)) as Outcome;
+        // The call id goes as a third argument only when there is one; main checks it is a UUID.
+        const args = callId === undefined ? [name, payload] : [name, payload, callId];
+        return (await ipc.invoke(IPC_INVOKE_CHANNEL, ...args)) as Outcome;
       } catch (err) {
         // Cloning failed (a function in the payload) or main is gone: say which without leaking internals.
         if (err instanceof Error && /clone/i.test(err.message)) return refused('invalid_input', `The input to ${name} cannot be sent.`);

@@ -1,6 +1,6 @@
 // `enclave audit verify --data-dir DIR`: checks the platform's audit log from its files, read-only. Prints
-// `intact (N events, head S H)` and exits 0, or `broken: …` naming the first bad event, and exits 1; 2 for bad
-// arguments. Safe beside a running platform.
+// `intact (N events, head S H)` and exits 0, or `broken: …` naming the first bad event, then every other one and
+// the report's acceptance token, and exits 1; 2 for bad arguments. Safe beside a running platform.
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { EnclaveError } from '../common/errors.ts';
@@ -11,7 +11,8 @@ import type { CliIo } from './cli-io.ts';
 const USAGE = `Usage: enclave audit verify --data-dir DIR
   Checks the audit log of the platform data folder DIR without changing anything: every event's seal and link,
   the anchor (DIR/identity/audit-anchor.jsonl) and the database's append-only triggers.
-  Exit 0: intact. Exit 1: broken (the first bad event is named first). Exit 2: bad arguments.
+  Exit 0: intact. Exit 1: broken (every bad event, the first first, then the token with which
+  \`enclave platform serve --accept-broken-audit-log=TOKEN\` accepts this report and no other). Exit 2: bad arguments.
 `;
 
 function parseVerifyArgs(argv: string[]): { dataDir: string } | 'help' | { problem: string } {
@@ -60,6 +61,10 @@ export async function runAuditCommand(command: string | undefined, argv: string[
     }
     for (const warning of result.warnings) io.stderr.write(`enclave audit verify: warning: ${warning}\n`);
     io.stdout.write(`${describeAuditReport(result.report)}\n`);
+    const { token } = result.report;
+    if (token !== null) {
+      io.stdout.write(`token: ${token} (to start the platform on this log anyway: --accept-broken-audit-log=${token}; it accepts this report only)\n`);
+    }
     return result.report.intact ? 0 : 1;
   } catch (err) {
     const message = err instanceof EnclaveError ? err.message : 'the audit log could not be read.';

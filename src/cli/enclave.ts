@@ -8,7 +8,7 @@ const USAGE = `Usage:
   enclave platform init --data-dir DIR [--scale N] [--seed S]   generate the synthetic datasets
   enclave platform serve --data-dir DIR [--port P] [--host H]   serve the platform (embedded sign-in)
     [--oidc-issuer URL --oidc-audience A --oidc-client-id C]     or trust an external OIDC issuer
-    [--accept-broken-audit-log]                                  start on a broken audit log (recorded in it)
+    [--accept-broken-audit-log=TOKEN]                            start on the broken audit log whose report printed TOKEN
   enclave audit verify --data-dir DIR                           check the platform's audit log (read-only)
   enclave sdc check FILE.json|-                                 disclosure-control check of a table
   enclave login [--platform URL] [--browser]                    sign in (device code, or a browser here)

@@ -1,7 +1,8 @@
 // `enclave platform serve --data-dir DIR [--port P] [--host H] [--oidc-issuer URL --oidc-audience A
-// --oidc-client-id C] [--accept-broken-audit-log]`: runs the platform until SIGTERM/SIGINT. Without --oidc-issuer
-// it runs its embedded identity provider with the demo accounts (issuer <url>/oidc). It refuses a data folder that
-// other OS users can open, and a broken audit log unless told to accept it. stdout carries exactly one
+// --oidc-client-id C] [--accept-broken-audit-log=TOKEN]`: runs the platform until SIGTERM/SIGINT. Without
+// --oidc-issuer it runs its embedded identity provider with the demo accounts (issuer <url>/oidc). It refuses a data
+// folder that other OS users can open, and a broken audit log unless told to accept that very report (its token is
+// printed with it, so a flag left in a service unit accepts no later, different break). stdout carries exactly one
 // machine-readable line, {"event":"listening","url":…}, once the server listens; everything else goes to stderr.
 import { isIPv4 } from 'node:net';
 import process from 'node:process';
@@ -18,7 +19,8 @@ const USAGE = `Usage: enclave platform serve --data-dir DIR [--port P (default 0
     [--oidc-issuer URL --oidc-audience AUDIENCE --oidc-client-id CLIENT_ID]   trust an external OIDC issuer instead of the embedded demo one
     [--oidc-token-type TYP (default at+jwt; 'any' skips the check)]   the JWT typ the external issuer's access tokens carry
     [--access-token-ttl SECONDS (default 300)] [--session-max SECONDS (default 43200)]   the embedded provider's lifetimes
-    [--accept-broken-audit-log]   start even though the audit log does not verify; the acceptance is recorded in the log
+    [--accept-broken-audit-log=TOKEN]   start even though the audit log does not verify, accepting the report whose token
+                                        the refusal printed (and no other); the acceptance is recorded in the log
 `;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug'] as const;
 type LogLevel = (typeof LOG_LEVELS)[number];
@@ -29,8 +31,12 @@ interface ServeArgs {
   host: string;
   logLevel: LogLevel;
   identity: IdentityOptions;
-  acceptBrokenAuditLog: boolean;
+  /** The token of the broken-log report to accept. */
+  acceptBrokenAuditLog?: string;
 }
+
+const ACCEPT_FLAG = '--accept-broken-audit-log';
+const ACCEPT_NEEDS_TOKEN = `${ACCEPT_FLAG} takes the token printed with the broken-log report: ${ACCEPT_FLAG}=TOKEN. It accepts that report only.`;
 
 /**
  * The platform speaks plain HTTP and the demo accounts' passwords are published, so it listens only on this
@@ -52,8 +58,11 @@ function parseServeArgs(argv: string[]): ServeArgs | string {
     'oidc-token-type'?: string;
     'access-token-ttl'?: string;
     'session-max'?: string;
-    'accept-broken-audit-log'?: boolean;
+    'accept-broken-audit-log'?: string;
   };
+  // The flag alone used to accept any break; now it must name one. Said plainly rather than as a parse error.
+  const flagAt = argv.indexOf(ACCEPT_FLAG);
+  if (flagAt !== -1 && (argv[flagAt + 1] ?? '--').startsWith('--')) return ACCEPT_NEEDS_TOKEN;
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -68,7 +77,7 @@ function parseServeArgs(argv: string[]): ServeArgs | string {
         'oidc-token-type': { type: 'string' },
         'access-token-ttl': { type: 'string' },
         'session-max': { type: 'string' },
-        'accept-broken-audit-log': { type: 'boolean' },
+        'accept-broken-audit-log': { type: 'string' },
       },
       strict: true,
       allowPositionals: false,
@@ -107,13 +116,15 @@ function parseServeArgs(argv: string[]): ServeArgs | string {
     lifetimes[key] = Number(text);
   }
   if (identity.kind === 'embedded') Object.assign(identity, lifetimes);
+  const token = values['accept-broken-audit-log'];
+  if (token !== undefined && !/^[0-9a-f]{16}$/.test(token)) return ACCEPT_NEEDS_TOKEN;
   return {
     dataDir: values['data-dir'],
     port: Number(portText),
     host,
     logLevel: logLevel as LogLevel,
     identity,
-    acceptBrokenAuditLog: values['accept-broken-audit-log'] === true,
+    ...(token === undefined ? {} : { acceptBrokenAuditLog: token }),
   };
 }
 
@@ -172,7 +183,7 @@ export async function runPlatformServe(argv: string[], io: CliIo): Promise<numbe
   const { acceptedAs, report } = server.startupAudit;
   if (acceptedAs !== undefined) {
     io.stderr.write(
-      `enclave platform serve: starting on a broken audit log, as --accept-broken-audit-log asked; recorded as audit event ${acceptedAs.seq}:\n${describeAuditReport(report)}\n`,
+      `enclave platform serve: starting on a broken audit log, as ${ACCEPT_FLAG}=${report.token ?? ''} asked; recorded as audit event ${acceptedAs.seq}:\n${describeAuditReport(report)}\n`,
     );
   }
   try {

@@ -18,8 +18,18 @@ export const METHOD_NAMES = [
   'projects.list',
   'catalogue.get',
   'dataset.sample',
+  'call.cancel',
 ] as const satisfies readonly MethodName[];
-export const EVENT_NAMES = ['platform.status', 'session.changed'] as const satisfies readonly EventName[];
+export const EVENT_NAMES = ['platform.status', 'session.changed', 'call.progress'] as const satisfies readonly EventName[];
+/**
+ * Events that are moments, not states: a listener that joins late must not hear the last one again (an old
+ * call's progress means nothing to it). Every other event is a state, replayed to each new listener.
+ */
+export const MOMENT_EVENT_NAMES = ['call.progress'] as const satisfies readonly EventName[];
+
+export function isMomentEvent(name: EventName): boolean {
+  return (MOMENT_EVENT_NAMES as readonly string[]).includes(name);
+}
 
 // A compile-time check that no contract name is missing from the lists above (the test checks the reverse).
 type Missing<All, Listed> = Exclude<All, Listed>;
@@ -36,8 +46,11 @@ export function isContractEventName(name: unknown): name is EventName {
 
 /** What the Electron preload exposes as `window.enclave` (the renderer's IPC transport wraps it). */
 export interface EnclaveBridge {
-  /** Resolves with the Outcome envelope; never rejects for a refused name (it answers unknown_method). */
-  invoke(name: MethodName, payload: unknown): Promise<Outcome>;
+  /**
+   * Resolves with the Outcome envelope; never rejects for a refused name (it answers unknown_method). `callId`
+   * names a call that reports progress ('call.progress') and can be stopped ('call.cancel').
+   */
+  invoke(name: MethodName, payload: unknown, callId?: string): Promise<Outcome>;
   /** Returns a function that stops listening. Throws for a name that is not a contract event. */
   listen(name: EventName, callback: (payload: unknown) => void): () => void;
 }

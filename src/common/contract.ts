@@ -120,6 +120,23 @@ export const ArrowBytesSchema = z.instanceof(Uint8Array);
 
 const NoInput = z.object({}).strict();
 
+/** One call's id, made by the client (crypto.randomUUID) when it wants progress or may cancel. */
+export const CallIdSchema = z.uuid();
+
+/**
+ * How far one call has got, for a progress bar: `done` of `total` (null when the total is not known yet) in
+ * `unit`, and a short phrase the UI may show beside it. It says how much, never what: no values, no names.
+ */
+export const CallProgressSchema = z
+  .object({
+    done: z.number().nonnegative(),
+    total: z.number().nonnegative().nullable(),
+    unit: z.enum(['rows', 'bytes', 'steps']),
+    stage: z.string().max(100).optional(),
+  })
+  .strict();
+export type CallProgress = z.infer<typeof CallProgressSchema>;
+
 export const methods = {
   'session.get': { input: NoInput, output: SessionSchema },
   /**
@@ -150,6 +167,11 @@ export const methods = {
     output: ArrowBytesSchema,
     binary: true,
   },
+  /**
+   * Stops a call this window started with an id. A cancel for an id that is unknown or already finished does
+   * nothing: the call may have ended on its own just before.
+   */
+  'call.cancel': { input: z.object({ callId: CallIdSchema }).strict(), output: z.null() },
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -164,6 +186,11 @@ export const events = {
   }),
   /** Every change of the sign-in state (signed in, locked, signed out, sign-in failed, session ended). */
   'session.changed': SessionSchema,
+  /**
+   * How far a running call has got (at most ~10 a second per call). Every window of the same core hears every
+   * call's progress; each transport hands it only to the call's own onProgress.
+   */
+  'call.progress': z.object({ callId: CallIdSchema, progress: CallProgressSchema }).strict(),
 } as const;
 
 export type EventName = keyof typeof events;

@@ -32,18 +32,28 @@ export const HTTP_STATUS_BY_ERROR_CODE: Readonly<Record<ErrorCode, number>> = {
   unavailable: 503,
 };
 
-export const ErrorValueSchema = z.object({ code: ErrorCodeSchema, message: z.string() });
+export const ErrorValueSchema = z.object({
+  code: ErrorCodeSchema,
+  message: z.string(),
+  /** For an error in the analyst's own SQL: the character offset (from 0) where the engine found it. */
+  position: z.number().int().nonnegative().optional(),
+});
 export type ErrorValue = z.infer<typeof ErrorValueSchema>;
 
 export class EnclaveError extends Error {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string) {
+  /** Where in the analyst's SQL the error is (a character offset), when the engine says. */
+  readonly position: number | undefined;
+  constructor(code: ErrorCode, message: string, detail: { position?: number } = {}) {
     super(message);
     this.name = 'EnclaveError';
     this.code = code;
+    this.position = detail.position;
   }
   toValue(): ErrorValue {
-    return { code: this.code, message: this.message };
+    return this.position === undefined
+      ? { code: this.code, message: this.message }
+      : { code: this.code, message: this.message, position: this.position };
   }
 }
 
@@ -55,7 +65,7 @@ export function toErrorValue(err: unknown): ErrorValue {
 
 export function fromErrorValue(value: unknown): EnclaveError {
   const parsed = ErrorValueSchema.safeParse(value);
-  if (parsed.success) return new EnclaveError(parsed.data.code, parsed.data.message);
+  if (parsed.success) return new EnclaveError(parsed.data.code, parsed.data.message, { position: parsed.data.position });
   return new EnclaveError('internal', 'The workstation sent an answer this window could not read.');
 }
 

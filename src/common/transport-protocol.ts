@@ -1,6 +1,9 @@
 // Names both shells and the renderer agree on. Pure constants: the wire format of the one contract.
 
-/** Electron IPC channels. invoke resolves with an Outcome envelope ({ ok, value } | { ok, error }). */
+/**
+ * Electron IPC channels. invoke(name, payload, callId?) resolves with an Outcome envelope ({ ok, value } |
+ * { ok, error }); callId is there only for a call its caller may cancel or follow.
+ */
 export const IPC_INVOKE_CHANNEL = 'enclave:invoke';
 export const IPC_EVENT_CHANNEL = 'enclave:event';
 
@@ -18,6 +21,8 @@ export const HTTP_SESSION_PATH = '/api/session';
 export const HTTP_LAUNCH_FRAGMENT_KEY = 'launch';
 export const HTTP_LAUNCH_HEADER = 'x-enclave-launch';
 export const HTTP_SESSION_HEADER = 'x-enclave-session';
+/** The id of a call its caller may cancel ('call.cancel') or follow ('call.progress'): a UUID the client made. */
+export const HTTP_CALL_HEADER = 'x-enclave-call';
 
 export const ARROW_STREAM_CONTENT_TYPE = 'application/vnd.apache.arrow.stream';
 

@@ -30,7 +30,8 @@ export interface OpenPlatformRecordsOptions {
 export async function openPlatformRecords(options: OpenPlatformRecordsOptions): Promise<PlatformRecords> {
   const store = await openMetadataStore({ file: options.file, seed: options.seed, hashPassword });
   const folder = options.auditFolder ?? path.join(path.dirname(options.file), 'identity');
-  const audit = await openAuditLog({ db: store.database, folder }).catch(async (err: unknown) => {
+  // A store seeded at an earlier start had its audit key made then: an empty log without one was emptied, not new.
+  const audit = await openAuditLog({ db: store.database, folder, storeUsedBefore: !store.seeded }).catch(async (err: unknown) => {
     await store.close();
     throw err;
   });

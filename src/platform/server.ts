@@ -65,10 +65,11 @@ export interface PlatformServerOptions {
    */
   readonly publicUrl?: string;
   /**
-   * Start even when the audit log does not verify, recording in the log that this was done (the report, and a
-   * digest of the events before it). Without it a broken log stops the start with the report.
+   * The token of the broken-log report to start on anyway (printed with the report), recording in the log that
+   * this was done (the report, and a digest of the events before it). Without it, or when the log's report has
+   * another token, a broken log stops the start with the report.
    */
-  readonly acceptBrokenAuditLog?: boolean;
+  readonly acceptBrokenAuditLog?: string;
 }
 
 export interface PlatformServer {
@@ -242,7 +243,7 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
   try {
     records = await openPlatformRecords({ file: path.join(options.dataDir, 'metadata.sqlite'), seed: { demo, catalogue } });
     const { store, audit } = records;
-    startupAudit = await checkAuditLogAtStart({ audit, dataDir: options.dataDir, accept: options.acceptBrokenAuditLog ?? false });
+    startupAudit = await checkAuditLogAtStart({ audit, dataDir: options.dataDir, accept: options.acceptBrokenAuditLog });
     const storedCatalogue = await store.listDatasets();
     const used = new Set(demo.projects.flatMap((project) => project.datasetIds));
     checkCatalogueMatchesData({ catalogue: storedCatalogue, served: engine.datasets(), used });

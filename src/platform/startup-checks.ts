@@ -45,22 +45,32 @@ export interface StartupAudit {
 }
 
 /**
- * Verifies the audit log. A broken log stops the start with its report, unless the operator said to accept it:
- * then the acceptance is itself an audit event. An intact log has its newest event anchored (after a stop
- * between storing and anchoring, or for a log written before anchoring).
+ * Verifies the audit log. A broken log stops the start with its report and its acceptance token, unless the
+ * operator gave that very token: then the acceptance is itself an audit event. A token for another report (an
+ * earlier break, or this one before the log changed again) accepts nothing. An intact log has its newest event
+ * anchored (after a stop between storing and anchoring, or for a log written before anchoring).
  */
-export async function checkAuditLogAtStart(options: { audit: AuditLog; dataDir: string; accept: boolean }): Promise<StartupAudit> {
+export async function checkAuditLogAtStart(options: { audit: AuditLog; dataDir: string; accept?: string }): Promise<StartupAudit> {
   const report = await options.audit.verify();
   if (report.intact) {
     await options.audit.anchorHead();
     return { report };
   }
-  if (!options.accept) {
+  const again = `Find out what happened first (\`enclave audit verify --data-dir ${options.dataDir}\` prints this report again).`;
+  const acceptWith = `--accept-broken-audit-log=${report.token ?? ''}`;
+  if (options.accept === undefined) {
     throw new EnclaveError(
       'unavailable',
-      `The audit log is broken, so the platform did not start:\n${describeAuditReport(report)}\n` +
-        `Find out what happened first (\`enclave audit verify --data-dir ${options.dataDir}\` prints this report again). ` +
-        'To start anyway, with your acceptance of this break recorded in the audit log, add --accept-broken-audit-log.',
+      `The audit log is broken, so the platform did not start:\n${describeAuditReport(report)}\n${again} ` +
+        `To start anyway, with your acceptance of this break recorded in the audit log, add ${acceptWith} (it accepts this report only).`,
+    );
+  }
+  if (options.accept !== report.token) {
+    throw new EnclaveError(
+      'unavailable',
+      `The audit log is broken, and --accept-broken-audit-log=${options.accept} does not accept this break: it was given for another report, ` +
+        `or the log has changed since. The platform did not start. The log now reads:\n${describeAuditReport(report)}\n${again} ` +
+        `To accept this report, start with ${acceptWith} instead.`,
     );
   }
   return { report, acceptedAs: await options.audit.acceptBreak(report) };

@@ -9,10 +9,10 @@ import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
 import { isBinaryMethod, isMethodName } from '../common/contract.ts';
 import { handledElsewhere } from '../common/detached.ts';
-import { dispatch } from '../common/dispatch.ts';
 import { EnclaveError, HTTP_STATUS_BY_ERROR_CODE } from '../common/errors.ts';
 import {
   ARROW_STREAM_CONTENT_TYPE,
+  HTTP_CALL_HEADER,
   HTTP_EVENTS_PATH,
   HTTP_INVOKE_PREFIX,
   HTTP_LAUNCH_FRAGMENT_KEY,
@@ -20,6 +20,7 @@ import {
   HTTP_SESSION_HEADER,
   HTTP_SESSION_PATH,
 } from '../common/transport-protocol.ts';
+import { serveCall } from '../workstation/calls.ts';
 import type { WorkstationCore } from '../workstation/core.ts';
 import { guardPeers } from '../workstation/serving/peer-guard.ts';
 import { createPeerCheck, type PeerCheck } from '../workstation/serving/peer-owner.ts';
@@ -31,7 +32,7 @@ import { isAllowedFetchSite, isAllowedHost, isSameOrigin } from './request-guard
 import { methodNotAllowed, rawPathOf, refusalFor, sendRefusal } from './shell-replies.ts';
 
 export interface BrowserShellOptions {
-  core: Pick<WorkstationCore, 'handlers' | 'events'>;
+  core: Pick<WorkstationCore, 'handlers' | 'events' | 'calls'>;
   /** The built renderer (out/renderer). */
   rendererDir: string;
   /** 0 (the default) picks a free port. */
@@ -66,6 +67,20 @@ const SESSION_ROUTES = new Set([`${HTTP_INVOKE_PREFIX}:name`, HTTP_EVENTS_PATH, 
 function headerValue(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
   return typeof value === 'string' ? value : undefined;
+}
+
+/**
+ * Aborts when the page hangs up before its answer is sent (a cancelled fetch, a closed tab), so the call stops
+ * working for nobody. A connection already gone when this is asked aborts at once: its 'close' event has passed.
+ */
+function hangUpSignal(reply: FastifyReply): AbortSignal {
+  const controller = new AbortController();
+  const gone = (): void => {
+    if (!reply.raw.writableFinished) controller.abort();
+  };
+  if (reply.raw.destroyed) gone();
+  else reply.raw.once('close', gone);
+  return controller.signal;
 }
 
 export async function startBrowserShell(options: BrowserShellOptions): Promise<BrowserShell> {
@@ -158,7 +173,9 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
       throw new EnclaveError('invalid_input', 'The body is not valid JSON.');
     }
     const name = request.params.name;
-    const outcome = await dispatch(core.handlers, name, payload);
+    // Anything but one UUID is refused (a repeated header arrives joined with commas).
+    const callId = request.headers[HTTP_CALL_HEADER];
+    const outcome = await serveCall(core, { name, payload, callId, gone: hangUpSignal(reply) });
     if (outcome.ok && isMethodName(name) && isBinaryMethod(name) && outcome.value instanceof Uint8Array) {
       const bytes = outcome.value;
       return reply.type(ARROW_STREAM_CONTENT_TYPE).send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));

@@ -1,10 +1,11 @@
 // The workstation core: the one handler table every shell serves (Electron IPC, HTTP, in-process), and the
 // events it emits. It holds what the renderer must never hold: the platform connection and the tokens.
-import type { Handlers } from '../common/dispatch.ts';
+import { detachedCall, type CallContext, type Handlers } from '../common/dispatch.ts';
 import { EnclaveError } from '../common/errors.ts';
+import { createCallRegistry, type CallRegistry } from './calls.ts';
 import { createEventHub, type CoreEvents } from './event-hub.ts';
 import { DEFAULT_SCOPES, discoverIdentityProvider, type IdentityProvider, type IdentitySettings } from './sign-in/oidc.ts';
-import { createPlatformClient, type CallContext } from './platform-client.ts';
+import { createPlatformClient, type CallContext as PlatformCallContext } from './platform-client.ts';
 import { createPlatformMonitor, type PlatformStatus } from './platform-status.ts';
 import { createSessionManager, type SessionManager } from './session/manager.ts';
 import { createFallbackTokenStore, createMemoryTokenStore, type KeytarLike, type TokenStore } from './tokens/token-store.ts';
@@ -44,6 +45,8 @@ export interface WorkstationCoreOptions {
 export interface WorkstationCore {
   handlers: Handlers;
   events: CoreEvents;
+  /** The calls running now, by id: every shell serves its calls through them (./calls.ts serveCall). */
+  calls: CallRegistry;
   /** Checks the platform now; the UI hears the result as a 'platform.status' event. */
   checkPlatform(): Promise<PlatformStatus>;
   /** Origins of the identity provider's sign-in pages, once discovered (Electron may open them externally). */
@@ -65,6 +68,7 @@ export function createWorkstationCore(options: WorkstationCoreOptions): Workstat
   const log = options.log ?? (() => {});
   const client = createPlatformClient({ baseUrl: options.platformUrl, fetch: options.fetch, timeoutMs: options.requestTimeoutMs });
   const hub = createEventHub({ onListenerError: (err) => log('An event listener failed.', err) });
+  const calls = createCallRegistry({ emitProgress: (callId, progress) => hub.emit('call.progress', { callId, progress }) });
   const monitor = createPlatformMonitor({ client, hub, intervalMs: options.healthIntervalMs ?? DEFAULT_HEALTH_INTERVAL_MS });
   const closing = new AbortController();
   const overrides = options.identity ?? {};
@@ -146,10 +150,11 @@ export function createWorkstationCore(options: WorkstationCoreOptions): Workstat
   late.session = signedIn;
 
   /** Runs one platform call; keeps the status event honest with what the call learned. */
-  async function viaPlatform<T>(call: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  async function viaPlatform<T>(call: (signal: AbortSignal) => Promise<T>, caller?: AbortSignal): Promise<T> {
     if (closing.signal.aborted) throw new EnclaveError('cancelled', 'The workstation is closing.');
     try {
-      const value = await call(closing.signal);
+      // The caller's cancel aborts the request to the platform, which then stops its query (it sees the disconnect).
+      const value = await call(caller ? AbortSignal.any([closing.signal, caller]) : closing.signal);
       monitor.noteReachable();
       return value;
     } catch (err) {
@@ -159,9 +164,9 @@ export function createWorkstationCore(options: WorkstationCoreOptions): Workstat
   }
 
   /** A platform call as the signed-in user; refused (unauthenticated or locked) for anyone else. */
-  function asUser<T>(call: (context: CallContext) => Promise<T>): Promise<T> {
+  function asUser<T>(call: (context: PlatformCallContext) => Promise<T>, caller?: CallContext): Promise<T> {
     if (closing.signal.aborted) return Promise.reject(new EnclaveError('cancelled', 'The workstation is closing.'));
-    return signedIn.authorized(({ token }) => viaPlatform((signal) => call({ token, signal })));
+    return signedIn.authorized(({ token }) => viaPlatform((signal) => call({ token, signal }), caller?.signal));
   }
 
   const handlers: Handlers = {
@@ -180,7 +185,17 @@ export function createWorkstationCore(options: WorkstationCoreOptions): Workstat
     'checking.rules': () => asUser((context) => client.rules(context)),
     'projects.list': () => asUser((context) => client.projects(context)),
     'catalogue.get': ({ projectId }) => asUser((context) => client.catalogue(projectId, context)),
-    'dataset.sample': (input) => asUser((context) => client.sample(input, context)),
+    'dataset.sample': (input, call = detachedCall()) => {
+      // Before the first byte the platform is still running its query; then the download is counted in bytes.
+      call.progress({ done: 0, total: null, unit: 'bytes', stage: 'Waiting for the platform' });
+      const onReceived = (done: number, total: number | null): void =>
+        call.progress({ done, total, unit: 'bytes', stage: 'Fetching from the platform' });
+      return asUser((context) => client.sample(input, { ...context, onReceived }), call);
+    },
+    'call.cancel': async ({ callId }) => {
+      calls.cancel(callId);
+      return null;
+    },
   };
 
   hub.on('platform.status', (status) => {
@@ -191,6 +206,7 @@ export function createWorkstationCore(options: WorkstationCoreOptions): Workstat
   return {
     handlers,
     events: { on: (name, callback) => hub.on(name, callback) },
+    calls,
     checkPlatform: () => monitor.checkNow(),
     identityOrigins: () => signedIn.browserOrigins(),
     ready: signedIn.ready,
@@ -201,6 +217,7 @@ export function createWorkstationCore(options: WorkstationCoreOptions): Workstat
       monitor.stop();
       signedIn.close();
       closing.abort();
+      calls.cancelAll();
       hub.clear();
     },
   };

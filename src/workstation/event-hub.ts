@@ -1,6 +1,7 @@
-// The core's events. The contract's events are states (the platform's status), so a new listener first hears
-// the current state and then every change: a window that opens late, or an SSE stream that reconnects, is never
-// left without one.
+// The core's events. Most of the contract's events are states (the platform's status), so a new listener first
+// hears the current state and then every change: a window that opens late, or an SSE stream that reconnects, is
+// never left without one. Moments (a call's progress) are only heard by those listening when they happen.
+import { isMomentEvent } from '../common/contract-names.ts';
 import { events as eventSchemas, type EventName, type EventPayload } from '../common/contract.ts';
 
 export type EventListener<E extends EventName> = (payload: EventPayload<E>) => void;
@@ -43,7 +44,7 @@ export function createEventHub(options: { onListenerError?: (err: unknown) => vo
     emit(name, payload) {
       // The emitting side is ours, but a payload the contract would refuse is a bug worth failing loudly on.
       const checked = eventSchemas[name].parse(payload);
-      latest.set(name, checked);
+      if (!isMomentEvent(name)) latest.set(name, checked);
       for (const listener of [...(listeners.get(name) ?? [])]) deliver(listener, checked);
     },
     current(name) {

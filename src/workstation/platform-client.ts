@@ -22,6 +22,8 @@ export { SESSION_EVENTS, type PlatformHealth, type PlatformIdentity, type Sessio
 export interface CallContext {
   token?: string;
   signal?: AbortSignal;
+  /** For a stream of rows: the bytes received so far, and of how many (the answer's Content-Length, if any). */
+  onReceived?: (bytes: number, total: number | null) => void;
 }
 
 export interface PlatformClientOptions {
@@ -86,6 +88,33 @@ interface CallParts {
   readonly params?: Readonly<Record<string, string>>;
   readonly query?: Readonly<Record<string, string>>;
   readonly body?: unknown;
+}
+
+/** The whole body, counting the bytes as they arrive for whoever follows the download. */
+async function readCounting(
+  response: Response,
+  onReceived: ((bytes: number, total: number | null) => void) | undefined,
+): Promise<Uint8Array<ArrayBuffer>> {
+  if (onReceived === undefined || response.body === null) return new Uint8Array(await response.arrayBuffer());
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  const total = Number.isSafeInteger(declared) && declared >= 0 ? declared : null;
+  const chunks: Uint8Array[] = [];
+  let received = 0;
+  onReceived(0, total);
+  // Node's typings leave a fetch body's chunks untyped; they are bytes.
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  for (let next = await reader.read(); !next.done; next = await reader.read()) {
+    chunks.push(next.value);
+    received += next.value.byteLength;
+    onReceived(received, total);
+  }
+  const bytes = new Uint8Array(received);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }
 
 /** The route's path with its parameters filled in, relative to the platform URL (so a path prefix is kept). */
@@ -186,7 +215,7 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
       throw new EnclaveError('internal', 'The platform sent a sample that is not an Arrow stream.');
     }
     try {
-      return new Uint8Array(await response.arrayBuffer());
+      return await readCounting(response, options.context?.onReceived);
     } catch (err) {
       throw transportError(err, {
         timedOut: options.combined.aborted && !signal?.aborted,

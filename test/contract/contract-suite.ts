@@ -2,10 +2,11 @@
 // must give the same answers and the same errors whichever way the renderer reaches the workstation core.
 // The core is real (session state machine, loopback sign-in listener, platform client); the identity provider is
 // the fake behind the core's IdP seam (the real one is tested in test/integration/workstation).
+import { randomUUID } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { tableFromIPC } from 'apache-arrow';
 import { createClient, type Client, type Transport } from '../../src/common/client.ts';
-import type { EventPayload, MethodName, Session } from '../../src/common/contract.ts';
+import type { CallProgress, EventPayload, MethodName, Session } from '../../src/common/contract.ts';
 import type { ErrorCode } from '../../src/common/errors.ts';
 import { createWorkstationCore, type WorkstationCore } from '../../src/workstation/core.ts';
 import { browserGet, callbackFor, createFakeIdp, fakeDiscover, type FakeIdp } from '../unit/workstation/fake-idp.ts';
@@ -37,6 +38,43 @@ function statusEvent(client: Client, predicate: (status: EventPayload<'platform.
     });
   });
 }
+
+/**
+ * Listens to the platform status until the test ends, and resolves once the first one arrived: the window's event
+ * channel is open (over HTTP, its event stream is connected), as it always is in the app.
+ */
+function keepListening(client: Client): Promise<void> {
+  return new Promise<void>((resolve) => {
+    client.listen('platform.status', () => resolve());
+  });
+}
+
+/** Every progress report one call received, and a way to wait for one. */
+function progressLog() {
+  const seen: CallProgress[] = [];
+  const waiters: Array<{ test: (progress: CallProgress) => boolean; resolve: (progress: CallProgress) => void }> = [];
+  return {
+    seen,
+    onProgress(progress: CallProgress) {
+      seen.push(progress);
+      for (const waiter of [...waiters]) {
+        if (!waiter.test(progress)) continue;
+        waiters.splice(waiters.indexOf(waiter), 1);
+        waiter.resolve(progress);
+      }
+    },
+    /** Resolves with the first report (received or to come) that satisfies the test. */
+    until(test: (progress: CallProgress) => boolean): Promise<CallProgress> {
+      const hit = seen.find(test);
+      if (hit) return Promise.resolve(hit);
+      return new Promise((resolve) => waiters.push({ test, resolve }));
+    },
+  };
+}
+
+const SAMPLE_OF_3 = { projectId: 'covid-outcomes', datasetId: 'patients', limit: 3 };
+const SAMPLE_OF_5 = { projectId: 'covid-outcomes', datasetId: 'patients', limit: 5 };
+const isSamplePath = (path: string) => path.includes('/sample');
 
 /** Resolves with the first session event that satisfies the predicate. */
 function sessionEvent(client: Client, predicate: (session: Session) => boolean) {
@@ -71,6 +109,9 @@ const INVALID_INPUTS: Array<{ method: MethodName; input: unknown; field: string 
   { method: 'dataset.sample', input: { projectId: 'covid-outcomes', datasetId: 'patients', limit: 0 }, field: 'limit' },
   { method: 'dataset.sample', input: { projectId: 'covid-outcomes', datasetId: 'patients', limit: 1_000_001 }, field: 'limit' },
   { method: 'dataset.sample', input: { projectId: 'covid-outcomes', limit: 3 }, field: 'datasetId' },
+  { method: 'call.cancel', input: { callId: 'not-a-uuid' }, field: 'callId' },
+  { method: 'call.cancel', input: { callId: '../../session.signOut' }, field: 'callId' },
+  { method: 'call.cancel', input: {}, field: 'callId' },
 ];
 
 export function runContractSuite(label: string, connect: TransportFactory): void {
@@ -82,6 +123,8 @@ export function runContractSuite(label: string, connect: TransportFactory): void
     let transport: Transport;
     let client: Client;
     const extra: Array<{ core: WorkstationCore; connected: ConnectedTransport }> = [];
+    /** Further windows on the test's own core. */
+    const windows: ConnectedTransport[] = [];
 
     function newCore(platformUrl: string, extra: { requestTimeoutMs?: number } = {}): WorkstationCore {
       // A long interval: the tests drive health checks themselves (checkPlatform), never by waiting.
@@ -112,6 +155,7 @@ export function runContractSuite(label: string, connect: TransportFactory): void
     });
 
     afterEach(async () => {
+      for (const window of windows.splice(0)) await window.close();
       for (const other of extra.splice(0)) {
         await other.connected.close();
         other.core.close();
@@ -326,6 +370,157 @@ export function runContractSuite(label: string, connect: TransportFactory): void
         const dead = await clientOnUnreachablePlatform();
 
         expect((await errorOf(dead.invoke('projects.list', {}))).code).toBe('unauthenticated');
+      });
+    });
+
+    describe('per-call progress and cancel', () => {
+      it('a sample cancelled while the platform still queries rejects at once with cancelled, and the platform sees the hang-up', async () => {
+        const hold = platform.holdSample({ limit: 3, stage: 'querying' });
+        const controller = new AbortController();
+        const id = randomUUID();
+        const call = transport.invoke('dataset.sample', SAMPLE_OF_3, { id, signal: controller.signal });
+        await hold.started;
+        expect(core.calls.isRunning(id)).toBe(true);
+
+        controller.abort();
+
+        expect((await errorOf(call)).code).toBe('cancelled');
+        // The handler's signal fired: the core aborted its request, so the platform can stop its query.
+        await hold.aborted;
+        await vi.waitFor(() => expect(core.calls.isRunning(id)).toBe(false));
+        expect(await client.invoke('projects.list', {})).toEqual(PROJECTS);
+      });
+
+      it('a sample cancelled mid-download rejects with cancelled and the platform sees the hang-up', async () => {
+        await keepListening(client);
+        const hold = platform.holdSample({ limit: 3, stage: 'streaming' });
+        const controller = new AbortController();
+        const log = progressLog();
+        const call = client.invoke('dataset.sample', SAMPLE_OF_3, { signal: controller.signal, onProgress: log.onProgress });
+        await log.until((progress) => progress.done > 0);
+
+        controller.abort();
+
+        expect((await errorOf(call)).code).toBe('cancelled');
+        await hold.aborted;
+      });
+
+      it('progress arrives in order, in bytes of the Content-Length, from waiting to fetching', async () => {
+        await keepListening(client);
+        const size = sampleBytes(5).byteLength;
+        const hold = platform.holdSample({ limit: 5, stage: 'streaming' });
+        const log = progressLog();
+        const call = client.invoke('dataset.sample', SAMPLE_OF_5, { onProgress: log.onProgress });
+        const partway = await log.until((progress) => progress.done > 0);
+
+        hold.release();
+        const bytes = await call;
+
+        expect(bytes.byteLength).toBe(size);
+        expect(log.seen[0]).toEqual({ done: 0, total: null, unit: 'bytes', stage: 'Waiting for the platform' });
+        expect(partway).toMatchObject({ total: size, unit: 'bytes', stage: 'Fetching from the platform' });
+        expect(partway.done).toBeLessThan(size);
+        const dones = log.seen.map((progress) => progress.done);
+        expect(dones).toEqual([...dones].sort((a, b) => a - b));
+        expect(log.seen.every((progress) => progress.total === null || progress.total === size)).toBe(true);
+      });
+
+      it("progress goes only to the call that asked; another window's events show an id and counts, nothing more", async () => {
+        const second = await connect(core);
+        windows.push(second);
+        const other = createClient(second.transport);
+        await Promise.all([keepListening(client), keepListening(other)]);
+        const heardByOther: Array<EventPayload<'call.progress'>> = [];
+        other.listen('call.progress', (event) => heardByOther.push(event));
+        const holds = [platform.holdSample({ limit: 3, stage: 'streaming' }), platform.holdSample({ limit: 5, stage: 'streaming' })];
+        const mine = progressLog();
+        const theirs = progressLog();
+        const myId = randomUUID();
+
+        const myCall = transport.invoke('dataset.sample', SAMPLE_OF_3, { id: myId, onProgress: mine.onProgress });
+        const theirCall = other.invoke('dataset.sample', SAMPLE_OF_5, { onProgress: theirs.onProgress });
+        await Promise.all([mine.until((p) => p.done > 0), theirs.until((p) => p.done > 0)]);
+        for (const hold of holds) hold.release();
+        await Promise.all([myCall, theirCall]);
+
+        expect(mine.seen.every((p) => p.total === null || p.total === sampleBytes(3).byteLength)).toBe(true);
+        expect(theirs.seen.every((p) => p.total === null || p.total === sampleBytes(5).byteLength)).toBe(true);
+        // Same user, same core: every window hears every call's progress event, which says how far, never what.
+        const mineSeenElsewhere = heardByOther.filter((event) => event.callId === myId);
+        expect(mineSeenElsewhere.length).toBeGreaterThan(0);
+        for (const event of mineSeenElsewhere) {
+          expect(Object.keys(event).sort()).toEqual(['callId', 'progress']);
+          expect(Object.keys(event.progress).every((key) => ['done', 'total', 'unit', 'stage'].includes(key))).toBe(true);
+          expect(JSON.stringify(event)).not.toMatch(/covid-outcomes|patients|London/);
+        }
+      });
+
+      it('a cancel for an unknown or finished call is harmless', async () => {
+        const hold = platform.holdSample({ limit: 3, stage: 'querying' });
+        const id = randomUUID();
+        const running = transport.invoke('dataset.sample', SAMPLE_OF_3, { id, signal: new AbortController().signal });
+        await hold.started;
+
+        expect(await client.invoke('call.cancel', { callId: randomUUID() })).toBeNull();
+        hold.release();
+        const bytes = await running;
+        expect(await client.invoke('call.cancel', { callId: id })).toBeNull();
+
+        expect(Buffer.from(bytes as Uint8Array).equals(Buffer.from(sampleBytes(3)))).toBe(true);
+        expect(await client.invoke('projects.list', {})).toEqual(PROJECTS);
+      });
+
+      it('a second call with the id of a running one is refused, and the first carries on', async () => {
+        const hold = platform.holdSample({ limit: 3, stage: 'querying' });
+        const id = randomUUID();
+        const first = transport.invoke('dataset.sample', SAMPLE_OF_3, { id, signal: new AbortController().signal });
+        await hold.started;
+
+        const duplicate = await errorOf(transport.invoke('session.get', {}, { id, signal: new AbortController().signal }));
+        hold.release();
+
+        expect(duplicate.code).toBe('invalid_input');
+        expect(Buffer.from((await first) as Uint8Array).equals(Buffer.from(sampleBytes(3)))).toBe(true);
+        // Once the first has settled, its id is free again.
+        expect(await transport.invoke('session.get', {}, { id })).toMatchObject({ state: 'signed_in' });
+      });
+
+      it('a call id that is not a UUID is refused before any handler runs', async () => {
+        const before = platform.requests.length;
+
+        const error = await errorOf(transport.invoke('dataset.sample', SAMPLE_OF_3, { id: '../../call' }));
+
+        expect(error.code).toBe('invalid_input');
+        expect(platform.requests.slice(before).filter(isSamplePath)).toEqual([]);
+      });
+
+      it('a call whose signal is already aborted never leaves the window', async () => {
+        const before = platform.requests.length;
+        const controller = new AbortController();
+        controller.abort();
+
+        const error = await errorOf(client.invoke('dataset.sample', SAMPLE_OF_3, { signal: controller.signal }));
+
+        expect(error.code).toBe('cancelled');
+        expect(platform.requests.slice(before).filter(isSamplePath)).toEqual([]);
+      });
+
+      it('a call with a signal that is never aborted answers as a plain call does', async () => {
+        const bytes = await client.invoke('dataset.sample', SAMPLE_OF_3, { signal: new AbortController().signal });
+
+        expect(Buffer.from(bytes).equals(Buffer.from(sampleBytes(3)))).toBe(true);
+      });
+
+      it('closing the core cancels the calls still running', async () => {
+        const hold = platform.holdSample({ limit: 3, stage: 'querying' });
+        const call = client.invoke('dataset.sample', SAMPLE_OF_3, { signal: new AbortController().signal });
+        await hold.started;
+
+        core.close();
+
+        const error = errorOf(call);
+        await hold.aborted;
+        expect((await error).code).toBe('cancelled');
       });
     });
 

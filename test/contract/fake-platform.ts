@@ -1,6 +1,6 @@
 // A stand-in for the platform HTTP API v1 (the brief's routes and error shape) with fixture data, so the
 // workstation core and its transports are tested without the real platform.
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import type { Catalogue, Project, RuleProfile, User } from '../../src/common/contract.ts';
@@ -79,8 +79,24 @@ export interface FakePlatformOptions {
   tokenOwner?: (token: string) => string | null;
 }
 
+/**
+ * A sample answer the test holds part-way, to cancel or follow a call while the platform is still at work.
+ * 'querying': nothing is sent yet (the platform's query is running); 'streaming': the headers (with a
+ * Content-Length) and the first half of the bytes are sent, then nothing until release().
+ */
+export interface SampleHold {
+  /** The request arrived (and, when streaming, the first half was written). */
+  readonly started: Promise<void>;
+  /** The workstation hung up before the answer was complete: its request was aborted. */
+  readonly aborted: Promise<void>;
+  /** Sends the rest of the answer. */
+  release(): void;
+}
+
 export interface FakePlatform {
   url: string;
+  /** Holds the next sample request with this limit (see SampleHold). */
+  holdSample(options: { limit: number; stage: 'querying' | 'streaming' }): SampleHold;
   /** Paths the fake was asked for, in order (to show that refused input never reached the platform). */
   requests: string[];
   /** Session events posted, in order. */
@@ -92,9 +108,56 @@ function error(code: string, message: string): string {
   return JSON.stringify({ error: { code, message } });
 }
 
+interface PendingHold {
+  readonly stage: 'querying' | 'streaming';
+  /** Whether release() was called (perhaps before the request arrived). */
+  released: boolean;
+  start(): void;
+  abort(): void;
+  /** Set when the request arrives: sends the rest. */
+  finish?: () => void;
+}
+
+function newHold(stage: 'querying' | 'streaming'): { pending: PendingHold; hold: SampleHold } {
+  let start = () => {};
+  let abort = () => {};
+  const started = new Promise<void>((resolve) => (start = resolve));
+  const aborted = new Promise<void>((resolve) => (abort = resolve));
+  const pending: PendingHold = { stage, released: false, start, abort };
+  const release = () => {
+    pending.released = true;
+    pending.finish?.();
+  };
+  return { pending, hold: { started, aborted, release } };
+}
+
+/** Answers a sample the test holds: part of it now, the rest on release, and notes a hang-up. */
+function answerHeld(res: ServerResponse, options: { bytes: Uint8Array; pending: PendingHold }): void {
+  const { bytes, pending } = options;
+  const half = Math.floor(bytes.byteLength / 2);
+  const headers = { 'Content-Type': 'application/vnd.apache.arrow.stream', 'Content-Length': String(bytes.byteLength) };
+  res.on('close', () => {
+    if (!res.writableFinished) pending.abort();
+  });
+  let sent = 0;
+  if (pending.stage === 'streaming') {
+    res.writeHead(200, headers);
+    res.write(bytes.subarray(0, half));
+    sent = half;
+  }
+  pending.finish = () => {
+    if (res.destroyed) return;
+    if (!res.headersSent) res.writeHead(200, headers);
+    res.end(bytes.subarray(sent));
+  };
+  pending.start();
+  if (pending.released) pending.finish();
+}
+
 export async function startFakePlatform(options: FakePlatformOptions = {}): Promise<FakePlatform> {
   const requests: string[] = [];
   const sessionEvents: string[] = [];
+  const holds = new Map<number, PendingHold>();
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake');
     requests.push(url.pathname + url.search);
@@ -144,6 +207,11 @@ export async function startFakePlatform(options: FakePlatformOptions = {}): Prom
       const limit = Number(url.searchParams.get('limit'));
       if (!Number.isInteger(limit) || limit < 1 || limit > 1_000_000) return json(400, error('invalid_input', 'limit must be 1..1000000.'));
       const bytes = sampleBytes(limit);
+      const pending = holds.get(limit);
+      if (pending) {
+        holds.delete(limit);
+        return answerHeld(res, { bytes, pending });
+      }
       res.writeHead(200, { 'Content-Type': 'application/vnd.apache.arrow.stream', 'Content-Length': String(bytes.byteLength) });
       res.end(bytes);
       return;
@@ -154,6 +222,11 @@ export async function startFakePlatform(options: FakePlatformOptions = {}): Prom
   const { port } = server.address() as AddressInfo;
   return {
     url: `http://127.0.0.1:${port}`,
+    holdSample({ limit, stage }) {
+      const { pending, hold } = newHold(stage);
+      holds.set(limit, pending);
+      return hold;
+    },
     requests,
     sessionEvents,
     close: () =>

@@ -102,6 +102,58 @@ describe('the platform client', () => {
     expect(error.message).toMatch(/did not answer within/);
   });
 
+  it("counts a sample's bytes as they arrive, of its Content-Length, and returns them whole", async () => {
+    const chunks = [new Uint8Array([1, 2, 3]), new Uint8Array([4, 5])];
+    const fetch = async () =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start(controller) {
+            for (const chunk of chunks) controller.enqueue(chunk);
+            controller.close();
+          },
+        }),
+        { status: 200, headers: { 'content-type': 'application/vnd.apache.arrow.stream', 'content-length': '5' } },
+      );
+    const client = createPlatformClient({ baseUrl: 'http://platform.test', fetch });
+    const received: Array<[number, number | null]> = [];
+
+    const bytes = await client.sample(
+      { projectId: 'p1', datasetId: 'patients', limit: 1 },
+      { onReceived: (n, of) => received.push([n, of]) },
+    );
+
+    expect([...bytes]).toEqual([1, 2, 3, 4, 5]);
+    expect(received).toEqual([
+      [0, 5],
+      [3, 5],
+      [5, 5],
+    ]);
+  });
+
+  it('says cancelled, not unavailable, when the caller aborts a sample mid-body', async () => {
+    const controller = new AbortController();
+    const fetch: FetchMock = async (_url, init) =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          start(stream) {
+            stream.enqueue(new Uint8Array([1, 2, 3]));
+            init?.signal?.addEventListener('abort', () => stream.error(init.signal?.reason));
+          },
+        }),
+        { status: 200, headers: { 'content-type': 'application/vnd.apache.arrow.stream' } },
+      );
+    const client = createPlatformClient({ baseUrl: 'http://platform.test', fetch });
+
+    const error = await errorOf(
+      client.sample(
+        { projectId: 'p1', datasetId: 'patients', limit: 1 },
+        { signal: controller.signal, onReceived: (n, total) => n > 0 && total === null && controller.abort() },
+      ),
+    );
+
+    expect(error.code).toBe('cancelled');
+  });
+
   it('refuses an answer that does not match the contract', async () => {
     const fetch = async () => json(200, { id: 'Not A Valid Id', displayName: 'x', role: 'superuser' });
     const client = createPlatformClient({ baseUrl: 'http://platform.test', fetch });

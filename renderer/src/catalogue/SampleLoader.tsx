@@ -2,7 +2,7 @@
 // them into <dataset>_sample. Shows progress, can be cancelled, and never replaces a local table unasked.
 import { useEffect, useId, useRef, useState } from 'react';
 import type { Client } from '../../../src/common/client.ts';
-import type { Dataset } from '../../../src/common/contract.ts';
+import type { CallProgress, Dataset } from '../../../src/common/contract.ts';
 import { handledElsewhere } from '../../../src/common/detached.ts';
 import { EnclaveError } from '../../../src/common/errors.ts';
 import type { LocalEngine, LocalTable } from '../analysis/engine.ts';
@@ -15,7 +15,7 @@ import { sampleSizes } from './sample-sizes.ts';
 type LoadState =
   | { step: 'idle' }
   | { step: 'confirm'; existing: LocalTable }
-  | { step: 'fetching'; started: number; table: string; rows: number }
+  | { step: 'fetching'; started: number; table: string; rows: number; progress: CallProgress | null }
   | { step: 'loading'; started: number; table: string; bytes: number }
   | { step: 'cancelling'; started: number; table: string }
   | { step: 'done'; table: string; rows: number; ms: number; replaced: boolean }
@@ -31,6 +31,12 @@ export interface SampleLoaderProps {
   localTables: LocalTable[];
   onLoaded: (table: string) => void;
   onOpenAnalysis: (table: string) => void;
+}
+
+/** The bytes received so far while the sample arrives, or null while the platform still prepares it. */
+function receivedText(progress: CallProgress | null): string | null {
+  if (progress === null || progress.unit !== 'bytes' || progress.done === 0) return null;
+  return progress.total === null ? formatBytes(progress.done) : `${formatBytes(progress.done)} of ${formatBytes(progress.total)}`;
 }
 
 export function SampleLoader(props: SampleLoaderProps) {
@@ -78,10 +84,17 @@ export function SampleLoader(props: SampleLoaderProps) {
     controller.current = abort;
     const started = Date.now();
     setNow(started);
-    setState({ step: 'fetching', started, table, rows: size });
+    setState({ step: 'fetching', started, table, rows: size, progress: null });
+    // Only this load's own fetch may move the bar: a later load (another dataset) has its own.
+    const onProgress = (progress: CallProgress): void =>
+      setState((current) => (controller.current === abort && current.step === 'fetching' ? { ...current, progress } : current));
     try {
-      const bytes = await client.invoke('dataset.sample', { projectId, datasetId: dataset.id, limit: size });
-      // The platform call cannot be interrupted from here; a cancel during it just discards the answer.
+      // Cancel aborts the call at every hop: the workstation's request to the platform, and the platform's query.
+      const bytes = await client.invoke(
+        'dataset.sample',
+        { projectId, datasetId: dataset.id, limit: size },
+        { signal: abort.signal, onProgress },
+      );
       if (abort.signal.aborted) return;
       setState({ step: 'loading', started, table, bytes: bytes.byteLength });
       const { rows } = await engine.loadArrow(table, bytes, { replace, signal: abort.signal });
@@ -105,7 +118,7 @@ export function SampleLoader(props: SampleLoaderProps) {
     if (!abort) return;
     abort.abort();
     if (state.step === 'fetching') {
-      // Nothing has reached DuckDB yet: the cancel is complete now.
+      // Nothing has reached DuckDB yet, and the call stops at every hop: the cancel is complete now.
       controller.current = null;
       setState({ step: 'cancelled', table: state.table });
     } else if (state.step === 'loading') {
@@ -158,13 +171,28 @@ export function SampleLoader(props: SampleLoaderProps) {
       <div role="status" aria-live="polite" data-testid="sample-status">
         {state.step === 'fetching' || state.step === 'loading' || state.step === 'cancelling' ? (
           <div className="progress-line">
-            <progress aria-label={`Loading ${state.table}`} />
+            {state.step === 'fetching' && state.progress?.total ? (
+              <progress
+                aria-label={`Fetching ${state.table}`}
+                value={Math.min(state.progress.done, state.progress.total)}
+                max={state.progress.total}
+                data-testid="sample-progress"
+              />
+            ) : (
+              <progress aria-label={`Loading ${state.table}`} data-testid="sample-progress" />
+            )}
             <span>
               {state.step === 'fetching'
                 ? `Fetching ${formatRows(state.rows)} for ${state.table} from the platform…`
                 : state.step === 'loading'
                   ? `Loading ${formatBytes(state.bytes)} into ${state.table}…`
                   : `Cancelling the load of ${state.table}…`}{' '}
+              {/* Counts change ten times a second: shown, and in the bar, but not read out each time. */}
+              {state.step === 'fetching' && receivedText(state.progress) !== null ? (
+                <span aria-hidden="true" data-testid="sample-received">
+                  {receivedText(state.progress)},{' '}
+                </span>
+              ) : null}
               <span aria-hidden="true">{formatDuration(now - state.started)}</span>
             </span>
           </div>

@@ -1,12 +1,20 @@
 // The renderer's side of the one contract's wire: Electron IPC when the preload is there, HTTP otherwise.
 // Deliberately typed with small structural interfaces (not DOM types) so unit tests can pass fakes, and the
 // contract suite can run this very code over Node's fetch. Over HTTP every call carries the window's session
-// secret in a header (../session/launch.ts gets it); the browser sends no cookie (credentials: 'omit').
-import type { Transport } from '../../../src/common/client.ts';
+// secret in a header (../session/launch.ts gets it); the browser sends no cookie (credentials: 'omit'). A call
+// with an id (one the caller may cancel or follow) carries it as IPC's third argument or in a header; cancelling
+// it sends 'call.cancel' (../../../src/common/call-routing.ts), and over HTTP also hangs up the request.
+import { withCalls } from '../../../src/common/call-routing.ts';
+import type { Transport, TransportCall } from '../../../src/common/client.ts';
 import type { EnclaveBridge } from '../../../src/common/contract-names.ts';
 import { isBinaryMethod, type MethodName } from '../../../src/common/contract.ts';
 import { EnclaveError, fromErrorValue } from '../../../src/common/errors.ts';
-import { ARROW_STREAM_CONTENT_TYPE, HTTP_INVOKE_PREFIX, HTTP_SESSION_HEADER } from '../../../src/common/transport-protocol.ts';
+import {
+  ARROW_STREAM_CONTENT_TYPE,
+  HTTP_CALL_HEADER,
+  HTTP_INVOKE_PREFIX,
+  HTTP_SESSION_HEADER,
+} from '../../../src/common/transport-protocol.ts';
 import { createEventStream, type BodyLike, type EventStreamOptions } from './event-stream.ts';
 
 export interface ResponseLike {
@@ -54,11 +62,11 @@ export function createTransport(env: {
 }
 
 export function createIpcTransport(bridge: EnclaveBridge): Transport {
-  return {
-    async invoke(name, payload) {
+  return withCalls({
+    async send(name, payload, call) {
       let outcome: unknown;
       try {
-        outcome = await bridge.invoke(name, payload);
+        outcome = await (call === undefined ? bridge.invoke(name, payload) : bridge.invoke(name, payload, call.id));
       } catch {
         throw new EnclaveError('unavailable', 'The workstation did not answer. Try again, or restart Enclave.');
       }
@@ -67,7 +75,7 @@ export function createIpcTransport(bridge: EnclaveBridge): Transport {
     listen(name, callback) {
       return bridge.listen(name, callback);
     },
-  };
+  });
 }
 
 export function createHttpTransport(options: HttpTransportOptions): Transport {
@@ -78,15 +86,17 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
     onSessionEnded: options.onSessionEnded,
     ...options.eventStream,
   });
-  return {
-    async invoke(name: MethodName, payload: unknown) {
+  return withCalls({
+    async send(name: MethodName, payload: unknown, call?: TransportCall) {
       let response: ResponseLike;
       try {
         response = await options.fetch(HTTP_INVOKE_PREFIX + encodeURIComponent(name), {
           method: 'POST',
-          headers: { 'content-type': 'application/json', ...sessionHeaders() },
+          headers: { 'content-type': 'application/json', ...sessionHeaders(), ...(call ? { [HTTP_CALL_HEADER]: call.id } : {}) },
           body: JSON.stringify(payload ?? {}),
           credentials: 'omit',
+          // Hanging up frees the connection at once (a browser allows a handful per server) and tells the shell.
+          ...(call?.signal ? { signal: call.signal } : {}),
         });
       } catch {
         throw new EnclaveError('unavailable', 'The workstation is not reachable. Check that Enclave is still running, then try again.');
@@ -110,7 +120,7 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
         callback(payload);
       });
     },
-  };
+  });
 }
 
 /** The body as JSON, or undefined when it cannot be read or is not JSON (a proxy's page, an empty body). */

@@ -38,12 +38,17 @@ const ENDING_EVENTS: ReadonlySet<SessionEventName> = new Set(['signed_out', 'loc
  */
 export const SESSION_EVENT_LIMIT = { limit: 30, windowMs: 60_000 } as const;
 
-/** Aborts when the client disconnects before the answer is sent, so the engine stops working for nobody. */
+/**
+ * Aborts when the client disconnects before the answer is sent, so the engine stops working for nobody. Asked
+ * after the membership checks, so a client that left during them has already closed: that aborts at once.
+ */
 function abortOnDisconnect(reply: FastifyReply): AbortController {
   const controller = new AbortController();
-  reply.raw.once('close', () => {
+  const gone = (): void => {
     if (!reply.raw.writableFinished) controller.abort();
-  });
+  };
+  if (reply.raw.destroyed) gone();
+  else reply.raw.once('close', gone);
   return controller;
 }
 

@@ -1,8 +1,8 @@
 // The audit log's anchor: a file outside the database (DIR/identity/audit-anchor.jsonl) to which every append adds
-// {"seq":N,"hash":"…","mac":"…"}, the MAC under the audit key. The highest anchored event must be in the database
-// with that hash, so truncating the log, deleting every event or replacing the table is seen. Several processes
-// may append (a CLI command beside `serve`), so lines can arrive out of order: readers take the highest seq,
-// never the last line.
+// {"seq":N,"hash":"…","mac":"…"}, the MAC under the audit key. Every anchored event must be in the database with
+// that hash, so truncating the log, deleting every event or replacing the table is seen, and so is a log cut back
+// and written again from there (two lines for one number). Several processes may append (a CLI command beside
+// `serve`), so lines can arrive out of order: readers take the highest seq, never the last line.
 import { createHmac } from 'node:crypto';
 import { open, readFile, rename, stat } from 'node:fs/promises';
 import path from 'node:path';
@@ -33,6 +33,18 @@ function anchorMac(key: Buffer, head: AnchorHead): string {
   return createHmac('sha256', key)
     .update(`enclave audit anchor\n${JSON.stringify({ seq: head.seq, hash: head.hash })}`, 'utf8')
     .digest('hex');
+}
+
+/** The head a line names, when the platform wrote it (its MAC holds under the key); null otherwise. */
+function parseLine(line: string, key: Buffer): AnchorHead | null {
+  let parsed;
+  try {
+    parsed = AnchorLineSchema.safeParse(JSON.parse(line));
+  } catch {
+    return null;
+  }
+  if (!parsed.success || parsed.data.mac !== anchorMac(key, parsed.data)) return null;
+  return { seq: parsed.data.seq, hash: parsed.data.hash };
 }
 
 /** Appends one line (0600, append-only) and waits until it is on disk. */
@@ -73,28 +85,69 @@ export async function readAnchors(options: { file: string; key: Buffer | null })
   const heads: AnchorHead[] = [];
   const problems: string[] = [];
   lines.forEach((line, index) => {
-    const parsed = (() => {
-      try {
-        return AnchorLineSchema.safeParse(JSON.parse(line));
-      } catch {
-        return null;
-      }
-    })();
-    if (parsed?.success !== true || parsed.data.mac !== anchorMac(key, parsed.data)) {
-      problems.push(`line ${index + 1} is not an anchor the platform wrote`);
-      return;
-    }
-    heads.push({ seq: parsed.data.seq, hash: parsed.data.hash });
+    const head = parseLine(line, key);
+    if (head === null) problems.push(`line ${index + 1} is not an anchor the platform wrote`);
+    else heads.push(head);
   });
   return { file, exists: true, heads, problems };
 }
 
-/** The highest anchored event, and whether the file names that number with two different hashes. */
-export function highestAnchor(heads: readonly AnchorHead[]): { head: AnchorHead | null; conflicting: boolean } {
+/** The highest anchored event. */
+export function highestAnchor(heads: readonly AnchorHead[]): AnchorHead | null {
   let head: AnchorHead | null = null;
   for (const candidate of heads) if (head === null || candidate.seq > head.seq) head = candidate;
-  const conflicting = head !== null && heads.some((other) => other.seq === head.seq && other.hash !== head.hash);
-  return { head, conflicting };
+  return head;
+}
+
+/**
+ * The highest head in the anchor file, read as it grows: each call reads only the lines appended since the last
+ * one (the file is append-only), so an append can check the anchor without reading the whole file each time. A
+ * file that shrank or was replaced (a superseded anchor) is read again from its start.
+ */
+export interface AnchorFollower {
+  highest(): Promise<AnchorHead | null>;
+}
+
+export function followAnchor(options: { file: string; key: Buffer }): AnchorFollower {
+  const { file, key } = options;
+  let identity: { dev: number; ino: number } | null = null;
+  let offset = 0;
+  let head: AnchorHead | null = null;
+  return {
+    async highest() {
+      let handle;
+      try {
+        handle = await open(file, 'r');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+        identity = null;
+        offset = 0;
+        head = null;
+        return null;
+      }
+      try {
+        const { dev, ino, size } = await handle.stat();
+        if (identity === null || identity.dev !== dev || identity.ino !== ino || size < offset) {
+          identity = { dev, ino };
+          offset = 0;
+          head = null;
+        }
+        if (size === offset) return head;
+        const chunk = Buffer.alloc(size - offset);
+        const { bytesRead } = await handle.read(chunk, 0, chunk.length, offset);
+        // Only whole lines: a line still being written is read next time.
+        const end = chunk.subarray(0, bytesRead).lastIndexOf(0x0a) + 1;
+        for (const line of chunk.subarray(0, end).toString('utf8').split('\n')) {
+          const named = line === '' ? null : parseLine(line, key);
+          if (named !== null && (head === null || named.seq > head.seq)) head = named;
+        }
+        offset += end;
+        return head;
+      } finally {
+        await handle.close();
+      }
+    },
+  };
 }
 
 /**

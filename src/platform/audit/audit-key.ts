@@ -31,6 +31,19 @@ export async function loadOrCreateAuditKey(folder: string): Promise<{ key: Buffe
   return { key: Buffer.from(key, 'base64url'), created: !existed };
 }
 
+/**
+ * Reads the key when its file exists, checked as loadOrCreateAuditKey checks it, and never makes one: null when
+ * there is none. The audit log decides whether a missing key may be made (a new log) or is a break (a log that
+ * holds keyed events, or that was used before).
+ */
+export async function loadExistingAuditKey(folder: string): Promise<Buffer | null> {
+  const present = await stat(path.join(folder, AUDIT_KEY_FILE)).then(
+    () => true,
+    () => false,
+  );
+  return present ? (await loadOrCreateAuditKey(folder)).key : null;
+}
+
 /** Reads the key without ever creating it (for `enclave audit verify`); null when there is none. */
 export async function readAuditKey(folder: string): Promise<{ key: Buffer | null; file: string; warning?: string }> {
   const file = path.join(folder, AUDIT_KEY_FILE);

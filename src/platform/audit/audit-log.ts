@@ -2,14 +2,25 @@
 // database does not hold) and chained to the one before, with the head anchored in a file outside the database
 // at every append. Editing, removing, reordering or adding an event without the key, truncating the log or
 // replacing the table is found by verify(); the store and the database's triggers offer no way to change an event.
+// An append refuses to chain onto a log whose anchored head is gone, so deleted events are never written over.
+import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { bestEffort, settled } from '../../common/detached.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import { ensurePrivateFolder } from '../secret-file.ts';
 import type { MetadataDatabase } from '../store/schema.ts';
-import { appendAnchor, AUDIT_ANCHOR_FILE, highestAnchor, readAnchors, supersedeAnchor } from './anchor.ts';
-import { loadOrCreateAuditKey, AUDIT_KEY_FILE } from './audit-key.ts';
+import {
+  appendAnchor,
+  AUDIT_ANCHOR_FILE,
+  followAnchor,
+  highestAnchor,
+  readAnchors,
+  supersedeAnchor,
+  type AnchorFollower,
+  type AnchorHead,
+} from './anchor.ts';
+import { AUDIT_KEY_FILE, loadExistingAuditKey, loadOrCreateAuditKey } from './audit-key.ts';
 import { canonicalJson, type JsonValue } from './canonical-json.ts';
 import { digestOfEvents, GENESIS_HASH, KEYED_CHAIN, macAuditEvent, type AuditEvent, type AuditOutcome } from './chain.ts';
 import { AUDIT_SCHEMA_QUERY, checkAuditGuards, parseSchemaEntries, restoreAuditTriggers } from './guards.ts';
@@ -34,9 +45,10 @@ export interface AuditLog {
   /** Checks every event, the anchor and the table's guards. Changes nothing. */
   verify(): Promise<AuditReport>;
   /**
-   * Records that the operator started the platform on this broken log: the report and a digest of every event
-   * before the acceptance (seq, hash and contents), so later checks pass over this break only while those rows
-   * stay exactly as they are. Puts the table's triggers back and starts the anchor again (the old file is kept).
+   * Records that the operator started the platform on this broken log: the report (every problem it found) and a
+   * digest of every event before the acceptance (seq, hash and contents), so later checks pass over this break
+   * only while those rows stay exactly as they are. Puts the table's triggers back and starts the anchor again
+   * (the old file is kept); makes a new audit key when the old one is gone.
    */
   acceptBreak(report: AuditReport): Promise<AuditEvent>;
   /** Anchors the newest event when the anchor is behind it (a stop between storing and anchoring, or an older log). */
@@ -81,25 +93,124 @@ export interface AuditLogOptions {
   /** The folder holding the audit key and the anchor (DIR/identity). */
   readonly folder: string;
   readonly now?: () => Date;
+  /**
+   * The store was set up at an earlier start (it held its users before this open): an empty log in it, without
+   * its key, was emptied rather than never used, so no new key is made for it.
+   */
+  readonly storeUsedBefore?: boolean;
 }
 
-/** Opens the audit log: the key (made on first use) and the anchor live in `folder`, outside the database. */
+/** What the table holds, for deciding whether a missing key may be made; null when the table cannot be read. */
+async function tableShape(db: Kysely<MetadataDatabase>): Promise<{ events: number; keyed: number } | null> {
+  try {
+    const { rows } = await sql<{ events: number; keyed: number | null }>`
+      SELECT count(*) AS events, sum(CASE WHEN chain = ${KEYED_CHAIN} THEN 1 ELSE 0 END) AS keyed FROM audit_events`.execute(db);
+    return { events: Number(rows[0]?.events ?? 0), keyed: Number(rows[0]?.keyed ?? 0) };
+  } catch {
+    return null;
+  }
+}
+
+const exists = (file: string): Promise<boolean> =>
+  stat(file).then(
+    () => true,
+    () => false,
+  );
+
+/** The higher of two heads; when both name one number with different hashes, the one this process anchored. */
+function higher(mine: AnchorHead | null, anchored: AnchorHead | null): AnchorHead | null {
+  if (mine === null) return anchored;
+  if (anchored === null || anchored.seq <= mine.seq) return mine;
+  return anchored;
+}
+
+/**
+ * Opens the audit log: the key and the anchor live in `folder`, outside the database. The key is made here only
+ * for a log that never had one (empty and new, or written before keyed chaining); otherwise a missing key stays
+ * missing, verify() says so, and nothing is appended until the key is restored or the break is accepted.
+ */
 export async function openAuditLog(options: AuditLogOptions): Promise<AuditLog> {
   const { db, folder } = options;
   const now = options.now ?? (() => new Date());
   await ensurePrivateFolder(folder);
-  const { key, created: keyIsNew } = await loadOrCreateAuditKey(folder);
   const anchorFile = path.join(folder, AUDIT_ANCHOR_FILE);
+  const keyFile = path.join(folder, AUDIT_KEY_FILE);
+  let key = await loadExistingAuditKey(folder);
+  let keyIsNew = false;
+  if (key === null) {
+    const shape = await tableShape(db);
+    const neverKeyed =
+      shape !== null && shape.keyed === 0 && !(await exists(anchorFile)) && !(shape.events === 0 && options.storeUsedBefore === true);
+    if (neverKeyed) {
+      key = (await loadOrCreateAuditKey(folder)).key;
+      keyIsNew = true;
+    }
+  }
+  /** The newest event this process anchored: the database must still hold it, whatever happens to the anchor file. */
+  let lastAnchored: AnchorHead | null = null;
+  let follower: { key: Buffer; anchor: AnchorFollower } | null = null;
+  const anchorOf = (current: Buffer): AnchorFollower => {
+    if (follower?.key !== current) follower = { key: current, anchor: followAnchor({ file: anchorFile, key: current }) };
+    return follower.anchor;
+  };
+
+  /** The key to seal with: one another process made meanwhile is read; a missing key of a used log refuses. */
+  async function sealingKey(): Promise<Buffer> {
+    key ??= await loadExistingAuditKey(folder);
+    if (key !== null) return key;
+    throw new EnclaveError(
+      'unavailable',
+      `The audit key ${keyFile} is missing, but the audit log was sealed with it before, so the platform records nothing more. Restore the key from a backup and restart the platform.`,
+    );
+  }
+
+  /**
+   * Refuses to chain onto a log that lost its anchored head: the database's last row is below the newest event
+   * anchored (by this process, or in the anchor file), or holds another event under that number. Chaining onto
+   * it would write new events under the numbers of deleted ones, and hide the deletion.
+   */
+  async function assertHeadKept(conn: Kysely<MetadataDatabase>, sealWith: Buffer): Promise<void> {
+    const head = higher(lastAnchored, await anchorOf(sealWith).highest());
+    if (head === null) return;
+    const last = await conn.selectFrom('audit_events').select('seq').orderBy('seq', 'desc').limit(1).executeTakeFirst();
+    const lastSeq = last?.seq ?? 0;
+    const advice =
+      'The platform records nothing more, so it does nothing that must be recorded, until an operator has looked: run `enclave audit verify`, then restart the platform.';
+    if (lastSeq < head.seq) {
+      throw new EnclaveError(
+        'unavailable',
+        `The audit log was cut back: event ${head.seq} was anchored, but the last event in the database is ${lastSeq === 0 ? 'none' : lastSeq}. ${advice}`,
+      );
+    }
+    const stored = await conn.selectFrom('audit_events').select('hash').where('seq', '=', head.seq).executeTakeFirst();
+    if (stored?.hash !== head.hash) {
+      throw new EnclaveError(
+        'unavailable',
+        `The audit log was rewritten: event ${head.seq} in the database is not the event that was anchored. ${advice}`,
+      );
+    }
+  }
 
   /**
    * Inserts the next event under the write lock. `build` makes the event's input inside the same transaction
    * (so what it reads cannot change before the insert), `beforeCommit` runs after the insert, still inside it.
+   * An acceptance (`accepting`) chains onto whatever the log holds, with a key made for it if none is left.
    */
   async function insertNext(steps: {
     build: (conn: Kysely<MetadataDatabase>) => Promise<AuditEventInput>;
     beforeCommit?: (event: AuditEvent) => Promise<void>;
+    accepting?: boolean;
   }): Promise<AuditEvent> {
-    const event = await withWriteLock(db, async (conn) => {
+    const { event, sealWith } = await withWriteLock(db, async (conn) => {
+      let sealWith: Buffer;
+      if (steps.accepting === true) {
+        key ??= await loadExistingAuditKey(folder);
+        key ??= (await loadOrCreateAuditKey(folder)).key;
+        sealWith = key;
+      } else {
+        sealWith = await sealingKey();
+        await assertHeadKept(conn, sealWith);
+      }
       const input = await steps.build(conn);
       const last = await conn.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
       const unsealed = {
@@ -111,7 +222,7 @@ export async function openAuditLog(options: AuditLogOptions): Promise<AuditLog> 
         details: canonicalJson(input.details),
         prevHash: last?.hash ?? GENESIS_HASH,
       };
-      const sealed: AuditEvent = { ...unsealed, chain: KEYED_CHAIN, hash: macAuditEvent(key, unsealed) };
+      const sealed: AuditEvent = { ...unsealed, chain: KEYED_CHAIN, hash: macAuditEvent(sealWith, unsealed) };
       await conn
         .insertInto('audit_events')
         .values({
@@ -127,14 +238,15 @@ export async function openAuditLog(options: AuditLogOptions): Promise<AuditLog> 
         })
         .execute();
       await steps.beforeCommit?.(sealed);
-      return sealed;
+      return { event: sealed, sealWith };
     });
     // After the commit: an anchor must never name an event the database might still roll back.
     try {
-      await appendAnchor({ file: anchorFile, key, head: event });
+      await appendAnchor({ file: anchorFile, key: sealWith, head: event });
     } catch {
       throw new EnclaveError('unavailable', `Audit event ${event.seq} was stored, but its anchor ${anchorFile} could not be written.`);
     }
+    lastAnchored = higher(lastAnchored, event);
     return event;
   }
 
@@ -151,7 +263,15 @@ export async function openAuditLog(options: AuditLogOptions): Promise<AuditLog> 
     const anchors = await readAnchors({ file: anchorFile, key });
     const guards = await checkAuditGuards(parseSchemaEntries((await sql.raw(AUDIT_SCHEMA_QUERY).execute(db)).rows));
     const events = guards.tableSql === null ? [] : parseStoredRows((await sql.raw(AUDIT_ROWS_QUERY).execute(db)).rows);
-    return verifyAuditTrail({ events, key, keyFile: path.join(folder, AUDIT_KEY_FILE), keyIsNew, anchors, guards });
+    return verifyAuditTrail({
+      events,
+      key,
+      keyFile,
+      keyIsNew,
+      storeUsedBefore: options.storeUsedBefore ?? false,
+      anchors,
+      guards,
+    });
   }
 
   return {
@@ -170,6 +290,7 @@ export async function openAuditLog(options: AuditLogOptions): Promise<AuditLog> 
     acceptBreak(report) {
       return queued(() =>
         insertNext({
+          accepting: true,
           build: async (conn) => {
             const guards = await checkAuditGuards(parseSchemaEntries((await sql.raw(AUDIT_SCHEMA_QUERY).execute(conn)).rows));
             if (guards.tableSql === null) {
@@ -181,17 +302,18 @@ export async function openAuditLog(options: AuditLogOptions): Promise<AuditLog> 
             // The guards go back first, so that this very event is inserted under them.
             const restored = await restoreAuditTriggers(conn);
             const before = parseStoredRows((await sql.raw(AUDIT_ROWS_QUERY).execute(conn)).rows);
-            const anchorBefore = highestAnchor((await readAnchors({ file: anchorFile, key })).heads).head;
+            const anchorBefore = highestAnchor((await readAnchors({ file: anchorFile, key })).heads);
             return {
               type: ACCEPTED_BREAK_EVENT,
               actor: null,
               outcome: 'success',
               details: {
                 report: describeAuditReport(report),
+                problems: report.problems.length,
                 accepted: { events: before.length, digest: digestOfEvents(before), table: guards.tableSql },
                 anchorBefore: anchorBefore === null ? null : { seq: anchorBefore.seq, hash: anchorBefore.hash },
                 triggers: restored,
-                by: 'enclave platform serve --accept-broken-audit-log',
+                by: `enclave platform serve --accept-broken-audit-log=${report.token ?? ''}`,
               },
             };
           },
@@ -204,9 +326,13 @@ export async function openAuditLog(options: AuditLogOptions): Promise<AuditLog> 
     },
     anchorHead() {
       return queued(async () => {
-        const { head } = highestAnchor((await readAnchors({ file: anchorFile, key })).heads);
+        if (key === null) return;
+        const head = highestAnchor((await readAnchors({ file: anchorFile, key })).heads);
         const last = await db.selectFrom('audit_events').select(['seq', 'hash']).orderBy('seq', 'desc').limit(1).executeTakeFirst();
-        if (last !== undefined && (head === null || last.seq > head.seq)) await appendAnchor({ file: anchorFile, key, head: last });
+        if (last !== undefined && (head === null || last.seq > head.seq)) {
+          await appendAnchor({ file: anchorFile, key, head: last });
+          lastAnchored = higher(lastAnchored, last);
+        }
       });
     },
   };

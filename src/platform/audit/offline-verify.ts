@@ -17,6 +17,8 @@ export const METADATA_FILE = 'metadata.sqlite';
 interface Snapshot {
   readonly schema: SchemaEntry[];
   readonly events: StoredAuditEvent[];
+  /** The store holds users: the platform that seeded them made its audit key at the same start. */
+  readonly storeUsedBefore: boolean;
 }
 
 function readSnapshot(location: string | URL): Snapshot {
@@ -24,7 +26,9 @@ function readSnapshot(location: string | URL): Snapshot {
   try {
     const schema = parseSchemaEntries(database.prepare(AUDIT_SCHEMA_QUERY).all());
     const events = schema.some((entry) => entry.type === 'table') ? parseStoredRows(database.prepare(AUDIT_ROWS_QUERY).all()) : [];
-    return { schema, events };
+    const hasUsers = database.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'users'").get() !== undefined;
+    const storeUsedBefore = hasUsers && database.prepare('SELECT 1 FROM users LIMIT 1').get() !== undefined;
+    return { schema, events, storeUsedBefore };
   } finally {
     database.close();
   }
@@ -54,7 +58,7 @@ export async function verifyAuditFiles(dataDir: string): Promise<{ report: Audit
   const { key, file: keyFile, warning } = await readAuditKey(folder);
   // The anchor before the rows: every anchored event was committed first, so the rows read next include it.
   const anchors = await readAnchors({ file: anchorFile, key });
-  let snapshot: Snapshot = { schema: [], events: [] };
+  let snapshot: Snapshot = { schema: [], events: [], storeUsedBefore: false };
   if (existsSync(file)) {
     try {
       snapshot = readDatabase(file);
@@ -63,6 +67,14 @@ export async function verifyAuditFiles(dataDir: string): Promise<{ report: Audit
     }
   }
   const guards = await checkAuditGuards(snapshot.schema);
-  const report = verifyAuditTrail({ events: snapshot.events, key, keyFile, keyIsNew: false, anchors, guards });
+  const report = verifyAuditTrail({
+    events: snapshot.events,
+    key,
+    keyFile,
+    keyIsNew: false,
+    storeUsedBefore: snapshot.storeUsedBefore,
+    anchors,
+    guards,
+  });
   return { report, warnings: warning === undefined ? [] : [warning] };
 }

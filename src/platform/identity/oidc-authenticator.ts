@@ -2,8 +2,9 @@
 // signature (against the issuer's keys), the issuer, the audience, the expiry (with a small clock tolerance)
 // and the algorithm, refuses a token on the revocation list (its own id, its grant or its session ended early:
 // sign-out, lock, refresh-token reuse), then maps `sub` to the platform's own user record: the role always comes
-// from the store.
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+// from the store. Every token it accepts can be ended early: an at+jwt token must carry `jti` (RFC 9068 §2.2);
+// an untyped one without jti, grant or session is ended by its subject and issue time.
+import { createRemoteJWKSet, errors, jwtVerify, type JWTHeaderParameters, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { EnclaveError } from '../../common/errors.ts';
 import { revocationKey, type RevocationList } from '../store/revocations.ts';
 import { GRANT_ID_CLAIM } from './identity-config.ts';
@@ -35,16 +36,34 @@ const claimText = (payload: JWTPayload, name: string): string | undefined => {
   return typeof value === 'string' && value !== '' ? value : undefined;
 };
 
-/** What ends this token early: its own id, and the grant and session it names (where it names them). */
-function tokenOf(payload: JWTPayload): NonNullable<Principal['token']> {
+/** RFC 9068 §4: the typ of a JWT access token, with or without its "application/" prefix, in any case. */
+function isAccessTokenType(header: JWTHeaderParameters): boolean {
+  const typ = header.typ?.toLowerCase();
+  return typ === 'at+jwt' || typ === 'application/at+jwt';
+}
+
+/**
+ * What ends this token early: its own id, and the grant and session it names (where it names them). A JWT access
+ * token must name itself (jti is required by RFC 9068). A token that names none of them (an issuer whose tokens are
+ * untyped, `--oidc-token-type any`) is ended by its subject and issue time: a sign-out or lock report then also
+ * ends any other token of that user issued in the same second. A token that allows neither is refused, since
+ * nothing could end it before it expires. Undefined when the token is refused.
+ */
+function tokenOf(payload: JWTPayload, header: JWTHeaderParameters): NonNullable<Principal['token']> | undefined {
   const jti = claimText(payload, 'jti');
   const grantId = claimText(payload, GRANT_ID_CLAIM);
   const sid = claimText(payload, 'sid');
+  if (jti === undefined && isAccessTokenType(header)) return undefined;
   const revocationKeys = [
     ...(jti === undefined ? [] : [revocationKey.token(jti)]),
     ...(grantId === undefined ? [] : [revocationKey.grant(grantId)]),
     ...(sid === undefined ? [] : [revocationKey.session(sid)]),
   ];
+  if (revocationKeys.length === 0) {
+    const { sub, iat } = payload;
+    if (typeof sub !== 'string' || typeof iat !== 'number' || !Number.isSafeInteger(iat)) return undefined;
+    revocationKeys.push(revocationKey.subjectIssuedAt(sub, iat));
+  }
   // The last second this authenticator still accepts it (exp plus the clock tolerance): revoking until exp alone
   // would let the token work again for those few seconds.
   return { revocationKeys, expiresAt: (payload.exp as number) + CLOCK_TOLERANCE_SECONDS };
@@ -71,8 +90,9 @@ export function createOidcAuthenticator(options: OidcAuthenticatorOptions): Auth
       if (issuer === undefined)
         throw new EnclaveError('unavailable', 'The platform is still starting its identity provider. Try again shortly.');
       let payload: JWTPayload;
+      let protectedHeader: JWTHeaderParameters;
       try {
-        ({ payload } = await jwtVerify(match[1], await options.keys(), {
+        ({ payload, protectedHeader } = await jwtVerify(match[1], await options.keys(), {
           issuer,
           audience: options.audience,
           algorithms: [...options.algorithms],
@@ -85,7 +105,8 @@ export function createOidcAuthenticator(options: OidcAuthenticatorOptions): Auth
       }
       const subject = payload.sub;
       if (typeof subject !== 'string' || subject === '') throw new EnclaveError('unauthenticated', SIGN_IN_AGAIN);
-      const token = tokenOf(payload);
+      const token = tokenOf(payload, protectedHeader);
+      if (token === undefined) throw new EnclaveError('unauthenticated', SIGN_IN_AGAIN);
       // Outside the catch above: a store that cannot answer is the platform's failure (500), never a pass.
       if (await options.revocations.anyRevoked(token.revocationKeys)) throw new EnclaveError('unauthenticated', SIGNED_OUT);
       const user = await options.lookupUser(subject);

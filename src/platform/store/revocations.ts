@@ -6,7 +6,7 @@ import { sql, type Kysely } from 'kysely';
 import type { MetadataDatabase } from './schema.ts';
 
 export interface RevocationList {
-  /** Refuses tokens carrying any of these keys ('grant:<id>', 'jti:<id>', 'sid:<id>') until expiresAt (epoch seconds). */
+  /** Refuses tokens carrying any of these keys ('grant:<id>', 'jti:<id>', 'sid:<id>', 'iat:<iat>:<sub>') until expiresAt (epoch seconds). */
   revoke(options: { keys: readonly string[]; expiresAt: number }): Promise<void>;
   /** Whether any of the keys is revoked now. */
   anyRevoked(keys: readonly string[]): Promise<boolean>;
@@ -22,6 +22,11 @@ export const revocationKey = {
   grant: (grantId: string): string => `grant:${grantId}`,
   /** Every access token of an identity-provider session. */
   session: (sid: string): string => `sid:${sid}`,
+  /**
+   * A token that names neither itself, its grant nor its session (an untyped external token without `jti`): every
+   * token of that subject issued in that second, which is the closest the token itself allows.
+   */
+  subjectIssuedAt: (sub: string, iat: number): string => `iat:${iat}:${sub}`,
 } as const;
 
 export function createRevocationList(db: Kysely<MetadataDatabase>, now: () => number = epochSeconds): RevocationList {

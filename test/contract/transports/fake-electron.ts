@@ -98,7 +98,10 @@ export function fakeIpcRenderer(options: { ipcMain: FakeIpcMain; contents: FakeW
 /** What the page sees of window.enclave after contextBridge: values copied in both directions. */
 export function exposeInMainWorld(bridge: EnclaveBridge): EnclaveBridge {
   return {
-    invoke: (name, payload) => bridge.invoke(structuredClone(name), structuredClone(payload)).then((outcome) => structuredClone(outcome)),
+    invoke: (name, payload, callId) =>
+      bridge
+        .invoke(structuredClone(name), structuredClone(payload), callId === undefined ? undefined : structuredClone(callId))
+        .then((outcome) => structuredClone(outcome)),
     listen: (name, callback) => bridge.listen(structuredClone(name), (payload) => callback(structuredClone(payload))),
   };
 }

@@ -39,7 +39,7 @@ export async function connectHttpTransport(shell: { url: string; launchUrl: stri
   const stops = new Set<() => void>();
   return {
     session,
-    invoke: (name, payload) => transport.invoke(name, payload),
+    invoke: (name, payload, call) => transport.invoke(name, payload, call),
     listen(name, callback) {
       const stop = transport.listen(name, callback);
       stops.add(stop);

@@ -1,6 +1,7 @@
 // Attacks on the Electron IPC boundary (main/ipc.ts, preload/bridge.ts): forged sender frames, foreign windows,
 // payloads and names outside the contract; plus the shell's configuration (main/config.ts). IPC runs over the
 // in-memory fake of test/contract/transports/fake-electron.ts (structured clone on every hop). SATRE 1.5.05.
+import { randomUUID } from 'node:crypto';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { findElectronBinary } from '../../../scripts/electron-binary.ts';
 import { readShellConfig } from '../../../main/config.ts';
@@ -8,10 +9,11 @@ import { isTrustedSender, wireIpc } from '../../../main/ipc.ts';
 import { APP_INDEX_URL, isAppUrl } from '../../../main/security.ts';
 import { createEnclaveBridge } from '../../../preload/bridge.ts';
 import type { Handlers } from '../../../src/common/dispatch.ts';
+import { EnclaveError } from '../../../src/common/errors.ts';
 import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL } from '../../../src/common/transport-protocol.ts';
 import { createEventHub } from '../../../src/workstation/event-hub.ts';
 import { FakeIpcMain, fakeIpcRenderer, FakeWebContents } from '../../contract/transports/fake-electron.ts';
-import { STUB_SESSION, STUB_SESSION_HANDLERS } from './stub-handlers.ts';
+import { STUB_SESSION, STUB_SESSION_HANDLERS, stubCalls } from './stub-handlers.ts';
 
 const IDP = 'https://idp.enclave.example';
 
@@ -40,7 +42,7 @@ describe('IPC: sender frame and payload (checklist 17)', () => {
       'catalogue.get': async ({ projectId }) => ({ projectId, datasets: [] }),
       'dataset.sample': async () => new Uint8Array([1]),
     };
-    const unwire = wireIpc({ ipcMain, core: { handlers, events }, contents });
+    const unwire = wireIpc({ ipcMain, core: { handlers, events, calls: stubCalls(events) }, contents });
     return { ipcMain, contents, events, calls, unwire };
   }
 
@@ -145,6 +147,88 @@ describe('IPC: sender frame and payload (checklist 17)', () => {
   });
 });
 
+describe('IPC: call ids (per-call cancel and progress)', () => {
+  /** Our window, wired to handlers whose dataset.sample runs until its call is aborted. */
+  function wiredWithHeldSample() {
+    const ipcMain = new FakeIpcMain();
+    const contents = new FakeWebContents(APP_INDEX_URL);
+    const events = createEventHub();
+    const calls = stubCalls(events);
+    let ran = 0;
+    let started: () => void = () => {};
+    const running = new Promise<void>((resolve) => (started = resolve));
+    const handlers: Handlers = {
+      'session.get': async () => {
+        ran += 1;
+        return STUB_SESSION;
+      },
+      ...STUB_SESSION_HANDLERS,
+      'projects.list': async () => [],
+      'catalogue.get': async ({ projectId }) => ({ projectId, datasets: [] }),
+      'dataset.sample': async (_input, call) => {
+        ran += 1;
+        started();
+        await new Promise<void>((resolve) => call?.signal.addEventListener('abort', () => resolve(), { once: true }));
+        throw new EnclaveError('cancelled', 'Cancelled.');
+      },
+    };
+    const unwire = wireIpc({ ipcMain, core: { handlers, events, calls }, contents });
+    return { ipc: fakeIpcRenderer({ ipcMain, contents }), ipcMain, contents, calls, running, unwire, ran: () => ran };
+  }
+
+  it('serves a call whose third argument is a UUID (the baseline)', async () => {
+    const { ipc, ran } = wiredWithHeldSample();
+
+    const outcome = await ipc.invoke(IPC_INVOKE_CHANNEL, 'session.get', {}, randomUUID());
+
+    expect(outcome).toMatchObject({ ok: true });
+    expect(ran()).toBe(1);
+  });
+
+  it('refuses a call id that is not a UUID with invalid_input, before any handler runs', async () => {
+    const { ipc, ran } = wiredWithHeldSample();
+
+    const outcomes = await Promise.all(
+      ['not-a-uuid', 42, { id: randomUUID() }, [randomUUID()], null].map((callId) =>
+        ipc.invoke(IPC_INVOKE_CHANNEL, 'session.get', {}, callId),
+      ),
+    );
+
+    for (const outcome of outcomes) expect(outcome).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    expect(ran()).toBe(0);
+  });
+
+  it('does not register the call of a foreign frame, id or not', async () => {
+    const { ipcMain, contents, calls, ran } = wiredWithHeldSample();
+    const frame = contents.subframe('app://enclave/index.html');
+    const id = randomUUID();
+
+    const outcome = await fakeIpcRenderer({ ipcMain, contents, frame }).invoke(
+      IPC_INVOKE_CHANNEL,
+      'dataset.sample',
+      { projectId: 'p', datasetId: 'd', limit: 1 },
+      id,
+    );
+
+    expect(outcome).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(calls.isRunning(id)).toBe(false);
+    expect(ran()).toBe(0);
+  });
+
+  it("cancels the window's running calls when it is unwired (the window closed)", async () => {
+    const { ipc, calls, running, unwire } = wiredWithHeldSample();
+    const id = randomUUID();
+    const call = ipc.invoke(IPC_INVOKE_CHANNEL, 'dataset.sample', { projectId: 'p', datasetId: 'd', limit: 1 }, id);
+    await running;
+    expect(calls.isRunning(id)).toBe(true);
+
+    unwire();
+
+    expect(await call).toMatchObject({ ok: false, error: { code: 'cancelled' } });
+    expect(calls.isRunning(id)).toBe(false);
+  });
+});
+
 describe('the preload bridge (window.enclave)', () => {
   function bridgeOver() {
     const ipc = { invoke: vi.fn(async (..._args: unknown[]): Promise<unknown> => ({ ok: true, value: [] })), on: vi.fn() };
@@ -180,6 +264,33 @@ describe('the preload bridge (window.enclave)', () => {
     deliver({ sender: { send: () => {} } }, { name: 'platform.status', payload: { state: 'ready', message: 'Up.' } });
 
     expect(callback.mock.calls).toEqual([[{ state: 'ready', message: 'Up.' }]]);
+  });
+
+  it('sends a call id to main as a third argument only when the page gives one', async () => {
+    const { ipc, bridge } = bridgeOver();
+    const id = randomUUID();
+
+    await bridge.invoke('session.get', {});
+    await bridge.invoke('dataset.sample', { limit: 1 }, id);
+
+    expect(ipc.invoke.mock.calls).toEqual([
+      [IPC_INVOKE_CHANNEL, 'session.get', {}],
+      [IPC_INVOKE_CHANNEL, 'dataset.sample', { limit: 1 }, id],
+    ]);
+  });
+
+  it("replays the current state to a late listener, but never an earlier call's progress", () => {
+    const { bridge, deliver } = bridgeOver();
+    deliver({}, { name: 'platform.status', payload: { state: 'ready', message: 'Up.' } });
+    deliver({}, { name: 'call.progress', payload: { callId: randomUUID(), progress: { done: 1, total: null, unit: 'bytes' } } });
+    const status = vi.fn();
+    const progress = vi.fn();
+
+    bridge.listen('platform.status', status);
+    bridge.listen('call.progress', progress);
+
+    expect(status).toHaveBeenCalledTimes(1);
+    expect(progress).not.toHaveBeenCalled();
   });
 
   it('ignores event messages for names outside the contract', () => {

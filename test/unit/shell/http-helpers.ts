@@ -13,18 +13,19 @@ export function rawRequest(options: {
   path: string;
   method?: string;
   headers?: Record<string, string>;
+  /** Header lines sent as they are, after `headers`: for a header repeated on purpose. */
+  rawHeaders?: string[];
   body?: string | Buffer;
 }): Promise<RawResponse> {
+  const headers: Record<string, string> | string[] =
+    options.rawHeaders === undefined ? (options.headers ?? {}) : [...Object.entries(options.headers ?? {}).flat(), ...options.rawHeaders];
   return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port: options.port, path: options.path, method: options.method ?? 'GET', headers: options.headers ?? {} },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-        res.on('error', reject);
-      },
-    );
+    const req = request({ host: '127.0.0.1', port: options.port, path: options.path, method: options.method ?? 'GET', headers }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('error', reject);
+    });
     req.on('error', reject);
     if (options.body !== undefined) req.write(options.body);
     req.end();

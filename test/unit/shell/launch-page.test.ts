@@ -9,7 +9,7 @@ import { startBrowserShell } from '../../../src/web/browser-shell.ts';
 import { renderLaunchPage, writeLaunchPage } from '../../../src/web/launch-page.ts';
 import { createEventHub } from '../../../src/workstation/event-hub.ts';
 import { otherUser, runNodeAsOtherUser } from '../../support/other-user.ts';
-import { STUB_HANDLERS } from './stub-handlers.ts';
+import { STUB_HANDLERS, stubCalls } from './stub-handlers.ts';
 
 const LAUNCH_URL = 'http://127.0.0.1:4321/#launch=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
 
@@ -70,7 +70,8 @@ describe('the launch page', () => {
   });
 
   it("is gone when the shell closes, and when its code's time runs out unused", async () => {
-    const core = { handlers: STUB_HANDLERS, events: createEventHub() };
+    const events = createEventHub();
+    const core = { handlers: STUB_HANDLERS, events, calls: stubCalls(events) };
     await writeFile(join(base, 'index.html'), '<!doctype html>');
     const closing = await startBrowserShell({ core, rendererDir: base, launchPageDir: join(base, 'launch') });
     const expiring = await startBrowserShell({ core, rendererDir: base, launchPageDir: join(base, 'launch'), launchCodeTtlMs: 50 });

@@ -1,6 +1,8 @@
 // A signed-in session and handlers for the new session methods, for shell tests whose subject is the transport.
 import type { Session } from '../../../src/common/contract.ts';
 import type { Handlers } from '../../../src/common/dispatch.ts';
+import { createCallRegistry, type CallRegistry } from '../../../src/workstation/calls.ts';
+import type { EventHub } from '../../../src/workstation/event-hub.ts';
 
 export const STUB_SESSION: Session = {
   state: 'signed_in',
@@ -15,7 +17,7 @@ export const STUB_SESSION: Session = {
 
 export const STUB_SESSION_HANDLERS: Pick<
   Handlers,
-  'session.signIn' | 'session.cancelSignIn' | 'session.signOut' | 'session.lock' | 'session.activity' | 'checking.rules'
+  'session.signIn' | 'session.cancelSignIn' | 'session.signOut' | 'session.lock' | 'session.activity' | 'checking.rules' | 'call.cancel'
 > = {
   'session.signIn': async () => ({ authorizationUrl: 'http://127.0.0.1:4100/oidc/auth?client_id=stub' }),
   'session.cancelSignIn': async () => STUB_SESSION,
@@ -23,7 +25,13 @@ export const STUB_SESSION_HANDLERS: Pick<
   'session.lock': async () => ({ ...STUB_SESSION, state: 'locked' }),
   'session.activity': async () => null,
   'checking.rules': async () => [],
+  'call.cancel': async () => null,
 };
+
+/** The core's call registry over a stub's event hub, as the core wires its own. */
+export function stubCalls(events: EventHub): CallRegistry {
+  return createCallRegistry({ emitProgress: (callId, progress) => events.emit('call.progress', { callId, progress }) });
+}
 
 /** Every method, for shell tests that never call the data ones. */
 export const STUB_HANDLERS: Handlers = {

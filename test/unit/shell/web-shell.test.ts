@@ -7,8 +7,9 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
-import { randomBytes } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Handlers } from '../../../src/common/dispatch.ts';
 import { EnclaveError } from '../../../src/common/errors.ts';
 import { startBrowserShell, type BrowserShell } from '../../../src/web/browser-shell.ts';
@@ -16,7 +17,7 @@ import { createEventHub } from '../../../src/workstation/event-hub.ts';
 import { createPeerCheck } from '../../../src/workstation/serving/peer-owner.ts';
 import { otherUser, runNodeAsOtherUser } from '../../support/other-user.ts';
 import { firstChunk, rawRequest, type RawResponse } from './http-helpers.ts';
-import { STUB_SESSION, STUB_SESSION_HANDLERS } from './stub-handlers.ts';
+import { STUB_SESSION, STUB_SESSION_HANDLERS, stubCalls } from './stub-handlers.ts';
 
 const SECRET = 'TOP-SECRET-PATIENT-ROW';
 const INDEX_HTML =
@@ -40,7 +41,7 @@ function stubCore() {
     },
     'dataset.sample': async () => new Uint8Array([0xff, 0xff, 0xff, 0xff, 1, 2, 3]),
   };
-  return { handlers, events };
+  return { handlers, events, calls: stubCalls(events) };
 }
 
 let root: string;
@@ -541,6 +542,114 @@ describe('the browser shell: request bodies', () => {
     expect(response.status).toBe(200);
     expect(response.headers['content-type']).toBe('application/vnd.apache.arrow.stream');
     expect([...response.body]).toEqual([0xff, 0xff, 0xff, 0xff, 1, 2, 3]);
+  });
+});
+
+describe('the browser shell: call ids and hang-ups', () => {
+  /** A shell whose dataset.sample runs until its call is aborted, and says when it started and when it was aborted. */
+  async function shellWithHeldSample() {
+    const core = stubCore();
+    let started: () => void = () => {};
+    const running = new Promise<void>((resolve) => (started = resolve));
+    let aborted: () => void = () => {};
+    const stopped = new Promise<void>((resolve) => (aborted = resolve));
+    core.handlers['dataset.sample'] = async (_input, call) => {
+      started();
+      await new Promise<void>((resolve) => call?.signal.addEventListener('abort', () => resolve(), { once: true }));
+      aborted();
+      throw new EnclaveError('cancelled', 'Cancelled.');
+    };
+    // As the core wires it (src/workstation/core.ts).
+    core.handlers['call.cancel'] = async ({ callId }) => {
+      core.calls.cancel(callId);
+      return null;
+    };
+    const held = await startBrowserShell({ core, rendererDir });
+    others.push(held);
+    return { held, core, running, stopped, heldPort: Number(new URL(held.url).port), heldSecret: await openSession(held) };
+  }
+
+  const SAMPLE_BODY = '{"projectId":"p","datasetId":"d","limit":1}';
+
+  for (const value of ['not-a-uuid', '../../session.signOut', `${randomUUID()}x`]) {
+    it(`refuses the call id ${JSON.stringify(value)} with invalid_input before any handler runs`, async () => {
+      const response = await invoke('session.get', '{}', { 'x-enclave-call': value });
+
+      expect(response.status).toBe(400);
+      expect(json(response).error?.code).toBe('invalid_input');
+      expect(handled).toBe(0);
+    });
+  }
+
+  it('refuses a repeated call id header (two ids for one call)', async () => {
+    const response = await rawRequest({
+      port,
+      method: 'POST',
+      path: '/api/invoke/session.get',
+      headers: authed({ origin: `http://127.0.0.1:${port}`, 'content-type': 'application/json' }),
+      body: '{}',
+      rawHeaders: ['x-enclave-call', randomUUID(), 'x-enclave-call', randomUUID()],
+    });
+
+    expect(response.status).toBe(400);
+    expect(handled).toBe(0);
+  });
+
+  it('serves a call with a UUID call id like any other (the baseline)', async () => {
+    const response = await invoke('session.get', '{}', { 'x-enclave-call': randomUUID() });
+
+    expect(response.status).toBe(200);
+    expect(handled).toBe(1);
+  });
+
+  it('cancels a call whose page hangs up before the answer (a cancelled fetch, a closed tab)', async () => {
+    const { core, running, stopped, heldPort, heldSecret } = await shellWithHeldSample();
+    const id = randomUUID();
+    const request = httpRequest({
+      host: '127.0.0.1',
+      port: heldPort,
+      method: 'POST',
+      path: '/api/invoke/dataset.sample',
+      headers: {
+        host: `127.0.0.1:${heldPort}`,
+        origin: `http://127.0.0.1:${heldPort}`,
+        'content-type': 'application/json',
+        'x-enclave-session': heldSecret,
+        'x-enclave-call': id,
+      },
+    });
+    request.on('error', () => {});
+    request.end(SAMPLE_BODY);
+    await running;
+    expect(core.calls.isRunning(id)).toBe(true);
+
+    request.destroy();
+
+    await stopped;
+    await vi.waitFor(() => expect(core.calls.isRunning(id)).toBe(false));
+  });
+
+  it('call.cancel from the page stops the running call with that id', async () => {
+    const { running, stopped, heldPort, heldSecret } = await shellWithHeldSample();
+    const id = randomUUID();
+    const headers = {
+      host: `127.0.0.1:${heldPort}`,
+      origin: `http://127.0.0.1:${heldPort}`,
+      'content-type': 'application/json',
+      'x-enclave-session': heldSecret,
+    };
+    const post = (method: string, body: string, extra: Record<string, string> = {}) =>
+      rawRequest({ port: heldPort, method: 'POST', path: `/api/invoke/${method}`, headers: { ...headers, ...extra }, body });
+    const call = post('dataset.sample', SAMPLE_BODY, { 'x-enclave-call': id });
+    await running;
+
+    const cancel = await post('call.cancel', JSON.stringify({ callId: id }));
+
+    await stopped;
+    const answer = await call;
+    expect(cancel.status).toBe(200);
+    expect(answer.status).toBe(499);
+    expect(json(answer).error?.code).toBe('cancelled');
   });
 });
 

@@ -23,6 +23,7 @@ import { loadIdentityKeys, type IdentityKeys } from './keys.ts';
 import { createLoginThrottle } from './login-throttle.ts';
 import { IDP_MOUNT_PATH, PAGE_CSP } from './pages.ts';
 import { createProvider } from './provider-config.ts';
+import { createSignInRefusals } from './sign-in-refusals.ts';
 
 export interface EmbeddedIdentityProvider {
   /** Builds the provider for the platform's base URL (e.g. http://127.0.0.1:4100). Only the first call counts. */
@@ -60,7 +61,9 @@ export async function createEmbeddedIdentityProvider(options: EmbeddedIdentityPr
   const accessTokenTtlSeconds = positiveSeconds('accessTokenTtlSeconds', options.accessTokenTtlSeconds, DEFAULT_ACCESS_TOKEN_TTL_SECONDS);
   const sessionMaxSeconds = positiveSeconds('sessionMaxSeconds', options.sessionMaxSeconds, DEFAULT_SESSION_MAX_SECONDS);
   const keys: IdentityKeys = await loadIdentityKeys(options.dataDir);
-  const throttle = createLoginThrottle(options.now);
+  const now = options.now ?? Date.now;
+  const throttle = createLoginThrottle(now);
+  const refusals = createSignInRefusals({ now });
   const devicePolling = createDevicePolling({ now: options.now });
   let provider: Provider | undefined;
   let handle: ((req: IncomingMessage, res: ServerResponse) => Promise<void>) | undefined;
@@ -90,7 +93,7 @@ export async function createEmbeddedIdentityProvider(options: EmbeddedIdentityPr
         : { issuer: provider.issuer, clientId: WORKSTATION_CLIENT_ID, audience: PLATFORM_API_AUDIENCE, scopes: WORKSTATION_SCOPES },
     verificationKeys: createLocalJWKSet(keys.verification),
     register(app) {
-      registerInteractionRoutes(app, { provider: () => provider, store: options.store, audit: options.audit, throttle });
+      registerInteractionRoutes(app, { provider: () => provider, store: options.store, audit: options.audit, throttle, refusals, now });
       app.register(async (protocol) => {
         // The provider reads its own request bodies (form posts to /token, /device/auth, /token/revocation),
         // up to its own limit (the declared bodyLimit of idp.protocol): the platform's JSON-only parsers and

@@ -1,15 +1,18 @@
 // The sign-in pages of the embedded identity provider, as Fastify routes beside the mounted provider:
 // GET shows the form (or, for the consent step of our own client, grants and moves on); POST checks the
-// password, records the attempt in the audit log, and hands the result back to oidc-provider.
+// password, records the attempt in the audit log, and hands the result back to oidc-provider. Attempts the
+// throttle refuses are recorded once per username and address per window, then counted (sign-in-refusals.ts).
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import { IdSchema } from '../../../common/contract.ts';
+import { inBackground } from '../../../common/detached.ts';
 import { IDENTITY_PROVIDER_ROUTES } from '../../../common/platform-api.ts';
 import type { AuditLog } from '../../audit/audit-log.ts';
 import type { MetadataStore } from '../../store/metadata-store.ts';
 import { verifyPassword } from '../passwords.ts';
-import type { LoginAdmission, LoginThrottle } from './login-throttle.ts';
+import { addressKey, type LoginAdmission, type LoginThrottle } from './login-throttle.ts';
 import { grantWorkstationAccess } from './provider-config.ts';
+import { REFUSAL_WINDOW_MS, type SignInRefusals } from './sign-in-refusals.ts';
 import {
   ICON_PATH,
   ICON_SVG,
@@ -27,6 +30,10 @@ export interface InteractionDependencies {
   readonly store: MetadataStore;
   readonly audit: AuditLog;
   readonly throttle: LoginThrottle;
+  /** Which refused attempts are recorded one by one, and the counts of the others. */
+  readonly refusals: SignInRefusals;
+  /** The clock the refusal windows are kept by. */
+  readonly now: () => number;
 }
 
 const MAX_USERNAME = 64;
@@ -90,8 +97,43 @@ async function grantFirstParty(provider: Provider, details: Awaited<ReturnType<P
 }
 
 export function registerInteractionRoutes(app: FastifyInstance, deps: InteractionDependencies): void {
-  const { store, audit, throttle } = deps;
+  const { store, audit, throttle, refusals } = deps;
   const action = (uid: string): string => `${IDP_MOUNT_PATH}/interaction/${encodeURIComponent(uid)}/login`;
+
+  /** Records how many attempts each closed window refused beyond the first (which was recorded when it came). */
+  async function recordClosedWindows(): Promise<void> {
+    for (const count of refusals.closed()) {
+      await audit.append({
+        type: 'auth.sign_in_refusals',
+        actor: null,
+        outcome: 'failure',
+        details: {
+          username: count.username,
+          address: count.address,
+          refused: count.refused,
+          since: new Date(count.since).toISOString(),
+          windowSeconds: REFUSAL_WINDOW_MS / 1000,
+        },
+      });
+    }
+  }
+
+  // Also when no further attempt comes: a timer at the earliest window's end, which never keeps the process up.
+  let closing: NodeJS.Timeout | undefined;
+  function recordWhenWindowsClose(): void {
+    const at = refusals.nextClose();
+    if (closing !== undefined || at === null) return;
+    closing = setTimeout(
+      () => {
+        closing = undefined;
+        inBackground(recordClosedWindows().then(recordWhenWindowsClose), (err) =>
+          app.log.error({ err }, 'the count of refused sign-ins could not be recorded in the audit log'),
+        );
+      },
+      Math.max(1000, at - deps.now()),
+    ).unref();
+  }
+  app.addHook('onClose', async () => clearTimeout(closing));
 
   app.register(async (pages) => {
     // The pages' declared body limit is the sign-in form's; other bodies keep the platform's smallest limit.
@@ -144,17 +186,22 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: Interactio
       const user = IdSchema.safeParse(username).success ? await store.getUser(username) : undefined;
       // People type passwords into the username field; only a name that is one of our accounts is kept.
       const audited = user === undefined ? UNKNOWN_USERNAME : user.id;
+      await recordClosedWindows();
 
       // The socket's address (the platform trusts no forwarding header): the per-client budget is counted by it.
       const admission = throttle.begin({ username, address: request.ip });
       if (!admission.allowed) {
-        const reason = admission.reason === 'paused' ? 'too_many_failures' : 'too_many_attempts';
-        await audit.append({
-          type: 'auth.sign_in',
-          actor: null,
-          outcome: 'failure',
-          details: { username: audited, clientId, reason, limit: admission.limit },
-        });
+        const address = addressKey(request.ip);
+        if (refusals.take({ username: audited, address })) {
+          const reason = admission.reason === 'paused' ? 'too_many_failures' : 'too_many_attempts';
+          await audit.append({
+            type: 'auth.sign_in',
+            actor: null,
+            outcome: 'failure',
+            details: { username: audited, address, clientId, reason, limit: admission.limit },
+          });
+          recordWhenWindowsClose();
+        }
         return again(refusalText(admission), 429);
       }
       const { attempt } = admission;

@@ -1,9 +1,10 @@
 // The renderer's transport: Outcome envelopes over Electron IPC, and the HTTP wire (JSON, Arrow bytes, Server-Sent
 // Events read with fetch), every call carrying the window's session secret in a header and no cookie, with every
 // failure turned into an EnclaveError a person can read.
+import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { EnclaveError } from '../../../../src/common/errors.ts';
-import { ARROW_STREAM_CONTENT_TYPE, HTTP_EVENTS_PATH } from '../../../../src/common/transport-protocol.ts';
+import { ARROW_STREAM_CONTENT_TYPE, HTTP_CALL_HEADER, HTTP_EVENTS_PATH } from '../../../../src/common/transport-protocol.ts';
 import type { EnclaveBridge } from '../../../../src/common/contract-names.ts';
 import { createSseParser, type ServerSentEvent } from '../../../../renderer/src/shell/event-stream.ts';
 import {
@@ -124,6 +125,50 @@ describe('HTTP transport: invoke', () => {
     const { fetch } = fakeFetch(() => json(500, { ok: false, error: { code: 'root_shell', message: 'x' } }));
     const err = await errorOf(createHttpTransport({ fetch, session: SESSION }).invoke('session.get', {}));
     expect(err.code).toBe('internal');
+  });
+});
+
+describe('HTTP transport: a call its caller may cancel or follow', () => {
+  it('carries the call id in a header and hands fetch the call signal', async () => {
+    const { fetch, calls } = fakeFetch(() => json(200, { ok: true, value: [] }));
+    const id = randomUUID();
+    const controller = new AbortController();
+
+    await createHttpTransport({ fetch, session: SESSION }).invoke('projects.list', {}, { id, signal: controller.signal });
+
+    expect(calls[0]?.init.headers[HTTP_CALL_HEADER]).toBe(id);
+    expect(calls[0]?.init.signal).toBe(controller.signal);
+  });
+
+  it('on abort, rejects at once with cancelled, hangs up its request, and POSTs call.cancel with its id', async () => {
+    let hungUp: () => void = () => {};
+    const requestAborted = new Promise<void>((resolve) => (hungUp = resolve));
+    const { fetch, calls } = fakeFetch((call) => {
+      if (call.url.endsWith('/call.cancel')) return json(200, { ok: true, value: null });
+      // The workstation never answers this one: only the abort can end it.
+      return new Promise<Response>((_resolve, reject) =>
+        call.init.signal?.addEventListener('abort', () => {
+          hungUp();
+          reject(new DOMException('aborted', 'AbortError'));
+        }),
+      );
+    });
+    const id = randomUUID();
+    const controller = new AbortController();
+    const call = createHttpTransport({ fetch, session: SESSION }).invoke(
+      'dataset.sample',
+      { projectId: 'p', datasetId: 'd', limit: 1 },
+      { id, signal: controller.signal },
+    );
+
+    controller.abort();
+
+    expect((await errorOf(call)).code).toBe('cancelled');
+    await requestAborted;
+    const cancel = calls.find((c) => c.url === '/api/invoke/call.cancel');
+    expect(cancel?.init).toMatchObject({ method: 'POST', headers: { 'x-enclave-session': SESSION }, credentials: 'omit' });
+    expect(JSON.parse(cancel?.init.body ?? '{}')).toEqual({ callId: id });
+    expect(cancel?.init.headers[HTTP_CALL_HEADER]).toBeUndefined();
   });
 });
 
@@ -365,6 +410,29 @@ describe('IPC transport', () => {
   it('rejects an answer that is not an envelope', async () => {
     const transport = createIpcTransport(bridge(async () => 'surprise' as never));
     expect((await errorOf(transport.invoke('session.get', {}))).code).toBe('internal');
+  });
+
+  it('passes a call id to the bridge, and on abort rejects at once and sends call.cancel for it', async () => {
+    const invoked: unknown[][] = [];
+    const transport = createIpcTransport({
+      invoke: (...args: unknown[]) => {
+        invoked.push(args);
+        // Only the cancel is answered: the sample itself never is.
+        return args[0] === 'call.cancel' ? Promise.resolve({ ok: true, value: null }) : new Promise(() => {});
+      },
+      listen: () => () => {},
+    });
+    const id = randomUUID();
+    const controller = new AbortController();
+
+    const call = transport.invoke('dataset.sample', { projectId: 'p', datasetId: 'd', limit: 1 }, { id, signal: controller.signal });
+    controller.abort();
+
+    expect((await errorOf(call)).code).toBe('cancelled');
+    expect(invoked).toEqual([
+      ['dataset.sample', { projectId: 'p', datasetId: 'd', limit: 1 }, id],
+      ['call.cancel', { callId: id }],
+    ]);
   });
 
   it('passes listen straight to the bridge', () => {
