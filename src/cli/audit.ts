@@ -63,7 +63,9 @@ export async function runAuditCommand(command: string | undefined, argv: string[
     io.stdout.write(`${describeAuditReport(result.report)}\n`);
     const { token } = result.report;
     if (token !== null) {
-      io.stdout.write(`token: ${token} (to start the platform on this log anyway: --accept-broken-audit-log=${token}; it accepts this report only)\n`);
+      io.stdout.write(
+        `token: ${token} (to start the platform on this log anyway: --accept-broken-audit-log=${token}; it accepts this report only)\n`,
+      );
     }
     return result.report.intact ? 0 : 1;
   } catch (err) {

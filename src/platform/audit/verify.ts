@@ -83,8 +83,11 @@ interface Walk {
  */
 function writtenAs(walk: Walk, at: { event: StoredAuditEvent; shift: number | null }): number | null {
   const { event, shift } = at;
+  const anchored = walk.anchoredAt.get(event.hash);
+  // Anchored with this very hash under its own number: the row stands where it was written; its contents changed.
+  if (anchored === event.seq) return null;
   const bound = walk.trail.events.length + walk.anchoredSeq + 1;
-  const candidates = new Set([walk.anchoredAt.get(event.hash), event.seq - 1, event.seq + 1, shift === null ? undefined : event.seq + shift]);
+  const candidates = new Set([anchored, event.seq - 1, event.seq + 1, shift === null ? undefined : event.seq + shift]);
   for (const seq of candidates) {
     if (seq === undefined || seq === event.seq || seq < 1 || seq > bound) continue;
     if (expectedSeal({ ...event, seq }, walk.trail.key) === event.hash) return seq;
@@ -150,7 +153,9 @@ function checkEvent(walk: Walk, event: StoredAuditEvent, at: Position): EventChe
     return found([{ kind: 'forged', message: `event ${seq} is forged: it names a chain ("${event.chain}") the platform never wrote` }]);
   }
   if (event.chain === LEGACY_CHAIN && at.firstKeyed !== null) {
-    return found([{ kind: 'forged', message: `event ${seq} is forged: it is sealed without the audit key, after keyed event ${at.firstKeyed}` }]);
+    return found([
+      { kind: 'forged', message: `event ${seq} is forged: it is sealed without the audit key, after keyed event ${at.firstKeyed}` },
+    ]);
   }
   const gap: AuditProblem[] =
     seq > expected.seq + 1
@@ -165,10 +170,14 @@ function checkEvent(walk: Walk, event: StoredAuditEvent, at: Position): EventChe
   if (gap.length > 0 || event.prevHash === expected.hash || at.afterBadRow) return found(gap);
   const other = walk.byHash.get(event.prevHash);
   if (other !== undefined && other !== event) {
-    return found([{ kind: 'reordered', message: `event ${seq} is reordered: it was written after event ${other.seq}, not ${expected.seq}` }]);
+    return found([
+      { kind: 'reordered', message: `event ${seq} is reordered: it was written after event ${other.seq}, not ${expected.seq}` },
+    ]);
   }
   if (expected.seq === 0) {
-    return found([{ kind: 'missing', message: `the events before event ${seq} are missing: it points back to an event the log does not hold` }]);
+    return found([
+      { kind: 'missing', message: `the events before event ${seq} are missing: it points back to an event the log does not hold` },
+    ]);
   }
   return found([
     {

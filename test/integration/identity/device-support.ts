@@ -7,6 +7,7 @@ import path from 'node:path';
 import Fastify from 'fastify';
 import { expect } from 'vitest';
 import { DEFAULT_CATALOGUE_PATH, readCatalogueFile } from '../../../src/platform/catalogue/catalogue-file.ts';
+import type { AuditLog } from '../../../src/platform/audit/audit-log.ts';
 import { createEmbeddedIdentityProvider } from '../../../src/platform/identity/embedded/embedded-idp.ts';
 import { openPlatformRecords } from '../../../src/platform/records.ts';
 import { DEFAULT_DEMO_DIR, readDemoSeed } from '../../../src/platform/store/demo-seed.ts';
@@ -89,7 +90,7 @@ export async function approveDevice(options: { platform: Issuer; device: DeviceA
 }
 
 /** The embedded identity provider alone (its routes on a bare Fastify app, a seeded store), with the test's clock. */
-export async function startProviderAlone(options: { now: () => number }): Promise<Issuer & { stop(): Promise<void> }> {
+export async function startProviderAlone(options: { now: () => number }): Promise<Issuer & { audit: AuditLog; stop(): Promise<void> }> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'enclave-idp-'));
   const catalogue = await readCatalogueFile(DEFAULT_CATALOGUE_PATH);
   const records = await openPlatformRecords({
@@ -107,6 +108,7 @@ export async function startProviderAlone(options: { now: () => number }): Promis
   return {
     url,
     issuer: `${url}/oidc`,
+    audit: records.audit,
     async stop() {
       await app.close();
       await records.close();

@@ -1,10 +1,13 @@
 // Starting on a broken audit log is the operator's decision, and it is itself audited: the acceptance records the
-// report and a digest of every event before it. Later checks pass over that break, and say so, only while those
-// events stay exactly as they were when it was accepted.
+// report (every bad event in it) and a digest of every event before it. Later checks pass over that break, and say
+// so, only while those events stay exactly as they were when it was accepted. The start-up check accepts a break
+// only when given the token printed with its very report.
 import { readdir, readFile } from 'node:fs/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { EnclaveError } from '../../../src/common/errors.ts';
 import { digestOfEvents } from '../../../src/platform/audit/chain.ts';
 import { parseStoredRows } from '../../../src/platform/audit/stored-rows.ts';
+import { checkAuditLogAtStart } from '../../../src/platform/startup-checks.ts';
 import { createAuditDir, openAudit, sealAs, tamper, verifyDir, writeEvents, WRONG_KEY, type AuditDir } from './audit-support.ts';
 
 let dir: AuditDir;
@@ -114,5 +117,50 @@ describe('an accepted break', () => {
     expect(run.stdout).toMatch(/^broken: event 4 was edited: its MAC does not match its contents/);
     expect(run.stdout).toContain('also: truncated after 4');
     expect(run.stdout).not.toContain('accepted:');
+  });
+});
+
+describe('what an acceptance accepts', () => {
+  it('records every bad event in its report, so that no break it never showed is accepted with it', async () => {
+    tamper(dir, (raw) => {
+      raw.exec('DROP TRIGGER audit_events_no_update');
+      raw.exec(`UPDATE audit_events SET details = '{"i":"harmless"}' WHERE seq = 2`);
+      raw.exec("UPDATE audit_events SET actor = 'someone-else' WHERE seq = 4");
+    });
+    const { details } = await accept();
+    expect(details.report).toMatch(/^broken: event 2 was edited/);
+    expect(details.report).toContain('also: event 4 was edited');
+    expect(details).toMatchObject({
+      problems: 3,
+      by: expect.stringMatching(/^enclave platform serve --accept-broken-audit-log=[0-9a-f]{16}$/) as unknown,
+    });
+  });
+
+  it('at start-up, takes only the token printed with the report, and none once the log has changed again', async () => {
+    cutTail();
+    const { audit, close } = await openAudit(dir);
+    try {
+      const refusal = (await checkAuditLogAtStart({ audit, dataDir: dir.dataDir }).catch((err: unknown) => err)) as EnclaveError;
+      expect(refusal.message).toMatch(/^The audit log is broken, so the platform did not start:\nbroken: truncated after 3/);
+      const token = /add --accept-broken-audit-log=([0-9a-f]{16}) \(it accepts this report only\)/.exec(refusal.message)?.[1];
+      expect(token).toMatch(/^[0-9a-f]{16}$/);
+      // Before the operator starts it, the log breaks again, differently: the token no longer accepts it.
+      tamper(dir, (raw) => {
+        raw.exec('DROP TRIGGER audit_events_no_update');
+        raw.exec("UPDATE audit_events SET actor = 'someone-else' WHERE seq = 1");
+      });
+      const stale = (await checkAuditLogAtStart({ audit, dataDir: dir.dataDir, accept: token }).catch(
+        (err: unknown) => err,
+      )) as EnclaveError;
+      expect(stale.message).toContain(`--accept-broken-audit-log=${token} does not accept this break`);
+      expect(stale.message).toContain('broken: event 1 was edited');
+      expect(await audit.list()).toHaveLength(3);
+      const fresh = /start with --accept-broken-audit-log=([0-9a-f]{16}) instead/.exec(stale.message)?.[1];
+      expect(fresh).not.toBe(token);
+      const started = await checkAuditLogAtStart({ audit, dataDir: dir.dataDir, accept: fresh });
+      expect(started.acceptedAs).toMatchObject({ seq: 4, type: 'audit.broken_log_accepted' });
+    } finally {
+      await close();
+    }
   });
 });

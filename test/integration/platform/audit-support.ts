@@ -10,6 +10,9 @@ import { Kysely } from 'kysely';
 import { runAuditCommand } from '../../../src/cli/audit.ts';
 import { openAuditLog, type AuditLog } from '../../../src/platform/audit/audit-log.ts';
 import { hashAuditEvent, macAuditEvent, type SealedContent } from '../../../src/platform/audit/chain.ts';
+import { DEFAULT_CATALOGUE_PATH, readCatalogueFile } from '../../../src/platform/catalogue/catalogue-file.ts';
+import { openPlatformRecords, type PlatformRecords } from '../../../src/platform/records.ts';
+import { DEFAULT_DEMO_DIR, readDemoSeed } from '../../../src/platform/store/demo-seed.ts';
 import { openSqliteDatabase } from '../../../src/platform/store/metadata-store.ts';
 import { migrateToLatest } from '../../../src/platform/store/migrations.ts';
 import { createNodeSqliteDialect } from '../../../src/platform/store/node-sqlite-dialect.ts';
@@ -45,6 +48,12 @@ export async function openAudit(dir: AuditDir): Promise<{ audit: AuditLog; db: K
   await migrateToLatest(db);
   const audit = await openAuditLog({ db, folder: dir.folder });
   return { audit, db, close: () => db.destroy() };
+}
+
+/** The platform's records as `serve` opens them: the store, seeded at its first open, and the audit log beside it. */
+export async function openRecords(dir: AuditDir): Promise<PlatformRecords> {
+  const catalogue = await readCatalogueFile(DEFAULT_CATALOGUE_PATH);
+  return openPlatformRecords({ file: dir.file, seed: { catalogue, demo: await readDemoSeed({ demoDir: DEFAULT_DEMO_DIR, catalogue }) } });
 }
 
 /** Opens, appends `count` events (test.1, test.2, …) and closes. */

@@ -1,14 +1,21 @@
 // Someone who can write the platform's database, but cannot read its audit key: every way they can change the
 // audit history with SQL on the file is found by `enclave audit verify`, which names the first bad event and what
-// is wrong with it. The attacker drops the append-only triggers where they must, and re-seals what they change
-// with a key of their own or with unkeyed sha256 (the seal of events written before keyed chaining).
-import { appendFile, rm, writeFile } from 'node:fs/promises';
+// is wrong with it, then every other one. The attacker drops the append-only triggers where they must, and re-seals
+// what they change with a key of their own or with unkeyed sha256 (the seal of events written before keyed
+// chaining). A running platform never writes over events deleted from under it, and never makes a new audit key
+// for a log that had one.
+import { existsSync } from 'node:fs';
+import { appendFile, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { AuditLog } from '../../../src/platform/audit/audit-log.ts';
 import { hashAuditEvent } from '../../../src/platform/audit/chain.ts';
+import { describeAuditReport } from '../../../src/platform/audit/verify.ts';
 import {
   auditKey,
   createAuditDir,
   openAudit,
+  openRecords,
   sealAs,
   tamper,
   UNKEYED,
@@ -79,7 +86,7 @@ describe('an edited event', () => {
       raw.exec("UPDATE audit_events SET actor = 'someone-else' WHERE seq = 2");
       raw.rechain(1, UNKEYED);
     });
-    await expectBroken(/^broken: the anchor does not match: event 5 is not the event the anchor recorded/);
+    await expectBroken(/^broken: the anchor does not match: events 1 to 5 are not the events the anchor recorded/);
   });
 });
 
@@ -324,5 +331,208 @@ describe('a log from before keyed chaining', () => {
       }
     });
     await expectBroken(/^broken: the events up to 3 were rewritten: event 4 points back to a different event 3/);
+  });
+});
+
+describe('the newest events deleted while the platform runs, and the platform appending after', () => {
+  /** Deletes the events from `from` on, putting the delete trigger back exactly as it was (the guards then check out). */
+  function deleteFrom(from: number): void {
+    tamper(dir, (raw) => {
+      const trigger = raw.triggerSql('audit_events_no_delete');
+      raw.exec('DROP TRIGGER audit_events_no_delete');
+      raw.exec(`DELETE FROM audit_events WHERE seq >= ${from}`);
+      raw.exec(trigger);
+    });
+  }
+
+  const append = (audit: AuditLog, i: number) => audit.append({ type: `test.${i}`, actor: 'u', outcome: 'success', details: { i } });
+  const storedSeqs = (): number[] => {
+    let seqs: number[] = [];
+    tamper(dir, (raw) => (seqs = raw.rows().map((row) => row.seq)));
+    return seqs;
+  };
+
+  it('is not written over: the running platform refuses to append, saying why, and verify finds the cut', async () => {
+    const { audit, close } = await openAudit(dir);
+    try {
+      for (let i = 6; i <= 10; i++) await append(audit, i);
+      deleteFrom(8);
+      await expect(append(audit, 11)).rejects.toMatchObject({
+        code: 'unavailable',
+        message: expect.stringMatching(
+          /^The audit log was cut back: event 10 was anchored, but the last event in the database is 7\. /,
+        ) as unknown,
+      });
+      expect((await audit.verify()).intact).toBe(false);
+    } finally {
+      await close();
+    }
+    expect(storedSeqs()).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    await expectBroken(/^broken: truncated after 7: event 7 is the last one left, but the anchor says the log reached event 10/);
+  });
+
+  it('is refused by a platform started after the deletion too: it reads the anchor’s head', async () => {
+    deleteFrom(4);
+    const { audit, close } = await openAudit(dir);
+    try {
+      await expect(append(audit, 6)).rejects.toThrow(
+        /^The audit log was cut back: event 5 was anchored, but the last event in the database is 3\./,
+      );
+    } finally {
+      await close();
+    }
+    expect(storedSeqs()).toEqual([1, 2, 3]);
+  });
+
+  it('is refused on the head this process anchored, even when the anchor file is gone (identity/ renamed aside)', async () => {
+    const { audit, close } = await openAudit(dir);
+    try {
+      await append(audit, 6);
+      await rename(dir.folder, `${dir.folder}.aside`);
+      deleteFrom(5);
+      await expect(append(audit, 7)).rejects.toThrow(
+        /^The audit log was cut back: event 6 was anchored, but the last event in the database is 4\./,
+      );
+    } finally {
+      await close();
+    }
+  });
+
+  it('is refused when another event stands under the anchored number (the newest event replaced)', async () => {
+    tamper(dir, (raw) => {
+      const rows = raw.rows();
+      raw.dropTriggers();
+      raw.exec('DELETE FROM audit_events WHERE seq = 5');
+      raw.insert(sealAs({ ...rows[4], actor: 'someone-else' }, WRONG_KEY));
+    });
+    const { audit, close } = await openAudit(dir);
+    try {
+      await expect(append(audit, 6)).rejects.toThrow(
+        /^The audit log was rewritten: event 5 in the database is not the event that was anchored\./,
+      );
+    } finally {
+      await close();
+    }
+  });
+
+  it('is found by verify when the deleted events’ anchor lines land after those of the events written over them', async () => {
+    // The window between a commit and its anchor line: a writer has stored events 6 to 10 and anchored only up to 7
+    // when they are deleted; another writer, seeing head 7, writes new events 8 to 11; then the late lines arrive.
+    await writeEvents(dir, 5);
+    const lines = (await readFile(dir.anchorFile, 'utf8')).trim().split('\n');
+    await writeFile(dir.anchorFile, `${lines.slice(0, 7).join('\n')}\n`);
+    deleteFrom(8);
+    await writeEvents(dir, 4);
+    await appendFile(dir.anchorFile, `${lines.slice(7).join('\n')}\n`);
+    await expectBroken(
+      /^broken: the anchor records two different events numbered 8 to 10: the log was cut back to event 7 and written again from there/,
+    );
+  });
+});
+
+describe('a broken log’s report', () => {
+  it('names every bad event, not only the first: an edit behind a decoy edit is shown too', async () => {
+    await writeEvents(dir, 10);
+    tamper(dir, (raw) => {
+      raw.dropTriggers();
+      raw.exec(`UPDATE audit_events SET details = '{"i":"harmless"}' WHERE seq = 3`);
+      raw.exec("UPDATE audit_events SET actor = 'someone-else' WHERE seq = 15");
+    });
+    const report = await expectBroken(/^broken: event 3 was edited: its MAC does not match its contents/);
+    expect(report).toContain('also: event 15 was edited: its MAC does not match its contents');
+  });
+
+  it('prints at most 50 problems, says how many more there are, and ends with the token that accepts it', async () => {
+    await writeEvents(dir, 55);
+    tamper(dir, (raw) => {
+      raw.exec('DROP TRIGGER audit_events_no_update');
+      raw.exec("UPDATE audit_events SET actor = 'someone-else'");
+    });
+    const lines = (await expectBroken(/^broken: event 1 was edited/)).trim().split('\n');
+    expect(lines.filter((line) => /^(broken|also): event \d+ was edited/.test(line))).toHaveLength(50);
+    // 60 edited events and the missing trigger: 11 not printed.
+    expect(lines).toContain('also: 11 more problems not printed here');
+    expect(lines.at(-1)).toMatch(
+      /^token: [0-9a-f]{16} \(to start the platform on this log anyway: --accept-broken-audit-log=[0-9a-f]{16}; /,
+    );
+  });
+
+  it('comes within a second when a stored seq is made enormous: where a row was written is looked up, not searched for', async () => {
+    await writeEvents(dir, 15);
+    tamper(dir, (raw) => {
+      raw.dropTriggers();
+      raw.exec(`UPDATE audit_events SET details = '{}' WHERE seq = 2`);
+      raw.exec('UPDATE audit_events SET seq = 1000000000000 WHERE seq = 20');
+    });
+    const started = performance.now();
+    const report = await expectBroken(/^broken: event 2 was edited/);
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(report).toContain('also: event 1000000000000 was renumbered: it was written as event 20');
+  });
+});
+
+describe('the audit key gone', () => {
+  const keyFile = (): string => path.join(dir.folder, 'audit-key.json');
+  /** Deletes every event and puts the delete trigger back: nothing but the anchor and the store says there were any. */
+  function emptyTable(): void {
+    tamper(dir, (raw) => {
+      const trigger = raw.triggerSql('audit_events_no_delete');
+      raw.exec('DROP TRIGGER audit_events_no_delete');
+      raw.exec('DELETE FROM audit_events');
+      raw.exec(trigger);
+    });
+  }
+
+  it('from a log of keyed events: no new key is made, the report says the key is missing, and nothing is appended', async () => {
+    await rm(keyFile());
+    const { audit, close } = await openAudit(dir);
+    try {
+      expect(describeAuditReport(await audit.verify())).toMatch(
+        /^broken: event 1 cannot be checked: the audit key .*audit-key\.json is missing, and 5 events in the log are sealed with it/,
+      );
+      await expect(audit.append({ type: 'test.6', actor: null, outcome: 'success', details: {} })).rejects.toThrow(
+        /^The audit key .*audit-key\.json is missing, but the audit log was sealed with it before/,
+      );
+    } finally {
+      await close();
+    }
+    expect(existsSync(keyFile())).toBe(false);
+  });
+
+  it('with every event deleted but the anchor left: truncated after 0, not a new log', async () => {
+    await rm(keyFile());
+    emptyTable();
+    const { audit, close } = await openAudit(dir);
+    try {
+      expect(describeAuditReport(await audit.verify())).toMatch(
+        /^broken: truncated after 0: every event is gone and the audit key .*audit-key\.json is missing, but the anchor .*audit-anchor\.jsonl exists/,
+      );
+    } finally {
+      await close();
+    }
+    expect(existsSync(keyFile())).toBe(false);
+  });
+
+  it('with identity/ renamed aside and every event deleted, in a store set up at an earlier start: truncated after 0', async () => {
+    await dir.cleanup();
+    dir = await createAuditDir();
+    const first = await openRecords(dir);
+    // A new store, seeded at this open: a new log, keyed here.
+    expect((await first.audit.verify()).intact).toBe(true);
+    expect(existsSync(keyFile())).toBe(true);
+    await first.audit.append({ type: 'test.1', actor: null, outcome: 'success', details: {} });
+    await first.close();
+    await rename(dir.folder, `${dir.folder}.aside`);
+    emptyTable();
+    const again = await openRecords(dir);
+    try {
+      expect(describeAuditReport(await again.audit.verify())).toMatch(
+        /^broken: truncated after 0: every event is gone and the audit key .*audit-key\.json is missing, but the metadata store was set up at an earlier start/,
+      );
+    } finally {
+      await again.close();
+    }
+    expect(existsSync(keyFile())).toBe(false);
+    expect((await verifyDir(dir)).stdout).toMatch(/^broken: truncated after 0: every event is gone/);
   });
 });

@@ -1,10 +1,12 @@
 // `enclave platform serve` as a user runs it: a child process that prints one listening line, answers on
 // loopback, and stops cleanly on SIGTERM/SIGINT. Uses the shipped catalogue and demo seed. It refuses a data
-// folder other OS users can open, and a broken audit log unless told to accept it (which is audited).
+// folder other OS users can open, and a broken audit log unless told to accept that very report (which is
+// audited); it never makes a new audit key for a log that had one, and says in its log why it records nothing
+// more once events were deleted from under it.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
-import { chmod } from 'node:fs/promises';
+import { chmod, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +14,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runPlatformServe } from '../../../src/cli/platform-serve.ts';
 import { makePrivate } from '../../support/private-tree.ts';
 import { signIn } from '../identity/support.ts';
-import { auditDirIn, openAudit, tamper, verifyDir, writeEvents } from './audit-support.ts';
+import { auditDirIn, openAudit, openRecords, tamper, verifyDir, writeEvents } from './audit-support.ts';
 import { createPlatformFixture, type PlatformFixture } from './fixture.ts';
 
 const ENCLAVE = fileURLToPath(new URL('../../../src/cli/enclave.ts', import.meta.url));
@@ -98,18 +100,39 @@ describe('enclave platform serve', () => {
   });
 });
 
-describe('runPlatformServe refusals (in process: nothing starts, so no child is needed)', () => {
-  async function serve(args: string[]) {
-    const stdout = new PassThrough();
-    const stderr = new PassThrough();
-    let out = '';
-    let err = '';
-    stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-    stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
-    const code = await runPlatformServe(args, { stdin: new PassThrough(), stdout, stderr });
-    return { code, stdout: out, stderr: err };
-  }
+/** runPlatformServe in process: for refusals, where nothing starts, so no child is needed. */
+async function serve(args: string[]) {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
+  stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
+  const code = await runPlatformServe(args, { stdin: new PassThrough(), stdout, stderr });
+  return { code, stdout: out, stderr: err };
+}
 
+/** The token a refused start printed for its report. */
+function tokenIn(stderr: string): string {
+  const token = /--accept-broken-audit-log=([0-9a-f]{16})/.exec(stderr)?.[1];
+  if (token === undefined) throw new Error(`no acceptance token in: ${stderr}`);
+  return token;
+}
+
+/** Starts serve as a child and waits for its listening line; stops it with SIGTERM. */
+async function startAndStop(args: string[]): Promise<Run> {
+  const run = runEnclave(['platform', 'serve', '--data-dir', fixture.dataDir, '--port', '0', ...args]);
+  try {
+    expect(JSON.parse(await firstLine(run))).toMatchObject({ event: 'listening' });
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+  } finally {
+    run.child.kill('SIGKILL');
+  }
+  return run;
+}
+
+describe('runPlatformServe refusals (in process: nothing starts, so no child is needed)', () => {
   it.each(['0.0.0.0', '192.168.1.10', '::', 'example.org', 'localhost'])('refuses --host %s: not a loopback address', async (host) => {
     const run = await serve(['--data-dir', fixture.dataDir, '--host', host]);
     expect(run.code).toBe(2);
@@ -198,8 +221,49 @@ describe('runPlatformServe refusals (in process: nothing starts, so no child is 
     const run = await serve(['--data-dir', fixture.dataDir]);
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('The audit log is broken, so the platform did not start:\nbroken: truncated after 2');
-    expect(run.stderr).toContain('add --accept-broken-audit-log');
+    expect(run.stderr).toMatch(/add --accept-broken-audit-log=[0-9a-f]{16} \(it accepts this report only\)/);
     expect(run.stdout).toBe('');
+  });
+
+  it('refuses --accept-broken-audit-log without the token of a report, which it would otherwise accept any break with', async () => {
+    for (const args of [['--accept-broken-audit-log'], ['--accept-broken-audit-log', '--port', '0'], ['--accept-broken-audit-log=yes']]) {
+      const run = await serve(['--data-dir', fixture.dataDir, ...args]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toContain('--accept-broken-audit-log takes the token printed with the broken-log report');
+    }
+  });
+
+  it('refuses to start, and makes no new key, when the audit key is missing but the log holds events sealed with it', async () => {
+    const dir = auditDirIn(fixture.dataDir);
+    await writeEvents(dir, 3);
+    const keyFile = path.join(dir.folder, 'audit-key.json');
+    await rename(keyFile, `${keyFile}.aside`);
+    const run = await serve(['--data-dir', fixture.dataDir]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /The audit log is broken, so the platform did not start:\nbroken: event 1 cannot be checked: the audit key .*audit-key\.json is missing, and 3 events in the log are sealed with it/,
+    );
+    expect(existsSync(keyFile)).toBe(false);
+  });
+
+  it('refuses to start on an emptied log in a store used before, with identity/ renamed aside: truncated after 0, not a new log', async () => {
+    const dir = auditDirIn(fixture.dataDir);
+    const records = await openRecords(dir);
+    await records.audit.append({ type: 'test.1', actor: null, outcome: 'success', details: {} });
+    await records.close();
+    await rename(dir.folder, `${dir.folder}.aside`);
+    tamper(dir, (raw) => {
+      const trigger = raw.triggerSql('audit_events_no_delete');
+      raw.exec('DROP TRIGGER audit_events_no_delete');
+      raw.exec('DELETE FROM audit_events');
+      raw.exec(trigger);
+    });
+    const run = await serve(['--data-dir', fixture.dataDir]);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(
+      /broken: truncated after 0: every event is gone and the audit key .*audit-key\.json is missing, but the metadata store was set up at an earlier start/,
+    );
+    expect(existsSync(path.join(dir.folder, 'audit-key.json'))).toBe(false);
   });
 
   it('refuses to start on a data folder with no manifest, saying to run init, and creates nothing', async () => {
@@ -212,35 +276,77 @@ describe('runPlatformServe refusals (in process: nothing starts, so no child is 
   });
 });
 
-describe('enclave platform serve --accept-broken-audit-log', () => {
-  it('starts on a broken log, records the acceptance in the log, and later checks report the break as accepted', async () => {
+describe('enclave platform serve --accept-broken-audit-log=TOKEN', () => {
+  it('starts on a broken log given the token of its report, records the acceptance in the log, and later checks report the break as accepted', async () => {
     const dir = auditDirIn(fixture.dataDir);
     await writeEvents(dir, 3);
     tamper(dir, (raw) => {
       raw.exec('DROP TRIGGER audit_events_no_update');
       raw.exec("UPDATE audit_events SET actor = 'someone-else' WHERE seq = 2");
     });
-    const run = runEnclave(['platform', 'serve', '--data-dir', fixture.dataDir, '--port', '0', '--accept-broken-audit-log']);
-    try {
-      expect(JSON.parse(await firstLine(run))).toMatchObject({ event: 'listening' });
-      expect(run.stderr()).toContain('starting on a broken audit log, as --accept-broken-audit-log asked; recorded as audit event 4');
-      expect(run.stderr()).toContain('broken: event 2 was edited');
-      run.child.kill('SIGTERM');
-      expect(await run.exited).toBe(0);
-    } finally {
-      run.child.kill('SIGKILL');
-    }
+    const token = tokenIn((await serve(['--data-dir', fixture.dataDir])).stderr);
+    const run = await startAndStop([`--accept-broken-audit-log=${token}`]);
+    expect(run.stderr()).toContain(
+      `starting on a broken audit log, as --accept-broken-audit-log=${token} asked; recorded as audit event 4`,
+    );
+    expect(run.stderr()).toContain('broken: event 2 was edited');
     const verified = await verifyDir(dir);
     expect(verified.code, verified.stdout).toBe(0);
     expect(verified.stdout).toMatch(/^intact \(4 events, head 4 [0-9a-f]{12}\)\naccepted: at event 4 .* broken: event 2 was edited/);
     // Without the flag it now starts: the break is accepted, and the log is intact after it.
-    const again = runEnclave(['platform', 'serve', '--data-dir', fixture.dataDir, '--port', '0']);
+    await startAndStop([]);
+  });
+
+  it('left in a service unit, accepts no later, different break', async () => {
+    const dir = auditDirIn(fixture.dataDir);
+    await writeEvents(dir, 3);
+    tamper(dir, (raw) => {
+      raw.exec('DROP TRIGGER audit_events_no_update');
+      raw.exec("UPDATE audit_events SET actor = 'someone-else' WHERE seq = 2");
+    });
+    const flag = `--accept-broken-audit-log=${tokenIn((await serve(['--data-dir', fixture.dataDir])).stderr)}`;
+    await startAndStop([flag]);
+    // The unit restarts the platform with the same flag: the log is intact, there is nothing to accept.
+    await startAndStop([flag]);
+    // Later, the newest events are cut off.
+    await writeEvents(dir, 2);
+    tamper(dir, (raw) => {
+      raw.exec('DROP TRIGGER audit_events_no_delete');
+      raw.exec('DELETE FROM audit_events WHERE seq = 6');
+    });
+    const refused = await serve(['--data-dir', fixture.dataDir, flag]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`${flag} does not accept this break`);
+    expect(refused.stderr).toContain('broken: truncated after 5');
+    expect(tokenIn(refused.stderr.slice(refused.stderr.indexOf('To accept this report')))).not.toBe(flag.split('=')[1]);
+  });
+});
+
+describe('a running platform whose newest audit events are deleted from under it', () => {
+  it('refuses what it would have to record, and its log says why', async () => {
+    const run = runEnclave(['platform', 'serve', '--data-dir', fixture.dataDir, '--port', '0']);
     try {
-      expect(JSON.parse(await firstLine(again))).toMatchObject({ event: 'listening' });
-      again.child.kill('SIGTERM');
-      expect(await again.exited).toBe(0);
+      const { url } = JSON.parse(await firstLine(run)) as { url: string };
+      const platform = { url, issuer: `${url}/oidc` } as Parameters<typeof signIn>[0]['platform'];
+      const tokens = await signIn({ platform, username: 'demo-analyst', password: 'ada-demo-pass' });
+      // The sign-in was recorded and anchored; it is deleted, and the delete trigger put back.
+      tamper(auditDirIn(fixture.dataDir), (raw) => {
+        const trigger = raw.triggerSql('audit_events_no_delete');
+        raw.exec('DROP TRIGGER audit_events_no_delete');
+        raw.exec('DELETE FROM audit_events');
+        raw.exec(trigger);
+      });
+      const reported = await fetch(`${url}/api/v1/session-events`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${tokens.access_token}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ event: 'unlocked' }),
+      });
+      expect(reported.status).toBe(503);
+      expect(run.stderr()).toMatch(/The audit log was cut back: event \d+ was anchored, but the last event in the database is none\./);
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(0);
     } finally {
-      again.child.kill('SIGKILL');
+      run.child.kill('SIGKILL');
     }
   });
 });

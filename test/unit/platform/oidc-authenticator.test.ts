@@ -111,7 +111,9 @@ describe('createOidcAuthenticator', () => {
     await expect(authenticator({ typ: 'at+jwt' }).authenticate(as(await token({}, { typ: 'JWT' })))).rejects.toMatchObject({
       code: 'unauthenticated',
     });
-    await expect(authenticator({ typ: 'at+jwt' }).authenticate(as(await token({}, { typ: 'at+jwt' })))).resolves.not.toBeNull();
+    await expect(
+      authenticator({ typ: 'at+jwt' }).authenticate(as(await token({ jti: 'typed' }, { typ: 'at+jwt' }))),
+    ).resolves.not.toBeNull();
   });
 
   it('refuses, as forbidden, a valid token for someone the platform does not know', async () => {
@@ -149,6 +151,37 @@ describe('the revocation list, checked on every call', () => {
     expect(principal?.token?.revocationKeys).toEqual(['jti:ext-1']);
     await authenticator().authenticate(as(await token({ jti: 'ext-1' })));
     expect(asked).toEqual([['jti:ext-1'], ['jti:ext-1']]);
+  });
+
+  it('refuses a JWT access token (typ at+jwt) without jti, which RFC 9068 requires: nothing could end it before it expires', async () => {
+    const cases = [
+      { checking: { typ: 'at+jwt' }, typ: 'at+jwt' },
+      { checking: {}, typ: 'at+jwt' },
+      { checking: {}, typ: 'application/at+jwt' },
+    ];
+    for (const { checking, typ } of cases) {
+      await expect(authenticator(checking).authenticate(as(await token({ sid: 'sid-1' }, { typ })))).rejects.toMatchObject({
+        code: 'unauthenticated',
+      });
+    }
+  });
+
+  it('ends an untyped token without jti, grant or session by its subject and issue time: every token of that user from that second', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const bare = await token({ iat: now - 100 });
+    const principal = await authenticator().authenticate(as(bare));
+    expect(principal?.token?.revocationKeys).toEqual([`iat:${now - 100}:u1`]);
+    // What a sign-out or lock report revokes: this token, and another minted in the same second, but not a later one.
+    revoked.add(`iat:${now - 100}:u1`);
+    await expect(authenticator().authenticate(as(bare))).rejects.toMatchObject({ code: 'unauthenticated' });
+    await expect(authenticator().authenticate(as(await token({ iat: now - 100, nonce: 'another' })))).rejects.toMatchObject({
+      code: 'unauthenticated',
+    });
+    await expect(authenticator().authenticate(as(await token({ iat: now - 99 })))).resolves.not.toBeNull();
+  });
+
+  it('refuses an untyped token that names neither itself, its grant, its session nor when it was issued', async () => {
+    await expect(authenticator().authenticate(as(await token({ iat: undefined })))).rejects.toMatchObject({ code: 'unauthenticated' });
   });
 
   it('fails closed: a list that cannot be read refuses the call rather than letting the token through', async () => {
