@@ -2,12 +2,37 @@
 // src/common/detached.ts that says why it is not; a dropped failure is never an empty handler.
 import { ESLint } from 'eslint';
 import { join } from 'node:path';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 
 const root = join(import.meta.dirname, '..', '..', '..');
-const eslint = new ESLint({ cwd: root, flags: ['unstable_native_nodejs_ts_config'] });
-// The type-aware rules need a file their tsconfig holds: the code stands in for this one (in this linter only).
-const STAND_IN = 'src/workstation/platform-status.ts';
+// The type-aware rules need a file a program holds: the code stands in for this one (in this linter only).
+const STAND_IN = join(root, 'src/workstation/platform-status.ts');
+
+/**
+ * A program of the stand-in and what it imports, and nothing else: linting against the whole tree's program made
+ * the answer depend on every other file of the tree at that moment (CI once saw the imports typed as `any`).
+ */
+function programFor(code: string): ts.Program {
+  const config = ts.getParsedCommandLineOfConfigFile(
+    join(root, 'tsconfig.node.json'),
+    {},
+    {
+      ...ts.sys,
+      onUnRecoverableConfigFileDiagnostic: (d) => {
+        throw new Error(ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+      },
+    },
+  );
+  if (!config) throw new Error('tsconfig.node.json cannot be read');
+  const host = ts.createCompilerHost(config.options, true);
+  const readFile = host.readFile.bind(host);
+  host.readFile = (name) => (name === STAND_IN ? code : readFile(name));
+  const getSourceFile = host.getSourceFile.bind(host);
+  host.getSourceFile = (name, version, onError) =>
+    name === STAND_IN ? ts.createSourceFile(name, code, version, true) : getSourceFile(name, version, onError);
+  return ts.createProgram({ rootNames: [STAND_IN], options: config.options, host });
+}
 
 async function ruleIdsFor(body: string): Promise<string[]> {
   const code = [
@@ -19,7 +44,15 @@ async function ruleIdsFor(body: string): Promise<string[]> {
     '}',
     '',
   ].join('\n');
-  const [result] = await eslint.lintText(code, { filePath: join(root, STAND_IN) });
+  const program = programFor(code);
+  const problems = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, '\n'));
+  expect(problems, 'the stand-in compiles, so the rules see real types').toEqual([]);
+  const eslint = new ESLint({
+    cwd: root,
+    flags: ['unstable_native_nodejs_ts_config'],
+    overrideConfig: { languageOptions: { parserOptions: { project: null, programs: [program] } } },
+  });
+  const [result] = await eslint.lintText(code, { filePath: STAND_IN });
   return (result?.messages ?? []).map((m) => m.ruleId ?? m.message);
 }
 
