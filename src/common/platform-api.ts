@@ -11,8 +11,27 @@ export const PLATFORM_API_PREFIX = '/api/v1';
 /** 'public': no identity needed. Otherwise the roles that may call the route; everyone else is refused. */
 export type RouteAccess = 'public' | readonly Role[];
 
-/** JSON that the schema accepts, an Arrow IPC stream of rows ('arrow'), or no body at all ('empty': 204). */
-export type RouteAnswer = z.ZodType | 'arrow' | 'empty';
+/**
+ * JSON that the schema accepts, rows ('rows': an Arrow IPC stream, or Parquet where the call asks for it), or no
+ * body at all ('empty': 204).
+ */
+export type RouteAnswer = z.ZodType | 'rows' | 'empty';
+
+export const PARQUET_CONTENT_TYPE = 'application/vnd.apache.parquet';
+
+/** How rows travel: an Arrow IPC stream (what the window's engine reads), or a Parquet file (the core's engine). */
+export const RowsFormatSchema = z.enum(['arrow', 'parquet']);
+export type RowsFormat = z.infer<typeof RowsFormatSchema>;
+
+/**
+ * Rows a handler streams rather than holds: a file's bytes in chunks, with their size (the Content-Length). The
+ * platform stops reading and closes it when the client goes away.
+ */
+export interface RowsBody {
+  readonly format: RowsFormat;
+  readonly bytes: number;
+  readonly chunks: AsyncIterable<Uint8Array>;
+}
 
 /** A route of the platform's own API. */
 export interface ApiRoute {
@@ -79,6 +98,8 @@ const SampleLimitSchema = z
   .pipe(z.number().min(1).max(SAMPLE_ROW_LIMIT))
   .describe(`must be a whole number from 1 to ${SAMPLE_ROW_LIMIT.toLocaleString('en-GB')}.`);
 
+const SampleFormatSchema = RowsFormatSchema.default('arrow').describe('must be "arrow" (the default) or "parquet".');
+
 const EVERY_ROLE = ['analyst', 'output_checker', 'admin'] as const satisfies readonly Role[];
 
 /** Bodies of a few short JSON fields. */
@@ -119,8 +140,9 @@ export const PLATFORM_API = {
     method: 'GET',
     path: '/projects/:projectId/datasets/:datasetId/sample',
     params: z.object({ projectId: PathIdSchema, datasetId: PathIdSchema }),
-    query: z.object({ limit: SampleLimitSchema }).strict(),
-    answer: 'arrow',
+    // The same rows either way: Arrow for the window's engine, Parquet for the core's (it loads Parquet far faster).
+    query: z.object({ limit: SampleLimitSchema, format: SampleFormatSchema }).strict(),
+    answer: 'rows',
     access: ['analyst'],
     bodyLimit: SMALL_BODY,
   },
@@ -173,13 +195,16 @@ export type RouteCallInput<R extends ApiRouteId> = {
 
 type AnswerOf<R extends ApiRouteId> = ApiRouteOf<R>['answer'];
 
-/** What a caller gets back: the parsed JSON, the Arrow stream's bytes, or nothing. */
+/** What a caller gets back: the parsed JSON, the rows' bytes, or nothing. */
 export type RouteAnswerOf<R extends ApiRouteId> =
-  AnswerOf<R> extends z.ZodType ? z.output<AnswerOf<R>> : AnswerOf<R> extends 'arrow' ? Uint8Array<ArrayBuffer> : undefined;
+  AnswerOf<R> extends z.ZodType ? z.output<AnswerOf<R>> : AnswerOf<R> extends 'rows' ? Uint8Array<ArrayBuffer> : undefined;
 
-/** What a handler gives back for the platform to check and send: JSON its schema accepts, Arrow bytes, or nothing. */
+/**
+ * What a handler gives back for the platform to check and send: JSON its schema accepts, rows (Arrow bytes, or a
+ * body it streams), or nothing.
+ */
 export type RouteResult<R extends ApiRouteId> =
-  AnswerOf<R> extends z.ZodType ? z.input<AnswerOf<R>> : AnswerOf<R> extends 'arrow' ? Uint8Array : void;
+  AnswerOf<R> extends z.ZodType ? z.input<AnswerOf<R>> : AnswerOf<R> extends 'rows' ? Uint8Array | RowsBody : void;
 
 /** Whether the route needs no identity (its handler gets no principal). */
 export type IsPublicRoute<R extends ApiRouteId> = ApiRouteOf<R>['access'] extends 'public' ? true : false;

@@ -3,8 +3,10 @@
 // schema. Every failure becomes an EnclaveError a person can read, and every request has a deadline.
 import { z } from 'zod';
 import type { Catalogue, Project, RuleProfile, User } from '../common/contract.ts';
+import { bestEffort } from '../common/detached.ts';
 import { EnclaveError, ErrorValueSchema, HTTP_STATUS_BY_ERROR_CODE, type ErrorCode } from '../common/errors.ts';
 import {
+  PARQUET_CONTENT_TYPE,
   PLATFORM_API,
   PLATFORM_API_PREFIX,
   type ApiRoute,
@@ -12,6 +14,7 @@ import {
   type PlatformHealth,
   type RouteAnswerOf,
   type RouteCallInput,
+  type RowsFormat,
   type SessionEventName,
 } from '../common/platform-api.ts';
 import { ARROW_STREAM_CONTENT_TYPE } from '../common/transport-protocol.ts';
@@ -42,6 +45,15 @@ export interface SampleRequest {
   limit: number;
 }
 
+/** Rows as they arrive: read `chunks` once, to the end or until the caller stops (which ends the download). */
+export interface RowsStream {
+  readonly format: RowsFormat;
+  /** The answer's Content-Length, or null when it gave none. */
+  readonly total: number | null;
+  /** Within the call's deadline and cancelled with its signal; `onReceived` hears every chunk. */
+  readonly chunks: AsyncIterable<Uint8Array>;
+}
+
 export interface PlatformClient {
   /** The configured platform URL, as shown to the user. */
   readonly url: string;
@@ -52,6 +64,8 @@ export interface PlatformClient {
   projects(context?: CallContext): Promise<Project[]>;
   catalogue(projectId: string, context?: CallContext): Promise<Catalogue>;
   sample(request: SampleRequest, context?: CallContext): Promise<Uint8Array<ArrayBuffer>>;
+  /** A sample in the format asked for, streamed (the core's engine loads it as it arrives). */
+  sampleRows(request: SampleRequest & { format: RowsFormat }, context?: CallContext): Promise<RowsStream>;
   rules(context?: CallContext): Promise<RuleProfile[]>;
   /** Records a sign-in, lock, unlock (or a refused one), sign-out or session end in the platform's audit log. */
   sessionEvent(event: SessionEventName, context: CallContext): Promise<void>;
@@ -90,31 +104,60 @@ interface CallParts {
   readonly body?: unknown;
 }
 
+const FORMAT_BY_CONTENT_TYPE: ReadonlyMap<string, RowsFormat> = new Map([
+  [ARROW_STREAM_CONTENT_TYPE, 'arrow'],
+  [PARQUET_CONTENT_TYPE, 'parquet'],
+]);
+
+/** The body's chunks as they arrive, counted for whoever follows the download; stopping early ends the download. */
+async function* bodyChunks(
+  response: Response,
+  onReceived: ((bytes: number, total: number | null) => void) | undefined,
+): AsyncGenerator<Uint8Array> {
+  if (response.body === null) return;
+  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+  const total = Number.isSafeInteger(declared) && declared >= 0 ? declared : null;
+  let received = 0;
+  onReceived?.(0, total);
+  // Node's typings leave a fetch body's chunks untyped; they are bytes.
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  let finished = false;
+  try {
+    for (let next = await reader.read(); !next.done; next = await reader.read()) {
+      received += next.value.byteLength;
+      onReceived?.(received, total);
+      yield next.value;
+    }
+    finished = true;
+  } finally {
+    if (!finished) await bestEffort(reader.cancel());
+  }
+}
+
+/** Chunks joined into one buffer. */
+async function collect(chunks: AsyncIterable<Uint8Array>): Promise<Uint8Array<ArrayBuffer>> {
+  const parts: Uint8Array[] = [];
+  let received = 0;
+  for await (const chunk of chunks) {
+    parts.push(chunk);
+    received += chunk.byteLength;
+  }
+  const bytes = new Uint8Array(received);
+  let offset = 0;
+  for (const part of parts) {
+    bytes.set(part, offset);
+    offset += part.byteLength;
+  }
+  return bytes;
+}
+
 /** The whole body, counting the bytes as they arrive for whoever follows the download. */
 async function readCounting(
   response: Response,
   onReceived: ((bytes: number, total: number | null) => void) | undefined,
 ): Promise<Uint8Array<ArrayBuffer>> {
   if (onReceived === undefined || response.body === null) return new Uint8Array(await response.arrayBuffer());
-  const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-  const total = Number.isSafeInteger(declared) && declared >= 0 ? declared : null;
-  const chunks: Uint8Array[] = [];
-  let received = 0;
-  onReceived(0, total);
-  // Node's typings leave a fetch body's chunks untyped; they are bytes.
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  for (let next = await reader.read(); !next.done; next = await reader.read()) {
-    chunks.push(next.value);
-    received += next.value.byteLength;
-    onReceived(received, total);
-  }
-  const bytes = new Uint8Array(received);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  return collect(bodyChunks(response, onReceived));
 }
 
 /** The route's path with its parameters filled in, relative to the platform URL (so a path prefix is kept). */
@@ -143,7 +186,7 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
   }
 
   /** Sends one request; resolves with a 2xx response or throws the mapped error. */
-  async function request(
+  async function send(
     path: string,
     options: { deadlineMs: number; context?: CallContext; method?: 'GET' | 'POST'; body?: unknown },
   ): Promise<{ response: Response; signal: AbortSignal }> {
@@ -206,31 +249,67 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     return parsed.data;
   }
 
-  /** Reads an Arrow stream answer, body included within the deadline. */
-  async function readArrow(response: Response, options: ReadOptions): Promise<Uint8Array<ArrayBuffer>> {
+  /** The format of a rows answer, by its content type; anything else is refused (and its body dropped). */
+  async function rowsFormat(response: Response): Promise<RowsFormat> {
+    const type = (response.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+    const format = FORMAT_BY_CONTENT_TYPE.get(type);
+    if (format !== undefined) return format;
+    await bestEffort(response.body?.cancel());
+    throw new EnclaveError('internal', 'The platform sent rows in a format this workstation does not read.');
+  }
+
+  /** A body's read failed: cancelled, past its deadline, or the platform went away mid-answer. */
+  function readError(err: unknown, options: ReadOptions): EnclaveError {
     const signal = options.context?.signal;
-    const type = (response.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase();
-    if (type !== ARROW_STREAM_CONTENT_TYPE) {
-      await response.body?.cancel();
-      throw new EnclaveError('internal', 'The platform sent a sample that is not an Arrow stream.');
-    }
+    return transportError(err, {
+      timedOut: options.combined.aborted && !signal?.aborted,
+      cancelled: signal?.aborted === true,
+      deadlineMs: options.deadlineMs,
+    });
+  }
+
+  /** Reads a rows answer whole, body included within the deadline. */
+  async function readRows(response: Response, options: ReadOptions): Promise<Uint8Array<ArrayBuffer>> {
+    await rowsFormat(response);
     try {
       return await readCounting(response, options.context?.onReceived);
     } catch (err) {
-      throw transportError(err, {
-        timedOut: options.combined.aborted && !signal?.aborted,
-        cancelled: signal?.aborted === true,
-        deadlineMs: options.deadlineMs,
-      });
+      throw readError(err, options);
     }
+  }
+
+  /** Opens a sample for reading as it arrives; refused unless it came in the format asked for. */
+  async function openSample(request: SampleRequest & { format: RowsFormat }, context?: CallContext): Promise<RowsStream> {
+    const { projectId, datasetId, limit, format } = request;
+    const route: ApiRoute = PLATFORM_API['dataset.sample'];
+    // Arrow is the default, so it is not named: a platform from before Parquet samples still answers.
+    const query: Record<string, string> = format === 'arrow' ? { limit: String(limit) } : { limit: String(limit), format };
+    const parts: CallParts = { params: { projectId, datasetId }, query };
+    const deadlineMs = sampleTimeoutMs;
+    const { response, signal: combined } = await send(pathOf(route, parts), { deadlineMs, context, method: route.method });
+    const sent = await rowsFormat(response);
+    if (sent !== format) {
+      await bestEffort(response.body?.cancel());
+      throw new EnclaveError('internal', `The platform sent the sample as ${sent}, not ${format} as asked.`);
+    }
+    const declared = Number(response.headers.get('content-length') ?? Number.NaN);
+    const options: ReadOptions = { combined, context, deadlineMs };
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      try {
+        yield* bodyChunks(response, context?.onReceived);
+      } catch (err) {
+        throw readError(err, options);
+      }
+    }
+    return { format, total: Number.isSafeInteger(declared) && declared >= 0 ? declared : null, chunks: chunks() };
   }
 
   async function call<R extends ApiRouteId>(id: R, input: RouteCallInput<R>, context?: CallContext): Promise<RouteAnswerOf<R>> {
     const route: ApiRoute = PLATFORM_API[id];
     const parts: CallParts = input;
     // A stream of rows takes a while, body included; everything else is small.
-    const deadlineMs = route.answer === 'arrow' ? sampleTimeoutMs : timeoutMs;
-    const { response, signal: combined } = await request(pathOf(route, parts), {
+    const deadlineMs = route.answer === 'rows' ? sampleTimeoutMs : timeoutMs;
+    const { response, signal: combined } = await send(pathOf(route, parts), {
       deadlineMs,
       context,
       method: route.method,
@@ -240,8 +319,8 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     if (route.answer === 'empty') {
       await response.body?.cancel();
       answer = undefined;
-    } else if (route.answer === 'arrow') {
-      answer = await readArrow(response, { combined, context, deadlineMs });
+    } else if (route.answer === 'rows') {
+      answer = await readRows(response, { combined, context, deadlineMs });
     } else {
       answer = await readJson(route.answer, response, { combined, context, deadlineMs });
     }
@@ -260,7 +339,10 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     async sessionEvent(event, context) {
       await call('session.events', { body: { event } }, context);
     },
-    sample: ({ projectId, datasetId, limit }, context) =>
-      call('dataset.sample', { params: { projectId, datasetId }, query: { limit: String(limit) } }, context),
+    async sample(request, context) {
+      // Arrow for the window's engine: a platform that answered anything else is refused, not passed on.
+      return collect((await openSample({ ...request, format: 'arrow' }, context)).chunks);
+    },
+    sampleRows: (request, context) => openSample(request, context),
   };
 }

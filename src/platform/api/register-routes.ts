@@ -3,9 +3,11 @@
 // so a route without a handler, or a handler without a route, does not compile. The helper parses params,
 // query and body with the declared schemas before the handler runs, and checks the handler's answer against
 // the declared one before it is sent. The access check (the server's onRequest hook) has run by then.
+import { Readable } from 'node:stream';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { EnclaveError } from '../../common/errors.ts';
 import {
+  PARQUET_CONTENT_TYPE,
   PLATFORM_API,
   PLATFORM_API_PREFIX,
   API_ROUTE_IDS,
@@ -14,6 +16,7 @@ import {
   type IsPublicRoute,
   type RouteInput,
   type RouteResult,
+  type RowsBody,
 } from '../../common/platform-api.ts';
 import { ARROW_STREAM_CONTENT_TYPE } from '../../common/transport-protocol.ts';
 import { parseBody, parseParameters, parseQuery } from '../http/request-input.ts';
@@ -39,14 +42,25 @@ function principalFor(route: ApiRoute, request: FastifyRequest): Principal | nul
   return request.principal;
 }
 
+function isRowsBody(value: unknown): value is RowsBody {
+  const body = value as Partial<RowsBody> | null;
+  return typeof body === 'object' && body !== null && typeof body.bytes === 'number' && typeof body.chunks === 'object';
+}
+
 /** Sends what the handler answered, after checking it is what the route declares. */
 function sendAnswer(options: { id: ApiRouteId; route: ApiRoute; reply: FastifyReply; result: unknown }): unknown {
   const { id, reply, result } = options;
   const { answer } = options.route;
   if (answer === 'empty') return reply.code(204).send();
-  if (answer === 'arrow') {
-    if (!(result instanceof Uint8Array)) throw new Error(`The ${id} handler answered something other than Arrow bytes.`);
-    return reply.type(ARROW_STREAM_CONTENT_TYPE).send(Buffer.from(result.buffer, result.byteOffset, result.byteLength));
+  if (answer === 'rows') {
+    if (result instanceof Uint8Array)
+      return reply.type(ARROW_STREAM_CONTENT_TYPE).send(Buffer.from(result.buffer, result.byteOffset, result.byteLength));
+    if (!isRowsBody(result)) throw new Error(`The ${id} handler answered something other than rows.`);
+    // Fastify destroys the stream when the client goes away, which stops the reading and closes the file.
+    return reply
+      .type(result.format === 'parquet' ? PARQUET_CONTENT_TYPE : ARROW_STREAM_CONTENT_TYPE)
+      .header('content-length', String(result.bytes))
+      .send(Readable.from(result.chunks, { objectMode: false }));
   }
   const parsed = answer.safeParse(result);
   // The platform's own fault: logged in full by the error handler, answered as an internal error.

@@ -4,6 +4,7 @@
 // against its declared schema after. Handlers check project membership themselves (it depends on the path).
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Catalogue } from '../../common/contract.ts';
+import { inBackground } from '../../common/detached.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import type { SessionEventName } from '../../common/platform-api.ts';
 import { PROFILES } from '../../common/sdc/rules.ts';
@@ -139,13 +140,20 @@ export function createV1Handlers(deps: V1Dependencies): RouteHandlers {
       const [dataset] = await store.listDatasets([datasetId]);
       if (dataset === undefined) throw new EnclaveError('not_found', 'This project has no such dataset.');
       const controller = abortOnDisconnect(reply);
-      return engine.sample({
+      // The same columns, in the same order, either way: what this project may see of the dataset.
+      const request = {
         datasetId,
         columns: availableFieldNames({ project, fields: dataset.fields }),
         orderBy: dataset.orderKey,
         limit: query.limit,
         signal: controller.signal,
-      });
+      };
+      if (query.format === 'arrow') return engine.sample(request);
+      const file = await engine.sampleParquet(request);
+      // However the answer ends (sent, or the client gone before or during it), the file is closed.
+      if (reply.raw.writableFinished || reply.raw.destroyed) await file.dispose();
+      else reply.raw.once('close', () => inBackground(file.dispose(), (err) => reply.log.warn({ err }, 'A sample file did not close.')));
+      return { format: 'parquet', bytes: file.bytes, chunks: file.chunks };
     },
   };
 }

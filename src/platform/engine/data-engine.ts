@@ -30,6 +30,16 @@ export interface SampleRequest {
   readonly signal?: AbortSignal;
 }
 
+/** A sample written as a Parquet file, opened for streaming; its name is already gone from the disk. */
+export interface SampleFile {
+  /** The file's size: the answer's Content-Length. */
+  readonly bytes: number;
+  /** The bytes in chunks; reading to the end, or stopping early (return), closes the file. */
+  readonly chunks: AsyncIterable<Uint8Array>;
+  /** Closes the file if it is still open (the client went away before reading it). Safe to call twice. */
+  dispose(): Promise<void>;
+}
+
 export interface DataEngine {
   /** A short name for logs ("duckdb-embedded"); nothing may branch on it. */
   readonly name: string;
@@ -39,6 +49,8 @@ export interface DataEngine {
   rowCount(datasetId: string): number;
   /** The first `limit` rows in a deterministic order, as an Arrow IPC stream. */
   sample(request: SampleRequest): Promise<Uint8Array>;
+  /** The same rows, columns and order as sample(), as a Parquet file. */
+  sampleParquet(request: SampleRequest): Promise<SampleFile>;
   /** Stops running queries and releases the engine. Safe to call twice. */
   close(): Promise<void>;
 }

@@ -5,8 +5,9 @@ import { EnclaveError } from '../../common/errors.ts';
 // Identifiers reach SQL only quoted, and only names the engine itself read from the data files.
 import { quoteIdentifier, quoteString } from '../../common/sql-identifiers.ts';
 import { columnBuilderFor, toArrowIpcStream } from './arrow-columns.ts';
-import type { DataEngine, EngineColumn, EngineDataset, SampleRequest } from './data-engine.ts';
+import type { DataEngine, EngineColumn, EngineDataset, SampleFile, SampleRequest } from './data-engine.ts';
 import { verifyDataDir, type VerifiedDataFile } from './manifest.ts';
+import { openParquetSampler, type ParquetSampler } from './parquet-samples.ts';
 
 /** Keeps the engine's own message for the server log (Error.cause), away from the answer. */
 function withCause(error: EnclaveError, cause: unknown): EnclaveError {
@@ -59,6 +60,7 @@ async function lockDown(connection: DuckDBConnection, files: readonly VerifiedDa
 }
 
 export interface DuckDbEngineOptions {
+  /** The platform's data folder: the verified files are read from it, and Parquet samples are written inside it. */
   readonly dataDir: string;
 }
 
@@ -84,7 +86,14 @@ export async function openDuckDbEngine(options: DuckDbEngineOptions): Promise<Da
     if (err instanceof EnclaveError) throw err;
     throw new EnclaveError('unavailable', "The platform's data folder cannot be served: a data file could not be read as Parquet.");
   }
-  return new DuckDbEngine(instance, datasets);
+  let parquet: ParquetSampler;
+  try {
+    parquet = await openParquetSampler({ files, dataDir: options.dataDir });
+  } catch (err) {
+    instance.closeSync();
+    throw withCause(new EnclaveError('unavailable', `The platform cannot prepare Parquet samples in ${options.dataDir}.`), err);
+  }
+  return new DuckDbEngine({ instance, served: datasets, parquet });
 }
 
 class DuckDbEngine implements DataEngine {
@@ -93,11 +102,13 @@ class DuckDbEngine implements DataEngine {
   private readonly served: ReadonlyMap<string, ServedDataset>;
   /** Queries in flight, so close() can interrupt them and wait before the instance goes away. */
   private readonly running = new Map<DuckDBConnection, Promise<unknown>>();
+  private readonly parquet: ParquetSampler;
   private closed = false;
 
-  constructor(instance: DuckDBInstance, served: ReadonlyMap<string, ServedDataset>) {
-    this.instance = instance;
-    this.served = served;
+  constructor(parts: { instance: DuckDBInstance; served: ReadonlyMap<string, ServedDataset>; parquet: ParquetSampler }) {
+    this.instance = parts.instance;
+    this.served = parts.served;
+    this.parquet = parts.parquet;
   }
 
   datasets(): readonly EngineDataset[] {
@@ -114,7 +125,8 @@ class DuckDbEngine implements DataEngine {
     return this.dataset(datasetId).rowCount;
   }
 
-  async sample(request: SampleRequest): Promise<Uint8Array> {
+  /** Checks a sample request against what the engine serves; the one SELECT both formats run. */
+  private sampleSelect(request: SampleRequest): { dataset: ServedDataset; sql: string } {
     if (this.closed) throw new EnclaveError('unavailable', 'The data engine is shutting down.');
     const dataset = this.dataset(request.datasetId);
     const known = new Set(dataset.columns.map((column) => column.name));
@@ -131,7 +143,17 @@ class DuckDbEngine implements DataEngine {
 
     const select = request.columns.map(quoteIdentifier).join(', ');
     const order = request.orderBy.length > 0 ? ` ORDER BY ${request.orderBy.map(quoteIdentifier).join(', ')}` : '';
-    const sql = `SELECT ${select} FROM ${quoteIdentifier(dataset.id)}${order} LIMIT $limit`;
+    // The limit is a checked safe integer: written out, since COPY (the Parquet path) takes no parameters.
+    return { dataset, sql: `SELECT ${select} FROM ${quoteIdentifier(dataset.id)}${order} LIMIT ${request.limit}` };
+  }
+
+  async sampleParquet(request: SampleRequest): Promise<SampleFile> {
+    const { sql } = this.sampleSelect(request);
+    return this.parquet.write({ select: sql, signal: request.signal });
+  }
+
+  async sample(request: SampleRequest): Promise<Uint8Array> {
+    const { dataset, sql } = this.sampleSelect(request);
 
     const connection = await this.instance.connect();
     const onAbort = (): void => connection.interrupt();
@@ -139,7 +161,7 @@ class DuckDbEngine implements DataEngine {
     let finished!: () => void;
     this.running.set(connection, new Promise<void>((resolve) => (finished = resolve)));
     try {
-      const result = await connection.stream(sql, { limit: request.limit });
+      const result = await connection.stream(sql);
       const builders = request.columns.map((name, i) => ({
         name,
         builder: columnBuilderFor({
@@ -172,7 +194,7 @@ class DuckDbEngine implements DataEngine {
     if (this.closed) return;
     this.closed = true;
     for (const connection of this.running.keys()) connection.interrupt();
-    await Promise.allSettled([...this.running.values()]);
+    await Promise.allSettled([...this.running.values(), this.parquet.close()]);
     this.instance.closeSync();
   }
 }

@@ -60,6 +60,7 @@ vi.mock('../../../src/platform/engine/duckdb-engine.ts', async (importOriginal) 
         datasets: () => engine.datasets(),
         rowCount: (datasetId) => engine.rowCount(datasetId),
         close: () => engine.close(),
+        sampleParquet: (request) => engine.sampleParquet(request),
         sample(request: SampleRequest) {
           const running = engine.sample(request);
           watch.record({

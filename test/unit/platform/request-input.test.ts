@@ -71,18 +71,24 @@ describe('path ids', () => {
 
 describe('query parameters', () => {
   it('returns the query when it holds only allowed names', () => {
-    expect(parseQuery(sample.query, { limit: '5' })).toEqual({ limit: 5 });
+    expect(parseQuery(sample.query, { limit: '5' })).toEqual({ limit: 5, format: 'arrow' });
+    expect(parseQuery(sample.query, { limit: '5', format: 'parquet' })).toEqual({ limit: 5, format: 'parquet' });
   });
 
   it('treats a missing query as empty, so a required parameter is named as missing', () => {
     expect(failure(() => parseQuery(sample.query, undefined)).message).toMatch(/^limit /);
   });
 
+  it('names a value outside its choices without echoing it', () => {
+    const error = failure(() => parseQuery(sample.query, { limit: '5', format: 'csv<script>' }));
+    expect(error.message).toBe('format must be "arrow" (the default) or "parquet".');
+  });
+
   it('refuses any other name without echoing it, before looking at the values', () => {
     const error = failure(() => parseQuery(sample.query, { limit: '5', 'columns<script>': 'x' }));
     expect(error.code).toBe('invalid_input');
     expect(error.message).not.toContain('script');
-    expect(error.message).toBe('Unknown query parameter; this endpoint accepts only: limit.');
+    expect(error.message).toBe('Unknown query parameter; this endpoint accepts only: limit, format.');
     expect(failure(() => parseQuery(sample.query, { limit: 'abc', columns: 'x' })).message).toMatch(/^Unknown query parameter/);
   });
 
