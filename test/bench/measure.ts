@@ -1,6 +1,8 @@
-// Times every query at one data size in DuckDB-wasm and in native DuckDB with one and two threads, and checks
-// that the engines agree (row count and checksum). Each query runs in the three engines back to back, so a
-// change in the shared machine's load falls on all three alike.
+// Times every query at one data size in the app's native local engine (run plus first page), in native DuckDB run
+// directly with all cores and with one, and in DuckDB-wasm (run plus first page, as the app drives it), and checks
+// that the engines agree (row count and checksum). Each query runs in every engine back to back, so a change in
+// the shared machine's load falls on all of them alike.
+import type { AppEngine } from './app-engine.ts';
 import type { BenchData } from './data.ts';
 import type { NativeEngine } from './native.ts';
 import {
@@ -23,9 +25,12 @@ export interface QueryResult {
   name: string;
   kind: BenchQuery['kind'];
   sql: string;
+  /** The app's native local engine: LocalEngine.run plus the first page. */
+  app: EngineResult;
   wasm: EngineResult;
   native1: EngineResult;
-  native2: EngineResult;
+  /** Native DuckDB run directly with all of the machine's cores. */
+  nativeAll: EngineResult;
   /** Problems found comparing the engines' results (empty when they agree). */
   mismatches: string[];
 }
@@ -37,7 +42,16 @@ export interface SizeResult {
   data: { parquetBytes: number; arrowBytes: number; parquetSha256: string; cached: boolean; prepareMs: number };
   loadAverageAtStart: number[];
   native: { loadMs: number; loadThreads: number };
-  wasm: { startMs: number | null; loadMs: number | null; fetchMs: number | null; error: string | null; pageProblems: string[] };
+  app: { loadMs: number; threads: number; memoryLimitBytes: number };
+  wasm: {
+    startMs: number | null;
+    loadMs: number | null;
+    fetchMs: number | null;
+    error: string | null;
+    /** Not run at this size: beyond DuckDB-wasm's ceiling (not a failure). */
+    beyondCeiling: boolean;
+    pageProblems: string[];
+  };
   queries: QueryResult[];
 }
 
@@ -74,7 +88,7 @@ async function withChecksum(result: EngineResult, checksum: () => Promise<number
   }
 }
 
-function compare(results: Record<'wasm' | 'native1' | 'native2', EngineResult>): string[] {
+function compare(results: Record<'app' | 'wasm' | 'native1' | 'nativeAll', EngineResult>): string[] {
   const ok = Object.entries(results).filter((entry): entry is [string, Extract<EngineResult, { ok: true }>] => entry[1].ok);
   const mismatches: string[] = [];
   const [first, ...rest] = ok;
@@ -96,25 +110,36 @@ export async function benchSize(options: {
   data: BenchData;
   runs: number;
   native: NativeEngine;
+  /** All of the machine's cores, as the app's engine uses. */
+  allThreads: number;
+  app: AppEngine;
   /** null when DuckDB-wasm could not start at all. */
   wasm: WasmSession | null;
   wasmStartError: string | null;
+  /** The size is beyond DuckDB-wasm's ceiling: it was not started. */
+  wasmBeyondCeiling: boolean;
   dataPath: string;
   loadAverage: number[];
   log: (line: string) => void;
 }): Promise<SizeResult> {
-  const { data, runs, native, log } = options;
-  const loadThreads = 2;
+  const { data, runs, native, app, log } = options;
+  const loadThreads = options.allThreads;
   log(`Native DuckDB: loading ${data.rows.toLocaleString('en-GB')} rows from Parquet…`);
   const nativeLoad = await native.load(data.parquet, loadThreads);
   if (nativeLoad.rows !== data.rows) throw new Error(`Native DuckDB loaded ${nativeLoad.rows} rows, expected ${data.rows}.`);
   const chapterRows = await native.scalar(`SELECT count(*) FROM ${CHAPTERS_TABLE}`);
+  log('The app’s native engine: loading the same Parquet through LocalEngine.load…');
+  const appLoad = await app.load(data.parquet, EPISODES_TABLE);
+  if (appLoad.rows !== data.rows) throw new Error(`The app’s engine loaded ${appLoad.rows} rows, expected ${data.rows}.`);
+  await app.run(CREATE_CHAPTERS_SQL);
+  if ((await app.scalar(`SELECT count(*) FROM ${CHAPTERS_TABLE}`)) !== chapterRows) throw new Error('The app’s chapter table differs.');
 
   const wasm: SizeResult['wasm'] = {
     startMs: options.wasm?.startMs ?? null,
     loadMs: null,
     fetchMs: null,
     error: options.wasmStartError,
+    beyondCeiling: options.wasmBeyondCeiling,
     pageProblems: [],
   };
   let session = options.wasm;
@@ -143,14 +168,17 @@ export async function benchSize(options: {
       wasmSession === null
         ? { ok: false, error: wasm.error ?? 'DuckDB-wasm is not running' }
         : await withChecksum(
-            await time((sql) => wasmSession.run(sql), query.sql, runs),
+            await time((sql) => wasmSession.runPaged(sql), query.sql, runs),
             async () => (await wasmSession.run(checksumAsRowsSql(query.sql))).rows,
           );
+    const appResult = await withChecksum(await time((sql) => app.run(sql), query.sql, runs), () => app.scalar(checksumSql(query.sql)));
+    await native.setThreads(options.allThreads);
+    const nativeAll = await withChecksum(await time((sql) => native.run(sql), query.sql, runs), () =>
+      native.scalar(checksumSql(query.sql)),
+    );
     await native.setThreads(1);
     const native1 = await withChecksum(await time((sql) => native.run(sql), query.sql, runs), () => native.scalar(checksumSql(query.sql)));
-    await native.setThreads(2);
-    const native2 = await withChecksum(await time((sql) => native.run(sql), query.sql, runs), () => native.scalar(checksumSql(query.sql)));
-    const results = { wasm: wasmResult, native1, native2 };
+    const results = { app: appResult, wasm: wasmResult, native1, nativeAll };
     queries.push({ name: query.name, kind: query.kind, sql: query.sql, ...results, mismatches: compare(results) });
   }
   wasm.pageProblems = options.wasm?.problems() ?? [];
@@ -167,6 +195,7 @@ export async function benchSize(options: {
     },
     loadAverageAtStart: options.loadAverage,
     native: { loadMs: nativeLoad.ms, loadThreads },
+    app: { loadMs: appLoad.ms, threads: app.threads, memoryLimitBytes: app.memoryLimitBytes },
     wasm,
     queries,
   };

@@ -1,6 +1,8 @@
-// `npm run bench`: DuckDB-wasm (Chromium, the app's own engine) against native DuckDB on the same synthetic
-// hospital episodes, then the disclosure-control engine's figures (test/bench/sdc.ts). Progress goes to stderr,
+// `npm run bench`: the app's native local engine (as the app drives it) and DuckDB-wasm (Chromium, the app's own
+// in-memory engine) against native DuckDB run directly, on the same synthetic hospital episodes, then the
+// disclosure-control engine's figures (test/bench/sdc.ts). Progress goes to stderr,
 // the report to stdout, and everything to bench-results/bench-<date>.json. Exit 1 when the engines disagree.
+import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import { bestEffort } from '../../src/common/detached.ts';
@@ -9,7 +11,8 @@ import { prepareData } from './data.ts';
 import { benchSize, wasmFacts } from './measure.ts';
 import type { SizeResult } from './measure.ts';
 import { openNative } from './native.ts';
-import { parseOptions, runsFor, USAGE } from './options.ts';
+import { openAppEngine } from './app-engine.ts';
+import { parseOptions, runsFor, USAGE, WASM_CEILING_ROWS } from './options.ts';
 import type { BenchOptions } from './options.ts';
 import { QUERIES } from './queries.ts';
 import { formatMachine, formatSize, loadAverage, machineFacts, writeJson } from './report.ts';
@@ -45,18 +48,21 @@ async function main(options: BenchOptions): Promise<number> {
   const sizes: SizeResult[] = [];
   try {
     for (const rows of options.rows) {
+      const beyondCeiling = rows > WASM_CEILING_ROWS;
       const data = await prepareData({
         root: path.join(resultsDir, 'data'),
         rows,
         seed: options.seed,
         regenerate: options.regenerate,
+        withArrow: !beyondCeiling,
         log,
       });
       const native = await openNative();
       engines.duckdbNative = native.version;
+      const app = await openAppEngine(path.join(resultsDir, 'workspaces', `episodes-${rows}`));
       let session: WasmSession | null = null;
       let sessionError = browserError;
-      if (browser !== null) {
+      if (browser !== null && !beyondCeiling) {
         log('DuckDB-wasm: opening the bench page…');
         try {
           session = await browser.open(`${server.url}/bench.html`);
@@ -74,9 +80,12 @@ async function main(options: BenchOptions): Promise<number> {
           data,
           runs: runsFor(options, rows),
           native,
+          allThreads: os.availableParallelism(),
+          app,
           wasm: session,
           wasmStartError: sessionError,
-          dataPath: server.publish(`episodes-${rows}-seed${options.seed}.arrows`, data.arrow),
+          wasmBeyondCeiling: beyondCeiling,
+          dataPath: beyondCeiling ? '' : server.publish(`episodes-${rows}-seed${options.seed}.arrows`, data.arrow),
           loadAverage: loadAverage(),
           log,
         });
@@ -85,6 +94,7 @@ async function main(options: BenchOptions): Promise<number> {
       } finally {
         await session?.close();
         native.close();
+        await app.close();
       }
     }
   } finally {

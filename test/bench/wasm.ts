@@ -6,6 +6,7 @@ import type { Browser, Page } from 'playwright-core';
 
 import { bestEffort } from '../../src/common/detached.ts';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '../support/chromium.ts';
+import { FIRST_PAGE_ROWS } from './options.ts';
 
 /** Loading 10 million rows or running a slow query takes minutes, not Playwright's default 30 s. */
 const STEP_TIMEOUT_MS = 20 * 60_000;
@@ -16,6 +17,7 @@ interface BenchGlobal {
     ready: Promise<void>;
     load(name: string, url: string): Promise<{ ms: number; fetchMs: number; rows: number }>;
     run(sql: string): Promise<{ ms: number; rows: number }>;
+    runPaged(sql: string, pageRows: number): Promise<{ ms: number; rows: number }>;
   };
 }
 
@@ -24,6 +26,8 @@ export interface WasmSession {
   startMs: number;
   load(name: string, path: string): Promise<{ ms: number; fetchMs: number; rows: number }>;
   run(sql: string): Promise<{ ms: number; rows: number }>;
+  /** As the app drives it: LocalEngine.run, the result kept in the engine, plus the first page. */
+  runPaged(sql: string): Promise<{ ms: number; rows: number }>;
   /** Console errors and CSP violations the page reported (should be none). */
   problems(): string[];
   close(): Promise<void>;
@@ -78,6 +82,14 @@ async function openSession(browser: Browser, url: string): Promise<WasmSession> 
     run: (sql) =>
       withDeadline(
         page.evaluate((s) => (globalThis as unknown as BenchGlobal).enclaveBench!.run(s), sql),
+        'A query',
+      ),
+    runPaged: (sql) =>
+      withDeadline(
+        page.evaluate(([s, rows]) => (globalThis as unknown as BenchGlobal).enclaveBench!.runPaged(s, rows), [
+          sql,
+          FIRST_PAGE_ROWS,
+        ] as const),
         'A query',
       ),
     problems: () => [...problems],

@@ -10,6 +10,8 @@ export interface EnclaveBench {
   load(name: string, url: string): Promise<{ ms: number; fetchMs: number; rows: number }>;
   /** Runs SQL and materialises the whole result as an Arrow table in the page. */
   run(sql: string): Promise<{ ms: number; rows: number }>;
+  /** As the app drives it: LocalEngine.run (the result kept in the engine) plus its first page of `pageRows` rows. */
+  runPaged(sql: string, pageRows: number): Promise<{ ms: number; rows: number }>;
 }
 
 declare global {
@@ -46,6 +48,16 @@ const bench: EnclaveBench = {
     const ms = performance.now() - start;
     show(`Ran a query: ${table.numRows} rows in ${ms.toFixed(0)} ms`);
     return { ms, rows: table.numRows };
+  },
+  async runPaged(sql, pageRows) {
+    await engine.ready;
+    const start = performance.now();
+    const result = await engine.run({ sql });
+    if (result.resultId !== null) await engine.page({ resultId: result.resultId, offset: 0, limit: pageRows });
+    const ms = performance.now() - start;
+    if (result.resultId !== null) await engine.release(result.resultId);
+    show(`Ran a query and read its first page: ${result.rowCount} rows in ${ms.toFixed(0)} ms`);
+    return { ms, rows: result.rowCount };
   },
 };
 
