@@ -3,7 +3,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, powerMonitor, protocol, screen, session, shell } from 'electron';
-import { inBackground } from '../src/common/detached.ts';
+import { handledElsewhere, inBackground } from '../src/common/detached.ts';
 import { createWorkstationCore, type WorkstationCore } from '../src/workstation/core.ts';
 import { createRendererFiles } from '../src/workstation/serving/renderer-files.ts';
 import { appProtocolResponse } from './app-protocol.ts';
@@ -69,7 +69,8 @@ if (!configured.ok) {
 
   app.on('window-all-closed', () => {
     core?.close();
-    app.quit();
+    // The workspaces' engines checkpoint and their stores close before the app quits.
+    handledElsewhere((core?.closed() ?? Promise.resolve()).finally(() => app.quit()));
   });
 
   app

@@ -1,7 +1,33 @@
 // The renderer↔workstation API, declared once. Every transport (in-process, Electron IPC, HTTP) serves this
 // table; the receiving side parses every payload with these schemas before a handler sees it.
 import { z } from 'zod';
-import { LocalModeSchema } from './local-engine.ts';
+import {
+  ColumnSummarySchema,
+  FilterSchema,
+  LocalModeSchema,
+  LocalTableNameSchema,
+  LocalTableSchema,
+  PageRequestSchema,
+  RunResultSchema,
+} from './local-engine.ts';
+import {
+  EditorTabSchema,
+  EditorTabsSchema,
+  HistoryEntrySchema,
+  HistoryPageSchema,
+  HistoryQuerySchema,
+  LayoutSchema,
+  MAX_SQL_CHARS,
+  RunRecordSchema,
+  SavedQueryChangeSchema,
+  SavedQueryIdSchema,
+  SavedQueryNewSchema,
+  SavedQuerySchema,
+  SqlTextSchema,
+  TabIdSchema,
+  TabMoveSchema,
+  TabSaveSchema,
+} from './workspace.ts';
 import { RulesSchema } from './sdc/rules.ts';
 
 export const IdSchema = z
@@ -137,6 +163,121 @@ export const CallProgressSchema = z
   .strict();
 export type CallProgress = z.infer<typeof CallProgressSchema>;
 
+// ---- The analyst's workspace (issue 14) ------------------------------------------------------------------------
+// A project's workspace: its local tables (native DuckDB in the core for 'disk' projects; DuckDB-wasm in the window for
+// 'memory' ones, which use only the state methods here), editor tabs, saved queries, history and layout. Every method
+// names its project; the core opens the workspace only for the signed-in user, and only of a project they belong to.
+
+const ProjectRef = { projectId: IdSchema };
+
+/** The largest JSON body of a call that carries no SQL text (the HTTP transport refuses more). */
+export const CALL_BODY_BYTES = 64 * 1024;
+/** Of one that carries SQL: the longest text allowed, every character escaped at its longest in JSON (6 bytes), and the rest. */
+export const SQL_CALL_BODY_BYTES = MAX_SQL_CHARS * 6 + CALL_BODY_BYTES;
+
+/** What a project's workspace restores when it opens. */
+export const WorkspaceSchema = z.object({
+  projectId: IdSchema,
+  mode: LocalModeSchema,
+  tabs: EditorTabsSchema,
+  saved: z.array(SavedQuerySchema),
+  layout: LayoutSchema.nullable(),
+  /** The local tables ('disk'); in 'memory' mode the window's own engine lists them. */
+  tables: z.array(LocalTableSchema),
+  /** Something to tell the analyst once (a damaged state file kept aside, files made private), or null. */
+  notice: z.string().nullable(),
+});
+export type Workspace = z.infer<typeof WorkspaceSchema>;
+
+export const RemovedLocalDataSchema = z.object({
+  removed: z.array(z.object({ name: z.string(), bytes: z.number().int().nonnegative(), kind: z.enum(['file', 'link']) })),
+  bytes: z.number().int().nonnegative(),
+  /** What to tell the analyst: "Removed 3 files (1.2 GB): …". */
+  summary: z.string(),
+});
+export type RemovedLocalData = z.infer<typeof RemovedLocalDataSchema>;
+
+const workspaceMethods = {
+  /** Opens (or creates) the signed-in user's workspace of a project they belong to, and says what it restores. */
+  'workspace.open': { input: z.object(ProjectRef).strict(), output: WorkspaceSchema },
+  /** Saves one tab as the analyst types (the window debounces); creates it at the right-hand end if new. */
+  'workspace.saveTab': {
+    input: z.object({ ...ProjectRef, tab: TabSaveSchema }).strict(),
+    output: EditorTabSchema,
+    bodyLimit: SQL_CALL_BODY_BYTES,
+  },
+  'workspace.moveTab': { input: z.object({ ...ProjectRef, move: TabMoveSchema }).strict(), output: EditorTabsSchema },
+  'workspace.closeTab': { input: z.object({ ...ProjectRef, tabId: TabIdSchema }).strict(), output: EditorTabsSchema },
+  'workspace.activateTab': { input: z.object({ ...ProjectRef, tabId: TabIdSchema.nullable() }).strict(), output: EditorTabsSchema },
+  'workspace.saveQuery': {
+    input: z.object({ ...ProjectRef, query: SavedQueryNewSchema }).strict(),
+    output: SavedQuerySchema,
+    bodyLimit: SQL_CALL_BODY_BYTES,
+  },
+  'workspace.changeQuery': {
+    input: z.object({ ...ProjectRef, change: SavedQueryChangeSchema }).strict(),
+    output: SavedQuerySchema,
+    bodyLimit: SQL_CALL_BODY_BYTES,
+  },
+  'workspace.deleteQuery': { input: z.object({ ...ProjectRef, id: SavedQueryIdSchema }).strict(), output: z.null() },
+  /** Newest first, searchable. Runs of 'disk' workspaces are recorded by the core itself. */
+  'workspace.history': { input: z.object({ ...ProjectRef, query: HistoryQuerySchema }).strict(), output: HistoryPageSchema },
+  /** Records a run the core did not make itself (the window's in-memory engine). */
+  'workspace.recordRun': {
+    input: z.object({ ...ProjectRef, run: RunRecordSchema }).strict(),
+    output: HistoryEntrySchema,
+    bodyLimit: SQL_CALL_BODY_BYTES,
+  },
+  'workspace.saveLayout': { input: z.object({ ...ProjectRef, layout: LayoutSchema }).strict(), output: LayoutSchema },
+  /** The local tables of a 'disk' workspace, with their columns. */
+  'workspace.tables': { input: z.object(ProjectRef).strict(), output: z.array(LocalTableSchema) },
+  /**
+   * Runs SQL in the project's local engine; cancellable. The analyst's runs are recorded in the history; the window's
+   * own queries (a chart drawn from a result) say `record: false`, as they are not something the analyst ran.
+   */
+  'workspace.run': {
+    input: z.object({ ...ProjectRef, sql: SqlTextSchema.min(1), record: z.boolean().optional() }).strict(),
+    output: RunResultSchema,
+    bodyLimit: SQL_CALL_BODY_BYTES,
+  },
+  /** One page of a kept result, sorted and filtered by the engine (an Arrow IPC stream; see local-engine.ts). */
+  'workspace.page': { input: z.object({ ...ProjectRef, page: PageRequestSchema }).strict(), output: ArrowBytesSchema, binary: true },
+  'workspace.summarise': {
+    input: z
+      .object({
+        ...ProjectRef,
+        resultId: z.string().min(1).max(100),
+        column: z.string(),
+        filters: z.array(FilterSchema).max(16).default([]),
+      })
+      .strict(),
+    output: ColumnSummarySchema,
+  },
+  'workspace.release': { input: z.object({ ...ProjectRef, resultId: z.string().min(1).max(100) }).strict(), output: z.null() },
+  'workspace.drop': { input: z.object({ ...ProjectRef, table: LocalTableNameSchema }).strict(), output: z.null() },
+  /**
+   * Streams a sample of a dataset from the platform straight into the project's local engine ('disk'), without
+   * passing through the window; progress and cancel at every hop. An existing table is kept unless `replace`.
+   */
+  'workspace.loadSample': {
+    input: z
+      .object({
+        ...ProjectRef,
+        datasetId: IdSchema,
+        limit: z.number().int().min(1).max(SAMPLE_ROW_LIMIT),
+        table: LocalTableNameSchema,
+        replace: z.boolean(),
+      })
+      .strict(),
+    output: z.object({ table: z.string(), rows: z.number().int().nonnegative() }),
+  },
+  /** Deletes the project's local data on this computer: its tables, or everything (tabs, history, saved queries too). */
+  'workspace.removeLocalData': {
+    input: z.object({ ...ProjectRef, scope: z.enum(['tables', 'everything']) }).strict(),
+    output: RemovedLocalDataSchema,
+  },
+} as const;
+
 export const methods = {
   'session.get': { input: NoInput, output: SessionSchema },
   /**
@@ -172,6 +313,7 @@ export const methods = {
    * nothing: the call may have ended on its own just before.
    */
   'call.cancel': { input: z.object({ callId: CallIdSchema }).strict(), output: z.null() },
+  ...workspaceMethods,
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -207,3 +349,12 @@ export function isEventName(name: unknown): name is EventName {
 export function isBinaryMethod(name: MethodName): boolean {
   return 'binary' in methods[name] && methods[name].binary === true;
 }
+
+/** The largest body a call of this method may send over HTTP: more for the few that carry SQL text. */
+export function bodyLimitOf(name: MethodName): number {
+  const method = methods[name];
+  return 'bodyLimit' in method ? method.bodyLimit : CALL_BODY_BYTES;
+}
+
+/** The largest body of any method: what the HTTP transport reads at most before it knows better. */
+export const LARGEST_CALL_BODY_BYTES = Math.max(...Object.values(methods).map((m) => ('bodyLimit' in m ? m.bodyLimit : CALL_BODY_BYTES)));

@@ -7,7 +7,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
-import { isBinaryMethod, isMethodName } from '../common/contract.ts';
+import { bodyLimitOf, CALL_BODY_BYTES, isBinaryMethod, isMethodName, LARGEST_CALL_BODY_BYTES } from '../common/contract.ts';
 import { handledElsewhere } from '../common/detached.ts';
 import { EnclaveError, HTTP_STATUS_BY_ERROR_CODE } from '../common/errors.ts';
 import {
@@ -29,7 +29,7 @@ import { serveEventStream } from './event-stream.ts';
 import { createLaunchAuth } from './launch-auth.ts';
 import { writeLaunchPage, type LaunchPage } from './launch-page.ts';
 import { isAllowedFetchSite, isAllowedHost, isSameOrigin } from './request-guards.ts';
-import { methodNotAllowed, rawPathOf, refusalFor, sendRefusal } from './shell-replies.ts';
+import { BodyTooLarge, methodNotAllowed, rawPathOf, refusalFor, sendRefusal } from './shell-replies.ts';
 
 export interface BrowserShellOptions {
   core: Pick<WorkstationCore, 'handlers' | 'events' | 'calls'>;
@@ -60,7 +60,14 @@ export interface BrowserShell {
   close(): Promise<void>;
 }
 
-const DEFAULT_BODY_LIMIT = 64 * 1024;
+const DEFAULT_BODY_LIMIT = CALL_BODY_BYTES;
+
+/** The body limit of a call (by its method, or the default for a name that is none), or null for any other route. */
+function callBodyLimit(request: FastifyRequest): number | null {
+  if (request.routeOptions.url !== `${HTTP_INVOKE_PREFIX}:name`) return null;
+  const name = (request.params as { name?: unknown }).name;
+  return isMethodName(name) ? bodyLimitOf(name) : CALL_BODY_BYTES;
+}
 /** The routes that need the session header: everything under /api/ but the trade of a launch code. */
 const SESSION_ROUTES = new Set([`${HTTP_INVOKE_PREFIX}:name`, HTTP_EVENTS_PATH, '/api/*']);
 
@@ -134,6 +141,10 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
     if (SESSION_ROUTES.has(request.routeOptions.url ?? '') && !auth.isSession(headerValue(request, HTTP_SESSION_HEADER))) {
       throw new EnclaveError('unauthenticated', 'Open Enclave from its launcher: this window has no session with this workstation.');
     }
+    // A call's declared size is checked against its method's limit before a byte of it is read.
+    const declared = Number(request.headers['content-length']);
+    const limit = callBodyLimit(request);
+    if (limit !== null && Number.isFinite(declared) && declared > limit) throw new BodyTooLarge(limit);
   });
 
   app.addHook('onSend', async (_request, reply) => {
@@ -143,7 +154,8 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
   });
 
   app.setErrorHandler((err, request, reply) => {
-    const refusal = refusalFor(err, bodyLimit);
+    // Fastify's own refusal of a body past the route's limit names that route's limit.
+    const refusal = refusalFor(err, request.routeOptions.bodyLimit ?? bodyLimit);
     if (refusal.status >= 500) log('The browser shell failed to answer a request.', err);
     return sendRefusal(request, reply, refusal);
   });
@@ -163,26 +175,34 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
     return reply.send({ ok: true, value: { session: secret } });
   });
 
-  app.all(`${HTTP_INVOKE_PREFIX}:name`, async (request: FastifyRequest<{ Params: { name: string } }>, reply: FastifyReply) => {
-    if (request.method !== 'POST') return sendRefusal(request, reply, methodNotAllowed('POST', 'Use POST to call a workstation method.'));
-    if (!Buffer.isBuffer(request.body)) throw new EnclaveError('invalid_input', 'The body must be JSON (Content-Type: application/json).');
-    let payload: unknown;
-    try {
-      payload = JSON.parse(request.body.toString('utf8'));
-    } catch {
-      throw new EnclaveError('invalid_input', 'The body is not valid JSON.');
-    }
-    const name = request.params.name;
-    // Anything but one UUID is refused (a repeated header arrives joined with commas).
-    const callId = request.headers[HTTP_CALL_HEADER];
-    const outcome = await serveCall(core, { name, payload, callId, gone: hangUpSignal(reply) });
-    if (outcome.ok && isMethodName(name) && isBinaryMethod(name) && outcome.value instanceof Uint8Array) {
-      const bytes = outcome.value;
-      return reply.type(ARROW_STREAM_CONTENT_TYPE).send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-    }
-    if (!outcome.ok) reply.code(HTTP_STATUS_BY_ERROR_CODE[outcome.error.code]);
-    return reply.type('application/json; charset=utf-8').send(outcome);
-  });
+  app.all(
+    `${HTTP_INVOKE_PREFIX}:name`,
+    { bodyLimit: LARGEST_CALL_BODY_BYTES },
+    async (request: FastifyRequest<{ Params: { name: string } }>, reply: FastifyReply) => {
+      if (request.method !== 'POST') return sendRefusal(request, reply, methodNotAllowed('POST', 'Use POST to call a workstation method.'));
+      if (!Buffer.isBuffer(request.body))
+        throw new EnclaveError('invalid_input', 'The body must be JSON (Content-Type: application/json).');
+      // A body sent without its length (chunked) is read up to the largest method's limit, then held to its own.
+      const limit = callBodyLimit(request);
+      if (limit !== null && request.body.length > limit) throw new BodyTooLarge(limit);
+      let payload: unknown;
+      try {
+        payload = JSON.parse(request.body.toString('utf8'));
+      } catch {
+        throw new EnclaveError('invalid_input', 'The body is not valid JSON.');
+      }
+      const name = request.params.name;
+      // Anything but one UUID is refused (a repeated header arrives joined with commas).
+      const callId = request.headers[HTTP_CALL_HEADER];
+      const outcome = await serveCall(core, { name, payload, callId, gone: hangUpSignal(reply) });
+      if (outcome.ok && isMethodName(name) && isBinaryMethod(name) && outcome.value instanceof Uint8Array) {
+        const bytes = outcome.value;
+        return reply.type(ARROW_STREAM_CONTENT_TYPE).send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+      }
+      if (!outcome.ok) reply.code(HTTP_STATUS_BY_ERROR_CODE[outcome.error.code]);
+      return reply.type('application/json; charset=utf-8').send(outcome);
+    },
+  );
 
   app.all(HTTP_EVENTS_PATH, async (request, reply) => {
     if (request.method !== 'GET') throw new EnclaveError('invalid_input', 'Use GET for the event stream.');

@@ -82,6 +82,8 @@ export async function runBrowserShell(argv: string[], io: RunIo): Promise<number
   await io.stopSignal;
   await shell.close();
   core.close();
+  // The workspaces' engines checkpoint and their stores close before the process ends.
+  await core.closed();
   return 0;
 }
 

@@ -28,14 +28,24 @@ export function methodNotAllowed(allowed: string, message: string): Refusal {
   return { status: 405, error: { code: 'invalid_input', message }, headers: { allow: allowed } };
 }
 
+/** A body larger than its route or method takes (the few methods that carry SQL text take more than the rest). */
+export class BodyTooLarge extends Error {
+  readonly limit: number;
+  constructor(limit: number) {
+    super(`The body is larger than ${limit} bytes.`);
+    this.limit = limit;
+  }
+}
+
 /** What an error thrown anywhere in a request becomes; `internal` means "log it, say little". */
 export function refusalFor(err: unknown, bodyLimit: number): Refusal {
   if (err instanceof EnclaveError) return { status: HTTP_STATUS_BY_ERROR_CODE[err.code], error: { code: err.code, message: err.message } };
   const fastify = err as { code?: unknown; statusCode?: unknown };
-  if (fastify.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+  if (err instanceof BodyTooLarge || fastify.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+    const limit = err instanceof BodyTooLarge ? err.limit : bodyLimit;
     return {
       status: 413,
-      error: { code: 'invalid_input', message: `The body is larger than ${bodyLimit} bytes.` },
+      error: { code: 'invalid_input', message: `The body is larger than ${limit} bytes.` },
       headers: { connection: 'close' },
     };
   }

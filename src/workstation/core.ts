@@ -9,6 +9,8 @@ import { createPlatformClient, type CallContext as PlatformCallContext } from '.
 import { createPlatformMonitor, type PlatformStatus } from './platform-status.ts';
 import { createSessionManager, type SessionManager } from './session/manager.ts';
 import { createFallbackTokenStore, createMemoryTokenStore, type KeytarLike, type TokenStore } from './tokens/token-store.ts';
+import type { OpenEngine } from './workspaces/service.ts';
+import { createCoreWorkspaces } from './workspaces/wiring.ts';
 
 /** Overrides of what the platform's health answer says about sign-in (production: an external issuer). */
 export interface IdentityOverrides {
@@ -40,6 +42,11 @@ export interface WorkstationCoreOptions {
   keychainTimeoutMs?: number;
   /** The identity-provider seam: discovery with openid-client unless a test passes a fake. */
   discover?: (settings: IdentitySettings) => Promise<IdentityProvider>;
+  /**
+   * The analyst's workspaces: the folder that holds them (default: workspacesRoot() of the environment, read at
+   * start) and how a 'disk' project's engine opens (default: native DuckDB in the project's folder).
+   */
+  workspaces?: { root?: string; openEngine?: OpenEngine };
 }
 
 export interface WorkstationCore {
@@ -57,6 +64,8 @@ export interface WorkstationCore {
   lock(): Promise<void>;
   /** Stops the health checks, the timers and any sign-in under way, and aborts requests. Tokens are kept. */
   close(): void;
+  /** Resolves once close() has closed the workspaces (their engines flushed, their stores closed). */
+  closed(): Promise<void>;
 }
 
 const DEFAULT_HEALTH_INTERVAL_MS = 10_000;
@@ -169,6 +178,16 @@ export function createWorkstationCore(options: WorkstationCoreOptions): Workstat
     return signedIn.authorized(({ token }) => viaPlatform((signal) => call({ token, signal }), caller?.signal));
   }
 
+  const workspaces = createCoreWorkspaces({
+    ...options.workspaces,
+    owner: () => signedIn.owner(),
+    projects: (signal) => asUser((context) => client.projects(context), { signal, progress: () => {} }),
+    // The sample comes as Parquet (the native engine reads it far faster than Arrow), streamed, never whole.
+    openSample: (request, { signal, onReceived }) =>
+      asUser((context) => client.sampleRows({ ...request, format: 'parquet' }, { ...context, onReceived }), { signal, progress: () => {} }),
+    log,
+  });
+
   const handlers: Handlers = {
     'session.get': async () => {
       await signedIn.ready;
@@ -196,7 +215,22 @@ export function createWorkstationCore(options: WorkstationCoreOptions): Workstat
       calls.cancel(callId);
       return null;
     },
+    ...workspaces.handlers,
   };
+
+  // Leaving the signed-in state (sign-out, lock, the session's end) stops every running call, a query in the local
+  // engine included, and closes the workspaces (their files stay for the same person's next sign-in).
+  let signedInBefore = false;
+  hub.on('session.changed', (session) => {
+    const signedInNow = session.state === 'signed_in';
+    if (signedInBefore && !signedInNow) {
+      calls.cancelAll();
+      workspaces.sessionLeft();
+    }
+    signedInBefore = signedInNow;
+  });
+
+  let closedWorkspaces: Promise<void> | undefined;
 
   hub.on('platform.status', (status) => {
     if (status.state === 'ready') signedIn.platformChanged();
@@ -219,6 +253,8 @@ export function createWorkstationCore(options: WorkstationCoreOptions): Workstat
       closing.abort();
       calls.cancelAll();
       hub.clear();
+      closedWorkspaces ??= workspaces.close().catch((err: unknown) => log('Closing the workspaces failed.', err));
     },
+    closed: () => closedWorkspaces ?? Promise.resolve(),
   };
 }

@@ -33,6 +33,15 @@ export const PROJECTS: Project[] = [
     clipboardCellLimit: 100,
     datasetIds: ['patients', 'covid_tests'],
   },
+  {
+    id: 'opt-out-monitoring',
+    name: 'Opt-out monitoring',
+    purpose: 'How many patients opted out, by month.',
+    // Nothing of it on this computer's disk: its local tables live in the window's own engine.
+    localData: 'memory',
+    clipboardCellLimit: 0,
+    datasetIds: ['national_opt_outs'],
+  },
 ];
 
 /** A project that exists but whose catalogue the demo analyst may not read. */

@@ -2,6 +2,8 @@
 // (renderer/src/shell/transport.ts) over Node's fetch, the way the page reaches it: launch code from the fragment,
 // session header, Origin.
 import { runContractSuite } from './contract-suite.ts';
+import { runWorkspaceContractSuite } from './workspace-suite.ts';
 import { httpTransport } from './transports/index.ts';
 
 runContractSuite('HTTP (the browser shell)', httpTransport);
+runWorkspaceContractSuite('HTTP (the browser shell)', httpTransport);

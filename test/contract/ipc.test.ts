@@ -3,6 +3,7 @@
 import { beforeAll } from 'vitest';
 import { findElectronBinary } from '../../scripts/electron-binary.ts';
 import { runContractSuite } from './contract-suite.ts';
+import { runWorkspaceContractSuite } from './workspace-suite.ts';
 import { ipcTransport } from './transports/index.ts';
 
 beforeAll(() => {
@@ -17,3 +18,4 @@ beforeAll(() => {
 });
 
 runContractSuite('Electron IPC (main/ipc.ts + preload bridge, in-memory IPC)', ipcTransport);
+runWorkspaceContractSuite('Electron IPC (main/ipc.ts + preload bridge, in-memory IPC)', ipcTransport);

@@ -46,6 +46,11 @@ export interface SessionManager {
   activity(): void;
   /** Runs a platform call as the signed-in user: refreshes the access token when due and once on a 401. */
   authorized<T>(call: (context: CallContext) => Promise<T>): Promise<T>;
+  /**
+   * Who is signed in, as the identity provider names them (its issuer and their `sub`): whose local workspace a call
+   * may use. Throws as a platform call would be refused (locked, not signed in); a lock that is due comes first.
+   */
+  owner(): { issuer: string; sub: string };
   /** Origins the renderer may send the system browser to (the identity provider's), once known. */
   browserOrigins(): readonly string[];
   /** The platform answered its health check: re-announce the session if its name or mode is news. */
@@ -126,13 +131,16 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     inBackground(performed.settled, (err) => log('Locking or ending the session failed.', err));
   }
 
+  /** A call is starting: the wall clock is asked first (a due lock or end comes before it); null if it may go on. */
+  function admit(): EnclaveError | null {
+    performInBackground(runner.dispatch({ type: 'call_started', at: now() }));
+    return refusal();
+  }
+
   const authorized = createAuthorizedCalls({
     tokens,
     gate: {
-      admit() {
-        performInBackground(runner.dispatch({ type: 'call_started', at: now() }));
-        return refusal();
-      },
+      admit,
       refusal,
       async refreshFailed(sameTokens) {
         await runner.dispatch({ type: 'refresh_failed', sameTokens }).settled;
@@ -169,6 +177,16 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       performInBackground(runner.dispatch({ type: 'user_input', at: now() }));
     },
     authorized,
+    owner() {
+      const refused = admit();
+      if (refused !== null) throw refused;
+      const state = runner.state();
+      const issuer = idp?.settings.issuer;
+      // Signed in means the provider was found: a sign-in or restore needs it.
+      if (state.kind !== 'signed_in' || issuer === undefined)
+        throw new EnclaveError('unauthenticated', 'You are not signed in. Sign in to use Enclave.');
+      return { issuer, sub: state.sub };
+    },
     browserOrigins: () => idp?.browserOrigins ?? [],
     storageFellBack() {
       runner.dispatch({ type: 'keychain_fell_back' });

@@ -13,7 +13,7 @@ import { EnclaveError } from '../../../src/common/errors.ts';
 import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL } from '../../../src/common/transport-protocol.ts';
 import { createEventHub } from '../../../src/workstation/event-hub.ts';
 import { FakeIpcMain, fakeIpcRenderer, FakeWebContents } from '../../contract/transports/fake-electron.ts';
-import { STUB_SESSION, STUB_SESSION_HANDLERS, stubCalls } from './stub-handlers.ts';
+import { STUB_SESSION, STUB_SESSION_HANDLERS, STUB_WORKSPACE_HANDLERS, stubCalls } from './stub-handlers.ts';
 
 const IDP = 'https://idp.enclave.example';
 
@@ -38,6 +38,7 @@ describe('IPC: sender frame and payload (checklist 17)', () => {
         return STUB_SESSION;
       },
       ...STUB_SESSION_HANDLERS,
+      ...STUB_WORKSPACE_HANDLERS,
       'projects.list': async () => [],
       'catalogue.get': async ({ projectId }) => ({ projectId, datasets: [] }),
       'dataset.sample': async () => new Uint8Array([1]),
@@ -163,6 +164,7 @@ describe('IPC: call ids (per-call cancel and progress)', () => {
         return STUB_SESSION;
       },
       ...STUB_SESSION_HANDLERS,
+      ...STUB_WORKSPACE_HANDLERS,
       'projects.list': async () => [],
       'catalogue.get': async ({ projectId }) => ({ projectId, datasets: [] }),
       'dataset.sample': async (_input, call) => {

@@ -1,8 +1,13 @@
 // A signed-in session and handlers for the new session methods, for shell tests whose subject is the transport.
-import type { Session } from '../../../src/common/contract.ts';
+import type { Project, Session } from '../../../src/common/contract.ts';
 import type { Handlers } from '../../../src/common/dispatch.ts';
+import { EnclaveError } from '../../../src/common/errors.ts';
 import { createCallRegistry, type CallRegistry } from '../../../src/workstation/calls.ts';
 import type { EventHub } from '../../../src/workstation/event-hub.ts';
+import { openNativeEngine } from '../../../src/workstation/workspace/native-engine.ts';
+import { createMemoryWorkspaces } from '../../../src/workstation/workspace-state/memory-store.ts';
+import { createWorkspaceHandlers, type WorkspaceHandlers } from '../../../src/workstation/workspaces/handlers.ts';
+import { createWorkspaceService } from '../../../src/workstation/workspaces/service.ts';
 
 export const STUB_SESSION: Session = {
   state: 'signed_in',
@@ -28,6 +33,34 @@ export const STUB_SESSION_HANDLERS: Pick<
   'call.cancel': async () => null,
 };
 
+/** The one project of the stub's signed-in user: its tables live in the window, so nothing is written to disk. */
+export const STUB_PROJECT: Project = {
+  id: 'stub-project',
+  name: 'Stub project',
+  purpose: 'Shell tests.',
+  datasetIds: [],
+  localData: 'memory',
+  clipboardCellLimit: 100,
+};
+
+/**
+ * The workspace methods as the core serves them: the real workspace service, for the stub's user, over the in-memory
+ * state store of its one 'memory' project (so the engine's methods answer that the window keeps its tables).
+ */
+export const STUB_WORKSPACE_HANDLERS: WorkspaceHandlers = createWorkspaceHandlers({
+  workspaces: createWorkspaceService({
+    root: () => {
+      throw new EnclaveError('unavailable', 'The shell tests keep no workspace on disk.');
+    },
+    access: { owner: () => ({ issuer: STUB_SESSION.issuer ?? '', sub: 'demo-analyst' }), projects: async () => [STUB_PROJECT] },
+    openEngine: (folder) => openNativeEngine({ dir: folder.folder }),
+    memory: createMemoryWorkspaces(),
+    log: () => {},
+  }),
+  openSample: async () => Promise.reject(new EnclaveError('unavailable', 'The stub platform has no samples.')),
+  log: () => {},
+});
+
 /** The core's call registry over a stub's event hub, as the core wires its own. */
 export function stubCalls(events: EventHub): CallRegistry {
   return createCallRegistry({ emitProgress: (callId, progress) => events.emit('call.progress', { callId, progress }) });
@@ -40,4 +73,5 @@ export const STUB_HANDLERS: Handlers = {
   'projects.list': async () => [],
   'catalogue.get': async () => Promise.reject(new Error('not stubbed')),
   'dataset.sample': async () => new Uint8Array(),
+  ...STUB_WORKSPACE_HANDLERS,
 };

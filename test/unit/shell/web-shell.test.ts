@@ -10,6 +10,7 @@ import { connect } from 'node:net';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CALL_BODY_BYTES, LARGEST_CALL_BODY_BYTES, SQL_CALL_BODY_BYTES } from '../../../src/common/contract.ts';
 import type { Handlers } from '../../../src/common/dispatch.ts';
 import { EnclaveError } from '../../../src/common/errors.ts';
 import { startBrowserShell, type BrowserShell } from '../../../src/web/browser-shell.ts';
@@ -17,7 +18,7 @@ import { createEventHub } from '../../../src/workstation/event-hub.ts';
 import { createPeerCheck } from '../../../src/workstation/serving/peer-owner.ts';
 import { otherUser, runNodeAsOtherUser } from '../../support/other-user.ts';
 import { firstChunk, rawRequest, type RawResponse } from './http-helpers.ts';
-import { STUB_SESSION, STUB_SESSION_HANDLERS, stubCalls } from './stub-handlers.ts';
+import { STUB_PROJECT, STUB_SESSION, STUB_SESSION_HANDLERS, STUB_WORKSPACE_HANDLERS, stubCalls } from './stub-handlers.ts';
 
 const SECRET = 'TOP-SECRET-PATIENT-ROW';
 const INDEX_HTML =
@@ -35,6 +36,7 @@ function stubCore() {
       return STUB_SESSION;
     },
     ...STUB_SESSION_HANDLERS,
+    ...STUB_WORKSPACE_HANDLERS,
     'projects.list': async () => [],
     'catalogue.get': async ({ projectId }) => {
       throw new EnclaveError('not_found', `There is no project ${projectId}.`);
@@ -506,6 +508,43 @@ describe('the browser shell: request bodies', () => {
     const response = await invoke('catalogue.get', JSON.stringify({ projectId: 'x'.repeat(200 * 1024) }));
 
     expect(response.status).toBe(413);
+  });
+
+  it('takes a tab of 500,000 characters of SQL: the methods that carry SQL text have a limit of their own', async () => {
+    const sql = `select ${"'é'".repeat(500_000 / 3)}`;
+    const response = await invoke('workspace.saveTab', JSON.stringify({ projectId: STUB_PROJECT.id, tab: { id: 'tab-1', sql } }));
+
+    expect(response.status).toBe(200);
+    expect((json(response).value as { sql?: string }).sql).toBe(sql);
+  });
+
+  it('refuses SQL past its own limit by its declared length, before reading it', async () => {
+    const over = SQL_CALL_BODY_BYTES + 1;
+    const response = await invoke('workspace.saveTab', 'x'.repeat(over), { 'content-length': String(over) });
+
+    expect(response.status).toBe(413);
+    expect(json(response).error?.message).toBe(`The body is larger than ${SQL_CALL_BODY_BYTES} bytes.`);
+  });
+
+  it("holds a body sent without its length (chunked) to its own method's limit, not the largest", async () => {
+    const body = JSON.stringify({ projectId: 'x'.repeat(200 * 1024) });
+    const response = await rawRequest({
+      port,
+      method: 'POST',
+      path: '/api/invoke/catalogue.get',
+      headers: authed({ origin: `http://127.0.0.1:${port}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' }),
+      body,
+    });
+
+    expect(response.status).toBe(413);
+    expect(json(response).error?.message).toBe(`The body is larger than ${CALL_BODY_BYTES} bytes.`);
+  });
+
+  it('refuses a chunked body past the largest limit of any method, naming that limit', async () => {
+    const response = await invoke('workspace.saveTab', 'x'.repeat(LARGEST_CALL_BODY_BYTES + 1));
+
+    expect(response.status).toBe(413);
+    expect(json(response).error?.message).toBe(`The body is larger than ${LARGEST_CALL_BODY_BYTES} bytes.`);
   });
 
   it('refuses a body that is not JSON with invalid_input', async () => {

@@ -1,0 +1,63 @@
+// The workspaces as the core wires them: where they live (read once, at start), the native engine for 'disk'
+// projects, the in-memory store for 'memory' ones, and the workspace.* handlers over them.
+import type { Project } from '../../common/contract.ts';
+import { inBackground } from '../../common/detached.ts';
+import { openNativeEngine } from '../workspace/native-engine.ts';
+import { workspacesRoot } from '../workspace-state/locations.ts';
+import { createMemoryWorkspaces } from '../workspace-state/memory-store.ts';
+import type { WorkspaceOwner } from '../workspace-state/owner.ts';
+import { createWorkspaceHandlers, type WorkspaceHandlers } from './handlers.ts';
+import type { OpenSample } from './samples.ts';
+import { createWorkspaceService, type OpenEngine } from './service.ts';
+
+export interface CoreWorkspacesOptions {
+  /** The folder of every workspace; default workspacesRoot() of the environment. */
+  root?: string;
+  /** Default: native DuckDB in the project's folder. */
+  openEngine?: OpenEngine;
+  owner: () => WorkspaceOwner;
+  projects: (signal: AbortSignal) => Promise<Project[]>;
+  openSample: OpenSample;
+  log: (message: string, detail?: unknown) => void;
+}
+
+export interface CoreWorkspaces {
+  handlers: WorkspaceHandlers;
+  /** The session left the signed-in person (sign-out, lock, its end): their workspaces close, their files stay. */
+  sessionLeft(): void;
+  /** Closes every workspace and forgets the in-memory ones (the core is closing). */
+  close(): Promise<void>;
+}
+
+export function createCoreWorkspaces(options: CoreWorkspacesOptions): CoreWorkspaces {
+  const { log } = options;
+  // Read once, at start; a misconfigured ENCLAVE_WORKSPACE_DIR is logged now and said at every use.
+  let root: { path: string } | { error: unknown };
+  try {
+    root = { path: options.root ?? workspacesRoot() };
+  } catch (error) {
+    log('The workspaces folder is misconfigured.', error);
+    root = { error };
+  }
+  const memory = createMemoryWorkspaces();
+  const workspaces = createWorkspaceService({
+    root: () => {
+      if ('error' in root) throw root.error;
+      return root.path;
+    },
+    access: { owner: options.owner, projects: options.projects },
+    openEngine: options.openEngine ?? ((folder) => openNativeEngine({ dir: folder.folder })),
+    memory,
+    log,
+  });
+  return {
+    handlers: createWorkspaceHandlers({ workspaces, openSample: options.openSample, log }),
+    sessionLeft() {
+      inBackground(workspaces.closeAll(), (err) => log('Closing the workspaces failed.', err));
+    },
+    async close() {
+      await workspaces.closeAll();
+      await memory.closeAll();
+    },
+  };
+}
