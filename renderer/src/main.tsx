@@ -3,6 +3,7 @@
 import './shell/zod-jitless.ts';
 import '@glideapps/glide-data-grid/dist/index.css';
 import './shell/app.css';
+import './workspace/workspace.css';
 import { createRoot } from 'react-dom/client';
 import { handledElsewhere } from '../../src/common/detached.ts';
 import { boot } from './shell/boot.tsx';

@@ -1,7 +1,7 @@
 // The analyst's journey through the browser shell, in Debian's Chromium: open the launch page as `npm start` has
 // Chromium do, sign in through the platform's real login page (after a wrong password), see who they are and their
 // projects, browse the catalogue, open samples into local DuckDB, query, chart, cancel, read an error; find the
-// output checkers' screen closed to them; sign out and find local data gone. Then the shell's boundary: the launch
+// output checkers' screen closed to them; sign out, and find the workspace kept for them at the next sign-in. Then the shell's boundary: the launch
 // link works once, the API refuses whoever has no session, and a server another OS user runs on another
 // 127.0.0.1 port, visited by the same browser, receives no cookie and no Enclave secret.
 import { existsSync } from 'node:fs';
@@ -166,8 +166,6 @@ describe('browser shell: the analyst journey in Chromium', () => {
     console.log(`e2e: signed in through the login page in ${ms(started)}`);
     await session.keychainNotice.getByRole('button', { name: 'Dismiss' }).click();
     expect(await session.keychainNotice.count()).toBe(0);
-    await catalogue.waitForEngineReady();
-    expect(await catalogue.engineStatus.innerText()).toMatch(/Local DuckDB ready \(v\d/);
   }, 90_000);
 
   it("lists the chosen project's datasets with their row counts on the platform", async () => {
@@ -231,7 +229,7 @@ describe('browser shell: the analyst journey in Chromium', () => {
     const outcome = await analysis.runQuery(GROUP_BY_SQL);
 
     expect(outcome.error).toBe('');
-    expect(outcome.status).toMatch(/^4 rows in /);
+    expect(outcome.status).toMatch(/^4 rows, 3 columns in /);
     expect(await analysis.gridRows()).toBe(4);
     console.log(`e2e: GROUP BY over 100,000 rows answered in ${ms(started)} (${outcome.status})`);
   }, 90_000);
@@ -256,12 +254,12 @@ describe('browser shell: the analyst journey in Chromium', () => {
     await analysis.cancelButton.click();
     const outcome = await analysis.waitForQueryEnd(30_000);
 
-    expect(outcome.status).toBe('The query was cancelled.');
+    expect(outcome.status).toBe('The query was cancelled. The result shown is the previous query’s.');
     expect(outcome.error).toBe('');
     console.log(`e2e: long query cancelled ${ms(started)} after Cancel`);
     await saveScreenshot(app.page, '04-query-cancelled');
     // The engine is still usable after the cancel.
-    expect((await analysis.runQuery('SELECT 42 AS answer')).status).toMatch(/^1 row in /);
+    expect((await analysis.runQuery('SELECT 42 AS answer')).status).toMatch(/^1 row, 1 column in /);
   }, 90_000);
 
   it('shows a SQL error as a readable message, not a stack trace', async () => {
@@ -291,14 +289,10 @@ describe('browser shell: the analyst journey in Chromium', () => {
     await app.page.getByTestId('panel-catalogue').waitFor();
   });
 
-  it('signs out: the tokens are gone, local tables and results are cleared, and the sign-in screen is back', async () => {
-    // Whatever else the analyst made in local DuckDB goes too: views, macros, temporary tables.
+  it('signs out: the tokens are gone, the workspace is closed and kept for her, and the sign-in screen is back', async () => {
+    // Temporary objects live only as long as the session's connection; the rest is the analyst's kept work.
     await analysis.open();
-    for (const sql of [
-      'CREATE VIEW e2e_view AS SELECT 1 AS x',
-      'CREATE MACRO e2e_macro(a) AS a + 1',
-      'CREATE TEMP TABLE e2e_temp AS SELECT 1 AS x',
-    ]) {
+    for (const sql of ['CREATE VIEW e2e_view AS SELECT 1 AS x', 'CREATE TEMP TABLE e2e_temp AS SELECT 1 AS x']) {
       expect((await analysis.runQuery(sql)).error).toBe('');
     }
 
@@ -306,23 +300,21 @@ describe('browser shell: the analyst journey in Chromium', () => {
 
     await expect
       .poll(() => session.cleared.innerText(), { timeout: 15_000 })
-      .toMatch(/^Your local tables and results were cleared from this computer \(1 table\)\.$/);
+      .toBe(
+        'Your projects’ local tables stay on this computer in your private workspace, for your next sign-in. Nothing was kept in this window.',
+      );
     expect(await session.workspace.count()).toBe(0);
     expect((await invokeAsPage(app, 'projects.list', {})).status).toBe(401);
+    expect((await invokeAsPage(app, 'workspace.tables', { projectId: PROJECT })).status).toBe(401);
     await saveScreenshot(app.page, '07-signed-out');
     await expectNoSeriousAccessibilityViolations(app.page, 'signed out');
 
-    // Signing in again starts from nothing: no local tables, no result.
+    // Signing in again, she finds her project's workspace as she left it (the persisting desktop), temporary tables gone.
     login = await session.signIn(app.context, ADA);
     await analysis.open();
-    await app.page.getByTestId('no-local-tables').waitFor();
-    expect(await analysis.grid.count()).toBe(0);
-    const leftovers = await analysis.runQuery(
-      `SELECT view_name FROM duckdb_views() WHERE NOT internal UNION ALL SELECT table_name FROM duckdb_tables()
-       UNION ALL SELECT function_name FROM duckdb_functions() WHERE NOT internal AND function_type IN ('macro', 'table_macro')`,
-    );
-    expect(leftovers.error).toBe('');
-    expect(leftovers.status).toMatch(/^0 rows in /);
+    await analysis.localTable(TABLE).waitFor();
+    expect((await analysis.runQuery('SELECT * FROM e2e_temp')).error).toMatch(/Table with name e2e_temp does not exist/);
+    expect((await analysis.runQuery('SELECT * FROM e2e_view')).status).toMatch(/^1 row, 1 column in /);
   }, 90_000);
 
   it('honours the launch link once: a second browser that opens it gets no session, only the no-session screen', async () => {

@@ -5,7 +5,9 @@
 // installed (its npm package ships a downloader, and this machine may not reach the download): otherwise the
 // suite is skipped and the reason printed. The hardening module's own logic is tested without the binary in
 // test/unit.
-import { rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { _electron, type Browser, type ElectronApplication, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { findElectronBinary } from '../../scripts/electron-binary.ts';
@@ -64,6 +66,8 @@ function collectStderr(app: ElectronApplication): { text(): string; waitFor(patt
 
 describe.skipIf(reason !== null)('Electron shell: the analyst journey and the hardened window', () => {
   let dataDir: string;
+  /** The analyst's workspaces of this run (never the real user's folder). */
+  let workspacesDir: string | undefined;
   let platform: PlatformProcess;
   let app: ElectronApplication;
   let page: Page;
@@ -107,6 +111,7 @@ describe.skipIf(reason !== null)('Electron shell: the analyst journey and the ha
     assertRendererBuilt();
     assertElectronMainBuilt();
     dataDir = await prepareDemoData(DEMO);
+    workspacesDir = await mkdtemp(join(tmpdir(), 'enclave-e2e-workspaces-'));
     platform = await startPlatform(dataDir);
     const env = Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => entry[1] !== undefined));
     // Set in some CI images; it would make the binary behave as plain Node instead of starting the app.
@@ -117,7 +122,7 @@ describe.skipIf(reason !== null)('Electron shell: the analyst journey and the ha
       executablePath: (findElectronBinary() as { path: string }).path,
       args: [ELECTRON_MAIN],
       cwd: REPO_ROOT,
-      env: { ...env, ENCLAVE_PLATFORM_URL: platform.url, ENCLAVE_TOKEN_STORE: 'memory' },
+      env: { ...env, ENCLAVE_PLATFORM_URL: platform.url, ENCLAVE_TOKEN_STORE: 'memory', ENCLAVE_WORKSPACE_DIR: workspacesDir },
     });
     // The system browser, as far as the app can tell: record what it is asked to open instead of opening it.
     const replaced = await app.evaluate(({ shell }) => {
@@ -153,13 +158,13 @@ describe.skipIf(reason !== null)('Electron shell: the analyst journey and the ha
     await app?.close();
     await platform?.stop();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    if (workspacesDir) await rm(workspacesDir, { recursive: true, force: true });
   });
 
-  it('shows one window on app://enclave, on the sign-in screen, in demo mode, with local DuckDB running', async () => {
+  it('shows one window on app://enclave, on the sign-in screen, in demo mode', async () => {
     expect(page.url()).toBe(APP_URL);
     await session.waitForSignInScreen();
     expect(await catalogue.demoBanner.innerText()).toMatch(/^Demo platform — synthetic data and demo accounts only/);
-    await catalogue.waitForEngineReady();
     expect(app.windows()).toHaveLength(1);
     await saveScreenshot(page, 'electron-00-sign-in');
     await expectNoSeriousAccessibilityViolations(page, 'Electron sign-in');
@@ -246,12 +251,14 @@ describe.skipIf(reason !== null)('Electron shell: the analyst journey and the ha
     expect(await analysis.gridRows()).toBe(4);
   }, 90_000);
 
-  it('signs out: local tables are cleared and the sign-in screen is back', async () => {
+  it('signs out: the workspace is closed and kept for her, and the sign-in screen is back', async () => {
     await session.signOut();
 
     await expect
       .poll(() => session.cleared.innerText(), { timeout: 15_000 })
-      .toMatch(/^Your local tables and results were cleared from this computer \(1 table\)\.$/);
+      .toBe(
+        'Your projects’ local tables stay on this computer in your private workspace, for your next sign-in. Nothing was kept in this window.',
+      );
     expect(await session.workspace.count()).toBe(0);
     await saveScreenshot(page, 'electron-04-signed-out');
   });

@@ -1,6 +1,6 @@
 // Sessions in Chromium through the browser shell, with a short idle lock: the workstation locks itself when
-// nobody touches it (the work stays in memory, hidden and unreachable), unlocks only with a fresh sign-in, and
-// signing out from the lock clears local data. Then the other roles: an output checker gets the rule profiles
+// nobody touches it (the work stays, hidden and unreachable), unlocks only with a fresh sign-in, and signing out
+// from the lock leaves nothing in the window (the workspace stays on disk for the same person). Then the other roles: an output checker gets the rule profiles
 // and no catalogue or samples; an admin gets the catalogue without samples, and the rules.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { AnalysisPage } from './pages/analysis-page.ts';
@@ -36,8 +36,6 @@ describe('browser shell: idle lock, sign-out and the other roles', () => {
     analysis = new AnalysisPage(app.page);
     await app.page.goto(app.shell.launchUrl);
     await session.waitForSignInScreen();
-    // DuckDB starts before anyone signs in; waiting here keeps its start-up out of the idle time below.
-    await catalogue.waitForEngineReady();
   });
 
   afterEach(async (context) => {
@@ -113,7 +111,7 @@ describe('browser shell: idle lock, sign-out and the other roles', () => {
     await saveScreenshot(app.page, '11-unlocked');
   }, 90_000);
 
-  it('signs out from the lock screen, clearing the local tables and results', async () => {
+  it('signs out from the lock screen: the window keeps nothing, the workspace stays on disk for her', async () => {
     await session.lockButton.click();
     await session.lockScreen.waitFor();
 
@@ -122,7 +120,9 @@ describe('browser shell: idle lock, sign-out and the other roles', () => {
 
     await expect
       .poll(() => session.cleared.innerText(), { timeout: 15_000 })
-      .toBe('Your local tables and results were cleared from this computer (1 table).');
+      .toBe(
+        'Your projects’ local tables stay on this computer in your private workspace, for your next sign-in. Nothing was kept in this window.',
+      );
     expect(await session.workspace.count()).toBe(0);
     expect(await session.lockScreen.count()).toBe(0);
   });

@@ -1,18 +1,47 @@
-// Charts of a local result with Plotly, SVG traces only (WebGL traces need 'unsafe-eval', which our CSP forbids).
-// Large results are aggregated or sampled in local DuckDB first, and the chart says so.
-import { useEffect, useId, useRef, useState } from 'react';
-import type { DataType, Field, Table } from 'apache-arrow';
-import type { PlotTrace, Plotter } from 'plotly.js-dist-min';
+// Charts of a result with Plotly, SVG traces only (WebGL traces need 'unsafe-eval', which our CSP forbids). The
+// points come from one query in the local engine over the result's own SQL (chart-plan.ts): grouped, binned or
+// sampled there, so only what is drawn reaches this window, and the note under the chart says how it was made.
+//
+// Props, agreed with the workspace screen:
+//   <ChartPanel engine={engine} result={runResult} sql={theSqlThatRan}
+//               settings={chartKeptWithTheTab} onSettingsChange={keepItWithTheTab} fill />
+// `sql` is the text whose last statement produced the result; the chart runs that statement again, grouped.
+import { useEffect, useId, useMemo, useRef, useState } from 'react';
+import type { Plotter } from 'plotly.js-dist-min';
 import { bestEffort, handledElsewhere } from '../../../src/common/detached.ts';
-import { formatCount } from '../shell/format.ts';
+import { EnclaveError } from '../../../src/common/errors.ts';
+import type { LocalEngine, RunResult } from '../../../src/common/local-engine.ts';
 import { messageOf } from '../shell/message-of.ts';
-import { ErrorMessage, Notice } from '../shell/Messages.tsx';
-import { countByValue, planChart, sortByX, type ChartType } from './chart-plan.ts';
-import { columnKind, type ResultColumn } from './column-kind.ts';
-import type { LocalEngine } from './engine.ts';
-import { isNumericKind, toPlotValue, type ColumnKind } from './result-values.ts';
+import { ErrorMessage } from '../shell/Messages.tsx';
+import {
+  adjustForType,
+  BLANK_SETTINGS,
+  cardinalityCandidates,
+  defaultChart,
+  reconcileSettings,
+  type ColumnCardinality,
+} from './chart-axes.ts';
+import { readChartRows } from './chart-data.ts';
+import { buildFigure, type ChartFigure, type ChartRow } from './chart-figure.ts';
+import { planChart, type ChartQuery, type ChartSettings } from './chart-plan.ts';
+import { ChartControls } from './ChartControls.tsx';
+import { resultColumnsOf } from './column-kind.ts';
+import './grid-chart.css';
 
-const ROWS = '__rows__';
+export interface ChartPanelProps {
+  /** The project's local engine (the same one the result lives in). */
+  engine: LocalEngine;
+  result: RunResult;
+  /** The SQL that produced the result. */
+  sql: string;
+  /** The chart as the analyst left it in this tab (for the session); every change is reported. */
+  settings?: ChartSettings | null;
+  onSettingsChange?: (settings: ChartSettings) => void;
+  /** Fill the pane's height (the IDE layout); otherwise the plot is 420 px tall. */
+  fill?: boolean;
+}
+
+const PLOT_HEIGHT = 420;
 
 let plotly: Promise<Plotter> | null = null;
 /** Plotly is 4.8 MB: loaded on the first chart, after its CSS (linked in index.html) is already in place. */
@@ -20,66 +49,186 @@ function loadPlotly(): Promise<Plotter> {
   // A UMD bundle: Vite's interop puts the Plotly object on `default`.
   plotly ??= import('plotly.js-dist-min').then(
     (mod) => mod.default,
-    (err: unknown) => {
+    () => {
       plotly = null; // let the next attempt try again
-      throw err;
+      throw new EnclaveError('unavailable', 'The chart library could not be loaded into this window. Draw again, or reload the window.');
     },
   );
   return plotly;
 }
 
-function columnValues({
-  table,
-  index,
-  kind,
-  limit,
-}: {
-  table: Table;
-  index: number;
-  kind: ColumnKind;
-  limit: number;
-}): (number | string | null)[] {
-  const vector = table.getChildAt(index);
-  const n = Math.min(table.numRows, limit);
-  const values: (number | string | null)[] = new Array<number | string | null>(n);
-  for (let i = 0; i < n; i += 1) values[i] = toPlotValue(vector?.get(i), kind);
-  return values;
-}
+type Phase = 'choosing' | 'drawing' | 'drawn' | 'idle';
 
-export interface ChartResult {
-  table: Table;
-  columns: ResultColumn[];
-  sql: string;
-}
-
-export function ChartPanel(props: { result: ChartResult; engine: LocalEngine }) {
-  const { result, engine } = props;
-  const numeric = result.columns.filter((c) => isNumericKind(c.kind));
-  const [type, setType] = useState<ChartType>('bar');
-  const [x, setX] = useState<string>(result.columns[0]?.name ?? '');
-  const [y, setY] = useState<string>(ROWS);
-  const [drawing, setDrawing] = useState(false);
-  const [note, setNote] = useState<string | null>(null);
+export function ChartPanel(props: ChartPanelProps) {
+  const { engine, result } = props;
+  const resultId = result.resultId;
+  const columns = useMemo(() => resultColumnsOf(result.columns), [result.columns]);
+  const [settings, setSettings] = useState<ChartSettings | null>(null);
+  const [phase, setPhase] = useState<Phase>('choosing');
   const [error, setError] = useState<string | null>(null);
-  const [caption, setCaption] = useState<string | null>(null);
+  const [info, setInfo] = useState<string | null>(null);
+  const [figure, setFigure] = useState<(ChartFigure & { drawn: string; note: string }) | null>(null);
+  const [redraws, setRedraws] = useState(0);
+  const drawn = useRef<{ query: ChartQuery; rows: ChartRow[] } | null>(null);
+  const running = useRef<AbortController | null>(null);
   const plotRoot = useRef<HTMLDivElement>(null);
-  const ids = { type: useId(), x: useId(), y: useId() };
+  const panel = useRef<HTMLElement>(null);
+  const kept = useRef(props.settings);
+  kept.current = props.settings;
+  const ids = { heading: useId(), caption: useId(), description: useId() };
 
-  // A new result gets sensible defaults and a clean chart.
+  const purge = (): void => {
+    const root = plotRoot.current;
+    // A Plotly that failed to load drew nothing to purge.
+    if (root && plotly) handledElsewhere(plotly.then((p) => p.purge(root)));
+  };
+
+  // A new result: the tab's own chart if its columns are still there, else defaults from the columns' types (text
+  // columns' cardinality asked of the engine, so that a column naming rows is never an axis).
   useEffect(() => {
-    const firstText = result.columns.find((c) => !isNumericKind(c.kind)) ?? result.columns[0];
-    const firstNumber = result.columns.find((c) => isNumericKind(c.kind) && c.name !== firstText?.name);
-    setX(firstText?.name ?? '');
-    setY(firstNumber?.name ?? ROWS);
-    setNote(null);
+    drawn.current = null;
+    setFigure(null);
     setError(null);
-    setCaption(null);
-    // A Plotly that failed to load drew nothing to purge; draw() shows that failure.
-    if (plotRoot.current && plotly) handledElsewhere(plotly.then((p) => plotRoot.current && p.purge(plotRoot.current)));
-  }, [result]);
+    setInfo(null);
+    purge();
+    if (resultId === null || columns.length === 0) {
+      setSettings(null);
+      setPhase('idle');
+      return;
+    }
+    const reconciled = reconcileSettings(kept.current, columns, null);
+    if (reconciled) {
+      setSettings(reconciled);
+      return;
+    }
+    const controller = new AbortController();
+    setPhase('choosing');
+    const choose = async (): Promise<void> => {
+      const cardinality = new Map<string, ColumnCardinality>();
+      for (const column of cardinalityCandidates(columns)) {
+        // Without its count a column is judged by its name and type only: still never an id by name.
+        await bestEffort(
+          engine.summarise({ resultId, column: column.name, signal: controller.signal }).then((summary) => {
+            cardinality.set(column.name, summary);
+          }),
+        );
+        if (controller.signal.aborted) return;
+      }
+      const chosen = defaultChart(columns, cardinality);
+      setSettings(chosen ?? BLANK_SETTINGS);
+      if (!chosen) {
+        setPhase('idle');
+        setInfo('Every column of this result looks like an identifier, so no chart was drawn for you. Choose the axes to draw one.');
+      }
+    };
+    handledElsewhere(choose());
+    return () => controller.abort();
+    // purge reads refs only.
+  }, [engine, resultId, columns]);
+
+  const render = async (current: ChartSettings, note: string): Promise<void> => {
+    const data = drawn.current;
+    const root = plotRoot.current;
+    if (!data || !root) return;
+    const built = buildFigure({
+      settings: current,
+      query: data.query,
+      columns,
+      rows: data.rows,
+      box: { width: root.clientWidth, height: root.clientHeight },
+    });
+    const Plotly = await loadPlotly();
+    await Plotly.react(
+      root,
+      built.traces,
+      { ...built.layout, height: props.fill ? undefined : PLOT_HEIGHT },
+      // No image download and no mouse-only tool bar: files leave only through the airlock, and every action here
+      // has a keyboard way (the controls above, Reset zoom).
+      { displaylogo: false, responsive: true, displayModeBar: false, doubleClick: 'reset' },
+    );
+    setFigure({ ...built, drawn: `${current.type}|${current.x ?? ''}|${current.y ?? ''}`, note });
+    setPhase('drawn');
+  };
+
+  const dataKey = settings
+    ? JSON.stringify([resultId, settings.type, settings.x, settings.y, settings.aggregate, settings.series, settings.bins, redraws])
+    : null;
+  useEffect(() => {
+    const current = settings;
+    if (!current || current.x === null || resultId === null) return;
+    const controller = new AbortController();
+    running.current?.abort();
+    running.current = controller;
+    const draw = async (): Promise<void> => {
+      setPhase('drawing');
+      setError(null);
+      setInfo(null);
+      try {
+        let bounds: { min: number; max: number } | null = null;
+        if (current.type === 'histogram') {
+          const summary = await engine.summarise({ resultId, column: current.x ?? '', signal: controller.signal });
+          bounds = {
+            min: summary.min === null ? Number.NaN : Number(summary.min),
+            max: summary.max === null ? Number.NaN : Number(summary.max),
+          };
+        }
+        const plan = planChart({ settings: current, columns, rowCount: result.rowCount, sql: props.sql, bounds });
+        if (!plan.ok) {
+          drawn.current = null;
+          purge();
+          setFigure(null);
+          setError(plan.message);
+          setPhase('idle');
+          return;
+        }
+        const rows = await readChartRows({ engine, sql: plan.query.sql, signal: controller.signal });
+        if (controller.signal.aborted) return;
+        drawn.current = { query: plan.query, rows };
+        await render(current, plan.query.note);
+      } catch (err) {
+        if (controller.signal.aborted || (err instanceof EnclaveError && err.code === 'cancelled')) {
+          if (running.current === controller) setPhase('idle');
+          return;
+        }
+        setError(messageOf(err, 'The chart could not be drawn.'));
+        setPhase('idle');
+      } finally {
+        if (running.current === controller) running.current = null;
+      }
+    };
+    handledElsewhere(draw());
+    return () => controller.abort();
+    // dataKey names everything the query depends on; labels redraw without asking the engine (below).
+  }, [dataKey]);
+
+  // The analyst's own title and labels: the same points, drawn again with their words (no query).
+  const labelKey = settings ? [settings.title, settings.xLabel, settings.yLabel].join('\u0000') : '';
+  useEffect(() => {
+    if (!settings || !drawn.current || !figure) return;
+    const current = settings;
+    const note = figure.note;
+    const timer = setTimeout(
+      () => handledElsewhere(render(current, note).catch((err: unknown) => setError(messageOf(err, 'The chart could not be drawn.')))),
+      150,
+    );
+    return () => clearTimeout(timer);
+  }, [labelKey]);
+
+  // The pane's splitter resizes the plot's box without resizing the window: Plotly is told.
+  useEffect(() => {
+    const root = plotRoot.current;
+    if (!root) return;
+    const observer = new ResizeObserver(() => {
+      // A plot hidden (a locked window, another tab) has no size to take: it is resized when it shows again, as
+      // that is a resize too. Hidden between this call and Plotly's look, Plotly refuses, and that changes nothing.
+      if (plotly && root.querySelector('.main-svg') && root.getClientRects().length > 0)
+        handledElsewhere(bestEffort(plotly.then((p) => p.Plots.resize(root))));
+    });
+    observer.observe(root);
+    return () => observer.disconnect();
+  }, []);
 
   // Plotly takes seconds to evaluate on a slow machine: fetch it once the chart panel comes into view.
-  const panel = useRef<HTMLElement>(null);
   useEffect(() => {
     const element = panel.current;
     if (!element || plotly) return;
@@ -96,133 +245,97 @@ export function ChartPanel(props: { result: ChartResult; engine: LocalEngine }) 
 
   useEffect(
     () => () => {
-      if (plotRoot.current && plotly) {
-        const root = plotRoot.current;
-        handledElsewhere(plotly.then((p) => p.purge(root)));
-      }
+      running.current?.abort();
+      purge();
     },
     [],
   );
 
-  const yOptions = type === 'scatter' ? numeric : [{ name: ROWS } as Pick<ResultColumn, 'name'>, ...numeric];
-  const yValue = type === 'scatter' && y === ROWS ? (numeric[0]?.name ?? ROWS) : y;
-
-  const draw = async (): Promise<void> => {
-    setError(null);
-    setNote(null);
-    const xColumn = result.columns.findIndex((c) => c.name === x);
-    if (xColumn < 0) return setError('Choose a column for the x axis.');
-    const yName = yValue === ROWS ? null : yValue;
-    const plan = planChart({ type, x, y: yName, resultRows: result.table.numRows, sql: result.sql });
-    if (plan.mode === 'refuse') return setError(plan.message);
-    setDrawing(true);
-    try {
-      let xs: (number | string | null)[];
-      let ys: (number | string | null)[];
-      let extra: string | null = null;
-      if (plan.mode === 'direct') {
-        xs = columnValues({ table: result.table, index: xColumn, kind: result.columns[xColumn].kind, limit: Infinity });
-        if (yName === null) {
-          ({ x: xs, y: ys } = countByValue(xs));
-        } else {
-          const yIndex = result.columns.findIndex((c) => c.name === yName);
-          ys = columnValues({ table: result.table, index: yIndex, kind: result.columns[yIndex].kind, limit: Infinity });
-        }
-      } else {
-        const summary = await engine.query(plan.sql);
-        const kinds = summary.schema.fields.map((field: Field<DataType>) => columnKind(field.type));
-        const limit = plan.truncatesAt ?? Infinity;
-        xs = columnValues({ table: summary, index: 0, kind: kinds[0], limit });
-        ys = columnValues({ table: summary, index: 1, kind: kinds[1], limit });
-        if (plan.truncatesAt !== null && summary.numRows > plan.truncatesAt) {
-          extra = `There are more than ${formatCount(plan.truncatesAt)} values of ${x}; the chart shows the first ${formatCount(plan.truncatesAt)} in order.`;
-        }
-      }
-      if (type === 'line') ({ x: xs, y: ys } = sortByX(xs, ys));
-      const yLabel = yName ?? 'Number of rows';
-      const trace: PlotTrace =
-        type === 'bar'
-          ? { type: 'bar', x: xs, y: ys, marker: { color: '#005eb8' } }
-          : type === 'line'
-            ? { type: 'scatter', mode: xs.length <= 200 ? 'lines+markers' : 'lines', x: xs, y: ys, line: { color: '#005eb8', width: 2 } }
-            : { type: 'scatter', mode: 'markers', x: xs, y: ys, marker: { color: '#005eb8', size: 6, opacity: 0.6 } };
-      const title = `${yName === null ? 'Number of rows' : plan.mode === 'query' && type !== 'scatter' ? `${type === 'bar' ? 'Sum' : 'Average'} of ${yName}` : yName} by ${x}`;
-      const Plotly = await loadPlotly();
-      if (!plotRoot.current) return;
-      await Plotly.react(
-        plotRoot.current,
-        [trace],
-        {
-          title: { text: title },
-          autosize: true,
-          height: 420,
-          margin: { t: 56, r: 24, b: 72, l: 80 },
-          font: { family: 'Arial, sans-serif', size: 13, color: '#212b32' },
-          xaxis: { title: { text: x }, automargin: true },
-          yaxis: { title: { text: yLabel }, automargin: true, rangemode: 'tozero' },
-          paper_bgcolor: '#ffffff',
-          plot_bgcolor: '#ffffff',
-        },
-        // No image download: files leave the environment only through the airlock.
-        { displaylogo: false, responsive: true, modeBarButtonsToRemove: ['toImage'] },
-      );
-      const noun = type === 'bar' ? 'bars' : 'points';
-      setCaption(`${type === 'bar' ? 'Bar' : type === 'line' ? 'Line' : 'Scatter'} chart: ${title}, ${formatCount(xs.length)} ${noun}.`);
-      setNote([plan.note, extra].filter(Boolean).join(' ') || null);
-    } catch (err) {
-      setError(messageOf(err, 'The chart could not be drawn.'));
-    } finally {
-      setDrawing(false);
-    }
+  const change = (patch: Partial<ChartSettings>): void => {
+    if (!settings) return;
+    let next: ChartSettings = { ...settings, ...patch };
+    if (patch.type !== undefined || patch.x !== undefined) next = adjustForType(next, columns);
+    setSettings(next);
+    props.onSettingsChange?.(next);
   };
 
+  const cancel = (): void => {
+    running.current?.abort();
+    running.current = null;
+    setPhase('idle');
+    setInfo('Drawing was cancelled.');
+  };
+
+  const resetZoom = (): void => {
+    const root = plotRoot.current;
+    if (root && plotly) handledElsewhere(plotly.then((p) => p.relayout(root, { 'xaxis.autorange': true, 'yaxis.autorange': true })));
+  };
+
+  const notes = figure ? [figure.note, ...figure.notes].join(' ') : null;
+  const placeholder =
+    resultId === null
+      ? 'This statement returned no rows to chart.'
+      : phase === 'choosing'
+        ? 'Choosing axes from the result’s columns…'
+        : 'Choose the axes to draw a chart of the result.';
+
   return (
-    <section className="panel" ref={panel} aria-labelledby="chart-heading" data-testid="chart-panel">
-      <h2 id="chart-heading">Chart</h2>
-      <div className="controls">
-        <div className="field">
-          <label htmlFor={ids.type}>Chart type</label>
-          <select id={ids.type} value={type} data-testid="chart-type" onChange={(e) => setType(e.target.value as ChartType)}>
-            <option value="bar">Bar</option>
-            <option value="line">Line</option>
-            <option value="scatter">Scatter</option>
-          </select>
+    <section
+      className={`panel chart-panel${props.fill ? ' fill' : ''}`}
+      ref={panel}
+      aria-labelledby={ids.heading}
+      data-testid="chart-panel"
+    >
+      <div className="chart-head">
+        <h2 id={ids.heading}>Chart</h2>
+        <div className="chart-actions">
+          <span role="status" className="chart-status" data-testid="chart-status">
+            {phase === 'drawing' ? 'Drawing in local DuckDB…' : (info ?? '')}
+          </span>
+          {phase === 'drawing' ? (
+            <button type="button" className="small-button" data-testid="cancel-chart" onClick={cancel}>
+              Cancel
+            </button>
+          ) : null}
+          <button
+            type="button"
+            className="small-button"
+            data-testid="draw-chart"
+            disabled={phase === 'drawing' || !settings || settings.x === null}
+            onClick={() => setRedraws((n) => n + 1)}
+          >
+            Draw again
+          </button>
+          <button type="button" className="small-button" data-testid="chart-reset-zoom" disabled={phase !== 'drawn'} onClick={resetZoom}>
+            Reset zoom
+          </button>
         </div>
-        <div className="field">
-          <label htmlFor={ids.x}>X axis</label>
-          <select id={ids.x} value={x} data-testid="chart-x" onChange={(e) => setX(e.target.value)}>
-            {result.columns.map((c) => (
-              <option key={c.name} value={c.name}>
-                {c.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <div className="field">
-          <label htmlFor={ids.y}>Y axis</label>
-          <select id={ids.y} value={yValue} data-testid="chart-y" onChange={(e) => setY(e.target.value)}>
-            {yOptions.map((c) => (
-              <option key={c.name} value={c.name}>
-                {c.name === ROWS ? 'Number of rows' : c.name}
-              </option>
-            ))}
-          </select>
-        </div>
-        <button
-          type="button"
-          className="button"
-          data-testid="draw-chart"
-          disabled={drawing || result.columns.length === 0}
-          onClick={() => handledElsewhere(draw())}
-        >
-          {drawing ? 'Drawing…' : 'Draw chart'}
-        </button>
       </div>
+      {settings ? <ChartControls columns={columns} settings={settings} automatic={figure?.automatic ?? null} onChange={change} /> : null}
       <ErrorMessage testId="chart-error" title="The chart was not drawn" text={error} />
-      {note ? <Notice kind="notice" testId="chart-note" text={note} /> : null}
-      <figure className="chart">
-        <div className="chart-box" ref={plotRoot} data-testid="chart" />
-        <figcaption data-testid="chart-caption">{caption ?? 'Choose the axes and draw a chart of the result.'}</figcaption>
+      <figure className="chart" data-testid="chart-figure" data-state={phase} data-drawn={figure?.drawn ?? ''}>
+        <div
+          className="chart-box"
+          ref={plotRoot}
+          role="img"
+          aria-labelledby={ids.caption}
+          aria-describedby={figure && !error ? ids.description : undefined}
+          data-testid="chart"
+        />
+        <figcaption id={ids.caption}>
+          <span data-testid="chart-caption">{figure && !error ? figure.caption : placeholder}</span>
+        </figcaption>
+        {/* What the chart shows, for screen readers (its axes, ranges and series); the caption above is its name. */}
+        {figure && !error ? (
+          <p className="visually-hidden" id={ids.description} data-testid="chart-description">
+            {figure.description}
+          </p>
+        ) : null}
+        {notes && !error ? (
+          <p className="chart-note" data-testid="chart-note">
+            {notes}
+          </p>
+        ) : null}
       </figure>
     </section>
   );

@@ -5,14 +5,20 @@ declare module 'plotly.js-dist-min' {
     mode?: 'lines' | 'markers' | 'lines+markers';
     x: (number | string | null)[];
     y: (number | string | null)[];
+    /** Bar widths in x units (a histogram's bins). */
+    width?: number[];
     name?: string;
+    showlegend?: boolean;
     marker?: Record<string, unknown>;
     line?: Record<string, unknown>;
     hovertemplate?: string;
+    customdata?: (number | string)[];
   }
   export interface Plotter {
     react(root: HTMLElement, data: PlotTrace[], layout: Record<string, unknown>, config: Record<string, unknown>): Promise<HTMLElement>;
+    relayout(root: HTMLElement, update: Record<string, unknown>): Promise<HTMLElement>;
     purge(root: HTMLElement): void;
+    Plots: { resize(root: HTMLElement): Promise<void> };
   }
   const Plotly: Plotter;
   export default Plotly;

@@ -1,46 +1,51 @@
-// "Open sample in local DuckDB": fetch a dataset's first N rows (minimised by the platform) as Arrow and load
-// them into <dataset>_sample. Shows progress, can be cancelled, and never replaces a local table unasked.
+// "Open sample in local DuckDB": a dataset's first N rows (minimised by the platform) into <dataset>_sample, in the
+// project's local engine: streamed from the platform into the workstation core for a 'disk' project, fetched into
+// this window for a 'memory' one (../analysis/project-engines.ts). Shows progress, can be cancelled, and never
+// replaces a local table unasked.
 import { useEffect, useId, useRef, useState } from 'react';
-import type { Client } from '../../../src/common/client.ts';
 import type { CallProgress, Dataset } from '../../../src/common/contract.ts';
 import { handledElsewhere } from '../../../src/common/detached.ts';
 import { EnclaveError } from '../../../src/common/errors.ts';
-import type { LocalEngine, LocalTable } from '../analysis/engine.ts';
+import type { LocalTable } from '../../../src/common/local-engine.ts';
+import type { EngineState, ProjectEngine } from '../analysis/project-engines.ts';
 import { sampleTableName } from '../analysis/sql.ts';
-import { formatBytes, formatCount, formatDuration, formatRows } from '../shell/format.ts';
+import { formatCount, formatDuration, formatRows } from '../shell/format.ts';
 import { messageOf } from '../shell/message-of.ts';
 import { ErrorMessage, Notice } from '../shell/Messages.tsx';
+import { receivedText } from './sample-progress.ts';
 import { sampleSizes } from './sample-sizes.ts';
 
 type LoadState =
   | { step: 'idle' }
   | { step: 'confirm'; existing: LocalTable }
   | { step: 'fetching'; started: number; table: string; rows: number; progress: CallProgress | null }
-  | { step: 'loading'; started: number; table: string; bytes: number }
   | { step: 'cancelling'; started: number; table: string }
   | { step: 'done'; table: string; rows: number; ms: number; replaced: boolean }
   | { step: 'cancelled'; table: string }
   | { step: 'failed'; message: string };
 
 export interface SampleLoaderProps {
-  client: Client;
-  engine: LocalEngine;
-  engineReady: boolean;
-  projectId: string;
+  projectEngine: ProjectEngine;
   dataset: Dataset;
-  localTables: LocalTable[];
+  /** The project's local tables; null while they are read. */
+  localTables: LocalTable[] | null;
   onLoaded: (table: string) => void;
   onOpenAnalysis: (table: string) => void;
 }
 
-/** The bytes received so far while the sample arrives, or null while the platform still prepares it. */
-function receivedText(progress: CallProgress | null): string | null {
-  if (progress === null || progress.unit !== 'bytes' || progress.done === 0) return null;
-  return progress.total === null ? formatBytes(progress.done) : `${formatBytes(progress.done)} of ${formatBytes(progress.total)}`;
+function useEngineState(projectEngine: ProjectEngine): EngineState {
+  const [state, setState] = useState<EngineState>(() => projectEngine.state());
+  useEffect(() => {
+    setState(projectEngine.state());
+    return projectEngine.onState(setState);
+  }, [projectEngine]);
+  return state;
 }
 
 export function SampleLoader(props: SampleLoaderProps) {
-  const { client, engine, engineReady, projectId, dataset, localTables } = props;
+  const { projectEngine, dataset } = props;
+  const localTables = props.localTables ?? [];
+  const engineReady = useEngineState(projectEngine).state === 'ready' && props.localTables !== null;
   const sizes = sampleSizes(dataset.rowCount);
   const [size, setSize] = useState<number>(sizes[0]);
   const [state, setState] = useState<LoadState>({ step: 'idle' });
@@ -48,7 +53,7 @@ export function SampleLoader(props: SampleLoaderProps) {
   const controller = useRef<AbortController | null>(null);
   const selectId = useId();
   const table = sampleTableName(dataset.id);
-  const busy = state.step === 'fetching' || state.step === 'loading' || state.step === 'cancelling';
+  const busy = state.step === 'fetching' || state.step === 'cancelling';
 
   // A new dataset starts from a clean slate (and the old one's size may not fit), unless a load is still
   // running: that one carries on and keeps reporting under its own table's name.
@@ -89,15 +94,16 @@ export function SampleLoader(props: SampleLoaderProps) {
     const onProgress = (progress: CallProgress): void =>
       setState((current) => (controller.current === abort && current.step === 'fetching' ? { ...current, progress } : current));
     try {
-      // Cancel aborts the call at every hop: the workstation's request to the platform, and the platform's query.
-      const bytes = await client.invoke(
-        'dataset.sample',
-        { projectId, datasetId: dataset.id, limit: size },
-        { signal: abort.signal, onProgress },
-      );
-      if (abort.signal.aborted) return;
-      setState({ step: 'loading', started, table, bytes: bytes.byteLength });
-      const { rows } = await engine.loadArrow(table, bytes, { replace, signal: abort.signal });
+      // Cancel stops the load at every hop: the platform's query, the transfer, and the load into the engine, which
+      // keeps no half table.
+      const { rows } = await projectEngine.loadSample({
+        datasetId: dataset.id,
+        limit: size,
+        table,
+        replace,
+        signal: abort.signal,
+        onProgress,
+      });
       if (controller.current !== abort) return;
       setState({ step: 'done', table, rows, ms: Date.now() - started, replaced: replace });
       props.onLoaded(table);
@@ -116,23 +122,17 @@ export function SampleLoader(props: SampleLoaderProps) {
   const cancel = (): void => {
     const abort = controller.current;
     if (!abort) return;
+    if (state.step === 'fetching') setState({ step: 'cancelling', started: state.started, table: state.table });
+    // The load answers 'cancelled' once it has stopped and dropped what it had loaded.
     abort.abort();
-    if (state.step === 'fetching') {
-      // Nothing has reached DuckDB yet, and the call stops at every hop: the cancel is complete now.
-      controller.current = null;
-      setState({ step: 'cancelled', table: state.table });
-    } else if (state.step === 'loading') {
-      // DuckDB finishes the chunk it is on; the engine then drops the half-loaded copy and reports back.
-      setState({ step: 'cancelling', started: state.started, table: state.table });
-    }
   };
 
   return (
     <div data-testid="sample-loader">
       <h3>Open a sample in local DuckDB</h3>
       <p className="hint">
-        Loads the first rows of this dataset, with only the fields available to this project, into the table <code>{table}</code> on this
-        computer, for local SQL, grids and charts.
+        Loads the first rows of this dataset, with only the fields available to this project, into the local table <code>{table}</code>, for
+        SQL, grids and charts.
       </p>
       <div className="controls">
         <div className="field">
@@ -167,9 +167,14 @@ export function SampleLoader(props: SampleLoaderProps) {
         ) : null}
       </div>
       {!engineReady ? <p className="hint">Local DuckDB is still starting; you can open a sample when it is ready.</p> : null}
+      <p className="hint" data-testid="sample-destination">
+        {projectEngine.mode === 'disk'
+          ? 'The sample goes straight from the platform into this project’s local tables on this computer.'
+          : 'The sample is loaded into this window only: nothing of it is written to this computer’s disk.'}
+      </p>
 
       <div role="status" aria-live="polite" data-testid="sample-status">
-        {state.step === 'fetching' || state.step === 'loading' || state.step === 'cancelling' ? (
+        {state.step === 'fetching' || state.step === 'cancelling' ? (
           <div className="progress-line">
             {state.step === 'fetching' && state.progress?.total ? (
               <progress
@@ -183,10 +188,8 @@ export function SampleLoader(props: SampleLoaderProps) {
             )}
             <span>
               {state.step === 'fetching'
-                ? `Fetching ${formatRows(state.rows)} for ${state.table} from the platform…`
-                : state.step === 'loading'
-                  ? `Loading ${formatBytes(state.bytes)} into ${state.table}…`
-                  : `Cancelling the load of ${state.table}…`}{' '}
+                ? `${state.progress?.stage ?? `Loading ${formatRows(state.rows)} into ${state.table}`}…`
+                : `Cancelling the load of ${state.table}…`}{' '}
               {/* Counts change ten times a second: shown, and in the bar, but not read out each time. */}
               {state.step === 'fetching' && receivedText(state.progress) !== null ? (
                 <span aria-hidden="true" data-testid="sample-received">

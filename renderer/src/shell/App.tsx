@@ -1,17 +1,18 @@
 // The workstation window: the sign-in screen until someone signs in, then their workspace; the lock screen over
-// it when idle; and on sign-out every local table and result is dropped.
+// it when idle. On sign-out the window's own engines (projects kept in memory only) are emptied and stopped; the
+// core closes the disk workspaces and keeps them for the same person.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Client } from '../../../src/common/client.ts';
 import type { Session } from '../../../src/common/contract.ts';
 import { bestEffort } from '../../../src/common/detached.ts';
 import { EnclaveError } from '../../../src/common/errors.ts';
-import type { EngineStatus, LocalEngine } from '../analysis/engine.ts';
+import { createProjectEngines, type StartedEngine } from '../analysis/project-engines.ts';
 import { LockScreen } from '../session/LockScreen.tsx';
 import { SignInScreen } from '../session/SignInScreen.tsx';
 import { createEventOrder } from '../session/event-order.ts';
 import { isLocked, workspaceUser } from '../session/state.ts';
 import { useActivityReporting } from '../session/use-activity.ts';
-import { formatCount } from './format.ts';
+import { clearedText } from './cleared-text.ts';
 import { Header, type PlatformState } from './Header.tsx';
 import { messageOf } from './message-of.ts';
 import { ErrorMessage, Notice } from './Messages.tsx';
@@ -39,9 +40,9 @@ function openSignInPage(url: string): void {
  */
 function refreshingOnRefusal(client: Client, onStale: () => void): Client {
   return {
-    async invoke(name, input) {
+    async invoke(name, input, options) {
       try {
-        return await client.invoke(name, input);
+        return await client.invoke(name, input, options);
       } catch (err) {
         if (err instanceof EnclaveError && (err.code === 'locked' || err.code === 'unauthenticated')) onStale();
         throw err;
@@ -51,13 +52,11 @@ function refreshingOnRefusal(client: Client, onStale: () => void): Client {
   };
 }
 
-export function App(props: { client: Client; engine: LocalEngine; nonce: string | undefined }) {
-  const { engine } = props;
+export function App(props: { client: Client; startWindowEngine: () => StartedEngine; nonce: string | undefined }) {
   const [session, setSession] = useState<Session | null>(null);
   const [startupError, setStartupError] = useState<string | null>(null);
   const [attempt, setAttempt] = useState(0);
   const [platform, setPlatform] = useState<PlatformState | null>(null);
-  const [engineStatus, setEngineStatus] = useState<EngineStatus>(() => engine.status());
   const [authorizationUrl, setAuthorizationUrl] = useState<string | null>(null);
   const [starting, setStarting] = useState(false);
   const [actionError, setActionError] = useState<string | null>(null);
@@ -74,6 +73,16 @@ export function App(props: { client: Client; engine: LocalEngine; nonce: string 
         bestEffort(props.client.invoke('session.get', {}).then(unlessOvertaken(setSession)));
       }),
     [props.client, unlessOvertaken],
+  );
+  const { startWindowEngine } = props;
+  const engines = useMemo(
+    () =>
+      createProjectEngines({
+        client,
+        startWindowEngine,
+        onRecordFailed: (err) => setActionError(messageOf(err, 'A query ran, but it could not be added to the project’s history.')),
+      }),
+    [client, startWindowEngine],
   );
 
   useEffect(
@@ -101,12 +110,6 @@ export function App(props: { client: Client; engine: LocalEngine; nonce: string 
 
   useEffect(() => client.listen('platform.status', (status) => setPlatform(status)), [client]);
 
-  useEffect(() => {
-    const stop = engine.onStatus(setEngineStatus);
-    setEngineStatus(engine.status());
-    return stop;
-  }, [engine]);
-
   const owner = workspaceUser(session);
   const locked = isLocked(session);
   const ownerId = owner?.id ?? null;
@@ -119,22 +122,15 @@ export function App(props: { client: Client; engine: LocalEngine; nonce: string 
     if (before === null || before === ownerId) return;
     setAuthorizationUrl(null);
     resetScreen();
-    engine.clearAll().then(
-      ({ tables }) =>
-        setCleared({
-          kind: 'info',
-          text:
-            tables > 0
-              ? `Your local tables and results were cleared from this computer (${formatCount(tables)} ${tables === 1 ? 'table' : 'tables'}).`
-              : 'Your local results were cleared from this computer.',
-        }),
+    engines.closeAll().then(
+      ({ memoryTables }) => setCleared({ kind: 'info', text: clearedText(memoryTables) }),
       (err: unknown) =>
         setCleared({
           kind: 'error',
-          text: messageOf(err, 'Local DuckDB could not clear your tables. Close Enclave to be sure they are gone.'),
+          text: messageOf(err, 'The tables kept in this window could not be cleared. Close Enclave to be sure they are gone.'),
         }),
     );
-  }, [ownerId, engine, resetScreen]);
+  }, [ownerId, engines, resetScreen]);
 
   // The grid's overlay editors live in #portal, outside the app's tree: they go under the lock too.
   useEffect(() => {
@@ -209,7 +205,7 @@ export function App(props: { client: Client; engine: LocalEngine; nonce: string 
   if (!session) {
     return (
       <>
-        <Header session={null} platform={platform} engine={engineStatus} />
+        <Header session={null} platform={platform} />
         <main id="main" className="sign-in" data-testid="starting">
           <ErrorMessage testId="startup-error" title="Enclave could not start" text={startupError}>
             <button type="button" className="button secondary" data-testid="retry-startup" onClick={() => setAttempt((n) => n + 1)}>
@@ -228,7 +224,7 @@ export function App(props: { client: Client; engine: LocalEngine; nonce: string 
         <a className="skip-link" href="#main">
           Skip to content
         </a>
-        <Header session={session} platform={platform} engine={engineStatus} />
+        <Header session={session} platform={platform} />
         {notices}
         <SignInScreen session={session} authorizationUrl={authorizationUrl} starting={starting} actions={{ signIn, cancel }}>
           <div role="status" data-testid="local-data-cleared">
@@ -247,13 +243,12 @@ export function App(props: { client: Client; engine: LocalEngine; nonce: string 
         <a className="skip-link" href="#main">
           Skip to content
         </a>
-        <Header session={session} platform={platform} engine={engineStatus} account={{ user: owner, lock, signOut }} />
+        <Header session={session} platform={platform} account={{ user: owner, lock, signOut }} />
         {notices}
         <Workspace
           key={owner.id}
           client={client}
-          engine={engine}
-          engineStatus={engineStatus}
+          engines={engines}
           nonce={props.nonce}
           user={owner}
           requested={requested}

@@ -1,8 +1,7 @@
-// The header: product, platform, the local engine's state, and who is signed in with Lock and Sign out.
+// The header: product, platform, and who is signed in with Lock and Sign out. (Where a project's local tables live,
+// and how its engine is doing, is said on the workspace screen: it differs from project to project.)
 import type { Session, User } from '../../../src/common/contract.ts';
-import type { EngineStatus } from '../analysis/engine.ts';
 import { ROLE_LABELS } from '../session/roles.ts';
-import { formatBytes } from './format.ts';
 
 export interface PlatformState {
   state: 'connecting' | 'ready' | 'unreachable';
@@ -12,11 +11,10 @@ export interface PlatformState {
 export function Header(props: {
   session: Session | null;
   platform: PlatformState | null;
-  engine: EngineStatus;
   /** The signed-in user, with what they can do from the header; absent on the sign-in screen. */
   account?: { user: User; lock: () => void; signOut: () => void };
 }) {
-  const { session, platform, engine, account } = props;
+  const { session, platform, account } = props;
   return (
     <header data-testid="app-header">
       <div className="app-header">
@@ -26,7 +24,6 @@ export function Header(props: {
           {platform ? <span data-testid="platform-status">{platform.message}</span> : null}
         </div>
         <div className="header-spacer" />
-        <EngineBadge status={engine} />
         {account ? (
           <div className="account" data-testid="account">
             <div className="account-who">
@@ -52,41 +49,5 @@ export function Header(props: {
         </div>
       ) : null}
     </header>
-  );
-}
-
-function EngineBadge(props: { status: EngineStatus }) {
-  const { status } = props;
-  if (status.state === 'ready') {
-    return (
-      <div className="header-status" data-testid="engine-status" data-state="ready">
-        <span className="status-dot ready" aria-hidden="true" />
-        <span>Local DuckDB ready ({status.version})</span>
-      </div>
-    );
-  }
-  if (status.state === 'failed') {
-    return (
-      <div className="header-status" data-testid="engine-status" data-state="failed">
-        <span className="status-dot failed" aria-hidden="true" />
-        <span>Local DuckDB stopped</span>
-      </div>
-    );
-  }
-  const downloading = status.stage === 'downloading' && status.bytesTotal > 0;
-  const label = downloading
-    ? `Starting local DuckDB: loading ${formatBytes(status.bytesLoaded)} of ${formatBytes(status.bytesTotal)}`
-    : status.stage === 'opening'
-      ? 'Starting local DuckDB: opening the database…'
-      : 'Starting local DuckDB: preparing the engine…';
-  return (
-    <div className="header-status" data-testid="engine-status" data-state="starting">
-      <progress
-        aria-label="Local DuckDB start-up"
-        max={downloading ? status.bytesTotal : undefined}
-        value={downloading ? status.bytesLoaded : undefined}
-      />
-      <span>{label}</span>
-    </div>
   );
 }

@@ -1,35 +1,53 @@
-// A signed-in user's workspace: the screens their role allows. Analysts pick a project, browse its catalogue,
-// open samples locally and analyse them; output checkers read the rule profiles; admins see both references.
-// Mounted once per sign-in (keyed by user): its state, like local DuckDB's tables, never outlives the session.
-import { useCallback, useEffect, useRef, useState } from 'react';
+// A signed-in user's workspace: the screens their role allows. Analysts pick a project, browse its catalogue, open
+// samples into the project's local engine and analyse them in the workspace screen; output checkers read the rule
+// profiles; admins see both references. Mounted once per sign-in (keyed by user). Editor text is saved as it is
+// typed, for every project of the sign-in, and sent at once when the window goes away or the project changes.
+import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { Client } from '../../../src/common/client.ts';
 import type { Catalogue, Project, User } from '../../../src/common/contract.ts';
-import { bestEffort } from '../../../src/common/detached.ts';
-import { AnalysisView } from '../analysis/AnalysisView.tsx';
-import type { EngineStatus, LocalEngine, LocalTable } from '../analysis/engine.ts';
-import type { SqlEditorHandle } from '../analysis/SqlEditor.tsx';
+import { handledElsewhere } from '../../../src/common/detached.ts';
+import type { LocalTable } from '../../../src/common/local-engine.ts';
+import type { Layout } from '../../../src/common/workspace.ts';
+import type { ProjectEngines } from '../analysis/project-engines.ts';
 import { DatasetDetail } from '../catalogue/DatasetDetail.tsx';
 import { DatasetList } from '../catalogue/DatasetList.tsx';
 import { ProjectPicker } from '../catalogue/ProjectPicker.tsx';
 import { SampleLoader } from '../catalogue/SampleLoader.tsx';
 import { CheckingView } from '../checking/CheckingView.tsx';
 import { mayOpen, maySample, screensFor, type Screen } from '../session/roles.ts';
+import { createDebouncedSaver, type SaveState } from '../workspace/debounced-saver.ts';
+import { lastProject, rememberProject, type StorageLike } from '../workspace/last-project.ts';
+import { removeLocalData } from '../workspace/remove-local-data.ts';
+import { parseTabKey } from '../workspace/use-project-workspace.ts';
+import { WorkspaceScreen } from '../workspace/WorkspaceScreen.tsx';
 import { messageOf } from './message-of.ts';
 import { ErrorMessage } from './Messages.tsx';
 import { ScreenNav } from './ScreenNav.tsx';
 import { ScreenRefused } from './ScreenRefused.tsx';
 
+/** This window's sessionStorage, or null where the browser refuses it. */
+function windowSession(): StorageLike | null {
+  try {
+    return window.sessionStorage;
+  } catch {
+    return null;
+  }
+}
+
+/** A pause this long in typing saves the tab (the issue's "saved as you type"). */
+export const TAB_SAVE_DELAY_MS = 400;
+const LAYOUT_SAVE_DELAY_MS = 800;
+
 export function Workspace(props: {
   client: Client;
-  engine: LocalEngine;
-  engineStatus: EngineStatus;
+  engines: ProjectEngines;
   nonce: string | undefined;
   user: User;
   /** The screen the address asks for (null: the role's first). */
   requested: Screen | null;
   navigate: (screen: Screen) => void;
 }) {
-  const { client, engine, engineStatus, user } = props;
+  const { client, engines, user } = props;
   const screens = screensFor(user.role);
   const home = screens[0];
   const screen = props.requested ?? home;
@@ -44,9 +62,44 @@ export function Workspace(props: {
   const [catalogueLoading, setCatalogueLoading] = useState(false);
   const [catalogueError, setCatalogueError] = useState<string | null>(null);
   const [datasetId, setDatasetId] = useState<string | null>(null);
-  const [tables, setTables] = useState<LocalTable[]>([]);
-  const editor = useRef<SqlEditorHandle | null>(null);
-  const [pendingSql, setPendingSql] = useState<string | null>(null);
+  const [tables, setTables] = useState<{ projectId: string; tables: LocalTable[] } | null>(null);
+  const [tablesError, setTablesError] = useState<string | null>(null);
+  const [saveStates, setSaveStates] = useState<ReadonlyMap<string, SaveState>>(new Map());
+
+  // One saver per sign-in: a tab whose save failed keeps retrying after a project switch, so nothing is lost.
+  const [tabSaver] = useState(() =>
+    createDebouncedSaver<string>({
+      delayMs: TAB_SAVE_DELAY_MS,
+      save: (key, sql) => {
+        const { projectId: project, tabId } = parseTabKey(key);
+        return client.invoke('workspace.saveTab', { projectId: project, tab: { id: tabId, sql } });
+      },
+      describe: (err) => messageOf(err, 'The workstation did not save it.'),
+      onState: (key, state) => setSaveStates((current) => new Map(current).set(key, state)),
+    }),
+  );
+  const [layoutSaver] = useState(() =>
+    createDebouncedSaver<Layout>({
+      delayMs: LAYOUT_SAVE_DELAY_MS,
+      save: (project, layout) => client.invoke('workspace.saveLayout', { projectId: project, layout }),
+    }),
+  );
+
+  // Reloading or closing the window: what is typed goes now (the pause may not come).
+  useEffect(() => {
+    const flush = (): void => {
+      tabSaver.flushNow();
+      layoutSaver.flushNow();
+    };
+    window.addEventListener('beforeunload', flush);
+    window.addEventListener('pagehide', flush);
+    return () => {
+      window.removeEventListener('beforeunload', flush);
+      window.removeEventListener('pagehide', flush);
+      // Signed out or locked out: send what is left (the core refuses it if the session has gone).
+      flush();
+    };
+  }, [tabSaver, layoutSaver]);
 
   // Projects are the platform's answer for this user: asked after sign-in, never before.
   useEffect(() => {
@@ -57,23 +110,40 @@ export function Workspace(props: {
       (p) => {
         if (!live) return;
         setProjects(p);
-        if (p.length === 1) setProjectId(p[0].id);
+        // After a reload, the project this window had; with one project, that one.
+        const remembered = lastProject(user.id, windowSession());
+        const chosen = p.find((project) => project.id === remembered) ?? (p.length === 1 ? p[0] : null);
+        if (chosen) setProjectId(chosen.id);
       },
       (err: unknown) => live && setProjectsError(messageOf(err, 'Your projects could not be loaded.')),
     );
     return () => {
       live = false;
     };
-  }, [client, withCatalogue, attempt]);
+  }, [client, withCatalogue, attempt, user.id]);
+
+  const project = projects?.find((p) => p.id === projectId) ?? null;
+  const projectEngine = useMemo(() => (project ? engines.forProject(project) : null), [engines, project]);
 
   const refreshTables = useCallback(() => {
-    // An engine that fails says so in its status.
-    bestEffort(engine.listTables().then(setTables));
-  }, [engine]);
+    if (!projectEngine) return;
+    const id = projectEngine.projectId;
+    projectEngine.engine.tables().then(
+      (list) => {
+        setTables({ projectId: id, tables: list });
+        setTablesError(null);
+      },
+      (err: unknown) => setTablesError(messageOf(err, "This project's local tables could not be read.")),
+    );
+  }, [projectEngine]);
 
   useEffect(() => {
-    bestEffort(engine.ready.then(refreshTables));
-  }, [engine, refreshTables]);
+    setTables(null);
+    setTablesError(null);
+    refreshTables();
+  }, [refreshTables]);
+
+  const projectTables = tables !== null && tables.projectId === projectId ? tables.tables : null;
 
   useEffect(() => {
     if (!projectId) return;
@@ -98,30 +168,38 @@ export function Workspace(props: {
     };
   }, [client, projectId]);
 
+  /** Switching project: the previous project's editor text and layout are saved first. */
+  const switchProject = (id: string): void => {
+    if (id === projectId) return;
+    const switching = Promise.all([tabSaver.flush(), layoutSaver.flush()]).then(() => {
+      rememberProject(user.id, id, windowSession());
+      setProjectId(id);
+    });
+    // The flushes never reject: a failed save shows in its tab, and its text is kept to be saved again.
+    handledElsewhere(switching);
+  };
+
   const dataset = catalogue?.datasets.find((d) => d.id === datasetId) ?? null;
-  const engineReady = engineStatus.state === 'ready';
   const { navigate } = props;
+  const [pendingQuery, setPendingQuery] = useState<{ title: string; sql: string } | null>(null);
 
   const openAnalysis = (table: string): void => {
-    setPendingSql(`SELECT * FROM ${table}`);
+    setPendingQuery({ title: table, sql: `SELECT * FROM ${table}` });
     navigate('analysis');
   };
 
-  // After the analysis panel is shown (a hidden editor cannot take focus), put the suggested query in it.
-  useEffect(() => {
-    if (screen !== 'analysis' || pendingSql === null) return;
-    editor.current?.setText(pendingSql);
-    editor.current?.focus();
-    setPendingSql(null);
-  }, [screen, pendingSql]);
-
   const shown = (key: Screen): boolean => allowed && screen === key;
+  const ide = shown('analysis') && project !== null;
 
   return (
-    <div className={withCatalogue ? 'layout' : 'layout single'} data-testid="workspace" data-role={user.role}>
-      {withCatalogue ? (
+    <div
+      className={withCatalogue && !ide ? 'layout' : ide ? 'layout single ide-layout' : 'layout single'}
+      data-testid="workspace"
+      data-role={user.role}
+    >
+      {withCatalogue && !ide ? (
         <aside className="sidebar" aria-label="Project and datasets">
-          <ProjectPicker projects={projects} selectedId={projectId} onSelect={setProjectId} />
+          <ProjectPicker projects={projects} selectedId={projectId} onSelect={switchProject} />
           <DatasetList
             catalogue={catalogue}
             loading={catalogueLoading}
@@ -139,30 +217,20 @@ export function Workspace(props: {
             Try again
           </button>
         </ErrorMessage>
-        <ErrorMessage
-          testId="engine-error"
-          title="Local DuckDB is not running"
-          text={engineStatus.state === 'failed' ? engineStatus.message : null}
-        >
-          <button type="button" className="button secondary" data-testid="reload-window" onClick={() => window.location.reload()}>
-            Reload the window
-          </button>
-        </ErrorMessage>
         <ErrorMessage testId="catalogue-error" title="The catalogue could not be loaded" text={catalogueError} />
+        <ErrorMessage testId="tables-error" title="The local tables could not be read" text={tablesError} />
         <ScreenNav screens={screens} current={screen} />
         {!allowed ? <ScreenRefused screen={screen} role={user.role} home={home} /> : null}
         {mayOpen(user.role, 'catalogue') ? (
           <div hidden={!shown('catalogue')} data-testid="panel-catalogue">
-            {dataset && projectId ? (
+            {dataset && project && projectEngine ? (
               <DatasetDetail dataset={dataset}>
                 {maySample(user.role) ? (
                   <SampleLoader
-                    client={client}
-                    engine={engine}
-                    engineReady={engineReady}
-                    projectId={projectId}
+                    key={project.id}
+                    projectEngine={projectEngine}
                     dataset={dataset}
-                    localTables={tables}
+                    localTables={projectTables}
                     onLoaded={refreshTables}
                     onOpenAnalysis={openAnalysis}
                   />
@@ -180,15 +248,30 @@ export function Workspace(props: {
           </div>
         ) : null}
         {mayOpen(user.role, 'analysis') ? (
-          <div hidden={!shown('analysis')} data-testid="panel-analysis">
-            <AnalysisView
-              engine={engine}
-              engineReady={engineReady}
-              nonce={props.nonce}
-              tables={tables}
-              onTablesChanged={refreshTables}
-              editor={editor}
-            />
+          <div hidden={!shown('analysis')} className="analysis-panel" data-testid="panel-analysis">
+            {project && projectEngine && projects ? (
+              <WorkspaceScreen
+                key={project.id}
+                client={client}
+                project={project}
+                projects={projects}
+                onSwitchProject={switchProject}
+                projectEngine={projectEngine}
+                tables={projectTables}
+                refreshTables={refreshTables}
+                nonce={props.nonce}
+                tabSaver={tabSaver}
+                layoutSaver={layoutSaver}
+                saveStates={saveStates}
+                removeLocalData={(scope) => removeLocalData({ client, projectEngine, scope })}
+                pendingQuery={shown('analysis') ? pendingQuery : null}
+                onPendingQueryTaken={() => setPendingQuery(null)}
+              />
+            ) : (
+              <section className="panel" aria-label="Local analysis">
+                <p className="hint">Choose a project in the list of projects to open its workspace.</p>
+              </section>
+            )}
           </div>
         ) : null}
         {mayOpen(user.role, 'checking') ? (

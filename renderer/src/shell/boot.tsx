@@ -6,7 +6,7 @@ import type { Root } from 'react-dom/client';
 import { createClient } from '../../../src/common/client.ts';
 import type { Transport } from '../../../src/common/client.ts';
 import type { EnclaveBridge } from '../../../src/common/contract-names.ts';
-import { createLocalEngine } from '../analysis/engine.ts';
+import { startWindowEngine } from '../analysis/window-engine.ts';
 import { forgetBrowserSession, startBrowserSession, type NoSessionReason, type StorageLike } from '../session/launch.ts';
 import { NoSessionScreen } from '../session/NoSessionScreen.tsx';
 import { App } from './App.tsx';
@@ -22,11 +22,10 @@ function sessionStorageOrNull(): StorageLike | null {
 }
 
 function showApp(root: Root, transport: Transport): void {
-  // DuckDB-wasm takes seconds to start: begin before the first render so it overlaps with the catalogue.
-  const engine = createLocalEngine();
+  // DuckDB-wasm starts only for a project whose tables must stay in the window ('memory'): the others use the core's.
   root.render(
     <StrictMode>
-      <App client={createClient(transport)} engine={engine} nonce={readNonce(document)} />
+      <App client={createClient(transport)} startWindowEngine={startWindowEngine} nonce={readNonce(document)} />
     </StrictMode>,
   );
 }

@@ -32,6 +32,18 @@ export interface FetchInit {
   body?: string;
   credentials: 'omit';
   signal?: AbortSignal;
+  /** Lets the request finish after the page has gone (a reload, a close): what was typed last must still arrive. */
+  keepalive?: boolean;
+}
+
+/** Saves the window sends as it goes away (editor text, the layout): small ones outlive the page. */
+const SAVES_THAT_OUTLIVE_THE_PAGE: ReadonlySet<MethodName> = new Set(['workspace.saveTab', 'workspace.saveLayout']);
+/** Browsers allow 64 KiB of keepalive bodies in flight per page; a larger text is sent the ordinary way. */
+export const KEEPALIVE_MAX_BODY = 32 * 1024;
+
+/** Whether a request is one of the small saves that must survive the page's unload. */
+export function outlivesThePage(name: MethodName, body: string): boolean {
+  return SAVES_THAT_OUTLIVE_THE_PAGE.has(name) && body.length <= KEEPALIVE_MAX_BODY;
 }
 
 export type FetchLike = (url: string, init: FetchInit) => Promise<ResponseLike>;
@@ -89,15 +101,23 @@ export function createHttpTransport(options: HttpTransportOptions): Transport {
   return withCalls({
     async send(name: MethodName, payload: unknown, call?: TransportCall) {
       let response: ResponseLike;
+      const json = JSON.stringify(payload ?? {});
+      const init: FetchInit = {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...sessionHeaders(), ...(call ? { [HTTP_CALL_HEADER]: call.id } : {}) },
+        body: json,
+        credentials: 'omit',
+        // Hanging up frees the connection at once (a browser allows a handful per server) and tells the shell.
+        ...(call?.signal ? { signal: call.signal } : {}),
+      };
+      const url = HTTP_INVOKE_PREFIX + encodeURIComponent(name);
       try {
-        response = await options.fetch(HTTP_INVOKE_PREFIX + encodeURIComponent(name), {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', ...sessionHeaders(), ...(call ? { [HTTP_CALL_HEADER]: call.id } : {}) },
-          body: JSON.stringify(payload ?? {}),
-          credentials: 'omit',
-          // Hanging up frees the connection at once (a browser allows a handful per server) and tells the shell.
-          ...(call?.signal ? { signal: call.signal } : {}),
-        });
+        if (outlivesThePage(name, json)) {
+          // Refused only when other keepalive bodies fill the browser's quota: then it goes the ordinary way.
+          response = await options.fetch(url, { ...init, keepalive: true }).catch(() => options.fetch(url, init));
+        } else {
+          response = await options.fetch(url, init);
+        }
       } catch {
         throw new EnclaveError('unavailable', 'The workstation is not reachable. Check that Enclave is still running, then try again.');
       }

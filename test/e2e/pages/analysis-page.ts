@@ -1,4 +1,5 @@
-// Page object for the local analysis screen: the SQL editor, Run/Cancel, the result grid and the chart.
+// Page object for the local analysis screen: the SQL editor, Run/Cancel, the result grid (its view bar, column menu and
+// copy notice) and the chart.
 import type { Locator, Page } from 'playwright-core';
 import { expect, vi } from 'vitest';
 
@@ -123,20 +124,83 @@ export class AnalysisPage {
     return Number(await this.grid.getAttribute('data-rows'));
   }
 
-  /** Draws a chart and waits for Plotly's SVG and the caption that describes it. Returns the caption. */
-  async drawChart(options: { type: 'bar' | 'line' | 'scatter'; x: string; y: string }): Promise<string> {
+  get chartFigure(): Locator {
+    return this.page.getByTestId('chart-figure');
+  }
+
+  get chartDescription(): Locator {
+    return this.page.getByTestId('chart-description');
+  }
+
+  get chartSeries(): Locator {
+    return this.page.getByTestId('chart-series');
+  }
+
+  get chartTitle(): Locator {
+    return this.page.getByTestId('chart-title');
+  }
+
+  /** The grid's view bar: its column picker, the button into the column menu, the count and what is in effect. */
+  get gridColumn(): Locator {
+    return this.page.getByTestId('grid-column');
+  }
+
+  get gridColumnMenuButton(): Locator {
+    return this.page.getByTestId('grid-column-menu');
+  }
+
+  get gridStatus(): Locator {
+    return this.page.getByTestId('grid-status');
+  }
+
+  get gridView(): Locator {
+    return this.page.getByTestId('grid-view');
+  }
+
+  get gridClearView(): Locator {
+    return this.page.getByTestId('grid-clear-view');
+  }
+
+  get columnMenu(): Locator {
+    return this.page.getByTestId('column-menu');
+  }
+
+  get copyNotice(): Locator {
+    return this.page.getByTestId('copy-notice');
+  }
+
+  /** Opens a column's sort, filter and summary menu from the view bar (the keyboard way). */
+  async openColumnMenu(column: string): Promise<void> {
+    const value = await this.gridColumn
+      .locator('option', { hasText: `${column} (` })
+      .first()
+      .getAttribute('value');
+    if (value === null) throw new Error(`The grid has no column ${column}.`);
+    await this.gridColumn.selectOption(value);
+    await this.gridColumnMenuButton.click();
+    await this.columnMenu.waitFor();
+  }
+
+  /**
+   * Sets a chart's type and axes and waits until that chart is drawn (the panel draws on every change) with Plotly's
+   * SVG and the caption that describes it. Returns the caption.
+   */
+  async drawChart(options: { type: 'bar' | 'line' | 'scatter' | 'histogram'; x: string; y?: string }): Promise<string> {
     await this.chartType.selectOption(options.type);
     await this.chartX.selectOption(options.x);
-    await this.chartY.selectOption(options.y);
-    const before = (await this.chartCaption.innerText()).trim();
-    await this.drawChartButton.click();
+    if (options.y !== undefined) await this.chartY.selectOption(options.y);
+    const y = options.y === undefined || options.y === '__rows__' ? '' : options.y;
+    const wanted = `${options.type}|${options.x}|${y}`;
     const outcome = await vi.waitFor(
       async () => {
         const error = (await this.chartError.innerText()).trim();
         if (error.length > 0) return { error };
-        const caption = (await this.chartCaption.innerText()).trim();
-        if (caption === before || (await this.chart.locator('svg.main-svg').count()) === 0) throw new Error('The chart is not drawn yet.');
-        return { caption };
+        const state = await this.chartFigure.getAttribute('data-state');
+        const drawn = await this.chartFigure.getAttribute('data-drawn');
+        if (state !== 'drawn' || drawn !== wanted || (await this.chart.locator('svg.main-svg').count()) === 0) {
+          throw new Error(`The chart is not drawn yet (${state}, ${drawn}).`);
+        }
+        return { caption: (await this.chartCaption.innerText()).trim() };
       },
       { timeout: CHART_TIMEOUT_MS, interval: 100 },
     );

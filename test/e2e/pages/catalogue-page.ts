@@ -2,7 +2,10 @@
 import type { Locator, Page } from 'playwright-core';
 import { expect, vi } from 'vitest';
 
-/** DuckDB-wasm compiles a 34 MB module at start-up: 5–9 s on a busy two-core machine, more under load. */
+/**
+ * A project's local engine may take a while: DuckDB-wasm (a 'memory' project) compiles a 34 MB module at start-up,
+ * 5–9 s on a busy two-core machine, more under load. A 'disk' project's engine is the core's, there at once.
+ */
 export const ENGINE_START_TIMEOUT_MS = 60_000;
 const SAMPLE_LOAD_TIMEOUT_MS = 60_000;
 
@@ -28,10 +31,6 @@ export class CataloguePage {
 
   get demoBanner(): Locator {
     return this.page.getByTestId('demo-banner');
-  }
-
-  get engineStatus(): Locator {
-    return this.page.getByTestId('engine-status');
   }
 
   get tab(): Locator {
@@ -72,10 +71,6 @@ export class CataloguePage {
 
   get sampleError(): Locator {
     return this.page.getByTestId('sample-error');
-  }
-
-  async waitForEngineReady(): Promise<void> {
-    await this.page.locator('[data-testid="engine-status"][data-state="ready"]').waitFor({ timeout: ENGINE_START_TIMEOUT_MS });
   }
 
   async pickProject(id: string): Promise<void> {

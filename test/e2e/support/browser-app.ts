@@ -21,6 +21,8 @@ export const VIEWPORT = { width: 1440, height: 900 };
 
 export interface BrowserApp {
   dataDir: string;
+  /** The analyst's workspaces (local tables, tabs, history) of this run: a temp folder unless the test gave one. */
+  workspacesDir: string;
   platform: PlatformProcess;
   core: WorkstationCore;
   shell: BrowserShell;
@@ -75,13 +77,24 @@ export async function startBrowserApp(spec: DemoDataSpec, settings: CoreSettings
     cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
     const platform = await startPlatform(dataDir);
     cleanups.push(() => platform.stop());
+    // Never the real user's workspaces folder: each app gets its own, removed at the end.
+    let workspacesDir = settings.workspaces?.root;
+    if (workspacesDir === undefined) {
+      const made = await mkdtemp(join(tmpdir(), 'enclave-e2e-workspaces-'));
+      cleanups.push(() => rm(made, { recursive: true, force: true }));
+      workspacesDir = made;
+    }
     const core = createWorkstationCore({
       ...DEFAULT_CORE_SETTINGS,
       ...settings,
+      workspaces: { ...settings.workspaces, root: workspacesDir },
       platformUrl: platform.url,
       log: (message, detail) => console.error(`[workstation] ${message}`, detail ?? ''),
     });
-    cleanups.push(() => core.close());
+    cleanups.push(async () => {
+      core.close();
+      await core.closed();
+    });
     const launchHome = await mkdtemp(join(tmpdir(), 'enclave-e2e-launch-'));
     cleanups.push(() => rm(launchHome, { recursive: true, force: true }));
     const shell = await startBrowserShell({
@@ -94,7 +107,7 @@ export async function startBrowserApp(spec: DemoDataSpec, settings: CoreSettings
     const browser = await launchChromium();
     cleanups.push(() => browser.close());
     const { context, page, problems } = await newWatchedPage(browser);
-    return { dataDir, platform, core, shell, browser, context, page, problems, close };
+    return { dataDir, workspacesDir, platform, core, shell, browser, context, page, problems, close };
   } catch (err) {
     await close();
     throw err;

@@ -59,10 +59,24 @@ function describeConsole(message: ConsoleMessage): string {
  * Sends a page's console errors, uncaught exceptions and crashes to `record`: for the watched page, and for pages
  * it opens (the identity provider's login tab), whose problems count as the app's. `label` names the page.
  */
+/**
+ * Chromium logs every 4xx answer to a fetch as a console error. The browser shell answers a refused call of its API
+ * with the error's status (src/common/errors.ts: an analyst's SQL error is a 400, a cancelled call a 499) and an
+ * error value the page shows; those are the app working, not a problem. A 5xx, or a 4xx anywhere else, still is.
+ */
+export function isAnsweredApiRefusal(message: ConsoleMessage): boolean {
+  const url = message.location().url;
+  return (
+    /^Failed to load resource: the server responded with a status of 4\d\d\b/.test(message.text()) &&
+    url !== undefined &&
+    /^http:\/\/127\.0\.0\.1:\d+\/api\/invoke\/[a-z]+\.[A-Za-z]+$/.test(url)
+  );
+}
+
 export function listenForProblems(page: Page, record: (text: string) => void, label = ''): void {
   const where = label ? ` [${label}]` : '';
   page.on('console', (message) => {
-    if (message.type() === 'error') record(`${describeConsole(message)}${where}`);
+    if (message.type() === 'error' && !isAnsweredApiRefusal(message)) record(`${describeConsole(message)}${where}`);
     // Chromium reports CSP violations as console errors too; warnings about CSP are worth failing on as well.
     else if (message.type() === 'warning' && /Content.Security.Policy/i.test(message.text())) record(`${describeConsole(message)}${where}`);
   });

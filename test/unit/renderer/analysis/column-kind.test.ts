@@ -1,38 +1,64 @@
-// Arrow column types map onto the few display kinds; DuckDB's BIGINT arrives as Int64 with BigInt values.
+// DuckDB's type names (as DESCRIBE prints them, in RunResult.columns) map onto the kinds the grid formats and the
+// chart places: every type the local-engine seam lists, nested types never read as their element's type.
 import { describe, expect, it } from 'vitest';
-import * as arrow from 'apache-arrow';
-import { columnKind, resultBytes, resultColumns } from '../../../../renderer/src/analysis/column-kind.ts';
-import { formatValue } from '../../../../renderer/src/analysis/result-values.ts';
+import {
+  columnKindOf,
+  isNumericKind,
+  isRightAligned,
+  isTemporalKind,
+  resultColumnsOf,
+} from '../../../../renderer/src/analysis/column-kind.ts';
 
-describe('column kinds', () => {
-  it('recognises the types DuckDB sends', () => {
-    expect(columnKind(new arrow.Int64())).toEqual({ kind: 'integer' });
-    expect(columnKind(new arrow.Int32())).toEqual({ kind: 'integer' });
-    expect(columnKind(new arrow.Float64())).toEqual({ kind: 'float' });
-    expect(columnKind(new arrow.DateDay())).toEqual({ kind: 'date' });
-    expect(columnKind(new arrow.TimestampMicrosecond())).toEqual({ kind: 'timestamp', zoned: false });
-    expect(columnKind(new arrow.TimestampMicrosecond('UTC'))).toEqual({ kind: 'timestamp', zoned: true });
-    expect(columnKind(new arrow.TimeMicrosecond())).toEqual({ kind: 'time', unit: 2 });
-    expect(columnKind(new arrow.Bool())).toEqual({ kind: 'boolean' });
-    expect(columnKind(new arrow.Utf8())).toEqual({ kind: 'string' });
-    expect(columnKind(new arrow.Dictionary(new arrow.Utf8(), new arrow.Int32()))).toEqual({ kind: 'string' });
-    expect(columnKind(new arrow.List(new arrow.Field('item', new arrow.Int32())))).toEqual({ kind: 'other' });
+describe('column kinds from DuckDB type names', () => {
+  it.each([
+    ['BOOLEAN', { kind: 'boolean' }],
+    ['TINYINT', { kind: 'integer' }],
+    ['SMALLINT', { kind: 'integer' }],
+    ['INTEGER', { kind: 'integer' }],
+    ['BIGINT', { kind: 'integer' }],
+    ['HUGEINT', { kind: 'integer' }],
+    ['UBIGINT', { kind: 'integer' }],
+    ['UHUGEINT', { kind: 'integer' }],
+    ['FLOAT', { kind: 'float' }],
+    ['DOUBLE', { kind: 'float' }],
+    ['DECIMAL(18,3)', { kind: 'decimal', scale: 3 }],
+    ['DECIMAL(38, 10)', { kind: 'decimal', scale: 10 }],
+    ['DECIMAL(9)', { kind: 'decimal', scale: 0 }],
+    ['DECIMAL', { kind: 'decimal', scale: 3 }],
+    ['DATE', { kind: 'date' }],
+    ['TIMESTAMP', { kind: 'timestamp', zoned: false }],
+    ['TIMESTAMP_NS', { kind: 'timestamp', zoned: false }],
+    ['TIMESTAMP WITH TIME ZONE', { kind: 'timestamp', zoned: true }],
+    ['TIMESTAMPTZ', { kind: 'timestamp', zoned: true }],
+    ['TIME', { kind: 'time' }],
+    ['TIME WITH TIME ZONE', { kind: 'time' }],
+    ['INTERVAL', { kind: 'interval' }],
+    ['UUID', { kind: 'uuid' }],
+    ['VARCHAR', { kind: 'string' }],
+    ['JSON', { kind: 'string' }],
+    ["ENUM('x', 'y')", { kind: 'string' }],
+    ['BLOB', { kind: 'blob' }],
+    ['INTEGER[]', { kind: 'nested' }],
+    ['DECIMAL(9,2)[3]', { kind: 'nested' }],
+    ['STRUCT(a DECIMAL(9,2), b VARCHAR)', { kind: 'nested' }],
+    ['MAP(VARCHAR, INTEGER)', { kind: 'nested' }],
+    ['UNION(a INTEGER, b VARCHAR)', { kind: 'nested' }],
+    ['BIT', { kind: 'other' }],
+    ['SOMETHING_NEW', { kind: 'other' }],
+  ])('%s', (type, kind) => {
+    expect(columnKindOf(type)).toEqual(kind);
   });
 
-  it('reads cells from column vectors without building rows', () => {
-    const table = new arrow.Table({
-      id: arrow.vectorFromArray([9007199254740993n, null], new arrow.Int64()),
-      admitted: arrow.vectorFromArray([new Date(Date.UTC(2021, 0, 2)), null], new arrow.DateDay()),
-    });
-    const columns = resultColumns(table);
-    expect(columns.map((c) => c.name)).toEqual(['id', 'admitted']);
-    expect(formatValue(table.getChildAt(0)?.get(0), columns[0].kind)).toBe('9007199254740993');
-    expect(formatValue(table.getChildAt(1)?.get(0), columns[1].kind)).toBe('2021-01-02');
-    expect(formatValue(table.getChildAt(1)?.get(1), columns[1].kind)).toBe('');
+  it('says which kinds are numbers, dates and right-aligned (a BLOB shows its size, a number)', () => {
+    expect(isNumericKind(columnKindOf('DECIMAL(18,3)'))).toBe(true);
+    expect(isNumericKind(columnKindOf('VARCHAR'))).toBe(false);
+    expect(isTemporalKind(columnKindOf('DATE'))).toBe(true);
+    expect(isTemporalKind(columnKindOf('TIME'))).toBe(false);
+    expect(isRightAligned(columnKindOf('BLOB'))).toBe(true);
+    expect(isRightAligned(columnKindOf('UUID'))).toBe(false);
   });
 
-  it('counts the bytes a result holds', () => {
-    const table = arrow.tableFromArrays({ n: new Float64Array(1000) });
-    expect(resultBytes(table)).toBeGreaterThanOrEqual(8000);
+  it('keeps the names and types of a run result', () => {
+    expect(resultColumnsOf([{ name: 'n', type: 'BIGINT' }])).toEqual([{ name: 'n', type: 'BIGINT', kind: { kind: 'integer' } }]);
   });
 });

@@ -12,6 +12,7 @@ import {
   createIpcTransport,
   createTransport,
   errorForStatus,
+  KEEPALIVE_MAX_BODY,
   type FetchLike,
 } from '../../../../renderer/src/shell/transport.ts';
 import { errorOf } from '../../../support/error-of.ts';
@@ -53,6 +54,33 @@ describe('HTTP transport: invoke', () => {
         },
       },
     ]);
+  });
+
+  it("sends the window's small saves (editor text, layout) so that they outlive the page, and nothing else", async () => {
+    const { fetch, calls } = fakeFetch(() => json(200, { ok: true, value: null }));
+    const transport = createHttpTransport({ fetch, session: SESSION });
+    const tab = (sql: string) => ({ projectId: 'p1', tab: { id: 't1', sql } });
+
+    await transport.invoke('workspace.saveTab', tab('SELECT 1'));
+    await transport.invoke('workspace.saveLayout', {
+      projectId: 'p1',
+      layout: { arrangement: 'stacked', sizes: [20], schemaTreeOpen: true },
+    });
+    await transport.invoke('workspace.saveTab', tab('x'.repeat(KEEPALIVE_MAX_BODY)));
+    await transport.invoke('workspace.run', { projectId: 'p1', sql: 'SELECT 1' });
+
+    expect(calls.map((call) => call.init.keepalive === true)).toEqual([true, true, false, false]);
+  });
+
+  it('sends a save the ordinary way when the browser refuses it as keepalive (its quota is full)', async () => {
+    const { fetch, calls } = fakeFetch((call) => {
+      if (call.init.keepalive) throw new TypeError('Failed to fetch');
+      return json(200, { ok: true, value: null });
+    });
+
+    await createHttpTransport({ fetch, session: SESSION }).invoke('workspace.saveTab', { projectId: 'p1', tab: { id: 't1', sql: 'S' } });
+
+    expect(calls.map((call) => call.init.keepalive ?? false)).toEqual([true, false]);
   });
 
   it('returns the value of a success envelope', async () => {

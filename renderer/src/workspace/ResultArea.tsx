@@ -1,0 +1,111 @@
+// The result and its chart. Side by side, the chart takes the full height on the right of the editor and the result
+// (as an analyst's plots pane does); stacked, it sits below the result. A splitter sizes the result against the chart
+// either way. The result heading says whose result it is: after a cancel or an error, the previous query's.
+import { useRef } from 'react';
+import type { LocalEngine } from '../../../src/common/local-engine.ts';
+import type { Layout } from '../../../src/common/workspace.ts';
+import { ChartPanel } from '../analysis/ChartPanel.tsx';
+import type { ChartSettings } from '../analysis/chart-plan.ts';
+import type { GridView } from '../analysis/page-cache.ts';
+import { ResultGrid } from '../analysis/ResultGrid.tsx';
+import { ErrorMessage } from '../shell/Messages.tsx';
+import { resultHeading, resultPhrase } from './run-status.ts';
+import type { ShownResult } from './use-query-runs.ts';
+
+/** What the result and the chart remember of each result while the window is open (a tab switch keeps them). */
+export interface ResultMemory {
+  views: Map<number, GridView>;
+  charts: Map<number, ChartSettings>;
+}
+
+export function useResultMemory(): ResultMemory {
+  return useRef<ResultMemory>({ views: new Map(), charts: new Map() }).current;
+}
+
+function hasRows(shown: ShownResult | null): shown is ShownResult {
+  return shown !== null && shown.result.resultId !== null && shown.result.columns.length > 0;
+}
+
+export function ResultPane(props: {
+  engine: LocalEngine;
+  shown: ShownResult | null;
+  showingPrevious: boolean;
+  /** The last run's error (DuckDB's words), shown above the previous result if there is one. */
+  error: string | null;
+  layout: Layout;
+  onArrangement: (arrangement: Layout['arrangement']) => void;
+  clipboardCellLimit: number;
+  memory: ResultMemory;
+}) {
+  const { engine, shown, showingPrevious, layout, memory } = props;
+  const result = shown?.result ?? null;
+  return (
+    <section className="result-pane" id="ide-result-pane" aria-labelledby="result-heading">
+      <div className="pane-head">
+        <h2 id="result-heading" className={showingPrevious ? 'previous' : undefined} data-testid="result-heading">
+          {result ? resultHeading(result, showingPrevious) : 'Result'}
+        </h2>
+        <button
+          type="button"
+          className="link-button"
+          data-testid="toggle-arrangement"
+          onClick={() => props.onArrangement(layout.arrangement === 'side-by-side' ? 'stacked' : 'side-by-side')}
+        >
+          {layout.arrangement === 'side-by-side' ? 'Chart below the result' : 'Chart beside the result'}
+        </button>
+      </div>
+      {/* Scrolls when DuckDB's message is long: focusable, so the keyboard can scroll it too. */}
+      <div
+        className="result-error"
+        tabIndex={props.error ? 0 : undefined}
+        aria-label={props.error ? 'Why the query did not run' : undefined}
+      >
+        <ErrorMessage testId="query-error" title="The query did not run" text={props.error} preformatted />
+      </div>
+      {result === null ? (
+        <p className="hint pane-padding">
+          Run a query to see its result here: <kbd>Ctrl</kbd>+<kbd>Enter</kbd> runs the statement at the cursor (or the selection),{' '}
+          <kbd>Ctrl</kbd>+<kbd>Shift</kbd>+<kbd>Enter</kbd> runs everything, <kbd>Esc</kbd> cancels, and <kbd>Tab</kbd> leaves the editor.
+        </p>
+      ) : hasRows(shown) ? (
+        <ResultGrid
+          key={shown.seq}
+          engine={engine}
+          result={shown.result}
+          clipboardCellLimit={props.clipboardCellLimit}
+          view={memory.views.get(shown.seq)}
+          onViewChange={(view) => memory.views.set(shown.seq, view)}
+          fill
+        />
+      ) : (
+        <p className="pane-padding" data-testid="statement-outcome">
+          {resultPhrase(result)}.
+        </p>
+      )}
+    </section>
+  );
+}
+
+export function ChartPane(props: { engine: LocalEngine; shown: ShownResult | null; memory: ResultMemory }) {
+  const { engine, shown, memory } = props;
+  return (
+    <div className="chart-pane" id="ide-chart-pane">
+      {hasRows(shown) ? (
+        <ChartPanel
+          key={shown.seq}
+          engine={engine}
+          result={shown.result}
+          sql={shown.sql}
+          settings={memory.charts.get(shown.seq) ?? null}
+          onSettingsChange={(settings) => memory.charts.set(shown.seq, settings)}
+          fill
+        />
+      ) : (
+        <section className="chart-empty" aria-labelledby="chart-empty-heading">
+          <h2 id="chart-empty-heading">Chart</h2>
+          <p className="hint">A chart of the result appears here once a query has returned rows.</p>
+        </section>
+      )}
+    </div>
+  );
+}
