@@ -1,5 +1,6 @@
 // The workspaces as the core wires them: where they live (read once, at start), the native engine for 'disk'
 // projects, the in-memory store for 'memory' ones, and the workspace.* handlers over them.
+import process from 'node:process';
 import type { Project } from '../../common/contract.ts';
 import { inBackground } from '../../common/detached.ts';
 import { openNativeEngine } from '../workspace/native-engine.ts';
@@ -8,13 +9,16 @@ import { createMemoryWorkspaces } from '../workspace-state/memory-store.ts';
 import type { WorkspaceOwner } from '../workspace-state/owner.ts';
 import { createWorkspaceHandlers, type WorkspaceHandlers } from './handlers.ts';
 import type { OpenSample } from './samples.ts';
+import { localMemoryLimit } from './engine-settings.ts';
 import { createWorkspaceService, type OpenEngine } from './service.ts';
 
 export interface CoreWorkspacesOptions {
   /** The folder of every workspace; default workspacesRoot() of the environment. */
   root?: string;
-  /** Default: native DuckDB in the project's folder. */
+  /** Default: native DuckDB in the project's folder, with the memory limit of `env` (./engine-settings.ts). */
   openEngine?: OpenEngine;
+  /** Where the settings are read from (default process.env). */
+  env?: Record<string, string | undefined>;
   owner: () => WorkspaceOwner;
   projects: (signal: AbortSignal) => Promise<Project[]>;
   openSample: OpenSample;
@@ -39,6 +43,21 @@ export function createCoreWorkspaces(options: CoreWorkspacesOptions): CoreWorksp
     log('The workspaces folder is misconfigured.', error);
     root = { error };
   }
+  // Likewise the engine's memory limit: a bad one is logged now, and refuses every 'disk' workspace with its reason.
+  let memoryLimit: { bytes: number | undefined } | { error: unknown };
+  try {
+    memoryLimit = { bytes: localMemoryLimit(options.env ?? process.env) };
+  } catch (error) {
+    log('The local engine is misconfigured.', error);
+    memoryLimit = { error };
+  }
+  const openEngine: OpenEngine =
+    options.openEngine ??
+    (async (folder) => {
+      if ('error' in memoryLimit) throw memoryLimit.error;
+      const { bytes } = memoryLimit;
+      return openNativeEngine({ dir: folder.folder, ...(bytes === undefined ? {} : { memoryLimitBytes: bytes }) });
+    });
   const memory = createMemoryWorkspaces();
   const workspaces = createWorkspaceService({
     root: () => {
@@ -46,7 +65,7 @@ export function createCoreWorkspaces(options: CoreWorkspacesOptions): CoreWorksp
       return root.path;
     },
     access: { owner: options.owner, projects: options.projects },
-    openEngine: options.openEngine ?? ((folder) => openNativeEngine({ dir: folder.folder })),
+    openEngine,
     memory,
     log,
   });
