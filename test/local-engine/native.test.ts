@@ -18,7 +18,6 @@ localEngineSuite({
   name: 'native DuckDB',
   mode: 'disk',
   readsParquet: true,
-  cancelsWhileQueued: true,
   async open() {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'enclave-workspace-'));
     folders.push(dir);

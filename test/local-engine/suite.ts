@@ -16,11 +16,6 @@ export interface LocalEngineRunner {
   readonly readsParquet: boolean;
   /** A fresh engine with nothing in it. */
   open(): Promise<LocalEngine>;
-  /**
-   * true when a cancel while a run waits its turn (behind a query that runs on) answers at once; otherwise why not,
-   * printed when its test is skipped.
-   */
-  readonly cancelsWhileQueued: true | string;
   /** The folder the engine keeps on disk (the only place it may write), or null for an engine in memory. */
   folderOf(engine: LocalEngine): string | null;
 }

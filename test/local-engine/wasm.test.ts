@@ -11,9 +11,6 @@ localEngineSuite({
   name: 'DuckDB-wasm',
   mode: 'memory',
   readsParquet: false,
-  // Found while fixing the native engine's lost cancel (issue 14); the engine is renderer/src/analysis/wasm-engine.ts.
-  cancelsWhileQueued:
-    'DuckDB-wasm’s engine does not answer a cancel while the run waits behind a query that runs on (it hung, and so did the cancel of the query ahead)',
   open: async () => createWasmLocalEngine({ database: await freshWasmDatabase() }),
   folderOf: () => null,
 });

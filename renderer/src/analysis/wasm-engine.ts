@@ -3,7 +3,8 @@
 // for the local-engine test suite, in Node. Nothing persists and nothing can spill: for projects whose data must
 // never touch this computer's disk. The SQL it shares with the native engine lives in src/common.
 import { RecordBatch, RecordBatchReader, Schema, Table, tableToIPC } from 'apache-arrow';
-import { bestEffort, settled } from '../../../src/common/detached.ts';
+import { bestEffort } from '../../../src/common/detached.ts';
+import { Serial, type Turn } from '../../../src/common/serial.ts';
 import { describeIssues, EnclaveError } from '../../../src/common/errors.ts';
 import {
   PAGE_TOTAL_ROWS_KEY,
@@ -92,17 +93,17 @@ export async function createWasmLocalEngine(options: { database: WasmDatabase })
   const results = new Map<string, KeptShape & { table: string }>();
   let nextResult = 1;
   let closed = false;
-  let queue: Promise<unknown> = Promise.resolve();
+  const queue = new Serial();
 
-  /** One piece of work at a time: DuckDB-wasm has one thread, and a load must not interleave with a query's polls. */
-  function serial<T>(work: () => Promise<T>): Promise<T> {
-    const guarded = (): Promise<T> => {
+  /**
+   * One piece of work at a time: DuckDB-wasm has one thread, and a load must not interleave with a query's polls. A
+   * cancel while the work waits its turn answers at once, and the work never runs.
+   */
+  function serial<T>(work: () => Promise<T>, turn?: Turn): Promise<T> {
+    return queue.run(() => {
       if (closed) throw new EnclaveError('unavailable', 'Local DuckDB in this window was stopped.');
       return work();
-    };
-    const run = queue.then(guarded, guarded);
-    queue = settled(run);
-    return run;
+    }, turn);
   }
 
   async function exists(table: string): Promise<boolean> {
@@ -150,43 +151,46 @@ export async function createWasmLocalEngine(options: { database: WasmDatabase })
     mode: 'memory',
 
     load(request) {
-      return serial(async () => {
-        const table = checkedTableName(request.table);
-        if (request.format === 'parquet') {
-          throw new EnclaveError(
-            'invalid_input',
-            "This project's local tables live in this window (DuckDB-wasm), which cannot read Parquet here. Load the data as Arrow instead.",
-          );
-        }
-        if (request.signal?.aborted) throw loadCancelled();
-        const replacing = await exists(table);
-        if (replacing && !request.replace) throw tableExistsError(table);
-        // A connection of its own: a cancelled stream's half-read state goes when it closes, and its transaction
-        // keeps the table out of sight until it is complete.
-        const connection = await database.connect();
-        const staging = `enclave_loading_${nextResult++}`;
-        try {
-          await connection.query('BEGIN TRANSACTION');
-          const bytes = await loadBatches({ connection, staging, request });
-          const rows = firstNumber(await connection.query(`SELECT count(*) FROM ${quoteIdentifier(staging)}`));
-          if (replacing) await connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(table)}`);
-          await connection.query(`ALTER TABLE ${quoteIdentifier(staging)} RENAME TO ${quoteIdentifier(table)}`);
-          await connection.query('COMMIT');
-          request.onProgress?.({ bytes, rows });
-          return { table, rows };
-        } catch (err) {
-          await bestEffort(connection.query('ROLLBACK'));
+      return serial(
+        async () => {
+          const table = checkedTableName(request.table);
+          if (request.format === 'parquet') {
+            throw new EnclaveError(
+              'invalid_input',
+              "This project's local tables live in this window (DuckDB-wasm), which cannot read Parquet here. Load the data as Arrow instead.",
+            );
+          }
           if (request.signal?.aborted) throw loadCancelled();
-          if (err instanceof SourceFailure) throw err.toEnclaveError();
-          if (err instanceof EnclaveError) throw err;
-          throw new EnclaveError(
-            'invalid_input',
-            `The table could not be loaded: ${engineMessage(err).split('\n')[0]}. Nothing was changed.`,
-          );
-        } finally {
-          await bestEffort(connection.close());
-        }
-      });
+          const replacing = await exists(table);
+          if (replacing && !request.replace) throw tableExistsError(table);
+          // A connection of its own: a cancelled stream's half-read state goes when it closes, and its transaction
+          // keeps the table out of sight until it is complete.
+          const connection = await database.connect();
+          const staging = `enclave_loading_${nextResult++}`;
+          try {
+            await connection.query('BEGIN TRANSACTION');
+            const bytes = await loadBatches({ connection, staging, request });
+            const rows = firstNumber(await connection.query(`SELECT count(*) FROM ${quoteIdentifier(staging)}`));
+            if (replacing) await connection.query(`DROP TABLE IF EXISTS ${quoteIdentifier(table)}`);
+            await connection.query(`ALTER TABLE ${quoteIdentifier(staging)} RENAME TO ${quoteIdentifier(table)}`);
+            await connection.query('COMMIT');
+            request.onProgress?.({ bytes, rows });
+            return { table, rows };
+          } catch (err) {
+            await bestEffort(connection.query('ROLLBACK'));
+            if (request.signal?.aborted) throw loadCancelled();
+            if (err instanceof SourceFailure) throw err.toEnclaveError();
+            if (err instanceof EnclaveError) throw err;
+            throw new EnclaveError(
+              'invalid_input',
+              `The table could not be loaded: ${engineMessage(err).split('\n')[0]}. Nothing was changed.`,
+            );
+          } finally {
+            await bestEffort(connection.close());
+          }
+        },
+        { signal: request.signal, cancelled: loadCancelled },
+      );
     },
 
     tables() {
@@ -207,27 +211,30 @@ export async function createWasmLocalEngine(options: { database: WasmDatabase })
     },
 
     run(request) {
-      return serial(async (): Promise<RunResult> => {
-        const started = performance.now();
-        const table = `${RESULT_TABLE_PREFIX}${nextResult++}`;
-        const outcome = await runInWasm({
-          connection: user,
-          sql: request.sql,
-          signal: request.signal,
-          resultTable: table,
-          outOfMemoryAdvice,
-        });
-        const resultId = outcome.kept === null ? null : `result-${table.slice(RESULT_TABLE_PREFIX.length)}`;
-        if (resultId !== null && outcome.kept !== null) results.set(resultId, { table, ...outcome.kept });
-        return {
-          resultId,
-          columns: outcome.kept?.columns ?? [],
-          rowCount: outcome.kept?.rowCount ?? 0,
-          statement: outcome.statement,
-          message: outcome.message,
-          durationMs: performance.now() - started,
-        };
-      });
+      return serial(
+        async (): Promise<RunResult> => {
+          const started = performance.now();
+          const table = `${RESULT_TABLE_PREFIX}${nextResult++}`;
+          const outcome = await runInWasm({
+            connection: user,
+            sql: request.sql,
+            signal: request.signal,
+            resultTable: table,
+            outOfMemoryAdvice,
+          });
+          const resultId = outcome.kept === null ? null : `result-${table.slice(RESULT_TABLE_PREFIX.length)}`;
+          if (resultId !== null && outcome.kept !== null) results.set(resultId, { table, ...outcome.kept });
+          return {
+            resultId,
+            columns: outcome.kept?.columns ?? [],
+            rowCount: outcome.kept?.rowCount ?? 0,
+            statement: outcome.statement,
+            message: outcome.message,
+            durationMs: performance.now() - started,
+          };
+        },
+        { signal: request.signal, cancelled: queryCancelled },
+      );
     },
 
     page(request: PageRequest & { signal?: AbortSignal }) {
@@ -235,36 +242,44 @@ export async function createWasmLocalEngine(options: { database: WasmDatabase })
       if (!parsed.success)
         return Promise.reject(new EnclaveError('invalid_input', `That page request is not valid: ${describeIssues(parsed.error)}`));
       const page = parsed.data;
-      return serial(async () => {
-        const result = kept(page.resultId);
-        const total =
-          page.filters.length === 0
-            ? result.rowCount
-            : firstNumber(await read(countQuery({ table: result.table, columns: result.columns, filters: page.filters }), request.signal));
-        return withTotal(await read(pageQuery({ table: result.table, columns: result.columns, ...page }), request.signal), total);
-      });
+      return serial(
+        async () => {
+          const result = kept(page.resultId);
+          const total =
+            page.filters.length === 0
+              ? result.rowCount
+              : firstNumber(
+                  await read(countQuery({ table: result.table, columns: result.columns, filters: page.filters }), request.signal),
+                );
+          return withTotal(await read(pageQuery({ table: result.table, columns: result.columns, ...page }), request.signal), total);
+        },
+        { signal: request.signal, cancelled: queryCancelled },
+      );
     },
 
     summarise(request: { resultId: string; column: string; filters?: Filter[]; signal?: AbortSignal }) {
-      return serial(async (): Promise<ColumnSummary> => {
-        const result = kept(request.resultId);
-        const ask = { table: result.table, columns: result.columns, column: request.column, filters: request.filters ?? [] };
-        const answer = await read(summaryQuery({ ...ask, extremes: true }), request.signal).catch((err: unknown) => {
-          // A type DuckDB cannot order (min/max) still gets its counts; any other complaint comes back the same.
-          if (err instanceof EnclaveError && err.code === 'invalid_input')
-            return read(summaryQuery({ ...ask, extremes: false }), request.signal);
-          throw err;
-        });
-        const [row] = rowsOf<{ rows: bigint; present: bigint; distinct: bigint; min: string | null; max: string | null }>(answer);
-        return {
-          column: request.column,
-          rows: Number(row?.rows ?? 0),
-          nulls: Number(row?.rows ?? 0) - Number(row?.present ?? 0),
-          distinct: Number(row?.distinct ?? 0),
-          min: row?.min ?? null,
-          max: row?.max ?? null,
-        };
-      });
+      return serial(
+        async (): Promise<ColumnSummary> => {
+          const result = kept(request.resultId);
+          const ask = { table: result.table, columns: result.columns, column: request.column, filters: request.filters ?? [] };
+          const answer = await read(summaryQuery({ ...ask, extremes: true }), request.signal).catch((err: unknown) => {
+            // A type DuckDB cannot order (min/max) still gets its counts; any other complaint comes back the same.
+            if (err instanceof EnclaveError && err.code === 'invalid_input')
+              return read(summaryQuery({ ...ask, extremes: false }), request.signal);
+            throw err;
+          });
+          const [row] = rowsOf<{ rows: bigint; present: bigint; distinct: bigint; min: string | null; max: string | null }>(answer);
+          return {
+            column: request.column,
+            rows: Number(row?.rows ?? 0),
+            nulls: Number(row?.rows ?? 0) - Number(row?.present ?? 0),
+            distinct: Number(row?.distinct ?? 0),
+            min: row?.min ?? null,
+            max: row?.max ?? null,
+          };
+        },
+        { signal: request.signal, cancelled: queryCancelled },
+      );
     },
 
     release(resultId) {

@@ -36,7 +36,7 @@ import { quoteIdentifier, quoteString } from '../../common/sql-identifiers.ts';
 import { loadTable, type NativeLoadRequest } from './native-load.ts';
 import { runAnalystSql } from './native-run.ts';
 import { pageToArrow } from './page-arrow.ts';
-import { Serial } from './serial.ts';
+import { Serial } from '../../common/serial.ts';
 import { stickyCancel } from './sticky-cancel.ts';
 import { DATABASE_FILE, prepareWorkspaceFolder, tidyWorkspaceFolder, type WorkspaceFolder } from './workspace-folder.ts';
 

@@ -1,6 +1,6 @@
 // One piece of work at a time on a DuckDB connection: a connection runs one statement at a time, and a result's
 // temporary table must not change under a page that reads it.
-import { settled } from '../../common/detached.ts';
+import { settled } from './detached.ts';
 
 export interface Turn {
   /** A cancel while the work waits for its turn rejects it at once with `cancelled()`, and it never runs. */
