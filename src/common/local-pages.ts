@@ -49,6 +49,26 @@ export function shownExpression(column: LocalColumn): string {
   return `CAST(${name} AS VARCHAR)`;
 }
 
+/**
+ * The most characters of one value a page carries: a page is at most MAX_PAGE_ROWS rows, and without this a few rows of
+ * very long text (a 20 MB string, a list of millions) would make a page of gigabytes in the core and the window.
+ * Past it the value is cut and says how long it was; sorting, filtering and summaries still see all of it.
+ */
+export const MAX_SHOWN_CHARS = 10_000;
+
+/** The value a page carries for a column: what it shows as, cut at MAX_SHOWN_CHARS when it is text. */
+function pageExpression(column: LocalColumn): string {
+  const shown = shownExpression(column);
+  if (EXACT_TYPES.has(column.type) && column.type !== 'VARCHAR') return shown;
+  if (WIDENED[column.type] !== undefined || column.type === 'BLOB') return shown;
+  return `CASE WHEN length(${shown}) > ${MAX_SHOWN_CHARS} THEN left(${shown}, ${MAX_SHOWN_CHARS}) || ' … (' || format('{:,}', length(${shown})) || ' characters)' ELSE ${shown} END`;
+}
+
+/** A result column named rowid hides DuckDB's row number of the kept table (its pseudo-column). */
+function hidesRowid(columns: readonly LocalColumn[]): boolean {
+  return columns.some((column) => column.name.toLowerCase() === 'rowid');
+}
+
 function columnOf(columns: readonly LocalColumn[], name: string): LocalColumn {
   const column = columns.find((each) => each.name === name);
   if (column === undefined) throw new EnclaveError('invalid_input', `The result has no column named ${name}.`);
@@ -102,18 +122,23 @@ export function pageQuery(request: {
     throw new EnclaveError('invalid_input', 'A page needs a whole-number offset and a limit of at least 1.');
   }
   const shown =
-    columns.length > 0 ? columns.map((column) => `${shownExpression(column)} AS ${quoteIdentifier(column.name)}`).join(', ') : '*';
+    columns.length > 0 ? columns.map((column) => `${pageExpression(column)} AS ${quoteIdentifier(column.name)}`).join(', ') : '*';
   const from = `FROM ${resultTable(request.table)} AS kept`;
+  // With the row number hidden, the kept table's own order (DuckDB preserves insertion order) is the only order.
+  const rowid = hidesRowid(columns) ? null : 'kept.rowid';
   if (request.sort.length === 0 && request.filters.length === 0) {
     return {
-      sql: `SELECT ${shown} ${from} WHERE kept.rowid >= ${offset} AND kept.rowid < ${offset + limit} ORDER BY kept.rowid`,
+      sql:
+        rowid === null
+          ? `SELECT ${shown} ${from} LIMIT ${limit} OFFSET ${offset}`
+          : `SELECT ${shown} ${from} WHERE ${rowid} >= ${offset} AND ${rowid} < ${offset + limit} ORDER BY ${rowid}`,
       params: [],
     };
   }
   const where = whereClause(columns, request.filters);
   const order = [
     ...request.sort.map((key) => `${sourceColumn(columnOf(columns, key.column).name)} ${key.descending ? 'DESC' : 'ASC'} NULLS LAST`),
-    'kept.rowid',
+    ...(rowid === null ? [] : [rowid]),
   ].join(', ');
   return { sql: `SELECT ${shown} ${from}${where.sql} ORDER BY ${order} LIMIT ${limit} OFFSET ${offset}`, params: where.params };
 }

@@ -58,8 +58,10 @@ function dollarTag(sql: string, at: number): string | null {
 function skipNonCode(sql: string, at: number): number {
   const ch = sql[at];
   if (ch === '-' && sql[at + 1] === '-') {
-    const end = sql.indexOf('\n', at);
-    return end === -1 ? sql.length : end + 1;
+    // DuckDB's scanner ends a line comment at \n or \r: a lone \r must end it here too, or a statement after it
+    // would hide inside what this code takes for a comment.
+    const match = /[\n\r]/u.exec(sql.slice(at));
+    return match === null ? sql.length : at + match.index + 1;
   }
   if (ch === '/' && sql[at + 1] === '*') return skipBlockComment(sql, at);
   if (ch === '"') return skipQuoted(sql, at, { quote: '"', backslash: false });
@@ -227,13 +229,115 @@ export function refusalOfKind(kind: string): string | null {
   return refusal ? refusalText(refusal.why) : null;
 }
 
-/** Why the lockdown refuses a statement, read from its first words, or null when it may run. */
+/**
+ * Table functions no analyst SQL may call, in any spelling (quoted, schema-qualified): those that change the engine's
+ * state past its locked configuration (logging, profiling, the parser: lock_configuration does not cover them, and a
+ * failed logging change left DuckDB unusable and then aborted the process at close), those that run SQL held in a
+ * string (so every check here would be blind to it), and those that read memory by address.
+ */
+export const REFUSED_FUNCTIONS: ReadonlySet<string> = new Set([
+  'enable_logging',
+  'disable_logging',
+  'truncate_duckdb_logs',
+  'enable_profiling',
+  'disable_profiling',
+  'enable_peg_parser',
+  'disable_peg_parser',
+  'check_peg_parser',
+  'query',
+  'query_table',
+  'json_execute_serialized_sql',
+  'arrow_scan',
+  'arrow_scan_dumb',
+]);
+
+/** The names called in a statement (a name, plain or quoted, followed by `(`), lower-cased, comments and strings skipped. */
+export function calledNames(text: string): string[] {
+  const names: string[] = [];
+  let last: string | null = null;
+  for (let i = 0; i < text.length;) {
+    const ch = text[i];
+    if (/\s/u.test(ch) || isComment(text, i)) {
+      // Whitespace and comments between a name and its parenthesis keep it a call.
+      i = isComment(text, i) ? skipNonCode(text, i) : i + 1;
+      continue;
+    }
+    if (ch === '"') {
+      const end = skipQuoted(text, i, { quote: '"', backslash: false });
+      last = text
+        .slice(i + 1, end - 1)
+        .replaceAll('""', '"')
+        .toLowerCase();
+      i = end;
+      continue;
+    }
+    const next = skipNonCode(text, i);
+    if (next !== i) {
+      last = null;
+      i = next;
+      continue;
+    }
+    if (WORD_START.test(ch)) {
+      let end = i + 1;
+      while (end < text.length && WORD_PART.test(text[end])) end += 1;
+      last = text.slice(i, end).toLowerCase();
+      i = end;
+      continue;
+    }
+    if (ch === '(' && last !== null) names.push(last);
+    last = null;
+    i += 1;
+  }
+  return names;
+}
+
+/** What EXPLAIN's parenthesised options say, when it has them: only plain words (FORMAT json) may be there. */
+function explainOptions(text: string): { plain: boolean; words: string[] } | null {
+  let i = 0;
+  const skipSpace = (): void => {
+    while (i < text.length && (/\s/u.test(text[i]) || isComment(text, i))) i = isComment(text, i) ? skipNonCode(text, i) : i + 1;
+  };
+  skipSpace();
+  if (!/^explain/iu.test(text.slice(i))) return null;
+  i += 'explain'.length;
+  skipSpace();
+  if (text[i] !== '(') return null;
+  const words: string[] = [];
+  for (i += 1; i < text.length && text[i] !== ')';) {
+    if (/[\s,]/u.test(text[i]) || isComment(text, i)) i = isComment(text, i) ? skipNonCode(text, i) : i + 1;
+    else if (WORD_START.test(text[i])) {
+      let end = i + 1;
+      while (end < text.length && WORD_PART.test(text[end])) end += 1;
+      words.push(text.slice(i, end).toUpperCase());
+      i = end;
+    } else return { plain: false, words };
+  }
+  return { plain: true, words };
+}
+
+const EXPLAIN_ANALYZE = 'does not run EXPLAIN ANALYZE (it runs the statement it explains); EXPLAIN shows the plan';
+
+/** Whether the first words say CREATE [OR REPLACE] [PERSISTENT | TEMPORARY | TEMP] SECRET. */
+function createsSecret(words: readonly string[]): boolean {
+  if (words[0] !== 'CREATE') return false;
+  const rest = words.slice(1).filter((word, i) => !(i < 4 && ['OR', 'REPLACE', 'PERSISTENT', 'TEMPORARY', 'TEMP'].includes(word)));
+  return rest[0] === 'SECRET';
+}
+
+/** Why the lockdown refuses a statement, read from its words and the names it calls, or null when it may run. */
 export function refusalOf(statement: SqlStatement): string | null {
   const words = statement.words;
-  if (words[0] === 'EXPLAIN' && words.slice(1, 4).some((word) => word === 'ANALYZE' || word === 'ANALYSE')) {
-    return refusalText('does not run EXPLAIN ANALYZE (it runs the statement it explains); EXPLAIN shows the plan');
+  if (words[0] === 'EXPLAIN') {
+    const options = explainOptions(statement.text);
+    if (options !== null && !options.plain) {
+      return refusalText('takes only plain words as EXPLAIN options, such as EXPLAIN (FORMAT json)');
+    }
+    const explained = options === null ? words.slice(1, 4) : options.words;
+    if (explained.some((word) => word === 'ANALYZE' || word === 'ANALYSE')) return refusalText(EXPLAIN_ANALYZE);
   }
-  if (words[0] === 'CREATE' && words.slice(1, 5).includes('SECRET')) return refusalText('keeps no secrets (CREATE SECRET)');
+  if (createsSecret(words)) return refusalText('keeps no secrets (CREATE SECRET)');
+  const refused = calledNames(statement.text).find((name) => REFUSED_FUNCTIONS.has(name));
+  if (refused !== undefined) return refusalText(`does not run ${refused}(): it changes the engine or runs SQL out of sight`);
   return refusalOfKind(statementKind(statement));
 }
 

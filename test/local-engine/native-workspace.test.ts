@@ -222,6 +222,41 @@ try { await DuckDBInstance.create(process.argv[1]); console.log('opened'); } cat
   );
 });
 
+describe('a statement that does not stop when interrupted', () => {
+  it(
+    'does not hold close() up: it answers after its wait, reopening says why it must wait, and the engine closes when the work ends',
+    { timeout: 120_000 },
+    async () => {
+      const dir = path.join(await freshRoot(), 'project');
+      const engine = await openNativeEngine({ dir, memoryLimitBytes: 256 * 2 ** 20, closeWaitMs: 200 });
+      // levenshtein computes one value without looking at the interrupt: seconds here, however it is cancelled.
+      const stuck = errorOf(engine.run({ sql: "SELECT levenshtein(repeat('a', 40000), repeat('b', 40000)) AS d" }));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+
+      const started = performance.now();
+      await engine.close();
+      const closing = performance.now() - started;
+      const refused = await errorOf(openNativeEngine({ dir }));
+
+      expect(closing).toBeLessThan(1_500);
+      expect(refused).toMatchObject({ code: 'unavailable', message: expect.stringMatching(/still finishing a query/) });
+      expect((await stuck).code).toBe('cancelled');
+      // Once the work has ended the engine closes, and the workspace opens again with its files as they were.
+      let again: NativeEngine | null = null;
+      await expect
+        .poll(
+          async () => {
+            again = await openNativeEngine({ dir }).catch(() => null);
+            return again !== null;
+          },
+          { timeout: 60_000, interval: 200 },
+        )
+        .toBe(true);
+      if (again !== null) engines.push(again);
+    },
+  );
+});
+
 describe('refuses what is not a folder it can keep private', () => {
   it('refuses a workspace path that is a file', async () => {
     const root = await freshRoot();

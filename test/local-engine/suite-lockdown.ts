@@ -57,6 +57,30 @@ export function lockdownTests(runner: LocalEngineRunner): void {
         'EXECUTE sneaky',
         "CREATE SECRET s (TYPE s3, KEY_ID 'a', SECRET 'b')",
         `CREATE TABLE canary AS SELECT 1 AS x; COPY canary TO '${target('second.csv')}'`,
+        // A lone \r ends a line comment for DuckDB: the statement after it is a statement, and is checked as one.
+        `SELECT 1 AS x --\r; COPY (SELECT 42 AS secret) TO '${inside}'`,
+        `SELECT 1 AS x --\r; ATTACH ':memory:' AS cr`,
+        `SELECT 1 AS x --\r; SET search_path = 'temp'`,
+        // EXPLAIN ANALYZE runs what it explains, however its options are written.
+        `EXPLAIN (FORMAT 'json', ANALYZE) COPY (SELECT 42 AS secret) TO '${inside}'`,
+        `EXPLAIN ("analyze") COPY (SELECT 42 AS secret) TO '${inside}'`,
+        `EXPLAIN /* options */ (analyse) SELECT 1`,
+        "EXPLAIN (FORMAT 'text', ANALYZE) SET search_path = 'temp'",
+        // Table functions that change the engine past its locked configuration, or run SQL out of sight.
+        'CALL enable_logging()',
+        "CALL enable_logging(storage = 'file', storage_path = '/nonexistent/x')",
+        'SELECT * FROM enable_logging()',
+        'FROM "Enable_Logging"()',
+        'FROM system.main.enable_logging /* a comment */ ()',
+        'CALL enable_profiling()',
+        'FROM disable_profiling()',
+        'CALL enable_peg_parser()',
+        'FROM truncate_duckdb_logs()',
+        "SELECT * FROM query('SELECT 1')",
+        "FROM query('FROM enable_' || 'logging()')",
+        "FROM query_table('canary')",
+        "SELECT * FROM json_execute_serialized_sql('{}')",
+        'SELECT * FROM arrow_scan(0, 0, 0)',
       ];
       for (const sql of refusedBeforeDuckDb) {
         const refused = await errorOf(engine.run({ sql }));
@@ -88,6 +112,16 @@ export function lockdownTests(runner: LocalEngineRunner): void {
       await rm(target('secret.txt'));
       // And the engine is unharmed.
       expect((await engine.run({ sql: 'SELECT 1 AS still_here' })).message).toBe('1 row, 1 column');
+      expect(await engine.tables()).toEqual([]);
+    });
+
+    it('refuses no more than it must: a table named secret, a column named query, EXPLAIN without ANALYZE', async () => {
+      const engine = await open();
+
+      expect((await engine.run({ sql: 'CREATE TABLE secret AS SELECT 1 AS query' })).message).toBe('Created secret (1 row)');
+      expect((await engine.run({ sql: 'SELECT query, "query" FROM secret -- query(' })).message).toBe('1 row, 2 columns');
+      expect((await engine.run({ sql: "SELECT 'enable_logging()' AS said" })).message).toBe('1 row, 1 column');
+      expect((await engine.run({ sql: 'EXPLAIN SELECT * FROM secret' })).statement).toBe('EXPLAIN');
     });
   });
 }

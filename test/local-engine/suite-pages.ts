@@ -38,6 +38,36 @@ export function pageTests(runner: LocalEngineRunner): void {
       expect(past.types).toEqual({ i: 'Int64', tens: 'Int64' });
     });
 
+    it('pages a result with a column named rowid, which hides DuckDB’s own row number, in its own order', async () => {
+      const engine = await open();
+      const run = await engine.run({ sql: "SELECT 100 - i AS rowid, 'v' || i AS v FROM range(7) AS t(i)" });
+
+      const first = readPage(await engine.page({ resultId: run.resultId!, offset: 0, limit: 3 }));
+      const rest = readPage(await engine.page({ resultId: run.resultId!, offset: 3, limit: 10 }));
+      const sorted = readPage(
+        await engine.page({ resultId: run.resultId!, offset: 0, limit: 2, sort: [{ column: 'v', descending: true }] }),
+      );
+
+      expect(first.values('v')).toEqual(['v0', 'v1', 'v2']);
+      expect(rest.values('v')).toEqual(['v3', 'v4', 'v5', 'v6']);
+      expect(sorted.values('v')).toEqual(['v6', 'v5']);
+    });
+
+    it('cuts a very long value on a page, saying how long it was; a filter still sees all of it', async () => {
+      const engine = await open();
+      const run = await engine.run({ sql: "SELECT repeat('ab', 50000) || 'needle' AS long, [range(0, 3000)] AS list, 'short' AS s" });
+
+      const page = readPage(await engine.page({ resultId: run.resultId!, offset: 0, limit: 1 }));
+      const found = readPage(
+        await engine.page({ resultId: run.resultId!, offset: 0, limit: 1, filters: [{ column: 'long', op: 'contains', value: 'NEEDLE' }] }),
+      );
+
+      expect(page.values('long')).toEqual([`${'ab'.repeat(5000)} … (100,006 characters)`]);
+      expect(String(page.values('list')[0])).toMatch(/^\[\[0, 1, 2, .* … \([\d,]+ characters\)$/u);
+      expect(page.values('s')).toEqual(['short']);
+      expect(found.total).toBe(1);
+    });
+
     it('sorts in the engine, by several columns, nulls last either way', async () => {
       const engine = await open();
       const resultId = await people(engine);

@@ -33,6 +33,8 @@ describe('statements are split where DuckDB’s own tokenizer splits them', () =
     'SELECT $1; SELECT 5',
     'CREATE MACRO m(a) AS a + 1; SELECT m(1);\n\n-- trailing comment only',
     "SELECT [1, 2][1]; SELECT {'a': 1}",
+    'SELECT 1 AS x --\r; SELECT 2',
+    'SELECT 1 -- ends at a carriage return\r\n; SELECT 2; -- and \r at the end',
   ];
   it.each(CASES)('%s', async (sql) => {
     const database = await freshWasmDatabase();

@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import { DuckDBInstance, type DuckDBConnection, type DuckDBMaterializedResult } from '@duckdb/node-api';
-import { bestEffort } from '../../common/detached.ts';
+import { bestEffort, handledElsewhere } from '../../common/detached.ts';
 import { describeIssues, EnclaveError } from '../../common/errors.ts';
 import {
   PageRequestSchema,
@@ -47,7 +47,16 @@ export interface NativeEngineOptions {
   readonly threads?: number;
   /** Default: half the memory this process may use. DuckDB spills to the workspace's tmp/ beyond it. */
   readonly memoryLimitBytes?: number;
+  /** How long close() waits for work that does not stop when interrupted; default CLOSE_WAIT_MS. */
+  readonly closeWaitMs?: number;
 }
+
+/**
+ * A few of DuckDB's functions do not look at the interrupt while they compute one value (levenshtein of two long
+ * texts ran 35 s after its cancel). close() waits this long for them, then answers, and the engine closes once the
+ * work ends: a sign-out, a lock or the app's exit is never held up by it.
+ */
+export const CLOSE_WAIT_MS = 3_000;
 
 export interface NativeEngine extends LocalEngine {
   readonly dir: string;
@@ -126,8 +135,18 @@ const openDatabases = new Set<string>();
 const alreadyOpen = (): EnclaveError =>
   new EnclaveError('unavailable', "This project's local workspace is already open in another Enclave window or process.");
 
+/** Databases whose engine was closed while a statement that does not stop was still running: closed when it ends. */
+const stillClosing = new Set<string>();
+
+const stillFinishing = (): EnclaveError =>
+  new EnclaveError(
+    'unavailable',
+    "This project's local workspace is still finishing a query that could not be stopped at once. Try again in a moment.",
+  );
+
 export async function openNativeEngine(options: NativeEngineOptions): Promise<NativeEngine> {
   const database = path.join(path.resolve(options.dir), DATABASE_FILE);
+  if (stillClosing.has(database)) throw stillFinishing();
   if (openDatabases.has(database)) throw alreadyOpen();
   openDatabases.add(database);
   try {
@@ -150,6 +169,7 @@ async function openWorkspace(options: NativeEngineOptions): Promise<NativeEngine
       folder,
       threads,
       memoryLimitBytes,
+      closeWaitMs: options.closeWaitMs ?? CLOSE_WAIT_MS,
       connections: { analyst: await instance.connect(), loader: await instance.connect(), catalog: await instance.connect() },
     });
     await tidyWorkspaceFolder(folder);
@@ -179,14 +199,17 @@ class DuckDbWorkspace implements NativeEngine {
   private closed = false;
   /** Aborts every run, read and load, queued or under way, when the engine closes. */
   private readonly closing = new AbortController();
+  private readonly closeWaitMs: number;
 
   constructor(options: {
     instance: DuckDBInstance;
     folder: WorkspaceFolder;
     threads: number;
     memoryLimitBytes: number;
+    closeWaitMs: number;
     connections: { analyst: DuckDBConnection; loader: DuckDBConnection; catalog: DuckDBConnection };
   }) {
+    this.closeWaitMs = options.closeWaitMs;
     this.instance = options.instance;
     this.folder = options.folder;
     this.dir = options.folder.dir;
@@ -395,10 +418,30 @@ class DuckDbWorkspace implements NativeEngine {
     // Runs, reads and loads stop at once, however far they have got (./sticky-cancel.ts); the catalogue's short
     // reads and a clear() run to their end.
     this.closing.abort();
-    await Promise.all([this.analystQueue.idle(), this.loaderQueue.idle(), this.catalogQueue.idle()]);
-    for (const connection of [this.analyst, this.loader, this.catalog]) connection.closeSync();
-    this.instance.closeSync();
-    openDatabases.delete(this.folder.database);
-    await tidyWorkspaceFolder(this.folder);
+    const idle = Promise.all([this.analystQueue.idle(), this.loaderQueue.idle(), this.catalogQueue.idle()]);
+    const finish = async (): Promise<void> => {
+      await idle;
+      try {
+        for (const connection of [this.analyst, this.loader, this.catalog]) connection.closeSync();
+        this.instance.closeSync();
+      } finally {
+        openDatabases.delete(this.folder.database);
+        stillClosing.delete(this.folder.database);
+      }
+      await tidyWorkspaceFolder(this.folder);
+    };
+    const finished = finish();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waited = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), this.closeWaitMs)));
+    try {
+      if ((await Promise.race([finished.then(() => 'done' as const), waited])) === 'late') {
+        // Reopening it before then is refused with its reason; the files stay consistent (DuckDB's WAL).
+        stillClosing.add(this.folder.database);
+        // Nobody waits for it any more: a failure there (the files stay as DuckDB's WAL left them) is dropped.
+        handledElsewhere(bestEffort(finished));
+      }
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }

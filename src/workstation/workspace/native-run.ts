@@ -64,8 +64,15 @@ async function keptShape(context: RunContext, rowCount?: number): Promise<{ colu
 async function keepQuery(context: RunState, statement: SqlStatement, keep: string): Promise<RunOutcome> {
   let rowCount: number;
   try {
-    const made = await context.connection.run(keep);
-    rowCount = Number((await made.getRows())[0]?.[0] ?? 0);
+    // Prepared, not run as text: DuckDB prepares exactly one statement, so were the splitter ever to see one statement
+    // where DuckDB sees two, the second would be refused here rather than run unchecked.
+    const prepared = await context.connection.prepare(keep);
+    try {
+      const made = await prepared.run();
+      rowCount = Number((await made.getRows())[0]?.[0] ?? 0);
+    } finally {
+      prepared.destroySync();
+    }
   } catch (err) {
     if (context.cancel.requested || isInterruption(err)) throw queryCancelled();
     throw sqlErrorOf(err, {
