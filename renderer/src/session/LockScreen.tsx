@@ -63,7 +63,10 @@ export function LockScreen(props: {
             Sign out
           </button>
         </div>
-        <p className="hint">Signing out instead clears your local tables and results from this computer.</p>
+        <p className="hint">
+          Signing out instead closes your work: its tables, tabs and history stay on this computer for your next sign-in (in a project that
+          keeps nothing on this computer, its tables go).
+        </p>
         <SessionMessage message={session.message} />
         <ErrorMessage testId="lock-error" title="That did not work" text={error} />
       </main>
