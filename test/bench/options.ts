@@ -9,11 +9,20 @@ export interface BenchOptions {
   regenerate: boolean;
   build: 'auto' | 'always';
   sdc: boolean;
+  /** Sample → ready local table (test/bench/sample-load.ts): its sizes, and rounds per size (null = 3). */
+  sampleRows: number[];
+  sampleRuns: number | null;
+  /** The query suite at `rows`; off with --no-suite. */
+  suite: boolean;
+  /** Start-up of the browser shell (test/bench/start.ts): warm runs after the cold one; 0 = not measured. */
+  startRuns: number;
   help: boolean;
 }
 
 export const DEFAULT_ROWS = [1_000_000, 10_000_000, 30_000_000];
 export const QUICK_ROWS = [100_000];
+export const DEFAULT_SAMPLE_ROWS = [1_000_000, 5_000_000];
+export const DEFAULT_START_RUNS = 5;
 
 /** The rows the grid asks for first (a screen and a margin): each engine's query is timed with its first page. */
 export const FIRST_PAGE_ROWS = 200;
@@ -28,12 +37,19 @@ export const USAGE = `npm run bench [-- OPTIONS]
 
 Times a fixed set of analytical queries over the synthetic hospital episodes, on the same data, in: the app's native
 local engine as the app drives it (LocalEngine.run plus the first page), native DuckDB run directly with all cores
-and with one, and DuckDB-wasm (Chromium, the app's own in-memory engine; not above 20m rows, its ceiling); then the
+and with one, and DuckDB-wasm (Chromium, the app's own in-memory engine; not above 20m rows, its ceiling). Then a
+Parquet sample into a ready local table through the app's path against native DuckDB reading the same file; the
+browser shell's start-up to an interactive sign-in screen (needs the app's build in out/: npm run build); and the
 disclosure-control engine.
 
-  --rows N[,N…]   episode rows (repeatable; 1000000, 1_000_000, 1m, 250k). Default 1m, 10m and 30m.
-  --quick         a fast check: 100k rows (unless --rows), one timed run per query.
+  --rows N[,N…]   episode rows for the query suite (repeatable; 1000000, 1_000_000, 1m, 250k). Default 1m, 10m, 30m.
+  --quick         a fast check: 100k rows (unless --rows and --sample-rows), one timed run per query and load,
+                  two warm starts.
   --runs N        timed runs per query and engine after one warm-up (default 5 up to 1m rows, 3 above).
+  --sample-rows N[,N…]  sample sizes loaded into a local table (default 1m and 5m); 0 skips it.
+  --sample-runs N timed rounds per sample size after one warm-up (default 3).
+  --start-runs N  warm starts of the browser shell after the cold one (default 5); 0 skips it.
+  --no-suite      skip the query suite.
   --seed N        the generator's seed (default 1).
   --regenerate    regenerate the cached data under bench-results/data/.
   --build         rebuild the bench page (ENCLAVE_BENCH_BUILD=1 npx electron-vite build) even if out/bench-renderer looks current.
@@ -59,7 +75,23 @@ function positiveInteger(flag: string, text: string | undefined): number {
 
 export function parseOptions(argv: readonly string[]): BenchOptions {
   const rows: number[] = [];
-  const options: BenchOptions = { rows, seed: 1, runs: null, quick: false, regenerate: false, build: 'auto', sdc: true, help: false };
+  const sampleRows: number[] = [];
+  let noSample = false;
+  let startRuns: number | null = null;
+  const options: BenchOptions = {
+    rows,
+    seed: 1,
+    runs: null,
+    quick: false,
+    regenerate: false,
+    build: 'auto',
+    sdc: true,
+    sampleRows,
+    sampleRuns: null,
+    suite: true,
+    startRuns: DEFAULT_START_RUNS,
+    help: false,
+  };
   for (let i = 0; i < argv.length; i += 1) {
     const arg = argv[i];
     const [flag, inline] =
@@ -94,6 +126,24 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
       case '--no-sdc':
         options.sdc = false;
         break;
+      case '--sample-rows': {
+        const text = value();
+        if (text === undefined) throw new Error('--sample-rows needs a value.');
+        if (text.trim() === '0') noSample = true;
+        else for (const part of text.split(',')) sampleRows.push(parseRowCount(part));
+        break;
+      }
+      case '--sample-runs':
+        options.sampleRuns = positiveInteger('--sample-runs', value());
+        break;
+      case '--start-runs': {
+        const text = value();
+        startRuns = text?.trim() === '0' ? 0 : positiveInteger('--start-runs', text);
+        break;
+      }
+      case '--no-suite':
+        options.suite = false;
+        break;
       case '--help':
       case '-h':
         options.help = true;
@@ -104,7 +154,15 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   }
   if (rows.length === 0) rows.push(...(options.quick ? QUICK_ROWS : DEFAULT_ROWS));
   options.rows = [...new Set(rows)];
+  if (sampleRows.length === 0 && !noSample) sampleRows.push(...(options.quick ? QUICK_ROWS : DEFAULT_SAMPLE_ROWS));
+  options.sampleRows = noSample ? [] : [...new Set(sampleRows)];
+  options.startRuns = startRuns ?? (options.quick ? 2 : DEFAULT_START_RUNS);
   return options;
+}
+
+/** Timed rounds per sample size. */
+export function sampleRunsFor(options: BenchOptions): number {
+  return options.sampleRuns ?? (options.quick ? 1 : 3);
 }
 
 /** Timed runs per query and engine for a data size. */

@@ -1,6 +1,7 @@
 // `npm run bench`: the app's native local engine (as the app drives it) and DuckDB-wasm (Chromium, the app's own
-// in-memory engine) against native DuckDB run directly, on the same synthetic hospital episodes, then the
-// disclosure-control engine's figures (test/bench/sdc.ts). Progress goes to stderr,
+// in-memory engine) against native DuckDB run directly, on the same synthetic hospital episodes; a Parquet sample
+// into a ready local table through the app's path (test/bench/sample-load.ts); the browser shell's start-up
+// (test/bench/start.ts); then the disclosure-control engine's figures (test/bench/sdc.ts). Progress goes to stderr,
 // the report to stdout, and everything to bench-results/bench-<date>.json. Exit 1 when the engines disagree.
 import os from 'node:os';
 import path from 'node:path';
@@ -12,11 +13,15 @@ import { benchSize, wasmFacts } from './measure.ts';
 import type { SizeResult } from './measure.ts';
 import { openNative } from './native.ts';
 import { openAppEngine } from './app-engine.ts';
-import { parseOptions, runsFor, USAGE, WASM_CEILING_ROWS } from './options.ts';
+import { parseOptions, runsFor, sampleRunsFor, USAGE, WASM_CEILING_ROWS } from './options.ts';
 import type { BenchOptions } from './options.ts';
 import { QUERIES } from './queries.ts';
-import { formatMachine, formatSize, loadAverage, machineFacts, writeJson } from './report.ts';
+import { formatMachine, formatSampleLoads, formatSize, formatStart, loadAverage, machineFacts, writeJson } from './report.ts';
+import { benchSampleLoad } from './sample-load.ts';
+import type { SampleLoadResult } from './sample-load.ts';
 import { benchSdc } from './sdc.ts';
+import { benchStart } from './start.ts';
+import type { StartResult } from './start.ts';
 import { startBenchServer } from './server.ts';
 import { launchWasmBrowser, pageErrorMessage } from './wasm.ts';
 import type { WasmBrowser, WasmSession } from './wasm.ts';
@@ -26,25 +31,26 @@ const resultsDir = path.join(root, 'bench-results');
 const log = (line: string): void => void process.stderr.write(`${line}\n`);
 const out = (text: string): void => void process.stdout.write(`${text}\n`);
 
-async function main(options: BenchOptions): Promise<number> {
-  const startedAt = new Date();
-  const loadAtStart = loadAverage();
+interface Engines {
+  chromium: string | null;
+  duckdbNative: string;
+  duckdbWasm: string | null;
+  wasmThreads: number | null;
+}
+
+/** The query suite at every size in --rows; the engines' versions are filled in as they start. */
+async function runSuite(options: BenchOptions, engines: Engines): Promise<SizeResult[]> {
   const rendererDir = await ensureRendererBuild({ root, force: options.build === 'always', log });
   const server = await startBenchServer(rendererDir);
   let browser: WasmBrowser | null = null;
   let browserError: string | null = null;
   try {
     browser = await launchWasmBrowser();
+    engines.chromium = browser.chromiumVersion;
   } catch (err) {
     browserError = `Chromium could not start: ${pageErrorMessage(err)}`;
     log(browserError);
   }
-  const engines = {
-    chromium: browser?.chromiumVersion ?? null,
-    duckdbNative: 'unknown',
-    duckdbWasm: null as string | null,
-    wasmThreads: null as number | null,
-  };
   const sizes: SizeResult[] = [];
   try {
     for (const rows of options.rows) {
@@ -101,6 +107,49 @@ async function main(options: BenchOptions): Promise<number> {
     await bestEffort(browser?.close());
     await server.close();
   }
+  return sizes;
+}
+
+/** Sample → ready local table at every size in --sample-rows (the Parquet only: no Arrow file is made). */
+async function runSampleLoads(options: BenchOptions): Promise<SampleLoadResult[]> {
+  const results: SampleLoadResult[] = [];
+  for (const rows of options.sampleRows) {
+    const data = await prepareData({
+      root: path.join(resultsDir, 'data'),
+      rows,
+      seed: options.seed,
+      // Regenerated once per run: the suite has done it for a size it shares.
+      regenerate: options.regenerate && !(options.suite && options.rows.includes(rows)),
+      withArrow: false,
+      log,
+    });
+    results.push(
+      await benchSampleLoad({
+        data,
+        runs: sampleRunsFor(options),
+        dir: path.join(resultsDir, 'workspaces', `sample-${rows}`),
+        loadAverage: loadAverage(),
+        log,
+      }),
+    );
+  }
+  if (results.length > 0) out(`\n${formatSampleLoads(results)}`);
+  return results;
+}
+
+async function main(options: BenchOptions): Promise<number> {
+  const startedAt = new Date();
+  const loadAtStart = loadAverage();
+  const engines: Engines = { chromium: null, duckdbNative: 'unknown', duckdbWasm: null, wasmThreads: null };
+  const sizes = options.suite ? await runSuite(options, engines) : [];
+  const sampleLoads = await runSampleLoads(options);
+
+  let start: StartResult | null = null;
+  if (options.startRuns > 0) {
+    log('Start-up of the browser shell…');
+    start = await benchStart({ root, runs: options.startRuns, log });
+    out(`\n${formatStart(start)}`);
+  }
 
   let sdc: { name: string; ms: number }[] | null = null;
   if (options.sdc) {
@@ -118,10 +167,20 @@ async function main(options: BenchOptions): Promise<number> {
     report: {
       startedAt: startedAt.toISOString(),
       finishedAt: new Date().toISOString(),
-      options: { rows: options.rows, seed: options.seed, quick: options.quick, runs: options.runs },
+      options: {
+        rows: options.suite ? options.rows : [],
+        seed: options.seed,
+        quick: options.quick,
+        runs: options.runs,
+        sampleRows: options.sampleRows,
+        sampleRuns: sampleRunsFor(options),
+        startRuns: options.startRuns,
+      },
       machine,
       queries: QUERIES.map(({ name, kind, sql }) => ({ name, kind, sql })),
       sizes,
+      sampleLoads,
+      start,
       sdc,
     },
   });
