@@ -17,6 +17,9 @@ import { invokeAsPage } from './support/shell-api.ts';
 
 const DEMO = { scale: 10_000, seed: 1 };
 const SMALL_SCREEN = { width: 1366, height: 768 };
+/** The result grid's header and row heights, in px (ResultGrid.tsx). */
+const GRID_HEADER = 36;
+const GRID_ROW = 34;
 const PROJECT = 'covid-outcomes';
 const OTHER_PROJECT = 'cardio-admissions';
 const MEMORY_PROJECT = 'opt-out-monitoring';
@@ -149,8 +152,36 @@ describe('browser shell: the workspace screen', () => {
       expect(box!.height, `${what} height`).toBeGreaterThan(60);
     }
     expect(await app.page.evaluate<number>('document.documentElement.scrollHeight')).toBeLessThanOrEqual(SMALL_SCREEN.height);
+    // All four rows show, and no empty ruled rows under them that would read as more.
+    const rows = (await ws.grid.getByRole('region').boundingBox())!;
+    expect(rows.height).toBeGreaterThanOrEqual(GRID_HEADER + 4 * GRID_ROW);
+    expect(rows.height).toBeLessThan(GRID_HEADER + 5 * GRID_ROW);
+    expect(rows.y + rows.height).toBeLessThanOrEqual(SMALL_SCREEN.height);
     await expectNoSeriousAccessibilityViolations(app.page, 'workspace with a result');
   }, 90_000);
+
+  it('closes a column menu and a cell viewer with Escape: after a button that was busy, and after a double click', async () => {
+    await app.page.getByTestId('grid-column').selectOption({ label: 'episodes (BIGINT)' });
+    await app.page.getByTestId('grid-column-menu').click();
+    const menu = app.page.getByTestId('column-menu');
+    await menu.waitFor();
+    await menu.getByTestId('column-summary').click();
+    await expect.poll(() => menu.getByTestId('column-summary-result').innerText()).toMatch(/^Of 4 rows/);
+    // The summary's button worked meanwhile: the keyboard's focus is still in the menu, not dropped to the page.
+    expect(await app.page.evaluate(`document.activeElement?.closest('[data-testid="column-menu"]') !== null`)).toBe(true);
+    await app.page.keyboard.press('Escape');
+    await expect.poll(() => menu.count()).toBe(0);
+    await expect.poll(() => app.page.evaluate(`document.activeElement?.getAttribute('data-testid')`)).toBe('grid-column-menu');
+
+    // A double click on a cell: the grid takes the focus back after the click, and the viewer takes it from the grid.
+    const box = (await ws.grid.getByRole('region').boundingBox())!;
+    await app.page.mouse.dblclick(box.x + 120, box.y + GRID_HEADER + GRID_ROW / 2);
+    const viewer = app.page.getByTestId('cell-viewer');
+    await viewer.waitFor();
+    await expect.poll(() => app.page.evaluate(`document.activeElement?.closest('[data-testid="cell-viewer"]') !== null`)).toBe(true);
+    await app.page.keyboard.press('Escape');
+    await expect.poll(() => viewer.count()).toBe(0);
+  });
 
   it('writes a second query in a second tab: CREATE TABLE … AS says "Created long_stays (N rows)" and the tree shows it', async () => {
     await ws.newTab();
@@ -176,6 +207,9 @@ describe('browser shell: the workspace screen', () => {
 
     await ws.putCursorAfter('long_ones');
     expect((await ws.runWithKeys('statement')).status).toMatch(/^1 row, 1 column in /);
+    // A chart of one value says nothing: none is drawn unasked, and no empty box stands in for it.
+    await expect.poll(() => app.page.getByTestId('chart-status').innerText()).toBe('The result has one row: no chart was drawn for you.');
+    expect(await ws.chart.isVisible()).toBe(false);
     await expect.poll(newestSql).toBe('SELECT count(*) AS long_ones FROM long_stays');
 
     await ws.editor.locator('.cm-line').first().click();
@@ -195,6 +229,8 @@ describe('browser shell: the workspace screen', () => {
     expect(outcome.error).toMatch(/nhs_number/);
     expect(outcome.error).not.toMatch(/\n\s+at\s|\.js:\d+/);
     await expect.poll(() => ws.errorMark.allInnerTexts()).toEqual(['nhs_number']);
+    // The message and the previous result share the result pane: nothing is pushed below the window.
+    expect(await app.page.evaluate<number>('document.documentElement.scrollHeight')).toBeLessThanOrEqual(SMALL_SCREEN.height);
     await saveScreenshot(app.page, 'ws-02-error-marked');
   }, 90_000);
 
@@ -288,6 +324,8 @@ describe('browser shell: the workspace screen', () => {
     expect((await ws.analystRuns()).length).toBeGreaterThanOrEqual(7);
     expect((await ws.analystRuns())[0]).toBe(LONG_SQL);
     expect(await ws.historyEntries.filter({ hasText: LONG_SQL }).first().innerText()).toMatch(/Cancelled/);
+    // A long history scrolls in its pane, never the window.
+    expect(await app.page.evaluate<number>('document.documentElement.scrollHeight')).toBeLessThanOrEqual(SMALL_SCREEN.height);
     await expectNoSeriousAccessibilityViolations(app.page, 'history');
 
     await app.page.getByTestId('history-search').fill('NHS_NUMBER');
@@ -444,6 +482,8 @@ describe('browser shell: the workspace screen', () => {
     await expect
       .poll(() => ws.historyEntries.first().getByTestId('history-sql').innerText())
       .toBe('SELECT count(*) AS n FROM national_opt_outs_sample');
+    // The long mode text wraps in the bar; the panes still fit the window.
+    expect(await app.page.evaluate<number>('document.documentElement.scrollHeight')).toBeLessThanOrEqual(SMALL_SCREEN.height);
     await saveScreenshot(app.page, 'ws-09-memory-project');
     await expectNoSeriousAccessibilityViolations(app.page, 'memory project');
 

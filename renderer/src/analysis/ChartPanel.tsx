@@ -101,6 +101,13 @@ export function ChartPanel(props: ChartPanelProps) {
       setSettings(reconciled);
       return;
     }
+    // One row (a count, a total) or none: a chart of it says nothing, so none is drawn unasked.
+    if (result.rowCount < 2) {
+      setSettings(BLANK_SETTINGS);
+      setPhase('idle');
+      setInfo(result.rowCount === 0 ? 'The result has no rows to chart.' : 'The result has one row: no chart was drawn for you.');
+      return;
+    }
     const controller = new AbortController();
     setPhase('choosing');
     const choose = async (): Promise<void> => {
@@ -123,7 +130,7 @@ export function ChartPanel(props: ChartPanelProps) {
     };
     handledElsewhere(choose());
     return () => controller.abort();
-    // purge reads refs only.
+    // purge reads refs only; a result's row count comes with its id.
   }, [engine, resultId, columns]);
 
   const render = async (current: ChartSettings, note: string): Promise<void> => {

@@ -229,8 +229,11 @@ export function ColumnMenu(props: ColumnMenuProps) {
             type="button"
             className="small-button"
             data-testid="column-summary"
-            onClick={summarise}
-            disabled={summary.state === 'loading'}
+            // Not disabled while it works: a disabled button drops the keyboard's focus out of the dialog.
+            onClick={() => {
+              if (summary.state !== 'loading') summarise();
+            }}
+            aria-disabled={summary.state === 'loading'}
           >
             {summary.state === 'done' ? 'Summarise again' : 'Summarise'}
           </button>

@@ -245,6 +245,8 @@ export function ResultGrid(props: ResultGridProps) {
       <div
         ref={box}
         className="result-grid-box"
+        // Read by the CSS: a short result's box is as tall as its rows (grid-chart.css).
+        data-rows={rows}
         role="region"
         aria-label={`Result grid, ${formatRows(rows)}, ${formatCount(columns.length)} ${columns.length === 1 ? 'column' : 'columns'}`}
         aria-describedby={hintId}
@@ -300,9 +302,13 @@ export function ResultGrid(props: ResultGridProps) {
           }}
         />
       </div>
+      {/* One line under the grid at 1366x768: every row of height is a row of the result. */}
       <p className="hint grid-hint" id={hintId}>
-        <kbd>Enter</kbd> shows a whole value; <kbd>Shift</kbd>+<kbd>F10</kbd> sorts, filters or summarises a column; <kbd>Ctrl</kbd>+
-        <kbd>C</kbd> copies at most {formatCount(clipboardCellLimit)} {clipboardCellLimit === 1 ? 'cell' : 'cells'}.
+        <kbd>Enter</kbd> whole value; <kbd>Shift</kbd>+<kbd>F10</kbd> sort, filter, summary; <kbd>Ctrl</kbd>+<kbd>C</kbd>{' '}
+        {clipboardCellLimit === 0
+          ? 'copy: not allowed in this project'
+          : `copy (up to ${formatCount(clipboardCellLimit)} ${clipboardCellLimit === 1 ? 'cell' : 'cells'})`}
+        .
       </p>
       <div role="status" aria-live="polite" data-testid="grid-notice">
         {copy.notice ? (

@@ -179,7 +179,6 @@ export function WorkspaceScreen(props: WorkspaceScreenProps) {
           </select>
         </div>
         <ModeIndicator mode={projectEngine.mode} engine={engineState} />
-        <div className="header-spacer" />
         <button
           type="button"
           className="link-button"
