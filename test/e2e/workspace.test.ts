@@ -311,6 +311,13 @@ describe('browser shell: the workspace screen', () => {
 
     await app.page.getByTestId('toggle-arrangement').click();
     expect(await ws.splitter('result').getAttribute('aria-orientation')).toBe('horizontal');
+    // Three panes share the height now: the editor gave up room (it was at 45%).
+    expect(await ws.splitterValue('editor')).toBe(24);
+    // The screen still fills the window's width (its content once sized it, narrower with the chart below).
+    const widths = await app.page.evaluate<number[]>(
+      `[document.documentElement.clientWidth, document.querySelector('.ide-layout > .content').getBoundingClientRect().width]`,
+    );
+    expect(widths[1]).toBeGreaterThan(widths[0] - 40);
     await saveScreenshot(app.page, 'ws-04-stacked');
     await expectNoSeriousAccessibilityViolations(app.page, 'workspace, chart below the result');
     await app.page.getByTestId('toggle-arrangement').click();

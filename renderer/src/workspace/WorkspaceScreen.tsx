@@ -14,7 +14,7 @@ import { ErrorMessage, Notice } from '../shell/Messages.tsx';
 import type { DebouncedSaver, SaveState } from './debounced-saver.ts';
 import { EditorTabs } from './EditorTabs.tsx';
 import { HistoryPanel } from './HistoryPanel.tsx';
-import { orientationOf, sizeOf, withSize } from './layout.ts';
+import { arranged, orientationOf, sizeOf, withSize } from './layout.ts';
 import { ModeIndicator } from './ModeIndicator.tsx';
 import { RemoveLocalData, type RemovalScope } from './RemoveLocalData.tsx';
 import { ChartPane, ResultPane, useResultMemory } from './ResultArea.tsx';
@@ -340,7 +340,7 @@ export function WorkspaceScreen(props: WorkspaceScreenProps) {
                 showingPrevious={showingPrevious}
                 error={tabRun?.outcome.kind === 'failed' ? tabRun.outcome.message : null}
                 layout={layout}
-                onArrangement={(arrangement) => setLayout({ ...layout, arrangement }, true)}
+                onArrangement={(arrangement) => setLayout(arranged(layout, arrangement), true)}
                 clipboardCellLimit={project.clipboardCellLimit}
                 memory={memory}
               />

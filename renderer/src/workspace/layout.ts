@@ -54,6 +54,21 @@ export function withSize(layout: Layout, splitter: SplitterId, value: number): L
   return { ...layout, sizes };
 }
 
+/**
+ * With the chart below the result, three panes share the height: the editor gets at most this share of it, so that at
+ * 1366x768 rows of the result and the chart both show. Its size is the analyst's again from there.
+ */
+export const STACKED_EDITOR_MAX = 24;
+
+/** The layout in another arrangement: turning the chart below the result makes room for it by shrinking the editor. */
+export function arranged(layout: Layout, arrangement: Layout['arrangement']): Layout {
+  if (layout.arrangement === arrangement) return layout;
+  const turned = { ...layout, arrangement };
+  return arrangement === 'stacked' && sizeOf(layout, 'editor') > STACKED_EDITOR_MAX
+    ? withSize(turned, 'editor', STACKED_EDITOR_MAX)
+    : turned;
+}
+
 /** Whether a splitter moves left and right (a vertical bar) or up and down (a horizontal one). */
 export function orientationOf(splitter: SplitterId, arrangement: Layout['arrangement']): 'vertical' | 'horizontal' {
   if (splitter === 'schema') return 'vertical';

@@ -2,6 +2,8 @@
 // pattern) and by pointer, and that every pane keeps room to be used.
 import { describe, expect, it } from 'vitest';
 import {
+  arranged,
+  STACKED_EDITOR_MAX,
   DEFAULT_LAYOUT,
   SIZE_LIMITS,
   normaliseLayout,
@@ -90,5 +92,22 @@ describe('changing one size', () => {
 
   it('refuses a size that is not a number by keeping the default', () => {
     expect(sizeOf(withSize(DEFAULT_LAYOUT, 'editor', Number.NaN), 'editor')).toBe(sizeOf(DEFAULT_LAYOUT, 'editor'));
+  });
+});
+
+describe('turning the chart below the result', () => {
+  it('shrinks a larger editor to make room, and leaves a smaller one and the other sizes alone', () => {
+    const tall = { ...DEFAULT_LAYOUT, sizes: [20, 45, 55] };
+    const short = { ...DEFAULT_LAYOUT, sizes: [20, 18, 55] };
+
+    expect(arranged(tall, 'stacked')).toEqual({ ...tall, arrangement: 'stacked', sizes: [20, STACKED_EDITOR_MAX, 55] });
+    expect(arranged(short, 'stacked')).toEqual({ ...short, arrangement: 'stacked' });
+  });
+
+  it('turns back beside the result without changing a size, and changes nothing when already so', () => {
+    const stacked = { ...DEFAULT_LAYOUT, arrangement: 'stacked' as const, sizes: [20, 24, 55] };
+
+    expect(arranged(stacked, 'side-by-side')).toEqual({ ...stacked, arrangement: 'side-by-side' });
+    expect(arranged(stacked, 'stacked')).toBe(stacked);
   });
 });
