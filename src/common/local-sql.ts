@@ -370,7 +370,7 @@ export function sqlError(options: { code?: 'invalid_input' | 'forbidden'; messag
 }
 
 /** DuckDB sometimes reports errors as JSON ({"exception_type","exception_message"}). */
-function unwrapJson(message: string): string {
+export function unwrapJson(message: string): string {
   const trimmed = message.trim();
   if (!trimmed.startsWith('{')) return message;
   try {

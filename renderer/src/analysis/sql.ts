@@ -1,5 +1,7 @@
 // Pure SQL helpers for the local engine: names, subqueries, and turning engine errors into readable messages.
-// Quoting is shared with the platform's engine (src/common/sql-identifiers.ts).
+// Quoting is shared with the platform's engine (src/common/sql-identifiers.ts); reading DuckDB's errors with the core's
+// engine (src/common/local-sql.ts).
+import { unwrapJson } from '../../../src/common/local-sql.ts';
 
 /** The local table a dataset's sample loads into (never the dataset's own name, so nobody mistakes it for all rows). */
 export function sampleTableName(datasetId: string): string {
@@ -50,7 +52,7 @@ const OUT_OF_MEMORY_ADVICE =
  */
 export function describeEngineError(err: unknown): string {
   let message = err instanceof Error ? err.message : typeof err === 'string' ? err : '';
-  message = unwrapJsonError(message);
+  message = unwrapJson(message);
   if (/out of memory/i.test(message) || err instanceof RangeError) return OUT_OF_MEMORY_ADVICE;
   // DuckDB's advice to install or auto-load an extension cannot work here: say what is true instead.
   if (/exists in the \w+ extension/i.test(message)) {
@@ -61,26 +63,4 @@ export function describeEngineError(err: unknown): string {
   const text = lines.join('\n').trim();
   if (text.length === 0) return 'Local DuckDB could not run that. Check the SQL and try again.';
   return text.length > 2000 ? `${text.slice(0, 2000)}…` : text;
-}
-
-/** DuckDB sometimes reports errors as JSON ({"exception_type","exception_message"}). */
-function unwrapJsonError(message: string): string {
-  const trimmed = message.trim();
-  if (!trimmed.startsWith('{')) return message;
-  try {
-    const parsed = JSON.parse(trimmed) as { exception_type?: unknown; exception_message?: unknown };
-    if (typeof parsed.exception_message === 'string') {
-      const type = typeof parsed.exception_type === 'string' ? `${parsed.exception_type} Error: ` : '';
-      return type + parsed.exception_message;
-    }
-  } catch {
-    // Not JSON after all: keep the text as it is.
-  }
-  return message;
-}
-
-/** Whether an engine error is DuckDB reporting that a query was interrupted (cancelled). */
-export function isInterruption(err: unknown): boolean {
-  const message = err instanceof Error ? err.message : String(err);
-  return /^(INTERRUPT Error|Interrupted)|query was (interrupted|cancell?ed)/im.test(message);
 }

@@ -1,13 +1,8 @@
 // SQL helpers of the local engine: sample table names, subquery wrapping, readable errors (quoting is in
 // test/unit/common/sql-identifiers.test.ts).
 import { describe, expect, it } from 'vitest';
-import {
-  asSubquery,
-  describeEngineError,
-  isInterruption,
-  sampleTableName,
-  stripTrailingSemicolons,
-} from '../../../../renderer/src/analysis/sql.ts';
+import { isInterruption } from '../../../../src/common/local-sql.ts';
+import { asSubquery, describeEngineError, sampleTableName, stripTrailingSemicolons } from '../../../../renderer/src/analysis/sql.ts';
 
 describe('sample tables', () => {
   it('names a sample table after its dataset, never the dataset itself', () => {
