@@ -64,7 +64,7 @@ export default tseslint.config(
         layer('web', 'src/web'),
         // Before 'platform': with single matching, the first pattern that matches a file names its layer.
         layer('platform-api', ['src/platform/api', 'src/platform/http']),
-        layer('platform-authz', ['src/platform/authz', 'src/platform/minimisation']),
+        layer('platform-authz', ['src/platform/authz', 'src/platform/minimisation', 'src/platform/agreements']),
         layer('platform-identity', 'src/platform/identity'),
         layer('platform-audit', 'src/platform/audit'),
         layer('platform-store', 'src/platform/store'),

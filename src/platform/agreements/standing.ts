@@ -1,0 +1,63 @@
+// Whether an agreement, and one person's membership of it, is in force at a moment: pure functions of the agreement
+// and the clock. Every refusal carries a message the person can act on. Dates in an agreement are calendar days in
+// the UK: a start is the first day in force, an end or expiry the last, and "today" is today in Europe/London.
+import type { Agreement, AgreementMember } from './schema.ts';
+
+export type ProjectRefusal = 'no_dpia' | 'not_started' | 'expired';
+export type MemberRefusal = ProjectRefusal | 'not_member' | 'membership_not_started' | 'membership_ended' | 'training_expired';
+
+export type ProjectStanding = { inForce: true } | { inForce: false; reason: ProjectRefusal; message: string };
+export type MemberStanding = { inForce: true; member: AgreementMember } | { inForce: false; reason: MemberRefusal; message: string };
+
+const londonDay = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London', year: 'numeric', month: '2-digit', day: '2-digit' });
+
+/** The calendar day in the UK at `now`, as an agreement writes days: 2026-10-31. */
+export function ukDay(now: Date): string {
+  return londonDay.format(now);
+}
+
+export function projectStanding(agreement: Agreement, now: Date): ProjectStanding {
+  const today = ukDay(now);
+  const name = agreement.projectName;
+  if (agreement.dpiaReference === null) {
+    return {
+      inForce: false,
+      reason: 'no_dpia',
+      message: `${name} cannot start: its agreement has no data protection impact assessment reference. Ask the data manager to add it.`,
+    };
+  }
+  if (today < agreement.start) {
+    return { inForce: false, reason: 'not_started', message: `The agreement for ${name} starts on ${agreement.start}.` };
+  }
+  if (today > agreement.expires) {
+    return {
+      inForce: false,
+      reason: 'expired',
+      message: `The agreement for ${name} expired on ${agreement.expires}: ask the data manager to renew it.`,
+    };
+  }
+  return { inForce: true };
+}
+
+export function memberStanding(agreement: Agreement, userId: string, now: Date): MemberStanding {
+  const project = projectStanding(agreement, now);
+  if (!project.inForce) return project;
+  const member = agreement.members.find((candidate) => candidate.userId === userId);
+  if (member === undefined) return { inForce: false, reason: 'not_member', message: 'You are not a member of this project.' };
+  const today = ukDay(now);
+  const name = agreement.projectName;
+  if (today < member.start) {
+    return { inForce: false, reason: 'membership_not_started', message: `Your membership of ${name} starts on ${member.start}.` };
+  }
+  if (today > member.end) {
+    return { inForce: false, reason: 'membership_ended', message: `Your membership of ${name} ended on ${member.end}.` };
+  }
+  if (today > member.trainingExpires) {
+    return {
+      inForce: false,
+      reason: 'training_expired',
+      message: `Your training for ${name} expired on ${member.trainingExpires}: renew it to use this project.`,
+    };
+  }
+  return { inForce: true, member };
+}
