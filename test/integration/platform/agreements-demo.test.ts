@@ -8,6 +8,8 @@ import type { AgreementChange, AgreementLoader } from '../../../src/platform/agr
 import { memberStanding, projectStanding } from '../../../src/platform/agreements/standing.ts';
 import type { TreatmentCheck } from '../../../src/platform/agreements/validate.ts';
 import type { AgreementVersionStore } from '../../../src/platform/agreements/versions.ts';
+import { effectiveTreatment } from '../../../src/platform/minimisation/policy.ts';
+import { FieldKindSchema } from '../../../src/platform/minimisation/treatment-schema.ts';
 import { DEFAULT_DEMO_DIR, readDemoSeed } from '../../../src/platform/store/demo-seed.ts';
 import type { DemoSeed } from '../../../src/platform/store/demo-seed.ts';
 
@@ -35,10 +37,18 @@ beforeAll(async () => {
     lookups: {
       userExists: (userId) => seed.users.some((user) => user.id === userId),
       datasetFields: (datasetId) => catalogue.find((dataset) => dataset.id === datasetId)?.fields.map((field) => field.name),
-      // The policy (src/platform/minimisation/policy.ts) is wired in by the platform; here every override is recorded.
+      // Every override goes through the real policy (src/platform/minimisation/policy.ts), as the platform will wire it.
       checkTreatment: (check) => {
         checks.push(check);
-        return null;
+        const field = catalogue.find((dataset) => dataset.id === check.dataset)?.fields.find((each) => each.name === check.field);
+        if (field?.kind === undefined) return `${check.dataset}.${check.field} has no kind in the catalogue.`;
+        const kind = FieldKindSchema.parse(field.kind);
+        const effective = effectiveTreatment({
+          field: { dataset: check.dataset, name: check.field, kind, tags: field.tags },
+          override: check.treatment,
+          legalBasisAllowsMore: check.legalBasis.allowsMoreThanDefaults,
+        });
+        return effective.ok ? null : effective.message;
       },
     },
   });
