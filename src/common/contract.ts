@@ -119,8 +119,10 @@ export const FieldSchema = z.object({
   type: z.string(),
   description: z.string(),
   tags: z.array(FieldTagSchema),
-  /** Whether a sample or query of this project can see the field at all. */
+  /** Whether a sample or query of this project can see the field at all (false exactly when it is dropped). */
   available: z.boolean(),
+  /** What this project sees of the field, in words: "NHS number → project pseudonym", "not available to this project". */
+  treatment: z.string(),
 });
 export type Field = z.infer<typeof FieldSchema>;
 

@@ -8,9 +8,11 @@ import { bestEffort } from '../common/detached.ts';
 import { EnclaveError } from '../common/errors.ts';
 import { LOOPBACK_HOSTNAMES } from '../common/loopback.ts';
 import { PLATFORM_ROUTES, type RouteId } from '../common/platform-api.ts';
+import { openPlatformAgreements } from './agreements-at-start.ts';
+import type { AgreementLoader } from './agreements/loader.ts';
 import { registerV1Routes } from './api/v1-routes.ts';
 import type { AuditLog } from './audit/audit-log.ts';
-import { assertMayCall, isPublicRoute, isRouteId } from './authz/access-policy.ts';
+import { assertMayCall, isPublicRoute, isRouteId, type AgreementsInForce } from './authz/access-policy.ts';
 import { DEFAULT_CATALOGUE_PATH, readCatalogueFile } from './catalogue/catalogue-file.ts';
 import type { DataEngine } from './engine/data-engine.ts';
 import { openDuckDbEngine } from './engine/duckdb-engine.ts';
@@ -27,6 +29,8 @@ import {
   type IdentityOptions,
 } from './identity/identity-config.ts';
 import { createOidcAuthenticator, discoveredKeys } from './identity/oidc-authenticator.ts';
+import { openProjectKeys, type ProjectKeys } from './minimisation/project-keys.ts';
+import { fieldKindsOf, type FieldKinds } from './minimisation/project-treatments.ts';
 import type { Authenticator, Principal, UserLookup } from './identity/principal.ts';
 import { openPlatformRecords, type PlatformRecords } from './records.ts';
 import { checkAuditLogAtStart, checkCatalogueMatchesData, type StartupAudit } from './startup-checks.ts';
@@ -79,6 +83,8 @@ export interface PlatformServer {
   /** How clients sign in (the health answer's identity block); undefined until the embedded provider is attached. */
   identity(): IdentityInfo | undefined;
   readonly startupAudit: StartupAudit;
+  /** The data-sharing agreements in force (DIR/agreements, watched). */
+  readonly agreements: AgreementLoader;
   /** Closes the HTTP server, then the engine, then the records (store and audit log). Safe to call twice. */
   close(): Promise<void>;
 }
@@ -97,6 +103,10 @@ export function buildPlatformApp(options: {
   audit: AuditLog;
   engine: DataEngine;
   authenticator: Authenticator;
+  /** The data-sharing agreements in force; every project-scoped route refuses a project without one. */
+  agreements: AgreementsInForce;
+  fieldKinds: FieldKinds;
+  projectKeys: ProjectKeys;
   mode?: 'demo' | 'production';
   identity?: () => IdentityInfo | undefined;
   /** The embedded identity provider's routes, when it runs. */
@@ -157,6 +167,9 @@ export function buildPlatformApp(options: {
     store: options.store,
     audit: options.audit,
     engine: options.engine,
+    agreements: options.agreements,
+    fieldKinds: options.fieldKinds,
+    projectKeys: options.projectKeys,
     mode: options.mode ?? 'demo',
     identity: options.identity ?? (() => undefined),
   });
@@ -238,8 +251,10 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
   const demo = await readDemoSeed({ demoDir: options.demoDir ?? DEFAULT_DEMO_DIR, catalogue });
   const engine = await openDuckDbEngine({ dataDir: options.dataDir });
   let records: PlatformRecords | undefined;
+  let agreements: AgreementLoader | undefined;
   let startupAudit: StartupAudit;
   let setup: IdentitySetup;
+  const fieldKinds = fieldKindsOf(catalogue);
   try {
     records = await openPlatformRecords({ file: path.join(options.dataDir, 'metadata.sqlite'), seed: { demo, catalogue } });
     const { store, audit } = records;
@@ -248,17 +263,29 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
     const used = new Set(demo.projects.flatMap((project) => project.datasetIds));
     checkCatalogueMatchesData({ catalogue: storedCatalogue, served: engine.datasets(), used });
     setup = await setUpIdentity({ config: options.identity ?? { kind: 'embedded' }, dataDir: options.dataDir, store, audit });
+    agreements = await openPlatformAgreements({
+      dataDir: options.dataDir,
+      demoDir: options.demoDir ?? DEFAULT_DEMO_DIR,
+      store,
+      audit,
+      catalogue,
+      fieldKinds,
+    });
   } catch (err) {
     const opened = records;
     await settle([async () => opened?.close(), async () => engine.close()]);
     throw err;
   }
   const openedRecords = records;
+  const openedAgreements = agreements;
   const { embeddedIdp } = setup;
   const app = buildPlatformApp({
     store: records.store,
     audit: records.audit,
     engine,
+    agreements: openedAgreements,
+    fieldKinds,
+    projectKeys: openProjectKeys({ dataDir: options.dataDir }),
     ...setup,
     logger: options.logger,
     allowedHostnames: options.allowedHostnames,
@@ -283,8 +310,9 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
     },
     identity: setup.identity,
     startupAudit,
+    agreements: openedAgreements,
     close() {
-      closing ??= settle([() => app.close(), () => engine.close(), () => openedRecords.close()]);
+      closing ??= settle([() => app.close(), () => openedAgreements.stop(), () => engine.close(), () => openedRecords.close()]);
       return closing;
     },
   };

@@ -5,7 +5,7 @@
 // link works once, the API refuses whoever has no session, and a server another OS user runs on another
 // 127.0.0.1 port, visited by the same browser, receives no cookie and no Enclave secret.
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CataloguePage } from './pages/catalogue-page.ts';
@@ -178,7 +178,34 @@ describe('browser shell: the analyst journey in Chromium', () => {
     }
   });
 
-  it("shows a dataset's fields with type, description and tags, and the direct identifier as not available", async () => {
+  it("shows the platform's refusal when the analyst's training for a project has lapsed, and the project again once renewed", async () => {
+    const file = join(app.dataDir, 'agreements', 'cardio-admissions.json');
+    const original = await readFile(file, 'utf8');
+    const lapsed = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
+    const agreement = JSON.parse(original) as { members: Array<{ userId: string; trainingExpires: string }> };
+    for (const member of agreement.members) if (member.userId === 'demo-analyst') member.trainingExpires = lapsed;
+    try {
+      await writeFile(file, JSON.stringify(agreement, null, 2));
+      // The platform watches its agreements: the edit takes effect without a restart.
+      await expect
+        .poll(async () => (await invokeAsPage(app, 'catalogue.get', { projectId: 'cardio-admissions' })).status, { timeout: 10_000 })
+        .toBe(403);
+      await catalogue.project('cardio-admissions').click();
+      const refusal = app.page.getByTestId('catalogue-error');
+      await expect
+        .poll(() => refusal.innerText())
+        .toContain(`Your training for Cardiovascular admissions expired on ${lapsed}: renew it to use this project.`);
+      await saveScreenshot(app.page, '01-refused-training-lapsed');
+    } finally {
+      await writeFile(file, original);
+    }
+    await expect
+      .poll(async () => (await invokeAsPage(app, 'catalogue.get', { projectId: 'cardio-admissions' })).status, { timeout: 10_000 })
+      .toBe(200);
+    await catalogue.pickProject(PROJECT);
+  });
+
+  it("shows a dataset's fields with type, description, tags and each field's treatment for this project in words", async () => {
     await catalogue.openDataset(DATASET);
     const shipped = (JSON.parse(await readFile(join(REPO_ROOT, 'resources/catalogue/datasets.json'), 'utf8')) as CatalogueEntry[]).find(
       (d) => d.id === DATASET,
@@ -190,13 +217,31 @@ describe('browser shell: the analyst journey in Chromium', () => {
       type: 'DATE',
       description: shipped?.fields.find((f) => f.name === 'admission_date')?.description,
       tags: ['Quasi-identifier', 'Clinical'],
-      availability: 'Available',
+      availability: 'admission date → month (2020-03)',
     });
     const nhsNumber = await catalogue.fieldRow('nhs_number');
     expect(nhsNumber.tags).toEqual(['Direct identifier']);
-    expect(nhsNumber.availability).toBe('Not available to this project');
+    expect(nhsNumber.availability).toBe('NHS number → project pseudonym');
+    expect((await catalogue.fieldRow('age_on_admission')).availability).toBe('age on admission → as recorded, 90 and over together (90+)');
+    // Every field the project sees shows its treatment in words.
+    expect(await catalogue.fieldsTable.locator('[data-testid="field-treatment"]').count()).toBe(shipped?.fields.length);
     expect(await catalogue.fieldsTable.locator('tbody tr').count()).toBe(shipped?.fields.length);
     await saveScreenshot(app.page, '01-catalogue');
+    // The patients as this project sees them, on a 1366x768 screen: an age band, a region, a dropped postcode.
+    await app.page.setViewportSize({ width: 1366, height: 768 });
+    try {
+      await catalogue.openDataset('patients');
+      expect((await catalogue.fieldRow('date_of_birth')).availability).toBe(
+        'date of birth → 5-year age band at 2023-03-31, 90 and over together',
+      );
+      expect((await catalogue.fieldRow('lsoa_code')).availability).toBe('LSOA code → region');
+      expect((await catalogue.fieldRow('postcode')).availability).toBe('Not available to this project');
+      await catalogue.field('postcode').scrollIntoViewIfNeeded();
+      await app.page.screenshot({ path: 'test-results/e2e/01-catalogue-patients-1366x768.png' });
+    } finally {
+      await app.page.setViewportSize(VIEWPORT);
+      await catalogue.openDataset(DATASET);
+    }
   });
 
   it('passes the accessibility check on the catalogue screen', async () => {
@@ -262,12 +307,27 @@ describe('browser shell: the analyst journey in Chromium', () => {
     expect((await analysis.runQuery('SELECT 42 AS answer')).status).toMatch(/^1 row, 1 column in /);
   }, 90_000);
 
-  it('shows a SQL error as a readable message, not a stack trace', async () => {
-    // The sample holds only the fields available to the project: the NHS number is not there.
+  it('shows the NHS number in a loaded sample as the project pseudonym, never as an NHS number', async () => {
     const outcome = await analysis.runQuery(`SELECT nhs_number FROM ${TABLE}`);
+    expect(outcome.error).toBe('');
+    await analysis.openColumnMenu('nhs_number');
+    await analysis.columnMenu.getByTestId('column-summary').click();
+    const summary = analysis.columnMenu.getByTestId('column-summary-result');
+    await expect.poll(() => summary.innerText()).toMatch(/^Of 100,000 rows/);
+    const text = await summary.innerText();
+    expect(text).toMatch(/P[BCDFGHJKLMNPQRST]{20}/);
+    expect(text).not.toMatch(/\d{10}/);
+    await saveScreenshot(app.page, '05-pseudonym');
+    await app.page.keyboard.press('Escape');
+    await expect.poll(() => analysis.columnMenu.count()).toBe(0);
+  }, 90_000);
+
+  it('shows a SQL error as a readable message, not a stack trace', async () => {
+    // The sample holds only the fields available to the project: hospital episodes have no postcode.
+    const outcome = await analysis.runQuery(`SELECT postcode FROM ${TABLE}`);
 
     expect(outcome.error).toMatch(/^The query did not run/);
-    expect(outcome.error).toMatch(/nhs_number/);
+    expect(outcome.error).toMatch(/postcode/);
     expect(outcome.error).not.toMatch(/\n\s+at\s|\.js:\d+/);
     await saveScreenshot(app.page, '05-sql-error');
   }, 90_000);

@@ -194,13 +194,13 @@ describe.skipIf(reason !== null)('Electron shell: the analyst journey and the ha
     });
   });
 
-  it('browses the catalogue: datasets with row counts, fields with tags, the direct identifier not available', async () => {
+  it('browses the catalogue: datasets with row counts, fields with tags, each with its treatment for this project', async () => {
     await catalogue.pickProject(PROJECT);
     await catalogue.openDataset(DATASET);
 
     expect(await catalogue.dataset(DATASET).innerText()).toMatch(/[\d,]+ rows/);
     expect((await catalogue.fieldRow('admission_date')).tags).toEqual(['Quasi-identifier', 'Clinical']);
-    expect((await catalogue.fieldRow('nhs_number')).availability).toBe('Not available to this project');
+    expect((await catalogue.fieldRow('nhs_number')).availability).toBe('NHS number → project pseudonym');
     await saveScreenshot(page, 'electron-01-catalogue');
     await expectNoSeriousAccessibilityViolations(page, 'Electron catalogue');
   });

@@ -223,12 +223,13 @@ describe('browser shell: the workspace screen', () => {
   }, 90_000);
 
   it("marks an error in the editor where DuckDB points, and shows DuckDB's own words", async () => {
-    const outcome = await ws.runQuery(`SELECT nhs_number FROM ${TABLE}`);
+    // Hospital episodes have no postcode: DuckDB says so and points at the name.
+    const outcome = await ws.runQuery(`SELECT postcode FROM ${TABLE}`);
 
     expect(outcome.error).toMatch(/^The query did not run/);
-    expect(outcome.error).toMatch(/nhs_number/);
+    expect(outcome.error).toMatch(/postcode/);
     expect(outcome.error).not.toMatch(/\n\s+at\s|\.js:\d+/);
-    await expect.poll(() => ws.errorMark.allInnerTexts()).toEqual(['nhs_number']);
+    await expect.poll(() => ws.errorMark.allInnerTexts()).toEqual(['postcode']);
     // The message and the previous result share the result pane: nothing is pushed below the window.
     expect(await app.page.evaluate<number>('document.documentElement.scrollHeight')).toBeLessThanOrEqual(SMALL_SCREEN.height);
     await saveScreenshot(app.page, 'ws-02-error-marked');
@@ -335,13 +336,13 @@ describe('browser shell: the workspace screen', () => {
     expect(await app.page.evaluate<number>('document.documentElement.scrollHeight')).toBeLessThanOrEqual(SMALL_SCREEN.height);
     await expectNoSeriousAccessibilityViolations(app.page, 'history');
 
-    await app.page.getByTestId('history-search').fill('NHS_NUMBER');
+    await app.page.getByTestId('history-search').fill('POSTCODE');
     await expect.poll(() => ws.historyEntries.count()).toBe(1);
     expect(await ws.historyEntries.first().innerText()).toMatch(/Error/);
 
     await ws.historyEntries.first().getByTestId('open-history').click();
     await expect.poll(() => ws.tabTitles()).toEqual(['By method', 'Long stays', 'From history']);
-    await expect.poll(() => ws.editorText()).toBe(`SELECT nhs_number FROM ${TABLE}`);
+    await expect.poll(() => ws.editorText()).toBe(`SELECT postcode FROM ${TABLE}`);
     await app.page.getByTestId('history-search').fill('');
     await expect.poll(() => ws.historyEntries.count()).toBe(all);
     await app.page.locator('[data-testid="close-tab"][aria-label="Close From history"]').click();

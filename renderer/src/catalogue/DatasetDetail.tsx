@@ -1,4 +1,5 @@
-// One dataset as this project sees it: every field, its type, description, tags, and whether it is available.
+// One dataset as this project sees it: every field, its type, description, tags, and what the project sees of it: its
+// treatment in words ("NHS number → project pseudonym"), or that it is not available to this project.
 import type { ReactNode } from 'react';
 import type { Dataset, FieldTag } from '../../../src/common/contract.ts';
 import { formatCount, formatRows } from '../shell/format.ts';
@@ -56,7 +57,9 @@ export function DatasetDetail(props: { dataset: Dataset; children?: ReactNode })
                 </td>
                 <td>
                   {field.available ? (
-                    <span className="badge available">Available</span>
+                    <span className="treatment" data-testid="field-treatment">
+                      {field.treatment}
+                    </span>
                   ) : (
                     <span className="badge not-available" data-testid="field-not-available">
                       Not available to this project

@@ -131,8 +131,8 @@ export function SampleLoader(props: SampleLoaderProps) {
     <div data-testid="sample-loader">
       <h3>Open a sample in local DuckDB</h3>
       <p className="hint">
-        Loads the first rows of this dataset, with only the fields available to this project, into the local table <code>{table}</code>, for
-        SQL, grids and charts.
+        Loads rows of this dataset into the local table <code>{table}</code>, for SQL, grids and charts: each field as this project sees it
+        (the “For this project” column), ordered by those values.
       </p>
       <div className="controls">
         <div className="field">

@@ -1,7 +1,8 @@
 // Platform HTTP API v1: one handler per route of the declaration (src/common/platform-api.ts), which says each
 // route's path, inputs, answer and who may call it. By the time a handler runs, the server's onRequest hook has
 // authenticated the caller and checked the route's roles, and the inputs are parsed; the answer is checked
-// against its declared schema after. Handlers check project membership themselves (it depends on the path).
+// against its declared schema after. Handlers check project access themselves (it depends on the path): membership, and the project's
+// data-sharing agreement in force for this member (authz/access-policy.ts, requireProjectAccess).
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Catalogue } from '../../common/contract.ts';
 import { inBackground } from '../../common/detached.ts';
@@ -9,11 +10,12 @@ import { EnclaveError } from '../../common/errors.ts';
 import type { SessionEventName } from '../../common/platform-api.ts';
 import { PROFILES } from '../../common/sdc/rules.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
-import { requireProjectMember } from '../authz/access-policy.ts';
+import { requireProjectAccess, type AgreementsInForce } from '../authz/access-policy.ts';
 import type { DataEngine } from '../engine/data-engine.ts';
 import { createRateLimiter } from '../http/rate-limit.ts';
 import type { IdentityInfo } from '../identity/identity-config.ts';
-import { availableFieldNames, isFieldAvailable } from '../minimisation/field-availability.ts';
+import type { ProjectKeys } from '../minimisation/project-keys.ts';
+import { projectFieldTreatment, projectFieldWords, projectSampleSelect, type FieldKinds } from '../minimisation/project-treatments.ts';
 import type { MetadataStore } from '../store/metadata-store.ts';
 import { registerApiRoutes, type RouteHandlers } from './register-routes.ts';
 
@@ -28,6 +30,14 @@ export interface V1Dependencies {
   readonly mode: 'demo' | 'production';
   /** How to sign in; undefined while the embedded provider waits for the platform's address. */
   readonly identity: () => IdentityInfo | undefined;
+  /** The data-sharing agreements in force (live: an edited file takes effect without a restart). */
+  readonly agreements: AgreementsInForce;
+  /** Each catalogue field's kind, which decides its default treatment. */
+  readonly fieldKinds: FieldKinds;
+  /** Each project's pseudonym key (never logged, never in an answer). */
+  readonly projectKeys: ProjectKeys;
+  /** The clock agreements and memberships are judged by; the real one by default. */
+  readonly now?: () => Date;
 }
 
 /** Events that end the presenting token at once, not when it expires. */
@@ -55,7 +65,10 @@ function abortOnDisconnect(reply: FastifyReply): AbortController {
 
 /** The handler of every declared route. */
 export function createV1Handlers(deps: V1Dependencies): RouteHandlers {
-  const { store, audit, engine } = deps;
+  const { store, audit, engine, agreements, fieldKinds, projectKeys } = deps;
+  const now = deps.now ?? (() => new Date());
+  const access = (principal: Parameters<typeof requireProjectAccess>[0]['principal'], projectId: string) =>
+    requireProjectAccess({ store, agreements, principal, projectId, now: now() });
   const sessionEvents = createRateLimiter(SESSION_EVENT_LIMIT);
 
   return {
@@ -110,7 +123,7 @@ export function createV1Handlers(deps: V1Dependencies): RouteHandlers {
     'projects.list': async ({ principal }) => store.listProjectsForMember(principal.user.id),
 
     async 'catalogue.get'({ params, principal }) {
-      const project = await requireProjectMember({ store, principal, projectId: params.projectId });
+      const { project, agreement } = await access(principal, params.projectId);
       const datasets = await store.listDatasets(project.datasetIds);
       const catalogue: Catalogue = {
         projectId: project.id,
@@ -119,13 +132,17 @@ export function createV1Handlers(deps: V1Dependencies): RouteHandlers {
           name: dataset.name,
           description: dataset.description,
           rowCount: engine.rowCount(dataset.id),
-          fields: dataset.fields.map((field) => ({
-            name: field.name,
-            type: field.type,
-            description: field.description,
-            tags: [...field.tags],
-            available: isFieldAvailable({ project, field }),
-          })),
+          fields: dataset.fields.map((field) => {
+            const treatment = projectFieldTreatment({ agreement: agreement.agreement, datasetId: dataset.id, field, kinds: fieldKinds });
+            return {
+              name: field.name,
+              type: field.type,
+              description: field.description,
+              tags: [...field.tags],
+              available: treatment.treatment !== 'drop',
+              treatment: projectFieldWords({ agreement: agreement.agreement, field, treatment }),
+            };
+          }),
         })),
       };
       return catalogue;
@@ -133,21 +150,22 @@ export function createV1Handlers(deps: V1Dependencies): RouteHandlers {
 
     async 'dataset.sample'({ params, query, principal, reply }) {
       const { projectId, datasetId } = params;
-      const project = await requireProjectMember({ store, principal, projectId });
-      if (!project.datasetIds.includes(datasetId)) {
+      const { project, agreement } = await access(principal, projectId);
+      if (!project.datasetIds.includes(datasetId) || !agreement.agreement.datasets.includes(datasetId)) {
         throw new EnclaveError('not_found', 'This project has no such dataset.');
       }
       const [dataset] = await store.listDatasets([datasetId]);
       if (dataset === undefined) throw new EnclaveError('not_found', 'This project has no such dataset.');
+      // The same columns, in the same order, either way: each field as this project's agreement treats it, dropped
+      // ones left out, ordered by treated values. The SELECT holds the project's key: it goes to the engine only.
+      const select = projectSampleSelect({
+        agreement: agreement.agreement,
+        dataset,
+        kinds: fieldKinds,
+        projectKey: await projectKeys.keyFor(project.id),
+      });
       const controller = abortOnDisconnect(reply);
-      // The same columns, in the same order, either way: what this project may see of the dataset.
-      const request = {
-        datasetId,
-        columns: availableFieldNames({ project, fields: dataset.fields }),
-        orderBy: dataset.orderKey,
-        limit: query.limit,
-        signal: controller.signal,
-      };
+      const request = { datasetId, columns: select.columns, orderBy: select.orderBy, limit: query.limit, signal: controller.signal };
       if (query.format === 'arrow') return engine.sample(request);
       const file = await engine.sampleParquet(request);
       // However the answer ends (sent, or the client gone before or during it), the file is closed.

@@ -2,10 +2,13 @@
 //   1. May this role call this route at all?  The route's roles in the declaration (PLATFORM_ROUTES in
 //      src/common/platform-api.ts); a route missing from it is refused.
 //   2. May this caller touch this project?    Only as a member: a non-member gets the same 404 as a missing
-//      project, so membership of other projects is not disclosed.
+//      project, so membership of other projects is not disclosed; and only under the project's data-sharing
+//      agreement in force, as a member in force in it (requireProjectAccess).
 import type { Project } from '../../common/contract.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import { isRouteId, routeAccess, type RouteId } from '../../common/platform-api.ts';
+import type { AgreementInForce } from '../agreements/loader.ts';
+import { memberStanding } from '../agreements/standing.ts';
 import type { Principal } from '../identity/principal.ts';
 import type { MetadataStore } from '../store/metadata-store.ts';
 
@@ -29,4 +32,40 @@ export async function requireProjectMember(options: { store: MetadataStore; prin
   const project = await options.store.findProjectForMember({ projectId: options.projectId, userId: options.principal.user.id });
   if (project === undefined) throw new EnclaveError('not_found', 'There is no such project, or you are not a member of it.');
   return project;
+}
+
+/** The agreements in force, by project (the agreements loader, src/platform/agreements/loader.ts). */
+export interface AgreementsInForce {
+  get(projectId: string): AgreementInForce | undefined;
+}
+
+export interface ProjectAccess {
+  readonly project: Project;
+  readonly agreement: AgreementInForce;
+}
+
+/**
+ * Every project-scoped route's check: a member of the project (else the same 404 as a missing project), under an
+ * agreement that is in force today (DPIA, start, expiry), as a member in force in that agreement (listed, within the
+ * membership's dates, training valid). Deny by default: no agreement in force, no access. The refusals carry the
+ * standing's message, which tells the person what to do.
+ */
+export async function requireProjectAccess(options: {
+  store: MetadataStore;
+  agreements: AgreementsInForce;
+  principal: Principal;
+  projectId: string;
+  now?: Date;
+}): Promise<ProjectAccess> {
+  const project = await requireProjectMember(options);
+  const agreement = options.agreements.get(project.id);
+  if (agreement === undefined) {
+    throw new EnclaveError(
+      'forbidden',
+      `${project.name} has no data-sharing agreement in force, so its data cannot be used. Ask the data manager.`,
+    );
+  }
+  const standing = memberStanding(agreement.agreement, options.principal.user.id, options.now ?? new Date());
+  if (!standing.inForce) throw new EnclaveError('forbidden', standing.message);
+  return { project, agreement };
 }

@@ -18,11 +18,25 @@ export interface EngineDataset {
   readonly columns: readonly EngineColumn[];
 }
 
+/** One column of a sample: its name in the answer, and the expression over the dataset's columns that gives it. */
+export interface SampleColumn {
+  /** A plain lower-case SQL name (quoted by the engine). */
+  readonly name: string;
+  /**
+   * The SELECT expression, built by the layer above (minimisation: the field's treatment). It may hold a secret (a
+   * project's pseudonym key): the engine never puts it, or an engine message that could quote it, in an error.
+   */
+  readonly sql: string;
+}
+
 export interface SampleRequest {
   readonly datasetId: string;
-  /** Columns to return, in this order. The caller decides which are allowed; the engine only checks they exist. */
-  readonly columns: readonly string[];
-  /** Columns that order the rows so the same request always returns the same rows (may include unreturned ones). */
+  /** Columns to return, in this order. The caller decides which are allowed and how each is treated. */
+  readonly columns: readonly SampleColumn[];
+  /**
+   * Names of returned columns that order the rows, so the same request always returns the same rows. The rows are
+   * ordered by the returned (treated) values, never by a column the sample leaves out.
+   */
   readonly orderBy: readonly string[];
   /** 1..SAMPLE_ROW_LIMIT, already validated by the caller. */
   readonly limit: number;

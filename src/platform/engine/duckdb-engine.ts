@@ -5,6 +5,7 @@ import { EnclaveError } from '../../common/errors.ts';
 // Identifiers reach SQL only quoted, and only names the engine itself read from the data files.
 import { quoteIdentifier, quoteString } from '../../common/sql-identifiers.ts';
 import { columnBuilderFor, toArrowIpcStream } from './arrow-columns.ts';
+import { scrubbedEngineError } from './engine-errors.ts';
 import type { DataEngine, EngineColumn, EngineDataset, SampleFile, SampleRequest } from './data-engine.ts';
 import { verifyDataDir, type VerifiedDataFile } from './manifest.ts';
 import { openParquetSampler, type ParquetSampler } from './parquet-samples.ts';
@@ -14,6 +15,9 @@ function withCause(error: EnclaveError, cause: unknown): EnclaveError {
   Object.defineProperty(error, 'cause', { value: cause, enumerable: false });
   return error;
 }
+
+/** A sample's column names are plain lower-case SQL names; anything else is a fault of the layer above. */
+const COLUMN_NAME = /^[a-z][a-z0-9_]{0,62}$/;
 
 /** A VARCHAR with at most this many distinct values travels dictionary-encoded (see arrow-columns.ts). */
 export const DICTIONARY_MAX_DISTINCT = 65_536;
@@ -129,10 +133,14 @@ class DuckDbEngine implements DataEngine {
   private sampleSelect(request: SampleRequest): { dataset: ServedDataset; sql: string } {
     if (this.closed) throw new EnclaveError('unavailable', 'The data engine is shutting down.');
     const dataset = this.dataset(request.datasetId);
-    const known = new Set(dataset.columns.map((column) => column.name));
-    for (const name of [...request.columns, ...request.orderBy]) {
-      // The caller passes catalogue names; a mismatch is a platform fault, never echoed with the name.
-      if (!known.has(name)) throw new EnclaveError('internal', 'The catalogue and the data files disagree.');
+    const names = new Set(request.columns.map((column) => column.name));
+    if (names.size !== request.columns.length || ![...names].every((name) => COLUMN_NAME.test(name))) {
+      // Never echoed: the request is the platform's own, and a wrong one is its fault.
+      throw new EnclaveError('internal', 'The sample asked for malformed columns.');
+    }
+    if (!request.orderBy.every((name) => names.has(name))) {
+      // Rows are ordered by what the sample returns (treated values), never by a column it leaves out.
+      throw new EnclaveError('internal', 'A sample can only be ordered by columns it returns.');
     }
     if (request.columns.length === 0) {
       throw new EnclaveError('forbidden', 'No field of this dataset is available to this project.');
@@ -141,10 +149,14 @@ class DuckDbEngine implements DataEngine {
       throw new EnclaveError('invalid_input', 'limit must be a positive integer.');
     if (request.signal?.aborted) throw new EnclaveError('cancelled', 'The sample was cancelled.');
 
-    const select = request.columns.map(quoteIdentifier).join(', ');
+    const select = request.columns.map((column) => `${column.sql} AS ${quoteIdentifier(column.name)}`).join(', ');
     const order = request.orderBy.length > 0 ? ` ORDER BY ${request.orderBy.map(quoteIdentifier).join(', ')}` : '';
+    // The expressions read the raw columns inside; the ordering sees only their results, by the subquery's names.
     // The limit is a checked safe integer: written out, since COPY (the Parquet path) takes no parameters.
-    return { dataset, sql: `SELECT ${select} FROM ${quoteIdentifier(dataset.id)}${order} LIMIT ${request.limit}` };
+    return {
+      dataset,
+      sql: `SELECT * FROM (SELECT ${select} FROM ${quoteIdentifier(dataset.id)}) AS sample${order} LIMIT ${request.limit}`,
+    };
   }
 
   async sampleParquet(request: SampleRequest): Promise<SampleFile> {
@@ -162,13 +174,15 @@ class DuckDbEngine implements DataEngine {
     this.running.set(connection, new Promise<void>((resolve) => (finished = resolve)));
     try {
       const result = await connection.stream(sql);
-      const builders = request.columns.map((name, i) => ({
+      // The builders follow the result's (treated) types: a date coarsened to a month is text, a top-coded age too.
+      // Only a column returned as it is stored keeps the dataset's dictionary decision.
+      const builders = request.columns.map(({ name, sql }, i) => ({
         name,
         builder: columnBuilderFor({
           typeId: result.columnTypeId(i),
           typeName: result.columnType(i).toString(),
           index: i,
-          dictionary: dataset.dictionaryColumns.has(name),
+          dictionary: sql === quoteIdentifier(name) && dataset.dictionaryColumns.has(name),
         }),
       }));
       for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
@@ -181,7 +195,7 @@ class DuckDbEngine implements DataEngine {
       if (request.signal?.aborted) throw new EnclaveError('cancelled', 'The sample was cancelled.');
       if (err instanceof EnclaveError) throw err;
       // DuckDB's messages can quote SQL and values; they go to the log via the caller, never to the client.
-      throw withCause(new EnclaveError('internal', 'The data engine could not read the sample.'), err);
+      throw withCause(new EnclaveError('internal', 'The data engine could not read the sample.'), scrubbedEngineError(err));
     } finally {
       request.signal?.removeEventListener('abort', onAbort);
       connection.closeSync();

@@ -15,6 +15,7 @@ import { bestEffort } from '../../common/detached.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import { quoteIdentifier, quoteString } from '../../common/sql-identifiers.ts';
 import type { SampleFile } from './data-engine.ts';
+import { scrubbedEngineError } from './engine-errors.ts';
 import type { VerifiedDataFile } from './manifest.ts';
 
 /** Below the platform's data folder (private to the platform's OS user, 0700). */
@@ -147,7 +148,7 @@ export async function openParquetSampler(options: { files: readonly VerifiedData
         if (err instanceof EnclaveError) throw err;
         // DuckDB's messages can quote SQL and paths; they go to the log via the caller, never to the client.
         const error = new EnclaveError('internal', 'The data engine could not write the sample.');
-        Object.defineProperty(error, 'cause', { value: err, enumerable: false });
+        Object.defineProperty(error, 'cause', { value: scrubbedEngineError(err), enumerable: false });
         throw error;
       }
     },

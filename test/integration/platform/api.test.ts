@@ -14,7 +14,10 @@ import {
   bearerFor,
   createPlatformFixture,
   FIXTURE_NHS_NUMBERS,
+  fixturePseudonyms,
+  inPseudonymOrder,
   mintAccessToken,
+  PSEUDONYM,
   TEST_ISSUER,
   TEST_PUBLIC_URL,
   type PlatformFixture,
@@ -216,7 +219,7 @@ describe('GET /api/v1/projects', () => {
 });
 
 describe('GET /api/v1/projects/:projectId/catalogue', () => {
-  it("describes the project's datasets, with direct identifiers marked unavailable", async () => {
+  it("describes the project's datasets, each field with its treatment in words; unavailable exactly when dropped", async () => {
     const response = await get('/api/v1/projects/covid-outcomes/catalogue');
     expect(response.statusCode).toBe(200);
     const catalogue = CatalogueSchema.parse(response.json());
@@ -224,10 +227,24 @@ describe('GET /api/v1/projects/:projectId/catalogue', () => {
     expect(catalogue.datasets.map((dataset) => dataset.id)).toEqual(['patients', 'covid_tests', 'hospital_episodes', 'shielded_patients']);
     const patients = catalogue.datasets[0];
     expect(patients.rowCount).toBe(5);
-    expect(patients.fields.find((field) => field.name === 'nhs_number')).toMatchObject({ available: false, tags: ['direct_identifier'] });
-    expect(patients.fields.find((field) => field.name === 'date_of_birth')).toMatchObject({ type: 'DATE', available: true });
+    const field = (name: string) => patients.fields.find((each) => each.name === name);
+    expect(field('nhs_number')).toMatchObject({
+      available: true,
+      tags: ['direct_identifier'],
+      treatment: 'NHS number → project pseudonym',
+    });
+    expect(field('date_of_birth')).toMatchObject({
+      type: 'DATE',
+      available: true,
+      treatment: 'date of birth → 5-year age band at 2023-03-31, 90 and over together',
+    });
+    // The agreement drops these two and coarsens the date of death to a month (resources/demo/agreements/covid-outcomes.json).
+    expect(field('postcode')).toMatchObject({ available: false, treatment: 'not available to this project' });
+    expect(field('practice_code')).toMatchObject({ available: false, treatment: 'not available to this project' });
+    expect(field('date_of_death')).toMatchObject({ available: true, treatment: 'date of death → month (2020-03)' });
+    expect(field('lsoa_code')).toMatchObject({ available: true, treatment: 'LSOA code → region' });
     for (const dataset of catalogue.datasets) {
-      for (const field of dataset.fields) expect(field.available).toBe(!field.tags.includes('direct_identifier'));
+      for (const each of dataset.fields) expect(each.available).toBe(each.treatment !== 'not available to this project');
     }
   });
 
@@ -239,35 +256,44 @@ describe('GET /api/v1/projects/:projectId/catalogue', () => {
 });
 
 describe('GET /api/v1/projects/:projectId/datasets/:datasetId/sample', () => {
-  it('returns an Arrow stream of the available fields, in key order, with types and nulls preserved', async () => {
+  it('returns an Arrow stream of the fields as treated, ordered by the pseudonym, with treated types and nulls', async () => {
     const response = await get(`${SAMPLE}?limit=10`);
     expect(response.statusCode).toBe(200);
     expect(response.headers['content-type']).toBe(ARROW_STREAM_CONTENT_TYPE);
     const table = tableFromIPC(response.rawPayload);
+    // postcode and practice_code are dropped by the project's agreement.
     expect(table.schema.fields.map((field) => field.name)).toEqual([
+      'nhs_number',
       'date_of_birth',
       'sex',
       'ethnicity',
-      'postcode',
       'lsoa_code',
       'region',
-      'practice_code',
       'date_of_death',
     ]);
-    expect(String(table.schema.fields[0].type)).toBe('Date32<DAY>');
-    expect(String(table.schema.fields[1].type)).toBe('Dictionary<Int32, Utf8>');
+    // Treated dates and ages are text; a column returned as stored keeps its type and dictionary.
+    expect(String(table.schema.fields[1].type)).toBe('Utf8');
+    expect(String(table.schema.fields[2].type)).toBe('Dictionary<Int32, Utf8>');
+    expect(String(table.schema.fields[6].type)).toBe('Utf8');
     expect(table.numRows).toBe(5);
-    // Ordered by the (hidden) NHS number: 9990000018, …26, …34, …42, …50.
-    expect(table.getChild('region')!.toArray()).toEqual([
-      'North West',
-      'London',
-      'Yorkshire and The Humber',
-      'West Midlands',
-      'South West',
-    ]);
+    // Ordered by the pseudonym (the treated key), never by the NHS number behind it.
+    const pseudonyms = await fixturePseudonyms(fixture.dataDir, 'covid-outcomes');
+    const order = inPseudonymOrder(pseudonyms, FIXTURE_NHS_NUMBERS);
+    expect(table.getChild('nhs_number')!.toArray()).toEqual(order.map((nhsNumber) => pseudonyms.get(nhsNumber)));
+    const [N1, N2, N3, N4, N5] = FIXTURE_NHS_NUMBERS;
+    const byPerson = (values: Record<string, unknown>) => order.map((nhsNumber) => values[nhsNumber]);
+    expect(table.getChild('region')!.toArray()).toEqual(
+      byPerson({ [N1]: 'North West', [N2]: 'London', [N3]: 'Yorkshire and The Humber', [N4]: 'West Midlands', [N5]: 'South West' }),
+    );
+    // Ages at the agreement's reference date (2023-03-31), in 5-year bands, 90 and over together.
+    expect(table.getChild('date_of_birth')!.toArray()).toEqual(
+      byPerson({ [N1]: '30-34', [N2]: '20-24', [N3]: '70-74', [N4]: '45-49', [N5]: '90+' }),
+    );
+    // The fixture's LSOA codes (E01000001…5) lie in the shipped lookup's first region's range or none: never the code itself.
+    for (const value of table.getChild('lsoa_code')!.toArray() as Array<string | null>) expect(value ?? '').not.toMatch(/^E01/);
     const deaths = table.getChild('date_of_death')!;
     expect(deaths.nullCount).toBe(4);
-    expect(new Date(deaths.get(4) as number).toISOString().slice(0, 10)).toBe('2021-01-15');
+    expect(deaths.get(order.indexOf(N5))).toBe('2021-01');
   });
 
   it('carries BIGINT as Int64, INTEGER as Int32 and BOOLEAN as Bool', async () => {
@@ -278,7 +304,11 @@ describe('GET /api/v1/projects/:projectId/datasets/:datasetId/sample', () => {
     expect(String(episodes.getChild('length_of_stay')!.type)).toBe('Int32');
     const shielded = tableFromIPC((await get('/api/v1/projects/covid-outcomes/datasets/shielded_patients/sample?limit=5')).rawPayload);
     expect(String(shielded.getChild('shielded')!.type)).toBe('Bool');
-    expect([...shielded.getChild('shielded')!]).toEqual([false, true]);
+    // Ordered by pseudonym: N5 is shielded, N3 is not.
+    const pseudonyms = await fixturePseudonyms(fixture.dataDir, 'covid-outcomes');
+    const [, , N3, , N5] = FIXTURE_NHS_NUMBERS;
+    const expected = inPseudonymOrder(pseudonyms, [N3, N5]).map((nhsNumber) => nhsNumber === N5);
+    expect([...shielded.getChild('shielded')!]).toEqual(expected);
   });
 
   it('returns the same bytes for the same request', async () => {
@@ -294,7 +324,9 @@ describe('GET /api/v1/projects/:projectId/datasets/:datasetId/sample', () => {
         const response = await get(`/api/v1/projects/${project}/datasets/${dataset.id}/sample?limit=${SAMPLE_ROW_LIMIT}`);
         expect(response.statusCode).toBe(200);
         const table = tableFromIPC(response.rawPayload);
-        expect(table.schema.fields.map((field) => field.name)).not.toContain('nhs_number');
+        // The NHS number travels only as the project's pseudonym.
+        const nhsNumbers = table.getChild('nhs_number');
+        if (nhsNumbers !== null) for (const value of nhsNumbers.toArray() as string[]) expect(value).toMatch(PSEUDONYM);
         const text = JSON.stringify(table.toArray(), (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value));
         for (const nhsNumber of FIXTURE_NHS_NUMBERS) {
           expect(text).not.toContain(nhsNumber);

@@ -1,5 +1,6 @@
 // The consumer's view: a sample's Arrow stream loads into DuckDB-wasm (as the workstation loads it) with the
-// catalogue's types, text (dictionary-encoded or plain) as VARCHAR, and nulls intact.
+// catalogue's types for fields kept as recorded, text for treated ones (months, age bands, pseudonyms, regions), text
+// (dictionary-encoded or plain) as VARCHAR, and nulls intact.
 import { createRequire } from 'node:module';
 import { DuckDBTypeId } from '@duckdb/node-api';
 import path from 'node:path';
@@ -48,9 +49,9 @@ describe('a sample in DuckDB-wasm', () => {
     ['patients', 'covid-outcomes'],
     ['hospital_episodes', 'covid-outcomes'],
     ['shielded_patients', 'covid-outcomes'],
-  ])('%s keeps the catalogue types of its available fields', async (datasetId, projectId) => {
+  ])('%s keeps the catalogue types of its fields kept as recorded, and treated ones as text', async (datasetId, projectId) => {
     const catalogue = (await server.app.inject({ method: 'GET', url: `/api/v1/projects/${projectId}/catalogue`, headers: auth })).json<{
-      datasets: Array<{ id: string; fields: Array<{ name: string; type: string; available: boolean }> }>;
+      datasets: Array<{ id: string; fields: Array<{ name: string; type: string; available: boolean; treatment: string }> }>;
     }>();
     const expected = catalogue.datasets.find((dataset) => dataset.id === datasetId)!.fields.filter((field) => field.available);
     const response = await server.app.inject({
@@ -63,7 +64,9 @@ describe('a sample in DuckDB-wasm', () => {
       .query(`DESCRIBE ${datasetId}`)
       .toArray()
       .map((row: { column_name: string; column_type: string }) => `${row.column_name} ${row.column_type}`);
-    expect(described).toEqual(expected.map((field) => `${field.name} ${field.type}`));
+    expect(described).toEqual(
+      expected.map((field) => `${field.name} ${field.treatment.endsWith('→ as recorded') ? field.type : 'VARCHAR'}`),
+    );
     connection.close();
   });
 
@@ -79,7 +82,8 @@ describe('a sample in DuckDB-wasm', () => {
         `SELECT count(date_of_death) AS deaths, max(date_of_death)::VARCHAR AS last, string_agg(sex, '' ORDER BY date_of_birth) AS sexes FROM patients_values`,
       )
       .get(0)!;
-    expect(row.toJSON()).toEqual({ deaths: 1n, last: '2021-01-15', sexes: 'FFFMM' });
+    // The date of death as a month, the date of birth as an age band (20-24 and 30-34 are the two men).
+    expect(row.toJSON()).toEqual({ deaths: 1n, last: '2021-01', sexes: 'MMFFF' });
     connection.close();
   });
 

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EnclaveError } from '../../../src/common/errors.ts';
 import { openDuckDbEngine } from '../../../src/platform/engine/duckdb-engine.ts';
 import { createPlatformServer } from '../../../src/platform/server.ts';
-import { createPlatformFixture, type PlatformFixture } from './fixture.ts';
+import { asStored, createPlatformFixture, type PlatformFixture } from './fixture.ts';
 
 let fixture: PlatformFixture;
 
@@ -140,10 +140,12 @@ describe('DuckDbEngine.sample', () => {
     const engine = await openDuckDbEngine({ dataDir: fixture.dataDir });
     try {
       for (const limit of [1, 70000]) {
-        const table = tableFromIPC(await engine.sample({ datasetId: 'wide_codes', columns: ['postcode', 'code'], orderBy: ['id'], limit }));
-        expect(table.schema.fields.map((field) => String(field.type))).toEqual(['Utf8', 'Dictionary<Int32, Utf8>']);
+        const table = tableFromIPC(
+          await engine.sample({ datasetId: 'wide_codes', columns: asStored('id', 'postcode', 'code'), orderBy: ['id'], limit }),
+        );
+        expect(table.schema.fields.map((field) => String(field.type))).toEqual(['Int64', 'Utf8', 'Dictionary<Int32, Utf8>']);
         expect(table.numRows).toBe(limit);
-        expect(table.get(0)?.toJSON()).toEqual({ postcode: 'P0', code: 'a' });
+        expect(table.get(0)?.toJSON()).toEqual({ id: 0n, postcode: 'P0', code: 'a' });
       }
     } finally {
       await engine.close();
@@ -153,7 +155,12 @@ describe('DuckDbEngine.sample', () => {
   it('orders by the given columns whatever order the file holds', async () => {
     const engine = await openDuckDbEngine({ dataDir: fixture.dataDir });
     try {
-      const bytes = await engine.sample({ datasetId: 'covid_tests', columns: ['test_id', 'result'], orderBy: ['test_id'], limit: 10 });
+      const bytes = await engine.sample({
+        datasetId: 'covid_tests',
+        columns: asStored('test_id', 'result'),
+        orderBy: ['test_id'],
+        limit: 10,
+      });
       expect(tableFromIPC(bytes).getChild('test_id')!.toArray()).toEqual(new BigInt64Array([10n, 20n, 30n]));
     } finally {
       await engine.close();
@@ -166,7 +173,7 @@ describe('DuckDbEngine.sample', () => {
       const controller = new AbortController();
       controller.abort();
       const error = await engine
-        .sample({ datasetId: 'patients', columns: ['sex'], orderBy: ['nhs_number'], limit: 1, signal: controller.signal })
+        .sample({ datasetId: 'patients', columns: asStored('sex'), orderBy: ['sex'], limit: 1, signal: controller.signal })
         .catch((err: unknown) => err);
       expect(error).toMatchObject({ code: 'cancelled' });
     } finally {
@@ -174,11 +181,11 @@ describe('DuckDbEngine.sample', () => {
     }
   });
 
-  it('refuses a column the data does not have, without naming it', async () => {
+  it('refuses a malformed column name, without naming it', async () => {
     const engine = await openDuckDbEngine({ dataDir: fixture.dataDir });
     try {
       const error = await engine
-        .sample({ datasetId: 'patients', columns: ['sex", nhs_number, "sex'], orderBy: [], limit: 1 })
+        .sample({ datasetId: 'patients', columns: [{ name: 'sex", nhs_number, "sex', sql: '"sex"' }], orderBy: [], limit: 1 })
         .catch((err: unknown) => err);
       expect(error).toMatchObject({ code: 'internal' });
       expect((error as Error).message).not.toContain('nhs_number');
@@ -187,10 +194,39 @@ describe('DuckDbEngine.sample', () => {
     }
   });
 
+  it('orders only by columns it returns: never by a field the sample leaves out', async () => {
+    const engine = await openDuckDbEngine({ dataDir: fixture.dataDir });
+    try {
+      const error = await engine
+        .sample({ datasetId: 'patients', columns: asStored('sex'), orderBy: ['nhs_number'], limit: 1 })
+        .catch((err: unknown) => err);
+      expect(error).toMatchObject({ code: 'internal' });
+      expect((error as Error).message).not.toContain('nhs_number');
+    } finally {
+      await engine.close();
+    }
+  });
+
+  it('orders by the returned (treated) values, not by the stored column of the same name', async () => {
+    const engine = await openDuckDbEngine({ dataDir: fixture.dataDir });
+    try {
+      // test_id 10, 20, 30 stored; returned as 40 - test_id, so ordering by the returned values reverses them.
+      const bytes = await engine.sample({
+        datasetId: 'covid_tests',
+        columns: [{ name: 'test_id', sql: '(40 - "test_id")' }],
+        orderBy: ['test_id'],
+        limit: 10,
+      });
+      expect(tableFromIPC(bytes).getChild('test_id')!.toArray()).toEqual(new BigInt64Array([10n, 20n, 30n]));
+    } finally {
+      await engine.close();
+    }
+  });
+
   it('refuses a dataset it does not serve', async () => {
     const engine = await openDuckDbEngine({ dataDir: fixture.dataDir });
     try {
-      await expect(engine.sample({ datasetId: 'users', columns: ['id'], orderBy: [], limit: 1 })).rejects.toMatchObject({
+      await expect(engine.sample({ datasetId: 'users', columns: asStored('id'), orderBy: [], limit: 1 })).rejects.toMatchObject({
         code: 'not_found',
       });
       expect(() => engine.rowCount('duckdb_settings')).toThrow(EnclaveError);
@@ -203,7 +239,7 @@ describe('DuckDbEngine.sample', () => {
     const engine = await openDuckDbEngine({ dataDir: fixture.dataDir });
     await engine.close();
     await engine.close();
-    await expect(engine.sample({ datasetId: 'patients', columns: ['sex'], orderBy: [], limit: 1 })).rejects.toMatchObject({
+    await expect(engine.sample({ datasetId: 'patients', columns: asStored('sex'), orderBy: [], limit: 1 })).rejects.toMatchObject({
       code: 'unavailable',
     });
   });

@@ -49,7 +49,44 @@ const DATASET_SQL: Record<string, string> = {
 };
 
 type Tag = 'direct_identifier' | 'quasi_identifier' | 'sensitive' | 'clinical' | 'reference';
-const f = (name: string, type: string, tags: Tag[]) => ({ name, type, description: `The ${name.replaceAll('_', ' ')}.`, tags });
+/** Each fixture field's kind, as the shipped catalogue gives it: it decides the field's default treatment. */
+const KIND: Record<string, string> = {
+  nhs_number: 'person_identifier',
+  date_of_birth: 'date_of_birth',
+  sex: 'coded_value',
+  ethnicity: 'coded_value',
+  postcode: 'postcode',
+  lsoa_code: 'small_area_code',
+  region: 'coded_value',
+  practice_code: 'organisation_code',
+  date_of_death: 'event_date',
+  episode_id: 'record_identifier',
+  admission_date: 'event_date',
+  discharge_date: 'event_date',
+  admission_method: 'coded_value',
+  primary_diagnosis: 'coded_value',
+  secondary_diagnosis: 'coded_value',
+  primary_procedure: 'coded_value',
+  provider_code: 'organisation_code',
+  age_on_admission: 'age',
+  length_of_stay: 'measure',
+  test_id: 'record_identifier',
+  specimen_date: 'event_date',
+  test_type: 'coded_value',
+  result: 'coded_value',
+  local_authority_code: 'organisation_code',
+  shielded: 'coded_value',
+  reason: 'coded_value',
+  date_added: 'event_date',
+  opted_out_date: 'event_date',
+};
+const f = (name: string, type: string, tags: Tag[]) => ({
+  name,
+  type,
+  kind: KIND[name],
+  description: `The ${name.replaceAll('_', ' ')}.`,
+  tags,
+});
 
 export const FIXTURE_CATALOGUE = [
   {
@@ -204,4 +241,28 @@ export async function mintAccessToken(options: {
 /** Authorization header for a user, signed with the platform's own key. */
 export async function bearerFor(dataDir: string, sub: string): Promise<{ authorization: string }> {
   return { authorization: `Bearer ${await mintAccessToken({ dataDir, sub })}` };
+}
+
+/** Sample columns returned as stored (no treatment), for engine tests below minimisation. */
+export function asStored(...names: string[]): Array<{ name: string; sql: string }> {
+  return names.map((name) => ({ name, sql: `"${name}"` }));
+}
+
+/** A project pseudonym is 'P' and 20 consonants (src/platform/minimisation/pseudonym.ts): never digits. */
+export const PSEUDONYM = /^P[BCDFGHJKLMNPQRST]{20}$/;
+
+/**
+ * Each fixture NHS number's pseudonym in a project, from the project's key in the platform's data folder (created
+ * there on first use, as the platform would): what the platform's samples must carry instead of the NHS number.
+ */
+export async function fixturePseudonyms(dataDir: string, projectId: string): Promise<Map<string, string>> {
+  const { openProjectKeys } = await import('../../../src/platform/minimisation/project-keys.ts');
+  const { pseudonymOf } = await import('../../../src/platform/minimisation/pseudonym.ts');
+  const key = await openProjectKeys({ dataDir }).keyFor(projectId);
+  return new Map(FIXTURE_NHS_NUMBERS.map((nhsNumber) => [nhsNumber, pseudonymOf(nhsNumber, key)]));
+}
+
+/** The fixture's NHS numbers in the order of their pseudonyms: the order a project's samples keyed by person come in. */
+export function inPseudonymOrder(pseudonyms: ReadonlyMap<string, string>, nhsNumbers: readonly string[]): string[] {
+  return [...nhsNumbers].sort((a, b) => ((pseudonyms.get(a) ?? '') < (pseudonyms.get(b) ?? '') ? -1 : 1));
 }

@@ -23,7 +23,8 @@ import { playSignIn } from './play-browser.ts';
 const PATIENT_ROWS = 1_000_000;
 const PROJECT = 'covid-outcomes';
 /** What the project may see of patients, in the platform's order (the NHS number is dropped). */
-const PATIENT_COLUMNS = ['date_of_birth', 'sex', 'ethnicity', 'postcode', 'lsoa_code', 'region', 'practice_code', 'date_of_death'];
+/** The patients as COVID-19 outcomes sees them: the NHS number as a pseudonym; postcode and practice dropped by its agreement. */
+const PATIENT_COLUMNS = ['nhs_number', 'date_of_birth', 'sex', 'ethnicity', 'lsoa_code', 'region', 'date_of_death'];
 
 let fixture: PlatformFixture;
 let platform: RunningPlatform;
@@ -97,7 +98,8 @@ describe('workspace.loadSample', () => {
     const [table] = (await client.invoke('workspace.tables', { projectId: PROJECT })).filter((each) => each.name === 'patients');
     expect(table?.rows).toBe(PATIENT_ROWS);
     expect(table?.columns.map((column) => column.name)).toEqual(PATIENT_COLUMNS);
-    expect(table?.columns.find((column) => column.name === 'date_of_birth')?.type).toBe('DATE');
+    // The date of birth arrives as an age band (text), never as a date.
+    expect(table?.columns.find((column) => column.name === 'date_of_birth')?.type).toBe('VARCHAR');
     const counted = await client.invoke('workspace.run', {
       projectId: PROJECT,
       sql: "SELECT count(*) FILTER (WHERE sex = 'F') AS f, count(*) FILTER (WHERE ethnicity IS NULL) AS missing FROM patients",
@@ -219,6 +221,7 @@ describe('workspace.loadSample', () => {
     const [small] = (await client.invoke('workspace.tables', { projectId: PROJECT })).filter((table) => table.name === 'small');
     expect(small?.columns.map((column) => column.name)).toEqual([
       'test_id',
+      'nhs_number',
       'specimen_date',
       'test_type',
       'result',

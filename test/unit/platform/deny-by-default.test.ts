@@ -6,11 +6,20 @@ import { API_ROUTE_IDS, PLATFORM_API, PLATFORM_API_PREFIX, type ApiRoute } from 
 import type { AuditLog } from '../../../src/platform/audit/audit-log.ts';
 import type { DataEngine } from '../../../src/platform/engine/data-engine.ts';
 import type { Authenticator } from '../../../src/platform/identity/principal.ts';
+import type { ProjectKeys } from '../../../src/platform/minimisation/project-keys.ts';
 import { buildPlatformApp } from '../../../src/platform/server.ts';
 import type { MetadataStore } from '../../../src/platform/store/metadata-store.ts';
 
 function app(authenticator: Authenticator) {
-  return buildPlatformApp({ store: {} as MetadataStore, audit: {} as AuditLog, engine: {} as DataEngine, authenticator });
+  return buildPlatformApp({
+    store: {} as MetadataStore,
+    audit: {} as AuditLog,
+    engine: {} as DataEngine,
+    agreements: { get: () => undefined },
+    fieldKinds: () => undefined,
+    projectKeys: {} as ProjectKeys,
+    authenticator,
+  });
 }
 
 const admin: Authenticator = {
