@@ -300,6 +300,9 @@ describe('the browser shell: who may connect (SATRE 1.5.05, 2.2.10)', () => {
 });
 
 describe('the browser shell: connections from another user of this computer', () => {
+  if (process.platform !== 'linux') {
+    console.log(`[web-shell] connection owners are read from /proc/net only on Linux (this is ${process.platform}): not run.`);
+  }
   it.runIf(process.platform === 'linux')(
     'refuses a connection whose owner is not the user served, before any route, with a valid secret',
     async () => {

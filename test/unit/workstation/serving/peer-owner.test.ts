@@ -104,6 +104,9 @@ describe("finding the client's owner", () => {
 });
 
 describe('the check on this machine', () => {
+  if (process.platform !== 'linux') {
+    console.log(`[peer-owner] the owner of a real connection is read from /proc/net only on Linux (this is ${process.platform}): not run.`);
+  }
   let listener: Server | undefined;
   const clients: Socket[] = [];
 
