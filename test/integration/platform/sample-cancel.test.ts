@@ -3,11 +3,7 @@
 // a patients file of PATIENT_ROWS rows). Cancelling the sample must reach the platform as a disconnect and abort
 // the engine's signal, which stops the query. The engine is the real one; the test only watches its sample()
 // calls (what signal each got, how each ended), since nothing else of the platform shows when a query stops.
-import { createHash } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
-import path from 'node:path';
-import { DuckDBInstance } from '@duckdb/node-api';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClient, type Client } from '../../../src/common/client.ts';
@@ -20,6 +16,7 @@ import { errorOf } from '../../support/error-of.ts';
 import { startPlatform, type RunningPlatform } from '../identity/support.ts';
 import { playSignIn } from '../workstation/play-browser.ts';
 import { createPlatformFixture, mintAccessToken, type PlatformFixture } from './fixture.ts';
+import { enlargePatients } from './large-patients.ts';
 
 /** Enough rows that sorting them and building the sample's Arrow takes the engine seconds, not milliseconds. */
 const PATIENT_ROWS = 3_000_000;
@@ -77,34 +74,6 @@ vi.mock('../../../src/platform/engine/duckdb-engine.ts', async (importOriginal) 
   };
 });
 
-/** Replaces the fixture's patients file with PATIENT_ROWS rows of the same columns, stored out of key order. */
-async function enlargePatients(dataDir: string): Promise<void> {
-  const file = path.join(dataDir, 'datasets', 'patients.parquet');
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  try {
-    await connection.run(`COPY (
-        SELECT printf('999%07d', i) AS nhs_number, DATE '1930-01-01' + (i % 30000)::INTEGER AS date_of_birth,
-          CASE WHEN i % 2 = 0 THEN 'F' ELSE 'M' END AS sex, 'A1' AS ethnicity, 'LS1 4AB' AS postcode,
-          printf('E01%06d', i % 30000) AS lsoa_code, 'London' AS region, printf('B%05d', i % 7000) AS practice_code,
-          CASE WHEN i % 50 = 0 THEN DATE '2021-01-15' END AS date_of_death
-        FROM range(${PATIENT_ROWS}) t(i) ORDER BY hash(i)
-      ) TO '${file}' (FORMAT parquet)`);
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
-  const manifestPath = path.join(dataDir, 'manifest.json');
-  const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as { datasets: Record<string, { rows: number; sha256: string }> };
-  const patients = manifest.datasets.patients;
-  if (patients === undefined) throw new Error('The fixture has no patients dataset.');
-  patients.rows = PATIENT_ROWS;
-  patients.sha256 = createHash('sha256')
-    .update(await readFile(file))
-    .digest('hex');
-  await writeFile(manifestPath, JSON.stringify(manifest, null, 2));
-}
-
 let fixture: PlatformFixture;
 let platform: RunningPlatform;
 let core: WorkstationCore;
@@ -114,7 +83,7 @@ let taken = 0;
 
 beforeAll(async () => {
   fixture = await createPlatformFixture();
-  await enlargePatients(fixture.dataDir);
+  await enlargePatients(fixture.dataDir, PATIENT_ROWS);
   platform = await startPlatform({ fixture });
   core = createWorkstationCore({ platformUrl: platform.url, healthIntervalMs: 3_600_000, tokenStore: 'memory' });
   const { authorizationUrl } = await core.handlers['session.signIn']({});

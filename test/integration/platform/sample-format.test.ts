@@ -17,7 +17,7 @@ import { ARROW_STREAM_CONTENT_TYPE } from '../../../src/common/transport-protoco
 import { openDuckDbEngine } from '../../../src/platform/engine/duckdb-engine.ts';
 import { SAMPLE_EXPORTS_FOLDER } from '../../../src/platform/engine/parquet-samples.ts';
 import { createPlatformServer, type PlatformServer } from '../../../src/platform/server.ts';
-import { enlargePatients } from '../workstation/large-patients.ts';
+import { enlargePatients } from './large-patients.ts';
 import {
   asStored,
   bearerFor,

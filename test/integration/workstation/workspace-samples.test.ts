@@ -16,7 +16,7 @@ import { createWorkstationCore, type WorkstationCore } from '../../../src/workst
 import { createInProcessTransport } from '../../../src/workstation/in-process-transport.ts';
 import { errorOf } from '../../support/error-of.ts';
 import { createPlatformFixture, startPlatform, type PlatformFixture, type RunningPlatform } from '../identity/support.ts';
-import { enlargePatients } from './large-patients.ts';
+import { enlargePatients } from '../platform/large-patients.ts';
 import { playSignIn } from './play-browser.ts';
 
 /** Enough rows that writing and sending the sample takes a while: there is a "mid-way" to cancel in. */
