@@ -1,8 +1,9 @@
 // Page object for the workspace screen (the analyst's IDE): the project switch and mode line, the schema tree, the
 // history and saved queries, editor tabs and the editor, Run / Run all / Cancel, the result and the chart, the
 // splitters, and removing a project's local data.
-import type { Locator, Page } from 'playwright-core';
+import type { Locator } from 'playwright-core';
 import { expect, vi } from 'vitest';
+import { AnalysisPage } from './analysis-page.ts';
 
 const QUERY_TIMEOUT_MS = 60_000;
 
@@ -13,13 +14,8 @@ export interface RunOutcome {
   error: string;
 }
 
-export class WorkspacePage {
-  readonly page: Page;
-
-  constructor(page: Page) {
-    this.page = page;
-  }
-
+/** The workspace screen holds the analysis screen's editor, grid and chart: those locators are AnalysisPage's. */
+export class WorkspacePage extends AnalysisPage {
   get screen(): Locator {
     return this.page.getByTestId('analysis-view');
   }
@@ -40,36 +36,8 @@ export class WorkspacePage {
     return this.page.getByTestId('engine-status');
   }
 
-  get editor(): Locator {
-    return this.page.getByTestId('sql-editor');
-  }
-
-  get runButton(): Locator {
-    return this.page.getByTestId('run-query');
-  }
-
-  get cancelButton(): Locator {
-    return this.page.getByTestId('cancel-query');
-  }
-
-  get status(): Locator {
-    return this.page.getByTestId('query-status');
-  }
-
-  get error(): Locator {
-    return this.page.getByTestId('query-error');
-  }
-
   get resultHeading(): Locator {
     return this.page.getByTestId('result-heading');
-  }
-
-  get grid(): Locator {
-    return this.page.getByTestId('result-grid');
-  }
-
-  get chart(): Locator {
-    return this.page.getByTestId('chart');
   }
 
   get schemaTree(): Locator {
@@ -127,7 +95,7 @@ export class WorkspacePage {
   }
 
   /** Opens the workspace screen and waits until its project's workspace is open with an editor tab. */
-  async open(): Promise<void> {
+  override async open(): Promise<void> {
     await this.navTab.click();
     await this.waitForOpen();
   }
@@ -160,7 +128,7 @@ export class WorkspacePage {
   }
 
   /** Replaces the active tab's text, as a person would: select all, then type (insertText keeps it fast). */
-  async setSql(sql: string): Promise<void> {
+  override async setSql(sql: string): Promise<void> {
     await this.editor.click();
     await this.page.keyboard.press('ControlOrMeta+A');
     await this.page.keyboard.insertText(sql);
@@ -208,7 +176,7 @@ export class WorkspacePage {
   }
 
   /** Writes SQL into the active tab and runs all of it with the Run all button. */
-  async runQuery(sql: string): Promise<RunOutcome> {
+  override async runQuery(sql: string): Promise<RunOutcome> {
     await this.setSql(sql);
     await expect.poll(() => this.runButton.isEnabled(), { timeout: QUERY_TIMEOUT_MS }).toBe(true);
     await this.page.getByTestId('run-all').click();
