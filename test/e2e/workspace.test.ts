@@ -470,7 +470,10 @@ describe('browser shell: the workspace screen', () => {
 
   it("gives Ben's 'memory' project DuckDB in the window, says so, and keeps its runs in the history", async () => {
     await session.signOut();
-    expect(await session.cleared.innerText()).toMatch(/local tables stay on this computer in your private workspace/);
+    // The message follows the sign-out's answer: it is waited for, as the other journeys wait for it.
+    await expect
+      .poll(() => session.cleared.innerText(), { timeout: 15_000 })
+      .toMatch(/local tables stay on this computer in your private workspace/);
     login = await session.signIn(app.context, BEN);
     await catalogue.pickProject(MEMORY_PROJECT);
     await catalogue.openDataset('national_opt_outs');
