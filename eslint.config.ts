@@ -18,6 +18,8 @@ const platformSupportFile: Layer = { element: { type: 'platform' }, file: { cate
 const platformStack: Layer[][] = [
   [platformRoot],
   ['platform-api'],
+  // The query service: checks a query, runs it on the project's minimised copy, audits it.
+  ['platform-query'],
   ['platform-authz'],
   // identity may use the audit log, not the reverse.
   ['platform-identity'],
@@ -64,6 +66,7 @@ export default tseslint.config(
         layer('web', 'src/web'),
         // Before 'platform': with single matching, the first pattern that matches a file names its layer.
         layer('platform-api', ['src/platform/api', 'src/platform/http']),
+        layer('platform-query', 'src/platform/query'),
         layer('platform-authz', ['src/platform/authz', 'src/platform/minimisation', 'src/platform/agreements']),
         layer('platform-identity', 'src/platform/identity'),
         layer('platform-audit', 'src/platform/audit'),

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `enclave` command line: `enclave platform init|serve …`, `enclave audit verify …`, `enclave sdc check …`,
+// The `enclave` command line: `enclave platform init|serve|query …`, `enclave audit verify …`, `enclave sdc check …`,
 // `enclave login|logout|whoami|projects` (as the signed-in user).
 import process from 'node:process';
 import type { CliIo } from './cli-io.ts';
@@ -9,6 +9,8 @@ const USAGE = `Usage:
   enclave platform serve --data-dir DIR [--port P] [--host H]   serve the platform (embedded sign-in)
     [--oidc-issuer URL --oidc-audience A --oidc-client-id C]     or trust an external OIDC issuer
     [--accept-broken-audit-log=TOKEN]                            start on the broken audit log whose report printed TOKEN
+  enclave platform query --data-dir DIR --as USER --project P --sql SQL [--format csv|json]
+                                                                run a minimised query as USER would (audited)
   enclave audit verify --data-dir DIR                           check the platform's audit log (read-only)
   enclave sdc check FILE.json|-                                 disclosure-control check of a table
   enclave login [--platform URL] [--browser]                    sign in (device code, or a browser here)
@@ -27,6 +29,10 @@ async function main(argv: string[], io: CliIo): Promise<number> {
   if (group === 'platform' && command === 'serve') {
     const { runPlatformServe } = await import('./platform-serve.ts');
     return runPlatformServe(rest, io);
+  }
+  if (group === 'platform' && command === 'query') {
+    const { runPlatformQuery } = await import('./platform-query.ts');
+    return runPlatformQuery(rest, io);
   }
   if (group === 'audit') {
     const { runAuditCommand } = await import('./audit.ts');

@@ -18,6 +18,7 @@ export const METHOD_NAMES = [
   'projects.list',
   'catalogue.get',
   'dataset.sample',
+  'platform.query',
   'call.cancel',
   'workspace.open',
   'workspace.saveTab',
@@ -37,7 +38,11 @@ export const METHOD_NAMES = [
   'workspace.release',
   'workspace.drop',
   'workspace.loadSample',
+  'workspace.loadQuery',
   'workspace.removeLocalData',
+  'agreement.get',
+  'admin.agreements',
+  'admin.audit',
 ] as const satisfies readonly MethodName[];
 export const EVENT_NAMES = ['platform.status', 'session.changed', 'call.progress'] as const satisfies readonly EventName[];
 /**

@@ -29,6 +29,7 @@ import {
   TabSaveSchema,
 } from './workspace.ts';
 import { RulesSchema } from './sdc/rules.ts';
+import { AgreementsOverviewSchema, AgreementViewSchema, AuditFilterSchema, AuditPageSchema } from './agreement-views.ts';
 
 export const IdSchema = z
   .string()
@@ -172,6 +173,9 @@ export type CallProgress = z.infer<typeof CallProgressSchema>;
 
 const ProjectRef = { projectId: IdSchema };
 
+/** The longest SQL a platform query may be: far past any hand-written query, short of anything abusive. */
+export const PLATFORM_QUERY_MAX_CHARS = 100_000;
+
 /** The largest JSON body of a call that carries no SQL text (the HTTP transport refuses more). */
 export const CALL_BODY_BYTES = 64 * 1024;
 /** Of one that carries SQL: the longest text allowed, every character escaped at its longest in JSON (6 bytes), and the rest. */
@@ -273,6 +277,22 @@ const workspaceMethods = {
       .strict(),
     output: z.object({ table: z.string(), rows: z.number().int().nonnegative() }),
   },
+  /**
+   * Runs a minimised query on the platform (the project's minimised copy, as its agreement allows) and loads its rows
+   * into a local table, all or nothing; cancellable, with progress. Recorded in the history as a platform run.
+   */
+  'workspace.loadQuery': {
+    input: z
+      .object({
+        ...ProjectRef,
+        sql: SqlTextSchema.min(1).max(PLATFORM_QUERY_MAX_CHARS),
+        table: LocalTableNameSchema,
+        replace: z.boolean(),
+      })
+      .strict(),
+    output: z.object({ table: z.string(), rows: z.number().int().nonnegative() }),
+    bodyLimit: SQL_CALL_BODY_BYTES,
+  },
   /** Deletes the project's local data on this computer: its tables, or everything (tabs, history, saved queries too). */
   'workspace.removeLocalData': {
     input: z.object({ ...ProjectRef, scope: z.enum(['tables', 'everything']) }).strict(),
@@ -311,11 +331,27 @@ export const methods = {
     binary: true,
   },
   /**
+   * A minimised query's rows as an Arrow IPC stream, for a project whose data stays in the window's in-memory engine
+   * (the core's own engine takes them through 'workspace.loadQuery' instead). Cancellable, with progress.
+   */
+  'platform.query': {
+    input: z.object({ projectId: IdSchema, sql: z.string().trim().min(1).max(PLATFORM_QUERY_MAX_CHARS) }).strict(),
+    output: ArrowBytesSchema,
+    binary: true,
+    bodyLimit: SQL_CALL_BODY_BYTES,
+  },
+  /**
    * Stops a call this window started with an id. A cancel for an id that is unknown or already finished does
    * nothing: the call may have ended on its own just before.
    */
   'call.cancel': { input: z.object({ callId: CallIdSchema }).strict(), output: z.null() },
   ...workspaceMethods,
+  /** The project's data-sharing agreement, read-only (its members, and admins who are members). */
+  'agreement.get': { input: z.object({ projectId: IdSchema }).strict(), output: AgreementViewSchema },
+  /** Every agreement the platform knows, with its standing and any refused file (admins). */
+  'admin.agreements': { input: NoInput, output: AgreementsOverviewSchema },
+  /** A page of the platform's audit log, newest first, as the filter asks (admins). */
+  'admin.audit': { input: z.object({ filter: AuditFilterSchema }).strict(), output: AuditPageSchema },
 } as const;
 
 export type MethodName = keyof typeof methods;

@@ -3,7 +3,17 @@
 // routes from this table (src/platform/api/), the workstation's platform client calls through it
 // (src/workstation/platform-client.ts), and the access tests walk it. Pure: no I/O.
 import { z } from 'zod';
-import { CatalogueSchema, IdSchema, ProjectSchema, RuleProfileSchema, SAMPLE_ROW_LIMIT, UserSchema, type Role } from './contract.ts';
+import {
+  CatalogueSchema,
+  IdSchema,
+  PLATFORM_QUERY_MAX_CHARS,
+  ProjectSchema,
+  RuleProfileSchema,
+  SAMPLE_ROW_LIMIT,
+  UserSchema,
+  type Role,
+} from './contract.ts';
+import { AgreementsOverviewSchema, AgreementViewSchema, AuditPageSchema, AuditQuerySchema } from './agreement-views.ts';
 
 /** Where the API's paths start on the platform's URL. */
 export const PLATFORM_API_PREFIX = '/api/v1';
@@ -102,6 +112,20 @@ const SampleFormatSchema = RowsFormatSchema.default('arrow').describe('must be "
 
 const EVERY_ROLE = ['analyst', 'output_checker', 'admin'] as const satisfies readonly Role[];
 
+/** One minimised query over the project's relations, and the format its rows come back in. */
+export const PlatformQuerySchema = z
+  .object({
+    // Not trimmed: positions in the engine's errors count in the text as the analyst wrote it.
+    sql: z
+      .string()
+      .max(PLATFORM_QUERY_MAX_CHARS, `must be at most ${PLATFORM_QUERY_MAX_CHARS.toLocaleString('en-GB')} characters`)
+      .refine((text) => text.trim().length > 0, 'must not be empty'),
+    format: RowsFormatSchema,
+  })
+  .strict()
+  .describe('The query');
+export type PlatformQuery = z.infer<typeof PlatformQuerySchema>;
+
 /** Bodies of a few short JSON fields. */
 const SMALL_BODY = 1024;
 
@@ -144,6 +168,44 @@ export const PLATFORM_API = {
     query: z.object({ limit: SampleLimitSchema, format: SampleFormatSchema }).strict(),
     answer: 'rows',
     access: ['analyst'],
+    bodyLimit: SMALL_BODY,
+  },
+  // A minimised query: one checked SELECT over the project's minimised copy, answered once complete (never half).
+  'project.query': {
+    method: 'POST',
+    path: '/projects/:projectId/query',
+    params: z.object({ projectId: PathIdSchema }),
+    body: PlatformQuerySchema,
+    answer: 'rows',
+    access: ['analyst'],
+    // UTF-8 takes at most 4 bytes a character; JSON escaping at most 6 (\uXXXX).
+    bodyLimit: PLATFORM_QUERY_MAX_CHARS * 6 + SMALL_BODY,
+  },
+  // The project's agreement, read-only: who may see what, for which purpose, until when. Its members (and admins who
+  // are members) read it under the same check as the catalogue.
+  'project.agreement': {
+    method: 'GET',
+    path: '/projects/:projectId/agreement',
+    params: z.object({ projectId: PathIdSchema }),
+    answer: AgreementViewSchema,
+    access: ['analyst', 'admin'],
+    bodyLimit: SMALL_BODY,
+  },
+  // Every agreement the platform knows, in force or not, and every refused file with its problems: the admins' screen.
+  'admin.agreements': {
+    method: 'GET',
+    path: '/admin/agreements',
+    answer: AgreementsOverviewSchema,
+    access: ['admin'],
+    bodyLimit: SMALL_BODY,
+  },
+  // The audit log, newest first, filtered by user, project, type and time, a page at a time.
+  'admin.audit': {
+    method: 'GET',
+    path: '/admin/audit',
+    query: AuditQuerySchema,
+    answer: AuditPageSchema,
+    access: ['admin'],
     bodyLimit: SMALL_BODY,
   },
 } as const satisfies Record<string, ApiRoute>;

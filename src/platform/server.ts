@@ -2,20 +2,16 @@
 // folder), the records (the metadata store, seeded on first start, and the audit log beside it), sets up
 // identity (the embedded OIDC provider, or an external issuer), and wires the routes.
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { bestEffort } from '../common/detached.ts';
 import { EnclaveError } from '../common/errors.ts';
 import { LOOPBACK_HOSTNAMES } from '../common/loopback.ts';
 import { PLATFORM_ROUTES, type RouteId } from '../common/platform-api.ts';
-import { openPlatformAgreements } from './agreements-at-start.ts';
 import type { AgreementLoader } from './agreements/loader.ts';
 import { registerV1Routes } from './api/v1-routes.ts';
 import type { AuditLog } from './audit/audit-log.ts';
 import { assertMayCall, isPublicRoute, isRouteId, type AgreementsInForce } from './authz/access-policy.ts';
-import { DEFAULT_CATALOGUE_PATH, readCatalogueFile } from './catalogue/catalogue-file.ts';
 import type { DataEngine } from './engine/data-engine.ts';
-import { openDuckDbEngine } from './engine/duckdb-engine.ts';
 import { toErrorReply } from './http/error-reply.ts';
 import { createEmbeddedIdentityProvider, type EmbeddedIdentityProvider } from './identity/embedded/embedded-idp.ts';
 import { SIGNING_ALGORITHM } from './identity/embedded/keys.ts';
@@ -29,12 +25,11 @@ import {
   type IdentityOptions,
 } from './identity/identity-config.ts';
 import { createOidcAuthenticator, discoveredKeys } from './identity/oidc-authenticator.ts';
-import { openProjectKeys, type ProjectKeys } from './minimisation/project-keys.ts';
-import { fieldKindsOf, type FieldKinds } from './minimisation/project-treatments.ts';
+import type { FieldKinds } from './minimisation/project-treatments.ts';
+import { openPlatformCore } from './platform-core.ts';
+import type { QueryService } from './query/query-service.ts';
 import type { Authenticator, Principal, UserLookup } from './identity/principal.ts';
-import { openPlatformRecords, type PlatformRecords } from './records.ts';
-import { checkAuditLogAtStart, checkCatalogueMatchesData, type StartupAudit } from './startup-checks.ts';
-import { DEFAULT_DEMO_DIR, readDemoSeed } from './store/demo-seed.ts';
+import type { StartupAudit } from './startup-checks.ts';
 import type { MetadataStore } from './store/metadata-store.ts';
 
 declare module 'fastify' {
@@ -106,7 +101,7 @@ export function buildPlatformApp(options: {
   /** The data-sharing agreements in force; every project-scoped route refuses a project without one. */
   agreements: AgreementsInForce;
   fieldKinds: FieldKinds;
-  projectKeys: ProjectKeys;
+  queries: QueryService;
   mode?: 'demo' | 'production';
   identity?: () => IdentityInfo | undefined;
   /** The embedded identity provider's routes, when it runs. */
@@ -169,7 +164,7 @@ export function buildPlatformApp(options: {
     engine: options.engine,
     agreements: options.agreements,
     fieldKinds: options.fieldKinds,
-    projectKeys: options.projectKeys,
+    queries: options.queries,
     mode: options.mode ?? 'demo',
     identity: options.identity ?? (() => undefined),
   });
@@ -241,55 +236,60 @@ async function setUpIdentity(options: {
   };
 }
 
+/**
+ * How long answers under way may take to finish when the platform stops. A connection that is busy when the server
+ * closes (an answer still streaming, or only just sent while its file is cleaned up) is not among the idle ones
+ * closed at once, and afterwards would stay open as long as the client keeps it alive; past this it is cut.
+ */
+const CLOSE_GRACE_MS = 3_000;
+
+async function closeApp(app: FastifyInstance): Promise<void> {
+  const cut = setTimeout(() => app.server.closeAllConnections(), CLOSE_GRACE_MS);
+  try {
+    await app.close();
+  } finally {
+    clearTimeout(cut);
+  }
+}
+
 async function settle(steps: Array<() => Promise<void>>): Promise<void> {
   for (const step of steps) await bestEffort(step());
 }
 
 /** Opens everything and returns the app, not yet listening. Throws EnclaveError('unavailable') with a clear message if the data folder cannot be served. */
 export async function createPlatformServer(options: PlatformServerOptions): Promise<PlatformServer> {
-  const catalogue = await readCatalogueFile(options.cataloguePath ?? DEFAULT_CATALOGUE_PATH);
-  const demo = await readDemoSeed({ demoDir: options.demoDir ?? DEFAULT_DEMO_DIR, catalogue });
-  const engine = await openDuckDbEngine({ dataDir: options.dataDir });
-  let records: PlatformRecords | undefined;
-  let agreements: AgreementLoader | undefined;
-  let startupAudit: StartupAudit;
+  const core = await openPlatformCore({
+    dataDir: options.dataDir,
+    ...(options.cataloguePath === undefined ? {} : { cataloguePath: options.cataloguePath }),
+    ...(options.demoDir === undefined ? {} : { demoDir: options.demoDir }),
+    ...(options.acceptBrokenAuditLog === undefined ? {} : { acceptBrokenAuditLog: options.acceptBrokenAuditLog }),
+  });
   let setup: IdentitySetup;
-  const fieldKinds = fieldKindsOf(catalogue);
   try {
-    records = await openPlatformRecords({ file: path.join(options.dataDir, 'metadata.sqlite'), seed: { demo, catalogue } });
-    const { store, audit } = records;
-    startupAudit = await checkAuditLogAtStart({ audit, dataDir: options.dataDir, accept: options.acceptBrokenAuditLog });
-    const storedCatalogue = await store.listDatasets();
-    const used = new Set(demo.projects.flatMap((project) => project.datasetIds));
-    checkCatalogueMatchesData({ catalogue: storedCatalogue, served: engine.datasets(), used });
-    setup = await setUpIdentity({ config: options.identity ?? { kind: 'embedded' }, dataDir: options.dataDir, store, audit });
-    agreements = await openPlatformAgreements({
+    setup = await setUpIdentity({
+      config: options.identity ?? { kind: 'embedded' },
       dataDir: options.dataDir,
-      demoDir: options.demoDir ?? DEFAULT_DEMO_DIR,
-      store,
-      audit,
-      catalogue,
-      fieldKinds,
+      store: core.store,
+      audit: core.audit,
     });
   } catch (err) {
-    const opened = records;
-    await settle([async () => opened?.close(), async () => engine.close()]);
+    await core.close();
     throw err;
   }
-  const openedRecords = records;
-  const openedAgreements = agreements;
   const { embeddedIdp } = setup;
   const app = buildPlatformApp({
-    store: records.store,
-    audit: records.audit,
-    engine,
-    agreements: openedAgreements,
-    fieldKinds,
-    projectKeys: openProjectKeys({ dataDir: options.dataDir }),
+    store: core.store,
+    audit: core.audit,
+    engine: core.engine,
+    agreements: core.agreements,
+    fieldKinds: core.fieldKinds,
+    queries: core.queries,
     ...setup,
     logger: options.logger,
     allowedHostnames: options.allowedHostnames,
   });
+  // The projects' minimised copies are prepared now, in the background, so a first query need not wait for one.
+  core.queries.prepare(core.agreements.all());
   if (embeddedIdp !== undefined) {
     if (options.publicUrl !== undefined) embeddedIdp.attach(options.publicUrl, app.log);
     // Synchronous on purpose: Fastify runs it in the same tick as listen() resolves, so the provider exists
@@ -309,10 +309,10 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
       return urlOf(app.server.address() as AddressInfo);
     },
     identity: setup.identity,
-    startupAudit,
-    agreements: openedAgreements,
+    startupAudit: core.startupAudit,
+    agreements: core.agreements,
     close() {
-      closing ??= settle([() => app.close(), () => openedAgreements.stop(), () => engine.close(), () => openedRecords.close()]);
+      closing ??= settle([() => closeApp(app), () => core.close()]);
       return closing;
     },
   };

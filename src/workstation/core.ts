@@ -1,5 +1,6 @@
 // The workstation core: the one handler table every shell serves (Electron IPC, HTTP, in-process), and the
 // events it emits. It holds what the renderer must never hold: the platform connection and the tokens.
+import { auditQueryOf } from '../common/agreement-views.ts';
 import { detachedCall, type CallContext, type Handlers } from '../common/dispatch.ts';
 import { EnclaveError } from '../common/errors.ts';
 import { createCallRegistry, type CallRegistry } from './calls.ts';
@@ -185,6 +186,9 @@ export function createWorkstationCore(options: WorkstationCoreOptions): Workstat
     // The sample comes as Parquet (the native engine reads it far faster than Arrow), streamed, never whole.
     openSample: (request, { signal, onReceived }) =>
       asUser((context) => client.sampleRows({ ...request, format: 'parquet' }, { ...context, onReceived }), { signal, progress: () => {} }),
+    // A minimised query's rows, likewise as Parquet: the platform writes the whole result before the first byte.
+    openQuery: (request, { signal, onReceived }) =>
+      asUser((context) => client.queryRows({ ...request, format: 'parquet' }, { ...context, onReceived }), { signal, progress: () => {} }),
     log,
   });
 
@@ -204,12 +208,22 @@ export function createWorkstationCore(options: WorkstationCoreOptions): Workstat
     'checking.rules': () => asUser((context) => client.rules(context)),
     'projects.list': () => asUser((context) => client.projects(context)),
     'catalogue.get': ({ projectId }) => asUser((context) => client.catalogue(projectId, context)),
+    'agreement.get': ({ projectId }) => asUser((context) => client.call('project.agreement', { params: { projectId } }, context)),
+    'admin.agreements': () => asUser((context) => client.call('admin.agreements', {}, context)),
+    'admin.audit': ({ filter }) => asUser((context) => client.call('admin.audit', { query: auditQueryOf(filter) }, context)),
     'dataset.sample': (input, call = detachedCall()) => {
       // Before the first byte the platform is still running its query; then the download is counted in bytes.
       call.progress({ done: 0, total: null, unit: 'bytes', stage: 'Waiting for the platform' });
       const onReceived = (done: number, total: number | null): void =>
         call.progress({ done, total, unit: 'bytes', stage: 'Fetching from the platform' });
       return asUser((context) => client.sample(input, { ...context, onReceived }), call);
+    },
+    'platform.query': (input, call = detachedCall()) => {
+      // Until the first byte the platform is checking and running the query; then the download is counted in bytes.
+      call.progress({ done: 0, total: null, unit: 'bytes', stage: 'Running on the platform' });
+      const onReceived = (done: number, total: number | null): void =>
+        call.progress({ done, total, unit: 'bytes', stage: 'Fetching from the platform' });
+      return asUser((context) => client.query(input, { ...context, onReceived }), call);
     },
     'call.cancel': async ({ callId }) => {
       calls.cancel(callId);

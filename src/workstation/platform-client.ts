@@ -45,6 +45,12 @@ export interface SampleRequest {
   limit: number;
 }
 
+export interface PlatformQueryRequest {
+  projectId: string;
+  sql: string;
+  format: RowsFormat;
+}
+
 /** Rows as they arrive: read `chunks` once, to the end or until the caller stops (which ends the download). */
 export interface RowsStream {
   readonly format: RowsFormat;
@@ -66,6 +72,10 @@ export interface PlatformClient {
   sample(request: SampleRequest, context?: CallContext): Promise<Uint8Array<ArrayBuffer>>;
   /** A sample in the format asked for, streamed (the core's engine loads it as it arrives). */
   sampleRows(request: SampleRequest & { format: RowsFormat }, context?: CallContext): Promise<RowsStream>;
+  /** A minimised query's rows as one Arrow IPC stream (for the window's in-memory engine). */
+  query(request: Omit<PlatformQueryRequest, 'format'>, context?: CallContext): Promise<Uint8Array<ArrayBuffer>>;
+  /** A minimised query's rows in the format asked for, streamed (the core's engine loads them as they arrive). */
+  queryRows(request: PlatformQueryRequest, context?: CallContext): Promise<RowsStream>;
   rules(context?: CallContext): Promise<RuleProfile[]>;
   /** Records a sign-in, lock, unlock (or a refused one), sign-out or session end in the platform's audit log. */
   sessionEvent(event: SessionEventName, context: CallContext): Promise<void>;
@@ -229,7 +239,9 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
       body = undefined;
     }
     const parsed = z.object({ error: ErrorValueSchema }).safeParse(body);
-    if (parsed.success) return new EnclaveError(parsed.data.error.code, parsed.data.error.message);
+    // The position (where in the analyst's SQL the platform found the fault) goes on, so the editor can mark it.
+    if (parsed.success)
+      return new EnclaveError(parsed.data.error.code, parsed.data.error.message, { position: parsed.data.error.position });
     return new EnclaveError(codeForStatus(response.status), `The platform answered with HTTP ${response.status}.`);
   }
 
@@ -278,30 +290,63 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     }
   }
 
-  /** Opens a sample for reading as it arrives; refused unless it came in the format asked for. */
-  async function openSample(request: SampleRequest & { format: RowsFormat }, context?: CallContext): Promise<RowsStream> {
-    const { projectId, datasetId, limit, format } = request;
-    const route: ApiRoute = PLATFORM_API['dataset.sample'];
-    // Arrow is the default, so it is not named: a platform from before Parquet samples still answers.
-    const query: Record<string, string> = format === 'arrow' ? { limit: String(limit) } : { limit: String(limit), format };
-    const parts: CallParts = { params: { projectId, datasetId }, query };
+  /** Opens rows for reading as they arrive; refused unless they came in the format asked for. */
+  async function openRows(options: {
+    route: ApiRoute;
+    parts: CallParts;
+    format: RowsFormat;
+    what: string;
+    context: CallContext | undefined;
+  }): Promise<RowsStream> {
+    const { route, parts, format, what, context } = options;
     const deadlineMs = sampleTimeoutMs;
-    const { response, signal: combined } = await send(pathOf(route, parts), { deadlineMs, context, method: route.method });
+    const { response, signal: combined } = await send(pathOf(route, parts), {
+      deadlineMs,
+      context,
+      method: route.method,
+      body: parts.body,
+    });
     const sent = await rowsFormat(response);
     if (sent !== format) {
       await bestEffort(response.body?.cancel());
-      throw new EnclaveError('internal', `The platform sent the sample as ${sent}, not ${format} as asked.`);
+      throw new EnclaveError('internal', `The platform sent the ${what} as ${sent}, not ${format} as asked.`);
     }
     const declared = Number(response.headers.get('content-length') ?? Number.NaN);
-    const options: ReadOptions = { combined, context, deadlineMs };
+    const read: ReadOptions = { combined, context, deadlineMs };
     async function* chunks(): AsyncGenerator<Uint8Array> {
       try {
         yield* bodyChunks(response, context?.onReceived);
       } catch (err) {
-        throw readError(err, options);
+        throw readError(err, read);
       }
     }
     return { format, total: Number.isSafeInteger(declared) && declared >= 0 ? declared : null, chunks: chunks() };
+  }
+
+  /** Opens a sample for reading as it arrives. */
+  function openSample(request: SampleRequest & { format: RowsFormat }, context?: CallContext): Promise<RowsStream> {
+    const { projectId, datasetId, limit, format } = request;
+    // Arrow is the default, so it is not named: a platform from before Parquet samples still answers.
+    const query: Record<string, string> = format === 'arrow' ? { limit: String(limit) } : { limit: String(limit), format };
+    return openRows({
+      route: PLATFORM_API['dataset.sample'],
+      parts: { params: { projectId, datasetId }, query },
+      format,
+      what: 'sample',
+      context,
+    });
+  }
+
+  /** Opens a minimised query's rows for reading as they arrive. */
+  function openQuery(request: PlatformQueryRequest, context?: CallContext): Promise<RowsStream> {
+    const { projectId, sql, format } = request;
+    return openRows({
+      route: PLATFORM_API['project.query'],
+      parts: { params: { projectId }, body: { sql, format } },
+      format,
+      what: 'result',
+      context,
+    });
   }
 
   async function call<R extends ApiRouteId>(id: R, input: RouteCallInput<R>, context?: CallContext): Promise<RouteAnswerOf<R>> {
@@ -344,5 +389,9 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
       return collect((await openSample({ ...request, format: 'arrow' }, context)).chunks);
     },
     sampleRows: (request, context) => openSample(request, context),
+    async query(request, context) {
+      return collect((await openQuery({ ...request, format: 'arrow' }, context)).chunks);
+    },
+    queryRows: (request, context) => openQuery(request, context),
   };
 }

@@ -7,8 +7,6 @@ import { mkdir, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { columnBuilderFor, toArrowIpcStream } from '../../src/platform/engine/arrow-columns.ts';
-// Text columns with at most this many distinct values travel dictionary-encoded, as the platform sends them.
-import { DICTIONARY_MAX_DISTINCT } from '../../src/platform/engine/duckdb-engine.ts';
 import { generateEpisodesOnly } from '../../src/platform/synth/index.ts';
 
 export interface BenchData {
@@ -37,7 +35,7 @@ interface Meta {
 const repoRoot = path.resolve(import.meta.dirname, '..', '..');
 
 /** sha256 over the paths and contents of the given files and folders (recursively). */
-async function fingerprint(relativePaths: readonly string[]): Promise<string> {
+export async function fingerprint(relativePaths: readonly string[]): Promise<string> {
   const hash = createHash('sha256');
   for (const relative of relativePaths) {
     const full = path.join(repoRoot, relative);
@@ -59,7 +57,7 @@ async function fingerprint(relativePaths: readonly string[]): Promise<string> {
   return hash.digest('hex');
 }
 
-const generatorFingerprint = (): Promise<string> => fingerprint(['src/platform/synth', 'resources/reference']);
+export const generatorFingerprint = (): Promise<string> => fingerprint(['src/platform/synth', 'resources/reference']);
 const converterFingerprint = (): Promise<string> => fingerprint(['src/platform/engine/arrow-columns.ts', 'test/bench/data.ts']);
 
 const sqlString = (value: string): string => `'${value.replaceAll("'", "''")}'`;
@@ -80,8 +78,8 @@ async function readMeta(file: string): Promise<Meta | null> {
 }
 
 /**
- * Converts the Parquet file to one Arrow IPC stream with the platform's own conversion (the same bytes the
- * platform's sample endpoint would send for these columns: dictionary-encoded strings, one record batch).
+ * Converts the Parquet file to one Arrow IPC stream with the platform's own column conversion (plain strings, as the
+ * platform sends them).
  */
 async function exportArrow(parquet: string, arrow: string): Promise<number> {
   const instance = await DuckDBInstance.create(':memory:', { threads: '1', autoload_known_extensions: 'false' });
@@ -89,12 +87,7 @@ async function exportArrow(parquet: string, arrow: string): Promise<number> {
     const connection = await instance.connect();
     try {
       const source = `read_parquet(${sqlString(parquet)})`;
-      const shape = await connection.runAndReadAll(`SELECT * FROM ${source} LIMIT 0`);
-      const names = shape.columnNames();
-      const text = names.filter((_name, i) => shape.columnType(i).toString().toUpperCase() === 'VARCHAR');
-      const measures = text.map((name) => `approx_count_distinct("${name.replaceAll('"', '""')}")`).join(', ');
-      const [counts] = text.length > 0 ? (await connection.runAndReadAll(`SELECT ${measures} FROM ${source}`)).getRows() : [[]];
-      const dictionary = new Set(text.filter((_name, i) => Number(counts?.[i] ?? Infinity) <= DICTIONARY_MAX_DISTINCT));
+      // Text travels plain, as the platform sends it (answers are written in record batches, with no dictionaries).
       const result = await connection.stream(`SELECT * FROM ${source}`);
       const builders = result.columnNames().map((name, i) => ({
         name,
@@ -102,7 +95,7 @@ async function exportArrow(parquet: string, arrow: string): Promise<number> {
           typeId: result.columnTypeId(i),
           typeName: result.columnType(i).toString(),
           index: i,
-          dictionary: dictionary.has(name),
+          dictionary: false,
         }),
       }));
       for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {

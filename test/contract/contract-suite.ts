@@ -109,9 +109,17 @@ const INVALID_INPUTS: Array<{ method: MethodName; input: unknown; field: string 
   { method: 'dataset.sample', input: { projectId: 'covid-outcomes', datasetId: 'patients', limit: 0 }, field: 'limit' },
   { method: 'dataset.sample', input: { projectId: 'covid-outcomes', datasetId: 'patients', limit: 1_000_001 }, field: 'limit' },
   { method: 'dataset.sample', input: { projectId: 'covid-outcomes', limit: 3 }, field: 'datasetId' },
+  { method: 'platform.query', input: { projectId: 'covid-outcomes', sql: '   ' }, field: 'sql' },
+  { method: 'platform.query', input: { projectId: '../admin', sql: 'SELECT 1' }, field: 'projectId' },
   { method: 'call.cancel', input: { callId: 'not-a-uuid' }, field: 'callId' },
   { method: 'call.cancel', input: { callId: '../../session.signOut' }, field: 'callId' },
   { method: 'call.cancel', input: {}, field: 'callId' },
+  { method: 'agreement.get', input: { projectId: '../../admin/agreements' }, field: 'projectId' },
+  { method: 'admin.agreements', input: { projectId: 'covid-outcomes' }, field: 'projectId' },
+  { method: 'admin.audit', input: { filter: { typePrefix: "query.' OR 1=1" } }, field: 'filter.typePrefix' },
+  { method: 'admin.audit', input: { filter: { limit: 100_000 } }, field: 'filter.limit' },
+  { method: 'admin.audit', input: { filter: { from: 'yesterday' } }, field: 'filter.from' },
+  { method: 'admin.audit', input: {}, field: 'filter' },
 ];
 
 export function runContractSuite(label: string, connect: TransportFactory): void {
@@ -218,6 +226,14 @@ export function runContractSuite(label: string, connect: TransportFactory): void
         const table = tableFromIPC(bytes);
         expect(table.numRows).toBe(3);
         expect(table.schema.fields.map((f) => f.name)).toEqual(['sex', 'region']);
+      });
+
+      it('platform.query returns the Arrow bytes of the minimised result, byte for byte', async () => {
+        const bytes = await client.invoke('platform.query', { projectId: 'covid-outcomes', sql: 'SELECT sex, region FROM patients' });
+
+        expect(Buffer.from(bytes).equals(Buffer.from(sampleBytes(3)))).toBe(true);
+        expect(tableFromIPC(bytes).numRows).toBe(3);
+        expect(platform.requests).toContain('/api/v1/projects/covid-outcomes/query');
       });
     });
 

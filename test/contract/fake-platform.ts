@@ -214,6 +214,28 @@ export async function startFakePlatform(options: FakePlatformOptions = {}): Prom
       });
       return;
     }
+    // A minimised query (project.query): the fake's three-row answer as Arrow, or a refusal of SQL that reads
+    // "nowhere", pointing at it as the real platform points at an error in the analyst's SQL.
+    if (req.method === 'POST' && first === 'projects' && second === 'query' && parts.length === 5) {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        const { sql, format } = JSON.parse(body) as { sql: string; format?: string };
+        if (projectId !== CATALOGUE.projectId) return json(404, error('not_found', `There is no project ${projectId}.`));
+        const nowhere = sql.indexOf('nowhere');
+        if (nowhere >= 0) {
+          return json(
+            400,
+            JSON.stringify({ error: { code: 'invalid_input', message: 'Table with name nowhere does not exist.', position: nowhere } }),
+          );
+        }
+        if ((format ?? 'arrow') !== 'arrow') return json(400, error('invalid_input', 'The fake platform answers queries as Arrow only.'));
+        const bytes = sampleBytes(3);
+        res.writeHead(200, { 'Content-Type': 'application/vnd.apache.arrow.stream', 'Content-Length': String(bytes.byteLength) });
+        res.end(bytes);
+      });
+      return;
+    }
     if (req.method !== 'GET' || parts[0] !== 'api' || parts[1] !== 'v1') return json(404, error('not_found', 'No such route.'));
     if (first === 'me' && parts.length === 3) return json(200, JSON.stringify(DEMO_USER));
     if (first === 'checking' && projectId === 'rules' && parts.length === 4) return json(200, JSON.stringify(RULES));

@@ -60,6 +60,7 @@ const ENGINE_CALLS: Array<{ method: MethodName; input: Record<string, unknown> }
   { method: 'workspace.release', input: { resultId: 'result-1' } },
   { method: 'workspace.drop', input: { table: 'admissions' } },
   { method: 'workspace.loadSample', input: { datasetId: 'national_opt_outs', limit: 5, table: 'opt_outs', replace: false } },
+  { method: 'workspace.loadQuery', input: { sql: 'SELECT * FROM national_opt_outs', table: 'opt_outs', replace: false } },
 ];
 
 // Refused by the contract's schema before the core sees them, each naming the field at fault.
@@ -76,6 +77,9 @@ const INVALID: Array<{ method: MethodName; input: unknown; field: string }> = [
     input: { projectId: DISK, datasetId: 'patients', limit: 0, table: 't', replace: false },
     field: 'limit',
   },
+  { method: 'workspace.loadQuery', input: { projectId: DISK, sql: 'SELECT 1', table: 'Result 1', replace: false }, field: 'table' },
+  { method: 'workspace.loadQuery', input: { projectId: DISK, sql: '', table: 'result_1', replace: false }, field: 'sql' },
+  { method: 'workspace.loadQuery', input: { projectId: DISK, sql: 'SELECT 1', table: 'result_1' }, field: 'replace' },
   { method: 'workspace.page', input: { projectId: DISK, page: { resultId: 'r', offset: 0, limit: 5_001 } }, field: 'page.limit' },
   { method: 'workspace.removeLocalData', input: { projectId: DISK, scope: 'all' }, field: 'scope' },
   { method: 'workspace.saveLayout', input: { projectId: DISK, layout: { ...LAYOUT, sizes: [] } }, field: 'layout.sizes' },
@@ -258,13 +262,14 @@ export function runWorkspaceContractSuite(label: string, connect: TransportFacto
 
     for (const { method, input } of ENGINE_CALLS) {
       it(`${method} on a 'memory' project is refused: its tables live in the window`, async () => {
-        const before = platform.requests.filter((request) => request.includes('/sample')).length;
+        const rowRequests = () => platform.requests.filter((request) => request.includes('/sample') || request.includes('/query'));
+        const before = rowRequests().length;
 
         const error = await errorOf(transport.invoke(method, { projectId: MEMORY, ...input }));
 
         expect(error.code).toBe('invalid_input');
         expect(error.message).toMatch(/keeps its tables in the window only/);
-        expect(platform.requests.filter((request) => request.includes('/sample'))).toHaveLength(before);
+        expect(rowRequests()).toHaveLength(before);
         expect(await filesUnder(root)).toEqual([]);
       });
     }

@@ -1,5 +1,6 @@
-// The SQL editor: CodeMirror 6 with SQL highlighting, completion of the project's tables and columns and SQL keywords,
-// and an engine's error marked where it points. One view serves every editor tab: each tab keeps its own editor state
+// The SQL editor: CodeMirror 6 with SQL highlighting, completion of the project's tables and columns (its local ones,
+// or in a platform query its relations and treated columns) and SQL keywords, and an engine's error marked where it
+// points. One view serves every editor tab: each tab keeps its own editor state
 // (text, selection, undo history) and the view swaps them. Its one generated <style> carries the page's nonce.
 import { useEffect, useImperativeHandle, useRef, type Ref } from 'react';
 import { autocompletion, closeCompletion, completionStatus, type CompletionContext, type CompletionResult } from '@codemirror/autocomplete';
@@ -9,8 +10,7 @@ import { bracketMatching, defaultHighlightStyle, indentOnInput, syntaxHighlighti
 import { lintKeymap, setDiagnostics } from '@codemirror/lint';
 import { Compartment, EditorState, Prec, type Extension } from '@codemirror/state';
 import { EditorView, drawSelection, highlightActiveLine, keymap, lineNumbers, placeholder } from '@codemirror/view';
-import type { LocalTable } from '../../../src/common/local-engine.ts';
-import { bareColumnOptions, schemaNamespace } from './completion.ts';
+import { bareColumnOptions, schemaNamespace, type CompletionTable } from './completion.ts';
 import { runTarget, statementAt, type RunTarget } from './statements.ts';
 
 export interface SqlEditorHandle {
@@ -19,14 +19,16 @@ export interface SqlEditorHandle {
   focus(): void;
   /** What Ctrl+Enter (statement) or Ctrl+Shift+Enter (all) would run in the active tab now. */
   runTarget(scope: 'statement' | 'all'): RunTarget | null;
-  /** Marks an error in the active tab (or clears the mark). */
-  markError(mark: { from: number; to: number; message: string } | null): void;
+  /** Marks an error in the active tab (or clears the mark); `source` names who found it (default DuckDB). */
+  markError(mark: { from: number; to: number; message: string; source?: string } | null): void;
 }
 
 export interface EditorTabText {
   id: string;
   sql: string;
 }
+
+const DEFAULT_PLACEHOLDER = 'SELECT … FROM a table on the left';
 
 // Gutter and placeholder colours chosen for AA contrast (CodeMirror's defaults are lighter).
 const enclaveTheme = EditorView.theme({
@@ -70,8 +72,10 @@ export interface SqlEditorProps extends Callbacks {
   /** Every open tab's saved text: a tab's text is read from here the first time it is shown. */
   tabs: readonly EditorTabText[];
   activeTabId: string | null;
-  /** The project's local tables, for completion. */
-  schema: readonly LocalTable[];
+  /** What completion offers: the project's local tables, or its platform relations. */
+  schema: readonly CompletionTable[];
+  /** What an empty tab says. */
+  placeholder?: string;
   label: string;
   describedBy: string;
   ref?: Ref<SqlEditorHandle>;
@@ -84,13 +88,16 @@ export function SqlEditor(props: SqlEditorProps) {
   const shownTab = useRef<string | null>(null);
   const schemaCompartment = useRef(new Compartment());
   const labelCompartment = useRef(new Compartment());
+  const placeholderCompartment = useRef(new Compartment());
   // Built once; they call whatever callbacks and schema are current.
   const callbacks = useRef<Callbacks>(props);
   callbacks.current = props;
   const schema = useRef(props.schema);
   schema.current = props.schema;
+  const placeholderText = useRef(props.placeholder ?? DEFAULT_PLACEHOLDER);
+  placeholderText.current = props.placeholder ?? DEFAULT_PLACEHOLDER;
 
-  const languageFor = (tables: readonly LocalTable[]): Extension =>
+  const languageFor = (tables: readonly CompletionTable[]): Extension =>
     sql({ dialect: PostgreSQL, schema: schemaNamespace(tables), upperCaseKeywords: true });
 
   // tabindex: the editor scrolls, and a scrolling region needs something in it the keyboard reaches (axe counts a
@@ -154,7 +161,7 @@ export function SqlEditor(props: SqlEditorProps) {
         autocompletion({ icons: false }),
         EditorState.languageData.of(() => [{ autocomplete: bareColumns }]),
         keymap.of([...defaultKeymap, ...historyKeymap, ...lintKeymap]),
-        placeholder('SELECT … FROM a table on the left'),
+        placeholderCompartment.current.of(placeholder(placeholderText.current)),
         enclaveTheme,
         EditorView.lineWrapping,
         labelCompartment.current.of(contentAttributes(props.label)),
@@ -205,11 +212,12 @@ export function SqlEditor(props: SqlEditorProps) {
     const state = states.current.get(tab.id) ?? createState(tab.id, tab.sql);
     shownTab.current = tab.id;
     editor.setState(state);
-    // A kept state may know an older schema or label.
+    // A kept state may know an older schema, label or placeholder.
     editor.dispatch({
       effects: [
         schemaCompartment.current.reconfigure(languageFor(schema.current)),
         labelCompartment.current.reconfigure(contentAttributes(props.label)),
+        placeholderCompartment.current.reconfigure(placeholder(placeholderText.current)),
       ],
     });
     // createState reads the props of this render; the tab list and the active id are what decide.
@@ -222,6 +230,11 @@ export function SqlEditor(props: SqlEditorProps) {
   useEffect(() => {
     view.current?.dispatch({ effects: labelCompartment.current.reconfigure(contentAttributes(props.label)) });
   }, [props.label]);
+
+  useEffect(() => {
+    if (shownTab.current === null) return;
+    view.current?.dispatch({ effects: placeholderCompartment.current.reconfigure(placeholder(placeholderText.current)) });
+  }, [props.placeholder]);
 
   useImperativeHandle(props.ref, () => ({
     insertAtCursor(text) {
@@ -243,7 +256,15 @@ export function SqlEditor(props: SqlEditorProps) {
       const diagnostics =
         mark === null || mark.from > length
           ? []
-          : [{ from: mark.from, to: Math.min(mark.to, length), severity: 'error' as const, message: mark.message, source: 'DuckDB' }];
+          : [
+              {
+                from: mark.from,
+                to: Math.min(mark.to, length),
+                severity: 'error' as const,
+                message: mark.message,
+                source: mark.source ?? 'DuckDB',
+              },
+            ];
       editor.dispatch(setDiagnostics(editor.state, diagnostics));
       if (diagnostics.length > 0) editor.dispatch({ effects: EditorView.scrollIntoView(diagnostics[0].from, { y: 'center' }) });
     },

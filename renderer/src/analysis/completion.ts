@@ -1,9 +1,9 @@
-// What the editor offers as the analyst types: the project's local tables and their columns (with types), beside
-// lang-sql's SQL keywords. lang-sql completes a table's columns after "table." and aliases; columns typed bare are
+// What the editor offers as the analyst types: the project's local tables and their columns (with types), or in a
+// platform query the project's relations and the columns it may read (with their treatments), beside lang-sql's SQL
+// keywords. lang-sql completes a table's columns after "table." and aliases; columns typed bare are
 // offered here from the tables the statement names, as DBeaver and DataGrip do. Pure, so it is tested alone.
 import type { Completion } from '@codemirror/autocomplete';
 import type { SQLNamespace } from '@codemirror/lang-sql';
-import type { LocalTable } from '../../../src/common/local-engine.ts';
 import { quoteIdentifier } from '../../../src/common/sql-identifiers.ts';
 import { formatRows } from '../shell/format.ts';
 
@@ -14,16 +14,26 @@ export function sqlName(name: string): string {
   return PLAIN_NAME.test(name) ? name : quoteIdentifier(name);
 }
 
-function columnOption(column: { name: string; type: string }, table: string): Completion {
-  return { label: sqlName(column.name), detail: column.type, info: `Column of ${table}`, type: 'property', boost: 1 };
+/** A table the editor completes: a local one (LocalTable is one), or a platform relation. */
+export interface CompletionTable {
+  name: string;
+  rows: number;
+  /** Said beside the name in the list (default: nothing more than the row count). */
+  info?: string;
+  /** `type` is shown beside the name: a local column's type, a platform column's treatment. */
+  columns: readonly { name: string; type: string; info?: string }[];
 }
 
-/** The local schema as lang-sql reads it: each table with its row count, and its columns with their types. */
-export function schemaNamespace(tables: readonly LocalTable[]): SQLNamespace {
+function columnOption(column: CompletionTable['columns'][number], table: string): Completion {
+  return { label: sqlName(column.name), detail: column.type, info: column.info ?? `Column of ${table}`, type: 'property', boost: 1 };
+}
+
+/** The schema as lang-sql reads it: each table with its row count, and its columns with their types. */
+export function schemaNamespace(tables: readonly CompletionTable[]): SQLNamespace {
   const namespace: Record<string, SQLNamespace> = {};
   for (const table of tables) {
     namespace[table.name] = {
-      self: { label: sqlName(table.name), detail: formatRows(table.rows), type: 'type' },
+      self: { label: sqlName(table.name), detail: formatRows(table.rows), type: 'type', ...(table.info ? { info: table.info } : {}) },
       children: table.columns.map((column) => columnOption(column, table.name)),
     };
   }
@@ -31,15 +41,15 @@ export function schemaNamespace(tables: readonly LocalTable[]): SQLNamespace {
 }
 
 /** The tables a statement names (as whole words, any letter case), in the schema's order. */
-export function tablesNamed(statement: string, tables: readonly LocalTable[]): LocalTable[] {
+export function tablesNamed<T extends CompletionTable>(statement: string, tables: readonly T[]): T[] {
   const words = new Set((statement.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? []).values());
   const quoted = new Set([...statement.matchAll(/"((?:[^"]|"")+)"/gu)].map((match) => match[1].replaceAll('""', '"')));
   return tables.filter((table) => words.has(table.name.toLowerCase()) || quoted.has(table.name));
 }
 
 /** Columns of the tables the statement names, one option per column name (a name in several tables says so). */
-export function bareColumnOptions(statement: string, tables: readonly LocalTable[]): Completion[] {
-  const byName = new Map<string, { column: { name: string; type: string }; tables: string[] }>();
+export function bareColumnOptions(statement: string, tables: readonly CompletionTable[]): Completion[] {
+  const byName = new Map<string, { column: CompletionTable['columns'][number]; tables: string[] }>();
   for (const table of tablesNamed(statement, tables)) {
     for (const column of table.columns) {
       const seen = byName.get(column.name);
@@ -47,5 +57,8 @@ export function bareColumnOptions(statement: string, tables: readonly LocalTable
       else byName.set(column.name, { column, tables: [table.name] });
     }
   }
-  return [...byName.values()].map(({ column, tables: from }) => columnOption(column, from.join(', ')));
+  return [...byName.values()].map(({ column, tables: from }) =>
+    // A name in several tables is said as such; one table's column keeps its own words.
+    columnOption(from.length > 1 ? { ...column, info: undefined } : column, from.join(', ')),
+  );
 }

@@ -1,12 +1,22 @@
 // The local engine of a 'disk' project as the window sees it: native DuckDB in the workstation core, reached through
 // the contract's workspace.* methods. It implements the same LocalEngine seam as DuckDB-wasm (./engine.ts), so the
 // screens never know which one they hold. Rows stay in the core: the grid asks for pages (Arrow IPC streams, read by
-// ./result-page.ts), and samples stream from the platform into the core without passing through the window.
+// ./result-page.ts), and samples and platform queries stream from the platform into the core without passing through
+// the window.
 import type { Client } from '../../../src/common/client.ts';
 import type { CallProgress } from '../../../src/common/contract.ts';
 import { bestEffort } from '../../../src/common/detached.ts';
 import { EnclaveError } from '../../../src/common/errors.ts';
 import type { LocalEngine, LocalTable, RunResult } from '../../../src/common/local-engine.ts';
+
+/** A platform query's result, loaded into a local table of the project. */
+export interface PlatformQueryLoad {
+  sql: string;
+  table: string;
+  replace: boolean;
+  signal?: AbortSignal;
+  onProgress?: (progress: CallProgress) => void;
+}
 
 /** A sample of a dataset, loaded into a local table of the project. */
 export interface SampleRequest {
@@ -22,6 +32,8 @@ export interface CoreEngine extends LocalEngine {
   readonly mode: 'disk';
   /** The platform streams the sample straight into the core's engine; the window only follows its progress. */
   loadSample(request: SampleRequest): Promise<{ table: string; rows: number }>;
+  /** Likewise a platform query's result: the core loads it, and records the run in the project's history. */
+  loadQuery(request: PlatformQueryLoad): Promise<{ table: string; rows: number }>;
   /** The same engine, whose runs are the window's own (a chart's query), not the analyst's: the history leaves them out. */
   readonly unrecorded: LocalEngine;
 }
@@ -65,6 +77,16 @@ export function createCoreEngine(options: { client: Client; projectId: string })
       return client.invoke(
         'workspace.loadSample',
         { projectId, datasetId, limit, table, replace },
+        { ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) },
+      );
+    },
+
+    async loadQuery(request) {
+      open();
+      const { sql, table, replace, signal, onProgress } = request;
+      return client.invoke(
+        'workspace.loadQuery',
+        { projectId, sql, table, replace },
         { ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) },
       );
     },

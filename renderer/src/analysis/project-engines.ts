@@ -8,7 +8,8 @@ import { bestEffort, inBackground } from '../../../src/common/detached.ts';
 import { EnclaveError } from '../../../src/common/errors.ts';
 import type { LocalEngine, LocalMode, RunResult } from '../../../src/common/local-engine.ts';
 import type { RunRecord } from '../../../src/common/workspace.ts';
-import { createCoreEngine, type SampleRequest } from './core-engine.ts';
+import { createCoreEngine, type PlatformQueryLoad, type SampleRequest } from './core-engine.ts';
+import { cancelledMessage, loadedMessage, tableTakenMessage } from './platform-query.ts';
 
 /** Where an engine is, for the screen: starting (the wasm module is large), ready, or stopped with a reason. */
 export type EngineState =
@@ -34,6 +35,11 @@ export interface ProjectEngine {
   onState(listener: (state: EngineState) => void): () => void;
   /** A dataset's sample into a local table: streamed into the core ('disk'), or fetched into this window ('memory'). */
   loadSample(request: SampleRequest): Promise<{ table: string; rows: number }>;
+  /**
+   * A platform query's result into a local table, all or nothing, recorded in the project's history as a platform
+   * run: streamed into the core ('disk'), or fetched into this window ('memory').
+   */
+  loadQuery(request: PlatformQueryLoad): Promise<{ table: string; rows: number }>;
 }
 
 export interface ProjectEngines {
@@ -106,6 +112,64 @@ async function* once(bytes: Uint8Array): AsyncIterable<Uint8Array> {
   yield bytes;
 }
 
+/**
+ * A platform query into the window's engine ('memory' projects), as the core does it for 'disk' ones
+ * (src/workstation/workspaces/platform-queries.ts): refused before the platform is asked when the table exists and
+ * may not be replaced; the result fetched whole as Arrow (the contract's binary answer), then loaded; every hop
+ * cancels; the run recorded in the project's history, whatever its outcome, before the answer.
+ */
+async function loadQueryInWindow(options: {
+  client: Client;
+  projectId: string;
+  engine: LocalEngine;
+  request: PlatformQueryLoad;
+  onRecordFailed: (err: unknown) => void;
+  now?: () => Date;
+}): Promise<{ table: string; rows: number }> {
+  const { client, projectId, engine, request, onRecordFailed } = options;
+  const { sql, table, replace, signal, onProgress } = request;
+  const startedAt = (options.now ?? (() => new Date()))();
+  const started = performance.now();
+  const record = (end: Pick<RunRecord, 'outcome' | 'rows' | 'message'>): Promise<void> =>
+    client
+      .invoke('workspace.recordRun', {
+        projectId,
+        run: { sql, startedAt: startedAt.toISOString(), durationMs: performance.now() - started, engine: 'platform', ...end },
+      })
+      .then(() => undefined, onRecordFailed);
+  let existed = false;
+  try {
+    existed = (await engine.tables()).some((each) => each.name === table);
+    if (existed && !replace) throw new EnclaveError('invalid_input', tableTakenMessage(table));
+    const bytes = await client.invoke(
+      'platform.query',
+      { projectId, sql },
+      { ...(signal ? { signal } : {}), ...(onProgress ? { onProgress } : {}) },
+    );
+    onProgress?.({ done: 0, total: bytes.byteLength, unit: 'bytes', stage: 'Loading into this window' });
+    const loaded = await engine.load({
+      table,
+      format: 'arrow',
+      chunks: once(bytes),
+      replace,
+      ...(signal ? { signal } : {}),
+      onProgress: (progress) =>
+        onProgress?.({ done: progress.bytes, total: bytes.byteLength, unit: 'bytes', stage: 'Loading into this window' }),
+    });
+    await record({ outcome: 'ok', rows: loaded.rows, message: loadedMessage({ ...loaded, replaced: existed }) });
+    return loaded;
+  } catch (err) {
+    const cancelled = signal?.aborted === true || (err instanceof EnclaveError && err.code === 'cancelled');
+    const failure = cancelled
+      ? new EnclaveError('cancelled', cancelledMessage(table, existed))
+      : err instanceof EnclaveError
+        ? err
+        : new EnclaveError('internal', 'The result could not be loaded into this window. Nothing was loaded.');
+    await record({ outcome: cancelled ? 'cancelled' : 'error', rows: null, message: failure.message });
+    throw failure;
+  }
+}
+
 function memoryProjectEngine(options: {
   client: Client;
   projectId: string;
@@ -142,6 +206,8 @@ function memoryProjectEngine(options: {
           onProgress?.({ done: progress.bytes, total: bytes.byteLength, unit: 'bytes', stage: 'Loading into this window' }),
       });
     },
+    loadQuery: (request) =>
+      loadQueryInWindow({ client, projectId, engine: windowEngine.engine, request, onRecordFailed: options.onRecordFailed }),
   };
 }
 
@@ -171,6 +237,7 @@ export function createProjectEngines(options: {
           state: () => READY_ON_DISK,
           onState: () => () => undefined,
           loadSample: (request) => core.loadSample(request),
+          loadQuery: (request) => core.loadQuery(request),
         };
       } else {
         let windowEngine = windowEngines.get(project.id);

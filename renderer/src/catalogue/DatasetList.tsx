@@ -1,4 +1,4 @@
-// The datasets a project's agreement covers, with their row counts on the platform.
+// The datasets a project's agreement covers, with their row counts on the platform, and the agreement itself.
 import type { Catalogue } from '../../../src/common/contract.ts';
 import { formatRows } from '../shell/format.ts';
 
@@ -7,8 +7,12 @@ export function DatasetList(props: {
   loading: boolean;
   selectedId: string | null;
   onSelect: (id: string) => void;
+  /** Whether the project's agreement is what the screen shows (rather than a dataset). */
+  agreementSelected?: boolean;
+  onSelectAgreement?: () => void;
 }) {
-  const { catalogue, loading, selectedId, onSelect } = props;
+  const { catalogue, loading, selectedId, onSelect, onSelectAgreement } = props;
+  const agreementSelected = props.agreementSelected ?? false;
   return (
     <section className="panel" aria-labelledby="datasets-heading" data-testid="dataset-list">
       <h2 id="datasets-heading">Datasets</h2>
@@ -22,7 +26,7 @@ export function DatasetList(props: {
               <button
                 type="button"
                 className="choice"
-                aria-pressed={dataset.id === selectedId}
+                aria-pressed={!agreementSelected && dataset.id === selectedId}
                 data-testid={`dataset-${dataset.id}`}
                 onClick={() => onSelect(dataset.id)}
               >
@@ -34,6 +38,20 @@ export function DatasetList(props: {
             </li>
           ))}
         </ul>
+      ) : null}
+      {catalogue !== null && onSelectAgreement ? (
+        <div className="agreement-choice">
+          <button
+            type="button"
+            className="choice"
+            aria-pressed={agreementSelected}
+            data-testid="open-agreement"
+            onClick={onSelectAgreement}
+          >
+            <span className="choice-title">Data-sharing agreement</span>
+            <span className="choice-meta">Who may see what, for which purpose, until when</span>
+          </button>
+        </div>
       ) : null}
     </section>
   );

@@ -62,7 +62,7 @@ export function App(props: { client: Client; startWindowEngine: () => StartedEng
   const [actionError, setActionError] = useState<string | null>(null);
   const [cleared, setCleared] = useState<{ kind: 'info' | 'error'; text: string } | null>(null);
   const [keychainDismissed, setKeychainDismissed] = useState(readDismissed);
-  const { requested, navigate, reset: resetScreen } = useHashScreen();
+  const { requested, requestedAdmin, navigate, reset: resetScreen } = useHashScreen();
   // A session that comes as an answer never overrides a newer 'session.changed' event (../session/event-order.ts).
   const [order] = useState(createEventOrder);
   const unlessOvertaken = order.unlessOvertaken;
@@ -252,6 +252,7 @@ export function App(props: { client: Client; startWindowEngine: () => StartedEng
           nonce={props.nonce}
           user={owner}
           requested={requested}
+          requestedAdmin={requestedAdmin}
           navigate={navigate}
         />
       </div>

@@ -1,8 +1,17 @@
-// The screens a role may open, as links (the location hash names the screen, so Back and Forward work).
+// The screens a role may open, as links (the location hash names the screen, so Back and Forward work), and for
+// administrators a second navigation beside it with the administration screens.
+import { ADMIN_SCREEN_LABELS, adminHashOf, type AdminScreen } from '../admin/admin-screens.ts';
 import { hashOf, SCREEN_LABELS, type Screen } from '../session/roles.ts';
 
-export function ScreenNav(props: { screens: readonly Screen[]; current: Screen }) {
-  return (
+export function ScreenNav(props: {
+  screens: readonly Screen[];
+  /** The role's screen shown, or null while an administration screen is. */
+  current: Screen | null;
+  adminScreens?: readonly AdminScreen[];
+  currentAdmin?: AdminScreen | null;
+}) {
+  const adminScreens = props.adminScreens ?? [];
+  const screens = (
     <nav aria-label="Screens" className="tabs" data-testid="screen-nav">
       {props.screens.map((screen) => (
         <a
@@ -16,5 +25,28 @@ export function ScreenNav(props: { screens: readonly Screen[]; current: Screen }
         </a>
       ))}
     </nav>
+  );
+  // Without administration screens, the navigation is the one bar it always was (the analysis screen counts its height).
+  if (adminScreens.length === 0) return screens;
+  return (
+    <div className="screen-bar">
+      {screens}
+      <nav aria-labelledby="admin-nav-label" className="tabs admin-tabs" data-testid="admin-nav">
+        <span id="admin-nav-label" className="tabs-label">
+          Administration
+        </span>
+        {adminScreens.map((screen) => (
+          <a
+            key={screen}
+            href={adminHashOf(screen)}
+            className="tab"
+            aria-current={screen === props.currentAdmin ? 'page' : undefined}
+            data-testid={`tab-admin-${screen}`}
+          >
+            {ADMIN_SCREEN_LABELS[screen]}
+          </a>
+        ))}
+      </nav>
+    </div>
   );
 }

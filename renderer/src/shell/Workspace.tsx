@@ -1,6 +1,7 @@
 // A signed-in user's workspace: the screens their role allows. Analysts pick a project, browse its catalogue, open
 // samples into the project's local engine and analyse them in the workspace screen; output checkers read the rule
-// profiles; admins see both references. Mounted once per sign-in (keyed by user). Editor text is saved as it is
+// profiles; admins see both references, and their own screens: the agreements and the audit log. The catalogue also
+// shows the chosen project's agreement, read-only. Mounted once per sign-in (keyed by user). Editor text is saved as it is
 // typed, for every project of the sign-in, and sent at once when the window goes away or the project changes.
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { Client } from '../../../src/common/client.ts';
@@ -8,9 +9,14 @@ import type { Catalogue, Project, User } from '../../../src/common/contract.ts';
 import { handledElsewhere } from '../../../src/common/detached.ts';
 import type { LocalTable } from '../../../src/common/local-engine.ts';
 import type { Layout } from '../../../src/common/workspace.ts';
+import { AdminScreenRefused } from '../admin/AdminScreenRefused.tsx';
+import { adminScreensFor, type AdminScreen } from '../admin/admin-screens.ts';
+import { AgreementsScreen } from '../admin/AgreementsScreen.tsx';
+import { AuditLogScreen } from '../admin/AuditLogScreen.tsx';
 import type { ProjectEngines } from '../analysis/project-engines.ts';
 import { DatasetDetail } from '../catalogue/DatasetDetail.tsx';
 import { DatasetList } from '../catalogue/DatasetList.tsx';
+import { ProjectAgreement } from '../catalogue/ProjectAgreement.tsx';
 import { ProjectPicker } from '../catalogue/ProjectPicker.tsx';
 import { SampleLoader } from '../catalogue/SampleLoader.tsx';
 import { CheckingView } from '../checking/CheckingView.tsx';
@@ -45,13 +51,19 @@ export function Workspace(props: {
   user: User;
   /** The screen the address asks for (null: the role's first). */
   requested: Screen | null;
+  /** The administration screen the address asks for, or null. */
+  requestedAdmin?: AdminScreen | null;
   navigate: (screen: Screen) => void;
 }) {
   const { client, engines, user } = props;
   const screens = screensFor(user.role);
   const home = screens[0];
   const screen = props.requested ?? home;
-  const allowed = mayOpen(user.role, screen);
+  const adminScreens = adminScreensFor(user.role);
+  const adminScreen = props.requestedAdmin ?? null;
+  const adminAllowed = adminScreen !== null && adminScreens.includes(adminScreen);
+  // An administration screen takes the place of the role's screens while it is asked for.
+  const allowed = adminScreen === null && mayOpen(user.role, screen);
   const withCatalogue = screens.includes('catalogue');
 
   const [projects, setProjects] = useState<Project[] | null>(null);
@@ -65,6 +77,10 @@ export function Workspace(props: {
   const [tables, setTables] = useState<{ projectId: string; tables: LocalTable[] } | null>(null);
   const [tablesError, setTablesError] = useState<string | null>(null);
   const [saveStates, setSaveStates] = useState<ReadonlyMap<string, SaveState>>(new Map());
+  /** The catalogue shows the project's agreement rather than a dataset. */
+  const [showAgreement, setShowAgreement] = useState(false);
+  /** Administration screens opened in this sign-in: kept (hidden) after, so their filter and place survive a visit elsewhere. */
+  const [openedAdmin, setOpenedAdmin] = useState<ReadonlySet<AdminScreen>>(new Set());
 
   // One saver per sign-in: a tab whose save failed keeps retrying after a project switch, so nothing is lost.
   const [tabSaver] = useState(() =>
@@ -150,6 +166,7 @@ export function Workspace(props: {
     let live = true;
     setCatalogue(null);
     setDatasetId(null);
+    setShowAgreement(false);
     setCatalogueError(null);
     setCatalogueLoading(true);
     client
@@ -190,14 +207,22 @@ export function Workspace(props: {
 
   const shown = (key: Screen): boolean => allowed && screen === key;
   const ide = shown('analysis') && project !== null;
+  const adminShown = (key: AdminScreen): boolean => adminAllowed && adminScreen === key;
+  const mountedAdmin = (key: AdminScreen): boolean => adminShown(key) || openedAdmin.has(key);
+  const withSidebar = withCatalogue && !ide && adminScreen === null;
+
+  useEffect(() => {
+    if (adminAllowed && adminScreen !== null)
+      setOpenedAdmin((opened) => (opened.has(adminScreen) ? opened : new Set(opened).add(adminScreen)));
+  }, [adminAllowed, adminScreen]);
 
   return (
     <div
-      className={withCatalogue && !ide ? 'layout' : ide ? 'layout single ide-layout' : 'layout single'}
+      className={withSidebar ? 'layout' : ide ? 'layout single ide-layout' : 'layout single'}
       data-testid="workspace"
       data-role={user.role}
     >
-      {withCatalogue && !ide ? (
+      {withSidebar ? (
         <aside className="sidebar" aria-label="Project and datasets">
           <ProjectPicker projects={projects} selectedId={projectId} onSelect={switchProject} />
           <DatasetList
@@ -206,6 +231,12 @@ export function Workspace(props: {
             selectedId={datasetId}
             onSelect={(id) => {
               setDatasetId(id);
+              setShowAgreement(false);
+              navigate('catalogue');
+            }}
+            agreementSelected={showAgreement}
+            onSelectAgreement={() => {
+              setShowAgreement(true);
               navigate('catalogue');
             }}
           />
@@ -219,11 +250,19 @@ export function Workspace(props: {
         </ErrorMessage>
         <ErrorMessage testId="catalogue-error" title="The catalogue could not be loaded" text={catalogueError} />
         <ErrorMessage testId="tables-error" title="The local tables could not be read" text={tablesError} />
-        <ScreenNav screens={screens} current={screen} />
-        {!allowed ? <ScreenRefused screen={screen} role={user.role} home={home} /> : null}
+        <ScreenNav
+          screens={screens}
+          current={adminScreen === null ? screen : null}
+          adminScreens={adminScreens}
+          currentAdmin={adminAllowed ? adminScreen : null}
+        />
+        {adminScreen === null && !allowed ? <ScreenRefused screen={screen} role={user.role} home={home} /> : null}
+        {adminScreen !== null && !adminAllowed ? <AdminScreenRefused screen={adminScreen} role={user.role} home={home} /> : null}
         {mayOpen(user.role, 'catalogue') ? (
           <div hidden={!shown('catalogue')} data-testid="panel-catalogue">
-            {dataset && project && projectEngine ? (
+            {showAgreement && project ? (
+              <ProjectAgreement key={project.id} client={client} projectId={project.id} />
+            ) : dataset && project && projectEngine ? (
               <DatasetDetail dataset={dataset}>
                 {maySample(user.role) ? (
                   <SampleLoader
@@ -277,6 +316,16 @@ export function Workspace(props: {
         {mayOpen(user.role, 'checking') ? (
           <div hidden={!shown('checking')} data-testid="panel-checking">
             <CheckingView client={client} />
+          </div>
+        ) : null}
+        {mountedAdmin('agreements') ? (
+          <div hidden={!adminShown('agreements')} data-testid="panel-admin-agreements">
+            <AgreementsScreen client={client} />
+          </div>
+        ) : null}
+        {mountedAdmin('audit') ? (
+          <div hidden={!adminShown('audit')} data-testid="panel-admin-audit">
+            <AuditLogScreen client={client} />
           </div>
         ) : null}
       </main>

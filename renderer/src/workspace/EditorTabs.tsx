@@ -1,7 +1,8 @@
 // The editor's tabs: open one, switch, rename (double-click or F2), move (drag, or Ctrl+Shift+Left/Right), close.
 // Each tab is a button with its own close button beside it (not inside: a control inside a control is unreachable
-// for many assistive technologies). The active tab's save state is shown, and read out when it fails.
-import { useId, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
+// for many assistive technologies). The active tab's save state is shown, and read out when it fails. A tab that runs
+// on the platform is marked as such (its colour, and in its accessible name).
+import { useId, useRef, useState, type DragEvent, type KeyboardEvent, type ReactNode } from 'react';
 import { handledElsewhere } from '../../../src/common/detached.ts';
 import type { EditorTab } from '../../../src/common/workspace.ts';
 import type { SaveState } from './debounced-saver.ts';
@@ -31,6 +32,8 @@ export function EditorTabs(props: {
   /** Resolves when renamed; rejects with a message to show. */
   onRename: (id: string, title: string) => Promise<void>;
   onMove: (id: string, position: number) => void;
+  /** Shown on the strip's line, before the save state (where the active tab runs). */
+  children?: ReactNode;
 }) {
   const { tabs, activeTabId } = props;
   const [renaming, setRenaming] = useState<{ id: string; title: string } | null>(null);
@@ -114,6 +117,7 @@ export function EditorTabs(props: {
             <li
               key={tab.id}
               className={active ? 'editor-tab active' : 'editor-tab'}
+              data-engine={tab.engine}
               draggable={!editing}
               onDragStart={(event) => {
                 dragged.current = tab.id;
@@ -154,6 +158,8 @@ export function EditorTabs(props: {
                   className="tab-button"
                   aria-current={active ? 'true' : undefined}
                   aria-describedby={hintId}
+                  aria-label={tab.engine === 'platform' ? `${tab.title} (platform query)` : undefined}
+                  title={tab.engine === 'platform' ? 'Runs on the platform' : undefined}
                   ref={(element) => {
                     if (element) buttons.current.set(tab.id, element);
                     else buttons.current.delete(tab.id);
@@ -189,6 +195,7 @@ export function EditorTabs(props: {
       <span id={hintId} className="visually-hidden">
         F2 renames the tab; Control Shift Left or Right moves it.
       </span>
+      {props.children}
       <span className={saveState?.kind === 'failed' ? 'save-state failed' : 'save-state'} role="status" data-testid="tab-save-state">
         {activeTabId === null ? '' : saveText(saveState)}
       </span>

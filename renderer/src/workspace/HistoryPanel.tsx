@@ -1,5 +1,6 @@
-// The project's query history, newest first and searchable: each run's SQL, when, rows, duration and outcome. Any run
-// opens into a new editor tab. In 'disk' projects the core records runs itself; in 'memory' ones this window does.
+// The project's query history, newest first and searchable: each run's SQL, when, rows, duration and outcome, and
+// where it ran (local DuckDB or the platform). Any run opens into a new editor tab that runs where it ran. In 'disk'
+// projects the core records runs itself; in 'memory' ones this window does.
 import { useEffect, useId, useState } from 'react';
 import type { Client } from '../../../src/common/client.ts';
 import { MAX_HISTORY_PAGE, type HistoryEntry } from '../../../src/common/workspace.ts';
@@ -12,6 +13,7 @@ const PAGE = 50;
 const SEARCH_PAUSE_MS = 250;
 
 const OUTCOME_LABEL: Record<HistoryEntry['outcome'], string> = { ok: 'Done', error: 'Error', cancelled: 'Cancelled' };
+const ENGINE_LABEL: Record<HistoryEntry['engine'], string> = { local: 'Local', platform: 'Platform' };
 
 export function HistoryPanel(props: {
   client: Client;
@@ -79,8 +81,11 @@ export function HistoryPanel(props: {
           </p>
           <ol className="history-list" aria-label="Query history, newest first">
             {page.entries.map((entry) => (
-              <li key={entry.id} className={`history-entry ${entry.outcome}`} data-testid="history-entry">
+              <li key={entry.id} className={`history-entry ${entry.outcome}`} data-testid="history-entry" data-engine={entry.engine}>
                 <div className="history-meta">
+                  <span className="engine-badge" data-engine={entry.engine} data-testid="history-engine">
+                    {ENGINE_LABEL[entry.engine]}
+                  </span>
                   <time dateTime={entry.startedAt}>{formatWhen(entry.startedAt)}</time>
                   <span className={`outcome ${entry.outcome}`}>{OUTCOME_LABEL[entry.outcome]}</span>
                   {entry.rows !== null ? <span>{formatRows(entry.rows)}</span> : null}
@@ -91,7 +96,11 @@ export function HistoryPanel(props: {
                 </pre>
                 {entry.message ? <p className="history-message">{entry.message}</p> : null}
                 <button type="button" className="link-button" data-testid="open-history" onClick={() => props.onOpen(entry)}>
-                  Open in a new tab<span className="visually-hidden"> (the run at {formatWhen(entry.startedAt)})</span>
+                  Open in a new tab
+                  <span className="visually-hidden">
+                    {' '}
+                    (the {entry.engine === 'platform' ? 'platform query' : 'run'} at {formatWhen(entry.startedAt)})
+                  </span>
                 </button>
               </li>
             ))}

@@ -1,7 +1,7 @@
 // The result and its chart. Side by side, the chart takes the full height on the right of the editor and the result
 // (as an analyst's plots pane does); stacked, it sits below the result. A splitter sizes the result against the chart
 // either way. The result heading says whose result it is: after a cancel or an error, the previous query's.
-import { useRef } from 'react';
+import { useRef, type ReactNode } from 'react';
 import type { LocalEngine } from '../../../src/common/local-engine.ts';
 import type { Layout } from '../../../src/common/workspace.ts';
 import { ChartPanel } from '../analysis/ChartPanel.tsx';
@@ -36,6 +36,8 @@ export function ResultPane(props: {
   onArrangement: (arrangement: Layout['arrangement']) => void;
   clipboardCellLimit: number;
   memory: ResultMemory;
+  /** A question before the next run (replace a table?), asked above the result. */
+  question?: ReactNode;
 }) {
   const { engine, shown, showingPrevious, layout, memory } = props;
   const result = shown?.result ?? null;
@@ -43,7 +45,7 @@ export function ResultPane(props: {
     <section className="result-pane" id="ide-result-pane" aria-labelledby="result-heading">
       <div className="pane-head">
         <h2 id="result-heading" className={showingPrevious ? 'previous' : undefined} data-testid="result-heading">
-          {result ? resultHeading(result, showingPrevious) : 'Result'}
+          {result ? resultHeading(result, showingPrevious, shown?.title) : 'Result'}
         </h2>
         <button
           type="button"
@@ -53,6 +55,9 @@ export function ResultPane(props: {
         >
           {layout.arrangement === 'side-by-side' ? 'Chart below the result' : 'Chart beside the result'}
         </button>
+      </div>
+      <div role="alert" className="result-question">
+        {props.question ?? null}
       </div>
       {/* Scrolls when DuckDB's message is long: focusable, so the keyboard can scroll it too. */}
       <div

@@ -1,6 +1,7 @@
-// The project's saved queries: save the current tab under a name, open one into a new tab, rename, delete. A name
-// that is taken (whatever its letter case) is refused by the store and said so here; replacing that query's SQL is
-// offered as its own, explicit action, so nothing saved is ever overwritten silently.
+// The project's saved queries: save the current tab under a name (with where it runs), open one into a new tab that
+// runs there too, rename, delete. A name that is taken (whatever its letter case) is refused by the store and said so
+// here; replacing that query's SQL is offered as its own, explicit action, so nothing saved is ever overwritten
+// silently.
 import { useId, useState } from 'react';
 import { handledElsewhere } from '../../../src/common/detached.ts';
 import type { SavedQuery } from '../../../src/common/workspace.ts';
@@ -148,7 +149,14 @@ export function SavedQueries(props: { saved: readonly SavedQuery[]; currentTitle
                   {query.name}
                 </span>
               )}
-              <span className="hint saved-when">Changed {formatWhen(query.updatedAt)}</span>
+              <span className="hint saved-when">
+                {query.engine === 'platform' ? (
+                  <span className="engine-badge" data-engine="platform" data-testid="saved-query-engine">
+                    Platform
+                  </span>
+                ) : null}
+                Changed {formatWhen(query.updatedAt)}
+              </span>
               {pending?.kind === 'delete' && pending.id === query.id ? (
                 <div className="inline-confirm" role="group" aria-label={`Delete ${query.name}?`}>
                   <span>Delete “{query.name}” for good?</span>

@@ -1,14 +1,17 @@
 // The analyst's workspace for one project, laid out like an analyst's IDE: the schema tree (with the history and the
 // saved queries beside it) on the left; editor tabs and the editor above the result and its chart; every pane
-// resizable by pointer and keyboard, the sizes kept per project. Mounted once per project (keyed by it), so nothing
-// of one project's screen can show in another's.
-import { useCallback, useEffect, useRef, useState, type CSSProperties } from 'react';
+// resizable by pointer and keyboard, the sizes kept per project. Each tab runs its SQL locally or on the platform
+// (a minimised query whose result becomes a local table, then shown and charted like any other). Mounted once per
+// project (keyed by it), so nothing of one project's screen can show in another's.
+import { useCallback, useEffect, useId, useRef, useState, type CSSProperties } from 'react';
 import type { Client } from '../../../src/common/client.ts';
 import type { Project } from '../../../src/common/contract.ts';
 import { handledElsewhere } from '../../../src/common/detached.ts';
 import type { LocalTable } from '../../../src/common/local-engine.ts';
-import type { Layout } from '../../../src/common/workspace.ts';
+import type { Layout, QueryEngine } from '../../../src/common/workspace.ts';
+import { tableNameProblem } from '../analysis/platform-query.ts';
 import type { EngineState, ProjectEngine } from '../analysis/project-engines.ts';
+import type { RunTarget } from '../analysis/statements.ts';
 import { SqlEditor, type SqlEditorHandle } from '../analysis/SqlEditor.tsx';
 import { ErrorMessage, Notice } from '../shell/Messages.tsx';
 import type { DebouncedSaver, SaveState } from './debounced-saver.ts';
@@ -16,6 +19,8 @@ import { EditorTabs } from './EditorTabs.tsx';
 import { HistoryPanel } from './HistoryPanel.tsx';
 import { arranged, orientationOf, sizeOf, withSize } from './layout.ts';
 import { ModeIndicator } from './ModeIndicator.tsx';
+import { PlatformRunBar, ReplaceTableQuestion } from './PlatformRunBar.tsx';
+import { EngineChoice, PlatformLine } from './QueryTarget.tsx';
 import { RemoveLocalData, type RemovalScope } from './RemoveLocalData.tsx';
 import { ChartPane, ResultPane, useResultMemory } from './ResultArea.tsx';
 import { RunBar } from './RunBar.tsx';
@@ -24,7 +29,9 @@ import { SchemaTree } from './SchemaTree.tsx';
 import { SidePanel, type SidePanelId } from './SidePanel.tsx';
 import { Splitter } from './Splitter.tsx';
 import { tabKey, useProjectWorkspace } from './use-project-workspace.ts';
+import { useDestinations, usePlatformRelations } from './use-platform-tabs.ts';
 import { useQueryRuns } from './use-query-runs.ts';
+import './platform-query.css';
 
 export interface WorkspaceScreenProps {
   client: Client;
@@ -80,6 +87,8 @@ export function WorkspaceScreen(props: WorkspaceScreenProps) {
   const { refreshTables } = props;
   const runs = useQueryRuns({
     engine: projectEngine.analystEngine,
+    viewEngine: engine,
+    loadQuery: (request) => projectEngine.loadQuery(request),
     onFinished: () => {
       refreshTables();
       setHistoryVersion((n) => n + 1);
@@ -92,6 +101,14 @@ export function WorkspaceScreen(props: WorkspaceScreenProps) {
   const tabRun = activeTabId === null ? null : runs.runOf(activeTabId);
   const layout = workspace.layout;
   const engineReady = engineState.state === 'ready';
+  const activeEngine: QueryEngine = activeTab?.engine ?? 'local';
+  const relations = usePlatformRelations(client, project.id);
+  const destinations = useDestinations({ tables, tabs: workspace.tabs, activeTabId, activeEngine });
+  const [replaceQuestion, setReplaceQuestion] = useState<{ tabId: string; target: RunTarget; table: string; rows: number } | null>(null);
+  const tableInput = useRef<HTMLInputElement>(null);
+  const problemId = useId();
+  const destination = activeTabId === null ? '' : destinations.of(activeTabId);
+  const destinationProblem = tableNameProblem(destination);
 
   // The texts the editor starts each tab from: what the saver still holds beats what the core last kept.
   const editorTabs = workspace.tabs.map((tab) => ({ id: tab.id, sql: tabSaver.unsaved(tabKey(project.id, tab.id)) ?? tab.sql }));
@@ -106,13 +123,36 @@ export function WorkspaceScreen(props: WorkspaceScreenProps) {
   }, [errorAt, activeTabId]);
 
   const run = (scope: 'statement' | 'all'): void => {
-    if (activeTabId === null || !engineReady) return;
-    handledElsewhere(runs.run({ tabId: activeTabId, target: editor.current?.runTarget(scope) ?? null }));
+    if (activeTabId === null || !engineReady || runs.running !== null) return;
+    const target = editor.current?.runTarget(scope) ?? null;
+    setReplaceQuestion(null);
+    if (activeEngine === 'platform' && target !== null) {
+      if (destinationProblem !== null) {
+        tableInput.current?.focus();
+        return;
+      }
+      // Replacing a local table is asked first; the core refuses it unasked all the same.
+      const existing = tables?.find((table) => table.name === destination);
+      if (existing) {
+        setReplaceQuestion({ tabId: activeTabId, target, table: destination, rows: existing.rows });
+        return;
+      }
+      handledElsewhere(runs.run({ tabId: activeTabId, target, platform: { table: destination, replace: false } }));
+      return;
+    }
+    handledElsewhere(runs.run({ tabId: activeTabId, target }));
   };
 
-  const openInNewTab = (title: string, sql: string): void => {
+  const replaceAndRun = (): void => {
+    const question = replaceQuestion;
+    setReplaceQuestion(null);
+    if (question === null) return;
+    handledElsewhere(runs.run({ tabId: question.tabId, target: question.target, platform: { table: question.table, replace: true } }));
+  };
+
+  const openInNewTab = (title: string, sql: string, engine: QueryEngine = 'local'): void => {
     handledElsewhere(
-      workspace.newTab({ title, sql }).then((id) => {
+      workspace.newTab({ title, sql, engine }).then((id) => {
         if (id !== null) requestAnimationFrame(() => editor.current?.focus());
       }),
     );
@@ -243,18 +283,18 @@ export function WorkspaceScreen(props: WorkspaceScreenProps) {
                     client={client}
                     projectId={project.id}
                     version={historyVersion}
-                    onOpen={(entry) => openInNewTab('From history', entry.sql)}
+                    onOpen={(entry) => openInNewTab('From history', entry.sql, entry.engine)}
                   />
                 ) : (
                   <SavedQueries
                     saved={workspace.saved}
                     currentTitle={activeTab?.title ?? null}
                     actions={{
-                      save: (name) => workspace.saveQuery(name, activeTabId === null ? '' : textOf(activeTabId)),
+                      save: (name) => workspace.saveQuery(name, activeTabId === null ? '' : textOf(activeTabId), activeEngine),
                       replaceSql: (id) => workspace.changeQuery({ id, sql: activeTabId === null ? '' : textOf(activeTabId) }),
                       rename: (id, name) => workspace.changeQuery({ id, name }),
                       remove: (id) => workspace.deleteQuery(id),
-                      open: (query) => openInNewTab(query.name, query.sql),
+                      open: (query) => openInNewTab(query.name, query.sql, query.engine),
                     }}
                   />
                 )}
@@ -279,7 +319,7 @@ export function WorkspaceScreen(props: WorkspaceScreenProps) {
           style={{ '--result': `${sizeOf(layout, 'result')}%` } as CSSProperties}
         >
           <div className="ide-main" id="ide-main" ref={main}>
-            <section className="ide-editor" id="ide-editor" aria-label="SQL editor">
+            <section className="ide-editor" id="ide-editor" aria-label="SQL editor" data-engine={activeEngine}>
               <EditorTabs
                 tabs={workspace.tabs}
                 activeTabId={activeTabId}
@@ -294,15 +334,41 @@ export function WorkspaceScreen(props: WorkspaceScreenProps) {
                 hasText={(id) => textOf(id).trim().length > 0}
                 onRename={workspace.rename}
                 onMove={workspace.move}
-              />
+              >
+                {activeTab ? (
+                  <EngineChoice
+                    engine={activeEngine}
+                    disabled={runs.running?.tabId === activeTab.id}
+                    onChange={(next) => {
+                      setReplaceQuestion(null);
+                      handledElsewhere(workspace.setEngine(activeTab.id, next));
+                    }}
+                  />
+                ) : null}
+              </EditorTabs>
+              {activeEngine === 'platform' && activeTabId !== null ? (
+                <PlatformLine
+                  projectName={project.name}
+                  table={destination}
+                  tableProblem={destinationProblem}
+                  problemId={problemId}
+                  busy={runs.running !== null}
+                  onTableChange={(name) => {
+                    setReplaceQuestion(null);
+                    destinations.set(activeTabId, name);
+                  }}
+                  tableInput={tableInput}
+                />
+              ) : null}
               <div className="editor-host">
                 <SqlEditor
                   ref={editor}
                   nonce={props.nonce}
                   tabs={stableTabs}
                   activeTabId={workspace.open.kind === 'open' ? activeTabId : null}
-                  schema={tables ?? []}
-                  label={activeTab ? `SQL of ${activeTab.title}` : 'SQL editor'}
+                  schema={activeEngine === 'platform' ? relations.tables : (tables ?? [])}
+                  placeholder={activeEngine === 'platform' ? relations.placeholder : undefined}
+                  label={activeTab ? `SQL of ${activeTab.title}${activeEngine === 'platform' ? ' (platform query)' : ''}` : 'SQL editor'}
                   describedBy="run-hint"
                   onChange={(tabId, text) => {
                     texts.current.set(tabId, text);
@@ -313,15 +379,29 @@ export function WorkspaceScreen(props: WorkspaceScreenProps) {
                   onCancel={runs.cancel}
                 />
               </div>
-              <RunBar
-                engineReady={engineReady}
-                running={runs.running !== null}
-                runningSince={runs.running?.since ?? null}
-                outcome={tabRun?.outcome ?? { kind: 'none' }}
-                showingPrevious={showingPrevious}
-                onRun={run}
-                onCancel={() => runs.cancel()}
-              />
+              {activeEngine === 'platform' && activeTabId !== null ? (
+                <PlatformRunBar
+                  engineReady={engineReady}
+                  running={runs.running}
+                  outcome={tabRun?.outcome ?? { kind: 'none' }}
+                  showingPrevious={showingPrevious}
+                  table={destination}
+                  tableProblem={destinationProblem}
+                  problemId={problemId}
+                  onRun={() => run('statement')}
+                  onCancel={() => runs.cancel()}
+                />
+              ) : (
+                <RunBar
+                  engineReady={engineReady}
+                  running={runs.running !== null}
+                  runningSince={runs.running?.since ?? null}
+                  outcome={tabRun?.outcome ?? { kind: 'none' }}
+                  showingPrevious={showingPrevious}
+                  onRun={run}
+                  onCancel={() => runs.cancel()}
+                />
+              )}
             </section>
             <Splitter
               splitter="editor"
@@ -343,6 +423,18 @@ export function WorkspaceScreen(props: WorkspaceScreenProps) {
                 onArrangement={(arrangement) => setLayout(arranged(layout, arrangement), true)}
                 clipboardCellLimit={project.clipboardCellLimit}
                 memory={memory}
+                question={
+                  replaceQuestion !== null && replaceQuestion.tabId === activeTabId ? (
+                    <ReplaceTableQuestion
+                      question={replaceQuestion}
+                      onReplace={replaceAndRun}
+                      onKeep={() => {
+                        setReplaceQuestion(null);
+                        tableInput.current?.focus();
+                      }}
+                    />
+                  ) : null
+                }
               />
               {stacked ? resultSplitter : null}
               {stacked ? <ChartPane engine={engine} shown={shown} memory={memory} /> : null}

@@ -5,7 +5,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { Client } from '../../../src/common/client.ts';
 import { handledElsewhere } from '../../../src/common/detached.ts';
 import type { Workspace } from '../../../src/common/contract.ts';
-import type { EditorTab, EditorTabs, Layout, SavedQuery } from '../../../src/common/workspace.ts';
+import type { EditorTab, EditorTabs, Layout, QueryEngine, SavedQuery } from '../../../src/common/workspace.ts';
 import { messageOf } from '../shell/message-of.ts';
 import type { DebouncedSaver } from './debounced-saver.ts';
 import { normaliseLayout, sameLayout } from './layout.ts';
@@ -37,13 +37,18 @@ export interface ProjectWorkspace {
   /** Something the last tab or query operation could not do, or null. */
   problem: string | null;
   reopen: () => void;
-  /** A new tab at the right-hand end, made active; with text (from the history or a saved query) if given. */
-  newTab: (initial?: { title?: string; sql?: string }) => Promise<string | null>;
+  /**
+   * A new tab at the right-hand end, made active; with text (from the history or a saved query) if given, and the
+   * engine it runs on (default local).
+   */
+  newTab: (initial?: { title?: string; sql?: string; engine?: QueryEngine }) => Promise<string | null>;
   activate: (id: string) => void;
   close: (id: string) => void;
   rename: (id: string, title: string) => Promise<void>;
+  /** Where the tab's SQL runs: the local engine, or the platform. Kept with the tab. */
+  setEngine: (id: string, engine: QueryEngine) => Promise<void>;
   move: (id: string, position: number) => void;
-  saveQuery: (name: string, sql: string) => Promise<SavedQuery>;
+  saveQuery: (name: string, sql: string, engine: QueryEngine) => Promise<SavedQuery>;
   changeQuery: (change: { id: string; name?: string; sql?: string }) => Promise<SavedQuery>;
   deleteQuery: (id: string) => Promise<void>;
   setLayout: (layout: Layout) => void;
@@ -70,10 +75,15 @@ export function useProjectWorkspace(options: {
   const failed = useCallback((fallback: string) => (err: unknown) => setProblem(messageOf(err, fallback)), []);
 
   const createTab = useCallback(
-    async (initial: { title?: string; sql?: string } = {}): Promise<EditorTab> => {
+    async (initial: { title?: string; sql?: string; engine?: QueryEngine } = {}): Promise<EditorTab> => {
       const tab = await client.invoke('workspace.saveTab', {
         projectId,
-        tab: { id: crypto.randomUUID(), sql: initial.sql ?? '', ...(initial.title ? { title: initial.title } : {}) },
+        tab: {
+          id: crypto.randomUUID(),
+          sql: initial.sql ?? '',
+          ...(initial.title ? { title: initial.title } : {}),
+          ...(initial.engine ? { engine: initial.engine } : {}),
+        },
       });
       const answer = await client.invoke('workspace.activateTab', { projectId, tabId: tab.id });
       setTabs(answer);
@@ -107,7 +117,7 @@ export function useProjectWorkspace(options: {
     };
   }, [client, projectId, attempt, createTab, failed]);
 
-  const newTab = async (initial?: { title?: string; sql?: string }): Promise<string | null> => {
+  const newTab = async (initial?: { title?: string; sql?: string; engine?: QueryEngine }): Promise<string | null> => {
     setProblem(null);
     if (tabs.activeTabId !== null) await tabSaver.flush(tabKey(projectId, tabs.activeTabId));
     try {
@@ -146,6 +156,25 @@ export function useProjectWorkspace(options: {
     setTabs((current) => ({ ...current, tabs: current.tabs.map((t) => (t.id === id ? tab : t)) }));
   };
 
+  const setEngine = async (id: string, engine: QueryEngine): Promise<void> => {
+    setProblem(null);
+    const previous = tabs.tabs.find((t) => t.id === id)?.engine ?? 'local';
+    const withEngine = (value: QueryEngine) => (current: EditorTabs) => ({
+      ...current,
+      tabs: current.tabs.map((t) => (t.id === id ? { ...t, engine: value } : t)),
+    });
+    // Shown at once; the core's answer then is what was kept (its text goes with it, after the saver's own save).
+    setTabs(withEngine(engine));
+    await tabSaver.flush(tabKey(projectId, id));
+    try {
+      const tab = await client.invoke('workspace.saveTab', { projectId, tab: { id, sql: textOf(id), engine } });
+      setTabs((current) => ({ ...current, tabs: current.tabs.map((t) => (t.id === id ? tab : t)) }));
+    } catch (err) {
+      setTabs(withEngine(previous));
+      failed('Where the tab runs could not be changed.')(err);
+    }
+  };
+
   const move = (id: string, position: number): void => {
     setProblem(null);
     // Moved at once on screen; the core's answer then says where every tab is.
@@ -161,8 +190,8 @@ export function useProjectWorkspace(options: {
       .then((answer) => setTabs((current) => ({ ...answer, activeTabId: current.activeTabId })), failed('The tab could not be moved.'));
   };
 
-  const saveQuery = async (name: string, sql: string): Promise<SavedQuery> => {
-    const query = await client.invoke('workspace.saveQuery', { projectId, query: { name, sql, engine: 'local' } });
+  const saveQuery = async (name: string, sql: string, engine: QueryEngine): Promise<SavedQuery> => {
+    const query = await client.invoke('workspace.saveQuery', { projectId, query: { name, sql, engine } });
     setSaved((current) => byName([...current, query]));
     return query;
   };
@@ -197,6 +226,7 @@ export function useProjectWorkspace(options: {
     activate,
     close,
     rename,
+    setEngine,
     move,
     saveQuery,
     changeQuery,

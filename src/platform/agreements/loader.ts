@@ -47,6 +47,8 @@ export type AgreementChange =
   | { readonly projectId: string; readonly withdrawn: true; readonly version: number };
 
 export interface AgreementLoader {
+  /** The agreements folder the loader reads (the admins' screen says where to edit them). */
+  readonly dir: string;
   /** The agreement in force for a project, or undefined when none is. */
   get(projectId: string): AgreementInForce | undefined;
   all(): AgreementInForce[];
@@ -222,6 +224,7 @@ export async function openAgreements(options: AgreementLoaderOptions): Promise<A
   await enqueue(() => scan(true));
 
   return {
+    dir,
     get: (projectId) => strip(inForce.get(projectId)),
     all: () => [...inForce.values()].map((entry) => strip(entry) as AgreementInForce),
     problems: () => new Map(refused),

@@ -39,25 +39,35 @@ export function projectStanding(agreement: Agreement, now: Date): ProjectStandin
   return { inForce: true };
 }
 
+/** Where one listed member stands on their own (their dates and training), whatever the agreement's standing. */
+export type MembershipState = 'in_force' | 'not_started' | 'ended' | 'training_lapsed';
+
+export function membershipState(member: AgreementMember, now: Date): MembershipState {
+  const today = ukDay(now);
+  if (today < member.start) return 'not_started';
+  if (today > member.end) return 'ended';
+  if (today > member.trainingExpires) return 'training_lapsed';
+  return 'in_force';
+}
+
 export function memberStanding(agreement: Agreement, userId: string, now: Date): MemberStanding {
   const project = projectStanding(agreement, now);
   if (!project.inForce) return project;
   const member = agreement.members.find((candidate) => candidate.userId === userId);
   if (member === undefined) return { inForce: false, reason: 'not_member', message: 'You are not a member of this project.' };
-  const today = ukDay(now);
   const name = agreement.projectName;
-  if (today < member.start) {
-    return { inForce: false, reason: 'membership_not_started', message: `Your membership of ${name} starts on ${member.start}.` };
+  switch (membershipState(member, now)) {
+    case 'not_started':
+      return { inForce: false, reason: 'membership_not_started', message: `Your membership of ${name} starts on ${member.start}.` };
+    case 'ended':
+      return { inForce: false, reason: 'membership_ended', message: `Your membership of ${name} ended on ${member.end}.` };
+    case 'training_lapsed':
+      return {
+        inForce: false,
+        reason: 'training_expired',
+        message: `Your training for ${name} expired on ${member.trainingExpires}: renew it to use this project.`,
+      };
+    case 'in_force':
+      return { inForce: true, member };
   }
-  if (today > member.end) {
-    return { inForce: false, reason: 'membership_ended', message: `Your membership of ${name} ended on ${member.end}.` };
-  }
-  if (today > member.trainingExpires) {
-    return {
-      inForce: false,
-      reason: 'training_expired',
-      message: `Your training for ${name} expired on ${member.trainingExpires}: renew it to use this project.`,
-    };
-  }
-  return { inForce: true, member };
 }

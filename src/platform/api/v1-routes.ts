@@ -7,16 +7,18 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Catalogue } from '../../common/contract.ts';
 import { inBackground } from '../../common/detached.ts';
 import { EnclaveError } from '../../common/errors.ts';
-import type { SessionEventName } from '../../common/platform-api.ts';
+import type { RowsBody, SessionEventName } from '../../common/platform-api.ts';
 import { PROFILES } from '../../common/sdc/rules.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { requireProjectAccess, type AgreementsInForce } from '../authz/access-policy.ts';
-import type { DataEngine } from '../engine/data-engine.ts';
+import type { CopyAnswer, DataEngine } from '../engine/data-engine.ts';
 import { createRateLimiter } from '../http/rate-limit.ts';
 import type { IdentityInfo } from '../identity/identity-config.ts';
-import type { ProjectKeys } from '../minimisation/project-keys.ts';
-import { projectFieldTreatment, projectFieldWords, projectSampleSelect, type FieldKinds } from '../minimisation/project-treatments.ts';
+import { projectFieldTreatment, projectFieldWords, type FieldKinds } from '../minimisation/project-treatments.ts';
+import type { Asker, QueryService } from '../query/query-service.ts';
+import type { Principal } from '../identity/principal.ts';
 import type { MetadataStore } from '../store/metadata-store.ts';
+import { createAdminHandlers } from './admin-routes.ts';
 import { registerApiRoutes, type RouteHandlers } from './register-routes.ts';
 
 export const PLATFORM_NAME = 'Enclave demo platform';
@@ -34,8 +36,8 @@ export interface V1Dependencies {
   readonly agreements: AgreementsInForce;
   /** Each catalogue field's kind, which decides its default treatment. */
   readonly fieldKinds: FieldKinds;
-  /** Each project's pseudonym key (never logged, never in an answer). */
-  readonly projectKeys: ProjectKeys;
+  /** Minimised queries and samples, on each project's minimised copy. */
+  readonly queries: QueryService;
   /** The clock agreements and memberships are judged by; the real one by default. */
   readonly now?: () => Date;
 }
@@ -65,13 +67,43 @@ function abortOnDisconnect(reply: FastifyReply): AbortController {
 
 /** The handler of every declared route. */
 export function createV1Handlers(deps: V1Dependencies): RouteHandlers {
-  const { store, audit, engine, agreements, fieldKinds, projectKeys } = deps;
+  const { store, audit, agreements, fieldKinds, queries } = deps;
   const now = deps.now ?? (() => new Date());
-  const access = (principal: Parameters<typeof requireProjectAccess>[0]['principal'], projectId: string) =>
-    requireProjectAccess({ store, agreements, principal, projectId, now: now() });
+  /**
+   * The project and its agreement for this caller, or the refusal; a refused read of data (a query, a sample, the
+   * catalogue) is an audit event too, with what was asked, so an attempt on a project is on record even when the
+   * query service never sees it.
+   */
+  async function accessOf(
+    principal: Principal,
+    projectId: string,
+    attempt: { type: 'query.run' | 'sample.read' | 'catalogue.read'; details?: Record<string, unknown> },
+  ) {
+    try {
+      return await requireProjectAccess({ store, agreements, principal, projectId, now: now() });
+    } catch (err) {
+      const error = err instanceof EnclaveError ? err : new EnclaveError('internal', 'The project could not be checked.');
+      await audit.append({
+        type: attempt.type,
+        actor: principal.user.id,
+        outcome: 'failure',
+        details: { role: principal.user.role, via: 'api', projectId, ...attempt.details, code: error.code, reason: error.message },
+      });
+      throw err;
+    }
+  }
   const sessionEvents = createRateLimiter(SESSION_EVENT_LIMIT);
+  const asker = (principal: Principal): Asker => ({ userId: principal.user.id, role: principal.user.role, via: 'api' });
+
+  /** Sends a whole answer file; however the answer ends (sent, or the client gone before or during it), it is closed. */
+  async function rowsAnswer(reply: FastifyReply, answer: CopyAnswer): Promise<RowsBody> {
+    if (reply.raw.writableFinished || reply.raw.destroyed) await answer.dispose();
+    else reply.raw.once('close', () => inBackground(answer.dispose(), (err) => reply.log.warn({ err }, 'An answer file did not close.')));
+    return { format: answer.format, bytes: answer.bytes, chunks: answer.chunks };
+  }
 
   return {
+    ...createAdminHandlers(deps),
     async health() {
       const identity = deps.identity();
       if (identity === undefined)
@@ -123,15 +155,19 @@ export function createV1Handlers(deps: V1Dependencies): RouteHandlers {
     'projects.list': async ({ principal }) => store.listProjectsForMember(principal.user.id),
 
     async 'catalogue.get'({ params, principal }) {
-      const { project, agreement } = await access(principal, params.projectId);
+      const access = await accessOf(principal, params.projectId, { type: 'catalogue.read' });
+      const { project, agreement } = access;
       const datasets = await store.listDatasets(project.datasetIds);
+      // Row counts as the project sees them: its minimised copy's (row conditions and the opt-out applied).
+      const copy = await queries.copyFor(agreement);
+      const seen = new Map(copy.relations.map((relation) => [relation.id, relation.rowCount]));
       const catalogue: Catalogue = {
         projectId: project.id,
         datasets: datasets.map((dataset) => ({
           id: dataset.id,
           name: dataset.name,
           description: dataset.description,
-          rowCount: engine.rowCount(dataset.id),
+          rowCount: seen.get(dataset.id) ?? 0,
           fields: dataset.fields.map((field) => {
             const treatment = projectFieldTreatment({ agreement: agreement.agreement, datasetId: dataset.id, field, kinds: fieldKinds });
             return {
@@ -145,33 +181,49 @@ export function createV1Handlers(deps: V1Dependencies): RouteHandlers {
           }),
         })),
       };
+      await audit.append({
+        type: 'catalogue.read',
+        actor: principal.user.id,
+        outcome: 'success',
+        details: { role: principal.user.role, projectId: project.id, agreementVersion: agreement.version },
+      });
       return catalogue;
     },
 
     async 'dataset.sample'({ params, query, principal, reply }) {
       const { projectId, datasetId } = params;
-      const { project, agreement } = await access(principal, projectId);
-      if (!project.datasetIds.includes(datasetId) || !agreement.agreement.datasets.includes(datasetId)) {
+      const access = await accessOf(principal, projectId, {
+        type: 'sample.read',
+        details: { datasetId, limit: query.limit, format: query.format },
+      });
+      if (!access.project.datasetIds.includes(datasetId) || !access.agreement.agreement.datasets.includes(datasetId)) {
         throw new EnclaveError('not_found', 'This project has no such dataset.');
       }
-      const [dataset] = await store.listDatasets([datasetId]);
-      if (dataset === undefined) throw new EnclaveError('not_found', 'This project has no such dataset.');
-      // The same columns, in the same order, either way: each field as this project's agreement treats it, dropped
-      // ones left out, ordered by treated values. The SELECT holds the project's key: it goes to the engine only.
-      const select = projectSampleSelect({
-        agreement: agreement.agreement,
-        dataset,
-        kinds: fieldKinds,
-        projectKey: await projectKeys.keyFor(project.id),
-      });
+      // Read from the project's minimised copy, like any query: each field as the agreement treats it, dropped ones
+      // absent, the agreement's rows only, ordered by treated values.
       const controller = abortOnDisconnect(reply);
-      const request = { datasetId, columns: select.columns, orderBy: select.orderBy, limit: query.limit, signal: controller.signal };
-      if (query.format === 'arrow') return engine.sample(request);
-      const file = await engine.sampleParquet(request);
-      // However the answer ends (sent, or the client gone before or during it), the file is closed.
-      if (reply.raw.writableFinished || reply.raw.destroyed) await file.dispose();
-      else reply.raw.once('close', () => inBackground(file.dispose(), (err) => reply.log.warn({ err }, 'A sample file did not close.')));
-      return { format: 'parquet', bytes: file.bytes, chunks: file.chunks };
+      const answer = await queries.sample({
+        ...access,
+        asker: asker(principal),
+        datasetId,
+        limit: query.limit,
+        format: query.format,
+        signal: controller.signal,
+      });
+      return rowsAnswer(reply, answer);
+    },
+
+    async 'project.query'({ params, body, principal, reply }) {
+      const access = await accessOf(principal, params.projectId, { type: 'query.run', details: { sql: body.sql, format: body.format } });
+      const controller = abortOnDisconnect(reply);
+      const answer = await queries.query({
+        ...access,
+        asker: asker(principal),
+        sql: body.sql,
+        format: body.format,
+        signal: controller.signal,
+      });
+      return rowsAnswer(reply, answer);
     },
   };
 }

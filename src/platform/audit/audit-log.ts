@@ -38,10 +38,37 @@ export interface AuditEventInput {
   readonly details: { readonly [key: string]: JsonValue };
 }
 
+/** What an admin looks for in the log; every condition given must hold. */
+export interface AuditSearch {
+  /** The user who acted; for an event with no actor (a failed sign-in), the username its details name. */
+  readonly actor?: string;
+  /** The project the event's details name (`projectId`). */
+  readonly projectId?: string;
+  /** The start of the event's type: "query." or a whole type. */
+  readonly typePrefix?: string;
+  /** From this moment (inclusive). */
+  readonly from?: Date;
+  /** Until this moment (exclusive). */
+  readonly to?: Date;
+  /** Only events older than this one (paging back). */
+  readonly before?: number;
+  /** The most events answered. */
+  readonly limit: number;
+}
+
+export interface AuditSearchPage {
+  /** Newest first. */
+  readonly events: AuditEvent[];
+  /** The `before` of the next, older page; null when there are no more. */
+  readonly older: number | null;
+}
+
 export interface AuditLog {
   append(event: AuditEventInput): Promise<AuditEvent>;
   /** Events in order, from seq `after` + 1 (default: from the start). */
   list(options?: { after?: number; limit?: number }): Promise<AuditEvent[]>;
+  /** Events that match, newest first, a page at a time. Reads only; a row whose details are not JSON matches no detail. */
+  search(filter: AuditSearch): Promise<AuditSearchPage>;
   /** Checks every event, the anchor and the table's guards. Changes nothing. */
   verify(): Promise<AuditReport>;
   /**
@@ -122,6 +149,31 @@ function higher(mine: AnchorHead | null, anchored: AnchorHead | null): AnchorHea
   if (mine === null) return anchored;
   if (anchored === null || anchored.seq <= mine.seq) return mine;
   return anchored;
+}
+
+/** A value of the event's details (canonical JSON); NULL for a row whose details are not JSON. */
+const detail = (key: 'projectId' | 'username') => sql<unknown>`CASE WHEN json_valid(details) THEN json_extract(details, ${`$.${key}`}) END`;
+
+/** SQLite's json_extract and substr; PostgreSQL would read `details::jsonb ->> key` and `left(type, n)`. */
+async function searchEvents(db: Kysely<MetadataDatabase>, filter: AuditSearch): Promise<AuditSearchPage> {
+  const { actor, projectId, typePrefix, from, to, before, limit } = filter;
+  let query = db.selectFrom('audit_events').selectAll();
+  if (before !== undefined) query = query.where('seq', '<', before);
+  if (actor !== undefined) {
+    query = query.where((eb) => eb.or([eb('actor', '=', actor), eb.and([eb('actor', 'is', null), eb(detail('username'), '=', actor)])]));
+  }
+  if (projectId !== undefined) query = query.where(detail('projectId'), '=', projectId);
+  // A prefix compared as text: LIKE would read the "_" in types such as session.signed_in as a wildcard.
+  if (typePrefix !== undefined) query = query.where(sql`substr(type, 1, ${typePrefix.length})`, '=', typePrefix);
+  // Times are stored as toISOString() writes them, so text order is time order.
+  if (from !== undefined) query = query.where('occurred_at', '>=', from.toISOString());
+  if (to !== undefined) query = query.where('occurred_at', '<', to.toISOString());
+  const rows = await query
+    .orderBy('seq', 'desc')
+    .limit(limit + 1)
+    .execute();
+  const events = rows.slice(0, limit).map(rowToEvent);
+  return { events, older: rows.length > limit ? (events.at(-1)?.seq ?? null) : null };
 }
 
 /**
@@ -286,6 +338,7 @@ export async function openAuditLog(options: AuditLogOptions): Promise<AuditLog> 
         .execute();
       return rows.map(rowToEvent);
     },
+    search: (filter) => searchEvents(db, filter),
     verify,
     acceptBreak(report) {
       return queued(() =>

@@ -7,7 +7,7 @@
 import type { Project } from '../../common/contract.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import { isRouteId, routeAccess, type RouteId } from '../../common/platform-api.ts';
-import type { AgreementInForce } from '../agreements/loader.ts';
+import type { AgreementFileError, AgreementInForce } from '../agreements/loader.ts';
 import { memberStanding } from '../agreements/standing.ts';
 import type { Principal } from '../identity/principal.ts';
 import type { MetadataStore } from '../store/metadata-store.ts';
@@ -34,9 +34,19 @@ export async function requireProjectMember(options: { store: MetadataStore; prin
   return project;
 }
 
-/** The agreements in force, by project (the agreements loader, src/platform/agreements/loader.ts). */
+/**
+ * The agreements in force, by project (the agreements loader, src/platform/agreements/loader.ts). Access checks need
+ * only `get`; the admins' screen lists the rest, which a stand-in that answers `get` alone may leave out (it then
+ * lists no agreement, no refused file and no folder).
+ */
 export interface AgreementsInForce {
   get(projectId: string): AgreementInForce | undefined;
+  /** Every agreement in force now. */
+  all?(): AgreementInForce[];
+  /** Files refused now, by project (the project may still have an earlier version in force). */
+  problems?(): ReadonlyMap<string, AgreementFileError>;
+  /** The folder the files are read from. */
+  readonly dir?: string;
 }
 
 export interface ProjectAccess {

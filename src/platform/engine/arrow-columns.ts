@@ -6,10 +6,13 @@ import {
   DateDay,
   Dictionary,
   Field,
+  Float32,
   Float64,
+  Int8,
   Int16,
   Int32,
   Int64,
+  TimestampMicrosecond,
   makeData,
   RecordBatch,
   Schema,
@@ -21,7 +24,7 @@ import {
   type Data,
   type DataType,
 } from 'apache-arrow';
-import { DuckDBTypeId, type DuckDBDateValue, type DuckDBVector } from '@duckdb/node-api';
+import { DuckDBTypeId, type DuckDBDateValue, type DuckDBTimestampValue, type DuckDBVector } from '@duckdb/node-api';
 import { EnclaveError } from '../../common/errors.ts';
 
 export interface ColumnBuilder {
@@ -31,8 +34,65 @@ export interface ColumnBuilder {
   readonly type: DataType;
 }
 
-/** The DuckDB types the samples support, by type id, with the Arrow type each becomes. */
-export const SUPPORTED_TYPES = ['BOOLEAN', 'SMALLINT', 'INTEGER', 'BIGINT', 'DOUBLE', 'DATE', 'VARCHAR'] as const;
+/** The DuckDB types carried as they are, by name, with the Arrow type each becomes (see columnBuilderFor). */
+export const SUPPORTED_TYPES = [
+  'BOOLEAN',
+  'TINYINT',
+  'SMALLINT',
+  'INTEGER',
+  'BIGINT',
+  'UTINYINT',
+  'USMALLINT',
+  'UINTEGER',
+  'FLOAT',
+  'DOUBLE',
+  'DATE',
+  'TIMESTAMP',
+  'VARCHAR',
+] as const;
+
+/**
+ * What a result column of another type becomes before it is written as Arrow: a wide or exact number as DOUBLE (sum()
+ * of integers is a HUGEINT), any timestamp as TIMESTAMP, a time, interval, UUID or enum as its text. Nested and binary
+ * values have no cast here (undefined): the caller refuses them with the column's name.
+ */
+export function arrowCastFor(typeId: DuckDBTypeId): 'DOUBLE' | 'TIMESTAMP' | 'VARCHAR' | 'keep' | undefined {
+  switch (typeId) {
+    case DuckDBTypeId.BOOLEAN:
+    case DuckDBTypeId.TINYINT:
+    case DuckDBTypeId.SMALLINT:
+    case DuckDBTypeId.INTEGER:
+    case DuckDBTypeId.BIGINT:
+    case DuckDBTypeId.UTINYINT:
+    case DuckDBTypeId.USMALLINT:
+    case DuckDBTypeId.UINTEGER:
+    case DuckDBTypeId.FLOAT:
+    case DuckDBTypeId.DOUBLE:
+    case DuckDBTypeId.DATE:
+    case DuckDBTypeId.TIMESTAMP:
+    case DuckDBTypeId.VARCHAR:
+      return 'keep';
+    case DuckDBTypeId.HUGEINT:
+    case DuckDBTypeId.UHUGEINT:
+    case DuckDBTypeId.UBIGINT:
+    case DuckDBTypeId.DECIMAL:
+      return 'DOUBLE';
+    case DuckDBTypeId.TIMESTAMP_S:
+    case DuckDBTypeId.TIMESTAMP_MS:
+    case DuckDBTypeId.TIMESTAMP_NS:
+    case DuckDBTypeId.TIMESTAMP_TZ:
+      return 'TIMESTAMP';
+    case DuckDBTypeId.TIME:
+    case DuckDBTypeId.TIME_TZ:
+    case DuckDBTypeId.INTERVAL:
+    case DuckDBTypeId.UUID:
+    case DuckDBTypeId.ENUM:
+    case DuckDBTypeId.BIT:
+      return 'VARCHAR';
+    default:
+      return undefined;
+  }
+}
 
 /** The same array when it already holds `needed` items, else a copy at least twice as long. */
 function grownToHold(array: Int32Array<ArrayBuffer>, needed: number): Int32Array<ArrayBuffer> {
@@ -62,7 +122,7 @@ class Validity {
   }
 }
 
-type NumericArray = Int16Array | Int32Array | Float64Array | BigInt64Array;
+type NumericArray = Int8Array | Int16Array | Int32Array | Float32Array | Float64Array | BigInt64Array;
 
 /** A fixed-width column: SMALLINT, INTEGER, DOUBLE, BIGINT and DATE (days since the epoch). */
 class FixedWidthBuilder<T extends NumericArray, V> implements ColumnBuilder {
@@ -253,8 +313,27 @@ export function columnBuilderFor(column: {
   switch (column.typeId) {
     case DuckDBTypeId.BOOLEAN:
       return new BoolBuilder();
+    case DuckDBTypeId.TINYINT:
+      return new FixedWidthBuilder<Int8Array, number>({ type: new Int8(), allocate: (n) => new Int8Array(n), toNumber: (v) => v });
     case DuckDBTypeId.SMALLINT:
+    case DuckDBTypeId.UTINYINT:
       return new FixedWidthBuilder<Int16Array, number>({ type: new Int16(), allocate: (n) => new Int16Array(n), toNumber: (v) => v });
+    case DuckDBTypeId.USMALLINT:
+      return new FixedWidthBuilder<Int32Array, number>({ type: new Int32(), allocate: (n) => new Int32Array(n), toNumber: (v) => v });
+    case DuckDBTypeId.UINTEGER:
+      return new FixedWidthBuilder<BigInt64Array, number>({
+        type: new Int64(),
+        allocate: (n) => new BigInt64Array(n),
+        toNumber: (v) => BigInt(v),
+      });
+    case DuckDBTypeId.FLOAT:
+      return new FixedWidthBuilder<Float32Array, number>({ type: new Float32(), allocate: (n) => new Float32Array(n), toNumber: (v) => v });
+    case DuckDBTypeId.TIMESTAMP:
+      return new FixedWidthBuilder<BigInt64Array, DuckDBTimestampValue>({
+        type: new TimestampMicrosecond(),
+        allocate: (n) => new BigInt64Array(n),
+        toNumber: (v) => v.micros,
+      });
     case DuckDBTypeId.INTEGER:
       return new FixedWidthBuilder<Int32Array, number>({ type: new Int32(), allocate: (n) => new Int32Array(n), toNumber: (v) => v });
     case DuckDBTypeId.BIGINT:
@@ -270,16 +349,21 @@ export function columnBuilderFor(column: {
     case DuckDBTypeId.VARCHAR:
       return column.dictionary ? new DictionaryUtf8Builder(column.index) : new PlainUtf8Builder();
     default:
-      throw new EnclaveError('internal', `Samples do not support columns of type ${column.typeName} yet.`);
+      throw new EnclaveError('internal', `Answers do not carry columns of type ${column.typeName}.`);
   }
 }
 
 /** One record batch holding every column; nullable fields throughout (the data files say nothing stronger). */
-export function toArrowIpcStream(columns: ReadonlyArray<{ name: string; builder: ColumnBuilder }>): Uint8Array {
+export function toRecordBatch(columns: ReadonlyArray<{ name: string; builder: ColumnBuilder }>): RecordBatch {
   const data = columns.map((column) => column.builder.finish());
   const fields = columns.map((column, i) => new Field(column.name, data[i].type, true));
   const schema = new Schema(fields);
   const length = data[0]?.length ?? 0;
-  const batch = new RecordBatch(schema, makeData({ type: new Struct(fields), length, children: data, nullCount: 0 }));
-  return tableToIPC(new Table(schema, [batch]), 'stream');
+  return new RecordBatch(schema, makeData({ type: new Struct(fields), length, children: data, nullCount: 0 }));
+}
+
+/** The columns as one Arrow IPC stream of one record batch. */
+export function toArrowIpcStream(columns: ReadonlyArray<{ name: string; builder: ColumnBuilder }>): Uint8Array {
+  const batch = toRecordBatch(columns);
+  return tableToIPC(new Table(batch.schema, [batch]), 'stream');
 }

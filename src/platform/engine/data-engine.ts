@@ -2,8 +2,9 @@
 // through this interface, so the embedded DuckDB can be swapped for a distributed engine (Spark SQL on
 // Databricks, as the national service runs) without touching routes, identity or the catalogue.
 //
-// Today the seam serves verified datasets and deterministic samples. The query issue adds, behind the same
-// interface: building a project's minimised copy, running a checked SELECT on it, streaming the result as Arrow.
+// The seam serves verified datasets, builds each project's minimised copy from them, and runs checked SELECTs and
+// samples on a copy, answering Arrow or Parquet.
+import type { RowsFormat } from '../../common/platform-api.ts';
 
 /** One column as the engine sees it in the data files (not as the catalogue describes it). */
 export interface EngineColumn {
@@ -18,33 +19,97 @@ export interface EngineDataset {
   readonly columns: readonly EngineColumn[];
 }
 
-/** One column of a sample: its name in the answer, and the expression over the dataset's columns that gives it. */
-export interface SampleColumn {
-  /** A plain lower-case SQL name (quoted by the engine). */
+/**
+ * One column of a project's minimised copy: an expression over the raw dataset's columns (a treatment, built by the
+ * minimisation layer), or the project pseudonym of a raw column, which the engine looks up in a map it builds with
+ * the spec's `pseudonym` function so that no key ever reaches SQL.
+ */
+export type CopyColumn =
+  | { readonly name: string; readonly sql: string }
+  | {
+      readonly name: string;
+      readonly pseudonymOf: string;
+      /**
+       * Whose values these are: columns of one domain share pseudonyms (a person's NHS number in every dataset), and
+       * the same value in two domains (episode 1, test 1) gets two unrelated ones.
+       */
+      readonly domain: string;
+    };
+
+/**
+ * Which raw rows enter the copy. Data, never SQL: each engine writes its own query.
+ * date_from: the column's date is on or after `from` (YYYY-MM-DD). in / not_in: the column's value is (is not) one of
+ * `dataset.column`'s values (optionally only of its rows whose `where.column` is one of `where.oneOf`).
+ */
+export type RowFilter =
+  | { readonly kind: 'date_from'; readonly column: string; readonly from: string }
+  | {
+      readonly kind: 'in' | 'not_in';
+      readonly column: string;
+      readonly dataset: string;
+      readonly datasetColumn: string;
+      readonly where?: { readonly column: string; readonly oneOf: readonly string[] };
+    };
+
+export interface CopyRelation {
+  /** The relation's name in the copy: what the analyst writes in FROM. A plain lower-case SQL name. */
   readonly name: string;
-  /**
-   * The SELECT expression, built by the layer above (minimisation: the field's treatment). It may hold a secret (a
-   * project's pseudonym key): the engine never puts it, or an engine message that could quote it, in an error.
-   */
-  readonly sql: string;
+  /** The raw dataset it is made from. */
+  readonly datasetId: string;
+  /** In this order; at least one. */
+  readonly columns: readonly CopyColumn[];
+  readonly filters: readonly RowFilter[];
+  /** Columns of the relation (treated values) that order a sample, so the same request always gives the same rows. */
+  readonly sampleOrder: readonly string[];
 }
 
-export interface SampleRequest {
-  readonly datasetId: string;
-  /** Columns to return, in this order. The caller decides which are allowed and how each is treated. */
-  readonly columns: readonly SampleColumn[];
+export interface CopySpec {
+  readonly projectId: string;
+  /** Names everything the copy is made from (data, agreement, policy); a different version is built afresh. */
+  readonly version: string;
+  readonly relations: readonly CopyRelation[];
+  /** The project pseudonym of a raw value in a domain (holds the key; the engine calls it, never writes it anywhere). */
+  readonly pseudonym: (value: string, domain: string) => string;
+}
+
+export interface CopyProgress {
+  readonly stage: string;
+  readonly done: number;
+  readonly total: number;
+}
+
+/** A project's minimised copy, ready: the only data the project's queries and samples reach. */
+export interface ProjectCopy {
+  readonly projectId: string;
+  readonly version: string;
+  readonly relations: readonly EngineDataset[];
+  /** The engine's parse of `sql` (DuckDB: json_serialize_sql), for the query checks. */
+  parse(sql: string): Promise<string>;
   /**
-   * Names of returned columns that order the rows, so the same request always returns the same rows. The rows are
-   * ordered by the returned (treated) values, never by a column the sample leaves out.
+   * Runs a checked SELECT (`sql` exactly as `parse` saw it, and its parse) and writes the whole result in `format`
+   * before the first byte goes: more than `rowCap` rows, the time limit or an engine error answer an error and nothing
+   * else. Engine errors carry the engine's message as `cause` for the caller to sanitise; nothing else of it.
    */
-  readonly orderBy: readonly string[];
-  /** 1..SAMPLE_ROW_LIMIT, already validated by the caller. */
-  readonly limit: number;
-  /** Aborting stops the query and rejects with EnclaveError('cancelled'). */
+  query(request: CopyQuery): Promise<CopyAnswer>;
+  /** The first `limit` rows of a relation in its sample order. */
+  sample(request: { relation: string; limit: number; format: RowsFormat; signal?: AbortSignal }): Promise<CopyAnswer>;
+}
+
+export interface CopyQuery {
+  readonly sql: string;
+  readonly parsed: string;
+  readonly format: RowsFormat;
+  readonly rowCap: number;
   readonly signal?: AbortSignal;
 }
 
-/** A sample written as a Parquet file, opened for streaming; its name is already gone from the disk. */
+/** An answer written whole, opened for streaming. */
+export interface CopyAnswer extends SampleFile {
+  readonly format: RowsFormat;
+  readonly rows: number;
+}
+
+/** A file opened for streaming; its name is already gone from the disk. */
 export interface SampleFile {
   /** The file's size: the answer's Content-Length. */
   readonly bytes: number;
@@ -57,14 +122,17 @@ export interface SampleFile {
 export interface DataEngine {
   /** A short name for logs ("duckdb-embedded"); nothing may branch on it. */
   readonly name: string;
+  /** Names the data the engine serves (its files' hashes): a copy spec's version includes it. */
+  readonly dataVersion: string;
   /** The datasets this engine serves, with the row counts and columns it verified at start-up. */
   datasets(): readonly EngineDataset[];
   /** Throws EnclaveError('not_found') for a dataset the engine does not serve. */
   rowCount(datasetId: string): number;
-  /** The first `limit` rows in a deterministic order, as an Arrow IPC stream. */
-  sample(request: SampleRequest): Promise<Uint8Array>;
-  /** The same rows, columns and order as sample(), as a Parquet file. */
-  sampleParquet(request: SampleRequest): Promise<SampleFile>;
+  /**
+   * The project's minimised copy for this spec: the one already built when its version matches, else built now (with
+   * progress), switched to atomically, and the older one closed once its queries are over.
+   */
+  copy(spec: CopySpec, options?: { onProgress?: (progress: CopyProgress) => void }): Promise<ProjectCopy>;
   /** Stops running queries and releases the engine. Safe to call twice. */
   close(): Promise<void>;
 }

@@ -1,14 +1,25 @@
-// The embedded implementation of the engine seam: an in-memory DuckDB with one read-only view per verified
-// Parquet file. Nothing outside src/platform/engine imports this module except the server's composition root.
+// The embedded implementation of the engine seam. At start it verifies the data folder (manifest and hashes) and
+// describes each dataset through a locked-down in-memory DuckDB; then it builds each project's minimised copy on
+// demand (copy-build.ts) under DIR/minimised, and serves queries and samples from the copy (copy-serve.ts). The raw
+// files are read only while a copy is built. Nothing outside src/platform/engine imports this module except the
+// server's composition root.
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, mkdir, readdir, rename, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import process from 'node:process';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
+import { bestEffort, inBackground } from '../../common/detached.ts';
 import { EnclaveError } from '../../common/errors.ts';
+import { Serial } from '../../common/serial.ts';
 // Identifiers reach SQL only quoted, and only names the engine itself read from the data files.
 import { quoteIdentifier, quoteString } from '../../common/sql-identifiers.ts';
-import { columnBuilderFor, toArrowIpcStream } from './arrow-columns.ts';
+import { buildCopyFile } from './copy-build.ts';
+import { openServedCopy, type ServedCopy } from './copy-serve.ts';
+import type { CopyProgress, CopySpec, DataEngine, EngineColumn, EngineDataset, ProjectCopy } from './data-engine.ts';
 import { scrubbedEngineError } from './engine-errors.ts';
-import type { DataEngine, EngineColumn, EngineDataset, SampleFile, SampleRequest } from './data-engine.ts';
+import { prepareExportsFolder } from './exports-folder.ts';
 import { verifyDataDir, type VerifiedDataFile } from './manifest.ts';
-import { openParquetSampler, type ParquetSampler } from './parquet-samples.ts';
 
 /** Keeps the engine's own message for the server log (Error.cause), away from the answer. */
 function withCause(error: EnclaveError, cause: unknown): EnclaveError {
@@ -16,25 +27,24 @@ function withCause(error: EnclaveError, cause: unknown): EnclaveError {
   return error;
 }
 
-/** A sample's column names are plain lower-case SQL names; anything else is a fault of the layer above. */
-const COLUMN_NAME = /^[a-z][a-z0-9_]{0,62}$/;
+/** Below the platform's data folder: each project's minimised copy, and the space copies spill into. */
+export const MINIMISED_FOLDER = 'minimised';
+/** Raised when the copy's format (what copy-build writes) changes, so older copies are rebuilt. */
+const COPY_FORMAT = 'copy-1';
+const FOLDER_MODE = 0o700;
+/** The longest one platform query may run, unless the operator says otherwise. */
+export const DEFAULT_QUERY_TIMEOUT_MS = 10 * 60_000;
+/**
+ * The share of the machine's memory each project's copy may use for its queries (past it, DuckDB spills to
+ * DIR/minimised/tmp or fails the query with an out-of-memory error): several projects at once cannot take it all.
+ */
+export const DEFAULT_QUERY_MEMORY_SHARE = 0.25;
 
-/** A VARCHAR with at most this many distinct values travels dictionary-encoded (see arrow-columns.ts). */
-export const DICTIONARY_MAX_DISTINCT = 65_536;
-
-interface ServedDataset extends EngineDataset {
-  /** VARCHAR columns to dictionary-encode, decided once here so every sample has the same Arrow schema. */
-  readonly dictionaryColumns: ReadonlySet<string>;
-}
-
-async function describeView(connection: DuckDBConnection, file: VerifiedDataFile): Promise<ServedDataset> {
+async function describeView(connection: DuckDBConnection, file: VerifiedDataFile): Promise<EngineDataset> {
   const view = quoteIdentifier(file.datasetId);
   const shape = await connection.runAndReadAll(`SELECT * FROM ${view} LIMIT 0`);
   const columns: EngineColumn[] = shape.columnNames().map((name, i) => ({ name, type: shape.columnType(i).toString().toUpperCase() }));
-  const text = columns.filter((column) => column.type === 'VARCHAR').map((column) => column.name);
-  // One scan: the row count, and an estimate (HyperLogLog) of each text column's distinct values.
-  const measures = ['count(*)', ...text.map((name) => `approx_count_distinct(${quoteIdentifier(name)})`)].join(', ');
-  const [counts] = (await connection.runAndReadAll(`SELECT ${measures} FROM ${view}`)).getRows();
+  const [counts] = (await connection.runAndReadAll(`SELECT count(*) FROM ${view}`)).getRows();
   const rowCount = Number(counts?.[0] ?? -1);
   if (rowCount !== file.rows) {
     throw new EnclaveError(
@@ -42,8 +52,7 @@ async function describeView(connection: DuckDBConnection, file: VerifiedDataFile
       `The platform's data folder cannot be served: ${file.datasetId} has ${rowCount} rows but the manifest says ${file.rows}.`,
     );
   }
-  const dictionaryColumns = new Set(text.filter((_name, i) => Number(counts?.[i + 1] ?? Infinity) <= DICTIONARY_MAX_DISTINCT));
-  return { id: file.datasetId, rowCount, columns, dictionaryColumns };
+  return { id: file.datasetId, rowCount, columns };
 }
 
 /**
@@ -51,8 +60,6 @@ async function describeView(connection: DuckDBConnection, file: VerifiedDataFile
  * (they read their Parquet file at every query), so the exact verified files are listed in `allowed_paths`
  * first: the measured result is that the views still read, while every other path (read_csv('/etc/passwd'),
  * ATTACH, COPY TO elsewhere, INSTALL) is refused and `lock_configuration` stops anyone turning it back.
- * Caveat for the query issue: `allowed_paths` also permits writing those files (COPY … TO with
- * USE_TMP_FILE false), so analyst SQL must still be checked to be one read-only SELECT.
  */
 async function lockDown(connection: DuckDBConnection, files: readonly VerifiedDataFile[]): Promise<void> {
   const allowed = files.map((file) => quoteString(file.absolutePath)).join(', ');
@@ -64,15 +71,27 @@ async function lockDown(connection: DuckDBConnection, files: readonly VerifiedDa
 }
 
 export interface DuckDbEngineOptions {
-  /** The platform's data folder: the verified files are read from it, and Parquet samples are written inside it. */
+  /** The platform's data folder: the verified files are read from it; copies and answers are written inside it. */
   readonly dataDir: string;
+  /** The longest one query may run (default DEFAULT_QUERY_TIMEOUT_MS). */
+  readonly queryTimeoutMs?: number;
+  /** DuckDB's memory_limit for each copy's queries (e.g. '4GB'); default DEFAULT_QUERY_MEMORY_SHARE of the RAM. */
+  readonly queryMemoryLimit?: string;
+  /** Where failures that only the operator should read go (the copy's engine messages, scrubbed). */
+  readonly log?: (message: string, detail?: unknown) => void;
+}
+
+/** Creates a folder 0700 whatever the umask. */
+async function privateFolder(folder: string): Promise<void> {
+  await mkdir(folder, { recursive: true, mode: FOLDER_MODE });
+  if (process.platform !== 'win32') await chmod(folder, FOLDER_MODE);
 }
 
 /** Verifies DIR/manifest.json and every file's sha256, then serves the files. Refuses (throws) otherwise. */
 export async function openDuckDbEngine(options: DuckDbEngineOptions): Promise<DataEngine> {
   const files = await verifyDataDir(options.dataDir);
+  const datasets = new Map<string, EngineDataset>();
   const instance = await DuckDBInstance.create(':memory:');
-  const datasets = new Map<string, ServedDataset>();
   try {
     const setup = await instance.connect();
     try {
@@ -86,129 +105,188 @@ export async function openDuckDbEngine(options: DuckDbEngineOptions): Promise<Da
       setup.closeSync();
     }
   } catch (err) {
-    instance.closeSync();
     if (err instanceof EnclaveError) throw err;
     throw new EnclaveError('unavailable', "The platform's data folder cannot be served: a data file could not be read as Parquet.");
-  }
-  let parquet: ParquetSampler;
-  try {
-    parquet = await openParquetSampler({ files, dataDir: options.dataDir });
-  } catch (err) {
+  } finally {
     instance.closeSync();
-    throw withCause(new EnclaveError('unavailable', `The platform cannot prepare Parquet samples in ${options.dataDir}.`), err);
   }
-  return new DuckDbEngine({ instance, served: datasets, parquet });
+  const root = path.resolve(options.dataDir);
+  const copiesFolder = path.join(root, MINIMISED_FOLDER);
+  const tempDir = path.join(copiesFolder, 'tmp');
+  let exportsFolder: string;
+  try {
+    await privateFolder(copiesFolder);
+    await privateFolder(tempDir);
+    // A build the platform did not finish (it stopped during it) is removed; finished copies are kept for reuse.
+    for (const name of await readdir(copiesFolder)) {
+      if (name.includes('.building-')) await rm(path.join(copiesFolder, name), { force: true });
+    }
+    exportsFolder = await prepareExportsFolder(options.dataDir);
+  } catch (err) {
+    throw withCause(
+      new EnclaveError('unavailable', `The platform cannot prepare its folders for minimised copies in ${options.dataDir}.`),
+      err,
+    );
+  }
+  const dataVersion = createHash('sha256')
+    .update(files.map((file) => `${file.datasetId}:${file.sha256}`).join('\n'))
+    .digest('hex');
+  return new DuckDbEngine({
+    files,
+    datasets,
+    dataVersion,
+    copiesFolder,
+    tempDir,
+    exportsFolder,
+    queryTimeoutMs: options.queryTimeoutMs ?? DEFAULT_QUERY_TIMEOUT_MS,
+    queryMemoryLimit: options.queryMemoryLimit ?? `${Math.floor((os.totalmem() * DEFAULT_QUERY_MEMORY_SHARE) / 2 ** 20)}MB`,
+    log: options.log ?? (() => {}),
+  });
+}
+
+interface CopySlot {
+  readonly version: string;
+  readonly ready: Promise<ServedCopy>;
+}
+
+/** The slot's copy, or undefined when its build failed (that failure was answered to whoever asked for the copy). */
+async function readyOrNone(slot: CopySlot): Promise<ServedCopy | undefined> {
+  try {
+    return await slot.ready;
+  } catch {
+    return undefined;
+  }
 }
 
 class DuckDbEngine implements DataEngine {
   readonly name = 'duckdb-embedded';
-  private readonly instance: DuckDBInstance;
-  private readonly served: ReadonlyMap<string, ServedDataset>;
-  /** Queries in flight, so close() can interrupt them and wait before the instance goes away. */
-  private readonly running = new Map<DuckDBConnection, Promise<unknown>>();
-  private readonly parquet: ParquetSampler;
+  readonly dataVersion: string;
+  private readonly parts: {
+    files: readonly VerifiedDataFile[];
+    datasets: ReadonlyMap<string, EngineDataset>;
+    copiesFolder: string;
+    tempDir: string;
+    exportsFolder: string;
+    queryTimeoutMs: number;
+    queryMemoryLimit: string;
+    log: (message: string, detail?: unknown) => void;
+  };
+  /** Each project's copy: the one being built or served for the current version. */
+  private readonly copies = new Map<string, CopySlot>();
+  /** One build at a time: a build reads every row of its datasets and uses the machine's cores. */
+  private readonly builds = new Serial();
+  private readonly stopping = new AbortController();
   private closed = false;
 
-  constructor(parts: { instance: DuckDBInstance; served: ReadonlyMap<string, ServedDataset>; parquet: ParquetSampler }) {
-    this.instance = parts.instance;
-    this.served = parts.served;
-    this.parquet = parts.parquet;
+  constructor(parts: DuckDbEngine['parts'] & { dataVersion: string }) {
+    this.parts = parts;
+    this.dataVersion = parts.dataVersion;
   }
 
   datasets(): readonly EngineDataset[] {
-    return [...this.served.values()].map(({ id, rowCount, columns }) => ({ id, rowCount, columns }));
-  }
-
-  private dataset(datasetId: string): ServedDataset {
-    const dataset = this.served.get(datasetId);
-    if (dataset === undefined) throw new EnclaveError('not_found', 'That dataset is not on this platform.');
-    return dataset;
+    return [...this.parts.datasets.values()];
   }
 
   rowCount(datasetId: string): number {
-    return this.dataset(datasetId).rowCount;
+    const dataset = this.parts.datasets.get(datasetId);
+    if (dataset === undefined) throw new EnclaveError('not_found', 'That dataset is not on this platform.');
+    return dataset.rowCount;
   }
 
-  /** Checks a sample request against what the engine serves; the one SELECT both formats run. */
-  private sampleSelect(request: SampleRequest): { dataset: ServedDataset; sql: string } {
+  copy(spec: CopySpec, options: { onProgress?: (progress: CopyProgress) => void } = {}): Promise<ProjectCopy> {
+    if (this.closed) return Promise.reject(new EnclaveError('unavailable', 'The data engine is shutting down.'));
+    const version = createHash('sha256').update(`${COPY_FORMAT}\n${this.dataVersion}\n${spec.version}`).digest('hex').slice(0, 32);
+    const current = this.copies.get(spec.projectId);
+    if (current?.version === version) return current.ready;
+    const ready = this.builds.run(() => this.buildOrReuse(spec, version, options.onProgress));
+    const slot: CopySlot = { version, ready };
+    this.copies.set(spec.projectId, slot);
+    ready.then(
+      () => {
+        // The older copy serves the queries it has begun; it closes when they are over, and its file goes.
+        if (current !== undefined)
+          inBackground(this.retire(current), (err) => this.parts.log('An older minimised copy did not close.', err));
+      },
+      () => {
+        // A failed build is not kept: the next use tries again.
+        if (this.copies.get(spec.projectId) === slot) this.copies.delete(spec.projectId);
+      },
+    );
+    return ready;
+  }
+
+  private fileOf(projectId: string, version: string): string {
+    return path.join(this.parts.copiesFolder, `${projectId}--${version}.duckdb`);
+  }
+
+  private async buildOrReuse(spec: CopySpec, version: string, onProgress?: (progress: CopyProgress) => void): Promise<ServedCopy> {
     if (this.closed) throw new EnclaveError('unavailable', 'The data engine is shutting down.');
-    const dataset = this.dataset(request.datasetId);
-    const names = new Set(request.columns.map((column) => column.name));
-    if (names.size !== request.columns.length || ![...names].every((name) => COLUMN_NAME.test(name))) {
-      // Never echoed: the request is the platform's own, and a wrong one is its fault.
-      throw new EnclaveError('internal', 'The sample asked for malformed columns.');
-    }
-    if (!request.orderBy.every((name) => names.has(name))) {
-      // Rows are ordered by what the sample returns (treated values), never by a column it leaves out.
-      throw new EnclaveError('internal', 'A sample can only be ordered by columns it returns.');
-    }
-    if (request.columns.length === 0) {
-      throw new EnclaveError('forbidden', 'No field of this dataset is available to this project.');
-    }
-    if (!Number.isSafeInteger(request.limit) || request.limit < 1)
-      throw new EnclaveError('invalid_input', 'limit must be a positive integer.');
-    if (request.signal?.aborted) throw new EnclaveError('cancelled', 'The sample was cancelled.');
-
-    const select = request.columns.map((column) => `${column.sql} AS ${quoteIdentifier(column.name)}`).join(', ');
-    const order = request.orderBy.length > 0 ? ` ORDER BY ${request.orderBy.map(quoteIdentifier).join(', ')}` : '';
-    // The expressions read the raw columns inside; the ordering sees only their results, by the subquery's names.
-    // The limit is a checked safe integer: written out, since COPY (the Parquet path) takes no parameters.
-    return {
-      dataset,
-      sql: `SELECT * FROM (SELECT ${select} FROM ${quoteIdentifier(dataset.id)}) AS sample${order} LIMIT ${request.limit}`,
-    };
-  }
-
-  async sampleParquet(request: SampleRequest): Promise<SampleFile> {
-    const { sql } = this.sampleSelect(request);
-    return this.parquet.write({ select: sql, signal: request.signal });
-  }
-
-  async sample(request: SampleRequest): Promise<Uint8Array> {
-    const { dataset, sql } = this.sampleSelect(request);
-
-    const connection = await this.instance.connect();
-    const onAbort = (): void => connection.interrupt();
-    request.signal?.addEventListener('abort', onAbort, { once: true });
-    let finished!: () => void;
-    this.running.set(connection, new Promise<void>((resolve) => (finished = resolve)));
+    const file = this.fileOf(spec.projectId, version);
+    const serve = (): Promise<ServedCopy> =>
+      openServedCopy({
+        path: file,
+        projectId: spec.projectId,
+        version,
+        exportsFolder: this.parts.exportsFolder,
+        tempDir: this.parts.tempDir,
+        timeoutMs: this.parts.queryTimeoutMs,
+        sampleOrders: new Map(spec.relations.map((relation) => [relation.name, relation.sampleOrder])),
+        memoryLimit: this.parts.queryMemoryLimit,
+      });
     try {
-      const result = await connection.stream(sql);
-      // The builders follow the result's (treated) types: a date coarsened to a month is text, a top-coded age too.
-      // Only a column returned as it is stored keeps the dataset's dictionary decision.
-      const builders = request.columns.map(({ name, sql }, i) => ({
-        name,
-        builder: columnBuilderFor({
-          typeId: result.columnTypeId(i),
-          typeName: result.columnType(i).toString(),
-          index: i,
-          dictionary: sql === quoteIdentifier(name) && dataset.dictionaryColumns.has(name),
-        }),
-      }));
-      for (let chunk = await result.fetchChunk(); chunk !== null && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
-        if (request.signal?.aborted) break;
-        builders.forEach((column, i) => column.builder.append(chunk.getColumnVector(i), chunk.rowCount));
-      }
-      if (request.signal?.aborted) throw new EnclaveError('cancelled', 'The sample was cancelled.');
-      return toArrowIpcStream(builders);
-    } catch (err) {
-      if (request.signal?.aborted) throw new EnclaveError('cancelled', 'The sample was cancelled.');
-      if (err instanceof EnclaveError) throw err;
-      // DuckDB's messages can quote SQL and values; they go to the log via the caller, never to the client.
-      throw withCause(new EnclaveError('internal', 'The data engine could not read the sample.'), scrubbedEngineError(err));
-    } finally {
-      request.signal?.removeEventListener('abort', onAbort);
-      connection.closeSync();
-      this.running.delete(connection);
-      finished();
+      // A copy of this exact version built before (by an earlier run of the platform) is served as it is.
+      return await serve();
+    } catch {
+      // Not there, or unreadable: built afresh.
     }
+    const building = `${file}.building-${randomBytes(6).toString('hex')}`;
+    try {
+      await buildCopyFile({
+        files: this.parts.files,
+        spec,
+        target: building,
+        tempDir: this.parts.tempDir,
+        signal: this.stopping.signal,
+        onProgress,
+      });
+      await chmod(building, 0o600);
+      // The switch is one rename: a reader sees the old copy or the whole new one, never a part.
+      await rename(building, file);
+    } catch (err) {
+      await bestEffort(rm(building, { force: true }));
+      await bestEffort(rm(`${building}.wal`, { force: true }));
+      if (err instanceof EnclaveError && err.code === 'cancelled')
+        throw new EnclaveError('unavailable', 'The data engine is shutting down.');
+      if (err instanceof EnclaveError && err.code !== 'internal') throw err;
+      throw withCause(
+        new EnclaveError(
+          'unavailable',
+          "This project's minimised data could not be prepared. The platform's log says why; tell the data manager.",
+        ),
+        err instanceof EnclaveError ? err : scrubbedEngineError(err),
+      );
+    }
+    return serve();
+  }
+
+  private async retire(slot: CopySlot): Promise<void> {
+    const copy = await readyOrNone(slot);
+    if (copy === undefined) return;
+    await copy.close();
+    await rm(this.fileOf(copy.projectId, copy.version), { force: true });
   }
 
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    for (const connection of this.running.keys()) connection.interrupt();
-    await Promise.allSettled([...this.running.values(), this.parquet.close()]);
-    this.instance.closeSync();
+    this.stopping.abort();
+    const slots = [...this.copies.values()];
+    this.copies.clear();
+    await Promise.allSettled(
+      slots.map(async (slot) => {
+        const copy = await readyOrNone(slot);
+        await copy?.stop();
+      }),
+    );
   }
 }

@@ -1,8 +1,9 @@
 // What of DuckDB's own error messages may reach the operator's log.
 /**
- * DuckDB's message for the operator's log, with everything that could quote the sample's SQL taken out: the SQL
- * holds a project's pseudonym key (as a BLOB literal), and DuckDB quotes literals, values and the statement's text
- * ("LINE 1: …") in its messages. What is left says what kind of failure it was.
+ * DuckDB's message for the operator's log, with everything that could quote the SQL of a copy's build taken out:
+ * DuckDB quotes literals, values and the statement's text ("LINE 1: …") in its messages, and a build's statements
+ * read raw data (no key reaches SQL: pseudonyms come from a map filled in Node). What is left says what kind of
+ * failure it was.
  */
 export function scrubbedEngineError(err: unknown): Error {
   const message = err instanceof Error ? err.message : String(err);

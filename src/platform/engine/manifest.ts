@@ -29,6 +29,8 @@ export interface VerifiedDataFile {
   /** Absolute path of a regular file inside DIR/datasets whose sha256 matched the manifest. */
   readonly absolutePath: string;
   readonly rows: number;
+  /** The file's verified sha256 (hex). */
+  readonly sha256: string;
 }
 
 function refuse(message: string): never {
@@ -81,7 +83,7 @@ export async function verifyDataDir(dataDir: string): Promise<VerifiedDataFile[]
     if (actual !== entry.sha256) {
       refuse(`${absolutePath} does not match the manifest (sha256 differs): it was changed after it was generated.`);
     }
-    verified.push({ datasetId, absolutePath, rows: entry.rows });
+    verified.push({ datasetId, absolutePath, rows: entry.rows, sha256: actual });
   }
   return verified;
 }

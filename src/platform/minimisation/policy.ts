@@ -90,9 +90,10 @@ export const DEFAULT_POLICY: PolicyProfile = PolicyProfileSchema.parse({
   version: 1,
   rules: [
     { kind: 'person_identifier', treatment: { treatment: 'pseudonym' } },
-    // A record identifier that is also a direct identifier (a hospital number) is linkable to a person: pseudonymise it.
-    { kind: 'record_identifier', whenTags: ['direct_identifier'], treatment: { treatment: 'pseudonym' } },
-    { kind: 'record_identifier', treatment: { treatment: 'keep' } },
+    // A record identifier (an episode or test id) is the same in every project that receives its dataset: kept as
+    // recorded, it would link one person's rows across projects (and so their pseudonyms). Each project gets its own
+    // pseudonym of it, which still tells records apart and joins them within the project.
+    { kind: 'record_identifier', treatment: { treatment: 'pseudonym' } },
     { kind: 'date_of_birth', treatment: { treatment: 'age_band', width: 5, topAt: 90 } },
     { kind: 'event_date', treatment: { treatment: 'date', resolution: 'month' } },
     { kind: 'postcode', treatment: { treatment: 'postcode', resolution: 'district' } },

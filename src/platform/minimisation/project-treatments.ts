@@ -1,12 +1,11 @@
 // What one project sees of a dataset, from its agreement in force and the policy: each field's effective treatment
-// (the policy's default, or the agreement's override when the policy accepts it), that treatment in words for the
-// catalogue, and the SELECT expressions a sample is built from. Fails closed: a field with no kind the policy knows,
-// an override the policy refuses, or a dataset the agreement does not list, is dropped.
-import { quoteIdentifier } from '../../common/sql-identifiers.ts';
+// (the policy's default, or the agreement's override when the policy accepts it) and that treatment in words for the
+// catalogue. Fails closed: a field with no kind the policy knows, an override the policy refuses, or a dataset the
+// agreement does not list, is dropped.
 import type { Agreement } from '../agreements/schema.ts';
 import { effectiveTreatment, type PolicyProfile } from './policy.ts';
 import { FieldKindSchema, type FieldKind, type Treatment } from './treatment-schema.ts';
-import { treatmentSql, treatmentWords } from './treatments.ts';
+import { treatmentWords } from './treatments.ts';
 import type { FieldTag } from '../../common/contract.ts';
 
 export interface ProjectField {
@@ -70,41 +69,4 @@ export function fieldLabel(name: string): string {
     .split('_')
     .map((word) => ACRONYMS[word] ?? word)
     .join(' ');
-}
-
-export interface SampleSelect {
-  /** Output columns in catalogue order, each with the expression (over the raw column) that treats it. Holds the key. */
-  readonly columns: ReadonlyArray<{ readonly name: string; readonly sql: string }>;
-  /** Output columns (treated values) to order by: the dataset's key as treated, then every other column. */
-  readonly orderBy: readonly string[];
-}
-
-/**
- * The sample of a dataset as the project sees it: dropped fields left out, every other field treated, ordered by
- * treated values only (the treated key first, e.g. the pseudonym, then the rest so ties are broken the same way).
- */
-export function projectSampleSelect(options: {
-  agreement: Agreement;
-  dataset: { readonly id: string; readonly orderKey: readonly string[]; readonly fields: readonly ProjectField[] };
-  kinds: FieldKinds;
-  projectKey: Uint8Array;
-  policy?: PolicyProfile;
-}): SampleSelect {
-  const { agreement, dataset, kinds, projectKey } = options;
-  const context = { projectKey, referenceDate: agreement.referenceDate };
-  const columns = dataset.fields.flatMap((field) => {
-    const treatment = projectFieldTreatment({
-      agreement,
-      datasetId: dataset.id,
-      field,
-      kinds,
-      ...(options.policy === undefined ? {} : { policy: options.policy }),
-    });
-    if (treatment.treatment === 'drop') return [];
-    return [{ name: field.name, sql: treatmentSql(treatment, quoteIdentifier(field.name), context) }];
-  });
-  const present = new Set(columns.map((column) => column.name));
-  const key = dataset.orderKey.filter((name) => present.has(name));
-  const rest = columns.map((column) => column.name).filter((name) => !key.includes(name));
-  return { columns, orderBy: [...key, ...rest] };
 }

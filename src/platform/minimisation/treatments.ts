@@ -3,18 +3,17 @@
 // writes sees the treated value only. NULL stays NULL under every treatment.
 //
 // Types after treatment: dates at any resolution, ages in bands, top-coded numbers and region names become text
-// (VARCHAR): `2020-03`, `2020-W10`, `40-44`, `90+`. Pseudonyms are text. keep, null and truncate keep the column's
-// type (truncate: text). drop has no SQL at all: the caller leaves the column out, and treatmentSql throws if asked.
+// (VARCHAR): `2020-03`, `2020-W10`, `40-44`, `90+`. keep, null and truncate keep the column's type (truncate: text).
+// Two treatments have no SQL, and treatmentSql throws if asked for either: drop (the caller leaves the column out) and
+// pseudonym (text, looked up from the map the engine builds in Node, engine/copy-build.ts, so that the project's key
+// is never written into SQL).
 import { quoteString } from '../../common/sql-identifiers.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import { CalendarDateSchema } from '../catalogue/catalogue-file.ts';
-import { pseudonymSql } from './pseudonym.ts';
 import { shippedRegionLookup, type RegionRange } from './region-lookup.ts';
 import type { Treatment } from './treatment-schema.ts';
 
 export interface TreatmentContext {
-  /** The project's secret (32 bytes, project-keys.ts): pseudonyms differ across projects because of it. */
-  readonly projectKey: Uint8Array;
   /** The agreement's reference date (YYYY-MM-DD): ages are computed on it. */
   readonly referenceDate: string;
   /** Small-area code → region; the shipped lookup (resources/reference/minimisation/lsoa_regions.csv) unless given. */
@@ -43,7 +42,10 @@ export function treatmentSql(treatment: Treatment, column: string, context: Trea
     case 'truncate':
       return `left(CAST(${column} AS VARCHAR), ${treatment.length})`;
     case 'pseudonym':
-      return pseudonymSql(column, context.projectKey);
+      throw new EnclaveError(
+        'internal',
+        'A pseudonym has no SQL: it is looked up from the map the engine builds for the minimised copy, never computed in SQL.',
+      );
     case 'date':
       return `strftime(TRY_CAST(${column} AS DATE), ${quoteString(DATE_FORMATS[treatment.resolution])})`;
     case 'year_of_birth':

@@ -2,7 +2,8 @@
 // person's workspace of it (opened on first use), and is cancelled by its call's signal or by the workspace closing.
 import { detachedCall, type CallContext, type Handlers } from '../../common/dispatch.ts';
 import type { MethodName } from '../../common/contract.ts';
-import type { OpenSample } from './samples.ts';
+import { loadQuery } from './platform-queries.ts';
+import type { OpenQuery, OpenSample } from './samples.ts';
 import { loadSample } from './samples.ts';
 import { runAndRecord } from './runs.ts';
 import type { OpenWorkspace, WorkspaceService } from './service.ts';
@@ -14,6 +15,8 @@ export interface WorkspaceHandlerOptions {
   workspaces: WorkspaceService;
   /** The platform's sample as a stream, as the signed-in user. */
   openSample: OpenSample;
+  /** A minimised query's rows as a stream, as the signed-in user. */
+  openQuery: OpenQuery;
   log: (message: string, detail?: unknown) => void;
   now?: () => Date;
 }
@@ -89,6 +92,20 @@ export function createWorkspaceHandlers(options: WorkspaceHandlerOptions): Works
           sample: { projectId, datasetId, limit, table, replace },
           call,
           signal,
+        }),
+      ),
+    // A 'memory' project's engine is the window's: engine() refuses before the platform is asked or the history written.
+    'workspace.loadQuery': ({ projectId, sql, table, replace }, call = detachedCall()) =>
+      inWorkspace({ projectId, call }, (workspace, signal) =>
+        loadQuery({
+          engine: workspace.engine(),
+          store: workspace.store,
+          open: options.openQuery,
+          query: { projectId, sql, table, replace },
+          call,
+          signal,
+          now: options.now,
+          log,
         }),
       ),
     'workspace.removeLocalData': ({ projectId, scope }) => workspaces.removeLocalData({ projectId, scope }),

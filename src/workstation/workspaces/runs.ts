@@ -1,8 +1,9 @@
 // Running the analyst's SQL in a project's native engine, with every run in the project's history: its SQL, when it
 // started, how long it took, the rows it gave, and how it ended (ok, error, cancelled) with what the analyst was told.
+// Platform queries (./platform-queries.ts) are recorded the same way, as the platform's.
 import { EnclaveError } from '../../common/errors.ts';
 import type { LocalEngine, RunResult } from '../../common/local-engine.ts';
-import type { RunOutcome } from '../../common/workspace.ts';
+import type { QueryEngine, RunOutcome } from '../../common/workspace.ts';
 import type { WorkspaceStore } from '../workspace-state/state-store.ts';
 
 /** The longest message the history keeps (RunRecordSchema): a longer one is cut, with a mark that it was. */
@@ -18,8 +19,44 @@ export interface RunRequest {
   log: (message: string, detail?: unknown) => void;
 }
 
+/** How a run ended, as the history keeps it. */
+export interface RunEnd {
+  outcome: RunOutcome;
+  rows: number | null;
+  message: string;
+}
+
 function clip(message: string): string {
   return message.length <= MAX_MESSAGE_CHARS ? message : `${message.slice(0, MAX_MESSAGE_CHARS - 1)}…`;
+}
+
+/**
+ * Starts the clock on one run and answers how to record its end. A history that cannot be written is logged, never
+ * the run's own failure.
+ */
+export function startRun(options: {
+  store: WorkspaceStore;
+  sql: string;
+  engine: QueryEngine;
+  now?: () => Date;
+  log: (message: string, detail?: unknown) => void;
+}): (end: RunEnd) => Promise<void> {
+  const startedAt = (options.now ?? (() => new Date()))();
+  const started = performance.now();
+  return async (end) => {
+    try {
+      await options.store.recordRun({
+        sql: options.sql,
+        startedAt: startedAt.toISOString(),
+        durationMs: performance.now() - started,
+        engine: options.engine,
+        ...end,
+        message: clip(end.message),
+      });
+    } catch (err) {
+      options.log('A run could not be added to the history.', err);
+    }
+  };
 }
 
 /** What went wrong, as the analyst sees it; anything that is not an EnclaveError is the engine's own fault. */
@@ -32,22 +69,7 @@ function failureOf(err: unknown, signal: AbortSignal): EnclaveError {
 
 /** Runs the SQL and records the run, whatever its outcome; a cancelled or failed run rejects after it is recorded. */
 export async function runAndRecord(request: RunRequest): Promise<RunResult> {
-  const startedAt = (request.now ?? (() => new Date()))();
-  const started = performance.now();
-  const record = async (run: { outcome: RunOutcome; rows: number | null; message: string }): Promise<void> => {
-    try {
-      await request.store.recordRun({
-        sql: request.sql,
-        startedAt: startedAt.toISOString(),
-        durationMs: performance.now() - started,
-        engine: 'local',
-        ...run,
-        message: clip(run.message),
-      });
-    } catch (err) {
-      request.log('A run could not be added to the history.', err);
-    }
-  };
+  const record = startRun({ store: request.store, sql: request.sql, engine: 'local', now: request.now, log: request.log });
   let result: RunResult;
   try {
     result = await request.engine.run({ sql: request.sql, signal: request.signal });

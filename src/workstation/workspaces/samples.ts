@@ -5,11 +5,17 @@
 import type { CallContext } from '../../common/dispatch.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import type { LocalEngine } from '../../common/local-engine.ts';
-import type { RowsStream, SampleRequest } from '../platform-client.ts';
+import type { PlatformQueryRequest, RowsStream, SampleRequest } from '../platform-client.ts';
 
 /** Opens the sample at the platform as the signed-in user, as Parquet; `onReceived` counts the bytes. */
 export type OpenSample = (
   request: SampleRequest,
+  context: { signal: AbortSignal; onReceived: (bytes: number, total: number | null) => void },
+) => Promise<RowsStream>;
+
+/** Opens a minimised query's rows at the platform as the signed-in user, as Parquet; `onReceived` counts the bytes. */
+export type OpenQuery = (
+  request: Omit<PlatformQueryRequest, 'format'>,
   context: { signal: AbortSignal; onReceived: (bytes: number, total: number | null) => void },
 ) => Promise<RowsStream>;
 

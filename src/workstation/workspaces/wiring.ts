@@ -8,7 +8,7 @@ import { workspacesRoot } from '../workspace-state/locations.ts';
 import { createMemoryWorkspaces } from '../workspace-state/memory-store.ts';
 import type { WorkspaceOwner } from '../workspace-state/owner.ts';
 import { createWorkspaceHandlers, type WorkspaceHandlers } from './handlers.ts';
-import type { OpenSample } from './samples.ts';
+import type { OpenQuery, OpenSample } from './samples.ts';
 import { localMemoryLimit } from './engine-settings.ts';
 import { createWorkspaceService, type OpenEngine } from './service.ts';
 
@@ -22,6 +22,8 @@ export interface CoreWorkspacesOptions {
   owner: () => WorkspaceOwner;
   projects: (signal: AbortSignal) => Promise<Project[]>;
   openSample: OpenSample;
+  /** Opens a minimised query's rows at the platform as the signed-in user, as Parquet. */
+  openQuery: OpenQuery;
   log: (message: string, detail?: unknown) => void;
 }
 
@@ -70,7 +72,7 @@ export function createCoreWorkspaces(options: CoreWorkspacesOptions): CoreWorksp
     log,
   });
   return {
-    handlers: createWorkspaceHandlers({ workspaces, openSample: options.openSample, log }),
+    handlers: createWorkspaceHandlers({ workspaces, openSample: options.openSample, openQuery: options.openQuery, log }),
     sessionLeft() {
       inBackground(workspaces.closeAll(), (err) => log('Closing the workspaces failed.', err));
     },

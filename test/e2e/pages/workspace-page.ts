@@ -1,6 +1,6 @@
 // Page object for the workspace screen (the analyst's IDE): the project switch and mode line, the schema tree, the
-// history and saved queries, editor tabs and the editor, Run / Run all / Cancel, the result and the chart, the
-// splitters, and removing a project's local data.
+// history and saved queries, editor tabs and the editor, Run / Run all / Cancel, platform tabs (where a tab runs, its
+// destination table, Run on platform), the result and the chart, the splitters, and removing a project's local data.
 import type { Locator } from 'playwright-core';
 import { expect, vi } from 'vitest';
 import { AnalysisPage } from './analysis-page.ts';
@@ -200,6 +200,61 @@ export class WorkspacePage extends AnalysisPage {
     await this.projectSwitch.selectOption(projectId);
     await expect.poll(() => this.screen.getAttribute('data-project')).toBe(projectId);
     await this.waitForOpen();
+  }
+
+  // ---- Platform queries (issue 15): a tab that runs on the platform, its destination table, progress and replace ----
+
+  /** The active tab's choice of where it runs. */
+  engineChoice(engine: 'local' | 'platform'): Locator {
+    return this.page.getByTestId(`engine-${engine}`);
+  }
+
+  get platformLabel(): Locator {
+    return this.page.getByTestId('platform-label');
+  }
+
+  get platformTable(): Locator {
+    return this.page.getByTestId('platform-table');
+  }
+
+  get runPlatformButton(): Locator {
+    return this.page.getByTestId('run-platform');
+  }
+
+  get platformProgress(): Locator {
+    return this.page.getByTestId('platform-progress');
+  }
+
+  get replaceTableConfirm(): Locator {
+    return this.page.getByTestId('replace-table-confirm');
+  }
+
+  /** Makes the active tab run on the platform, and waits until it says so. */
+  async usePlatform(): Promise<void> {
+    await this.engineChoice('platform').check();
+    await this.platformLabel.waitFor();
+  }
+
+  /**
+   * Writes SQL into the active (platform) tab, names its table, and runs it on the platform with the button; confirms
+   * replacing the table when asked and `replace` allows. Returns what the run line and the error say at the end.
+   */
+  async runOnPlatform(sql: string, options: { table: string; replace?: boolean }): Promise<RunOutcome> {
+    await this.setSql(sql);
+    await this.platformTable.fill(options.table);
+    await expect.poll(() => this.runPlatformButton.isEnabled(), { timeout: QUERY_TIMEOUT_MS }).toBe(true);
+    await this.runPlatformButton.click();
+    if (options.replace) {
+      await this.replaceTableConfirm.waitFor();
+      await this.page.getByTestId('replace-table').click();
+    }
+    await expect.poll(async () => (await this.status.innerText()).trim() !== '' || (await this.error.innerText()).trim() !== '').toBe(true);
+    return this.waitForRunEnd();
+  }
+
+  /** The engine labels of the history list, newest first ('Local' or 'Platform'). */
+  async historyEngines(): Promise<string[]> {
+    return (await this.page.getByTestId('history-engine').allInnerTexts()).map((text) => text.trim());
   }
 
   /** Removes the project's local data through the confirmation; returns the summary the screen shows. */

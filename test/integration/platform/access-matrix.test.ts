@@ -38,6 +38,15 @@ const CALL_OF: Record<RouteId, Call> = {
   'projects.list': { method: 'GET', url: '/api/v1/projects', ok: 200 },
   'catalogue.get': { method: 'GET', url: '/api/v1/projects/opt-out-monitoring/catalogue', ok: 200 },
   'dataset.sample': { method: 'GET', url: '/api/v1/projects/opt-out-monitoring/datasets/national_opt_outs/sample?limit=5', ok: 200 },
+  'project.query': {
+    method: 'POST',
+    url: '/api/v1/projects/opt-out-monitoring/query',
+    payload: { sql: 'SELECT count(*) AS n FROM national_opt_outs', format: 'arrow' },
+    ok: 200,
+  },
+  'project.agreement': { method: 'GET', url: '/api/v1/projects/opt-out-monitoring/agreement', ok: 200 },
+  'admin.agreements': { method: 'GET', url: '/api/v1/admin/agreements', ok: 200 },
+  'admin.audit': { method: 'GET', url: '/api/v1/admin/audit?type=agreement.&limit=5', ok: 200 },
 };
 /** Routes with a project in their path: membership of that project decides, after the role. */
 const PROJECT_ROUTES: ReadonlySet<RouteId> = new Set(

@@ -1,13 +1,22 @@
 // The embedded DuckDB engine behind the one engine seam: it serves only a data folder whose manifest and
-// hashes check out, and refuses to start otherwise, with a message that says what to do.
-import { appendFile, readFile, rm, symlink, writeFile, copyFile } from 'node:fs/promises';
+// hashes check out, and refuses to start otherwise, with a message that says what to do. Samples and queries read a
+// project's minimised copy, built from a spec (here written by hand, below the minimisation layer): only the spec's
+// columns and rows, ordered by the values the copy holds, answered whole or not at all.
+import { createHash } from 'node:crypto';
+import { appendFile, copyFile, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { tableFromIPC } from 'apache-arrow';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DuckDBInstance } from '@duckdb/node-api';
+import { tableFromIPC, type Table } from 'apache-arrow';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { EnclaveError } from '../../../src/common/errors.ts';
+import { quoteString } from '../../../src/common/sql-identifiers.ts';
+import type { DataEngine } from '../../../src/platform/engine/data-engine.ts';
 import { openDuckDbEngine } from '../../../src/platform/engine/duckdb-engine.ts';
+import { QUERY_EXPORTS_FOLDER } from '../../../src/platform/engine/exports-folder.ts';
 import { createPlatformServer } from '../../../src/platform/server.ts';
-import { asStored, createPlatformFixture, type PlatformFixture } from './fixture.ts';
+import { errorOf } from '../../support/error-of.ts';
+import { answerBytes, arrowOf, copyFiles, relation, specOf, stored } from './copy-support.ts';
+import { createPlatformFixture, type PlatformFixture } from './fixture.ts';
 
 let fixture: PlatformFixture;
 
@@ -118,129 +127,351 @@ describe('openDuckDbEngine', () => {
   });
 });
 
-describe('DuckDbEngine.sample', () => {
-  it('dictionary-encodes low-cardinality text and sends high-cardinality text plain, at every limit', async () => {
-    // A 70,000-row dataset beside the fixture's: one text column with 70,000 distinct values, one with 3.
-    const file = path.join(fixture.dataDir, 'datasets', 'wide_codes.parquet');
-    const { DuckDBInstance } = await import('@duckdb/node-api');
-    const instance = await DuckDBInstance.create(':memory:');
-    const connection = await instance.connect();
-    await connection.run(
-      `COPY (SELECT i::BIGINT AS id, 'P' || i::VARCHAR AS postcode, ['a','b','c'][1 + i % 3] AS code FROM range(70000) t(i)) TO '${file}' (FORMAT parquet)`,
-    );
+/** Adds a dataset beside the fixture's, written by DuckDB from `sql`, with its manifest entry. */
+async function addDataset(id: string, sql: string): Promise<void> {
+  const file = path.join(fixture.dataDir, 'datasets', `${id}.parquet`);
+  const instance = await DuckDBInstance.create(':memory:');
+  const connection = await instance.connect();
+  let rows: number;
+  try {
+    await connection.run(`COPY (${sql}) TO ${quoteString(file)} (FORMAT parquet)`);
+    rows = Number((await connection.runAndReadAll(`SELECT count(*) FROM (${sql})`)).getRows()[0]?.[0]);
+  } finally {
     connection.closeSync();
     instance.closeSync();
-    const { createHash } = await import('node:crypto');
-    const sha256 = createHash('sha256')
-      .update(await readFile(file))
-      .digest('hex');
-    await editManifest((manifest) => {
-      manifest.datasets.wide_codes = { file: 'datasets/wide_codes.parquet', rows: 70000, sha256 };
-    });
-    const engine = await openDuckDbEngine({ dataDir: fixture.dataDir });
-    try {
+  }
+  const sha256 = createHash('sha256')
+    .update(await readFile(file))
+    .digest('hex');
+  await editManifest((manifest) => {
+    manifest.datasets[id] = { file: `datasets/${id}.parquet`, rows, sha256 };
+  });
+}
+
+/** Opens the engine on the fixture, hands it to `use`, and closes it however `use` ends. */
+async function withEngine(use: (engine: DataEngine) => Promise<void>, options: { queryTimeoutMs?: number } = {}): Promise<void> {
+  const engine = await openDuckDbEngine({ dataDir: fixture.dataDir, ...options });
+  try {
+    await use(engine);
+  } finally {
+    await engine.close();
+  }
+}
+
+const column = (table: Table, name: string): unknown[] => [...table.getChild(name)!].map((value: unknown) => value);
+
+describe('DuckDbEngine.copy: samples of a minimised copy', () => {
+  it('streams a sample as Arrow record batches of plain columns, at every limit, in order', async () => {
+    // 70,000 rows: more than one record batch. A text column with 70,000 distinct values, one with 3.
+    await addDataset(
+      'wide_codes',
+      `SELECT i::BIGINT AS id, 'P' || i::VARCHAR AS postcode, ['a','b','c'][1 + i % 3] AS code FROM range(70000) t(i) ORDER BY hash(i)`,
+    );
+    await withEngine(async (engine) => {
+      const copy = await engine.copy(
+        specOf({ relations: [relation({ name: 'wide_codes', columns: stored('id', 'postcode', 'code'), sampleOrder: ['id'] })] }),
+      );
       for (const limit of [1, 70000]) {
-        const table = tableFromIPC(
-          await engine.sample({ datasetId: 'wide_codes', columns: asStored('id', 'postcode', 'code'), orderBy: ['id'], limit }),
-        );
-        expect(table.schema.fields.map((field) => String(field.type))).toEqual(['Int64', 'Utf8', 'Dictionary<Int32, Utf8>']);
+        const answer = await copy.sample({ relation: 'wide_codes', limit, format: 'arrow' });
+        const bytes = await answerBytes({ ...answer });
+        expect(answer.rows).toBe(limit);
+        expect(answer.bytes).toBe(bytes.byteLength);
+        const table = tableFromIPC(bytes);
+        expect(table.schema.fields.map((field) => String(field.type))).toEqual(['Int64', 'Utf8', 'Utf8']);
         expect(table.numRows).toBe(limit);
+        expect(table.batches.length).toBe(limit > 65_536 ? 2 : 1);
         expect(table.get(0)?.toJSON()).toEqual({ id: 0n, postcode: 'P0', code: 'a' });
+        expect(table.get(limit - 1)?.toJSON()).toMatchObject({ id: BigInt(limit - 1) });
       }
-    } finally {
-      await engine.close();
-    }
+    });
   });
 
-  it('orders by the given columns whatever order the file holds', async () => {
-    const engine = await openDuckDbEngine({ dataDir: fixture.dataDir });
-    try {
-      const bytes = await engine.sample({
-        datasetId: 'covid_tests',
-        columns: asStored('test_id', 'result'),
-        orderBy: ['test_id'],
-        limit: 10,
-      });
-      expect(tableFromIPC(bytes).getChild('test_id')!.toArray()).toEqual(new BigInt64Array([10n, 20n, 30n]));
-    } finally {
-      await engine.close();
-    }
+  it("orders a sample by the relation's sample order whatever order the file holds", async () => {
+    await withEngine(async (engine) => {
+      const copy = await engine.copy(
+        specOf({ relations: [relation({ name: 'covid_tests', columns: stored('test_id', 'result'), sampleOrder: ['test_id'] })] }),
+      );
+      const table = await arrowOf(await copy.sample({ relation: 'covid_tests', limit: 10, format: 'arrow' }));
+      expect(column(table, 'test_id')).toEqual([10n, 20n, 30n]);
+    });
   });
 
-  it('is cancelled by an aborted signal', async () => {
-    const engine = await openDuckDbEngine({ dataDir: fixture.dataDir });
-    try {
+  it('orders by the treated values the copy holds, not by the stored column of the same name', async () => {
+    await withEngine(async (engine) => {
+      // test_id 10, 20, 30 stored; held as 40 - test_id, so ordering by the held values reverses them.
+      const copy = await engine.copy(
+        specOf({
+          relations: [
+            relation({ name: 'covid_tests', columns: [{ name: 'test_id', sql: '(40 - raw."test_id")' }], sampleOrder: ['test_id'] }),
+          ],
+        }),
+      );
+      const table = await arrowOf(await copy.sample({ relation: 'covid_tests', limit: 10, format: 'arrow' }));
+      expect(column(table, 'test_id')).toEqual([10n, 20n, 30n]);
+    });
+  });
+
+  it('orders by every other column after the sample order, so the same request always gives the same rows', async () => {
+    await withEngine(async (engine) => {
+      const copy = await engine.copy(
+        specOf({ relations: [relation({ name: 'patients', columns: stored('sex', 'ethnicity', 'region') })] }),
+      );
+      const table = await arrowOf(await copy.sample({ relation: 'patients', limit: 10, format: 'arrow' }));
+      // sex, then ethnicity, then region: F A1, F C1, F D3, M A1, M B2.
+      expect(column(table, 'region')).toEqual(['Yorkshire and The Humber', 'South West', 'West Midlands', 'London', 'North West']);
+      const parquet = await copy.sample({ relation: 'patients', limit: 2, format: 'parquet' });
+      expect(parquet.rows).toBe(2);
+      await parquet.dispose();
+    });
+  });
+
+  it("holds a pseudonym column as the spec's pseudonym of each raw value, computed in Node; NULL stays NULL", async () => {
+    await addDataset('people', `SELECT * FROM (VALUES ('9990000018', 1), (NULL, 2), ('9990000026', 3)) t(nhs_number, n)`);
+    const asked: string[] = [];
+    await withEngine(async (engine) => {
+      const copy = await engine.copy(
+        specOf({
+          relations: [
+            relation({
+              name: 'people',
+              columns: [{ name: 'nhs_number', pseudonymOf: 'nhs_number', domain: 'person' }, ...stored('n')],
+              sampleOrder: ['n'],
+            }),
+          ],
+          pseudonym: (value) => {
+            asked.push(value);
+            return `P${value.length}-${value.slice(-2)}`;
+          },
+        }),
+      );
+      const table = await arrowOf(await copy.sample({ relation: 'people', limit: 10, format: 'arrow' }));
+      expect(column(table, 'nhs_number')).toEqual(['P10-18', null, 'P10-26']);
+      expect(asked.sort()).toEqual(['9990000018', '9990000026']);
+    });
+  });
+
+  it('gives a person on several rows of the only pseudonymised dataset one pseudonym, asked for once', async () => {
+    // One person, three episodes, and no other dataset with a person identifier in the copy.
+    await addDataset(
+      'episodes',
+      `SELECT * FROM (VALUES ('9990000018', 1), ('9990000018', 2), ('9990000026', 3), ('9990000018', 4)) t(nhs_number, n)`,
+    );
+    const asked: string[] = [];
+    await withEngine(async (engine) => {
+      const copy = await engine.copy(
+        specOf({
+          relations: [
+            relation({
+              name: 'episodes',
+              columns: [{ name: 'nhs_number', pseudonymOf: 'nhs_number', domain: 'person' }, ...stored('n')],
+              sampleOrder: ['n'],
+            }),
+          ],
+          pseudonym: (value) => {
+            asked.push(value);
+            return `P${value.slice(-2)}`;
+          },
+        }),
+      );
+      const table = await arrowOf(await copy.sample({ relation: 'episodes', limit: 10, format: 'arrow' }));
+      expect(column(table, 'nhs_number')).toEqual(['P18', 'P18', 'P26', 'P18']);
+      expect(asked.sort()).toEqual(['9990000018', '9990000026']);
+    });
+  });
+
+  it('gives every person a pseudonym however many there are: none of 300,000 is left without one', async () => {
+    await addDataset('many_people', `SELECT printf('999%07d', i) AS nhs_number, i::BIGINT AS n FROM range(300000) t(i) ORDER BY hash(i)`);
+    let asked = 0;
+    await withEngine(async (engine) => {
+      const copy = await engine.copy(
+        specOf({
+          relations: [
+            relation({
+              name: 'many_people',
+              columns: [{ name: 'nhs_number', pseudonymOf: 'nhs_number', domain: 'person' }, ...stored('n')],
+            }),
+          ],
+          pseudonym: (value) => {
+            asked += 1;
+            return `P${value}`;
+          },
+        }),
+      );
+      const sql =
+        'SELECT count(*) AS people, count(nhs_number) AS pseudonymised, count(DISTINCT nhs_number) AS distinct_pseudonyms FROM many_people';
+      const table = await arrowOf(await copy.query({ sql, parsed: await copy.parse(sql), format: 'arrow', rowCap: 1 }));
+      expect(table.get(0)?.toJSON()).toEqual({ people: 300000n, pseudonymised: 300000n, distinct_pseudonyms: 300000n });
+      expect(asked).toBe(300000);
+    });
+  });
+
+  it("keeps only the rows the spec's filters allow, and a NULL among a filter's members excludes nothing", async () => {
+    await withEngine(async (engine) => {
+      const copy = await engine.copy(
+        specOf({
+          relations: [
+            relation({
+              name: 'episodes_from_june',
+              datasetId: 'hospital_episodes',
+              columns: stored('episode_id'),
+              filters: [{ kind: 'date_from', column: 'admission_date', from: '2020-06-01' }],
+              sampleOrder: ['episode_id'],
+            }),
+            relation({
+              name: 'episodes_of_positives',
+              datasetId: 'hospital_episodes',
+              columns: stored('episode_id'),
+              filters: [
+                {
+                  kind: 'in',
+                  column: 'nhs_number',
+                  dataset: 'covid_tests',
+                  datasetColumn: 'nhs_number',
+                  where: { column: 'result', oneOf: ['positive'] },
+                },
+              ],
+              sampleOrder: ['episode_id'],
+            }),
+            // shielded_patients.reason holds a NULL: with NOT IN it would leave out every row.
+            relation({
+              name: 'episodes_not_in',
+              datasetId: 'hospital_episodes',
+              columns: stored('episode_id'),
+              filters: [{ kind: 'not_in', column: 'secondary_diagnosis', dataset: 'shielded_patients', datasetColumn: 'reason' }],
+              sampleOrder: ['episode_id'],
+            }),
+          ],
+        }),
+      );
+      const ids = async (name: string) =>
+        column(await arrowOf(await copy.sample({ relation: name, limit: 10, format: 'arrow' })), 'episode_id');
+      expect(await ids('episodes_from_june')).toEqual([2n, 3n]);
+      expect(await ids('episodes_of_positives')).toEqual([3n]);
+      expect(await ids('episodes_not_in')).toEqual([1n, 2n, 3n]);
+      expect(copy.relations.map((each) => [each.id, each.rowCount])).toEqual([
+        ['episodes_from_june', 2],
+        ['episodes_not_in', 3],
+        ['episodes_of_positives', 1],
+      ]);
+    });
+  });
+
+  it('is cancelled by an aborted signal, and writes no answer', async () => {
+    await withEngine(async (engine) => {
+      const copy = await engine.copy(specOf({ relations: [relation({ name: 'patients', columns: stored('sex') })] }));
       const controller = new AbortController();
       controller.abort();
-      const error = await engine
-        .sample({ datasetId: 'patients', columns: asStored('sex'), orderBy: ['sex'], limit: 1, signal: controller.signal })
-        .catch((err: unknown) => err);
-      expect(error).toMatchObject({ code: 'cancelled' });
-    } finally {
-      await engine.close();
-    }
-  });
-
-  it('refuses a malformed column name, without naming it', async () => {
-    const engine = await openDuckDbEngine({ dataDir: fixture.dataDir });
-    try {
-      const error = await engine
-        .sample({ datasetId: 'patients', columns: [{ name: 'sex", nhs_number, "sex', sql: '"sex"' }], orderBy: [], limit: 1 })
-        .catch((err: unknown) => err);
-      expect(error).toMatchObject({ code: 'internal' });
-      expect((error as Error).message).not.toContain('nhs_number');
-    } finally {
-      await engine.close();
-    }
-  });
-
-  it('orders only by columns it returns: never by a field the sample leaves out', async () => {
-    const engine = await openDuckDbEngine({ dataDir: fixture.dataDir });
-    try {
-      const error = await engine
-        .sample({ datasetId: 'patients', columns: asStored('sex'), orderBy: ['nhs_number'], limit: 1 })
-        .catch((err: unknown) => err);
-      expect(error).toMatchObject({ code: 'internal' });
-      expect((error as Error).message).not.toContain('nhs_number');
-    } finally {
-      await engine.close();
-    }
-  });
-
-  it('orders by the returned (treated) values, not by the stored column of the same name', async () => {
-    const engine = await openDuckDbEngine({ dataDir: fixture.dataDir });
-    try {
-      // test_id 10, 20, 30 stored; returned as 40 - test_id, so ordering by the returned values reverses them.
-      const bytes = await engine.sample({
-        datasetId: 'covid_tests',
-        columns: [{ name: 'test_id', sql: '(40 - "test_id")' }],
-        orderBy: ['test_id'],
-        limit: 10,
-      });
-      expect(tableFromIPC(bytes).getChild('test_id')!.toArray()).toEqual(new BigInt64Array([10n, 20n, 30n]));
-    } finally {
-      await engine.close();
-    }
-  });
-
-  it('refuses a dataset it does not serve', async () => {
-    const engine = await openDuckDbEngine({ dataDir: fixture.dataDir });
-    try {
-      await expect(engine.sample({ datasetId: 'users', columns: asStored('id'), orderBy: [], limit: 1 })).rejects.toMatchObject({
-        code: 'not_found',
-      });
-      expect(() => engine.rowCount('duckdb_settings')).toThrow(EnclaveError);
-    } finally {
-      await engine.close();
-    }
-  });
-
-  it('refuses to sample after close', async () => {
-    const engine = await openDuckDbEngine({ dataDir: fixture.dataDir });
-    await engine.close();
-    await engine.close();
-    await expect(engine.sample({ datasetId: 'patients', columns: asStored('sex'), orderBy: [], limit: 1 })).rejects.toMatchObject({
-      code: 'unavailable',
+      for (const format of ['arrow', 'parquet'] as const) {
+        expect(await errorOf(copy.sample({ relation: 'patients', limit: 1, format, signal: controller.signal }))).toMatchObject({
+          code: 'cancelled',
+        });
+      }
+      const sql = 'SELECT sex FROM patients';
+      const error = await errorOf(
+        copy.query({ sql, parsed: await copy.parse(sql), format: 'arrow', rowCap: 10, signal: controller.signal }),
+      );
+      expect(error.code).toBe('cancelled');
+      expect(await readdir(path.join(fixture.dataDir, QUERY_EXPORTS_FOLDER))).toEqual([]);
     });
+  });
+
+  it('refuses a spec with a malformed column name, without naming it to the caller', async () => {
+    await withEngine(async (engine) => {
+      const error = await errorOf(
+        engine.copy(
+          specOf({ relations: [relation({ name: 'patients', columns: [{ name: 'sex", nhs_number, "sex', sql: 'raw."sex"' }] })] }),
+        ),
+      );
+      expect(error.code).toBe('unavailable');
+      expect(error.message).not.toContain('nhs_number');
+      expect(await copyFiles(fixture.dataDir)).toEqual([]);
+    });
+  });
+
+  it('orders only by columns the copy holds: a sample order by a field the relation leaves out is refused', async () => {
+    await withEngine(async (engine) => {
+      const error = await errorOf(
+        engine.copy(specOf({ relations: [relation({ name: 'patients', columns: stored('sex'), sampleOrder: ['nhs_number'] })] })),
+      );
+      expect(error.code).toBe('unavailable');
+      expect(error.message).not.toContain('nhs_number');
+    });
+  });
+
+  it('refuses a dataset it does not serve, and a sample of a relation the copy does not hold', async () => {
+    await withEngine(async (engine) => {
+      expect((await errorOf(engine.copy(specOf({ relations: [relation({ name: 'users', columns: stored('id') })] })))).code).toBe(
+        'unavailable',
+      );
+      const copy = await engine.copy(specOf({ relations: [relation({ name: 'patients', columns: stored('sex') })] }));
+      for (const name of ['users', 'covid_tests', 'duckdb_settings', 'patients; DROP TABLE patients', 'temp.main.enclave_pseudonyms']) {
+        expect((await errorOf(copy.sample({ relation: name, limit: 1, format: 'arrow' }))).code).toBe('not_found');
+      }
+      expect(() => engine.rowCount('duckdb_settings')).toThrow(EnclaveError);
+    });
+  });
+
+  it('reuses the copy of the same version, also after a restart, and builds another for a new version', async () => {
+    const spec = specOf({ relations: [relation({ name: 'patients', columns: stored('sex') })] });
+    let built: { file: string; mtimeMs: number; ino: number };
+    await withEngine(async (engine) => {
+      const copy = await engine.copy(spec);
+      expect(await engine.copy(spec)).toBe(copy);
+      const [file] = await copyFiles(fixture.dataDir);
+      const info = await stat(file);
+      built = { file: file, mtimeMs: info.mtimeMs, ino: info.ino };
+    });
+    await withEngine(async (engine) => {
+      const copy = await engine.copy(spec);
+      expect(copy.relations).toEqual([{ id: 'patients', rowCount: 5, columns: [{ name: 'sex', type: 'VARCHAR' }] }]);
+      const info = await stat(built.file);
+      expect({ mtimeMs: info.mtimeMs, ino: info.ino }).toEqual({ mtimeMs: built.mtimeMs, ino: built.ino });
+
+      const next = await engine.copy({ ...spec, version: 'another' });
+      expect(next.version).not.toBe(copy.version);
+      await vi.waitFor(async () => expect(await copyFiles(fixture.dataDir)).toHaveLength(1));
+      expect(await copyFiles(fixture.dataDir)).not.toContain(built.file);
+    });
+  });
+
+  it('answers a checked query whole, or refuses one over the row cap or past the time limit with nothing written', async () => {
+    await withEngine(
+      async (engine) => {
+        const copy = await engine.copy(specOf({ relations: [relation({ name: 'patients', columns: stored('sex') })] }));
+        const run = async (sql: string, rowCap: number) => copy.query({ sql, parsed: await copy.parse(sql), format: 'arrow', rowCap });
+
+        const answer = await run('SELECT sex, count(*) AS n FROM patients GROUP BY sex ORDER BY sex', 10);
+        expect((await arrowOf(answer)).toArray().map((row: { toJSON(): unknown }) => row.toJSON())).toEqual([
+          { sex: 'F', n: 3n },
+          { sex: 'M', n: 2n },
+        ]);
+        expect((await errorOf(run('SELECT sex FROM patients', 4))).message).toMatch(/more than 4 rows/);
+        const slow = await errorOf(run('SELECT count(*) FROM patients, range(100000000) a, range(100000) b', 10));
+        expect(slow.message).toMatch(/longer than the platform allows/);
+        expect(await readdir(path.join(fixture.dataDir, QUERY_EXPORTS_FOLDER))).toEqual([]);
+      },
+      { queryTimeoutMs: 500 },
+    );
+  });
+
+  it('runs only the statement that was checked: a text that parses otherwise is refused', async () => {
+    await withEngine(async (engine) => {
+      const copy = await engine.copy(specOf({ relations: [relation({ name: 'patients', columns: stored('sex') })] }));
+      const checked = await copy.parse('SELECT sex FROM patients');
+      for (const sql of ['SELECT count(*) FROM patients', 'SELECT sex FROM patients) AS x, (SELECT 1']) {
+        const error = await errorOf(copy.query({ sql, parsed: checked, format: 'arrow', rowCap: 10 }));
+        expect(error.code).toBe('invalid_input');
+      }
+    });
+  });
+
+  it('refuses a copy and its samples once closed', async () => {
+    const engine = await openDuckDbEngine({ dataDir: fixture.dataDir });
+    const spec = specOf({ relations: [relation({ name: 'patients', columns: stored('sex') })] });
+    const copy = await engine.copy(spec);
+    await engine.close();
+    await engine.close();
+    expect((await errorOf(engine.copy(spec))).code).toBe('unavailable');
+    expect((await errorOf(copy.sample({ relation: 'patients', limit: 1, format: 'arrow' }))).code).toBe('unavailable');
   });
 });

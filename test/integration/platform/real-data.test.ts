@@ -1,25 +1,28 @@
 // The platform over data the real generator wrote (`enclave platform init --scale 10000`), with the shipped
-// catalogue and demo seed: it starts, its catalogue agrees with the manifest, and no sample carries an NHS
+// catalogue and demo seed: it starts, its catalogue counts what each project sees, and no sample carries an NHS
 // number. SATRE 3.1.x (minimisation): direct identifiers never reach the analyst.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPlatformInit } from '../../../src/cli/platform-init.ts';
 import { CatalogueSchema, ProjectSchema } from '../../../src/common/contract.ts';
+import { quoteString } from '../../../src/common/sql-identifiers.ts';
 import { createPlatformServer, type PlatformServer } from '../../../src/platform/server.ts';
 import { bearerFor, PSEUDONYM, TEST_PUBLIC_URL } from './fixture.ts';
 
 let root: string;
+let dataDir: string;
 let server: PlatformServer;
 let manifest: { datasets: Record<string, { rows: number }> };
 let auth: { authorization: string };
 
 beforeAll(async () => {
   root = await mkdtemp(path.join(os.tmpdir(), 'enclave-real-data-'));
-  const dataDir = path.join(root, 'data');
+  dataDir = path.join(root, 'data');
   const stderr = new PassThrough();
   let log = '';
   stderr.on('data', (chunk: Buffer) => (log += chunk.toString('utf8')));
@@ -44,10 +47,26 @@ async function get(url: string) {
 }
 
 describe('the platform over generated data', () => {
-  it("reports each dataset's row count from the manifest", async () => {
-    const catalogue = CatalogueSchema.parse((await get('/api/v1/projects/covid-outcomes/catalogue')).json());
-    for (const dataset of catalogue.datasets) expect(dataset.rowCount).toBe(manifest.datasets[dataset.id].rows);
-    expect(catalogue.datasets.find((dataset) => dataset.id === 'patients')!.rowCount).toBe(10_000);
+  it("reports each dataset's row count as the project sees it: opted-out patients left out", async () => {
+    // cardio-admissions has no cohort: its patients are every patient but those in the national opt-out register.
+    const catalogue = CatalogueSchema.parse((await get('/api/v1/projects/cardio-admissions/catalogue')).json());
+    const raw = (name: string) => quoteString(path.join(dataDir, 'datasets', `${name}.parquet`));
+    const instance = await DuckDBInstance.create(':memory:');
+    try {
+      const connection = await instance.connect();
+      const [[count]] = (
+        await connection.runAndReadAll(
+          `SELECT count(*) FROM read_parquet(${raw('patients')}) WHERE nhs_number NOT IN (SELECT nhs_number FROM read_parquet(${raw('national_opt_outs')}))`,
+        )
+      ).getRows();
+      connection.closeSync();
+      const patients = catalogue.datasets.find((dataset) => dataset.id === 'patients')!.rowCount;
+      expect(patients).toBe(Number(count));
+      expect(patients).toBeLessThan(manifest.datasets.patients.rows);
+      expect(manifest.datasets.patients.rows).toBe(10_000);
+    } finally {
+      instance.closeSync();
+    }
   });
 
   it("never returns an NHS number in any sample of any of the analyst's projects", async () => {
@@ -57,7 +76,10 @@ describe('the platform over generated data', () => {
         const response = await get(`/api/v1/projects/${project.id}/datasets/${datasetId}/sample?limit=1000000`);
         expect(response.statusCode).toBe(200);
         const table = tableFromIPC(response.rawPayload);
-        expect(table.numRows).toBe(manifest.datasets[datasetId].rows);
+        // The whole dataset as the project sees it: as many rows as its catalogue says, no more than the raw data.
+        const catalogue = CatalogueSchema.parse((await get(`/api/v1/projects/${project.id}/catalogue`)).json());
+        expect(table.numRows).toBe(catalogue.datasets.find((dataset) => dataset.id === datasetId)!.rowCount);
+        expect(table.numRows).toBeLessThanOrEqual(manifest.datasets[datasetId].rows);
         // The NHS number column carries the project's pseudonym, never the number.
         for (const value of table.getChild('nhs_number')?.toArray() ?? []) expect(value).toMatch(PSEUDONYM);
         // Any ten-digit run starting 999 would be an NHS number from the test range, whatever the column.

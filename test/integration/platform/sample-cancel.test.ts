@@ -1,28 +1,31 @@
 // Cancel at every hop, on the real parts: the renderer's own HTTP transport → the browser shell → the workstation
 // core → the platform client → the real platform (embedded identity provider, metadata store, DuckDB engine over
-// a patients file of PATIENT_ROWS rows). Cancelling the sample must reach the platform as a disconnect and abort
-// the engine's signal, which stops the query. The engine is the real one; the test only watches its sample()
-// calls (what signal each got, how each ended), since nothing else of the platform shows when a query stops.
+// a patients file of PATIENT_ROWS rows, read through the project's minimised copy). Cancelling the sample must reach
+// the platform as a disconnect and abort the signal of the copy's sample, which stops the query. The engine is the
+// real one; the test only watches the sample() calls of the copies it hands out (what signal each got, how each
+// ended), since nothing else of the platform shows when a query stops.
 import { request } from 'node:http';
 import { tableFromIPC } from 'apache-arrow';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createClient, type Client } from '../../../src/common/client.ts';
 import type { CallProgress } from '../../../src/common/contract.ts';
-import type { DataEngine, SampleRequest } from '../../../src/platform/engine/data-engine.ts';
+import type { DataEngine, ProjectCopy } from '../../../src/platform/engine/data-engine.ts';
 import type * as DuckDbEngineModule from '../../../src/platform/engine/duckdb-engine.ts';
 import { createWorkstationCore, type WorkstationCore } from '../../../src/workstation/core.ts';
 import { httpTransport, type ConnectedTransport } from '../../contract/transports/index.ts';
 import { errorOf } from '../../support/error-of.ts';
 import { startPlatform, type RunningPlatform } from '../identity/support.ts';
 import { playSignIn } from '../workstation/play-browser.ts';
+import { copiesBuilt } from './copy-support.ts';
 import { createPlatformFixture, mintAccessToken, type PlatformFixture } from './fixture.ts';
 import { enlargePatients } from './large-patients.ts';
 
 /** Enough rows that sorting them and building the sample's Arrow takes the engine seconds, not milliseconds. */
-const PATIENT_ROWS = 3_000_000;
-const SAMPLE = { projectId: 'covid-outcomes', datasetId: 'patients', limit: 1_000_000 };
+const PATIENT_ROWS = 1_200_000;
+// Cardiovascular admissions sees every patient but the opted-out (covid-outcomes sees only those with a positive test).
+const SAMPLE = { projectId: 'cardio-admissions', datasetId: 'patients', limit: 1_000_000 };
 
-/** One sample() the real engine was asked for: the signal it got, and how it ended. */
+/** One sample() a copy of the real engine was asked for: the signal it got, and how it ended. */
 interface WatchedQuery {
   readonly signal: AbortSignal | undefined;
   readonly ended: Promise<{ ok: true; bytes: number } | { ok: false; error: unknown }>;
@@ -46,6 +49,29 @@ const watch = vi.hoisted(() => {
   };
 });
 
+/** The copy with its sample() watched; everything else is the real copy's. */
+function watched(copy: ProjectCopy): ProjectCopy {
+  return {
+    projectId: copy.projectId,
+    version: copy.version,
+    relations: copy.relations,
+    parse: (sql) => copy.parse(sql),
+    query: (request) => copy.query(request),
+    sample(request) {
+      const running = copy.sample(request);
+      watch.record({
+        signal: request.signal,
+        ended: running.then(
+          // The answer is written whole before a byte is sent, so its size is known here; the route reads it.
+          (answer) => ({ ok: true as const, bytes: answer.bytes }),
+          (error: unknown) => ({ ok: false as const, error }),
+        ),
+      });
+      return running;
+    },
+  };
+}
+
 vi.mock('../../../src/platform/engine/duckdb-engine.ts', async (importOriginal) => {
   const real = await importOriginal<typeof DuckDbEngineModule>();
   return {
@@ -54,21 +80,11 @@ vi.mock('../../../src/platform/engine/duckdb-engine.ts', async (importOriginal) 
       const engine = await real.openDuckDbEngine(options);
       return {
         name: engine.name,
+        dataVersion: engine.dataVersion,
         datasets: () => engine.datasets(),
         rowCount: (datasetId) => engine.rowCount(datasetId),
         close: () => engine.close(),
-        sampleParquet: (request) => engine.sampleParquet(request),
-        sample(request: SampleRequest) {
-          const running = engine.sample(request);
-          watch.record({
-            signal: request.signal,
-            ended: running.then(
-              (bytes) => ({ ok: true as const, bytes: bytes.byteLength }),
-              (error: unknown) => ({ ok: false as const, error }),
-            ),
-          });
-          return running;
-        },
+        copy: async (spec, copyOptions) => watched(await engine.copy(spec, copyOptions)),
       };
     },
   };
@@ -85,6 +101,8 @@ beforeAll(async () => {
   fixture = await createPlatformFixture();
   await enlargePatients(fixture.dataDir, PATIENT_ROWS);
   platform = await startPlatform({ fixture });
+  // The demo's three projects' copies, built in the background at start: timed once they are all there.
+  await copiesBuilt(fixture.dataDir, 3);
   core = createWorkstationCore({ platformUrl: platform.url, healthIntervalMs: 3_600_000, tokenStore: 'memory' });
   const { authorizationUrl } = await core.handlers['session.signIn']({});
   await playSignIn({ authorizationUrl, platformUrl: platform.url, username: 'demo-analyst' });
@@ -92,7 +110,7 @@ beforeAll(async () => {
   client = createClient(connected.transport);
   // The window listens to events all the time, as the app does: its event stream is open before any call.
   await new Promise<void>((resolve) => client.listen('platform.status', () => resolve()));
-}, 120_000);
+}, 300_000);
 
 afterAll(async () => {
   await connected?.close();
@@ -101,7 +119,7 @@ afterAll(async () => {
   await fixture?.cleanup();
 });
 
-/** The engine's next sample() call. */
+/** The next sample() call of a copy. */
 async function nextQuery(): Promise<WatchedQuery> {
   const query = await watch.next(taken);
   taken += 1;

@@ -1,6 +1,8 @@
 // DEFAULT_POLICY applied to every field of the shipped catalogue, over data the real generator wrote (`enclave platform
 // init`) and over the hand-written fixture rows: no output value is an NHS number, a full date of birth (or any full
-// date), a full postcode or an LSOA code, and the pseudonym still links a person's rows across datasets.
+// date), a full postcode or an LSOA code, and the pseudonym still links a person's rows across datasets. Pseudonyms have
+// no SQL (the engine joins a map it fills in Node, engine/copy-build.ts; minimised-copy.test.ts checks that path): here
+// each is computed in Node from the raw value's text, as the engine does, and every other field by its treatment's SQL.
 // SATRE 3.1.x (minimisation): direct identifiers never reach the analyst; quasi-identifiers are coarsened.
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -14,11 +16,13 @@ import { quoteIdentifier, quoteString } from '../../../src/common/sql-identifier
 import { DEFAULT_CATALOGUE_PATH } from '../../../src/platform/catalogue/catalogue-file.ts';
 import { readClassifiedCatalogueFile, type ClassifiedCatalogue } from '../../../src/platform/minimisation/classified-catalogue.ts';
 import { defaultTreatment } from '../../../src/platform/minimisation/policy.ts';
+import { PROJECT_KEY_BYTES, pseudonymiser } from '../../../src/platform/minimisation/pseudonym.ts';
 import { treatmentSql, type TreatmentContext } from '../../../src/platform/minimisation/treatments.ts';
 import { isValidNhsNumber } from '../../../src/platform/synth/nhs-number.ts';
 import { createPlatformFixture, FIXTURE_NHS_NUMBERS, type PlatformFixture } from './fixture.ts';
 
-const context: TreatmentContext = { projectKey: new Uint8Array(randomBytes(32)), referenceDate: '2023-03-31' };
+const context: TreatmentContext = { referenceDate: '2023-03-31' };
+const pseudonym = pseudonymiser(new Uint8Array(randomBytes(PROJECT_KEY_BYTES)));
 
 let root: string;
 let fixture: PlatformFixture;
@@ -65,14 +69,29 @@ async function parquetOf(dataDir: string, datasetId: string): Promise<string> {
 async function minimised(dataDir: string): Promise<Map<string, Row[]>> {
   const out = new Map<string, Row[]>();
   for (const dataset of catalogue) {
+    const pseudonymised: string[] = [];
     const columns = dataset.fields.flatMap((field) => {
       const treatment = defaultTreatment({ field });
+      const name = quoteIdentifier(field.name);
       if (treatment.treatment === 'drop') return [];
-      return [`${treatmentSql(treatment, quoteIdentifier(field.name), context)} AS ${quoteIdentifier(field.name)}`];
+      if (treatment.treatment === 'pseudonym') {
+        // The raw value's text, pseudonymised below; NULL stays NULL.
+        pseudonymised.push(field.name);
+        return [`CAST(${name} AS VARCHAR) AS ${name}`];
+      }
+      return [`${treatmentSql(treatment, name, context)} AS ${name}`];
     });
     const file = await parquetOf(dataDir, dataset.id);
     const reader = await connection.runAndReadAll(`SELECT ${columns.join(', ')} FROM read_parquet(${quoteString(file)})`);
-    out.set(dataset.id, reader.getRowObjectsJS());
+    const rows = reader.getRowObjectsJS().map((row): Row => {
+      const treated: Row = { ...row };
+      for (const name of pseudonymised) {
+        const raw = row[name];
+        treated[name] = typeof raw === 'string' ? pseudonym(raw) : null;
+      }
+      return treated;
+    });
+    out.set(dataset.id, rows);
   }
   return out;
 }

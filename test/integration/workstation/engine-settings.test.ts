@@ -29,6 +29,7 @@ function wire(env: Record<string, string>): CoreWorkspaces {
     owner: () => ({ issuer: 'https://idp.example', sub: 'analyst-1' }),
     projects: async () => [PROJECT],
     openSample: async () => Promise.reject(new EnclaveError('unavailable', 'No samples here.')),
+    openQuery: async () => Promise.reject(new EnclaveError('unavailable', 'No queries here.')),
     log: () => {},
   });
   return workspaces;

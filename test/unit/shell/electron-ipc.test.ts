@@ -13,7 +13,7 @@ import { EnclaveError } from '../../../src/common/errors.ts';
 import { IPC_EVENT_CHANNEL, IPC_INVOKE_CHANNEL } from '../../../src/common/transport-protocol.ts';
 import { createEventHub } from '../../../src/workstation/event-hub.ts';
 import { FakeIpcMain, fakeIpcRenderer, FakeWebContents } from '../../contract/transports/fake-electron.ts';
-import { STUB_SESSION, STUB_SESSION_HANDLERS, STUB_WORKSPACE_HANDLERS, stubCalls } from './stub-handlers.ts';
+import { STUB_ADMIN_HANDLERS, STUB_SESSION, STUB_SESSION_HANDLERS, STUB_WORKSPACE_HANDLERS, stubCalls } from './stub-handlers.ts';
 
 const IDP = 'https://idp.enclave.example';
 
@@ -39,9 +39,11 @@ describe('IPC: sender frame and payload (checklist 17)', () => {
       },
       ...STUB_SESSION_HANDLERS,
       ...STUB_WORKSPACE_HANDLERS,
+      ...STUB_ADMIN_HANDLERS,
       'projects.list': async () => [],
       'catalogue.get': async ({ projectId }) => ({ projectId, datasets: [] }),
       'dataset.sample': async () => new Uint8Array([1]),
+      'platform.query': async () => new Uint8Array([1]),
     };
     const unwire = wireIpc({ ipcMain, core: { handlers, events, calls: stubCalls(events) }, contents });
     return { ipcMain, contents, events, calls, unwire };
@@ -165,6 +167,7 @@ describe('IPC: call ids (per-call cancel and progress)', () => {
       },
       ...STUB_SESSION_HANDLERS,
       ...STUB_WORKSPACE_HANDLERS,
+      ...STUB_ADMIN_HANDLERS,
       'projects.list': async () => [],
       'catalogue.get': async ({ projectId }) => ({ projectId, datasets: [] }),
       'dataset.sample': async (_input, call) => {
@@ -173,6 +176,7 @@ describe('IPC: call ids (per-call cancel and progress)', () => {
         await new Promise<void>((resolve) => call?.signal.addEventListener('abort', () => resolve(), { once: true }));
         throw new EnclaveError('cancelled', 'Cancelled.');
       },
+      'platform.query': async () => new Uint8Array([1]),
     };
     const unwire = wireIpc({ ipcMain, core: { handlers, events, calls }, contents });
     return { ipc: fakeIpcRenderer({ ipcMain, contents }), ipcMain, contents, calls, running, unwire, ran: () => ran };

@@ -33,6 +33,13 @@ export const STUB_SESSION_HANDLERS: Pick<
   'call.cancel': async () => null,
 };
 
+/** The agreements and the audit log, which the shell tests never read: refused as the platform's answers would be. */
+export const STUB_ADMIN_HANDLERS: Pick<Handlers, 'agreement.get' | 'admin.agreements' | 'admin.audit'> = {
+  'agreement.get': async () => Promise.reject(new EnclaveError('not_found', 'The stub platform has no agreements.')),
+  'admin.agreements': async () => Promise.reject(new EnclaveError('forbidden', 'The stub platform has no agreements.')),
+  'admin.audit': async () => Promise.reject(new EnclaveError('forbidden', 'The stub platform keeps no audit log.')),
+};
+
 /** The one project of the stub's signed-in user: its tables live in the window, so nothing is written to disk. */
 export const STUB_PROJECT: Project = {
   id: 'stub-project',
@@ -58,6 +65,7 @@ export const STUB_WORKSPACE_HANDLERS: WorkspaceHandlers = createWorkspaceHandler
     log: () => {},
   }),
   openSample: async () => Promise.reject(new EnclaveError('unavailable', 'The stub platform has no samples.')),
+  openQuery: async () => Promise.reject(new EnclaveError('unavailable', 'The stub platform runs no queries.')),
   log: () => {},
 });
 
@@ -73,5 +81,7 @@ export const STUB_HANDLERS: Handlers = {
   'projects.list': async () => [],
   'catalogue.get': async () => Promise.reject(new Error('not stubbed')),
   'dataset.sample': async () => new Uint8Array(),
+  'platform.query': async () => new Uint8Array(),
+  ...STUB_ADMIN_HANDLERS,
   ...STUB_WORKSPACE_HANDLERS,
 };

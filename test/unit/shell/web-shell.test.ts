@@ -18,7 +18,14 @@ import { createEventHub } from '../../../src/workstation/event-hub.ts';
 import { createPeerCheck } from '../../../src/workstation/serving/peer-owner.ts';
 import { otherUser, runNodeAsOtherUser } from '../../support/other-user.ts';
 import { firstChunk, rawRequest, type RawResponse } from './http-helpers.ts';
-import { STUB_PROJECT, STUB_SESSION, STUB_SESSION_HANDLERS, STUB_WORKSPACE_HANDLERS, stubCalls } from './stub-handlers.ts';
+import {
+  STUB_ADMIN_HANDLERS,
+  STUB_PROJECT,
+  STUB_SESSION,
+  STUB_SESSION_HANDLERS,
+  STUB_WORKSPACE_HANDLERS,
+  stubCalls,
+} from './stub-handlers.ts';
 
 const SECRET = 'TOP-SECRET-PATIENT-ROW';
 const INDEX_HTML =
@@ -37,11 +44,13 @@ function stubCore() {
     },
     ...STUB_SESSION_HANDLERS,
     ...STUB_WORKSPACE_HANDLERS,
+    ...STUB_ADMIN_HANDLERS,
     'projects.list': async () => [],
     'catalogue.get': async ({ projectId }) => {
       throw new EnclaveError('not_found', `There is no project ${projectId}.`);
     },
     'dataset.sample': async () => new Uint8Array([0xff, 0xff, 0xff, 0xff, 1, 2, 3]),
+    'platform.query': async () => new Uint8Array([0xff, 0xff, 0xff, 0xff, 1, 2, 3]),
   };
   return { handlers, events, calls: stubCalls(events) };
 }

@@ -49,7 +49,7 @@ describe('DEFAULT_POLICY', () => {
 
   it.each<[FieldKind, Treatment]>([
     ['person_identifier', T.pseudonym],
-    ['record_identifier', T.keep],
+    ['record_identifier', T.pseudonym],
     ['date_of_birth', T.band5top90],
     ['event_date', T.month],
     ['postcode', T.district],
@@ -63,8 +63,8 @@ describe('DEFAULT_POLICY', () => {
     expect(defaultTreatment({ field: { kind, tags: ['quasi_identifier'] } })).toEqual(treatment);
   });
 
-  it('lets tags decide where they matter: a record identifier that is a direct identifier is pseudonymised', () => {
-    expect(defaultTreatment({ field: { kind: 'record_identifier', tags: ['reference'] } })).toEqual(T.keep);
+  it('pseudonymises a record identifier whatever its tags: kept, it would link one person across projects', () => {
+    expect(defaultTreatment({ field: { kind: 'record_identifier', tags: ['reference'] } })).toEqual(T.pseudonym);
     expect(defaultTreatment({ field: { kind: 'record_identifier', tags: ['direct_identifier', 'reference'] } })).toEqual(T.pseudonym);
   });
 

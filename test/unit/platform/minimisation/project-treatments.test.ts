@@ -1,6 +1,6 @@
 // One project's view of a dataset (src/platform/minimisation/project-treatments.ts): the agreement's override when the
 // policy accepts it, else the default; drop, failing closed, for a field with no kind, an override the policy refuses,
-// or a dataset the agreement does not list; and a sample ordered by treated values only.
+// or a dataset the agreement does not list; and the treatment in the catalogue's words.
 import { describe, expect, it } from 'vitest';
 import type { Agreement } from '../../../../src/platform/agreements/schema.ts';
 import {
@@ -8,7 +8,6 @@ import {
   fieldLabel,
   projectFieldTreatment,
   projectFieldWords,
-  projectSampleSelect,
 } from '../../../../src/platform/minimisation/project-treatments.ts';
 
 const agreement = {
@@ -38,7 +37,6 @@ const kinds = fieldKindsOf([
 ]);
 
 const field = (name: string) => ({ name, tags: ['quasi_identifier' as const] });
-const key = new Uint8Array(32).fill(7);
 
 describe('projectFieldTreatment', () => {
   it("applies the policy's default where the agreement says nothing", () => {
@@ -71,30 +69,5 @@ describe('projectFieldWords', () => {
     expect(projectFieldWords({ agreement, field: field('postcode'), treatment: { treatment: 'drop' } })).toBe(
       'not available to this project',
     );
-  });
-});
-
-describe('projectSampleSelect', () => {
-  it('leaves dropped fields out, treats the rest, and orders by the treated key first, then every other returned column', () => {
-    const select = projectSampleSelect({
-      agreement,
-      dataset: { id: 'patients', orderKey: ['nhs_number'], fields: ['nhs_number', 'date_of_birth', 'postcode', 'sex'].map(field) },
-      kinds,
-      projectKey: key,
-    });
-    expect(select.columns.map((column) => column.name)).toEqual(['nhs_number', 'sex']);
-    expect(select.columns[0].sql).toMatch(/sha256/);
-    expect(select.columns[1].sql).toBe('"sex"');
-    expect(select.orderBy).toEqual(['nhs_number', 'sex']);
-  });
-
-  it('never orders by a key field the project does not see', () => {
-    const select = projectSampleSelect({
-      agreement,
-      dataset: { id: 'patients', orderKey: ['postcode'], fields: ['postcode', 'sex'].map(field) },
-      kinds,
-      projectKey: key,
-    });
-    expect(select.orderBy).toEqual(['sex']);
   });
 });

@@ -5,7 +5,7 @@ import { treatmentSql, type TreatmentContext } from '../../../../src/platform/mi
 import type { Treatment } from '../../../../src/platform/minimisation/treatment-schema.ts';
 import { openEvaluator, type Evaluator } from './duckdb-eval.ts';
 
-const context: TreatmentContext = { projectKey: new Uint8Array(32).fill(7), referenceDate: '2023-03-31' };
+const context: TreatmentContext = { referenceDate: '2023-03-31' };
 const V = '"v"';
 
 let db: Evaluator;

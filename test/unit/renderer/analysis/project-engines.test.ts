@@ -240,5 +240,86 @@ describe('the window’s engines over the workstation core', () => {
 
       expect(await engines.closeAll()).toEqual({ memoryTables: 1 });
     });
+
+    describe('a platform query into the window (platform.query, then the window engine, recorded as the platform’s)', () => {
+      const JOINED = 'SELECT t.test_type, count(*) AS n FROM covid_tests AS t JOIN hospital_episodes AS h USING (nhs_number) GROUP BY ALL';
+
+      async function memoryEngine() {
+        const window = await wasmEngine();
+        const failures: unknown[] = [];
+        const engines = createProjectEngines({ client, startWindowEngine: () => window, onRecordFailed: (err) => failures.push(err) });
+        return { engines, memory: engines.forProject({ id: DISK, localData: 'memory' }), failures };
+      }
+
+      async function platformRuns() {
+        return (await client.invoke('workspace.history', { projectId: DISK, query: {} })).entries.filter((e) => e.engine === 'platform');
+      }
+
+      it('loads the result into a table of the window, with progress, and records the run', async () => {
+        const { engines, memory, failures } = await memoryEngine();
+        const progress: CallProgress[] = [];
+
+        const loaded = await memory.loadQuery({
+          sql: JOINED,
+          table: 'tests_admissions',
+          replace: false,
+          onProgress: (p) => progress.push(p),
+        });
+
+        expect(loaded).toEqual({ table: 'tests_admissions', rows: 3 });
+        expect((await memory.engine.tables()).map((t) => t.name)).toEqual(['tests_admissions']);
+        expect(progress[0]).toMatchObject({ done: 0, total: null, stage: 'Running on the platform' });
+        expect(progress.at(-1)).toMatchObject({ unit: 'bytes', stage: 'Loading into this window' });
+        expect(await platformRuns()).toEqual([
+          expect.objectContaining({ sql: JOINED, outcome: 'ok', rows: 3, message: 'Created tests_admissions (3 rows) from the platform' }),
+        ]);
+        expect(platform.requests).toContain('/api/v1/projects/covid-outcomes/query');
+        expect(failures).toEqual([]);
+        await engines.closeAll();
+      });
+
+      it('refuses to replace a table unasked, before the platform is asked; replaces it when asked', async () => {
+        const { engines, memory } = await memoryEngine();
+        await memory.engine.run({ sql: 'CREATE TABLE kept AS SELECT 42 AS answer' });
+        const asked = () => platform.requests.filter((request) => request.endsWith('/query')).length;
+
+        const error = await errorOf(memory.loadQuery({ sql: JOINED, table: 'kept', replace: false }));
+
+        expect(error).toMatchObject({ code: 'invalid_input', message: expect.stringMatching(/already a local table named kept/) });
+        expect(asked()).toBe(0);
+        expect((await memory.engine.run({ sql: 'SELECT * FROM kept' })).rowCount).toBe(1);
+        expect((await platformRuns())[0]).toMatchObject({ outcome: 'error', message: error.message });
+
+        await memory.loadQuery({ sql: JOINED, table: 'kept', replace: true });
+
+        expect((await memory.engine.describe('kept')).rows).toBe(3);
+        expect((await platformRuns())[0]?.message).toBe('Replaced kept (3 rows) from the platform');
+        await engines.closeAll();
+      });
+
+      it("keeps the platform's refusal of the SQL, and records it", async () => {
+        const { engines, memory } = await memoryEngine();
+
+        const error = await errorOf(memory.loadQuery({ sql: 'SELECT * FROM nowhere', table: 'result_1', replace: false }));
+
+        expect(error).toMatchObject({ code: 'invalid_input', message: 'Table with name nowhere does not exist.' });
+        expect(await memory.engine.tables()).toEqual([]);
+        expect((await platformRuns())[0]).toMatchObject({ sql: 'SELECT * FROM nowhere', outcome: 'error', message: error.message });
+        await engines.closeAll();
+      });
+
+      it('cancelled: no table, and the history says it was cancelled', async () => {
+        const { engines, memory } = await memoryEngine();
+        const controller = new AbortController();
+        controller.abort();
+
+        const error = await errorOf(memory.loadQuery({ sql: JOINED, table: 'result_1', replace: false, signal: controller.signal }));
+
+        expect(error).toMatchObject({ code: 'cancelled', message: 'The platform query was cancelled. Nothing was loaded.' });
+        expect(await memory.engine.tables()).toEqual([]);
+        expect((await platformRuns())[0]).toMatchObject({ outcome: 'cancelled', rows: null });
+        await engines.closeAll();
+      });
+    });
   });
 });

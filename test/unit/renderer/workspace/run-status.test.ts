@@ -36,4 +36,15 @@ describe('what a run did', () => {
     expect(resultHeading(select(1, 1, '1 row, 1 column'), false)).toBe('Result: 1 row, 1 column');
     expect(resultHeading(select(4, 3), true)).toBe('Result of the previous query: 4 rows, 3 columns');
   });
+
+  it('says what a platform query made, and heads its table as such', () => {
+    expect(statusText({ kind: 'loaded', table: 'tests_admissions', rows: 12_345, replaced: false, ms: 3_210 }, false)).toBe(
+      'Created tests_admissions (12,345 rows) from the platform in 3.2 s.',
+    );
+    expect(statusText({ kind: 'loaded', table: 'result_1', rows: 1, replaced: true, ms: 40 }, false)).toBe(
+      'Replaced result_1 (1 row) from the platform in 40 ms.',
+    );
+    expect(resultHeading(select(4, 3), false, 'Table result_1')).toBe('Table result_1: 4 rows, 3 columns');
+    expect(resultHeading(select(4, 3), true, 'Table result_1')).toBe('Result of the previous query (table result_1): 4 rows, 3 columns');
+  });
 });

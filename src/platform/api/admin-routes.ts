@@ -1,0 +1,104 @@
+// The routes data managers and admins use to see the agreements (who may see what) and read the audit log, and the
+// read-only view of a project's agreement its members have. Their handlers join the v1 table (v1-routes.ts).
+import type { AgreementsOverview, AuditEventView, AuditPage } from '../../common/agreement-views.ts';
+import { AUDIT_PAGE_SIZE, auditFilterOf } from '../../common/agreement-views.ts';
+import { EnclaveError } from '../../common/errors.ts';
+import { agreementEntries, agreementView, type AgreementViewContext } from '../agreements/agreement-view.ts';
+import type { AuditEvent } from '../audit/audit-log.ts';
+import { requireProjectAccess } from '../authz/access-policy.ts';
+import type { RouteHandlers } from './register-routes.ts';
+import type { V1Dependencies } from './v1-routes.ts';
+
+/** The administration routes' handlers. */
+export type AdminRouteId = 'project.agreement' | 'admin.agreements' | 'admin.audit';
+
+/** An event's details as an object; a row whose details are not a JSON object (only a damaged table holds one) says so. */
+function detailsOf(event: AuditEvent): AuditEventView['details'] {
+  try {
+    const value: unknown = JSON.parse(event.details);
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as AuditEventView['details'];
+  } catch {
+    // Falls through: reported as unreadable below, and `enclave audit verify` says what happened to the row.
+  }
+  return { unreadable: 'The details of this event are not readable. Run `enclave audit verify`.' };
+}
+
+export function createAdminHandlers(deps: V1Dependencies): Pick<RouteHandlers, AdminRouteId> {
+  const { store, audit, agreements, fieldKinds } = deps;
+  const now = deps.now ?? (() => new Date());
+
+  /** What an agreement's view is built from, read now: the catalogue's datasets and the platform's people. */
+  async function viewContext(options: {
+    datasetIds: readonly string[];
+    userIds: readonly string[];
+    at: Date;
+  }): Promise<AgreementViewContext> {
+    const datasets = await store.listDatasets([...new Set(options.datasetIds)]);
+    const names = new Map<string, string>();
+    for (const userId of new Set(options.userIds)) {
+      const user = await store.getUser(userId);
+      if (user !== undefined) names.set(userId, user.displayName);
+    }
+    return { datasets, kinds: fieldKinds, displayName: (userId) => names.get(userId) ?? null, now: options.at };
+  }
+
+  return {
+    async 'project.agreement'({ params, principal }) {
+      const at = now();
+      const { agreement } = await requireProjectAccess({ store, agreements, principal, projectId: params.projectId, now: at });
+      const context = await viewContext({
+        datasetIds: agreement.agreement.datasets,
+        userIds: agreement.agreement.members.map((member) => member.userId),
+        at,
+      });
+      return agreementView(agreement, context);
+    },
+
+    async 'admin.agreements'() {
+      const at = now();
+      const inForce = agreements.all?.() ?? [];
+      const refused = agreements.problems?.() ?? new Map();
+      const context = await viewContext({
+        datasetIds: inForce.flatMap((entry) => entry.agreement.datasets),
+        userIds: inForce.flatMap((entry) => entry.agreement.members.map((member) => member.userId)),
+        at,
+      });
+      const overview: AgreementsOverview = {
+        folder: agreements.dir ?? null,
+        judgedAt: at.toISOString(),
+        agreements: agreementEntries({ inForce, refused, context }),
+      };
+      return overview;
+    },
+
+    async 'admin.audit'({ query }) {
+      const filter = auditFilterOf(query);
+      const from = filter.from === undefined ? undefined : new Date(filter.from);
+      const to = filter.to === undefined ? undefined : new Date(filter.to);
+      if (from !== undefined && to !== undefined && to <= from) {
+        throw new EnclaveError('invalid_input', 'The time range ends before it starts: "to" must be later than "from".');
+      }
+      const found = await audit.search({
+        ...(filter.actor === undefined ? {} : { actor: filter.actor }),
+        ...(filter.projectId === undefined ? {} : { projectId: filter.projectId }),
+        ...(filter.typePrefix === undefined ? {} : { typePrefix: filter.typePrefix }),
+        ...(from === undefined ? {} : { from }),
+        ...(to === undefined ? {} : { to }),
+        ...(filter.before === undefined ? {} : { before: filter.before }),
+        limit: filter.limit ?? AUDIT_PAGE_SIZE,
+      });
+      const page: AuditPage = {
+        events: found.events.map((event) => ({
+          seq: event.seq,
+          occurredAt: event.occurredAt,
+          type: event.type,
+          actor: event.actor,
+          outcome: event.outcome === 'failure' ? 'failure' : 'success',
+          details: detailsOf(event),
+        })),
+        older: found.older,
+      };
+      return page;
+    },
+  };
+}

@@ -1,0 +1,98 @@
+// What the platform is without its HTTP server: the catalogue, the data engine, the records (metadata store and audit
+// log), the agreements in force, the projects' keys and the query service. The server serves it over HTTP; the
+// operator's `enclave platform query` uses it in-process, with exactly the same checks, minimisation and audit.
+import path from 'node:path';
+import { bestEffort } from '../common/detached.ts';
+import { openPlatformAgreements } from './agreements-at-start.ts';
+import type { AgreementLoader } from './agreements/loader.ts';
+import type { AuditLog } from './audit/audit-log.ts';
+import { DEFAULT_CATALOGUE_PATH, readCatalogueFile, type CatalogueFile } from './catalogue/catalogue-file.ts';
+import type { DataEngine } from './engine/data-engine.ts';
+import { openDuckDbEngine } from './engine/duckdb-engine.ts';
+import { openProjectKeys, type ProjectKeys } from './minimisation/project-keys.ts';
+import { fieldKindsOf, type FieldKinds } from './minimisation/project-treatments.ts';
+import { createQueryService, type QueryService } from './query/query-service.ts';
+import { openPlatformRecords, type PlatformRecords } from './records.ts';
+import { checkAuditLogAtStart, checkCatalogueMatchesData, type StartupAudit } from './startup-checks.ts';
+import { DEFAULT_DEMO_DIR, readDemoSeed } from './store/demo-seed.ts';
+import type { MetadataStore } from './store/metadata-store.ts';
+
+export interface PlatformCoreOptions {
+  readonly dataDir: string;
+  readonly cataloguePath?: string | URL;
+  readonly demoDir?: URL;
+  /** See PlatformServerOptions.acceptBrokenAuditLog. */
+  readonly acceptBrokenAuditLog?: string;
+  /** Watch the agreements folder for edits (default true; a one-off command reads it once). */
+  readonly watchAgreements?: boolean;
+  /** Where the engine and the query service say what only the operator should read. */
+  readonly log?: (message: string, detail?: unknown) => void;
+}
+
+export interface PlatformCore {
+  readonly catalogue: CatalogueFile;
+  readonly engine: DataEngine;
+  readonly store: MetadataStore;
+  readonly audit: AuditLog;
+  readonly agreements: AgreementLoader;
+  readonly fieldKinds: FieldKinds;
+  readonly projectKeys: ProjectKeys;
+  readonly queries: QueryService;
+  readonly startupAudit: StartupAudit;
+  /** Stops watching the agreements, then closes the engine, then the records. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+async function settle(steps: Array<() => Promise<void>>): Promise<void> {
+  for (const step of steps) await bestEffort(step());
+}
+
+/** Opens everything; throws EnclaveError('unavailable') with a clear message if the data folder cannot be served. */
+export async function openPlatformCore(options: PlatformCoreOptions): Promise<PlatformCore> {
+  const catalogue = await readCatalogueFile(options.cataloguePath ?? DEFAULT_CATALOGUE_PATH);
+  const demoDir = options.demoDir ?? DEFAULT_DEMO_DIR;
+  const demo = await readDemoSeed({ demoDir, catalogue });
+  const engine = await openDuckDbEngine({ dataDir: options.dataDir, ...(options.log ? { log: options.log } : {}) });
+  const fieldKinds = fieldKindsOf(catalogue);
+  let records: PlatformRecords | undefined;
+  try {
+    records = await openPlatformRecords({ file: path.join(options.dataDir, 'metadata.sqlite'), seed: { demo, catalogue } });
+    const { store, audit } = records;
+    const startupAudit = await checkAuditLogAtStart({ audit, dataDir: options.dataDir, accept: options.acceptBrokenAuditLog });
+    const storedCatalogue = await store.listDatasets();
+    const used = new Set(demo.projects.flatMap((project) => project.datasetIds));
+    checkCatalogueMatchesData({ catalogue: storedCatalogue, served: engine.datasets(), used });
+    const agreements = await openPlatformAgreements({
+      dataDir: options.dataDir,
+      demoDir,
+      store,
+      audit,
+      catalogue,
+      fieldKinds,
+      ...(options.watchAgreements === false ? { watch: false } : {}),
+    });
+    const projectKeys = openProjectKeys({ dataDir: options.dataDir });
+    const queries = createQueryService({ store, engine, audit, fieldKinds, projectKeys, ...(options.log ? { log: options.log } : {}) });
+    const opened = records;
+    let closing: Promise<void> | undefined;
+    return {
+      catalogue,
+      engine,
+      store,
+      audit,
+      agreements,
+      fieldKinds,
+      projectKeys,
+      queries,
+      startupAudit,
+      close() {
+        closing ??= settle([() => agreements.stop(), () => engine.close(), () => opened.close()]);
+        return closing;
+      },
+    };
+  } catch (err) {
+    const opened = records;
+    await settle([async () => opened?.close(), async () => engine.close()]);
+    throw err;
+  }
+}
