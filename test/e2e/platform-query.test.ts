@@ -189,7 +189,8 @@ describe('browser shell: a platform query into the workspace (issue 15)', () => 
     await ws.platformTable.fill('every_pair');
     await ws.runPlatformButton.click();
     await ws.platformProgress.waitFor();
-    expect(await ws.status.innerText()).toMatch(/Running on the platform/);
+    // Before the workstation's first progress report the bar says the query is on its way; then that it runs.
+    await expect.poll(() => ws.status.innerText()).toMatch(/Running on the platform/);
     await saveScreenshot(app.page, 'pq-05-platform-running');
 
     await ws.cancelButton.click();
