@@ -16,6 +16,11 @@ export interface BenchOptions {
   suite: boolean;
   /** Start-up of the browser shell (test/bench/start.ts): warm runs after the cold one; 0 = not measured. */
   startRuns: number;
+  /** Minimised copies (test/bench/minimised.ts): patients generated, rounds, and the query answers' sizes; off with --no-minimised. */
+  minimised: boolean;
+  minimisedScale: number;
+  minimisedRuns: number;
+  minimisedRows: number[];
   help: boolean;
 }
 
@@ -23,6 +28,15 @@ export const DEFAULT_ROWS = [1_000_000, 10_000_000, 30_000_000];
 export const QUICK_ROWS = [100_000];
 export const DEFAULT_SAMPLE_ROWS = [1_000_000, 5_000_000];
 export const DEFAULT_START_RUNS = 5;
+/**
+ * Patients for the minimised copies: the bench project's copy keeps about 1.48 episodes a patient (of about 1.98 raw,
+ * after the agreement's admission-date condition and the opt-out), so 3.5M patients give its hospital_episodes about
+ * 5.2M rows (6.9M raw), enough for the 5M-row answer.
+ */
+export const DEFAULT_MINIMISED_SCALE = 3_500_000;
+export const QUICK_MINIMISED_SCALE = 100_000;
+export const DEFAULT_MINIMISED_ROWS = [1_000_000, 5_000_000];
+export const DEFAULT_MINIMISED_RUNS = 3;
 
 /** The rows the grid asks for first (a screen and a margin): each engine's query is timed with its first page. */
 export const FIRST_PAGE_ROWS = 200;
@@ -38,17 +52,24 @@ export const USAGE = `npm run bench [-- OPTIONS]
 Times a fixed set of analytical queries over the synthetic hospital episodes, on the same data, in: the app's native
 local engine as the app drives it (LocalEngine.run plus the first page), native DuckDB run directly with all cores
 and with one, and DuckDB-wasm (Chromium, the app's own in-memory engine; not above 20m rows, its ceiling). Then a
-Parquet sample into a ready local table through the app's path against native DuckDB reading the same file; the
-browser shell's start-up to an interactive sign-in screen (needs the app's build in out/: npm run build); and the
-disclosure-control engine.
+Parquet sample into a ready local table through the app's path against native DuckDB reading the same file; a
+project's minimised copy built by the platform against a plain native copy of the same raw rows, and a minimised
+query's answer into a ready local table against native DuckDB computing it to Arrow; the browser shell's start-up to
+an interactive sign-in screen (needs the app's build in out/: npm run build); and the disclosure-control engine.
 
   --rows N[,N…]   episode rows for the query suite (repeatable; 1000000, 1_000_000, 1m, 250k). Default 1m, 10m, 30m.
   --quick         a fast check: 100k rows (unless --rows and --sample-rows), one timed run per query and load,
-                  two warm starts.
+                  two warm starts, minimised copies of 100k patients with 100k-row answers.
   --runs N        timed runs per query and engine after one warm-up (default 5 up to 1m rows, 3 above).
   --sample-rows N[,N…]  sample sizes loaded into a local table (default 1m and 5m); 0 skips it.
   --sample-runs N timed rounds per sample size after one warm-up (default 3).
   --start-runs N  warm starts of the browser shell after the cold one (default 5); 0 skips it.
+  --minimised-scale N  patients in the platform's synthetic data for the minimised-copy figures (default 3.5m, whose
+                  copy holds about 5.2M episodes; cached under bench-results/data/); 0 skips them.
+  --minimised-rows N[,N…]  answer sizes of the minimised query into a local table (default 1m and 5m).
+  --minimised-runs N  timed rounds of the minimised copy's build and of each answer size, after one warm-up
+                  (default 3); 0 skips them.
+  --no-minimised  skip the minimised-copy figures.
   --no-suite      skip the query suite.
   --seed N        the generator's seed (default 1).
   --regenerate    regenerate the cached data under bench-results/data/.
@@ -56,14 +77,14 @@ disclosure-control engine.
   --no-sdc        skip the disclosure-control figures.
   --help          this text.`;
 
-/** 1000000, 1_000_000, 1m, 10M, 250k. */
-export function parseRowCount(text: string): number {
+/** 1000000, 1_000_000, 1m, 10M, 250k, 3500k. */
+export function parseRowCount(text: string, flag = '--rows'): number {
   const match = /^(\d[\d_]*)([kKmM]?)$/.exec(text.trim());
-  if (!match) throw new Error(`--rows: "${text}" is not a row count (e.g. 1000000, 1m, 250k).`);
+  if (!match) throw new Error(`${flag}: "${text}" is not a count (e.g. 1000000, 1m, 250k).`);
   const base = Number(match[1].replaceAll('_', ''));
   const unit = match[2].toLowerCase();
   const rows = base * (unit === 'm' ? 1_000_000 : unit === 'k' ? 1_000 : 1);
-  if (!Number.isSafeInteger(rows) || rows < 1 || rows > 100_000_000) throw new Error(`--rows: ${text} is outside 1 … 100,000,000.`);
+  if (!Number.isSafeInteger(rows) || rows < 1 || rows > 100_000_000) throw new Error(`${flag}: ${text} is outside 1 … 100,000,000.`);
   return rows;
 }
 
@@ -78,6 +99,9 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   const sampleRows: number[] = [];
   let noSample = false;
   let startRuns: number | null = null;
+  let minimisedScale: number | null = null;
+  let minimisedRuns: number | null = null;
+  const minimisedRows: number[] = [];
   const options: BenchOptions = {
     rows,
     seed: 1,
@@ -90,6 +114,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
     sampleRuns: null,
     suite: true,
     startRuns: DEFAULT_START_RUNS,
+    minimised: true,
+    minimisedScale: DEFAULT_MINIMISED_SCALE,
+    minimisedRuns: DEFAULT_MINIMISED_RUNS,
+    minimisedRows,
     help: false,
   };
   for (let i = 0; i < argv.length; i += 1) {
@@ -141,6 +169,26 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
         startRuns = text?.trim() === '0' ? 0 : positiveInteger('--start-runs', text);
         break;
       }
+      case '--minimised-scale': {
+        const text = value();
+        if (text === undefined) throw new Error('--minimised-scale needs a value.');
+        minimisedScale = text.trim() === '0' ? 0 : parseRowCount(text, '--minimised-scale');
+        break;
+      }
+      case '--minimised-rows': {
+        const text = value();
+        if (text === undefined) throw new Error('--minimised-rows needs a value.');
+        for (const part of text.split(',')) minimisedRows.push(parseRowCount(part, '--minimised-rows'));
+        break;
+      }
+      case '--minimised-runs': {
+        const text = value();
+        minimisedRuns = text?.trim() === '0' ? 0 : positiveInteger('--minimised-runs', text);
+        break;
+      }
+      case '--no-minimised':
+        options.minimised = false;
+        break;
       case '--no-suite':
         options.suite = false;
         break;
@@ -157,6 +205,11 @@ export function parseOptions(argv: readonly string[]): BenchOptions {
   if (sampleRows.length === 0 && !noSample) sampleRows.push(...(options.quick ? QUICK_ROWS : DEFAULT_SAMPLE_ROWS));
   options.sampleRows = noSample ? [] : [...new Set(sampleRows)];
   options.startRuns = startRuns ?? (options.quick ? 2 : DEFAULT_START_RUNS);
+  options.minimisedScale = minimisedScale ?? (options.quick ? QUICK_MINIMISED_SCALE : DEFAULT_MINIMISED_SCALE);
+  options.minimisedRuns = minimisedRuns ?? (options.quick ? 1 : DEFAULT_MINIMISED_RUNS);
+  if (minimisedRows.length === 0) minimisedRows.push(...(options.quick ? QUICK_ROWS : DEFAULT_MINIMISED_ROWS));
+  options.minimisedRows = [...new Set(minimisedRows)];
+  if (options.minimisedScale === 0 || options.minimisedRuns === 0) options.minimised = false;
   return options;
 }
 

@@ -4,6 +4,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { COPY_BUILD_GOAL, pseudonymsMissing } from './minimised.ts';
+import type { MinimisedResult } from './minimised.ts';
+import { BENCH_ROW_CAP } from './minimised-data.ts';
+import { QUERY_LOAD_GOAL } from './minimised-query.ts';
 import { FIRST_PAGE_ROWS } from './options.ts';
 import { median } from './measure.ts';
 import type { EngineResult, SizeResult } from './measure.ts';
@@ -190,11 +194,20 @@ export function formatSize(result: SizeResult): string {
 
 const seconds = (value: number): string => `${(value / 1000).toFixed(2)} s`;
 
+const cell = (t: LoadTiming): string => (t.ok ? ms(t.medianMs) : 'FAILED');
+const over = (a: LoadTiming, b: LoadTiming): number | null => (a.ok && b.ok && b.medianMs > 0 ? a.medianMs / b.medianMs : null);
+const fmtRatio = (value: number | null): string => (value === null ? '—' : `${value.toFixed(2)}×`);
+const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(1);
+const count = (n: number | undefined): string => (n === undefined ? '—' : n.toLocaleString('en-GB'));
+
+/** A goal's verdict: ✓ or ✗ and the ratio, or why there is none. */
+function verdict(value: number | null, goal: number): string {
+  if (value === null) return 'not measured';
+  return value <= goal ? `✓ met (${fmtRatio(value)})` : `✗ not met (${fmtRatio(value)})`;
+}
+
 /** Sample → ready local table, one row per size. */
 export function formatSampleLoads(results: readonly SampleLoadResult[]): string {
-  const cell = (t: LoadTiming): string => (t.ok ? ms(t.medianMs) : 'FAILED');
-  const over = (a: LoadTiming, b: LoadTiming): number | null => (a.ok && b.ok && b.medianMs > 0 ? a.medianMs / b.medianMs : null);
-  const fmtRatio = (value: number | null): string => (value === null ? '—' : `${value.toFixed(2)}×`);
   const rows: string[][] = [
     [
       'rows',
@@ -245,6 +258,98 @@ export function formatSampleLoads(results: readonly SampleLoadResult[]): string 
     ] as const) {
       if (!t.ok) lines.push(`${r.rows.toLocaleString('en-GB')} rows, ${name}: ${t.error}`);
     }
+  }
+  return lines.join('\n');
+}
+
+/** Minimised copies: the copy's build, then each answer size into a local table, each against native DuckDB. */
+export function formatMinimised(result: MinimisedResult): string {
+  const { build } = result;
+  const relations = Object.keys(build.rawRows);
+  const buildRatio = over(build.app, build.nativeFile);
+  const lines = [
+    `## Minimised copy, and a minimised query into a ready local table (${count(result.scale)} patients, seed ${result.seed}; median of ${build.runs} round${build.runs === 1 ? '' : 's'} after one warm-up; ${build.threads} threads everywhere; load average at start ${result.loadAverageAtStart.join(', ')})`,
+    `project: ${result.agreement} with row cap ${count(BENCH_ROW_CAP)}; ${relations.map((name) => `${name} ${count(build.rawRows[name])} raw → ${count(build.copyRows[name])} in the copy`).join(', ')}; data ${result.data.cached ? 'cached' : `generated in ${seconds(result.data.prepareMs)}`}`,
+    `build: app = the platform's engine.copy(spec) until the copy is served (pseudonym map, treatments, row conditions, opt-out, CHECKPOINT, rename, opened read-only); native = a new database with CREATE TABLE AS SELECT * FROM read_parquet(raw file) per relation (the same raw rows, plain), then CHECKPOINT and close (a file), or in memory.`,
+    '',
+    table([
+      ['copy build', 'ms', 'app/this', 'file MiB', 'runs ms'],
+      ['app: engine.copy', cell(build.app), '', mib(build.copyBytes), build.app.ok ? build.app.runsMs.map(ms).join(', ') : ''],
+      [
+        'native, new file',
+        cell(build.nativeFile),
+        fmtRatio(buildRatio),
+        mib(build.nativeFileBytes),
+        build.nativeFile.ok ? build.nativeFile.runsMs.map(ms).join(', ') : '',
+      ],
+      [
+        'native, in memory',
+        cell(build.nativeMemory),
+        fmtRatio(over(build.app, build.nativeMemory)),
+        '',
+        build.nativeMemory.ok ? build.nativeMemory.runsMs.map(ms).join(', ') : '',
+      ],
+    ]),
+    '',
+    `app's stages (medians): ${build.appStagesMs.map(({ stage, medianMs }) => `${stage} ${ms(medianMs)} ms`).join('; ')}`,
+    build.pseudonymCheck.length === 0
+      ? 'copy check: not made'
+      : `copy check (pseudonyms): ${build.pseudonymCheck
+          .map((c) => `${c.relation}.${c.column} NULL in ${count(c.copyNulls)} of ${count(c.rows)} rows (raw NULLs ${count(c.rawNulls)})`)
+          .join(', ')}${pseudonymsMissing(build.pseudonymCheck) ? ' — INCOMPLETE: the build left pseudonyms out' : ''}`,
+    `Goal: copy build, app ÷ native new file ≤ ${COPY_BUILD_GOAL}×: ${
+      pseudonymsMissing(build.pseudonymCheck)
+        ? `✗ not valid: the copy is incomplete (measured ${fmtRatio(buildRatio)})`
+        : verdict(buildRatio, COPY_BUILD_GOAL)
+    }.`,
+  ];
+  for (const [name, t] of [
+    ['app', build.app],
+    ['native file', build.nativeFile],
+    ['native memory', build.nativeMemory],
+  ] as const) {
+    if (!t.ok) lines.push(`copy build, ${name}: ${t.error}`);
+  }
+  if (result.queries.length === 0) return lines.join('\n');
+  lines.push(
+    '',
+    `query → ready local table: app = parse, check (sql-check.ts) and copy.query as Parquet (the platform's answer written), then the core's loadSample streaming the answer's chunks into a fresh workspace's native engine until the table is committed (the HTTP hop not timed); native = DuckDB on the copy file (read-only) running the same SELECT and building Arrow record batches in-process (arrow-columns.ts); native → table, for context only: the same SELECT into an in-memory table (the engine's floor: nothing leaves DuckDB).`,
+    `SQL: ${result.queries[0].sql.replace(/LIMIT \d+$/, 'LIMIT <rows>')}`,
+    ...(pseudonymsMissing(build.pseudonymCheck)
+      ? ['(The copy lacks pseudonyms, so the join links fewer rows than a complete copy would.)']
+      : []),
+    '',
+    table([
+      [
+        'rows',
+        'answer MiB',
+        'app ms',
+        'platform answer ms',
+        'load ms',
+        'native → Arrow ms',
+        'app/native',
+        'native → table ms',
+        'app/table',
+      ],
+      ...result.queries.map((q) => [
+        count(q.rows),
+        q.answerBytes > 0 ? mib(q.answerBytes) : '—',
+        cell(q.app),
+        q.appAnswerMs === null ? '—' : ms(q.appAnswerMs),
+        q.appLoadMs === null ? '—' : ms(q.appLoadMs),
+        cell(q.native),
+        fmtRatio(over(q.app, q.native)),
+        cell(q.nativeTable),
+        fmtRatio(over(q.app, q.nativeTable)),
+      ]),
+    ]),
+    '',
+    `Goal: query → ready local table, app ÷ native to Arrow ≤ ${QUERY_LOAD_GOAL}×: ${result.queries.map((q) => `${count(q.rows)} rows ${verdict(over(q.app, q.native), QUERY_LOAD_GOAL)}`).join('; ')}.`,
+  );
+  for (const q of result.queries) {
+    if (!q.app.ok) lines.push(`${count(q.rows)} rows, app: ${q.app.error}`);
+    if (!q.native.ok) lines.push(`${count(q.rows)} rows, native: ${q.native.error}`);
+    if (!q.nativeTable.ok) lines.push(`${count(q.rows)} rows, native → table: ${q.nativeTable.error}`);
   }
   return lines.join('\n');
 }

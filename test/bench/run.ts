@@ -1,6 +1,7 @@
 // `npm run bench`: the app's native local engine (as the app drives it) and DuckDB-wasm (Chromium, the app's own
 // in-memory engine) against native DuckDB run directly, on the same synthetic hospital episodes; a Parquet sample
-// into a ready local table through the app's path (test/bench/sample-load.ts); the browser shell's start-up
+// into a ready local table through the app's path (test/bench/sample-load.ts); a project's minimised copy and a
+// minimised query's answer into a ready local table (test/bench/minimised.ts); the browser shell's start-up
 // (test/bench/start.ts); then the disclosure-control engine's figures (test/bench/sdc.ts). Progress goes to stderr,
 // the report to stdout, and everything to bench-results/bench-<date>.json. Exit 1 when the engines disagree.
 import os from 'node:os';
@@ -16,7 +17,18 @@ import { openAppEngine } from './app-engine.ts';
 import { parseOptions, runsFor, sampleRunsFor, USAGE, WASM_CEILING_ROWS } from './options.ts';
 import type { BenchOptions } from './options.ts';
 import { QUERIES } from './queries.ts';
-import { formatMachine, formatSampleLoads, formatSize, formatStart, loadAverage, machineFacts, writeJson } from './report.ts';
+import { benchMinimised } from './minimised.ts';
+import type { MinimisedResult } from './minimised.ts';
+import {
+  formatMachine,
+  formatMinimised,
+  formatSampleLoads,
+  formatSize,
+  formatStart,
+  loadAverage,
+  machineFacts,
+  writeJson,
+} from './report.ts';
 import { benchSampleLoad } from './sample-load.ts';
 import type { SampleLoadResult } from './sample-load.ts';
 import { benchSdc } from './sdc.ts';
@@ -144,6 +156,23 @@ async function main(options: BenchOptions): Promise<number> {
   const sizes = options.suite ? await runSuite(options, engines) : [];
   const sampleLoads = await runSampleLoads(options);
 
+  let minimised: MinimisedResult | null = null;
+  if (options.minimised) {
+    log(`Minimised copies: ${options.minimisedScale.toLocaleString('en-GB')} patients…`);
+    minimised = await benchMinimised({
+      dataRoot: path.join(resultsDir, 'data'),
+      scratch: path.join(resultsDir, 'workspaces', 'minimised'),
+      scale: options.minimisedScale,
+      seed: options.seed,
+      regenerate: options.regenerate,
+      runs: options.minimisedRuns,
+      queryRows: options.minimisedRows,
+      loadAverage: loadAverage(),
+      log,
+    });
+    out(`\n${formatMinimised(minimised)}`);
+  }
+
   let start: StartResult | null = null;
   if (options.startRuns > 0) {
     log('Start-up of the browser shell…');
@@ -175,11 +204,13 @@ async function main(options: BenchOptions): Promise<number> {
         sampleRows: options.sampleRows,
         sampleRuns: sampleRunsFor(options),
         startRuns: options.startRuns,
+        minimised: options.minimised ? { scale: options.minimisedScale, runs: options.minimisedRuns, rows: options.minimisedRows } : null,
       },
       machine,
       queries: QUERIES.map(({ name, kind, sql }) => ({ name, kind, sql })),
       sizes,
       sampleLoads,
+      minimised,
       start,
       sdc,
     },

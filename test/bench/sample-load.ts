@@ -1,5 +1,5 @@
 // Sample → ready local table. The app's path: a platform sample arrives as Parquet in 256 KiB parts (as the platform
-// sends it, src/platform/engine/parquet-samples.ts) and goes through the core's loadSample into a fresh workspace's
+// sends it, src/platform/engine/exports-folder.ts) and goes through the core's loadSample into a fresh workspace's
 // native engine with the app's defaults; done when the load call returns and the table can be queried. Against it,
 // in the same run and round by round: native DuckDB (all cores) reading the same Parquet into an in-memory table
 // (the goal's baseline), and into a database file as the workspace keeps its tables, in DuckDB's default storage
@@ -17,7 +17,7 @@ import type { BenchData } from './data.ts';
 import { median } from './measure.ts';
 import { EPISODES_TABLE } from './queries.ts';
 
-/** What one read of the platform's sample file hands on (CHUNK_BYTES in src/platform/engine/parquet-samples.ts). */
+/** What one read of the platform's sample file hands on (CHUNK_BYTES in src/platform/engine/exports-folder.ts). */
 export const SAMPLE_PART_BYTES = 256 * 1024;
 
 /** The ratio app ÷ native (in memory) the issue asks for. */
