@@ -6,7 +6,12 @@ import path from 'node:path';
 export async function pathsOpenToOthers(root: string): Promise<string[]> {
   const open: string[] = [];
   const visit = async (file: string): Promise<void> => {
-    const info = await lstat(file);
+    // A file the platform removed meanwhile (a finished build's temporary file) is open to nobody.
+    const info = await lstat(file).catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'ENOENT') return null;
+      throw err;
+    });
+    if (info === null) return;
     if (!info.isSymbolicLink() && (info.mode & 0o077) !== 0)
       open.push(`${path.relative(root, file) || '.'} ${(info.mode & 0o777).toString(8)}`);
     if (info.isDirectory()) for (const name of await readdir(file)) await visit(path.join(file, name));

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { otherUser, runNodeAsOtherUser } from '../../support/other-user.ts';
 import { allPaths, pathsOpenToOthers } from '../../support/private-tree.ts';
 import { signIn, type RunningPlatform } from '../identity/support.ts';
+import { copiesBuilt } from './copy-support.ts';
 
 const ENCLAVE = fileURLToPath(new URL('../../../src/cli/enclave.ts', import.meta.url));
 
@@ -54,6 +55,8 @@ beforeAll(async () => {
     const url = await listeningUrl(serve);
     // A sign-in writes the store, its WAL, the identity provider's keys and the audit key and anchor.
     await signIn({ platform: { url, issuer: `${url}/oidc` } as RunningPlatform, username: 'demo-analyst', password: 'ada-demo-pass' });
+    // The three projects' minimised copies, prepared in the background as the platform starts, are among the files.
+    await copiesBuilt(dataDir, 3);
     seenWhileServing.paths = await allPaths(dataDir);
     seenWhileServing.open = await pathsOpenToOthers(dataDir);
     serve.child.kill('SIGTERM');
@@ -68,7 +71,7 @@ afterAll(async () => {
 });
 
 describe('the data folder under umask 000', () => {
-  it('has nothing that others can open while the platform serves, its store, WAL, keys and anchor included', () => {
+  it('has nothing that others can open while the platform serves, its store, WAL, keys, anchor and minimised copies included', () => {
     expect(seenWhileServing.paths).toEqual(
       expect.arrayContaining([
         '.',
@@ -82,8 +85,14 @@ describe('the data folder under umask 000', () => {
         'identity/signing-keys.json',
         'identity/audit-key.json',
         'identity/audit-anchor.jsonl',
+        'minimised',
+        'minimised/tmp',
+        'query-exports',
+        'project-keys',
       ]),
     );
+    // Each project's minimised copy, and its key, are the platform's alone too.
+    expect(seenWhileServing.paths.filter((file) => /^minimised\/[a-z-]+--[0-9a-f]+\.duckdb$/.test(file))).toHaveLength(3);
     expect(seenWhileServing.open).toEqual([]);
   });
 
