@@ -9,8 +9,7 @@ import type { Catalogue, Project, User } from '../../../src/common/contract.ts';
 import { handledElsewhere } from '../../../src/common/detached.ts';
 import type { LocalTable } from '../../../src/common/local-engine.ts';
 import type { Layout } from '../../../src/common/workspace.ts';
-import { AdminScreenRefused } from '../admin/AdminScreenRefused.tsx';
-import { adminScreensFor, type AdminScreen } from '../admin/admin-screens.ts';
+import { ADMIN_SCREEN_LABELS, adminScreensFor, type AdminScreen } from '../admin/admin-screens.ts';
 import { AgreementsScreen } from '../admin/AgreementsScreen.tsx';
 import { AuditLogScreen } from '../admin/AuditLogScreen.tsx';
 import type { ProjectEngines } from '../analysis/project-engines.ts';
@@ -20,7 +19,7 @@ import { ProjectAgreement } from '../catalogue/ProjectAgreement.tsx';
 import { ProjectPicker } from '../catalogue/ProjectPicker.tsx';
 import { SampleLoader } from '../catalogue/SampleLoader.tsx';
 import { CheckingView } from '../checking/CheckingView.tsx';
-import { mayOpen, maySample, screensFor, type Screen } from '../session/roles.ts';
+import { audienceOf, mayOpen, maySample, SCREEN_LABELS, screensFor, type Screen } from '../session/roles.ts';
 import { createDebouncedSaver, type SaveState } from '../workspace/debounced-saver.ts';
 import { lastProject, rememberProject, type StorageLike } from '../workspace/last-project.ts';
 import { removeLocalData } from '../workspace/remove-local-data.ts';
@@ -256,8 +255,12 @@ export function Workspace(props: {
           adminScreens={adminScreens}
           currentAdmin={adminAllowed ? adminScreen : null}
         />
-        {adminScreen === null && !allowed ? <ScreenRefused screen={screen} role={user.role} home={home} /> : null}
-        {adminScreen !== null && !adminAllowed ? <AdminScreenRefused screen={adminScreen} role={user.role} home={home} /> : null}
+        {adminScreen === null && !allowed ? (
+          <ScreenRefused label={SCREEN_LABELS[screen]} audience={audienceOf(screen)} role={user.role} home={home} />
+        ) : null}
+        {adminScreen !== null && !adminAllowed ? (
+          <ScreenRefused label={ADMIN_SCREEN_LABELS[adminScreen]} audience="administrators" role={user.role} home={home} />
+        ) : null}
         {mayOpen(user.role, 'catalogue') ? (
           <div hidden={!shown('catalogue')} data-testid="panel-catalogue">
             {showAgreement && project ? (
