@@ -1,6 +1,6 @@
-// The demo platform's HTTP server: the composition root. It opens the data engine (verifying the data
-// folder), the records (the metadata store, seeded on first start, and the audit log beside it), sets up
-// identity (the embedded OIDC provider, or an external issuer), and wires the routes.
+// The demo platform's HTTP server: the composition root. It opens the platform's core (platform-core.ts: the data
+// engine, the records, the agreements and the query service), sets up identity (the embedded OIDC provider, or an
+// external issuer), and wires the routes.
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { bestEffort } from '../common/detached.ts';
@@ -11,7 +11,6 @@ import type { AgreementLoader } from './agreements/loader.ts';
 import { registerV1Routes } from './api/v1-routes.ts';
 import type { AuditLog } from './audit/audit-log.ts';
 import { assertMayCall, isPublicRoute, isRouteId, type AgreementsInForce } from './authz/access-policy.ts';
-import type { DataEngine } from './engine/data-engine.ts';
 import { toErrorReply } from './http/error-reply.ts';
 import { createEmbeddedIdentityProvider, type EmbeddedIdentityProvider } from './identity/embedded/embedded-idp.ts';
 import { SIGNING_ALGORITHM } from './identity/embedded/keys.ts';
@@ -96,7 +95,6 @@ function hostnameOf(host: string | undefined): string | undefined {
 export function buildPlatformApp(options: {
   store: MetadataStore;
   audit: AuditLog;
-  engine: DataEngine;
   authenticator: Authenticator;
   /** The data-sharing agreements in force; every project-scoped route refuses a project without one. */
   agreements: AgreementsInForce;
@@ -161,7 +159,6 @@ export function buildPlatformApp(options: {
   registerV1Routes(app, {
     store: options.store,
     audit: options.audit,
-    engine: options.engine,
     agreements: options.agreements,
     fieldKinds: options.fieldKinds,
     queries: options.queries,
@@ -280,7 +277,6 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
   const app = buildPlatformApp({
     store: core.store,
     audit: core.audit,
-    engine: core.engine,
     agreements: core.agreements,
     fieldKinds: core.fieldKinds,
     queries: core.queries,

@@ -11,7 +11,7 @@ import type { RowsBody, SessionEventName } from '../../common/platform-api.ts';
 import { PROFILES } from '../../common/sdc/rules.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import { requireProjectAccess, type AgreementsInForce } from '../authz/access-policy.ts';
-import type { CopyAnswer, DataEngine } from '../engine/data-engine.ts';
+import type { CopyAnswer } from '../engine/data-engine.ts';
 import { createRateLimiter } from '../http/rate-limit.ts';
 import type { IdentityInfo } from '../identity/identity-config.ts';
 import { projectFieldTreatment, projectFieldWords, type FieldKinds } from '../minimisation/project-treatments.ts';
@@ -27,7 +27,6 @@ export interface V1Dependencies {
   readonly store: MetadataStore;
   /** Where session events and refused reports are recorded. */
   readonly audit: AuditLog;
-  readonly engine: DataEngine;
   /** 'demo': the embedded identity provider with demo accounts; 'production': an external issuer. */
   readonly mode: 'demo' | 'production';
   /** How to sign in; undefined while the embedded provider waits for the platform's address. */

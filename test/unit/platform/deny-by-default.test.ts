@@ -1,10 +1,9 @@
 // A route registered without an entry in the declaration is closed to everybody, unknown routes are 404 in the
 // error shape, and every declared route is registered with its method, path and body limit, checked on an app
-// built with stand-ins for the store and the engine.
+// built with stand-ins for the store and the query service.
 import { describe, expect, it } from 'vitest';
 import { API_ROUTE_IDS, PLATFORM_API, PLATFORM_API_PREFIX, type ApiRoute } from '../../../src/common/platform-api.ts';
 import type { AuditLog } from '../../../src/platform/audit/audit-log.ts';
-import type { DataEngine } from '../../../src/platform/engine/data-engine.ts';
 import type { Authenticator } from '../../../src/platform/identity/principal.ts';
 import type { QueryService } from '../../../src/platform/query/query-service.ts';
 import { buildPlatformApp } from '../../../src/platform/server.ts';
@@ -14,7 +13,6 @@ function app(authenticator: Authenticator) {
   return buildPlatformApp({
     store: {} as MetadataStore,
     audit: {} as AuditLog,
-    engine: {} as DataEngine,
     agreements: { get: () => undefined },
     fieldKinds: () => undefined,
     queries: {} as QueryService,
