@@ -20,6 +20,8 @@ const platformStack: Layer[][] = [
   ['platform-api'],
   // The query service: checks a query, runs it on the project's minimised copy, audits it.
   ['platform-query'],
+  // Incidents and the kill switch: decide and record suspensions and frozen egress, stop running work.
+  ['platform-incidents'],
   ['platform-authz'],
   // identity may use the audit log, not the reverse.
   ['platform-identity'],
@@ -67,6 +69,7 @@ export default tseslint.config(
         // Before 'platform': with single matching, the first pattern that matches a file names its layer.
         layer('platform-api', ['src/platform/api', 'src/platform/http']),
         layer('platform-query', 'src/platform/query'),
+        layer('platform-incidents', 'src/platform/incidents'),
         layer('platform-authz', ['src/platform/authz', 'src/platform/minimisation', 'src/platform/agreements']),
         layer('platform-identity', 'src/platform/identity'),
         layer('platform-audit', 'src/platform/audit'),

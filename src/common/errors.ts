@@ -11,6 +11,10 @@ export const ErrorCodeSchema = z.enum([
   'locked',
   /** Too many requests of one kind from one user in a short time: try again later. */
   'rate_limited',
+  /** The caller's access (or the project's) is suspended by an administrator during an incident. */
+  'suspended',
+  /** Nothing may leave the environment now: egress is frozen (for this project, or everywhere). */
+  'egress_frozen',
   'unavailable',
   'cancelled',
   'internal',
@@ -25,6 +29,8 @@ export const HTTP_STATUS_BY_ERROR_CODE: Readonly<Record<ErrorCode, number>> = {
   not_found: 404,
   locked: 423,
   rate_limited: 429,
+  suspended: 403,
+  egress_frozen: 403,
   unknown_method: 404,
   // The caller went away or the work was stopped ("client closed request"); it must not look like a success.
   cancelled: 499,

@@ -14,6 +14,21 @@ import {
   type Role,
 } from './contract.ts';
 import { AgreementsOverviewSchema, AgreementViewSchema, AuditPageSchema, AuditQuerySchema } from './agreement-views.ts';
+import {
+  AccessReportQuerySchema,
+  AccessReportSchema,
+  ActionEffectSchema,
+  CloseIncidentSchema,
+  EgressStatusSchema,
+  INCIDENT_ID_PATTERN,
+  IncidentSchema,
+  KillSwitchActionSchema,
+  KillSwitchOverviewSchema,
+  LiftRestrictionSchema,
+  OpenIncidentSchema,
+  REASON_MAX_CHARS,
+  RESTRICTION_ID_PATTERN,
+} from './incidents.ts';
 
 /** Where the API's paths start on the platform's URL. */
 export const PLATFORM_API_PREFIX = '/api/v1';
@@ -205,6 +220,66 @@ export const PLATFORM_API = {
     path: '/admin/audit',
     query: AuditQuerySchema,
     answer: AuditPageSchema,
+    access: ['admin'],
+    bodyLimit: SMALL_BODY,
+  },
+  // Whether anything may leave this project now: the export gate asks at export time (egress frozen by an incident).
+  'project.egress': {
+    method: 'GET',
+    path: '/projects/:projectId/egress',
+    params: z.object({ projectId: PathIdSchema }),
+    answer: EgressStatusSchema,
+    access: EVERY_ROLE,
+    bodyLimit: SMALL_BODY,
+  },
+  // Incidents and the kill switch (admins): the overview, opening and closing incidents, acting and lifting.
+  'admin.killswitch': {
+    method: 'GET',
+    path: '/admin/incidents',
+    answer: KillSwitchOverviewSchema,
+    access: ['admin'],
+    bodyLimit: SMALL_BODY,
+  },
+  'admin.incidents.open': {
+    method: 'POST',
+    path: '/admin/incidents',
+    body: OpenIncidentSchema,
+    answer: IncidentSchema,
+    access: ['admin'],
+    bodyLimit: 4 * SMALL_BODY,
+  },
+  'admin.incidents.close': {
+    method: 'POST',
+    path: '/admin/incidents/:incidentId/close',
+    params: z.object({ incidentId: z.string().regex(INCIDENT_ID_PATTERN).describe('must be an incident id (inc- and 20 hex digits).') }),
+    body: CloseIncidentSchema,
+    answer: IncidentSchema,
+    access: ['admin'],
+    bodyLimit: REASON_MAX_CHARS * 6 + SMALL_BODY,
+  },
+  'admin.actions.apply': {
+    method: 'POST',
+    path: '/admin/actions',
+    body: KillSwitchActionSchema,
+    answer: ActionEffectSchema,
+    access: ['admin'],
+    bodyLimit: REASON_MAX_CHARS * 6 + SMALL_BODY,
+  },
+  'admin.actions.lift': {
+    method: 'POST',
+    path: '/admin/actions/:actionId/lift',
+    params: z.object({ actionId: z.string().regex(RESTRICTION_ID_PATTERN).describe('must be an action id (act- and 20 hex digits).') }),
+    body: LiftRestrictionSchema,
+    answer: ActionEffectSchema,
+    access: ['admin'],
+    bodyLimit: REASON_MAX_CHARS * 6 + SMALL_BODY,
+  },
+  // What a person or a project touched between two times, from the audit log.
+  'admin.access-report': {
+    method: 'GET',
+    path: '/admin/access-report',
+    query: AccessReportQuerySchema,
+    answer: AccessReportSchema,
     access: ['admin'],
     bodyLimit: SMALL_BODY,
   },

@@ -24,7 +24,7 @@ export const AGREEMENT_VERSIONS_FILE = path.join('agreement-versions', 'versions
  * Creates DIR/agreements (0700) with the demo's agreement files (0600) when it does not exist yet. An existing folder
  * is the data manager's and is never touched, even when it is empty (every project then has no agreement: fail closed).
  */
-export async function seedAgreementsFolder(options: { dataDir: string; demoDir: URL }): Promise<string> {
+export async function seedAgreementsFolder(options: { dataDir: string; demoDir: URL | null }): Promise<string> {
   const folder = path.join(options.dataDir, AGREEMENTS_FOLDER);
   const exists = await stat(folder).then(
     () => true,
@@ -34,15 +34,17 @@ export async function seedAgreementsFolder(options: { dataDir: string; demoDir: 
     },
   );
   if (exists) return folder;
-  const source = fileURLToPath(new URL('agreements/', options.demoDir));
-  const names = (await readdir(source).catch(() => [])).filter((name) => name.endsWith('.json') && !name.startsWith('.'));
+  // Production (no demo): an empty folder, every project without an agreement until the data manager writes one.
+  const source = options.demoDir === null ? null : fileURLToPath(new URL('agreements/', options.demoDir));
+  const names =
+    source === null ? [] : (await readdir(source).catch(() => [])).filter((name) => name.endsWith('.json') && !name.startsWith('.'));
   // Built beside its final name and renamed into place, so a start that fails half-way leaves no half-seeded folder.
   const building = `${folder}.seeding`;
   await rm(building, { recursive: true, force: true });
   await mkdir(building, { mode: 0o700 });
   await chmod(building, 0o700);
   for (const name of names) {
-    await copyFile(path.join(source, name), path.join(building, name));
+    await copyFile(path.join(source as string, name), path.join(building, name));
     await chmod(path.join(building, name), 0o600);
   }
   await rename(building, folder);
@@ -78,7 +80,8 @@ export function auditEventOf(change: AgreementChange): Parameters<AuditLog['appe
 /** Opens the agreements for `serve`: seeded, versioned, validated against this platform, audited, watched. */
 export async function openPlatformAgreements(options: {
   dataDir: string;
-  demoDir: URL;
+  /** null: production, which never seeds the demo's agreements. */
+  demoDir: URL | null;
   store: MetadataStore;
   audit: AuditLog;
   catalogue: CatalogueFile;

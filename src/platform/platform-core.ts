@@ -9,6 +9,8 @@ import type { AuditLog } from './audit/audit-log.ts';
 import { DEFAULT_CATALOGUE_PATH, readCatalogueFile, type CatalogueFile } from './catalogue/catalogue-file.ts';
 import type { DataEngine } from './engine/data-engine.ts';
 import { openDuckDbEngine } from './engine/duckdb-engine.ts';
+import { createKillSwitch, type KillSwitch, type SignInEnder } from './incidents/kill-switch.ts';
+import { createOperationRegistry, type OperationRegistry } from './incidents/operations.ts';
 import { openProjectKeys, type ProjectKeys } from './minimisation/project-keys.ts';
 import { fieldKindsOf, type FieldKinds } from './minimisation/project-treatments.ts';
 import { createQueryService, type QueryService } from './query/query-service.ts';
@@ -27,6 +29,13 @@ export interface PlatformCoreOptions {
   readonly watchAgreements?: boolean;
   /** Where the engine and the query service say what only the operator should read. */
   readonly log?: (message: string, detail?: unknown) => void;
+  /**
+   * 'demo' (default): a new data folder gets the demo's people, projects and agreements. 'production' never loads them:
+   * the first admin comes from `enclave platform user add`.
+   */
+  readonly mode?: 'demo' | 'production';
+  /** What ends a person's sign-ins at the identity provider this process runs, once it exists. */
+  readonly signIns?: () => SignInEnder | undefined;
 }
 
 export interface PlatformCore {
@@ -38,6 +47,10 @@ export interface PlatformCore {
   readonly fieldKinds: FieldKinds;
   readonly projectKeys: ProjectKeys;
   readonly queries: QueryService;
+  /** Incidents, suspensions and frozen egress. */
+  readonly killSwitch: KillSwitch;
+  /** The queries and samples running in this process. */
+  readonly operations: OperationRegistry;
   readonly startupAudit: StartupAudit;
   /** Stops watching the agreements, then closes the engine, then the records. Safe to call twice. */
   close(): Promise<void>;
@@ -51,7 +64,7 @@ async function settle(steps: Array<() => Promise<void>>): Promise<void> {
 export async function openPlatformCore(options: PlatformCoreOptions): Promise<PlatformCore> {
   const catalogue = await readCatalogueFile(options.cataloguePath ?? DEFAULT_CATALOGUE_PATH);
   const demoDir = options.demoDir ?? DEFAULT_DEMO_DIR;
-  const demo = await readDemoSeed({ demoDir, catalogue });
+  const demo = options.mode === 'production' ? null : await readDemoSeed({ demoDir, catalogue });
   const engine = await openDuckDbEngine({ dataDir: options.dataDir, ...(options.log ? { log: options.log } : {}) });
   const fieldKinds = fieldKindsOf(catalogue);
   let records: PlatformRecords | undefined;
@@ -60,11 +73,11 @@ export async function openPlatformCore(options: PlatformCoreOptions): Promise<Pl
     const { store, audit } = records;
     const startupAudit = await checkAuditLogAtStart({ audit, dataDir: options.dataDir, accept: options.acceptBrokenAuditLog });
     const storedCatalogue = await store.listDatasets();
-    const used = new Set(demo.projects.flatMap((project) => project.datasetIds));
+    const used = new Set((demo?.projects ?? []).flatMap((project) => project.datasetIds));
     checkCatalogueMatchesData({ catalogue: storedCatalogue, served: engine.datasets(), used });
     const agreements = await openPlatformAgreements({
       dataDir: options.dataDir,
-      demoDir,
+      demoDir: demo === null ? null : demoDir,
       store,
       audit,
       catalogue,
@@ -73,6 +86,14 @@ export async function openPlatformCore(options: PlatformCoreOptions): Promise<Pl
     });
     const projectKeys = openProjectKeys({ dataDir: options.dataDir });
     const queries = createQueryService({ store, engine, audit, fieldKinds, projectKeys, ...(options.log ? { log: options.log } : {}) });
+    const operations = createOperationRegistry();
+    const killSwitch = createKillSwitch({
+      store,
+      audit,
+      operations,
+      ...(options.signIns ? { signIns: options.signIns } : {}),
+      ...(options.log ? { log: options.log } : {}),
+    });
     const opened = records;
     let closing: Promise<void> | undefined;
     return {
@@ -84,6 +105,8 @@ export async function openPlatformCore(options: PlatformCoreOptions): Promise<Pl
       fieldKinds,
       projectKeys,
       queries,
+      killSwitch,
+      operations,
       startupAudit,
       close() {
         closing ??= settle([() => agreements.stop(), () => engine.close(), () => opened.close()]);

@@ -21,7 +21,7 @@ export interface OpenPlatformRecordsOptions {
   /** SQLite file; created with its folder if missing. */
   readonly file: string;
   /** Written only when the store holds no users yet. */
-  readonly seed: { demo: DemoSeed; catalogue: CatalogueFile };
+  readonly seed: { demo: DemoSeed | null; catalogue: CatalogueFile };
   /** Where the audit key and anchor live, outside the database. Default: `identity` beside the file. */
   readonly auditFolder?: string;
 }

@@ -25,6 +25,9 @@ import {
 } from './identity/identity-config.ts';
 import { createOidcAuthenticator, discoveredKeys } from './identity/oidc-authenticator.ts';
 import type { FieldKinds } from './minimisation/project-treatments.ts';
+import type { KillSwitch } from './incidents/kill-switch.ts';
+import type { OperationRegistry } from './incidents/operations.ts';
+import { createRateLimiter } from './http/rate-limit.ts';
 import { openPlatformCore } from './platform-core.ts';
 import type { QueryService } from './query/query-service.ts';
 import type { Authenticator, Principal, UserLookup } from './identity/principal.ts';
@@ -100,6 +103,8 @@ export function buildPlatformApp(options: {
   agreements: AgreementsInForce;
   fieldKinds: FieldKinds;
   queries: QueryService;
+  killSwitch: KillSwitch;
+  operations: OperationRegistry;
   mode?: 'demo' | 'production';
   identity?: () => IdentityInfo | undefined;
   /** The embedded identity provider's routes, when it runs. */
@@ -120,6 +125,9 @@ export function buildPlatformApp(options: {
     return503OnClosing: true,
   });
   app.decorateRequest('principal', null);
+  // Attempts by a suspended person are recorded, at most once a minute each, so a client that keeps trying cannot flood
+  // the log.
+  const refusalsRecorded = createRateLimiter({ limit: 1, windowMs: 60_000 });
 
   app.addHook('onRequest', async (request) => {
     if (!allowedHostnames.has(hostnameOf(request.headers.host) ?? '')) {
@@ -132,6 +140,25 @@ export function buildPlatformApp(options: {
     if (isPublicRoute(route)) return;
     const principal = await options.authenticator.authenticate({ headers: request.headers });
     if (principal === null) throw new EnclaveError('unauthenticated', 'You are not signed in. Sign in to use the platform.');
+    // A suspended person is refused every route, from the first call after the suspension, whatever their role.
+    const suspended = await options.killSwitch.refusalFor(principal.user.id);
+    if (suspended !== null) {
+      if (refusalsRecorded.take(principal.user.id).allowed) {
+        await options.audit.append({
+          type: 'access.refused',
+          actor: principal.user.id,
+          outcome: 'failure',
+          details: { route, code: suspended.code, reason: 'suspended', recordedAtMost: `once a minute per person` },
+        });
+      }
+      throw suspended;
+    }
+    // Asked after the suspension, so a suspended person's token (ended too) says why rather than "sign in again".
+    const validAfter = await options.store.tokensValidAfter(principal.user.id);
+    const issuedAt = principal.token?.issuedAt ?? null;
+    if (validAfter !== null && (issuedAt === null || issuedAt <= validAfter)) {
+      throw new EnclaveError('unauthenticated', 'Your sign-in was ended by an administrator. Sign in again.');
+    }
     assertMayCall(principal, route);
     request.principal = principal;
   });
@@ -162,6 +189,8 @@ export function buildPlatformApp(options: {
     agreements: options.agreements,
     fieldKinds: options.fieldKinds,
     queries: options.queries,
+    killSwitch: options.killSwitch,
+    operations: options.operations,
     mode: options.mode ?? 'demo',
     identity: options.identity ?? (() => undefined),
   });
@@ -185,8 +214,10 @@ async function setUpIdentity(options: {
   dataDir: string;
   store: MetadataStore;
   audit: AuditLog;
+  killSwitch: KillSwitch;
 }): Promise<IdentitySetup> {
-  const lookupUser: UserLookup = (userId) => options.store.getUser(userId);
+  // The token's `sub` names the person; their record (and role) is the platform's own.
+  const lookupUser: UserLookup = (subject) => options.store.findUserBySubject(subject);
   const { config } = options;
   if (config.kind === 'external') {
     const info: IdentityInfo = {
@@ -215,6 +246,7 @@ async function setUpIdentity(options: {
     audit: options.audit,
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
     sessionMaxSeconds: config.sessionMaxSeconds,
+    refusal: (userId) => options.killSwitch.refusalFor(userId),
   });
   return {
     mode: 'demo',
@@ -255,8 +287,13 @@ async function settle(steps: Array<() => Promise<void>>): Promise<void> {
 
 /** Opens everything and returns the app, not yet listening. Throws EnclaveError('unavailable') with a clear message if the data folder cannot be served. */
 export async function createPlatformServer(options: PlatformServerOptions): Promise<PlatformServer> {
+  // Known once identity is set up, after the core (whose kill switch ends sign-ins through it).
+  const embedded: { current?: EmbeddedIdentityProvider } = {};
   const core = await openPlatformCore({
     dataDir: options.dataDir,
+    // An external identity provider is production: the demo's people, projects and agreements are never loaded.
+    mode: options.identity?.kind === 'external' ? 'production' : 'demo',
+    signIns: () => embedded.current,
     ...(options.cataloguePath === undefined ? {} : { cataloguePath: options.cataloguePath }),
     ...(options.demoDir === undefined ? {} : { demoDir: options.demoDir }),
     ...(options.acceptBrokenAuditLog === undefined ? {} : { acceptBrokenAuditLog: options.acceptBrokenAuditLog }),
@@ -268,18 +305,22 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
       dataDir: options.dataDir,
       store: core.store,
       audit: core.audit,
+      killSwitch: core.killSwitch,
     });
   } catch (err) {
     await core.close();
     throw err;
   }
   const { embeddedIdp } = setup;
+  embedded.current = embeddedIdp;
   const app = buildPlatformApp({
     store: core.store,
     audit: core.audit,
     agreements: core.agreements,
     fieldKinds: core.fieldKinds,
     queries: core.queries,
+    killSwitch: core.killSwitch,
+    operations: core.operations,
     ...setup,
     logger: options.logger,
     allowedHostnames: options.allowedHostnames,
@@ -297,6 +338,8 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
       });
   }
   await app.ready();
+  // Restrictions put in place elsewhere (the break-glass command, another instance) stop this process's work too.
+  const stopWatching = core.killSwitch.watch();
   let closing: Promise<void> | undefined;
   return {
     app,
@@ -308,7 +351,7 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
     startupAudit: core.startupAudit,
     agreements: core.agreements,
     close() {
-      closing ??= settle([() => closeApp(app), () => core.close()]);
+      closing ??= settle([stopWatching, () => closeApp(app), () => core.close()]);
       return closing;
     },
   };

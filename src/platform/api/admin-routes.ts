@@ -45,7 +45,9 @@ export function createAdminHandlers(deps: V1Dependencies): Pick<RouteHandlers, A
   return {
     async 'project.agreement'({ params, principal }) {
       const at = now();
-      const { agreement } = await requireProjectAccess({ store, agreements, principal, projectId: params.projectId, now: at });
+      const { project, agreement } = await requireProjectAccess({ store, agreements, principal, projectId: params.projectId, now: at });
+      const suspended = await deps.killSwitch.projectRefusal(project);
+      if (suspended !== null) throw suspended;
       const context = await viewContext({
         datasetIds: agreement.agreement.datasets,
         userIds: agreement.agreement.members.map((member) => member.userId),

@@ -18,7 +18,10 @@ import { projectFieldTreatment, projectFieldWords, type FieldKinds } from '../mi
 import type { Asker, QueryService } from '../query/query-service.ts';
 import type { Principal } from '../identity/principal.ts';
 import type { MetadataStore } from '../store/metadata-store.ts';
+import type { KillSwitch } from '../incidents/kill-switch.ts';
+import type { OperationKind, OperationRegistry } from '../incidents/operations.ts';
 import { createAdminHandlers } from './admin-routes.ts';
+import { createIncidentHandlers } from './incident-routes.ts';
 import { registerApiRoutes, type RouteHandlers } from './register-routes.ts';
 
 export const PLATFORM_NAME = 'Enclave demo platform';
@@ -37,6 +40,10 @@ export interface V1Dependencies {
   readonly fieldKinds: FieldKinds;
   /** Minimised queries and samples, on each project's minimised copy. */
   readonly queries: QueryService;
+  /** Incidents, suspensions and frozen egress: asked on every project-scoped call. */
+  readonly killSwitch: KillSwitch;
+  /** Queries and samples under way, so the kill switch can stop them. */
+  readonly operations: OperationRegistry;
   /** The clock agreements and memberships are judged by; the real one by default. */
   readonly now?: () => Date;
 }
@@ -66,7 +73,7 @@ function abortOnDisconnect(reply: FastifyReply): AbortController {
 
 /** The handler of every declared route. */
 export function createV1Handlers(deps: V1Dependencies): RouteHandlers {
-  const { store, audit, agreements, fieldKinds, queries } = deps;
+  const { store, audit, agreements, fieldKinds, queries, killSwitch, operations } = deps;
   const now = deps.now ?? (() => new Date());
   /**
    * The project and its agreement for this caller, or the refusal; a refused read of data (a query, a sample, the
@@ -79,7 +86,10 @@ export function createV1Handlers(deps: V1Dependencies): RouteHandlers {
     attempt: { type: 'query.run' | 'sample.read' | 'catalogue.read'; details?: Record<string, unknown> },
   ) {
     try {
-      return await requireProjectAccess({ store, agreements, principal, projectId, now: now() });
+      const access = await requireProjectAccess({ store, agreements, principal, projectId, now: now() });
+      const suspended = await killSwitch.projectRefusal(access.project);
+      if (suspended !== null) throw suspended;
+      return access;
     } catch (err) {
       const error = err instanceof EnclaveError ? err : new EnclaveError('internal', 'The project could not be checked.');
       await audit.append({
@@ -94,6 +104,27 @@ export function createV1Handlers(deps: V1Dependencies): RouteHandlers {
   const sessionEvents = createRateLimiter(SESSION_EVENT_LIMIT);
   const asker = (principal: Principal): Asker => ({ userId: principal.user.id, role: principal.user.role, via: 'api' });
 
+  /**
+   * Registers the call's work with the kill switch's registry until the answer is sent or the client goes away: a
+   * suspension stops it wherever it is (the engine still computing, or the answer streaming: the connection is cut, so
+   * the client never takes a cut answer for a whole one).
+   */
+  function registerOperation(call: {
+    kind: OperationKind;
+    principal: Principal;
+    projectId: string;
+    reply: FastifyReply;
+    controller: AbortController;
+  }): void {
+    const { kind, principal, projectId, reply, controller } = call;
+    const handle = operations.start({ kind, userId: principal.user.id, projectId }, (reason) => {
+      controller.abort(reason);
+      reply.raw.destroy();
+    });
+    if (reply.raw.destroyed) handle.end();
+    else reply.raw.once('close', () => handle.end());
+  }
+
   /** Sends a whole answer file; however the answer ends (sent, or the client gone before or during it), it is closed. */
   async function rowsAnswer(reply: FastifyReply, answer: CopyAnswer): Promise<RowsBody> {
     if (reply.raw.writableFinished || reply.raw.destroyed) await answer.dispose();
@@ -103,6 +134,7 @@ export function createV1Handlers(deps: V1Dependencies): RouteHandlers {
 
   return {
     ...createAdminHandlers(deps),
+    ...createIncidentHandlers(deps),
     async health() {
       const identity = deps.identity();
       if (identity === undefined)
@@ -201,6 +233,7 @@ export function createV1Handlers(deps: V1Dependencies): RouteHandlers {
       // Read from the project's minimised copy, like any query: each field as the agreement treats it, dropped ones
       // absent, the agreement's rows only, ordered by treated values.
       const controller = abortOnDisconnect(reply);
+      registerOperation({ kind: 'sample', principal, projectId, reply, controller });
       const answer = await queries.sample({
         ...access,
         asker: asker(principal),
@@ -215,6 +248,7 @@ export function createV1Handlers(deps: V1Dependencies): RouteHandlers {
     async 'project.query'({ params, body, principal, reply }) {
       const access = await accessOf(principal, params.projectId, { type: 'query.run', details: { sql: body.sql, format: body.format } });
       const controller = abortOnDisconnect(reply);
+      registerOperation({ kind: 'query', principal, projectId: params.projectId, reply, controller });
       const answer = await queries.query({
         ...access,
         asker: asker(principal),

@@ -17,7 +17,7 @@ export const METADATA_FILE = 'metadata.sqlite';
 interface Snapshot {
   readonly schema: SchemaEntry[];
   readonly events: StoredAuditEvent[];
-  /** The store holds users: the platform that seeded them made its audit key at the same start. */
+  /** The store holds datasets or users: the platform that seeded them made its audit key at the same start. */
   readonly storeUsedBefore: boolean;
 }
 
@@ -26,8 +26,11 @@ function readSnapshot(location: string | URL): Snapshot {
   try {
     const schema = parseSchemaEntries(database.prepare(AUDIT_SCHEMA_QUERY).all());
     const events = schema.some((entry) => entry.type === 'table') ? parseStoredRows(database.prepare(AUDIT_ROWS_QUERY).all()) : [];
-    const hasUsers = database.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'users'").get() !== undefined;
-    const storeUsedBefore = hasUsers && database.prepare('SELECT 1 FROM users LIMIT 1').get() !== undefined;
+    const holds = (table: string): boolean =>
+      database.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(table) !== undefined &&
+      database.prepare(`SELECT 1 FROM ${table} LIMIT 1`).get() !== undefined;
+    // Production stores hold datasets before they hold anybody.
+    const storeUsedBefore = holds('datasets') || holds('users');
     return { schema, events, storeUsedBefore };
   } finally {
     database.close();

@@ -66,7 +66,8 @@ function tokenOf(payload: JWTPayload, header: JWTHeaderParameters): NonNullable<
   }
   // The last second this authenticator still accepts it (exp plus the clock tolerance): revoking until exp alone
   // would let the token work again for those few seconds.
-  return { revocationKeys, expiresAt: (payload.exp as number) + CLOCK_TOLERANCE_SECONDS };
+  const issuedAt = typeof payload.iat === 'number' && Number.isFinite(payload.iat) ? payload.iat : null;
+  return { revocationKeys, expiresAt: (payload.exp as number) + CLOCK_TOLERANCE_SECONDS, issuedAt };
 }
 
 /** Verification failures are the caller's problem (401); anything else (the IdP unreachable) is ours. */

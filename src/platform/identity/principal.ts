@@ -12,7 +12,12 @@ export interface Principal {
    * ('jti:<id>', and 'grant:<id>' / 'sid:<id>' where the token names them) and when it expires anyway (epoch
    * seconds). Revoking these keys until then ends this token, and every other token of the same grant or session.
    */
-  readonly token?: { readonly revocationKeys: readonly string[]; readonly expiresAt: number };
+  readonly token?: {
+    readonly revocationKeys: readonly string[];
+    readonly expiresAt: number;
+    /** Epoch seconds (iat); null when the token does not say. A person's sign-ins ended after it refuse it. */
+    readonly issuedAt?: number | null;
+  };
 }
 
 /** The parts of an HTTP request an authenticator may look at (an OIDC one reads the Authorization header). */

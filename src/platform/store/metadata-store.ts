@@ -12,6 +12,7 @@ import type { CatalogueFile } from '../catalogue/catalogue-file.ts';
 import type { DemoSeed } from './demo-seed.ts';
 import { migrateToLatest } from './migrations.ts';
 import { createNodeSqliteDialect } from './node-sqlite-dialect.ts';
+import { createIncidentRecords, type IncidentRecords } from './incidents.ts';
 import { createOidcArtifactStore, type OidcArtifactStore } from './oidc-artifacts.ts';
 import { createRevocationList, type RevocationList } from './revocations.ts';
 import type { MetadataDatabase } from './schema.ts';
@@ -31,8 +32,29 @@ export interface StoredDataset {
   readonly fields: readonly StoredField[];
 }
 
+/** A person the platform knows, as the people and kill-switch screens list them. */
+export interface StoredPerson extends User {
+  /** The identity provider's `sub` for them; null until bound. */
+  readonly subject: string | null;
+}
+
 export interface MetadataStore {
   getUser(userId: string): Promise<User | undefined>;
+  /** The person the identity provider's `sub` names, if the platform knows them. */
+  findUserBySubject(subject: string): Promise<User | undefined>;
+  /** Everybody the platform knows, by name. */
+  listUsers(): Promise<StoredPerson[]>;
+  /**
+   * Adds a person (the first admin, from the host). invalid_input when the id or the subject is taken: nothing is
+   * changed then.
+   */
+  addUser(person: { id: string; displayName: string; role: User['role']; subject: string }): Promise<StoredPerson>;
+  /** Epoch seconds: access tokens issued at or before this are refused; null when none are. */
+  tokensValidAfter(userId: string): Promise<number | null>;
+  /** Refuses every access token of the person issued at or before `epochSeconds` (never moves back). */
+  endTokensIssuedBy(userId: string, epochSeconds: number): Promise<void>;
+  /** Every project by name (ids and names), whoever is a member. */
+  listAllProjects(): Promise<Array<{ id: string; name: string }>>;
   /** Projects the user is a member of, by name. */
   listProjectsForMember(userId: string): Promise<Project[]>;
   /** The project only if the user is a member: a non-member cannot tell it from a missing project. */
@@ -45,6 +67,8 @@ export interface MetadataStore {
   readonly oidcArtifacts: OidcArtifactStore;
   /** Access tokens refused before they expire (signed out, locked, revoked). */
   readonly revocations: RevocationList;
+  /** Incidents and the restrictions put in place during them. */
+  readonly incidents: IncidentRecords;
   close(): Promise<void>;
 }
 
@@ -56,8 +80,11 @@ function parseStringArray(json: string): string[] {
   return value;
 }
 
-async function seedIfEmpty(db: Kysely<MetadataDatabase>, seed: { demo: DemoSeed; catalogue: CatalogueFile }): Promise<boolean> {
-  const existing = await db.selectFrom('users').select('id').limit(1).executeTakeFirst();
+async function seedIfEmpty(db: Kysely<MetadataDatabase>, seed: { demo: DemoSeed | null; catalogue: CatalogueFile }): Promise<boolean> {
+  // A store that holds datasets (or, from before production mode, people) was seeded before.
+  const existing =
+    (await db.selectFrom('datasets').select('id').limit(1).executeTakeFirst()) ??
+    (await db.selectFrom('users').select('id').limit(1).executeTakeFirst());
   if (existing !== undefined) return false;
   await db.transaction().execute(async (trx) => {
     for (const dataset of seed.catalogue) {
@@ -85,9 +112,11 @@ async function seedIfEmpty(db: Kysely<MetadataDatabase>, seed: { demo: DemoSeed;
         )
         .execute();
     }
+    // Production never loads the demo's people and projects: its first admin comes from `enclave platform user add`.
+    if (seed.demo === null) return;
     await trx
       .insertInto('users')
-      .values(seed.demo.users.map((user) => ({ id: user.id, display_name: user.displayName, role: user.role })))
+      .values(seed.demo.users.map((user) => ({ id: user.id, display_name: user.displayName, role: user.role, subject: user.id })))
       .execute();
     for (const project of seed.demo.projects) {
       await trx
@@ -174,8 +203,11 @@ export type HashPassword = (password: string) => Promise<string>;
 export interface OpenMetadataStoreOptions {
   /** SQLite file; created with its folder if missing. */
   readonly file: string;
-  /** Written only when the store holds no users yet. */
-  readonly seed: { demo: DemoSeed; catalogue: CatalogueFile };
+  /**
+   * Written only when the store is new: the catalogue's datasets, and the demo's people and projects unless `demo` is
+   * null (production).
+   */
+  readonly seed: { demo: DemoSeed | null; catalogue: CatalogueFile };
   /** Hashes the demo users' passwords while seeding. */
   readonly hashPassword: HashPassword;
 }
@@ -220,8 +252,11 @@ export async function openMetadataStore(options: OpenMetadataStoreOptions): Prom
   }
   const seeded = await (async () => {
     const fresh = await seedIfEmpty(db, options.seed);
-    await seedMissingCredentials(db, { demo: options.seed.demo, hashPassword: options.hashPassword });
-    await seedProjectSettings(db, options.seed.demo);
+    const { demo } = options.seed;
+    if (demo !== null) {
+      await seedMissingCredentials(db, { demo, hashPassword: options.hashPassword });
+      await seedProjectSettings(db, demo);
+    }
     return fresh;
   })().catch(async () => {
     await db.destroy();
@@ -247,6 +282,48 @@ export async function openMetadataStore(options: OpenMetadataStoreOptions): Prom
     database: db,
     oidcArtifacts: createOidcArtifactStore(db),
     revocations: createRevocationList(db),
+    incidents: createIncidentRecords(db),
+    async findUserBySubject(subject) {
+      const row = await db.selectFrom('users').selectAll().where('subject', '=', subject).executeTakeFirst();
+      return row === undefined ? undefined : { id: row.id, displayName: row.display_name, role: row.role };
+    },
+    async listUsers() {
+      const rows = await db.selectFrom('users').selectAll().orderBy('display_name').orderBy('id').execute();
+      return rows.map((row) => ({ id: row.id, displayName: row.display_name, role: row.role, subject: row.subject }));
+    },
+    async addUser(person) {
+      try {
+        await db
+          .insertInto('users')
+          .values({ id: person.id, display_name: person.displayName, role: person.role, subject: person.subject, tokens_valid_after: null })
+          .execute();
+      } catch {
+        const taken = await db
+          .selectFrom('users')
+          .select('id')
+          .where((eb) => eb.or([eb('id', '=', person.id), eb('subject', '=', person.subject)]))
+          .executeTakeFirst();
+        if (taken !== undefined)
+          throw new EnclaveError('invalid_input', 'A person with this id or this subject is on the platform already.');
+        throw new EnclaveError('unavailable', 'The person could not be added to the metadata store.');
+      }
+      return { ...person };
+    },
+    async tokensValidAfter(userId) {
+      const row = await db.selectFrom('users').select('tokens_valid_after').where('id', '=', userId).executeTakeFirst();
+      return row?.tokens_valid_after === null || row === undefined ? null : Number(row.tokens_valid_after);
+    },
+    async endTokensIssuedBy(userId, epochSeconds) {
+      await db
+        .updateTable('users')
+        .set({ tokens_valid_after: epochSeconds })
+        .where('id', '=', userId)
+        .where((eb) => eb.or([eb('tokens_valid_after', 'is', null), eb('tokens_valid_after', '<', epochSeconds)]))
+        .execute();
+    },
+    async listAllProjects() {
+      return db.selectFrom('projects').select(['id', 'name']).orderBy('name').orderBy('id').execute();
+    },
     async getPasswordHash(userId) {
       const row = await db.selectFrom('credentials').select('password_hash').where('user_id', '=', userId).executeTakeFirst();
       return row?.password_hash;

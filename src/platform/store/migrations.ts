@@ -188,6 +188,58 @@ const projectWorkspaceSettings: Migration = {
   },
 };
 
+// Incidents and the kill switch (issue 18): incidents, the restrictions put in place during them (suspended people and
+// projects, frozen egress), each person's identity-provider subject (external subjects are not ids), the moment before
+// which a person's access tokens are refused, and the account each identity-provider artifact belongs to (so all of a
+// person's sign-ins can be ended at once).
+const incidentsAndKillSwitch: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('users').addColumn('subject', 'varchar(255)').execute();
+    await db.schema.alterTable('users').addColumn('tokens_valid_after', 'bigint').execute();
+    await sql`UPDATE users SET subject = id`.execute(db);
+    await db.schema.createIndex('users_by_subject').on('users').column('subject').unique().execute();
+    await db.schema.alterTable('oidc_artifacts').addColumn('account_key', 'varchar(128)').execute();
+    await db.schema.createIndex('oidc_artifacts_by_account').on('oidc_artifacts').column('account_key').execute();
+    await db.schema
+      .createTable('incidents')
+      .addColumn('id', 'varchar(32)', (c) => c.primaryKey())
+      .addColumn('summary', 'text', (c) => c.notNull())
+      .addColumn('severity', 'varchar(16)', (c) => c.notNull())
+      .addColumn('detected_at', 'varchar(40)', (c) => c.notNull())
+      .addColumn('personal_data', 'integer', (c) => c.notNull())
+      .addColumn('status', 'varchar(16)', (c) => c.notNull())
+      .addColumn('resolution', 'text')
+      .addColumn('opened_by', 'varchar(128)', (c) => c.notNull())
+      .addColumn('opened_at', 'varchar(32)', (c) => c.notNull())
+      .addColumn('closed_by', 'varchar(128)')
+      .addColumn('closed_at', 'varchar(32)')
+      .execute();
+    await db.schema
+      .createTable('restrictions')
+      .addColumn('id', 'varchar(32)', (c) => c.primaryKey())
+      .addColumn('kind', 'varchar(32)', (c) => c.notNull())
+      .addColumn('target', 'varchar(64)', (c) => c.notNull())
+      .addColumn('incident_id', 'varchar(32)', (c) => c.notNull().references('incidents.id'))
+      .addColumn('reason', 'text', (c) => c.notNull())
+      .addColumn('applied_by', 'varchar(128)', (c) => c.notNull())
+      .addColumn('applied_at', 'varchar(32)', (c) => c.notNull())
+      .addColumn('lifted_by', 'varchar(128)')
+      .addColumn('lifted_at', 'varchar(32)')
+      .addColumn('lift_reason', 'text')
+      .execute();
+    await db.schema.createIndex('restrictions_in_force').on('restrictions').columns(['lifted_at', 'kind', 'target']).execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.dropTable('restrictions').execute();
+    await db.schema.dropTable('incidents').execute();
+    await db.schema.dropIndex('oidc_artifacts_by_account').execute();
+    await db.schema.alterTable('oidc_artifacts').dropColumn('account_key').execute();
+    await db.schema.dropIndex('users_by_subject').execute();
+    await db.schema.alterTable('users').dropColumn('tokens_valid_after').execute();
+    await db.schema.alterTable('users').dropColumn('subject').execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
     return {
@@ -197,6 +249,7 @@ export const migrationProvider: MigrationProvider = {
       '0004_keyed_audit_and_revocations': keyedAuditAndRevocations,
       '0005_sealed_artifacts': sealedArtifacts,
       '0006_project_workspace_settings': projectWorkspaceSettings,
+      '0007_incidents_and_kill_switch': incidentsAndKillSwitch,
     };
   },
 };

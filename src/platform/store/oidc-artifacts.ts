@@ -1,9 +1,10 @@
 // Storage for the embedded identity provider's artifacts (sessions, interactions, grants, codes, refresh
 // tokens, device codes), so that restarting the platform keeps people signed in. One table, keyed by the
-// oidc-provider model name and id, with the three secondary keys its adapter interface looks things up by.
+// oidc-provider model name and id, with the three secondary keys its adapter interface looks things up by, and the
+// account each artifact belongs to (so the kill switch can end all of a person's sign-ins at once).
 // The adapter (identity/embedded/adapter.ts) passes a hash of the artifact's id, never the id itself (ids are
 // bearer secrets), and a payload whose content is sealed (encrypted) with keys this store never sees; the
-// grantId, userCode and uid it reads for the look-up columns are keyed hashes.
+// grantId, userCode, uid and accountKey it reads for the look-up columns are keyed hashes.
 import type { Kysely } from 'kysely';
 import type { MetadataDatabase } from './schema.ts';
 
@@ -22,6 +23,11 @@ export interface OidcArtifactStore {
   destroy(model: string, id: string): Promise<void>;
   /** Removes every artifact of the model issued under the grant. */
   revokeByGrantId(model: string, grantId: string): Promise<void>;
+  /**
+   * Removes every artifact of every model that belongs to the account (by its keyed hash); answers how many. Rows
+   * written before the account column existed (migration 0007) have none and are not found: they end when they expire.
+   */
+  destroyByAccount(accountKey: string): Promise<number>;
 }
 
 const epochSeconds = (): number => Math.floor(Date.now() / 1000);
@@ -50,12 +56,20 @@ export function createOidcArtifactStore(db: Kysely<MetadataDatabase>): OidcArtif
         grant_id: optionalString(payload.grantId),
         user_code: optionalString(payload.userCode),
         uid: optionalString(payload.uid),
+        account_key: optionalString(payload.accountKey),
         expires_at: typeof expiresIn === 'number' ? epochSeconds() + expiresIn : null,
       };
       await db
         .insertInto('oidc_artifacts')
         .values({ model, id, ...values })
-        .onConflict((oc) => oc.columns(['model', 'id']).doUpdateSet(values))
+        .onConflict((oc) =>
+          oc.columns(['model', 'id']).doUpdateSet({
+            ...values,
+            // A save without an account (a session after sign-out) keeps the one it had: ending a person's sign-ins
+            // may then remove a row too many, never leave one of theirs behind.
+            account_key: (eb) => eb.fn.coalesce('excluded.account_key', 'oidc_artifacts.account_key'),
+          }),
+        )
         .execute();
       // Expired artifacts are of no use to anyone; dropping them here keeps the table small without a timer.
       await db
@@ -92,6 +106,10 @@ export function createOidcArtifactStore(db: Kysely<MetadataDatabase>): OidcArtif
     },
     async revokeByGrantId(model, grantId) {
       await db.deleteFrom('oidc_artifacts').where('model', '=', model).where('grant_id', '=', grantId).execute();
+    },
+    async destroyByAccount(accountKey) {
+      const { numDeletedRows } = await db.deleteFrom('oidc_artifacts').where('account_key', '=', accountKey).executeTakeFirst();
+      return Number(numDeletedRows);
     },
   };
 }

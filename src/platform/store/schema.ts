@@ -6,6 +6,10 @@ export interface UsersTable {
   id: string;
   display_name: string;
   role: Role;
+  /** The `sub` the identity provider gives this person (the embedded provider's is the user id); unique. */
+  subject: string | null;
+  /** Epoch seconds: access tokens issued at or before this are refused (sessions revoked, suspended). */
+  tokens_valid_after: number | null;
 }
 
 export interface ProjectsTable {
@@ -65,6 +69,8 @@ export interface OidcArtifactsTable {
   uid: string | null;
   /** Epoch seconds; null: does not expire. */
   expires_at: number | null;
+  /** Keyed hash of the account the artifact belongs to (sessions, grants, codes, tokens), to end them all at once. */
+  account_key: Generated<string | null>;
 }
 
 export interface AuditEventsTable {
@@ -90,7 +96,42 @@ export interface RevokedTokensTable {
   expires_at: number;
 }
 
+/** An incident an administrator opened; the kill switch's actions name one. */
+export interface IncidentsTable {
+  id: string;
+  summary: string;
+  severity: 'low' | 'medium' | 'high' | 'critical';
+  /** ISO 8601, as the person who opened it said. */
+  detected_at: string;
+  /** 1: personal data may be involved. */
+  personal_data: number;
+  status: 'open' | 'closed';
+  resolution: string | null;
+  opened_by: string;
+  opened_at: string;
+  closed_by: string | null;
+  closed_at: string | null;
+}
+
+/** What the kill switch put in place: a suspended person or project, or frozen egress. In force while lifted_at is null. */
+export interface RestrictionsTable {
+  id: string;
+  kind: 'user_suspended' | 'project_suspended' | 'egress_frozen';
+  /** A user id, a project id, or '*' (egress frozen everywhere). */
+  target: string;
+  incident_id: string;
+  reason: string;
+  /** The admin's user id, or 'operator:<name>' for a break-glass command on the host. */
+  applied_by: string;
+  applied_at: string;
+  lifted_by: string | null;
+  lifted_at: string | null;
+  lift_reason: string | null;
+}
+
 export interface MetadataDatabase {
+  incidents: IncidentsTable;
+  restrictions: RestrictionsTable;
   credentials: CredentialsTable;
   oidc_artifacts: OidcArtifactsTable;
   audit_events: AuditEventsTable;

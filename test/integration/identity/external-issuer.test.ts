@@ -3,8 +3,27 @@
 // (discovery, then its JWKS), exactly as the platform would reach Keycloak or Entra ID.
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import path from 'node:path';
+import { readCatalogueFile } from '../../../src/platform/catalogue/catalogue-file.ts';
+import { openPlatformRecords } from '../../../src/platform/records.ts';
 import { createPlatformServer, type PlatformServer } from '../../../src/platform/server.ts';
 import { createPlatformFixture, signIn, startPlatform, type PlatformFixture, type RunningPlatform } from './support.ts';
+
+/**
+ * Adds a person to a platform's records as its operator would (`enclave platform user add`): production never loads the
+ * demo's people, so the external issuer's demo-analyst-2 is nobody here until added.
+ */
+async function addPerson(fixture: PlatformFixture, subject: string): Promise<void> {
+  const records = await openPlatformRecords({
+    file: path.join(fixture.dataDir, 'metadata.sqlite'),
+    seed: { demo: null, catalogue: await readCatalogueFile(fixture.cataloguePath) },
+  });
+  try {
+    await records.store.addUser({ id: subject, displayName: 'Ben Analyst', role: 'analyst', subject });
+  } finally {
+    await records.close();
+  }
+}
 
 let idpFixture: PlatformFixture;
 let apiFixture: PlatformFixture;
@@ -46,6 +65,18 @@ describe('a platform pointed at an external issuer', () => {
     });
   });
 
+  it('starts with nobody: the demo’s people are never loaded in production, so a valid token names nobody it knows', async () => {
+    const tokens = await signIn({ platform: idp, username: 'demo-analyst-2', password: 'ben-demo-pass' });
+    const me = await fetch(`${apiUrl}/api/v1/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    expect(me.status).toBe(403);
+    expect(await me.json()).toMatchObject({
+      error: { code: 'forbidden', message: expect.stringMatching(/no account for you/) as unknown },
+    });
+    const projects = await fetch(`${apiUrl}/api/v1/projects`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    expect(projects.status).toBe(403);
+    await addPerson(apiFixture, 'demo-analyst-2');
+  });
+
   it('accepts that issuer’s access tokens, checked against the keys its discovery document points to', async () => {
     const tokens = await signIn({ platform: idp, username: 'demo-analyst-2', password: 'ben-demo-pass' });
     const me = await fetch(`${apiUrl}/api/v1/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
@@ -73,6 +104,7 @@ describe('a platform pointed at an external issuer', () => {
   it('refuses an ID token presented as an access token, even where its aud equals the audience (typ must be at+jwt)', async () => {
     // An API whose audience is the client id: the ID tokens this issuer hands the workstation carry that aud.
     const confusedFixture = await createPlatformFixture();
+    await addPerson(confusedFixture, 'demo-analyst-2');
     const strict = await createPlatformServer({
       dataDir: confusedFixture.dataDir,
       cataloguePath: confusedFixture.cataloguePath,
@@ -96,6 +128,7 @@ describe('a platform pointed at an external issuer', () => {
 
   it("skips the typ check only when told to with tokenType 'any', for issuers that do not type their access tokens", async () => {
     const looseFixture = await createPlatformFixture();
+    await addPerson(looseFixture, 'demo-analyst-2');
     const loose = await createPlatformServer({
       dataDir: looseFixture.dataDir,
       cataloguePath: looseFixture.cataloguePath,

@@ -47,6 +47,33 @@ const CALL_OF: Record<RouteId, Call> = {
   'project.agreement': { method: 'GET', url: '/api/v1/projects/opt-out-monitoring/agreement', ok: 200 },
   'admin.agreements': { method: 'GET', url: '/api/v1/admin/agreements', ok: 200 },
   'admin.audit': { method: 'GET', url: '/api/v1/admin/audit?type=agreement.&limit=5', ok: 200 },
+  'project.egress': { method: 'GET', url: '/api/v1/projects/opt-out-monitoring/egress', ok: 200 },
+  'admin.killswitch': { method: 'GET', url: '/api/v1/admin/incidents', ok: 200 },
+  'admin.incidents.open': {
+    method: 'POST',
+    url: '/api/v1/admin/incidents',
+    payload: { summary: 'The access table walked', severity: 'low', detectedAt: '2026-12-01T09:00:00Z', personalData: false },
+    ok: 200,
+  },
+  // The permitted caller reaches the handler, which finds no such incident or action (nothing is changed by the walk).
+  'admin.incidents.close': {
+    method: 'POST',
+    url: `/api/v1/admin/incidents/inc-${'0'.repeat(20)}/close`,
+    payload: { resolution: 'None.' },
+    ok: 404,
+  },
+  'admin.actions.apply': {
+    method: 'POST',
+    url: '/api/v1/admin/actions',
+    payload: { action: 'freeze_egress', projectId: null, incidentId: `inc-${'0'.repeat(20)}`, reason: 'The access table walked' },
+    ok: 400,
+  },
+  'admin.actions.lift': { method: 'POST', url: `/api/v1/admin/actions/act-${'0'.repeat(20)}/lift`, payload: { reason: 'None.' }, ok: 404 },
+  'admin.access-report': {
+    method: 'GET',
+    url: '/api/v1/admin/access-report?subject=person&id=demo-analyst&from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z',
+    ok: 200,
+  },
 };
 /** Routes with a project in their path: membership of that project decides, after the role. */
 const PROJECT_ROUTES: ReadonlySet<RouteId> = new Set(
@@ -178,6 +205,86 @@ describe('the access table, walked', () => {
     }
     expect(response.statusCode).toBe(401);
     expect(response.json()).toMatchObject({ error: { code: 'unauthenticated' } });
+  });
+
+  // SATRE 2.6.04 (rapid incident response: access removed at once when a person or project is suspended): the kill switch's refusals, over every row.
+  describe('during an incident', () => {
+    async function asAdmin(method: 'GET' | 'POST', url: string, payload?: unknown) {
+      const token = await mintAccessToken({ dataDir: fixture.dataDir, sub: 'demo-admin' });
+      const response = await server.app.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${token}`, ...(payload === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
+      });
+      expect(response.statusCode, response.body).toBe(200);
+      return response.json<{ id: string; restriction: { id: string } }>();
+    }
+
+    it.each(routes)(
+      '%s refuses a suspended person (a member, an admin) with "suspended", and serves them again once lifted',
+      async (route) => {
+        const incident = await asAdmin('POST', '/api/v1/admin/incidents', {
+          summary: `Matrix: suspended person on ${route}`,
+          severity: 'high',
+          detectedAt: '2026-12-01T09:00:00Z',
+          personalData: true,
+        });
+        // demo-analyst-2 is a member of opt-out-monitoring: suspended, the membership and the role count for nothing.
+        const effect = await asAdmin('POST', '/api/v1/admin/actions', {
+          action: 'suspend_user',
+          userId: 'demo-analyst-2',
+          incidentId: incident.id,
+          reason: 'The access table walked',
+        });
+        try {
+          // A token issued before the suspension: it is refused as suspended (not as "sign in again"), so the person learns why.
+          const token = await mintAccessToken({ dataDir: fixture.dataDir, sub: 'demo-analyst-2' });
+          const response = await call(route, token);
+          if (routeAccess(route) === 'public') expect(response.statusCode).toBe(CALL_OF[route].ok);
+          else {
+            expect(response.statusCode).toBe(403);
+            expect(response.json()).toMatchObject({ error: { code: 'suspended' } });
+          }
+        } finally {
+          await asAdmin('POST', `/api/v1/admin/actions/${effect.restriction.id}/lift`, { reason: 'The walk of this row is over' });
+        }
+        // Lifted: exactly the access before, from a new sign-in (a token issued after the suspension).
+        const after = await call(route, await mintAccessToken({ dataDir: fixture.dataDir, sub: 'demo-analyst-2', issuedAtOffset: 2 }));
+        expect(after.statusCode).toBe(expectedStatus(route, CALLERS[0]));
+      },
+    );
+
+    it.each([...PROJECT_ROUTES])('%s refuses every member of a suspended project', async (route) => {
+      const incident = await asAdmin('POST', '/api/v1/admin/incidents', {
+        summary: `Matrix: suspended project on ${route}`,
+        severity: 'high',
+        detectedAt: '2026-12-01T09:00:00Z',
+        personalData: false,
+      });
+      const effect = await asAdmin('POST', '/api/v1/admin/actions', {
+        action: 'suspend_project',
+        projectId: 'opt-out-monitoring',
+        incidentId: incident.id,
+        reason: 'The access table walked',
+      });
+      try {
+        for (const caller of CALLERS.filter((each) => each.member)) {
+          const response = await call(route, await mintAccessToken({ dataDir: fixture.dataDir, sub: caller.userId, issuedAtOffset: 2 }));
+          const permitted = expectedStatus(route, caller) === CALL_OF[route].ok;
+          if (!permitted) continue;
+          if (route === 'project.egress') {
+            expect(response.statusCode).toBe(200);
+            expect(response.json()).toMatchObject({ frozen: true });
+          } else {
+            expect(response.statusCode).toBe(403);
+            expect(response.json()).toMatchObject({ error: { code: 'forbidden', message: expect.stringContaining('suspended') } });
+          }
+        }
+      } finally {
+        await asAdmin('POST', `/api/v1/admin/actions/${effect.restriction.id}/lift`, { reason: 'The walk of this row is over' });
+      }
+    });
   });
 
   it('lets an output checker list only the projects they belong to (none in the seed)', async () => {

@@ -223,6 +223,8 @@ export async function mintAccessToken(options: {
   /** Sign with a key the platform never issued (same kid), for a forged token. */
   forged?: boolean;
   typ?: string;
+  /** Seconds from now the token says it was issued (iat); default -10. */
+  issuedAtOffset?: number;
 }): Promise<string> {
   const jwk = await platformSigningKey(options.dataDir);
   const key = options.forged === true ? (await generateKeyPair('RS256', { extractable: true })).privateKey : await importJWK(jwk, 'RS256');
@@ -232,7 +234,7 @@ export async function mintAccessToken(options: {
     .setSubject(options.sub)
     .setIssuer(options.issuer ?? TEST_ISSUER)
     .setAudience(options.audience ?? API_AUDIENCE)
-    .setIssuedAt(now - 10)
+    .setIssuedAt(now + (options.issuedAtOffset ?? -10))
     .setExpirationTime(now + (options.expiresIn ?? 300))
     .setJti(Math.random().toString(36).slice(2))
     .sign(key);

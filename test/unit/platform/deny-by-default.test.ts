@@ -5,17 +5,21 @@ import { describe, expect, it } from 'vitest';
 import { API_ROUTE_IDS, PLATFORM_API, PLATFORM_API_PREFIX, type ApiRoute } from '../../../src/common/platform-api.ts';
 import type { AuditLog } from '../../../src/platform/audit/audit-log.ts';
 import type { Authenticator } from '../../../src/platform/identity/principal.ts';
+import type { KillSwitch } from '../../../src/platform/incidents/kill-switch.ts';
+import { createOperationRegistry } from '../../../src/platform/incidents/operations.ts';
 import type { QueryService } from '../../../src/platform/query/query-service.ts';
 import { buildPlatformApp } from '../../../src/platform/server.ts';
 import type { MetadataStore } from '../../../src/platform/store/metadata-store.ts';
 
 function app(authenticator: Authenticator) {
   return buildPlatformApp({
-    store: {} as MetadataStore,
+    store: { tokensValidAfter: async () => null } as unknown as MetadataStore,
     audit: {} as AuditLog,
     agreements: { get: () => undefined },
     fieldKinds: () => undefined,
     queries: {} as QueryService,
+    killSwitch: { refusalFor: async () => null } as unknown as KillSwitch,
+    operations: createOperationRegistry(),
     authenticator,
   });
 }

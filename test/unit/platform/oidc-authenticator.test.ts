@@ -54,7 +54,12 @@ describe('createOidcAuthenticator', () => {
     await expect(authenticator().authenticate(as(presented))).resolves.toEqual({
       user: users.get('u1'),
       authenticatedBy: 'oidc',
-      token: { revocationKeys: ['jti:tok-1', 'grant:grant-1', 'sid:sid-1'], expiresAt: decodeJwt(presented).exp! + 5 },
+      token: {
+        revocationKeys: ['jti:tok-1', 'grant:grant-1', 'sid:sid-1'],
+        expiresAt: decodeJwt(presented).exp! + 5,
+        // When it was issued: a person's sign-ins ended by an administrator after it refuse it (the server checks).
+        issuedAt: decodeJwt(presented).iat,
+      },
     });
   });
 

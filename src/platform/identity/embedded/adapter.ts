@@ -4,8 +4,8 @@
 // Artifact ids are bearer secrets (a refresh token, an authorization code, a device code, the session cookie
 // are their id), so the store never sees them: rows are keyed by sha256(id), and the `jti` oidc-provider repeats
 // inside each payload is left out and put back from the id the caller looked up with. Every payload is sealed
-// (artifact-sealing.ts) and the look-up columns (user code, uid, grant id) hold keyed hashes, so someone who reads
-// the database learns no token, code, account or claim, and someone who writes it cannot forge one.
+// (artifact-sealing.ts) and the look-up columns (user code, uid, grant id, account) hold keyed hashes, so someone who
+// reads the database learns no token, code, account or claim, and someone who writes it cannot forge one.
 //
 // Grants that end (sign-out, lock, refresh-token reuse: oidc-provider revokes the grant's tokens and destroys it)
 // are reported to onGrantEnded before the provider answers, so the platform can refuse their access tokens at once.
@@ -33,6 +33,8 @@ interface StoredArtifact {
   readonly grantId?: string;
   readonly userCode?: string;
   readonly uid?: string;
+  /** The account the artifact belongs to, so all of a person's sign-ins can be ended at once (the kill switch). */
+  readonly accountKey?: string;
   /** Set by the store when the artifact is used (outside the seal, so the store can do it atomically). */
   readonly consumed?: number;
 }
@@ -59,6 +61,19 @@ function withoutSecrets(model: string, payload: AdapterPayload): Record<string, 
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
 
+const member = (value: unknown, name: string): unknown =>
+  typeof value === 'object' && value !== null ? (value as Record<string, unknown>)[name] : undefined;
+
+/**
+ * Whose artifact this is: sessions, grants, codes, refresh tokens and approved device codes name their account; an
+ * interaction names the one who just signed in (its login result) or the browser's session it started from, so a
+ * sign-in under way when the person's sign-ins are ended cannot be finished either.
+ */
+export function accountOf(model: string, payload: AdapterPayload): string | undefined {
+  if (model !== 'Interaction') return text(payload.accountId);
+  return text(member(member(payload.result, 'login'), 'accountId')) ?? text(member(payload.session, 'accountId'));
+}
+
 export function sqliteAdapterFactory(options: AdapterOptions): AdapterFactory {
   const { store, sealer } = options;
   // oidc-provider ends a grant by calling revokeByGrantId on every token model and destroying the Grant at
@@ -79,6 +94,7 @@ export function sqliteAdapterFactory(options: AdapterOptions): AdapterFactory {
         ['grantId', 'grant_id', payload.grantId],
         ['userCode', 'user_code', payload.userCode],
         ['uid', 'uid', payload.uid],
+        ['accountKey', 'account', accountOf(model, payload)],
       ];
       const stored: Record<string, unknown> = {
         sealed: sealer.seal({ model, rowKey, payload: withoutSecrets(model, payload) }),

@@ -10,8 +10,8 @@ const FORMAT = 'v1';
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
-/** What an artifact is looked up by, besides its own id. */
-export type LookupColumn = 'user_code' | 'uid' | 'grant_id';
+/** What an artifact is looked up by, besides its own id ('account': the person it belongs to, to end all their sign-ins). */
+export type LookupColumn = 'user_code' | 'uid' | 'grant_id' | 'account';
 
 export interface ArtifactSealer {
   /** The payload encrypted for this model and row: only `open` with the same model and row key reads it. */

@@ -1,7 +1,8 @@
 // The embedded identity provider, as the platform composes it: keys from the data folder, oidc-provider
 // mounted under /oidc on the platform's own Fastify server, our sign-in pages beside it. The issuer is the
 // URL the platform really answers on, so the provider is built when that is known (attach), which with
-// `--port 0` is only after the server listens.
+// `--port 0` is only after the server listens. During an incident the kill switch ends all of a person's sign-ins
+// here (endSignInsOf), and a refused (suspended) person can neither sign in nor redeem anything issued before.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
@@ -17,12 +18,13 @@ import {
   WORKSTATION_SCOPES,
   type IdentityInfo,
 } from '../identity-config.ts';
+import { createArtifactSealer } from './artifact-sealing.ts';
 import { createDevicePolling } from './device-polling.ts';
 import { registerInteractionRoutes } from './interaction-routes.ts';
 import { loadIdentityKeys, type IdentityKeys } from './keys.ts';
 import { createLoginThrottle } from './login-throttle.ts';
 import { IDP_MOUNT_PATH, PAGE_CSP } from './pages.ts';
-import { createProvider } from './provider-config.ts';
+import { createProvider, type AccountRefusal } from './provider-config.ts';
 import { createSignInRefusals } from './sign-in-refusals.ts';
 
 export interface EmbeddedIdentityProvider {
@@ -35,6 +37,12 @@ export interface EmbeddedIdentityProvider {
   readonly verificationKeys: JWTVerifyGetKey;
   /** Adds the protocol endpoints and the sign-in pages to the platform's app (before it is ready). */
   register(app: FastifyInstance): void;
+  /**
+   * Ends every sign-in of the account: destroys its browser sessions, grants, sign-ins under way, authorization codes,
+   * refresh tokens and approved device codes; answers how many artifacts went. Access tokens already issued are
+   * not artifacts (they are JWTs): the platform refuses them by the person's tokens_valid_after.
+   */
+  endSignInsOf(userId: string): Promise<number>;
 }
 
 export interface EmbeddedIdentityProviderOptions {
@@ -44,6 +52,8 @@ export interface EmbeddedIdentityProviderOptions {
   readonly audit: AuditLog;
   readonly accessTokenTtlSeconds?: number;
   readonly sessionMaxSeconds?: number;
+  /** Why a person may not sign in now (suspended), asked after a correct password and before anything is redeemed. */
+  readonly refusal?: AccountRefusal;
   /** The clock of the in-memory limits (device polling, the login throttle); tests pass a fake one. */
   readonly now?: () => number;
 }
@@ -61,6 +71,7 @@ export async function createEmbeddedIdentityProvider(options: EmbeddedIdentityPr
   const accessTokenTtlSeconds = positiveSeconds('accessTokenTtlSeconds', options.accessTokenTtlSeconds, DEFAULT_ACCESS_TOKEN_TTL_SECONDS);
   const sessionMaxSeconds = positiveSeconds('sessionMaxSeconds', options.sessionMaxSeconds, DEFAULT_SESSION_MAX_SECONDS);
   const keys: IdentityKeys = await loadIdentityKeys(options.dataDir);
+  const sealer = createArtifactSealer(keys.artifactKeys);
   const now = options.now ?? Date.now;
   const throttle = createLoginThrottle(now);
   const refusals = createSignInRefusals({ now });
@@ -76,9 +87,11 @@ export async function createEmbeddedIdentityProvider(options: EmbeddedIdentityPr
         issuer,
         keys,
         artifacts: options.store.oidcArtifacts,
+        sealer,
         revocations: options.store.revocations,
         devicePolling,
         lookupUser: (userId) => options.store.getUser(userId),
+        refusal: options.refusal,
         accessTokenTtlSeconds,
         sessionMaxSeconds,
       });
@@ -92,8 +105,18 @@ export async function createEmbeddedIdentityProvider(options: EmbeddedIdentityPr
         ? undefined
         : { issuer: provider.issuer, clientId: WORKSTATION_CLIENT_ID, audience: PLATFORM_API_AUDIENCE, scopes: WORKSTATION_SCOPES },
     verificationKeys: createLocalJWKSet(keys.verification),
+    // Straight from the store (the artifacts need not be opened): works before attach, and for a provider never attached.
+    endSignInsOf: (userId) => options.store.oidcArtifacts.destroyByAccount(sealer.lookupKey('account', userId)),
     register(app) {
-      registerInteractionRoutes(app, { provider: () => provider, store: options.store, audit: options.audit, throttle, refusals, now });
+      registerInteractionRoutes(app, {
+        provider: () => provider,
+        store: options.store,
+        audit: options.audit,
+        throttle,
+        refusals,
+        accountRefusal: options.refusal,
+        now,
+      });
       app.register(async (protocol) => {
         // The provider reads its own request bodies (form posts to /token, /device/auth, /token/revocation),
         // up to its own limit (the declared bodyLimit of idp.protocol): the platform's JSON-only parsers and

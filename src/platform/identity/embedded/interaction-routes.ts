@@ -2,6 +2,8 @@
 // GET shows the form (or, for the consent step of our own client, grants and moves on); POST checks the
 // password, records the attempt in the audit log, and hands the result back to oidc-provider. Attempts the
 // throttle refuses are recorded once per username and address per window, then counted (sign-in-refusals.ts).
+// A person the platform refuses (suspended) is told why after a correct password, and not signed in: the same
+// form serves the browser sign-in and the approval of a device code, so neither goes through.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type Provider from 'oidc-provider';
 import { IdSchema } from '../../../common/contract.ts';
@@ -11,7 +13,7 @@ import type { AuditLog } from '../../audit/audit-log.ts';
 import type { MetadataStore } from '../../store/metadata-store.ts';
 import { verifyPassword } from '../passwords.ts';
 import { addressKey, type LoginAdmission, type LoginThrottle } from './login-throttle.ts';
-import { grantWorkstationAccess } from './provider-config.ts';
+import { grantWorkstationAccess, type AccountRefusal } from './provider-config.ts';
 import { REFUSAL_WINDOW_MS, type SignInRefusals } from './sign-in-refusals.ts';
 import {
   ICON_PATH,
@@ -32,6 +34,8 @@ export interface InteractionDependencies {
   readonly throttle: LoginThrottle;
   /** Which refused attempts are recorded one by one, and the counts of the others. */
   readonly refusals: SignInRefusals;
+  /** Why a person whose password is right may still not sign in (suspended); absent: nobody is refused. */
+  readonly accountRefusal?: AccountRefusal;
   /** The clock the refusal windows are kept by. */
   readonly now: () => number;
 }
@@ -221,6 +225,17 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: Interactio
         attempt.succeeded();
       } finally {
         attempt.release();
+      }
+      // Only after a correct password, so the refusal tells a guesser nothing about the account.
+      const refused = deps.accountRefusal === undefined ? null : await deps.accountRefusal(user.id);
+      if (refused !== null) {
+        await audit.append({
+          type: 'auth.sign_in',
+          actor: null,
+          outcome: 'failure',
+          details: { username: user.id, clientId, reason: refused.code },
+        });
+        return again(refused.message, 403);
       }
       await audit.append({
         type: 'auth.sign_in',

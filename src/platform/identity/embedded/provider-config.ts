@@ -3,30 +3,39 @@
 // access tokens for the platform API (resource indicator) that name their grant, refresh tokens rotated on
 // every use with an absolute lifetime, and our own interaction pages (no devInteractions). A grant that ends
 // (sign-out, lock, refresh-token reuse) goes on the platform's revocation list, so its access tokens stop
-// working at once rather than when they expire.
+// working at once rather than when they expire. A person the platform refuses (suspended) has no account here, so
+// none of their codes, refresh tokens or device codes can be redeemed.
 import Provider, { errors, interactionPolicy, type Configuration, type KoaContextWithOIDC } from 'oidc-provider';
 import type { User } from '../../../common/contract.ts';
+import type { EnclaveError } from '../../../common/errors.ts';
 import type { OidcArtifactStore } from '../../store/oidc-artifacts.ts';
 import { revocationKey, type RevocationList } from '../../store/revocations.ts';
 import { GRANT_ID_CLAIM, PLATFORM_API_AUDIENCE, WORKSTATION_CLIENT_ID, WORKSTATION_SCOPES } from '../identity-config.ts';
 import { CLOCK_TOLERANCE_SECONDS } from '../oidc-authenticator.ts';
 import { sqliteAdapterFactory } from './adapter.ts';
-import { createArtifactSealer } from './artifact-sealing.ts';
+import type { ArtifactSealer } from './artifact-sealing.ts';
 import { DEVICE_CODE_LIFETIME_SECONDS, DEVICE_POLL_INTERVAL_SECONDS, limitDevicePoll, type DevicePolling } from './device-polling.ts';
 import type { IdentityKeys } from './keys.ts';
 import { SIGNING_ALGORITHM } from './keys.ts';
 import { deviceSources, logoutSources, renderError } from './provider-pages.ts';
 import { IDP_MOUNT_PATH } from './pages.ts';
 
+/** Why this person may not sign in now (an EnclaveError with code 'suspended' and a message for them), or null. */
+export type AccountRefusal = (userId: string) => Promise<EnclaveError | null>;
+
 export interface ProviderSettings {
   /** `<platform url>/oidc`. */
   readonly issuer: string;
   readonly keys: IdentityKeys;
   readonly artifacts: OidcArtifactStore;
+  /** Seals the artifacts at rest (made from keys.artifactKeys; shared with whoever ends sign-ins by account). */
+  readonly sealer: ArtifactSealer;
   /** Where ended grants go, so the platform refuses their access tokens. */
   readonly revocations: RevocationList;
   readonly devicePolling: DevicePolling;
   readonly lookupUser: (userId: string) => Promise<User | undefined>;
+  /** Absent: nobody is refused. */
+  readonly refusal?: AccountRefusal;
   readonly accessTokenTtlSeconds: number;
   readonly sessionMaxSeconds: number;
 }
@@ -87,7 +96,7 @@ export function createProvider(settings: ProviderSettings): Provider {
   const configuration: Configuration = {
     adapter: sqliteAdapterFactory({
       store: settings.artifacts,
-      sealer: createArtifactSealer(settings.keys.artifactKeys),
+      sealer: settings.sealer,
       // Until the last access token the grant could have been given has expired, with the platform's clock
       // tolerance (+1 for the second the token's exp is rounded to).
       onGrantEnded: (grantId) =>
@@ -128,9 +137,13 @@ export function createProvider(settings: ProviderSettings): Provider {
     conformIdTokenClaims: false,
     pkce: { required: () => true },
     clientBasedCORS: () => false,
+    // oidc-provider asks this before it redeems an authorization code, a refresh token or a device code (an account
+    // it does not find is invalid_grant), and for a browser session's account (not found: sign in again). So a
+    // refused person gets no token from anything issued before the refusal.
     async findAccount(_ctx, sub) {
       const user = await settings.lookupUser(sub);
       if (user === undefined) return undefined;
+      if (settings.refusal !== undefined && (await settings.refusal(user.id)) !== null) return undefined;
       return { accountId: user.id, claims: async () => ({ sub: user.id, name: user.displayName }) };
     },
     interactions: {

@@ -1,0 +1,451 @@
+// The kill switch: what an administrator (through the API) or the operator on the host (break-glass commands) can do
+// at 2 a.m. to stop an account, a project or the way out, during an incident. Every action names an open incident and a
+// reason, is an audit event with its incident, and answers what it did. Refusals happen on the platform: the server asks
+// refusalFor / projectRefusal on every call, and the workstation only shows what it is told.
+//
+// A restriction put in place by another process (the break-glass command writes the store directly) takes effect for
+// new calls at once (they read the store); watch() applies what only this process can do (stopping its running work,
+// ending sign-ins at its identity provider) within a second.
+import { EnclaveError } from '../../common/errors.ts';
+import {
+  EVERY_PROJECT,
+  type ActionEffect,
+  type EgressStatus,
+  type Incident,
+  type KillSwitchAction,
+  type KillSwitchOverview,
+  type OpenIncident,
+  type Restriction,
+} from '../../common/incidents.ts';
+import type { AuditLog } from '../audit/audit-log.ts';
+import type { JsonValue } from '../audit/canonical-json.ts';
+import type { StoredRestriction } from '../store/incidents.ts';
+import type { MetadataStore } from '../store/metadata-store.ts';
+import type { OperationRegistry, RunningOperation } from './operations.ts';
+
+/** Who acts: an administrator through the API, or the operator on the host (break-glass, no identity provider needed). */
+export type KillSwitchActor = { readonly kind: 'admin'; readonly userId: string } | { readonly kind: 'operator'; readonly name: string };
+
+/** What ends a person's sign-ins at the identity provider this process runs (the embedded one); absent for an external one. */
+export interface SignInEnder {
+  endSignInsOf(userId: string): Promise<number>;
+}
+
+export interface KillSwitchOptions {
+  readonly store: MetadataStore;
+  readonly audit: AuditLog;
+  /** The work running in this process; absent in a one-off command (the server's watch() stops it). */
+  readonly operations?: OperationRegistry;
+  /** Absent in a one-off command, or with an external identity provider (its sign-ins are refused on every call instead). */
+  readonly signIns?: () => SignInEnder | undefined;
+  readonly now?: () => Date;
+  /** Where failures of background work go (the server's log). */
+  readonly log?: (message: string, detail?: unknown) => void;
+}
+
+export interface KillSwitch {
+  overview(): Promise<KillSwitchOverview>;
+  openIncident(actor: KillSwitchActor, incident: OpenIncident): Promise<Incident>;
+  closeIncident(actor: KillSwitchActor, incidentId: string, resolution: string): Promise<Incident>;
+  act(actor: KillSwitchActor, action: KillSwitchAction): Promise<ActionEffect>;
+  lift(actor: KillSwitchActor, restrictionId: string, reason: string): Promise<ActionEffect>;
+  /** Why this person may not use the platform now (suspended), or null. */
+  refusalFor(userId: string): Promise<EnclaveError | null>;
+  /** Why this project's routes refuse everybody now (suspended), or null. */
+  projectRefusal(project: { id: string; name: string }): Promise<EnclaveError | null>;
+  /** Whether anything may leave this project now. */
+  egressStatus(projectId: string): Promise<EgressStatus>;
+  /** Throws egress_frozen when nothing may leave this project now. */
+  assertEgressOpen(projectId: string): Promise<void>;
+  /**
+   * Applies, in this process, restrictions put in place anywhere (another instance, the break-glass command): stops the
+   * running work they cover and ends the person's sign-ins here. Checks every intervalMs (default 500); answers stop().
+   */
+  watch(intervalMs?: number): () => Promise<void>;
+}
+
+const actorId = (actor: KillSwitchActor): string => (actor.kind === 'admin' ? actor.userId : `operator:${actor.name}`);
+
+const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);
+
+export function suspendedError(): EnclaveError {
+  return new EnclaveError(
+    'suspended',
+    'Your access to Enclave is suspended by an administrator. Nothing can be done with your account until the suspension is lifted: contact your administrator.',
+  );
+}
+
+export function createKillSwitch(options: KillSwitchOptions): KillSwitch {
+  const { store, audit } = options;
+  const now = options.now ?? (() => new Date());
+  const log = options.log ?? (() => {});
+
+  async function names(): Promise<{ person: Map<string, string>; project: Map<string, string> }> {
+    const [people, projects] = await Promise.all([store.listUsers(), store.listAllProjects()]);
+    return {
+      person: new Map(people.map((person) => [person.id, person.displayName])),
+      project: new Map(projects.map((project) => [project.id, project.name])),
+    };
+  }
+
+  function named(restriction: StoredRestriction, known: Awaited<ReturnType<typeof names>>): Restriction {
+    const targetName =
+      restriction.kind === 'user_suspended'
+        ? (known.person.get(restriction.target) ?? null)
+        : restriction.target === EVERY_PROJECT
+          ? null
+          : (known.project.get(restriction.target) ?? null);
+    return { ...restriction, targetName };
+  }
+
+  async function requireOpenIncident(incidentId: string): Promise<Incident> {
+    const incident = await store.incidents.get(incidentId);
+    if (incident === undefined) throw new EnclaveError('invalid_input', 'The action names no incident the platform knows: open one first.');
+    if (incident.status !== 'open') throw new EnclaveError('invalid_input', 'The action names a closed incident: name an open one.');
+    return incident;
+  }
+
+  async function record(type: string, actor: KillSwitchActor, details: Record<string, JsonValue>): Promise<void> {
+    await audit.append({
+      type,
+      actor: actor.kind === 'admin' ? actor.userId : null,
+      outcome: 'success',
+      details: actor.kind === 'operator' ? { operator: actor.name, via: 'host', ...details } : { via: 'api', ...details },
+    });
+  }
+
+  /** Stops the running work that matches, each stop an audit event naming the restriction and its incident. */
+  async function stopWork(match: (operation: RunningOperation) => boolean, because: StoredRestriction): Promise<number> {
+    if (options.operations === undefined) return 0;
+    const reason =
+      because.kind === 'user_suspended'
+        ? suspendedError()
+        : new EnclaveError('forbidden', 'This project is suspended by an administrator: its work was stopped.');
+    const stopped = options.operations.stopWhere(match, reason);
+    for (const operation of stopped) {
+      await audit.append({
+        type: 'operation.aborted',
+        actor: operation.userId,
+        outcome: 'failure',
+        details: {
+          operation: operation.kind,
+          operationId: operation.id,
+          projectId: operation.projectId,
+          startedAt: operation.startedAt,
+          restrictionId: because.id,
+          incidentId: because.incidentId,
+          because: because.kind,
+        },
+      });
+    }
+    return stopped.length;
+  }
+
+  async function endSignIns(userId: string): Promise<number> {
+    await store.endTokensIssuedBy(userId, epochSeconds(now()));
+    const ender = options.signIns?.();
+    return ender === undefined ? 0 : ender.endSignInsOf(userId);
+  }
+
+  /** What this process does for a restriction (at once for its own actions, from watch() for others'). */
+  async function enforceHere(restriction: StoredRestriction): Promise<{ operationsAborted: number; signInsEnded: number }> {
+    if (restriction.kind === 'user_suspended') {
+      const operationsAborted = await stopWork((operation) => operation.userId === restriction.target, restriction);
+      const signInsEnded = await endSignIns(restriction.target);
+      return { operationsAborted, signInsEnded };
+    }
+    if (restriction.kind === 'project_suspended') {
+      const operationsAborted = await stopWork((operation) => operation.projectId === restriction.target, restriction);
+      return { operationsAborted, signInsEnded: 0 };
+    }
+    return { operationsAborted: 0, signInsEnded: 0 };
+  }
+
+  const applied = new Set<string>();
+
+  async function activeAdmins(): Promise<string[]> {
+    const [people, inForce] = await Promise.all([store.listUsers(), store.incidents.inForce()]);
+    const suspended = new Set(inForce.filter((entry) => entry.kind === 'user_suspended').map((entry) => entry.target));
+    return people.filter((person) => person.role === 'admin' && !suspended.has(person.id)).map((person) => person.id);
+  }
+
+  return {
+    async overview() {
+      const [incidents, inForce, lifted, people, projects] = await Promise.all([
+        store.incidents.list(),
+        store.incidents.inForce(),
+        store.incidents.lifted(50),
+        store.listUsers(),
+        store.listAllProjects(),
+      ]);
+      const known = {
+        person: new Map(people.map((person) => [person.id, person.displayName])),
+        project: new Map(projects.map((project) => [project.id, project.name])),
+      };
+      return {
+        incidents,
+        active: inForce.map((entry) => named(entry, known)),
+        lifted: lifted.map((entry) => named(entry, known)),
+        people: people.map((person) => ({ id: person.id, name: person.displayName, role: person.role })),
+        projects: projects.map((project) => ({ id: project.id, name: project.name })),
+      };
+    },
+
+    async openIncident(actor, incident) {
+      const opened = await store.incidents.open({ ...incident, openedBy: actorId(actor), at: now() });
+      await record('incident.opened', actor, {
+        incidentId: opened.id,
+        summary: opened.summary,
+        severity: opened.severity,
+        detectedAt: opened.detectedAt,
+        personalData: opened.personalData,
+      });
+      return opened;
+    },
+
+    async closeIncident(actor, incidentId, resolution) {
+      const inForce = (await store.incidents.inForce()).filter((entry) => entry.incidentId === incidentId);
+      if (inForce.length > 0) {
+        throw new EnclaveError(
+          'invalid_input',
+          `This incident still has ${inForce.length === 1 ? 'an action' : `${inForce.length} actions`} in force: lift ${inForce.length === 1 ? 'it' : 'them'} (or leave the incident open).`,
+        );
+      }
+      const closed = await store.incidents.close(incidentId, { resolution, closedBy: actorId(actor), at: now() });
+      await record('incident.closed', actor, { incidentId, old: 'open', new: 'closed', resolution: closed.resolution ?? '' });
+      return closed;
+    },
+
+    async act(actor, action) {
+      const incident = await requireOpenIncident(action.incidentId);
+      const known = await names();
+      const at = now();
+      if (action.action === 'suspend_user' || action.action === 'revoke_sessions') {
+        const name = known.person.get(action.userId);
+        if (name === undefined) throw new EnclaveError('not_found', 'There is no such person on the platform.');
+        if (action.action === 'revoke_sessions') {
+          const signInsEnded = await endSignIns(action.userId);
+          const operationsAborted =
+            options.operations === undefined
+              ? 0
+              : await stopWork((operation) => operation.userId === action.userId, {
+                  id: 'none',
+                  kind: 'user_suspended',
+                  target: action.userId,
+                  incidentId: incident.id,
+                  reason: action.reason,
+                  appliedBy: actorId(actor),
+                  appliedAt: at.toISOString(),
+                  liftedBy: null,
+                  liftedAt: null,
+                  liftReason: null,
+                });
+          await record('sessions.revoked', actor, {
+            userId: action.userId,
+            incidentId: incident.id,
+            reason: action.reason,
+            signInsEnded,
+            operationsAborted,
+          });
+          return {
+            restriction: null,
+            signInsEnded,
+            operationsAborted,
+            summary: [
+              `Every sign-in of ${name} has ended: their access tokens are refused from their next call, and ${signInsEnded} session, grant or token record${signInsEnded === 1 ? ' was' : 's were'} destroyed at the identity provider.`,
+              `${operationsAborted} running operation${operationsAborted === 1 ? ' was' : 's were'} stopped.`,
+              `${name} is not suspended: they can sign in again.`,
+            ],
+          };
+        }
+        if (actor.kind === 'admin' && actor.userId === action.userId) {
+          throw new EnclaveError('forbidden', 'You cannot suspend yourself: ask another administrator.');
+        }
+        if (actor.kind === 'admin') {
+          const admins = await activeAdmins();
+          if (admins.length === 1 && admins[0] === action.userId) {
+            throw new EnclaveError(
+              'forbidden',
+              'This is the last active administrator: suspending them through the API would leave nobody to lift it. The operator can on the host (enclave platform suspend-user).',
+            );
+          }
+        }
+        const restriction = await store.incidents.restrict({
+          kind: 'user_suspended',
+          target: action.userId,
+          incidentId: incident.id,
+          reason: action.reason,
+          appliedBy: actorId(actor),
+          at,
+        });
+        applied.add(restriction.id);
+        const effect = await enforceHere(restriction);
+        await record('user.suspended', actor, {
+          userId: action.userId,
+          restrictionId: restriction.id,
+          incidentId: incident.id,
+          reason: action.reason,
+          old: 'active',
+          new: 'suspended',
+          ...effect,
+        });
+        return {
+          restriction: named(restriction, known),
+          ...effect,
+          summary: [
+            `${name} is suspended: every route of the platform refuses them from their next call, and the identity provider refuses them every sign-in and token.`,
+            `${effect.signInsEnded} session, grant or token record${effect.signInsEnded === 1 ? ' was' : 's were'} destroyed; access tokens already issued are refused.`,
+            `${effect.operationsAborted} running operation${effect.operationsAborted === 1 ? ' was' : 's were'} stopped.`,
+          ],
+        };
+      }
+      if (action.action === 'suspend_project') {
+        const name = known.project.get(action.projectId);
+        if (name === undefined) throw new EnclaveError('not_found', 'There is no such project on the platform.');
+        const restriction = await store.incidents.restrict({
+          kind: 'project_suspended',
+          target: action.projectId,
+          incidentId: incident.id,
+          reason: action.reason,
+          appliedBy: actorId(actor),
+          at,
+        });
+        applied.add(restriction.id);
+        const effect = await enforceHere(restriction);
+        await record('project.suspended', actor, {
+          projectId: action.projectId,
+          restrictionId: restriction.id,
+          incidentId: incident.id,
+          reason: action.reason,
+          old: 'active',
+          new: 'suspended',
+          operationsAborted: effect.operationsAborted,
+        });
+        return {
+          restriction: named(restriction, known),
+          ...effect,
+          summary: [
+            `${name} is suspended: its catalogue, queries, samples and agreement are refused to everybody from the next call, and nothing of it can leave.`,
+            `${effect.operationsAborted} running operation${effect.operationsAborted === 1 ? ' was' : 's were'} stopped.`,
+          ],
+        };
+      }
+      const target = action.projectId ?? EVERY_PROJECT;
+      const name = action.projectId === null ? null : known.project.get(action.projectId);
+      if (action.projectId !== null && name === undefined) throw new EnclaveError('not_found', 'There is no such project on the platform.');
+      const restriction = await store.incidents.restrict({
+        kind: 'egress_frozen',
+        target,
+        incidentId: incident.id,
+        reason: action.reason,
+        appliedBy: actorId(actor),
+        at,
+      });
+      applied.add(restriction.id);
+      await record('egress.frozen', actor, {
+        projectId: action.projectId,
+        restrictionId: restriction.id,
+        incidentId: incident.id,
+        reason: action.reason,
+        old: 'open',
+        new: 'frozen',
+      });
+      return {
+        restriction: named(restriction, known),
+        operationsAborted: 0,
+        signInsEnded: 0,
+        summary: [
+          `Egress is frozen for ${name ?? 'every project'}: the platform refuses every release and export from now on (the workstation asks it at the moment of export).`,
+        ],
+      };
+    },
+
+    async lift(actor, restrictionId, reason) {
+      const restriction = await store.incidents.getRestriction(restrictionId);
+      if (restriction === undefined) throw new EnclaveError('not_found', 'There is no such action.');
+      if (restriction.liftedAt !== null) throw new EnclaveError('invalid_input', 'This action was lifted already.');
+      if (actor.kind === 'admin' && restriction.kind === 'user_suspended' && restriction.target === actor.userId) {
+        throw new EnclaveError('forbidden', 'Nobody lifts an action on themselves: ask another administrator.');
+      }
+      const lifted = await store.incidents.lift(restrictionId, { liftedBy: actorId(actor), reason, at: now() });
+      const known = await names();
+      const view = named(lifted, known);
+      const type = { user_suspended: 'user.unsuspended', project_suspended: 'project.unsuspended', egress_frozen: 'egress.unfrozen' }[
+        lifted.kind
+      ];
+      await record(type, actor, {
+        ...(lifted.kind === 'user_suspended'
+          ? { userId: lifted.target }
+          : { projectId: lifted.target === EVERY_PROJECT ? null : lifted.target }),
+        restrictionId,
+        incidentId: lifted.incidentId,
+        reason,
+        old: lifted.kind === 'egress_frozen' ? 'frozen' : 'suspended',
+        new: lifted.kind === 'egress_frozen' ? 'open' : 'active',
+      });
+      const who = view.targetName ?? (lifted.target === EVERY_PROJECT ? 'every project' : lifted.target);
+      const summary = {
+        user_suspended: `${who} is no longer suspended: they have exactly the access they had before, from their next sign-in (their earlier sign-ins stay ended).`,
+        project_suspended: `${who} is no longer suspended: its members can use it again as its agreement allows.`,
+        egress_frozen: `Egress is open again for ${who}: releases and exports are decided as before.`,
+      }[lifted.kind];
+      return { restriction: view, operationsAborted: 0, signInsEnded: 0, summary: [summary] };
+    },
+
+    async refusalFor(userId) {
+      const restriction = await store.incidents.inForceOn('user_suspended', [userId]);
+      return restriction === undefined ? null : suspendedError();
+    },
+
+    async projectRefusal(project) {
+      const restriction = await store.incidents.inForceOn('project_suspended', [project.id]);
+      if (restriction === undefined) return null;
+      return new EnclaveError(
+        'forbidden',
+        `${project.name} is suspended by an administrator: its data cannot be used until the suspension is lifted. Ask your administrator.`,
+      );
+    },
+
+    async egressStatus(projectId) {
+      if ((await store.incidents.inForceOn('project_suspended', [projectId])) !== undefined) {
+        return { frozen: true, message: 'Nothing may leave this project now: an administrator has suspended it.' };
+      }
+      const restriction = await store.incidents.inForceOn('egress_frozen', [projectId, EVERY_PROJECT]);
+      if (restriction === undefined) return { frozen: false, message: null };
+      return {
+        frozen: true,
+        message:
+          restriction.target === EVERY_PROJECT
+            ? 'Nothing may leave the environment now: an administrator has frozen egress for every project.'
+            : 'Nothing may leave this project now: an administrator has frozen its egress.',
+      };
+    },
+
+    async assertEgressOpen(projectId) {
+      const status = await this.egressStatus(projectId);
+      if (status.frozen) throw new EnclaveError('egress_frozen', status.message ?? 'Egress is frozen.');
+    },
+
+    watch(intervalMs = 500) {
+      let stopped = false;
+      let running: Promise<void> = Promise.resolve();
+      const tick = async (): Promise<void> => {
+        for (const restriction of await store.incidents.inForce()) {
+          if (applied.has(restriction.id)) continue;
+          applied.add(restriction.id);
+          await enforceHere(restriction);
+        }
+      };
+      const timer = setInterval(() => {
+        if (stopped) return;
+        running = running.then(tick).catch((err: unknown) => log('The kill switch could not apply a restriction here.', err));
+      }, intervalMs);
+      timer.unref();
+      return async () => {
+        stopped = true;
+        clearInterval(timer);
+        await running;
+      };
+    },
+  };
+}
