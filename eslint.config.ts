@@ -20,6 +20,8 @@ const platformStack: Layer[][] = [
   ['platform-api'],
   // The query service: checks a query, runs it on the project's minimised copy, audits it.
   ['platform-query'],
+  // People (registering, enrolment, roles, status) above the kill switch, whose suspensions they read.
+  ['platform-people'],
   // Incidents and the kill switch: decide and record suspensions and frozen egress, stop running work.
   ['platform-incidents'],
   ['platform-authz'],
@@ -70,6 +72,7 @@ export default tseslint.config(
         layer('platform-api', ['src/platform/api', 'src/platform/http']),
         layer('platform-query', 'src/platform/query'),
         layer('platform-incidents', 'src/platform/incidents'),
+        layer('platform-people', 'src/platform/people'),
         layer('platform-authz', ['src/platform/authz', 'src/platform/minimisation', 'src/platform/agreements']),
         layer('platform-identity', 'src/platform/identity'),
         layer('platform-audit', 'src/platform/audit'),

@@ -6,6 +6,7 @@
 import process from 'node:process';
 import { parseArgs } from 'node:util';
 import type { User } from '../common/contract.ts';
+import { ROLE_LABELS } from '../common/people.ts';
 import { bestEffort } from '../common/detached.ts';
 import { EnclaveError } from '../common/errors.ts';
 import { DEFAULT_SESSION_MAX_SECONDS } from '../workstation/core.ts';
@@ -104,8 +105,8 @@ export async function renewStoredSignIn(context: StoredSignIn, now = Date.now())
 const signedIn = (context: Context) => renewStoredSignIn(context);
 
 function describeUser(user: User): string {
-  const role = { analyst: 'analyst', output_checker: 'output checker', admin: 'administrator' }[user.role];
-  return `${user.displayName} (${user.id}, ${role})`;
+  const roles = (user.roles ?? [user.role]).map((role) => ROLE_LABELS[role].toLowerCase()).join(', ');
+  return `${user.displayName} (${user.id}, ${roles})`;
 }
 
 async function login(context: Context, browser: boolean): Promise<number> {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The `enclave` command line: `enclave platform init|serve|query …`, `enclave audit verify …`, `enclave sdc check …`,
-// `enclave login|logout|whoami|projects` (as the signed-in user).
+// The `enclave` command line: `enclave platform init|serve|query|user add …`, the operator's incident commands
+// (`enclave platform incidents|suspend-user|suspend-project|freeze-egress|lift|access-report …`), `enclave audit verify
+// …`, `enclave sdc check …`, `enclave login|logout|whoami|projects` (as the signed-in user).
 import process from 'node:process';
 import type { CliIo } from './cli-io.ts';
 
@@ -11,6 +12,19 @@ const USAGE = `Usage:
     [--accept-broken-audit-log=TOKEN]                            start on the broken audit log whose report printed TOKEN
   enclave platform query --data-dir DIR --as USER --project P --sql SQL [--format csv|json]
                                                                 run a minimised query as USER would (audited)
+  enclave platform user add --data-dir DIR --id ID --name NAME --subject SUB [--issuer URL] --role ROLE
+                                                                add a person from the host (the first admin)
+  Incidents (break-glass, on the platform's host, no identity provider needed; without --incident one is opened):
+  enclave platform incidents --data-dir DIR [--format text|json]   open incidents and the actions in force, with ids
+  enclave platform suspend-user --data-dir DIR --user ID --reason TEXT [--incident INC]
+                                                                every route refuses the person from their next call
+  enclave platform suspend-project --data-dir DIR --project ID --reason TEXT [--incident INC]
+                                                                the project's routes refuse everybody
+  enclave platform freeze-egress --data-dir DIR [--project ID] --reason TEXT [--incident INC]
+                                                                nothing leaves the project (no --project: any project)
+  enclave platform lift --data-dir DIR --action ACT --reason TEXT   lift an action in force
+  enclave platform access-report --data-dir DIR (--user ID | --project ID) --from ISO --to ISO [--format json|csv]
+                                                                what a person or project touched, from the audit log
   enclave audit verify --data-dir DIR                           check the platform's audit log (read-only)
   enclave sdc check FILE.json|-                                 disclosure-control check of a table
   enclave login [--platform URL] [--browser]                    sign in (device code, or a browser here)
@@ -33,6 +47,14 @@ async function main(argv: string[], io: CliIo): Promise<number> {
   if (group === 'platform' && command === 'query') {
     const { runPlatformQuery } = await import('./platform-query.ts');
     return runPlatformQuery(rest, io);
+  }
+  if (group === 'platform' && command === 'user') {
+    const { runPlatformUser } = await import('./platform-user.ts');
+    return runPlatformUser(rest, io);
+  }
+  if (group === 'platform') {
+    const { isIncidentCommand, runIncidentCommand } = await import('./platform-incidents.ts');
+    if (isIncidentCommand(command)) return runIncidentCommand(command, rest, io);
   }
   if (group === 'audit') {
     const { runAuditCommand } = await import('./audit.ts');

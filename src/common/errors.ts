@@ -15,6 +15,8 @@ export const ErrorCodeSchema = z.enum([
   'suspended',
   /** Nothing may leave the environment now: egress is frozen (for this project, or everywhere). */
   'egress_frozen',
+  /** Signed in at the identity provider, but unknown to the platform: the person enrols with their one-time code. */
+  'enrolment_required',
   'unavailable',
   'cancelled',
   'internal',
@@ -31,6 +33,7 @@ export const HTTP_STATUS_BY_ERROR_CODE: Readonly<Record<ErrorCode, number>> = {
   rate_limited: 429,
   suspended: 403,
   egress_frozen: 403,
+  enrolment_required: 403,
   unknown_method: 404,
   // The caller went away or the work was stopped ("client closed request"); it must not look like a success.
   cancelled: 499,

@@ -15,6 +15,18 @@ import {
 } from './contract.ts';
 import { AgreementsOverviewSchema, AgreementViewSchema, AuditPageSchema, AuditQuerySchema } from './agreement-views.ts';
 import {
+  BindSubjectSchema,
+  DecideChangeSchema,
+  EnrolSchema,
+  PeopleOverviewSchema,
+  PersonChangeResultSchema,
+  PersonDetailSchema,
+  RegisteredPersonSchema,
+  RegisterPersonSchema,
+  RoleChangeSchema,
+  StatusChangeSchema,
+} from './people.ts';
+import {
   AccessReportQuerySchema,
   AccessReportSchema,
   ActionEffectSchema,
@@ -33,8 +45,11 @@ import {
 /** Where the API's paths start on the platform's URL. */
 export const PLATFORM_API_PREFIX = '/api/v1';
 
-/** 'public': no identity needed. Otherwise the roles that may call the route; everyone else is refused. */
-export type RouteAccess = 'public' | readonly Role[];
+/**
+ * 'public': no identity needed. 'identified': a valid token of the trusted issuer, whoever it names (enrolment: the
+ * platform does not know the person yet). Otherwise the roles that may call the route; everyone else is refused.
+ */
+export type RouteAccess = 'public' | 'identified' | readonly Role[];
 
 /**
  * JSON that the schema accepts, rows ('rows': an Arrow IPC stream, or Parquet where the call asks for it), or no
@@ -125,7 +140,7 @@ const SampleLimitSchema = z
 
 const SampleFormatSchema = RowsFormatSchema.default('arrow').describe('must be "arrow" (the default) or "parquet".');
 
-const EVERY_ROLE = ['analyst', 'output_checker', 'admin'] as const satisfies readonly Role[];
+const EVERY_ROLE = ['analyst', 'output_checker', 'data_manager', 'admin'] as const satisfies readonly Role[];
 
 /** One minimised query over the project's relations, and the format its rows come back in. */
 export const PlatformQuerySchema = z
@@ -165,13 +180,13 @@ export const PLATFORM_API = {
     bodyLimit: SMALL_BODY,
   },
   'projects.list': { method: 'GET', path: '/projects', answer: z.array(ProjectSchema), access: EVERY_ROLE, bodyLimit: SMALL_BODY },
-  // Data managers (admin) read the catalogue of their projects; checkers review outputs, not data.
+  // Data managers and admins read the catalogue of their projects; checkers review outputs, not data.
   'catalogue.get': {
     method: 'GET',
     path: '/projects/:projectId/catalogue',
     params: z.object({ projectId: PathIdSchema }),
     answer: CatalogueSchema,
-    access: ['analyst', 'admin'],
+    access: ['analyst', 'data_manager', 'admin'],
     bodyLimit: SMALL_BODY,
   },
   // Row-level data: analysts only.
@@ -203,7 +218,7 @@ export const PLATFORM_API = {
     path: '/projects/:projectId/agreement',
     params: z.object({ projectId: PathIdSchema }),
     answer: AgreementViewSchema,
-    access: ['analyst', 'admin'],
+    access: ['analyst', 'data_manager', 'admin'],
     bodyLimit: SMALL_BODY,
   },
   // Every agreement the platform knows, in force or not, and every refused file with its problems: the admins' screen.
@@ -211,7 +226,7 @@ export const PLATFORM_API = {
     method: 'GET',
     path: '/admin/agreements',
     answer: AgreementsOverviewSchema,
-    access: ['admin'],
+    access: ['data_manager', 'admin'],
     bodyLimit: SMALL_BODY,
   },
   // The audit log, newest first, filtered by user, project, type and time, a page at a time.
@@ -283,6 +298,86 @@ export const PLATFORM_API = {
     access: ['admin'],
     bodyLimit: SMALL_BODY,
   },
+  // Enrolment: a person signed in at the identity provider whom the platform does not know yet binds their identity
+  // with the one-time code an administrator sent them.
+  enrol: { method: 'POST', path: '/enrol', body: EnrolSchema, answer: UserSchema, access: 'identified', bodyLimit: SMALL_BODY },
+  // People (admins): list, one person with their history, register (an enrolment code, or bound at once), roles,
+  // status, binding, a new enrolment code, and deciding a change that needs a second administrator.
+  'admin.users.list': { method: 'GET', path: '/admin/users', answer: PeopleOverviewSchema, access: ['admin'], bodyLimit: SMALL_BODY },
+  'admin.users.get': {
+    method: 'GET',
+    path: '/admin/users/:userId',
+    params: z.object({ userId: PathIdSchema }),
+    answer: PersonDetailSchema,
+    access: ['admin'],
+    bodyLimit: SMALL_BODY,
+  },
+  'admin.users.add': {
+    method: 'POST',
+    path: '/admin/users',
+    body: RegisterPersonSchema,
+    answer: RegisteredPersonSchema,
+    access: ['admin'],
+    bodyLimit: 16 * SMALL_BODY,
+  },
+  'admin.users.grant': {
+    method: 'POST',
+    path: '/admin/users/:userId/grant',
+    params: z.object({ userId: PathIdSchema }),
+    body: RoleChangeSchema,
+    answer: PersonChangeResultSchema,
+    access: ['admin'],
+    bodyLimit: REASON_MAX_CHARS * 6 + SMALL_BODY,
+  },
+  'admin.users.revoke': {
+    method: 'POST',
+    path: '/admin/users/:userId/revoke',
+    params: z.object({ userId: PathIdSchema }),
+    body: RoleChangeSchema,
+    answer: PersonChangeResultSchema,
+    access: ['admin'],
+    bodyLimit: REASON_MAX_CHARS * 6 + SMALL_BODY,
+  },
+  'admin.users.status': {
+    method: 'POST',
+    path: '/admin/users/:userId/status',
+    params: z.object({ userId: PathIdSchema }),
+    body: StatusChangeSchema,
+    answer: PersonChangeResultSchema,
+    access: ['admin'],
+    bodyLimit: REASON_MAX_CHARS * 6 + SMALL_BODY,
+  },
+  'admin.users.bind': {
+    method: 'POST',
+    path: '/admin/users/:userId/bind',
+    params: z.object({ userId: PathIdSchema }),
+    body: BindSubjectSchema,
+    answer: PersonChangeResultSchema,
+    access: ['admin'],
+    bodyLimit: REASON_MAX_CHARS * 6 + SMALL_BODY,
+  },
+  'admin.users.enrolment-code': {
+    method: 'POST',
+    path: '/admin/users/:userId/enrolment-code',
+    params: z.object({ userId: PathIdSchema }),
+    answer: z.object({ code: z.string(), expiresAt: z.iso.datetime() }),
+    access: ['admin'],
+    bodyLimit: SMALL_BODY,
+  },
+  'admin.changes.decide': {
+    method: 'POST',
+    path: '/admin/changes/:changeId',
+    params: z.object({
+      changeId: z
+        .string()
+        .regex(/^chg-[0-9a-f]{20}$/)
+        .describe('must be a change id (chg- and 20 hex digits).'),
+    }),
+    body: DecideChangeSchema,
+    answer: PersonChangeResultSchema,
+    access: ['admin'],
+    bodyLimit: REASON_MAX_CHARS * 6 + SMALL_BODY,
+  },
 } as const satisfies Record<string, ApiRoute>;
 
 /**
@@ -343,5 +438,5 @@ export type RouteAnswerOf<R extends ApiRouteId> =
 export type RouteResult<R extends ApiRouteId> =
   AnswerOf<R> extends z.ZodType ? z.input<AnswerOf<R>> : AnswerOf<R> extends 'rows' ? Uint8Array | RowsBody : void;
 
-/** Whether the route needs no identity (its handler gets no principal). */
-export type IsPublicRoute<R extends ApiRouteId> = ApiRouteOf<R>['access'] extends 'public' ? true : false;
+/** Whether the route's handler gets no principal: it needs no identity, or only a token nobody on the platform holds yet. */
+export type IsPublicRoute<R extends ApiRouteId> = ApiRouteOf<R>['access'] extends 'public' | 'identified' ? true : false;

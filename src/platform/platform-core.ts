@@ -12,12 +12,13 @@ import { openDuckDbEngine } from './engine/duckdb-engine.ts';
 import { createKillSwitch, type KillSwitch, type SignInEnder } from './incidents/kill-switch.ts';
 import { createOperationRegistry, type OperationRegistry } from './incidents/operations.ts';
 import { openProjectKeys, type ProjectKeys } from './minimisation/project-keys.ts';
+import { createPeopleService, type PeopleService } from './people/people-service.ts';
 import { fieldKindsOf, type FieldKinds } from './minimisation/project-treatments.ts';
 import { createQueryService, type QueryService } from './query/query-service.ts';
 import { openPlatformRecords, type PlatformRecords } from './records.ts';
 import { checkAuditLogAtStart, checkCatalogueMatchesData, type StartupAudit } from './startup-checks.ts';
 import { DEFAULT_DEMO_DIR, readDemoSeed } from './store/demo-seed.ts';
-import type { MetadataStore } from './store/metadata-store.ts';
+import { EMBEDDED_ISSUER, type MetadataStore } from './store/metadata-store.ts';
 
 export interface PlatformCoreOptions {
   readonly dataDir: string;
@@ -36,6 +37,8 @@ export interface PlatformCoreOptions {
   readonly mode?: 'demo' | 'production';
   /** What ends a person's sign-ins at the identity provider this process runs, once it exists. */
   readonly signIns?: () => SignInEnder | undefined;
+  /** The identity provider people's subjects are bound at: 'embedded' (default) or the external issuer's URL. */
+  readonly issuer?: string;
 }
 
 export interface PlatformCore {
@@ -51,6 +54,8 @@ export interface PlatformCore {
   readonly killSwitch: KillSwitch;
   /** The queries and samples running in this process. */
   readonly operations: OperationRegistry;
+  /** People: registering, enrolment, roles, status; who may use the platform now. */
+  readonly people: PeopleService;
   readonly startupAudit: StartupAudit;
   /** Stops watching the agreements, then closes the engine, then the records. Safe to call twice. */
   close(): Promise<void>;
@@ -94,6 +99,13 @@ export async function openPlatformCore(options: PlatformCoreOptions): Promise<Pl
       ...(options.signIns ? { signIns: options.signIns } : {}),
       ...(options.log ? { log: options.log } : {}),
     });
+    const people = createPeopleService({
+      store,
+      audit,
+      killSwitch,
+      issuer: () => options.issuer ?? EMBEDDED_ISSUER,
+      endAccess: async (userId) => void (await killSwitch.endAccess(userId)),
+    });
     const opened = records;
     let closing: Promise<void> | undefined;
     return {
@@ -107,6 +119,7 @@ export async function openPlatformCore(options: PlatformCoreOptions): Promise<Pl
       queries,
       killSwitch,
       operations,
+      people,
       startupAudit,
       close() {
         closing ??= settle([() => agreements.stop(), () => engine.close(), () => opened.close()]);

@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { bestEffort } from '../common/detached.ts';
 import { EnclaveError } from '../common/errors.ts';
 import { LOOPBACK_HOSTNAMES } from '../common/loopback.ts';
-import { PLATFORM_ROUTES, type RouteId } from '../common/platform-api.ts';
+import { PLATFORM_ROUTES, routeAccess, type RouteId } from '../common/platform-api.ts';
 import type { AgreementLoader } from './agreements/loader.ts';
 import { registerV1Routes } from './api/v1-routes.ts';
 import type { AuditLog } from './audit/audit-log.ts';
@@ -27,12 +27,13 @@ import { createOidcAuthenticator, discoveredKeys } from './identity/oidc-authent
 import type { FieldKinds } from './minimisation/project-treatments.ts';
 import type { KillSwitch } from './incidents/kill-switch.ts';
 import type { OperationRegistry } from './incidents/operations.ts';
+import type { PeopleService } from './people/people-service.ts';
 import { createRateLimiter } from './http/rate-limit.ts';
 import { openPlatformCore } from './platform-core.ts';
 import type { QueryService } from './query/query-service.ts';
 import type { Authenticator, Principal, UserLookup } from './identity/principal.ts';
 import type { StartupAudit } from './startup-checks.ts';
-import type { MetadataStore } from './store/metadata-store.ts';
+import { EMBEDDED_ISSUER, type MetadataStore } from './store/metadata-store.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -41,6 +42,8 @@ declare module 'fastify' {
   }
   interface FastifyRequest {
     principal: Principal | null;
+    /** On an 'identified' route (enrolment): the subject of a valid token, whom the platform may not know yet. */
+    identity: { readonly subject: string } | null;
   }
 }
 
@@ -105,6 +108,7 @@ export function buildPlatformApp(options: {
   queries: QueryService;
   killSwitch: KillSwitch;
   operations: OperationRegistry;
+  people: PeopleService;
   mode?: 'demo' | 'production';
   identity?: () => IdentityInfo | undefined;
   /** The embedded identity provider's routes, when it runs. */
@@ -125,6 +129,7 @@ export function buildPlatformApp(options: {
     return503OnClosing: true,
   });
   app.decorateRequest('principal', null);
+  app.decorateRequest('identity', null);
   // Attempts by a suspended person are recorded, at most once a minute each, so a client that keeps trying cannot flood
   // the log.
   const refusalsRecorded = createRateLimiter({ limit: 1, windowMs: 60_000 });
@@ -138,20 +143,33 @@ export function buildPlatformApp(options: {
     // Deny by default: a route that forgot its access entry is closed, not open.
     if (!isRouteId(route)) throw new EnclaveError('forbidden', 'This endpoint is not open to anyone.');
     if (isPublicRoute(route)) return;
-    const principal = await options.authenticator.authenticate({ headers: request.headers });
-    if (principal === null) throw new EnclaveError('unauthenticated', 'You are not signed in. Sign in to use the platform.');
-    // A suspended person is refused every route, from the first call after the suspension, whatever their role.
-    const suspended = await options.killSwitch.refusalFor(principal.user.id);
-    if (suspended !== null) {
+    const identified = routeAccess(route) === 'identified';
+    let principal: Principal | null;
+    try {
+      principal = await options.authenticator.authenticate({ headers: request.headers });
+    } catch (err) {
+      // Enrolment is for a valid token whose person the platform does not know yet: that is who it admits.
+      if (!(identified && err instanceof EnclaveError && err.code === 'enrolment_required')) throw err;
+      principal = null;
+    }
+    if (principal === null) {
+      const identity = identified ? ((await options.authenticator.identify?.({ headers: request.headers })) ?? null) : null;
+      if (identity === null) throw new EnclaveError('unauthenticated', 'You are not signed in. Sign in to use the platform.');
+      request.identity = identity;
+      return;
+    }
+    // A suspended or disabled person is refused every route, from the first call after it, whatever their role.
+    const barred = await options.people.refusalFor(principal.user.id);
+    if (barred !== null) {
       if (refusalsRecorded.take(principal.user.id).allowed) {
         await options.audit.append({
           type: 'access.refused',
           actor: principal.user.id,
           outcome: 'failure',
-          details: { route, code: suspended.code, reason: 'suspended', recordedAtMost: `once a minute per person` },
+          details: { route, code: barred.code, reason: barred.message, recordedAtMost: 'once a minute per person' },
         });
       }
-      throw suspended;
+      throw barred;
     }
     // Asked after the suspension, so a suspended person's token (ended too) says why rather than "sign in again".
     const validAfter = await options.store.tokensValidAfter(principal.user.id);
@@ -191,6 +209,7 @@ export function buildPlatformApp(options: {
     queries: options.queries,
     killSwitch: options.killSwitch,
     operations: options.operations,
+    people: options.people,
     mode: options.mode ?? 'demo',
     identity: options.identity ?? (() => undefined),
   });
@@ -214,10 +233,11 @@ async function setUpIdentity(options: {
   dataDir: string;
   store: MetadataStore;
   audit: AuditLog;
-  killSwitch: KillSwitch;
+  people: PeopleService;
 }): Promise<IdentitySetup> {
-  // The token's `sub` names the person; their record (and role) is the platform's own.
-  const lookupUser: UserLookup = (subject) => options.store.findUserBySubject(subject);
+  // The token's `sub` names the person at this identity provider; their record (and roles) is the platform's own.
+  const issuerKey = options.config.kind === 'external' ? options.config.issuer : EMBEDDED_ISSUER;
+  const lookupUser: UserLookup = (subject) => options.store.findUserBySubject(subject, issuerKey);
   const { config } = options;
   if (config.kind === 'external') {
     const info: IdentityInfo = {
@@ -246,7 +266,8 @@ async function setUpIdentity(options: {
     audit: options.audit,
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
     sessionMaxSeconds: config.sessionMaxSeconds,
-    refusal: (userId) => options.killSwitch.refusalFor(userId),
+    refusal: (userId) => options.people.refusalFor(userId),
+    enrol: (code, password) => options.people.enrolWithPassword(code, password),
   });
   return {
     mode: 'demo',
@@ -294,6 +315,7 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
     // An external identity provider is production: the demo's people, projects and agreements are never loaded.
     mode: options.identity?.kind === 'external' ? 'production' : 'demo',
     signIns: () => embedded.current,
+    issuer: options.identity?.kind === 'external' ? options.identity.issuer : EMBEDDED_ISSUER,
     ...(options.cataloguePath === undefined ? {} : { cataloguePath: options.cataloguePath }),
     ...(options.demoDir === undefined ? {} : { demoDir: options.demoDir }),
     ...(options.acceptBrokenAuditLog === undefined ? {} : { acceptBrokenAuditLog: options.acceptBrokenAuditLog }),
@@ -305,7 +327,7 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
       dataDir: options.dataDir,
       store: core.store,
       audit: core.audit,
-      killSwitch: core.killSwitch,
+      people: core.people,
     });
   } catch (err) {
     await core.close();
@@ -321,6 +343,7 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
     queries: core.queries,
     killSwitch: core.killSwitch,
     operations: core.operations,
+    people: core.people,
     ...setup,
     logger: options.logger,
     allowedHostnames: options.allowedHostnames,

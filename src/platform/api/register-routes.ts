@@ -24,7 +24,7 @@ import type { Principal } from '../identity/principal.ts';
 
 /** What a handler receives: its parsed input, the caller, and Fastify's request and reply for what only they know. */
 export type RouteCall<R extends ApiRouteId> = RouteInput<R> & {
-  /** The caller the access check admitted; null on a public route, where nobody is authenticated. */
+  /** The caller the access check admitted; null on a public or 'identified' route, where nobody is authenticated. */
   readonly principal: IsPublicRoute<R> extends true ? null : Principal;
   readonly request: FastifyRequest;
   readonly reply: FastifyReply;
@@ -36,7 +36,8 @@ export type RouteHandler<R extends ApiRouteId> = (call: RouteCall<R>) => Promise
 export type RouteHandlers = { readonly [R in ApiRouteId]: RouteHandler<R> };
 
 function principalFor(route: ApiRoute, request: FastifyRequest): Principal | null {
-  if (route.access === 'public') return null;
+  // Public, or open to a token whose person the platform does not know yet (request.identity): nobody is authenticated.
+  if (route.access === 'public' || route.access === 'identified') return null;
   // Set by the onRequest hook for every non-public route; missing means the route was wired wrongly.
   if (request.principal === null) throw new EnclaveError('unauthenticated', 'Sign in to use the platform.');
   return request.principal;

@@ -22,6 +22,8 @@ import type { KillSwitch } from '../incidents/kill-switch.ts';
 import type { OperationKind, OperationRegistry } from '../incidents/operations.ts';
 import { createAdminHandlers } from './admin-routes.ts';
 import { createIncidentHandlers } from './incident-routes.ts';
+import { createPeopleHandlers } from './people-routes.ts';
+import type { PeopleService } from '../people/people-service.ts';
 import { registerApiRoutes, type RouteHandlers } from './register-routes.ts';
 
 export const PLATFORM_NAME = 'Enclave demo platform';
@@ -44,6 +46,8 @@ export interface V1Dependencies {
   readonly killSwitch: KillSwitch;
   /** Queries and samples under way, so the kill switch can stop them. */
   readonly operations: OperationRegistry;
+  /** People: registering, enrolment, roles and status. */
+  readonly people: PeopleService;
   /** The clock agreements and memberships are judged by; the real one by default. */
   readonly now?: () => Date;
 }
@@ -135,6 +139,7 @@ export function createV1Handlers(deps: V1Dependencies): RouteHandlers {
   return {
     ...createAdminHandlers(deps),
     ...createIncidentHandlers(deps),
+    ...createPeopleHandlers(deps),
     async health() {
       const identity = deps.identity();
       if (identity === undefined)

@@ -44,6 +44,8 @@ export interface AuditSearch {
   readonly actor?: string;
   /** The project the event's details name (`projectId`). */
   readonly projectId?: string;
+  /** Events by this person or about them (their id as the actor, or as the details' `userId`). */
+  readonly about?: string;
   /** The start of the event's type: "query." or a whole type. */
   readonly typePrefix?: string;
   /** From this moment (inclusive). */
@@ -152,17 +154,19 @@ function higher(mine: AnchorHead | null, anchored: AnchorHead | null): AnchorHea
 }
 
 /** A value of the event's details (canonical JSON); NULL for a row whose details are not JSON. */
-const detail = (key: 'projectId' | 'username') => sql<unknown>`CASE WHEN json_valid(details) THEN json_extract(details, ${`$.${key}`}) END`;
+const detail = (key: 'projectId' | 'username' | 'userId') =>
+  sql<unknown>`CASE WHEN json_valid(details) THEN json_extract(details, ${`$.${key}`}) END`;
 
 /** SQLite's json_extract and substr; PostgreSQL would read `details::jsonb ->> key` and `left(type, n)`. */
 async function searchEvents(db: Kysely<MetadataDatabase>, filter: AuditSearch): Promise<AuditSearchPage> {
-  const { actor, projectId, typePrefix, from, to, before, limit } = filter;
+  const { actor, projectId, about, typePrefix, from, to, before, limit } = filter;
   let query = db.selectFrom('audit_events').selectAll();
   if (before !== undefined) query = query.where('seq', '<', before);
   if (actor !== undefined) {
     query = query.where((eb) => eb.or([eb('actor', '=', actor), eb.and([eb('actor', 'is', null), eb(detail('username'), '=', actor)])]));
   }
   if (projectId !== undefined) query = query.where(detail('projectId'), '=', projectId);
+  if (about !== undefined) query = query.where((eb) => eb.or([eb('actor', '=', about), eb(detail('userId'), '=', about)]));
   // A prefix compared as text: LIKE would read the "_" in types such as session.signed_in as a wildcard.
   if (typePrefix !== undefined) query = query.where(sql`substr(type, 1, ${typePrefix.length})`, '=', typePrefix);
   // Times are stored as toISOString() writes them, so text order is time order.

@@ -18,11 +18,14 @@ export function isPublicRoute(route: RouteId): boolean {
   return routeAccess(route) === 'public';
 }
 
-/** Throws unless the principal's role is listed for the route. */
+/** Throws unless one of the principal's roles is listed for the route. */
 export function assertMayCall(principal: Principal, route: RouteId): void {
   const access = routeAccess(route);
   if (access === 'public') return;
-  if (!access.includes(principal.user.role)) {
+  // An 'identified' route is for people the platform does not know yet: nobody signed in as a known person calls it.
+  if (access === 'identified') throw new EnclaveError('invalid_input', 'You are enrolled already: sign in as usual.');
+  const held = principal.user.roles ?? [principal.user.role];
+  if (!access.some((role) => held.includes(role))) {
     throw new EnclaveError('forbidden', 'Your role does not allow this.');
   }
 }

@@ -8,7 +8,7 @@ import { createRemoteJWKSet, errors, jwtVerify, type JWTHeaderParameters, type J
 import { EnclaveError } from '../../common/errors.ts';
 import { revocationKey, type RevocationList } from '../store/revocations.ts';
 import { GRANT_ID_CLAIM } from './identity-config.ts';
-import type { Authenticator, Principal, UserLookup } from './principal.ts';
+import type { Authenticator, CallerRequest, Principal, UserLookup } from './principal.ts';
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i;
 /** How long after its exp a token is still accepted: whoever revokes a token keeps it listed this much longer. */
@@ -81,43 +81,55 @@ function toAuthError(err: unknown): EnclaveError {
 }
 
 export function createOidcAuthenticator(options: OidcAuthenticatorOptions): Authenticator {
+  /** The token checked in every way but who it names: null without credentials, else its subject and what ends it. */
+  async function verify(request: CallerRequest): Promise<{ subject: string; token: NonNullable<Principal['token']> } | null> {
+    const header = request.headers.authorization;
+    if (header === undefined) return null;
+    const match = typeof header === 'string' ? BEARER.exec(header) : null;
+    if (match === null) throw new EnclaveError('unauthenticated', 'The Authorization header is not a bearer token. Sign in again.');
+    const issuer = options.issuer();
+    if (issuer === undefined)
+      throw new EnclaveError('unavailable', 'The platform is still starting its identity provider. Try again shortly.');
+    let payload: JWTPayload;
+    let protectedHeader: JWTHeaderParameters;
+    try {
+      ({ payload, protectedHeader } = await jwtVerify(match[1], await options.keys(), {
+        issuer,
+        audience: options.audience,
+        algorithms: [...options.algorithms],
+        clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        requiredClaims: ['exp', 'sub'],
+        ...(options.tokenType === undefined ? {} : { typ: options.tokenType }),
+      }));
+    } catch (err) {
+      throw toAuthError(err);
+    }
+    const subject = payload.sub;
+    if (typeof subject !== 'string' || subject === '') throw new EnclaveError('unauthenticated', SIGN_IN_AGAIN);
+    const token = tokenOf(payload, protectedHeader);
+    if (token === undefined) throw new EnclaveError('unauthenticated', SIGN_IN_AGAIN);
+    // Outside the catch above: a store that cannot answer is the platform's failure (500), never a pass.
+    if (await options.revocations.anyRevoked(token.revocationKeys)) throw new EnclaveError('unauthenticated', SIGNED_OUT);
+    return { subject, token };
+  }
+
   return {
     async authenticate(request): Promise<Principal | null> {
-      const header = request.headers.authorization;
-      if (header === undefined) return null;
-      const match = typeof header === 'string' ? BEARER.exec(header) : null;
-      if (match === null) throw new EnclaveError('unauthenticated', 'The Authorization header is not a bearer token. Sign in again.');
-      const issuer = options.issuer();
-      if (issuer === undefined)
-        throw new EnclaveError('unavailable', 'The platform is still starting its identity provider. Try again shortly.');
-      let payload: JWTPayload;
-      let protectedHeader: JWTHeaderParameters;
-      try {
-        ({ payload, protectedHeader } = await jwtVerify(match[1], await options.keys(), {
-          issuer,
-          audience: options.audience,
-          algorithms: [...options.algorithms],
-          clockTolerance: CLOCK_TOLERANCE_SECONDS,
-          requiredClaims: ['exp', 'sub'],
-          ...(options.tokenType === undefined ? {} : { typ: options.tokenType }),
-        }));
-      } catch (err) {
-        throw toAuthError(err);
-      }
-      const subject = payload.sub;
-      if (typeof subject !== 'string' || subject === '') throw new EnclaveError('unauthenticated', SIGN_IN_AGAIN);
-      const token = tokenOf(payload, protectedHeader);
-      if (token === undefined) throw new EnclaveError('unauthenticated', SIGN_IN_AGAIN);
-      // Outside the catch above: a store that cannot answer is the platform's failure (500), never a pass.
-      if (await options.revocations.anyRevoked(token.revocationKeys)) throw new EnclaveError('unauthenticated', SIGNED_OUT);
+      const verified = await verify(request);
+      if (verified === null) return null;
+      const { subject, token } = verified;
       const user = await options.lookupUser(subject);
       if (user === undefined) {
         throw new EnclaveError(
-          'forbidden',
-          'You are signed in, but this platform has no account for you. Ask its administrator to add you.',
+          'enrolment_required',
+          'You are signed in, but this platform does not know you yet. Enter the enrolment code your administrator sent you, or ask them to add you.',
         );
       }
       return { user, authenticatedBy: 'oidc', token };
+    },
+    async identify(request) {
+      const verified = await verify(request);
+      return verified === null ? null : { subject: verified.subject };
     },
   };
 }

@@ -34,6 +34,11 @@ export interface Authenticator {
    * platform, never from the request.
    */
   authenticate(request: CallerRequest): Promise<Principal | null>;
+  /**
+   * Only the token's subject, whether or not the platform knows them (enrolment binds an unknown one): null without
+   * credentials; throws like authenticate for a token that is not valid. Absent: no route is open to the unknown.
+   */
+  identify?(request: CallerRequest): Promise<{ readonly subject: string } | null>;
 }
 
 /** How an authenticator finds the platform's record of a user. */

@@ -55,6 +55,8 @@ export interface KillSwitch {
   projectRefusal(project: { id: string; name: string }): Promise<EnclaveError | null>;
   /** Whether anything may leave this project now. */
   egressStatus(projectId: string): Promise<EgressStatus>;
+  /** Ends every sign-in of the person and stops their running work (a person disabled, not suspended). */
+  endAccess(userId: string): Promise<{ signInsEnded: number; operationsAborted: number }>;
   /** Throws egress_frozen when nothing may leave this project now. */
   assertEgressOpen(projectId: string): Promise<void>;
   /**
@@ -419,6 +421,30 @@ export function createKillSwitch(options: KillSwitchOptions): KillSwitch {
             ? 'Nothing may leave the environment now: an administrator has frozen egress for every project.'
             : 'Nothing may leave this project now: an administrator has frozen its egress.',
       };
+    },
+
+    async endAccess(userId) {
+      const signInsEnded = await endSignIns(userId);
+      const stopped =
+        options.operations?.stopWhere(
+          (operation) => operation.userId === userId,
+          new EnclaveError('forbidden', 'Your account on this platform is disabled: your work was stopped.'),
+        ) ?? [];
+      for (const operation of stopped) {
+        await audit.append({
+          type: 'operation.aborted',
+          actor: operation.userId,
+          outcome: 'failure',
+          details: {
+            operation: operation.kind,
+            operationId: operation.id,
+            projectId: operation.projectId,
+            startedAt: operation.startedAt,
+            because: 'user_disabled',
+          },
+        });
+      }
+      return { signInsEnded, operationsAborted: stopped.length };
     },
 
     async assertEgressOpen(projectId) {

@@ -13,6 +13,7 @@ import type { DemoSeed } from './demo-seed.ts';
 import { migrateToLatest } from './migrations.ts';
 import { createNodeSqliteDialect } from './node-sqlite-dialect.ts';
 import { createIncidentRecords, type IncidentRecords } from './incidents.ts';
+import { createPeopleRecords, personOf, roleColumns, type PeopleRecords } from './people.ts';
 import { createOidcArtifactStore, type OidcArtifactStore } from './oidc-artifacts.ts';
 import { createRevocationList, type RevocationList } from './revocations.ts';
 import type { MetadataDatabase } from './schema.ts';
@@ -32,23 +33,34 @@ export interface StoredDataset {
   readonly fields: readonly StoredField[];
 }
 
-/** A person the platform knows, as the people and kill-switch screens list them. */
+/** A person the platform knows, as the kill-switch screens list them. */
 export interface StoredPerson extends User {
   /** The identity provider's `sub` for them; null until bound. */
   readonly subject: string | null;
 }
 
+/** The identity provider a person's subject belongs to when it is the platform's own. */
+export const EMBEDDED_ISSUER = 'embedded';
+
 export interface MetadataStore {
+  /** The person, whatever their status (the people service decides what an invited or disabled person may do). */
   getUser(userId: string): Promise<User | undefined>;
   /** The person the identity provider's `sub` names, if the platform knows them. */
-  findUserBySubject(subject: string): Promise<User | undefined>;
+  findUserBySubject(subject: string, issuer: string): Promise<User | undefined>;
   /** Everybody the platform knows, by name. */
   listUsers(): Promise<StoredPerson[]>;
   /**
-   * Adds a person (the first admin, from the host). invalid_input when the id or the subject is taken: nothing is
-   * changed then.
+   * Adds a person bound to an identity (the first admin, from the host). invalid_input when the id or the identity is
+   * taken: nothing is changed then.
    */
-  addUser(person: { id: string; displayName: string; role: User['role']; subject: string }): Promise<StoredPerson>;
+  addUser(person: {
+    id: string;
+    displayName: string;
+    role: User['role'];
+    subject: string;
+    issuer?: string;
+    createdBy?: string;
+  }): Promise<StoredPerson>;
   /** Epoch seconds: access tokens issued at or before this are refused; null when none are. */
   tokensValidAfter(userId: string): Promise<number | null>;
   /** Refuses every access token of the person issued at or before `epochSeconds` (never moves back). */
@@ -69,7 +81,14 @@ export interface MetadataStore {
   readonly revocations: RevocationList;
   /** Incidents and the restrictions put in place during them. */
   readonly incidents: IncidentRecords;
+  /** People: records, enrolment codes, changes waiting for a second administrator. */
+  readonly people: PeopleRecords;
   close(): Promise<void>;
+}
+
+/** What the contract says of a person: their id, name, primary role and every role. */
+function userOf(person: { id: string; displayName: string; roles: readonly User['role'][] }): User {
+  return { id: person.id, displayName: person.displayName, role: person.roles[0], roles: [...person.roles] };
 }
 
 function parseStringArray(json: string): string[] {
@@ -116,7 +135,19 @@ async function seedIfEmpty(db: Kysely<MetadataDatabase>, seed: { demo: DemoSeed 
     if (seed.demo === null) return;
     await trx
       .insertInto('users')
-      .values(seed.demo.users.map((user) => ({ id: user.id, display_name: user.displayName, role: user.role, subject: user.id })))
+      .values(
+        seed.demo.users.map((user) => ({
+          id: user.id,
+          display_name: user.displayName,
+          ...roleColumns(user.roles ?? [user.role]),
+          subject: user.id,
+          issuer: EMBEDDED_ISSUER,
+          status: 'active' as const,
+          accreditation: '[]',
+          verification_method: 'Demo account (synthetic data only)',
+          created_by: 'demo seed',
+        })),
+      )
       .execute();
     for (const project of seed.demo.projects) {
       await trx
@@ -263,6 +294,8 @@ export async function openMetadataStore(options: OpenMetadataStoreOptions): Prom
     throw new EnclaveError('unavailable', `The metadata store ${options.file} could not be seeded.`);
   });
 
+  const people = createPeopleRecords(db);
+
   async function datasetIdsOf(projectIds: readonly string[]): Promise<Map<string, string[]>> {
     const byProject = new Map<string, string[]>(projectIds.map((id) => [id, []]));
     if (projectIds.length === 0) return byProject;
@@ -283,31 +316,28 @@ export async function openMetadataStore(options: OpenMetadataStoreOptions): Prom
     oidcArtifacts: createOidcArtifactStore(db),
     revocations: createRevocationList(db),
     incidents: createIncidentRecords(db),
-    async findUserBySubject(subject) {
-      const row = await db.selectFrom('users').selectAll().where('subject', '=', subject).executeTakeFirst();
-      return row === undefined ? undefined : { id: row.id, displayName: row.display_name, role: row.role };
+    people,
+    async findUserBySubject(subject, issuer) {
+      const person = await people.bySubject(issuer, subject);
+      return person === undefined ? undefined : userOf(person);
     },
     async listUsers() {
-      const rows = await db.selectFrom('users').selectAll().orderBy('display_name').orderBy('id').execute();
-      return rows.map((row) => ({ id: row.id, displayName: row.display_name, role: row.role, subject: row.subject }));
+      return (await people.list()).map((person) => ({ ...userOf(person), subject: person.subject }));
     },
     async addUser(person) {
-      try {
-        await db
-          .insertInto('users')
-          .values({ id: person.id, display_name: person.displayName, role: person.role, subject: person.subject, tokens_valid_after: null })
-          .execute();
-      } catch {
-        const taken = await db
-          .selectFrom('users')
-          .select('id')
-          .where((eb) => eb.or([eb('id', '=', person.id), eb('subject', '=', person.subject)]))
-          .executeTakeFirst();
-        if (taken !== undefined)
-          throw new EnclaveError('invalid_input', 'A person with this id or this subject is on the platform already.');
-        throw new EnclaveError('unavailable', 'The person could not be added to the metadata store.');
-      }
-      return { ...person };
+      const added = await people.add({
+        id: person.id,
+        displayName: person.displayName,
+        email: null,
+        organisation: null,
+        roles: [person.role],
+        verification: null,
+        accreditation: [],
+        createdBy: person.createdBy ?? 'operator',
+        at: new Date(),
+        identity: { issuer: person.issuer ?? EMBEDDED_ISSUER, subject: person.subject },
+      });
+      return { ...userOf(added), subject: added.subject };
     },
     async tokensValidAfter(userId) {
       const row = await db.selectFrom('users').select('tokens_valid_after').where('id', '=', userId).executeTakeFirst();
@@ -330,7 +360,7 @@ export async function openMetadataStore(options: OpenMetadataStoreOptions): Prom
     },
     async getUser(userId) {
       const row = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
-      return row === undefined ? undefined : { id: row.id, displayName: row.display_name, role: row.role };
+      return row === undefined ? undefined : userOf(personOf(row));
     },
     async listProjectsForMember(userId) {
       const rows = await db

@@ -240,6 +240,77 @@ const incidentsAndKillSwitch: Migration = {
   },
 };
 
+// People (issue 18): every role a person holds, their status, the identity provider their subject belongs to, their
+// contact details, how their identity was verified and their accreditation; enrolment codes (hashed, single-use); and
+// changes waiting for a second administrator. Existing people keep their role and sign in as before (embedded).
+const people: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    for (const [name, type] of [
+      ['roles', 'text'],
+      ['status', 'varchar(16)'],
+      ['issuer', 'varchar(512)'],
+      ['email', 'varchar(320)'],
+      ['organisation', 'text'],
+      ['verification_method', 'text'],
+      ['verified_by', 'varchar(128)'],
+      ['verified_at', 'varchar(32)'],
+      ['accreditation', 'text'],
+      ['created_at', 'varchar(32)'],
+      ['created_by', 'varchar(128)'],
+    ] as const) {
+      await db.schema.alterTable('users').addColumn(name, type).execute();
+    }
+    await sql`UPDATE users SET roles = '["' || role || '"]', status = 'active', accreditation = '[]',
+      issuer = CASE WHEN subject IS NULL THEN NULL ELSE 'embedded' END`.execute(db);
+    await db.schema.dropIndex('users_by_subject').execute();
+    await db.schema.createIndex('users_by_identity').on('users').columns(['issuer', 'subject']).unique().execute();
+    await db.schema
+      .createTable('enrolment_codes')
+      .addColumn('user_id', 'varchar(64)', (c) => c.primaryKey().references('users.id'))
+      .addColumn('code_hash', 'char(64)', (c) => c.notNull().unique())
+      .addColumn('created_by', 'varchar(128)', (c) => c.notNull())
+      .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+      .addColumn('expires_at', 'varchar(32)', (c) => c.notNull())
+      .addColumn('used_at', 'varchar(32)')
+      .execute();
+    await db.schema
+      .createTable('pending_changes')
+      .addColumn('id', 'varchar(32)', (c) => c.primaryKey())
+      .addColumn('kind', 'varchar(32)', (c) => c.notNull())
+      .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id'))
+      .addColumn('role', 'varchar(32)', (c) => c.notNull())
+      .addColumn('reason', 'text', (c) => c.notNull())
+      .addColumn('requested_by', 'varchar(128)', (c) => c.notNull())
+      .addColumn('requested_at', 'varchar(32)', (c) => c.notNull())
+      .addColumn('status', 'varchar(16)', (c) => c.notNull())
+      .addColumn('decided_by', 'varchar(128)')
+      .addColumn('decided_at', 'varchar(32)')
+      .addColumn('decision_reason', 'text')
+      .execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.dropTable('pending_changes').execute();
+    await db.schema.dropTable('enrolment_codes').execute();
+    await db.schema.dropIndex('users_by_identity').execute();
+    await db.schema.createIndex('users_by_subject').on('users').column('subject').unique().execute();
+    for (const name of [
+      'created_by',
+      'created_at',
+      'accreditation',
+      'verified_at',
+      'verified_by',
+      'verification_method',
+      'organisation',
+      'email',
+      'issuer',
+      'status',
+      'roles',
+    ]) {
+      await db.schema.alterTable('users').dropColumn(name).execute();
+    }
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
     return {
@@ -250,6 +321,7 @@ export const migrationProvider: MigrationProvider = {
       '0005_sealed_artifacts': sealedArtifacts,
       '0006_project_workspace_settings': projectWorkspaceSettings,
       '0007_incidents_and_kill_switch': incidentsAndKillSwitch,
+      '0008_people': people,
     };
   },
 };

@@ -10,6 +10,46 @@ export interface UsersTable {
   subject: string | null;
   /** Epoch seconds: access tokens issued at or before this are refused (sessions revoked, suspended). */
   tokens_valid_after: number | null;
+  /** JSON array of Role: every role the person holds (`role` is the first of them in precedence order). */
+  roles: string;
+  /** 'invited' until bound to an identity, 'active', or 'disabled' (left). Suspension is a restriction, not a status. */
+  status: 'invited' | 'active' | 'disabled';
+  /** The identity provider the subject belongs to: 'embedded', or the external issuer's URL; null until bound. */
+  issuer: string | null;
+  email: string | null;
+  organisation: string | null;
+  verification_method: string | null;
+  verified_by: string | null;
+  verified_at: string | null;
+  /** JSON array of accreditation references. */
+  accreditation: string;
+  created_at: string | null;
+  created_by: string | null;
+}
+
+/** The one-time enrolment code of an invited person: its sha256 only, valid 7 days, used once. */
+export interface EnrolmentCodesTable {
+  user_id: string;
+  code_hash: string;
+  created_by: string;
+  created_at: string;
+  expires_at: string;
+  used_at: string | null;
+}
+
+/** A change to a person that needs a second administrator (granting admin once there are two). */
+export interface PendingChangesTable {
+  id: string;
+  kind: 'grant_role';
+  user_id: string;
+  role: string;
+  reason: string;
+  requested_by: string;
+  requested_at: string;
+  status: 'pending' | 'approved' | 'refused';
+  decided_by: string | null;
+  decided_at: string | null;
+  decision_reason: string | null;
 }
 
 export interface ProjectsTable {
@@ -130,6 +170,8 @@ export interface RestrictionsTable {
 }
 
 export interface MetadataDatabase {
+  enrolment_codes: EnrolmentCodesTable;
+  pending_changes: PendingChangesTable;
   incidents: IncidentsTable;
   restrictions: RestrictionsTable;
   credentials: CredentialsTable;

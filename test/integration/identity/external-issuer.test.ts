@@ -14,12 +14,14 @@ import { createPlatformFixture, signIn, startPlatform, type PlatformFixture, typ
  * demo's people, so the external issuer's demo-analyst-2 is nobody here until added.
  */
 async function addPerson(fixture: PlatformFixture, subject: string): Promise<void> {
+  const issuer = idp.issuer;
   const records = await openPlatformRecords({
     file: path.join(fixture.dataDir, 'metadata.sqlite'),
     seed: { demo: null, catalogue: await readCatalogueFile(fixture.cataloguePath) },
   });
   try {
-    await records.store.addUser({ id: subject, displayName: 'Ben Analyst', role: 'analyst', subject });
+    // Bound to the subject at the external issuer: the same subject from any other issuer names nobody.
+    await records.store.addUser({ id: subject, displayName: 'Ben Analyst', role: 'analyst', subject, issuer });
   } finally {
     await records.close();
   }

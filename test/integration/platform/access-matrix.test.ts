@@ -69,6 +69,49 @@ const CALL_OF: Record<RouteId, Call> = {
     ok: 400,
   },
   'admin.actions.lift': { method: 'POST', url: `/api/v1/admin/actions/act-${'0'.repeat(20)}/lift`, payload: { reason: 'None.' }, ok: 404 },
+  // Open to a valid token nobody on the platform holds: a known person is told they are enrolled already (400), an
+  // unknown one that this code is not valid (403); the code is not a real one.
+  enrol: { method: 'POST', url: '/api/v1/enrol', payload: { code: 'ABCDE-FGHJK-LMNPQ-RSTUV' }, ok: 400 },
+  'admin.users.list': { method: 'GET', url: '/api/v1/admin/users', ok: 200 },
+  'admin.users.get': { method: 'GET', url: '/api/v1/admin/users/demo-analyst', ok: 200 },
+  // The permitted caller reaches the handler, which refuses what the walk asks (nothing is changed by it).
+  'admin.users.add': {
+    method: 'POST',
+    url: '/api/v1/admin/users',
+    payload: { id: 'demo-analyst', displayName: 'Taken', roles: ['analyst'], verification: 'The access table walked' },
+    ok: 400,
+  },
+  'admin.users.grant': {
+    method: 'POST',
+    url: '/api/v1/admin/users/demo-analyst/grant',
+    payload: { role: 'analyst', reason: 'The walk' },
+    ok: 400,
+  },
+  'admin.users.revoke': {
+    method: 'POST',
+    url: '/api/v1/admin/users/demo-analyst/revoke',
+    payload: { role: 'admin', reason: 'The walk' },
+    ok: 400,
+  },
+  'admin.users.status': {
+    method: 'POST',
+    url: '/api/v1/admin/users/demo-analyst/status',
+    payload: { status: 'active', reason: 'The walk' },
+    ok: 400,
+  },
+  'admin.users.bind': {
+    method: 'POST',
+    url: '/api/v1/admin/users/demo-analyst/bind',
+    payload: { subject: 'someone', reason: 'The walk' },
+    ok: 400,
+  },
+  'admin.users.enrolment-code': { method: 'POST', url: '/api/v1/admin/users/demo-analyst/enrolment-code', ok: 400 },
+  'admin.changes.decide': {
+    method: 'POST',
+    url: `/api/v1/admin/changes/chg-${'0'.repeat(20)}`,
+    payload: { approve: true, reason: 'The walk' },
+    ok: 404,
+  },
   'admin.access-report': {
     method: 'GET',
     url: '/api/v1/admin/access-report?subject=person&id=demo-analyst&from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z',
@@ -106,6 +149,8 @@ function expectedStatus(route: RouteId, caller: (typeof CALLERS)[number] | 'anon
   if (access === 'public') return CALL_OF[route].ok;
   if (caller === 'anonymous') return 401;
   if (caller === 'stranger') return 403;
+  // Someone the platform knows calling enrolment: "enrolled already".
+  if (access === 'identified') return CALL_OF[route].ok;
   if (!(access as readonly string[]).includes(caller.role)) return 403;
   if (PROJECT_ROUTES.has(route) && !caller.member) return 404;
   return CALL_OF[route].ok;

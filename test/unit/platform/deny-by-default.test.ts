@@ -2,11 +2,13 @@
 // error shape, and every declared route is registered with its method, path and body limit, checked on an app
 // built with stand-ins for the store and the query service.
 import { describe, expect, it } from 'vitest';
+import { EnclaveError } from '../../../src/common/errors.ts';
 import { API_ROUTE_IDS, PLATFORM_API, PLATFORM_API_PREFIX, type ApiRoute } from '../../../src/common/platform-api.ts';
 import type { AuditLog } from '../../../src/platform/audit/audit-log.ts';
 import type { Authenticator } from '../../../src/platform/identity/principal.ts';
 import type { KillSwitch } from '../../../src/platform/incidents/kill-switch.ts';
 import { createOperationRegistry } from '../../../src/platform/incidents/operations.ts';
+import type { PeopleService } from '../../../src/platform/people/people-service.ts';
 import type { QueryService } from '../../../src/platform/query/query-service.ts';
 import { buildPlatformApp } from '../../../src/platform/server.ts';
 import type { MetadataStore } from '../../../src/platform/store/metadata-store.ts';
@@ -19,6 +21,7 @@ function app(authenticator: Authenticator) {
     fieldKinds: () => undefined,
     queries: {} as QueryService,
     killSwitch: { refusalFor: async () => null } as unknown as KillSwitch,
+    people: { refusalFor: async () => null } as unknown as PeopleService,
     operations: createOperationRegistry(),
     authenticator,
   });
@@ -80,10 +83,16 @@ describe('the routes of the declaration', () => {
   it.each(withBody)('%s reads a body up to its declared limit and refuses a larger one with 413', async (id) => {
     const route: ApiRoute = PLATFORM_API[id];
     // Someone whose role the route admits, so the body is what is judged.
-    const role = route.access === 'public' ? 'admin' : route.access[0];
+    const role = typeof route.access === 'string' ? 'admin' : route.access[0];
     const server = app({
       async authenticate() {
+        // Enrolment is for someone the platform does not know yet.
+        if (route.access === 'identified') throw new EnclaveError('enrolment_required', 'Not known yet.');
         return { user: { id: 'someone', displayName: 'Someone', role }, authenticatedBy: 'oidc' };
+      },
+      // For a route open to people the platform does not know yet (enrolment).
+      async identify() {
+        return { subject: 'someone-new' };
       },
     });
     // JSON of exactly n bytes, which no route accepts: read and refused as invalid, or too large to read.

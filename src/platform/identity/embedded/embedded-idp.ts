@@ -7,6 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
 import type Provider from 'oidc-provider';
+import type { User } from '../../../common/contract.ts';
 import { EnclaveError } from '../../../common/errors.ts';
 import type { AuditLog } from '../../audit/audit-log.ts';
 import type { MetadataStore } from '../../store/metadata-store.ts';
@@ -54,6 +55,11 @@ export interface EmbeddedIdentityProviderOptions {
   readonly sessionMaxSeconds?: number;
   /** Why a person may not sign in now (suspended), asked after a correct password and before anything is redeemed. */
   readonly refusal?: AccountRefusal;
+  /**
+   * Enrolment of an invited person at this provider: spends their one-time code and sets the password they chose
+   * (the people service's enrolWithPassword). Absent: the sign-in page offers no enrolment.
+   */
+  readonly enrol?: (code: string, password: string) => Promise<User>;
   /** The clock of the in-memory limits (device polling, the login throttle); tests pass a fake one. */
   readonly now?: () => number;
 }

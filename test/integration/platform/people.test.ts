@@ -1,0 +1,262 @@
+// People through the platform's API (issue 18): registering a person (invited with a one-time enrolment code, or bound
+// at once), enrolment, roles as a set, disabling someone who left, and the rules that keep administrators honest: no
+// change to one's own roles or status, no approving one's own change, a second administrator for granting admin once
+// there are two. Every change is in the audit log with old and new values, and the chain still verifies. SATRE 2.2.x
+// (people are approved and verified before access), 2.6.04 (access ended at once).
+import { DatabaseSync } from 'node:sqlite';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  PeopleOverviewSchema,
+  PersonChangeResultSchema,
+  PersonDetailSchema,
+  RegisteredPersonSchema,
+  type RegisterPerson,
+} from '../../../src/common/people.ts';
+import { UserSchema } from '../../../src/common/contract.ts';
+import { createPlatformServer, type PlatformServer } from '../../../src/platform/server.ts';
+import { verifyCli } from './audit-support.ts';
+import { createPlatformFixture, mintAccessToken, TEST_PUBLIC_URL, type PlatformFixture } from './fixture.ts';
+
+type ErrorBody = { error: { code: string; message: string } };
+
+let fixture: PlatformFixture;
+let server: PlatformServer;
+
+beforeAll(async () => {
+  fixture = await createPlatformFixture();
+  server = await createPlatformServer({ dataDir: fixture.dataDir, cataloguePath: fixture.cataloguePath, publicUrl: TEST_PUBLIC_URL });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await fixture?.cleanup();
+});
+
+/** A token issued now for this subject (a few seconds ahead of any earlier ending of sign-ins). */
+const tokenOf = (sub: string): Promise<string> => mintAccessToken({ dataDir: fixture.dataDir, sub, issuedAtOffset: 2 });
+
+async function call(method: 'GET' | 'POST', url: string, options: { as: string; body?: unknown }) {
+  return server.app.inject({
+    method,
+    url,
+    headers: {
+      authorization: `Bearer ${await tokenOf(options.as)}`,
+      ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
+    ...(options.body === undefined ? {} : { payload: JSON.stringify(options.body) }),
+  });
+}
+
+async function ok(method: 'GET' | 'POST', url: string, options: { as: string; body?: unknown }): Promise<unknown> {
+  const response = await call(method, url, options);
+  expect(response.statusCode, response.body).toBe(200);
+  return response.json<unknown>();
+}
+
+async function refused(method: 'GET' | 'POST', url: string, options: { as: string; body?: unknown; status: number }) {
+  const response = await call(method, url, options);
+  expect(response.statusCode, response.body).toBe(options.status);
+  return response.json<ErrorBody>().error;
+}
+
+const person = (overrides: Partial<RegisterPerson> & { id: string }): RegisterPerson => ({
+  displayName: `Person ${overrides.id}`,
+  email: `${overrides.id}@example.org`,
+  organisation: 'University of Somewhere',
+  roles: ['analyst'],
+  verification: 'Passport seen in person',
+  accreditation: ['ONS Accredited Researcher 2026-0001'],
+  ...overrides,
+});
+
+async function register(body: RegisterPerson) {
+  return RegisteredPersonSchema.parse(await ok('POST', '/api/v1/admin/users', { as: 'demo-admin', body }));
+}
+
+describe('people', () => {
+  it('lists everybody with roles and status, the demo accounts included', async () => {
+    const overview = PeopleOverviewSchema.parse(await ok('GET', '/api/v1/admin/users', { as: 'demo-admin' }));
+    expect(overview.people.map((each) => each.id)).toEqual(expect.arrayContaining(['demo-admin', 'demo-analyst', 'demo-checker-1']));
+    expect(overview.people.find((each) => each.id === 'demo-admin')).toMatchObject({ roles: ['admin'], status: 'active', bound: true });
+  });
+
+  it('registers an invited person with a one-time code that binds the first identity presenting it, once', async () => {
+    const registered = await register(person({ id: 'new-analyst' }));
+    expect(registered.person).toMatchObject({
+      status: 'invited',
+      bound: false,
+      roles: ['analyst'],
+      organisation: 'University of Somewhere',
+    });
+    expect(registered.person.verification).toMatchObject({ method: 'Passport seen in person', by: 'demo-admin' });
+    const code = registered.enrolment!.code;
+    expect(code).toMatch(/^[A-Z2-9]{20}$/);
+    // The code is stored as a hash only.
+    const database = new DatabaseSync(path.join(fixture.dataDir, 'metadata.sqlite'), { readOnly: true });
+    try {
+      const dump = JSON.stringify(database.prepare('SELECT * FROM enrolment_codes').all());
+      expect(dump).not.toContain(code);
+    } finally {
+      database.close();
+    }
+
+    // Someone the platform does not know yet is told to enrol, and nothing else.
+    const unknown = await refused('GET', '/api/v1/me', { as: 'subject-of-new-analyst', status: 403 });
+    expect(unknown.code).toBe('enrolment_required');
+    await refused('GET', '/api/v1/projects', { as: 'subject-of-new-analyst', status: 403 });
+
+    const typed = `${code.slice(0, 5)}-${code.slice(5, 10)}-${code.slice(10, 15)}-${code.slice(15)}`.toLowerCase();
+    const user = UserSchema.parse(await ok('POST', '/api/v1/enrol', { as: 'subject-of-new-analyst', body: { code: typed } }));
+    expect(user).toMatchObject({ id: 'new-analyst', role: 'analyst', roles: ['analyst'] });
+    expect(await ok('GET', '/api/v1/me', { as: 'subject-of-new-analyst' })).toMatchObject({ id: 'new-analyst' });
+
+    // Single use: another identity presenting the same code gets the same refusal as a wrong code.
+    const again = await refused('POST', '/api/v1/enrol', { as: 'someone-else', body: { code }, status: 403 });
+    expect(again.message).toMatch(/not valid/);
+    const wrong = await refused('POST', '/api/v1/enrol', { as: 'someone-else', body: { code: 'ABCDEFGHJKLMNPQRSTUV' }, status: 403 });
+    expect(wrong.message).toBe(again.message);
+    const detail = PersonDetailSchema.parse(await ok('GET', '/api/v1/admin/users/new-analyst', { as: 'demo-admin' }));
+    expect(detail.person.status).toBe('active');
+    expect(detail.history.map((event) => event.type)).toEqual(
+      expect.arrayContaining(['user.registered', 'user.enrolment_code_issued', 'user.enrolled']),
+    );
+  });
+
+  it('refuses an expired enrolment code, and a new code replaces the old one', async () => {
+    const registered = await register(person({ id: 'late-analyst' }));
+    const database = new DatabaseSync(path.join(fixture.dataDir, 'metadata.sqlite'));
+    try {
+      database.prepare("UPDATE enrolment_codes SET expires_at = '2020-01-01T00:00:00.000Z' WHERE user_id = 'late-analyst'").run();
+    } finally {
+      database.close();
+    }
+    await refused('POST', '/api/v1/enrol', { as: 'subject-of-late-analyst', body: { code: registered.enrolment!.code }, status: 403 });
+    const fresh = (await ok('POST', '/api/v1/admin/users/late-analyst/enrolment-code', { as: 'demo-admin' })) as { code: string };
+    expect(fresh.code).not.toBe(registered.enrolment!.code);
+    await ok('POST', '/api/v1/enrol', { as: 'subject-of-late-analyst', body: { code: fresh.code } });
+    // The person is bound now: no code is issued for them any more.
+    await refused('POST', '/api/v1/admin/users/late-analyst/enrolment-code', { as: 'demo-admin', status: 400 });
+  });
+
+  it('binds a person directly when the administrator knows their subject, and refuses a taken id or identity', async () => {
+    const registered = await register(person({ id: 'bound-checker', roles: ['output_checker'], subject: 'subject-of-bound-checker' }));
+    expect(registered).toMatchObject({ enrolment: null, person: { status: 'active', bound: true } });
+    expect(await ok('GET', '/api/v1/me', { as: 'subject-of-bound-checker' })).toMatchObject({
+      id: 'bound-checker',
+      role: 'output_checker',
+    });
+    await refused('POST', '/api/v1/admin/users', { as: 'demo-admin', body: person({ id: 'bound-checker' }), status: 400 });
+    await refused('POST', '/api/v1/admin/users', {
+      as: 'demo-admin',
+      body: person({ id: 'another', subject: 'subject-of-bound-checker' }),
+      status: 400,
+    });
+    await refused('POST', '/api/v1/admin/users', { as: 'demo-admin', body: { ...person({ id: 'no-roles' }), roles: [] }, status: 400 });
+  });
+
+  it('grants and revokes roles as a set, with old and new values in the log; nobody changes their own', async () => {
+    const granted = PersonChangeResultSchema.parse(
+      await ok('POST', '/api/v1/admin/users/bound-checker/grant', {
+        as: 'demo-admin',
+        body: { role: 'data_manager', reason: 'Manages the cohort' },
+      }),
+    );
+    expect(granted.person.roles).toEqual(['data_manager', 'output_checker']);
+    // The primary role is the first in precedence; the route check admits any role held.
+    expect(await ok('GET', '/api/v1/me', { as: 'subject-of-bound-checker' })).toMatchObject({
+      role: 'data_manager',
+      roles: ['data_manager', 'output_checker'],
+    });
+    expect((await call('GET', '/api/v1/checking/rules', { as: 'subject-of-bound-checker' })).statusCode).toBe(200);
+    expect((await call('GET', '/api/v1/admin/agreements', { as: 'subject-of-bound-checker' })).statusCode).toBe(200);
+    const revoked = PersonChangeResultSchema.parse(
+      await ok('POST', '/api/v1/admin/users/bound-checker/revoke', {
+        as: 'demo-admin',
+        body: { role: 'output_checker', reason: 'Moved team' },
+      }),
+    );
+    expect(revoked.person.roles).toEqual(['data_manager']);
+    expect((await call('GET', '/api/v1/checking/rules', { as: 'subject-of-bound-checker' })).statusCode).toBe(403);
+    const onlyRole = await refused('POST', '/api/v1/admin/users/bound-checker/revoke', {
+      as: 'demo-admin',
+      body: { role: 'data_manager', reason: 'x y z' },
+      status: 400,
+    });
+    expect(onlyRole.message).toMatch(/only role/);
+    const self = await refused('POST', '/api/v1/admin/users/demo-admin/grant', {
+      as: 'demo-admin',
+      body: { role: 'analyst', reason: 'Myself' },
+      status: 403,
+    });
+    expect(self.message).toMatch(/own roles or status/);
+    const detail = PersonDetailSchema.parse(await ok('GET', '/api/v1/admin/users/bound-checker', { as: 'demo-admin' }));
+    const grant = detail.history.find((event) => event.type === 'user.role_granted');
+    expect(grant).toMatchObject({
+      actor: 'demo-admin',
+      details: { role: 'data_manager', old: ['output_checker'], new: ['data_manager', 'output_checker'] },
+    });
+  });
+
+  it('needs a second administrator to grant admin once there are two, and nobody approves their own change', async () => {
+    await register(person({ id: 'second-admin', roles: ['analyst'], subject: 'subject-of-second-admin' }));
+    // One administrator: granting admin takes effect at once (there is nobody else to ask).
+    const first = PersonChangeResultSchema.parse(
+      await ok('POST', '/api/v1/admin/users/second-admin/grant', { as: 'demo-admin', body: { role: 'admin', reason: 'Cover for nights' } }),
+    );
+    expect(first).toMatchObject({ pending: null, person: { roles: ['admin', 'analyst'] } });
+    // Two administrators now: a third needs both.
+    await register(person({ id: 'third-admin', roles: ['analyst'], subject: 'subject-of-third-admin' }));
+    const asked = PersonChangeResultSchema.parse(
+      await ok('POST', '/api/v1/admin/users/third-admin/grant', {
+        as: 'demo-admin',
+        body: { role: 'admin', reason: 'Cover for weekends' },
+      }),
+    );
+    expect(asked.person.roles).toEqual(['analyst']);
+    const changeId = asked.pending!.id;
+    const own = await refused('POST', `/api/v1/admin/changes/${changeId}`, {
+      as: 'demo-admin',
+      body: { approve: true, reason: 'Mine' },
+      status: 403,
+    });
+    expect(own.message).toMatch(/Nobody approves their own change/);
+    const approved = PersonChangeResultSchema.parse(
+      await ok('POST', `/api/v1/admin/changes/${changeId}`, {
+        as: 'subject-of-second-admin',
+        body: { approve: true, reason: 'Agreed at stand-up' },
+      }),
+    );
+    expect(approved.person.roles).toEqual(['admin', 'analyst']);
+    await refused('POST', `/api/v1/admin/changes/${changeId}`, {
+      as: 'subject-of-second-admin',
+      body: { approve: true, reason: 'Twice' },
+      status: 400,
+    });
+    const detail = PersonDetailSchema.parse(await ok('GET', '/api/v1/admin/users/third-admin', { as: 'demo-admin' }));
+    expect(detail.history.find((event) => event.type === 'user.role_granted')).toMatchObject({
+      actor: 'demo-admin',
+      details: { role: 'admin', approvedBy: 'second-admin' },
+    });
+  });
+
+  it('disables someone who left: every route refuses them at once, their history stays, and enabling restores them', async () => {
+    const result = PersonChangeResultSchema.parse(
+      await ok('POST', '/api/v1/admin/users/new-analyst/status', {
+        as: 'demo-admin',
+        body: { status: 'disabled', reason: 'Left the university' },
+      }),
+    );
+    expect(result.person.status).toBe('disabled');
+    const refusal = await refused('GET', '/api/v1/me', { as: 'subject-of-new-analyst', status: 403 });
+    expect(refusal.message).toMatch(/disabled/);
+    const overview = PeopleOverviewSchema.parse(await ok('GET', '/api/v1/admin/users', { as: 'demo-admin' }));
+    expect(overview.people.find((each) => each.id === 'new-analyst')).toMatchObject({ status: 'disabled' });
+    await ok('POST', '/api/v1/admin/users/new-analyst/status', { as: 'demo-admin', body: { status: 'active', reason: 'Came back' } });
+    expect((await call('GET', '/api/v1/me', { as: 'subject-of-new-analyst' })).statusCode).toBe(200);
+  });
+
+  it('leaves the audit chain intact after all of it', async () => {
+    expect((await verifyCli(['--data-dir', fixture.dataDir])).code).toBe(0);
+  });
+});
