@@ -34,7 +34,8 @@ export const AgreementMemberViewSchema = z.object({
   role: z.enum(['lead', 'analyst', 'data_manager']),
   start: DaySchema,
   end: DaySchema,
-  trainingExpires: DaySchema,
+  /** From the platform's training records for the member's role: the lapsed course's expiry, or the soonest; null: none. */
+  trainingExpires: DaySchema.nullable(),
   mayRequestRelease: z.boolean(),
   standing: MemberStandingSchema,
   /** The standing in words: "in force", "training lapsed on 2026-01-31", "membership ended on …". */

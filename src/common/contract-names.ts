@@ -43,6 +43,12 @@ export const METHOD_NAMES = [
   'agreement.get',
   'admin.agreements',
   'admin.audit',
+  'admin.killswitch',
+  'admin.openIncident',
+  'admin.closeIncident',
+  'admin.act',
+  'admin.lift',
+  'admin.accessReport',
 ] as const satisfies readonly MethodName[];
 export const EVENT_NAMES = ['platform.status', 'session.changed', 'call.progress'] as const satisfies readonly EventName[];
 /**

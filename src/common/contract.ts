@@ -28,8 +28,22 @@ import {
   TabMoveSchema,
   TabSaveSchema,
 } from './workspace.ts';
+import { RoleSchema } from './people.ts';
 import { RulesSchema } from './sdc/rules.ts';
 import { AgreementsOverviewSchema, AgreementViewSchema, AuditFilterSchema, AuditPageSchema } from './agreement-views.ts';
+import {
+  AccessReportRequestSchema,
+  AccessReportSchema,
+  ActionEffectSchema,
+  CloseIncidentSchema,
+  INCIDENT_ID_PATTERN,
+  IncidentSchema,
+  KillSwitchActionSchema,
+  KillSwitchOverviewSchema,
+  LiftRestrictionSchema,
+  OpenIncidentSchema,
+  RESTRICTION_ID_PATTERN,
+} from './incidents.ts';
 
 export const IdSchema = z
   .string()
@@ -37,8 +51,7 @@ export const IdSchema = z
   .max(64)
   .regex(/^[a-z0-9][a-z0-9_-]*$/, 'must be lower-case letters, digits, "-" or "_"');
 
-export const RoleSchema = z.enum(['analyst', 'output_checker', 'admin']);
-export type Role = z.infer<typeof RoleSchema>;
+export { RoleSchema, type Role } from './people.ts';
 
 export const FieldTagSchema = z.enum(['direct_identifier', 'quasi_identifier', 'sensitive', 'clinical', 'reference']);
 export type FieldTag = z.infer<typeof FieldTagSchema>;
@@ -46,7 +59,10 @@ export type FieldTag = z.infer<typeof FieldTagSchema>;
 export const UserSchema = z.object({
   id: IdSchema,
   displayName: z.string(),
+  /** The primary role (the first the person holds in precedence order): the one the window opens on. */
   role: RoleSchema,
+  /** Every role the person holds, primary first. A platform from before roles were a set sends none: read it as [role]. */
+  roles: z.array(RoleSchema).optional(),
 });
 export type User = z.infer<typeof UserSchema>;
 
@@ -84,8 +100,11 @@ export const SessionSchema = z.object({
    * user out (the UI says so once). Tokens are never written anywhere in plain text.
    */
   tokenStorage: z.enum(['keychain', 'memory']),
-  /** Something the sign-in screen should say (why the user was signed out, why sign-in failed), or null. */
-  message: z.object({ kind: z.enum(['info', 'error']), text: z.string() }).nullable(),
+  /**
+   * Something the sign-in screen should say (why the user was signed out, why sign-in failed), or null. 'suspended':
+   * an administrator suspended the person's access during an incident; `text` is the platform's reason.
+   */
+  message: z.object({ kind: z.enum(['info', 'error', 'suspended']), text: z.string() }).nullable(),
 });
 export type Session = z.infer<typeof SessionSchema>;
 
@@ -300,6 +319,33 @@ const workspaceMethods = {
   },
 } as const;
 
+/** Incidents and the kill switch (admins): the platform decides and records each; these only carry the request. */
+const incidentMethods = {
+  /** The incidents, the restrictions in force (and lately lifted), and the people and projects an action can name. */
+  'admin.killswitch': { input: NoInput, output: KillSwitchOverviewSchema },
+  'admin.openIncident': { input: OpenIncidentSchema, output: IncidentSchema },
+  'admin.closeIncident': {
+    input: z
+      .object({
+        incidentId: z.string().regex(INCIDENT_ID_PATTERN, 'must be an incident id'),
+        resolution: CloseIncidentSchema.shape.resolution,
+      })
+      .strict(),
+    output: IncidentSchema,
+  },
+  /** Suspends a person or a project, freezes egress, or ends a person's sign-ins, under an open incident. */
+  'admin.act': { input: z.object({ action: KillSwitchActionSchema }).strict(), output: ActionEffectSchema },
+  /** Lifts a restriction in force, with the reason why. */
+  'admin.lift': {
+    input: z
+      .object({ actionId: z.string().regex(RESTRICTION_ID_PATTERN, 'must be an action id'), reason: LiftRestrictionSchema.shape.reason })
+      .strict(),
+    output: ActionEffectSchema,
+  },
+  /** What a person or a project touched between two times, from the audit log. */
+  'admin.accessReport': { input: AccessReportRequestSchema, output: AccessReportSchema },
+} as const;
+
 export const methods = {
   'session.get': { input: NoInput, output: SessionSchema },
   /**
@@ -352,6 +398,7 @@ export const methods = {
   'admin.agreements': { input: NoInput, output: AgreementsOverviewSchema },
   /** A page of the platform's audit log, newest first, as the filter asks (admins). */
   'admin.audit': { input: z.object({ filter: AuditFilterSchema }).strict(), output: AuditPageSchema },
+  ...incidentMethods,
 } as const;
 
 export type MethodName = keyof typeof methods;

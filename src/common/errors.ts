@@ -17,6 +17,10 @@ export const ErrorCodeSchema = z.enum([
   'egress_frozen',
   /** Signed in at the identity provider, but unknown to the platform: the person enrols with their one-time code. */
   'enrolment_required',
+  /** The person has not accepted the current terms of use of a role they hold (or everyone's). */
+  'terms_required',
+  /** The role this call needs has no valid training on record for the person. */
+  'training_required',
   'unavailable',
   'cancelled',
   'internal',
@@ -34,6 +38,8 @@ export const HTTP_STATUS_BY_ERROR_CODE: Readonly<Record<ErrorCode, number>> = {
   suspended: 403,
   egress_frozen: 403,
   enrolment_required: 403,
+  terms_required: 403,
+  training_required: 403,
   unknown_method: 404,
   // The caller went away or the work was stopped ("client closed request"); it must not look like a success.
   cancelled: 499,

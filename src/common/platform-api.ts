@@ -27,6 +27,19 @@ import {
   StatusChangeSchema,
 } from './people.ts';
 import {
+  AcceptTermsSchema,
+  DeclineTermsSchema,
+  MyTermsListSchema,
+  PublishTermsSchema,
+  RecordTrainingSchema,
+  TermsHistorySchema,
+  TermsVersionSchema,
+  TrainingOverviewSchema,
+  TrainingRecordSchema,
+  TrainingRequirementsSchema,
+  TrainingStandingSchema,
+} from './terms.ts';
+import {
   AccessReportQuerySchema,
   AccessReportSchema,
   ActionEffectSchema,
@@ -378,7 +391,72 @@ export const PLATFORM_API = {
     access: ['admin'],
     bodyLimit: REASON_MAX_CHARS * 6 + SMALL_BODY,
   },
+  // Terms of use: the caller's current terms (each role's and everyone's), accepting the exact text shown (its sha256),
+  // declining (the workstation then signs out). Open before the terms are accepted, like me and the session events.
+  'terms.mine': { method: 'GET', path: '/terms', answer: MyTermsListSchema, access: EVERY_ROLE, bodyLimit: SMALL_BODY },
+  'terms.accept': {
+    method: 'POST',
+    path: '/terms/accept',
+    body: AcceptTermsSchema,
+    answer: MyTermsListSchema,
+    access: EVERY_ROLE,
+    bodyLimit: SMALL_BODY,
+  },
+  'terms.decline': {
+    method: 'POST',
+    path: '/terms/decline',
+    body: DeclineTermsSchema,
+    answer: 'empty',
+    access: EVERY_ROLE,
+    bodyLimit: SMALL_BODY,
+  },
+  // The caller's own training per role, with what expires within 30 days.
+  'me.training': { method: 'GET', path: '/me/training', answer: TrainingStandingSchema, access: EVERY_ROLE, bodyLimit: SMALL_BODY },
+  // Admins publish terms (old versions stay readable) and keep training records and each role's required courses.
+  'admin.terms': { method: 'GET', path: '/admin/terms', answer: TermsHistorySchema, access: ['admin'], bodyLimit: SMALL_BODY },
+  'admin.terms.publish': {
+    method: 'POST',
+    path: '/admin/terms',
+    body: PublishTermsSchema,
+    answer: TermsVersionSchema,
+    access: ['admin'],
+    // The text (at most 100,000 characters, up to 6 bytes each in JSON) and a few short fields.
+    bodyLimit: 100_000 * 6 + SMALL_BODY,
+  },
+  'admin.training': { method: 'GET', path: '/admin/training', answer: TrainingOverviewSchema, access: ['admin'], bodyLimit: SMALL_BODY },
+  'admin.training.record': {
+    method: 'POST',
+    path: '/admin/training',
+    body: RecordTrainingSchema,
+    answer: TrainingRecordSchema,
+    access: ['admin'],
+    bodyLimit: 4 * SMALL_BODY,
+  },
+  'admin.training.requirements': {
+    method: 'POST',
+    path: '/admin/training/requirements',
+    body: TrainingRequirementsSchema,
+    answer: TrainingOverviewSchema.shape.requirements,
+    access: ['admin'],
+    bodyLimit: 4 * SMALL_BODY,
+  },
 } as const satisfies Record<string, ApiRoute>;
+
+/**
+ * Routes served whatever the caller's terms and training: what a person needs in order to see and accept the terms,
+ * learn where their training stands, report their session and enrol. Every other route refuses until the current
+ * terms are accepted (terms_required) and, for the route's roles, the training is valid (training_required).
+ */
+export const ALWAYS_OPEN_ROUTES: ReadonlySet<string> = new Set([
+  'health',
+  'me',
+  'session.events',
+  'terms.mine',
+  'terms.accept',
+  'terms.decline',
+  'me.training',
+  'enrol',
+]);
 
 /**
  * The embedded identity provider's routes (only when the platform runs it): its protocol endpoints (discovery,

@@ -13,6 +13,7 @@ import { createKillSwitch, type KillSwitch, type SignInEnder } from './incidents
 import { createOperationRegistry, type OperationRegistry } from './incidents/operations.ts';
 import { openProjectKeys, type ProjectKeys } from './minimisation/project-keys.ts';
 import { createPeopleService, type PeopleService } from './people/people-service.ts';
+import { createStandingService, type StandingService } from './people/standing.ts';
 import { fieldKindsOf, type FieldKinds } from './minimisation/project-treatments.ts';
 import { createQueryService, type QueryService } from './query/query-service.ts';
 import { openPlatformRecords, type PlatformRecords } from './records.ts';
@@ -56,6 +57,8 @@ export interface PlatformCore {
   readonly operations: OperationRegistry;
   /** People: registering, enrolment, roles, status; who may use the platform now. */
   readonly people: PeopleService;
+  /** Terms of use and training. */
+  readonly standing: StandingService;
   readonly startupAudit: StartupAudit;
   /** Stops watching the agreements, then closes the engine, then the records. Safe to call twice. */
   close(): Promise<void>;
@@ -106,6 +109,7 @@ export async function openPlatformCore(options: PlatformCoreOptions): Promise<Pl
       issuer: () => options.issuer ?? EMBEDDED_ISSUER,
       endAccess: async (userId) => void (await killSwitch.endAccess(userId)),
     });
+    const standing = createStandingService({ store, audit });
     const opened = records;
     let closing: Promise<void> | undefined;
     return {
@@ -120,6 +124,7 @@ export async function openPlatformCore(options: PlatformCoreOptions): Promise<Pl
       killSwitch,
       operations,
       people,
+      standing,
       startupAudit,
       close() {
         closing ??= settle([() => agreements.stop(), () => engine.close(), () => opened.close()]);

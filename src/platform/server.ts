@@ -6,7 +6,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { bestEffort } from '../common/detached.ts';
 import { EnclaveError } from '../common/errors.ts';
 import { LOOPBACK_HOSTNAMES } from '../common/loopback.ts';
-import { PLATFORM_ROUTES, routeAccess, type RouteId } from '../common/platform-api.ts';
+import { ALWAYS_OPEN_ROUTES, PLATFORM_ROUTES, routeAccess, type RouteId } from '../common/platform-api.ts';
 import type { AgreementLoader } from './agreements/loader.ts';
 import { registerV1Routes } from './api/v1-routes.ts';
 import type { AuditLog } from './audit/audit-log.ts';
@@ -28,6 +28,7 @@ import type { FieldKinds } from './minimisation/project-treatments.ts';
 import type { KillSwitch } from './incidents/kill-switch.ts';
 import type { OperationRegistry } from './incidents/operations.ts';
 import type { PeopleService } from './people/people-service.ts';
+import type { StandingService } from './people/standing.ts';
 import { createRateLimiter } from './http/rate-limit.ts';
 import { openPlatformCore } from './platform-core.ts';
 import type { QueryService } from './query/query-service.ts';
@@ -109,6 +110,7 @@ export function buildPlatformApp(options: {
   killSwitch: KillSwitch;
   operations: OperationRegistry;
   people: PeopleService;
+  standing: StandingService;
   mode?: 'demo' | 'production';
   identity?: () => IdentityInfo | undefined;
   /** The embedded identity provider's routes, when it runs. */
@@ -178,6 +180,12 @@ export function buildPlatformApp(options: {
       throw new EnclaveError('unauthenticated', 'Your sign-in was ended by an administrator. Sign in again.');
     }
     assertMayCall(principal, route);
+    // The current terms accepted, and the route's roles trained, before anything but the few routes that lead there.
+    if (!ALWAYS_OPEN_ROUTES.has(route)) {
+      const access = routeAccess(route);
+      const unready = await options.standing.refusalFor(principal.user, Array.isArray(access) ? access : null);
+      if (unready !== null) throw unready;
+    }
     request.principal = principal;
   });
 
@@ -210,6 +218,7 @@ export function buildPlatformApp(options: {
     killSwitch: options.killSwitch,
     operations: options.operations,
     people: options.people,
+    standing: options.standing,
     mode: options.mode ?? 'demo',
     identity: options.identity ?? (() => undefined),
   });
@@ -344,6 +353,7 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
     killSwitch: core.killSwitch,
     operations: core.operations,
     people: core.people,
+    standing: core.standing,
     ...setup,
     logger: options.logger,
     allowedHostnames: options.allowedHostnames,

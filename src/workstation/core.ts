@@ -6,7 +6,7 @@ import { EnclaveError } from '../common/errors.ts';
 import { createCallRegistry, type CallRegistry } from './calls.ts';
 import { createEventHub, type CoreEvents } from './event-hub.ts';
 import { DEFAULT_SCOPES, discoverIdentityProvider, type IdentityProvider, type IdentitySettings } from './sign-in/oidc.ts';
-import { createPlatformClient, type CallContext as PlatformCallContext } from './platform-client.ts';
+import { createPlatformClient, RowsCutShortError, type CallContext as PlatformCallContext, type RowsStream } from './platform-client.ts';
 import { createPlatformMonitor, type PlatformStatus } from './platform-status.ts';
 import { createSessionManager, type SessionManager } from './session/manager.ts';
 import { createFallbackTokenStore, createMemoryTokenStore, type KeytarLike, type TokenStore } from './tokens/token-store.ts';
@@ -168,7 +168,8 @@ export function createWorkstationCore(options: WorkstationCoreOptions): Workstat
       monitor.noteReachable();
       return value;
     } catch (err) {
-      if (err instanceof EnclaveError && err.code === 'unavailable') monitor.noteUnreachable(err);
+      // Rows cut short prove the platform was there: the health check says whether it still is.
+      if (err instanceof EnclaveError && err.code === 'unavailable' && !(err instanceof RowsCutShortError)) monitor.noteUnreachable(err);
       throw err;
     }
   }
@@ -179,16 +180,62 @@ export function createWorkstationCore(options: WorkstationCoreOptions): Workstat
     return signedIn.authorized(({ token }) => viaPlatform((signal) => call({ token, signal }), caller?.signal));
   }
 
+  /**
+   * A transfer of rows broke part-way: the platform cuts the streams of a person an administrator suspends, so it is
+   * asked once who the person is. If it answers that they are suspended, the session has ended (./session) and that is
+   * the error; otherwise the transfer's own.
+   */
+  async function whyCutShort(err: unknown): Promise<unknown> {
+    if (!(err instanceof RowsCutShortError)) return err;
+    try {
+      await asUser((context) => client.me(context));
+    } catch (standing) {
+      if (standing instanceof EnclaveError && standing.code === 'suspended') return standing;
+    }
+    return err;
+  }
+
+  /** A row transfer as the signed-in user, its failure explained by whyCutShort. */
+  async function rowsAsUser<T>(call: (context: PlatformCallContext) => Promise<T>, caller?: CallContext): Promise<T> {
+    try {
+      return await asUser(call, caller);
+    } catch (err) {
+      throw await whyCutShort(err);
+    }
+  }
+
+  /** Rows read as they arrive (after the call that opened them has returned), their failure explained likewise. */
+  function watchedRows(rows: RowsStream): RowsStream {
+    async function* chunks(): AsyncGenerator<Uint8Array> {
+      try {
+        yield* rows.chunks;
+      } catch (err) {
+        throw await whyCutShort(err);
+      }
+    }
+    return { format: rows.format, total: rows.total, chunks: chunks() };
+  }
+
   const workspaces = createCoreWorkspaces({
     ...options.workspaces,
     owner: () => signedIn.owner(),
     projects: (signal) => asUser((context) => client.projects(context), { signal, progress: () => {} }),
     // The sample comes as Parquet (the native engine reads it far faster than Arrow), streamed, never whole.
-    openSample: (request, { signal, onReceived }) =>
-      asUser((context) => client.sampleRows({ ...request, format: 'parquet' }, { ...context, onReceived }), { signal, progress: () => {} }),
+    openSample: async (request, { signal, onReceived }) =>
+      watchedRows(
+        await asUser((context) => client.sampleRows({ ...request, format: 'parquet' }, { ...context, onReceived }), {
+          signal,
+          progress: () => {},
+        }),
+      ),
     // A minimised query's rows, likewise as Parquet: the platform writes the whole result before the first byte.
-    openQuery: (request, { signal, onReceived }) =>
-      asUser((context) => client.queryRows({ ...request, format: 'parquet' }, { ...context, onReceived }), { signal, progress: () => {} }),
+    openQuery: async (request, { signal, onReceived }) =>
+      watchedRows(
+        await asUser((context) => client.queryRows({ ...request, format: 'parquet' }, { ...context, onReceived }), {
+          signal,
+          progress: () => {},
+        }),
+      ),
     log,
   });
 
@@ -211,19 +258,27 @@ export function createWorkstationCore(options: WorkstationCoreOptions): Workstat
     'agreement.get': ({ projectId }) => asUser((context) => client.call('project.agreement', { params: { projectId } }, context)),
     'admin.agreements': () => asUser((context) => client.call('admin.agreements', {}, context)),
     'admin.audit': ({ filter }) => asUser((context) => client.call('admin.audit', { query: auditQueryOf(filter) }, context)),
+    'admin.killswitch': () => asUser((context) => client.call('admin.killswitch', {}, context)),
+    'admin.openIncident': (incident) => asUser((context) => client.call('admin.incidents.open', { body: incident }, context)),
+    'admin.closeIncident': ({ incidentId, resolution }) =>
+      asUser((context) => client.call('admin.incidents.close', { params: { incidentId }, body: { resolution } }, context)),
+    'admin.act': ({ action }) => asUser((context) => client.call('admin.actions.apply', { body: action }, context)),
+    'admin.lift': ({ actionId, reason }) =>
+      asUser((context) => client.call('admin.actions.lift', { params: { actionId }, body: { reason } }, context)),
+    'admin.accessReport': (request) => asUser((context) => client.call('admin.access-report', { query: request }, context)),
     'dataset.sample': (input, call = detachedCall()) => {
       // Before the first byte the platform is still running its query; then the download is counted in bytes.
       call.progress({ done: 0, total: null, unit: 'bytes', stage: 'Waiting for the platform' });
       const onReceived = (done: number, total: number | null): void =>
         call.progress({ done, total, unit: 'bytes', stage: 'Fetching from the platform' });
-      return asUser((context) => client.sample(input, { ...context, onReceived }), call);
+      return rowsAsUser((context) => client.sample(input, { ...context, onReceived }), call);
     },
     'platform.query': (input, call = detachedCall()) => {
       // Until the first byte the platform is checking and running the query; then the download is counted in bytes.
       call.progress({ done: 0, total: null, unit: 'bytes', stage: 'Running on the platform' });
       const onReceived = (done: number, total: number | null): void =>
         call.progress({ done, total, unit: 'bytes', stage: 'Fetching from the platform' });
-      return asUser((context) => client.query(input, { ...context, onReceived }), call);
+      return rowsAsUser((context) => client.query(input, { ...context, onReceived }), call);
     },
     'call.cancel': async ({ callId }) => {
       calls.cancel(callId);

@@ -81,6 +81,17 @@ export interface PlatformClient {
   sessionEvent(event: SessionEventName, context: CallContext): Promise<void>;
 }
 
+/**
+ * Rows the platform stopped sending part-way (the connection broke, or the platform cut the stream: it does that to a
+ * person an administrator suspends). Unavailable, as before; the core asks the platform once whether it was the latter.
+ */
+export class RowsCutShortError extends EnclaveError {
+  constructor(message: string) {
+    super('unavailable', message);
+    this.name = 'RowsCutShortError';
+  }
+}
+
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_SAMPLE_TIMEOUT_MS = 300_000;
 
@@ -273,11 +284,11 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
   /** A body's read failed: cancelled, past its deadline, or the platform went away mid-answer. */
   function readError(err: unknown, options: ReadOptions): EnclaveError {
     const signal = options.context?.signal;
-    return transportError(err, {
-      timedOut: options.combined.aborted && !signal?.aborted,
-      cancelled: signal?.aborted === true,
-      deadlineMs: options.deadlineMs,
-    });
+    const timedOut = options.combined.aborted && !signal?.aborted;
+    const error = transportError(err, { timedOut, cancelled: signal?.aborted === true, deadlineMs: options.deadlineMs });
+    return error.code === 'unavailable' && !timedOut && !(error instanceof RowsCutShortError)
+      ? new RowsCutShortError(error.message)
+      : error;
   }
 
   /** Reads a rows answer whole, body included within the deadline. */

@@ -11,6 +11,7 @@ import type { ErrorCode } from '../../src/common/errors.ts';
 import { createWorkstationCore, type WorkstationCore } from '../../src/workstation/core.ts';
 import { browserGet, callbackFor, createFakeIdp, fakeDiscover, type FakeIdp } from '../unit/workstation/fake-idp.ts';
 import {
+  ACTION_EFFECT,
   CATALOGUE,
   DEMO_USER,
   FAKE_ISSUER,
@@ -96,6 +97,11 @@ const DATA_INPUTS: { [M in 'checking.rules' | 'projects.list' | 'catalogue.get' 
   'dataset.sample': { projectId: 'covid-outcomes', datasetId: 'patients', limit: 3 },
 };
 
+const INCIDENT = { summary: 'Unusual downloads', severity: 'high', detectedAt: '2026-12-03T08:30:00Z', personalData: true };
+const INCIDENT_ID = 'inc-0123456789abcdef0123';
+const SUSPEND_ADA = { action: 'suspend_user', userId: 'demo-analyst', incidentId: INCIDENT_ID, reason: 'Unusual downloads.' };
+const REPORT = { subject: 'person', id: 'demo-analyst', from: '2026-12-01T00:00:00Z', to: '2026-12-04T00:00:00Z' };
+
 // One invalid input per method, and the field its error must name.
 const INVALID_INPUTS: Array<{ method: MethodName; input: unknown; field: string }> = [
   { method: 'session.get', input: { userId: 'someone-else' }, field: 'userId' },
@@ -120,6 +126,22 @@ const INVALID_INPUTS: Array<{ method: MethodName; input: unknown; field: string 
   { method: 'admin.audit', input: { filter: { limit: 100_000 } }, field: 'filter.limit' },
   { method: 'admin.audit', input: { filter: { from: 'yesterday' } }, field: 'filter.from' },
   { method: 'admin.audit', input: {}, field: 'filter' },
+  { method: 'admin.killswitch', input: { all: true }, field: 'all' },
+  { method: 'admin.openIncident', input: { ...INCIDENT, severity: 'apocalyptic' }, field: 'severity' },
+  { method: 'admin.openIncident', input: { ...INCIDENT, summary: '  ' }, field: 'summary' },
+  { method: 'admin.openIncident', input: { ...INCIDENT, detectedAt: 'this morning' }, field: 'detectedAt' },
+  { method: 'admin.closeIncident', input: { incidentId: '../actions', resolution: 'Resolved.' }, field: 'incidentId' },
+  { method: 'admin.closeIncident', input: { incidentId: INCIDENT_ID, resolution: '' }, field: 'resolution' },
+  { method: 'admin.act', input: { action: { ...SUSPEND_ADA, action: 'delete_user' } }, field: 'action' },
+  { method: 'admin.act', input: { action: { ...SUSPEND_ADA, userId: '../admin' } }, field: 'action.userId' },
+  { method: 'admin.act', input: { action: { ...SUSPEND_ADA, reason: 'x' } }, field: 'action.reason' },
+  { method: 'admin.act', input: { action: { ...SUSPEND_ADA, incidentId: 'inc-1' } }, field: 'action.incidentId' },
+  { method: 'admin.act', input: { action: { ...SUSPEND_ADA, projectId: 'covid-outcomes' } }, field: 'projectId' },
+  { method: 'admin.lift', input: { actionId: 'act-../../x', reason: 'Cleared by the investigation.' }, field: 'actionId' },
+  { method: 'admin.lift', input: { actionId: 'act-0123456789abcdef0123', reason: 'x'.repeat(2001) }, field: 'reason' },
+  { method: 'admin.accessReport', input: { ...REPORT, subject: 'everyone' }, field: 'subject' },
+  { method: 'admin.accessReport', input: { ...REPORT, from: 'last week' }, field: 'from' },
+  { method: 'admin.accessReport', input: { ...REPORT, id: "demo-analyst' OR 1=1" }, field: 'id' },
 ];
 
 export function runContractSuite(label: string, connect: TransportFactory): void {
@@ -329,6 +351,33 @@ export function runContractSuite(label: string, connect: TransportFactory): void
         const error = await errorOf(transport.invoke('constructor' as MethodName, {}));
 
         expect(error.code).toBe('unknown_method');
+      });
+    });
+
+    describe('incidents and the kill switch', () => {
+      it('admin.act sends the action to the platform as it was asked, and answers what it did', async () => {
+        const action = { ...SUSPEND_ADA, action: 'revoke_sessions' } as const;
+
+        const effect = await client.invoke('admin.act', { action });
+
+        expect(effect).toEqual(ACTION_EFFECT);
+        expect(platform.actions).toEqual([action]);
+      });
+
+      it("a suspended person's call fails as suspended, and the window hears the session end with the platform's reason", async () => {
+        const why = 'Your access to Enclave is suspended by an administrator: Unusual downloads.';
+        const ended = sessionEvent(client, (s) => s.state === 'signed_out');
+        platform.suspend(why);
+
+        const error = await errorOf(client.invoke('projects.list', {}));
+
+        expect(error).toMatchObject({ code: 'suspended', message: why });
+        expect(await ended).toMatchObject({ user: null, message: { kind: 'suspended', text: why } });
+        expect((await errorOf(client.invoke('projects.list', {}))).code).toBe('unauthenticated');
+
+        platform.suspend(null);
+        await signIn();
+        expect(await client.invoke('projects.list', {})).toEqual(PROJECTS);
       });
     });
 

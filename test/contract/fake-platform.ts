@@ -124,8 +124,20 @@ export interface FakePlatform {
   requests: string[];
   /** Session events posted, in order. */
   sessionEvents: string[];
+  /** Kill-switch actions posted to /admin/actions, in order (as the platform received them). */
+  actions: unknown[];
+  /** Suspends the caller (every API call answers 'suspended' with this message), or lifts it (null). */
+  suspend(message: string | null): void;
   close(): Promise<void>;
 }
+
+/** What the fake answers for any kill-switch action. */
+export const ACTION_EFFECT = {
+  restriction: null,
+  signInsEnded: 2,
+  operationsAborted: 0,
+  summary: ['Ada Analyst’s sign-ins are ended: 2 sessions. She can sign in again at once.'],
+};
 
 function error(code: string, message: string): string {
   return JSON.stringify({ error: { code, message } });
@@ -180,6 +192,8 @@ function answerHeld(res: ServerResponse, options: { bytes: Uint8Array; pending: 
 export async function startFakePlatform(options: FakePlatformOptions = {}): Promise<FakePlatform> {
   const requests: string[] = [];
   const sessionEvents: string[] = [];
+  const actions: unknown[] = [];
+  let suspension: string | null = null;
   const holds = new Map<number, PendingHold>();
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake');
@@ -204,6 +218,16 @@ export async function startFakePlatform(options: FakePlatformOptions = {}): Prom
     const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? '';
     if (options.tokenOwner && options.tokenOwner(bearer) === null)
       return json(401, error('unauthenticated', 'Sign in again: the access token is missing or invalid.'));
+    if (suspension !== null) return json(403, error('suspended', suspension));
+    if (req.method === 'POST' && first === 'admin' && projectId === 'actions' && parts.length === 4) {
+      let body = '';
+      req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      req.on('end', () => {
+        actions.push(JSON.parse(body));
+        json(200, JSON.stringify(ACTION_EFFECT));
+      });
+      return;
+    }
     if (req.method === 'POST' && first === 'session-events' && parts.length === 3) {
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -274,6 +298,10 @@ export async function startFakePlatform(options: FakePlatformOptions = {}): Prom
     },
     requests,
     sessionEvents,
+    actions,
+    suspend(message) {
+      suspension = message;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

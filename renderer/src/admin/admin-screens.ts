@@ -1,13 +1,15 @@
-// The administrators' screens (the agreements and the audit log), beside the role's screens of ../session/roles.ts:
-// their own navigation ("Administration") and addresses (#/admin/agreements, #/admin/audit). The platform refuses
-// their data to every other role; this only decides what the window offers.
+// The administrators' screens (the agreements, the audit log, and the incidents with the kill switch), beside the role's
+// screens of ../session/roles.ts: their own navigation ("Administration") and addresses (#/admin/agreements,
+// #/admin/audit, #/admin/incidents). The platform refuses their data to every other role; this only decides what the
+// window offers.
 import type { Role } from '../../../src/common/contract.ts';
 
-export type AdminScreen = 'agreements' | 'audit';
+export type AdminScreen = 'agreements' | 'audit' | 'incidents';
 
 export const ADMIN_SCREEN_LABELS: Readonly<Record<AdminScreen, string>> = {
   agreements: 'Agreements',
   audit: 'Audit log',
+  incidents: 'Incidents',
 };
 
 const ADMIN_SCREENS = Object.keys(ADMIN_SCREEN_LABELS) as AdminScreen[];

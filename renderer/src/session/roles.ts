@@ -10,22 +10,20 @@ export const SCREEN_LABELS: Readonly<Record<Screen, string>> = {
   checking: 'Output checking',
 };
 
-export const ROLE_LABELS: Readonly<Record<Role, string>> = {
-  analyst: 'Analyst',
-  output_checker: 'Output checker',
-  admin: 'Administrator',
-};
+export { ROLE_LABELS } from '../../../src/common/people.ts';
 
 /** In navigation order; the first is where the role starts. */
 export const SCREENS_BY_ROLE: Readonly<Record<Role, readonly Screen[]>> = {
   analyst: ['catalogue', 'analysis'],
   output_checker: ['checking'],
+  // Data managers read their projects' catalogues and agreements (what each field looks like for the project).
+  data_manager: ['catalogue'],
   admin: ['catalogue', 'checking'],
 };
 
 /** Who a screen is for, in the words of "This screen is for …". */
 const SCREEN_AUDIENCE: Readonly<Record<Screen, string>> = {
-  catalogue: 'analysts and administrators',
+  catalogue: 'analysts, data managers and administrators',
   analysis: 'analysts',
   checking: 'output checkers',
 };

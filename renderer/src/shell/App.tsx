@@ -1,6 +1,7 @@
-// The workstation window: the sign-in screen until someone signs in, then their workspace; the lock screen over
-// it when idle. On sign-out the window's own engines (projects kept in memory only) are emptied and stopped; the
-// core closes the disk workspaces and keeps them for the same person.
+// The workstation window: the sign-in screen until someone signs in (the suspended screen instead when an administrator
+// has suspended them), then their workspace; the lock screen over it when idle. On sign-out the window's own engines
+// (projects kept in memory only) are emptied and stopped; the core closes the disk workspaces and keeps them for the
+// same person.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Client } from '../../../src/common/client.ts';
 import type { Session } from '../../../src/common/contract.ts';
@@ -9,6 +10,7 @@ import { EnclaveError } from '../../../src/common/errors.ts';
 import { createProjectEngines, type StartedEngine } from '../analysis/project-engines.ts';
 import { LockScreen } from '../session/LockScreen.tsx';
 import { SignInScreen } from '../session/SignInScreen.tsx';
+import { SuspendedScreen } from '../session/SuspendedScreen.tsx';
 import { createEventOrder } from '../session/event-order.ts';
 import { isLocked, workspaceUser } from '../session/state.ts';
 import { useActivityReporting } from '../session/use-activity.ts';
@@ -44,7 +46,7 @@ function refreshingOnRefusal(client: Client, onStale: () => void): Client {
       try {
         return await client.invoke(name, input, options);
       } catch (err) {
-        if (err instanceof EnclaveError && (err.code === 'locked' || err.code === 'unauthenticated')) onStale();
+        if (err instanceof EnclaveError && (err.code === 'locked' || err.code === 'unauthenticated' || err.code === 'suspended')) onStale();
         throw err;
       }
     },
@@ -219,6 +221,15 @@ export function App(props: { client: Client; startWindowEngine: () => StartedEng
   }
 
   if (!owner) {
+    const clearedNotice = (
+      <div role="status" data-testid="local-data-cleared">
+        {cleared ? (
+          <Notice kind={cleared.kind === 'error' ? 'notice' : 'success'} testId="local-data-cleared-text" text={cleared.text} />
+        ) : null}
+      </div>
+    );
+    // An administrator suspended the person: say so, and why, rather than offer the usual sign-in.
+    const suspension = session.state === 'signed_out' && session.message?.kind === 'suspended' ? session.message.text : null;
     return (
       <>
         <a className="skip-link" href="#main">
@@ -226,13 +237,15 @@ export function App(props: { client: Client; startWindowEngine: () => StartedEng
         </a>
         <Header session={session} platform={platform} />
         {notices}
-        <SignInScreen session={session} authorizationUrl={authorizationUrl} starting={starting} actions={{ signIn, cancel }}>
-          <div role="status" data-testid="local-data-cleared">
-            {cleared ? (
-              <Notice kind={cleared.kind === 'error' ? 'notice' : 'success'} testId="local-data-cleared-text" text={cleared.text} />
-            ) : null}
-          </div>
-        </SignInScreen>
+        {suspension !== null ? (
+          <SuspendedScreen session={session} message={suspension} starting={starting} onSignIn={signIn}>
+            {clearedNotice}
+          </SuspendedScreen>
+        ) : (
+          <SignInScreen session={session} authorizationUrl={authorizationUrl} starting={starting} actions={{ signIn, cancel }}>
+            {clearedNotice}
+          </SignInScreen>
+        )}
       </>
     );
   }

@@ -1,8 +1,9 @@
 // A signed-in user's workspace: the screens their role allows. Analysts pick a project, browse its catalogue, open
 // samples into the project's local engine and analyse them in the workspace screen; output checkers read the rule
-// profiles; admins see both references, and their own screens: the agreements and the audit log. The catalogue also
-// shows the chosen project's agreement, read-only. Mounted once per sign-in (keyed by user). Editor text is saved as it is
-// typed, for every project of the sign-in, and sent at once when the window goes away or the project changes.
+// profiles; admins see both references, and their own screens: the agreements, the audit log and the incidents (with a
+// banner over them while the kill switch holds anything in force). The catalogue also shows the chosen project's
+// agreement, read-only. Mounted once per sign-in (keyed by user). Editor text is saved as it is typed, for every project
+// of the sign-in, and sent at once when the window goes away or the project changes.
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { Client } from '../../../src/common/client.ts';
 import type { Catalogue, Project, User } from '../../../src/common/contract.ts';
@@ -12,6 +13,9 @@ import type { Layout } from '../../../src/common/workspace.ts';
 import { ADMIN_SCREEN_LABELS, adminScreensFor, type AdminScreen } from '../admin/admin-screens.ts';
 import { AgreementsScreen } from '../admin/AgreementsScreen.tsx';
 import { AuditLogScreen } from '../admin/AuditLogScreen.tsx';
+import { IncidentsScreen } from '../admin/IncidentsScreen.tsx';
+import { RestrictionsBanner } from '../admin/RestrictionsBanner.tsx';
+import { useKillSwitch } from '../admin/use-kill-switch.ts';
 import type { ProjectEngines } from '../analysis/project-engines.ts';
 import { DatasetDetail } from '../catalogue/DatasetDetail.tsx';
 import { DatasetList } from '../catalogue/DatasetList.tsx';
@@ -215,6 +219,9 @@ export function Workspace(props: {
       setOpenedAdmin((opened) => (opened.has(adminScreen) ? opened : new Set(opened).add(adminScreen)));
   }, [adminAllowed, adminScreen]);
 
+  // The kill switch's overview, read whenever an administration screen is shown: the incidents screen and the banner.
+  const killSwitch = useKillSwitch(client, adminAllowed ? adminScreen : null);
+
   return (
     <div
       className={withSidebar ? 'layout' : ide ? 'layout single ide-layout' : 'layout single'}
@@ -321,6 +328,9 @@ export function Workspace(props: {
             <CheckingView client={client} />
           </div>
         ) : null}
+        {adminAllowed ? (
+          <RestrictionsBanner active={killSwitch.overview?.active ?? []} onIncidentsScreen={adminScreen === 'incidents'} />
+        ) : null}
         {mountedAdmin('agreements') ? (
           <div hidden={!adminShown('agreements')} data-testid="panel-admin-agreements">
             <AgreementsScreen client={client} />
@@ -329,6 +339,11 @@ export function Workspace(props: {
         {mountedAdmin('audit') ? (
           <div hidden={!adminShown('audit')} data-testid="panel-admin-audit">
             <AuditLogScreen client={client} />
+          </div>
+        ) : null}
+        {mountedAdmin('incidents') ? (
+          <div hidden={!adminShown('incidents')} data-testid="panel-admin-incidents">
+            <IncidentsScreen client={client} killSwitch={killSwitch} />
           </div>
         ) : null}
       </main>

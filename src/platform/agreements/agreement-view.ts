@@ -13,7 +13,7 @@ import type { FieldTag } from '../../common/contract.ts';
 import { fieldLabel, projectFieldTreatment, projectFieldWords, type FieldKinds } from '../minimisation/project-treatments.ts';
 import type { AgreementFileError, AgreementInForce } from './loader.ts';
 import { LEGAL_BASES, type Agreement, type AgreementMember, type RowCondition } from './schema.ts';
-import { membershipState, projectStanding } from './standing.ts';
+import { membershipState, projectStanding, type MemberTraining } from './standing.ts';
 
 /** A dataset of the catalogue, as far as the view needs it. */
 export interface CatalogueDataset {
@@ -28,6 +28,8 @@ export interface AgreementViewContext {
   readonly kinds: FieldKinds;
   /** A person's name on the platform, or null when it does not know them. */
   readonly displayName: (userId: string) => string | null;
+  /** A member's training for their project role, from the platform's records; absent: not judged. */
+  readonly training?: (userId: string, role: AgreementMember['role']) => MemberTraining | undefined;
   readonly now: Date;
 }
 
@@ -35,21 +37,25 @@ const MEMBER_STANDING_WORDS = {
   in_force: () => 'In force',
   not_started: (member: AgreementMember) => `Starts on ${member.start}`,
   ended: (member: AgreementMember) => `Ended on ${member.end}`,
-  training_lapsed: (member: AgreementMember) => `Training expired on ${member.trainingExpires}`,
+  training_lapsed: (_member: AgreementMember, training?: MemberTraining) =>
+    training?.expires === null || training?.expires === undefined
+      ? `No record of ${training?.course ?? 'the training'}`
+      : `${training.course ?? 'Training'} expired on ${training.expires}`,
 } as const;
 
 function memberView(member: AgreementMember, context: AgreementViewContext): AgreementMemberView {
-  const standing = membershipState(member, context.now);
+  const training = context.training?.(member.userId, member.role);
+  const standing = membershipState(member, context.now, training);
   return {
     userId: member.userId,
     displayName: context.displayName(member.userId),
     role: member.role,
     start: member.start,
     end: member.end,
-    trainingExpires: member.trainingExpires,
+    trainingExpires: training?.expires ?? null,
     mayRequestRelease: member.mayRequestRelease,
     standing,
-    standingText: MEMBER_STANDING_WORDS[standing](member),
+    standingText: MEMBER_STANDING_WORDS[standing](member, training),
   };
 }
 

@@ -100,8 +100,11 @@ export const MemberSchema = z
     start: AgreementDateSchema,
     /** Last day of membership. */
     end: AgreementDateSchema,
-    /** Last day the member's information-governance training is valid. */
-    trainingExpires: AgreementDateSchema,
+    /**
+     * No longer read: a member's training comes from the platform's training records (one source, never two). Accepted
+     * so that older files still load.
+     */
+    trainingExpires: AgreementDateSchema.optional(),
     /** Granted by a data manager on the data owner's behalf; the airlock refuses release requests without it. */
     mayRequestRelease: z.boolean(),
   })

@@ -42,21 +42,39 @@ export function projectStanding(agreement: Agreement, now: Date): ProjectStandin
 /** Where one listed member stands on their own (their dates and training), whatever the agreement's standing. */
 export type MembershipState = 'in_force' | 'not_started' | 'ended' | 'training_lapsed';
 
-export function membershipState(member: AgreementMember, now: Date): MembershipState {
+/** A member's training for their role, from the platform's training records. */
+export interface MemberTraining {
+  readonly valid: boolean;
+  /** The lapsed course's expiry (or the soonest expiry of valid ones); null when there is no record. */
+  readonly expires: string | null;
+  readonly course: string | null;
+}
+
+export function membershipState(member: AgreementMember, now: Date, training?: MemberTraining): MembershipState {
   const today = ukDay(now);
   if (today < member.start) return 'not_started';
   if (today > member.end) return 'ended';
-  if (today > member.trainingExpires) return 'training_lapsed';
+  if (training !== undefined && !training.valid) return 'training_lapsed';
   return 'in_force';
 }
 
-export function memberStanding(agreement: Agreement, userId: string, now: Date): MemberStanding {
+/**
+ * Whether the person may use the project now as a member. Their training, when given, is the platform's record for
+ * their role (the routes refuse a role whose training lapsed on their own, naming the course).
+ */
+export function memberStanding(
+  agreement: Agreement,
+  /** The person's id, or their id and their training on the platform's records. */
+  who: string | { readonly userId: string; readonly training?: MemberTraining },
+  now: Date,
+): MemberStanding {
+  const { userId, training } = typeof who === 'string' ? { userId: who, training: undefined } : who;
   const project = projectStanding(agreement, now);
   if (!project.inForce) return project;
   const member = agreement.members.find((candidate) => candidate.userId === userId);
   if (member === undefined) return { inForce: false, reason: 'not_member', message: 'You are not a member of this project.' };
   const name = agreement.projectName;
-  switch (membershipState(member, now)) {
+  switch (membershipState(member, now, training)) {
     case 'not_started':
       return { inForce: false, reason: 'membership_not_started', message: `Your membership of ${name} starts on ${member.start}.` };
     case 'ended':
@@ -65,7 +83,10 @@ export function memberStanding(agreement: Agreement, userId: string, now: Date):
       return {
         inForce: false,
         reason: 'training_expired',
-        message: `Your training for ${name} expired on ${member.trainingExpires}: renew it to use this project.`,
+        message:
+          training?.expires === null || training?.expires === undefined
+            ? `There is no record of your ${training?.course ?? 'training'}, which ${name} needs: complete it, then ask your administrator to record it.`
+            : `Your ${training.course ?? 'training'} expired on ${training.expires}: renew it to use ${name}.`,
       };
     case 'in_force':
       return { inForce: true, member };

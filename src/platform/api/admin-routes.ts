@@ -4,6 +4,7 @@ import type { AgreementsOverview, AuditEventView, AuditPage } from '../../common
 import { AUDIT_PAGE_SIZE, auditFilterOf } from '../../common/agreement-views.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import { agreementEntries, agreementView, type AgreementViewContext } from '../agreements/agreement-view.ts';
+import type { MemberTraining } from '../agreements/standing.ts';
 import type { AuditEvent } from '../audit/audit-log.ts';
 import { requireProjectAccess } from '../authz/access-policy.ts';
 import type { RouteHandlers } from './register-routes.ts';
@@ -35,11 +36,25 @@ export function createAdminHandlers(deps: V1Dependencies): Pick<RouteHandlers, A
   }): Promise<AgreementViewContext> {
     const datasets = await store.listDatasets([...new Set(options.datasetIds)]);
     const names = new Map<string, string>();
+    const training = new Map<string, MemberTraining>();
     for (const userId of new Set(options.userIds)) {
       const user = await store.getUser(userId);
       if (user !== undefined) names.set(userId, user.displayName);
+      if (user === undefined) continue;
+      // A project role's training is a platform role's: a data manager's for data managers; for leads and analysts, the
+      // analyst's when they hold it (they query the data), else their primary role's.
+      const held = user.roles ?? [user.role];
+      const working = held.includes('analyst') ? 'analyst' : user.role;
+      training.set(`${userId}/data_manager`, await deps.standing.trainingExpiry(userId, 'data_manager'));
+      training.set(`${userId}/other`, await deps.standing.trainingExpiry(userId, working));
     }
-    return { datasets, kinds: fieldKinds, displayName: (userId) => names.get(userId) ?? null, now: options.at };
+    return {
+      datasets,
+      kinds: fieldKinds,
+      displayName: (userId) => names.get(userId) ?? null,
+      training: (userId, role) => training.get(`${userId}/${role === 'data_manager' ? 'data_manager' : 'other'}`),
+      now: options.at,
+    };
   }
 
   return {

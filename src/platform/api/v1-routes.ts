@@ -23,6 +23,8 @@ import type { OperationKind, OperationRegistry } from '../incidents/operations.t
 import { createAdminHandlers } from './admin-routes.ts';
 import { createIncidentHandlers } from './incident-routes.ts';
 import { createPeopleHandlers } from './people-routes.ts';
+import { createStandingHandlers } from './standing-routes.ts';
+import type { StandingService } from '../people/standing.ts';
 import type { PeopleService } from '../people/people-service.ts';
 import { registerApiRoutes, type RouteHandlers } from './register-routes.ts';
 
@@ -48,6 +50,8 @@ export interface V1Dependencies {
   readonly operations: OperationRegistry;
   /** People: registering, enrolment, roles and status. */
   readonly people: PeopleService;
+  /** Terms of use and training. */
+  readonly standing: StandingService;
   /** The clock agreements and memberships are judged by; the real one by default. */
   readonly now?: () => Date;
 }
@@ -140,6 +144,7 @@ export function createV1Handlers(deps: V1Dependencies): RouteHandlers {
     ...createAdminHandlers(deps),
     ...createIncidentHandlers(deps),
     ...createPeopleHandlers(deps),
+    ...createStandingHandlers(deps),
     async health() {
       const identity = deps.identity();
       if (identity === undefined)

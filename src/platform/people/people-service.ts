@@ -20,6 +20,7 @@ import type { AuditEvent, AuditLog } from '../audit/audit-log.ts';
 import type { JsonValue } from '../audit/canonical-json.ts';
 import type { KillSwitch } from '../incidents/kill-switch.ts';
 import type { PersonRecord } from '../store/people.ts';
+import { MAX_PASSWORD_CHARS, MIN_CHOSEN_PASSWORD_CHARS } from '../identity/embedded/password-rules.ts';
 import { hashPassword } from '../identity/passwords.ts';
 import { EMBEDDED_ISSUER, type MetadataStore } from '../store/metadata-store.ts';
 
@@ -57,8 +58,8 @@ export interface PeopleService {
 
 const SELF_CHANGE = 'You cannot change your own roles or status: ask another administrator.';
 
-/** The shortest password the platform's own identity provider accepts when a person enrols. */
-export const MIN_PASSWORD_CHARS = 12;
+/** The password lengths the platform's own identity provider accepts when a person enrols (its pages say the same). */
+export const MIN_PASSWORD_CHARS = MIN_CHOSEN_PASSWORD_CHARS;
 
 export function createPeopleService(options: PeopleServiceOptions): PeopleService {
   const { store, audit, killSwitch } = options;
@@ -318,8 +319,8 @@ export function createPeopleService(options: PeopleServiceOptions): PeopleServic
     },
 
     async enrolWithPassword(code, password) {
-      if (password.length < MIN_PASSWORD_CHARS || password.length > 128) {
-        throw new EnclaveError('invalid_input', `Choose a password of ${MIN_PASSWORD_CHARS} to 128 characters.`);
+      if (password.length < MIN_PASSWORD_CHARS || password.length > MAX_PASSWORD_CHARS) {
+        throw new EnclaveError('invalid_input', `Choose a password of ${MIN_PASSWORD_CHARS} to ${MAX_PASSWORD_CHARS} characters.`);
       }
       const passwordHash = await hashPassword(password);
       let person: PersonRecord;

@@ -2,7 +2,7 @@
 // before anything is written, so a broken seed file changes nothing.
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { DEFAULT_CLIPBOARD_CELL_LIMIT, IdSchema, UserSchema } from '../../common/contract.ts';
+import { DEFAULT_CLIPBOARD_CELL_LIMIT, IdSchema, RoleSchema, UserSchema } from '../../common/contract.ts';
 import { LocalModeSchema } from '../../common/local-engine.ts';
 import { describeIssues, EnclaveError } from '../../common/errors.ts';
 import type { CatalogueFile } from '../catalogue/catalogue-file.ts';
@@ -25,12 +25,25 @@ const DemoProjectsSchema = z.array(
   }),
 );
 
+const DayText = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+const DemoTrainingSchema = z
+  .object({
+    requirements: z.record(RoleSchema, z.array(z.string().min(2))),
+    records: z.array(
+      z.object({ userId: IdSchema, course: z.string().min(2), completed: DayText, expires: DayText, evidence: z.string().min(3) }).strict(),
+    ),
+  })
+  .strict();
+
 export type DemoUser = z.infer<typeof DemoUsersSchema>[number];
+export type DemoTraining = z.infer<typeof DemoTrainingSchema>;
 export type DemoProject = z.infer<typeof DemoProjectsSchema>[number];
 
 export interface DemoSeed {
   readonly users: readonly DemoUser[];
   readonly projects: readonly DemoProject[];
+  /** The courses each role needs and the demo people's records of them. */
+  readonly training: DemoTraining;
 }
 
 async function readJson<T>(url: URL, schema: z.ZodType<T>): Promise<T> {
@@ -51,6 +64,7 @@ async function readJson<T>(url: URL, schema: z.ZodType<T>): Promise<T> {
 export async function readDemoSeed(options: { demoDir: URL; catalogue: CatalogueFile }): Promise<DemoSeed> {
   const users = await readJson(new URL('users.json', options.demoDir), DemoUsersSchema);
   const projects = await readJson(new URL('projects.json', options.demoDir), DemoProjectsSchema);
+  const training = await readJson(new URL('training.json', options.demoDir), DemoTrainingSchema);
   const userIds = new Set(users.map((user) => user.id));
   const datasetIds = new Set(options.catalogue.map((dataset) => dataset.id));
   const problems: string[] = [];
@@ -64,6 +78,9 @@ export async function readDemoSeed(options: { demoDir: URL; catalogue: Catalogue
       if (!datasetIds.has(datasetId)) problems.push(`project ${project.id} names dataset ${datasetId}, which the catalogue lacks`);
     }
   }
+  for (const record of training.records) {
+    if (!userIds.has(record.userId)) problems.push(`training.json names unknown person ${record.userId}`);
+  }
   if (problems.length > 0) throw new EnclaveError('unavailable', `The demo seed is inconsistent: ${problems.join('; ')}.`);
-  return { users, projects };
+  return { users, projects, training };
 }

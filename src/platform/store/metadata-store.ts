@@ -14,6 +14,7 @@ import { migrateToLatest } from './migrations.ts';
 import { createNodeSqliteDialect } from './node-sqlite-dialect.ts';
 import { createIncidentRecords, type IncidentRecords } from './incidents.ts';
 import { createPeopleRecords, personOf, roleColumns, type PeopleRecords } from './people.ts';
+import { createTermsRecords, createTrainingStore, type TermsRecords, type TrainingStore } from './terms.ts';
 import { createOidcArtifactStore, type OidcArtifactStore } from './oidc-artifacts.ts';
 import { createRevocationList, type RevocationList } from './revocations.ts';
 import type { MetadataDatabase } from './schema.ts';
@@ -83,6 +84,10 @@ export interface MetadataStore {
   readonly incidents: IncidentRecords;
   /** People: records, enrolment codes, changes waiting for a second administrator. */
   readonly people: PeopleRecords;
+  /** Terms of use, by audience and version, and who accepted what. */
+  readonly terms: TermsRecords;
+  /** Training records and the courses each role needs. */
+  readonly training: TrainingStore;
   close(): Promise<void>;
 }
 
@@ -228,6 +233,42 @@ async function seedMissingCredentials(db: Kysely<MetadataDatabase>, seed: { demo
   }
 }
 
+/**
+ * The demo's training (the courses each role needs, and the demo people's records) on a store that has none of either:
+ * a store from before training existed gains it, so its demo people keep working. A store with any is left alone.
+ */
+async function seedTrainingIfNone(db: Kysely<MetadataDatabase>, demo: DemoSeed): Promise<void> {
+  const any =
+    (await db.selectFrom('training_requirements').select('role').limit(1).executeTakeFirst()) ??
+    (await db.selectFrom('training_records').select('id').limit(1).executeTakeFirst());
+  if (any !== undefined) return;
+  const known = new Set((await db.selectFrom('users').select('id').execute()).map((row) => row.id));
+  await db.transaction().execute(async (trx) => {
+    const requirements = Object.entries(demo.training.requirements).flatMap(([role, courses]) =>
+      courses.map((course) => ({ role, course })),
+    );
+    if (requirements.length > 0) await trx.insertInto('training_requirements').values(requirements).execute();
+    const records = demo.training.records.filter((record) => known.has(record.userId));
+    if (records.length > 0) {
+      await trx
+        .insertInto('training_records')
+        .values(
+          records.map((record, index) => ({
+            id: `trn-demo-${String(index).padStart(4, '0')}`,
+            user_id: record.userId,
+            course: record.course,
+            completed: record.completed,
+            expires: record.expires,
+            evidence: record.evidence,
+            recorded_by: 'demo seed',
+            recorded_at: new Date().toISOString(),
+          })),
+        )
+        .execute();
+    }
+  });
+}
+
 /** Turns a demo user's password into the hash the store keeps (identity/passwords.ts). */
 export type HashPassword = (password: string) => Promise<string>;
 
@@ -287,6 +328,7 @@ export async function openMetadataStore(options: OpenMetadataStoreOptions): Prom
     if (demo !== null) {
       await seedMissingCredentials(db, { demo, hashPassword: options.hashPassword });
       await seedProjectSettings(db, demo);
+      await seedTrainingIfNone(db, demo);
     }
     return fresh;
   })().catch(async () => {
@@ -317,6 +359,8 @@ export async function openMetadataStore(options: OpenMetadataStoreOptions): Prom
     revocations: createRevocationList(db),
     incidents: createIncidentRecords(db),
     people,
+    terms: createTermsRecords(db),
+    training: createTrainingStore(db),
     async findUserBySubject(subject, issuer) {
       const person = await people.bySubject(issuer, subject);
       return person === undefined ? undefined : userOf(person);

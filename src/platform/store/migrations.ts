@@ -311,6 +311,58 @@ const people: Migration = {
   },
 };
 
+// Terms of use per role (versioned, with the sha256 of each text) and who accepted which version of which text; training
+// records and the courses each role needs.
+const termsAndTraining: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('terms')
+      .addColumn('audience', 'varchar(32)', (c) => c.notNull())
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addColumn('text', 'text', (c) => c.notNull())
+      .addColumn('sha256', 'char(64)', (c) => c.notNull())
+      .addColumn('summary', 'text', (c) => c.notNull())
+      .addColumn('effective_at', 'varchar(32)', (c) => c.notNull())
+      .addColumn('author', 'varchar(128)', (c) => c.notNull())
+      .addColumn('published_at', 'varchar(32)', (c) => c.notNull())
+      .addColumn('requires_acceptance', 'integer', (c) => c.notNull())
+      .addPrimaryKeyConstraint('terms_pk', ['audience', 'version'])
+      .execute();
+    await db.schema
+      .createTable('terms_acceptances')
+      .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id'))
+      .addColumn('audience', 'varchar(32)', (c) => c.notNull())
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addColumn('sha256', 'char(64)', (c) => c.notNull())
+      .addColumn('accepted_at', 'varchar(32)', (c) => c.notNull())
+      .addColumn('client', 'varchar(200)', (c) => c.notNull())
+      .addPrimaryKeyConstraint('terms_acceptances_pk', ['user_id', 'audience', 'version'])
+      .execute();
+    await db.schema
+      .createTable('training_records')
+      .addColumn('id', 'varchar(32)', (c) => c.primaryKey())
+      .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id'))
+      .addColumn('course', 'varchar(100)', (c) => c.notNull())
+      .addColumn('completed', 'varchar(10)', (c) => c.notNull())
+      .addColumn('expires', 'varchar(10)', (c) => c.notNull())
+      .addColumn('evidence', 'text', (c) => c.notNull())
+      .addColumn('recorded_by', 'varchar(128)', (c) => c.notNull())
+      .addColumn('recorded_at', 'varchar(32)', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('training_records_by_user').on('training_records').columns(['user_id', 'course']).execute();
+    await db.schema
+      .createTable('training_requirements')
+      .addColumn('role', 'varchar(32)', (c) => c.notNull())
+      .addColumn('course', 'varchar(100)', (c) => c.notNull())
+      .addPrimaryKeyConstraint('training_requirements_pk', ['role', 'course'])
+      .execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    for (const table of ['training_requirements', 'training_records', 'terms_acceptances', 'terms'])
+      await db.schema.dropTable(table).execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
     return {
@@ -322,6 +374,7 @@ export const migrationProvider: MigrationProvider = {
       '0006_project_workspace_settings': projectWorkspaceSettings,
       '0007_incidents_and_kill_switch': incidentsAndKillSwitch,
       '0008_people': people,
+      '0009_terms_and_training': termsAndTraining,
     };
   },
 };

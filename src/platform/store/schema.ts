@@ -169,7 +169,54 @@ export interface RestrictionsTable {
   lift_reason: string | null;
 }
 
+/** One version of the terms of use of a role, or of everyone ('everyone'). Never changed once published. */
+export interface TermsTable {
+  audience: string;
+  version: number;
+  text: string;
+  sha256: string;
+  summary: string;
+  effective_at: string;
+  author: string;
+  published_at: string;
+  /** 1: people who accepted an earlier version must accept this one. */
+  requires_acceptance: number;
+}
+
+/** A person's acceptance of one version of one audience's terms, with the hash of the exact text they were shown. */
+export interface TermsAcceptancesTable {
+  user_id: string;
+  audience: string;
+  version: number;
+  sha256: string;
+  accepted_at: string;
+  /** What the person accepted in: 'workstation', 'cli', with its version where it says. */
+  client: string;
+}
+
+/** A course a person completed, with its expiry and evidence. */
+export interface TrainingRecordsTable {
+  id: string;
+  user_id: string;
+  course: string;
+  completed: string;
+  expires: string;
+  evidence: string;
+  recorded_by: string;
+  recorded_at: string;
+}
+
+/** The courses a role needs, valid, before the platform serves that role. */
+export interface TrainingRequirementsTable {
+  role: string;
+  course: string;
+}
+
 export interface MetadataDatabase {
+  terms: TermsTable;
+  terms_acceptances: TermsAcceptancesTable;
+  training_records: TrainingRecordsTable;
+  training_requirements: TrainingRequirementsTable;
   enrolment_codes: EnrolmentCodesTable;
   pending_changes: PendingChangesTable;
   incidents: IncidentsTable;

@@ -1,6 +1,7 @@
 // Platform calls made as the signed-in user: the access token is renewed when due, and once more when the platform
 // refuses it. A call that outlives a lock or a sign-out has its answer withheld; a sign-in that can no longer be
-// renewed ends the session (if these are still its tokens: the session's rules decide).
+// renewed ends the session, and so does the platform's answer that the person is suspended (if these are still its
+// tokens: the session's rules decide).
 import { EnclaveError } from '../../common/errors.ts';
 import type { CallContext } from '../platform-client.ts';
 import type { TokenKeeper } from '../tokens/token-keeper.ts';
@@ -15,6 +16,8 @@ export interface CallGate {
   refusal(): EnclaveError | null;
   /** Renewing the tokens was refused; `sameTokens`: they are still the session's. Resolves once that is dealt with. */
   refreshFailed(sameTokens: boolean): Promise<void>;
+  /** The platform answered that the person is suspended (`message`: why). Resolves once the session has ended. */
+  suspended(message: string, sameTokens: boolean): Promise<void>;
 }
 
 export function createAuthorizedCalls(options: { tokens: TokenKeeper; gate: CallGate }): AuthorizedCall {
@@ -32,6 +35,15 @@ export function createAuthorizedCalls(options: { tokens: TokenKeeper; gate: Call
     const refusal = gate.admit();
     if (refusal !== null) throw refusal;
     const startedIn = tokens.generation;
+    /** One try with this token; a suspended person's session ends before the refusal goes on to the caller. */
+    async function attempt(token: string): Promise<T> {
+      try {
+        return await call({ token });
+      } catch (err) {
+        if (err instanceof EnclaveError && err.code === 'suspended') await gate.suspended(err.message, startedIn === tokens.generation);
+        throw err;
+      }
+    }
     let token: string;
     try {
       token = await tokens.validAccessToken();
@@ -40,7 +52,7 @@ export function createAuthorizedCalls(options: { tokens: TokenKeeper; gate: Call
     }
     let value;
     try {
-      value = await call({ token });
+      value = await attempt(token);
     } catch (err) {
       if (!(err instanceof EnclaveError && err.code === 'unauthenticated')) throw err;
       // The platform refused the token (revoked, clock skew): renew once and try again.
@@ -49,7 +61,7 @@ export function createAuthorizedCalls(options: { tokens: TokenKeeper; gate: Call
       } catch (refreshError) {
         throw await refreshFailed(refreshError, startedIn);
       }
-      value = await call({ token });
+      value = await attempt(token);
     }
     // Locked or signed out while the call ran: its answer is not shown.
     if (gate.refusal() !== null || startedIn !== tokens.generation) throw refused();

@@ -145,6 +145,9 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       async refreshFailed(sameTokens) {
         await runner.dispatch({ type: 'refresh_failed', sameTokens }).settled;
       },
+      async suspended(message, sameTokens) {
+        await runner.dispatch({ type: 'suspended', message, sameTokens }).settled;
+      },
     },
   });
 

@@ -12,8 +12,8 @@ import type { StoredSession, TokenStore } from '../tokens/token-store.ts';
 
 export type RestoreOutcome =
   | { kind: 'nothing' }
-  /** Nothing to restore, and the user should be told why (ended, revoked, unreachable). */
-  | { kind: 'refused'; message: { kind: 'info' | 'error'; text: string } }
+  /** Nothing to restore, and the user should be told why (ended, revoked, suspended, unreachable). */
+  | { kind: 'refused'; message: { kind: 'info' | 'error' | 'suspended'; text: string } }
   /** `saved` is the entry as stored now: it already holds the renewed refresh token. */
   | { kind: 'restored'; saved: StoredSession; tokens: TokenSet; user: User };
 
@@ -52,10 +52,11 @@ export async function restoreSession(options: {
     const user = await client.me({ token: tokens.accessToken });
     return { kind: 'restored', saved, tokens, user };
   } catch (err) {
-    if (err instanceof EnclaveError && (err.code === 'unauthenticated' || err.code === 'forbidden')) {
-      // The platform said no: this entry will never work again.
+    if (err instanceof EnclaveError && (err.code === 'unauthenticated' || err.code === 'forbidden' || err.code === 'suspended')) {
+      // The platform said no: this entry will never work again (a suspended person signs in afresh once it is lifted).
       await bestEffort(store.remove(account));
       if (tokens.refreshToken) await bestEffort(provider.revoke(tokens.refreshToken, 'refresh_token'));
+      if (err.code === 'suspended') return { kind: 'refused', message: { kind: 'suspended', text: err.message } };
       return { kind: 'refused', message: { kind: 'error', text: REVOKED } };
     }
     return unavailableNow(err);

@@ -124,6 +124,9 @@ export function createSessionRunner(options: SessionRunnerOptions): SessionRunne
         case 'revoke_forgotten':
           if (forgotten !== null) waits.push(forgotten.dispose(reported));
           break;
+        case 'drop_forgotten':
+          if (forgotten !== null) waits.push(removeStored());
+          break;
         case 'discard_arrived':
           inBackground(discard(need(arrived), reported), (err) => log('Could not revoke a sign-in that was not kept.', err));
           break;
@@ -151,6 +154,13 @@ export function createSessionRunner(options: SessionRunnerOptions): SessionRunne
     const taking =
       arrived.from === 'restore' ? tokens.take(arrived.tokens, { previousRefresh: arrived.previousRefresh }) : tokens.take(arrived.tokens);
     return taking.catch((err: unknown) => log('Could not keep the sign-in in the token store.', err));
+  }
+
+  /** Waits until the stored sign-in is gone (the keeper began removing it when it let the tokens go; removing is idempotent). */
+  async function removeStored(): Promise<void> {
+    const idp = provider.known();
+    if (idp === null) return;
+    await options.store.remove(accountFor(idp)).catch((err: unknown) => log('Could not remove the stored sign-in.', err));
   }
 
   /** Ends tokens nobody keeps at the provider, once `after` (their report) is done; a restore's entry goes too. */
@@ -245,7 +255,8 @@ export function createSessionRunner(options: SessionRunnerOptions): SessionRunne
     } catch (err) {
       if (options.closed()) return noLongerWanted(arrived);
       const error = err instanceof EnclaveError ? err : new EnclaveError('internal', 'The platform did not say who you are.');
-      return (await dispatch({ type: 'platform_refused_sign_in', flow, reason: error.message }, arrived).page) ?? NO_LONGER_WANTED;
+      const refused = { type: 'platform_refused_sign_in', flow, reason: error.message, suspended: error.code === 'suspended' } as const;
+      return (await dispatch(refused, arrived).page) ?? NO_LONGER_WANTED;
     }
     if (options.closed()) return noLongerWanted(arrived);
     return (await dispatch({ type: 'sign_in_confirmed', flow, sub, user, at: now() }, arrived).page) ?? NO_LONGER_WANTED;

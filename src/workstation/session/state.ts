@@ -63,8 +63,11 @@ export type SessionEvent =
   | { type: 'sign_in_returned'; flow: number; sub: string; name: string | null }
   /** The platform says who signed in. */
   | { type: 'sign_in_confirmed'; flow: number; sub: string; user: User; at: number }
-  /** The platform refused the person who signed in (`reason` is its error, shown to the user). */
-  | { type: 'platform_refused_sign_in'; flow: number; reason: string }
+  /**
+   * The platform refused the person who signed in (`reason` is its error, shown to the user); `suspended`: because an
+   * administrator suspended their access (an unlock then signs out too).
+   */
+  | { type: 'platform_refused_sign_in'; flow: number; reason: string; suspended?: boolean }
   /** The provider said no, the code could not be exchanged, or something unexpected failed. */
   | { type: 'sign_in_failed'; flow: number; reason: string }
   | { type: 'sign_in_timed_out'; flow: number; reason: string }
@@ -77,6 +80,11 @@ export type SessionEvent =
   | { type: 'call_started'; at: number }
   /** Renewing the access token was refused; `sameTokens`: the tokens it renewed are still the session's. */
   | { type: 'refresh_failed'; sameTokens: boolean }
+  /**
+   * The platform answered a call 'suspended': an administrator suspended the person (`message` says why, in the
+   * platform's words). `sameTokens`: the call went with the session's own tokens.
+   */
+  | { type: 'suspended'; message: string; sameTokens: boolean }
   /** The identity provider is known: an attempt to restore may read the token store, if this spell still may. */
   | { type: 'restore_started'; attempt: number }
   | { type: 'restore_succeeded'; attempt: number; person: Person; at: number }
@@ -107,6 +115,8 @@ export type Effect =
   | { type: 'report'; event: SessionEventName; with: 'forgotten' | 'arrived' }
   /** Once this list's reports are tried: revokes the forgotten refresh token. */
   | { type: 'revoke_forgotten' }
+  /** The forgotten tokens go without a word to the platform or the provider; settles once the stored entry is gone. */
+  | { type: 'drop_forgotten' }
   /** Once this list's reports are tried: revokes the arrived refresh token (a restore's entry goes too, if still it). */
   | { type: 'discard_arrived' }
   /** Looks for the identity provider to try the token store (one attempt at a time, none once one has run). */

@@ -77,12 +77,24 @@ export function createTransition(limits: SessionLimits): Transition {
     return null;
   }
 
+  /**
+   * An administrator suspended the person: the session ends at once and its tokens are forgotten (the stored entry
+   * too), with no report and no revocation: the platform refuses the person anyway and has ended their sign-ins.
+   */
+  function suspendedBy(state: SessionState, text: string): Next {
+    if (state.kind !== 'signed_in') return unchanged(state);
+    const next = signedOut({ kind: 'suspended', text });
+    return { state: next, effects: [{ type: 'forget_tokens' }, { type: 'drop_forgotten' }, deadline(next), { type: 'emit' }] };
+  }
+
+  /** Moves to `next`, which holds no tokens: its deadline armed, and announced. */
+  const settle = (next: SessionState): Next => ({ state: next, effects: [deadline(next), { type: 'emit' }] });
+
   /** A sign-in or unlock ended without signing anyone in: an unlock stays locked, a sign-in signs out. */
   function failed(state: SigningIn, message: Message): Next {
-    const next: SessionState = state.unlocking
-      ? { ...state.unlocking, kind: 'locked', message, opening: state.opening }
-      : signedOut(message, state.opening);
-    return { state: next, effects: [deadline(next), { type: 'emit' }] };
+    return settle(
+      state.unlocking ? { ...state.unlocking, kind: 'locked', message, opening: state.opening } : signedOut(message, state.opening),
+    );
   }
 
   const isFlow = (state: SessionState, flow: number): state is SigningIn => state.kind === 'signing_in' && state.flow === flow;
@@ -196,7 +208,11 @@ export function createTransition(limits: SessionLimits): Transition {
         return confirmed(state, event);
       case 'platform_refused_sign_in': {
         if (!isFlow(state, event.flow)) return notWanted(state);
-        const next = failed(state, error(`Signed in at the identity provider, but the platform refused you: ${event.reason}`));
+        // Suspended: not even an unlock stays locked (the lock screen would keep a workspace the person may not use).
+        const next =
+          event.suspended === true
+            ? settle(signedOut({ kind: 'suspended', text: event.reason }, state.opening))
+            : failed(state, error(`Signed in at the identity provider, but the platform refused you: ${event.reason}`));
         return {
           state: next.state,
           effects: [{ type: 'discard_arrived' }, ...next.effects, { type: 'answer_browser', page: failurePage(event.reason) }],
@@ -233,6 +249,8 @@ export function createTransition(limits: SessionLimits): Transition {
       case 'refresh_failed':
         if (state.kind !== 'signed_in' || !event.sameTokens) return unchanged(state);
         return endWith(state, signedOut(error('Your sign-in is no longer valid (it was revoked or has expired). Sign in again.')), null);
+      case 'suspended':
+        return event.sameTokens ? suspendedBy(state, event.message) : unchanged(state);
       case 'restore_started':
         if (state.kind !== 'signed_out' || state.restore !== 'not_tried' || state.opening !== null) return unchanged(state);
         return { state: { ...state, restore: { attempt: event.attempt } }, effects: [{ type: 'renew_stored', attempt: event.attempt }] };

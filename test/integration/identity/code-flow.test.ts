@@ -115,7 +115,7 @@ describe('sign-in with authorization code and PKCE', () => {
       client_id: CLIENT_ID,
     });
     const me = await fetch(`${platform.url}/api/v1/me`, { headers: { authorization: `Bearer ${body.access_token}` } });
-    expect(await me.json()).toEqual({ id: 'demo-analyst', displayName: 'Ada Analyst', role: 'analyst' });
+    expect(await me.json()).toEqual({ id: 'demo-analyst', displayName: 'Ada Analyst', role: 'analyst', roles: ['analyst'] });
 
     const success = auditEvents('auth.sign_in').filter((event) => event.outcome === 'success');
     expect(success.at(-1)).toEqual({

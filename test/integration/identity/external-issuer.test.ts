@@ -72,7 +72,7 @@ describe('a platform pointed at an external issuer', () => {
     const me = await fetch(`${apiUrl}/api/v1/me`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     expect(me.status).toBe(403);
     expect(await me.json()).toMatchObject({
-      error: { code: 'forbidden', message: expect.stringMatching(/no account for you/) as unknown },
+      error: { code: 'enrolment_required', message: expect.stringMatching(/does not know you yet/) as unknown },
     });
     const projects = await fetch(`${apiUrl}/api/v1/projects`, { headers: { authorization: `Bearer ${tokens.access_token}` } });
     expect(projects.status).toBe(403);

@@ -112,6 +112,43 @@ const CALL_OF: Record<RouteId, Call> = {
     payload: { approve: true, reason: 'The walk' },
     ok: 404,
   },
+  'terms.mine': { method: 'GET', url: '/api/v1/terms', ok: 200 },
+  // No terms are published in the walk: accepting one is refused as invalid.
+  'terms.accept': {
+    method: 'POST',
+    url: '/api/v1/terms/accept',
+    payload: { audience: 'everyone', version: 1, sha256: '0'.repeat(64) },
+    ok: 400,
+  },
+  // Declining ends the caller's sign-in: the walk declines with a token of its own each time.
+  'terms.decline': { method: 'POST', url: '/api/v1/terms/decline', payload: { audience: 'everyone', version: 1 }, ok: 204 },
+  'me.training': { method: 'GET', url: '/api/v1/me/training', ok: 200 },
+  'admin.terms': { method: 'GET', url: '/api/v1/admin/terms', ok: 200 },
+  'admin.terms.publish': {
+    method: 'POST',
+    url: '/api/v1/admin/terms',
+    payload: { audience: 'everyone', text: 'Too short', summary: 'x', requiresAcceptance: true },
+    ok: 400,
+  },
+  'admin.training': { method: 'GET', url: '/api/v1/admin/training', ok: 200 },
+  'admin.training.record': {
+    method: 'POST',
+    url: '/api/v1/admin/training',
+    payload: {
+      userId: 'nobody-at-all',
+      course: 'Safe Researcher Training',
+      completed: '2026-01-01',
+      expires: '2027-01-01',
+      evidence: 'The walk',
+    },
+    ok: 404,
+  },
+  'admin.training.requirements': {
+    method: 'POST',
+    url: '/api/v1/admin/training/requirements',
+    payload: { role: 'analyst', courses: ['x'] },
+    ok: 400,
+  },
   'admin.access-report': {
     method: 'GET',
     url: '/api/v1/admin/access-report?subject=person&id=demo-analyst&from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z',

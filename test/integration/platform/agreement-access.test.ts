@@ -9,7 +9,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ErrorValueSchema } from '../../../src/common/errors.ts';
 import { createPlatformServer, type PlatformServer } from '../../../src/platform/server.ts';
-import { bearerFor, createPlatformFixture, TEST_PUBLIC_URL, type PlatformFixture } from './fixture.ts';
+import { bearerFor, createPlatformFixture, lapseAnalystTraining, TEST_PUBLIC_URL, type PlatformFixture } from './fixture.ts';
 
 let fixture: PlatformFixture;
 let server: PlatformServer;
@@ -163,12 +163,17 @@ describe('a project-scoped route refuses, with the standing as its message', () 
     await expectRefused(`Your membership of COVID-19 outcomes ended on ${end}.`);
   });
 
-  it("when the caller's training has lapsed", async () => {
+  it("when the caller's training on the platform's records has lapsed, naming the course (training_required)", async () => {
     const lapsed = dayFromToday(-1);
-    await editAgreement('covid-outcomes', (agreement) => {
-      agreement.members[0].trainingExpires = lapsed;
-    });
-    await expectRefused(`Your training for COVID-19 outcomes expired on ${lapsed}: renew it to use this project.`);
+    await lapseAnalystTraining({ app: server.app, dataDir: fixture.dataDir, userId: 'demo-analyst', expires: lapsed });
+    for (const url of ROUTES) {
+      const response = await server.app.inject({ method: 'GET', url, headers: await bearerFor(fixture.dataDir, 'demo-analyst') });
+      expect(response.statusCode, url).toBe(403);
+      expect(ErrorValueSchema.parse(response.json<{ error: unknown }>().error)).toEqual({
+        code: 'training_required',
+        message: `Your Annual refresher (needed for the Analyst role) expired on ${lapsed}: renew it, then ask your administrator to record it.`,
+      });
+    }
   });
 
   it('and a store member who is not a project member still gets the same 404 as a missing project', async () => {

@@ -15,7 +15,7 @@ import {
 import { CatalogueSchema } from '../../../src/common/contract.ts';
 import { ErrorValueSchema } from '../../../src/common/errors.ts';
 import { createPlatformServer, type PlatformServer } from '../../../src/platform/server.ts';
-import { bearerFor, createPlatformFixture, TEST_PUBLIC_URL, type PlatformFixture } from './fixture.ts';
+import { bearerFor, createPlatformFixture, lapseAnalystTraining, TEST_PUBLIC_URL, type PlatformFixture } from './fixture.ts';
 
 let fixture: PlatformFixture;
 let server: PlatformServer;
@@ -164,14 +164,15 @@ describe("a project's agreement, read by its members", () => {
     });
   });
 
-  it('is refused to a member whose training has lapsed, saying why', async () => {
+  it('is refused to a member whose training on record has lapsed, saying why', async () => {
     const lapsed = dayFromToday(-1);
-    await editAgreement('covid-outcomes', (agreement) => {
-      agreement.members[0].trainingExpires = lapsed;
-    });
+    await lapseAnalystTraining({ app: server.app, dataDir: fixture.dataDir, userId: 'demo-analyst', expires: lapsed });
     expect(refusalOf(await get('/api/v1/projects/covid-outcomes/agreement', 'demo-analyst'))).toEqual({
       status: 403,
-      error: { code: 'forbidden', message: `Your training for COVID-19 outcomes expired on ${lapsed}: renew it to use this project.` },
+      error: {
+        code: 'training_required',
+        message: `Your Annual refresher (needed for the Analyst role) expired on ${lapsed}: renew it, then ask your administrator to record it.`,
+      },
     });
   });
 
@@ -230,8 +231,8 @@ describe("every agreement, on the admins' screen", () => {
     const lapsed = dayFromToday(-1);
     const ended = dayFromToday(-3);
     const later = dayFromToday(10);
+    await lapseAnalystTraining({ app: server.app, dataDir: fixture.dataDir, userId: 'demo-analyst', expires: lapsed });
     await editAgreement('cardio-admissions', (agreement) => {
-      agreement.members[0].trainingExpires = lapsed;
       agreement.members[1].end = ended;
     });
     await editAgreement('opt-out-monitoring', (agreement) => {
@@ -239,7 +240,7 @@ describe("every agreement, on the admins' screen", () => {
     });
     const byProject = Object.fromEntries((await overview()).agreements.map((entry) => [entry.projectId, entry.inForce]));
     expect(byProject['cardio-admissions']?.members.map((member) => [member.userId, member.standing, member.standingText])).toEqual([
-      ['demo-analyst', 'training_lapsed', `Training expired on ${lapsed}`],
+      ['demo-analyst', 'training_lapsed', `Annual refresher expired on ${lapsed}`],
       ['demo-analyst-2', 'ended', `Ended on ${ended}`],
     ]);
     expect(byProject['opt-out-monitoring']?.members.map((member) => [member.userId, member.standing, member.standingText])).toEqual([
@@ -250,7 +251,7 @@ describe("every agreement, on the admins' screen", () => {
 
   it('shows a refused edit beside the version that stays in force, naming file, line and field', async () => {
     const text = await readFile(agreementFile('covid-outcomes'), 'utf8');
-    const broken = text.replace('"trainingExpires": "2028-06-30"', '"trainingExpires": "30/06/2028"');
+    const broken = text.replace('"end": "2029-03-31"', '"end": "30/06/2028"');
     expect(broken).not.toBe(text);
     await writeFile(agreementFile('covid-outcomes'), broken);
     await server.agreements.reload();
@@ -265,7 +266,7 @@ describe("every agreement, on the admins' screen", () => {
           file: 'covid-outcomes.json',
           line,
           column: expect.any(Number),
-          field: 'members[0].trainingExpires',
+          field: 'members[0].end',
           message: 'must be a date like 2026-03-31',
         },
       ],

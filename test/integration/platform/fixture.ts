@@ -240,6 +240,39 @@ export async function mintAccessToken(options: {
     .sign(key);
 }
 
+/**
+ * Makes one person's analyst training lapse on the platform's records, as an administrator would find it: the analyst
+ * role now also needs an annual refresher, and the person's last one expired on `expires` (every other analyst has none
+ * on record at all). Through the admins' routes, so it is audited like any change.
+ */
+export async function lapseAnalystTraining(options: {
+  app: {
+    inject: (request: {
+      method: 'POST';
+      url: string;
+      headers: Record<string, string>;
+      payload: string;
+    }) => Promise<{ statusCode: number; body: string }>;
+  };
+  dataDir: string;
+  userId: string;
+  expires: string;
+}): Promise<void> {
+  const headers = { ...(await bearerFor(options.dataDir, 'demo-admin')), 'content-type': 'application/json' };
+  const post = async (url: string, body: unknown) => {
+    const response = await options.app.inject({ method: 'POST', url, headers, payload: JSON.stringify(body) });
+    if (response.statusCode !== 200) throw new Error(`${url}: ${response.body}`);
+  };
+  await post('/api/v1/admin/training/requirements', { role: 'analyst', courses: ['Safe Researcher Training', 'Annual refresher'] });
+  await post('/api/v1/admin/training', {
+    userId: options.userId,
+    course: 'Annual refresher',
+    completed: '2020-01-01',
+    expires: options.expires,
+    evidence: 'Refresher certificate R-1',
+  });
+}
+
 /** Authorization header for a user, signed with the platform's own key. */
 export async function bearerFor(dataDir: string, sub: string): Promise<{ authorization: string }> {
   return { authorization: `Bearer ${await mintAccessToken({ dataDir, sub })}` };

@@ -70,6 +70,16 @@ const person = (overrides: Partial<RegisterPerson> & { id: string }): RegisterPe
   ...overrides,
 });
 
+/** Records a course for a person, valid for a year from today, as an administrator does. */
+async function train(userId: string, course: string): Promise<void> {
+  const today = new Date().toISOString().slice(0, 10);
+  const inAYear = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
+  await ok('POST', '/api/v1/admin/training', {
+    as: 'demo-admin',
+    body: { userId, course, completed: today, expires: inAYear, evidence: `Certificate for ${userId}` },
+  });
+}
+
 async function register(body: RegisterPerson) {
   return RegisteredPersonSchema.parse(await ok('POST', '/api/v1/admin/users', { as: 'demo-admin', body }));
 }
@@ -163,6 +173,20 @@ describe('people', () => {
       }),
     );
     expect(granted.person.roles).toEqual(['data_manager', 'output_checker']);
+    // Each role needs its own training (SATRE 2.2.x): without any on record, each role is refused, naming the course.
+    const untrained = await refused('GET', '/api/v1/checking/rules', { as: 'subject-of-bound-checker', status: 403 });
+    expect(untrained).toEqual({
+      code: 'training_required',
+      message:
+        'The Output checker role needs Output Checking Training, and there is no record of it for you: complete it, then ask your administrator to record it.',
+    });
+    await train('bound-checker', 'Output Checking Training');
+    // Trained as an output checker only: the data manager's routes still refuse, the checker's serve.
+    expect((await refused('GET', '/api/v1/admin/agreements', { as: 'subject-of-bound-checker', status: 403 })).message).toMatch(
+      /Information Governance Training/,
+    );
+    expect((await call('GET', '/api/v1/checking/rules', { as: 'subject-of-bound-checker' })).statusCode).toBe(200);
+    await train('bound-checker', 'Information Governance Training');
     // The primary role is the first in precedence; the route check admits any role held.
     expect(await ok('GET', '/api/v1/me', { as: 'subject-of-bound-checker' })).toMatchObject({
       role: 'data_manager',
@@ -205,6 +229,7 @@ describe('people', () => {
       await ok('POST', '/api/v1/admin/users/second-admin/grant', { as: 'demo-admin', body: { role: 'admin', reason: 'Cover for nights' } }),
     );
     expect(first).toMatchObject({ pending: null, person: { roles: ['admin', 'analyst'] } });
+    await train('second-admin', 'Information Governance Training');
     // Two administrators now: a third needs both.
     await register(person({ id: 'third-admin', roles: ['analyst'], subject: 'subject-of-third-admin' }));
     const asked = PersonChangeResultSchema.parse(

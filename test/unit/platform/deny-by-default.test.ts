@@ -9,6 +9,7 @@ import type { Authenticator } from '../../../src/platform/identity/principal.ts'
 import type { KillSwitch } from '../../../src/platform/incidents/kill-switch.ts';
 import { createOperationRegistry } from '../../../src/platform/incidents/operations.ts';
 import type { PeopleService } from '../../../src/platform/people/people-service.ts';
+import type { StandingService } from '../../../src/platform/people/standing.ts';
 import type { QueryService } from '../../../src/platform/query/query-service.ts';
 import { buildPlatformApp } from '../../../src/platform/server.ts';
 import type { MetadataStore } from '../../../src/platform/store/metadata-store.ts';
@@ -22,6 +23,7 @@ function app(authenticator: Authenticator) {
     queries: {} as QueryService,
     killSwitch: { refusalFor: async () => null } as unknown as KillSwitch,
     people: { refusalFor: async () => null } as unknown as PeopleService,
+    standing: { refusalFor: async () => null } as unknown as StandingService,
     operations: createOperationRegistry(),
     authenticator,
   });

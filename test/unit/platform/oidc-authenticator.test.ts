@@ -121,8 +121,10 @@ describe('createOidcAuthenticator', () => {
     ).resolves.not.toBeNull();
   });
 
-  it('refuses, as forbidden, a valid token for someone the platform does not know', async () => {
-    await expect(authenticator().authenticate(as(await token({ sub: 'stranger' })))).rejects.toMatchObject({ code: 'forbidden' });
+  it('refuses a valid token for someone the platform does not know, telling them to enrol; identify still names them', async () => {
+    const stranger = as(await token({ sub: 'stranger' }));
+    await expect(authenticator().authenticate(stranger)).rejects.toMatchObject({ code: 'enrolment_required' });
+    await expect(authenticator().identify!(stranger)).resolves.toEqual({ subject: 'stranger' });
   });
 
   it('refuses headers that are not a single bearer token', async () => {

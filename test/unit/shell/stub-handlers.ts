@@ -33,11 +33,33 @@ export const STUB_SESSION_HANDLERS: Pick<
   'call.cancel': async () => null,
 };
 
-/** The agreements and the audit log, which the shell tests never read: refused as the platform's answers would be. */
-export const STUB_ADMIN_HANDLERS: Pick<Handlers, 'agreement.get' | 'admin.agreements' | 'admin.audit'> = {
+const noIncidents = async (): Promise<never> => Promise.reject(new EnclaveError('forbidden', 'The stub platform keeps no incidents.'));
+
+/**
+ * The agreements, the audit log, the incidents and the kill switch, which the shell tests never read: refused as the
+ * platform's answers would be.
+ */
+export const STUB_ADMIN_HANDLERS: Pick<
+  Handlers,
+  | 'agreement.get'
+  | 'admin.agreements'
+  | 'admin.audit'
+  | 'admin.killswitch'
+  | 'admin.openIncident'
+  | 'admin.closeIncident'
+  | 'admin.act'
+  | 'admin.lift'
+  | 'admin.accessReport'
+> = {
   'agreement.get': async () => Promise.reject(new EnclaveError('not_found', 'The stub platform has no agreements.')),
   'admin.agreements': async () => Promise.reject(new EnclaveError('forbidden', 'The stub platform has no agreements.')),
   'admin.audit': async () => Promise.reject(new EnclaveError('forbidden', 'The stub platform keeps no audit log.')),
+  'admin.killswitch': noIncidents,
+  'admin.openIncident': noIncidents,
+  'admin.closeIncident': noIncidents,
+  'admin.act': noIncidents,
+  'admin.lift': noIncidents,
+  'admin.accessReport': noIncidents,
 };
 
 /** The one project of the stub's signed-in user: its tables live in the window, so nothing is written to disk. */

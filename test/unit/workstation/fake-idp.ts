@@ -2,8 +2,9 @@
 // on: rotating refresh tokens, revocation, expiring access tokens, a /me that knows users by their token.
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
-import type { User } from '../../../src/common/contract.ts';
+import type { Project, User } from '../../../src/common/contract.ts';
 import { EnclaveError } from '../../../src/common/errors.ts';
+import { PARQUET_CONTENT_TYPE } from '../../../src/common/platform-api.ts';
 import type { AuthorizationRequest, IdentityProvider, IdentitySettings, TokenSet } from '../../../src/workstation/sign-in/oidc.ts';
 
 export const ISSUER = 'https://idp.test/oidc';
@@ -123,6 +124,41 @@ export interface FakePlatformFetch {
   failing: Set<string>;
   /** Holds the next request to a path until released; `reached` resolves when it arrives. */
   holdNext(path: string): { reached: Promise<void>; release(): void };
+  /** People an administrator suspended, with the platform's message: every API call of theirs answers 'suspended'. */
+  suspended: Map<string, string>;
+  /**
+   * While set, a sample (/api/v1/projects/:p/datasets/:d/sample) answers its first bytes, runs this (the platform
+   * suspending the person, say), then breaks the connection; otherwise a sample answers its bytes whole.
+   */
+  cutSamples: (() => void) | null;
+  /** API paths asked for, in order (health excluded). */
+  paths: string[];
+  /** What /api/v1/projects answers (none unless a test adds some). */
+  projects: Project[];
+}
+
+/** What the fake answers for a sample: not Arrow, but the workstation only passes the bytes on. */
+export const SAMPLE_BYTES = new Uint8Array([0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4]);
+
+/** A sample's answer: the bytes, or their first half and then a broken connection (after `cut` has run). */
+function sampleAnswer(cut: (() => void) | null, format: string | null): Response {
+  const body = new ReadableStream<Uint8Array>({
+    start(controller) {
+      if (cut === null) {
+        controller.enqueue(SAMPLE_BYTES);
+        controller.close();
+        return;
+      }
+      controller.enqueue(SAMPLE_BYTES.subarray(0, 4));
+    },
+    pull(controller) {
+      if (cut === null) return;
+      cut();
+      controller.error(new TypeError('terminated'));
+    },
+  });
+  const type = format === 'parquet' ? PARQUET_CONTENT_TYPE : 'application/vnd.apache.arrow.stream';
+  return new Response(body, { status: 200, headers: { 'content-type': type } });
 }
 
 export interface Deferred {
@@ -146,6 +182,10 @@ export function fakePlatformFetch(idp: FakeIdp): FakePlatformFetch {
   const bearers: string[] = [];
   const failing = new Set<string>();
   const holds = new Map<string, { reached: Deferred; released: Deferred }>();
+  const suspended = new Map<string, string>();
+  const paths: string[] = [];
+  const projects: Project[] = [];
+  const fake = { cutSamples: null as (() => void) | null };
   const fetch: typeof globalThis.fetch = async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     const path = url.pathname;
@@ -168,9 +208,14 @@ export function fakePlatformFetch(idp: FakeIdp): FakePlatformFetch {
     const bearer = header.startsWith('Bearer ') ? header.slice(7) : '';
     bearers.push(bearer);
     const owner = idp.accessOwners.get(bearer);
+    paths.push(path);
     if (!owner || owner.expiresAt <= Date.now()) return json(401, { error: { code: 'unauthenticated', message: 'Sign in again.' } });
+    const suspension = suspended.get(owner.sub);
+    if (suspension !== undefined) return json(403, { error: { code: 'suspended', message: suspension } });
     if (path === '/api/v1/me') return json(200, USERS[owner.sub]);
-    if (path === '/api/v1/projects') return json(200, []);
+    if (/^\/api\/v1\/projects\/[^/]+\/datasets\/[^/]+\/sample$/.test(path))
+      return sampleAnswer(fake.cutSamples, url.searchParams.get('format'));
+    if (path === '/api/v1/projects') return json(200, projects);
     if (path === '/api/v1/checking/rules')
       return json(403, { error: { code: 'forbidden', message: 'Only output checkers may read the rules.' } });
     if (path === '/api/v1/session-events' && init?.method === 'POST') {
@@ -187,6 +232,15 @@ export function fakePlatformFetch(idp: FakeIdp): FakePlatformFetch {
     sessionEvents,
     bearers,
     failing,
+    suspended,
+    paths,
+    projects,
+    get cutSamples() {
+      return fake.cutSamples;
+    },
+    set cutSamples(cut) {
+      fake.cutSamples = cut;
+    },
     holdNext(path) {
       const hold = { reached: deferred(), released: deferred() };
       holds.set(path, hold);

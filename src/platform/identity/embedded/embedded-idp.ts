@@ -121,6 +121,7 @@ export async function createEmbeddedIdentityProvider(options: EmbeddedIdentityPr
         throttle,
         refusals,
         accountRefusal: options.refusal,
+        enrol: options.enrol,
         now,
       });
       app.register(async (protocol) => {

@@ -3,29 +3,23 @@
 // password, records the attempt in the audit log, and hands the result back to oidc-provider. Attempts the
 // throttle refuses are recorded once per username and address per window, then counted (sign-in-refusals.ts).
 // A person the platform refuses (suspended) is told why after a correct password, and not signed in: the same
-// form serves the browser sign-in and the approval of a device code, so neither goes through.
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+// form serves the browser sign-in and the approval of a device code, so neither goes through. When the platform
+// passes `enrol`, the form also offers an invited person enrolment with their one-time code (enrolment-routes.ts).
+import type { FastifyInstance } from 'fastify';
 import type Provider from 'oidc-provider';
-import { IdSchema } from '../../../common/contract.ts';
+import { IdSchema, type User } from '../../../common/contract.ts';
 import { inBackground } from '../../../common/detached.ts';
 import { IDENTITY_PROVIDER_ROUTES } from '../../../common/platform-api.ts';
 import type { AuditLog } from '../../audit/audit-log.ts';
 import type { MetadataStore } from '../../store/metadata-store.ts';
 import { verifyPassword } from '../passwords.ts';
+import { completeSignIn } from './complete-sign-in.ts';
+import { registerEnrolmentRoutes } from './enrolment-routes.ts';
 import { addressKey, type LoginAdmission, type LoginThrottle } from './login-throttle.ts';
+import { expiredPage, interactionPath, sendPage, stringField, uidOf } from './page-replies.ts';
+import { ICON_PATH, ICON_SVG, IDP_MOUNT_PATH, loginPage, STYLESHEET, STYLESHEET_PATH, WRONG_CREDENTIALS } from './pages.ts';
 import { grantWorkstationAccess, type AccountRefusal } from './provider-config.ts';
 import { REFUSAL_WINDOW_MS, type SignInRefusals } from './sign-in-refusals.ts';
-import {
-  ICON_PATH,
-  ICON_SVG,
-  IDP_MOUNT_PATH,
-  loginPage,
-  messagePage,
-  PAGE_CSP,
-  STYLESHEET,
-  STYLESHEET_PATH,
-  WRONG_CREDENTIALS,
-} from './pages.ts';
 
 export interface InteractionDependencies {
   readonly provider: () => Provider | undefined;
@@ -36,6 +30,8 @@ export interface InteractionDependencies {
   readonly refusals: SignInRefusals;
   /** Why a person whose password is right may still not sign in (suspended); absent: nobody is refused. */
   readonly accountRefusal?: AccountRefusal;
+  /** Enrolment of an invited person with their one-time code and a new password; absent: not offered. */
+  readonly enrol?: (code: string, password: string) => Promise<User>;
   /** The clock the refusal windows are kept by. */
   readonly now: () => number;
 }
@@ -44,28 +40,6 @@ const MAX_USERNAME = 64;
 const MAX_PASSWORD = 128;
 /** What the audit log says for a username that is not one of our accounts (it may be a mistyped password). */
 export const UNKNOWN_USERNAME = '(unknown username)';
-
-function sendPage(reply: FastifyReply, options: { status?: number; html: string }): FastifyReply {
-  return reply
-    .code(options.status ?? 200)
-    .header('content-security-policy', PAGE_CSP)
-    .header('x-frame-options', 'DENY')
-    .header('referrer-policy', 'no-referrer')
-    .type('text/html; charset=utf-8')
-    .send(options.html);
-}
-
-function expiredPage(reply: FastifyReply): FastifyReply {
-  return sendPage(reply, {
-    status: 400,
-    html: messagePage({
-      title: 'Sign-in expired',
-      heading: 'This sign-in has expired',
-      text: 'The sign-in page was open too long, or was already used. Go back to Enclave and start signing in again.',
-      alert: true,
-    }),
-  });
-}
 
 /** What the page says when the throttle refuses a sign-in (login-throttle.ts): which budget, and how long to wait. */
 function refusalText(refusal: Extract<LoginAdmission, { allowed: false }>): string {
@@ -81,16 +55,6 @@ function refusalText(refusal: Extract<LoginAdmission, { allowed: false }>): stri
   return `The platform is checking too many sign-ins right now. Wait ${seconds} seconds, then try again.`;
 }
 
-function uidOf(request: FastifyRequest): string {
-  const uid = (request.params as { uid?: unknown }).uid;
-  return typeof uid === 'string' ? uid : '';
-}
-
-function stringField(body: unknown, name: string, max: number): string {
-  const value = typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[name] : undefined;
-  return typeof value === 'string' ? value.slice(0, max) : '';
-}
-
 async function grantFirstParty(provider: Provider, details: Awaited<ReturnType<Provider['interactionDetails']>>): Promise<string> {
   const accountId = details.session?.accountId;
   const clientId = typeof details.params.client_id === 'string' ? details.params.client_id : '';
@@ -102,7 +66,8 @@ async function grantFirstParty(provider: Provider, details: Awaited<ReturnType<P
 
 export function registerInteractionRoutes(app: FastifyInstance, deps: InteractionDependencies): void {
   const { store, audit, throttle, refusals } = deps;
-  const action = (uid: string): string => `${IDP_MOUNT_PATH}/interaction/${encodeURIComponent(uid)}/login`;
+  const action = (uid: string): string => interactionPath(uid, 'login');
+  const enrolUrl = (uid: string): string | undefined => (deps.enrol === undefined ? undefined : interactionPath(uid, 'enrol'));
 
   /** Records how many attempts each closed window refused beyond the first (which was recorded when it came). */
   async function recordClosedWindows(): Promise<void> {
@@ -173,7 +138,9 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: Interactio
       }
       if (details.prompt.name !== 'login') return expiredPage(reply);
       const hint = typeof details.params.login_hint === 'string' ? details.params.login_hint.slice(0, MAX_USERNAME) : undefined;
-      return sendPage(reply, { html: loginPage({ action: action(details.uid), username: hint, demo: true }) });
+      return sendPage(reply, {
+        html: loginPage({ action: action(details.uid), username: hint, demo: true, enrolUrl: enrolUrl(details.uid) }),
+      });
     });
 
     pages.post(`${IDP_MOUNT_PATH}/interaction/:uid/login`, { config: { access: 'idp.pages' } }, async (request, reply) => {
@@ -185,7 +152,10 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: Interactio
       const password = stringField(request.body, 'password', MAX_PASSWORD);
       const clientId = typeof details.params.client_id === 'string' ? details.params.client_id : null;
       const again = (alert: string, status: number) =>
-        sendPage(reply, { status, html: loginPage({ action: action(details.uid), username, alert, demo: true }) });
+        sendPage(reply, {
+          status,
+          html: loginPage({ action: action(details.uid), username, alert, demo: true, enrolUrl: enrolUrl(details.uid) }),
+        });
 
       const user = IdSchema.safeParse(username).success ? await store.getUser(username) : undefined;
       // People type passwords into the username field; only a name that is one of our accounts is kept.
@@ -226,31 +196,29 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: Interactio
       } finally {
         attempt.release();
       }
-      // Only after a correct password, so the refusal tells a guesser nothing about the account.
-      const refused = deps.accountRefusal === undefined ? null : await deps.accountRefusal(user.id);
-      if (refused !== null) {
-        await audit.append({
-          type: 'auth.sign_in',
-          actor: null,
-          outcome: 'failure',
-          details: { username: user.id, clientId, reason: refused.code },
-        });
-        return again(refused.message, 403);
-      }
-      await audit.append({
-        type: 'auth.sign_in',
-        actor: user.id,
-        outcome: 'success',
-        details: { username: user.id, clientId, method: 'password' },
+      return completeSignIn({
+        provider,
+        request,
+        reply,
+        userId: user.id,
+        clientId,
+        method: 'password',
+        audit,
+        accountRefusal: deps.accountRefusal,
+        refuse: (message) => again(message, 403),
       });
-      const redirectTo = await provider.interactionResult(
-        request.raw,
-        reply.raw,
-        // remember: false keeps the browser's session cookie to this browser run; every sign-in asks again anyway.
-        { login: { accountId: user.id, amr: ['pwd'], remember: false } },
-        { mergeWithLastSubmission: false },
-      );
-      return reply.redirect(redirectTo, 303);
     });
+
+    if (deps.enrol !== undefined) {
+      registerEnrolmentRoutes(pages, {
+        provider: deps.provider,
+        audit,
+        throttle,
+        refusals,
+        accountRefusal: deps.accountRefusal,
+        enrol: deps.enrol,
+        refusalWindows: { recordClosed: recordClosedWindows, recordWhenClosed: recordWhenWindowsClose },
+      });
+    }
   });
 }

@@ -5,6 +5,9 @@
 // - per client address: 20 failures per 10 minutes, so one client cannot spread guesses over many usernames;
 // - overall: 300 failed checks per minute across everybody, which bounds what many addresses can do together
 //   (and the scrypt work they cause).
+// Enrolment codes typed on the sign-in page are throttled the same way, with the client address in the place of
+// the username (a code names nobody before it is checked): 5 wrong codes from an address, then pauses; wrong codes
+// and wrong passwords share the address's and everybody's budgets. Codes and usernames never share a record.
 // In memory: a restart clears it, which an attacker who can restart the platform does not need anyway.
 //
 // An attempt is counted when it starts, not when its (slow, scrypt) check ends: otherwise hundreds of guesses
@@ -72,6 +75,11 @@ export interface LoginThrottle {
   waitFor(username: string): number;
   /** Asks to check a password for the username from a client address; an allowed attempt counts until it is settled. */
   begin(request: { readonly username: string; readonly address: string }): LoginAdmission;
+  /**
+   * Asks to check an enrolment code from a client address. The address's own record stands in for the username's
+   * (a refusal by it says limit 'username'); the address and overall budgets are the ones passwords use.
+   */
+  beginEnrolment(request: { readonly address: string }): LoginAdmission;
 }
 
 /** Failures within a sliding window, plus attempts still being checked. */
@@ -129,7 +137,9 @@ export function createLoginThrottle(now: () => number = Date.now, limits: LoginT
   const inFlight = new Map<string, number>();
   const addresses = new Map<string, FailureWindow>();
   const overall: FailureWindow = { times: [], inFlight: 0 };
-  const keyOf = (username: string): string => username.trim().toLowerCase();
+  // Prefixed, so that no typed username can be (and pause) an address's enrolment record.
+  const keyOf = (username: string): string => `user ${username.trim().toLowerCase()}`;
+  const enrolmentKeyOf = (address: string): string => `enrolment ${addressKey(address)}`;
 
   function current(key: string): UsernameRecord | undefined {
     const record = records.get(key);
@@ -207,44 +217,47 @@ export function createLoginThrottle(now: () => number = Date.now, limits: LoginT
     return undefined;
   }
 
+  /** Admits one attempt for the record `key` from the client address, or says which budget refuses it. */
+  function admit(key: string, address: string): LoginAdmission {
+    const at = now();
+    const refusedForUsername = usernameRefusal(key);
+    if (refusedForUsername !== undefined) return refusedForUsername;
+    const byAddress = addressWindow(addressKey(address));
+    if (byAddress === undefined) return { allowed: false, reason: 'busy', limit: 'overall', waitMs: BUSY_WAIT_MS };
+    const refused =
+      windowRefusal(byAddress, { at, windowMs: limits.addressWindowMs, limit: limits.addressFailures, name: 'address' }) ??
+      windowRefusal(overall, { at, windowMs: limits.overallWindowMs, limit: limits.overallFailures, name: 'overall' });
+    if (refused !== undefined) return refused;
+
+    inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
+    byAddress.inFlight += 1;
+    overall.inFlight += 1;
+    let settled = false;
+    const settle = (outcome: 'failed' | 'succeeded' | 'released'): void => {
+      if (settled) return;
+      settled = true;
+      endInFlight(key);
+      byAddress.inFlight -= 1;
+      overall.inFlight -= 1;
+      if (outcome === 'failed') {
+        recordFailure(key);
+        byAddress.times.push(now());
+        overall.times.push(now());
+      }
+      if (outcome === 'succeeded') records.delete(key);
+    };
+    return {
+      allowed: true,
+      attempt: { failed: () => settle('failed'), succeeded: () => settle('succeeded'), release: () => settle('released') },
+    };
+  }
+
   return {
     waitFor(username) {
       const record = current(keyOf(username));
       return record === undefined ? 0 : Math.max(0, record.pausedUntil - now());
     },
-    begin({ username, address }) {
-      const key = keyOf(username);
-      const at = now();
-      const refusedForUsername = usernameRefusal(key);
-      if (refusedForUsername !== undefined) return refusedForUsername;
-      const byAddress = addressWindow(addressKey(address));
-      if (byAddress === undefined) return { allowed: false, reason: 'busy', limit: 'overall', waitMs: BUSY_WAIT_MS };
-      const refused =
-        windowRefusal(byAddress, { at, windowMs: limits.addressWindowMs, limit: limits.addressFailures, name: 'address' }) ??
-        windowRefusal(overall, { at, windowMs: limits.overallWindowMs, limit: limits.overallFailures, name: 'overall' });
-      if (refused !== undefined) return refused;
-
-      inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
-      byAddress.inFlight += 1;
-      overall.inFlight += 1;
-      let settled = false;
-      const settle = (outcome: 'failed' | 'succeeded' | 'released'): void => {
-        if (settled) return;
-        settled = true;
-        endInFlight(key);
-        byAddress.inFlight -= 1;
-        overall.inFlight -= 1;
-        if (outcome === 'failed') {
-          recordFailure(key);
-          byAddress.times.push(now());
-          overall.times.push(now());
-        }
-        if (outcome === 'succeeded') records.delete(key);
-      };
-      return {
-        allowed: true,
-        attempt: { failed: () => settle('failed'), succeeded: () => settle('succeeded'), release: () => settle('released') },
-      };
-    },
+    begin: ({ username, address }) => admit(keyOf(username), address),
+    beginEnrolment: ({ address }) => admit(enrolmentKeyOf(address), address),
   };
 }

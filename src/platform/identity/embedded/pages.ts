@@ -1,6 +1,9 @@
-// The embedded identity provider's pages, rendered on the server: sign-in, the device-code pages and errors.
+// The embedded identity provider's pages, rendered on the server: sign-in, enrolment, the device-code pages and errors.
 // No script and no inline style anywhere (the CSP forbids both); one small stylesheet served by the platform.
 // Every value that came from a request is escaped.
+import { ENROLMENT_CODE_DAYS } from '../../../common/people.ts';
+import { FREE_FAILURES } from './login-throttle.ts';
+import { MAX_PASSWORD_CHARS } from './password-rules.ts';
 
 export const IDP_MOUNT_PATH = '/oidc';
 export const STYLESHEET_PATH = `${IDP_MOUNT_PATH}/assets/sign-in.css`;
@@ -41,6 +44,11 @@ button.secondary { background: transparent; color: inherit; border: 1px solid Gr
 .alert { padding: 0.75rem; border-left: 4px solid #b91c1c; background: color-mix(in srgb, #b91c1c 12%, Canvas); }
 .note { font-size: 0.9rem; opacity: 0.85; }
 .code { font-family: ui-monospace, monospace; font-size: 1.4rem; letter-spacing: 0.1em; }
+.hint { font-size: 0.9rem; margin: 0; }
+.other-path { margin-top: 1.5rem; padding-top: 1rem; border-top: 1px solid GrayText; }
+a { color: LinkText; }
+a:focus-visible { outline: 3px solid Highlight; outline-offset: 2px; }
+input[aria-invalid="true"] { border: 2px solid light-dark(#b91c1c, #f87171); }
 `;
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
@@ -73,11 +81,22 @@ export const WRONG_CREDENTIALS = 'The username or password is wrong.';
 export const FAILED_ATTEMPT_LIMIT_NOTE =
   'After 5 wrong passwords in a row for a username, signing in as that user pauses, for longer each time.';
 
-export function loginPage(options: { action: string; username?: string; alert?: string; demo: boolean }): string {
+export function loginPage(options: {
+  action: string;
+  username?: string;
+  alert?: string;
+  demo: boolean;
+  /** Where an invited person enrols with their code (the same sign-in); absent: no enrolment is offered. */
+  enrolUrl?: string;
+}): string {
   const alert = options.alert === undefined ? '' : `<p class="alert" role="alert">${escapeHtml(options.alert)}</p>\n`;
   const demo = options.demo
     ? '<p class="note">This is the demo platform: sign in with one of the demo accounts listed in the README.</p>\n'
     : '';
+  const enrol =
+    options.enrolUrl === undefined
+      ? ''
+      : `\n<p class="other-path">First time here? <a href="${escapeHtml(options.enrolUrl)}" data-testid="sign-in-enrol">Enrol with the code your administrator sent you</a></p>`;
   return page({
     title: 'Sign in — Enclave',
     body: `<h1>Sign in to Enclave</h1>
@@ -88,7 +107,50 @@ ${demo}${alert}<form method="post" action="${escapeHtml(options.action)}" data-t
 <input id="password" name="password" type="password" autocomplete="current-password" required maxlength="128"${options.username ? ' autofocus' : ''} data-testid="sign-in-password">
 <button type="submit" data-testid="sign-in-submit">Sign in</button>
 </form>
-<p class="note">${FAILED_ATTEMPT_LIMIT_NOTE}</p>`,
+<p class="note">${FAILED_ATTEMPT_LIMIT_NOTE}</p>${enrol}`,
+  });
+}
+
+/** How an enrolment code looks, in the words the enrolment page uses. */
+export const ENROLMENT_CODE_EXAMPLE = 'ABCDE-FGHJK-LMNPQ-RSTUV';
+
+/**
+ * The enrolment form: an invited person's one-time code and the password they choose, then they are signed in.
+ * The code is never written back into the page; `invalid` marks the field the alert is about.
+ */
+export function enrolPage(options: {
+  action: string;
+  signInUrl: string;
+  minPasswordChars: number;
+  alert?: string;
+  invalid?: 'code' | 'password';
+}): string {
+  const alert = options.alert === undefined ? '' : `<p class="alert" role="alert" id="enrol-alert">${escapeHtml(options.alert)}</p>\n`;
+  const { invalid } = options;
+  /** A field's state: invalid and described by the alert first when the alert is about it, and where focus starts. */
+  const described = (field: { about: 'code' | 'password'; hint?: string; focus?: boolean }): string => {
+    const about = invalid === field.about;
+    const ids = [about ? 'enrol-alert' : undefined, field.hint].filter((id) => id !== undefined);
+    const focused = field.focus === true && (invalid ?? 'code') === field.about;
+    return `${about ? ' aria-invalid="true"' : ''}${ids.length > 0 ? ` aria-describedby="${ids.join(' ')}"` : ''}${focused ? ' autofocus' : ''}`;
+  };
+  return page({
+    title: 'Enrol — Enclave',
+    body: `<h1>Enrol in Enclave</h1>
+<p>Your administrator registered you and sent you a one-time enrolment code. Enter it and choose your password: you are then signed in.</p>
+${alert}<form method="post" action="${escapeHtml(options.action)}" data-testid="enrol-form">
+<label for="code">Enrolment code</label>
+<p class="hint" id="code-hint">20 letters and digits, like ${ENROLMENT_CODE_EXAMPLE}. The dashes are optional.</p>
+<input id="code" name="code" type="text" autocomplete="one-time-code" autocapitalize="characters" spellcheck="false" required maxlength="40"${described({ about: 'code', hint: 'code-hint', focus: true })} data-testid="enrol-code">
+<label for="new-password">New password</label>
+<p class="hint" id="new-password-hint">${options.minPasswordChars} to ${MAX_PASSWORD_CHARS} characters.</p>
+<input id="new-password" name="password" type="password" autocomplete="new-password" required minlength="${options.minPasswordChars}" maxlength="${MAX_PASSWORD_CHARS}"${described({ about: 'password', hint: 'new-password-hint', focus: true })} data-testid="enrol-password">
+<label for="repeat-password">Repeat the new password</label>
+<input id="repeat-password" name="repeat" type="password" autocomplete="new-password" required minlength="${options.minPasswordChars}" maxlength="${MAX_PASSWORD_CHARS}"${described({ about: 'password' })} data-testid="enrol-repeat">
+<button type="submit" data-testid="enrol-submit">Enrol and sign in</button>
+</form>
+<p class="note">A code works once, for ${ENROLMENT_CODE_DAYS} days. After ${FREE_FAILURES} wrong codes from this computer, enrolling pauses, for longer each time.</p>
+<p class="other-path">Enrolled already? <a href="${escapeHtml(options.signInUrl)}" data-testid="enrol-sign-in">Sign in with your password</a></p>`,
   });
 }
 

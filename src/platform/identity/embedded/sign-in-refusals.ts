@@ -10,9 +10,14 @@ export const REFUSAL_WINDOW_MS = 10 * 60_000;
 /** Username and address pairs remembered at most; past it, new pairs share one window (so their events stay bounded too). */
 const MAX_PAIRS = 10_000;
 const MANY = '(many)';
+/** The name refused enrolment attempts are counted under (a code names nobody until it is checked). */
+export const ENROLMENT_ATTEMPTS = '(enrolment code)';
 
 export interface RefusedPair {
-  /** The account's id, or "(unknown username)": never what was typed for a name that is not an account. */
+  /**
+   * The account's id, "(unknown username)", or "(enrolment code)" for enrolment attempts: never what was typed for
+   * a name that is not an account, nor a code.
+   */
   readonly username: string;
   /** The client address as the throttle counts it (IPv6 by its /64). */
   readonly address: string;

@@ -25,6 +25,8 @@ const LOCK_MESSAGE: Message = { kind: 'info', text: 'Enclave is locked. Sign in 
 
 const info = (text: string): Message => ({ kind: 'info', text });
 const error = (text: string): Message => ({ kind: 'error', text });
+const suspended = (text: string): Message => ({ kind: 'suspended', text });
+const SUSPENDED_TEXT = 'Your access is suspended by an administrator: Investigating unusual downloads.';
 /** Signed out after a sign-in, sign-out or lock: nothing of an earlier run is restored any more. */
 const signedOut = (message: Message, opening: number | null = null): SessionState => ({
   kind: 'signed_out',
@@ -62,6 +64,7 @@ const disarm: Effect = { type: 'disarm_deadline' };
 const arm = (at: number): Effect => ({ type: 'arm_deadline', at });
 const forget: Effect = { type: 'forget_tokens' };
 const revoke: Effect = { type: 'revoke_forgotten' };
+const drop: Effect = { type: 'drop_forgotten' };
 const report = (
   event: 'signed_in' | 'unlocked' | 'locked' | 'signed_out' | 'session_expired' | 'unlock_refused',
   from: 'forgotten' | 'arrived' = 'forgotten',
@@ -215,6 +218,19 @@ const ROWS: Row[] = [
     },
   },
   { event: { type: 'platform_refused_sign_in', flow: 1, reason: 'No.' }, expect: { otherwise: notWanted } },
+  // A suspended person signing in (or unlocking) is signed out, with the platform's reason.
+  {
+    event: { type: 'platform_refused_sign_in', flow: 2, reason: SUSPENDED_TEXT, suspended: true },
+    expect: {
+      signingIn: { state: signedOut(suspended(SUSPENDED_TEXT)), effects: [discard, disarm, emit, answer(failurePage(SUSPENDED_TEXT))] },
+      replacing: {
+        state: signedOut(suspended(SUSPENDED_TEXT), 3),
+        effects: [discard, disarm, emit, answer(failurePage(SUSPENDED_TEXT))],
+      },
+      unlocking: { state: signedOut(suspended(SUSPENDED_TEXT)), effects: [discard, disarm, emit, answer(failurePage(SUSPENDED_TEXT))] },
+      otherwise: notWanted,
+    },
+  },
   {
     event: { type: 'sign_in_failed', flow: 2, reason: 'Sign-in failed: the identity provider refused it ("access_denied").' },
     expect: {
@@ -318,6 +334,14 @@ const ROWS: Row[] = [
   },
   { event: { type: 'refresh_failed', sameTokens: false }, expect: { otherwise: 'unchanged' } },
 
+  // Suspended by an administrator: the session ends at once, tokens forgotten without a word to the platform (no
+  // report, no revocation), and the platform's reason kept for the screen that says so. Only the session's own tokens.
+  {
+    event: { type: 'suspended', message: SUSPENDED_TEXT, sameTokens: true },
+    expect: { signedIn: { state: signedOut(suspended(SUSPENDED_TEXT)), effects: [forget, drop, disarm, emit] }, otherwise: 'unchanged' },
+  },
+  { event: { type: 'suspended', message: SUSPENDED_TEXT, sameTokens: false }, expect: { otherwise: 'unchanged' } },
+
   // Restoring a sign-in of an earlier run: only in the run's first signed-out spell (after a sign-out the store is
   // being emptied, not read), and only the attempt begun in it, with no sign-in opening.
   {
@@ -395,6 +419,7 @@ describe('every state × every event', () => {
       'user_input',
       'call_started',
       'refresh_failed',
+      'suspended',
       'restore_started',
       'restore_succeeded',
       'restore_failed',
