@@ -38,7 +38,7 @@ const USAGE = `Usage:
 The platform URL may also come from ENCLAVE_PLATFORM_URL.
 `;
 
-interface Context {
+export interface Context {
   io: AccountIo;
   client: PlatformClient;
   idp: IdentityProvider;
@@ -50,7 +50,8 @@ function say(io: CliIo, text: string): void {
   io.stdout.write(`${text}\n`);
 }
 
-async function connect(io: AccountIo, platformFlag: string | undefined): Promise<Context> {
+/** The platform (from --platform or ENCLAVE_PLATFORM_URL), its identity provider, and the CLI's keychain entry. */
+export async function connect(io: AccountIo, platformFlag: string | undefined): Promise<Context> {
   const env = io.env ?? process.env;
   const platformUrl = platformFlag ?? env.ENCLAVE_PLATFORM_URL;
   if (!platformUrl) throw new EnclaveError('invalid_input', 'Give the platform URL with --platform URL or ENCLAVE_PLATFORM_URL.');
@@ -109,6 +110,9 @@ function describeUser(user: User): string {
   return `${user.displayName} (${user.id}, ${roles})`;
 }
 
+const NOT_ENROLLED =
+  'You are signed in, but the platform does not know you yet: run `enclave enrol CODE` with the code your administrator sent you.';
+
 async function login(context: Context, browser: boolean): Promise<number> {
   const { io } = context;
   try {
@@ -125,7 +129,11 @@ async function login(context: Context, browser: boolean): Promise<number> {
   if (tokens.idClaims === null || tokens.refreshToken === null) {
     throw new EnclaveError('unauthenticated', 'The identity provider did not issue a lasting sign-in (no ID token or refresh token).');
   }
-  const user = await context.client.me({ token: tokens.accessToken });
+  // Someone the platform does not know yet is signed in all the same: `enclave enrol` spends their code with this sign-in.
+  const user = await context.client.me({ token: tokens.accessToken }).catch((err: unknown) => {
+    if (err instanceof EnclaveError && err.code === 'enrolment_required') return null;
+    throw err;
+  });
   // Signing in again replaces an earlier sign-in: end that one at the provider rather than leave it valid.
   const earlier = await context.store.load(context.account);
   if (earlier) await bestEffort(context.idp.revoke(earlier.refreshToken, 'refresh_token'));
@@ -134,6 +142,10 @@ async function login(context: Context, browser: boolean): Promise<number> {
     context.account,
     storedRecord(tokens.refreshToken, { sub: tokens.idClaims.sub, ...boundsFrom(Date.now(), sessionMaxSeconds(env)) }),
   );
+  if (user === null) {
+    say(io, NOT_ENROLLED);
+    return 0;
+  }
   await report(context, 'signed_in', tokens.accessToken);
   say(io, `Signed in as ${describeUser(user)}.`);
   return 0;

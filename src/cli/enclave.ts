@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The `enclave` command line: `enclave platform init|serve|query|user add …`, the operator's incident commands
 // (`enclave platform incidents|suspend-user|suspend-project|freeze-egress|lift|access-report …`), `enclave audit verify
-// …`, `enclave sdc check …`, `enclave login|logout|whoami|projects` (as the signed-in user).
+// …`, `enclave sdc check …`, `enclave login|logout|whoami|projects|enrol` and `enclave admin users …` (as the signed-in
+// user).
 import process from 'node:process';
 import type { CliIo } from './cli-io.ts';
 
@@ -29,6 +30,15 @@ const USAGE = `Usage:
   enclave sdc check FILE.json|-                                 disclosure-control check of a table
   enclave login [--platform URL] [--browser]                    sign in (device code, or a browser here)
   enclave logout | whoami | projects [--platform URL]           sign out; who you are; your projects
+  enclave enrol CODE [--platform URL]                           join the platform with the code your administrator sent
+  People (as a signed-in administrator; \`enclave admin users --help\` for the flags):
+  enclave admin users list | show ID                            everybody, with changes waiting; one person and history
+  enclave admin users add --id ID --name NAME --role ROLE --verification TEXT [--subject SUB] …
+                                                                register a person (prints their enrolment code once)
+  enclave admin users grant|revoke ID --role ROLE --reason TEXT   one role (admin may wait for a second administrator)
+  enclave admin users disable|enable ID --reason TEXT           someone who left, or back again
+  enclave admin users enrolment-code ID                         a new enrolment code for someone invited
+  enclave admin users approve|refuse CHANGE --reason TEXT       decide another administrator's change
 `;
 
 async function main(argv: string[], io: CliIo): Promise<number> {
@@ -67,6 +77,14 @@ async function main(argv: string[], io: CliIo): Promise<number> {
   if (group === 'login' || group === 'logout' || group === 'whoami' || group === 'projects') {
     const { runAccountCommand } = await import('./account.ts');
     return runAccountCommand(group, argv.slice(1), io);
+  }
+  if (group === 'enrol') {
+    const { runEnrol } = await import('./enrol.ts');
+    return runEnrol(argv.slice(1), io);
+  }
+  if (group === 'admin' && command === 'users') {
+    const { runAdminUsers } = await import('./admin-users.ts');
+    return runAdminUsers(rest, io);
   }
   if (group === undefined || group === '--help' || group === 'help') {
     io.stdout.write(USAGE);

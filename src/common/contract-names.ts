@@ -49,6 +49,23 @@ export const METHOD_NAMES = [
   'admin.act',
   'admin.lift',
   'admin.accessReport',
+  'admin.people',
+  'admin.person',
+  'admin.registerPerson',
+  'admin.changeRole',
+  'admin.setStatus',
+  'admin.bindPerson',
+  'admin.enrolmentCode',
+  'admin.decideChange',
+  'admin.terms',
+  'admin.publishTerms',
+  'admin.training',
+  'admin.recordTraining',
+  'admin.setTrainingRequirements',
+  'terms.mine',
+  'terms.accept',
+  'terms.decline',
+  'me.training',
 ] as const satisfies readonly MethodName[];
 export const EVENT_NAMES = ['platform.status', 'session.changed', 'call.progress'] as const satisfies readonly EventName[];
 /**

@@ -28,7 +28,30 @@ import {
   TabMoveSchema,
   TabSaveSchema,
 } from './workspace.ts';
-import { RoleSchema } from './people.ts';
+import {
+  BindSubjectSchema,
+  PeopleOverviewSchema,
+  PersonChangeResultSchema,
+  PersonDetailSchema,
+  RegisteredPersonSchema,
+  RegisterPersonSchema,
+  RoleChangeSchema,
+  RoleSchema,
+  StatusChangeSchema,
+} from './people.ts';
+import {
+  AcceptTermsSchema,
+  DeclineTermsSchema,
+  MyTermsListSchema,
+  PublishTermsSchema,
+  RecordTrainingSchema,
+  TermsHistorySchema,
+  TermsVersionSchema,
+  TrainingOverviewSchema,
+  TrainingRecordSchema,
+  TrainingRequirementsSchema,
+  TrainingStandingSchema,
+} from './terms.ts';
 import { RulesSchema } from './sdc/rules.ts';
 import { AgreementsOverviewSchema, AgreementViewSchema, AuditFilterSchema, AuditPageSchema } from './agreement-views.ts';
 import {
@@ -346,6 +369,59 @@ const incidentMethods = {
   'admin.accessReport': { input: AccessReportRequestSchema, output: AccessReportSchema },
 } as const;
 
+/** People (admins): the platform decides and records each change; these only carry the request. */
+const peopleMethods = {
+  'admin.people': { input: NoInput, output: PeopleOverviewSchema },
+  /** One person with their history from the audit log (by them and about them). */
+  'admin.person': { input: z.object({ userId: IdSchema }).strict(), output: PersonDetailSchema },
+  /** Registers a person: an enrolment code (shown once) unless a subject binds them at once. */
+  'admin.registerPerson': { input: z.object({ person: RegisterPersonSchema }).strict(), output: RegisteredPersonSchema },
+  'admin.changeRole': {
+    input: z
+      .object({ userId: IdSchema, change: z.enum(['grant', 'revoke']), role: RoleSchema, reason: RoleChangeSchema.shape.reason })
+      .strict(),
+    output: PersonChangeResultSchema,
+  },
+  'admin.setStatus': {
+    input: z.object({ userId: IdSchema, status: StatusChangeSchema.shape.status, reason: StatusChangeSchema.shape.reason }).strict(),
+    output: PersonChangeResultSchema,
+  },
+  'admin.bindPerson': {
+    input: z.object({ userId: IdSchema, subject: BindSubjectSchema.shape.subject, reason: BindSubjectSchema.shape.reason }).strict(),
+    output: PersonChangeResultSchema,
+  },
+  'admin.enrolmentCode': { input: z.object({ userId: IdSchema }).strict(), output: z.object({ code: z.string(), expiresAt: z.string() }) },
+  /** Approves or refuses a change another administrator asked for (granting admin once there are two). */
+  'admin.decideChange': {
+    input: z
+      .object({ changeId: z.string().regex(/^chg-[0-9a-f]{20}$/), approve: z.boolean(), reason: RoleChangeSchema.shape.reason })
+      .strict(),
+    output: PersonChangeResultSchema,
+  },
+  /** Every version of every audience's terms, newest first. */
+  'admin.terms': { input: NoInput, output: TermsHistorySchema },
+  'admin.publishTerms': {
+    input: z.object({ terms: PublishTermsSchema }).strict(),
+    output: TermsVersionSchema,
+    bodyLimit: 100_000 * 6 + 4096,
+  },
+  'admin.training': { input: NoInput, output: TrainingOverviewSchema },
+  'admin.recordTraining': { input: z.object({ record: RecordTrainingSchema }).strict(), output: TrainingRecordSchema },
+  'admin.setTrainingRequirements': { input: TrainingRequirementsSchema, output: TrainingOverviewSchema.shape.requirements },
+} as const;
+
+/** The signed-in person's own terms of use and training. */
+const standingMethods = {
+  /** The current terms of each audience the person belongs to, and whether each must be accepted now. */
+  'terms.mine': { input: NoInput, output: MyTermsListSchema },
+  /** Accepts the text shown (its version and sha256); answers the terms again. */
+  'terms.accept': { input: AcceptTermsSchema, output: MyTermsListSchema },
+  /** Declines: recorded on the platform, then the workstation signs out. */
+  'terms.decline': { input: DeclineTermsSchema, output: SessionSchema },
+  /** The person's training per role they hold, with what expires within 30 days. */
+  'me.training': { input: NoInput, output: TrainingStandingSchema },
+} as const;
+
 export const methods = {
   'session.get': { input: NoInput, output: SessionSchema },
   /**
@@ -399,6 +475,8 @@ export const methods = {
   /** A page of the platform's audit log, newest first, as the filter asks (admins). */
   'admin.audit': { input: z.object({ filter: AuditFilterSchema }).strict(), output: AuditPageSchema },
   ...incidentMethods,
+  ...peopleMethods,
+  ...standingMethods,
 } as const;
 
 export type MethodName = keyof typeof methods;

@@ -266,6 +266,38 @@ export function createWorkstationCore(options: WorkstationCoreOptions): Workstat
     'admin.lift': ({ actionId, reason }) =>
       asUser((context) => client.call('admin.actions.lift', { params: { actionId }, body: { reason } }, context)),
     'admin.accessReport': (request) => asUser((context) => client.call('admin.access-report', { query: request }, context)),
+    'admin.people': () => asUser((context) => client.call('admin.users.list', {}, context)),
+    'admin.person': ({ userId }) => asUser((context) => client.call('admin.users.get', { params: { userId } }, context)),
+    'admin.registerPerson': ({ person }) => asUser((context) => client.call('admin.users.add', { body: person }, context)),
+    'admin.changeRole': ({ userId, change, role, reason }) =>
+      asUser((context) =>
+        client.call(
+          change === 'grant' ? 'admin.users.grant' : 'admin.users.revoke',
+          { params: { userId }, body: { role, reason } },
+          context,
+        ),
+      ),
+    'admin.setStatus': ({ userId, status, reason }) =>
+      asUser((context) => client.call('admin.users.status', { params: { userId }, body: { status, reason } }, context)),
+    'admin.bindPerson': ({ userId, subject, reason }) =>
+      asUser((context) => client.call('admin.users.bind', { params: { userId }, body: { subject, reason } }, context)),
+    'admin.enrolmentCode': ({ userId }) => asUser((context) => client.call('admin.users.enrolment-code', { params: { userId } }, context)),
+    'admin.decideChange': ({ changeId, approve, reason }) =>
+      asUser((context) => client.call('admin.changes.decide', { params: { changeId }, body: { approve, reason } }, context)),
+    'admin.terms': () => asUser((context) => client.call('admin.terms', {}, context)),
+    'admin.publishTerms': ({ terms }) => asUser((context) => client.call('admin.terms.publish', { body: terms }, context)),
+    'admin.training': () => asUser((context) => client.call('admin.training', {}, context)),
+    'admin.recordTraining': ({ record }) => asUser((context) => client.call('admin.training.record', { body: record }, context)),
+    'admin.setTrainingRequirements': (requirements) =>
+      asUser((context) => client.call('admin.training.requirements', { body: requirements }, context)),
+    'terms.mine': () => asUser((context) => client.call('terms.mine', {}, context)),
+    'terms.accept': (acceptance) => asUser((context) => client.call('terms.accept', { body: acceptance }, context)),
+    // Declining is recorded on the platform (which ends this sign-in there), then the workstation signs out.
+    'terms.decline': async (refusal) => {
+      await asUser((context) => client.call('terms.decline', { body: refusal }, context));
+      return signedIn.signOut();
+    },
+    'me.training': () => asUser((context) => client.call('me.training', {}, context)),
     'dataset.sample': (input, call = detachedCall()) => {
       // Before the first byte the platform is still running its query; then the download is counted in bytes.
       call.progress({ done: 0, total: null, unit: 'bytes', stage: 'Waiting for the platform' });

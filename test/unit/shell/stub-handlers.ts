@@ -34,6 +34,24 @@ export const STUB_SESSION_HANDLERS: Pick<
 };
 
 const noIncidents = async (): Promise<never> => Promise.reject(new EnclaveError('forbidden', 'The stub platform keeps no incidents.'));
+const noPeople = async (): Promise<never> => Promise.reject(new EnclaveError('forbidden', 'The stub platform keeps no people.'));
+
+const PEOPLE_METHODS = [
+  'admin.people',
+  'admin.person',
+  'admin.registerPerson',
+  'admin.changeRole',
+  'admin.setStatus',
+  'admin.bindPerson',
+  'admin.enrolmentCode',
+  'admin.decideChange',
+  'admin.terms',
+  'admin.publishTerms',
+  'admin.training',
+  'admin.recordTraining',
+  'admin.setTrainingRequirements',
+] as const;
+type PeopleMethod = (typeof PEOPLE_METHODS)[number];
 
 /**
  * The agreements, the audit log, the incidents and the kill switch, which the shell tests never read: refused as the
@@ -50,6 +68,11 @@ export const STUB_ADMIN_HANDLERS: Pick<
   | 'admin.act'
   | 'admin.lift'
   | 'admin.accessReport'
+  | PeopleMethod
+  | 'terms.mine'
+  | 'terms.accept'
+  | 'terms.decline'
+  | 'me.training'
 > = {
   'agreement.get': async () => Promise.reject(new EnclaveError('not_found', 'The stub platform has no agreements.')),
   'admin.agreements': async () => Promise.reject(new EnclaveError('forbidden', 'The stub platform has no agreements.')),
@@ -60,6 +83,12 @@ export const STUB_ADMIN_HANDLERS: Pick<
   'admin.act': noIncidents,
   'admin.lift': noIncidents,
   'admin.accessReport': noIncidents,
+  ...(Object.fromEntries(PEOPLE_METHODS.map((name) => [name, noPeople])) as unknown as Pick<Handlers, PeopleMethod>),
+  // The stub platform publishes no terms and requires no training.
+  'terms.mine': async () => [],
+  'terms.accept': async () => Promise.reject(new EnclaveError('invalid_input', 'The stub platform has no terms to accept.')),
+  'terms.decline': async () => Promise.reject(new EnclaveError('invalid_input', 'The stub platform has no terms to decline.')),
+  'me.training': async () => ({ userId: STUB_SESSION.user?.id ?? 'stub', records: [], roles: [] }),
 };
 
 /** The one project of the stub's signed-in user: its tables live in the window, so nothing is written to disk. */
