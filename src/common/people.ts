@@ -67,6 +67,10 @@ export const PersonSchema = z.object({
   createdBy: z.string().nullable(),
   /** The last sign-in the audit log records; null when none. */
   lastSignInAt: z.string().nullable(),
+  /** accepted: every current terms of use they need; pending: some still to accept; none: no terms apply to them. */
+  terms: z.enum(['accepted', 'pending', 'none']),
+  /** Across the courses their roles need: all valid; one expires within 30 days; one lapsed or missing; none needed. */
+  training: z.enum(['valid', 'expiring', 'lapsed', 'none']),
 });
 export type Person = z.infer<typeof PersonSchema>;
 

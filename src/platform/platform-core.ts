@@ -102,14 +102,15 @@ export async function openPlatformCore(options: PlatformCoreOptions): Promise<Pl
       ...(options.signIns ? { signIns: options.signIns } : {}),
       ...(options.log ? { log: options.log } : {}),
     });
+    const standing = createStandingService({ store, audit });
     const people = createPeopleService({
       store,
       audit,
       killSwitch,
+      standing,
       issuer: () => options.issuer ?? EMBEDDED_ISSUER,
       endAccess: async (userId) => void (await killSwitch.endAccess(userId)),
     });
-    const standing = createStandingService({ store, audit });
     const opened = records;
     let closing: Promise<void> | undefined;
     return {

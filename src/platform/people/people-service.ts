@@ -19,6 +19,7 @@ import type { User } from '../../common/contract.ts';
 import type { AuditEvent, AuditLog } from '../audit/audit-log.ts';
 import type { JsonValue } from '../audit/canonical-json.ts';
 import type { KillSwitch } from '../incidents/kill-switch.ts';
+import type { StandingService } from './standing.ts';
 import type { PersonRecord } from '../store/people.ts';
 import { MAX_PASSWORD_CHARS, MIN_CHOSEN_PASSWORD_CHARS } from '../identity/embedded/password-rules.ts';
 import { hashPassword } from '../identity/passwords.ts';
@@ -32,6 +33,8 @@ export interface PeopleServiceOptions {
   readonly issuer: () => string;
   /** Ends a disabled person's sign-ins and stops their work (the kill switch's way). */
   readonly endAccess?: (userId: string) => Promise<void>;
+  /** Terms of use and training, for each person's state on the people screen. */
+  readonly standing: StandingService;
   readonly now?: () => Date;
 }
 
@@ -92,6 +95,25 @@ export function createPeopleService(options: PeopleServiceOptions): PeopleServic
       createdAt: record.createdAt,
       createdBy: record.createdBy,
       lastSignInAt: await lastSignIn(record.id),
+      ...(await standingOf(record)),
+    };
+  }
+
+  /** The person's terms and training state in one word each, as the people screen lists them. */
+  async function standingOf(record: PersonRecord): Promise<Pick<Person, 'terms' | 'training'>> {
+    const user = { id: record.id, displayName: record.displayName, role: record.roles[0], roles: [...record.roles] };
+    const [terms, training] = await Promise.all([options.standing.termsFor(user), options.standing.training(record.id)]);
+    const courses = training.roles.flatMap((entry) => entry.courses);
+    return {
+      terms: terms.length === 0 ? 'none' : terms.some((entry) => entry.mustAccept) ? 'pending' : 'accepted',
+      training:
+        courses.length === 0
+          ? 'none'
+          : courses.some((course) => course.state === 'expired' || course.state === 'missing')
+            ? 'lapsed'
+            : courses.some((course) => course.state === 'expiring')
+              ? 'expiring'
+              : 'valid',
     };
   }
 
