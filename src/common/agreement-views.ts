@@ -63,6 +63,31 @@ export const AgreementDatasetViewSchema = z.object({
 export type AgreementDatasetView = z.infer<typeof AgreementDatasetViewSchema>;
 
 /** One version of a project's agreement, as members and admins read it (read-only: agreements are files). */
+/** One member as a data manager edits them on the project page: saved as a new version of the project's agreement. */
+export const MemberEditSchema = z
+  .object({
+    userId: z.string().regex(ID_PATTERN, 'must be a person id'),
+    role: z.enum(['lead', 'analyst', 'data_manager']),
+    start: DaySchema,
+    end: DaySchema,
+    /** Granted only by a data manager, on the data owner's behalf; the airlock refuses release requests without it. */
+    mayRequestRelease: z.boolean(),
+  })
+  .strict();
+export type MemberEdit = z.infer<typeof MemberEditSchema>;
+
+export const MembersUpdateSchema = z
+  .object({
+    members: z.array(MemberEditSchema).max(500),
+    reason: z
+      .string()
+      .max(2000)
+      .refine((text) => text.trim().length >= 3, 'must say why (at least 3 characters)'),
+  })
+  .strict()
+  .describe('The members');
+export type MembersUpdate = z.infer<typeof MembersUpdateSchema>;
+
 export const AgreementViewSchema = z.object({
   projectId: z.string(),
   projectName: z.string(),

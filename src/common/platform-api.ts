@@ -13,7 +13,13 @@ import {
   UserSchema,
   type Role,
 } from './contract.ts';
-import { AgreementsOverviewSchema, AgreementViewSchema, AuditPageSchema, AuditQuerySchema } from './agreement-views.ts';
+import {
+  AgreementsOverviewSchema,
+  AgreementViewSchema,
+  AuditPageSchema,
+  AuditQuerySchema,
+  MembersUpdateSchema,
+} from './agreement-views.ts';
 import {
   BindSubjectSchema,
   DecideChangeSchema,
@@ -233,6 +239,17 @@ export const PLATFORM_API = {
     answer: AgreementViewSchema,
     access: ['analyst', 'data_manager', 'admin'],
     bodyLimit: SMALL_BODY,
+  },
+  // The project's members, edited on its page and saved as a new version of its agreement (the one source of membership),
+  // through the same validation as an edited file. Data managers (on the data owner's behalf) and admins.
+  'project.members': {
+    method: 'POST',
+    path: '/projects/:projectId/members',
+    params: z.object({ projectId: PathIdSchema }),
+    body: MembersUpdateSchema,
+    answer: AgreementViewSchema,
+    access: ['data_manager', 'admin'],
+    bodyLimit: 64 * SMALL_BODY,
   },
   // Every agreement the platform knows, in force or not, and every refused file with its problems: the admins' screen.
   'admin.agreements': {

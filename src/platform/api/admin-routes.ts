@@ -7,11 +7,12 @@ import { agreementEntries, agreementView, type AgreementViewContext } from '../a
 import type { MemberTraining } from '../agreements/standing.ts';
 import type { AuditEvent } from '../audit/audit-log.ts';
 import { requireProjectAccess } from '../authz/access-policy.ts';
+import { updateMembers } from '../people/membership.ts';
 import type { RouteHandlers } from './register-routes.ts';
 import type { V1Dependencies } from './v1-routes.ts';
 
 /** The administration routes' handlers. */
-export type AdminRouteId = 'project.agreement' | 'admin.agreements' | 'admin.audit';
+export type AdminRouteId = 'project.agreement' | 'project.members' | 'admin.agreements' | 'admin.audit';
 
 /** An event's details as an object; a row whose details are not a JSON object (only a damaged table holds one) says so. */
 function detailsOf(event: AuditEvent): AuditEventView['details'] {
@@ -69,6 +70,25 @@ export function createAdminHandlers(deps: V1Dependencies): Pick<RouteHandlers, A
         at,
       });
       return agreementView(agreement, context);
+    },
+
+    async 'project.members'({ params, body, principal }) {
+      if ((await store.getProject(params.projectId)) === undefined) throw new EnclaveError('not_found', 'There is no such project.');
+      const saved = await updateMembers({
+        agreements,
+        audit,
+        actor: principal.user,
+        projectId: params.projectId,
+        members: body.members,
+        reason: body.reason,
+      });
+      const at = now();
+      const context = await viewContext({
+        datasetIds: saved.agreement.datasets,
+        userIds: saved.agreement.members.map((member) => member.userId),
+        at,
+      });
+      return agreementView(saved, context);
     },
 
     async 'admin.agreements'() {

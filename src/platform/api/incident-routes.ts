@@ -24,7 +24,7 @@ export function createIncidentHandlers(deps: V1Dependencies): Pick<RouteHandlers
   return {
     async 'project.egress'({ params, principal }) {
       // Members only (anyone else gets the same 404 as a missing project); asked whatever the agreement's standing.
-      const project = await requireProjectMember({ store, principal, projectId: params.projectId });
+      const project = await requireProjectMember({ store, agreements: deps.agreements, principal, projectId: params.projectId });
       return killSwitch.egressStatus(project.id);
     },
     'admin.killswitch': () => killSwitch.overview(),

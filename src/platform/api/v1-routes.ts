@@ -10,7 +10,7 @@ import { EnclaveError } from '../../common/errors.ts';
 import type { RowsBody, SessionEventName } from '../../common/platform-api.ts';
 import { PROFILES } from '../../common/sdc/rules.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
-import { requireProjectAccess, type AgreementsInForce } from '../authz/access-policy.ts';
+import { projectsOfMember, requireProjectAccess, type AgreementsInForce } from '../authz/access-policy.ts';
 import type { CopyAnswer } from '../engine/data-engine.ts';
 import { createRateLimiter } from '../http/rate-limit.ts';
 import type { IdentityInfo } from '../identity/identity-config.ts';
@@ -193,7 +193,7 @@ export function createV1Handlers(deps: V1Dependencies): RouteHandlers {
 
     'checking.rules': async () => Object.values(PROFILES),
 
-    'projects.list': async ({ principal }) => store.listProjectsForMember(principal.user.id),
+    'projects.list': async ({ principal }) => projectsOfMember({ store, agreements, userId: principal.user.id }),
 
     async 'catalogue.get'({ params, principal }) {
       const access = await accessOf(principal, params.projectId, { type: 'catalogue.read' });

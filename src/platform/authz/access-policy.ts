@@ -1,13 +1,13 @@
 // Authorisation, deny by default. Two questions, answered here and nowhere else:
 //   1. May this role call this route at all?  The route's roles in the declaration (PLATFORM_ROUTES in
 //      src/common/platform-api.ts); a route missing from it is refused.
-//   2. May this caller touch this project?    Only as a member: a non-member gets the same 404 as a missing
-//      project, so membership of other projects is not disclosed; and only under the project's data-sharing
-//      agreement in force, as a member in force in it (requireProjectAccess).
+//   2. May this caller touch this project?    Only as a member, which the project's data-sharing agreement says (the one
+//      source of membership): a non-member gets the same 404 as a missing project, so membership of other projects is
+//      not disclosed; and only under the agreement in force, as a member in force in it (requireProjectAccess).
 import type { Project } from '../../common/contract.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import { isRouteId, routeAccess, type RouteId } from '../../common/platform-api.ts';
-import type { AgreementFileError, AgreementInForce } from '../agreements/loader.ts';
+import type { AgreementFileError, AgreementInForce, AgreementLoader } from '../agreements/loader.ts';
 import { memberStanding } from '../agreements/standing.ts';
 import type { Principal } from '../identity/principal.ts';
 import type { MetadataStore } from '../store/metadata-store.ts';
@@ -30,11 +30,38 @@ export function assertMayCall(principal: Principal, route: RouteId): void {
   }
 }
 
-/** The project, if the principal is a member; otherwise not_found, whether or not the project exists. */
-export async function requireProjectMember(options: { store: MetadataStore; principal: Principal; projectId: string }): Promise<Project> {
-  const project = await options.store.findProjectForMember({ projectId: options.projectId, userId: options.principal.user.id });
+/** Whether the project's agreement (its version in force, whatever its dates) lists the person: the one source of membership. */
+export function isListedMember(agreements: AgreementsInForce, projectId: string, userId: string): boolean {
+  return agreements.get(projectId)?.agreement.members.some((member) => member.userId === userId) ?? false;
+}
+
+/**
+ * The project, if its agreement lists the principal as a member; otherwise not_found, whether or not the project
+ * exists, so membership of other projects is not disclosed.
+ */
+export async function requireProjectMember(options: {
+  store: MetadataStore;
+  agreements: AgreementsInForce;
+  principal: Principal;
+  projectId: string;
+}): Promise<Project> {
+  const project = isListedMember(options.agreements, options.projectId, options.principal.user.id)
+    ? await options.store.getProject(options.projectId)
+    : undefined;
   if (project === undefined) throw new EnclaveError('not_found', 'There is no such project, or you are not a member of it.');
   return project;
+}
+
+/** The projects whose agreements list the person, by name. */
+export async function projectsOfMember(options: {
+  store: MetadataStore;
+  agreements: AgreementsInForce;
+  userId: string;
+}): Promise<Project[]> {
+  const ids = (options.agreements.all?.() ?? [])
+    .filter((entry) => entry.agreement.members.some((member) => member.userId === options.userId))
+    .map((entry) => entry.projectId);
+  return options.store.listProjects(ids);
 }
 
 /**
@@ -50,6 +77,8 @@ export interface AgreementsInForce {
   problems?(): ReadonlyMap<string, AgreementFileError>;
   /** The folder the files are read from. */
   readonly dir?: string;
+  /** Validates a project's agreement text and, only if good, puts it in force (the loader's save). */
+  save?: AgreementLoader['save'];
 }
 
 export interface ProjectAccess {

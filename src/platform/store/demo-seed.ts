@@ -18,7 +18,6 @@ const DemoProjectsSchema = z.array(
     name: z.string().min(1),
     purpose: z.string().min(1),
     datasetIds: z.array(IdSchema).min(1),
-    members: z.array(IdSchema),
     /** Where analysts' local tables live (default 'disk'); 'memory' keeps them off this computer's disk. */
     localData: LocalModeSchema.default('disk'),
     clipboardCellLimit: z.number().int().min(0).max(100_000).default(DEFAULT_CLIPBOARD_CELL_LIMIT),
@@ -71,9 +70,6 @@ export async function readDemoSeed(options: { demoDir: URL; catalogue: Catalogue
   if (userIds.size !== users.length) problems.push('a user id is listed twice');
   if (new Set(projects.map((project) => project.id)).size !== projects.length) problems.push('a project id is listed twice');
   for (const project of projects) {
-    for (const member of project.members) {
-      if (!userIds.has(member)) problems.push(`project ${project.id} names unknown member ${member}`);
-    }
     for (const datasetId of project.datasetIds) {
       if (!datasetIds.has(datasetId)) problems.push(`project ${project.id} names dataset ${datasetId}, which the catalogue lacks`);
     }

@@ -68,10 +68,13 @@ export interface MetadataStore {
   endTokensIssuedBy(userId: string, epochSeconds: number): Promise<void>;
   /** Every project by name (ids and names), whoever is a member. */
   listAllProjects(): Promise<Array<{ id: string; name: string }>>;
-  /** Projects the user is a member of, by name. */
-  listProjectsForMember(userId: string): Promise<Project[]>;
-  /** The project only if the user is a member: a non-member cannot tell it from a missing project. */
-  findProjectForMember(options: { projectId: string; userId: string }): Promise<Project | undefined>;
+  /**
+   * These projects, by name. Who is a member is the agreements' to say (src/platform/authz/access-policy.ts), never the
+   * store's: one source of membership.
+   */
+  listProjects(ids: readonly string[]): Promise<Project[]>;
+  /** The project, whoever asks (access-policy.ts decides whether they may know of it). */
+  getProject(projectId: string): Promise<Project | undefined>;
   /** Datasets with their fields in catalogue order; all of them when ids is omitted. */
   listDatasets(ids?: readonly string[]): Promise<StoredDataset[]>;
   /** The user's scrypt password hash for the embedded identity provider, if they have one. */
@@ -169,12 +172,6 @@ async function seedIfEmpty(db: Kysely<MetadataDatabase>, seed: { demo: DemoSeed 
         .insertInto('project_datasets')
         .values(project.datasetIds.map((datasetId, position) => ({ project_id: project.id, dataset_id: datasetId, position })))
         .execute();
-      if (project.members.length > 0) {
-        await trx
-          .insertInto('project_members')
-          .values(project.members.map((userId) => ({ project_id: project.id, user_id: userId })))
-          .execute();
-      }
     }
   });
   return true;
@@ -406,25 +403,19 @@ export async function openMetadataStore(options: OpenMetadataStoreOptions): Prom
       const row = await db.selectFrom('users').selectAll().where('id', '=', userId).executeTakeFirst();
       return row === undefined ? undefined : userOf(personOf(row));
     },
-    async listProjectsForMember(userId) {
+    async listProjects(ids) {
+      if (ids.length === 0) return [];
       const rows = await db
         .selectFrom('projects')
-        .innerJoin('project_members', 'project_members.project_id', 'projects.id')
         .select(PROJECT_COLUMNS)
-        .where('project_members.user_id', '=', userId)
+        .where('projects.id', 'in', [...ids])
         .orderBy('projects.name')
         .execute();
       const datasets = await datasetIdsOf(rows.map((row) => row.id));
       return rows.map((row) => projectOf(row, datasets.get(row.id) ?? []));
     },
-    async findProjectForMember({ projectId, userId }) {
-      const row = await db
-        .selectFrom('projects')
-        .innerJoin('project_members', 'project_members.project_id', 'projects.id')
-        .select(PROJECT_COLUMNS)
-        .where('projects.id', '=', projectId)
-        .where('project_members.user_id', '=', userId)
-        .executeTakeFirst();
+    async getProject(projectId) {
+      const row = await db.selectFrom('projects').select(PROJECT_COLUMNS).where('projects.id', '=', projectId).executeTakeFirst();
       if (row === undefined) return undefined;
       const datasets = await datasetIdsOf([row.id]);
       return projectOf(row, datasets.get(row.id) ?? []);

@@ -363,6 +363,22 @@ const termsAndTraining: Migration = {
   },
 };
 
+// One source of membership: a project's members are those its data-sharing agreement lists (issue 18). The store's own
+// list of members, which could disagree with the agreement, goes.
+const membershipFromAgreements: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.dropTable('project_members').execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('project_members')
+      .addColumn('project_id', 'varchar(64)', (c) => c.notNull().references('projects.id').onDelete('cascade'))
+      .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+      .addPrimaryKeyConstraint('project_members_pk', ['project_id', 'user_id'])
+      .execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
     return {
@@ -375,6 +391,7 @@ export const migrationProvider: MigrationProvider = {
       '0007_incidents_and_kill_switch': incidentsAndKillSwitch,
       '0008_people': people,
       '0009_terms_and_training': termsAndTraining,
+      '0010_membership_from_agreements': membershipFromAgreements,
     };
   },
 };

@@ -61,11 +61,6 @@ export interface ProjectsTable {
   clipboard_cell_limit: Generated<number>;
 }
 
-export interface ProjectMembersTable {
-  project_id: string;
-  user_id: string;
-}
-
 export interface ProjectDatasetsTable {
   project_id: string;
   dataset_id: string;
@@ -227,7 +222,6 @@ export interface MetadataDatabase {
   revoked_tokens: RevokedTokensTable;
   users: UsersTable;
   projects: ProjectsTable;
-  project_members: ProjectMembersTable;
   project_datasets: ProjectDatasetsTable;
   datasets: DatasetsTable;
   fields: FieldsTable;

@@ -55,6 +55,14 @@ async function expectRefused(message: string | RegExp): Promise<void> {
   }
 }
 
+async function expectNotFound(): Promise<void> {
+  for (const url of ROUTES) {
+    const response = await server.app.inject({ method: 'GET', url, headers: ada });
+    expect(response.statusCode, url).toBe(404);
+    expect(ErrorValueSchema.parse(response.json<{ error: unknown }>().error).code).toBe('not_found');
+  }
+}
+
 async function expectAllowed(): Promise<void> {
   for (const url of ROUTES) expect((await server.app.inject({ method: 'GET', url, headers: ada })).statusCode, url).toBe(200);
 }
@@ -140,18 +148,21 @@ describe('a project-scoped route refuses, with the standing as its message', () 
     await expectRefused(`The agreement for COVID-19 outcomes starts on ${start}.`);
   });
 
-  it('when there is no agreement at all (its file removed): deny by default', async () => {
+  // The agreement is the one source of membership: without one, nobody is a member, and the project is not disclosed.
+  it('when there is no agreement at all (its file removed): deny by default, as for a project that does not exist', async () => {
     await rm(agreementFile('covid-outcomes'));
     await server.agreements.reload();
-    await expectRefused('COVID-19 outcomes has no data-sharing agreement in force, so its data cannot be used. Ask the data manager.');
+    await expectNotFound();
     expect(auditEvents('agreement.changed').at(-1)?.details).toMatchObject({ projectId: 'covid-outcomes', withdrawn: true });
   });
 
-  it('when the caller is not a member in the agreement', async () => {
+  it('when the caller is not a member in the agreement: the same 404 as a missing project, and gone from their list', async () => {
     await editAgreement('covid-outcomes', (agreement) => {
       agreement.members = [];
     });
-    await expectRefused('You are not a member of this project.');
+    await expectNotFound();
+    const listed = await server.app.inject({ method: 'GET', url: '/api/v1/projects', headers: ada });
+    expect(listed.json<Array<{ id: string }>>().map((project) => project.id)).toEqual(['cardio-admissions']);
   });
 
   it("when the caller's membership has ended", async () => {

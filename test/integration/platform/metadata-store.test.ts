@@ -46,17 +46,17 @@ describe('openMetadataStore', () => {
     raw.close();
     const store = await openMetadataStore({ file, seed, hashPassword });
     expect(store.seeded).toBe(false);
-    expect((await store.findProjectForMember({ projectId: 'covid-outcomes', userId: 'demo-analyst' }))?.name).toBe('Renamed');
+    expect((await store.getProject('covid-outcomes'))?.name).toBe('Renamed');
     await store.close();
   });
 
-  it('lists the projects of a member, by name, with datasets in project order', async () => {
+  it('lists the projects asked for, by name, with datasets in project order (membership is the agreements’)', async () => {
     const store = await openMetadataStore({ file: path.join(dir, 'metadata.sqlite'), seed, hashPassword });
-    const projects = await store.listProjectsForMember('demo-analyst');
+    const projects = await store.listProjects(['cardio-admissions', 'covid-outcomes']);
     expect(projects.map((project) => project.id)).toEqual(['covid-outcomes', 'cardio-admissions']);
     expect(projects[1].datasetIds).toEqual(['patients', 'hospital_episodes']);
-    expect(await store.listProjectsForMember('demo-checker-1')).toEqual([]);
-    expect(await store.listProjectsForMember("demo-analyst' OR '1'='1")).toEqual([]);
+    expect(await store.listProjects([])).toEqual([]);
+    expect(await store.listProjects(["covid-outcomes' OR '1'='1"])).toEqual([]);
     await store.close();
   });
 
@@ -68,19 +68,25 @@ describe('openMetadataStore', () => {
     raw.prepare("UPDATE projects SET local_data = 'disk', clipboard_cell_limit = 100").run();
     raw.close();
     const store = await openMetadataStore({ file, seed, hashPassword });
-    const optOut = await store.findProjectForMember({ projectId: 'opt-out-monitoring', userId: 'demo-admin' });
+    const optOut = await store.getProject('opt-out-monitoring');
     expect(optOut).toMatchObject({ localData: 'memory', clipboardCellLimit: 100 });
-    const [covid] = await store.listProjectsForMember('demo-analyst');
+    const [covid] = await store.listProjects(['covid-outcomes']);
     expect(covid).toMatchObject({ id: 'covid-outcomes', localData: 'disk', clipboardCellLimit: 100 });
     await store.close();
   });
 
-  it('finds a project only for its members', async () => {
-    const store = await openMetadataStore({ file: path.join(dir, 'metadata.sqlite'), seed, hashPassword });
-    expect(await store.findProjectForMember({ projectId: 'opt-out-monitoring', userId: 'demo-analyst' })).toBeUndefined();
-    expect(await store.findProjectForMember({ projectId: 'opt-out-monitoring', userId: 'demo-admin' })).toMatchObject({
-      id: 'opt-out-monitoring',
-    });
+  it('keeps no list of members of its own: the agreements are the one source of membership', async () => {
+    const file = path.join(dir, 'metadata.sqlite');
+    await (await openMetadataStore({ file, seed, hashPassword })).close();
+    const raw = new DatabaseSync(file, { readOnly: true });
+    try {
+      expect(raw.prepare("SELECT name FROM sqlite_master WHERE name = 'project_members'").all()).toEqual([]);
+    } finally {
+      raw.close();
+    }
+    const store = await openMetadataStore({ file, seed, hashPassword });
+    expect(await store.getProject('opt-out-monitoring')).toMatchObject({ id: 'opt-out-monitoring' });
+    expect(await store.getProject('no-such-project')).toBeUndefined();
     await store.close();
   });
 
@@ -96,7 +102,12 @@ describe('openMetadataStore', () => {
 
   it('gets users by id and nothing for an unknown id', async () => {
     const store = await openMetadataStore({ file: path.join(dir, 'metadata.sqlite'), seed, hashPassword });
-    expect(await store.getUser('demo-analyst')).toEqual({ id: 'demo-analyst', displayName: 'Ada Analyst', role: 'analyst' });
+    expect(await store.getUser('demo-analyst')).toEqual({
+      id: 'demo-analyst',
+      displayName: 'Ada Analyst',
+      role: 'analyst',
+      roles: ['analyst'],
+    });
     expect(await store.getUser('nobody')).toBeUndefined();
     await store.close();
   });

@@ -5,6 +5,7 @@ import { EnclaveError } from '../../../src/common/errors.ts';
 import { PLATFORM_ROUTES, ROUTE_IDS, routeAccess } from '../../../src/common/platform-api.ts';
 import { assertMayCall, isPublicRoute, isRouteId, requireProjectMember } from '../../../src/platform/authz/access-policy.ts';
 import type { Principal } from '../../../src/platform/identity/principal.ts';
+import type { AgreementInForce } from '../../../src/platform/agreements/loader.ts';
 import type { MetadataStore } from '../../../src/platform/store/metadata-store.ts';
 
 const as = (role: Role): Principal => ({ user: { id: `u-${role}`, displayName: role, role }, authenticatedBy: 'oidc' });
@@ -56,19 +57,28 @@ describe('isRouteId', () => {
 
 describe('requireProjectMember', () => {
   const store = {
-    async findProjectForMember({ projectId, userId }: { projectId: string; userId: string }) {
-      return projectId === 'p1' && userId === 'u-analyst'
+    async getProject(projectId: string) {
+      return projectId === 'p1'
         ? { id: 'p1', name: 'P', purpose: 'x', datasetIds: [], localData: 'disk', clipboardCellLimit: 100 }
         : undefined;
     },
   } as unknown as MetadataStore;
+  // The agreement is the one source of membership: it lists u-analyst only.
+  const agreements = {
+    get: (projectId: string) =>
+      projectId === 'p1'
+        ? ({ projectId, version: 1, agreement: { members: [{ userId: 'u-analyst' }] } } as unknown as AgreementInForce)
+        : undefined,
+  };
 
   it('returns the project to a member', async () => {
-    await expect(requireProjectMember({ store, principal: as('analyst'), projectId: 'p1' })).resolves.toMatchObject({ id: 'p1' });
+    await expect(requireProjectMember({ store, agreements, principal: as('analyst'), projectId: 'p1' })).resolves.toMatchObject({
+      id: 'p1',
+    });
   });
 
   it('answers not_found to a non-member', async () => {
-    const error = await requireProjectMember({ store, principal: as('admin'), projectId: 'p1' }).catch((err: unknown) => err);
+    const error = await requireProjectMember({ store, agreements, principal: as('admin'), projectId: 'p1' }).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(EnclaveError);
     expect(error).toMatchObject({ code: 'not_found' });
   });

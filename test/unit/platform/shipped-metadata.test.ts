@@ -1,4 +1,5 @@
 // The catalogue and demo seed ship as data; they must parse and agree with each other.
+import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { CatalogueFileSchema, DEFAULT_CATALOGUE_PATH, readCatalogueFile } from '../../../src/platform/catalogue/catalogue-file.ts';
 import { DEFAULT_DEMO_DIR, readDemoSeed } from '../../../src/platform/store/demo-seed.ts';
@@ -21,8 +22,16 @@ describe('the shipped catalogue and demo seed', () => {
       role: 'analyst',
       password: 'ada-demo-pass',
     });
-    expect(seed.projects.filter((project) => project.members.includes(DEMO_ANALYST_ID)).length).toBeGreaterThanOrEqual(1);
-    expect(seed.projects.some((project) => !project.members.includes(DEMO_ANALYST_ID))).toBe(true);
+    // Membership is the agreements' (the one source): Ada is listed in some demo agreements and not in others.
+    const members = await Promise.all(
+      seed.projects.map(async (project) => {
+        const file = new URL(`agreements/${project.id}.json`, DEFAULT_DEMO_DIR);
+        const agreement = JSON.parse(await readFile(file, 'utf8')) as { members: Array<{ userId: string }> };
+        return agreement.members.map((member) => member.userId);
+      }),
+    );
+    expect(members.filter((ids) => ids.includes(DEMO_ANALYST_ID)).length).toBeGreaterThanOrEqual(1);
+    expect(members.some((ids) => !ids.includes(DEMO_ANALYST_ID))).toBe(true);
   });
 
   it('seed the demo accounts the README lists, with their demo-only passwords', async () => {
