@@ -88,9 +88,9 @@ describe('browser shell: the administrators’ agreements and audit log', () => 
   it('shows an edit with a mistake refused, naming file, line and field, while the version before stays in force', async () => {
     const file = join(app.dataDir, 'agreements', 'cardio-admissions.json');
     const original = await readFile(file, 'utf8');
-    const broken = original.replace('"trainingExpires": "2028-06-30"', '"trainingExpires": "30 June 2028"');
+    const broken = original.replace('"end": "2029-03-31"', '"end": "31 March 2029"');
     expect(broken).not.toBe(original);
-    const line = broken.split('\n').findIndex((text) => text.includes('30 June 2028')) + 1;
+    const line = broken.split('\n').findIndex((text) => text.includes('31 March 2029')) + 1;
     try {
       await writeFile(file, broken);
       // The platform watches its folder; the screen reads what it knows when asked.
@@ -108,9 +108,7 @@ describe('browser shell: the administrators’ agreements and audit log', () => 
       expect(await refusal.innerText()).toContain('The file cardio-admissions.json was refused');
       expect(await refusal.innerText()).toContain('Version 1 stays in force until the file is corrected.');
       expect(await refusal.getByTestId('agreement-problem').innerText()).toMatch(
-        new RegExp(
-          `^cardio-admissions\\.json, line ${line}, column \\d+, members\\[0\\]\\.trainingExpires: must be a date like 2026-03-31$`,
-        ),
+        new RegExp(`^cardio-admissions\\.json, line ${line}, column \\d+, members\\[0\\]\\.end: must be a date like 2026-03-31$`),
       );
       expect(await admin.selectedAgreement.getByTestId('agreement-version').innerText()).toBe('Version 1');
       await saveScreenshot(app.page, '21-admin-agreement-refused');

@@ -5,7 +5,7 @@
 // link works once, the API refuses whoever has no session, and a server another OS user runs on another
 // 127.0.0.1 port, visited by the same browser, receives no cookie and no Enclave secret.
 import { existsSync } from 'node:fs';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CatalogueSchema } from '../../src/common/contract.ts';
@@ -15,6 +15,7 @@ import { ADA, SessionPage, type LoginPage } from './pages/session-page.ts';
 import { saveScreenshot } from './support/artifacts.ts';
 import { expectNoSeriousAccessibilityViolations } from './support/axe.ts';
 import { openFromLauncher, startBrowserApp, VIEWPORT, type BrowserApp } from './support/browser-app.ts';
+import { asPlatformAdmin } from './support/platform-admin.ts';
 import { invokeAsPage, pageSessionSecret, SESSION_STORAGE_KEY } from './support/shell-api.ts';
 import { probe } from './support/http-probe.ts';
 import { startOtherUserServer, type ReceivedRequest } from './support/other-user-server.ts';
@@ -184,21 +185,27 @@ describe('browser shell: the analyst journey in Chromium', () => {
     }
   });
 
-  it("shows the platform's refusal when the analyst's training for a project has lapsed, and the project again once renewed", async () => {
-    const file = join(app.dataDir, 'agreements', 'cardio-admissions.json');
-    const original = await readFile(file, 'utf8');
+  it("shows the platform's refusal, naming the course, when the analyst's training has lapsed, and the project again once renewed", async () => {
     const lapsed = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-    const agreement = JSON.parse(original) as { members: Array<{ userId: string; trainingExpires: string }> };
-    for (const member of agreement.members) if (member.userId === 'demo-analyst') member.trainingExpires = lapsed;
+    const nextYear = new Date(Date.now() + 365 * 86_400_000).toISOString().slice(0, 10);
+    const admin = (method: 'POST', path: string, body: unknown) =>
+      asPlatformAdmin({ platformUrl: app.platform.url, dataDir: app.dataDir, method, path, body });
     // Another project first, so that choosing this one asks the platform again; its minimised copy is prepared in
     // the background as the platform starts, and its catalogue answers once that is done.
     await expect
       .poll(async () => (await invokeAsPage(app, 'catalogue.get', { projectId: 'covid-outcomes' })).status, { timeout: 90_000 })
       .toBe(200);
     await catalogue.pickProject('covid-outcomes');
+    // Training comes from the platform's records: the analyst role now also needs a refresher, and Ada's lapsed yesterday.
+    await admin('POST', '/admin/training/requirements', { role: 'analyst', courses: ['Safe Researcher Training', 'Annual refresher'] });
     try {
-      await writeFile(file, JSON.stringify(agreement, null, 2));
-      // The platform watches its agreements: the edit takes effect without a restart.
+      await admin('POST', '/admin/training', {
+        userId: 'demo-analyst',
+        course: 'Annual refresher',
+        completed: '2025-01-01',
+        expires: lapsed,
+        evidence: 'R-1',
+      });
       await expect
         .poll(async () => (await invokeAsPage(app, 'catalogue.get', { projectId: 'cardio-admissions' })).status, { timeout: 10_000 })
         .toBe(403);
@@ -206,15 +213,25 @@ describe('browser shell: the analyst journey in Chromium', () => {
       const refusal = app.page.getByTestId('catalogue-error');
       await expect
         .poll(() => refusal.innerText())
-        .toContain(`Your training for Cardiovascular admissions expired on ${lapsed}: renew it to use this project.`);
+        .toContain(
+          `Your Annual refresher (needed for the Analyst role) expired on ${lapsed}: renew it, then ask your administrator to record it.`,
+        );
       await saveScreenshot(app.page, '01-refused-training-lapsed');
+      // Renewed: the administrator records the new certificate, and the project answers again.
+      await admin('POST', '/admin/training', {
+        userId: 'demo-analyst',
+        course: 'Annual refresher',
+        completed: '2026-01-01',
+        expires: nextYear,
+        evidence: 'R-2',
+      });
+      await expect
+        .poll(async () => (await invokeAsPage(app, 'catalogue.get', { projectId: 'cardio-admissions' })).status, { timeout: 10_000 })
+        .toBe(200);
     } finally {
-      await writeFile(file, original);
+      await admin('POST', '/admin/training/requirements', { role: 'analyst', courses: ['Safe Researcher Training'] });
     }
-    await expect
-      .poll(async () => (await invokeAsPage(app, 'catalogue.get', { projectId: 'cardio-admissions' })).status, { timeout: 10_000 })
-      .toBe(200);
-    // Away and back, so that the catalogue is asked again now the agreement is renewed.
+    // Away and back, so that the catalogue is asked again now the training is renewed.
     await catalogue.pickProject('covid-outcomes');
     await catalogue.pickProject(PROJECT);
   }, 180_000);

@@ -147,7 +147,7 @@ describe('browser shell: idle lock, sign-out and the other roles', () => {
     await app.page.evaluate(`location.hash = '#/catalogue'`);
     await app.page.getByTestId('screen-refused').waitFor();
     expect(await app.page.getByTestId('screen-refused').getByRole('heading').innerText()).toBe(
-      'This screen is for analysts and administrators',
+      'This screen is for analysts, data managers and administrators',
     );
     const sample = await invokeAsPage(app, 'dataset.sample', { projectId: PROJECT, datasetId: DATASET, limit: 10 });
     expect(sample.status).toBe(403);

@@ -79,13 +79,23 @@ describe('GET /api/v1/me', () => {
   it("is the token's subject, as the platform's store describes them", async () => {
     const response = await get('/api/v1/me');
     expect(response.statusCode).toBe(200);
-    expect(UserSchema.parse(response.json())).toEqual({ id: 'demo-analyst', displayName: 'Ada Analyst', role: 'analyst' });
+    expect(UserSchema.parse(response.json())).toEqual({
+      id: 'demo-analyst',
+      displayName: 'Ada Analyst',
+      role: 'analyst',
+      roles: ['analyst'],
+    });
   });
 
   it('takes the role from the store, never from the request or the token', async () => {
     const token = await mintAccessToken({ dataDir: fixture.dataDir, sub: 'demo-checker-1' });
     const response = await get('/api/v1/me', { authorization: `Bearer ${token}`, 'x-user-id': 'demo-admin', 'x-role': 'admin' });
-    expect(response.json()).toEqual({ id: 'demo-checker-1', displayName: 'Chloe Checker', role: 'output_checker' });
+    expect(response.json()).toEqual({
+      id: 'demo-checker-1',
+      displayName: 'Chloe Checker',
+      role: 'output_checker',
+      roles: ['output_checker'],
+    });
   });
 
   it('answers 401 with a WWW-Authenticate challenge to a request without a token, and to a malformed one', async () => {
@@ -108,9 +118,11 @@ describe('GET /api/v1/me', () => {
     );
   });
 
-  it('refuses a valid token for someone the platform has no account for', async () => {
+  it('refuses a valid token for someone the platform has no account for, telling them to enrol', async () => {
     const token = await mintAccessToken({ dataDir: fixture.dataDir, sub: 'stranger' });
-    expect(expectError(await get('/api/v1/me', { authorization: `Bearer ${token}` }), 403, 'forbidden')).toMatch(/no account for you/);
+    expect(expectError(await get('/api/v1/me', { authorization: `Bearer ${token}` }), 403, 'enrolment_required')).toMatch(
+      /does not know you yet/,
+    );
   });
 
   it('refuses an ID token, or any token not typed as an access token', async () => {
