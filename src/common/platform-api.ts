@@ -32,6 +32,7 @@ import {
   RoleChangeSchema,
   StatusChangeSchema,
 } from './people.ts';
+import { RecordReviewSchema, SecurityReviewSchema, UsageQuerySchema, UsageReportSchema } from './oversight.ts';
 import {
   AcceptTermsSchema,
   DeclineTermsSchema,
@@ -456,6 +457,31 @@ export const PLATFORM_API = {
     answer: TrainingOverviewSchema.shape.requirements,
     access: ['admin'],
     bodyLimit: 4 * SMALL_BODY,
+  },
+  // Oversight (admins): the usage report for a time range, reproducible from the audit log; the security review with
+  // its expiries panel, and recording a review (an audit event) with a note.
+  'admin.usage': {
+    method: 'GET',
+    path: '/admin/usage',
+    query: UsageQuerySchema,
+    answer: UsageReportSchema,
+    access: ['admin'],
+    bodyLimit: SMALL_BODY,
+  },
+  'admin.security-review': {
+    method: 'GET',
+    path: '/admin/security-review',
+    answer: SecurityReviewSchema,
+    access: ['admin'],
+    bodyLimit: SMALL_BODY,
+  },
+  'admin.security-review.record': {
+    method: 'POST',
+    path: '/admin/security-review',
+    body: RecordReviewSchema,
+    answer: SecurityReviewSchema,
+    access: ['admin'],
+    bodyLimit: 4000 * 6 + SMALL_BODY,
   },
 } as const satisfies Record<string, ApiRoute>;
 

@@ -1,6 +1,7 @@
 // What the platform is without its HTTP server: the catalogue, the data engine, the records (metadata store and audit
 // log), the agreements in force, the projects' keys and the query service. The server serves it over HTTP; the
 // operator's `enclave platform query` uses it in-process, with exactly the same checks, minimisation and audit.
+import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { bestEffort } from '../common/detached.ts';
 import { openPlatformAgreements } from './agreements-at-start.ts';
@@ -14,6 +15,7 @@ import { createOperationRegistry, type OperationRegistry } from './incidents/ope
 import { openProjectKeys, type ProjectKeys } from './minimisation/project-keys.ts';
 import { createPeopleService, type PeopleService } from './people/people-service.ts';
 import { createStandingService, type StandingService } from './people/standing.ts';
+import { createOversight, type Oversight } from './people/oversight.ts';
 import { fieldKindsOf, type FieldKinds } from './minimisation/project-treatments.ts';
 import { createQueryService, type QueryService } from './query/query-service.ts';
 import { openPlatformRecords, type PlatformRecords } from './records.ts';
@@ -59,9 +61,37 @@ export interface PlatformCore {
   readonly people: PeopleService;
   /** Terms of use and training. */
   readonly standing: StandingService;
+  /** The usage report, the security review and the expiries panel. */
+  readonly oversight: Oversight;
   readonly startupAudit: StartupAudit;
   /** Stops watching the agreements, then closes the engine, then the records. Safe to call twice. */
   close(): Promise<void>;
+}
+
+/** The datasets the engine serves, with their rows and their files' bytes on disk (from the data folder's manifest). */
+async function servedDatasets(dataDir: string, engine: DataEngine): Promise<Array<{ id: string; rows: number; bytes: number }>> {
+  let files: Record<string, { file?: unknown }> = {};
+  try {
+    const manifest = JSON.parse(await readFile(path.join(dataDir, 'manifest.json'), 'utf8')) as {
+      datasets?: Record<string, { file?: unknown }>;
+    };
+    files = manifest.datasets ?? {};
+  } catch {
+    // No readable manifest: the engine verified one at start-up, so this is a file removed since; bytes are then 0.
+  }
+  return Promise.all(
+    engine.datasets().map(async (dataset) => {
+      const file = files[dataset.id]?.file;
+      const bytes =
+        typeof file === 'string'
+          ? await stat(path.join(dataDir, file)).then(
+              (info) => info.size,
+              () => 0,
+            )
+          : 0;
+      return { id: dataset.id, rows: dataset.rowCount, bytes };
+    }),
+  );
 }
 
 async function settle(steps: Array<() => Promise<void>>): Promise<void> {
@@ -111,6 +141,14 @@ export async function openPlatformCore(options: PlatformCoreOptions): Promise<Pl
       issuer: () => options.issuer ?? EMBEDDED_ISSUER,
       endAccess: async (userId) => void (await killSwitch.endAccess(userId)),
     });
+    const oversight = createOversight({
+      store,
+      audit,
+      agreements,
+      people,
+      standing,
+      datasets: () => servedDatasets(options.dataDir, engine),
+    });
     const opened = records;
     let closing: Promise<void> | undefined;
     return {
@@ -126,6 +164,7 @@ export async function openPlatformCore(options: PlatformCoreOptions): Promise<Pl
       operations,
       people,
       standing,
+      oversight,
       startupAudit,
       close() {
         closing ??= settle([() => agreements.stop(), () => engine.close(), () => opened.close()]);

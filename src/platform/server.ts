@@ -29,6 +29,7 @@ import type { KillSwitch } from './incidents/kill-switch.ts';
 import type { OperationRegistry } from './incidents/operations.ts';
 import type { PeopleService } from './people/people-service.ts';
 import type { StandingService } from './people/standing.ts';
+import type { Oversight } from './people/oversight.ts';
 import { createRateLimiter } from './http/rate-limit.ts';
 import { openPlatformCore } from './platform-core.ts';
 import type { QueryService } from './query/query-service.ts';
@@ -111,6 +112,7 @@ export function buildPlatformApp(options: {
   operations: OperationRegistry;
   people: PeopleService;
   standing: StandingService;
+  oversight: Oversight;
   mode?: 'demo' | 'production';
   identity?: () => IdentityInfo | undefined;
   /** The embedded identity provider's routes, when it runs. */
@@ -219,6 +221,7 @@ export function buildPlatformApp(options: {
     operations: options.operations,
     people: options.people,
     standing: options.standing,
+    oversight: options.oversight,
     mode: options.mode ?? 'demo',
     identity: options.identity ?? (() => undefined),
   });
@@ -354,6 +357,7 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
     operations: core.operations,
     people: core.people,
     standing: core.standing,
+    oversight: core.oversight,
     ...setup,
     logger: options.logger,
     allowedHostnames: options.allowedHostnames,

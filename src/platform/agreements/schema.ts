@@ -163,6 +163,8 @@ export const AgreementSchema = z
       .trim()
       .min(1, 'must not be empty (write null while there is none)')
       .nullable(),
+    /** When the DPIA must next be reviewed (the expiries panel warns ahead of it); absent: no review date set. */
+    dpiaReviewDue: AgreementDateSchema.optional(),
     /** First day the agreement is in force. */
     start: AgreementDateSchema,
     /** Last day the agreement is in force. */

@@ -1,4 +1,5 @@
-// The routes of terms of use and training: the caller's own (open before the terms are accepted), and the admins'.
+// The routes of terms of use and training (the caller's own, open before the terms are accepted, and the admins'), and
+// of oversight: the usage report and the security review.
 // Their handlers join the v1 table (v1-routes.ts); the standing service decides and records.
 import type { RouteHandlers } from './register-routes.ts';
 import type { V1Dependencies } from './v1-routes.ts';
@@ -12,7 +13,10 @@ export type StandingRouteId =
   | 'admin.terms.publish'
   | 'admin.training'
   | 'admin.training.record'
-  | 'admin.training.requirements';
+  | 'admin.training.requirements'
+  | 'admin.usage'
+  | 'admin.security-review'
+  | 'admin.security-review.record';
 
 /** What the person accepted in, as the client says (for the record only; never trusted for anything). */
 function clientOf(header: string | string[] | undefined): string {
@@ -25,7 +29,7 @@ function clientOf(header: string | string[] | undefined): string {
 }
 
 export function createStandingHandlers(deps: V1Dependencies): Pick<RouteHandlers, StandingRouteId> {
-  const { standing, store } = deps;
+  const { standing, store, oversight } = deps;
   return {
     'terms.mine': ({ principal }) => standing.termsFor(principal.user),
     'terms.accept': ({ body, principal, request }) => standing.accept(principal.user, body, clientOf(request.headers['user-agent'])),
@@ -41,5 +45,8 @@ export function createStandingHandlers(deps: V1Dependencies): Pick<RouteHandlers
     'admin.training': () => standing.trainingOverview(),
     'admin.training.record': ({ body, principal }) => standing.recordTraining(principal.user.id, body),
     'admin.training.requirements': ({ body, principal }) => standing.setRequirements(principal.user.id, body.role, body.courses),
+    'admin.usage': ({ query }) => oversight.usage({ from: new Date(query.from), to: new Date(query.to) }),
+    'admin.security-review': () => oversight.securityReview(),
+    'admin.security-review.record': ({ body, principal }) => oversight.recordReview(principal.user.id, body),
   };
 }

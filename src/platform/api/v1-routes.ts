@@ -25,6 +25,7 @@ import { createIncidentHandlers } from './incident-routes.ts';
 import { createPeopleHandlers } from './people-routes.ts';
 import { createStandingHandlers } from './standing-routes.ts';
 import type { StandingService } from '../people/standing.ts';
+import type { Oversight } from '../people/oversight.ts';
 import type { PeopleService } from '../people/people-service.ts';
 import { registerApiRoutes, type RouteHandlers } from './register-routes.ts';
 
@@ -52,6 +53,8 @@ export interface V1Dependencies {
   readonly people: PeopleService;
   /** Terms of use and training. */
   readonly standing: StandingService;
+  /** The usage report, the security review and the expiries panel. */
+  readonly oversight: Oversight;
   /** The clock agreements and memberships are judged by; the real one by default. */
   readonly now?: () => Date;
 }

@@ -162,6 +162,15 @@ const CALL_OF: Record<RouteId, Call> = {
     payload: { role: 'analyst', courses: ['x'] },
     ok: 400,
   },
+  'admin.usage': { method: 'GET', url: '/api/v1/admin/usage?from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z', ok: 200 },
+  'admin.security-review': { method: 'GET', url: '/api/v1/admin/security-review', ok: 200 },
+  // The permitted caller reaches the handler, which refuses a review past the newest event (nothing is recorded).
+  'admin.security-review.record': {
+    method: 'POST',
+    url: '/api/v1/admin/security-review',
+    payload: { upTo: 999_999_999, note: 'The walk' },
+    ok: 400,
+  },
   'admin.access-report': {
     method: 'GET',
     url: '/api/v1/admin/access-report?subject=person&id=demo-analyst&from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z',

@@ -10,6 +10,7 @@ import type { KillSwitch } from '../../../src/platform/incidents/kill-switch.ts'
 import { createOperationRegistry } from '../../../src/platform/incidents/operations.ts';
 import type { PeopleService } from '../../../src/platform/people/people-service.ts';
 import type { StandingService } from '../../../src/platform/people/standing.ts';
+import type { Oversight } from '../../../src/platform/people/oversight.ts';
 import type { QueryService } from '../../../src/platform/query/query-service.ts';
 import { buildPlatformApp } from '../../../src/platform/server.ts';
 import type { MetadataStore } from '../../../src/platform/store/metadata-store.ts';
@@ -24,6 +25,7 @@ function app(authenticator: Authenticator) {
     killSwitch: { refusalFor: async () => null } as unknown as KillSwitch,
     people: { refusalFor: async () => null } as unknown as PeopleService,
     standing: { refusalFor: async () => null } as unknown as StandingService,
+    oversight: {} as Oversight,
     operations: createOperationRegistry(),
     authenticator,
   });
