@@ -3,7 +3,7 @@
 // "First time here?" from the sign-in form, types the code and a new password, and is signed in at once as their new
 // account (authorization code flow, and the approval of a device code). The code works once; mismatched or short
 // passwords and malformed codes are refused without spending it; the code is never written back into a page; wrong
-// codes are throttled by client address. SATRE 2.2.x: people are registered and verified by an administrator before
+// codes are throttled by client address. SATRE 1.5.02, 3.2.02: people are registered and verified by an administrator before
 // they get access, and only the person holding the code can take up the account.
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';

@@ -3,7 +3,7 @@
 // expired, a forged (signed by another key), a wrong-audience and a wrong-issuer token, and a token on the
 // revocation list. Tokens are minted with jose exactly as the embedded provider signs them
 // (test/integration/platform/fixture.ts), so only the spoiled part differs.
-// SATRE 2.2.x: access to project data only for authorised members, deny by default.
+// SATRE 3.2.03, 1.5.03: access to project data only for authorised members, deny by default.
 import { DatabaseSync } from 'node:sqlite';
 import path from 'node:path';
 import { decodeJwt } from 'jose';

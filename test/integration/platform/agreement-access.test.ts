@@ -2,7 +2,7 @@
 // the demo's agreements (0600 in 0700, versions kept under the data folder), every project-scoped route refuses when
 // the project's agreement is not in force or the caller is not in force in it, with the standing's message, and an
 // edit to a file takes effect without a restart, recorded in the audit log (`agreement.changed`, `agreement.refused`).
-// SATRE 2.2.x (project access is granted per project, for approved people, and withdrawn when approval lapses).
+// SATRE 1.5.04, 1.4.02 (project access is granted per project, for approved people, and withdrawn when approval lapses).
 import { readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';

@@ -2,7 +2,7 @@
 // catalogue's own words, with its row conditions, members and dates) under the same check as the catalogue, and the
 // admins list every agreement the platform knows, with its standing today and each refused file's problems located
 // by file, line and field. Everything is read-only: the agreements are files the admin edits.
-// SATRE 2.2.x (who may access which data, and why, is recorded and visible to the people it concerns).
+// SATRE 1.5.04 (who may access which data, and why, is recorded and visible to the people it concerns).
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

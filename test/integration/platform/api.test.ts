@@ -1,5 +1,5 @@
 // Platform HTTP API v1 through app.inject(): every route's happy path, with the attacks on it beside it.
-// SATRE 2.2.x (access to data only for approved project members) and 3.1.x (data minimisation: direct
+// SATRE 3.2.03 (access to data only for approved project members) and 3.1.x (data minimisation: direct
 // identifiers are not released to analysts) are what the membership and identifier tests show.
 import { DatabaseSync } from 'node:sqlite';
 import path from 'node:path';

@@ -1,7 +1,7 @@
 // The admins read the platform's audit log (issue 15): newest first, a page at a time, filtered by user, project (the
 // project the event's details name), type (a prefix such as "query.") and time; every other role is refused. A query's
 // event comes back with everything it recorded (project, agreement version, SQL, datasets read, rows, duration, role).
-// A row an attacker damaged in the database does not stop the log being read. SATRE 3.2.x (audit records are kept and
+// A row an attacker damaged in the database does not stop the log being read. SATRE 2.5.03 (audit records are kept and
 // reviewed by the people who run the TRE).
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

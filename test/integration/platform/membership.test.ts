@@ -1,7 +1,8 @@
 // A project's members, edited on its page (issue 18): saved as a new version of the project's agreement through the
 // loader's own validation, so the agreement is the one source of membership. A data manager grants permission to
 // request release on the data owner's behalf (an admin who is not one cannot); nobody changes their own membership; a
-// bad edit changes nothing; removing someone ends their access at once. SATRE 2.2.x (access only for approved members).
+// bad edit changes nothing; removing someone ends their access at once. SATRE 1.5.04 (no access without the data
+// controller's agreement), 3.2.03 (access only to the data the work needs).
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

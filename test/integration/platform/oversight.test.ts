@@ -1,7 +1,8 @@
 // Oversight (issue 18): the usage report and the access report equal a scripted fixture's activity (both read from the
 // audit log for a time range); the security review lists attempts by suspended accounts, records a review as an audit
 // event and starts the next one after it; the expiries panel names agreements, DPIA reviews and training due soon.
-// SATRE 3.2.x (activity is recorded and reviewed), 2.6.04 (incidents).
+// SATRE 2.2.13 (usage data recorded), 2.5.03 (security logs reviewed),
+// 1.4.02 (time-limited requirements checked), 1.6.04 (training records tied to roles), 2.6.04 (incidents).
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,8 +1,9 @@
 // People through the platform's API (issue 18): registering a person (invited with a one-time enrolment code, or bound
 // at once), enrolment, roles as a set, disabling someone who left, and the rules that keep administrators honest: no
 // change to one's own roles or status, no approving one's own change, a second administrator for granting admin once
-// there are two. Every change is in the audit log with old and new values, and the chain still verifies. SATRE 2.2.x
-// (people are approved and verified before access), 2.6.04 (access ended at once).
+// there are two. Every change is in the audit log with old and new values, and the chain still verifies.
+// SATRE 1.5.01, 1.5.02, 3.2.02 (people are verified and onboarded before access), 1.5.06 (changes to their records
+// strictly controlled), 2.6.04 (access ended at once).
 import { DatabaseSync } from 'node:sqlite';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -173,7 +174,7 @@ describe('people', () => {
       }),
     );
     expect(granted.person.roles).toEqual(['data_manager', 'output_checker']);
-    // Each role needs its own training (SATRE 2.2.x): without any on record, each role is refused, naming the course.
+    // Each role needs its own training (SATRE 1.6.04): without any on record, each role is refused, naming the course.
     const untrained = await refused('GET', '/api/v1/checking/rules', { as: 'subject-of-bound-checker', status: 403 });
     expect(untrained).toEqual({
       code: 'training_required',

@@ -2,7 +2,7 @@
 // with no server running: the rows as CSV with a header row (the default) or as JSON, exactly as the user would get
 // them through the API (same checks, same minimisation); a refused query prints the sanitised message on stderr and
 // exits 1 with no stack trace; bad arguments exit 2 with the usage; every query is audited as the user's, run by the
-// operator (via 'operator', with the OS account), and the audit chain still verifies. SATRE 3.2.x (operators' access
+// operator (via 'operator', with the OS account), and the audit chain still verifies. SATRE 2.5.03 (operators' access
 // to data is recorded like anyone's).
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';

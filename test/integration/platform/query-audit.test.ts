@@ -2,7 +2,7 @@
 // "Audit"): who (user and role), which project under which version of its agreement, the SQL as sent, the relations
 // it read (from the engine's parse, CTE names left out), the rows answered, the duration and the outcome; a refusal
 // records the reason exactly as the analyst was told it (sanitised: no value, no hidden name). The events are read
-// back as an admin reads them (GET /api/v1/admin/audit), and the audit chain still verifies afterwards. SATRE 3.2.x
+// back as an admin reads them (GET /api/v1/admin/audit), and the audit chain still verifies afterwards. SATRE 2.5.03
 // (every access to data is recorded, and the record cannot be changed unnoticed).
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';

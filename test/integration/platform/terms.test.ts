@@ -2,7 +2,8 @@
 // refuses every route but the few that lead to them (me, session events, the terms, training, enrolment) with
 // terms_required until the person accepted the current terms of each role they hold, recording the sha256 of the exact
 // text they were shown; a stale hash is refused; a new version that requires it must be accepted again, one that does
-// not need not be; declining ends the sign-in. SATRE 2.2.x (users agree to the terms of use before access).
+// not need not be; declining ends the sign-in. SATRE 1.5.02 (onboarding: each role agrees to its terms before access),
+// 1.2.02 (versioned, with who published what, when and why).
 import { DatabaseSync } from 'node:sqlite';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
