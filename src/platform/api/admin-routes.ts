@@ -6,6 +6,7 @@ import { EnclaveError } from '../../common/errors.ts';
 import { agreementEntries, agreementView, type AgreementViewContext } from '../agreements/agreement-view.ts';
 import type { MemberTraining } from '../agreements/standing.ts';
 import type { AuditEvent } from '../audit/audit-log.ts';
+import { eventDetails, UNREADABLE_DETAILS } from '../audit/details.ts';
 import { requireProjectAccess } from '../authz/access-policy.ts';
 import { updateMembers } from '../people/membership.ts';
 import type { RouteHandlers } from './register-routes.ts';
@@ -16,13 +17,7 @@ export type AdminRouteId = 'project.agreement' | 'project.members' | 'admin.agre
 
 /** An event's details as an object; a row whose details are not a JSON object (only a damaged table holds one) says so. */
 function detailsOf(event: AuditEvent): AuditEventView['details'] {
-  try {
-    const value: unknown = JSON.parse(event.details);
-    if (typeof value === 'object' && value !== null && !Array.isArray(value)) return value as AuditEventView['details'];
-  } catch {
-    // Falls through: reported as unreadable below, and `enclave audit verify` says what happened to the row.
-  }
-  return { unreadable: 'The details of this event are not readable. Run `enclave audit verify`.' };
+  return (eventDetails(event) as AuditEventView['details'] | undefined) ?? { ...UNREADABLE_DETAILS };
 }
 
 export function createAdminHandlers(deps: V1Dependencies): Pick<RouteHandlers, AdminRouteId> {

@@ -5,21 +5,13 @@
 import type { AccessActivity, AccessReport, AccessReportEntry, AccessReportRequest } from '../../common/incidents.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import type { AuditEvent, AuditLog } from '../audit/audit-log.ts';
+import { eventDetails } from '../audit/details.ts';
 
 /** The most events one report reads: past it, the report is refused (ask for a shorter time). */
 export const ACCESS_REPORT_MAX_EVENTS = 100_000;
 const PAGE = 500;
 
-type Details = Record<string, unknown>;
-
-function detailsOf(event: AuditEvent): Details {
-  try {
-    const value: unknown = JSON.parse(event.details);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Details) : {};
-  } catch {
-    return {};
-  }
-}
+const detailsOf = (event: AuditEvent): Record<string, unknown> => eventDetails(event) ?? {};
 
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 const count = (value: unknown): number | null => (typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : null);

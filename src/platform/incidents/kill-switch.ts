@@ -116,14 +116,16 @@ export function createKillSwitch(options: KillSwitchOptions): KillSwitch {
     });
   }
 
-  /** Stops the running work that matches, each stop an audit event naming the restriction and its incident. */
-  async function stopWork(match: (operation: RunningOperation) => boolean, because: StoredRestriction): Promise<number> {
+  /**
+   * Stops the running work that matches, telling each caller `cause.error`; each stop is an audit event with what
+   * caused it (the restriction and its incident, or the person's sign-ins ended, or their account disabled).
+   */
+  async function stopWork(
+    match: (operation: RunningOperation) => boolean,
+    cause: { error: EnclaveError; details: Record<string, JsonValue> },
+  ): Promise<number> {
     if (options.operations === undefined) return 0;
-    const reason =
-      because.kind === 'user_suspended'
-        ? suspendedError()
-        : new EnclaveError('forbidden', 'This project is suspended by an administrator: its work was stopped.');
-    const stopped = options.operations.stopWhere(match, reason);
+    const stopped = options.operations.stopWhere(match, cause.error);
     for (const operation of stopped) {
       await audit.append({
         type: 'operation.aborted',
@@ -134,13 +136,22 @@ export function createKillSwitch(options: KillSwitchOptions): KillSwitch {
           operationId: operation.id,
           projectId: operation.projectId,
           startedAt: operation.startedAt,
-          restrictionId: because.id,
-          incidentId: because.incidentId,
-          because: because.kind,
+          ...cause.details,
         },
       });
     }
     return stopped.length;
+  }
+
+  /** What a restriction's stopped work is told, and recorded with. */
+  function causeOf(restriction: StoredRestriction): { error: EnclaveError; details: Record<string, JsonValue> } {
+    return {
+      error:
+        restriction.kind === 'user_suspended'
+          ? suspendedError()
+          : new EnclaveError('forbidden', 'This project is suspended by an administrator: its work was stopped.'),
+      details: { restrictionId: restriction.id, incidentId: restriction.incidentId, because: restriction.kind },
+    };
   }
 
   async function endSignIns(userId: string): Promise<number> {
@@ -152,12 +163,12 @@ export function createKillSwitch(options: KillSwitchOptions): KillSwitch {
   /** What this process does for a restriction (at once for its own actions, from watch() for others'). */
   async function enforceHere(restriction: StoredRestriction): Promise<{ operationsAborted: number; signInsEnded: number }> {
     if (restriction.kind === 'user_suspended') {
-      const operationsAborted = await stopWork((operation) => operation.userId === restriction.target, restriction);
+      const operationsAborted = await stopWork((operation) => operation.userId === restriction.target, causeOf(restriction));
       const signInsEnded = await endSignIns(restriction.target);
       return { operationsAborted, signInsEnded };
     }
     if (restriction.kind === 'project_suspended') {
-      const operationsAborted = await stopWork((operation) => operation.projectId === restriction.target, restriction);
+      const operationsAborted = await stopWork((operation) => operation.projectId === restriction.target, causeOf(restriction));
       return { operationsAborted, signInsEnded: 0 };
     }
     return { operationsAborted: 0, signInsEnded: 0 };
@@ -227,21 +238,10 @@ export function createKillSwitch(options: KillSwitchOptions): KillSwitch {
         if (name === undefined) throw new EnclaveError('not_found', 'There is no such person on the platform.');
         if (action.action === 'revoke_sessions') {
           const signInsEnded = await endSignIns(action.userId);
-          const operationsAborted =
-            options.operations === undefined
-              ? 0
-              : await stopWork((operation) => operation.userId === action.userId, {
-                  id: 'none',
-                  kind: 'user_suspended',
-                  target: action.userId,
-                  incidentId: incident.id,
-                  reason: action.reason,
-                  appliedBy: actorId(actor),
-                  appliedAt: at.toISOString(),
-                  liftedBy: null,
-                  liftedAt: null,
-                  liftReason: null,
-                });
+          const operationsAborted = await stopWork((operation) => operation.userId === action.userId, {
+            error: new EnclaveError('unauthenticated', 'Your sign-in was ended by an administrator. Sign in again.'),
+            details: { incidentId: incident.id, because: 'sessions_revoked' },
+          });
           await record('sessions.revoked', actor, {
             userId: action.userId,
             incidentId: incident.id,
@@ -425,26 +425,11 @@ export function createKillSwitch(options: KillSwitchOptions): KillSwitch {
 
     async endAccess(userId) {
       const signInsEnded = await endSignIns(userId);
-      const stopped =
-        options.operations?.stopWhere(
-          (operation) => operation.userId === userId,
-          new EnclaveError('forbidden', 'Your account on this platform is disabled: your work was stopped.'),
-        ) ?? [];
-      for (const operation of stopped) {
-        await audit.append({
-          type: 'operation.aborted',
-          actor: operation.userId,
-          outcome: 'failure',
-          details: {
-            operation: operation.kind,
-            operationId: operation.id,
-            projectId: operation.projectId,
-            startedAt: operation.startedAt,
-            because: 'user_disabled',
-          },
-        });
-      }
-      return { signInsEnded, operationsAborted: stopped.length };
+      const operationsAborted = await stopWork((operation) => operation.userId === userId, {
+        error: new EnclaveError('forbidden', 'Your account on this platform is disabled: your work was stopped.'),
+        details: { because: 'user_disabled' },
+      });
+      return { signInsEnded, operationsAborted };
     },
 
     async assertEgressOpen(projectId) {

@@ -5,6 +5,7 @@
 import { EnclaveError } from '../../common/errors.ts';
 import { EXPIRY_WARNING_DAYS, REVIEW_INTERVAL_DAYS, type Expiries, type SecurityReview, type UsageReport } from '../../common/oversight.ts';
 import type { AuditEvent, AuditLog } from '../audit/audit-log.ts';
+import { eventDetails } from '../audit/details.ts';
 import { describeAuditReport } from '../audit/report.ts';
 import type { AgreementsInForce } from '../authz/access-policy.ts';
 import { projectStanding, ukDay } from '../agreements/standing.ts';
@@ -31,16 +32,7 @@ export interface Oversight {
   expiries(): Promise<Expiries>;
 }
 
-type Details = Record<string, unknown>;
-
-function detailsOf(event: AuditEvent): Details {
-  try {
-    const value: unknown = JSON.parse(event.details);
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Details) : {};
-  } catch {
-    return {};
-  }
-}
+const detailsOf = (event: AuditEvent): Record<string, unknown> => eventDetails(event) ?? {};
 
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 const count = (value: unknown): number => (typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : 0);

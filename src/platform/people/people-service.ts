@@ -17,6 +17,7 @@ import {
 } from '../../common/people.ts';
 import type { User } from '../../common/contract.ts';
 import type { AuditEvent, AuditLog } from '../audit/audit-log.ts';
+import { eventDetails, UNREADABLE_DETAILS } from '../audit/details.ts';
 import type { JsonValue } from '../audit/canonical-json.ts';
 import type { KillSwitch } from '../incidents/kill-switch.ts';
 import type { StandingService } from './standing.ts';
@@ -181,14 +182,7 @@ export function createPeopleService(options: PeopleServiceOptions): PeopleServic
           type: event.type,
           actor: event.actor,
           outcome: event.outcome === 'failure' ? 'failure' : 'success',
-          details: (() => {
-            try {
-              const value: unknown = JSON.parse(event.details);
-              return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-            } catch {
-              return { unreadable: 'The details of this event are not readable. Run `enclave audit verify`.' };
-            }
-          })(),
+          details: eventDetails(event) ?? { ...UNREADABLE_DETAILS },
         })),
       };
     },
