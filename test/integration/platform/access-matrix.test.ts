@@ -188,7 +188,12 @@ const CALLERS = [
   { userId: 'demo-analyst', role: 'analyst', member: false },
   { userId: 'demo-checker-1', role: 'output_checker', member: false },
   { userId: 'demo-admin', role: 'admin', member: true },
+  // Registered (and trained) by the admin before the walk: the demo has no data manager.
+  { userId: 'matrix-dm', role: 'data_manager', member: false },
 ] as const;
+
+/** Project routes whose access is not membership: data managers and admins edit members of any project. */
+const NOT_BY_MEMBERSHIP: ReadonlySet<RouteId> = new Set(['project.members']);
 
 let fixture: PlatformFixture;
 let server: PlatformServer;
@@ -196,6 +201,23 @@ let server: PlatformServer;
 beforeAll(async () => {
   fixture = await createPlatformFixture();
   server = await createPlatformServer({ dataDir: fixture.dataDir, cataloguePath: fixture.cataloguePath, publicUrl: TEST_PUBLIC_URL });
+  const admin = {
+    authorization: `Bearer ${await mintAccessToken({ dataDir: fixture.dataDir, sub: 'demo-admin' })}`,
+    'content-type': 'application/json',
+  };
+  for (const [url, body] of [
+    [
+      '/api/v1/admin/users',
+      { id: 'matrix-dm', displayName: 'Matrix Manager', roles: ['data_manager'], verification: 'Seen in person', subject: 'matrix-dm' },
+    ],
+    [
+      '/api/v1/admin/training',
+      { userId: 'matrix-dm', course: 'Information Governance Training', completed: '2026-01-01', expires: '2099-01-01', evidence: 'IG-1' },
+    ],
+  ] as const) {
+    const response = await server.app.inject({ method: 'POST', url, headers: admin, payload: JSON.stringify(body) });
+    if (response.statusCode !== 200) throw new Error(`${url}: ${response.body}`);
+  }
 });
 
 afterAll(async () => {
@@ -211,7 +233,7 @@ function expectedStatus(route: RouteId, caller: (typeof CALLERS)[number] | 'anon
   // Someone the platform knows calling enrolment: "enrolled already".
   if (access === 'identified') return CALL_OF[route].ok;
   if (!(access as readonly string[]).includes(caller.role)) return 403;
-  if (PROJECT_ROUTES.has(route) && !caller.member) return 404;
+  if (PROJECT_ROUTES.has(route) && !NOT_BY_MEMBERSHIP.has(route) && !caller.member) return 404;
   return CALL_OF[route].ok;
 }
 
@@ -356,6 +378,25 @@ describe('the access table, walked', () => {
         // Lifted: exactly the access before, from a new sign-in (a token issued after the suspension).
         const after = await call(route, await mintAccessToken({ dataDir: fixture.dataDir, sub: 'demo-analyst-2', issuedAtOffset: 2 }));
         expect(after.statusCode).toBe(expectedStatus(route, CALLERS[0]));
+      },
+    );
+
+    it.each(routes)(
+      '%s refuses a disabled person (someone who left) as forbidden, saying so, and serves them once enabled',
+      async (route) => {
+        await asAdmin('POST', '/api/v1/admin/users/demo-checker-2/status', { status: 'disabled', reason: 'Left the organisation' });
+        try {
+          const response = await call(route, await mintAccessToken({ dataDir: fixture.dataDir, sub: 'demo-checker-2', issuedAtOffset: 2 }));
+          if (routeAccess(route) === 'public') expect(response.statusCode).toBe(CALL_OF[route].ok);
+          else {
+            expect(response.statusCode).toBe(403);
+            expect(response.json()).toMatchObject({
+              error: { code: 'forbidden', message: expect.stringContaining('disabled') as unknown },
+            });
+          }
+        } finally {
+          await asAdmin('POST', '/api/v1/admin/users/demo-checker-2/status', { status: 'active', reason: 'Came back' });
+        }
       },
     );
 
