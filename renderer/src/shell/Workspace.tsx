@@ -1,9 +1,10 @@
 // A signed-in user's workspace: the screens their role allows. Analysts pick a project, browse its catalogue, open
 // samples into the project's local engine and analyse them in the workspace screen; output checkers read the rule
-// profiles; admins see both references, and their own screens: the agreements, the audit log and the incidents (with a
-// banner over them while the kill switch holds anything in force). The catalogue also shows the chosen project's
-// agreement, read-only. Mounted once per sign-in (keyed by user). Editor text is saved as it is typed, for every project
-// of the sign-in, and sent at once when the window goes away or the project changes.
+// profiles; admins see both references, and their own screens: the agreements, the audit log, the incidents, the people,
+// the terms of use and the training (with a banner over them while the kill switch holds anything in force). The
+// catalogue also shows the chosen project's agreement, read-only. Mounted once per sign-in (keyed by user). Editor text
+// is saved as it is typed, for every project of the sign-in, and sent at once when the window goes away or the project
+// changes.
 import { useCallback, useEffect, useMemo, useState } from 'react';
 import type { Client } from '../../../src/common/client.ts';
 import type { Catalogue, Project, User } from '../../../src/common/contract.ts';
@@ -14,7 +15,10 @@ import { ADMIN_SCREEN_LABELS, adminScreensFor, type AdminScreen } from '../admin
 import { AgreementsScreen } from '../admin/AgreementsScreen.tsx';
 import { AuditLogScreen } from '../admin/AuditLogScreen.tsx';
 import { IncidentsScreen } from '../admin/IncidentsScreen.tsx';
+import { PeopleScreen } from '../admin/PeopleScreen.tsx';
 import { RestrictionsBanner } from '../admin/RestrictionsBanner.tsx';
+import { TermsScreen } from '../admin/TermsScreen.tsx';
+import { TrainingScreen } from '../admin/TrainingScreen.tsx';
 import { useKillSwitch } from '../admin/use-kill-switch.ts';
 import type { ProjectEngines } from '../analysis/project-engines.ts';
 import { DatasetDetail } from '../catalogue/DatasetDetail.tsx';
@@ -344,6 +348,21 @@ export function Workspace(props: {
         {mountedAdmin('incidents') ? (
           <div hidden={!adminShown('incidents')} data-testid="panel-admin-incidents">
             <IncidentsScreen client={client} killSwitch={killSwitch} />
+          </div>
+        ) : null}
+        {mountedAdmin('people') ? (
+          <div hidden={!adminShown('people')} data-testid="panel-admin-people">
+            <PeopleScreen client={client} me={user.id} shown={adminShown('people')} />
+          </div>
+        ) : null}
+        {mountedAdmin('terms') ? (
+          <div hidden={!adminShown('terms')} data-testid="panel-admin-terms">
+            <TermsScreen client={client} shown={adminShown('terms')} />
+          </div>
+        ) : null}
+        {mountedAdmin('training') ? (
+          <div hidden={!adminShown('training')} data-testid="panel-admin-training">
+            <TrainingScreen client={client} shown={adminShown('training')} />
           </div>
         ) : null}
       </main>
