@@ -10,7 +10,7 @@ import { eventDetails, UNREADABLE_DETAILS } from '../audit/details.ts';
 import { requireProjectAccess } from '../authz/access-policy.ts';
 import { updateMembers } from '../people/membership.ts';
 import type { RouteHandlers } from './register-routes.ts';
-import type { V1Dependencies } from './v1-routes.ts';
+import type { V1Dependencies } from './route-dependencies.ts';
 
 /** The administration routes' handlers. */
 export type AdminRouteId = 'project.agreement' | 'project.members' | 'admin.agreements' | 'admin.audit';

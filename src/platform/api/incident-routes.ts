@@ -5,7 +5,7 @@ import { accessReport } from '../incidents/access-report.ts';
 import type { KillSwitchActor } from '../incidents/kill-switch.ts';
 import type { Principal } from '../identity/principal.ts';
 import type { RouteHandlers } from './register-routes.ts';
-import type { V1Dependencies } from './v1-routes.ts';
+import type { V1Dependencies } from './route-dependencies.ts';
 
 export type IncidentRouteId =
   | 'project.egress'

@@ -2,7 +2,7 @@
 // Their handlers join the v1 table (v1-routes.ts); the people service decides and records.
 import { EnclaveError } from '../../common/errors.ts';
 import type { RouteHandlers } from './register-routes.ts';
-import type { V1Dependencies } from './v1-routes.ts';
+import type { V1Dependencies } from './route-dependencies.ts';
 
 export type PeopleRouteId =
   | 'enrol'

@@ -2,7 +2,7 @@
 // of oversight: the usage report and the security review.
 // Their handlers join the v1 table (v1-routes.ts); the standing service decides and records.
 import type { RouteHandlers } from './register-routes.ts';
-import type { V1Dependencies } from './v1-routes.ts';
+import type { V1Dependencies } from './route-dependencies.ts';
 
 export type StandingRouteId =
   | 'terms.mine'

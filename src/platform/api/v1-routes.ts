@@ -9,55 +9,23 @@ import { inBackground } from '../../common/detached.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import type { RowsBody, SessionEventName } from '../../common/platform-api.ts';
 import { PROFILES } from '../../common/sdc/rules.ts';
-import type { AuditLog } from '../audit/audit-log.ts';
-import { projectsOfMember, requireProjectAccess, type AgreementsInForce } from '../authz/access-policy.ts';
+import { projectsOfMember, requireProjectAccess } from '../authz/access-policy.ts';
 import type { CopyAnswer } from '../engine/data-engine.ts';
 import { createRateLimiter } from '../http/rate-limit.ts';
-import type { IdentityInfo } from '../identity/identity-config.ts';
-import { projectFieldTreatment, projectFieldWords, type FieldKinds } from '../minimisation/project-treatments.ts';
-import type { Asker, QueryService } from '../query/query-service.ts';
 import type { Principal } from '../identity/principal.ts';
-import type { MetadataStore } from '../store/metadata-store.ts';
-import type { KillSwitch } from '../incidents/kill-switch.ts';
-import type { OperationKind, OperationRegistry } from '../incidents/operations.ts';
+import type { OperationKind } from '../incidents/operations.ts';
+import { projectFieldTreatment, projectFieldWords } from '../minimisation/project-treatments.ts';
+import type { Asker } from '../query/query-service.ts';
 import { createAdminHandlers } from './admin-routes.ts';
 import { createIncidentHandlers } from './incident-routes.ts';
 import { createPeopleHandlers } from './people-routes.ts';
-import { createStandingHandlers } from './standing-routes.ts';
-import type { StandingService } from '../people/standing.ts';
-import type { Oversight } from '../people/oversight.ts';
-import type { PeopleService } from '../people/people-service.ts';
 import { registerApiRoutes, type RouteHandlers } from './register-routes.ts';
+import type { V1Dependencies } from './route-dependencies.ts';
+import { createStandingHandlers } from './standing-routes.ts';
+
+export type { V1Dependencies };
 
 export const PLATFORM_NAME = 'Enclave demo platform';
-
-export interface V1Dependencies {
-  readonly store: MetadataStore;
-  /** Where session events and refused reports are recorded. */
-  readonly audit: AuditLog;
-  /** 'demo': the embedded identity provider with demo accounts; 'production': an external issuer. */
-  readonly mode: 'demo' | 'production';
-  /** How to sign in; undefined while the embedded provider waits for the platform's address. */
-  readonly identity: () => IdentityInfo | undefined;
-  /** The data-sharing agreements in force (live: an edited file takes effect without a restart). */
-  readonly agreements: AgreementsInForce;
-  /** Each catalogue field's kind, which decides its default treatment. */
-  readonly fieldKinds: FieldKinds;
-  /** Minimised queries and samples, on each project's minimised copy. */
-  readonly queries: QueryService;
-  /** Incidents, suspensions and frozen egress: asked on every project-scoped call. */
-  readonly killSwitch: KillSwitch;
-  /** Queries and samples under way, so the kill switch can stop them. */
-  readonly operations: OperationRegistry;
-  /** People: registering, enrolment, roles and status. */
-  readonly people: PeopleService;
-  /** Terms of use and training. */
-  readonly standing: StandingService;
-  /** The usage report, the security review and the expiries panel. */
-  readonly oversight: Oversight;
-  /** The clock agreements and memberships are judged by; the real one by default. */
-  readonly now?: () => Date;
-}
 
 /** Events that end the presenting token at once, not when it expires. */
 const ENDING_EVENTS: ReadonlySet<SessionEventName> = new Set(['signed_out', 'locked']);
