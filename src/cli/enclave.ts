@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // The `enclave` command line: `enclave platform init|serve|query|user add …`, the operator's incident commands
 // (`enclave platform incidents|suspend-user|suspend-project|freeze-egress|lift|access-report …`), `enclave audit verify
-// …`, `enclave sdc check …`, `enclave login|logout|whoami|projects|enrol` and `enclave admin users …` (as the signed-in
-// user).
+// …`, `enclave sdc check …`, `enclave login|logout|whoami|projects|enrol`, `enclave terms show|accept` and `enclave admin
+// users …` (as the signed-in user).
 import process from 'node:process';
 import type { CliIo } from './cli-io.ts';
 
@@ -31,6 +31,9 @@ const USAGE = `Usage:
   enclave login [--platform URL] [--browser]                    sign in (device code, or a browser here)
   enclave logout | whoami | projects [--platform URL]           sign out; who you are; your projects
   enclave enrol CODE [--platform URL]                           join the platform with the code your administrator sent
+  enclave terms show [--platform URL]                           the terms of use in force for you, and what you must accept
+  enclave terms accept --version N --sha256 HEX [--audience A] [--platform URL]
+                                                                accept the terms \`enclave terms show\` printed
   People (as a signed-in administrator; \`enclave admin users --help\` for the flags):
   enclave admin users list | show ID                            everybody, with changes waiting; one person and history
   enclave admin users add --id ID --name NAME --role ROLE --verification TEXT [--subject SUB] …
@@ -39,6 +42,9 @@ const USAGE = `Usage:
   enclave admin users disable|enable ID --reason TEXT           someone who left, or back again
   enclave admin users enrolment-code ID                         a new enrolment code for someone invited
   enclave admin users approve|refuse CHANGE --reason TEXT       decide another administrator's change
+  enclave admin usage --from ISO --to ISO [--format text|json]  the usage report for a time range
+  enclave admin security-review [--record --up-to N --note TEXT]
+                                                                since the last review; or record one (an audit event)
 `;
 
 async function main(argv: string[], io: CliIo): Promise<number> {
@@ -82,9 +88,17 @@ async function main(argv: string[], io: CliIo): Promise<number> {
     const { runEnrol } = await import('./enrol.ts');
     return runEnrol(argv.slice(1), io);
   }
+  if (group === 'terms') {
+    const { runTerms } = await import('./terms.ts');
+    return runTerms(argv.slice(1), io);
+  }
   if (group === 'admin' && command === 'users') {
     const { runAdminUsers } = await import('./admin-users.ts');
     return runAdminUsers(rest, io);
+  }
+  if (group === 'admin' && (command === 'usage' || command === 'security-review')) {
+    const { runAdminOversight } = await import('./admin-oversight.ts');
+    return runAdminOversight(command, rest, io);
   }
   if (group === undefined || group === '--help' || group === 'help') {
     io.stdout.write(USAGE);

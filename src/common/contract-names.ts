@@ -13,6 +13,7 @@ export const METHOD_NAMES = [
   'session.cancelSignIn',
   'session.signOut',
   'session.lock',
+  'session.enrol',
   'session.activity',
   'checking.rules',
   'projects.list',
@@ -66,6 +67,10 @@ export const METHOD_NAMES = [
   'terms.accept',
   'terms.decline',
   'me.training',
+  'admin.usage',
+  'admin.securityReview',
+  'admin.recordReview',
+  'project.updateMembers',
 ] as const satisfies readonly MethodName[];
 export const EVENT_NAMES = ['platform.status', 'session.changed', 'call.progress'] as const satisfies readonly EventName[];
 /**

@@ -30,6 +30,7 @@ import {
 } from './workspace.ts';
 import {
   BindSubjectSchema,
+  EnrolSchema,
   PeopleOverviewSchema,
   PersonChangeResultSchema,
   PersonDetailSchema,
@@ -53,7 +54,14 @@ import {
   TrainingStandingSchema,
 } from './terms.ts';
 import { RulesSchema } from './sdc/rules.ts';
-import { AgreementsOverviewSchema, AgreementViewSchema, AuditFilterSchema, AuditPageSchema } from './agreement-views.ts';
+import {
+  AgreementsOverviewSchema,
+  AgreementViewSchema,
+  AuditFilterSchema,
+  AuditPageSchema,
+  MembersUpdateSchema,
+} from './agreement-views.ts';
+import { RecordReviewSchema, SecurityReviewSchema, UsageReportSchema } from './oversight.ts';
 import {
   AccessReportRequestSchema,
   AccessReportSchema,
@@ -97,8 +105,10 @@ export type User = z.infer<typeof UserSchema>;
  *   signed_in   the user may work.
  *   locked      idle too long (or locked by hand): the user is known, every other method is refused, and only a
  *               fresh sign-in as the same user unlocks.
+ *   enrolling   signed in at the identity provider, but the platform does not know the person yet: they enter the
+ *               enrolment code their administrator sent them ('session.enrol'), or sign out. `user` is null.
  */
-export const SessionStateSchema = z.enum(['signed_out', 'signing_in', 'signed_in', 'locked']);
+export const SessionStateSchema = z.enum(['signed_out', 'signing_in', 'signed_in', 'locked', 'enrolling']);
 export type SessionState = z.infer<typeof SessionStateSchema>;
 
 export const SessionSchema = z.object({
@@ -410,6 +420,21 @@ const peopleMethods = {
   'admin.setTrainingRequirements': { input: TrainingRequirementsSchema, output: TrainingOverviewSchema.shape.requirements },
 } as const;
 
+/** Oversight (admins) and a project's members (data managers and admins). */
+const oversightMethods = {
+  /** The usage report for a time range, counted from the audit log. */
+  'admin.usage': {
+    input: z.object({ from: z.iso.datetime({ offset: true }), to: z.iso.datetime({ offset: true }) }).strict(),
+    output: UsageReportSchema,
+  },
+  /** Since the last review: failed sign-ins, refusals, attempts by suspended accounts, the audit chain; the expiries. */
+  'admin.securityReview': { input: NoInput, output: SecurityReviewSchema },
+  /** Records that the events up to `upTo` were reviewed, with a note (an audit event). */
+  'admin.recordReview': { input: RecordReviewSchema, output: SecurityReviewSchema },
+  /** Saves the project's members as a new version of its agreement (through the platform's validation), with a reason. */
+  'project.updateMembers': { input: z.object({ projectId: IdSchema, update: MembersUpdateSchema }).strict(), output: AgreementViewSchema },
+} as const;
+
 /** The signed-in person's own terms of use and training. */
 const standingMethods = {
   /** The current terms of each audience the person belongs to, and whether each must be accepted now. */
@@ -435,6 +460,11 @@ export const methods = {
   'session.signOut': { input: NoInput, output: SessionSchema },
   /** Locks now, as if idle. */
   'session.lock': { input: NoInput, output: SessionSchema },
+  /**
+   * Enrolling: sends the one-time enrolment code (any case; dashes and spaces ignored) with the person's sign-in. The
+   * platform binds their identity to the person it was issued for; the session then continues signed in.
+   */
+  'session.enrol': { input: EnrolSchema, output: SessionSchema },
   /** The user did something (key, pointer): postpones the idle lock. The renderer sends it throttled. */
   'session.activity': { input: NoInput, output: z.null() },
   /** The disclosure-control rule profiles in force (output checkers and admins). */
@@ -477,6 +507,7 @@ export const methods = {
   ...incidentMethods,
   ...peopleMethods,
   ...standingMethods,
+  ...oversightMethods,
 } as const;
 
 export type MethodName = keyof typeof methods;

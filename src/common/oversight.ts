@@ -40,8 +40,12 @@ export type UsageReport = z.infer<typeof UsageReportSchema>;
 
 export const UsageQuerySchema = z
   .object({
-    from: z.iso.datetime({ offset: true }).describe('must be a date and time like 2026-12-01T00:00:00Z.'),
-    to: z.iso.datetime({ offset: true }).describe('must be a date and time like 2026-12-31T00:00:00Z.'),
+    from: z.iso
+      .datetime({ offset: true, error: 'must be a date and time like 2026-12-01T00:00:00Z' })
+      .describe('must be a date and time like 2026-12-01T00:00:00Z.'),
+    to: z.iso
+      .datetime({ offset: true, error: 'must be a date and time like 2026-12-31T00:00:00Z' })
+      .describe('must be a date and time like 2026-12-31T00:00:00Z.'),
   })
   .strict();
 

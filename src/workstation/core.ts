@@ -248,6 +248,8 @@ export function createWorkstationCore(options: WorkstationCoreOptions): Workstat
     'session.cancelSignIn': async () => signedIn.cancelSignIn(),
     'session.signOut': () => signedIn.signOut(),
     'session.lock': () => signedIn.lock(),
+    'session.enrol': ({ code }) =>
+      signedIn.enrol((context) => viaPlatform((signal) => client.call('enrol', { body: { code } }, { ...context, signal }))),
     'session.activity': async () => {
       signedIn.activity();
       return null;
@@ -295,9 +297,14 @@ export function createWorkstationCore(options: WorkstationCoreOptions): Workstat
     // Declining is recorded on the platform (which ends this sign-in there), then the workstation signs out.
     'terms.decline': async (refusal) => {
       await asUser((context) => client.call('terms.decline', { body: refusal }, context));
-      return signedIn.signOut();
+      return signedIn.signOut({ declinedTerms: true });
     },
     'me.training': () => asUser((context) => client.call('me.training', {}, context)),
+    'admin.usage': (range) => asUser((context) => client.call('admin.usage', { query: range }, context)),
+    'admin.securityReview': () => asUser((context) => client.call('admin.security-review', {}, context)),
+    'admin.recordReview': (review) => asUser((context) => client.call('admin.security-review.record', { body: review }, context)),
+    'project.updateMembers': ({ projectId, update }) =>
+      asUser((context) => client.call('project.members', { params: { projectId }, body: update }, context)),
     'dataset.sample': (input, call = detachedCall()) => {
       // Before the first byte the platform is still running its query; then the download is counted in bytes.
       call.progress({ done: 0, total: null, unit: 'bytes', stage: 'Waiting for the platform' });

@@ -1,19 +1,25 @@
 // The workstation window: the sign-in screen until someone signs in (the suspended screen instead when an administrator
-// has suspended them), then their workspace; the lock screen over it when idle. On sign-out the window's own engines
-// (projects kept in memory only) are emptied and stopped; the core closes the disk workspaces and keeps them for the
-// same person.
+// has suspended them; the enrolment screen for someone the platform does not know yet), then the terms of use they must
+// accept, then their workspace; the lock screen over it when idle. On sign-out the window's own engines (projects kept
+// in memory only) are emptied and stopped; the core closes the disk workspaces and keeps them for the same person.
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Client } from '../../../src/common/client.ts';
 import type { Session } from '../../../src/common/contract.ts';
 import { bestEffort } from '../../../src/common/detached.ts';
 import { EnclaveError } from '../../../src/common/errors.ts';
 import { createProjectEngines, type StartedEngine } from '../analysis/project-engines.ts';
+import type { MyTerms } from '../../../src/common/terms.ts';
+import { AcceptTermsScreen } from '../session/AcceptTermsScreen.tsx';
+import { EnrolmentScreen } from '../session/EnrolmentScreen.tsx';
 import { LockScreen } from '../session/LockScreen.tsx';
 import { SignInScreen } from '../session/SignInScreen.tsx';
+import { refusalOf } from '../session/standing.ts';
 import { SuspendedScreen } from '../session/SuspendedScreen.tsx';
+import { TrainingNotices } from '../session/TrainingNotices.tsx';
 import { createEventOrder } from '../session/event-order.ts';
 import { isLocked, workspaceUser } from '../session/state.ts';
 import { useActivityReporting } from '../session/use-activity.ts';
+import { useTermsOfUse, useTrainingNotices } from '../session/use-standing.ts';
 import { clearedText } from './cleared-text.ts';
 import { Header, type PlatformState } from './Header.tsx';
 import { messageOf } from './message-of.ts';
@@ -36,17 +42,31 @@ function openSignInPage(url: string): void {
   window.open(url, '_blank', 'noopener,noreferrer');
 }
 
+/** What the window does when a call is refused for the session's sake rather than the call's own. */
+interface RefusalWatch {
+  /** Signed out or locked: this window's picture of the session is stale (an event was missed). */
+  stale(): void;
+  /** New terms of use must be accepted first. */
+  termsRequired(): void;
+  /** A role's training has lapsed: the platform's message names the course. */
+  trainingRequired(message: string): void;
+}
+
 /**
- * The client the workspace uses: a refusal for being signed out or locked means this window's picture of the
- * session is stale (an event was missed), so it asks the core for the session again.
+ * The client the workspace uses: a refusal for being signed out or locked asks the core for the session again; one
+ * for the terms of use asks the platform for them (the terms screen follows); one for training is shown as a notice.
  */
-function refreshingOnRefusal(client: Client, onStale: () => void): Client {
+function watchingRefusals(client: Client, watch: { current: RefusalWatch }): Client {
   return {
     async invoke(name, input, options) {
       try {
         return await client.invoke(name, input, options);
       } catch (err) {
-        if (err instanceof EnclaveError && (err.code === 'locked' || err.code === 'unauthenticated' || err.code === 'suspended')) onStale();
+        if (err instanceof EnclaveError) {
+          if (err.code === 'locked' || err.code === 'unauthenticated' || err.code === 'suspended') watch.current.stale();
+          if (err.code === 'terms_required') watch.current.termsRequired();
+          if (err.code === 'training_required') watch.current.trainingRequired(err.message);
+        }
         throw err;
       }
     },
@@ -68,14 +88,8 @@ export function App(props: { client: Client; startWindowEngine: () => StartedEng
   // A session that comes as an answer never overrides a newer 'session.changed' event (../session/event-order.ts).
   const [order] = useState(createEventOrder);
   const unlessOvertaken = order.unlessOvertaken;
-  const client = useMemo(
-    () =>
-      refreshingOnRefusal(props.client, () => {
-        // Asking again after a refusal: if that fails too, the next event or call says so.
-        bestEffort(props.client.invoke('session.get', {}).then(unlessOvertaken(setSession)));
-      }),
-    [props.client, unlessOvertaken],
-  );
+  const watch = useRef<RefusalWatch>({ stale: () => {}, termsRequired: () => {}, trainingRequired: () => {} });
+  const client = useMemo(() => watchingRefusals(props.client, watch), [props.client]);
   const { startWindowEngine } = props;
   const engines = useMemo(
     () =>
@@ -116,6 +130,37 @@ export function App(props: { client: Client; startWindowEngine: () => StartedEng
   const locked = isLocked(session);
   const ownerId = owner?.id ?? null;
 
+  // The terms of use come before the workspace: it opens once nothing is left to accept, and then stays (hidden under
+  // the terms screen if new terms arrive while it is open). Accepting those opens it afresh: what the platform refused
+  // meanwhile is asked for again, and what was saved (tabs, layout, local tables) comes back as it was.
+  const terms = useTermsOfUse(props.client, ownerId);
+  const training = useTrainingNotices(props.client, { ownerId, ready: terms.gate.kind === 'clear' });
+  const [opened, setOpened] = useState<{ owner: string; round: number; refused: boolean } | null>(null);
+  useEffect(() => {
+    if (ownerId === null) setOpened(null);
+    else if (terms.gate.kind === 'clear')
+      setOpened((before) =>
+        before?.owner === ownerId && !before.refused ? before : { owner: ownerId, round: (before?.round ?? 0) + 1, refused: false },
+      );
+    // New terms while it is open: it stays, underneath, and opens afresh once they are accepted.
+    else if (terms.gate.kind === 'pending') setOpened((before) => (before?.owner === ownerId ? { ...before, refused: true } : before));
+  }, [ownerId, terms.gate.kind]);
+  const workspaceOpen = owner !== null && opened?.owner === owner.id;
+  const termsPending = terms.gate.kind === 'pending' ? terms.gate.terms : null;
+  // Under the lock screen or the terms screen, the workspace is hidden and inert.
+  const covered = locked || termsPending !== null;
+
+  const { recheck } = terms;
+  const { refused: trainingRefused } = training;
+  watch.current = {
+    stale: () => {
+      // Asking again after a refusal: if that fails too, the next event or call says so.
+      bestEffort(props.client.invoke('session.get', {}).then(unlessOvertaken(setSession)));
+    },
+    termsRequired: recheck,
+    trainingRequired: trainingRefused,
+  };
+
   // The session ended (signed out, or it ran out): nothing the user made may stay on this computer.
   const previousOwner = useRef<string | null>(null);
   useEffect(() => {
@@ -138,9 +183,9 @@ export function App(props: { client: Client; startWindowEngine: () => StartedEng
   useEffect(() => {
     const portal = document.getElementById('portal');
     if (!portal) return;
-    portal.hidden = locked;
-    portal.inert = locked;
-  }, [locked]);
+    portal.hidden = covered;
+    portal.inert = covered;
+  }, [covered]);
 
   useActivityReporting(client, { active: session?.state === 'signed_in', idleLockSeconds: session?.idleLockSeconds ?? 900 });
 
@@ -177,6 +222,13 @@ export function App(props: { client: Client; startWindowEngine: () => StartedEng
   };
   const signOut = (): void => run(() => client.invoke('session.signOut', {}), 'Signing out did not complete. Try again, or close Enclave.');
   const lock = (): void => run(() => client.invoke('session.lock', {}), 'Enclave could not lock. Try again.');
+  const enrol = async (code: string): Promise<void> => {
+    const next = await client.invoke('session.enrol', { code });
+    unlessOvertaken(setSession)(next);
+  };
+  // Declining is recorded on the platform, and the core signs out: the answer is the signed-out session.
+  const declineTerms = (declined: MyTerms): void =>
+    run(() => client.invoke('terms.decline', refusalOf(declined)), 'Declining did not complete. Try again, or sign out.');
 
   const dismissKeychainNotice = (): void => {
     setKeychainDismissed(true);
@@ -201,6 +253,7 @@ export function App(props: { client: Client; startWindowEngine: () => StartedEng
           </button>
         </Notice>
       ) : null}
+      {owner !== null ? <TrainingNotices notices={training} /> : null}
     </section>
   );
 
@@ -241,6 +294,8 @@ export function App(props: { client: Client; startWindowEngine: () => StartedEng
           <SuspendedScreen session={session} message={suspension} starting={starting} onSignIn={signIn}>
             {clearedNotice}
           </SuspendedScreen>
+        ) : session.state === 'enrolling' ? (
+          <EnrolmentScreen session={session} enrol={enrol} signOut={signOut} />
         ) : (
           <SignInScreen session={session} authorizationUrl={authorizationUrl} starting={starting} actions={{ signIn, cancel }}>
             {clearedNotice}
@@ -252,23 +307,42 @@ export function App(props: { client: Client; startWindowEngine: () => StartedEng
 
   return (
     <>
-      <div className="app-shell" hidden={locked} inert={locked} data-testid="app-shell">
+      <div className="app-shell" hidden={covered} inert={covered} data-testid="app-shell">
         <a className="skip-link" href="#main">
           Skip to content
         </a>
         <Header session={session} platform={platform} account={{ user: owner, lock, signOut }} />
         {notices}
-        <Workspace
-          key={owner.id}
-          client={client}
-          engines={engines}
-          nonce={props.nonce}
-          user={owner}
-          requested={requested}
-          requestedAdmin={requestedAdmin}
-          navigate={navigate}
-        />
+        {workspaceOpen ? (
+          <Workspace
+            key={`${owner.id}#${opened?.round ?? 0}`}
+            client={client}
+            engines={engines}
+            nonce={props.nonce}
+            user={owner}
+            requested={requested}
+            requestedAdmin={requestedAdmin}
+            navigate={navigate}
+          />
+        ) : (
+          <main id="main" className="sign-in" data-testid="terms-checking">
+            <div className="progress-line" role="status">
+              <progress aria-label="Checking your terms of use" />
+              <span>Checking your terms of use…</span>
+            </div>
+          </main>
+        )}
       </div>
+      {termsPending !== null && !locked ? (
+        <AcceptTermsScreen
+          session={session}
+          user={owner}
+          pending={termsPending}
+          error={terms.error ?? actionError}
+          busy={terms.accepting}
+          actions={{ accept: terms.accept, decline: declineTerms }}
+        />
+      ) : null}
       {locked ? (
         <LockScreen
           session={session}

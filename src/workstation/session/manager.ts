@@ -1,9 +1,10 @@
-// The workstation's sign-in state (contract Session): signed_out → signing_in → signed_in ⇄ locked, as a value
+// The workstation's sign-in state (contract Session): signed_out → signing_in → signed_in ⇄ locked (by way of
+// enrolling, for someone the platform does not know yet), as a value
 // (./state.ts) moved by pure rules (./transition.ts) whose effects one runner performs (./runner.ts). The tokens live
 // here and nowhere else: the access token in memory, the refresh token in the token store (the OS keychain, or
 // memory). Every change is emitted as 'session.changed'; sign-in, lock, unlock, sign-out and the end of the session
 // are reported to the platform's audit log, best effort, with the token valid at that moment.
-import type { Session } from '../../common/contract.ts';
+import type { Session, User } from '../../common/contract.ts';
 import { inBackground } from '../../common/detached.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import type { EventHub } from '../event-hub.ts';
@@ -15,7 +16,7 @@ import { createAuthorizedCalls } from './authorized-calls.ts';
 import { createSessionReports } from './reports.ts';
 import { createRestoreAttempts } from './restore-attempts.ts';
 import { createSessionRunner, type Performed } from './runner.ts';
-import { describeState, personOf, refusalOf } from './state.ts';
+import { boundsOf, describeState, refusalOf } from './state.ts';
 import { createTransition } from './transition.ts';
 
 export interface SessionManagerOptions {
@@ -41,9 +42,15 @@ export interface SessionManager {
   ready: Promise<void>;
   signIn(): Promise<{ authorizationUrl: string }>;
   cancelSignIn(): Session;
-  signOut(): Promise<Session>;
+  /** `declinedTerms`: the person declined the terms of use (recorded by the platform, which ended the sign-in). */
+  signOut(options?: { declinedTerms?: boolean }): Promise<Session>;
   lock(): Promise<Session>;
   activity(): void;
+  /**
+   * Someone the platform does not know yet (enrolling) sends their enrolment code: `send` makes the call with their
+   * token and answers who the platform says they are; then they are signed in. Refused in any other state.
+   */
+  enrol(send: (context: CallContext) => Promise<User>): Promise<Session>;
   /** Runs a platform call as the signed-in user: refreshes the access token when due and once on a 401. */
   authorized<T>(call: (context: CallContext) => Promise<T>): Promise<T>;
   /**
@@ -92,7 +99,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     };
   }
 
-  const tokens = createTokenKeeper({ store, provider, holder: () => personOf(runner.state()), now, log });
+  const tokens = createTokenKeeper({ store, provider, holder: () => boundsOf(runner.state()), now, log });
 
   const tryRestore = createRestoreAttempts({
     provider: () => provider.get(),
@@ -153,6 +160,40 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
 
   const ready = runner.dispatch({ type: 'started' }).settled;
 
+  /** The enrolment call, with the held token; renewed once if the platform refuses it. A refused renewal ends it all. */
+  async function sendEnrolment(send: (context: CallContext) => Promise<User>, startedIn: number): Promise<User> {
+    const renewalRefused = async (err: unknown): Promise<never> => {
+      if (err instanceof EnclaveError && err.code === 'unauthenticated')
+        await runner.dispatch({ type: 'refresh_failed', sameTokens: startedIn === tokens.generation }).settled;
+      throw err;
+    };
+    const token = await tokens.validAccessToken().catch(renewalRefused);
+    try {
+      return await send({ token });
+    } catch (err) {
+      if (!(err instanceof EnclaveError && err.code === 'unauthenticated')) throw err;
+      return send({ token: await tokens.refresh().catch(renewalRefused) });
+    }
+  }
+
+  async function enrol(send: (context: CallContext) => Promise<User>): Promise<Session> {
+    const state = runner.state();
+    if (state.kind !== 'enrolling') {
+      const why =
+        state.kind === 'signed_in' || state.kind === 'locked'
+          ? 'You are enrolled already.'
+          : 'Sign in first: the code goes with your sign-in.';
+      throw new EnclaveError('invalid_input', why);
+    }
+    const startedIn = tokens.generation;
+    const user = await sendEnrolment(send, startedIn);
+    // Signed out meanwhile: the platform took the code all the same, so the next sign-in finds the person known.
+    if (startedIn !== tokens.generation || runner.state() !== state)
+      throw new EnclaveError('cancelled', 'The platform accepted your enrolment code, but you signed out meanwhile. Sign in again.');
+    await runner.dispatch({ type: 'enrolled', sub: state.sub, user, at: now() }).settled;
+    return snapshot();
+  }
+
   return {
     get: snapshot,
     ready,
@@ -168,8 +209,8 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       runner.dispatch({ type: 'sign_in_cancelled' });
       return snapshot();
     },
-    async signOut() {
-      await runner.dispatch({ type: 'sign_out' }).settled;
+    async signOut(options = {}) {
+      await runner.dispatch({ type: 'sign_out', ...(options.declinedTerms === true ? { declinedTerms: true } : {}) }).settled;
       return snapshot();
     },
     async lock() {
@@ -179,6 +220,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     activity() {
       performInBackground(runner.dispatch({ type: 'user_input', at: now() }));
     },
+    enrol,
     authorized,
     owner() {
       const refused = admit();

@@ -17,6 +17,8 @@ export type RestoreOutcome =
   /** `saved` is the entry as stored now: it already holds the renewed refresh token. */
   | { kind: 'restored'; saved: StoredSession; tokens: TokenSet; user: User };
 
+const NOT_ENROLLED =
+  'You signed in earlier but had not enrolled yet. Sign in again, then enter the enrolment code your administrator sent you.';
 const REVOKED = 'Your earlier sign-in could not be restored: it was revoked or has expired. Sign in again.';
 
 function unavailableNow(err: unknown): RestoreOutcome {
@@ -52,11 +54,14 @@ export async function restoreSession(options: {
     const user = await client.me({ token: tokens.accessToken });
     return { kind: 'restored', saved, tokens, user };
   } catch (err) {
-    if (err instanceof EnclaveError && (err.code === 'unauthenticated' || err.code === 'forbidden' || err.code === 'suspended')) {
-      // The platform said no: this entry will never work again (a suspended person signs in afresh once it is lifted).
+    const refusals = ['unauthenticated', 'forbidden', 'suspended', 'enrolment_required'];
+    if (err instanceof EnclaveError && refusals.includes(err.code)) {
+      // The platform said no: this entry will never work again (a suspended person signs in afresh once it is lifted;
+      // someone who had not enrolled yet signs in again to enter their code).
       await bestEffort(store.remove(account));
       if (tokens.refreshToken) await bestEffort(provider.revoke(tokens.refreshToken, 'refresh_token'));
       if (err.code === 'suspended') return { kind: 'refused', message: { kind: 'suspended', text: err.message } };
+      if (err.code === 'enrolment_required') return { kind: 'refused', message: { kind: 'info', text: NOT_ENROLLED } };
       return { kind: 'refused', message: { kind: 'error', text: REVOKED } };
     }
     return unavailableNow(err);

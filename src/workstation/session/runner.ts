@@ -118,6 +118,7 @@ export function createSessionRunner(options: SessionRunnerOptions): SessionRunne
         case 'report': {
           const { event } = effect;
           if (effect.with === 'arrived') reported = reports.report(event, need(arrived).tokens.accessToken);
+          else if (effect.with === 'held') reported = heldToken().then((token) => reports.report(event, token));
           else if (forgotten !== null) reported = forgotten.accessToken().then((token) => reports.report(event, token));
           break;
         }
@@ -147,6 +148,11 @@ export function createSessionRunner(options: SessionRunnerOptions): SessionRunne
       }
     }
     return { refusal, page, opened, settled: Promise.all(waits).then(() => undefined) };
+  }
+
+  /** The session's access token for a report (renewed if due), or null if it cannot be had: a report is best effort. */
+  function heldToken(): Promise<string | null> {
+    return tokens.validAccessToken().catch(() => null);
   }
 
   /** A store that fails still leaves the user signed in for this run (the fallback store never throws here). */
@@ -255,6 +261,11 @@ export function createSessionRunner(options: SessionRunnerOptions): SessionRunne
     } catch (err) {
       if (options.closed()) return noLongerWanted(arrived);
       const error = err instanceof EnclaveError ? err : new EnclaveError('internal', 'The platform did not say who you are.');
+      if (error.code === 'enrolment_required') {
+        const name = arrived.tokens.idClaims?.name ?? null;
+        const enrol = { type: 'enrolment_required', flow, sub, name, reason: error.message, at: now() } as const;
+        return (await dispatch(enrol, arrived).page) ?? NO_LONGER_WANTED;
+      }
       const refused = { type: 'platform_refused_sign_in', flow, reason: error.message, suspended: error.code === 'suspended' } as const;
       return (await dispatch(refused, arrived).page) ?? NO_LONGER_WANTED;
     }

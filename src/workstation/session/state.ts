@@ -1,4 +1,4 @@
-// The workstation's session as a value: which of four states it is in, each carrying only what that state has, the
+// The workstation's session as a value: which of five states it is in, each carrying only what that state has, the
 // events that move it, and the effects a move asks for (./transition.ts decides, ./runner.ts performs). No tokens:
 // they stay in the token keeper, so a session value can be shown, compared and tested freely.
 import type { Session, User } from '../../common/contract.ts';
@@ -47,7 +47,21 @@ export interface Locked extends Person {
   opening: number | null;
 }
 
-export type SessionState = SignedOut | SigningIn | SignedIn | Locked;
+/**
+ * Signed in at the identity provider, but the platform does not know the person yet (an external identity provider):
+ * the tokens are held so that the one-time enrolment code can be sent with them, and nothing else is allowed. The
+ * bounds are the sign-in's: enrolling does not extend the session.
+ */
+export interface Enrolling extends SignInBounds {
+  kind: 'enrolling';
+  /** The name the identity provider gave, if any (the platform has none yet). */
+  name: string | null;
+  message: Message;
+  /** No sign-in opens from here (sign out first): always null, so a listener opened meanwhile is stopped. */
+  opening: null;
+}
+
+export type SessionState = SignedOut | SigningIn | SignedIn | Locked | Enrolling;
 
 export const INITIAL_STATE: SessionState = { kind: 'signed_out', message: null, restore: 'not_tried', opening: null };
 
@@ -63,6 +77,10 @@ export type SessionEvent =
   | { type: 'sign_in_returned'; flow: number; sub: string; name: string | null }
   /** The platform says who signed in. */
   | { type: 'sign_in_confirmed'; flow: number; sub: string; user: User; at: number }
+  /** The platform does not know who signed in (`reason`: its words): they enrol with the code their administrator sent. */
+  | { type: 'enrolment_required'; flow: number; sub: string; name: string | null; reason: string; at: number }
+  /** The platform accepted the enrolment code of the person enrolling (`sub`), and answers who they are now. */
+  | { type: 'enrolled'; sub: string; user: User; at: number }
   /**
    * The platform refused the person who signed in (`reason` is its error, shown to the user); `suspended`: because an
    * administrator suspended their access (an unlock then signs out too).
@@ -72,7 +90,11 @@ export type SessionEvent =
   | { type: 'sign_in_failed'; flow: number; reason: string }
   | { type: 'sign_in_timed_out'; flow: number; reason: string }
   | { type: 'sign_in_cancelled' }
-  | { type: 'sign_out' }
+  /**
+   * Signing out; `declinedTerms`: because the person declined the terms of use, which the platform recorded (and it
+   * ended the sign-in there, so there is no sign-out to report).
+   */
+  | { type: 'sign_out'; declinedTerms?: boolean }
   | { type: 'lock' }
   /** The deadline timer fired; input and calls ask the wall clock first (a suspended machine fires no timer). */
   | { type: 'timer_fired'; at: number }
@@ -111,8 +133,11 @@ export type Effect =
   | { type: 'keep_arrived' }
   /** The session's tokens are taken away and the stored sign-in is removed, at once: before any network call. */
   | { type: 'forget_tokens' }
-  /** Records the event in the platform's audit log, in order with earlier reports, best effort. */
-  | { type: 'report'; event: SessionEventName; with: 'forgotten' | 'arrived' }
+  /**
+   * Records the event in the platform's audit log, in order with earlier reports, best effort: with the forgotten or
+   * the arrived tokens, or with those the session holds.
+   */
+  | { type: 'report'; event: SessionEventName; with: 'forgotten' | 'arrived' | 'held' }
   /** Once this list's reports are tried: revokes the forgotten refresh token. */
   | { type: 'revoke_forgotten' }
   /** The forgotten tokens go without a word to the platform or the provider; settles once the stored entry is gone. */
@@ -140,32 +165,45 @@ export function personOf(state: SessionState): Person | null {
   return { user, sub, signedInAt, sessionEndsAt };
 }
 
+/** Whose tokens a state holds, with the session's bounds: a person's, or those of someone enrolling; null: none. */
+export function boundsOf(state: SessionState): SignInBounds | null {
+  if (state.kind === 'enrolling') return { sub: state.sub, signedInAt: state.signedInAt, sessionEndsAt: state.sessionEndsAt };
+  const person = personOf(state);
+  return person === null ? null : { sub: person.sub, signedInAt: person.signedInAt, sessionEndsAt: person.sessionEndsAt };
+}
+
 /** The contract's part of a session that the session value decides (the rest is the platform's and the store's). */
 export function describeState(state: SessionState): Pick<Session, 'state' | 'user' | 'sessionEndsAt' | 'message'> {
   const person = personOf(state);
-  const message = state.kind === 'signed_out' || state.kind === 'locked' ? state.message : null;
+  const bounds = boundsOf(state);
+  const message = state.kind === 'signed_out' || state.kind === 'locked' || state.kind === 'enrolling' ? state.message : null;
   return {
     state: state.kind,
     user: person?.user ?? null,
-    sessionEndsAt: person === null ? null : new Date(person.sessionEndsAt).toISOString(),
+    sessionEndsAt: bounds === null ? null : new Date(bounds.sessionEndsAt).toISOString(),
     message,
   };
 }
 
-/** Why a platform call is refused in this state: locked (or being unlocked) names the person; otherwise not signed in. */
-export function refusalOf(state: SessionState): { code: 'locked' | 'unauthenticated'; message: string } {
+/**
+ * Why a platform call is refused in this state: locked (or being unlocked) names the person; enrolling asks for the
+ * code first; otherwise not signed in.
+ */
+export function refusalOf(state: SessionState): { code: 'locked' | 'unauthenticated' | 'enrolment_required'; message: string } {
   if (state.kind === 'locked' || (state.kind === 'signing_in' && state.unlocking !== null)) {
     const person = personOf(state);
     const who = person ? ` as ${person.user.displayName}` : '';
     return { code: 'locked', message: `Enclave is locked. Sign in again${who} to unlock it.` };
   }
+  if (state.kind === 'enrolling')
+    return { code: 'enrolment_required', message: 'Enter the enrolment code your administrator sent you first, or sign out.' };
   return { code: 'unauthenticated', message: 'You are not signed in. Sign in to use Enclave.' };
 }
 
 /** When the next deadline falls (epoch ms): the idle lock or the session's end, whichever is first; null: none. */
 export function deadlineOf(state: SessionState, idleLockSeconds: number): number | null {
   if (state.kind === 'signed_in') return Math.min(state.sessionEndsAt, state.lastActivity + idleLockSeconds * 1000);
-  return personOf(state)?.sessionEndsAt ?? null;
+  return boundsOf(state)?.sessionEndsAt ?? null;
 }
 
 /** "6 s", "15 min", "12 h": how long, in words a person reads at a glance. */

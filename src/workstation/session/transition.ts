@@ -4,8 +4,10 @@
 // being confirmed, a restore) carries the ticket, flow or attempt it began with, and its result counts only while
 // the state still holds that number: a sign-out, a lock or a newer sign-in wins over anything in flight.
 import { boundsFrom } from '../tokens/stored-sign-in.ts';
+import type { CallbackPage } from '../sign-in/loopback-callback.ts';
 import { failurePage, NO_LONGER_WANTED, signedInPage, staysLockedPage } from '../sign-in/pages.ts';
 import {
+  boundsOf,
   deadlineOf,
   duration,
   personOf,
@@ -26,6 +28,15 @@ export interface SessionLimits {
 export type Transition = (state: SessionState, event: SessionEvent) => Next;
 
 const unchanged = (state: SessionState): Next => ({ state, effects: [] });
+
+const DECLINED_TERMS = 'You declined the terms of use, so Enclave signed you out. Sign in again when you are ready to accept them.';
+
+/** The browser's page for someone the platform does not know yet: the code is entered in Enclave, not here. */
+export const ENROL_IN_ENCLAVE_PAGE: CallbackPage = {
+  ok: true,
+  title: 'Enter your enrolment code in Enclave',
+  text: 'You are signed in, but the platform does not know you yet. Return to Enclave and enter the enrolment code your administrator sent you.',
+};
 
 /** Signed out after a sign-in, sign-out or lock: nothing of an earlier run is restored any more. */
 function signedOut(message: Message, opening: number | null = null): SignedOut {
@@ -66,8 +77,8 @@ export function createTransition(limits: SessionLimits): Transition {
 
   /** The wall clock says the session's end or the idle lock is due (or neither: null). */
   function enforceDeadlines(state: SessionState, at: number): Next | null {
-    const person = personOf(state);
-    if (person !== null && at >= person.sessionEndsAt) {
+    const bounds = boundsOf(state);
+    if (bounds !== null && at >= bounds.sessionEndsAt) {
       const ended = info(`Your session ended: sessions last at most ${duration(limits.sessionMaxSeconds)}. Sign in again to continue.`);
       return endWith(state, signedOut(ended), 'session_expired');
     }
@@ -108,6 +119,9 @@ export function createTransition(limits: SessionLimits): Transition {
   function signIn(state: SessionState, ticket: number): Next {
     if (state.kind === 'signed_in')
       return { state, effects: [{ type: 'refuse', code: 'invalid_input', message: 'You are already signed in.' }] };
+    // Its tokens would be left behind: enrol, or sign out and then sign in as someone else.
+    if (state.kind === 'enrolling')
+      return { state, effects: [{ type: 'refuse', code: 'invalid_input', message: 'Enter your enrolment code, or sign out first.' }] };
     const person = personOf(state);
     // Someone asked to sign in: a restore under way is not taken any more.
     const opening: SessionState =
@@ -178,6 +192,43 @@ export function createTransition(limits: SessionLimits): Transition {
     };
   }
 
+  /**
+   * Signed in at the identity provider as someone the platform does not know: their tokens are kept (with the bounds of
+   * a new session) for the one call they may make, the enrolment. An unlock is a known person's: it fails as a refusal.
+   */
+  function enrolmentRequired(state: SessionState, event: Extract<SessionEvent, { type: 'enrolment_required' }>): Next {
+    if (!isFlow(state, event.flow)) return notWanted(state);
+    if (state.unlocking !== null) {
+      const next = failed(state, error(`Signed in at the identity provider, but the platform refused you: ${event.reason}`));
+      return {
+        state: next.state,
+        effects: [{ type: 'discard_arrived' }, ...next.effects, { type: 'answer_browser', page: failurePage(event.reason) }],
+      };
+    }
+    const { signedInAt, sessionEndsAt } = boundsFrom(event.at, limits.sessionMaxSeconds);
+    const next: SessionState = {
+      kind: 'enrolling',
+      sub: event.sub,
+      name: event.name,
+      signedInAt,
+      sessionEndsAt,
+      message: info(event.reason),
+      opening: null,
+    };
+    return {
+      state: next,
+      effects: [{ type: 'keep_arrived' }, deadline(next), { type: 'emit' }, { type: 'answer_browser', page: ENROL_IN_ENCLAVE_PAGE }],
+    };
+  }
+
+  /** The platform took the code: the person is signed in, within the bounds the sign-in began. */
+  function enrolled(state: SessionState, event: Extract<SessionEvent, { type: 'enrolled' }>): Next {
+    if (state.kind !== 'enrolling' || state.sub !== event.sub) return unchanged(state);
+    const { sub, signedInAt, sessionEndsAt } = state;
+    const next: SessionState = { kind: 'signed_in', user: event.user, sub, signedInAt, sessionEndsAt, lastActivity: event.at };
+    return { state: next, effects: [deadline(next), { type: 'emit' }, { type: 'report', event: 'signed_in', with: 'held' }] };
+  }
+
   function restored(state: SessionState, event: Extract<SessionEvent, { type: 'restore_succeeded' }>): Next {
     // Only the attempt begun in this very signed-out spell: a sign-in, sign-out or lock since then wins.
     if (!restoring(state, event.attempt)) return { state, effects: [{ type: 'discard_arrived' }] };
@@ -206,6 +257,10 @@ export function createTransition(limits: SessionLimits): Transition {
         return returned(state, event);
       case 'sign_in_confirmed':
         return confirmed(state, event);
+      case 'enrolment_required':
+        return enrolmentRequired(state, event);
+      case 'enrolled':
+        return enrolled(state, event);
       case 'platform_refused_sign_in': {
         if (!isFlow(state, event.flow)) return notWanted(state);
         // Suspended: not even an unlock stays locked (the lock screen would keep a workspace the person may not use).
@@ -231,7 +286,9 @@ export function createTransition(limits: SessionLimits): Transition {
         return { state: next.state, effects: [{ type: 'close_listener', flow: state.flow }, ...next.effects] };
       }
       case 'sign_out':
-        return endWith(state, signedOut(info('You have signed out.')), 'signed_out');
+        return event.declinedTerms === true
+          ? endWith(state, signedOut(info(DECLINED_TERMS)), null)
+          : endWith(state, signedOut(info('You have signed out.')), 'signed_out');
       case 'lock':
         return lock(state, 'Enclave is locked. Sign in again to unlock it.');
       case 'timer_fired':
@@ -247,7 +304,7 @@ export function createTransition(limits: SessionLimits): Transition {
       case 'call_started':
         return enforceDeadlines(state, event.at) ?? unchanged(state);
       case 'refresh_failed':
-        if (state.kind !== 'signed_in' || !event.sameTokens) return unchanged(state);
+        if ((state.kind !== 'signed_in' && state.kind !== 'enrolling') || !event.sameTokens) return unchanged(state);
         return endWith(state, signedOut(error('Your sign-in is no longer valid (it was revoked or has expired). Sign in again.')), null);
       case 'suspended':
         return event.sameTokens ? suspendedBy(state, event.message) : unchanged(state);

@@ -171,3 +171,129 @@ export class SessionPage {
     await this.waitForSignInScreen();
   }
 }
+
+/** The terms of use screen: the set the person must accept now (everyone's first, then their roles'), over the window. */
+export class TermsPage {
+  readonly page: Page;
+
+  constructor(page: Page) {
+    this.page = page;
+  }
+
+  get screen(): Locator {
+    return this.page.getByTestId('terms-screen');
+  }
+
+  /** The set shown: data-audience and data-version say which. */
+  get pending(): Locator {
+    return this.page.getByTestId('terms-pending');
+  }
+
+  get heading(): Locator {
+    return this.page.locator('#terms-heading');
+  }
+
+  get version(): Locator {
+    return this.page.getByTestId('terms-version');
+  }
+
+  get summary(): Locator {
+    return this.page.getByTestId('terms-summary');
+  }
+
+  get effective(): Locator {
+    return this.page.getByTestId('terms-effective');
+  }
+
+  /** The scrolling region that holds the text (focusable, so a keyboard can scroll it). */
+  get textRegion(): Locator {
+    return this.page.getByTestId('terms-text-region');
+  }
+
+  get text(): Locator {
+    return this.page.getByTestId('terms-text');
+  }
+
+  get acceptButton(): Locator {
+    return this.page.getByTestId('accept-terms');
+  }
+
+  get declineButton(): Locator {
+    return this.page.getByTestId('decline-terms');
+  }
+
+  get error(): Locator {
+    return this.page.getByTestId('terms-error');
+  }
+
+  /** Waits until this audience's terms, at this version, are the ones shown. */
+  async waitFor(audience: string, version: number): Promise<void> {
+    await this.page
+      .locator(`[data-testid="terms-pending"][data-audience="${audience}"][data-version="${version}"]`)
+      .waitFor({ timeout: SIGN_IN_TIMEOUT_MS });
+  }
+
+  /** The test id of the element that has the keyboard focus now. */
+  async focused(): Promise<string | null> {
+    return this.page.evaluate<string | null>(
+      `(() => { const at = document.activeElement; return at ? (at.getAttribute('data-testid') ?? (at.id || null)) : null; })()`,
+    );
+  }
+}
+
+/** Training that needs attention, and a call refused for lapsed training, as notices under the header. */
+export class TrainingNoticesPage {
+  readonly page: Page;
+
+  constructor(page: Page) {
+    this.page = page;
+  }
+
+  get warnings(): Locator {
+    return this.page.getByTestId('training-warning');
+  }
+
+  get refusal(): Locator {
+    return this.page.getByTestId('training-refusal');
+  }
+}
+
+/** Someone signed in whom the platform does not know yet: the one field for their enrolment code. */
+export class EnrolmentPage {
+  readonly page: Page;
+
+  constructor(page: Page) {
+    this.page = page;
+  }
+
+  get screen(): Locator {
+    return this.page.getByTestId('enrolment-screen');
+  }
+
+  get code(): Locator {
+    return this.page.getByRole('textbox', { name: 'Enrolment code', exact: true });
+  }
+
+  get enrolButton(): Locator {
+    return this.page.getByTestId('enrol');
+  }
+
+  get signOutButton(): Locator {
+    return this.page.getByTestId('enrolment-sign-out');
+  }
+
+  /** What is wrong with the code as typed (said before anything is sent). */
+  get problem(): Locator {
+    return this.page.getByTestId('enrolment-code-problem');
+  }
+
+  /** The platform's refusal of the code. */
+  get refusal(): Locator {
+    return this.page.getByTestId('enrolment-error');
+  }
+
+  async enter(code: string): Promise<void> {
+    await this.code.fill(code);
+    await this.enrolButton.click();
+  }
+}

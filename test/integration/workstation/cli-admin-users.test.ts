@@ -16,6 +16,7 @@ import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AccountIo } from '../../../src/cli/account.ts';
+import { runAdminOversight } from '../../../src/cli/admin-oversight.ts';
 import { runAdminUsers } from '../../../src/cli/admin-users.ts';
 import { runEnrol } from '../../../src/cli/enrol.ts';
 import { isControlCharacter } from '../../../src/cli/host-records.ts';
@@ -138,6 +139,26 @@ describe('bad command lines', () => {
 
     expect(none).toMatchObject({ code: 2, stderr: expect.stringContaining('Usage: enclave enrol CODE') });
     expect(short).toMatchObject({ code: 2, stderr: expect.stringContaining('must be the 20-character code you were sent') });
+  });
+});
+
+describe('bad oversight command lines', () => {
+  it.each([
+    { command: 'usage' as const, args: ['--from', '2026-01-01'], says: '--from must be a date and time' },
+    { command: 'usage' as const, args: ['--from', '2026-01-01T00:00:00Z'], says: '--to' },
+    {
+      command: 'usage' as const,
+      args: ['--from', '2026-01-01T00:00:00Z', '--to', '2026-02-01T00:00:00Z', '--format', 'xml'],
+      says: '--format must be text or json',
+    },
+    { command: 'security-review' as const, args: ['--up-to', '3'], says: 'add --record' },
+    { command: 'security-review' as const, args: ['--record', '--up-to', '3'], says: '--note' },
+    { command: 'security-review' as const, args: ['--record', '--up-to', 'three', '--note', 'Read'], says: '--up-to' },
+  ])('admin $command $args: usage, exit 2, nothing sent', async ({ command, args, says }) => {
+    const run = await runInProcess((io) => runAdminOversight(command, args, io));
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain(says);
+    expect(run.stderr).toContain('Usage (as an administrator');
   });
 });
 
@@ -421,4 +442,28 @@ describe.skipIf(missing !== null)('as a signed-in administrator, then as others'
       expect(after.stdout).toMatch(/^ben\tBen Analyst\tanalyst\tactive\t/m);
     },
   );
+  it('reads the usage report and the security review, and records a review (SATRE 2.2.13, 2.5.03)', { timeout: 60_000 }, async () => {
+    await asDana();
+    const from = new Date(Date.now() - 86_400_000).toISOString();
+    const to = new Date(Date.now() + 60_000).toISOString();
+    const usage = await runCli(['admin', 'usage', '--from', from, '--to', to], env);
+    expect(usage.code, usage.stderr).toBe(0);
+    expect(usage.stdout).toMatch(/^People by role: .*admin \d/m);
+    expect(usage.stdout).toMatch(/^Not counted: Workspace drives/m);
+    const asJson = await runCli(['admin', 'usage', '--from', from, '--to', to, '--format', 'json'], env);
+    expect(JSON.parse(asJson.stdout)).toMatchObject({
+      from: new Date(from).toISOString(),
+      people: { byRole: { admin: expect.any(Number) as unknown } },
+    });
+
+    const review = await runCli(['admin', 'security-review', '--format', 'json'], env);
+    expect(review.code, review.stderr).toBe(0);
+    const { headSeq } = JSON.parse(review.stdout) as { headSeq: number };
+    const recorded = await runCli(
+      ['admin', 'security-review', '--record', '--up-to', String(headSeq), '--note', 'Read through; nothing unusual.'],
+      env,
+    );
+    expect(recorded.code, recorded.stderr).toBe(0);
+    expect(recorded.stdout).toMatch(new RegExp(`^Last review: up to #${headSeq} by dana at \\S+: Read through; nothing unusual\\.$`, 'm'));
+  });
 });

@@ -22,12 +22,20 @@ export const STUB_SESSION: Session = {
 
 export const STUB_SESSION_HANDLERS: Pick<
   Handlers,
-  'session.signIn' | 'session.cancelSignIn' | 'session.signOut' | 'session.lock' | 'session.activity' | 'checking.rules' | 'call.cancel'
+  | 'session.signIn'
+  | 'session.cancelSignIn'
+  | 'session.signOut'
+  | 'session.lock'
+  | 'session.enrol'
+  | 'session.activity'
+  | 'checking.rules'
+  | 'call.cancel'
 > = {
   'session.signIn': async () => ({ authorizationUrl: 'http://127.0.0.1:4100/oidc/auth?client_id=stub' }),
   'session.cancelSignIn': async () => STUB_SESSION,
   'session.signOut': async () => ({ ...STUB_SESSION, state: 'signed_out', user: null }),
   'session.lock': async () => ({ ...STUB_SESSION, state: 'locked' }),
+  'session.enrol': async () => Promise.reject(new EnclaveError('invalid_input', 'You are enrolled already.')),
   'session.activity': async () => null,
   'checking.rules': async () => [],
   'call.cancel': async () => null,
@@ -50,6 +58,10 @@ const PEOPLE_METHODS = [
   'admin.training',
   'admin.recordTraining',
   'admin.setTrainingRequirements',
+  'admin.usage',
+  'admin.securityReview',
+  'admin.recordReview',
+  'project.updateMembers',
 ] as const;
 type PeopleMethod = (typeof PEOPLE_METHODS)[number];
 

@@ -1,5 +1,6 @@
 // A stand-in identity provider (the core's IdP seam) and platform (fetch), with the behaviour the session depends
-// on: rotating refresh tokens, revocation, expiring access tokens, a /me that knows users by their token.
+// on: rotating refresh tokens, revocation, expiring access tokens, a /me that knows users by their token, and
+// enrolment for subjects the platform does not know yet.
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import type { Project, User } from '../../../src/common/contract.ts';
@@ -135,7 +136,20 @@ export interface FakePlatformFetch {
   paths: string[];
   /** What /api/v1/projects answers (none unless a test adds some). */
   projects: Project[];
+  /**
+   * Enrolment codes (as the platform stores them: upper case, no dashes) and the invited person each is for. A subject
+   * the platform does not know (not in USERS) is refused every call but POST /api/v1/enrol with 'enrolment_required';
+   * a good code binds it to its person, once.
+   */
+  enrolmentCodes: Map<string, User>;
+  /** Subjects bound by enrolment, and to whom. */
+  enrolled: Map<string, User>;
+  /** Terms declined (POST /api/v1/terms/decline bodies), with the subject who declined. */
+  termsDeclined: Array<{ sub: string; body: unknown }>;
 }
+
+const NOT_KNOWN = 'You are signed in, but this platform does not know you yet. Enter the enrolment code your administrator sent you.';
+const BAD_CODE = 'This enrolment code is not valid: it may be mistyped, used already, or expired. Ask your administrator for a new one.';
 
 /** What the fake answers for a sample: not Arrow, but the workstation only passes the bytes on. */
 export const SAMPLE_BYTES = new Uint8Array([0xff, 0xff, 0xff, 0xff, 1, 2, 3, 4]);
@@ -185,6 +199,9 @@ export function fakePlatformFetch(idp: FakeIdp): FakePlatformFetch {
   const suspended = new Map<string, string>();
   const paths: string[] = [];
   const projects: Project[] = [];
+  const enrolmentCodes = new Map<string, User>();
+  const enrolled = new Map<string, User>();
+  const termsDeclined: FakePlatformFetch['termsDeclined'] = [];
   const fake = { cutSamples: null as (() => void) | null };
   const fetch: typeof globalThis.fetch = async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
@@ -212,7 +229,26 @@ export function fakePlatformFetch(idp: FakeIdp): FakePlatformFetch {
     if (!owner || owner.expiresAt <= Date.now()) return json(401, { error: { code: 'unauthenticated', message: 'Sign in again.' } });
     const suspension = suspended.get(owner.sub);
     if (suspension !== undefined) return json(403, { error: { code: 'suspended', message: suspension } });
-    if (path === '/api/v1/me') return json(200, USERS[owner.sub]);
+    const known = enrolled.get(owner.sub) ?? USERS[owner.sub];
+    if (known === undefined) {
+      if (path !== '/api/v1/enrol' || init?.method !== 'POST')
+        return json(403, { error: { code: 'enrolment_required', message: NOT_KNOWN } });
+      const { code } = JSON.parse(typeof init.body === 'string' ? init.body : '{}') as { code: string };
+      const typed = code.toUpperCase().replaceAll(/[\s-]/g, '');
+      const person = enrolmentCodes.get(typed);
+      if (person === undefined) return json(403, { error: { code: 'forbidden', message: BAD_CODE } });
+      enrolmentCodes.delete(typed);
+      enrolled.set(owner.sub, person);
+      return json(200, person);
+    }
+    if (path === '/api/v1/enrol') return json(400, { error: { code: 'invalid_input', message: 'You are enrolled already.' } });
+    if (path === '/api/v1/me') return json(200, known);
+    if (path === '/api/v1/terms/decline' && init?.method === 'POST') {
+      termsDeclined.push({ sub: owner.sub, body: JSON.parse(typeof init.body === 'string' ? init.body : '{}') });
+      // The platform ends this sign-in: its token is refused from now on.
+      idp.accessOwners.delete(bearer);
+      return new Response(null, { status: 204 });
+    }
     if (/^\/api\/v1\/projects\/[^/]+\/datasets\/[^/]+\/sample$/.test(path))
       return sampleAnswer(fake.cutSamples, url.searchParams.get('format'));
     if (path === '/api/v1/projects') return json(200, projects);
@@ -235,6 +271,9 @@ export function fakePlatformFetch(idp: FakeIdp): FakePlatformFetch {
     suspended,
     paths,
     projects,
+    enrolmentCodes,
+    enrolled,
+    termsDeclined,
     get cutSamples() {
       return fake.cutSamples;
     },

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ADMIN_SCREEN_LABELS,
+  adminAudienceOf,
   adminHashOf,
   adminScreenFromHash,
   adminScreensFor,
@@ -10,22 +11,28 @@ import {
 } from '../../../../renderer/src/admin/admin-screens.ts';
 import { screenFromHash } from '../../../../renderer/src/session/roles.ts';
 
-const SCREENS = ['agreements', 'audit', 'incidents', 'people', 'terms', 'training'] as const;
+const SCREENS = ['agreements', 'audit', 'incidents', 'oversight', 'people', 'terms', 'training'] as const;
 
 describe('the administration screens', () => {
-  it('are offered to admins only, in navigation order', () => {
+  it('are offered to admins, in navigation order; data managers get the agreements only', () => {
     expect(adminScreensFor('admin')).toEqual(SCREENS);
     expect(SCREENS.map((screen) => ADMIN_SCREEN_LABELS[screen])).toEqual([
       'Agreements',
       'Audit log',
       'Incidents',
+      'Oversight',
       'People',
       'Terms',
       'Training',
     ]);
     expect(adminScreensFor('analyst')).toEqual([]);
     expect(adminScreensFor('output_checker')).toEqual([]);
-    expect(adminScreensFor('data_manager')).toEqual([]);
+    expect(adminScreensFor('data_manager')).toEqual(['agreements']);
+  });
+
+  it('say whom a refused screen is for', () => {
+    expect(adminAudienceOf('agreements')).toBe('administrators and data managers');
+    for (const screen of SCREENS.filter((name) => name !== 'agreements')) expect(adminAudienceOf(screen)).toBe('administrators');
   });
 
   it("round-trip through the location hash, which no role's screen claims", () => {

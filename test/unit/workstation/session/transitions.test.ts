@@ -6,7 +6,7 @@ import type { User } from '../../../../src/common/contract.ts';
 import type { CallbackPage } from '../../../../src/workstation/sign-in/loopback-callback.ts';
 import { failurePage, NO_LONGER_WANTED, signedInPage, staysLockedPage } from '../../../../src/workstation/sign-in/pages.ts';
 import type { Effect, Message, Next, Person, SessionEvent, SessionState } from '../../../../src/workstation/session/state.ts';
-import { createTransition } from '../../../../src/workstation/session/transition.ts';
+import { createTransition, ENROL_IN_ENCLAVE_PAGE } from '../../../../src/workstation/session/transition.ts';
 
 const IDLE = 900;
 const MAX = 12 * 3600;
@@ -35,6 +35,15 @@ const signedOut = (message: Message, opening: number | null = null): SessionStat
   opening,
 });
 const locked = (message: Message, opening: number | null = null): SessionState => ({ kind: 'locked', ...ADA_SESSION, message, opening });
+const enrollingFrom = (at: number, message: Message): SessionState => ({
+  kind: 'enrolling',
+  sub: 'ext-ada',
+  name: 'Ada Analyst',
+  signedInAt: at,
+  sessionEndsAt: at + MAX * 1000,
+  message,
+  opening: null,
+});
 const signedInFrom = (at: number, bounds: { signedInAt: number; sessionEndsAt: number } = ADA_SESSION): SessionState => ({
   kind: 'signed_in',
   user: ADA,
@@ -55,6 +64,16 @@ const STATES = {
   signedIn: { kind: 'signed_in', ...ADA_SESSION, lastActivity: LAST_INPUT },
   locked: locked(LOCK_MESSAGE),
   unlockOpening: locked(LOCK_MESSAGE, 3),
+  // Signed in at the identity provider as someone the platform does not know yet (sub ext-ada), entering their code.
+  enrolling: {
+    kind: 'enrolling',
+    sub: 'ext-ada',
+    name: 'Ada Analyst',
+    signedInAt: T0,
+    sessionEndsAt: END,
+    message: { kind: 'info', text: 'You are signed in, but this platform does not know you yet.' },
+    opening: null,
+  },
 } satisfies Record<string, SessionState>;
 type StateName = keyof typeof STATES;
 const STATE_NAMES = Object.keys(STATES) as StateName[];
@@ -67,7 +86,7 @@ const revoke: Effect = { type: 'revoke_forgotten' };
 const drop: Effect = { type: 'drop_forgotten' };
 const report = (
   event: 'signed_in' | 'unlocked' | 'locked' | 'signed_out' | 'session_expired' | 'unlock_refused',
-  from: 'forgotten' | 'arrived' = 'forgotten',
+  from: 'forgotten' | 'arrived' | 'held' = 'forgotten',
 ): Effect => ({ type: 'report', event, with: from });
 const close = (flow: number): Effect => ({ type: 'close_listener', flow });
 const keep: Effect = { type: 'keep_arrived' };
@@ -109,6 +128,8 @@ const ENDED = info('Your session ended: sessions last at most 12 h. Sign in agai
 const IDLE_LOCK = info('Enclave locked itself after 15 min without activity. Sign in again to unlock it.');
 const REFUSED_BY_PLATFORM =
   'Signed in at the identity provider, but the platform refused you: You are signed in, but this platform has no account for you.';
+const NOT_KNOWN = 'You are signed in, but this platform does not know you yet. Enter the enrolment code your administrator sent you.';
+const DECLINED = 'You declined the terms of use, so Enclave signed you out. Sign in again when you are ready to accept them.';
 const OTHER_PERSON = 'You signed in as someone else (Ben Analyst). Enclave stays locked: sign in as Ada Analyst, or sign out.';
 
 /** The session's end, from each state that has one: tokens forgotten first, reported only if signed in. */
@@ -117,6 +138,7 @@ const sessionEnd: Partial<Record<StateName, Expected>> = {
   locked: { state: signedOut(ENDED), effects: [forget, revoke, disarm, emit] },
   unlockOpening: { state: signedOut(ENDED), effects: [forget, revoke, disarm, emit] },
   unlocking: { state: signedOut(ENDED), effects: [forget, revoke, close(2), disarm, emit] },
+  enrolling: { state: signedOut(ENDED), effects: [forget, revoke, disarm, emit] },
 };
 const idleLock: Expected = { state: locked(IDLE_LOCK), effects: [forget, report('locked'), revoke, arm(END), emit] };
 
@@ -126,7 +148,12 @@ const ROWS: Row[] = [
   // Signing in: the newest request's listener is the one that opens; a sign-out meanwhile stops it.
   {
     event: { type: 'sign_in_requested', ticket: 4 },
-    expect: { signedIn: same([refuse('invalid_input', 'You are already signed in.')]), otherwise: withOpening(4) },
+    expect: {
+      signedIn: same([refuse('invalid_input', 'You are already signed in.')]),
+      // The enrolling person's tokens would be left behind: enrol, or sign out first.
+      enrolling: same([refuse('invalid_input', 'Enter your enrolment code, or sign out first.')]),
+      otherwise: withOpening(4),
+    },
   },
   {
     event: { type: 'listener_opened', ticket: 3 },
@@ -218,6 +245,43 @@ const ROWS: Row[] = [
     },
   },
   { event: { type: 'platform_refused_sign_in', flow: 1, reason: 'No.' }, expect: { otherwise: notWanted } },
+  // Someone the platform does not know yet: their tokens are kept for the enrolment, within a new session's bounds.
+  {
+    event: { type: 'enrolment_required', flow: 2, sub: 'ext-ada', name: 'Ada Analyst', reason: NOT_KNOWN, at: SOON },
+    expect: {
+      signingIn: {
+        state: enrollingFrom(SOON, info(NOT_KNOWN)),
+        effects: [keep, arm(SOON + MAX * 1000), emit, answer(ENROL_IN_ENCLAVE_PAGE)],
+      },
+      // A newer sign-in being opened is stopped when it opens (the enrolling tokens stay the session's).
+      replacing: {
+        state: enrollingFrom(SOON, info(NOT_KNOWN)),
+        effects: [keep, arm(SOON + MAX * 1000), emit, answer(ENROL_IN_ENCLAVE_PAGE)],
+      },
+      // An unlock is a known person's: a platform that no longer knows them refuses it, and it stays locked.
+      unlocking: {
+        state: locked(error(`Signed in at the identity provider, but the platform refused you: ${NOT_KNOWN}`)),
+        effects: [discard, arm(END), emit, answer(failurePage(NOT_KNOWN))],
+      },
+      otherwise: notWanted,
+    },
+  },
+  {
+    event: { type: 'enrolment_required', flow: 1, sub: 'ext-ada', name: null, reason: NOT_KNOWN, at: SOON },
+    expect: { otherwise: notWanted },
+  },
+  {
+    event: { type: 'enrolled', sub: 'ext-ada', user: ADA, at: SOON },
+    expect: {
+      enrolling: {
+        state: { kind: 'signed_in', user: ADA, sub: 'ext-ada', signedInAt: T0, sessionEndsAt: END, lastActivity: SOON },
+        effects: [arm(SOON + IDLE * 1000), emit, report('signed_in', 'held')],
+      },
+      otherwise: 'unchanged',
+    },
+  },
+  // Someone else's enrolment (a sign-out and a new sign-in meanwhile) is not this session's.
+  { event: { type: 'enrolled', sub: 'ext-ben', user: ADA, at: SOON }, expect: { otherwise: 'unchanged' } },
   // A suspended person signing in (or unlocking) is signed out, with the platform's reason.
   {
     event: { type: 'platform_refused_sign_in', flow: 2, reason: SUSPENDED_TEXT, suspended: true },
@@ -281,6 +345,17 @@ const ROWS: Row[] = [
       otherwise: { state: signedOut(info('You have signed out.')), effects: [forget, revoke, disarm, emit] },
     },
   },
+  // Declining the terms of use: the platform recorded it and ended the sign-in there, so nothing is reported.
+  {
+    event: { type: 'sign_out', declinedTerms: true },
+    expect: {
+      signedIn: { state: signedOut(info(DECLINED)), effects: [forget, revoke, disarm, emit] },
+      signingIn: { state: signedOut(info(DECLINED)), effects: [forget, revoke, close(2), disarm, emit] },
+      replacing: { state: signedOut(info(DECLINED)), effects: [forget, revoke, close(2), disarm, emit] },
+      unlocking: { state: signedOut(info(DECLINED)), effects: [forget, revoke, close(2), disarm, emit] },
+      otherwise: { state: signedOut(info(DECLINED)), effects: [forget, revoke, disarm, emit] },
+    },
+  },
   {
     event: { type: 'lock' },
     expect: {
@@ -297,6 +372,7 @@ const ROWS: Row[] = [
       locked: same([arm(END)]),
       unlockOpening: same([arm(END)]),
       unlocking: same([arm(END)]),
+      enrolling: same([arm(END)]),
       otherwise: same([disarm]),
     },
   },
@@ -307,6 +383,7 @@ const ROWS: Row[] = [
       locked: same([arm(END)]),
       unlockOpening: same([arm(END)]),
       unlocking: same([arm(END)]),
+      enrolling: same([arm(END)]),
       otherwise: same([disarm]),
     },
   },
@@ -321,11 +398,15 @@ const ROWS: Row[] = [
   { event: { type: 'call_started', at: IDLE_DUE }, expect: { signedIn: idleLock, otherwise: 'unchanged' } },
   { event: { type: 'call_started', at: END }, expect: { ...sessionEnd, otherwise: 'unchanged' } },
 
-  // A renewal refused: only the session's own tokens, while signed in, end it.
+  // A renewal refused: only the session's own tokens, while signed in (or enrolling), end it.
   {
     event: { type: 'refresh_failed', sameTokens: true },
     expect: {
       signedIn: {
+        state: signedOut(error('Your sign-in is no longer valid (it was revoked or has expired). Sign in again.')),
+        effects: [forget, revoke, disarm, emit],
+      },
+      enrolling: {
         state: signedOut(error('Your sign-in is no longer valid (it was revoked or has expired). Sign in again.')),
         effects: [forget, revoke, disarm, emit],
       },
@@ -409,6 +490,8 @@ describe('every state × every event', () => {
       'listener_failed',
       'sign_in_returned',
       'sign_in_confirmed',
+      'enrolment_required',
+      'enrolled',
       'platform_refused_sign_in',
       'sign_in_failed',
       'sign_in_timed_out',
@@ -428,7 +511,9 @@ describe('every state × every event', () => {
     ];
     expect([...types].sort()).toEqual([...all].sort());
     for (const row of ROWS) for (const name of STATE_NAMES) expect(() => expected(row, name)).not.toThrow();
-    expect(new Set(STATE_NAMES.map((name) => STATES[name].kind))).toEqual(new Set(['signed_out', 'signing_in', 'signed_in', 'locked']));
+    expect(new Set(STATE_NAMES.map((name) => STATES[name].kind))).toEqual(
+      new Set(['signed_out', 'signing_in', 'signed_in', 'locked', 'enrolling']),
+    );
   });
 
   for (const row of ROWS) {
@@ -514,6 +599,32 @@ describe('races: late and racing sign-ins', () => {
 
     expect(steps[2]).toEqual([close(3), refuse('cancelled', STOPPED)]);
     expect(state.kind).toBe('signed_in');
+  });
+});
+
+describe('races: enrolment', () => {
+  it('a newer sign-in opening while the platform says the person must enrol is stopped when it opens: no tokens are left behind', () => {
+    const { state, steps } = run(STATES.signingIn, [
+      { type: 'sign_in_requested', ticket: 3 },
+      { type: 'enrolment_required', flow: 2, sub: 'ext-ada', name: null, reason: NOT_KNOWN, at: SOON },
+      { type: 'listener_opened', ticket: 3 },
+    ]);
+
+    expect(steps[2]).toEqual([close(3), refuse('cancelled', STOPPED)]);
+    expect(state.kind).toBe('enrolling');
+  });
+
+  it('an enrolment answered after a sign-out and a new sign-in does not sign the new person in as the old', () => {
+    const { state, steps } = run(STATES.enrolling, [
+      { type: 'sign_out' },
+      { type: 'sign_in_requested', ticket: 5 },
+      { type: 'listener_opened', ticket: 5 },
+      { type: 'enrolment_required', flow: 5, sub: 'ext-ben', name: null, reason: NOT_KNOWN, at: SOON },
+      { type: 'enrolled', sub: 'ext-ada', user: ADA, at: SOON },
+    ]);
+
+    expect(steps.at(-1)).toEqual([]);
+    expect(state).toMatchObject({ kind: 'enrolling', sub: 'ext-ben' });
   });
 });
 
