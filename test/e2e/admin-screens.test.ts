@@ -57,7 +57,7 @@ describe('browser shell: the administrators’ agreements and audit log', () => 
     await session.keychainNotice.getByRole('button', { name: 'Dismiss' }).click();
 
     expect(await session.navLabels()).toEqual(['Catalogue', 'Output checking']);
-    expect(await admin.adminNavLabels()).toEqual(['Agreements', 'Audit log', 'Incidents', 'People', 'Terms', 'Training']);
+    expect(await admin.adminNavLabels()).toEqual(['Agreements', 'Audit log', 'Incidents', 'Oversight', 'People', 'Terms', 'Training']);
   }, 90_000);
 
   it('lists every agreement with its standing, says they are files and where, and shows the chosen one in full', async () => {

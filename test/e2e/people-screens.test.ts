@@ -73,7 +73,7 @@ describe('browser shell: the administrators’ people, terms and training (issue
   it('offers People, Terms and Training, and lists everybody with where they stand, in words', async () => {
     login = await session.signIn(app.context, DANA);
     await session.keychainNotice.getByRole('button', { name: 'Dismiss' }).click();
-    expect(await admin.adminNavLabels()).toEqual(['Agreements', 'Audit log', 'Incidents', 'People', 'Terms', 'Training']);
+    expect(await admin.adminNavLabels()).toEqual(['Agreements', 'Audit log', 'Incidents', 'Oversight', 'People', 'Terms', 'Training']);
 
     await people.open();
     expect(app.page.url()).toMatch(/#\/admin\/people$/);

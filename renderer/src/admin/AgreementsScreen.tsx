@@ -1,15 +1,19 @@
-// The administrators' agreements: every agreement the platform knows, with where it stands today (in force, not yet in
-// force, expired, no DPIA, or its file refused), and the chosen one in full: purpose, legal basis, dates, members and
-// who may see what. Read-only: agreements are files the administrator edits in the platform's agreements folder.
-import { useEffect, useState } from 'react';
-import type { AgreementEntry, AgreementRefusal, AgreementsOverview } from '../../../src/common/agreement-views.ts';
+// The administrators' and data managers' agreements: every agreement the platform knows, with where it stands today (in
+// force, not yet in force, expired, no DPIA, or its file refused), and the chosen one in full: purpose, legal basis,
+// dates, members and who may see what. Agreements are files edited in the platform's agreements folder; their members
+// are edited here too (./MembersEditor.tsx), saved by the platform as the next version of the file.
+import { useEffect, useRef, useState } from 'react';
+import type { AgreementEntry, AgreementRefusal, AgreementsOverview, AgreementView } from '../../../src/common/agreement-views.ts';
 import type { Client } from '../../../src/common/client.ts';
+import type { User } from '../../../src/common/contract.ts';
 import { AgreementDetails, STATUS_LABELS, statusBadge } from '../catalogue/AgreementDetails.tsx';
 import { formatCount } from '../shell/format.ts';
 import { messageOf } from '../shell/message-of.ts';
-import { ErrorMessage } from '../shell/Messages.tsx';
+import { ErrorMessage, Notice } from '../shell/Messages.tsx';
 import { formatEventTime } from './audit-summary.ts';
+import { MembersEditor } from './MembersEditor.tsx';
 import './admin.css';
+import './members.css';
 
 function RefusedFile(props: { refusal: AgreementRefusal; inForceVersion: number | null }) {
   const { refusal, inForceVersion } = props;
@@ -59,8 +63,9 @@ function Counts(props: { agreements: readonly AgreementEntry[] }) {
   );
 }
 
-export function AgreementsScreen(props: { client: Client }) {
-  const { client } = props;
+export function AgreementsScreen(props: { client: Client; me: User }) {
+  const { client, me } = props;
+  const held = me.roles ?? [me.role];
   const [overview, setOverview] = useState<AgreementsOverview | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [attempt, setAttempt] = useState(0);
@@ -68,6 +73,11 @@ export function AgreementsScreen(props: { client: Client }) {
   const [selectedId, setSelectedId] = useState<string | null>(null);
   /** How many answers (or failures) have been shown: lets a test wait for the one it asked for. */
   const [answered, setAnswered] = useState(0);
+  /** The chosen agreement's members are being edited. */
+  const [editing, setEditing] = useState(false);
+  /** The version the last save of members put in force (shown until the overview has it too). */
+  const [saved, setSaved] = useState<AgreementView | null>(null);
+  const editButton = useRef<HTMLButtonElement>(null);
 
   useEffect(() => {
     let live = true;
@@ -100,6 +110,27 @@ export function AgreementsScreen(props: { client: Client }) {
   }, [client, attempt]);
 
   const selected = overview?.agreements.find((entry) => entry.projectId === selectedId) ?? null;
+  const inForce =
+    saved !== null && selected !== null && saved.projectId === selected.projectId && saved.version > (selected.inForce?.version ?? 0)
+      ? saved
+      : (selected?.inForce ?? null);
+
+  const choose = (projectId: string): void => {
+    setSelectedId(projectId);
+    setEditing(false);
+    if (projectId !== saved?.projectId) setSaved(null);
+  };
+  /** The editor was closed by its own buttons: the focus (which was in it) goes back to the button that opened it. */
+  const refocus = useRef(false);
+  const stopEditing = (): void => {
+    refocus.current = true;
+    setEditing(false);
+  };
+  useEffect(() => {
+    if (editing || !refocus.current) return;
+    refocus.current = false;
+    editButton.current?.focus();
+  }, [editing]);
 
   return (
     <div className="admin-agreements" aria-busy={loading} data-testid="agreements-screen" data-answered={answered}>
@@ -109,7 +140,7 @@ export function AgreementsScreen(props: { client: Client }) {
           Read-only. Each agreement is a file, <code>&lt;project id&gt;.json</code>, in{' '}
           {overview?.folder ? <code data-testid="agreements-folder">{overview.folder}</code> : 'the agreements folder'} on the platform’s
           computer. Edit the file there: a good edit takes effect at once as the next version; a file with a mistake is refused and shown
-          here, and the version before stays in force.
+          here, and the version before stays in force. A project’s members are the exception: edit them here.
         </p>
         <ErrorMessage testId="agreements-error" title="The agreements could not be loaded" text={error} />
         {overview === null && error === null ? <p className="hint">Loading the agreements…</p> : null}
@@ -127,7 +158,7 @@ export function AgreementsScreen(props: { client: Client }) {
                     className="choice"
                     aria-pressed={entry.projectId === selectedId}
                     data-testid={`agreement-${entry.projectId}`}
-                    onClick={() => setSelectedId(entry.projectId)}
+                    onClick={() => choose(entry.projectId)}
                   >
                     <span className="choice-title">{entryName(entry)}</span>
                     <span className="choice-meta">
@@ -169,8 +200,46 @@ export function AgreementsScreen(props: { client: Client }) {
         <section className="panel" aria-labelledby="agreement-selected-heading" data-testid="agreement-selected">
           <h2 id="agreement-selected-heading">{entryName(selected)}</h2>
           {selected.refusal ? <RefusedFile refusal={selected.refusal} inForceVersion={selected.inForce?.version ?? null} /> : null}
-          {selected.inForce ? (
-            <AgreementDetails agreement={selected.inForce} />
+          {inForce ? (
+            <>
+              <div role="status">
+                {saved !== null && saved.projectId === inForce.projectId && !editing ? (
+                  <Notice
+                    kind="success"
+                    testId="members-saved"
+                    text={`Saved: version ${saved.version} is in force, with ${saved.members.length} ${saved.members.length === 1 ? 'member' : 'members'}. The platform applies it at once.`}
+                  />
+                ) : null}
+              </div>
+              {editing ? (
+                <MembersEditor
+                  key={`${inForce.projectId}:${inForce.version}`}
+                  client={client}
+                  agreement={inForce}
+                  me={{ id: me.id, roles: held }}
+                  onSaved={(view) => {
+                    setSaved(view);
+                    stopEditing();
+                    setAttempt((n) => n + 1);
+                  }}
+                  onCancel={stopEditing}
+                />
+              ) : (
+                <div className="members-bar">
+                  <button
+                    type="button"
+                    className="button secondary"
+                    ref={editButton}
+                    onClick={() => setEditing(true)}
+                    data-testid="edit-members"
+                  >
+                    Edit members
+                  </button>
+                  <span className="hint">Add or remove members, or change their roles, dates and permission to request release.</span>
+                </div>
+              )}
+              <AgreementDetails agreement={inForce} />
+            </>
           ) : (
             <p data-testid="agreement-status-text">{selected.statusText}</p>
           )}

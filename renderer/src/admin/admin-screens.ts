@@ -1,15 +1,17 @@
-// The administrators' screens (the agreements, the audit log, the incidents with the kill switch, the people, the terms
-// of use and the training), beside the role's screens of ../session/roles.ts: their own navigation ("Administration")
-// and addresses (#/admin/agreements, #/admin/people, and one person's page at #/admin/people/<id>). The platform refuses
-// their data to every other role; this only decides what the window offers.
+// The administrators' screens (the agreements, the audit log, the incidents with the kill switch, oversight, the people,
+// the terms of use and the training), beside the role's screens of ../session/roles.ts: their own navigation
+// ("Administration") and addresses (#/admin/agreements, #/admin/people, and one person's page at #/admin/people/<id>).
+// Data managers get the agreements (they keep projects' members). The platform refuses their data to every other role;
+// this only decides what the window offers.
 import type { Role } from '../../../src/common/contract.ts';
 
-export type AdminScreen = 'agreements' | 'audit' | 'incidents' | 'people' | 'terms' | 'training';
+export type AdminScreen = 'agreements' | 'audit' | 'incidents' | 'oversight' | 'people' | 'terms' | 'training';
 
 export const ADMIN_SCREEN_LABELS: Readonly<Record<AdminScreen, string>> = {
   agreements: 'Agreements',
   audit: 'Audit log',
   incidents: 'Incidents',
+  oversight: 'Oversight',
   people: 'People',
   terms: 'Terms',
   training: 'Training',
@@ -17,9 +19,18 @@ export const ADMIN_SCREEN_LABELS: Readonly<Record<AdminScreen, string>> = {
 
 const ADMIN_SCREENS = Object.keys(ADMIN_SCREEN_LABELS) as AdminScreen[];
 
+/** The screens data managers open: the agreements, whose members they keep on the data owner's behalf. */
+const DATA_MANAGER_SCREENS: readonly AdminScreen[] = ['agreements'];
+
 /** The administration screens a role may open, in navigation order. */
 export function adminScreensFor(role: Role): readonly AdminScreen[] {
-  return role === 'admin' ? ADMIN_SCREENS : [];
+  if (role === 'admin') return ADMIN_SCREENS;
+  return role === 'data_manager' ? DATA_MANAGER_SCREENS : [];
+}
+
+/** Whom a screen is for, in the words of "This screen is for …". */
+export function adminAudienceOf(screen: AdminScreen): string {
+  return DATA_MANAGER_SCREENS.includes(screen) ? 'administrators and data managers' : 'administrators';
 }
 
 const PREFIX = '#/admin/';

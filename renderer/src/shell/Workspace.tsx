@@ -1,8 +1,9 @@
 // A signed-in user's workspace: the screens their role allows. Analysts pick a project, browse its catalogue, open
 // samples into the project's local engine and analyse them in the workspace screen; output checkers read the rule
-// profiles; admins see both references, and their own screens: the agreements, the audit log, the incidents, the people,
-// the terms of use and the training (with a banner over them while the kill switch holds anything in force). The
-// catalogue also shows the chosen project's agreement, read-only. Mounted once per sign-in (keyed by user). Editor text
+// profiles; admins see both references, and their own screens: the agreements (and their members), the audit log, the
+// incidents, oversight, the people, the terms of use and the training (with a banner over them while the kill switch holds
+// anything in force); data managers get the agreements. The catalogue also shows the chosen project's agreement,
+// read-only. Mounted once per sign-in (keyed by user). Editor text
 // is saved as it is typed, for every project of the sign-in, and sent at once when the window goes away or the project
 // changes.
 import { useCallback, useEffect, useMemo, useState } from 'react';
@@ -11,10 +12,11 @@ import type { Catalogue, Project, User } from '../../../src/common/contract.ts';
 import { handledElsewhere } from '../../../src/common/detached.ts';
 import type { LocalTable } from '../../../src/common/local-engine.ts';
 import type { Layout } from '../../../src/common/workspace.ts';
-import { ADMIN_SCREEN_LABELS, adminScreensFor, type AdminScreen } from '../admin/admin-screens.ts';
+import { ADMIN_SCREEN_LABELS, adminAudienceOf, adminScreensFor, type AdminScreen } from '../admin/admin-screens.ts';
 import { AgreementsScreen } from '../admin/AgreementsScreen.tsx';
 import { AuditLogScreen } from '../admin/AuditLogScreen.tsx';
 import { IncidentsScreen } from '../admin/IncidentsScreen.tsx';
+import { OversightScreen } from '../admin/OversightScreen.tsx';
 import { PeopleScreen } from '../admin/PeopleScreen.tsx';
 import { RestrictionsBanner } from '../admin/RestrictionsBanner.tsx';
 import { TermsScreen } from '../admin/TermsScreen.tsx';
@@ -223,8 +225,10 @@ export function Workspace(props: {
       setOpenedAdmin((opened) => (opened.has(adminScreen) ? opened : new Set(opened).add(adminScreen)));
   }, [adminAllowed, adminScreen]);
 
-  // The kill switch's overview, read whenever an administration screen is shown: the incidents screen and the banner.
-  const killSwitch = useKillSwitch(client, adminAllowed ? adminScreen : null);
+  // The kill switch's overview, read whenever an administration screen is shown to an administrator (a data manager's
+  // agreements screen has no banner): the incidents screen and the banner.
+  const isAdmin = user.role === 'admin';
+  const killSwitch = useKillSwitch(client, adminAllowed && isAdmin ? adminScreen : null);
 
   return (
     <div
@@ -270,7 +274,7 @@ export function Workspace(props: {
           <ScreenRefused label={SCREEN_LABELS[screen]} audience={audienceOf(screen)} role={user.role} home={home} />
         ) : null}
         {adminScreen !== null && !adminAllowed ? (
-          <ScreenRefused label={ADMIN_SCREEN_LABELS[adminScreen]} audience="administrators" role={user.role} home={home} />
+          <ScreenRefused label={ADMIN_SCREEN_LABELS[adminScreen]} audience={adminAudienceOf(adminScreen)} role={user.role} home={home} />
         ) : null}
         {mayOpen(user.role, 'catalogue') ? (
           <div hidden={!shown('catalogue')} data-testid="panel-catalogue">
@@ -332,12 +336,12 @@ export function Workspace(props: {
             <CheckingView client={client} />
           </div>
         ) : null}
-        {adminAllowed ? (
+        {adminAllowed && isAdmin ? (
           <RestrictionsBanner active={killSwitch.overview?.active ?? []} onIncidentsScreen={adminScreen === 'incidents'} />
         ) : null}
         {mountedAdmin('agreements') ? (
           <div hidden={!adminShown('agreements')} data-testid="panel-admin-agreements">
-            <AgreementsScreen client={client} />
+            <AgreementsScreen client={client} me={user} />
           </div>
         ) : null}
         {mountedAdmin('audit') ? (
@@ -348,6 +352,11 @@ export function Workspace(props: {
         {mountedAdmin('incidents') ? (
           <div hidden={!adminShown('incidents')} data-testid="panel-admin-incidents">
             <IncidentsScreen client={client} killSwitch={killSwitch} />
+          </div>
+        ) : null}
+        {mountedAdmin('oversight') ? (
+          <div hidden={!adminShown('oversight')} data-testid="panel-admin-oversight">
+            <OversightScreen client={client} shown={adminShown('oversight')} />
           </div>
         ) : null}
         {mountedAdmin('people') ? (
