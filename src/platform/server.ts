@@ -87,6 +87,8 @@ export interface PlatformServer {
   readonly startupAudit: StartupAudit;
   /** The data-sharing agreements in force (DIR/agreements, watched). */
   readonly agreements: AgreementLoader;
+  /** The queries and samples running now, by person and project (what a suspension would stop). */
+  readonly operations: Pick<OperationRegistry, 'running'>;
   /** Closes the HTTP server, then the engine, then the records (store and audit log). Safe to call twice. */
   close(): Promise<void>;
 }
@@ -387,6 +389,7 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
     identity: setup.identity,
     startupAudit: core.startupAudit,
     agreements: core.agreements,
+    operations: core.operations,
     close() {
       closing ??= settle([stopWatching, () => closeApp(app), () => core.close()]);
       return closing;

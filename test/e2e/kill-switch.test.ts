@@ -4,21 +4,14 @@
 // administration screen. Ada's window shows the suspended screen at her next call. Dana reads Ada's access report,
 // lifts the suspension with a reason and closes the incident; Ada signs in again and works. axe checks each new screen.
 // Screenshots in test-results/e2e/ks-*.png. SATRE 2.1.x (incident response), 3.2.x (audit of access).
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startBrowserShell, type BrowserShell } from '../../src/web/browser-shell.ts';
-import { createWorkstationCore, type WorkstationCore } from '../../src/workstation/core.ts';
 import { CataloguePage } from './pages/catalogue-page.ts';
 import { IncidentsPage, SuspendedPage } from './pages/incidents-page.ts';
 import { ADA, DANA, SessionPage, type LoginPage } from './pages/session-page.ts';
 import { saveScreenshot } from './support/artifacts.ts';
 import { expectNoSeriousAccessibilityViolations } from './support/axe.ts';
-import { newWatchedPage, startBrowserApp, type BrowserApp } from './support/browser-app.ts';
-import type { PageProblems } from './support/page-problems.ts';
-import { RENDERER_DIR } from './support/paths.ts';
+import { startBrowserApp, type BrowserApp } from './support/browser-app.ts';
+import { openSecondWindow, type SecondWindow } from './support/second-window.ts';
 import { invokeAsPage } from './support/shell-api.ts';
 
 const DEMO = { scale: 10_000, seed: 1 };
@@ -27,42 +20,6 @@ const PROJECT = 'covid-outcomes';
 const OTHER_PROJECT = 'cardio-admissions';
 const INCIDENT = { summary: 'Unusual volume of samples by a demo analyst', severity: 'high', personalData: true };
 const REASON = 'Investigating an unusual volume of samples from covid-outcomes.';
-
-/** A second person's workstation (core and browser shell) on the app's platform, and their window. */
-interface SecondWindow {
-  core: WorkstationCore;
-  shell: BrowserShell;
-  context: BrowserContext;
-  page: Page;
-  problems: PageProblems;
-  close(): Promise<void>;
-}
-
-async function openSecondWindow(app: BrowserApp): Promise<SecondWindow> {
-  const home = await mkdtemp(join(tmpdir(), 'enclave-e2e-second-'));
-  const core = createWorkstationCore({
-    tokenStore: 'memory',
-    platformUrl: app.platform.url,
-    workspaces: { root: join(home, 'workspaces') },
-    log: (message, detail) => console.error(`[admin workstation] ${message}`, detail ?? ''),
-  });
-  const shell = await startBrowserShell({ core, rendererDir: RENDERER_DIR, launchPageDir: join(home, 'launch') });
-  const { context, page, problems } = await newWatchedPage(app.browser);
-  return {
-    core,
-    shell,
-    context,
-    page,
-    problems,
-    async close() {
-      await context.close();
-      await shell.close();
-      core.close();
-      await core.closed();
-      await rm(home, { recursive: true, force: true });
-    },
-  };
-}
 
 describe('browser shell: incidents and the kill switch (issue 18)', () => {
   let app: BrowserApp;
@@ -82,7 +39,7 @@ describe('browser shell: incidents and the kill switch (issue 18)', () => {
 
   beforeAll(async () => {
     app = await startBrowserApp(DEMO);
-    admin = await openSecondWindow(app);
+    admin = await openSecondWindow(app, 'admin workstation');
     for (const page of [app.page, admin.page]) await page.setViewportSize(SMALL_SCREEN);
     ada = new SessionPage(app.page, app.problems);
     catalogue = new CataloguePage(app.page);

@@ -85,8 +85,9 @@ export function createV1Handlers(deps: V1Dependencies): RouteHandlers {
 
   /**
    * Registers the call's work with the kill switch's registry until the answer is sent or the client goes away: a
-   * suspension stops it wherever it is (the engine still computing, or the answer streaming: the connection is cut, so
-   * the client never takes a cut answer for a whole one).
+   * suspension stops it wherever it is. While the engine is still computing, the work is aborted and the call answers
+   * the kill switch's refusal (the caller learns why); once the answer streams, the connection is cut, so the client
+   * never takes a cut answer for a whole one.
    */
   function registerOperation(call: {
     kind: OperationKind;
@@ -98,10 +99,32 @@ export function createV1Handlers(deps: V1Dependencies): RouteHandlers {
     const { kind, principal, projectId, reply, controller } = call;
     const handle = operations.start({ kind, userId: principal.user.id, projectId }, (reason) => {
       controller.abort(reason);
-      reply.raw.destroy();
+      if (reply.raw.headersSent) reply.raw.destroy();
     });
     if (reply.raw.destroyed) handle.end();
     else reply.raw.once('close', () => handle.end());
+  }
+
+  /** The kill switch's refusal, when it is what stopped this call's work (a client that went away aborts with none). */
+  function stoppedBy(controller: AbortController): EnclaveError | undefined {
+    const reason: unknown = controller.signal.reason;
+    return controller.signal.aborted && reason instanceof EnclaveError ? reason : undefined;
+  }
+
+  /** The rows of a query or sample, or the kill switch's refusal when it stopped the work before they were sent. */
+  async function answerOf(controller: AbortController, work: Promise<CopyAnswer>): Promise<CopyAnswer> {
+    let answer: CopyAnswer;
+    try {
+      answer = await work;
+    } catch (err) {
+      throw stoppedBy(controller) ?? err;
+    }
+    const stopped = stoppedBy(controller);
+    if (stopped !== undefined) {
+      await answer.dispose();
+      throw stopped;
+    }
+    return answer;
   }
 
   /** Sends a whole answer file; however the answer ends (sent, or the client gone before or during it), it is closed. */
@@ -215,14 +238,17 @@ export function createV1Handlers(deps: V1Dependencies): RouteHandlers {
       // absent, the agreement's rows only, ordered by treated values.
       const controller = abortOnDisconnect(reply);
       registerOperation({ kind: 'sample', principal, projectId, reply, controller });
-      const answer = await queries.sample({
-        ...access,
-        asker: asker(principal),
-        datasetId,
-        limit: query.limit,
-        format: query.format,
-        signal: controller.signal,
-      });
+      const answer = await answerOf(
+        controller,
+        queries.sample({
+          ...access,
+          asker: asker(principal),
+          datasetId,
+          limit: query.limit,
+          format: query.format,
+          signal: controller.signal,
+        }),
+      );
       return rowsAnswer(reply, answer);
     },
 
@@ -230,13 +256,10 @@ export function createV1Handlers(deps: V1Dependencies): RouteHandlers {
       const access = await accessOf(principal, params.projectId, { type: 'query.run', details: { sql: body.sql, format: body.format } });
       const controller = abortOnDisconnect(reply);
       registerOperation({ kind: 'query', principal, projectId: params.projectId, reply, controller });
-      const answer = await queries.query({
-        ...access,
-        asker: asker(principal),
-        sql: body.sql,
-        format: body.format,
-        signal: controller.signal,
-      });
+      const answer = await answerOf(
+        controller,
+        queries.query({ ...access, asker: asker(principal), sql: body.sql, format: body.format, signal: controller.signal }),
+      );
       return rowsAnswer(reply, answer);
     },
   };

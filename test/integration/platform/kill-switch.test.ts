@@ -4,7 +4,7 @@
 // with its incident, and the chain still verifies. SATRE 2.6.04 (rapid incident response), 3.1.12 (egress prevented),
 // 3.2.x (every action recorded).
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AccessReportSchema, ActionEffectSchema, IncidentSchema, KillSwitchOverviewSchema } from '../../../src/common/incidents.ts';
 import { AuditPageSchema } from '../../../src/common/agreement-views.ts';
 import { mintAccessToken } from './fixture.ts';
@@ -197,6 +197,31 @@ describe('the kill switch', () => {
     expect(projects.sort()).toEqual(['cardio-admissions', 'covid-outcomes']);
     const [unsuspended] = await auditTypes('user.unsuspended');
     expect(unsuspended).toMatchObject({ details: { userId: 'demo-analyst', incidentId: incident.id, old: 'suspended', new: 'active' } });
+  }, 60_000);
+
+  it('stops a query still running in the engine when its person is suspended, answering why within 1 s', async () => {
+    const incident = await openIncident('A very long query');
+    const running = fetch(`${baseUrl}/api/v1/projects/covid-outcomes/query`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await tokenOf('demo-analyst')}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        sql: 'SELECT count(*) AS n FROM patients AS a, patients AS b, patients AS c, patients AS d WHERE a.sex <> d.sex',
+        format: 'arrow',
+      }),
+    });
+    // Until the engine has it: the registry lists the work.
+    await vi.waitFor(() => expect(platform.server.operations.running().map((operation) => operation.userId)).toContain('demo-analyst'), {
+      timeout: 10_000,
+      interval: 20,
+    });
+    const started = performance.now();
+    const effect = await act({ action: 'suspend_user', userId: 'demo-analyst', incidentId: incident.id, reason: 'Very long query' });
+    const response = await running;
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(response.status).toBe(403);
+    expect(((await response.json()) as ErrorBody).error.code).toBe('suspended');
+    expect(effect.operationsAborted).toBe(1);
+    await lift(effect.restriction!.id);
   }, 60_000);
 
   it('ends a person’s sign-ins without suspending them: tokens issued before are refused, a new sign-in works', async () => {
