@@ -13,7 +13,7 @@ const USAGE = `Usage:
     [--accept-broken-audit-log=TOKEN]                            start on the broken audit log whose report printed TOKEN
   enclave platform query --data-dir DIR --as USER --project P --sql SQL [--format csv|json]
                                                                 run a minimised query as USER would (audited)
-  enclave platform user add --data-dir DIR --id ID --name NAME --subject SUB [--issuer URL] --role ROLE
+  enclave platform user add --data-dir DIR --subject SUB --role ROLE [--issuer URL] [--id ID] [--name NAME]
                                                                 add a person from the host (the first admin)
   Incidents (break-glass, on the platform's host, no identity provider needed; without --incident one is opened):
   enclave platform incidents --data-dir DIR [--format text|json]   open incidents and the actions in force, with ids

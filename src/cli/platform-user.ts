@@ -1,4 +1,4 @@
-// `enclave platform user add --data-dir DIR --id ID --name NAME --subject SUB [--issuer URL] --role ROLE`: adds a person
+// `enclave platform user add --data-dir DIR --subject SUB --role ROLE [--issuer URL] [--id ID] [--name NAME]`: adds a person
 // to the platform from its host, as its OS user, bound to the identity SUB at the issuer (the external one `serve
 // --oidc-issuer` trusts, or the embedded provider): how a production platform gets its first administrator, since it
 // never loads the demo's people. Opens only the records (a new data folder gets a store holding the catalogue's
@@ -18,9 +18,10 @@ import { flagProblem, isControlCharacter, openHostRecords, operatorName, printab
 
 const ROLES = RoleSchema.options;
 
-const USAGE = `Usage: enclave platform user add --data-dir DIR --id ID --name NAME --subject SUB [--issuer URL] --role ${ROLES.join('|')}
+const USAGE = `Usage: enclave platform user add --data-dir DIR --subject SUB --role ${ROLES.join('|')} [--issuer URL] [--id ID] [--name NAME]
   Adds a person to the platform, signing in as SUB (the identity provider's \`sub\` for them) at the issuer URL,
   written exactly as \`enclave platform serve --oidc-issuer\` is given it (without --issuer: the embedded provider).
+  Their id defaults to SUB in lower case with anything but letters, digits, "-" and "_" made "-"; their name to SUB.
   How a production platform gets its first administrator. Run on the platform's host as its OS user; a data folder
   with no records yet gets them, without the demo's people. Recorded in the audit log as the operator's action.
   Exit 0: added. Exit 2: bad input, or the id or the identity is taken (nothing changed). Exit 1: the records failed.
@@ -51,6 +52,15 @@ const PersonSchema = z
   })
   .strict();
 
+/** The platform id a subject gives when no --id is: lower case, anything but [a-z0-9_-] made "-", at most 64. */
+export function idFromSubject(subject: string): string {
+  return subject
+    .toLowerCase()
+    .replaceAll(/[^a-z0-9_-]+/g, '-')
+    .replace(/^[-_]+/, '')
+    .slice(0, 64);
+}
+
 function parseAddArgs(argv: string[]): { dataDir: string; person: z.infer<typeof PersonSchema> } | 'help' {
   let values: Partial<Record<'data-dir' | 'id' | 'name' | 'subject' | 'issuer' | 'role', string>> & { help?: boolean };
   try {
@@ -72,12 +82,12 @@ function parseAddArgs(argv: string[]): { dataDir: string; person: z.infer<typeof
     throw new UsageProblem((err as Error).message);
   }
   if (values.help === true) return 'help';
-  for (const flag of ['data-dir', 'id', 'name', 'subject', 'role'] as const) {
+  for (const flag of ['data-dir', 'subject', 'role'] as const) {
     if (values[flag] === undefined || values[flag] === '') throw new UsageProblem(`--${flag} is required.`);
   }
   const parsed = PersonSchema.safeParse({
-    id: values.id,
-    displayName: values.name,
+    id: values.id ?? idFromSubject(values.subject ?? ''),
+    displayName: values.name ?? values.subject,
     subject: values.subject,
     role: values.role,
     ...(values.issuer === undefined ? {} : { issuer: values.issuer }),

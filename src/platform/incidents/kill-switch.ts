@@ -57,8 +57,6 @@ export interface KillSwitch {
   egressStatus(projectId: string): Promise<EgressStatus>;
   /** Ends every sign-in of the person and stops their running work (a person disabled, not suspended). */
   endAccess(userId: string): Promise<{ signInsEnded: number; operationsAborted: number }>;
-  /** Throws egress_frozen when nothing may leave this project now. */
-  assertEgressOpen(projectId: string): Promise<void>;
   /**
    * Applies, in this process, restrictions put in place anywhere (another instance, the break-glass command): stops the
    * running work they cover and ends the person's sign-ins here. Checks every intervalMs (default 500); answers stop().
@@ -430,11 +428,6 @@ export function createKillSwitch(options: KillSwitchOptions): KillSwitch {
         details: { because: 'user_disabled' },
       });
       return { signInsEnded, operationsAborted };
-    },
-
-    async assertEgressOpen(projectId) {
-      const status = await this.egressStatus(projectId);
-      if (status.frozen) throw new EnclaveError('egress_frozen', status.message ?? 'Egress is frozen.');
     },
 
     watch(intervalMs = 500) {

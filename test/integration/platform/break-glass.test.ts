@@ -532,6 +532,32 @@ describe('enclave platform user add (SATRE 1.5.06)', () => {
     }
   });
 
+  it('takes the exact command of the issue: only the subject and the role, the id and the name coming from the subject', async () => {
+    const fresh = await createPlatformFixture();
+    try {
+      const added = await userAdd(['--data-dir', fresh.dataDir, '--subject', 'AAAA-Entra-Subject_01', '--role', 'admin']);
+      expect(added.code, added.stderr).toBe(0);
+      expect(eventsOf('user.added', fresh.dataDir)).toMatchObject([
+        { details: { userId: 'aaaa-entra-subject_01', subject: 'AAAA-Entra-Subject_01' } },
+      ]);
+      const records = await openPlatformCore({
+        dataDir: fresh.dataDir,
+        cataloguePath: fresh.cataloguePath,
+        mode: 'production',
+        watchAgreements: false,
+      });
+      try {
+        expect(await records.store.listUsers()).toMatchObject([
+          { id: 'aaaa-entra-subject_01', displayName: 'AAAA-Entra-Subject_01', role: 'admin', subject: 'AAAA-Entra-Subject_01' },
+        ]);
+      } finally {
+        await records.close();
+      }
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+
   it('refuses a data folder that does not exist, making none', async () => {
     const missing = path.join(os.tmpdir(), `enclave-missing-${process.pid}-${Date.now()}`);
     const run = await userAdd([
