@@ -16,6 +16,7 @@ import {
   type KillSwitchOverview,
   type OpenIncident,
   type Restriction,
+  type RestrictionKind,
 } from '../../common/incidents.ts';
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { JsonValue } from '../audit/canonical-json.ts';
@@ -174,6 +175,16 @@ export function createKillSwitch(options: KillSwitchOptions): KillSwitch {
 
   const applied = new Set<string>();
 
+  /** Puts a restriction in place under the incident, applies it here at once, and answers it with what it did. */
+  async function restrictNow(
+    actor: KillSwitchActor,
+    restriction: { kind: RestrictionKind; target: string; incidentId: string; reason: string },
+  ): Promise<{ stored: StoredRestriction; effect: { operationsAborted: number; signInsEnded: number } }> {
+    const stored = await store.incidents.restrict({ ...restriction, appliedBy: actorId(actor), at: now() });
+    applied.add(stored.id);
+    return { stored, effect: await enforceHere(stored) };
+  }
+
   async function activeAdmins(): Promise<string[]> {
     const [people, inForce] = await Promise.all([store.listUsers(), store.incidents.inForce()]);
     const suspended = new Set(inForce.filter((entry) => entry.kind === 'user_suspended').map((entry) => entry.target));
@@ -230,7 +241,6 @@ export function createKillSwitch(options: KillSwitchOptions): KillSwitch {
     async act(actor, action) {
       const incident = await requireOpenIncident(action.incidentId);
       const known = await names();
-      const at = now();
       if (action.action === 'suspend_user' || action.action === 'revoke_sessions') {
         const name = known.person.get(action.userId);
         if (name === undefined) throw new EnclaveError('not_found', 'There is no such person on the platform.');
@@ -270,16 +280,12 @@ export function createKillSwitch(options: KillSwitchOptions): KillSwitch {
             );
           }
         }
-        const restriction = await store.incidents.restrict({
+        const { stored: restriction, effect } = await restrictNow(actor, {
           kind: 'user_suspended',
           target: action.userId,
           incidentId: incident.id,
           reason: action.reason,
-          appliedBy: actorId(actor),
-          at,
         });
-        applied.add(restriction.id);
-        const effect = await enforceHere(restriction);
         await record('user.suspended', actor, {
           userId: action.userId,
           restrictionId: restriction.id,
@@ -302,16 +308,12 @@ export function createKillSwitch(options: KillSwitchOptions): KillSwitch {
       if (action.action === 'suspend_project') {
         const name = known.project.get(action.projectId);
         if (name === undefined) throw new EnclaveError('not_found', 'There is no such project on the platform.');
-        const restriction = await store.incidents.restrict({
+        const { stored: restriction, effect } = await restrictNow(actor, {
           kind: 'project_suspended',
           target: action.projectId,
           incidentId: incident.id,
           reason: action.reason,
-          appliedBy: actorId(actor),
-          at,
         });
-        applied.add(restriction.id);
-        const effect = await enforceHere(restriction);
         await record('project.suspended', actor, {
           projectId: action.projectId,
           restrictionId: restriction.id,
@@ -333,15 +335,12 @@ export function createKillSwitch(options: KillSwitchOptions): KillSwitch {
       const target = action.projectId ?? EVERY_PROJECT;
       const name = action.projectId === null ? null : known.project.get(action.projectId);
       if (action.projectId !== null && name === undefined) throw new EnclaveError('not_found', 'There is no such project on the platform.');
-      const restriction = await store.incidents.restrict({
+      const { stored: restriction } = await restrictNow(actor, {
         kind: 'egress_frozen',
         target,
         incidentId: incident.id,
         reason: action.reason,
-        appliedBy: actorId(actor),
-        at,
       });
-      applied.add(restriction.id);
       await record('egress.frozen', actor, {
         projectId: action.projectId,
         restrictionId: restriction.id,
