@@ -4,7 +4,7 @@
 import { useState, type FormEvent } from 'react';
 import type { Client } from '../../../src/common/client.ts';
 import type { Incident, IncidentSeverity } from '../../../src/common/incidents.ts';
-import { messageOf } from '../shell/message-of.ts';
+import { useSubmission } from './use-submission.ts';
 import { ErrorMessage, Notice } from '../shell/Messages.tsx';
 import { formatEventTime } from './audit-summary.ts';
 import { localInputOf, readIncidentForm, SEVERITIES, SEVERITY_LABELS, severityBadge, type IncidentForm } from './kill-switch-text.ts';
@@ -14,8 +14,7 @@ const freshForm = (): IncidentForm => ({ summary: '', severity: 'high', detected
 function OpenIncidentForm(props: { client: Client; onOpened: (incident: Incident) => void }) {
   const { client, onOpened } = props;
   const [form, setForm] = useState<IncidentForm>(freshForm);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, send } = useSubmission();
 
   const submit = (event: FormEvent): void => {
     event.preventDefault();
@@ -24,18 +23,14 @@ function OpenIncidentForm(props: { client: Client; onOpened: (incident: Incident
       setError(reading.message);
       return;
     }
-    setError(null);
-    setBusy(true);
-    client
-      .invoke('admin.openIncident', reading.value)
-      .then(
-        (incident) => {
-          setForm(freshForm());
-          onOpened(incident);
-        },
-        (err: unknown) => setError(messageOf(err, 'The incident could not be opened.')),
-      )
-      .finally(() => setBusy(false));
+    send(
+      () => client.invoke('admin.openIncident', reading.value),
+      (incident) => {
+        setForm(freshForm());
+        onOpened(incident);
+      },
+      'The incident could not be opened.',
+    );
   };
 
   return (
@@ -101,17 +96,15 @@ function OpenIncidentForm(props: { client: Client; onOpened: (incident: Incident
 function CloseIncidentForm(props: { client: Client; incident: Incident; onClosed: (incident: Incident) => void; onCancel: () => void }) {
   const { client, incident, onClosed, onCancel } = props;
   const [resolution, setResolution] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, send } = useSubmission();
 
   const submit = (event: FormEvent): void => {
     event.preventDefault();
-    setError(null);
-    setBusy(true);
-    client
-      .invoke('admin.closeIncident', { incidentId: incident.id, resolution: resolution.trim() })
-      .then(onClosed, (err: unknown) => setError(messageOf(err, 'The incident could not be closed.')))
-      .finally(() => setBusy(false));
+    send(
+      () => client.invoke('admin.closeIncident', { incidentId: incident.id, resolution: resolution.trim() }),
+      onClosed,
+      'The incident could not be closed.',
+    );
   };
 
   return (

@@ -4,7 +4,7 @@
 import { useState, type FormEvent } from 'react';
 import type { Client } from '../../../src/common/client.ts';
 import { ROLE_LABELS, type PendingChange, type PersonChangeResult } from '../../../src/common/people.ts';
-import { messageOf } from '../shell/message-of.ts';
+import { useSubmission } from './use-submission.ts';
 import { ErrorMessage } from '../shell/Messages.tsx';
 import { formatEventTime } from './audit-summary.ts';
 import { readReason } from './people-text.ts';
@@ -33,8 +33,7 @@ function DecideForm(props: {
 }) {
   const { client, change, approve, name, onDecided, onCancel } = props;
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, send } = useSubmission();
   const role = ROLE_LABELS[change.role];
 
   const submit = (event: FormEvent): void => {
@@ -44,12 +43,11 @@ function DecideForm(props: {
       setError(reading.message);
       return;
     }
-    setError(null);
-    setBusy(true);
-    client
-      .invoke('admin.decideChange', { changeId: change.id, approve, reason: reading.value })
-      .then(onDecided, (err: unknown) => setError(messageOf(err, 'The decision could not be recorded.')))
-      .finally(() => setBusy(false));
+    send(
+      () => client.invoke('admin.decideChange', { changeId: change.id, approve, reason: reading.value }),
+      onDecided,
+      'The decision could not be recorded.',
+    );
   };
 
   const headingId = `decide-${change.id}-heading`;

@@ -5,6 +5,7 @@ import { useEffect, useState, type FormEvent } from 'react';
 import type { Client } from '../../../src/common/client.ts';
 import { ROLE_LABELS, type Person, type PersonChangeResult, type Role } from '../../../src/common/people.ts';
 import { messageOf } from '../shell/message-of.ts';
+import { useSubmission } from './use-submission.ts';
 import { ErrorMessage } from '../shell/Messages.tsx';
 import { EnrolmentCode } from './EnrolmentCode.tsx';
 import { ChangeAnswer } from './PendingChanges.tsx';
@@ -46,8 +47,7 @@ export function PersonChangeForm(props: { client: Client; person: Person; onChan
   const { client, person, onChanged } = props;
   const kinds = changesFor(person);
   const [form, setForm] = useState<ChangeForm>(() => emptyForm(kinds[0] ?? 'grant'));
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, send: submitting } = useSubmission();
   const [answer, setAnswer] = useState<PersonChangeResult | null>(null);
   const [code, setCode] = useState<{ code: string; expiresAt: string } | null>(null);
   const [codeError, setCodeError] = useState<string | null>(null);
@@ -70,18 +70,15 @@ export function PersonChangeForm(props: { client: Client; person: Person; onChan
       setError(reading.message);
       return;
     }
-    setError(null);
-    setBusy(true);
-    send(client, reading.value)
-      .then(
-        (result) => {
-          setAnswer(result);
-          setForm((current) => ({ ...current, role: '', subject: '', reason: '' }));
-          onChanged();
-        },
-        (err: unknown) => setError(messageOf(err, 'The change could not be made.')),
-      )
-      .finally(() => setBusy(false));
+    submitting(
+      () => send(client, reading.value),
+      (result) => {
+        setAnswer(result);
+        setForm((current) => ({ ...current, role: '', subject: '', reason: '' }));
+        onChanged();
+      },
+      'The change could not be made.',
+    );
   };
 
   const issueCode = (): void => {

@@ -4,7 +4,7 @@
 import { useState, type FormEvent } from 'react';
 import type { Client } from '../../../src/common/client.ts';
 import { ROLE_LABELS, ROLES, type RegisteredPerson, type Role } from '../../../src/common/people.ts';
-import { messageOf } from '../shell/message-of.ts';
+import { useSubmission } from './use-submission.ts';
 import { ErrorMessage, Notice } from '../shell/Messages.tsx';
 import { personHashOf } from './admin-screens.ts';
 import { EnrolmentCode } from './EnrolmentCode.tsx';
@@ -16,8 +16,7 @@ const VERIFICATION_SUGGESTIONS = ['Passport seen in person', 'Photo ID seen on a
 export function RegisterPersonForm(props: { client: Client; onRegistered: () => void }) {
   const { client, onRegistered } = props;
   const [form, setForm] = useState<RegisterForm>(EMPTY_REGISTER_FORM);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, send } = useSubmission();
   const [registered, setRegistered] = useState<RegisteredPerson | null>(null);
 
   const set = (key: Exclude<keyof RegisterForm, 'roles'>) => ({
@@ -35,20 +34,16 @@ export function RegisterPersonForm(props: { client: Client; onRegistered: () => 
       setError(reading.message);
       return;
     }
-    setError(null);
     setRegistered(null);
-    setBusy(true);
-    client
-      .invoke('admin.registerPerson', { person: reading.value })
-      .then(
-        (answer) => {
-          setRegistered(answer);
-          setForm(EMPTY_REGISTER_FORM);
-          onRegistered();
-        },
-        (err: unknown) => setError(messageOf(err, 'The person could not be registered.')),
-      )
-      .finally(() => setBusy(false));
+    send(
+      () => client.invoke('admin.registerPerson', { person: reading.value }),
+      (answer) => {
+        setRegistered(answer);
+        setForm(EMPTY_REGISTER_FORM);
+        onRegistered();
+      },
+      'The person could not be registered.',
+    );
   };
 
   return (

@@ -4,7 +4,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { Client } from '../../../src/common/client.ts';
 import type { ActionEffect, Incident, Restriction } from '../../../src/common/incidents.ts';
-import { messageOf } from '../shell/message-of.ts';
+import { useSubmission } from './use-submission.ts';
 import { ErrorMessage } from '../shell/Messages.tsx';
 import { EffectSummary } from './EffectSummary.tsx';
 import { formatEventTime } from './audit-summary.ts';
@@ -13,19 +13,17 @@ import { RESTRICTION_LABELS, restrictionTarget } from './kill-switch-text.ts';
 function LiftForm(props: { client: Client; restriction: Restriction; onLifted: (effect: ActionEffect) => void; onCancel: () => void }) {
   const { client, restriction, onLifted, onCancel } = props;
   const [reason, setReason] = useState('');
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, send } = useSubmission();
   const heading = useRef<HTMLHeadingElement>(null);
   useEffect(() => heading.current?.focus(), []);
 
   const submit = (event: FormEvent): void => {
     event.preventDefault();
-    setError(null);
-    setBusy(true);
-    client
-      .invoke('admin.lift', { actionId: restriction.id, reason: reason.trim() })
-      .then(onLifted, (err: unknown) => setError(messageOf(err, 'The restriction could not be lifted.')))
-      .finally(() => setBusy(false));
+    send(
+      () => client.invoke('admin.lift', { actionId: restriction.id, reason: reason.trim() }),
+      onLifted,
+      'The restriction could not be lifted.',
+    );
   };
 
   return (

@@ -4,7 +4,7 @@
 import { useCallback, useState, type FormEvent } from 'react';
 import type { Client } from '../../../src/common/client.ts';
 import type { TermsVersion } from '../../../src/common/terms.ts';
-import { messageOf } from '../shell/message-of.ts';
+import { useSubmission } from './use-submission.ts';
 import { ErrorMessage, Notice } from '../shell/Messages.tsx';
 import { formatEventTime } from './audit-summary.ts';
 import {
@@ -27,8 +27,7 @@ import './people.css';
 function PublishTermsForm(props: { client: Client; onPublished: (published: TermsVersion) => void }) {
   const { client, onPublished } = props;
   const [form, setForm] = useState<PublishForm>(EMPTY_PUBLISH_FORM);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, send } = useSubmission();
 
   const submit = (event: FormEvent): void => {
     event.preventDefault();
@@ -37,18 +36,14 @@ function PublishTermsForm(props: { client: Client; onPublished: (published: Term
       setError(reading.message);
       return;
     }
-    setError(null);
-    setBusy(true);
-    client
-      .invoke('admin.publishTerms', { terms: reading.value })
-      .then(
-        (published) => {
-          setForm(EMPTY_PUBLISH_FORM);
-          onPublished(published);
-        },
-        (err: unknown) => setError(messageOf(err, 'The terms could not be published.')),
-      )
-      .finally(() => setBusy(false));
+    send(
+      () => client.invoke('admin.publishTerms', { terms: reading.value }),
+      (published) => {
+        setForm(EMPTY_PUBLISH_FORM);
+        onPublished(published);
+      },
+      'The terms could not be published.',
+    );
   };
 
   const everyone = form.audience === 'everyone';

@@ -6,7 +6,7 @@ import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { Client } from '../../../src/common/client.ts';
 import { ROLE_LABELS, ROLES, type Person, type Role } from '../../../src/common/people.ts';
 import type { TrainingOverview, TrainingRecord } from '../../../src/common/terms.ts';
-import { messageOf } from '../shell/message-of.ts';
+import { useSubmission } from './use-submission.ts';
 import { ErrorMessage, Notice } from '../shell/Messages.tsx';
 import { personHashOf } from './admin-screens.ts';
 import {
@@ -33,9 +33,8 @@ function RoleCourses(props: { client: Client; role: Role; courses: readonly stri
   const { client, role, courses, onSaved } = props;
   const saved = courses.join('\n');
   const [text, setText] = useState(saved);
-  const [error, setError] = useState<string | null>(null);
   const [news, setNews] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, send } = useSubmission();
   // A new list from the platform (after a save) replaces what is shown.
   useEffect(() => setText(saved), [saved]);
 
@@ -47,18 +46,14 @@ function RoleCourses(props: { client: Client; role: Role; courses: readonly stri
       setError(reading.message);
       return;
     }
-    setError(null);
-    setBusy(true);
-    client
-      .invoke('admin.setTrainingRequirements', { role, courses: reading.value })
-      .then(
-        () => {
-          setNews(reading.value.length === 0 ? 'Saved: the role needs no course.' : `Saved: ${reading.value.join(', ')}.`);
-          onSaved();
-        },
-        (err: unknown) => setError(messageOf(err, 'The courses could not be saved.')),
-      )
-      .finally(() => setBusy(false));
+    send(
+      () => client.invoke('admin.setTrainingRequirements', { role, courses: reading.value }),
+      () => {
+        setNews(reading.value.length === 0 ? 'Saved: the role needs no course.' : `Saved: ${reading.value.join(', ')}.`);
+        onSaved();
+      },
+      'The courses could not be saved.',
+    );
   };
 
   const id = `courses-${role}`;
@@ -99,8 +94,7 @@ function RecordTrainingForm(props: {
 }) {
   const { client, people, courses, onRecorded } = props;
   const [form, setForm] = useState<RecordForm>(EMPTY_RECORD_FORM);
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+  const { busy, error, setError, send } = useSubmission();
 
   const submit = (event: FormEvent): void => {
     event.preventDefault();
@@ -109,18 +103,14 @@ function RecordTrainingForm(props: {
       setError(reading.message);
       return;
     }
-    setError(null);
-    setBusy(true);
-    client
-      .invoke('admin.recordTraining', { record: reading.value })
-      .then(
-        (record) => {
-          setForm(EMPTY_RECORD_FORM);
-          onRecorded(record);
-        },
-        (err: unknown) => setError(messageOf(err, 'The training could not be recorded.')),
-      )
-      .finally(() => setBusy(false));
+    send(
+      () => client.invoke('admin.recordTraining', { record: reading.value }),
+      (record) => {
+        setForm(EMPTY_RECORD_FORM);
+        onRecorded(record);
+      },
+      'The training could not be recorded.',
+    );
   };
 
   const field = (key: keyof RecordForm) => ({

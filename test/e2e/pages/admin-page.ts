@@ -21,7 +21,9 @@ export class AdminPage {
     return this.page.getByTestId('admin-nav');
   }
 
+  /** The administration screens offered, once the navigation is shown (after the terms of use are checked). */
   async adminNavLabels(): Promise<string[]> {
+    await this.adminNav.getByRole('link').first().waitFor();
     return (await this.adminNav.getByRole('link').allInnerTexts()).map((text) => text.trim());
   }
 

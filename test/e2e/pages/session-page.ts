@@ -133,8 +133,9 @@ export class SessionPage {
     return this.page.getByTestId('screen-nav');
   }
 
-  /** The screens the navigation offers, by their link text. */
+  /** The screens the navigation offers, by their link text, once it is shown (after the terms of use are checked). */
   async navLabels(): Promise<string[]> {
+    await this.nav.getByRole('link').first().waitFor();
     return (await this.nav.getByRole('link').allInnerTexts()).map((text) => text.trim());
   }
 
