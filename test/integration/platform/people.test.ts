@@ -282,6 +282,23 @@ describe('people', () => {
     expect((await call('GET', '/api/v1/me', { as: 'subject-of-new-analyst' })).statusCode).toBe(200);
   });
 
+  it('throttles enrolment attempts per identity, so a code cannot be guessed, and records it once', async () => {
+    const attempt = () => call('POST', '/api/v1/enrol', { as: 'subject-of-a-guesser', body: { code: 'ABCDEFGHJKLMNPQRSTUV' } });
+    for (let i = 0; i < 5; i += 1) expect((await attempt()).statusCode).toBe(403);
+    const throttled = await attempt();
+    expect(throttled.statusCode).toBe(429);
+    expect(throttled.json<ErrorBody>().error.code).toBe('rate_limited');
+    expect((await attempt()).statusCode).toBe(429);
+    // Another identity is not held up by the first one's guesses.
+    expect(
+      (await call('POST', '/api/v1/enrol', { as: 'subject-of-someone-else', body: { code: 'ABCDEFGHJKLMNPQRSTUV' } })).statusCode,
+    ).toBe(403);
+    const limited = (await ok('GET', '/api/v1/admin/audit?type=audit.rate_limited', { as: 'demo-admin' })) as {
+      events: Array<{ details: Record<string, unknown> }>;
+    };
+    expect(limited.events.filter((event) => event.details.route === 'enrol')).toHaveLength(1);
+  });
+
   it('leaves the audit chain intact after all of it', async () => {
     expect((await verifyCli(['--data-dir', fixture.dataDir])).code).toBe(0);
   });
