@@ -189,6 +189,13 @@ export function createPeopleService(options: PeopleServiceOptions): PeopleServic
 
     async register(actorId, input) {
       const parsed = RegisterPersonSchema.parse(input);
+      // Registering someone as an administrator would skip the second administrator that granting it needs.
+      if (parsed.roles.includes('admin') && (await activeAdmins()).length >= 2) {
+        throw new EnclaveError(
+          'forbidden',
+          'Once there are two administrators, a new one needs both: register them without the Administrator role, then grant it (another administrator approves).',
+        );
+      }
       const at = now();
       const identity = parsed.subject === undefined ? undefined : { issuer: options.issuer(), subject: parsed.subject };
       const added = await people.add({

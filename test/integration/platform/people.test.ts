@@ -247,6 +247,13 @@ describe('people', () => {
       status: 403,
     });
     expect(own.message).toMatch(/Nobody approves their own change/);
+    // Registering a new person as an administrator would skip the second administrator: refused.
+    const registeredAsAdmin = await refused('POST', '/api/v1/admin/users', {
+      as: 'demo-admin',
+      body: person({ id: 'fourth-admin', roles: ['admin'], subject: 'subject-of-fourth-admin' }),
+      status: 403,
+    });
+    expect(registeredAsAdmin.message).toMatch(/register them without the Administrator role/);
     const approved = PersonChangeResultSchema.parse(
       await ok('POST', `/api/v1/admin/changes/${changeId}`, {
         as: 'subject-of-second-admin',
