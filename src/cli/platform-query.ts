@@ -118,16 +118,25 @@ export async function runPlatformQuery(argv: string[], io: CliIo): Promise<numbe
   try {
     const user = await core.store.getUser(args.userId);
     if (user === undefined) throw new EnclaveError('not_found', `There is no user ${args.userId} on this platform.`);
-    // The route's own role check, then the project's: exactly what the API does for this person.
+    // Exactly what the API checks for this person: not suspended or disabled, a role the route admits, the current
+    // terms accepted and that role trained, then the project (a member under its agreement, the project not suspended).
+    const barred = await core.people.refusalFor(user.id);
+    if (barred !== null) throw barred;
     const roles = routeAccess('project.query');
-    if (roles !== 'public' && !roles.includes(user.role))
+    const held = user.roles ?? [user.role];
+    if (typeof roles === 'string' || !roles.some((role) => held.includes(role))) {
       throw new EnclaveError('forbidden', `${args.userId}'s role does not allow queries.`);
+    }
+    const unready = await core.standing.refusalFor(user, roles);
+    if (unready !== null) throw unready;
     const access = await requireProjectAccess({
       store: core.store,
       agreements: core.agreements,
       principal: { user, authenticatedBy: 'oidc' },
       projectId: args.projectId,
     });
+    const suspended = await core.killSwitch.projectRefusal(access.project);
+    if (suspended !== null) throw suspended;
     const answer = await core.queries.query({
       ...access,
       asker: { userId: user.id, role: user.role, via: 'operator', operator: os.userInfo().username },

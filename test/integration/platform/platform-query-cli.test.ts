@@ -12,6 +12,7 @@ import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPlatformQuery } from '../../../src/cli/platform-query.ts';
+import { openPlatformCore } from '../../../src/platform/platform-core.ts';
 import type { AuditEvent } from '../../../src/platform/audit/audit-log.ts';
 import { auditDirIn, openAudit, verifyDir } from './audit-support.ts';
 import { PSEUDONYM } from './fixture.ts';
@@ -154,6 +155,55 @@ describe('enclave platform query', () => {
     const checker = await queryCli(as('demo-checker-1', 'covid-outcomes', 'SELECT 1 AS one'));
     expect(checker.code).toBe(1);
     expect(checker.stderr).toMatch(/^enclave platform query: demo-checker-1's role does not allow queries\.\n$/);
+  });
+
+  it('refuses a suspended person, and everyone on a suspended project, as the API does (SATRE 2.6.04)', async () => {
+    const operator = { kind: 'operator', name: 'test' } as const;
+    const act = async (action: 'suspend_user' | 'suspend_project') => {
+      const core = await openPlatformCore({ dataDir: data.dataDir, watchAgreements: false });
+      try {
+        const incident = await core.killSwitch.openIncident(operator, {
+          summary: `Operator query while ${action}`,
+          severity: 'high',
+          detectedAt: new Date().toISOString(),
+          personalData: false,
+        });
+        const effect = await core.killSwitch.act(
+          operator,
+          action === 'suspend_user'
+            ? { action, userId: 'demo-analyst', incidentId: incident.id, reason: 'Testing the operator path' }
+            : { action, projectId: 'covid-outcomes', incidentId: incident.id, reason: 'Testing the operator path' },
+        );
+        return effect.restriction!.id;
+      } finally {
+        await core.close();
+      }
+    };
+    const lift = async (restrictionId: string) => {
+      const core = await openPlatformCore({ dataDir: data.dataDir, watchAgreements: false });
+      try {
+        await core.killSwitch.lift(operator, restrictionId, 'Test over');
+      } finally {
+        await core.close();
+      }
+    };
+    const person = await act('suspend_user');
+    try {
+      const refused = await queryCli(as('demo-analyst', 'covid-outcomes', 'SELECT 1 AS one'));
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/suspended by an administrator/);
+    } finally {
+      await lift(person);
+    }
+    const project = await act('suspend_project');
+    try {
+      const refused = await queryCli(as('demo-analyst', 'covid-outcomes', 'SELECT 1 AS one'));
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/COVID-19 outcomes is suspended by an administrator/);
+    } finally {
+      await lift(project);
+    }
+    expect((await queryCli(as('demo-analyst', 'covid-outcomes', 'SELECT 1 AS one'))).code).toBe(0);
   });
 
   it('exits 2 with the usage for bad arguments, and 0 with it for --help', async () => {
