@@ -24,6 +24,54 @@ function DaysLeft(props: { days: number | null }) {
   );
 }
 
+/** One project per row, soonest first: an agreement's expiry, or its DPIA review's due date. */
+function ProjectExpiries(props: {
+  kind: 'agreements' | 'dpia';
+  title: string;
+  dateTitle: string;
+  rowTestId: string;
+  lines: ReadonlyArray<{ projectId: string; projectName: string; day: string; daysLeft: number }>;
+}) {
+  const { kind, title, dateTitle, rowTestId, lines } = props;
+  const heading = `expiries-${kind}-heading`;
+  return (
+    <>
+      <h3 id={heading}>{title}</h3>
+      {lines.length === 0 ? (
+        <p className="hint" data-testid={`expiries-${kind}-none`}>
+          {kind === 'agreements' ? 'None' : 'None due'} within {EXPIRY_WARNING_DAYS} days.
+        </p>
+      ) : (
+        <table className="fields expiries-table" aria-labelledby={heading} data-testid={`expiries-${kind}`}>
+          <thead>
+            <tr>
+              <th scope="col">Project</th>
+              <th scope="col">{dateTitle}</th>
+              <th scope="col">When</th>
+            </tr>
+          </thead>
+          <tbody>
+            {[...lines]
+              .sort((a, b) => a.daysLeft - b.daysLeft)
+              .map((line) => (
+                <tr key={line.projectId} data-testid={rowTestId} data-project={line.projectId}>
+                  <th scope="row">
+                    {line.projectName}
+                    <code className="member-id">{line.projectId}</code>
+                  </th>
+                  <td className="audit-time">{line.day}</td>
+                  <td>
+                    <DaysLeft days={line.daysLeft} />
+                  </td>
+                </tr>
+              ))}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}
+
 function ExpiriesPanel(props: { expiries: Expiries }) {
   const { agreements, dpiaReviews, training } = props.expiries;
   return (
@@ -31,71 +79,30 @@ function ExpiriesPanel(props: { expiries: Expiries }) {
       <h2 id="expiries-heading">Expiries</h2>
       <p className="hint">What ends within {EXPIRY_WARNING_DAYS} days, or has already ended, soonest first.</p>
 
-      <h3 id="expiries-agreements-heading">Agreements</h3>
-      {agreements.length === 0 ? (
-        <p className="hint" data-testid="expiries-agreements-none">
-          None within {EXPIRY_WARNING_DAYS} days.
-        </p>
-      ) : (
-        <table className="fields expiries-table" aria-labelledby="expiries-agreements-heading" data-testid="expiries-agreements">
-          <thead>
-            <tr>
-              <th scope="col">Project</th>
-              <th scope="col">Expires</th>
-              <th scope="col">When</th>
-            </tr>
-          </thead>
-          <tbody>
-            {[...agreements]
-              .sort((a, b) => a.daysLeft - b.daysLeft)
-              .map((line) => (
-                <tr key={line.projectId} data-testid="expiry-agreement" data-project={line.projectId}>
-                  <th scope="row">
-                    {line.projectName}
-                    <code className="member-id">{line.projectId}</code>
-                  </th>
-                  <td className="audit-time">{line.expires}</td>
-                  <td>
-                    <DaysLeft days={line.daysLeft} />
-                  </td>
-                </tr>
-              ))}
-          </tbody>
-        </table>
-      )}
-
-      <h3 id="expiries-dpia-heading">DPIA reviews</h3>
-      {dpiaReviews.length === 0 ? (
-        <p className="hint" data-testid="expiries-dpia-none">
-          None due within {EXPIRY_WARNING_DAYS} days.
-        </p>
-      ) : (
-        <table className="fields expiries-table" aria-labelledby="expiries-dpia-heading" data-testid="expiries-dpia">
-          <thead>
-            <tr>
-              <th scope="col">Project</th>
-              <th scope="col">Review due</th>
-              <th scope="col">When</th>
-            </tr>
-          </thead>
-          <tbody>
-            {[...dpiaReviews]
-              .sort((a, b) => a.daysLeft - b.daysLeft)
-              .map((line) => (
-                <tr key={line.projectId} data-testid="expiry-dpia" data-project={line.projectId}>
-                  <th scope="row">
-                    {line.projectName}
-                    <code className="member-id">{line.projectId}</code>
-                  </th>
-                  <td className="audit-time">{line.reviewDue}</td>
-                  <td>
-                    <DaysLeft days={line.daysLeft} />
-                  </td>
-                </tr>
-              ))}
-          </tbody>
-        </table>
-      )}
+      <ProjectExpiries
+        kind="agreements"
+        title="Agreements"
+        dateTitle="Expires"
+        rowTestId="expiry-agreement"
+        lines={agreements.map((line) => ({
+          projectId: line.projectId,
+          projectName: line.projectName,
+          day: line.expires,
+          daysLeft: line.daysLeft,
+        }))}
+      />
+      <ProjectExpiries
+        kind="dpia"
+        title="DPIA reviews"
+        dateTitle="Review due"
+        rowTestId="expiry-dpia"
+        lines={dpiaReviews.map((line) => ({
+          projectId: line.projectId,
+          projectName: line.projectName,
+          day: line.reviewDue,
+          daysLeft: line.daysLeft,
+        }))}
+      />
 
       <h3 id="expiries-training-heading">Training</h3>
       {training.length === 0 ? (

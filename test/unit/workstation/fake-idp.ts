@@ -6,7 +6,9 @@ import { request } from 'node:http';
 import type { Project, User } from '../../../src/common/contract.ts';
 import { EnclaveError } from '../../../src/common/errors.ts';
 import { PARQUET_CONTENT_TYPE } from '../../../src/common/platform-api.ts';
+import { createWorkstationCore, type WorkstationCore, type WorkstationCoreOptions } from '../../../src/workstation/core.ts';
 import type { AuthorizationRequest, IdentityProvider, IdentitySettings, TokenSet } from '../../../src/workstation/sign-in/oidc.ts';
+import type { TokenStore } from '../../../src/workstation/tokens/token-store.ts';
 
 export const ISSUER = 'https://idp.test/oidc';
 export const CLIENT_ID = 'enclave-workstation';
@@ -310,4 +312,22 @@ export function callbackFor(authorizationUrl: string, params: Record<string, str
   callback.searchParams.set('state', auth.searchParams.get('state') ?? '');
   for (const [key, value] of Object.entries(params)) callback.searchParams.set(key, value);
   return callback.href;
+}
+
+/**
+ * A workstation core on the fake provider and platform, as the session tests start one: its health check never fires
+ * (the interval is below setTimeout's limit and past every test's horizon). `extra` sets what a test varies.
+ */
+export function startFakeCore(
+  fakes: { idp: FakeIdp; platform: FakePlatformFetch; store: TokenStore },
+  extra: Partial<WorkstationCoreOptions> = {},
+): WorkstationCore {
+  return createWorkstationCore({
+    platformUrl: 'http://platform.test',
+    fetch: fakes.platform.fetch,
+    healthIntervalMs: 2_000_000_000,
+    discover: fakeDiscover(fakes.idp),
+    tokenStore: fakes.store,
+    ...extra,
+  });
 }

@@ -2,15 +2,15 @@
 // then signs out, says why, and reports no sign-out (there is no sign-in left on the platform to report it with). With
 // the fake identity provider and platform of ../fake-idp.ts.
 import { afterEach, beforeEach, expect, it, vi } from 'vitest';
-import { createWorkstationCore, type WorkstationCore } from '../../../../src/workstation/core.ts';
+import type { WorkstationCore } from '../../../../src/workstation/core.ts';
 import { createMemoryTokenStore, keychainAccount, type TokenStore } from '../../../../src/workstation/tokens/token-store.ts';
 import {
   browserGet,
   callbackFor,
   CLIENT_ID,
   createFakeIdp,
-  fakeDiscover,
   fakePlatformFetch,
+  startFakeCore,
   ISSUER,
   type FakeIdp,
   type FakePlatformFetch,
@@ -26,13 +26,7 @@ beforeEach(async () => {
   idp = createFakeIdp();
   platform = fakePlatformFetch(idp);
   store = createMemoryTokenStore();
-  core = createWorkstationCore({
-    platformUrl: 'http://platform.test',
-    fetch: platform.fetch,
-    healthIntervalMs: 2_000_000_000,
-    discover: fakeDiscover(idp),
-    tokenStore: store,
-  });
+  core = startFakeCore({ idp, platform, store });
   const { authorizationUrl } = await core.handlers['session.signIn']({});
   await browserGet(callbackFor(authorizationUrl));
 });

@@ -4,7 +4,7 @@
 // end) forgets the tokens. With the fake identity provider and platform of ../fake-idp.ts.
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Session, User } from '../../../../src/common/contract.ts';
-import { createWorkstationCore, type WorkstationCore } from '../../../../src/workstation/core.ts';
+import type { WorkstationCore } from '../../../../src/workstation/core.ts';
 import { createMemoryTokenStore, keychainAccount, type TokenStore } from '../../../../src/workstation/tokens/token-store.ts';
 import { errorOf } from '../../../support/error-of.ts';
 import {
@@ -12,8 +12,8 @@ import {
   callbackFor,
   CLIENT_ID,
   createFakeIdp,
-  fakeDiscover,
   fakePlatformFetch,
+  startFakeCore,
   ISSUER,
   type FakeIdp,
   type FakePlatformFetch,
@@ -46,14 +46,7 @@ afterEach(() => {
 });
 
 function startCore(): WorkstationCore {
-  const core = createWorkstationCore({
-    platformUrl: 'http://platform.test',
-    fetch: platform.fetch,
-    healthIntervalMs: 2_000_000_000,
-    discover: fakeDiscover(idp),
-    tokenStore: store,
-    sessionMaxSeconds: MAX,
-  });
+  const core = startFakeCore({ idp, platform, store }, { sessionMaxSeconds: MAX });
   cores.push(core);
   return core;
 }

@@ -13,6 +13,7 @@ import {
   deferred,
   fakeDiscover,
   fakePlatformFetch,
+  startFakeCore,
   ISSUER,
   type FakeIdp,
   type FakePlatformFetch,
@@ -42,16 +43,7 @@ afterEach(() => {
 });
 
 function startCore(extra: { signInTimeoutMs?: number } = {}): WorkstationCore {
-  const core = createWorkstationCore({
-    platformUrl: 'http://platform.test',
-    fetch: platform.fetch,
-    healthIntervalMs: 2_000_000_000, // below setTimeout's limit, past every test's horizon
-    discover: fakeDiscover(idp),
-    tokenStore: store,
-    idleLockSeconds: IDLE,
-    sessionMaxSeconds: MAX,
-    ...extra,
-  });
+  const core = startFakeCore({ idp, platform, store }, { idleLockSeconds: IDLE, sessionMaxSeconds: MAX, ...extra });
   cores.push(core);
   return core;
 }
@@ -505,13 +497,10 @@ describe('restoring and signing out', () => {
       sessionEndsAt: new Date(Date.now() + 3600_000).toISOString(),
     });
     let up = false;
-    const core = createWorkstationCore({
-      platformUrl: 'http://platform.test',
-      fetch: async (input, init) => (up ? platform.fetch(input, init) : Promise.reject(new TypeError('fetch failed'))),
-      healthIntervalMs: 2_000_000_000,
-      discover: fakeDiscover(idp),
-      tokenStore: store,
-    });
+    const core = startFakeCore(
+      { idp, platform, store },
+      { fetch: async (input, init) => (up ? platform.fetch(input, init) : Promise.reject(new TypeError('fetch failed'))) },
+    );
     cores.push(core);
     const atStart = (await session(core)).state;
 
@@ -752,15 +741,14 @@ describe('a sign-out or a lock wins over work in flight', () => {
       sessionEndsAt: new Date(Date.now() + 3600_000).toISOString(),
     });
     let up = false;
-    const core = createWorkstationCore({
-      platformUrl: 'http://platform.test',
-      fetch: async (input, init) => (up ? platform.fetch(input, init) : Promise.reject(new TypeError('fetch failed'))),
-      healthIntervalMs: 2_000_000_000,
-      discover: fakeDiscover(idp),
-      tokenStore: store,
-      idleLockSeconds: IDLE,
-      sessionMaxSeconds: MAX,
-    });
+    const core = startFakeCore(
+      { idp, platform, store },
+      {
+        fetch: async (input, init) => (up ? platform.fetch(input, init) : Promise.reject(new TypeError('fetch failed'))),
+        idleLockSeconds: IDLE,
+        sessionMaxSeconds: MAX,
+      },
+    );
     cores.push(core);
     await session(core);
     up = true;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { Session } from '../../../../src/common/contract.ts';
-import { createWorkstationCore, type WorkstationCore } from '../../../../src/workstation/core.ts';
+import type { WorkstationCore } from '../../../../src/workstation/core.ts';
 import { createMemoryTokenStore, keychainAccount, type TokenStore } from '../../../../src/workstation/tokens/token-store.ts';
 import { errorOf } from '../../../support/error-of.ts';
 import {
@@ -15,8 +15,8 @@ import {
   callbackFor,
   CLIENT_ID,
   createFakeIdp,
-  fakeDiscover,
   fakePlatformFetch,
+  startFakeCore,
   ISSUER,
   SAMPLE_BYTES,
   type FakeIdp,
@@ -46,13 +46,7 @@ afterEach(() => {
 });
 
 function startCore(): WorkstationCore {
-  const core = createWorkstationCore({
-    platformUrl: 'http://platform.test',
-    fetch: platform.fetch,
-    healthIntervalMs: 2_000_000_000,
-    discover: fakeDiscover(idp),
-    tokenStore: store,
-  });
+  const core = startFakeCore({ idp, platform, store });
   cores.push(core);
   return core;
 }
@@ -185,14 +179,7 @@ describe('a sample cut part-way on its way into a local table', () => {
   it('asks the platform once; suspended: the session ends, and the load says so (or that it was stopped)', async () => {
     vi.useRealTimers(); // the native engine and the workspace's files run on real time
     const root = await mkdtemp(join(tmpdir(), 'enclave-suspension-'));
-    const core = createWorkstationCore({
-      platformUrl: 'http://platform.test',
-      fetch: platform.fetch,
-      healthIntervalMs: 2_000_000_000,
-      discover: fakeDiscover(idp),
-      tokenStore: store,
-      workspaces: { root },
-    });
+    const core = startFakeCore({ idp, platform, store }, { workspaces: { root } });
     try {
       platform.projects.push({
         id: 'p1',
