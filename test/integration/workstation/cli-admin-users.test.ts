@@ -9,13 +9,9 @@
 // (onboarding), 1.5.03 (role-based access), 1.5.06 (changes to people's records strictly controlled: nobody changes
 // their own, granting admin needs a second administrator who is not the one who asked). Bad command lines run in this
 // process (they are refused before anything connects).
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AccountIo } from '../../../src/cli/account.ts';
 import { runAdminOversight } from '../../../src/cli/admin-oversight.ts';
 import { runAdminUsers } from '../../../src/cli/admin-users.ts';
 import { runEnrol } from '../../../src/cli/enrol.ts';
@@ -25,30 +21,11 @@ import { openPlatformRecords } from '../../../src/platform/records.ts';
 import { createPlatformServer, type PlatformServer } from '../../../src/platform/server.ts';
 import { createPlatformFixture, startPlatform, type PlatformFixture, type RunningPlatform } from '../identity/support.ts';
 import { playSignIn } from './play-browser.ts';
+import { runCli, runInProcess, type Run } from './cli-run.ts';
 import { secretServiceMissing, startSecretService, type SecretService } from './secret-service.ts';
 
-const CLI = path.join(import.meta.dirname, '../../../src/cli/enclave.ts');
 const missing = secretServiceMissing();
 if (missing) console.log(`[cli-admin-users] keychain tests skipped: ${missing}`);
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI; onLine sees each stdout line as it comes (the sign-in address appears before the command ends). */
-function runCli(args: string[], env: NodeJS.ProcessEnv, onLine?: (line: string) => void): Promise<Run> {
-  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    stdout += `${line}\n`;
-    onLine?.(line);
-  });
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
-}
 
 const CODE = /Enrolment code: ([A-Z2-9]{5}(?:-[A-Z2-9]{5}){3}) \(expires (\S+)\)/;
 const CHANGE = /Change (chg-[0-9a-f]{20}): a second administrator must approve it: enclave admin users approve chg-[0-9a-f]{20} --reason/;
@@ -89,22 +66,6 @@ afterAll(async () => {
   await apiFixture?.cleanup();
   await idpFixture?.cleanup();
 });
-
-/** The command in this process, with its output captured: what it refuses, it refuses before connecting to anything. */
-async function runInProcess(run: (io: AccountIo) => Promise<number>): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (write: (text: string) => void) =>
-    new Writable({ write: (chunk: Buffer, _encoding, done) => (write(chunk.toString()), done()) });
-  const code = await run({
-    stdin: process.stdin,
-    stdout: sink((text) => (stdout += text)),
-    stderr: sink((text) => (stderr += text)),
-    // A closed port: anything sent would fail as "cannot be reached" (exit 1), not as usage (exit 2).
-    env: { ENCLAVE_PLATFORM_URL: 'http://127.0.0.1:9' },
-  });
-  return { code, stdout, stderr };
-}
 
 describe('bad command lines', () => {
   it.each([

@@ -1,36 +1,14 @@
 // `enclave login` (device authorization grant, RFC 8628) end to end: the real CLI process against the real
 // embedded provider, the person at the verification page played over fetch, the refresh token in a private
 // gnome-keyring; then whoami, projects and logout as that user. With no keychain, login refuses and exits 1.
-import { spawn } from 'node:child_process';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPlatformFixture, startPlatform, type PlatformFixture, type RunningPlatform } from '../identity/support.ts';
 import { playDeviceSignIn, playSignIn } from './play-browser.ts';
+import { runCli } from './cli-run.ts';
 import { secretServiceMissing, startSecretService, type SecretService } from './secret-service.ts';
 
-const CLI = join(import.meta.dirname, '../../../src/cli/enclave.ts');
 const missing = secretServiceMissing();
 if (missing) console.log(`[cli-login] keychain tests skipped: ${missing}`);
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI; onLine sees each stdout line as it comes (the device code appears before the command ends). */
-function runCli(args: string[], env: NodeJS.ProcessEnv, onLine?: (line: string) => void): Promise<Run> {
-  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    stdout += `${line}\n`;
-    onLine?.(line);
-  });
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
-}
 
 let fixture: PlatformFixture;
 let platform: RunningPlatform;

@@ -4,54 +4,17 @@
 // else until they accept exactly what was shown (version and sha256), and a text that changed since it was shown is
 // refused. SATRE 1.5.02 (onboarding: each role signs its terms of use before access, and again when they change). Bad
 // command lines run in this process (they are refused before anything connects).
-import { spawn } from 'node:child_process';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
-import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AccountIo } from '../../../src/cli/account.ts';
 import { runTerms } from '../../../src/cli/terms.ts';
 import { createPlatformFixture, signIn, startPlatform, type PlatformFixture, type RunningPlatform } from '../identity/support.ts';
 import { PASSWORDS, playSignIn } from './play-browser.ts';
+import { runCli, runInProcess as runCommandInProcess } from './cli-run.ts';
 import { secretServiceMissing, startSecretService, type SecretService } from './secret-service.ts';
 
-const CLI = path.join(import.meta.dirname, '../../../src/cli/enclave.ts');
 const missing = secretServiceMissing();
 if (missing) console.log(`[cli-terms] keychain tests skipped: ${missing}`);
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-function runCli(args: string[], env: NodeJS.ProcessEnv, onLine?: (line: string) => void): Promise<Run> {
-  const child = spawn(process.execPath, [CLI, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let stdout = '';
-  let stderr = '';
-  createInterface({ input: child.stdout }).on('line', (line) => {
-    stdout += `${line}\n`;
-    onLine?.(line);
-  });
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve) => child.once('close', (code) => resolve({ code: code ?? -1, stdout, stderr })));
-}
-
-/** The command in this process, with its output captured (a closed port: anything sent would fail as exit 1). */
-async function runInProcess(args: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const sink = (write: (text: string) => void) =>
-    new Writable({ write: (chunk: Buffer, _encoding, done) => (write(chunk.toString()), done()) });
-  const io: AccountIo = {
-    stdin: process.stdin,
-    stdout: sink((text) => (stdout += text)),
-    stderr: sink((text) => (stderr += text)),
-    env: { ENCLAVE_PLATFORM_URL: 'http://127.0.0.1:9' },
-  };
-  const code = await runTerms(args, io);
-  return { code, stdout, stderr };
-}
+const runInProcess = (args: string[]) => runCommandInProcess((io) => runTerms(args, io));
 
 const HEX = 'a'.repeat(64);
 
