@@ -62,9 +62,6 @@ export interface PeopleService {
 
 const SELF_CHANGE = 'You cannot change your own roles or status: ask another administrator.';
 
-/** The password lengths the platform's own identity provider accepts when a person enrols (its pages say the same). */
-export const MIN_PASSWORD_CHARS = MIN_CHOSEN_PASSWORD_CHARS;
-
 export function createPeopleService(options: PeopleServiceOptions): PeopleService {
   const { store, audit, killSwitch } = options;
   const now = options.now ?? (() => new Date());
@@ -342,8 +339,8 @@ export function createPeopleService(options: PeopleServiceOptions): PeopleServic
     },
 
     async enrolWithPassword(code, password) {
-      if (password.length < MIN_PASSWORD_CHARS || password.length > MAX_PASSWORD_CHARS) {
-        throw new EnclaveError('invalid_input', `Choose a password of ${MIN_PASSWORD_CHARS} to ${MAX_PASSWORD_CHARS} characters.`);
+      if (password.length < MIN_CHOSEN_PASSWORD_CHARS || password.length > MAX_PASSWORD_CHARS) {
+        throw new EnclaveError('invalid_input', `Choose a password of ${MIN_CHOSEN_PASSWORD_CHARS} to ${MAX_PASSWORD_CHARS} characters.`);
       }
       const passwordHash = await hashPassword(password);
       let person: PersonRecord;
