@@ -8,7 +8,7 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { watch } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createClient, type Client, type Transport } from '../../../src/common/client.ts';
 import type { CallProgress } from '../../../src/common/contract.ts';
 import { QUERY_EXPORTS_FOLDER as SAMPLE_EXPORTS_FOLDER } from '../../../src/platform/engine/exports-folder.ts';
@@ -35,6 +35,40 @@ let core: WorkstationCore;
 let transport: Transport;
 let client: Client;
 
+/**
+ * Holds a sample's download after its first chunk, until the request is cancelled, while set. Over loopback a fast
+ * machine fetches the whole sample inside one progress interval, so without it there is no "mid-download" to cancel in.
+ */
+let holdDownloads = false;
+
+/** The core's fetch: the real one, with the sample's body held after its first chunk while `holdDownloads` is set. */
+const heldFetch: typeof fetch = async (input, init) => {
+  const response = await fetch(input, init);
+  const url = input instanceof Request ? input.url : String(input);
+  if (!holdDownloads || !/\/datasets\/[^/]+\/sample/.test(url) || response.body === null) return response;
+  const reader = response.body.getReader();
+  const signal = init?.signal;
+  let chunks = 0;
+  const held = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      if (chunks++ > 0) {
+        await new Promise<void>((resolve) => {
+          if (signal?.aborted) resolve();
+          signal?.addEventListener('abort', () => resolve(), { once: true });
+        });
+        controller.error(signal?.reason ?? new Error('held until cancelled'));
+        await reader.cancel();
+        return;
+      }
+      const next = await reader.read();
+      if (next.done) controller.close();
+      else controller.enqueue(next.value);
+    },
+    cancel: (reason) => reader.cancel(reason),
+  });
+  return new Response(held, { status: response.status, statusText: response.statusText, headers: response.headers });
+};
+
 beforeAll(async () => {
   fixture = await createPlatformFixture();
   await enlargePatients(fixture.dataDir, PATIENT_ROWS);
@@ -43,7 +77,7 @@ beforeAll(async () => {
   // not in the first test.
   await copiesBuilt(fixture.dataDir, 3);
   root = await mkdtemp(path.join(tmpdir(), 'enclave-workspace-samples-'));
-  core = createWorkstationCore({ platformUrl: platform.url, healthIntervalMs: 3_600_000, tokenStore: 'memory', workspaces: { root } });
+  core = createWorkstationCore({ platformUrl: platform.url, fetch: heldFetch, healthIntervalMs: 3_600_000, tokenStore: 'memory', workspaces: { root } });
   const { authorizationUrl } = await core.handlers['session.signIn']({});
   await playSignIn({ authorizationUrl, platformUrl: platform.url, username: 'demo-analyst' });
   transport = createInProcessTransport(core);
@@ -131,6 +165,10 @@ describe('workspace.loadSample', () => {
     const log = progressLog();
     const controller = new AbortController();
     const id = randomUUID();
+    holdDownloads = true;
+    onTestFinished(() => {
+      holdDownloads = false;
+    });
     const stopped = errorOf(
       transport.invoke(
         'workspace.loadSample',
