@@ -46,7 +46,7 @@ const heldFetch: typeof fetch = async (input, init) => {
   const response = await fetch(input, init);
   const url = input instanceof Request ? input.url : String(input);
   if (!holdDownloads || !/\/datasets\/[^/]+\/sample/.test(url) || response.body === null) return response;
-  const reader = response.body.getReader();
+  const reader: ReadableStreamDefaultReader<Uint8Array> = response.body.getReader();
   const signal = init?.signal;
   let chunks = 0;
   const held = new ReadableStream<Uint8Array>({
@@ -77,7 +77,13 @@ beforeAll(async () => {
   // not in the first test.
   await copiesBuilt(fixture.dataDir, 3);
   root = await mkdtemp(path.join(tmpdir(), 'enclave-workspace-samples-'));
-  core = createWorkstationCore({ platformUrl: platform.url, fetch: heldFetch, healthIntervalMs: 3_600_000, tokenStore: 'memory', workspaces: { root } });
+  core = createWorkstationCore({
+    platformUrl: platform.url,
+    fetch: heldFetch,
+    healthIntervalMs: 3_600_000,
+    tokenStore: 'memory',
+    workspaces: { root },
+  });
   const { authorizationUrl } = await core.handlers['session.signIn']({});
   await playSignIn({ authorizationUrl, platformUrl: platform.url, username: 'demo-analyst' });
   transport = createInProcessTransport(core);
