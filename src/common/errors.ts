@@ -6,6 +6,8 @@ export const ErrorCodeSchema = z.enum([
   'unknown_method',
   'not_found',
   'forbidden',
+  /** The thing changed since the caller looked (a stale version), or its state does not allow the call: nothing was changed. */
+  'conflict',
   'unauthenticated',
   /** The workstation is locked: only a fresh sign-in as the same user opens it again. */
   'locked',
@@ -33,6 +35,7 @@ export const HTTP_STATUS_BY_ERROR_CODE: Readonly<Record<ErrorCode, number>> = {
   unauthenticated: 401,
   forbidden: 403,
   not_found: 404,
+  conflict: 409,
   locked: 423,
   rate_limited: 429,
   suspended: 403,
