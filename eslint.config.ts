@@ -18,6 +18,8 @@ const platformSupportFile: Layer = { element: { type: 'platform' }, file: { cate
 const platformStack: Layer[][] = [
   [platformRoot],
   ['platform-api'],
+  // The airlock: release requests, reviews, release and the ledger; it reads the kill switch, the agreements and the records.
+  ['platform-airlock'],
   // The query service: checks a query, runs it on the project's minimised copy, audits it.
   ['platform-query'],
   // People (registering, enrolment, roles, status) above the kill switch, whose suspensions they read.
@@ -70,6 +72,7 @@ export default tseslint.config(
         layer('web', 'src/web'),
         // Before 'platform': with single matching, the first pattern that matches a file names its layer.
         layer('platform-api', ['src/platform/api', 'src/platform/http']),
+        layer('platform-airlock', 'src/platform/airlock'),
         layer('platform-query', 'src/platform/query'),
         layer('platform-incidents', 'src/platform/incidents'),
         layer('platform-people', 'src/platform/people'),

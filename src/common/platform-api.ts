@@ -62,6 +62,30 @@ import {
   RESTRICTION_ID_PATTERN,
 } from './incidents.ts';
 
+import {
+  AddCommentSchema,
+  CastVoteSchema,
+  CreateRequestSchema,
+  FILE_ID_PATTERN,
+  NotificationSchema,
+  NotificationsReadSchema,
+  PutFileSchema,
+  QueueEntrySchema,
+  ReadNotificationsSchema,
+  ReleasedFileSchema,
+  ReleasedOutputSchema,
+  ReleasePackageSchema,
+  REQUEST_ID_PATTERN,
+  RequestDetailSchema,
+  RequestFileContentSchema,
+  RequestSummarySchema,
+  UpdateContextSchema,
+  VersionedReasonSchema,
+  VersionedSchema,
+} from './airlock.ts';
+import { OutputCheckSchema } from './output-check.ts';
+import { OutputDocumentSchema } from './outputs.ts';
+
 /** Where the API's paths start on the platform's URL. */
 export const PLATFORM_API_PREFIX = '/api/v1';
 
@@ -178,6 +202,21 @@ export type PlatformQuery = z.infer<typeof PlatformQuerySchema>;
 
 /** Bodies of a few short JSON fields. */
 const SMALL_BODY = 1024;
+
+/** A reason (at most 2,000 characters, up to 6 bytes each in JSON) and a few short fields. */
+const REASON_BODY = REASON_MAX_CHARS * 6 + SMALL_BODY;
+/** A title and the three context texts (at most 5,000 characters each). */
+const CONTEXT_BODY = 4 * 5000 * 6 + SMALL_BODY;
+/**
+ * An output document (a table with each cell's contributions can hold a value per person) or a supporting file (at most
+ * 1,000,000 characters): 16 MiB.
+ */
+const OUTPUT_BODY = 16 * 1024 * 1024;
+
+const RequestIdParam = z.string().regex(REQUEST_ID_PATTERN).describe('must be a request id (req- and 20 hex digits).');
+const FileIdParam = z.string().regex(FILE_ID_PATTERN).describe('must be a file id (file- and 20 hex digits).');
+const RequestParams = z.object({ requestId: RequestIdParam });
+const FileParams = z.object({ requestId: RequestIdParam, fileId: FileIdParam });
 
 export const PLATFORM_API = {
   health: { method: 'GET', path: '/health', answer: PlatformHealthSchema, access: 'public', bodyLimit: SMALL_BODY },
@@ -482,6 +521,221 @@ export const PLATFORM_API = {
     answer: SecurityReviewSchema,
     access: ['admin'],
     bodyLimit: 4000 * 6 + SMALL_BODY,
+  },
+  // ---- The airlock (issue 16): release requests, the checkers' reviews, release, the ledger -----------------------
+  // Project-scoped routes are open to every role here; the handlers check membership (and, for a request, whether the
+  // caller is its author, a member of its project or an output checker who is not its author).
+  'airlock.rules': {
+    method: 'GET',
+    path: '/projects/:projectId/outputs/rules',
+    params: z.object({ projectId: PathIdSchema }),
+    answer: RuleProfileSchema,
+    access: EVERY_ROLE,
+    bodyLimit: SMALL_BODY,
+  },
+  'airlock.check': {
+    method: 'POST',
+    path: '/projects/:projectId/outputs/check',
+    params: z.object({ projectId: PathIdSchema }),
+    body: z.object({ document: OutputDocumentSchema }).strict().describe('The output'),
+    answer: OutputCheckSchema,
+    access: EVERY_ROLE,
+    bodyLimit: OUTPUT_BODY,
+  },
+  'airlock.requests': {
+    method: 'GET',
+    path: '/projects/:projectId/requests',
+    params: z.object({ projectId: PathIdSchema }),
+    answer: z.array(RequestSummarySchema),
+    access: EVERY_ROLE,
+    bodyLimit: SMALL_BODY,
+  },
+  'airlock.create': {
+    method: 'POST',
+    path: '/projects/:projectId/requests',
+    params: z.object({ projectId: PathIdSchema }),
+    body: CreateRequestSchema,
+    answer: RequestDetailSchema,
+    access: EVERY_ROLE,
+    bodyLimit: CONTEXT_BODY,
+  },
+  'airlock.request': {
+    method: 'GET',
+    path: '/requests/:requestId',
+    params: RequestParams,
+    answer: RequestDetailSchema,
+    access: EVERY_ROLE,
+    bodyLimit: SMALL_BODY,
+  },
+  'airlock.context': {
+    method: 'POST',
+    path: '/requests/:requestId/context',
+    params: RequestParams,
+    body: UpdateContextSchema,
+    answer: RequestDetailSchema,
+    access: EVERY_ROLE,
+    bodyLimit: CONTEXT_BODY,
+  },
+  'airlock.putFile': {
+    method: 'POST',
+    path: '/requests/:requestId/files',
+    params: RequestParams,
+    body: PutFileSchema,
+    answer: RequestDetailSchema,
+    access: EVERY_ROLE,
+    bodyLimit: OUTPUT_BODY,
+  },
+  'airlock.withdrawFile': {
+    method: 'POST',
+    path: '/requests/:requestId/files/:fileId/withdraw',
+    params: FileParams,
+    body: VersionedSchema,
+    answer: RequestDetailSchema,
+    access: EVERY_ROLE,
+    bodyLimit: SMALL_BODY,
+  },
+  // A file's content: its author, and output checkers who are not its author. Every read is an audit event.
+  'airlock.file': {
+    method: 'GET',
+    path: '/requests/:requestId/files/:fileId',
+    params: FileParams,
+    answer: RequestFileContentSchema,
+    access: EVERY_ROLE,
+    bodyLimit: SMALL_BODY,
+  },
+  'airlock.submit': {
+    method: 'POST',
+    path: '/requests/:requestId/submit',
+    params: RequestParams,
+    body: VersionedSchema,
+    answer: RequestDetailSchema,
+    access: EVERY_ROLE,
+    bodyLimit: SMALL_BODY,
+  },
+  'airlock.withdraw': {
+    method: 'POST',
+    path: '/requests/:requestId/withdraw',
+    params: RequestParams,
+    body: VersionedReasonSchema,
+    answer: RequestDetailSchema,
+    access: EVERY_ROLE,
+    bodyLimit: REASON_BODY,
+  },
+  // The checkers' work: never on a request of their own, whatever roles they hold.
+  'airlock.queue': {
+    method: 'GET',
+    path: '/airlock/queue',
+    answer: z.array(QueueEntrySchema),
+    access: ['output_checker'],
+    bodyLimit: SMALL_BODY,
+  },
+  'airlock.vote': {
+    method: 'POST',
+    path: '/requests/:requestId/files/:fileId/vote',
+    params: FileParams,
+    body: CastVoteSchema,
+    answer: RequestDetailSchema,
+    access: ['output_checker'],
+    bodyLimit: REASON_BODY + 64 * SMALL_BODY,
+  },
+  // The author comments in public; checkers in public or in private (never shown to the author nor the members).
+  'airlock.comment': {
+    method: 'POST',
+    path: '/requests/:requestId/comments',
+    params: RequestParams,
+    body: AddCommentSchema,
+    answer: RequestDetailSchema,
+    access: EVERY_ROLE,
+    bodyLimit: 4000 * 6 + SMALL_BODY,
+  },
+  'airlock.completeReview': {
+    method: 'POST',
+    path: '/requests/:requestId/review',
+    params: RequestParams,
+    body: VersionedSchema,
+    answer: RequestDetailSchema,
+    access: ['output_checker'],
+    bodyLimit: SMALL_BODY,
+  },
+  'airlock.return': {
+    method: 'POST',
+    path: '/requests/:requestId/return',
+    params: RequestParams,
+    body: VersionedSchema,
+    answer: RequestDetailSchema,
+    access: ['output_checker'],
+    bodyLimit: SMALL_BODY,
+  },
+  'airlock.reject': {
+    method: 'POST',
+    path: '/requests/:requestId/reject',
+    params: RequestParams,
+    body: VersionedReasonSchema,
+    answer: RequestDetailSchema,
+    access: ['output_checker'],
+    bodyLimit: REASON_BODY,
+  },
+  // Refused when egress is frozen (egress_frozen), the author may no longer request release, or the stored bytes no
+  // longer hash to what was reviewed.
+  'airlock.release': {
+    method: 'POST',
+    path: '/requests/:requestId/release',
+    params: RequestParams,
+    body: VersionedSchema,
+    answer: RequestDetailSchema,
+    access: ['output_checker'],
+    bodyLimit: SMALL_BODY,
+  },
+  'airlock.revoke': {
+    method: 'POST',
+    path: '/requests/:requestId/revoke',
+    params: RequestParams,
+    body: VersionedReasonSchema,
+    answer: RequestDetailSchema,
+    access: ['output_checker', 'admin'],
+    bodyLimit: REASON_BODY,
+  },
+  // The project's ledger of released outputs (revoked ones marked), a released file (audited as a download), and a
+  // released request's package (published outputs and ACRO's results.json; audited as a read).
+  'airlock.released': {
+    method: 'GET',
+    path: '/projects/:projectId/released',
+    params: z.object({ projectId: PathIdSchema }),
+    answer: z.array(ReleasedOutputSchema),
+    access: EVERY_ROLE,
+    bodyLimit: SMALL_BODY,
+  },
+  'airlock.releasedFile': {
+    method: 'GET',
+    path: '/projects/:projectId/released/:fileId',
+    params: z.object({ projectId: PathIdSchema, fileId: FileIdParam }),
+    answer: ReleasedFileSchema,
+    access: EVERY_ROLE,
+    bodyLimit: SMALL_BODY,
+  },
+  'airlock.package': {
+    method: 'GET',
+    path: '/requests/:requestId/package',
+    params: RequestParams,
+    answer: ReleasePackageSchema,
+    access: EVERY_ROLE,
+    bodyLimit: SMALL_BODY,
+  },
+  // Changes of owner that concern the caller (newest first), and marking them read.
+  'airlock.notifications': {
+    method: 'GET',
+    path: '/airlock/notifications',
+    answer: z.array(NotificationSchema),
+    access: EVERY_ROLE,
+    bodyLimit: SMALL_BODY,
+  },
+  'airlock.readNotifications': {
+    method: 'POST',
+    path: '/airlock/notifications/read',
+    body: ReadNotificationsSchema,
+    answer: NotificationsReadSchema,
+    access: EVERY_ROLE,
+    bodyLimit: SMALL_BODY,
   },
 } as const satisfies Record<string, ApiRoute>;
 

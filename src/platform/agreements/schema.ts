@@ -178,6 +178,11 @@ export const AgreementSchema = z
     /** Per dataset, per field: a treatment that replaces the policy's default (tighter, unless the basis allows more). */
     treatments: z.record(NameSchema, z.record(NameSchema, TreatmentSchema)),
     rowConditions: z.array(RowConditionSchema),
+    /**
+     * The disclosure-control rule profile the airlock checks this project's outputs with: 'default' (threshold 10,
+     * dominance, p-ratio) or 'opensafely' (redact counts up to 7, round to 5). Absent: 'default'.
+     */
+    disclosureProfile: z.enum(['default', 'opensafely'], { error: () => 'must be "default" or "opensafely"' }).optional(),
   })
   .strict()
   .superRefine((agreement, ctx) => {

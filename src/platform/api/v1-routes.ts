@@ -16,7 +16,9 @@ import type { Principal } from '../identity/principal.ts';
 import type { OperationKind } from '../incidents/operations.ts';
 import { projectFieldTreatment, projectFieldWords } from '../minimisation/project-treatments.ts';
 import type { Asker } from '../query/query-service.ts';
+import { createAirlockService } from '../airlock/airlock-service.ts';
 import { createAdminHandlers } from './admin-routes.ts';
+import { createAirlockHandlers } from './airlock-routes.ts';
 import { createIncidentHandlers } from './incident-routes.ts';
 import { createPeopleHandlers } from './people-routes.ts';
 import { registerApiRoutes, type RouteHandlers } from './register-routes.ts';
@@ -139,6 +141,8 @@ export function createV1Handlers(deps: V1Dependencies): RouteHandlers {
     ...createIncidentHandlers(deps),
     ...createPeopleHandlers(deps),
     ...createStandingHandlers(deps),
+    // One airlock per platform: its disclosure-control checks share one LP solver, made on first use.
+    ...createAirlockHandlers(createAirlockService(deps)),
     async health() {
       const identity = deps.identity();
       if (identity === undefined)

@@ -12,6 +12,7 @@ import type { CatalogueFile } from '../catalogue/catalogue-file.ts';
 import type { DemoSeed } from './demo-seed.ts';
 import { migrateToLatest } from './migrations.ts';
 import { createNodeSqliteDialect } from './node-sqlite-dialect.ts';
+import { createAirlockRecords, type AirlockRecords } from './airlock.ts';
 import { createIncidentRecords, type IncidentRecords } from './incidents.ts';
 import { createPeopleRecords, personOf, roleColumns, type PeopleRecords } from './people.ts';
 import { createTermsRecords, createTrainingStore, type TermsRecords, type TrainingStore } from './terms.ts';
@@ -91,6 +92,8 @@ export interface MetadataStore {
   readonly terms: TermsRecords;
   /** Training records and the courses each role needs. */
   readonly training: TrainingStore;
+  /** The airlock: release requests, their files, reviews, the ledger of released outputs, notifications. */
+  readonly airlock: AirlockRecords;
   close(): Promise<void>;
 }
 
@@ -358,6 +361,7 @@ export async function openMetadataStore(options: OpenMetadataStoreOptions): Prom
     people,
     terms: createTermsRecords(db),
     training: createTrainingStore(db),
+    airlock: createAirlockRecords(db),
     async findUserBySubject(subject, issuer) {
       const person = await people.bySubject(issuer, subject);
       return person === undefined ? undefined : userOf(person);

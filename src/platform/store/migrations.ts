@@ -379,6 +379,153 @@ const membershipFromAgreements: Migration = {
   },
 };
 
+// The airlock (issue 16): release requests, their files (every version kept, with its SHA-256 and the platform's
+// check), the checkers' votes and reviews per round, comments, each request's history, the ledger of released outputs
+// and the notifications of changes of owner. Nothing here is ever deleted: a withdrawn file or request keeps its rows.
+const airlock: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('airlock_requests')
+      .addColumn('id', 'varchar(32)', (c) => c.primaryKey())
+      .addColumn('project_id', 'varchar(64)', (c) => c.notNull().references('projects.id'))
+      .addColumn('title', 'text', (c) => c.notNull())
+      .addColumn('context', 'text', (c) => c.notNull())
+      .addColumn('state', 'varchar(32)', (c) => c.notNull())
+      .addColumn('author_id', 'varchar(64)', (c) => c.notNull().references('users.id'))
+      .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+      .addColumn('submitted_at', 'varchar(32)')
+      .addColumn('updated_at', 'varchar(32)', (c) => c.notNull())
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addColumn('round', 'integer', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('airlock_requests_by_project').on('airlock_requests').columns(['project_id', 'created_at']).execute();
+    await db.schema.createIndex('airlock_requests_by_state').on('airlock_requests').column('state').execute();
+    await db.schema
+      .createTable('airlock_files')
+      .addColumn('id', 'varchar(32)', (c) => c.primaryKey())
+      .addColumn('request_id', 'varchar(32)', (c) => c.notNull().references('airlock_requests.id'))
+      .addColumn('name', 'varchar(200)', (c) => c.notNull())
+      .addColumn('role', 'varchar(16)', (c) => c.notNull())
+      .addColumn('position', 'integer', (c) => c.notNull())
+      .addColumn('current_version', 'integer', (c) => c.notNull())
+      .addColumn('withdrawn', 'integer', (c) => c.notNull())
+      .addColumn('added_at', 'varchar(32)', (c) => c.notNull())
+      .addColumn('reviewed_version', 'integer')
+      .addUniqueConstraint('airlock_files_name_unique', ['request_id', 'name'])
+      .execute();
+    await db.schema
+      .createTable('airlock_file_versions')
+      .addColumn('file_id', 'varchar(32)', (c) => c.notNull().references('airlock_files.id'))
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addColumn('kind', 'varchar(16)')
+      .addColumn('title', 'text')
+      .addColumn('content', 'text', (c) => c.notNull())
+      .addColumn('sha256', 'char(64)', (c) => c.notNull())
+      .addColumn('output_check', 'text')
+      .addColumn('exception', 'text')
+      .addColumn('added_at', 'varchar(32)', (c) => c.notNull())
+      .addColumn('added_by', 'varchar(64)', (c) => c.notNull())
+      .addPrimaryKeyConstraint('airlock_file_versions_pk', ['file_id', 'version'])
+      .execute();
+    await db.schema
+      .createTable('airlock_votes')
+      .addColumn('file_id', 'varchar(32)', (c) => c.notNull().references('airlock_files.id'))
+      .addColumn('checker_id', 'varchar(64)', (c) => c.notNull().references('users.id'))
+      .addColumn('file_version', 'integer', (c) => c.notNull())
+      .addColumn('vote', 'varchar(32)', (c) => c.notNull())
+      .addColumn('disagreement', 'text')
+      .addColumn('round', 'integer', (c) => c.notNull())
+      .addColumn('at', 'varchar(32)', (c) => c.notNull())
+      .addPrimaryKeyConstraint('airlock_votes_pk', ['file_id', 'checker_id'])
+      .execute();
+    await db.schema
+      .createTable('airlock_reviews')
+      .addColumn('request_id', 'varchar(32)', (c) => c.notNull().references('airlock_requests.id'))
+      .addColumn('round', 'integer', (c) => c.notNull())
+      .addColumn('checker_id', 'varchar(64)', (c) => c.notNull().references('users.id'))
+      .addColumn('started_at', 'varchar(32)', (c) => c.notNull())
+      .addColumn('completed_at', 'varchar(32)')
+      .addPrimaryKeyConstraint('airlock_reviews_pk', ['request_id', 'round', 'checker_id'])
+      .execute();
+    await db.schema
+      .createTable('airlock_comments')
+      .addColumn('id', 'varchar(32)', (c) => c.primaryKey())
+      .addColumn('request_id', 'varchar(32)', (c) => c.notNull().references('airlock_requests.id'))
+      .addColumn('file_id', 'varchar(32)', (c) => c.references('airlock_files.id'))
+      .addColumn('cell', 'text')
+      .addColumn('visibility', 'varchar(16)', (c) => c.notNull())
+      .addColumn('text', 'text', (c) => c.notNull())
+      .addColumn('author_id', 'varchar(64)', (c) => c.notNull().references('users.id'))
+      .addColumn('round', 'integer', (c) => c.notNull())
+      .addColumn('at', 'varchar(32)', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('airlock_comments_by_request').on('airlock_comments').columns(['request_id', 'at']).execute();
+    await db.schema
+      .createTable('airlock_history')
+      .addColumn('request_id', 'varchar(32)', (c) => c.notNull().references('airlock_requests.id'))
+      .addColumn('seq', 'integer', (c) => c.notNull())
+      .addColumn('at', 'varchar(32)', (c) => c.notNull())
+      .addColumn('actor', 'varchar(64)', (c) => c.notNull())
+      .addColumn('event', 'varchar(32)', (c) => c.notNull())
+      .addColumn('from_state', 'varchar(32)')
+      .addColumn('to_state', 'varchar(32)', (c) => c.notNull())
+      .addColumn('reason', 'text')
+      .addPrimaryKeyConstraint('airlock_history_pk', ['request_id', 'seq'])
+      .execute();
+    await db.schema
+      .createTable('airlock_releases')
+      .addColumn('file_id', 'varchar(32)', (c) => c.primaryKey().references('airlock_files.id'))
+      .addColumn('request_id', 'varchar(32)', (c) => c.notNull().references('airlock_requests.id'))
+      .addColumn('project_id', 'varchar(64)', (c) => c.notNull())
+      .addColumn('file_version', 'integer', (c) => c.notNull())
+      .addColumn('name', 'varchar(200)', (c) => c.notNull())
+      .addColumn('title', 'text', (c) => c.notNull())
+      .addColumn('kind', 'varchar(16)', (c) => c.notNull())
+      .addColumn('published', 'text', (c) => c.notNull())
+      .addColumn('sha256', 'char(64)', (c) => c.notNull())
+      .addColumn('reviewed_sha256', 'char(64)', (c) => c.notNull())
+      .addColumn('dimensions', 'text', (c) => c.notNull())
+      .addColumn('released_at', 'varchar(32)', (c) => c.notNull())
+      .addColumn('released_by', 'varchar(64)', (c) => c.notNull())
+      .addColumn('reviewers', 'text', (c) => c.notNull())
+      .addColumn('rules', 'varchar(32)', (c) => c.notNull())
+      .addColumn('revoked_at', 'varchar(32)')
+      .addColumn('revoked_by', 'varchar(64)')
+      .addColumn('revoke_reason', 'text')
+      .execute();
+    await db.schema.createIndex('airlock_releases_by_project').on('airlock_releases').columns(['project_id', 'released_at']).execute();
+    await db.schema
+      .createTable('airlock_notifications')
+      .addColumn('id', 'integer', (c) => c.primaryKey())
+      .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id'))
+      .addColumn('kind', 'varchar(16)', (c) => c.notNull())
+      .addColumn('request_id', 'varchar(32)', (c) => c.notNull().references('airlock_requests.id'))
+      .addColumn('project_id', 'varchar(64)', (c) => c.notNull())
+      .addColumn('title', 'text', (c) => c.notNull())
+      .addColumn('by_id', 'varchar(64)', (c) => c.notNull())
+      .addColumn('at', 'varchar(32)', (c) => c.notNull())
+      .addColumn('message', 'text', (c) => c.notNull())
+      .addColumn('read_at', 'varchar(32)')
+      .execute();
+    await db.schema.createIndex('airlock_notifications_by_user').on('airlock_notifications').columns(['user_id', 'id']).execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    for (const table of [
+      'airlock_notifications',
+      'airlock_releases',
+      'airlock_history',
+      'airlock_comments',
+      'airlock_reviews',
+      'airlock_votes',
+      'airlock_file_versions',
+      'airlock_files',
+      'airlock_requests',
+    ]) {
+      await db.schema.dropTable(table).execute();
+    }
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
     return {
@@ -392,6 +539,7 @@ export const migrationProvider: MigrationProvider = {
       '0008_people': people,
       '0009_terms_and_training': termsAndTraining,
       '0010_membership_from_agreements': membershipFromAgreements,
+      '0011_airlock': airlock,
     };
   },
 };

@@ -207,7 +207,153 @@ export interface TrainingRequirementsTable {
   course: string;
 }
 
+/** A release request (issue 16). `version` is +1 on every change; `round` is +1 on every submission (0 before the first). */
+export interface AirlockRequestsTable {
+  id: string;
+  project_id: string;
+  title: string;
+  /** JSON RequestContext. */
+  context: string;
+  state: string;
+  author_id: string;
+  created_at: string;
+  submitted_at: string | null;
+  updated_at: string;
+  version: number;
+  round: number;
+}
+
+/** A file of a request: an output or a supporting file, its current version, and the version last reviewed. */
+export interface AirlockFilesTable {
+  id: string;
+  request_id: string;
+  name: string;
+  role: 'output' | 'supporting';
+  /** The order files were added in. */
+  position: number;
+  current_version: number;
+  /** 1: withdrawn by the author (kept, never released). */
+  withdrawn: number;
+  added_at: string;
+  /** The version the checkers last reviewed (set when the request is returned); null before. */
+  reviewed_version: number | null;
+}
+
+/** Every version of every file, never changed but for its check (re-run at submission). */
+export interface AirlockFileVersionsTable {
+  file_id: string;
+  version: number;
+  kind: string | null;
+  title: string | null;
+  /** JSON: the OutputDocument, or the SupportingFile. */
+  content: string;
+  /** SHA-256 (hex) of outputBytes(document) (or the supporting file's canonical JSON), computed when it was added. */
+  sha256: string;
+  /** JSON OutputCheck (with its evidence); null for a supporting file. */
+  output_check: string | null;
+  exception: string | null;
+  added_at: string;
+  added_by: string;
+}
+
+/** A checker's vote on a file; it counts only while `file_version` is the file's current version. */
+export interface AirlockVotesTable {
+  file_id: string;
+  checker_id: string;
+  file_version: number;
+  vote: 'approve' | 'request_changes';
+  /** JSON Disagreement, or null. */
+  disagreement: string | null;
+  /** The round it was cast (or last changed) in. */
+  round: number;
+  at: string;
+}
+
+/** A checker's review of one round of a request; complete once `completed_at` is set. */
+export interface AirlockReviewsTable {
+  request_id: string;
+  round: number;
+  checker_id: string;
+  started_at: string;
+  completed_at: string | null;
+}
+
+export interface AirlockCommentsTable {
+  id: string;
+  request_id: string;
+  file_id: string | null;
+  /** JSON CellKey, or null. */
+  cell: string | null;
+  visibility: 'public' | 'private';
+  text: string;
+  author_id: string;
+  round: number;
+  at: string;
+}
+
+/** What happened to a request, in order (seq from 1). */
+export interface AirlockHistoryTable {
+  request_id: string;
+  seq: number;
+  at: string;
+  actor: string;
+  event: string;
+  from_state: string | null;
+  to_state: string;
+  reason: string | null;
+}
+
+/** The ledger: one row per released output file, revoked ones marked. */
+export interface AirlockReleasesTable {
+  file_id: string;
+  request_id: string;
+  project_id: string;
+  file_version: number;
+  name: string;
+  title: string;
+  kind: string;
+  /** JSON PublishedOutput: exactly what left. */
+  published: string;
+  /** SHA-256 (hex) of the PublishedOutput's canonical JSON. */
+  sha256: string;
+  /** SHA-256 of the reviewed document's bytes (outputBytes). */
+  reviewed_sha256: string;
+  /** JSON array of the table's dimensions. */
+  dimensions: string;
+  released_at: string;
+  released_by: string;
+  /** JSON array of the reviewers' names. */
+  reviewers: string;
+  rules: string;
+  revoked_at: string | null;
+  revoked_by: string | null;
+  revoke_reason: string | null;
+}
+
+/** A change of owner that concerns one person. */
+export interface AirlockNotificationsTable {
+  id: number;
+  user_id: string;
+  kind: string;
+  request_id: string;
+  project_id: string;
+  title: string;
+  by_id: string;
+  at: string;
+  message: string;
+  read_at: string | null;
+}
+
 export interface MetadataDatabase {
+  airlock_requests: AirlockRequestsTable;
+  airlock_files: AirlockFilesTable;
+  airlock_file_versions: AirlockFileVersionsTable;
+  airlock_votes: AirlockVotesTable;
+  airlock_reviews: AirlockReviewsTable;
+  airlock_comments: AirlockCommentsTable;
+  airlock_history: AirlockHistoryTable;
+  airlock_releases: AirlockReleasesTable;
+  airlock_notifications: AirlockNotificationsTable;
   terms: TermsTable;
   terms_acceptances: TermsAcceptancesTable;
   training_records: TrainingRecordsTable;

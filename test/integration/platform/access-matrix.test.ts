@@ -22,7 +22,26 @@ interface Call {
   readonly payload?: unknown;
   /** What a permitted caller gets. */
   readonly ok: number;
+  /** What a permitted caller gets where it differs by person (the handler reads the agreement's member entry). */
+  readonly okAs?: Readonly<Record<string, number>>;
 }
+
+const NO_REQUEST = `req-${'0'.repeat(20)}`;
+const NO_FILE = `file-${'0'.repeat(20)}`;
+/** A small output document, as the workstation sends it for the platform's check. */
+const OUTPUT = {
+  kind: 'frequency',
+  title: 'Opt-outs by year',
+  source: { sql: 'SELECT year, count(*) FROM opt_outs GROUP BY year', engine: 'native' },
+  table: {
+    dimensions: ['year'],
+    cells: [
+      { key: { year: '2019' }, count: 12 },
+      { key: { year: '2020' }, count: 15 },
+    ],
+  },
+  mitigation: { kind: 'none', roundingBase: null },
+};
 
 /**
  * One request per route, inside a project that the seeded analyst-2 and admin are members of. A route added to the
@@ -176,6 +195,79 @@ const CALL_OF: Record<RouteId, Call> = {
     url: '/api/v1/admin/access-report?subject=person&id=demo-analyst&from=2026-01-01T00:00:00Z&to=2027-01-01T00:00:00Z',
     ok: 200,
   },
+  // The airlock: project routes by membership; request routes name a request that does not exist (404 to everyone the
+  // route's roles admit), so the walk changes nothing but the one request analyst-2 (who may request release) creates.
+  'airlock.rules': { method: 'GET', url: '/api/v1/projects/opt-out-monitoring/outputs/rules', ok: 200 },
+  'airlock.check': { method: 'POST', url: '/api/v1/projects/opt-out-monitoring/outputs/check', payload: { document: OUTPUT }, ok: 200 },
+  'airlock.requests': { method: 'GET', url: '/api/v1/projects/opt-out-monitoring/requests', ok: 200 },
+  'airlock.create': {
+    method: 'POST',
+    url: '/api/v1/projects/opt-out-monitoring/requests',
+    payload: { title: 'The access table walked', context: { description: '', population: '', relationship: '' } },
+    ok: 200,
+    // A member without mayRequestRelease in the agreement.
+    okAs: { 'demo-admin': 403 },
+  },
+  'airlock.request': { method: 'GET', url: `/api/v1/requests/${NO_REQUEST}`, ok: 404 },
+  'airlock.context': {
+    method: 'POST',
+    url: `/api/v1/requests/${NO_REQUEST}/context`,
+    payload: { expectedVersion: 1, title: 'The walk', context: { description: '', population: '', relationship: '' } },
+    ok: 404,
+  },
+  'airlock.putFile': {
+    method: 'POST',
+    url: `/api/v1/requests/${NO_REQUEST}/files`,
+    payload: { expectedVersion: 1, name: 'table.json', output: OUTPUT, exception: null },
+    ok: 404,
+  },
+  'airlock.withdrawFile': {
+    method: 'POST',
+    url: `/api/v1/requests/${NO_REQUEST}/files/${NO_FILE}/withdraw`,
+    payload: { expectedVersion: 1 },
+    ok: 404,
+  },
+  'airlock.file': { method: 'GET', url: `/api/v1/requests/${NO_REQUEST}/files/${NO_FILE}`, ok: 404 },
+  'airlock.submit': { method: 'POST', url: `/api/v1/requests/${NO_REQUEST}/submit`, payload: { expectedVersion: 1 }, ok: 404 },
+  'airlock.withdraw': {
+    method: 'POST',
+    url: `/api/v1/requests/${NO_REQUEST}/withdraw`,
+    payload: { expectedVersion: 1, reason: 'The walk' },
+    ok: 404,
+  },
+  'airlock.queue': { method: 'GET', url: '/api/v1/airlock/queue', ok: 200 },
+  'airlock.vote': {
+    method: 'POST',
+    url: `/api/v1/requests/${NO_REQUEST}/files/${NO_FILE}/vote`,
+    payload: { expectedVersion: 1, vote: 'approve', disagreement: null },
+    ok: 404,
+  },
+  'airlock.comment': {
+    method: 'POST',
+    url: `/api/v1/requests/${NO_REQUEST}/comments`,
+    payload: { fileId: null, cell: null, visibility: 'public', text: 'The walk' },
+    ok: 404,
+  },
+  'airlock.completeReview': { method: 'POST', url: `/api/v1/requests/${NO_REQUEST}/review`, payload: { expectedVersion: 1 }, ok: 404 },
+  'airlock.return': { method: 'POST', url: `/api/v1/requests/${NO_REQUEST}/return`, payload: { expectedVersion: 1 }, ok: 404 },
+  'airlock.reject': {
+    method: 'POST',
+    url: `/api/v1/requests/${NO_REQUEST}/reject`,
+    payload: { expectedVersion: 1, reason: 'The walk' },
+    ok: 404,
+  },
+  'airlock.release': { method: 'POST', url: `/api/v1/requests/${NO_REQUEST}/release`, payload: { expectedVersion: 1 }, ok: 404 },
+  'airlock.revoke': {
+    method: 'POST',
+    url: `/api/v1/requests/${NO_REQUEST}/revoke`,
+    payload: { expectedVersion: 1, reason: 'The walk' },
+    ok: 404,
+  },
+  'airlock.released': { method: 'GET', url: '/api/v1/projects/opt-out-monitoring/released', ok: 200 },
+  'airlock.releasedFile': { method: 'GET', url: `/api/v1/projects/opt-out-monitoring/released/${NO_FILE}`, ok: 404 },
+  'airlock.package': { method: 'GET', url: `/api/v1/requests/${NO_REQUEST}/package`, ok: 404 },
+  'airlock.notifications': { method: 'GET', url: '/api/v1/airlock/notifications', ok: 200 },
+  'airlock.readNotifications': { method: 'POST', url: '/api/v1/airlock/notifications/read', payload: { upTo: 1 }, ok: 200 },
 };
 /** Routes with a project in their path: membership of that project decides, after the role. */
 const PROJECT_ROUTES: ReadonlySet<RouteId> = new Set(
@@ -234,7 +326,7 @@ function expectedStatus(route: RouteId, caller: (typeof CALLERS)[number] | 'anon
   if (access === 'identified') return CALL_OF[route].ok;
   if (!(access as readonly string[]).includes(caller.role)) return 403;
   if (PROJECT_ROUTES.has(route) && !NOT_BY_MEMBERSHIP.has(route) && !caller.member) return 404;
-  return CALL_OF[route].ok;
+  return CALL_OF[route].okAs?.[caller.userId] ?? CALL_OF[route].ok;
 }
 
 async function call(route: RouteId, token?: string) {
