@@ -8,6 +8,7 @@ import { createWorkstationCore, type WorkstationCore } from '../src/workstation/
 import { createRendererFiles } from '../src/workstation/serving/renderer-files.ts';
 import { appProtocolResponse } from './app-protocol.ts';
 import { readShellConfig } from './config.ts';
+import { createDialogSaveExport } from './export-dialog.ts';
 import { wireIpc } from './ipc.ts';
 import {
   APP_INDEX_URL,
@@ -80,7 +81,13 @@ if (!configured.ok) {
       const files = createRendererFiles(RENDERER_DIR);
       protocol.handle(APP_SCHEME, (request) => appProtocolResponse(files, request));
 
-      core = createWorkstationCore({ ...coreSettings, log });
+      // Exports (the airlock's export gate, the only way out) are saved where the person chooses, 0600.
+      const saveExport = createDialogSaveExport({
+        showSaveDialog: (dialogOptions) =>
+          mainWindow ? dialog.showSaveDialog(mainWindow, dialogOptions) : dialog.showSaveDialog(dialogOptions),
+        defaultFolder: () => app.getPath('downloads'),
+      });
+      core = createWorkstationCore({ ...coreSettings, log, saveExport });
       // Going to sleep or locking the screen locks Enclave too: nobody should wake the machine into an open session.
       const lockCore = (why: string) => () => {
         if (core) inBackground(core.lock(), (err) => log(`Locking on ${why} failed.`, err));

@@ -63,6 +63,30 @@ import {
 } from './agreement-views.ts';
 import { RecordReviewSchema, SecurityReviewSchema, UsageReportSchema } from './oversight.ts';
 import {
+  AddCommentSchema,
+  CastVoteSchema,
+  CreateRequestSchema,
+  FileIdSchema,
+  NotificationSchema,
+  NotificationsReadSchema,
+  PutOutputFileSchema,
+  PutSupportingFileSchema,
+  QueueEntrySchema,
+  ReadNotificationsSchema,
+  ReleasedFileSchema,
+  ReleasedOutputSchema,
+  ReleasePackageSchema,
+  RequestDetailSchema,
+  RequestFileContentSchema,
+  RequestIdSchema,
+  RequestSummarySchema,
+  UpdateContextSchema,
+  VersionedReasonSchema,
+  VersionedSchema,
+} from './airlock.ts';
+import { OutputCheckSchema } from './output-check.ts';
+import { OutputDocumentSchema } from './outputs.ts';
+import {
   AccessReportRequestSchema,
   AccessReportSchema,
   ActionEffectSchema,
@@ -352,6 +376,101 @@ const workspaceMethods = {
   },
 } as const;
 
+// ---- The export gate (issue 16) ------------------------------------------------------------------------------------
+// The only way out of the environment: a released output, re-hashed by the workstation against the platform's ledger,
+// written as xlsx, CSV or (a chart) SVG. Where it goes depends on the shell: Electron saves it through a save dialog;
+// the browser shell answers a one-time download URL that it serves once, for that export only.
+
+export const ExportFormatSchema = z.enum(['xlsx', 'csv', 'svg']);
+export type ExportFormat = z.infer<typeof ExportFormatSchema>;
+
+export const ExportOutcomeSchema = z.discriminatedUnion('kind', [
+  /** Written where the person chose (Electron's save dialog). */
+  z.object({ kind: z.literal('saved'), path: z.string() }).strict(),
+  /** A same-origin path the page fetches once, within a minute (the browser shell), and the file's name. */
+  z.object({ kind: z.literal('download'), url: z.string(), fileName: z.string() }).strict(),
+  /** The person closed the save dialog: nothing was written. */
+  z.object({ kind: z.literal('cancelled') }).strict(),
+]);
+export type ExportOutcome = z.infer<typeof ExportOutcomeSchema>;
+
+/** The largest body of a call that carries an output document (a table's cells, a magnitude table's contributions). */
+export const OUTPUT_CALL_BODY_BYTES = 16 * 1024 * 1024;
+
+const RequestRef = { requestId: RequestIdSchema };
+const RequestFileRef = { requestId: RequestIdSchema, fileId: FileIdSchema };
+
+/**
+ * The airlock (issue 16): one method per route of the platform's airlock API, with the same id; the input is the route's
+ * path parameters and body merged into one object, the output the route's answer. The core calls the platform as the
+ * signed-in user, so the platform decides and its refusals come back as it said them. `airlock.export` is the export
+ * gate, the only way out.
+ */
+const airlockMethods = {
+  /** The rule profile this project's outputs are checked with. */
+  'airlock.rules': { input: z.object(ProjectRef).strict(), output: RuleProfileSchema },
+  /** The platform's check of an output document, as it will enforce it (the builder's preview). */
+  'airlock.check': {
+    input: z.object({ ...ProjectRef, document: OutputDocumentSchema }).strict(),
+    output: OutputCheckSchema,
+    bodyLimit: OUTPUT_CALL_BODY_BYTES,
+  },
+  /** The project's release requests, newest first. */
+  'airlock.requests': { input: z.object(ProjectRef).strict(), output: z.array(RequestSummarySchema) },
+  'airlock.create': { input: z.object({ ...ProjectRef, ...CreateRequestSchema.shape }).strict(), output: RequestDetailSchema },
+  /** One request as the caller may see it (blinded for checkers until both reviews are complete). */
+  'airlock.request': { input: z.object(RequestRef).strict(), output: RequestDetailSchema },
+  'airlock.context': { input: z.object({ ...RequestRef, ...UpdateContextSchema.shape }).strict(), output: RequestDetailSchema },
+  /** Adds an output file (with its exception text) or a supporting file; the same name again is a new version of it. */
+  'airlock.putFile': {
+    input: z.union([
+      z.object({ ...RequestRef, ...PutOutputFileSchema.shape }).strict(),
+      z.object({ ...RequestRef, ...PutSupportingFileSchema.shape }).strict(),
+    ]),
+    output: RequestDetailSchema,
+    bodyLimit: OUTPUT_CALL_BODY_BYTES,
+  },
+  'airlock.withdrawFile': { input: z.object({ ...RequestFileRef, ...VersionedSchema.shape }).strict(), output: RequestDetailSchema },
+  /** A file's content: the document, the platform's check (evidence for checkers only), the reviewed version for a diff. */
+  'airlock.file': { input: z.object(RequestFileRef).strict(), output: RequestFileContentSchema },
+  'airlock.submit': { input: z.object({ ...RequestRef, ...VersionedSchema.shape }).strict(), output: RequestDetailSchema },
+  'airlock.withdraw': { input: z.object({ ...RequestRef, ...VersionedReasonSchema.shape }).strict(), output: RequestDetailSchema },
+  /** The output checkers' queue across projects (never the caller's own requests). */
+  'airlock.queue': { input: NoInput, output: z.array(QueueEntrySchema) },
+  'airlock.vote': { input: z.object({ ...RequestFileRef, ...CastVoteSchema.shape }).strict(), output: RequestDetailSchema },
+  'airlock.comment': {
+    input: z
+      .object({ ...RequestRef, ...AddCommentSchema.shape })
+      .strict()
+      .refine((comment) => comment.cell === null || comment.fileId !== null, {
+        message: 'a comment on a cell names the file the cell is in',
+        path: ['fileId'],
+      }),
+    output: RequestDetailSchema,
+  },
+  'airlock.completeReview': { input: z.object({ ...RequestRef, ...VersionedSchema.shape }).strict(), output: RequestDetailSchema },
+  'airlock.return': { input: z.object({ ...RequestRef, ...VersionedSchema.shape }).strict(), output: RequestDetailSchema },
+  'airlock.reject': { input: z.object({ ...RequestRef, ...VersionedReasonSchema.shape }).strict(), output: RequestDetailSchema },
+  'airlock.release': { input: z.object({ ...RequestRef, ...VersionedSchema.shape }).strict(), output: RequestDetailSchema },
+  'airlock.revoke': { input: z.object({ ...RequestRef, ...VersionedReasonSchema.shape }).strict(), output: RequestDetailSchema },
+  /** The project's ledger of released outputs (revoked ones marked). */
+  'airlock.released': { input: z.object(ProjectRef).strict(), output: z.array(ReleasedOutputSchema) },
+  /** One released output as published, with the hash recorded at release (the platform audits it as a download). */
+  'airlock.releasedFile': { input: z.object({ ...ProjectRef, fileId: FileIdSchema }).strict(), output: ReleasedFileSchema },
+  /** A released request's package: approved outputs as published, public context, ACRO's results.json. */
+  'airlock.package': { input: z.object(RequestRef).strict(), output: ReleasePackageSchema },
+  'airlock.notifications': { input: NoInput, output: z.array(NotificationSchema) },
+  'airlock.readNotifications': { input: ReadNotificationsSchema, output: NotificationsReadSchema },
+  /**
+   * The export gate: writes a released output as xlsx (with a provenance sheet), CSV or (a chart) SVG, only after
+   * checking that egress is open, the output is not revoked and its content hashes to what the platform released.
+   */
+  'airlock.export': {
+    input: z.object({ ...ProjectRef, fileId: FileIdSchema, format: ExportFormatSchema }).strict(),
+    output: ExportOutcomeSchema,
+  },
+} as const;
+
 /** Incidents and the kill switch (admins): the platform decides and records each; these only carry the request. */
 const incidentMethods = {
   /** The incidents, the restrictions in force (and lately lifted), and the people and projects an action can name. */
@@ -508,6 +627,7 @@ export const methods = {
   ...peopleMethods,
   ...standingMethods,
   ...oversightMethods,
+  ...airlockMethods,
 } as const;
 
 export type MethodName = keyof typeof methods;

@@ -2,8 +2,8 @@
 // Fastify like the platform. Wire format: src/common/transport-protocol.ts. Every request passes, in order: the
 // connection's owner (another OS user's program is refused before Fastify sees the request), Host (DNS
 // rebinding), Origin and Fetch-Metadata (cross-site requests), the session header on /api/ (pages and programs
-// without the launch code), then the route. The renderer's files need no session: they hold no secret, and the
-// page's nonce is fresh on every load.
+// without the launch code; an export's one-time download carries its own token instead), then the route. The
+// renderer's files need no session: they hold no secret, and the page's nonce is fresh on every load.
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyReply, type FastifyRequest } from 'fastify';
@@ -20,6 +20,7 @@ import {
   HTTP_SESSION_HEADER,
   HTTP_SESSION_PATH,
 } from '../common/transport-protocol.ts';
+import { EXPORT_DOWNLOAD_PATH } from '../workstation/airlock/downloads.ts';
 import { serveCall } from '../workstation/calls.ts';
 import type { WorkstationCore } from '../workstation/core.ts';
 import { guardPeers } from '../workstation/serving/peer-guard.ts';
@@ -32,7 +33,8 @@ import { isAllowedFetchSite, isAllowedHost, isSameOrigin } from './request-guard
 import { BodyTooLarge, methodNotAllowed, rawPathOf, refusalFor, sendRefusal } from './shell-replies.ts';
 
 export interface BrowserShellOptions {
-  core: Pick<WorkstationCore, 'handlers' | 'events' | 'calls'>;
+  /** The core; its `downloads` are the exports it offers (none served without them). */
+  core: Pick<WorkstationCore, 'handlers' | 'events' | 'calls'> & Partial<Pick<WorkstationCore, 'downloads'>>;
   /** The built renderer (out/renderer). */
   rendererDir: string;
   /** 0 (the default) picks a free port. */
@@ -70,6 +72,12 @@ function callBodyLimit(request: FastifyRequest): number | null {
 }
 /** The routes that need the session header: everything under /api/ but the trade of a launch code. */
 const SESSION_ROUTES = new Set([`${HTTP_INVOKE_PREFIX}:name`, HTTP_EVENTS_PATH, '/api/*']);
+
+/** Content-Disposition for a download: always an attachment (never shown in the page), its name quoted and encoded. */
+export function attachmentDisposition(fileName: string): string {
+  const plain = fileName.replace(/[^A-Za-z0-9._-]/g, '_');
+  return `attachment; filename="${plain}"; filename*=UTF-8''${encodeURIComponent(fileName)}`;
+}
 
 function headerValue(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name];
@@ -203,6 +211,26 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
       return reply.type('application/json; charset=utf-8').send(outcome);
     },
   );
+
+  // An export the core offered (src/workstation/airlock/downloads.ts): fetched once, by a navigation or a fetch from the
+  // page, so it carries no session header; the token in the path is the capability (random, bound to that one export,
+  // spent on first use, valid a minute). Cross-site requests to /api/ are refused above; HEAD is refused here, as it
+  // would spend the token without the file.
+  app.all(`${EXPORT_DOWNLOAD_PATH}:token`, async (request: FastifyRequest<{ Params: { token: string } }>, reply: FastifyReply) => {
+    if (request.method !== 'GET') return sendRefusal(request, reply, methodNotAllowed('GET', 'Use GET to download an export.'));
+    const file = core.downloads?.take(request.params.token) ?? null;
+    if (file === null) {
+      throw new EnclaveError(
+        'not_found',
+        'This download has already been used or has expired. Export the output again from the workstation.',
+      );
+    }
+    return reply
+      .headers({ 'content-disposition': attachmentDisposition(file.fileName), 'cache-control': 'no-store' })
+      .header('content-length', String(file.bytes.byteLength))
+      .type(file.mediaType)
+      .send(Buffer.from(file.bytes.buffer, file.bytes.byteOffset, file.bytes.byteLength));
+  });
 
   app.all(HTTP_EVENTS_PATH, async (request, reply) => {
     if (request.method !== 'GET') throw new EnclaveError('invalid_input', 'Use GET for the event stream.');

@@ -3,6 +3,9 @@
 import { auditQueryOf } from '../common/agreement-views.ts';
 import { detachedCall, type CallContext, type Handlers } from '../common/dispatch.ts';
 import { EnclaveError } from '../common/errors.ts';
+import { createAirlockHandlers } from './airlock/handlers.ts';
+import { createDownloadOffers, type DownloadOffers } from './airlock/downloads.ts';
+import type { SaveExport } from './airlock/export-file.ts';
 import { createCallRegistry, type CallRegistry } from './calls.ts';
 import { createEventHub, type CoreEvents } from './event-hub.ts';
 import { DEFAULT_SCOPES, discoverIdentityProvider, type IdentityProvider, type IdentitySettings } from './sign-in/oidc.ts';
@@ -48,6 +51,11 @@ export interface WorkstationCoreOptions {
    * start) and how a 'disk' project's engine opens (default: native DuckDB in the project's folder).
    */
   workspaces?: { root?: string; openEngine?: OpenEngine };
+  /**
+   * Where a checked export goes (the export gate, src/workstation/airlock): Electron passes its save dialog. Without it
+   * the core offers each export as a one-time download, which the browser shell serves (`downloads`).
+   */
+  saveExport?: SaveExport;
 }
 
 export interface WorkstationCore {
@@ -55,6 +63,8 @@ export interface WorkstationCore {
   events: CoreEvents;
   /** The calls running now, by id: every shell serves its calls through them (./calls.ts serveCall). */
   calls: CallRegistry;
+  /** Exports offered as one-time downloads (when no saveExport was given): the browser shell serves them by token. */
+  downloads: DownloadOffers;
   /** Checks the platform now; the UI hears the result as a 'platform.status' event. */
   checkPlatform(): Promise<PlatformStatus>;
   /** Origins of the identity provider's sign-in pages, once discovered (Electron may open them externally). */
@@ -239,6 +249,13 @@ export function createWorkstationCore(options: WorkstationCoreOptions): Workstat
     log,
   });
 
+  const downloads = createDownloadOffers();
+  const airlock = createAirlockHandlers({
+    client,
+    asUser,
+    saveExport: options.saveExport ?? (async (file) => downloads.offer(file)),
+  });
+
   const handlers: Handlers = {
     'session.get': async () => {
       await signedIn.ready;
@@ -324,6 +341,7 @@ export function createWorkstationCore(options: WorkstationCoreOptions): Workstat
       return null;
     },
     ...workspaces.handlers,
+    ...airlock,
   };
 
   // Leaving the signed-in state (sign-out, lock, the session's end) stops every running call, a query in the local
@@ -333,6 +351,8 @@ export function createWorkstationCore(options: WorkstationCoreOptions): Workstat
     const signedInNow = session.state === 'signed_in';
     if (signedInBefore && !signedInNow) {
       calls.cancelAll();
+      // An export offered to the person who was signed in is for nobody else.
+      downloads.clear();
       workspaces.sessionLeft();
     }
     signedInBefore = signedInNow;
@@ -349,6 +369,7 @@ export function createWorkstationCore(options: WorkstationCoreOptions): Workstat
     handlers,
     events: { on: (name, callback) => hub.on(name, callback) },
     calls,
+    downloads,
     checkPlatform: () => monitor.checkNow(),
     identityOrigins: () => signedIn.browserOrigins(),
     ready: signedIn.ready,
@@ -360,6 +381,7 @@ export function createWorkstationCore(options: WorkstationCoreOptions): Workstat
       signedIn.close();
       closing.abort();
       calls.cancelAll();
+      downloads.clear();
       hub.clear();
       closedWorkspaces ??= workspaces.close().catch((err: unknown) => log('Closing the workspaces failed.', err));
     },

@@ -26,6 +26,19 @@ import {
 } from './fake-platform.ts';
 import type { ConnectedTransport, TransportFactory } from './transports/index.ts';
 import { errorOf } from '../support/error-of.ts';
+import type { ExportOutcome } from '../../src/common/contract.ts';
+import { EXPORT_DOWNLOAD_PATH } from '../../src/workstation/airlock/downloads.ts';
+import { CHART_FILE_ID, sha256Of, TABLE, TABLE_FILE_ID } from '../unit/workstation/airlock-fixtures.ts';
+import { readWorkbook } from '../support/xlsx-read.ts';
+import {
+  AIRLOCK_PROJECT_ID,
+  EGRESS_FROZEN_MESSAGE,
+  FAKE_REQUEST_ID,
+  RELEASED,
+  REVOKED_FILE_ID,
+  TAMPERED_FILE_ID,
+  UNRELEASED_FILE_ID,
+} from './fake-airlock.ts';
 
 /** Resolves with the first status event that satisfies the predicate (the test's timeout bounds the wait). */
 function statusEvent(client: Client, predicate: (status: EventPayload<'platform.status'>) => boolean) {
@@ -142,6 +155,30 @@ const INVALID_INPUTS: Array<{ method: MethodName; input: unknown; field: string 
   { method: 'admin.accessReport', input: { ...REPORT, subject: 'everyone' }, field: 'subject' },
   { method: 'admin.accessReport', input: { ...REPORT, from: 'last week' }, field: 'from' },
   { method: 'admin.accessReport', input: { ...REPORT, id: "demo-analyst' OR 1=1" }, field: 'id' },
+  { method: 'airlock.request', input: { requestId: '../../admin/users' }, field: 'requestId' },
+  { method: 'airlock.released', input: { projectId: '../admin' }, field: 'projectId' },
+  { method: 'airlock.export', input: { projectId: 'covid-outcomes', fileId: TABLE_FILE_ID, format: 'pdf' }, field: 'format' },
+  { method: 'airlock.export', input: { projectId: 'covid-outcomes', fileId: 'file-../../x', format: 'csv' }, field: 'fileId' },
+  { method: 'airlock.export', input: { projectId: 'covid-outcomes', fileId: TABLE_FILE_ID, format: 'csv', path: '/tmp/x' }, field: 'path' },
+  { method: 'airlock.submit', input: { requestId: FAKE_REQUEST_ID, expectedVersion: 0 }, field: 'expectedVersion' },
+  { method: 'airlock.submit', input: { requestId: FAKE_REQUEST_ID }, field: 'expectedVersion' },
+  {
+    method: 'airlock.vote',
+    input: { requestId: FAKE_REQUEST_ID, fileId: TABLE_FILE_ID, expectedVersion: 1, vote: 'maybe', disagreement: null },
+    field: 'vote',
+  },
+  {
+    method: 'airlock.comment',
+    input: { requestId: FAKE_REQUEST_ID, fileId: null, cell: { region: 'London' }, visibility: 'public', text: 'Look at this cell.' },
+    field: 'fileId',
+  },
+  {
+    method: 'airlock.comment',
+    input: { requestId: FAKE_REQUEST_ID, fileId: null, cell: null, visibility: 'secret', text: 'Look at this.' },
+    field: 'visibility',
+  },
+  { method: 'airlock.reject', input: { requestId: FAKE_REQUEST_ID, expectedVersion: 3, reason: '' }, field: 'reason' },
+  { method: 'airlock.readNotifications', input: { upTo: -1 }, field: 'upTo' },
 ];
 
 export function runContractSuite(label: string, connect: TransportFactory): void {
@@ -378,6 +415,119 @@ export function runContractSuite(label: string, connect: TransportFactory): void
         platform.suspend(null);
         await signIn();
         expect(await client.invoke('projects.list', {})).toEqual(PROJECTS);
+      });
+    });
+
+    describe('the airlock and the export gate (SATRE 3.1.12)', () => {
+      /** The file an export offered, fetched once as the page fetches it (or, with no page to fetch it, taken from the core). */
+      async function download(outcome: ExportOutcome): Promise<{ bytes: Uint8Array; disposition: string | null } | null> {
+        if (outcome.kind !== 'download') throw new Error(`expected a download, got ${outcome.kind}`);
+        expect(outcome.url.startsWith(EXPORT_DOWNLOAD_PATH)).toBe(true);
+        if (connected.fetchDownload) {
+          const response = await connected.fetchDownload(outcome.url);
+          if (response.status === 404) return null;
+          expect(response.status).toBe(200);
+          return { bytes: new Uint8Array(await response.arrayBuffer()), disposition: response.headers.get('content-disposition') };
+        }
+        const file = core.downloads.take(outcome.url.slice(EXPORT_DOWNLOAD_PATH.length));
+        return file === null ? null : { bytes: file.bytes, disposition: null };
+      }
+
+      it("airlock.released lists the project's ledger as the platform keeps it, revoked outputs marked", async () => {
+        const ledger = await client.invoke('airlock.released', { projectId: AIRLOCK_PROJECT_ID });
+
+        expect(ledger).toEqual([...RELEASED.values()].map((file) => file.output));
+        expect(ledger.find((output) => output.fileId === REVOKED_FILE_ID)?.revoked?.reason).toBe('A differencing risk was found.');
+      });
+
+      it('airlock.export of a released table offers the checked workbook once, as an attachment', async () => {
+        const outcome = await client.invoke('airlock.export', { projectId: AIRLOCK_PROJECT_ID, fileId: TABLE_FILE_ID, format: 'xlsx' });
+
+        const name = `admissions-by-region-and-sex-${sha256Of(TABLE).slice(0, 8)}.xlsx`;
+        expect(outcome).toEqual({ kind: 'download', url: expect.any(String), fileName: name });
+        const first = await download(outcome);
+        const book = readWorkbook(first?.bytes ?? new Uint8Array());
+        expect(book.sheets.get('Table')?.[2]).toEqual(['London', 'M', null, 'suppressed']);
+        expect(book.sheets.get('Provenance')).toContainEqual(['SHA-256 of the published output', sha256Of(TABLE)]);
+        if (first?.disposition !== null) expect(first?.disposition).toMatch(new RegExp(`^attachment; filename="${name}"`));
+        expect(await download(outcome)).toBeNull();
+      });
+
+      it('airlock.export of a released chart as SVG', async () => {
+        const outcome = await client.invoke('airlock.export', { projectId: AIRLOCK_PROJECT_ID, fileId: CHART_FILE_ID, format: 'svg' });
+
+        const svg = new TextDecoder().decode((await download(outcome))?.bytes);
+        expect(svg).toContain('<svg xmlns="http://www.w3.org/2000/svg"');
+        expect(svg).not.toContain('<script');
+      });
+
+      const refusals: Array<{ why: string; fileId: string; frozen?: boolean; code: ErrorCode; message: RegExp | string }> = [
+        {
+          why: 'egress is frozen',
+          fileId: TABLE_FILE_ID,
+          frozen: true,
+          code: 'egress_frozen',
+          message: `${EGRESS_FROZEN_MESSAGE} Nothing was exported.`,
+        },
+        {
+          why: 'the output was revoked',
+          fileId: REVOKED_FILE_ID,
+          code: 'forbidden',
+          message: /was revoked on .* A differencing risk was found\..*Nothing was exported/,
+        },
+        {
+          why: 'its content no longer matches the hash recorded at release',
+          fileId: TAMPERED_FILE_ID,
+          code: 'forbidden',
+          message: /does not match the SHA-256/,
+        },
+        {
+          why: 'the file was never released',
+          fileId: UNRELEASED_FILE_ID,
+          code: 'not_found',
+          message: /^There is no released output with that id in this project\.$/,
+        },
+      ];
+      for (const { why, fileId, frozen, code, message } of refusals) {
+        it(`airlock.export is refused with ${code} when ${why}, and nothing is offered`, async () => {
+          platform.airlock.freezeEgress(frozen === true);
+
+          const error = await errorOf(client.invoke('airlock.export', { projectId: AIRLOCK_PROJECT_ID, fileId, format: 'csv' }));
+
+          expect(error.code).toBe(code);
+          if (typeof message === 'string') expect(error.message).toBe(message);
+          else expect(error.message).toMatch(message);
+        });
+      }
+
+      it('an export offered before a sign-out cannot be fetched after it', async () => {
+        const outcome = await client.invoke('airlock.export', { projectId: AIRLOCK_PROJECT_ID, fileId: TABLE_FILE_ID, format: 'csv' });
+
+        await client.invoke('session.signOut', {});
+
+        expect(await download(outcome)).toBeNull();
+      });
+
+      it("airlock.submit sends the version the caller saw; a stale one is the platform's conflict, as it said it", async () => {
+        const stale = await errorOf(client.invoke('airlock.submit', { requestId: FAKE_REQUEST_ID, expectedVersion: 2 }));
+        const submitted = await client.invoke('airlock.submit', { requestId: FAKE_REQUEST_ID, expectedVersion: 3 });
+
+        expect(stale).toMatchObject({
+          code: 'conflict',
+          message: 'This request changed since you looked (it is at version 3, you saw 2). Nothing was changed.',
+        });
+        expect(submitted).toMatchObject({ id: FAKE_REQUEST_ID, state: 'SUBMITTED', version: 4 });
+        expect(platform.airlock.posted).toEqual([
+          { path: `/api/v1/requests/${FAKE_REQUEST_ID}/submit`, body: { expectedVersion: 2 } },
+          { path: `/api/v1/requests/${FAKE_REQUEST_ID}/submit`, body: { expectedVersion: 3 } },
+        ]);
+        expect((await client.invoke('airlock.request', { requestId: FAKE_REQUEST_ID })).state).toBe('SUBMITTED');
+      });
+
+      it('airlock.queue is refused to an analyst with the platform’s own words', async () => {
+        const error = await errorOf(client.invoke('airlock.queue', {}));
+
+        expect(error).toMatchObject({ code: 'forbidden', message: 'Only output checkers have a review queue.' });
       });
     });
 

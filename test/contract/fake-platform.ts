@@ -4,6 +4,7 @@ import { createServer, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tableFromArrays, tableToIPC } from 'apache-arrow';
 import type { Catalogue, Project, RuleProfile, User } from '../../src/common/contract.ts';
+import { createFakeAirlock, type FakeAirlock } from './fake-airlock.ts';
 
 export const FAKE_PLATFORM_NAME = 'Fake platform for tests';
 
@@ -128,6 +129,8 @@ export interface FakePlatform {
   actions: unknown[];
   /** Suspends the caller (every API call answers 'suspended' with this message), or lifts it (null). */
   suspend(message: string | null): void;
+  /** The airlock's routes: its ledger, a request, the egress switch (./fake-airlock.ts). */
+  airlock: FakeAirlock;
   close(): Promise<void>;
 }
 
@@ -195,6 +198,7 @@ export async function startFakePlatform(options: FakePlatformOptions = {}): Prom
   const actions: unknown[] = [];
   let suspension: string | null = null;
   const holds = new Map<number, PendingHold>();
+  const airlock = createFakeAirlock();
   const server: Server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://fake');
     requests.push(url.pathname + url.search);
@@ -219,6 +223,7 @@ export async function startFakePlatform(options: FakePlatformOptions = {}): Prom
     if (options.tokenOwner && options.tokenOwner(bearer) === null)
       return json(401, error('unauthenticated', 'Sign in again: the access token is missing or invalid.'));
     if (suspension !== null) return json(403, error('suspended', suspension));
+    if (airlock.answer(req, res, url.pathname)) return;
     if (req.method === 'POST' && first === 'admin' && projectId === 'actions' && parts.length === 4) {
       let body = '';
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -299,6 +304,7 @@ export async function startFakePlatform(options: FakePlatformOptions = {}): Prom
     requests,
     sessionEvents,
     actions,
+    airlock,
     suspend(message) {
       suspension = message;
     },

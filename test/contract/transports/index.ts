@@ -15,6 +15,11 @@ import { connectHttpTransport } from './http-transport.ts';
 
 export interface ConnectedTransport {
   transport: Transport;
+  /**
+   * Fetches an export's one-time download as the page does (the browser shell serves it); absent where the shell saves
+   * exports itself and no page ever fetches one.
+   */
+  fetchDownload?: (url: string) => Promise<Response>;
   close(): Promise<void>;
 }
 
@@ -35,6 +40,11 @@ export const httpTransport: TransportFactory = async (core) => {
   const transport = await connectHttpTransport(shell);
   return {
     transport,
+    // A navigation from the page: same origin, no session header (a download cannot carry one).
+    fetchDownload: (url) =>
+      fetch(new URL(url, shell.url), {
+        headers: { 'sec-fetch-site': 'same-origin', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document' },
+      }),
     async close() {
       transport.close();
       await shell.close();

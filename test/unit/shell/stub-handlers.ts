@@ -1,4 +1,5 @@
 // A signed-in session and handlers for the new session methods, for shell tests whose subject is the transport.
+import { METHOD_NAMES } from '../../../src/common/contract-names.ts';
 import type { Project, Session } from '../../../src/common/contract.ts';
 import type { Handlers } from '../../../src/common/dispatch.ts';
 import { EnclaveError } from '../../../src/common/errors.ts';
@@ -65,6 +66,10 @@ const PEOPLE_METHODS = [
 ] as const;
 type PeopleMethod = (typeof PEOPLE_METHODS)[number];
 
+const noAirlock = async (): Promise<never> => Promise.reject(new EnclaveError('forbidden', 'The stub platform keeps no airlock.'));
+type AirlockMethod = Extract<keyof Handlers, `airlock.${string}`>;
+const AIRLOCK_METHODS = METHOD_NAMES.filter((name): name is AirlockMethod => name.startsWith('airlock.'));
+
 /**
  * The agreements, the audit log, the incidents and the kill switch, which the shell tests never read: refused as the
  * platform's answers would be.
@@ -81,6 +86,7 @@ export const STUB_ADMIN_HANDLERS: Pick<
   | 'admin.lift'
   | 'admin.accessReport'
   | PeopleMethod
+  | AirlockMethod
   | 'terms.mine'
   | 'terms.accept'
   | 'terms.decline'
@@ -96,6 +102,7 @@ export const STUB_ADMIN_HANDLERS: Pick<
   'admin.lift': noIncidents,
   'admin.accessReport': noIncidents,
   ...(Object.fromEntries(PEOPLE_METHODS.map((name) => [name, noPeople])) as unknown as Pick<Handlers, PeopleMethod>),
+  ...(Object.fromEntries(AIRLOCK_METHODS.map((name) => [name, noAirlock])) as unknown as Pick<Handlers, AirlockMethod>),
   // The stub platform publishes no terms and requires no training.
   'terms.mine': async () => [],
   'terms.accept': async () => Promise.reject(new EnclaveError('invalid_input', 'The stub platform has no terms to accept.')),

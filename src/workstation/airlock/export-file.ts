@@ -1,0 +1,28 @@
+// What the export gate hands to the shell once it has checked a released output: the file's bytes and name, and which
+// released file (and hash) they were made from. The shell decides where it goes (SaveExport): Electron through a save
+// dialog, the browser shell as a one-time download.
+import type { ExportFormat, ExportOutcome } from '../../common/contract.ts';
+
+export type { ExportFormat, ExportOutcome };
+
+export interface ExportFile {
+  readonly projectId: string;
+  /** The released file's id in the project's ledger. */
+  readonly fileId: string;
+  /** The SHA-256 the platform recorded at release, which the content was checked against. */
+  readonly sha256: string;
+  readonly format: ExportFormat;
+  /** A safe file name: letters, digits, '-' and '.', ending in the format's extension. */
+  readonly fileName: string;
+  readonly mediaType: string;
+  readonly bytes: Uint8Array;
+}
+
+/** Puts a checked export where the person wants it, or says they cancelled. Never called for anything unchecked. */
+export type SaveExport = (file: ExportFile, signal: AbortSignal) => Promise<ExportOutcome>;
+
+export const MEDIA_TYPE_BY_FORMAT: Readonly<Record<ExportFormat, string>> = {
+  xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+  csv: 'text/csv; charset=utf-8',
+  svg: 'image/svg+xml',
+};

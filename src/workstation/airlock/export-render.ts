@@ -1,0 +1,187 @@
+// Turns a checked released output into the file the person asked for: an xlsx workbook (the published table and a
+// Provenance sheet), CSV of the published cells, or an SVG bar chart of a chart output. Everything written comes from
+// the PublishedOutput and its ledger entry: published cells, totals, recomputed percentages, notes. There is nothing
+// else to write: counts behind hidden cells, contributions and evidence never reach the workstation in a released file.
+import type { ReleasedFile } from '../../common/airlock.ts';
+import type { ExportFormat } from '../../common/contract.ts';
+import { EnclaveError } from '../../common/errors.ts';
+import type { CellKey, PublishedCell, PublishedOutput } from '../../common/output-check.ts';
+import { csvText, type CsvValue } from './csv.ts';
+import { MEDIA_TYPE_BY_FORMAT } from './export-file.ts';
+import { barChartSvg } from './svg-chart.ts';
+import { workbookBytes, type SheetValue } from './xlsx-workbook.ts';
+
+export interface RenderedExport {
+  readonly fileName: string;
+  readonly mediaType: string;
+  readonly bytes: Uint8Array;
+}
+
+export interface RenderContext {
+  /** The project as the person knows it: its name, or its id when the name is not known. */
+  readonly projectName: string;
+  readonly projectId: string;
+  /** When the export was made (ISO 8601). */
+  readonly exportedAt: string;
+}
+
+const STATUS_WORDS: Readonly<Record<PublishedCell['status'], string>> = {
+  published: 'published',
+  rounded: 'rounded',
+  suppressed: 'suppressed',
+  empty: 'no values',
+};
+
+/** A name for the file: the title in lower-case letters, digits and dashes, and the start of its hash. */
+export function exportFileName(title: string, sha256: string, format: ExportFormat): string {
+  const slug = title
+    .normalize('NFKD')
+    // The accents NFKD split off ("é" → "e" + a combining mark) go; the letters stay.
+    .replace(/\p{M}/gu, '')
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60)
+    .replace(/-+$/, '');
+  return `${slug || 'output'}-${sha256.slice(0, 8)}.${format}`;
+}
+
+/** What a table's cells hold, as a column heading. */
+function valueHeading(content: PublishedOutput): string {
+  if (content.statistic === 'sum') return `Sum of ${content.measure ?? 'the measure'}`;
+  if (content.statistic === 'mean') return `Mean of ${content.measure ?? 'the measure'}`;
+  return 'Count';
+}
+
+/** A category as a person reads it: "*" is the total over that dimension. */
+function category(value: string | number | undefined): SheetValue {
+  if (value === undefined) return null;
+  return value === '*' ? 'Total' : value;
+}
+
+function cellRow(content: PublishedOutput, cell: PublishedCell): SheetValue[] {
+  return [...content.dimensions.map((dimension) => category(cell.key[dimension])), cell.value, STATUS_WORDS[cell.status]];
+}
+
+/** What a percentage is a share of, in words: "all region" for a total over region, "sex = F" for a fixed category. */
+function shareOf(content: PublishedOutput, of: CellKey): string {
+  const parts = content.dimensions.map((dimension) => {
+    const value = of[dimension];
+    return value === '*' || value === undefined ? `all ${dimension}` : `${dimension} = ${value}`;
+  });
+  return parts.join(', ');
+}
+
+/** The published table as rows: a heading, the cells, then the totals. */
+function tableRows(content: PublishedOutput): SheetValue[][] {
+  return [
+    [...content.dimensions, valueHeading(content), 'Status'],
+    ...content.cells.map((cell) => cellRow(content, cell)),
+    ...content.totals.map((cell) => cellRow(content, cell)),
+  ];
+}
+
+function percentageRows(content: PublishedOutput): SheetValue[][] {
+  return [
+    [...content.dimensions, 'Share of', 'Percent'],
+    ...content.derived.map((derived) => [
+      ...content.dimensions.map((dimension) => category(derived.key[dimension])),
+      shareOf(content, derived.of),
+      derived.percent,
+    ]),
+  ];
+}
+
+function coefficientRows(regression: NonNullable<PublishedOutput['regression']>): SheetValue[][] {
+  return [
+    ['Term', 'Estimate', 'Standard error', 'p value'],
+    ...regression.coefficients.map((c) => [c.term, c.estimate, c.standardError, c.pValue]),
+  ];
+}
+
+function provenanceRows(released: ReleasedFile, context: RenderContext): SheetValue[][] {
+  const { output, content } = released;
+  const rows: SheetValue[][] = [
+    ['Field', 'Value'],
+    ['Output', content.title],
+    ['Kind', output.kind],
+    ['File in the request', output.name],
+    ['Request', output.requestTitle],
+    ['Request id', output.requestId],
+    ['Released file id', output.fileId],
+    ['Project', context.projectName === context.projectId ? context.projectId : `${context.projectName} (${context.projectId})`],
+    ['Released at', output.releasedAt],
+    ['Released by', output.releasedBy.name],
+    ['Reviewed by', output.reviewers.join('; ')],
+    ['Rules profile', output.rules],
+    ['Mitigation applied', content.mitigation],
+  ];
+  if (content.regression !== null) {
+    rows.push(
+      ['Model', content.regression.model],
+      ['Observations', content.regression.observations],
+      ['Residual degrees of freedom', content.regression.residualDof],
+    );
+  }
+  content.notes.forEach((note, index) => rows.push([content.notes.length === 1 ? 'Note' : `Note ${index + 1}`, note]));
+  rows.push(
+    ['SHA-256 of the published output', output.sha256],
+    ['Exported at', context.exportedAt],
+    [
+      'Statement',
+      'Released through the Enclave airlock after disclosure control and two independent output checks. The workstation checked this content against the SHA-256 above before writing it.',
+    ],
+  );
+  return rows;
+}
+
+function xlsxOf(released: ReleasedFile, context: RenderContext): Uint8Array {
+  const { content } = released;
+  const main =
+    content.regression !== null
+      ? { name: 'Coefficients', rows: coefficientRows(content.regression), widths: [28, 14, 16, 10] }
+      : { name: 'Table', rows: tableRows(content), widths: [...content.dimensions.map(() => 20), 18, 12] };
+  const sheets = [main];
+  if (content.regression === null && content.derived.length > 0) {
+    sheets.push({ name: 'Percentages', rows: percentageRows(content), widths: [...content.dimensions.map(() => 20), 36, 10] });
+  }
+  sheets.push({ name: 'Provenance', rows: provenanceRows(released, context), widths: [32, 90] });
+  return workbookBytes({ title: content.title, sheets });
+}
+
+function csvOf(content: PublishedOutput): Uint8Array {
+  const rows: CsvValue[][] = content.regression !== null ? coefficientRows(content.regression) : tableRows(content);
+  return new TextEncoder().encode(csvText(rows));
+}
+
+function barLabel(content: PublishedOutput, key: CellKey): string {
+  return content.dimensions.map((dimension) => String(category(key[dimension]) ?? '')).join(' / ');
+}
+
+function svgOf(released: ReleasedFile): Uint8Array {
+  const { content, output } = released;
+  if (content.chart === null) {
+    throw new EnclaveError('invalid_input', `“${content.title}” is not a chart: export it as xlsx or CSV. Nothing was exported.`);
+  }
+  const svg = barChartSvg({
+    title: content.title,
+    xTitle: content.chart.x,
+    yTitle: content.chart.y,
+    bars: content.cells.map((cell) => ({ label: barLabel(content, cell.key), value: cell.value })),
+    notes: [
+      ...content.notes,
+      `Released ${output.releasedAt} by ${output.releasedBy.name} (request ${output.requestId}); SHA-256 ${output.sha256}.`,
+    ],
+  });
+  return new TextEncoder().encode(svg);
+}
+
+/** The file of a released output in the format asked for; a chart alone exports as SVG. */
+export function renderExport(released: ReleasedFile, format: ExportFormat, context: RenderContext): RenderedExport {
+  const bytes = format === 'xlsx' ? xlsxOf(released, context) : format === 'csv' ? csvOf(released.content) : svgOf(released);
+  return {
+    fileName: exportFileName(released.content.title, released.output.sha256, format),
+    mediaType: MEDIA_TYPE_BY_FORMAT[format],
+    bytes,
+  };
+}
