@@ -1,13 +1,15 @@
 // The result and its chart. Side by side, the chart takes the full height on the right of the editor and the result
 // (as an analyst's plots pane does); stacked, it sits below the result. A splitter sizes the result against the chart
 // either way. The result heading says whose result it is: after a cancel or an error, the previous query's.
-import { useRef, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
+import type { Client } from '../../../src/common/client.ts';
 import type { LocalEngine } from '../../../src/common/local-engine.ts';
 import type { Layout } from '../../../src/common/workspace.ts';
 import { ChartPanel } from '../analysis/ChartPanel.tsx';
 import type { ChartSettings } from '../analysis/chart-plan.ts';
 import type { GridView } from '../analysis/page-cache.ts';
 import { ResultGrid } from '../analysis/ResultGrid.tsx';
+import { OutputBuilder } from '../outputs/OutputBuilder.tsx';
 import { ErrorMessage } from '../shell/Messages.tsx';
 import { resultHeading, resultPhrase } from './run-status.ts';
 import type { ShownResult } from './use-query-runs.ts';
@@ -22,7 +24,7 @@ export function useResultMemory(): ResultMemory {
   return useRef<ResultMemory>({ views: new Map(), charts: new Map() }).current;
 }
 
-function hasRows(shown: ShownResult | null): shown is ShownResult {
+function hasRows(shown: ShownResult | null): shown is ShownResult & { result: { resultId: string } } {
   return shown !== null && shown.result.resultId !== null && shown.result.columns.length > 0;
 }
 
@@ -38,24 +40,61 @@ export function ResultPane(props: {
   memory: ResultMemory;
   /** A question before the next run (replace a table?), asked above the result. */
   question?: ReactNode;
+  /** Where outputs go (the project, through the client): with it, a result with rows offers "Make an output". */
+  outputs?: { client: Client; projectId: string };
 }) {
   const { engine, shown, showingPrevious, layout, memory } = props;
   const result = shown?.result ?? null;
+  const [building, setBuilding] = useState(false);
+  const makeOutput = useRef<HTMLButtonElement>(null);
+  const seq = shown?.seq ?? null;
+  // A new result closes the builder: it was making an output of the one before.
+  useEffect(() => setBuilding(false), [seq]);
+  const closeBuilder = (): void => {
+    setBuilding(false);
+    requestAnimationFrame(() => makeOutput.current?.focus());
+  };
   return (
     <section className="result-pane" id="ide-result-pane" aria-labelledby="result-heading">
       <div className="pane-head">
         <h2 id="result-heading" className={showingPrevious ? 'previous' : undefined} data-testid="result-heading">
           {result ? resultHeading(result, showingPrevious, shown?.title) : 'Result'}
         </h2>
-        <button
-          type="button"
-          className="link-button"
-          data-testid="toggle-arrangement"
-          onClick={() => props.onArrangement(layout.arrangement === 'side-by-side' ? 'stacked' : 'side-by-side')}
-        >
-          {layout.arrangement === 'side-by-side' ? 'Chart below the result' : 'Chart beside the result'}
-        </button>
+        <span className="pane-actions">
+          {props.outputs && hasRows(shown) ? (
+            <button
+              type="button"
+              className="link-button"
+              ref={makeOutput}
+              aria-expanded={building}
+              data-testid="make-output"
+              onClick={() => setBuilding(true)}
+            >
+              Make an output
+            </button>
+          ) : null}
+          <button
+            type="button"
+            className="link-button"
+            data-testid="toggle-arrangement"
+            onClick={() => props.onArrangement(layout.arrangement === 'side-by-side' ? 'stacked' : 'side-by-side')}
+          >
+            {layout.arrangement === 'side-by-side' ? 'Chart below the result' : 'Chart beside the result'}
+          </button>
+        </span>
       </div>
+      {building && props.outputs && hasRows(shown) ? (
+        <OutputBuilder
+          // Its own key among the pane's children (the grid is keyed by the result's number too).
+          key={`output-builder-${shown.seq}`}
+          client={props.outputs.client}
+          projectId={props.outputs.projectId}
+          engine={engine}
+          result={shown.result}
+          sql={shown.sql}
+          onClose={closeBuilder}
+        />
+      ) : null}
       <div role="alert" className="result-question">
         {props.question ?? null}
       </div>

@@ -422,6 +422,7 @@ export function WorkspaceScreen(props: WorkspaceScreenProps) {
                 layout={layout}
                 onArrangement={(arrangement) => setLayout(arranged(layout, arrangement), true)}
                 clipboardCellLimit={project.clipboardCellLimit}
+                outputs={{ client, projectId: project.id }}
                 memory={memory}
                 question={
                   replaceQuestion !== null && replaceQuestion.tabId === activeTabId ? (
