@@ -1,6 +1,8 @@
-// The header: product, platform, and who is signed in with Lock and Sign out. (Where a project's local tables live,
-// and how its engine is doing, is said on the workspace screen: it differs from project to project.)
+// The header: product, platform, and who is signed in with their notification bell, Lock and Sign out. (Where a
+// project's local tables live, and how its engine is doing, is said on the workspace screen: it differs from project to
+// project.) The bell is the signed-in workspace's (../airlock/NotificationBell.tsx): the header keeps its place.
 import type { Session, User } from '../../../src/common/contract.ts';
+import { NOTIFICATION_SLOT_ID } from '../airlock/header-slot.ts';
 import { ROLE_LABELS } from '../session/roles.ts';
 
 export interface PlatformState {
@@ -26,6 +28,7 @@ export function Header(props: {
         <div className="header-spacer" />
         {account ? (
           <div className="account" data-testid="account">
+            <div id={NOTIFICATION_SLOT_ID} className="header-notifications" />
             <div className="account-who">
               <span className="account-name" data-testid="user-name">
                 {account.user.displayName}

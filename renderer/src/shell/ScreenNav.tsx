@@ -1,29 +1,44 @@
-// The screens a role may open, as links (the location hash names the screen, so Back and Forward work), and for
-// administrators a second navigation beside it with the administration screens.
+// The screens a role may open, as links (the location hash names the screen, so Back and Forward work), with the
+// Outputs screen after the project's screens for those who pick a project, and for administrators a second navigation
+// beside it with the administration screens.
 import { ADMIN_SCREEN_LABELS, adminHashOf, type AdminScreen } from '../admin/admin-screens.ts';
+import { OUTPUTS_LABEL, outputsHashOf } from '../airlock/outputs-address.ts';
 import { hashOf, SCREEN_LABELS, type Screen } from '../session/roles.ts';
 
 export function ScreenNav(props: {
   screens: readonly Screen[];
   /** The role's screen shown, or null while an administration screen is. */
   current: Screen | null;
+  /** The Outputs screen, when the role picks a project: whether it is the one shown. */
+  outputs?: { current: boolean };
   adminScreens?: readonly AdminScreen[];
   currentAdmin?: AdminScreen | null;
 }) {
   const adminScreens = props.adminScreens ?? [];
+  const { outputs } = props;
+  const link = (screen: Screen) => (
+    <a
+      key={screen}
+      href={hashOf(screen)}
+      className="tab"
+      aria-current={screen === props.current ? 'page' : undefined}
+      data-testid={`tab-${screen}`}
+    >
+      {SCREEN_LABELS[screen]}
+    </a>
+  );
+  // Outputs come after the project's own screens (the catalogue, local analysis) and before output checking.
+  const projectScreens = props.screens.filter((screen) => screen !== 'checking');
+  const otherScreens = props.screens.filter((screen) => screen === 'checking');
   const screens = (
     <nav aria-label="Screens" className="tabs" data-testid="screen-nav">
-      {props.screens.map((screen) => (
-        <a
-          key={screen}
-          href={hashOf(screen)}
-          className="tab"
-          aria-current={screen === props.current ? 'page' : undefined}
-          data-testid={`tab-${screen}`}
-        >
-          {SCREEN_LABELS[screen]}
+      {projectScreens.map(link)}
+      {outputs ? (
+        <a href={outputsHashOf()} className="tab" aria-current={outputs.current ? 'page' : undefined} data-testid="tab-outputs">
+          {OUTPUTS_LABEL}
         </a>
-      ))}
+      ) : null}
+      {otherScreens.map(link)}
     </nav>
   );
   // Without administration screens, the navigation is the one bar it always was (the analysis screen counts its height).

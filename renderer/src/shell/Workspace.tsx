@@ -1,12 +1,16 @@
 // A signed-in user's workspace: the screens their role allows. Analysts pick a project, browse its catalogue, open
-// samples into the project's local engine and analyse them in the workspace screen; output checkers read the rule
-// profiles; admins see both references, and their own screens: the agreements (and their members), the audit log, the
-// incidents, oversight, the people, the terms of use and the training (with a banner over them while the kill switch holds
-// anything in force); data managers get the agreements. The catalogue also shows the chosen project's agreement,
-// read-only. Mounted once per sign-in (keyed by user). Editor text
-// is saved as it is typed, for every project of the sign-in, and sent at once when the window goes away or the project
-// changes.
+// samples into the project's local engine and analyse them in the workspace screen, and follow the project's release
+// requests and released outputs on the Outputs screen (everyone who picks a project is offered it; the platform says
+// who is a member); output checkers read the rule profiles; admins see both references, and their own screens: the
+// agreements (and their members), the audit log, the incidents, oversight, the people, the terms of use and the
+// training (with a banner over them while the kill switch holds anything in force); data managers get the agreements.
+// The catalogue also shows the chosen project's agreement, read-only. The airlock's notification bell goes in the
+// header, polled while signed in and read again after every airlock action made on any screen. Mounted once per
+// sign-in (keyed by user). Editor text is saved as it is typed, for every project of the sign-in, and sent at once
+// when the window goes away or the project changes.
 import { useCallback, useEffect, useMemo, useState } from 'react';
+import { createPortal } from 'react-dom';
+import type { Notification } from '../../../src/common/airlock.ts';
 import type { Client } from '../../../src/common/client.ts';
 import type { Catalogue, Project, User } from '../../../src/common/contract.ts';
 import { handledElsewhere } from '../../../src/common/detached.ts';
@@ -22,6 +26,14 @@ import { RestrictionsBanner } from '../admin/RestrictionsBanner.tsx';
 import { TermsScreen } from '../admin/TermsScreen.tsx';
 import { TrainingScreen } from '../admin/TrainingScreen.tsx';
 import { useKillSwitch } from '../admin/use-kill-switch.ts';
+import { noticingAirlockActions } from '../airlock/airlock-calls.ts';
+import { NOTIFICATION_SLOT_ID } from '../airlock/header-slot.ts';
+import { NotificationBell } from '../airlock/NotificationBell.tsx';
+import { notificationTarget } from '../airlock/notification-text.ts';
+import { mayOpenOutputs, OUTPUTS_LABEL } from '../airlock/outputs-address.ts';
+import { OutputsScreen } from '../airlock/OutputsScreen.tsx';
+import { openOutputs, useOutputsAddress } from '../airlock/use-outputs-address.ts';
+import { useNotifications } from '../airlock/use-notifications.ts';
 import type { ProjectEngines } from '../analysis/project-engines.ts';
 import { DatasetDetail } from '../catalogue/DatasetDetail.tsx';
 import { DatasetList } from '../catalogue/DatasetList.tsx';
@@ -64,16 +76,27 @@ export function Workspace(props: {
   requestedAdmin?: AdminScreen | null;
   navigate: (screen: Screen) => void;
 }) {
-  const { client, engines, user } = props;
+  const { engines, user } = props;
   const screens = screensFor(user.role);
   const home = screens[0];
   const screen = props.requested ?? home;
   const adminScreens = adminScreensFor(user.role);
   const adminScreen = props.requestedAdmin ?? null;
   const adminAllowed = adminScreen !== null && adminScreens.includes(adminScreen);
+  // The Outputs screen (#/outputs) takes the place of the role's screens while it is asked for, as administration does.
+  const outputsAddress = useOutputsAddress();
+  const outputsOffered = mayOpenOutputs(user.role);
+  const outputsAsked = adminScreen === null && outputsAddress !== null;
+  const outputsShown = outputsAsked && outputsOffered;
   // An administration screen takes the place of the role's screens while it is asked for.
-  const allowed = adminScreen === null && mayOpen(user.role, screen);
+  const allowed = adminScreen === null && !outputsAsked && mayOpen(user.role, screen);
   const withCatalogue = screens.includes('catalogue');
+
+  // The notification bell hears every airlock action made through this client, on whichever screen.
+  const notifications = useNotifications(props.client);
+  const client = useMemo(() => noticingAirlockActions(props.client, notifications.refresh), [props.client, notifications.refresh]);
+  const [bellSlot, setBellSlot] = useState<HTMLElement | null>(null);
+  useEffect(() => setBellSlot(document.getElementById(NOTIFICATION_SLOT_ID)), []);
 
   const [projects, setProjects] = useState<Project[] | null>(null);
   const [projectsError, setProjectsError] = useState<string | null>(null);
@@ -208,6 +231,20 @@ export function Workspace(props: {
   const dataset = catalogue?.datasets.find((d) => d.id === datasetId) ?? null;
   const { navigate } = props;
   const [pendingQuery, setPendingQuery] = useState<{ title: string; sql: string } | null>(null);
+  /** The request a checker's notification opened on the checking screen. */
+  const [checkingRequest, setCheckingRequest] = useState<{ requestId: string; at: number } | null>(null);
+
+  /** A notification opens its request: the author's page on the Outputs screen, or the checkers' screen. */
+  const openNotification = (notification: Notification): void => {
+    if (notificationTarget(notification) === 'checking') {
+      if (!mayOpen(user.role, 'checking')) return;
+      setCheckingRequest({ requestId: notification.requestId, at: Date.now() });
+      navigate('checking');
+      return;
+    }
+    if (projects?.some((p) => p.id === notification.projectId)) switchProject(notification.projectId);
+    openOutputs(notification.requestId);
+  };
 
   const openAnalysis = (table: string): void => {
     setPendingQuery({ title: table, sql: `SELECT * FROM ${table}` });
@@ -266,11 +303,15 @@ export function Workspace(props: {
         <ErrorMessage testId="tables-error" title="The local tables could not be read" text={tablesError} />
         <ScreenNav
           screens={screens}
-          current={adminScreen === null ? screen : null}
+          current={adminScreen === null && !outputsAsked ? screen : null}
+          outputs={outputsOffered ? { current: outputsShown } : undefined}
           adminScreens={adminScreens}
           currentAdmin={adminAllowed ? adminScreen : null}
         />
-        {adminScreen === null && !allowed ? (
+        {outputsAsked && !outputsOffered ? (
+          <ScreenRefused label={OUTPUTS_LABEL} audience={audienceOf('catalogue')} role={user.role} home={home} />
+        ) : null}
+        {adminScreen === null && !outputsAsked && !allowed ? (
           <ScreenRefused label={SCREEN_LABELS[screen]} audience={audienceOf(screen)} role={user.role} home={home} />
         ) : null}
         {adminScreen !== null && !adminAllowed ? (
@@ -331,9 +372,20 @@ export function Workspace(props: {
             )}
           </div>
         ) : null}
+        {outputsOffered ? (
+          <div hidden={!outputsShown} data-testid="panel-outputs">
+            <OutputsScreen
+              client={client}
+              project={project}
+              address={outputsAddress ?? { requestId: null }}
+              shown={outputsShown}
+              onOpenRequest={(requestId) => openOutputs(requestId)}
+            />
+          </div>
+        ) : null}
         {mayOpen(user.role, 'checking') ? (
           <div hidden={!shown('checking')} data-testid="panel-checking">
-            <CheckingView client={client} />
+            <CheckingView client={client} shown={shown('checking')} openRequest={checkingRequest} />
           </div>
         ) : null}
         {adminAllowed && isAdmin ? (
@@ -375,6 +427,7 @@ export function Workspace(props: {
           </div>
         ) : null}
       </main>
+      {bellSlot ? createPortal(<NotificationBell notifications={notifications} onOpen={openNotification} />, bellSlot) : null}
     </div>
   );
 }

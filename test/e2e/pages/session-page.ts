@@ -21,6 +21,12 @@ export const CHLOE: DemoAccount = {
   displayName: 'Chloe Checker',
   role: 'Output checker',
 };
+export const CHIDI: DemoAccount = {
+  username: 'demo-checker-2',
+  password: 'chidi-demo-pass',
+  displayName: 'Chidi Checker',
+  role: 'Output checker',
+};
 export const DANA: DemoAccount = { username: 'demo-admin', password: 'dana-demo-pass', displayName: 'Dana Admin', role: 'Administrator' };
 
 /** The identity provider's own login page, opened by the app in a new tab. */
