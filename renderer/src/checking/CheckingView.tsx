@@ -1,75 +1,75 @@
-// The output checkers' screen: the disclosure-control rule profiles the platform enforces, as a plain table.
-import { useEffect, useState } from 'react';
+// The output checkers' screen (issue 16, #/checking): the queue of release requests waiting for review across projects,
+// each opening its review page (which takes the queue's place until "Back to the queue"), and the disclosure-control
+// rule profiles as the reference below the queue. Everything is decided on the platform: the queue never lists the
+// checker's own requests, blinding and the evidence are shaped there, and every action is refused there when it may
+// not happen.
+import { useEffect, useRef, useState } from 'react';
 import type { Client } from '../../../src/common/client.ts';
-import type { RuleProfile } from '../../../src/common/contract.ts';
-import { messageOf } from '../shell/message-of.ts';
-import { ErrorMessage } from '../shell/Messages.tsx';
-import { describeRule, RULE_ROWS } from './rule-text.ts';
+import { QueuePanel } from './QueuePanel.tsx';
+import { ReviewPage } from './ReviewPage.tsx';
+import { RuleProfiles } from './RuleProfiles.tsx';
+import '../admin/admin.css';
+import '../admin/incidents.css';
+import '../admin/people.css';
+import '../catalogue/agreement.css';
+import './checking.css';
 
-export function CheckingView(props: { client: Client }) {
-  const { client } = props;
-  const [profiles, setProfiles] = useState<RuleProfile[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [attempt, setAttempt] = useState(0);
+export function CheckingView(props: {
+  client: Client;
+  /** A request to open (a notification's), and when it was asked for: asking again for the same one opens it again. */
+  openRequest?: { requestId: string; at: number } | null;
+  /** Whether the screen is shown (it stays mounted while hidden): the queue is read again each time it is shown. */
+  shown?: boolean;
+}) {
+  const { client, openRequest, shown = true } = props;
+  const [open, setOpen] = useState<string | null>(null);
+
+  useEffect(() => {
+    if (openRequest) setOpen(openRequest.requestId);
+  }, [openRequest]);
+  /** +1 each time a review page closes: the queue takes the focus back. */
+  const [closed, setClosed] = useState(0);
+  const root = useRef<HTMLDivElement>(null);
+  /** Whether the signed-in person holds the output checker role (the queue is theirs); null until known. */
+  const [checker, setChecker] = useState<boolean | null>(null);
 
   useEffect(() => {
     let live = true;
-    setError(null);
-    client.invoke('checking.rules', {}).then(
-      (rules) => live && setProfiles(rules),
-      (err: unknown) => live && setError(messageOf(err, 'The rule profiles could not be loaded.')),
+    client.invoke('session.get', {}).then(
+      (session) => {
+        if (!live) return;
+        const user = session.user;
+        setChecker(user !== null && (user.roles ?? [user.role]).includes('output_checker'));
+      },
+      // Unknown: offer the queue, and let the platform say whether it is theirs.
+      () => live && setChecker(true),
     );
     return () => {
       live = false;
     };
-  }, [client, attempt]);
+  }, [client]);
+
+  useEffect(() => {
+    if (closed > 0) root.current?.querySelector<HTMLElement>('#queue-heading')?.focus();
+  }, [closed]);
 
   return (
-    <section className="panel" aria-labelledby="checking-heading" data-testid="checking-view">
-      <h2 id="checking-heading">Output checking</h2>
-      <p>
-        The platform checks every output against one of these disclosure-control profiles before a checker sees it. Use them as the
-        reference when you review a request.
-      </p>
-      <ErrorMessage testId="rules-error" title="The rule profiles could not be loaded" text={error}>
-        <button type="button" className="button secondary" onClick={() => setAttempt((n) => n + 1)}>
-          Try again
-        </button>
-      </ErrorMessage>
-      {profiles === null && error === null ? <p className="hint">Loading the rule profiles…</p> : null}
-      {profiles !== null && profiles.length === 0 ? <p className="hint">The platform enforces no rule profiles.</p> : null}
-      {profiles !== null && profiles.length > 0 ? (
-        <div className="table-wrap">
-          <table className="fields rules" data-testid="rules-table">
-            <caption>Disclosure-control rules by profile</caption>
-            <thead>
-              <tr>
-                <th scope="col">Rule</th>
-                {profiles.map((profile) => (
-                  <th scope="col" key={profile.profile} data-testid={`rules-profile-${profile.profile}`}>
-                    Profile <code>{profile.profile}</code>
-                  </th>
-                ))}
-              </tr>
-            </thead>
-            <tbody>
-              {RULE_ROWS.map((row) => (
-                <tr key={row.key} data-testid={`rule-${row.key}`}>
-                  <th scope="row">
-                    <span className="rule-name">{row.rule}</span>
-                    <span className="rule-about">{row.about}</span>
-                  </th>
-                  {profiles.map((profile) => (
-                    <td key={profile.profile} data-testid={`rule-${row.key}-${profile.profile}`}>
-                      {describeRule(profile, row.key)}
-                    </td>
-                  ))}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+    <div className="checking-screen" ref={root} data-testid="checking-view">
+      {open !== null ? (
+        <ReviewPage
+          key={open}
+          client={client}
+          requestId={open}
+          onBack={() => {
+            setOpen(null);
+            setClosed((n) => n + 1);
+          }}
+        />
       ) : null}
-    </section>
+      <div hidden={open !== null}>
+        <QueuePanel client={client} onOpen={setOpen} checker={checker} shown={shown && open === null} />
+        <RuleProfiles client={client} />
+      </div>
+    </div>
   );
 }
