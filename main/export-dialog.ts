@@ -63,6 +63,8 @@ export function createDialogSaveExport(options: DialogExportOptions): SaveExport
     if (chosen.canceled || !chosen.filePath) return { kind: 'cancelled' };
     // The person may have signed out or closed the window while the dialog was open: then nothing is written.
     if (signal.aborted) throw new EnclaveError('cancelled', 'The export was cancelled: nothing was written.');
+    // The dialog may have been open a long while: egress may have frozen, the output been revoked.
+    await file.recheck(signal);
     try {
       await writePrivateFile(chosen.filePath, file.bytes);
     } catch (err) {

@@ -214,7 +214,7 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
 
   // An export the core offered (src/workstation/airlock/downloads.ts): fetched once, by a navigation or a fetch from the
   // page, so it carries no session header; the token in the path is the capability (random, bound to that one export,
-  // spent on first use, valid a minute). Cross-site requests to /api/ are refused above; HEAD is refused here, as it
+  // spent on first use, valid 15 seconds, and the platform asked again as it is served). Cross-site requests to /api/ are refused above; HEAD is refused here, as it
   // would spend the token without the file.
   app.all(`${EXPORT_DOWNLOAD_PATH}:token`, async (request: FastifyRequest<{ Params: { token: string } }>, reply: FastifyReply) => {
     if (request.method !== 'GET') return sendRefusal(request, reply, methodNotAllowed('GET', 'Use GET to download an export.'));
@@ -225,6 +225,8 @@ export async function startBrowserShell(options: BrowserShellOptions): Promise<B
         'This download has already been used or has expired. Export the output again from the workstation.',
       );
     }
+    // Egress may have frozen, or the output been revoked, since the offer: asked again as the bytes leave.
+    await file.recheck(hangUpSignal(reply));
     return reply
       .headers({ 'content-disposition': attachmentDisposition(file.fileName), 'cache-control': 'no-store' })
       .header('content-length', String(file.bytes.byteLength))

@@ -9,7 +9,7 @@ import type { ExportFile, ExportOutcome } from './export-file.ts';
 export const EXPORT_DOWNLOAD_PATH = '/api/download/';
 
 /** How long an offered download may wait for the page to fetch it. */
-export const DOWNLOAD_TTL_MS = 60_000;
+export const DOWNLOAD_TTL_MS = 15_000;
 
 /** At most this many offers wait at once; the oldest goes first (an export is small, but the page may repeat it). */
 const MAX_PENDING = 16;

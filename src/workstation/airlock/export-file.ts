@@ -16,6 +16,11 @@ export interface ExportFile {
   readonly fileName: string;
   readonly mediaType: string;
   readonly bytes: Uint8Array;
+  /**
+   * Asks the platform again, at the moment the bytes leave (after a save dialog, when a download is fetched): throws,
+   * and nothing may be written or served, if egress froze, or the output was revoked or changed, since the gate's check.
+   */
+  readonly recheck: (signal: AbortSignal) => Promise<void>;
 }
 
 /** Puts a checked export where the person wants it, or says they cancelled. Never called for anything unchecked. */

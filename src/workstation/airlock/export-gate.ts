@@ -58,22 +58,32 @@ export function checkReleased(released: ReleasedFile, request: ExportRequest): s
   return actual;
 }
 
-export async function exportReleased(request: ExportRequest, deps: ExportGateDependencies, signal: AbortSignal): Promise<ExportOutcome> {
-  const { projectId, fileId, format } = request;
-  // Egress first: while it is frozen the released file is not even fetched.
-  const egress = await deps.egress(projectId, signal);
+function refuseWhileFrozen(egress: EgressStatus): void {
   if (egress.frozen) {
     throw new EnclaveError(
       'egress_frozen',
       `${egress.message ?? 'Nothing may leave this project now: egress is frozen.'} ${NOTHING_EXPORTED}`,
     );
   }
+}
+
+export async function exportReleased(request: ExportRequest, deps: ExportGateDependencies, signal: AbortSignal): Promise<ExportOutcome> {
+  const { projectId, fileId, format } = request;
+  // Egress first: while it is frozen the released file is not even fetched.
+  refuseWhileFrozen(await deps.egress(projectId, signal));
   const released = await deps.releasedFile({ projectId, fileId }, signal);
   const sha256 = checkReleased(released, request);
   const projectName = (await deps.projectName(projectId, signal)) ?? projectId;
+  // The same questions again when the bytes leave: a save dialog may stay open, a download waits to be fetched.
+  const recheck = async (at: AbortSignal): Promise<void> => {
+    refuseWhileFrozen(await deps.egress(projectId, at));
+    if (checkReleased(await deps.releasedFile({ projectId, fileId }, at), request) !== sha256) {
+      throw new EnclaveError('forbidden', `The released output changed while it was being exported. ${NOTHING_EXPORTED}`);
+    }
+  };
   const exportedAt = (deps.now?.() ?? new Date()).toISOString();
   const rendered = renderExport(released, format, { projectId, projectName, exportedAt });
   if (signal.aborted) throw new EnclaveError('cancelled', `The export was cancelled. ${NOTHING_EXPORTED}`);
-  const file: ExportFile = { projectId, fileId, sha256, format, ...rendered };
+  const file: ExportFile = { projectId, fileId, sha256, format, ...rendered, recheck };
   return deps.saveExport(file, signal);
 }

@@ -12,6 +12,7 @@ import {
   type DownloadOffers,
 } from '../../../src/workstation/airlock/downloads.ts';
 import type { ExportFile } from '../../../src/workstation/airlock/export-file.ts';
+import { EnclaveError } from '../../../src/common/errors.ts';
 import { createEventHub } from '../../../src/workstation/event-hub.ts';
 import { attachmentDisposition, startBrowserShell, type BrowserShell } from '../../../src/web/browser-shell.ts';
 import { rawRequest } from '../shell/http-helpers.ts';
@@ -26,6 +27,7 @@ function exportFile(overrides: Partial<ExportFile> = {}): ExportFile {
     fileName: 'admissions-by-region-abababab.csv',
     mediaType: 'text/csv; charset=utf-8',
     bytes: new TextEncoder().encode('region,Count\r\nLondon,25\r\n'),
+    recheck: () => Promise.resolve(),
     ...overrides,
   };
 }
@@ -60,7 +62,7 @@ describe('download offers', () => {
     expect(offers.take(tokenOf(first.url))?.format).toBe('csv');
   });
 
-  it('expire after a minute, unused', () => {
+  it('expire after 15 seconds, unused', () => {
     let now = 1_000_000;
     const offers = createDownloadOffers({ now: () => now });
     const offer = offers.offer(exportFile());
@@ -153,6 +155,17 @@ describe('the browser shell serves an offered download', () => {
     expect(first.headers['set-cookie']).toBeUndefined();
     expect(again.status).toBe(404);
     expect(JSON.parse(again.body.toString('utf8'))).toMatchObject({ ok: false, error: { code: 'not_found' } });
+  });
+
+  it('is refused, and nothing served, when egress froze or the output was revoked since the offer', async () => {
+    const revoked = new EnclaveError('forbidden', 'The output was revoked. Nothing was exported.');
+    const { url } = offers.offer(exportFile({ recheck: () => Promise.reject(revoked) }));
+
+    const answer = await rawRequest({ port, path: url, headers: { host: host() } });
+
+    expect(answer.status).toBe(403);
+    expect(JSON.parse(answer.body.toString('utf8'))).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    expect(answer.body.includes(Buffer.from('London'))).toBe(false);
   });
 
   it('an SVG comes as an attachment under the strict CSP, never shown in the page', async () => {

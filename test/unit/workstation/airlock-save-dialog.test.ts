@@ -8,6 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SaveDialogOptions } from 'electron';
 import { createDialogSaveExport, saveDialogOptions, writePrivateFile } from '../../../main/export-dialog.ts';
 import type { ExportFile } from '../../../src/workstation/airlock/export-file.ts';
+import { EnclaveError } from '../../../src/common/errors.ts';
 import { errorOf } from '../../support/error-of.ts';
 
 const FILE: ExportFile = {
@@ -18,6 +19,7 @@ const FILE: ExportFile = {
   fileName: 'admissions-abababab.xlsx',
   mediaType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
   bytes: new Uint8Array([0x50, 0x4b, 0x03, 0x04, 1, 2, 3]),
+  recheck: () => Promise.resolve(),
 };
 
 let dir: string;
@@ -93,6 +95,17 @@ describe('the save dialog export', () => {
     });
 
     expect((await errorOf(save(FILE, controller.signal))).code).toBe('cancelled');
+    expect(await readdir(dir)).toEqual([]);
+  });
+
+  it('writes nothing when egress froze (or the output was revoked) while the dialog was open: the platform is asked again', async () => {
+    const target = join(dir, 'frozen.xlsx');
+    const frozen = new EnclaveError('egress_frozen', 'Nothing may leave this project now. Nothing was exported.');
+    const save = createDialogSaveExport({ showSaveDialog: async () => ({ canceled: false, filePath: target }) });
+
+    const error = await errorOf(save({ ...FILE, recheck: () => Promise.reject(frozen) }, new AbortController().signal));
+
+    expect(error.code).toBe('egress_frozen');
     expect(await readdir(dir)).toEqual([]);
   });
 
