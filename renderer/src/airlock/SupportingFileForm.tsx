@@ -32,6 +32,11 @@ export function SupportingFileForm(props: { client: Client; detail: RequestDetai
       setError(`“${picked.name}” is not a text file the request takes: choose a .txt, .log, .csv, .md or .sql file. Nothing was added.`);
       return;
     }
+    // Said before a byte is read: a multi-gigabyte log must not freeze the window. (A character takes at least a byte.)
+    if (picked.size > MAX_CHARS * 4) {
+      setError(`“${picked.name}” is too large: a supporting file may hold 1,000,000 characters. Nothing was added.`);
+      return;
+    }
     const file = picked;
     send(
       async () => {

@@ -11,7 +11,7 @@ import {
   type RequestFile,
 } from '../../../src/common/airlock.ts';
 import type { SupportingFile } from '../../../src/common/outputs.ts';
-import { needsException } from './exception-draft.ts';
+import { exceptionAnswered, needsException } from './exception-draft.ts';
 
 /** The files the request holds now, outputs first (withdrawn ones are listed apart). */
 export function currentFiles(detail: Pick<RequestDetail, 'files'>): {
@@ -44,6 +44,8 @@ export function submitProblems(detail: Pick<RequestDetail, 'files' | 'context'>,
     if (unsavedExceptions.includes(file.id)) problems.push(`Save the exception text of “${name}”.`);
     else if ((file.exception ?? '').trim() === '')
       problems.push(`Write the exception text of “${name}”: the engine’s verdict is ${file.verdict ?? 'unknown'}.`);
+    else if (!exceptionAnswered(file.exception ?? ''))
+      problems.push(`Say in the exception text of “${name}” why it is safe to release as it is (the draft’s last line asks it).`);
   }
   return problems;
 }

@@ -193,7 +193,8 @@ export function DecisionPanel(props: {
                   onClick={() =>
                     act(
                       () => client.invoke('airlock.release', base),
-                      () => `Released: ${filesWord(releasing.length)} are now in the project’s ledger of released outputs.`,
+                      () =>
+                        `Released: ${filesWord(releasing.length)} ${releasing.length === 1 ? 'is' : 'are'} now in the project’s ledger of released outputs.`,
                       'The request was not released. Nothing was changed.',
                     )
                   }

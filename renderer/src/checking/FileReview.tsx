@@ -259,7 +259,14 @@ export function FileReview(props: {
     return client.invoke('airlock.file', { requestId, fileId });
   }, [client, requestId, fileId, version]);
   const content = useAdminRead(read, 'The file could not be read.');
-  const value = content.value !== null && content.value.file.id === fileId ? content.value : null;
+  // Only the version the vote would be cast on: while a newer version is read (or its read failed), nothing is shown.
+  const value =
+    content.value !== null &&
+    content.value.file.id === fileId &&
+    content.value.file.fileVersion === file.fileVersion &&
+    content.value.file.sha256 === file.sha256
+      ? content.value
+      : null;
 
   return (
     <section

@@ -155,7 +155,7 @@ export function AddToRequest(props: {
                 <label htmlFor={`${id}-${request.id}`}>
                   {request.title}{' '}
                   <span className="hint">
-                    ({STATE_LABELS[request.state]}, {request.outputs} outputs)
+                    ({STATE_LABELS[request.state]}, {request.outputs} {request.outputs === 1 ? 'output' : 'outputs'})
                   </span>
                 </label>
               </div>

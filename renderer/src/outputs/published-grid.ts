@@ -3,6 +3,7 @@
 // carries what is published and why the engine marks it (a rule it fails, a cell hidden to protect another, a cell
 // the analyst hid, a cell a review flag concerns) with the evidence behind it.
 import type { CellEvidence, CellKey, OutputCheck, PublishedCell, PublishedOutput } from '../../../src/common/output-check.ts';
+import { covers } from '../checking/cell-keys.ts';
 
 export const TOTAL_KEY = '*';
 
@@ -92,10 +93,13 @@ export function publishedGrid(args: { published: PublishedOutput; check: OutputC
   const yours = new Set(args.hiddenByYou.map((key) => idOf(dims, key)));
   const flagged = new Map<string, string[]>();
   for (const flag of check.flags) {
-    for (const key of flag.cells) {
-      if (!dims.every((d) => key[d] !== undefined)) continue;
-      const id = idOf(dims, key);
-      flagged.set(id, [...(flagged.get(id) ?? []), flag.message]);
+    // A differencing flag names only the dimensions the two outputs share: it covers every cell under that key.
+    for (const pattern of flag.cells) {
+      for (const cell of all) {
+        if (!covers(pattern, cell.key)) continue;
+        const id = idOf(dims, cell.key);
+        flagged.set(id, [...(flagged.get(id) ?? []), flag.message]);
+      }
     }
   }
 

@@ -106,6 +106,19 @@ describe('what stands in the way of submitting', () => {
     ]);
   });
 
+  it('refuses an exception text that is the engine’s draft with its last question unanswered', () => {
+    const draft = 'The engine’s verdict is flag.\n- 1 unsafe cells are published.\nWhy it is safe to release as it is:';
+    const unanswered = request({ files: [file({ id: FILE_A, title: 'Admissions by age', verdict: 'flag', exception: draft })] });
+    const answered = request({
+      files: [file({ id: FILE_A, title: 'Admissions by age', verdict: 'flag', exception: `${draft} the band is published by ONS.` })],
+    });
+
+    expect(submitProblems(unanswered)).toEqual([
+      'Say in the exception text of “Admissions by age” why it is safe to release as it is (the draft’s last line asks it).',
+    ]);
+    expect(submitProblems(answered)).toEqual([]);
+  });
+
   it('sorts files into outputs, supporting files and withdrawn ones', () => {
     const supporting = file({ id: FILE_B, name: 'code.sql', role: 'supporting', kind: null, title: null, verdict: null, mitigation: null });
     const withdrawn = file({ id: FILE_C, name: 'old.json', withdrawn: true });
