@@ -365,7 +365,10 @@ export const RequestFileSchema = z.object({
   /** The human decision, from the votes the viewer may see (supporting files stay undecided: they are never released). */
   decision: FileDecisionSchema,
   votes: FileVotesSchema,
-  /** Updated since the checkers last reviewed it (a resubmission): the file view holds the reviewed version for a diff. */
+  /**
+   * Changed since the checkers reviewed it: updated on a resubmission (the file view holds the reviewed version for a
+   * diff), or its disclosure check changed since votes were cast on it (those votes count no more).
+   */
   changedSinceReview: z.boolean(),
 });
 export type RequestFile = z.infer<typeof RequestFileSchema>;

@@ -1,7 +1,8 @@
 // Who a caller is to a release request, and what that lets them do: the author (a member of the project who wrote it),
 // another member of its project, or an output checker who is not its author. Deny by default: anyone else gets the
 // same 404 as a request that does not exist, so requests of other projects are not disclosed. A suspended project
-// refuses everybody, checkers included; a suspended person never gets this far (the server's access hook).
+// refuses everybody, checkers included, except an administrator revoking a release (the incident response); a
+// suspended person never gets this far (the server's access hook).
 import type { User } from '../../common/contract.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import { memberStanding } from '../agreements/standing.ts';
@@ -27,10 +28,15 @@ export function noSuchRequest(): EnclaveError {
   return new EnclaveError('not_found', 'There is no such request, or you may not see it.');
 }
 
-/** The project, unless an administrator has suspended it (then everybody is refused). */
-export async function requireProjectOpen(deps: AccessDependencies, projectId: string): Promise<{ id: string; name: string }> {
+async function projectOf(deps: AccessDependencies, projectId: string): Promise<{ id: string; name: string }> {
   const project = await deps.store.getProject(projectId);
   if (project === undefined) throw noSuchRequest();
+  return project;
+}
+
+/** The project, unless an administrator has suspended it (then everybody is refused). */
+export async function requireProjectOpen(deps: AccessDependencies, projectId: string): Promise<{ id: string; name: string }> {
+  const project = await projectOf(deps, projectId);
   const suspended = await deps.killSwitch.projectRefusal(project);
   if (suspended !== null) throw suspended;
   return project;
@@ -62,12 +68,31 @@ const RELEASED_STATES: ReadonlySet<string> = new Set(['RELEASED', 'REVOKED']);
 
 export async function viewerOf(
   deps: AccessDependencies,
-  call: { principal: Principal; record: StoredRequestRecord; admins?: boolean },
+  call: {
+    principal: Principal;
+    record: StoredRequestRecord;
+    admins?: boolean;
+    /**
+     * An administrator's incident response (reading and revoking a release): a suspension of the project does not stop
+     * an administrator; everyone else stays refused.
+     */
+    incidentResponse?: boolean;
+  },
 ): Promise<{ viewer: Viewer; project: { id: string; name: string } }> {
   const { principal, record } = call;
   const { user } = principal;
   const projectId = record.request.project_id;
   const admin = isAdmin(user);
+  if (call.incidentResponse === true && admin) {
+    // While the project is suspended an administrator still sees a release (as a member does: no votes, no private
+    // comments, no evidence) and may revoke it; nothing else, and not as its author.
+    const project = await projectOf(deps, projectId);
+    const suspended = await deps.killSwitch.projectRefusal(project);
+    if (suspended !== null) {
+      if (user.id === record.request.author_id || !RELEASED_STATES.has(record.request.state)) throw suspended;
+      return { viewer: { userId: user.id, role: 'member', admin }, project };
+    }
+  }
   let role: Viewer['role'] | undefined;
   if (user.id === record.request.author_id) {
     if (!isListedMember(deps.agreements, projectId, user.id)) throw noSuchRequest();

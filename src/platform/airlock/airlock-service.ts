@@ -1,9 +1,11 @@
 // The airlock on the platform (issue 16): release requests, the two blinded reviews, release and the ledger. The
 // platform is authoritative: it re-runs the disclosure-control check on every output it stores and again at submission,
 // stores each file's SHA-256 when it is added (in its records and in the audit log, whose key the database does not
-// hold), and refuses a release whose stored bytes no longer hash to what was reviewed, when egress is frozen, or when the
-// author may no longer request release. State changes follow the state machine in src/common/airlock.ts; every change
-// takes the version its caller saw, so of two calls on the same version exactly one happens. Every decision, every read
+// hold), and refuses a release whose stored bytes no longer hash to what was reviewed, whose check made at release (the
+// source of what is published) differs from the one the reviewers voted on, when egress is frozen, or when the author
+// may no longer request release. Its checks run one at a time, each within a deadline. A vote counts only on the check
+// it was cast on. State changes follow the state machine in src/common/airlock.ts; every change but a comment takes the
+// version its caller saw, so of two calls on the same version exactly one happens. Every decision, every read
 // of a request's file, of a released file and of a package is an audit event, refused ones included.
 import type {
   AddComment,

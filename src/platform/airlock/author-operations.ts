@@ -8,9 +8,9 @@ import { OutputDocumentSchema, SupportingFileSchema } from '../../common/outputs
 import type { StoredFileVersion } from '../store/airlock.ts';
 import { mayRequestRelease, requireAuthor, requireMemberAccess } from './access.ts';
 import { outputSha256, sha256Hex, supportingBytes } from './checks.ts';
-import { contextOf, liveOutputs, missingExceptions, stateOf, summaryOf } from './views.ts';
+import { contextOf, liveOutputs, missingExceptions, publishedSha256Of, stateOf, summaryOf } from './views.ts';
 import type { AirlockService } from './airlock-service.ts';
-import { fileIn, newRequestId, requireState, staleUnless, tidyText, type AirlockContext } from './context.ts';
+import { fileIn, MAX_REQUEST_FILES, newRequestId, requireState, staleUnless, tidyText, type AirlockContext } from './context.ts';
 
 export function authorOperations(
   ctx: AirlockContext,
@@ -42,7 +42,7 @@ export function authorOperations(
 
     async check(principal, projectId, document) {
       await requireMemberAccess(access, principal, projectId);
-      return checker.check(projectId, document);
+      return checker.check(projectId, document, { caller: principal.user.id });
     },
 
     async requests(principal, projectId) {
@@ -92,7 +92,8 @@ export function authorOperations(
     async request(principal, requestId) {
       // An administrator who is neither member nor checker reads it as a member does (no votes, no private comments, no
       // evidence), so that they can revoke a release.
-      const { record, viewer, project } = await open(principal, requestId, { admins: true });
+      // While the project is suspended, an administrator still reads a release, to revoke it (the incident response).
+      const { record, viewer, project } = await open(principal, requestId, { admins: true, incidentResponse: true });
       return detail(record, viewer, project.name);
     },
 
@@ -124,13 +125,20 @@ export function authorOperations(
             `This request has a ${existing.role} file named “${body.name}” already: choose another name. Nothing was changed.`,
           );
         }
+        const live = record.files.filter((file) => file.withdrawn === 0).length;
+        if ((existing === undefined || existing.withdrawn === 1) && live >= MAX_REQUEST_FILES) {
+          throw new EnclaveError(
+            'invalid_input',
+            `A request holds at most ${MAX_REQUEST_FILES} files (outputs and supporting files together), and this one has ${live}: withdraw one, or put the rest in another request. Nothing was changed.`,
+          );
+        }
         let version: Omit<StoredFileVersion, 'file_id' | 'version'>;
         let verdict: string | null = null;
         const at = stamp();
         if ('output' in body) {
           const document = OutputDocumentSchema.parse(body.output);
           // The platform's own check, stored with the version (the workstation's report was a preview).
-          const check = await checker.check(record.request.project_id, document);
+          const check = await checker.check(record.request.project_id, document, { caller: principal.user.id });
           verdict = check.verdict;
           const exception = body.exception === null || body.exception.trim() === '' ? null : tidyText(body.exception);
           version = {
@@ -206,7 +214,7 @@ export function authorOperations(
         const checks = new Map<string, OutputCheck>();
         for (const file of liveOutputs(record)) {
           const document = OutputDocumentSchema.parse(JSON.parse(file.current.content));
-          checks.set(file.id, await checker.check(record.request.project_id, document));
+          checks.set(file.id, await checker.check(record.request.project_id, document, { caller: principal.user.id }));
         }
         const to = nextState(from, 'submit', {
           outputFiles: liveOutputs(record).length,
@@ -216,6 +224,24 @@ export function authorOperations(
         const at = stamp();
         const round = Number(record.request.round) + 1;
         const recipients = await checkersFor(record);
+        // A file whose check now publishes something else, or says another verdict, loses the votes cast on its old
+        // check (they count no more): its reviewers are told it changed since their review.
+        const changed = liveOutputs(record).filter((file) => {
+          const check = checks.get(file.id);
+          if (check === undefined) return false;
+          const document = OutputDocumentSchema.parse(JSON.parse(file.current.content));
+          const now = { publishedSha256: publishedSha256Of(document, check), verdict: check.verdict };
+          return record.votes.some(
+            (vote) =>
+              vote.file_id === file.id &&
+              vote.file_version === file.current_version &&
+              (vote.published_sha256 !== now.publishedSha256 || vote.verdict !== now.verdict),
+          );
+        });
+        const note =
+          changed.length === 0
+            ? undefined
+            : `Its disclosure check changed since your review of ${changed.map((file) => `“${file.name}”`).join(', ')}: review ${changed.length === 1 ? 'it' : 'them'} again.`;
         await store.airlock.change({ id: requestId, expectedVersion: body.expectedVersion, at }, async (writer) => {
           for (const file of liveOutputs(record)) {
             const check = JSON.stringify(checks.get(file.id));
@@ -223,7 +249,7 @@ export function authorOperations(
           }
           await writer.update({ submitted_at: at, round });
           await transition(writer, { event: 'submit', from, to, by: principal.user.id, at });
-          await notify(writer, { kind: 'submitted', to: recipients, record, by: principal, at });
+          await notify(writer, { kind: 'submitted', to: recipients, record, by: principal, at, ...(note === undefined ? {} : { note }) });
         });
         return {
           result: await detail(await recordOf(requestId), viewer, project.name),
@@ -232,6 +258,7 @@ export function authorOperations(
             old: from,
             new: to,
             round,
+            changedSinceReview: changed.map((file) => file.id),
             files: liveOutputs(record).map((file) => ({
               fileId: file.id,
               fileVersion: Number(file.current_version),

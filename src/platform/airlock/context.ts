@@ -39,6 +39,9 @@ export interface AirlockDependencies {
 
 export const newRequestId = (): string => `req-${randomBytes(10).toString('hex')}`;
 
+/** How many files (outputs and supporting files together, not counting withdrawn ones) one request may hold. */
+export const MAX_REQUEST_FILES = 50;
+
 /** How many of a person's notifications are listed. */
 export const NOTIFICATIONS_LISTED = 100;
 
@@ -130,7 +133,7 @@ export function createAirlockContext(deps: AirlockDependencies) {
   }
 
   /** The request as its viewer may see it, and who they are to it. */
-  async function open(principal: Principal, requestId: string, options: { admins?: boolean } = {}) {
+  async function open(principal: Principal, requestId: string, options: { admins?: boolean; incidentResponse?: boolean } = {}) {
     const record = await recordOf(requestId);
     const { viewer, project } = await viewerOf(access, { principal, record, ...options });
     return { record, viewer, project };
@@ -138,9 +141,18 @@ export function createAirlockContext(deps: AirlockDependencies) {
 
   async function notify(
     writer: Pick<RequestWriter, 'notify'>,
-    notice: { kind: NotificationKind; to: readonly string[]; record: StoredRequestRecord; by: Principal; at: string },
+    notice: {
+      kind: NotificationKind;
+      to: readonly string[];
+      record: StoredRequestRecord;
+      by: Principal;
+      at: string;
+      /** Said after the notice's words. */
+      note?: string;
+    },
   ): Promise<void> {
-    const words = NOTICE_WORDS[notice.kind](notice.by.user.displayName, notice.record.request.title);
+    const said = NOTICE_WORDS[notice.kind](notice.by.user.displayName, notice.record.request.title);
+    const words = notice.note === undefined ? said : `${said} ${notice.note}`;
     await writer.notify(
       notice.to.map((userId) => ({
         user_id: userId,

@@ -8,12 +8,12 @@ import type { StoredRequestRecord } from '../store/airlock.ts';
 import { isChecker, requireReviewer } from './access.ts';
 import {
   allApproved,
-  checkOf,
   COMMENT_STATES,
   countingVotes,
   currentReviews,
   decisionOf,
   liveOutputs,
+  reviewedCheckOf,
   stateOf,
   summaryOf,
   uncommented,
@@ -127,7 +127,15 @@ export function reviewOperations(
         if (mine === undefined && reviews.length >= 2) {
           throw new EnclaveError('conflict', 'Two output checkers are reviewing this request already. Nothing was changed.');
         }
-        const verdict = checkOf(file)?.verdict ?? 'review';
+        // The vote is cast on the check the checker sees: it counts only while the file's check still says the same.
+        const reviewed = reviewedCheckOf(file);
+        if (reviewed === null) {
+          throw new EnclaveError(
+            'internal',
+            `The platform's record of “${file.name}” does not read: it cannot be reviewed. Nothing was changed.`,
+          );
+        }
+        const verdict = reviewed.verdict;
         if (disagreesWithEngine(verdict, body.vote) && body.disagreement === null) {
           throw new EnclaveError(
             'invalid_input',
@@ -143,6 +151,8 @@ export function reviewOperations(
           disagreement: body.disagreement === null ? null : JSON.stringify(body.disagreement),
           round,
           at,
+          published_sha256: reviewed.publishedSha256,
+          verdict,
         };
         const after: StoredRequestRecord = {
           ...record,
@@ -172,58 +182,52 @@ export function reviewOperations(
       return audited(
         { type: 'airlock.comment', principal, details: { requestId, fileId: body.fileId, visibility: body.visibility } },
         async () => {
-          for (let attempt = 1; ; attempt += 1) {
-            const { record, viewer, project } = await open(principal, requestId);
-            if (viewer.role === 'member')
-              throw new EnclaveError('forbidden', "Only the request's author and the output checkers comment on it.");
-            if (viewer.role === 'author' && body.visibility !== 'public') {
-              throw new EnclaveError(
-                'invalid_input',
-                'Your comments are public: only output checkers write private ones. Nothing was changed.',
-              );
-            }
-            requireState(record, COMMENT_STATES, 'comments are written only while it is with the checkers or returned.');
-            if (body.fileId !== null) {
-              const file = fileIn(record, body.fileId);
-              if (body.cell !== null) {
-                if (file.role !== 'output' || file.current.kind === 'regression') {
-                  throw new EnclaveError('invalid_input', `“${file.name}” has no cells to comment on. Nothing was changed.`);
-                }
-                const document = OutputDocumentSchema.parse(JSON.parse(file.current.content));
-                const dimensions = document.kind === 'regression' ? [] : document.table.dimensions;
-                const keys = Object.keys(body.cell);
-                if (keys.length !== dimensions.length || !dimensions.every((dimension) => keys.includes(dimension))) {
-                  throw new EnclaveError(
-                    'invalid_input',
-                    `A cell of “${file.name}” names a category for each of ${dimensions.join(', ')}. Nothing was changed.`,
-                  );
-                }
+          const { record, viewer, project } = await open(principal, requestId);
+          if (viewer.role === 'member')
+            throw new EnclaveError('forbidden', "Only the request's author and the output checkers comment on it.");
+          if (viewer.role === 'author' && body.visibility !== 'public') {
+            throw new EnclaveError(
+              'invalid_input',
+              'Your comments are public: only output checkers write private ones. Nothing was changed.',
+            );
+          }
+          requireState(record, COMMENT_STATES, 'comments are written only while it is with the checkers or returned.');
+          if (body.fileId !== null) {
+            const file = fileIn(record, body.fileId);
+            if (body.cell !== null) {
+              if (file.role !== 'output' || file.current.kind === 'regression') {
+                throw new EnclaveError('invalid_input', `“${file.name}” has no cells to comment on. Nothing was changed.`);
+              }
+              const document = OutputDocumentSchema.parse(JSON.parse(file.current.content));
+              const dimensions = document.kind === 'regression' ? [] : document.table.dimensions;
+              const keys = Object.keys(body.cell);
+              if (keys.length !== dimensions.length || !dimensions.every((dimension) => keys.includes(dimension))) {
+                throw new EnclaveError(
+                  'invalid_input',
+                  `A cell of “${file.name}” names a category for each of ${dimensions.join(', ')}. Nothing was changed.`,
+                );
               }
             }
-            const at = stamp();
-            try {
-              const commentId = await store.airlock.change(
-                { id: requestId, expectedVersion: Number(record.request.version), at },
-                (writer) =>
-                  writer.comment({
-                    file_id: body.fileId,
-                    cell: body.cell === null ? null : JSON.stringify(body.cell),
-                    visibility: body.visibility,
-                    text: tidyText(body.text),
-                    author_id: viewer.userId,
-                    round: Number(record.request.round),
-                    at,
-                  }),
-              );
-              return {
-                result: await detail(await recordOf(requestId), viewer, project.name),
-                details: { ...requestDetails(record), commentId, as: viewer.role },
-              };
-            } catch (err) {
-              // A comment takes no version: one that raced another change is simply written on the next.
-              if (!(err instanceof EnclaveError && err.code === 'conflict' && attempt < 3)) throw err;
-            }
           }
+          // A comment changes no decision, so it leaves the request's version alone (a stream of comments must not make
+          // every vote, review or release stale). The store writes it only if the request still takes comments, to the
+          // round it is in then: a comment that races a return or a resubmission lands in the round that follows.
+          const written = await store.airlock.addComment(
+            requestId,
+            {
+              file_id: body.fileId,
+              cell: body.cell === null ? null : JSON.stringify(body.cell),
+              visibility: body.visibility,
+              text: tidyText(body.text),
+              author_id: viewer.userId,
+              at: stamp(),
+            },
+            COMMENT_STATES,
+          );
+          return {
+            result: await detail(await recordOf(requestId), viewer, project.name),
+            details: { ...requestDetails(record), commentId: written.id, round: written.round, as: viewer.role },
+          };
         },
       );
     },

@@ -2,7 +2,11 @@
 // airlock live here, in one place. A checker sees their own votes and comments, and the other checker's only once both
 // reviews of the round are complete; the author and the project's members never see a private comment nor any vote
 // (the decision says what they need), and see the checkers' public comments once the round's reviews are complete.
+// A vote counts only while it is on the file's current version and its current check still publishes what the
+// checker saw (the same SHA-256 of the published output) with the same verdict: a re-check that changes either makes
+// the file's votes lapse, and the file is then shown as changed since its review.
 // Pure: the service gives it the record, the names and what the viewer is.
+import { createHash } from 'node:crypto';
 import {
   EDITABLE_STATES,
   fileDecision,
@@ -20,10 +24,11 @@ import {
   type VoteView,
   RequestContextSchema,
   DisagreementSchema,
+  publishedBytes,
 } from '../../common/airlock.ts';
-import { OutputCheckSchema, type OutputCheck } from '../../common/output-check.ts';
-import type { OutputKind } from '../../common/outputs.ts';
-import type { StoredFile, StoredRequest, StoredRequestRecord, StoredVote } from '../store/airlock.ts';
+import { OutputCheckSchema, publishedOutput, type OutputCheck } from '../../common/output-check.ts';
+import { OutputDocumentSchema, type OutputDocument, type OutputKind } from '../../common/outputs.ts';
+import type { StoredFile, StoredFileVersion, StoredRequest, StoredRequestRecord, StoredVote } from '../store/airlock.ts';
 
 /** Who is looking, and what they are to this request. */
 export interface Viewer {
@@ -63,9 +68,60 @@ export function liveOutputs(record: Pick<StoredRequestRecord, 'files'>): StoredF
   return record.files.filter((file) => file.role === 'output' && file.withdrawn === 0);
 }
 
-/** The votes that count: those on the file's current version (an update resets a file's votes). */
+/** What a checker votes on: the SHA-256 of the output as it would be published under a check, and the check's verdict. */
+export interface ReviewedCheck {
+  readonly publishedSha256: string;
+  readonly verdict: OutputCheck['verdict'];
+}
+
+/** The SHA-256 of what a document would publish under a check. */
+export function publishedSha256Of(document: OutputDocument, check: OutputCheck): string {
+  return createHash('sha256')
+    .update(publishedBytes(publishedOutput(document, check)))
+    .digest('hex');
+}
+
+const reviewedChecks = new WeakMap<StoredFileVersion, ReviewedCheck | null>();
+
+/** What a vote on this version of an output is cast on now; null for a supporting file or one whose record does not read. */
+export function reviewedCheckOf(file: Pick<StoredFile, 'current'>): ReviewedCheck | null {
+  const cached = reviewedChecks.get(file.current);
+  if (cached !== undefined) return cached;
+  let reviewed: ReviewedCheck | null = null;
+  try {
+    const check = checkOf(file);
+    if (check !== null) {
+      const document = OutputDocumentSchema.parse(JSON.parse(file.current.content));
+      reviewed = { publishedSha256: publishedSha256Of(document, check), verdict: check.verdict };
+    }
+  } catch {
+    reviewed = null;
+  }
+  reviewedChecks.set(file.current, reviewed);
+  return reviewed;
+}
+
+/** Whether a vote was cast on the file's current check (what it publishes and its verdict). */
+function onCurrentCheck(vote: StoredVote, file: StoredFile): boolean {
+  const now = reviewedCheckOf(file);
+  return now !== null && vote.published_sha256 === now.publishedSha256 && vote.verdict === now.verdict;
+}
+
+/**
+ * The votes that count: those on the file's current version, cast on its current check (an update resets a file's
+ * votes, and so does a re-check that changes what it publishes or its verdict).
+ */
 export function countingVotes(record: Pick<StoredRequestRecord, 'votes'>, file: StoredFile): StoredVote[] {
-  return record.votes.filter((vote) => vote.file_id === file.id && vote.file_version === file.current_version);
+  return record.votes.filter(
+    (vote) => vote.file_id === file.id && vote.file_version === file.current_version && onCurrentCheck(vote, file),
+  );
+}
+
+/** Votes on the file's current version whose check has changed since: they count no more. */
+export function lapsedVotes(record: Pick<StoredRequestRecord, 'votes'>, file: StoredFile): StoredVote[] {
+  return record.votes.filter(
+    (vote) => vote.file_id === file.id && vote.file_version === file.current_version && !onCurrentCheck(vote, file),
+  );
 }
 
 /** The reviews of the request's current round. */
@@ -150,6 +206,13 @@ export function summaryOf(
   };
 }
 
+/** Whether the viewer may know that a vote was cast: a checker what they may see, others once its round is revealed. */
+function mayKnowOf(viewer: Viewer, record: StoredRequestRecord, vote: StoredVote): boolean {
+  const round = Number(vote.round);
+  if (viewer.role === 'checker') return seesItem(viewer, record, { by: vote.checker_id, round });
+  return round < record.request.round || roundRevealed(record);
+}
+
 function voteView(vote: StoredVote, viewer: Viewer, names: ReadonlyMap<string, string>): VoteView {
   return {
     checker: nameOf(names, vote.checker_id),
@@ -193,7 +256,9 @@ function fileView(
       visible: shown.map((vote) => voteView(vote, viewer, names)),
       hidden: viewer.role === 'checker' ? counting.length - seen.length : 0,
     },
-    changedSinceReview: options.everReturned && file.reviewed_version !== file.current_version,
+    changedSinceReview:
+      (options.everReturned && file.reviewed_version !== file.current_version) ||
+      lapsedVotes(record, file).some((vote) => mayKnowOf(viewer, record, vote)),
   };
 }
 

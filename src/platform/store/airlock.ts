@@ -96,6 +96,16 @@ export interface AirlockRecords {
    * (and nothing changed) when the request is at another version now.
    */
   change<T>(request: { id: string; expectedVersion: number; at: string }, work: (writer: RequestWriter) => Promise<T>): Promise<T>;
+  /**
+   * Adds a comment without moving the request's version (a comment changes no decision, so it must not make the votes,
+   * reviews and releases of others stale): in one transaction, only while the request is in one of `states`; it is
+   * written to the request's round then. Conflict (and nothing written) otherwise. Answers the comment's id.
+   */
+  addComment(
+    requestId: string,
+    comment: Omit<StoredComment, 'id' | 'request_id' | 'round'>,
+    states: readonly string[],
+  ): Promise<{ id: string; round: number }>;
   /** A project's ledger, newest first. */
   released(projectId: string): Promise<StoredRelease[]>;
   releasedFile(projectId: string, fileId: string): Promise<StoredRelease | undefined>;
@@ -225,6 +235,8 @@ function writerFor(trx: Transaction<MetadataDatabase>, request: StoredRequest): 
             disagreement: vote.disagreement,
             round: vote.round,
             at: vote.at,
+            published_sha256: vote.published_sha256,
+            verdict: vote.verdict,
           }),
         )
         .execute();
@@ -371,6 +383,24 @@ export function createAirlockRecords(db: Kysely<MetadataDatabase>): AirlockRecor
         if (numUpdatedRows !== 1n) throw staleVersion();
         const current = await trx.selectFrom('airlock_requests').selectAll().where('id', '=', request.id).executeTakeFirstOrThrow();
         return work(writerFor(trx, current));
+      });
+    },
+    async addComment(requestId, comment, states) {
+      return db.transaction().execute(async (trx) => {
+        const request = await trx.selectFrom('airlock_requests').select(['state', 'round']).where('id', '=', requestId).executeTakeFirst();
+        if (request === undefined || !states.includes(request.state)) {
+          throw new EnclaveError(
+            'conflict',
+            'This request moved on since you looked, and comments are no longer taken in its state. Nothing was written: look at it again.',
+          );
+        }
+        const id = newId('cmt');
+        const round = Number(request.round);
+        await trx
+          .insertInto('airlock_comments')
+          .values({ ...comment, id, request_id: requestId, round })
+          .execute();
+        return { id, round };
       });
     },
     async released(projectId) {

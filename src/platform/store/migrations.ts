@@ -526,6 +526,20 @@ const airlock: Migration = {
   },
 };
 
+// The check each vote was cast on (issue 16): the SHA-256 of the published output the checker saw and the engine's
+// verdict then. A vote counts only while the file's check still says the same; votes cast before this have neither
+// and count no more (no release has run 0011, so none is lost).
+const airlockVoteChecks: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('airlock_votes').addColumn('published_sha256', 'varchar(64)').execute();
+    await db.schema.alterTable('airlock_votes').addColumn('verdict', 'varchar(16)').execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('airlock_votes').dropColumn('verdict').execute();
+    await db.schema.alterTable('airlock_votes').dropColumn('published_sha256').execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
     return {
@@ -540,6 +554,7 @@ export const migrationProvider: MigrationProvider = {
       '0009_terms_and_training': termsAndTraining,
       '0010_membership_from_agreements': membershipFromAgreements,
       '0011_airlock': airlock,
+      '0012_airlock_vote_checks': airlockVoteChecks,
     };
   },
 };

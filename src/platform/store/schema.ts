@@ -267,6 +267,10 @@ export interface AirlockVotesTable {
   /** The round it was cast (or last changed) in. */
   round: number;
   at: string;
+  /** SHA-256 of the published output the checker saw when voting (null: cast before 0012, never counts). */
+  published_sha256: string | null;
+  /** The engine's verdict the checker saw when voting (null: cast before 0012, never counts). */
+  verdict: string | null;
 }
 
 /** A checker's review of one round of a request; complete once `completed_at` is set. */

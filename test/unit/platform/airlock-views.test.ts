@@ -1,12 +1,22 @@
 // What each viewer may see of a release request (src/platform/airlock/views.ts), from hand-made stored records: a
 // checker sees their own votes and comments and the other checker's only once both reviews of the round are complete;
 // the author and members never see a vote nor a private comment, and see the checkers' public comments once the round
-// is revealed; votes on an earlier version of a file do not count; and what each may do now. Also the release package's
+// is revealed; votes on an earlier version of a file do not count, nor votes cast on a check the file no longer has
+// (another published output or verdict: the file is then changed since its review); and what each may do now. Also the release package's
 // ACRO record, which marks every hidden cell alike and carries no count behind one.
 import { describe, expect, it } from 'vitest';
 import type { OutputCheck, PublishedOutput } from '../../../src/common/output-check.ts';
 import { releasePackage } from '../../../src/platform/airlock/release-package.ts';
-import { actionsFor, allApproved, detailOf, uncommented, unvotedBy, type Viewer } from '../../../src/platform/airlock/views.ts';
+import {
+  actionsFor,
+  allApproved,
+  detailOf,
+  publishedSha256Of,
+  uncommented,
+  unvotedBy,
+  type Viewer,
+} from '../../../src/platform/airlock/views.ts';
+import type { OutputDocument } from '../../../src/common/outputs.ts';
 import type { StoredComment, StoredFile, StoredRequestRecord, StoredReview, StoredVote } from '../../../src/platform/store/airlock.ts';
 
 const AT = '2026-12-01T10:00:00.000Z';
@@ -40,6 +50,19 @@ const PASS_CHECK = JSON.stringify({
   notes: [],
 });
 
+/** Every file's document: a regression, whose published output is its coefficients. */
+const MODEL: OutputDocument = {
+  kind: 'regression',
+  title: 'Model',
+  source: { sql: 'SELECT age, stay FROM admissions', engine: 'native' },
+  model: 'ols',
+  coefficients: [{ term: 'age', estimate: 0.4, standardError: 0.1, pValue: 0.01 }],
+  observations: 60,
+  residualDof: 58,
+};
+/** What a vote on it is cast on: the SHA-256 of its published output under the passing check. */
+const MODEL_SHA256 = publishedSha256Of(MODEL, JSON.parse(PASS_CHECK) as OutputCheck);
+
 function file(id: string, version = 1, options: { reviewed?: number | null; withdrawn?: boolean } = {}): StoredFile {
   return {
     id,
@@ -56,7 +79,7 @@ function file(id: string, version = 1, options: { reviewed?: number | null; with
       version,
       kind: 'regression',
       title: `Model ${id}`,
-      content: '{}',
+      content: JSON.stringify(MODEL),
       sha256: 'a'.repeat(64),
       output_check: PASS_CHECK,
       exception: null,
@@ -66,10 +89,23 @@ function file(id: string, version = 1, options: { reviewed?: number | null; with
   };
 }
 
-/** `fileId:checker:vote`, optionally in a round: vote('f1:chloe:approve', { round: 2 }). The vote is on version 1. */
-function vote(what: string, options: { round?: number } = {}): StoredVote {
+/**
+ * `fileId:checker:vote`, optionally in a round: vote('f1:chloe:approve', { round: 2 }). The vote is on version 1, cast on
+ * the passing check unless `on` says what it was cast on.
+ */
+function vote(what: string, options: { round?: number; on?: { sha256: string; verdict: string } } = {}): StoredVote {
   const [fileId, checker, cast] = what.split(':') as [string, string, 'approve' | 'request_changes'];
-  return { file_id: fileId, checker_id: checker, file_version: 1, vote: cast, disagreement: null, round: options.round ?? 1, at: AT };
+  return {
+    file_id: fileId,
+    checker_id: checker,
+    file_version: 1,
+    vote: cast,
+    disagreement: null,
+    round: options.round ?? 1,
+    at: AT,
+    published_sha256: options.on?.sha256 ?? MODEL_SHA256,
+    verdict: options.on?.verdict ?? 'pass',
+  };
 }
 
 const review = (checker: string, completed: boolean, round = 1): StoredReview => ({
@@ -196,6 +232,32 @@ describe('what counts', () => {
     ]);
     expect(unvotedBy(updated, C1).map((f) => f.id)).toEqual(['f1']);
     expect(allApproved(updated)).toBe(false);
+  });
+
+  it('counts no vote cast on a check the file no longer has, and shows the file changed since its review', () => {
+    for (const on of [
+      { sha256: 'c'.repeat(64), verdict: 'pass' }, // it published something else then
+      { sha256: MODEL_SHA256, verdict: 'flag' }, // the same output, another verdict
+    ]) {
+      const rechecked = record({
+        state: 'REVIEWED',
+        files: [file('f1'), file('f2')],
+        votes: [vote(`f1:${C1}:approve`, { on }), vote(`f1:${C2}:approve`), vote(`f2:${C1}:approve`), vote(`f2:${C2}:approve`)],
+        reviews: [review(C1, true), review(C2, true)],
+      });
+      expect(allApproved(rechecked)).toBe(false);
+      expect(unvotedBy(rechecked, C1).map((f) => f.id)).toEqual(['f1']);
+      const chloe = view(rechecked, as(C1, 'checker'));
+      expect(chloe.files.map((f) => [f.id, f.decision, f.changedSinceReview, f.votes.visible.length])).toEqual([
+        ['f1', 'undecided', true, 1],
+        ['f2', 'approved', false, 2],
+      ]);
+      expect(view(rechecked, as(AUTHOR, 'author')).files.map((f) => f.changedSinceReview)).toEqual([true, false]);
+    }
+    // A vote from before the check was recorded with it counts for nothing.
+    const unrecorded = { ...vote(`f1:${C1}:approve`), published_sha256: null, verdict: null };
+    expect(allApproved(record({ state: 'REVIEWED', votes: [unrecorded, vote(`f1:${C2}:approve`)] }))).toBe(false);
+    expect(allApproved(record({ state: 'REVIEWED', votes: [vote(`f1:${C1}:approve`), vote(`f1:${C2}:approve`)] }))).toBe(true);
   });
 
   it('leaves withdrawn files out of approval, and needs at least one output approved', () => {
