@@ -102,7 +102,8 @@ if (!configured.ok) {
         show: false,
         title: 'Enclave',
         backgroundColor: '#ffffff',
-        webPreferences: secureWebPreferences(PRELOAD_PATH),
+        // DevTools would copy anything out of the window: only in a development build.
+        webPreferences: { ...secureWebPreferences(PRELOAD_PATH), devTools: !app.isPackaged },
       });
       mainWindow = window;
       const unwire = wireIpc({ ipcMain, core, contents: window.webContents, log });

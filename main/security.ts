@@ -5,6 +5,7 @@ import type {
   CustomScheme,
   Event as ElectronEvent,
   HandlerDetails,
+  Input,
   Session,
   WebContents,
   WebPreferences,
@@ -146,10 +147,41 @@ export function guardNavigation(event: UrlEvent, log?: (message: string) => void
   log?.(`Blocked a navigation away from the app: ${event.url.slice(0, 200)}`);
 }
 
+/**
+ * Keys refused before the page or a menu sees them (issue 16: printing is not a way out): Ctrl/Cmd+P, with or without
+ * Shift (Chromium's system print dialog), and Ctrl/Cmd+S (saving the page). The letter is the key's when it is a Latin
+ * letter, else the physical key's, as Chromium matches shortcuts. Refused here, the page never sees them (Electron has
+ * no print shortcut of its own, so nothing visible changes); in the browser shell the page refuses the same keys and
+ * says so (renderer/src/shell/egress-guard.ts).
+ */
+export function isRefusedInput(input: Pick<Input, 'type' | 'key' | 'code' | 'control' | 'meta' | 'alt'>): boolean {
+  if (input.type !== 'keyDown' && input.type !== 'keyUp') return false;
+  if (!(input.control || input.meta) || input.alt) return false;
+  const letter = /^[a-z]$/i.test(input.key)
+    ? input.key.toLowerCase()
+    : /^Key[A-Z]$/.test(input.code)
+      ? input.code.slice(3).toLowerCase()
+      : '';
+  return letter === 'p' || letter === 's';
+}
+
+export function guardInput(event: Pick<ElectronEvent, 'preventDefault'>, input: Input, log?: (message: string) => void): void {
+  if (!isRefusedInput(input)) return;
+  event.preventDefault();
+  if (input.type === 'keyDown')
+    log?.(`Refused ${input.meta ? 'Cmd' : 'Ctrl'}+${input.key.toUpperCase()}: outputs leave only through release.`);
+}
+
 export type HardenableContents = Pick<WebContents, 'on' | 'setWindowOpenHandler'>;
 
-/** Applies the navigation, redirect, new-window and webview rules to one webContents (every one: see index.ts). */
+/**
+ * Applies the navigation, redirect, new-window, webview and print-shortcut rules to one webContents (every one: see
+ * index.ts). Electron offers no hook on printing itself: window.print is replaced in the page
+ * (renderer/src/shell/egress-guard.ts), the Web Printing permission is denied with every other (hardenSession), and a
+ * printed page is blank but for why (renderer/src/shell/print.css).
+ */
 export function hardenWebContents(contents: HardenableContents, opener: ExternalOpener): void {
+  contents.on('before-input-event', (event, input) => guardInput(event, input, opener.log));
   contents.on('will-navigate', (event) => guardNavigation(event, opener.log));
   contents.on('will-frame-navigate', (event) => guardNavigation(event, opener.log));
   contents.on('will-redirect', (event) => guardNavigation(event, opener.log));

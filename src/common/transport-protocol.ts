@@ -23,6 +23,8 @@ export const HTTP_LAUNCH_HEADER = 'x-enclave-launch';
 export const HTTP_SESSION_HEADER = 'x-enclave-session';
 /** The id of a call its caller may cancel ('call.cancel') or follow ('call.progress'): a UUID the client made. */
 export const HTTP_CALL_HEADER = 'x-enclave-call';
+/** Where the browser shell serves the export gate's one-time downloads: `${EXPORT_DOWNLOAD_PATH}<token>`, same origin. */
+export const EXPORT_DOWNLOAD_PATH = '/api/download/';
 
 export const ARROW_STREAM_CONTENT_TYPE = 'application/vnd.apache.arrow.stream';
 

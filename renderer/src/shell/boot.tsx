@@ -10,6 +10,7 @@ import { startWindowEngine } from '../analysis/window-engine.ts';
 import { forgetBrowserSession, startBrowserSession, type NoSessionReason, type StorageLike } from '../session/launch.ts';
 import { NoSessionScreen } from '../session/NoSessionScreen.tsx';
 import { App } from './App.tsx';
+import { installEgressGuard } from './egress-guard.ts';
 import { readNonce } from './nonce.ts';
 import { createHttpTransport, createIpcTransport, type FetchLike } from './transport.ts';
 
@@ -40,6 +41,7 @@ function showNoSession(root: Root, reason: NoSessionReason): void {
 
 /** Starts the window: the app with its transport, or the no-session screen in a browser shell without one. */
 export async function boot(root: Root): Promise<void> {
+  installEgressGuard(window);
   const bridge = (globalThis as { enclave?: EnclaveBridge }).enclave;
   if (bridge) {
     showApp(root, createIpcTransport(bridge));

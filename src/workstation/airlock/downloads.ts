@@ -5,8 +5,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { ExportFile, ExportOutcome } from './export-file.ts';
 
-/** Where the browser shell serves the offers: `${EXPORT_DOWNLOAD_PATH}<token>`, relative to the page's own origin. */
-export const EXPORT_DOWNLOAD_PATH = '/api/download/';
+import { EXPORT_DOWNLOAD_PATH } from '../../common/transport-protocol.ts';
+
+export { EXPORT_DOWNLOAD_PATH };
 
 /** How long an offered download may wait for the page to fetch it. */
 export const DOWNLOAD_TTL_MS = 15_000;

@@ -108,9 +108,19 @@ describe('what stands in the way of submitting', () => {
 
   it('refuses an exception text that is the engine’s draft with its last question unanswered', () => {
     const draft = 'The engine’s verdict is flag.\n- 1 unsafe cells are published.\nWhy it is safe to release as it is:';
-    const unanswered = request({ files: [file({ id: FILE_A, title: 'Admissions by age', verdict: 'flag', exception: draft })] });
+    const unanswered = request({
+      files: [file({ id: FILE_A, name: 'ages.json', title: 'Admissions by age', verdict: 'flag', exception: draft })],
+    });
     const answered = request({
-      files: [file({ id: FILE_A, title: 'Admissions by age', verdict: 'flag', exception: `${draft} the band is published by ONS.` })],
+      files: [
+        file({
+          id: FILE_A,
+          name: 'ages.json',
+          title: 'Admissions by age',
+          verdict: 'flag',
+          exception: `${draft} the band is published by ONS.`,
+        }),
+      ],
     });
 
     expect(submitProblems(unanswered)).toEqual([

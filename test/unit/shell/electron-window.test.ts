@@ -1,5 +1,5 @@
 // Attacks on the Electron window (main/security.ts): settings, navigation, redirects, new windows, webviews,
-// openExternal, permissions and the renderer's network. Electron's binary is not needed: the module's own logic and
+// openExternal, permissions, the renderer's network, downloads and the print and save-page shortcuts. Electron's binary is not needed: the module's own logic and
 // wiring run against stand-ins for webContents and session. SATRE 3.1.12 (prevent unauthorised egress), 2.2.11
 // (outbound connections blocked by default).
 import { EventEmitter } from 'node:events';
@@ -10,6 +10,7 @@ import {
   hardenSession,
   hardenWebContents,
   isAllowedExternalUrl,
+  isRefusedInput,
   isAllowedRendererRequest,
   secureWebPreferences,
   type HardenableContents,
@@ -136,6 +137,66 @@ describe('navigation, redirects, new windows and webviews (checklist 13, 14; SAT
   });
 });
 
+describe('printing and saving the page by shortcut, refused before the page or a menu sees them (issue 16)', () => {
+  function input(
+    key: string,
+    modifiers: { control?: boolean; meta?: boolean; alt?: boolean; shift?: boolean } = {},
+    more: { type?: string; code?: string } = {},
+  ) {
+    return {
+      type: more.type ?? 'keyDown',
+      key,
+      code: more.code ?? (/^[a-z]$/i.test(key) ? `Key${key.toUpperCase()}` : key),
+      control: modifiers.control ?? false,
+      meta: modifiers.meta ?? false,
+      alt: modifiers.alt ?? false,
+      shift: modifiers.shift ?? false,
+      isAutoRepeat: false,
+      isComposing: false,
+      location: 0,
+      modifiers: [],
+    };
+  }
+
+  const cases: Array<[string, ReturnType<typeof input>, boolean]> = [
+    ['Ctrl+P', input('p', { control: true }), true],
+    ['Cmd+P', input('p', { meta: true }), true],
+    ['Ctrl+Shift+P', input('P', { control: true, shift: true }), true],
+    ['Ctrl+P released (keyUp)', input('p', { control: true }, { type: 'keyUp' }), true],
+    ['Ctrl+S', input('s', { control: true }), true],
+    ['Cmd+S', input('s', { meta: true }), true],
+    ['Ctrl+P on a Russian layout (key з, physical P)', input('з', { control: true }, { code: 'KeyP' }), true],
+    ['Ctrl+L on Dvorak (physical P)', input('l', { control: true }, { code: 'KeyP' }), false],
+    ['P alone', input('p'), false],
+    ['Ctrl+Alt+P (AltGr)', input('p', { control: true, alt: true }), false],
+    ['Ctrl+C', input('c', { control: true }), false],
+    ['Ctrl+Enter', input('Enter', { control: true }), false],
+    ['a mouse wheel with Ctrl', input('', { control: true }, { type: 'mouseWheel', code: '' }), false],
+  ];
+  for (const [what, pressed, refused] of cases) {
+    it(`${refused ? 'refuses' : 'lets through'} ${what}`, () => {
+      const { contents } = hardened();
+      const event = { preventDefault: vi.fn() };
+
+      contents.emit('before-input-event', event, pressed);
+
+      expect(isRefusedInput(pressed)).toBe(refused);
+      expect(event.preventDefault).toHaveBeenCalledTimes(refused ? 1 : 0);
+    });
+  }
+
+  it('logs a refused key press once (on keyDown), saying what and why', () => {
+    const contents = new FakeContents();
+    const log = vi.fn();
+    hardenWebContents(contents as unknown as HardenableContents, { allowedExternalOrigins: [IDP], openExternal: async () => {}, log });
+
+    contents.emit('before-input-event', { preventDefault: vi.fn() }, input('p', { control: true }));
+    contents.emit('before-input-event', { preventDefault: vi.fn() }, input('p', { control: true }, { type: 'keyUp' }));
+
+    expect(log.mock.calls).toEqual([['Refused Ctrl+P: outputs leave only through release.']]);
+  });
+});
+
 describe('openExternal only to the identity provider (checklist 15)', () => {
   const cases: Array<[string, boolean]> = [
     [`${IDP}/authorize`, true],
@@ -213,6 +274,7 @@ describe("permissions and the renderer's network (checklist 5; SATRE 2.2.11, 3.1
     'fileSystem',
     'hid',
     'usb',
+    'web-printing',
     'serial',
     'unknown',
   ]) {
