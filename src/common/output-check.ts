@@ -89,8 +89,19 @@ export const ReviewFlagSchema = z
     message: z.string(),
     /** The cells it concerns (for differencing: keys over the dimensions the two outputs share). */
     cells: z.array(CellKeySchema),
-    /** For differencing: the earlier release it was compared with, so both tables are named side by side. */
-    earlier: z.object({ id: z.string(), title: z.string().nullable() }).strict().nullable(),
+    /**
+     * For differencing: the earlier release it was compared with, with its published cells (already released, so nothing
+     * new), so that both tables are shown side by side.
+     */
+    earlier: z
+      .object({
+        id: z.string(),
+        title: z.string().nullable(),
+        dimensions: z.array(z.string()),
+        cells: z.array(z.object({ key: CellKeySchema, value: z.number().nullable() }).strict()),
+      })
+      .strict()
+      .nullable(),
   })
   .strict();
 export type ReviewFlag = z.infer<typeof ReviewFlagSchema>;
@@ -474,7 +485,7 @@ function differencingFlags(args: {
       verdict: 'flag',
       message: `differencing: "${document.title}" and the released "${name}" differ by a group smaller than ${rules.threshold} in ${plural(warnings.length, 'cell')} (${describeKeys(warnings.map((w) => w.key))})`,
       cells: warnings.map((w) => w.key),
-      earlier: { id: earlier.id, title: earlier.title ?? null },
+      earlier: { id: earlier.id, title: earlier.title ?? null, dimensions: earlier.dimensions, cells: earlier.cells },
     });
   }
   return flags;

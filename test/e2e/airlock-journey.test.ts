@@ -26,6 +26,8 @@ const SMALL_SCREEN = { width: 1366, height: 768 };
 const PROJECT = 'covid-outcomes';
 const TITLE = 'Admissions by method and length of stay';
 const FILE = 'stays-by-method.json';
+/** Emergency admissions in the sample of the demo data (scale 10,000, seed 1): the released table publishes this total. */
+const EMERGENCY = 243;
 /** Long stays are rare for some admission methods: a table with small cells. */
 const SQL =
   "SELECT admission_method, CASE WHEN length_of_stay > 7 THEN 'over a week' ELSE 'up to a week' END AS stay FROM hospital_episodes_sample";
@@ -294,5 +296,33 @@ describe('browser shell: an output from a local result to an exported release, w
     expect(provenance).toContain(requestId);
     expect(provenance).toContain('Chloe Checker');
     expect(provenance).toContain('Chidi Checker');
+  }, 120_000);
+
+  it('Ada’s next table, three emergency admissions fewer, is flagged against the release, the two shown side by side', async () => {
+    const page = app.page;
+    const workspace = new WorkspacePage(page);
+    await workspace.open();
+    await workspace.runQuery(
+      `SELECT * FROM (SELECT * FROM (${SQL}) WHERE admission_method = 'emergency' LIMIT ${EMERGENCY - 3}) UNION ALL SELECT * FROM (${SQL}) WHERE admission_method <> 'emergency'`,
+    );
+    await page.getByTestId('make-output').click();
+    await page.getByTestId('output-title').fill('Admissions by method and length of stay, corrected');
+    await page.getByTestId('output-dimension-0').selectOption('admission_method');
+    await page.getByTestId('output-add-dimension').click();
+    await page.getByTestId('output-dimension-1').selectOption('stay');
+    await page.getByTestId('output-mitigation').selectOption('suppressed');
+    await previewSettled(page);
+
+    expect(await page.getByTestId('output-verdict').innerText()).toBe('Flag');
+    const flag = page.getByTestId('output-flags').locator('[data-code="differencing"]');
+    expect(await flag.innerText()).toContain(`the released "${TITLE}"`);
+    const sides = flag.getByTestId('differencing-side-by-side');
+    expect(await sides.getByTestId('side-earlier').locator('caption').innerText()).toBe(`Released earlier: “${TITLE}”`);
+    const differs = (table: string) => sides.getByTestId(table).locator('tr[data-differs="true"]').allInnerTexts();
+    expect((await differs('side-earlier')).some((row) => row.includes('emergency') && row.includes(String(EMERGENCY)))).toBe(true);
+    expect((await differs('side-current')).some((row) => row.includes('emergency') && row.includes(String(EMERGENCY - 3)))).toBe(true);
+    await saveScreenshot(page, 'aj-7-differencing');
+    await expectNoSeriousAccessibilityViolations(page, 'the output builder with a differencing flag');
+    await page.getByTestId('close-output-builder').click();
   }, 120_000);
 });

@@ -28,6 +28,7 @@ import {
   VOTE_LABELS,
 } from './checking-words.ts';
 import { CommentForm, CommentList } from './Comments.tsx';
+import { DifferencingSideBySide } from './DifferencingSideBySide.tsx';
 import { DiffView } from './DiffView.tsx';
 import { PublishedTableView } from './PublishedTableView.tsx';
 import { cellMarks, commentsOn, evidenceFor, evidenceLines, isBlinded, wholeOutputEvidence } from './review-rules.ts';
@@ -186,6 +187,7 @@ function OutputReview(props: {
                 </span>{' '}
                 {flag.message}
                 {flag.earlier ? ` (compared with the released “${flag.earlier.title ?? flag.earlier.id}”)` : ''}
+                <DifferencingSideBySide check={check} flag={flag} title={published.title} />
               </li>
             ))}
           </ul>

@@ -6,8 +6,9 @@ import type { AppliedMitigation } from '../../../src/common/outputs.ts';
 import { MITIGATION_LABELS, MITIGATION_WORD, VERDICT_HINTS, VERDICT_LABELS, VERDICT_WORD, verdictTone } from '../airlock/airlock-words.ts';
 import { evidenceWords } from './published-grid.ts';
 import { suggestionLabel } from './builder-model.ts';
+import { DifferencingSideBySide } from '../checking/DifferencingSideBySide.tsx';
 
-export function CheckReport(props: { check: OutputCheck; onApply: (mitigation: AppliedMitigation) => void }) {
+export function CheckReport(props: { check: OutputCheck; title: string; onApply: (mitigation: AppliedMitigation) => void }) {
   const { check } = props;
   const suggestion = check.suggestion;
   const whole = check.evidence.filter((e) => e.cell === null);
@@ -49,6 +50,7 @@ export function CheckReport(props: { check: OutputCheck; onApply: (mitigation: A
               <li key={flag.message} data-code={flag.code}>
                 {flag.message}
                 {flag.earlier ? <span className="hint"> (compare with the released “{flag.earlier.title ?? flag.earlier.id}”)</span> : null}
+                <DifferencingSideBySide check={check} flag={flag} title={props.title} />
               </li>
             ))}
           </ul>

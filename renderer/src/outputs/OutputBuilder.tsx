@@ -10,7 +10,7 @@ import { resultColumnsOf } from '../analysis/column-kind.ts';
 import { ErrorMessage } from '../shell/Messages.tsx';
 import { AddToRequest } from './AddToRequest.tsx';
 import { BuilderChoices } from './BuilderChoices.tsx';
-import { initialState, kindsFor, type BuilderState } from './builder-model.ts';
+import { initialState, kindsFor, titleOf, type BuilderState } from './builder-model.ts';
 import { CheckReport } from './CheckReport.tsx';
 import { PublishedPreview } from './PublishedPreview.tsx';
 import { toggleHidden } from './published-grid.ts';
@@ -149,7 +149,7 @@ export function OutputBuilder(props: OutputBuilderProps) {
               data-testid="output-preview"
               data-current={current !== null}
             >
-              <CheckReport check={shown.check} onApply={(mitigation) => change({ ...state, mitigation })} />
+              <CheckReport check={shown.check} title={titleOf(state)} onApply={(mitigation) => change({ ...state, mitigation })} />
               <PublishedPreview
                 published={shown.published}
                 check={shown.check}

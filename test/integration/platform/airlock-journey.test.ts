@@ -337,8 +337,15 @@ describe('a release request, from the analyst to release', () => {
     );
     expect(check.verdict).toBe('flag');
     expect(check.flags).toEqual([
-      expect.objectContaining({ code: 'differencing', earlier: { id: admissions.fileId, title: 'Admissions by region' } }),
+      expect.objectContaining({
+        code: 'differencing',
+        earlier: expect.objectContaining({ id: admissions.fileId, title: 'Admissions by region', dimensions: ['region'] }),
+      }),
     ]);
+    // The earlier table comes with its published cells only, to be shown beside the new one: its hidden cells stay null.
+    const earlier = check.flags[0]?.earlier;
+    expect(earlier?.cells.length).toBeGreaterThan(0);
+    expect(earlier?.cells.find((cell) => cell.key.region === 'South')?.value).toBeNull();
   });
 
   it('has every decision and every read in the audit log', async () => {

@@ -294,7 +294,7 @@ describe('flags a person must look at', () => {
         message:
           'differencing: "Admissions by region and sex" and the released "Admissions by region" differ by a group smaller than 10 in 1 cell (region = North)',
         cells: [{ region: 'North' }],
-        earlier: { id: 'file-00000000000000000001', title: 'Admissions by region' },
+        earlier: { id: 'file-00000000000000000001', title: 'Admissions by region', dimensions: released.dimensions, cells: released.cells },
       },
     ]);
     // North's 22 rounds to 20: no difference is left.

@@ -89,6 +89,27 @@ describe('differencing against earlier releases', () => {
     expect(warnings).toHaveLength(expected);
   });
 
+  it('finds a small group in a published row total when every cell under it is hidden, and says it once', () => {
+    const table = (id: string, emergency: number): ReleasedTable => ({
+      id,
+      dimensions: ['method', 'stay'],
+      cells: [
+        { key: { method: 'emergency', stay: 'long' }, value: null },
+        { key: { method: 'emergency', stay: 'short' }, value: null },
+        { key: { method: 'emergency', stay: '*' }, value: emergency },
+        { key: { method: 'elective', stay: 'long' }, value: 20 },
+        { key: { method: 'elective', stay: 'short' }, value: 300 },
+        { key: { method: 'elective', stay: '*' }, value: 320 },
+        { key: { method: '*', stay: '*' }, value: emergency + 320 },
+      ],
+    });
+
+    const warnings = findDifferencing(table('new', 240), [table('release-1', 243)], { threshold: 10 });
+
+    // The grand total differs by the same 3 people: not a second warning.
+    expect(warnings).toEqual([expect.objectContaining({ earlier: 'release-1', key: { method: 'emergency' }, difference: -3 })]);
+  });
+
   it('compares a 2-way table with an earlier 1-way release through its published totals', () => {
     const table: ReleasedTable = {
       id: 'new',

@@ -181,7 +181,7 @@ describe('the marks on a table’s cells', () => {
           verdict: 'flag' as const,
           message: 'differencing: differs by a small group',
           cells: [{ region: 'North' }],
-          earlier: { id: 'file-1', title: 'Earlier' },
+          earlier: { id: 'file-1', title: 'Earlier', dimensions: ['region'], cells: [{ key: { region: 'North' }, value: 25 }] },
         },
       ],
       evidence: [],
