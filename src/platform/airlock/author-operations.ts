@@ -89,12 +89,15 @@ export function authorOperations(
       });
     },
 
-    async request(principal, requestId) {
-      // An administrator who is neither member nor checker reads it as a member does (no votes, no private comments, no
-      // evidence), so that they can revoke a release.
-      // While the project is suspended, an administrator still reads a release, to revoke it (the incident response).
-      const { record, viewer, project } = await open(principal, requestId, { admins: true, incidentResponse: true });
-      return detail(record, viewer, project.name);
+    request(principal, requestId) {
+      // Every view is audited, as every file read and every decision is (a refused one too: someone probing for ids).
+      return audited({ type: 'airlock.viewed', principal, details: { requestId } }, async () => {
+        // An administrator who is neither member nor checker reads it as a member does (no votes, no private comments, no
+        // evidence), so that they can revoke a release.
+        // While the project is suspended, an administrator still reads a release, to revoke it (the incident response).
+        const { record, viewer, project } = await open(principal, requestId, { admins: true, incidentResponse: true });
+        return { result: await detail(record, viewer, project.name), details: { projectId: project.id, as: viewer.role } };
+      });
     },
 
     context(principal, requestId, body) {

@@ -371,6 +371,8 @@ describe('a release request, from the analyst to release', () => {
       details: { projectId: PROJECT, old: 'APPROVED', new: 'RELEASED' },
     });
     expect(await ofRequest('airlock.file_read')).toHaveLength(2);
+    const viewers = new Set((await ofRequest('airlock.viewed')).map((event) => event.actor));
+    expect([...viewers].sort()).toEqual(expect.arrayContaining([ANALYST, CHECKER_1]));
     expect(await ofRequest('airlock.package_read')).toHaveLength(1);
     const downloads = (await auditOf(platform, 'airlock.download')).filter((event) => event.details.projectId === PROJECT);
     expect(downloads).toEqual([expect.objectContaining({ actor: MEMBER, outcome: 'success' })]);
