@@ -48,6 +48,15 @@ export function EditorTabs(props: {
     requestAnimationFrame(() => buttons.current.get(id)?.focus());
   };
 
+  /** Back to the renamed tab once its rename is saved, unless the person has gone elsewhere meanwhile. */
+  const refocusRenamed = (id: string): void => {
+    requestAnimationFrame(() => {
+      const active = document.activeElement;
+      const lost = active === null || active === document.body || active.getAttribute('data-testid') === 'rename-tab-input';
+      if (lost) buttons.current.get(id)?.focus();
+    });
+  };
+
   // Shows its own outcome (the problem line); never rejects. Enter and the blur that follows it commit once.
   const committing = useRef<string | null>(null);
   const commitRename = async (): Promise<void> => {
@@ -71,7 +80,7 @@ export function EditorTabs(props: {
     setProblem(null);
     // Another tab's rename may have begun meanwhile: that one stays open.
     setRenaming((current) => (current?.id === id ? null : current));
-    focusTab(id);
+    refocusRenamed(id);
   };
 
   const onTabKey = (event: KeyboardEvent<HTMLButtonElement>, tab: EditorTab, index: number): void => {
