@@ -9,7 +9,7 @@ import type { StoredFileVersion } from '../store/airlock.ts';
 import { mayRequestRelease, requireAuthor, requireMemberAccess } from './access.ts';
 import { outputSha256, sha256Hex, supportingBytes } from './checks.ts';
 import { contextOf, liveOutputs, missingExceptions, publishedSha256Of, stateOf, summaryOf } from './views.ts';
-import type { AirlockService } from './airlock-service.ts';
+import type { AirlockService } from './service-api.ts';
 import { fileIn, MAX_REQUEST_FILES, newRequestId, requireState, staleUnless, tidyText, type AirlockContext } from './context.ts';
 
 export function authorOperations(

@@ -16,7 +16,7 @@ import { publishedOf, publishedSha256 } from './checks.ts';
 import { releasePackage } from './release-package.ts';
 import { RecordedRefusal, verifyStoredBytes } from './stored-bytes.ts';
 import { allApproved, checkOf, contextOf, countingVotes, lapsedVotes, liveOutputs, publishedSha256Of, stateOf } from './views.ts';
-import type { AirlockService } from './airlock-service.ts';
+import type { AirlockService } from './service-api.ts';
 import { NOTIFICATIONS_LISTED, requireState, staleUnless, tidyText, type AirlockContext } from './context.ts';
 
 const VERDICT_RANK: Readonly<Record<OutputCheck['verdict'], number>> = { pass: 0, review: 1, flag: 2 };

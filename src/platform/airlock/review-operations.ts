@@ -19,7 +19,7 @@ import {
   uncommented,
   unvotedBy,
 } from './views.ts';
-import type { AirlockService } from './airlock-service.ts';
+import type { AirlockService } from './service-api.ts';
 import { fileIn, requireState, staleUnless, tidyText, type AirlockContext } from './context.ts';
 
 export function reviewOperations(
