@@ -21,6 +21,10 @@ import { probe } from './support/http-probe.ts';
 import { asPlatformUser } from './support/platform-admin.ts';
 import { invokeAsPage } from './support/shell-api.ts';
 
+/** How long the grid may take to answer on a loaded machine: a copy of many rows (read first), the cell viewer. */
+const COPY_TIMEOUT_MS = 20_000;
+/** Clicking until the grid has the keyboard: 0.7 s apart, more than a double click's interval. */
+const GRID_FOCUS_POLL = { interval: 700, timeout: 20_000 };
 const DEMO = { scale: 10_000, seed: 1 };
 const SMALL_SCREEN = { width: 1366, height: 768 };
 const PROJECT = 'covid-outcomes';
@@ -189,12 +193,19 @@ describe('browser shell: every way out but the export is closed (issue 16)', () 
 
     // A row's value on screen as text (the grid draws on a canvas): the first episode, whole, in the cell viewer.
     const box = (await ws.grid.getByRole('region').boundingBox())!;
-    await app.page.mouse.click(box.x + 120, box.y + GRID_HEADER + GRID_ROW / 2);
+    // The grid takes the keyboard once it has drawn the result: click until it has it (clicks further apart than a
+    // double click, which would open the cell viewer).
+    await expect
+      .poll(async () => {
+        await app.page.mouse.click(box.x + 120, box.y + GRID_HEADER + GRID_ROW / 2);
+        return app.page.evaluate<boolean>(`document.activeElement?.closest('[data-testid="result-grid"]') != null`);
+      }, GRID_FOCUS_POLL)
+      .toBe(true);
     await app.page.keyboard.press('ArrowRight');
     await app.page.keyboard.press('ArrowRight');
     await app.page.keyboard.press('Enter');
     const value = app.page.getByTestId('cell-viewer-text');
-    await expect.poll(() => value.inputValue()).toBe('episode-1');
+    await expect.poll(() => value.inputValue(), { timeout: COPY_TIMEOUT_MS }).toBe('episode-1');
 
     // On screen the page holds the rows' words; printed, none of them, only why.
     const onScreen = await bodyText();
@@ -226,22 +237,24 @@ describe('browser shell: every way out but the export is closed (issue 16)', () 
 
     // Every cell of the grid selected (3,000), then Ctrl+C.
     const box = (await ws.grid.getByRole('region').boundingBox())!;
-    // The grid takes the keyboard once it has drawn the new result: click until it has it.
+    // The grid takes the keyboard once it has drawn the new result: click until it has it (clicks further apart than a
+    // double click, which would open the cell viewer).
     await expect
       .poll(async () => {
         await app.page.mouse.click(box.x + 120, box.y + GRID_HEADER + GRID_ROW / 2);
         return app.page.evaluate<boolean>(`document.activeElement?.closest('[data-testid="result-grid"]') != null`);
-      })
+      }, GRID_FOCUS_POLL)
       .toBe(true);
     await app.page.keyboard.press('ControlOrMeta+A');
     await app.page.keyboard.press('ControlOrMeta+C');
     // Rows not yet in the window are read first; the notice then asks for Ctrl+C again.
-    await expect.poll(() => ws.copyNotice.innerText()).toMatch(/^(Copied|The .* ready)/);
+    // Reading them can take a few seconds on a loaded machine.
+    await expect.poll(() => ws.copyNotice.innerText(), { timeout: COPY_TIMEOUT_MS }).toMatch(/^(Copied|The .* ready)/);
     if (/ready/.test(await ws.copyNotice.innerText())) await app.page.keyboard.press('ControlOrMeta+C');
 
     const rows = Math.floor(CLIPBOARD_LIMIT / 3);
     await expect
-      .poll(() => ws.copyNotice.innerText())
+      .poll(() => ws.copyNotice.innerText(), { timeout: COPY_TIMEOUT_MS })
       .toContain(
         `Copied ${rows * 3} cells of 3,000 selected (the first ${rows} rows). This project allows at most ${CLIPBOARD_LIMIT} cells per copy, to keep row-level data inside the secure environment.`,
       );
