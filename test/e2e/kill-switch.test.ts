@@ -13,6 +13,7 @@ import { expectNoSeriousAccessibilityViolations } from './support/axe.ts';
 import { startBrowserApp, type BrowserApp } from './support/browser-app.ts';
 import { openSecondWindow, type SecondWindow } from './support/second-window.ts';
 import { invokeAsPage } from './support/shell-api.ts';
+import { settled } from '../../src/common/detached.ts';
 
 const DEMO = { scale: 10_000, seed: 1 };
 const SMALL_SCREEN = { width: 1366, height: 768 };
@@ -139,7 +140,7 @@ describe('browser shell: incidents and the kill switch (issue 18)', () => {
       await catalogue.tab.click({ timeout: 10_000 });
       await catalogue.project(OTHER_PROJECT).click({ timeout: 10_000 });
     };
-    await Promise.race([suspended.screen.waitFor({ timeout: 30_000 }), click().catch(() => undefined)]);
+    await Promise.race([suspended.screen.waitFor({ timeout: 30_000 }), settled(click())]);
 
     await suspended.screen.waitFor({ timeout: 30_000 });
     expect(await suspended.heading.innerText()).toBe('Your access is suspended');
