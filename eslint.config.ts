@@ -18,6 +18,8 @@ const platformSupportFile: Layer = { element: { type: 'platform' }, file: { cate
 const platformStack: Layer[][] = [
   [platformRoot],
   ['platform-api'],
+  // Workspace drives: the drive store's rules, WebDAV, uploads; they read the agreements, the kill switch and the records.
+  ['platform-drives'],
   // The airlock: release requests, reviews, release and the ledger; it reads the kill switch, the agreements and the records.
   ['platform-airlock'],
   // The query service: checks a query, runs it on the project's minimised copy, audits it.
@@ -72,6 +74,7 @@ export default tseslint.config(
         layer('web', 'src/web'),
         // Before 'platform': with single matching, the first pattern that matches a file names its layer.
         layer('platform-api', ['src/platform/api', 'src/platform/http']),
+        layer('platform-drives', 'src/platform/drives'),
         layer('platform-airlock', 'src/platform/airlock'),
         layer('platform-query', 'src/platform/query'),
         layer('platform-incidents', 'src/platform/incidents'),
