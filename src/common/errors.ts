@@ -23,6 +23,8 @@ export const ErrorCodeSchema = z.enum([
   'terms_required',
   /** The role this call needs has no valid training on record for the person. */
   'training_required',
+  /** Not enough space left in a drive (its quota): nothing was written. */
+  'insufficient_storage',
   'unavailable',
   'cancelled',
   'internal',
@@ -48,6 +50,7 @@ export const HTTP_STATUS_BY_ERROR_CODE: Readonly<Record<ErrorCode, number>> = {
   cancelled: 499,
   internal: 500,
   unavailable: 503,
+  insufficient_storage: 507,
 };
 
 export const ErrorValueSchema = z.object({
