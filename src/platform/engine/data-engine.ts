@@ -22,7 +22,7 @@ export interface EngineDataset {
 /**
  * One column of a project's minimised copy: an expression over the raw dataset's columns (a treatment, built by the
  * minimisation layer), or the project pseudonym of a raw column, which the engine looks up in a map it builds with
- * the spec's `pseudonym` function so that no key ever reaches SQL.
+ * the spec's `pseudonymKey` (bound as parameters of its own build connection, so no key is ever in SQL text).
  */
 export type CopyColumn =
   | { readonly name: string; readonly sql: string }
@@ -68,8 +68,25 @@ export interface CopySpec {
   /** Names everything the copy is made from (data, agreement, policy); a different version is built afresh. */
   readonly version: string;
   readonly relations: readonly CopyRelation[];
-  /** The project pseudonym of a raw value in a domain (holds the key; the engine calls it, never writes it anywhere). */
-  readonly pseudonym: (value: string, domain: string) => string;
+  /** What the project pseudonym of a raw value in a domain is computed with (holds the key: the engine never writes it anywhere). */
+  readonly pseudonymKey: PseudonymKey;
+}
+
+/**
+ * The project pseudonym, as every engine computes it: 'P' and the first 20 hex digits of
+ * HMAC-SHA-256(key, prefix(domain) ‖ the value's text in UTF-8) = SHA-256(outer ‖ SHA-256(inner ‖ prefix ‖ value)),
+ * each digit written as the letter of PSEUDONYM_LETTERS (src/platform/minimisation/pseudonym.ts) at its value.
+ * An engine binds the blocks as parameters of its own connection: never in SQL text, a file, a log or a message.
+ */
+export interface PseudonymKey {
+  /** The key zero-padded to SHA-256's 64-byte block, XORed with ipad (0x36). */
+  readonly inner: Uint8Array;
+  /** The same, XORed with opad (0x5c). */
+  readonly outer: Uint8Array;
+  /** The bytes a domain's messages start with, before the value (none for a person: theirs is the HMAC of the value). */
+  readonly prefix: (domain: string) => Uint8Array;
+  /** The letters hex digits 0–f are written as. */
+  readonly letters: string;
 }
 
 export interface CopyProgress {

@@ -13,7 +13,7 @@ import type { AgreementInForce } from '../agreements/loader.ts';
 import type { Agreement, RowCondition } from '../agreements/schema.ts';
 import type { CopyColumn, CopyRelation, CopySpec, RowFilter } from '../engine/data-engine.ts';
 import type { PolicyProfile } from './policy.ts';
-import { pseudonymiser } from './pseudonym.ts';
+import { hmacBlocks, PSEUDONYM_LETTERS } from './pseudonym.ts';
 import { projectFieldTreatment, type FieldKinds, type ProjectField } from './project-treatments.ts';
 import { treatmentSql, type TreatmentContext } from './treatments.ts';
 
@@ -128,12 +128,15 @@ export function projectCopySpec(options: {
     .update(JSON.stringify({ projectId: inForce.projectId, relations }))
     .update(createHash('sha256').update(projectKey).digest())
     .digest('hex');
-  const pseudonym = pseudonymiser(projectKey);
   return {
     projectId: inForce.projectId,
     version,
     relations,
-    // A person's pseudonym is the HMAC of their NHS number itself; another domain's values are told apart by its name.
-    pseudonym: (value, domain) => pseudonym(domain === PERSON_DOMAIN ? value : `${domain}\u0000${value}`),
+    pseudonymKey: {
+      ...hmacBlocks(projectKey),
+      // A person's pseudonym is the HMAC of their NHS number itself; another domain's values are told apart by its name.
+      prefix: (domain) => (domain === PERSON_DOMAIN ? new Uint8Array() : new TextEncoder().encode(`${domain}\u0000`)),
+      letters: PSEUDONYM_LETTERS,
+    },
   };
 }

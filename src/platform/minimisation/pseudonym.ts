@@ -1,7 +1,10 @@
-// The keyed pseudonym: HMAC-SHA-256 (RFC 2104) of the value's text in UTF-8 under the project's key, computed in Node.
-// The engine fills a temporary map (domain, value) → pseudonym with it while it builds a project's minimised copy and
-// joins the copy's columns to that map (engine/copy-build.ts), so the key never reaches SQL, the copy or a message the
-// analyst can read. NULL is never pseudonymised: the map holds non-null values only and the join leaves NULL as NULL.
+// The keyed pseudonym: HMAC-SHA-256 (RFC 2104) of the value's text in UTF-8 under the project's key. The engine fills a
+// temporary map (domain, value) → pseudonym while it builds a project's minimised copy, computing the HMAC itself from
+// the key's two padded blocks bound as parameters of its own build connection (`hmacBlocks`; engine/copy-build.ts), and
+// joins the copy's columns to that map: the key never reaches SQL text, the copy or a message the analyst can read.
+// Computed in Node before, per value, with an appender: 3.8 times slower on two cores (2 million values, 7.3 s against
+// 1.9 s). NULL is never pseudonymised: the map holds non-null values only and the join leaves NULL as NULL.
+// `pseudonymOf` (Node) stays the reference the engine's results are tested against.
 //
 // Written 'P' and the first 20 hex digits (80 bits) of the digest, each spelt as one of 16 consonants (0 → B, 1 → C, …,
 // f → T): 21 letters and no digit at all. Plain hex was tried first and failed the test: one in a few hundred hex
@@ -36,6 +39,12 @@ function written(hex: string): string {
   let letters = 'P';
   for (let i = 0; i < PSEUDONYM_HEX_DIGITS; i += 1) letters += PSEUDONYM_LETTERS.charAt(HEX.indexOf(hex.charAt(i)));
   return letters;
+}
+
+/** HMAC-SHA-256's two padded key blocks (K⊕ipad, K⊕opad), for an engine that computes the HMAC itself. */
+export function hmacBlocks(key: Uint8Array): { inner: Uint8Array; outer: Uint8Array } {
+  checkKey(key);
+  return { inner: paddedKey(key, 0x36), outer: paddedKey(key, 0x5c) };
 }
 
 /** The pseudonym of one value: for tests, and for a platform that must find one person's rows by value. */

@@ -6,8 +6,9 @@ import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { tableFromIPC, type Table } from 'apache-arrow';
 import { quoteString } from '../../../src/common/sql-identifiers.ts';
-import type { CopyAnswer, CopyColumn, CopyRelation, CopySpec, RowFilter } from '../../../src/platform/engine/data-engine.ts';
+import type { CopyAnswer, CopyColumn, CopyRelation, CopySpec, PseudonymKey, RowFilter } from '../../../src/platform/engine/data-engine.ts';
 import { MINIMISED_FOLDER } from '../../../src/platform/engine/duckdb-engine.ts';
+import { hmacBlocks, PROJECT_KEY_BYTES, PSEUDONYM_LETTERS, pseudonymOf } from '../../../src/platform/minimisation/pseudonym.ts';
 
 /** Columns copied as stored (no treatment), for engine tests below minimisation. */
 export function stored(...names: string[]): CopyColumn[] {
@@ -30,18 +31,30 @@ export function relation(options: {
   };
 }
 
-/** A spec whose version is its relations (as the platform's is), with a pseudonym no key is needed for. */
-export function specOf(options: {
-  relations: readonly CopyRelation[];
-  projectId?: string;
-  version?: string;
-  pseudonym?: (value: string) => string;
-}): CopySpec {
+/** The key of the specs below unless a test gives its own: 32 bytes 0, 1, 2, …, 31. */
+export const TEST_PSEUDONYM_KEY = new Uint8Array(Array.from({ length: PROJECT_KEY_BYTES }, (_, i) => i));
+
+/** The pseudonym key of a spec, as the platform makes it (a person's domain has no prefix; another's is "<domain>\0"). */
+export function pseudonymKeyOf(key: Uint8Array = TEST_PSEUDONYM_KEY): PseudonymKey {
+  return {
+    ...hmacBlocks(key),
+    prefix: (domain) => (domain === 'person' ? new Uint8Array() : new TextEncoder().encode(`${domain}\u0000`)),
+    letters: PSEUDONYM_LETTERS,
+  };
+}
+
+/** What the engine must answer for a value: pseudonymOf (Node's HMAC) of the domain's message. */
+export function expectedPseudonym(value: string, domain = 'person', key: Uint8Array = TEST_PSEUDONYM_KEY): string {
+  return pseudonymOf(domain === 'person' ? value : `${domain}\u0000${value}`, key);
+}
+
+/** A spec whose version is its relations (as the platform's is), with the test key unless one is given. */
+export function specOf(options: { relations: readonly CopyRelation[]; projectId?: string; version?: string; key?: Uint8Array }): CopySpec {
   return {
     projectId: options.projectId ?? 'engine-test',
     version: options.version ?? JSON.stringify(options.relations),
     relations: options.relations,
-    pseudonym: options.pseudonym ?? ((value) => `P${[...value].reverse().join('')}`),
+    pseudonymKey: pseudonymKeyOf(options.key),
   };
 }
 

@@ -15,7 +15,7 @@ import { openDuckDbEngine } from '../../../src/platform/engine/duckdb-engine.ts'
 import { QUERY_EXPORTS_FOLDER } from '../../../src/platform/engine/exports-folder.ts';
 import { createPlatformServer } from '../../../src/platform/server.ts';
 import { errorOf } from '../../support/error-of.ts';
-import { answerBytes, arrowOf, copyFiles, relation, specOf, stored } from './copy-support.ts';
+import { answerBytes, expectedPseudonym, arrowOf, copyFiles, relation, specOf, stored } from './copy-support.ts';
 import { createPlatformFixture, type PlatformFixture } from './fixture.ts';
 
 let fixture: PlatformFixture;
@@ -225,9 +225,8 @@ describe('DuckDbEngine.copy: samples of a minimised copy', () => {
     });
   });
 
-  it("holds a pseudonym column as the spec's pseudonym of each raw value, computed in Node; NULL stays NULL", async () => {
+  it("holds a pseudonym column as the HMAC of each raw value under the spec's key, computed by the engine; NULL stays NULL", async () => {
     await addDataset('people', `SELECT * FROM (VALUES ('9990000018', 1), (NULL, 2), ('9990000026', 3)) t(nhs_number, n)`);
-    const asked: string[] = [];
     await withEngine(async (engine) => {
       const copy = await engine.copy(
         specOf({
@@ -238,50 +237,48 @@ describe('DuckDbEngine.copy: samples of a minimised copy', () => {
               sampleOrder: ['n'],
             }),
           ],
-          pseudonym: (value) => {
-            asked.push(value);
-            return `P${value.length}-${value.slice(-2)}`;
-          },
         }),
       );
       const table = await arrowOf(await copy.sample({ relation: 'people', limit: 10, format: 'arrow' }));
-      expect(column(table, 'nhs_number')).toEqual(['P10-18', null, 'P10-26']);
-      expect(asked.sort()).toEqual(['9990000018', '9990000026']);
+      expect(column(table, 'nhs_number')).toEqual([expectedPseudonym('9990000018'), null, expectedPseudonym('9990000026')]);
+      expect(column(table, 'nhs_number')[0]).toMatch(/^P[BCDFGHJKLMNPQRST]{20}$/);
     });
   });
 
-  it('gives a person on several rows of the only pseudonymised dataset one pseudonym, asked for once', async () => {
-    // One person, three episodes, and no other dataset with a person identifier in the copy.
+  it('gives a person on several rows one pseudonym, and the same value in another domain an unrelated one', async () => {
+    // One person, three episodes; the episodes' own numbers are pseudonymised in their own domain.
     await addDataset(
       'episodes',
-      `SELECT * FROM (VALUES ('9990000018', 1), ('9990000018', 2), ('9990000026', 3), ('9990000018', 4)) t(nhs_number, n)`,
+      `SELECT * FROM (VALUES ('9990000018', 1), ('9990000018', 2), ('9990000026', 3), ('9990000018', 4), ('Zoë ✓', 5)) t(nhs_number, n)`,
     );
-    const asked: string[] = [];
     await withEngine(async (engine) => {
       const copy = await engine.copy(
         specOf({
           relations: [
             relation({
               name: 'episodes',
-              columns: [{ name: 'nhs_number', pseudonymOf: 'nhs_number', domain: 'person' }, ...stored('n')],
+              columns: [
+                { name: 'nhs_number', pseudonymOf: 'nhs_number', domain: 'person' },
+                { name: 'episode', pseudonymOf: 'nhs_number', domain: 'episodes.nhs_number' },
+                ...stored('n'),
+              ],
               sampleOrder: ['n'],
             }),
           ],
-          pseudonym: (value) => {
-            asked.push(value);
-            return `P${value.slice(-2)}`;
-          },
         }),
       );
       const table = await arrowOf(await copy.sample({ relation: 'episodes', limit: 10, format: 'arrow' }));
-      expect(column(table, 'nhs_number')).toEqual(['P18', 'P18', 'P26', 'P18']);
-      expect(asked.sort()).toEqual(['9990000018', '9990000026']);
+      const [a, b] = [expectedPseudonym('9990000018'), expectedPseudonym('9990000026')];
+      expect(column(table, 'nhs_number')).toEqual([a, a, b, a, expectedPseudonym('Zoë ✓')]);
+      expect(column(table, 'episode')).toEqual(
+        ['9990000018', '9990000018', '9990000026', '9990000018', 'Zoë ✓'].map((value) => expectedPseudonym(value, 'episodes.nhs_number')),
+      );
+      expect(column(table, 'episode')[0]).not.toBe(a);
     });
   });
 
-  it('gives every person a pseudonym however many there are: none of 300,000 is left without one', async () => {
+  it('gives every person a pseudonym however many there are: none of 300,000 is left without one, each as Node computes it', async () => {
     await addDataset('many_people', `SELECT printf('999%07d', i) AS nhs_number, i::BIGINT AS n FROM range(300000) t(i) ORDER BY hash(i)`);
-    let asked = 0;
     await withEngine(async (engine) => {
       const copy = await engine.copy(
         specOf({
@@ -291,17 +288,15 @@ describe('DuckDbEngine.copy: samples of a minimised copy', () => {
               columns: [{ name: 'nhs_number', pseudonymOf: 'nhs_number', domain: 'person' }, ...stored('n')],
             }),
           ],
-          pseudonym: (value) => {
-            asked += 1;
-            return `P${value}`;
-          },
         }),
       );
       const sql =
         'SELECT count(*) AS people, count(nhs_number) AS pseudonymised, count(DISTINCT nhs_number) AS distinct_pseudonyms FROM many_people';
       const table = await arrowOf(await copy.query({ sql, parsed: await copy.parse(sql), format: 'arrow', rowCap: 1 }));
       expect(table.get(0)?.toJSON()).toEqual({ people: 300000n, pseudonymised: 300000n, distinct_pseudonyms: 300000n });
-      expect(asked).toBe(300000);
+      const some = 'SELECT n, nhs_number FROM many_people WHERE n IN (0, 1, 299999) ORDER BY n';
+      const rows = await arrowOf(await copy.query({ sql: some, parsed: await copy.parse(some), format: 'arrow', rowCap: 3 }));
+      expect(column(rows, 'nhs_number')).toEqual(['9990000000', '9990000001', '9990299999'].map((value) => expectedPseudonym(value)));
     });
   });
 

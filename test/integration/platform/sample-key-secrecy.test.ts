@@ -183,7 +183,7 @@ describe('an engine error says nothing of the project key', () => {
         projectId: 'key-secrecy',
         version: what,
         relations: [relation({ name: 'patients', columns: [column(), ...stored('sex')] })],
-        pseudonym: (value) => pseudonymOf(value, key),
+        key,
       });
 
       const error = await errorOf(core.engine.copy(spec));
