@@ -157,6 +157,22 @@ export default tseslint.config(
     },
   },
   {
+    // The WebDAV server library stays behind its thin adapter (src/platform/drives/webdav/): nothing else imports it or
+    // the Express it runs on, so it can be replaced without touching the drive service.
+    files: ['src/**/*.ts', 'main/**/*.ts', 'renderer/**/*.ts', 'renderer/**/*.tsx'],
+    ignores: ['src/platform/drives/webdav/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['nephele', 'nephele/*', 'express', 'express/*'], message: 'Only src/platform/drives/webdav/ imports nephele.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // src/common is pure: no Node built-ins, no DOM-only or Electron modules, no I/O packages.
     files: ['src/common/**/*.ts'],
     rules: {
@@ -166,7 +182,7 @@ export default tseslint.config(
           patterns: [
             { group: ['node:*', 'fs', 'path', 'os', 'http', 'https', 'child_process', 'net'], message: 'src/common has no I/O.' },
             {
-              group: ['electron', 'keytar', '@duckdb/*', 'fastify', 'kysely', 'react', 'react-dom'],
+              group: ['electron', 'keytar', '@duckdb/*', 'fastify', 'kysely', 'react', 'react-dom', 'nephele', 'express'],
               message: 'src/common is pure domain code.',
             },
           ],
@@ -183,7 +199,21 @@ export default tseslint.config(
         {
           patterns: [
             {
-              group: ['node:*', 'fs', 'path', 'os', 'http', 'child_process', 'electron', 'keytar', '@duckdb/node-api', 'fastify', 'kysely'],
+              group: [
+                'node:*',
+                'fs',
+                'path',
+                'os',
+                'http',
+                'child_process',
+                'electron',
+                'keytar',
+                '@duckdb/node-api',
+                'fastify',
+                'kysely',
+                'nephele',
+                'express',
+              ],
               message: 'The renderer never imports Node code.',
             },
           ],

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `enclave` command line: `enclave platform init|serve|query|user add …`, the operator's incident commands
+// The `enclave` command line: `enclave platform init|serve|query|user add|drives …`, the operator's incident commands
 // (`enclave platform incidents|suspend-user|suspend-project|freeze-egress|lift|access-report …`), `enclave audit verify
 // …`, `enclave sdc check …`, `enclave login|logout|whoami|projects|enrol`, `enclave terms show|accept` and `enclave admin
 // users …` (as the signed-in user).
@@ -15,6 +15,9 @@ const USAGE = `Usage:
                                                                 run a minimised query as USER would (audited)
   enclave platform user add --data-dir DIR --subject SUB --role ROLE [--issuer URL] [--id ID] [--name NAME]
                                                                 add a person from the host (the first admin)
+  enclave platform drives set --data-dir DIR --project P [--quota-gib N] [--keep-versions N] [--trash-days N] --reason T
+                                                                a project drive's quota, versions kept, trash days
+  enclave platform drives restored --data-dir DIR --reason TEXT   after restoring drives from a backup: workstations resync
   Incidents (break-glass, on the platform's host, no identity provider needed; without --incident one is opened):
   enclave platform incidents --data-dir DIR [--format text|json]   open incidents and the actions in force, with ids
   enclave platform suspend-user --data-dir DIR --user ID --reason TEXT [--incident INC]
@@ -63,6 +66,10 @@ async function main(argv: string[], io: CliIo): Promise<number> {
   if (group === 'platform' && command === 'query') {
     const { runPlatformQuery } = await import('./platform-query.ts');
     return runPlatformQuery(rest, io);
+  }
+  if (group === 'platform' && command === 'drives') {
+    const { runPlatformDrives } = await import('./platform-drives.ts');
+    return runPlatformDrives(rest, io);
   }
   if (group === 'platform' && command === 'user') {
     const { runPlatformUser } = await import('./platform-user.ts');

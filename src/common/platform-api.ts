@@ -83,6 +83,28 @@ import {
   VersionedReasonSchema,
   VersionedSchema,
 } from './airlock.ts';
+import {
+  AppPasswordIdSchema,
+  AppPasswordSchema,
+  CreateAppPasswordSchema,
+  DeleteEntrySchema,
+  DRIVE_PATH_MAX_CHARS,
+  DriveEntrySchema,
+  DriveFolderSchema,
+  DriveInfoSchema,
+  DriveTrashEntrySchema,
+  DriveTreeSchema,
+  DriveVersionsSchema,
+  MakeFolderSchema,
+  MoveEntrySchema,
+  NewAppPasswordSchema,
+  RestoreTrashSchema,
+  RestoreVersionSchema,
+  StartUploadSchema,
+  UPLOAD_CHUNK_MAX_BYTES,
+  UploadIdSchema,
+  UploadSessionSchema,
+} from './drives.ts';
 import { OutputCheckSchema } from './output-check.ts';
 import { OutputDocumentSchema } from './outputs.ts';
 
@@ -138,6 +160,11 @@ export interface ApiRoute {
 export interface ProviderRoute {
   readonly access: RouteAccess;
   readonly bodyLimit: number;
+  /**
+   * The route checks its callers' credentials itself, then the same things the hook does (WebDAV, whose standard
+   * clients send Basic credentials): the hook does not authenticate it. Its access still says which roles may call.
+   */
+  readonly ownCredentials?: boolean;
 }
 
 /** How the platform says its users sign in (public: the workstation reads it before anyone has signed in). */
@@ -212,6 +239,24 @@ const CONTEXT_BODY = 4 * 5000 * 6 + SMALL_BODY;
  * 1,000,000 characters): 16 MiB.
  */
 const OUTPUT_BODY = 16 * 1024 * 1024;
+
+/** A project's drive in a path. */
+const DriveParams = z.object({ projectId: PathIdSchema });
+/**
+ * A path below a drive's root in a query (empty or absent: the root). Only its length is checked here: the drive
+ * service judges it by the name policy, so a refusal says which name is at fault and why.
+ */
+const DrivePathQuery = z
+  .string()
+  .max(DRIVE_PATH_MAX_CHARS * 4)
+  .default('')
+  .describe('must be a path below the drive\'s root: its names joined by "/", at most 1,024 characters (empty for the root).');
+const UploadParams = z.object({
+  projectId: PathIdSchema,
+  uploadId: UploadIdSchema.describe('must be an upload id (up- and 24 hex digits).'),
+});
+/** The JSON of a drive request that names up to two paths (each at most 1,024 characters, up to 6 bytes each in JSON). */
+const DRIVE_PATHS_BODY = 2 * DRIVE_PATH_MAX_CHARS * 6 + SMALL_BODY;
 
 const RequestIdParam = z.string().regex(REQUEST_ID_PATTERN).describe('must be a request id (req- and 20 hex digits).');
 const FileIdParam = z.string().regex(FILE_ID_PATTERN).describe('must be a file id (file- and 20 hex digits).');
@@ -737,7 +782,199 @@ export const PLATFORM_API = {
     access: EVERY_ROLE,
     bodyLimit: SMALL_BODY,
   },
+  // ---- Workspace drives (issue 17): a shared folder per project ---------------------------------------------------
+  // Open to every role here; the drive service checks membership of the drive's project now (the agreement in force, the
+  // kill switch), as every project-scoped route does: a non-member gets the same 404 as a project that does not exist.
+  // The bytes travel on the raw routes below (DRIVE_RAW_ROUTES) and over WebDAV.
+  'drive.list': { method: 'GET', path: '/drives', answer: z.array(DriveInfoSchema), access: EVERY_ROLE, bodyLimit: SMALL_BODY },
+  'drive.info': {
+    method: 'GET',
+    path: '/drives/:projectId',
+    params: DriveParams,
+    answer: DriveInfoSchema,
+    access: EVERY_ROLE,
+    bodyLimit: SMALL_BODY,
+  },
+  'drive.folder': {
+    method: 'GET',
+    path: '/drives/:projectId/folder',
+    params: DriveParams,
+    query: z.object({ path: DrivePathQuery }).strict(),
+    answer: DriveFolderSchema,
+    access: EVERY_ROLE,
+    bodyLimit: SMALL_BODY,
+  },
+  // Every live entry and the change counter it was read at: the sync engine's view of the platform.
+  'drive.tree': {
+    method: 'GET',
+    path: '/drives/:projectId/tree',
+    params: DriveParams,
+    answer: DriveTreeSchema,
+    access: EVERY_ROLE,
+    bodyLimit: SMALL_BODY,
+  },
+  'drive.mkdir': {
+    method: 'POST',
+    path: '/drives/:projectId/folders',
+    params: DriveParams,
+    body: MakeFolderSchema,
+    answer: DriveEntrySchema,
+    access: EVERY_ROLE,
+    bodyLimit: DRIVE_PATHS_BODY,
+  },
+  'drive.move': {
+    method: 'POST',
+    path: '/drives/:projectId/move',
+    params: DriveParams,
+    body: MoveEntrySchema,
+    answer: DriveEntrySchema,
+    access: EVERY_ROLE,
+    bodyLimit: DRIVE_PATHS_BODY,
+  },
+  // Soft: the entry (with everything in it) goes to the drive's trash.
+  'drive.delete': {
+    method: 'POST',
+    path: '/drives/:projectId/delete',
+    params: DriveParams,
+    body: DeleteEntrySchema,
+    answer: DriveTrashEntrySchema,
+    access: EVERY_ROLE,
+    bodyLimit: DRIVE_PATHS_BODY,
+  },
+  'drive.versions': {
+    method: 'GET',
+    path: '/drives/:projectId/versions',
+    params: DriveParams,
+    query: z.object({ path: DrivePathQuery }).strict(),
+    answer: DriveVersionsSchema,
+    access: EVERY_ROLE,
+    bodyLimit: SMALL_BODY,
+  },
+  // A restore is a new version with the old content.
+  'drive.restoreVersion': {
+    method: 'POST',
+    path: '/drives/:projectId/versions/restore',
+    params: DriveParams,
+    body: RestoreVersionSchema,
+    answer: DriveEntrySchema,
+    access: EVERY_ROLE,
+    bodyLimit: DRIVE_PATHS_BODY,
+  },
+  'drive.trash': {
+    method: 'GET',
+    path: '/drives/:projectId/trash',
+    params: DriveParams,
+    answer: z.array(DriveTrashEntrySchema),
+    access: EVERY_ROLE,
+    bodyLimit: SMALL_BODY,
+  },
+  'drive.restoreTrash': {
+    method: 'POST',
+    path: '/drives/:projectId/trash/restore',
+    params: DriveParams,
+    body: RestoreTrashSchema,
+    answer: DriveEntrySchema,
+    access: EVERY_ROLE,
+    bodyLimit: SMALL_BODY,
+  },
+  // Resumable uploads: start (name, condition and quota checked from the declared size), chunks on the raw route
+  // `drive.uploadChunk`, where it stands, commit (the SHA-256 verified, then written only if the condition still holds).
+  'drive.uploadStart': {
+    method: 'POST',
+    path: '/drives/:projectId/uploads',
+    params: DriveParams,
+    body: StartUploadSchema,
+    answer: UploadSessionSchema,
+    access: EVERY_ROLE,
+    bodyLimit: DRIVE_PATHS_BODY,
+  },
+  'drive.uploadStatus': {
+    method: 'GET',
+    path: '/drives/:projectId/uploads/:uploadId',
+    params: UploadParams,
+    answer: UploadSessionSchema,
+    access: EVERY_ROLE,
+    bodyLimit: SMALL_BODY,
+  },
+  'drive.uploadCommit': {
+    method: 'POST',
+    path: '/drives/:projectId/uploads/:uploadId/commit',
+    params: UploadParams,
+    answer: DriveEntrySchema,
+    access: EVERY_ROLE,
+    bodyLimit: SMALL_BODY,
+  },
+  // App passwords for standard WebDAV clients: the caller's own, for this drive; the secret is shown once.
+  'drive.appPasswords': {
+    method: 'GET',
+    path: '/drives/:projectId/app-passwords',
+    params: DriveParams,
+    answer: z.array(AppPasswordSchema),
+    access: EVERY_ROLE,
+    bodyLimit: SMALL_BODY,
+  },
+  'drive.createAppPassword': {
+    method: 'POST',
+    path: '/drives/:projectId/app-passwords',
+    params: DriveParams,
+    body: CreateAppPasswordSchema,
+    answer: NewAppPasswordSchema,
+    access: EVERY_ROLE,
+    bodyLimit: SMALL_BODY,
+  },
+  'drive.revokeAppPassword': {
+    method: 'POST',
+    path: '/drives/:projectId/app-passwords/:id/revoke',
+    params: z.object({ projectId: PathIdSchema, id: AppPasswordIdSchema.describe('must be an app password id (app- and 20 hex digits).') }),
+    answer: AppPasswordSchema,
+    access: EVERY_ROLE,
+    bodyLimit: SMALL_BODY,
+  },
 } as const satisfies Record<string, ApiRoute>;
+
+/** A route that carries bytes rather than JSON: registered by hand, its access checked by the same hook. */
+export interface RawRoute extends ProviderRoute {
+  readonly method: 'GET' | 'PUT';
+  /** Below PLATFORM_API_PREFIX, like an API route's. */
+  readonly path: string;
+}
+
+/**
+ * The drives' byte routes (issue 17), authenticated with the same Bearer token as the API:
+ * - `drive.uploadChunk`: PUT the raw bytes of one chunk of an upload session (at most UPLOAD_CHUNK_MAX_BYTES), with
+ *   `Content-Range: bytes START-END/TOTAL`; START must be the session's offset, else 409 with the session as the JSON
+ *   body (its `offset` says where to go on from). Answers 200 with the session.
+ * - `drive.versionContent`: GET the bytes of a kept version, `?path=P`.
+ */
+export const DRIVE_RAW_ROUTES = {
+  'drive.uploadChunk': {
+    method: 'PUT',
+    path: '/drives/:projectId/uploads/:uploadId',
+    access: EVERY_ROLE,
+    bodyLimit: UPLOAD_CHUNK_MAX_BYTES,
+  },
+  'drive.versionContent': {
+    method: 'GET',
+    path: '/drives/:projectId/versions/:version/content',
+    access: EVERY_ROLE,
+    bodyLimit: SMALL_BODY,
+  },
+} as const satisfies Record<string, RawRoute>;
+
+/** The header the upload-chunk route reads the chunk's place from: `bytes START-END/TOTAL`, both ends included. */
+export function uploadContentRange(start: number, length: number, total: number): string {
+  return `bytes ${start}-${start + length - 1}/${total}`;
+}
+
+/**
+ * The drives' WebDAV mount (`/dav/:projectId/<path>`, src/platform/drives/webdav/): it authenticates its callers itself
+ * (a Bearer token, or Basic with an app password over HTTPS or loopback) and then applies the same checks as the API's
+ * hook, so the hook lets it through unauthenticated (`ownCredentials`). Every role may call it; the drive service
+ * checks membership. Its bodies are XML (PROPFIND, PROPPATCH, LOCK) or a file's bytes, which it streams.
+ */
+export const WEBDAV_ROUTES = {
+  'drive.dav': { access: EVERY_ROLE, bodyLimit: 1024 * 1024, ownCredentials: true },
+} as const satisfies Record<string, ProviderRoute>;
 
 /**
  * Routes served whatever the caller's terms and training: what a person needs in order to see and accept the terms,
@@ -768,7 +1005,12 @@ export const IDENTITY_PROVIDER_ROUTES = {
 } as const satisfies Record<string, ProviderRoute>;
 
 /** Every route the platform serves, by the id its access check reads. A route not in here is refused to all. */
-export const PLATFORM_ROUTES = { ...PLATFORM_API, ...IDENTITY_PROVIDER_ROUTES } as const satisfies Record<string, ProviderRoute>;
+export const PLATFORM_ROUTES = {
+  ...PLATFORM_API,
+  ...IDENTITY_PROVIDER_ROUTES,
+  ...DRIVE_RAW_ROUTES,
+  ...WEBDAV_ROUTES,
+} as const satisfies Record<string, ProviderRoute>;
 
 export type ApiRouteId = keyof typeof PLATFORM_API;
 export type RouteId = keyof typeof PLATFORM_ROUTES;
@@ -782,6 +1024,12 @@ export function isRouteId(value: unknown): value is RouteId {
 
 export function routeAccess(route: RouteId): RouteAccess {
   return PLATFORM_ROUTES[route].access;
+}
+
+/** Whether the route authenticates its callers itself (WebDAV), so the API's hook must let it through. */
+export function routeHasOwnCredentials(route: RouteId): boolean {
+  const entry: ProviderRoute = PLATFORM_ROUTES[route];
+  return entry.ownCredentials === true;
 }
 
 type ApiRouteOf<R extends ApiRouteId> = (typeof PLATFORM_API)[R];

@@ -8,8 +8,11 @@ import { openPlatformAgreements } from './agreements-at-start.ts';
 import type { AgreementLoader } from './agreements/loader.ts';
 import type { AuditLog } from './audit/audit-log.ts';
 import { DEFAULT_CATALOGUE_PATH, readCatalogueFile, type CatalogueFile } from './catalogue/catalogue-file.ts';
+import { seedDemoDrives } from './drives/demo-content.ts';
+import { createDriveService, drivesFolder, type DriveServiceRuntime } from './drives/drive-service.ts';
 import type { DataEngine } from './engine/data-engine.ts';
 import { openDuckDbEngine } from './engine/duckdb-engine.ts';
+import { createRateLimiter } from './http/rate-limit.ts';
 import { createKillSwitch, type KillSwitch, type SignInEnder } from './incidents/kill-switch.ts';
 import { createOperationRegistry, type OperationRegistry } from './incidents/operations.ts';
 import { openProjectKeys, type ProjectKeys } from './minimisation/project-keys.ts';
@@ -42,6 +45,11 @@ export interface PlatformCoreOptions {
   readonly signIns?: () => SignInEnder | undefined;
   /** The identity provider people's subjects are bound at: 'embedded' (default) or the external issuer's URL. */
   readonly issuer?: string;
+  /**
+   * Set by the server, which serves the drives (a one-off command leaves them be): before anything is served, the drive
+   * store's leftovers of a stop are cleaned away and, in the demo, each demo project's drive gets its first files.
+   */
+  readonly drivesAtStart?: boolean;
 }
 
 export interface PlatformCore {
@@ -63,6 +71,8 @@ export interface PlatformCore {
   readonly standing: StandingService;
   /** The usage report, the security review and the expiries panel. */
   readonly oversight: Oversight;
+  /** The projects' workspace drives (bytes under `<data dir>/drives`). */
+  readonly drives: DriveServiceRuntime;
   readonly startupAudit: StartupAudit;
   /** Stops watching the agreements, then closes the engine, then the records. Safe to call twice. */
   close(): Promise<void>;
@@ -149,6 +159,19 @@ export async function openPlatformCore(options: PlatformCoreOptions): Promise<Pl
       standing,
       datasets: () => servedDatasets(options.dataDir, engine),
     });
+    const drives = createDriveService({
+      store,
+      audit,
+      agreements,
+      killSwitch,
+      root: drivesFolder(options.dataDir),
+      rateLimiter: createRateLimiter,
+      ...(options.log ? { log: options.log } : {}),
+    });
+    if (options.drivesAtStart === true) {
+      await drives.sweep({ atStart: true });
+      if (demo !== null) await seedDemoDrives(drives, demo.projects);
+    }
     const opened = records;
     let closing: Promise<void> | undefined;
     return {
@@ -165,6 +188,7 @@ export async function openPlatformCore(options: PlatformCoreOptions): Promise<Pl
       people,
       standing,
       oversight,
+      drives,
       startupAudit,
       close() {
         closing ??= settle([() => agreements.stop(), () => engine.close(), () => opened.close()]);

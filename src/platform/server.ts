@@ -3,14 +3,17 @@
 // external issuer), and wires the routes.
 import type { AddressInfo } from 'node:net';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { bestEffort } from '../common/detached.ts';
+import { bestEffort, inBackground } from '../common/detached.ts';
 import { EnclaveError } from '../common/errors.ts';
 import { LOOPBACK_HOSTNAMES } from '../common/loopback.ts';
-import { ALWAYS_OPEN_ROUTES, PLATFORM_ROUTES, routeAccess, type RouteId } from '../common/platform-api.ts';
+import { ALWAYS_OPEN_ROUTES, PLATFORM_ROUTES, routeAccess, routeHasOwnCredentials, type RouteId } from '../common/platform-api.ts';
 import type { AgreementLoader } from './agreements/loader.ts';
+import { registerDriveByteRoutes } from './api/drive-routes.ts';
 import { registerV1Routes } from './api/v1-routes.ts';
 import type { AuditLog } from './audit/audit-log.ts';
 import { assertMayCall, isPublicRoute, isRouteId, type AgreementsInForce } from './authz/access-policy.ts';
+import type { DriveService } from './drives/service-api.ts';
+import { registerWebDav } from './drives/webdav/register.ts';
 import { toErrorReply } from './http/error-reply.ts';
 import { createEmbeddedIdentityProvider, type EmbeddedIdentityProvider } from './identity/embedded/embedded-idp.ts';
 import { SIGNING_ALGORITHM } from './identity/embedded/keys.ts';
@@ -93,6 +96,9 @@ export interface PlatformServer {
   close(): Promise<void>;
 }
 
+/** How often the drives' housekeeping runs (the trash past its time, expired uploads and locks). */
+const DRIVE_SWEEP_MS = 10 * 60 * 1000;
+
 const SMALLEST_BODY_LIMIT = Math.min(...Object.values(PLATFORM_ROUTES).map((route) => route.bodyLimit));
 
 function hostnameOf(host: string | undefined): string | undefined {
@@ -115,8 +121,12 @@ export function buildPlatformApp(options: {
   people: PeopleService;
   standing: StandingService;
   oversight: Oversight;
+  /** The projects' workspace drives: the JSON routes, the byte routes and WebDAV. */
+  drives: DriveService;
   mode?: 'demo' | 'production';
   identity?: () => IdentityInfo | undefined;
+  /** The platform's address for clients (no trailing slash), for the WebDAV address an app password is shown with. */
+  publicUrl?: () => string | undefined;
   /** The embedded identity provider's routes, when it runs. */
   embeddedIdp?: EmbeddedIdentityProvider;
   logger?: boolean | PlatformLoggerOptions;
@@ -140,6 +150,43 @@ export function buildPlatformApp(options: {
   // the log.
   const refusalsRecorded = createRateLimiter({ limit: 1, windowMs: 60_000 });
 
+  /**
+   * What every route but the public ones asks of a caller the platform knows, after authenticating them: not suspended
+   * nor disabled, their sign-ins not ended since the token was issued, a role the route admits, and (but on the few
+   * routes that lead there) the current terms accepted and the route's roles trained. Throws the refusal.
+   */
+  async function admit(principal: Principal, route: RouteId): Promise<void> {
+    // A suspended or disabled person is refused every route, from the first call after it, whatever their role.
+    const barred = await options.people.refusalFor(principal.user.id);
+    if (barred !== null) {
+      if (refusalsRecorded.take(principal.user.id).allowed) {
+        await options.audit.append({
+          type: 'access.refused',
+          actor: principal.user.id,
+          outcome: 'failure',
+          details: { route, code: barred.code, reason: barred.message, recordedAtMost: 'once a minute per person' },
+        });
+      }
+      throw barred;
+    }
+    // Asked after the suspension, so a suspended person's token (ended too) says why rather than "sign in again". An
+    // app password is not a sign-in: the drive service refuses one made before the person's sign-ins were ended.
+    if (principal.authenticatedBy === 'oidc') {
+      const validAfter = await options.store.tokensValidAfter(principal.user.id);
+      const issuedAt = principal.token?.issuedAt ?? null;
+      if (validAfter !== null && (issuedAt === null || issuedAt <= validAfter)) {
+        throw new EnclaveError('unauthenticated', 'Your sign-in was ended by an administrator. Sign in again.');
+      }
+    }
+    assertMayCall(principal, route);
+    // The current terms accepted, and the route's roles trained, before anything but the few routes that lead there.
+    if (!ALWAYS_OPEN_ROUTES.has(route)) {
+      const access = routeAccess(route);
+      const unready = await options.standing.refusalFor(principal.user, Array.isArray(access) ? access : null);
+      if (unready !== null) throw unready;
+    }
+  }
+
   app.addHook('onRequest', async (request) => {
     if (!allowedHostnames.has(hostnameOf(request.headers.host) ?? '')) {
       throw new EnclaveError('forbidden', 'This platform answers only on its own address.');
@@ -149,6 +196,8 @@ export function buildPlatformApp(options: {
     // Deny by default: a route that forgot its access entry is closed, not open.
     if (!isRouteId(route)) throw new EnclaveError('forbidden', 'This endpoint is not open to anyone.');
     if (isPublicRoute(route)) return;
+    // WebDAV authenticates its callers itself (Bearer, or Basic with an app password), then admits them as below.
+    if (routeHasOwnCredentials(route)) return;
     const identified = routeAccess(route) === 'identified';
     let principal: Principal | null;
     try {
@@ -164,32 +213,7 @@ export function buildPlatformApp(options: {
       request.identity = identity;
       return;
     }
-    // A suspended or disabled person is refused every route, from the first call after it, whatever their role.
-    const barred = await options.people.refusalFor(principal.user.id);
-    if (barred !== null) {
-      if (refusalsRecorded.take(principal.user.id).allowed) {
-        await options.audit.append({
-          type: 'access.refused',
-          actor: principal.user.id,
-          outcome: 'failure',
-          details: { route, code: barred.code, reason: barred.message, recordedAtMost: 'once a minute per person' },
-        });
-      }
-      throw barred;
-    }
-    // Asked after the suspension, so a suspended person's token (ended too) says why rather than "sign in again".
-    const validAfter = await options.store.tokensValidAfter(principal.user.id);
-    const issuedAt = principal.token?.issuedAt ?? null;
-    if (validAfter !== null && (issuedAt === null || issuedAt <= validAfter)) {
-      throw new EnclaveError('unauthenticated', 'Your sign-in was ended by an administrator. Sign in again.');
-    }
-    assertMayCall(principal, route);
-    // The current terms accepted, and the route's roles trained, before anything but the few routes that lead there.
-    if (!ALWAYS_OPEN_ROUTES.has(route)) {
-      const access = routeAccess(route);
-      const unready = await options.standing.refusalFor(principal.user, Array.isArray(access) ? access : null);
-      if (unready !== null) throw unready;
-    }
+    await admit(principal, route);
     request.principal = principal;
   });
 
@@ -224,8 +248,21 @@ export function buildPlatformApp(options: {
     people: options.people,
     standing: options.standing,
     oversight: options.oversight,
+    drives: options.drives,
     mode: options.mode ?? 'demo',
     identity: options.identity ?? (() => undefined),
+    ...(options.publicUrl === undefined ? {} : { publicUrl: options.publicUrl }),
+  });
+  registerDriveByteRoutes(app, options.drives);
+  registerWebDav(app, {
+    drives: options.drives,
+    async bearer(headers) {
+      const principal = await options.authenticator.authenticate({ headers });
+      if (principal === null) throw new EnclaveError('unauthenticated', 'You are not signed in. Sign in to use the platform.');
+      await admit(principal, 'drive.dav');
+      return principal;
+    },
+    admit: (principal) => admit(principal, 'drive.dav'),
   });
   options.embeddedIdp?.register(app);
   return app;
@@ -333,6 +370,7 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
     ...(options.cataloguePath === undefined ? {} : { cataloguePath: options.cataloguePath }),
     ...(options.demoDir === undefined ? {} : { demoDir: options.demoDir }),
     ...(options.acceptBrokenAuditLog === undefined ? {} : { acceptBrokenAuditLog: options.acceptBrokenAuditLog }),
+    drivesAtStart: true,
   });
   let setup: IdentitySetup;
   try {
@@ -360,6 +398,8 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
     people: core.people,
     standing: core.standing,
     oversight: core.oversight,
+    drives: core.drives,
+    publicUrl: () => options.publicUrl,
     ...setup,
     logger: options.logger,
     allowedHostnames: options.allowedHostnames,
@@ -379,6 +419,12 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
   await app.ready();
   // Restrictions put in place elsewhere (the break-glass command, another instance) stop this process's work too.
   const stopWatching = core.killSwitch.watch();
+  // The drives' housekeeping: the trash past its time, expired uploads and locks.
+  const sweeper = setInterval(() => {
+    inBackground(core.drives.sweep(), (err) => app.log.warn({ err }, "The drives' housekeeping failed; it runs again later."));
+  }, DRIVE_SWEEP_MS);
+  sweeper.unref();
+  const stopSweeping = async (): Promise<void> => clearInterval(sweeper);
   let closing: Promise<void> | undefined;
   return {
     app,
@@ -391,7 +437,7 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
     agreements: core.agreements,
     operations: core.operations,
     close() {
-      closing ??= settle([stopWatching, () => closeApp(app), () => core.close()]);
+      closing ??= settle([stopSweeping, stopWatching, () => closeApp(app), () => core.close()]);
       return closing;
     },
   };

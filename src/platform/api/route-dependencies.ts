@@ -2,6 +2,7 @@
 // so the handler tables (admin-routes.ts, incident-routes.ts, …) that v1-routes.ts gathers do not import it back.
 import type { AuditLog } from '../audit/audit-log.ts';
 import type { AgreementsInForce } from '../authz/access-policy.ts';
+import type { DriveService } from '../drives/service-api.ts';
 import type { IdentityInfo } from '../identity/identity-config.ts';
 import type { KillSwitch } from '../incidents/kill-switch.ts';
 import type { OperationRegistry } from '../incidents/operations.ts';
@@ -36,6 +37,10 @@ export interface V1Dependencies {
   readonly standing: StandingService;
   /** The usage report, the security review and the expiries panel. */
   readonly oversight: Oversight;
+  /** The projects' workspace drives. */
+  readonly drives: DriveService;
+  /** The platform's address for clients (no trailing slash), when configured: the WebDAV address shown with an app password. */
+  readonly publicUrl?: () => string | undefined;
   /** The clock agreements and memberships are judged by; the real one by default. */
   readonly now?: () => Date;
 }

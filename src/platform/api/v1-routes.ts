@@ -19,6 +19,7 @@ import type { Asker } from '../query/query-service.ts';
 import { createAirlockService } from '../airlock/airlock-service.ts';
 import { createAdminHandlers } from './admin-routes.ts';
 import { createAirlockHandlers } from './airlock-routes.ts';
+import { createDriveHandlers } from './drive-routes.ts';
 import { createIncidentHandlers } from './incident-routes.ts';
 import { createPeopleHandlers } from './people-routes.ts';
 import { registerApiRoutes, type RouteHandlers } from './register-routes.ts';
@@ -143,6 +144,7 @@ export function createV1Handlers(deps: V1Dependencies): RouteHandlers {
     ...createStandingHandlers(deps),
     // One airlock per platform: its disclosure-control checks share one LP solver, made on first use.
     ...createAirlockHandlers(createAirlockService(deps)),
+    ...createDriveHandlers(deps.drives, deps.publicUrl === undefined ? {} : { publicUrl: deps.publicUrl }),
     async health() {
       const identity = deps.identity();
       if (identity === undefined)

@@ -5,8 +5,11 @@ import type { User } from '../../common/contract.ts';
 export interface Principal {
   /** The platform's own record of the caller: id, display name, and the role authorisation checks. */
   readonly user: User;
-  /** How the caller was identified: a bearer access token from the configured OIDC issuer. */
-  readonly authenticatedBy: 'oidc';
+  /**
+   * How the caller was identified: a bearer access token from the configured OIDC issuer, or (WebDAV clients of a
+   * workspace drive only) an app password of that drive.
+   */
+  readonly authenticatedBy: 'oidc' | 'app_password';
   /**
    * The presented access token, as far as ending it early goes: the revocation-list keys that refuse it
    * ('jti:<id>', and 'grant:<id>' / 'sid:<id>' where the token names them) and when it expires anyway (epoch

@@ -13,6 +13,7 @@ import type { DemoSeed } from './demo-seed.ts';
 import { migrateToLatest } from './migrations.ts';
 import { createNodeSqliteDialect } from './node-sqlite-dialect.ts';
 import { createAirlockRecords, type AirlockRecords } from './airlock.ts';
+import { createDriveRecords, type DriveRecords } from './drives.ts';
 import { createIncidentRecords, type IncidentRecords } from './incidents.ts';
 import { createPeopleRecords, personOf, roleColumns, type PeopleRecords } from './people.ts';
 import { createTermsRecords, createTrainingStore, type TermsRecords, type TrainingStore } from './terms.ts';
@@ -94,6 +95,8 @@ export interface MetadataStore {
   readonly training: TrainingStore;
   /** The airlock: release requests, their files, reviews, the ledger of released outputs, notifications. */
   readonly airlock: AirlockRecords;
+  /** Workspace drives: entries, versions, trash, uploads, app passwords, locks and properties. */
+  readonly drives: DriveRecords;
   close(): Promise<void>;
 }
 
@@ -362,6 +365,7 @@ export async function openMetadataStore(options: OpenMetadataStoreOptions): Prom
     terms: createTermsRecords(db),
     training: createTrainingStore(db),
     airlock: createAirlockRecords(db),
+    drives: createDriveRecords(db),
     async findUserBySubject(subject, issuer) {
       const person = await people.bySubject(issuer, subject);
       return person === undefined ? undefined : userOf(person);

@@ -540,6 +540,143 @@ const airlockVoteChecks: Migration = {
   },
 };
 
+// Workspace drives (issue 17): a drive per project, its entries (live and trashed) by path and twin key, every kept
+// version of every file (the bytes are content-addressed blobs on disk, named by these SHA-256s), the trash, resumable
+// uploads, app passwords (hashed), WebDAV locks and dead properties. The change counter is the drive's `change_seq`.
+const drives: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('drives')
+      .addColumn('project_id', 'varchar(64)', (c) => c.primaryKey().references('projects.id'))
+      .addColumn('drive_id', 'varchar(32)', (c) => c.notNull().unique())
+      .addColumn('epoch', 'integer', (c) => c.notNull())
+      .addColumn('quota_bytes', 'bigint', (c) => c.notNull())
+      .addColumn('keep_versions', 'integer', (c) => c.notNull())
+      .addColumn('trash_days', 'integer', (c) => c.notNull())
+      .addColumn('change_seq', 'bigint', (c) => c.notNull())
+      .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+      .addColumn('created_by', 'varchar(64)', (c) => c.notNull())
+      .execute();
+    await db.schema
+      .createTable('drive_entries')
+      .addColumn('id', 'varchar(32)', (c) => c.primaryKey())
+      .addColumn('project_id', 'varchar(64)', (c) => c.notNull().references('drives.project_id'))
+      .addColumn('path', 'text', (c) => c.notNull())
+      .addColumn('path_key', 'text', (c) => c.notNull())
+      .addColumn('parent_key', 'text')
+      .addColumn('kind', 'varchar(8)', (c) => c.notNull())
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addColumn('sha256', 'char(64)')
+      .addColumn('size', 'bigint', (c) => c.notNull())
+      .addColumn('modified_at', 'varchar(32)', (c) => c.notNull())
+      .addColumn('modified_by', 'varchar(64)', (c) => c.notNull())
+      .addColumn('trash_id', 'varchar(32)')
+      .addColumn('changed_seq', 'bigint', (c) => c.notNull())
+      .execute();
+    // No two live entries of a drive share a twin key (the name policy's last word, enforced by the database too).
+    await db.schema
+      .createIndex('drive_entries_live_key')
+      .on('drive_entries')
+      .columns(['project_id', 'path_key'])
+      .unique()
+      .where(sql.ref('trash_id'), 'is', null)
+      .execute();
+    await db.schema.createIndex('drive_entries_by_parent').on('drive_entries').columns(['project_id', 'parent_key']).execute();
+    await db.schema.createIndex('drive_entries_by_trash').on('drive_entries').column('trash_id').execute();
+    await db.schema
+      .createTable('drive_versions')
+      .addColumn('entry_id', 'varchar(32)', (c) => c.notNull().references('drive_entries.id'))
+      .addColumn('version', 'integer', (c) => c.notNull())
+      .addColumn('project_id', 'varchar(64)', (c) => c.notNull())
+      .addColumn('sha256', 'char(64)', (c) => c.notNull())
+      .addColumn('size', 'bigint', (c) => c.notNull())
+      .addColumn('media_type', 'varchar(255)')
+      .addColumn('at', 'varchar(32)', (c) => c.notNull())
+      .addColumn('by', 'varchar(64)', (c) => c.notNull())
+      .addColumn('change', 'varchar(16)', (c) => c.notNull())
+      .addPrimaryKeyConstraint('drive_versions_pk', ['entry_id', 'version'])
+      .execute();
+    await db.schema.createIndex('drive_versions_by_project').on('drive_versions').column('project_id').execute();
+    await db.schema.createIndex('drive_versions_by_sha256').on('drive_versions').column('sha256').execute();
+    await db.schema
+      .createTable('drive_trash')
+      .addColumn('id', 'varchar(32)', (c) => c.primaryKey())
+      .addColumn('project_id', 'varchar(64)', (c) => c.notNull().references('drives.project_id'))
+      .addColumn('entry_id', 'varchar(32)', (c) => c.notNull())
+      .addColumn('path', 'text', (c) => c.notNull())
+      .addColumn('kind', 'varchar(8)', (c) => c.notNull())
+      .addColumn('size', 'bigint', (c) => c.notNull())
+      .addColumn('deleted_at', 'varchar(32)', (c) => c.notNull())
+      .addColumn('deleted_by', 'varchar(64)', (c) => c.notNull())
+      .addColumn('purge_at', 'varchar(32)', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('drive_trash_by_project').on('drive_trash').columns(['project_id', 'deleted_at']).execute();
+    await db.schema
+      .createTable('drive_uploads')
+      .addColumn('id', 'varchar(32)', (c) => c.primaryKey())
+      .addColumn('project_id', 'varchar(64)', (c) => c.notNull().references('drives.project_id'))
+      .addColumn('user_id', 'varchar(64)', (c) => c.notNull())
+      .addColumn('path', 'text', (c) => c.notNull())
+      .addColumn('size', 'bigint', (c) => c.notNull())
+      .addColumn('sha256', 'char(64)', (c) => c.notNull())
+      .addColumn('condition', 'text', (c) => c.notNull())
+      .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+      .addColumn('expires_at', 'varchar(32)', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('drive_uploads_by_user').on('drive_uploads').columns(['project_id', 'user_id']).execute();
+    await db.schema
+      .createTable('drive_app_passwords')
+      .addColumn('id', 'varchar(32)', (c) => c.primaryKey())
+      .addColumn('project_id', 'varchar(64)', (c) => c.notNull().references('projects.id'))
+      .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id'))
+      .addColumn('label', 'text', (c) => c.notNull())
+      .addColumn('secret_hash', 'char(64)', (c) => c.notNull())
+      .addColumn('created_at', 'varchar(32)', (c) => c.notNull())
+      .addColumn('last_used_at', 'varchar(32)')
+      .addColumn('revoked_at', 'varchar(32)')
+      .execute();
+    await db.schema.createIndex('drive_app_passwords_by_user').on('drive_app_passwords').columns(['project_id', 'user_id']).execute();
+    await db.schema
+      .createTable('drive_locks')
+      .addColumn('token', 'varchar(255)', (c) => c.primaryKey())
+      .addColumn('project_id', 'varchar(64)', (c) => c.notNull())
+      .addColumn('path', 'text', (c) => c.notNull())
+      .addColumn('path_key', 'text', (c) => c.notNull())
+      .addColumn('user_id', 'varchar(64)', (c) => c.notNull())
+      .addColumn('scope', 'varchar(16)', (c) => c.notNull())
+      .addColumn('depth', 'varchar(16)', (c) => c.notNull())
+      .addColumn('provisional', 'integer', (c) => c.notNull())
+      .addColumn('owner', 'text', (c) => c.notNull())
+      .addColumn('granted_at', 'bigint', (c) => c.notNull())
+      .addColumn('timeout_ms', 'bigint', (c) => c.notNull())
+      .addColumn('expires_at', 'bigint', (c) => c.notNull())
+      .execute();
+    await db.schema.createIndex('drive_locks_by_project').on('drive_locks').column('project_id').execute();
+    await db.schema
+      .createTable('drive_properties')
+      .addColumn('entry_id', 'varchar(32)', (c) => c.notNull().references('drive_entries.id'))
+      .addColumn('project_id', 'varchar(64)', (c) => c.notNull())
+      .addColumn('name', 'text', (c) => c.notNull())
+      .addColumn('value', 'text', (c) => c.notNull())
+      .addPrimaryKeyConstraint('drive_properties_pk', ['entry_id', 'name'])
+      .execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    for (const table of [
+      'drive_properties',
+      'drive_locks',
+      'drive_app_passwords',
+      'drive_uploads',
+      'drive_trash',
+      'drive_versions',
+      'drive_entries',
+      'drives',
+    ]) {
+      await db.schema.dropTable(table).execute();
+    }
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
     return {
@@ -555,6 +692,7 @@ export const migrationProvider: MigrationProvider = {
       '0010_membership_from_agreements': membershipFromAgreements,
       '0011_airlock': airlock,
       '0012_airlock_vote_checks': airlockVoteChecks,
+      '0013_drives': drives,
     };
   },
 };

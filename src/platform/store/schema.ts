@@ -348,7 +348,139 @@ export interface AirlockNotificationsTable {
   read_at: string | null;
 }
 
+// ---- Workspace drives (issue 17) ------------------------------------------------------------------------------------
+
+/** One drive per project, made on first use. */
+export interface DrivesTable {
+  project_id: string;
+  /** `drv-` and 20 hex digits: stays the same for the drive's life. */
+  drive_id: string;
+  /** Moves on when the drive store is restored from a backup (sync journals made before must resync). */
+  epoch: number;
+  quota_bytes: number;
+  keep_versions: number;
+  trash_days: number;
+  /** The change counter: one more with every change to the drive (the tree's cursor). */
+  change_seq: number;
+  created_at: string;
+  created_by: string;
+}
+
+/**
+ * A file or folder of a drive, live or in the trash (`trash_id` set). The root is an entry too (path ''). Paths are
+ * canonical (each name NFC); `path_key` is the path's twin key (src/common/drives.ts: drivePathKey), unique among the
+ * drive's live entries, so no two names of a folder fold to the same key.
+ */
+export interface DriveEntriesTable {
+  /** `ent-` and 20 hex digits: stays with the entry through moves, so its versions and properties follow it. */
+  id: string;
+  project_id: string;
+  path: string;
+  path_key: string;
+  /** The parent's path key; null for the root. */
+  parent_key: string | null;
+  kind: 'file' | 'folder';
+  /** The current version (1 for a folder). */
+  version: number;
+  /** The current content's SHA-256 (hex); null for a folder. */
+  sha256: string | null;
+  size: number;
+  modified_at: string;
+  modified_by: string;
+  /** The trash entry it went with when deleted; null while live. */
+  trash_id: string | null;
+  /** The drive's change counter when the entry last changed. */
+  changed_seq: number;
+}
+
+/** Every kept version of a file, the current one included. What counts against the quota is the sum of their sizes. */
+export interface DriveVersionsTable {
+  entry_id: string;
+  version: number;
+  project_id: string;
+  sha256: string;
+  size: number;
+  media_type: string | null;
+  at: string;
+  by: string;
+  /** What made it: 'created', 'written' or 'restored'. */
+  change: string;
+}
+
+/** A deleted entry (with everything in it), restorable until `purge_at`. */
+export interface DriveTrashTable {
+  id: string;
+  project_id: string;
+  /** The entry that was deleted (its subtree's entries carry this row's id in `trash_id`). */
+  entry_id: string;
+  path: string;
+  kind: 'file' | 'folder';
+  /** Bytes of every kept version in it. */
+  size: number;
+  deleted_at: string;
+  deleted_by: string;
+  purge_at: string;
+}
+
+/** A resumable upload: its bytes are in the drive store's uploads folder, as many as arrived durably. */
+export interface DriveUploadsTable {
+  id: string;
+  project_id: string;
+  user_id: string;
+  path: string;
+  size: number;
+  sha256: string;
+  /** JSON WriteCondition. */
+  condition: string;
+  created_at: string;
+  expires_at: string;
+}
+
+/** A person's app password for one drive (WebDAV Basic): only the SHA-256 of the secret is kept. */
+export interface DriveAppPasswordsTable {
+  id: string;
+  project_id: string;
+  user_id: string;
+  label: string;
+  secret_hash: string;
+  created_at: string;
+  last_used_at: string | null;
+  revoked_at: string | null;
+}
+
+/** A WebDAV lock (RFC 4918 class 2). Times are epoch milliseconds. */
+export interface DriveLocksTable {
+  token: string;
+  project_id: string;
+  path: string;
+  path_key: string;
+  user_id: string;
+  scope: 'exclusive' | 'shared';
+  depth: '0' | 'infinity';
+  provisional: number;
+  owner: string;
+  granted_at: number;
+  timeout_ms: number;
+  expires_at: number;
+}
+
+/** WebDAV dead properties (PROPPATCH), per entry: they follow the entry through moves. */
+export interface DrivePropertiesTable {
+  entry_id: string;
+  project_id: string;
+  name: string;
+  value: string;
+}
+
 export interface MetadataDatabase {
+  drives: DrivesTable;
+  drive_entries: DriveEntriesTable;
+  drive_versions: DriveVersionsTable;
+  drive_trash: DriveTrashTable;
+  drive_uploads: DriveUploadsTable;
+  drive_app_passwords: DriveAppPasswordsTable;
+  drive_locks: DriveLocksTable;
+  drive_properties: DrivePropertiesTable;
   airlock_requests: AirlockRequestsTable;
   airlock_files: AirlockFilesTable;
   airlock_file_versions: AirlockFileVersionsTable;

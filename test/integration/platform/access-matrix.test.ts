@@ -17,9 +17,11 @@ import type { MetadataDatabase } from '../../../src/platform/store/schema.ts';
 import { createPlatformFixture, mintAccessToken, TEST_PUBLIC_URL, type PlatformFixture } from './fixture.ts';
 
 interface Call {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PUT';
   readonly url: string;
   readonly payload?: unknown;
+  /** A body sent as it is (the drives' byte routes), with its headers. */
+  readonly raw?: { readonly body: string; readonly headers: Readonly<Record<string, string>> };
   /** What a permitted caller gets. */
   readonly ok: number;
   /** What a permitted caller gets where it differs by person (the handler reads the agreement's member entry). */
@@ -27,6 +29,8 @@ interface Call {
 }
 
 const NO_REQUEST = `req-${'0'.repeat(20)}`;
+const DRIVE = '/api/v1/drives/opt-out-monitoring';
+const NO_UPLOAD = `up-${'0'.repeat(24)}`;
 const NO_FILE = `file-${'0'.repeat(20)}`;
 /** A small output document, as the workstation sends it for the platform's check. */
 const OUTPUT = {
@@ -268,11 +272,46 @@ const CALL_OF: Record<RouteId, Call> = {
   'airlock.package': { method: 'GET', url: `/api/v1/requests/${NO_REQUEST}/package`, ok: 404 },
   'airlock.notifications': { method: 'GET', url: '/api/v1/airlock/notifications', ok: 200 },
   'airlock.readNotifications': { method: 'POST', url: '/api/v1/airlock/notifications/read', payload: { upTo: 1 }, ok: 200 },
+  // The drives: the demo's drive of opt-out-monitoring holds README.md; changes name what is not there (or is taken),
+  // so the walk changes nothing but the app passwords the members make.
+  'drive.list': { method: 'GET', url: '/api/v1/drives', ok: 200 },
+  'drive.info': { method: 'GET', url: DRIVE, ok: 200 },
+  'drive.folder': { method: 'GET', url: `${DRIVE}/folder`, ok: 200 },
+  'drive.tree': { method: 'GET', url: `${DRIVE}/tree`, ok: 200 },
+  'drive.mkdir': { method: 'POST', url: `${DRIVE}/folders`, payload: { path: 'README.md' }, ok: 409 },
+  'drive.move': { method: 'POST', url: `${DRIVE}/move`, payload: { from: 'no-such-file.csv', to: 'x.csv', ifMatch: null }, ok: 404 },
+  'drive.delete': { method: 'POST', url: `${DRIVE}/delete`, payload: { path: 'no-such-file.csv', ifMatch: null }, ok: 404 },
+  'drive.versions': { method: 'GET', url: `${DRIVE}/versions?path=README.md`, ok: 200 },
+  'drive.restoreVersion': { method: 'POST', url: `${DRIVE}/versions/restore`, payload: { path: 'no-such-file.csv', version: 1 }, ok: 404 },
+  'drive.trash': { method: 'GET', url: `${DRIVE}/trash`, ok: 200 },
+  'drive.restoreTrash': { method: 'POST', url: `${DRIVE}/trash/restore`, payload: { trashId: `trash-${'0'.repeat(20)}` }, ok: 404 },
+  'drive.uploadStart': {
+    method: 'POST',
+    url: `${DRIVE}/uploads`,
+    payload: { path: 'README.md', size: 1, sha256: '0'.repeat(64), condition: { ifAbsent: true } },
+    ok: 409,
+  },
+  'drive.uploadStatus': { method: 'GET', url: `${DRIVE}/uploads/${NO_UPLOAD}`, ok: 404 },
+  'drive.uploadCommit': { method: 'POST', url: `${DRIVE}/uploads/${NO_UPLOAD}/commit`, ok: 404 },
+  'drive.appPasswords': { method: 'GET', url: `${DRIVE}/app-passwords`, ok: 200 },
+  'drive.createAppPassword': { method: 'POST', url: `${DRIVE}/app-passwords`, payload: { label: 'The access table walked' }, ok: 200 },
+  'drive.revokeAppPassword': { method: 'POST', url: `${DRIVE}/app-passwords/app-${'0'.repeat(20)}/revoke`, ok: 404 },
+  'drive.uploadChunk': {
+    method: 'PUT',
+    url: `${DRIVE}/uploads/${NO_UPLOAD}`,
+    raw: { body: 'x', headers: { 'content-type': 'application/octet-stream', 'content-range': 'bytes 0-0/1' } },
+    ok: 404,
+  },
+  'drive.versionContent': { method: 'GET', url: `${DRIVE}/versions/1/content?path=no-such-file.csv`, ok: 404 },
+  // WebDAV authenticates itself (here with the Bearer token), then admits the caller as the hook does.
+  'drive.dav': { method: 'GET', url: '/dav/opt-out-monitoring/README.md', ok: 200 },
 };
 /** Routes with a project in their path: membership of that project decides, after the role. */
-const PROJECT_ROUTES: ReadonlySet<RouteId> = new Set(
-  API_ROUTE_IDS.filter((id) => 'projectId' in ((PLATFORM_API[id] as ApiRoute).params?.shape ?? {})),
-);
+const PROJECT_ROUTES: ReadonlySet<RouteId> = new Set([
+  ...API_ROUTE_IDS.filter((id) => 'projectId' in ((PLATFORM_API[id] as ApiRoute).params?.shape ?? {})),
+  // The drives' byte routes and WebDAV, which the declaration gives no schemas: each names a project in its address.
+  ...(['drive.uploadChunk', 'drive.versionContent', 'drive.dav'] as const),
+]);
 
 /** Seeded users (resources/demo/users.json): one per role, and whether they belong to opt-out-monitoring. */
 const CALLERS = [
@@ -289,10 +328,13 @@ const NOT_BY_MEMBERSHIP: ReadonlySet<RouteId> = new Set(['project.members']);
 
 let fixture: PlatformFixture;
 let server: PlatformServer;
+/** Where the server listens: WebDAV is called over real HTTP (nephele answers on Express's response, which inject cannot read). */
+let listening: string;
 
 beforeAll(async () => {
   fixture = await createPlatformFixture();
   server = await createPlatformServer({ dataDir: fixture.dataDir, cataloguePath: fixture.cataloguePath, publicUrl: TEST_PUBLIC_URL });
+  listening = await server.listen({ port: 0, host: '127.0.0.1' });
   const admin = {
     authorization: `Bearer ${await mintAccessToken({ dataDir: fixture.dataDir, sub: 'demo-admin' })}`,
     'content-type': 'application/json',
@@ -329,16 +371,32 @@ function expectedStatus(route: RouteId, caller: (typeof CALLERS)[number] | 'anon
   return CALL_OF[route].okAs?.[caller.userId] ?? CALL_OF[route].ok;
 }
 
-async function call(route: RouteId, token?: string) {
-  const { method, url, payload } = CALL_OF[route];
+/** What the walk reads of an answer. */
+interface Answer {
+  readonly statusCode: number;
+  json<T = unknown>(): T;
+}
+
+async function call(route: RouteId, token?: string): Promise<Answer> {
+  const { method, url, payload, raw } = CALL_OF[route];
+  if (route === 'drive.dav') {
+    const response = await fetch(`${listening}${url}`, {
+      method,
+      headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+    });
+    const text = await response.text();
+    return { statusCode: response.status, json: <T>() => JSON.parse(text) as T };
+  }
   return server.app.inject({
     method,
     url,
     headers: {
       ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
       ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+      ...raw?.headers,
     },
     ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
+    ...(raw === undefined ? {} : { payload: raw.body }),
   });
 }
 

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { EnclaveError } from '../../../src/common/errors.ts';
 import { API_ROUTE_IDS, PLATFORM_API, PLATFORM_API_PREFIX, type ApiRoute } from '../../../src/common/platform-api.ts';
 import type { AuditLog } from '../../../src/platform/audit/audit-log.ts';
+import type { DriveService } from '../../../src/platform/drives/service-api.ts';
 import type { Authenticator } from '../../../src/platform/identity/principal.ts';
 import type { KillSwitch } from '../../../src/platform/incidents/kill-switch.ts';
 import { createOperationRegistry } from '../../../src/platform/incidents/operations.ts';
@@ -26,6 +27,7 @@ function app(authenticator: Authenticator) {
     people: { refusalFor: async () => null } as unknown as PeopleService,
     standing: { refusalFor: async () => null } as unknown as StandingService,
     oversight: {} as Oversight,
+    drives: {} as DriveService,
     operations: createOperationRegistry(),
     authenticator,
   });
