@@ -96,8 +96,31 @@ export const METHOD_NAMES = [
   'airlock.notifications',
   'airlock.readNotifications',
   'airlock.export',
+  'drive.info',
+  'drive.folder',
+  'drive.versions',
+  'drive.restoreVersion',
+  'drive.viewVersion',
+  'drive.trash',
+  'drive.restoreTrash',
+  'drive.mkdir',
+  'drive.move',
+  'drive.delete',
+  'drive.appPasswords',
+  'drive.createAppPassword',
+  'drive.revokeAppPassword',
+  'drive.sync',
+  'drive.syncNow',
+  'drive.resolveDeletes',
+  'drive.dismissNotice',
+  'drive.saveResult',
+  'drive.openFile',
+  'drive.download',
+  'drive.uploadStart',
+  'drive.uploadChunk',
+  'drive.uploadCommit',
 ] as const satisfies readonly MethodName[];
-export const EVENT_NAMES = ['platform.status', 'session.changed', 'call.progress'] as const satisfies readonly EventName[];
+export const EVENT_NAMES = ['platform.status', 'session.changed', 'call.progress', 'drive.changed'] as const satisfies readonly EventName[];
 /**
  * Events that are moments, not states: a listener that joins late must not hear the last one again (an old
  * call's progress means nothing to it). Every other event is a state, replayed to each new listener.

@@ -84,6 +84,28 @@ import {
   VersionedReasonSchema,
   VersionedSchema,
 } from './airlock.ts';
+import {
+  AppPasswordIdSchema,
+  AppPasswordSchema,
+  CreateAppPasswordSchema,
+  DeleteEntrySchema,
+  DriveEntryPathSchema,
+  DriveEntrySchema,
+  DriveFolderSchema,
+  DriveInfoSchema,
+  DrivePathSchema,
+  DriveTrashEntrySchema,
+  DriveVersionsSchema,
+  MakeFolderSchema,
+  MoveEntrySchema,
+  NewAppPasswordSchema,
+  RestoreTrashSchema,
+  RestoreVersionSchema,
+  UploadIdSchema,
+  UploadSessionSchema,
+  WriteConditionSchema,
+  driveNameProblem,
+} from './drives.ts';
 import { OutputCheckSchema } from './output-check.ts';
 import { OutputDocumentSchema } from './outputs.ts';
 import {
@@ -471,6 +493,228 @@ const airlockMethods = {
   },
 } as const;
 
+// ---- Workspace drives (issue 17) -----------------------------------------------------------------------------------
+// A project's shared drive: browsing, versions, trash and app passwords go to the platform as the signed-in user (one
+// method per route, as the airlock's); the sync of a 'disk' project's local folder is the core's (its status, a pass
+// now, the answer to a paused delete); a local result is saved into the drive, and a drive file opened as a table.
+
+/** Where one local file stands with the platform (src/workstation/drives/sync-api.ts). */
+export const DriveSyncFileSchema = z.object({
+  path: z.string(),
+  state: z.enum(['synced', 'uploading', 'downloading', 'pending', 'busy', 'name_clash', 'over_quota', 'error']),
+  detail: z.string().nullable(),
+});
+export const DriveSyncNoticeSchema = z.object({
+  id: z.string(),
+  at: z.string(),
+  kind: z.enum(['conflict', 'delete_paused', 'root_missing', 'resync_needed', 'name_clash', 'over_quota', 'error']),
+  message: z.string(),
+  paths: z.array(z.string()),
+});
+export type DriveSyncNotice = z.infer<typeof DriveSyncNoticeSchema>;
+export const DriveSyncStatusSchema = z.object({
+  projectId: z.string(),
+  localRoot: z.string(),
+  phase: z.enum(['idle', 'scanning', 'syncing', 'paused', 'stopped', 'offline']),
+  reason: z.string().nullable(),
+  lastSyncedAt: z.string().nullable(),
+  transfer: z
+    .object({
+      path: z.string(),
+      direction: z.enum(['up', 'down']),
+      done: z.number().nonnegative(),
+      total: z.number().nonnegative(),
+    })
+    .nullable(),
+  files: z.array(DriveSyncFileSchema),
+  notices: z.array(DriveSyncNoticeSchema),
+  pendingDeletes: z.number().int().nonnegative(),
+});
+export type DriveSyncStatusView = z.infer<typeof DriveSyncStatusSchema>;
+
+/** A project drive's local side, as the Drive screen shows it. */
+export const DriveSyncViewSchema = z.object({
+  projectId: IdSchema,
+  /** 'disk': the drive has a local folder kept in step; 'memory': it has none (nothing of the project on this disk). */
+  mode: LocalModeSchema,
+  /** The local folder the person's desktop tools open and save in ('disk'), or null. */
+  localRoot: z.string().nullable(),
+  /** The sync's status while it runs; null when it does not. */
+  status: DriveSyncStatusSchema.nullable(),
+  /** Why it does not run, in words (it could not start, the person signed out); null when it runs or has no folder. */
+  problem: z.string().nullable(),
+});
+export type DriveSyncView = z.infer<typeof DriveSyncViewSchema>;
+
+/** The file formats a local result is saved as, and a drive file opened from. */
+export const DriveFileFormatSchema = z.enum(['csv', 'parquet', 'arrow']);
+export type DriveFileFormat = z.infer<typeof DriveFileFormatSchema>;
+/** The extension a saved file gets. */
+export const DRIVE_FORMAT_EXTENSIONS: Readonly<Record<DriveFileFormat, string>> = { csv: '.csv', parquet: '.parquet', arrow: '.arrow' };
+const FORMAT_BY_EXTENSION: ReadonlyMap<string, DriveFileFormat> = new Map([
+  ['.csv', 'csv'],
+  ['.parquet', 'parquet'],
+  ['.pq', 'parquet'],
+  ['.arrow', 'arrow'],
+  ['.arrows', 'arrow'],
+  ['.feather', 'arrow'],
+  ['.ipc', 'arrow'],
+]);
+/** The format a drive file opens as, by its extension (any case), or null when it is not a table file. */
+export function driveFileFormatOf(name: string): DriveFileFormat | null {
+  const dot = name.lastIndexOf('.');
+  return dot <= 0 ? null : (FORMAT_BY_EXTENSION.get(name.slice(dot).toLowerCase()) ?? null);
+}
+
+/** A file name in a drive, as typed: checked by the drive's name policy (src/common/drives.ts). */
+export const DriveNameSchema = z
+  .string()
+  .max(1024)
+  .superRefine((value, context) => {
+    const problem = driveNameProblem(value);
+    if (problem) context.addIssue({ code: 'custom', message: problem });
+  })
+  .transform((value) => value.normalize('NFC'));
+
+/** A result kept by the local engine (the grid's), or a local table. */
+export const LocalSourceSchema = z.union([
+  z.object({ table: LocalTableNameSchema }).strict(),
+  z.object({ resultId: z.string().min(1).max(100) }).strict(),
+]);
+export type LocalSource = z.infer<typeof LocalSourceSchema>;
+
+/** What a save into the drive wrote. */
+export const DriveSavedSchema = z.object({
+  /** The file's path in the drive. */
+  path: z.string(),
+  bytes: z.number().int().nonnegative(),
+  rows: z.number().int().nonnegative(),
+  /** Where it is on this computer ('disk' projects), or null (uploaded straight to the platform). */
+  localPath: z.string().nullable(),
+  /** The drive's local side after the save (a sync pass has run, or was asked for). */
+  sync: DriveSyncViewSchema,
+});
+export type DriveSaved = z.infer<typeof DriveSavedSchema>;
+
+/** A kept version's text, for a preview: at most DRIVE_PREVIEW_BYTES, and nothing for a file that is not text. */
+export const DRIVE_PREVIEW_BYTES = 64 * 1024;
+export const DriveVersionTextSchema = z.object({
+  path: z.string(),
+  version: z.number().int().positive(),
+  size: z.number().int().nonnegative(),
+  /** The first DRIVE_PREVIEW_BYTES as text, or null when the file is not text. */
+  text: z.string().nullable(),
+  truncated: z.boolean(),
+});
+export type DriveVersionText = z.infer<typeof DriveVersionTextSchema>;
+
+/** The most a drive file may be to be opened into the window's own engine (it holds everything in memory). */
+export const DRIVE_WINDOW_OPEN_MAX_BYTES = 512 * 1024 * 1024;
+/** The most bytes of one upload chunk the window sends (as base64 in the call's JSON). */
+export const DRIVE_WINDOW_CHUNK_BYTES = 4 * 1024 * 1024;
+const Base64Schema = z
+  .string()
+  .max(Math.ceil(DRIVE_WINDOW_CHUNK_BYTES / 3) * 4)
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
+
+const driveMethods = {
+  /** The drive: its quota, use and settings. */
+  'drive.info': { input: z.object(ProjectRef).strict(), output: DriveInfoSchema },
+  /** One folder's entries ('' is the root). */
+  'drive.folder': { input: z.object({ ...ProjectRef, path: DrivePathSchema }).strict(), output: DriveFolderSchema },
+  /** A file's kept versions, newest first. */
+  'drive.versions': { input: z.object({ ...ProjectRef, path: DriveEntryPathSchema }).strict(), output: DriveVersionsSchema },
+  /** Brings a kept version back as a new version. */
+  'drive.restoreVersion': { input: z.object({ ...ProjectRef, ...RestoreVersionSchema.shape }).strict(), output: DriveEntrySchema },
+  /** A kept version's first bytes as text, for a preview. */
+  'drive.viewVersion': {
+    input: z.object({ ...ProjectRef, ...RestoreVersionSchema.shape }).strict(),
+    output: DriveVersionTextSchema,
+  },
+  'drive.trash': { input: z.object(ProjectRef).strict(), output: z.array(DriveTrashEntrySchema) },
+  'drive.restoreTrash': { input: z.object({ ...ProjectRef, ...RestoreTrashSchema.shape }).strict(), output: DriveEntrySchema },
+  'drive.mkdir': { input: z.object({ ...ProjectRef, ...MakeFolderSchema.shape }).strict(), output: DriveEntrySchema },
+  /** Renames or moves, only if the entry is still as the person saw it (its ETag; null for a folder). */
+  'drive.move': { input: z.object({ ...ProjectRef, ...MoveEntrySchema.shape }).strict(), output: DriveEntrySchema },
+  /** Moves to the trash, only if the entry is still as the person saw it. */
+  'drive.delete': { input: z.object({ ...ProjectRef, ...DeleteEntrySchema.shape }).strict(), output: DriveTrashEntrySchema },
+  /** The person's app passwords for this drive (WebDAV clients), with their last use. */
+  'drive.appPasswords': { input: z.object(ProjectRef).strict(), output: z.array(AppPasswordSchema) },
+  /** A new app password: its secret is in this answer only. */
+  'drive.createAppPassword': {
+    input: z.object({ ...ProjectRef, ...CreateAppPasswordSchema.shape }).strict(),
+    output: NewAppPasswordSchema,
+  },
+  'drive.revokeAppPassword': { input: z.object({ ...ProjectRef, id: AppPasswordIdSchema }).strict(), output: AppPasswordSchema },
+  /** The drive's local side: its folder and how its sync stands (started for a 'disk' project if it is not running). */
+  'drive.sync': { input: z.object(ProjectRef).strict(), output: DriveSyncViewSchema },
+  /** A sync pass now; answers when it has ended. */
+  'drive.syncNow': { input: z.object(ProjectRef).strict(), output: DriveSyncViewSchema },
+  /** The person's answer to a paused delete: send the deletions, or bring the files back from the platform. */
+  'drive.resolveDeletes': {
+    input: z.object({ ...ProjectRef, answer: z.enum(['apply', 'restore']) }).strict(),
+    output: DriveSyncViewSchema,
+  },
+  'drive.dismissNotice': { input: z.object({ ...ProjectRef, noticeId: z.string().min(1).max(200) }).strict(), output: DriveSyncViewSchema },
+  /**
+   * Writes a local result (a kept result or a local table) as a CSV, Parquet or Arrow file into the drive: written by
+   * the project's local engine into its own folder, then moved whole into the drive's local folder, then synced
+   * ('disk'). Nothing is written anywhere else, and a refused save leaves nothing behind. Cancellable, with progress.
+   */
+  'drive.saveResult': {
+    input: z
+      .object({
+        ...ProjectRef,
+        source: LocalSourceSchema,
+        format: DriveFileFormatSchema,
+        folder: DrivePathSchema,
+        name: DriveNameSchema,
+        /** Replace a file of that name (the drive keeps the old one as a version). */
+        replace: z.boolean(),
+      })
+      .strict(),
+    output: DriveSavedSchema,
+  },
+  /**
+   * Opens a drive file (CSV, Parquet or Arrow) as a table of the project's local engine ('disk'), all or nothing, from
+   * a copy in the engine's own folder. Cancellable, with progress.
+   */
+  'drive.openFile': {
+    input: z.object({ ...ProjectRef, path: DriveEntryPathSchema, table: LocalTableNameSchema, replace: z.boolean() }).strict(),
+    output: z.object({ table: z.string(), rows: z.number().int().nonnegative() }),
+  },
+  /** A drive file's bytes, for the window's own engine ('memory' projects: never written to this computer's disk). */
+  'drive.download': { input: z.object({ ...ProjectRef, path: DriveEntryPathSchema }).strict(), output: ArrowBytesSchema, binary: true },
+  /** The window's save ('memory' projects): an upload straight to the platform, in chunks, then committed whole. */
+  'drive.uploadStart': {
+    input: z
+      .object({
+        ...ProjectRef,
+        path: DriveEntryPathSchema,
+        size: z.number().int().nonnegative(),
+        sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256 in hex'),
+        condition: WriteConditionSchema,
+      })
+      .strict(),
+    output: UploadSessionSchema,
+  },
+  'drive.uploadChunk': {
+    input: z
+      .object({
+        ...ProjectRef,
+        uploadId: UploadIdSchema,
+        offset: z.number().int().nonnegative(),
+        /** The whole upload's size (the session's). */
+        total: z.number().int().nonnegative(),
+        data: Base64Schema,
+      })
+      .strict(),
+    output: UploadSessionSchema,
+    bodyLimit: Math.ceil(DRIVE_WINDOW_CHUNK_BYTES / 3) * 4 + CALL_BODY_BYTES,
+  },
+  'drive.uploadCommit': { input: z.object({ ...ProjectRef, uploadId: UploadIdSchema }).strict(), output: DriveEntrySchema },
+} as const;
+
 /** Incidents and the kill switch (admins): the platform decides and records each; these only carry the request. */
 const incidentMethods = {
   /** The incidents, the restrictions in force (and lately lifted), and the people and projects an action can name. */
@@ -628,6 +872,7 @@ export const methods = {
   ...standingMethods,
   ...oversightMethods,
   ...airlockMethods,
+  ...driveMethods,
 } as const;
 
 export type MethodName = keyof typeof methods;
@@ -647,6 +892,8 @@ export const events = {
    * call's progress; each transport hands it only to the call's own onProgress.
    */
   'call.progress': z.object({ callId: CallIdSchema, progress: CallProgressSchema }).strict(),
+  /** A project drive's local side changed (its sync's phase, a transfer's progress, a notice). */
+  'drive.changed': DriveSyncViewSchema,
 } as const;
 
 export type EventName = keyof typeof events;

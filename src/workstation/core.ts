@@ -7,6 +7,8 @@ import { createAirlockHandlers } from './airlock/handlers.ts';
 import { createDownloadOffers, type DownloadOffers } from './airlock/downloads.ts';
 import type { SaveExport } from './airlock/export-file.ts';
 import { createCallRegistry, type CallRegistry } from './calls.ts';
+import { openDriveSync } from './drives/sync-engine.ts';
+import { createCoreDrives, type OpenDriveSync } from './drives/wiring.ts';
 import { createEventHub, type CoreEvents } from './event-hub.ts';
 import { DEFAULT_SCOPES, discoverIdentityProvider, type IdentityProvider, type IdentitySettings } from './sign-in/oidc.ts';
 import { createPlatformClient, RowsCutShortError, type CallContext as PlatformCallContext, type RowsStream } from './platform-client.ts';
@@ -56,6 +58,12 @@ export interface WorkstationCoreOptions {
    * the core offers each export as a one-time download, which the browser shell serves (`downloads`).
    */
   saveExport?: SaveExport;
+  /**
+   * The project drives (issue 17): the folder of their local folders (default: drivesRoot() of the environment), of
+   * their sync journals (default: driveSyncRoot()), how often a sync makes a pass on its own, and how a sync opens
+   * (default: ./drives/sync-engine.ts).
+   */
+  drives?: { root?: string; stateRoot?: string; intervalMs?: number; openSync?: OpenDriveSync };
 }
 
 export interface WorkstationCore {
@@ -249,6 +257,30 @@ export function createWorkstationCore(options: WorkstationCoreOptions): Workstat
     log,
   });
 
+  const drives = createCoreDrives({
+    client,
+    asUser,
+    person: () => {
+      signedIn.owner();
+      const { user } = signedIn.get();
+      if (user === null) throw new EnclaveError('unauthenticated', 'Nobody is signed in.');
+      return { id: user.id, displayName: user.displayName };
+    },
+    token: () =>
+      signedIn.authorized(async ({ token }) => {
+        if (token === undefined) throw new EnclaveError('unauthenticated', 'Nobody is signed in.');
+        return token;
+      }),
+    fetch: options.fetch,
+    hub,
+    workspaces: workspaces.service,
+    openSync: options.drives?.openSync ?? openDriveSync,
+    ...(options.drives?.root === undefined ? {} : { root: options.drives.root }),
+    ...(options.drives?.stateRoot === undefined ? {} : { stateRoot: options.drives.stateRoot }),
+    ...(options.drives?.intervalMs === undefined ? {} : { intervalMs: options.drives.intervalMs }),
+    log,
+  });
+
   const downloads = createDownloadOffers();
   const airlock = createAirlockHandlers({
     client,
@@ -342,6 +374,7 @@ export function createWorkstationCore(options: WorkstationCoreOptions): Workstat
     },
     ...workspaces.handlers,
     ...airlock,
+    ...drives.handlers,
   };
 
   // Leaving the signed-in state (sign-out, lock, the session's end) stops every running call, a query in the local
@@ -354,6 +387,7 @@ export function createWorkstationCore(options: WorkstationCoreOptions): Workstat
       // An export offered to the person who was signed in is for nobody else.
       downloads.clear();
       workspaces.sessionLeft();
+      drives.sessionLeft();
     }
     signedInBefore = signedInNow;
   });
@@ -383,7 +417,9 @@ export function createWorkstationCore(options: WorkstationCoreOptions): Workstat
       calls.cancelAll();
       downloads.clear();
       hub.clear();
-      closedWorkspaces ??= workspaces.close().catch((err: unknown) => log('Closing the workspaces failed.', err));
+      closedWorkspaces ??= Promise.all([drives.close(), workspaces.close()])
+        .then(() => undefined)
+        .catch((err: unknown) => log('Closing the workspaces failed.', err));
     },
     closed: () => closedWorkspaces ?? Promise.resolve(),
   };

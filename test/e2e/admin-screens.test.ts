@@ -56,7 +56,7 @@ describe('browser shell: the administrators’ agreements and audit log', () => 
     login = await session.signIn(app.context, DANA);
     await session.keychainNotice.getByRole('button', { name: 'Dismiss' }).click();
 
-    expect(await session.navLabels()).toEqual(['Catalogue', 'Outputs', 'Output checking']);
+    expect(await session.navLabels()).toEqual(['Catalogue', 'Drive', 'Outputs', 'Output checking']);
     expect(await admin.adminNavLabels()).toEqual(['Agreements', 'Audit log', 'Incidents', 'Oversight', 'People', 'Terms', 'Training']);
   }, 90_000);
 

@@ -88,7 +88,7 @@ describe('browser shell: an output from a local result to an exported release, w
     logins.push(await chloe.signIn(chloeWindow.context, CHLOE));
     logins.push(await chidi.signIn(chidiWindow.context, CHIDI));
     for (const session of [ada, chloe, chidi]) await session.keychainNotice.getByRole('button', { name: 'Dismiss' }).click();
-    expect(await ada.navLabels()).toEqual(['Catalogue', 'Local analysis', 'Outputs']);
+    expect(await ada.navLabels()).toEqual(['Catalogue', 'Local analysis', 'Drive', 'Outputs']);
     expect(await chloe.navLabels()).toEqual(['Output checking']);
   }, 120_000);
 

@@ -123,7 +123,7 @@ describe('browser shell: the analyst’s release requests and released outputs (
   it('offers Outputs after the project’s screens, with nothing requested or released yet', async () => {
     login = await session.signIn(app.context, ADA);
     await session.keychainNotice.getByRole('button', { name: 'Dismiss' }).click();
-    expect(await session.navLabels()).toEqual(['Catalogue', 'Local analysis', 'Outputs']);
+    expect(await session.navLabels()).toEqual(['Catalogue', 'Local analysis', 'Drive', 'Outputs']);
     await app.page.getByTestId(`project-${PROJECT}`).click();
 
     await outputs.open();

@@ -365,7 +365,7 @@ describe('browser shell: the analyst journey in Chromium', () => {
   }, 90_000);
 
   it('offers an analyst no output checking; forcing its address shows the refusal, and the platform refuses its data', async () => {
-    expect(await session.navLabels()).toEqual(['Catalogue', 'Local analysis', 'Outputs']);
+    expect(await session.navLabels()).toEqual(['Catalogue', 'Local analysis', 'Drive', 'Outputs']);
 
     await app.page.evaluate(`location.hash = '#/checking'`);
 

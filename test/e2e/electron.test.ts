@@ -122,7 +122,15 @@ describe.skipIf(reason !== null)('Electron shell: the analyst journey and the ha
       executablePath: (findElectronBinary() as { path: string }).path,
       args: [ELECTRON_MAIN],
       cwd: REPO_ROOT,
-      env: { ...env, ENCLAVE_PLATFORM_URL: platform.url, ENCLAVE_TOKEN_STORE: 'memory', ENCLAVE_WORKSPACE_DIR: workspacesDir },
+      env: {
+        ...env,
+        ENCLAVE_PLATFORM_URL: platform.url,
+        ENCLAVE_TOKEN_STORE: 'memory',
+        ENCLAVE_WORKSPACE_DIR: workspacesDir,
+        // Never the real user's drives folder (~/Enclave) or sync journals (the data dir's drive-sync/).
+        ENCLAVE_DRIVES_DIR: join(workspacesDir, 'Enclave'),
+        ENCLAVE_DATA_DIR: join(workspacesDir, 'data'),
+      },
     });
     // The system browser, as far as the app can tell: record what it is asked to open instead of opening it.
     const replaced = await app.evaluate(({ shell }) => {

@@ -159,7 +159,7 @@ describe('browser shell: idle lock, sign-out and the other roles', () => {
   it('shows an admin the catalogue without samples, and the rule profiles', async () => {
     login = await session.signIn(app.context, DANA);
 
-    expect(await session.navLabels()).toEqual(['Catalogue', 'Outputs', 'Output checking']);
+    expect(await session.navLabels()).toEqual(['Catalogue', 'Drive', 'Outputs', 'Output checking']);
     await catalogue.pickProject(ADMIN_PROJECT);
     await catalogue.openDataset('patients');
     expect(await app.page.getByTestId('no-samples').isVisible()).toBe(true);

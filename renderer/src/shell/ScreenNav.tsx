@@ -1,8 +1,9 @@
 // The screens a role may open, as links (the location hash names the screen, so Back and Forward work), with the
-// Outputs screen after the project's screens for those who pick a project, and for administrators a second navigation
+// Drive and Outputs screens after the project's screens for those who pick a project, and for administrators a second navigation
 // beside it with the administration screens.
 import { ADMIN_SCREEN_LABELS, adminHashOf, type AdminScreen } from '../admin/admin-screens.ts';
 import { OUTPUTS_LABEL, outputsHashOf } from '../airlock/outputs-address.ts';
+import { DRIVE_LABEL, driveHashOf } from '../drives/drive-address.ts';
 import { hashOf, SCREEN_LABELS, type Screen } from '../session/roles.ts';
 
 export function ScreenNav(props: {
@@ -11,11 +12,13 @@ export function ScreenNav(props: {
   current: Screen | null;
   /** The Outputs screen, when the role picks a project: whether it is the one shown. */
   outputs?: { current: boolean };
+  /** The project's Drive screen, when the role picks a project: whether it is the one shown. */
+  drive?: { current: boolean };
   adminScreens?: readonly AdminScreen[];
   currentAdmin?: AdminScreen | null;
 }) {
   const adminScreens = props.adminScreens ?? [];
-  const { outputs } = props;
+  const { outputs, drive } = props;
   const link = (screen: Screen) => (
     <a
       key={screen}
@@ -33,6 +36,11 @@ export function ScreenNav(props: {
   const screens = (
     <nav aria-label="Screens" className="tabs" data-testid="screen-nav">
       {projectScreens.map(link)}
+      {drive ? (
+        <a href={driveHashOf()} className="tab" aria-current={drive.current ? 'page' : undefined} data-testid="tab-drive">
+          {DRIVE_LABEL}
+        </a>
+      ) : null}
       {outputs ? (
         <a href={outputsHashOf()} className="tab" aria-current={outputs.current ? 'page' : undefined} data-testid="tab-outputs">
           {OUTPUTS_LABEL}

@@ -4,8 +4,9 @@
 // who is a member); output checkers read the rule profiles; admins see both references, and their own screens: the
 // agreements (and their members), the audit log, the incidents, oversight, the people, the terms of use and the
 // training (with a banner over them while the kill switch holds anything in force); data managers get the agreements.
-// The catalogue also shows the chosen project's agreement, read-only. The airlock's notification bell goes in the
-// header, polled while signed in and read again after every airlock action made on any screen. Mounted once per
+// The catalogue also shows the chosen project's agreement, read-only. The Drive screen (#/drive) shows the chosen
+// project's shared drive; choosing a project starts its drive's sync in the core. The airlock's notification bell goes
+// in the header, polled while signed in and read again after every airlock action made on any screen. Mounted once per
 // sign-in (keyed by user). Editor text is saved as it is typed, for every project of the sign-in, and sent at once
 // when the window goes away or the project changes.
 import { useCallback, useEffect, useMemo, useState } from 'react';
@@ -13,7 +14,7 @@ import { createPortal } from 'react-dom';
 import type { Notification } from '../../../src/common/airlock.ts';
 import type { Client } from '../../../src/common/client.ts';
 import type { Catalogue, Project, User } from '../../../src/common/contract.ts';
-import { handledElsewhere } from '../../../src/common/detached.ts';
+import { bestEffort, handledElsewhere } from '../../../src/common/detached.ts';
 import type { LocalTable } from '../../../src/common/local-engine.ts';
 import type { Layout } from '../../../src/common/workspace.ts';
 import { ADMIN_SCREEN_LABELS, adminAudienceOf, adminScreensFor, type AdminScreen } from '../admin/admin-screens.ts';
@@ -36,6 +37,9 @@ import { openOutputs, useOutputsAddress } from '../airlock/use-outputs-address.t
 import { useNotifications } from '../airlock/use-notifications.ts';
 import type { ProjectEngines } from '../analysis/project-engines.ts';
 import { DatasetDetail } from '../catalogue/DatasetDetail.tsx';
+import { DRIVE_LABEL, mayOpenDrive } from '../drives/drive-address.ts';
+import { DriveScreen } from '../drives/DriveScreen.tsx';
+import { useDriveAddress } from '../drives/use-drive-address.ts';
 import { DatasetList } from '../catalogue/DatasetList.tsx';
 import { ProjectAgreement } from '../catalogue/ProjectAgreement.tsx';
 import { ProjectPicker } from '../catalogue/ProjectPicker.tsx';
@@ -88,8 +92,13 @@ export function Workspace(props: {
   const outputsOffered = mayOpenOutputs(user.role);
   const outputsAsked = adminScreen === null && outputsAddress !== null;
   const outputsShown = outputsAsked && outputsOffered;
+  // The Drive screen (#/drive, issue 17) likewise, for the same roles.
+  const driveAddress = useDriveAddress();
+  const driveOffered = mayOpenDrive(user.role);
+  const driveAsked = adminScreen === null && !outputsAsked && driveAddress !== null;
+  const driveShown = driveAsked && driveOffered;
   // An administration screen takes the place of the role's screens while it is asked for.
-  const allowed = adminScreen === null && !outputsAsked && mayOpen(user.role, screen);
+  const allowed = adminScreen === null && !outputsAsked && !driveAsked && mayOpen(user.role, screen);
   const withCatalogue = screens.includes('catalogue');
 
   // The notification bell hears every airlock action made through this client, on whichever screen.
@@ -171,6 +180,12 @@ export function Workspace(props: {
   }, [client, withCatalogue, attempt, user.id]);
 
   const project = projects?.find((p) => p.id === projectId) ?? null;
+
+  // Choosing a project opens its drive: the core starts syncing its local folder (and stops any other project's). What
+  // went wrong is for the Drive screen to say, which asks again when it is shown.
+  useEffect(() => {
+    if (projectId !== null && driveOffered) bestEffort(client.invoke('drive.sync', { projectId }));
+  }, [client, projectId, driveOffered]);
   const projectEngine = useMemo(() => (project ? engines.forProject(project) : null), [engines, project]);
 
   const refreshTables = useCallback(() => {
@@ -303,15 +318,19 @@ export function Workspace(props: {
         <ErrorMessage testId="tables-error" title="The local tables could not be read" text={tablesError} />
         <ScreenNav
           screens={screens}
-          current={adminScreen === null && !outputsAsked ? screen : null}
+          current={adminScreen === null && !outputsAsked && !driveAsked ? screen : null}
           outputs={outputsOffered ? { current: outputsShown } : undefined}
+          drive={driveOffered ? { current: driveShown } : undefined}
           adminScreens={adminScreens}
           currentAdmin={adminAllowed ? adminScreen : null}
         />
         {outputsAsked && !outputsOffered ? (
           <ScreenRefused label={OUTPUTS_LABEL} audience={audienceOf('catalogue')} role={user.role} home={home} />
         ) : null}
-        {adminScreen === null && !outputsAsked && !allowed ? (
+        {driveAsked && !driveOffered ? (
+          <ScreenRefused label={DRIVE_LABEL} audience={audienceOf('catalogue')} role={user.role} home={home} />
+        ) : null}
+        {adminScreen === null && !outputsAsked && !driveAsked && !allowed ? (
           <ScreenRefused label={SCREEN_LABELS[screen]} audience={audienceOf(screen)} role={user.role} home={home} />
         ) : null}
         {adminScreen !== null && !adminAllowed ? (
@@ -370,6 +389,20 @@ export function Workspace(props: {
                 <p className="hint">Choose a project in the list of projects to open its workspace.</p>
               </section>
             )}
+          </div>
+        ) : null}
+        {driveOffered ? (
+          <div hidden={!driveShown} data-testid="panel-drive">
+            <DriveScreen
+              client={client}
+              project={project}
+              address={driveAddress ?? { folder: '' }}
+              shown={driveShown}
+              projectEngine={projectEngine}
+              tables={projectTables}
+              refreshTables={refreshTables}
+              onOpenAnalysis={mayOpen(user.role, 'analysis') ? openAnalysis : undefined}
+            />
           </div>
         ) : null}
         {outputsOffered ? (

@@ -37,3 +37,39 @@ export function workspacesRoot(env: Env = process.env, platform: NodeJS.Platform
   }
   return path.join(appDataDir(env, platform), 'workspaces');
 }
+
+/**
+ * The folder that holds the project drives' local folders (issue 17), which the person's desktop tools open and save
+ * in: ENCLAVE_DRIVES_DIR (absolute), else `Enclave` in their home folder.
+ */
+export function drivesRoot(env: Env = process.env): string {
+  const configured = env.ENCLAVE_DRIVES_DIR?.trim();
+  if (configured) {
+    if (!path.isAbsolute(configured)) {
+      throw new EnclaveError('invalid_input', `ENCLAVE_DRIVES_DIR must be an absolute path, not "${configured}".`);
+    }
+    return path.normalize(configured);
+  }
+  return path.join(homedir(), 'Enclave');
+}
+
+/** A project id as a folder name: the platform's ids are lower-case letters, digits, "-" and "_" (never "." or "/"). */
+function checkedFolderName(kind: string, id: string): string {
+  if (!/^[a-z0-9][a-z0-9_-]{0,63}$/.test(id)) throw new EnclaveError('invalid_input', `That is not a ${kind} id: "${id}".`);
+  return id;
+}
+
+/** A project drive's local folder: `<drives root>/<project id>`. */
+export function driveFolder(root: string, projectId: string): string {
+  return path.join(root, checkedFolderName('project', projectId));
+}
+
+/** Where the drives' sync journals live: `<data dir>/drive-sync`, outside every synced folder. */
+export function driveSyncRoot(env: Env = process.env, platform: NodeJS.Platform = process.platform): string {
+  return path.join(appDataDir(env, platform), 'drive-sync');
+}
+
+/** One person's sync journal of one project drive: `<sync root>/<user id>/<project id>`. */
+export function driveSyncStateDir(options: { root: string; userId: string; projectId: string }): string {
+  return path.join(options.root, checkedFolderName('user', options.userId), checkedFolderName('project', options.projectId));
+}

@@ -33,6 +33,7 @@ import {
 } from '../../common/local-pages.ts';
 import { engineMessage, isInterruption, loadCancelled, queryCancelled } from '../../common/local-sql.ts';
 import { quoteIdentifier, quoteString } from '../../common/sql-identifiers.ts';
+import { exportToFile, type ExportedFile, type ExportFormat } from './native-export.ts';
 import { loadTable, type NativeLoadRequest } from './native-load.ts';
 import { runAnalystSql } from './native-run.ts';
 import { pageToArrow } from './page-arrow.ts';
@@ -62,6 +63,23 @@ export interface NativeEngine extends LocalEngine {
   readonly dir: string;
   readonly threads: number;
   readonly memoryLimitBytes: number;
+  /** As LocalEngine's, and CSV too (a drive file, read by DuckDB from a private copy in incoming/). */
+  load(request: NativeLoadRequest): Promise<{ table: string; rows: number }>;
+  /**
+   * Writes a kept result or a local table as a CSV, Parquet or Arrow file in the engine's own incoming/ folder (the
+   * only one it may write), for the project's drive. The caller moves the file on and removes it in any case.
+   */
+  exportFile(request: {
+    source: { resultId: string } | { table: string };
+    format: ExportFormat;
+    signal?: AbortSignal;
+    onRows?: (rows: number) => void;
+  }): Promise<ExportedFile>;
+}
+
+/** Whether a project's engine is the native one (which writes and reads drive files itself). */
+export function isNativeEngine(engine: LocalEngine): engine is NativeEngine {
+  return engine instanceof DuckDbWorkspace;
 }
 
 /** Half the machine's memory, or of the process's cgroup limit when that is lower. */
@@ -259,6 +277,24 @@ class DuckDbWorkspace implements NativeEngine {
         return loadTable({ connection: this.loader, folder: this.folder, request: { ...request, signal } });
       },
       { signal, cancelled: loadCancelled },
+    );
+  }
+
+  async exportFile(request: Parameters<NativeEngine['exportFile']>[0]): Promise<ExportedFile> {
+    // A table is checked first (a clear refusal for one that is not there); a kept result on the analyst's turn.
+    if ('table' in request.source) await this.describe(request.source.table);
+    const { source } = request;
+    return this.onAnalyst(
+      (signal) =>
+        exportToFile({
+          connection: this.analyst,
+          folder: this.folder,
+          source: 'table' in source ? { kind: 'table', name: source.table } : { kind: 'result', ...this.kept(source.resultId) },
+          format: request.format,
+          signal,
+          onRows: request.onRows,
+        }),
+      request,
     );
   }
 

@@ -1,7 +1,8 @@
 // Loading a stream into a native workspace table, all or nothing: the table is built under a staging name inside
 // one transaction on the engine's loader connection and renamed into place only when complete, so other
 // connections never see a half table, and a failure or a cancel rolls everything back (the replaced table stays).
-// Parquet is read by DuckDB itself from a private file in incoming/; Arrow IPC is decoded here and appended.
+// Parquet and CSV (a drive file, issue 17) are read by DuckDB itself from a private file in incoming/; Arrow IPC is
+// decoded here and appended.
 import { randomBytes } from 'node:crypto';
 import { open, rm } from 'node:fs/promises';
 import { DuckDBDataChunk, type DuckDBConnection } from '@duckdb/node-api';
@@ -22,7 +23,8 @@ const readerOf = (source: AsyncIterable<Uint8Array>): Promise<RecordBatchReader>
 
 export interface NativeLoadRequest {
   table: string;
-  format: 'arrow' | 'parquet';
+  /** 'csv' only from a drive file: DuckDB detects its dialect and column types. */
+  format: 'arrow' | 'parquet' | 'csv';
   chunks: AsyncIterable<Uint8Array>;
   replace: boolean;
   signal?: AbortSignal;
@@ -40,7 +42,7 @@ async function tableExists(connection: DuckDBConnection, table: string): Promise
   return Number(found.getRows()[0]?.[0] ?? 0) > 0;
 }
 
-/** Writes the Parquet bytes to a private file in incoming/ (0600, never an existing file). */
+/** Writes the Parquet (or CSV) bytes to a private file in incoming/ (0600, never an existing file). */
 async function writeIncoming(options: { file: string; chunks: LoadStream }): Promise<void> {
   const handle = await open(options.file, 'wx', 0o600);
   try {
@@ -119,6 +121,12 @@ function loadFailure(err: unknown, request: NativeLoadRequest): EnclaveError {
   if (request.format === 'parquet' && /parquet|magic|file/iu.test(message)) {
     return new EnclaveError('invalid_input', 'The data is not a complete Parquet file (it may have been cut short). Nothing was changed.');
   }
+  if (request.format === 'csv') {
+    return new EnclaveError(
+      'invalid_input',
+      `The file could not be read as CSV: ${message.split('\n')[0].replace(/"\/[^"]*"/gu, 'the file')}. Nothing was changed.`,
+    );
+  }
   // DuckDB's words about the analyst's own data; paths inside the workspace are left out.
   return new EnclaveError(
     'invalid_input',
@@ -144,7 +152,7 @@ export async function loadTable(options: {
   const chunks = new LoadStream({ chunks: request.chunks, signal: request.signal, onBytes: (bytes) => request.onProgress?.({ bytes }) });
   // Interrupted again and again once cancelled: DuckDB forgets an interrupt that comes between statements.
   const cancel = stickyCancel({ connection, signal: request.signal, cancelled: loadCancelled });
-  const file = request.format === 'parquet' ? incomingFile(folder) : null;
+  const file = request.format === 'arrow' ? null : incomingFile(folder, request.format);
   let began = false;
   try {
     if (file !== null) await writeIncoming({ file, chunks });
@@ -153,7 +161,8 @@ export async function loadTable(options: {
     began = true;
     cancel.check();
     if (file !== null) {
-      await connection.run(`CREATE TABLE ${quoteIdentifier(staging)} AS SELECT * FROM read_parquet(${quoteString(file)})`);
+      const reader = request.format === 'csv' ? 'read_csv' : 'read_parquet';
+      await connection.run(`CREATE TABLE ${quoteIdentifier(staging)} AS SELECT * FROM ${reader}(${quoteString(file)})`);
     } else {
       await appendArrow({ connection, staging, chunks, request });
     }

@@ -91,6 +91,6 @@ export async function tidyWorkspaceFolder(folder: WorkspaceFolder): Promise<void
 }
 
 /** A fresh, unguessable file name in incoming/ for one load. */
-export function incomingFile(folder: WorkspaceFolder): string {
-  return path.join(folder.incoming, `load-${randomBytes(12).toString('hex')}.parquet`);
+export function incomingFile(folder: WorkspaceFolder, extension: 'parquet' | 'csv' = 'parquet'): string {
+  return path.join(folder.incoming, `load-${randomBytes(12).toString('hex')}.${extension}`);
 }

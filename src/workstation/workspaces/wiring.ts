@@ -10,7 +10,7 @@ import type { WorkspaceOwner } from '../workspace-state/owner.ts';
 import { createWorkspaceHandlers, type WorkspaceHandlers } from './handlers.ts';
 import type { OpenQuery, OpenSample } from './samples.ts';
 import { localMemoryLimit } from './engine-settings.ts';
-import { createWorkspaceService, type OpenEngine } from './service.ts';
+import { createWorkspaceService, type OpenEngine, type WorkspaceService } from './service.ts';
 
 export interface CoreWorkspacesOptions {
   /** The folder of every workspace; default workspacesRoot() of the environment. */
@@ -29,6 +29,8 @@ export interface CoreWorkspacesOptions {
 
 export interface CoreWorkspaces {
   handlers: WorkspaceHandlers;
+  /** The workspaces themselves, for other work in a project's engine (saving to and opening from its drive). */
+  service: Pick<WorkspaceService, 'use'>;
   /** The session left the signed-in person (sign-out, lock, its end): their workspaces close, their files stay. */
   sessionLeft(): void;
   /** Closes every workspace and forgets the in-memory ones (the core is closing). */
@@ -73,6 +75,7 @@ export function createCoreWorkspaces(options: CoreWorkspacesOptions): CoreWorksp
   });
   return {
     handlers: createWorkspaceHandlers({ workspaces, openSample: options.openSample, openQuery: options.openQuery, log }),
+    service: workspaces,
     sessionLeft() {
       inBackground(workspaces.closeAll(), (err) => log('Closing the workspaces failed.', err));
     },

@@ -84,10 +84,18 @@ export async function startBrowserApp(spec: DemoDataSpec, settings: CoreSettings
       cleanups.push(() => rm(made, { recursive: true, force: true }));
       workspacesDir = made;
     }
+    // Nor the real user's drives folder (~/Enclave) or sync journals: a project opened in the window starts its drive's sync.
+    let drives = settings.drives;
+    if (drives?.root === undefined || drives.stateRoot === undefined) {
+      const made = await mkdtemp(join(tmpdir(), 'enclave-e2e-drives-'));
+      cleanups.push(() => rm(made, { recursive: true, force: true }));
+      drives = { root: join(made, 'Enclave'), stateRoot: join(made, 'drive-sync'), ...drives };
+    }
     const core = createWorkstationCore({
       ...DEFAULT_CORE_SETTINGS,
       ...settings,
       workspaces: { ...settings.workspaces, root: workspacesDir },
+      drives,
       platformUrl: platform.url,
       log: (message, detail) => console.error(`[workstation] ${message}`, detail ?? ''),
     });

@@ -69,6 +69,9 @@ type PeopleMethod = (typeof PEOPLE_METHODS)[number];
 const noAirlock = async (): Promise<never> => Promise.reject(new EnclaveError('forbidden', 'The stub platform keeps no airlock.'));
 type AirlockMethod = Extract<keyof Handlers, `airlock.${string}`>;
 const AIRLOCK_METHODS = METHOD_NAMES.filter((name): name is AirlockMethod => name.startsWith('airlock.'));
+const noDrive = async (): Promise<never> => Promise.reject(new EnclaveError('forbidden', 'The stub platform keeps no drives.'));
+type DriveMethod = Extract<keyof Handlers, `drive.${string}`>;
+const DRIVE_METHODS = METHOD_NAMES.filter((name): name is DriveMethod => name.startsWith('drive.'));
 
 /**
  * The agreements, the audit log, the incidents and the kill switch, which the shell tests never read: refused as the
@@ -87,6 +90,7 @@ export const STUB_ADMIN_HANDLERS: Pick<
   | 'admin.accessReport'
   | PeopleMethod
   | AirlockMethod
+  | DriveMethod
   | 'terms.mine'
   | 'terms.accept'
   | 'terms.decline'
@@ -103,6 +107,7 @@ export const STUB_ADMIN_HANDLERS: Pick<
   'admin.accessReport': noIncidents,
   ...(Object.fromEntries(PEOPLE_METHODS.map((name) => [name, noPeople])) as unknown as Pick<Handlers, PeopleMethod>),
   ...(Object.fromEntries(AIRLOCK_METHODS.map((name) => [name, noAirlock])) as unknown as Pick<Handlers, AirlockMethod>),
+  ...(Object.fromEntries(DRIVE_METHODS.map((name) => [name, noDrive])) as unknown as Pick<Handlers, DriveMethod>),
   // The stub platform publishes no terms and requires no training.
   'terms.mine': async () => [],
   'terms.accept': async () => Promise.reject(new EnclaveError('invalid_input', 'The stub platform has no terms to accept.')),

@@ -1,0 +1,95 @@
+// The Drive screen (issue 17): the project's drive, its sync, versions, trash, app passwords and the save and open
+// forms, by their test ids.
+import type { Locator, Page } from 'playwright-core';
+import { expect } from 'vitest';
+
+export class DrivePage {
+  readonly page: Page;
+
+  constructor(page: Page) {
+    this.page = page;
+  }
+
+  get tab(): Locator {
+    return this.page.getByTestId('tab-drive');
+  }
+  get screen(): Locator {
+    return this.page.getByTestId('drive-screen');
+  }
+  get files(): Locator {
+    return this.page.getByTestId('drive-files');
+  }
+  get sync(): Locator {
+    return this.page.getByTestId('drive-sync');
+  }
+  get news(): Locator {
+    return this.page.getByTestId('drive-news');
+  }
+  entry(path: string): Locator {
+    return this.page.locator(`[data-testid="drive-entry"][data-path="${path}"]`);
+  }
+  /** Where a file stands with the local folder, as its row says (its data-state). */
+  async syncState(path: string): Promise<string | null> {
+    const cell = this.entry(path).getByTestId('drive-entry-sync');
+    return (await cell.count()) === 0 ? null : cell.getAttribute('data-state');
+  }
+
+  async open(): Promise<void> {
+    await this.tab.click();
+    await this.screen.waitFor();
+    await this.settled();
+  }
+
+  /** Waits for the listing's answer to the latest read. */
+  async settled(): Promise<void> {
+    await expect.poll(() => this.screen.getAttribute('aria-busy'), { timeout: 20_000 }).toBe('false');
+  }
+
+  /** The listed entries' paths, in the listing's order. */
+  async names(): Promise<string[]> {
+    const rows = await this.page.locator('[data-testid="drive-entry"]').all();
+    return Promise.all(rows.map(async (row) => (await row.getAttribute('data-path')) ?? ''));
+  }
+
+  /** Reads the folder again and waits for the answer. */
+  async readAgain(): Promise<void> {
+    const before = Number(await this.files.getAttribute('data-answered'));
+    await this.page.getByTestId('drive-refresh').click();
+    await expect.poll(async () => Number(await this.files.getAttribute('data-answered'))).toBeGreaterThan(before);
+  }
+
+  async syncNow(): Promise<void> {
+    const button = this.page.getByTestId('drive-sync-now');
+    await button.click();
+    await expect.poll(() => button.innerText(), { timeout: 30_000 }).toBe('Sync now');
+  }
+
+  async openFolder(path: string): Promise<void> {
+    await this.entry(path).getByTestId('drive-entry-folder').click();
+    await this.page.waitForURL(/#\/drive\//);
+    await this.settled();
+  }
+
+  action(path: string, action: 'versions' | 'open' | 'rename' | 'delete'): Locator {
+    return this.entry(path).getByTestId(`drive-entry-${action}`);
+  }
+
+  async rename(path: string, to: string): Promise<void> {
+    await this.action(path, 'rename').click();
+    const field = this.page.getByTestId('drive-rename-to');
+    // The form takes the focus when it opens.
+    await expect
+      .poll(() => this.page.evaluate<string | null>('document.activeElement?.getAttribute("data-testid") ?? null'))
+      .toBe('drive-rename-to');
+    await field.fill(to);
+    await this.page.getByTestId('drive-rename-save').click();
+    await this.news.waitFor();
+  }
+
+  get versions(): Locator {
+    return this.page.getByTestId('drive-versions');
+  }
+  version(n: number): Locator {
+    return this.page.locator(`[data-testid="drive-version"][data-version="${n}"]`);
+  }
+}
