@@ -167,10 +167,12 @@ export function Workspace(props: {
       (p) => {
         if (!live) return;
         setProjects(p);
-        // After a reload, the project this window had; with one project, that one.
+        // After a reload, the project this window had; with one project, that one. Never over a project the person
+        // has chosen since: the list is asked again (e.g. once their standing is known), and an answer arriving after
+        // their click took them back to the remembered project.
         const remembered = lastProject(user.id, windowSession());
         const chosen = p.find((project) => project.id === remembered) ?? (p.length === 1 ? p[0] : null);
-        if (chosen) setProjectId(chosen.id);
+        if (chosen) setProjectId((current) => current ?? chosen.id);
       },
       (err: unknown) => live && setProjectsError(messageOf(err, 'Your projects could not be loaded.')),
     );

@@ -292,8 +292,9 @@ describe('enclave platform serve --accept-broken-audit-log=TOKEN', () => {
     expect(run.stderr()).toContain('broken: event 2 was edited');
     const verified = await verifyDir(dir);
     expect(verified.code, verified.stdout).toBe(0);
-    // Events 5–7: the demo's three agreements taking effect (version 1 each) once the platform is up.
-    expect(verified.stdout).toMatch(/^intact \(7 events, head 7 [0-9a-f]{12}\)\naccepted: at event 4 .* broken: event 2 was edited/);
+    // Events 5–7: the demo's three agreements taking effect (version 1 each) once the platform is up; 8–13: the demo
+    // drives' first files (two per project), written by the platform.
+    expect(verified.stdout).toMatch(/^intact \(13 events, head 13 [0-9a-f]{12}\)\naccepted: at event 4 .* broken: event 2 was edited/);
     // Without the flag it now starts: the break is accepted, and the log is intact after it.
     await startAndStop([]);
   });
@@ -309,16 +310,17 @@ describe('enclave platform serve --accept-broken-audit-log=TOKEN', () => {
     await startAndStop([flag]);
     // The unit restarts the platform with the same flag: the log is intact, there is nothing to accept.
     await startAndStop([flag]);
-    // Later, the newest events are cut off (events 5–7 are the agreements taking effect at the first start).
+    // Later, the newest event is cut off (events 5–13 are the agreements taking effect and the demo drives' first files,
+    // at the first start; 14 and 15 are written here).
     await writeEvents(dir, 2);
     tamper(dir, (raw) => {
       raw.exec('DROP TRIGGER audit_events_no_delete');
-      raw.exec('DELETE FROM audit_events WHERE seq = 9');
+      raw.exec('DELETE FROM audit_events WHERE seq = 15');
     });
     const refused = await serve(['--data-dir', fixture.dataDir, flag]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain(`${flag} does not accept this break`);
-    expect(refused.stderr).toContain('broken: truncated after 8');
+    expect(refused.stderr).toContain('broken: truncated after 14');
     expect(tokenIn(refused.stderr.slice(refused.stderr.indexOf('To accept this report')))).not.toBe(flag.split('=')[1]);
   });
 });
