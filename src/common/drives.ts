@@ -258,7 +258,12 @@ export const MoveEntrySchema = z
   .strict()
   .describe('The move');
 export const DeleteEntrySchema = z
-  .object({ path: DriveEntryPathSchema, ifMatch: DriveEtagSchema.nullable() })
+  .object({
+    path: DriveEntryPathSchema,
+    ifMatch: DriveEtagSchema.nullable(),
+    // The tree cursor the deleter last saw (drive.tree): refused if anything in the subtree changed after it.
+    unchangedSince: z.number().int().nonnegative().optional(),
+  })
   .strict()
   .describe('The delete');
 export const RestoreVersionSchema = z

@@ -32,7 +32,8 @@ export function createDriveHandlers(
     'drive.mkdir': ({ params, body, principal }) => drives.makeFolder(apiCaller(principal), params.projectId, body.path),
     'drive.move': ({ params, body, principal }) =>
       drives.move(apiCaller(principal), params.projectId, body.from, body.to, { ifMatch: body.ifMatch, overwrite: false }),
-    'drive.delete': ({ params, body, principal }) => drives.delete(apiCaller(principal), params.projectId, body.path, body.ifMatch),
+    'drive.delete': ({ params, body, principal }) =>
+      drives.delete(apiCaller(principal), params.projectId, body.path, body.ifMatch, body.unchangedSince),
     async 'drive.versions'({ params, query, principal }) {
       const versions = await drives.versions(apiCaller(principal), params.projectId, query.path);
       return { path: canonicalDrivePath(query.path), versions };

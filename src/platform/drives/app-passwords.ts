@@ -3,9 +3,11 @@
 // secret of 256 bits, shown once, stored as its SHA-256 only. A fast hash is enough, and right, here: a secret drawn
 // from 2^256 cannot be guessed from its hash however fast the hash, while a WebDAV client sends it with every request, so
 // a deliberately slow hash (scrypt) would cost every request tens of milliseconds and hand an attacker an easy way to
-// load the platform. The check compares in constant time against each of the person's passwords for the drive; failed
-// checks are limited per person (then refused without looking) and recorded in the audit log, at most once a minute
-// each, like uses, whose time is also the password's "last used".
+// load the platform. The check compares in constant time against each of the person's passwords for the drive, always
+// first: a matching secret is never refused for others' failures (a stranger who knows a user name must not be able to
+// lock its owner out). Failures are counted per remote address and user name (in a map of bounded size); past the
+// limit they are refused as too many, and recorded in the audit log at most once a minute each, like uses, whose time
+// is also the password's "last used".
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { EnclaveError } from '../../common/errors.ts';
 import type { AppPassword } from '../../common/drives.ts';
@@ -16,8 +18,10 @@ import type { DriveCaller } from './service-api.ts';
 
 /** How many unrevoked app passwords one person may hold for one drive. */
 export const APP_PASSWORDS_PER_PERSON = 20;
-/** Failed checks allowed per person in a window before every check is refused until it ends. */
+/** Failed checks allowed per remote address and user name in a window; past it, failures are refused as too many. */
 export const APP_PASSWORD_FAILURES = { limit: 10, windowMs: 5 * 60_000 } as const;
+/** The most (remote address, user name) pairs whose failures are remembered at once; the oldest are forgotten first. */
+export const APP_PASSWORD_FAILURE_KEYS = 10_000;
 
 const SECRET_BYTES = 32;
 
@@ -38,9 +42,28 @@ export function appPasswords(ctx: DriveContext) {
   const { records, audit } = ctx;
   const clock = () => ctx.now().getTime();
   const createRateLimiter = ctx.deps.rateLimiter;
-  const failures = createRateLimiter({ ...APP_PASSWORD_FAILURES, now: clock });
-  /** People refused without a check until this time (epoch ms): their failures ran over the limit. */
-  const barredUntil = new Map<string, number>();
+  /** Failures per (remote address, user name) in their current window, oldest first; never more than the bound. */
+  const failures = new Map<string, { start: number; count: number }>();
+  /** Counts a failure; answers whether the pair is now past the limit. */
+  function failed(key: string): boolean {
+    const at = clock();
+    let window = failures.get(key);
+    if (window === undefined || at - window.start >= APP_PASSWORD_FAILURES.windowMs) {
+      failures.delete(key);
+      if (failures.size >= APP_PASSWORD_FAILURE_KEYS) {
+        for (const [other, old] of failures) if (at - old.start >= APP_PASSWORD_FAILURES.windowMs) failures.delete(other);
+      }
+      // Still full: the oldest pairs are forgotten (Map keeps insertion order).
+      for (const [other] of failures) {
+        if (failures.size < APP_PASSWORD_FAILURE_KEYS) break;
+        failures.delete(other);
+      }
+      window = { start: at, count: 0 };
+      failures.set(key, window);
+    }
+    window.count += 1;
+    return window.count > APP_PASSWORD_FAILURES.limit;
+  }
   const usesRecorded = createRateLimiter({ limit: 1, windowMs: 60_000, now: clock });
   const refusalsRecorded = createRateLimiter({ limit: 1, windowMs: 60_000, now: clock });
 
@@ -50,15 +73,22 @@ export function appPasswords(ctx: DriveContext) {
     }
   }
 
-  async function refused(projectId: string, username: string, reason: string): Promise<null> {
-    const verdict = failures.take(username);
-    if (!verdict.allowed) barredUntil.set(username, clock() + APP_PASSWORD_FAILURES.windowMs);
+  async function refused(call: { projectId: string; username: string; from: string }, reason: string): Promise<null> {
+    const { projectId, username, from } = call;
+    const tooMany = failed(`${from}\u0000${username}`);
     if (refusalsRecorded.take(`${projectId}:${username}`).allowed) {
       await audit.append({
         type: 'drive.app_password_refused',
         actor: null,
         outcome: 'failure',
-        details: { projectId, username, reason, via: 'webdav', recordedAtMost: 'once a minute per person and drive' },
+        details: {
+          projectId,
+          username,
+          from,
+          reason: tooMany ? `${reason} (too many failed attempts from this address)` : reason,
+          via: 'webdav',
+          recordedAtMost: 'once a minute per person and drive',
+        },
       });
     }
     return null;
@@ -111,10 +141,9 @@ export function appPasswords(ctx: DriveContext) {
       });
     },
 
-    async verifyAppPassword(projectId: string, username: string, secret: string): Promise<DriveCaller | null> {
-      if ((barredUntil.get(username) ?? 0) > clock())
-        return refused(projectId, username, 'too many failed attempts: refused without a check');
-      barredUntil.delete(username);
+    // eslint-disable-next-line max-params -- DriveService's signature (service-api.ts), not ours
+    async verifyAppPassword(projectId: string, username: string, secret: string, from = 'unknown'): Promise<DriveCaller | null> {
+      const call = { projectId, username, from };
       const user = await ctx.store.getUser(username);
       const candidates =
         user === undefined ? [] : (await records.appPasswords(projectId, username)).filter((row) => row.revoked_at === null);
@@ -125,11 +154,11 @@ export function appPasswords(ctx: DriveContext) {
         const stored = Buffer.from(row.secret_hash, 'hex');
         if (stored.length === presented.length && timingSafeEqual(stored, presented) && match === undefined) match = row;
       }
-      if (user === undefined || match === undefined) return refused(projectId, username, 'no such app password for this drive');
+      if (user === undefined || match === undefined) return refused(call, 'no such app password for this drive');
       // An administrator who ends a person's sign-ins (a lost device, an incident) ends the app passwords made before too.
       const validAfter = await ctx.store.tokensValidAfter(user.id);
       if (validAfter !== null && Date.parse(match.created_at) / 1000 <= validAfter) {
-        return refused(projectId, username, "made before the person's sign-ins were ended by an administrator");
+        return refused(call, "made before the person's sign-ins were ended by an administrator");
       }
       if (usesRecorded.take(match.id).allowed) {
         const at = ctx.stamp();

@@ -37,7 +37,7 @@ export interface BlobStore {
       tooLarge: () => Error;
       expectedBytes?: number;
       /** Called once the content is known, before the blob is in place (its user pins it, so nothing deletes it meanwhile). */
-      beforeInstall?: (blob: StoredBlob) => void;
+      beforeInstall?: (blob: StoredBlob) => void | Promise<void>;
     },
   ): Promise<StoredBlob>;
   /** The blob's bytes (or a range of them). not_found when it is not stored; internal when it is not a plain file. */
@@ -207,7 +207,7 @@ export function createFileBlobStore(root: string): BlobStore {
         await handle.sync();
         await handle.close();
         const blob = { sha256: hash.digest('hex'), size: copied.bytes };
-        limits.beforeInstall?.(blob);
+        await limits.beforeInstall?.(blob);
         await install(temp, blob.sha256);
         installed = true;
         return blob;

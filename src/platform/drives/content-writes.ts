@@ -22,6 +22,11 @@ export interface WritePlan {
   readonly parent: StoredEntry;
   readonly existing: StoredEntry | undefined;
   readonly used: number;
+  /**
+   * Bytes promised but not yet kept: the declared sizes of the drive's open upload sessions and of the PUTs streaming
+   * into it now. They count against the quota like kept bytes, so parked sessions cannot hold more than it.
+   */
+  readonly reserved: number;
   /** Earlier versions that this write pushes past the drive's count (dropped with it), and their bytes. */
   readonly drop: readonly number[];
   readonly freed: number;
@@ -34,6 +39,27 @@ const changed = (drivePath: string, what: string) =>
   );
 
 /** Checks a write of `size` bytes at `drivePath` against the records; refuses as the write would be refused. */
+/**
+ * The most entries (files and folders, live and in the trash) one drive may hold: every listing, tree and sync pass
+ * reads them all, so a drive of millions of tiny files would stall the platform for everyone.
+ */
+export const DRIVE_ENTRIES_MAX = 100_000;
+
+/** Refuses (507) a change that would bring `adding` new entries into a drive past DRIVE_ENTRIES_MAX. */
+export async function requireRoomForEntries(
+  q: DriveQueries,
+  call: { projectId: string; adding: number; doing: 'written' | 'created' | 'copied' },
+): Promise<void> {
+  const held = await q.entryCount(call.projectId);
+  if (held + call.adding > DRIVE_ENTRIES_MAX) {
+    throw new EnclaveError(
+      'insufficient_storage',
+      `The drive holds ${held.toLocaleString('en-GB')} files and folders (the trash included), and may hold at most ` +
+        `${DRIVE_ENTRIES_MAX.toLocaleString('en-GB')}: empty the trash or remove some first. Nothing was ${call.doing}.`,
+    );
+  }
+}
+
 export async function planWrite(
   ctx: DriveContext,
   q: DriveQueries,
@@ -69,6 +95,7 @@ export async function planWrite(
       membershipOf: existing === undefined ? parent.path : null,
     });
   }
+  if (existing === undefined) await requireRoomForEntries(q, { projectId, adding: 1, doing: 'written' });
   const used = await q.usedBytes(projectId);
   let drop: number[] = [];
   let freed = 0;
@@ -79,13 +106,16 @@ export async function planWrite(
     drop = dropped.map((version) => version.version);
     freed = dropped.reduce((sum, version) => sum + version.size, 0);
   }
-  if (call.size !== null && used - freed + call.size > drive.quota_bytes) throw noSpace(used, call.size, drive.quota_bytes);
-  return { drive, drivePath, parent, existing, used, drop, freed };
+  const reserved = (await q.openUploadBytes(projectId, ctx.stamp())) + ctx.writingBytes(projectId);
+  if (call.size !== null && used + reserved - freed + call.size > drive.quota_bytes) {
+    throw noSpace({ total: used + reserved, reserved }, call.size, drive.quota_bytes);
+  }
+  return { drive, drivePath, parent, existing, used, reserved, drop, freed };
 }
 
 /** The most bytes a write at this plan may bring without going over the quota. */
 export function roomFor(plan: WritePlan): number {
-  return Math.max(0, plan.drive.quota_bytes - plan.used + plan.freed);
+  return Math.max(0, plan.drive.quota_bytes - plan.used - plan.reserved + plan.freed);
 }
 
 export interface CommittedContent {
@@ -174,10 +204,20 @@ export async function commitVersion(ctx: DriveContext, call: NewVersion): Promis
   return { entry: outcome.entry, created: outcome.created, change: outcome.change };
 }
 
-/** Commits a stored blob, then lets it go: pinned until the commit is over, deleted if the commit was refused. */
+/**
+ * Commits a stored blob, then lets it go: pinned until the commit is over, deleted if the commit was refused. The pin
+ * waits for any collect of the blob under way; a blob that collect took meanwhile (a restore of a version dropped at
+ * that moment) is refused rather than named by a version with no content.
+ */
 export async function commitPinned(ctx: DriveContext, call: NewVersion): Promise<CommittedContent> {
-  ctx.pin(call.blob.sha256);
+  await ctx.pinForCommit(call.blob.sha256);
   try {
+    if (!(await ctx.blobs.has(call.blob.sha256))) {
+      throw new EnclaveError(
+        'not_found',
+        `The content to save at “${call.drivePath}” is no longer stored (its version was dropped meanwhile). Nothing was changed.`,
+      );
+    }
     return await commitVersion(ctx, call);
   } finally {
     ctx.unpin(call.blob.sha256);
@@ -210,14 +250,22 @@ export function contentWrites(ctx: DriveContext) {
           // Before a byte is read: the name, the condition, the locks and the quota from the declared length.
           const plan = await planWrite(ctx, ctx.records, { caller, projectId, drivePath, condition, size: declaredLength });
           const room = roomFor(plan);
-          const blob = await ctx.storeBlob(body, {
-            maxBytes: declaredLength ?? room,
-            tooLarge: () =>
-              declaredLength === null
-                ? noSpace(plan.used - plan.freed, room + 1, plan.drive.quota_bytes)
-                : new EnclaveError('invalid_input', 'The file is longer than its declared length. Nothing was written.'),
-            ...(declaredLength === null ? {} : { expectedBytes: declaredLength }),
-          });
+          // Its declared length counts against the quota while it streams (a body of unknown length is bounded by the
+          // room there is now); the commit checks the quota again with the real size, once this hold is let go.
+          const letGo = ctx.holdWriting(projectId, declaredLength ?? 0);
+          let blob: StoredBlob;
+          try {
+            blob = await ctx.storeBlob(body, {
+              maxBytes: declaredLength ?? room,
+              tooLarge: () =>
+                declaredLength === null
+                  ? noSpace({ total: plan.used + plan.reserved - plan.freed, reserved: plan.reserved }, room + 1, plan.drive.quota_bytes)
+                  : new EnclaveError('invalid_input', 'The file is longer than its declared length. Nothing was written.'),
+              ...(declaredLength === null ? {} : { expectedBytes: declaredLength }),
+            });
+          } finally {
+            letGo();
+          }
           let committed: CommittedContent;
           try {
             committed = await commitPinned(ctx, {

@@ -11,6 +11,8 @@ import type { DriveCaller, StoredDriveLock } from './service-api.ts';
 
 /** The longest a lock may be granted or refreshed for: a client that asks for longer (or for ever) gets this. */
 export const LOCK_TIMEOUT_MAX_MS = 7 * 24 * 60 * 60 * 1000;
+/** How many live WebDAV locks one person may hold in one drive (each is a row kept until it expires). */
+export const LOCKS_PER_PERSON = 1_000;
 /** Dead properties: the longest name, and the most bytes of values one entry may hold. */
 const PROPERTY_NAME_MAX = 1024;
 const PROPERTY_BYTES_MAX = 1024 * 1024;
@@ -69,6 +71,15 @@ export function davRecords(ctx: DriveContext) {
         const held = await records.lockByToken(lock.token);
         if (held !== undefined && (held.user_id !== caller.principal.user.id || held.project_id !== lock.projectId)) {
           throw new EnclaveError('forbidden', 'That lock is not yours. Nothing was locked.');
+        }
+        if (held === undefined) {
+          const mine = (await records.locks(lock.projectId, ctx.now().getTime())).filter((row) => row.user_id === caller.principal.user.id);
+          if (mine.length >= LOCKS_PER_PERSON) {
+            throw new EnclaveError(
+              'rate_limited',
+              `You hold ${LOCKS_PER_PERSON.toLocaleString('en-GB')} locks in this drive: unlock some first (or wait for them to expire). Nothing was locked.`,
+            );
+          }
         }
         const timeout = Number.isFinite(lock.timeout) ? Math.min(Math.max(0, lock.timeout), LOCK_TIMEOUT_MAX_MS) : LOCK_TIMEOUT_MAX_MS;
         await records.saveLock({

@@ -2,7 +2,9 @@
 // under its agreement in force, the project not suspended; an app password only its own drive), the drive made on
 // first use, the name policy's refusals, the shapes the API answers, the audit record of every call, and the blobs'
 // lifetime: a blob is pinned while a write or a read is between storing or finding it and committing or opening it,
-// and deleted only once no version of any drive holds it and nobody has it pinned.
+// and deleted only once no version of any drive holds it and nobody has it pinned. A per-SHA-256 lock makes a collect's
+// look at the pins and the records and its unlink one step that a pin made to commit (or install) the blob waits for:
+// a blob a concurrent write has just pinned is never deleted under it.
 import { EnclaveError } from '../../common/errors.ts';
 import {
   DRIVE_DEFAULTS,
@@ -77,10 +79,16 @@ export function formatBytes(bytes: number): string {
   return `${value.toFixed(1)} ${units[unit]} (${exact})`;
 }
 
-export function noSpace(used: number, needed: number, limit: number): EnclaveError {
+/**
+ * The quota refusal. `used` counts what is kept and what is held for writes not finished yet (upload sessions, PUTs
+ * under way); `{ total, reserved }` says how much of it is held.
+ */
+export function noSpace(usedBytes: number | { total: number; reserved: number }, needed: number, limit: number): EnclaveError {
+  const { total: used, reserved } = typeof usedBytes === 'number' ? { total: usedBytes, reserved: 0 } : usedBytes;
+  const held = reserved > 0 ? ` (${formatBytes(reserved)} of it held by uploads not finished yet)` : '';
   return new EnclaveError(
     'insufficient_storage',
-    `Not enough space in the drive: ${formatBytes(used)} used, ${formatBytes(needed)} needed, limit ${formatBytes(limit)}. ` +
+    `Not enough space in the drive: ${formatBytes(used)} used${held}, ${formatBytes(needed)} needed, limit ${formatBytes(limit)}. ` +
       'Nothing was written. Deleted files and earlier versions count until they leave the trash: ask an administrator for more space.',
   );
 }
@@ -138,8 +146,26 @@ export function createDriveContext(deps: DriveServiceDependencies) {
   const defaults: DriveSettings = deps.defaults ?? DRIVE_DEFAULTS;
   const driveLocks = createKeyedLocks();
   const uploadLocks = createKeyedLocks();
+  /** Per SHA-256: a collect's check-and-delete, and a pin that a commit or an install will rely on. */
+  const blobLocks = createKeyedLocks();
   const pins = new Map<string, number>();
+  /** Per project: the declared bytes of the WebDAV PUTs streaming into it now, counted against its quota. */
+  const writing = new Map<string, number>();
   const log = deps.log ?? (() => undefined);
+
+  /** Counts `bytes` of a write under way against a drive's quota until the answer is called (once; later calls do nothing). */
+  function holdWriting(projectId: string, bytes: number): () => void {
+    if (bytes <= 0) return () => undefined;
+    writing.set(projectId, (writing.get(projectId) ?? 0) + bytes);
+    let held = true;
+    return () => {
+      if (!held) return;
+      held = false;
+      const left = (writing.get(projectId) ?? 0) - bytes;
+      if (left > 0) writing.set(projectId, left);
+      else writing.delete(projectId);
+    };
+  }
 
   /** The project, if the caller may use its drive now; the same refusals as every project route. */
   async function access(caller: DriveCaller, projectId: string): Promise<{ id: string; name: string }> {
@@ -339,6 +365,13 @@ export function createDriveContext(deps: DriveServiceDependencies) {
   function pin(sha256: string): void {
     pins.set(sha256, (pins.get(sha256) ?? 0) + 1);
   }
+  /**
+   * Pins a blob that is about to be installed or named by a new version: waits for any collect of it that is under way
+   * (which may have deleted it: the caller installs it after this, or checks it is still there).
+   */
+  async function pinForCommit(sha256: string): Promise<void> {
+    await blobLocks.run(sha256, async () => pin(sha256));
+  }
   function unpin(sha256: string): void {
     const count = (pins.get(sha256) ?? 0) - 1;
     if (count > 0) pins.set(sha256, count);
@@ -354,9 +387,9 @@ export function createDriveContext(deps: DriveServiceDependencies) {
     try {
       return await blobs.put(body, {
         ...limits,
-        beforeInstall: (blob) => {
+        beforeInstall: async (blob) => {
+          await pinForCommit(blob.sha256);
           pinned = blob.sha256;
-          pin(blob.sha256);
         },
       });
     } catch (err) {
@@ -371,16 +404,24 @@ export function createDriveContext(deps: DriveServiceDependencies) {
     await collect([sha256]);
   }
 
-  /** Deletes the blobs no version holds any more and nobody has pinned. A failure is logged: the blob waits for the sweep. */
-  async function collect(shas: Iterable<string>): Promise<void> {
+  /**
+   * Deletes the blobs no version holds any more and nobody has pinned, each checked and deleted under its lock (see
+   * pinForCommit); answers how many it deleted. A failure is logged: the blob waits for the sweep.
+   */
+  async function collect(shas: Iterable<string>): Promise<number> {
+    let deleted = 0;
     for (const sha256 of new Set(shas)) {
-      if (pins.has(sha256)) continue;
       try {
-        if (!(await records.blobReferenced(sha256))) await blobs.delete(sha256);
+        await blobLocks.run(sha256, async () => {
+          if (pins.has(sha256) || (await records.blobReferenced(sha256))) return;
+          await blobs.delete(sha256);
+          deleted += 1;
+        });
       } catch (err) {
         log('A drive blob no version holds could not be deleted; the next sweep tries again.', { sha256, err });
       }
     }
+    return deleted;
   }
 
   return {
@@ -407,11 +448,14 @@ export function createDriveContext(deps: DriveServiceDependencies) {
     requireUnlocked,
     audited,
     pin,
+    pinForCommit,
     unpin,
     pinned: (sha256: string) => pins.has(sha256),
     collect,
     storeBlob,
     release,
     uploadLifetimeMs: deps.uploadLifetimeMs ?? 24 * 60 * 60 * 1000,
+    holdWriting,
+    writingBytes: (projectId: string) => writing.get(projectId) ?? 0,
   };
 }

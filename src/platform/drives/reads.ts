@@ -1,7 +1,9 @@
 // Reading a drive (issue 17): the caller's drives, one drive's state, an entry, a folder, the whole tree with its change
 // counter (what the sync engine compares against), a file's content or a range of it, a kept version's content, the
 // versions of a file and the trash. Every read of content is an audit event; listings are not (a WebDAV client lists
-// all the time). A read finds its blob pinned, so a write that drops the version meanwhile cannot delete it under it.
+// all the time). A whole content is checked against its SHA-256 as it streams (verified-read.ts; a range cannot be).
+// A read finds its blob pinned, so a write that drops the version meanwhile cannot delete it under it.
+import type { Readable } from 'node:stream';
 import { EnclaveError } from '../../common/errors.ts';
 import {
   type DriveFolder,
@@ -15,6 +17,7 @@ import { projectsOfMember } from '../authz/access-policy.ts';
 import type { StoredEntry } from '../store/drives.ts';
 import { checkedPath, type DriveContext } from './drive-context.ts';
 import type { ByteRange, DriveCaller, OpenedContent } from './service-api.ts';
+import { verifiedStream, type VerifiedBlob } from './verified-read.ts';
 
 /** Folders first, then by name as people sort them, then by the exact spelling (no two are the same). */
 function byKindThenName(a: DriveEntry, b: DriveEntry): number {
@@ -67,6 +70,26 @@ export function driveReads(ctx: DriveContext) {
         `The range ${start}-${end} is not within “${entry.path}” (${entry.size.toLocaleString('en-GB')} bytes). Nothing was read.`,
       );
     }
+  }
+
+  /**
+   * A whole content's stream, checked against its SHA-256 as it goes (verified-read.ts); a mismatch is on record as
+   * `drive.blob_damaged`, naming who read it, where and what was found.
+   */
+  function checked(
+    { caller, projectId }: { caller: DriveCaller; projectId: string },
+    stream: Readable,
+    blob: VerifiedBlob & { version: number },
+  ): Readable {
+    return verifiedStream(stream, blob, async (details) => {
+      ctx.log('A drive blob does not match its SHA-256: it was damaged or tampered with.', { projectId, ...details });
+      await ctx.audit.append({
+        type: 'drive.blob_damaged',
+        actor: caller.principal.user.id,
+        outcome: 'failure',
+        details: { projectId, via: caller.via, version: blob.version, ...details },
+      });
+    });
   }
 
   const lengthOf = (entry: StoredEntry, range: ByteRange | undefined): number =>
@@ -154,8 +177,18 @@ export function driveReads(ctx: DriveContext) {
         },
         async () => {
           const { drivePath } = await open(caller, { projectId, rawPath, root: 'refused' });
-          const { entry, stream } = await openCurrent(projectId, drivePath, range);
-          const length = lengthOf(entry, entry.size === 0 ? undefined : range);
+          const { entry, stream: opened } = await openCurrent(projectId, drivePath, range);
+          const whole = range === undefined || entry.size === 0;
+          const length = lengthOf(entry, whole ? undefined : range);
+          // A range is served as read: it cannot be checked against the whole content's SHA-256 (verified-read.ts).
+          const stream = whole
+            ? checked({ caller, projectId }, opened, {
+                sha256: entry.sha256 ?? '',
+                size: entry.size,
+                path: entry.path,
+                version: entry.version,
+              })
+            : opened;
           return {
             result: { entry: await ctx.shown(projectId, entry), length, stream },
             details: { path: entry.path, version: entry.version, sha256: entry.sha256, bytes: length },
@@ -181,7 +214,11 @@ export function driveReads(ctx: DriveContext) {
             ctx.unpin(kept.sha256);
           }
           return {
-            result: { entry: await ctx.shown(projectId, entry), length: kept.size, stream },
+            result: {
+              entry: await ctx.shown(projectId, entry),
+              length: kept.size,
+              stream: checked({ caller, projectId }, stream, { sha256: kept.sha256, size: kept.size, path: entry.path, version }),
+            },
             details: { path: entry.path, version, sha256: kept.sha256, bytes: kept.size },
           };
         },

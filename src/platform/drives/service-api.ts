@@ -101,8 +101,11 @@ export interface DriveService {
     to: string,
     options: { overwrite: boolean; depth: '0' | 'infinity' },
   ): Promise<DriveEntry>;
-  /** Soft delete: the entry (with everything in it) goes to the trash. */
-  delete(caller: DriveCaller, projectId: string, path: string, ifMatch: string | null): Promise<DriveTrashEntry>;
+  /**
+   * Soft delete: the entry (with everything in it) goes to the trash. With `unchangedSince` (a tree cursor), refused
+   * as `conflict` if anything in the subtree changed after that cursor (someone's new work is never trashed unseen).
+   */
+  delete(caller: DriveCaller, projectId: string, path: string, ifMatch: string | null, unchangedSince?: number): Promise<DriveTrashEntry>;
   versions(caller: DriveCaller, projectId: string, path: string): Promise<DriveVersion[]>;
   /** A restore is a new version with the old content. */
   restoreVersion(caller: DriveCaller, projectId: string, path: string, version: number): Promise<DriveEntry>;
@@ -126,9 +129,10 @@ export interface DriveService {
   revokeAppPassword(caller: DriveCaller, projectId: string, id: string): Promise<AppPassword>;
   /**
    * Checks a WebDAV Basic credential: the person's username and an unrevoked app password of theirs for this project's
-   * drive (constant-time, rate-limited with the platform's limiter). Records its last use and audits it. Null when refused.
+   * drive (constant-time; a match is never refused for failures, which are counted per `from`, the remote address, and
+   * user name). Records its last use and audits it. Null when refused.
    */
-  verifyAppPassword(projectId: string, username: string, secret: string): Promise<DriveCaller | null>;
+  verifyAppPassword(projectId: string, username: string, secret: string, from?: string): Promise<DriveCaller | null>;
   /** WebDAV locks: stored, listed, removed; the WebDAV adapter applies RFC 4918's rules to them. */
   locks(projectId: string, path: string, options: { descendants: boolean; ancestors: boolean }): Promise<StoredDriveLock[]>;
   saveLock(caller: DriveCaller, lock: StoredDriveLock): Promise<void>;

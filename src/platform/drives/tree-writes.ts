@@ -7,7 +7,7 @@ import { EnclaveError } from '../../common/errors.ts';
 import { driveBaseName, driveEtag, drivePathKey, type DriveEntry, type DriveTrashEntry } from '../../common/drives.ts';
 import type { DriveQueries, StoredDrive, StoredEntry, StoredTrash } from '../store/drives.ts';
 import { newDriveRecordId } from '../store/drives.ts';
-import { applyVersion } from './content-writes.ts';
+import { applyVersion, requireRoomForEntries } from './content-writes.ts';
 import { checkedPath, childPath, noSpace, twinRefusal, type DriveContext } from './drive-context.ts';
 import type { DriveCaller } from './service-api.ts';
 
@@ -26,6 +26,22 @@ function requireEtag(entry: StoredEntry, ifMatch: string | null, doing: string):
       `“${entry.path}” changed since you read it (it is at version ${entry.version} now). Nothing was ${doing}: look at it again, then try again.`,
     );
   }
+}
+
+/** Refuses unless nothing in the subtree at `entry` (itself included) changed after the tree cursor `cursor`. */
+async function requireUnchangedSince(q: DriveQueries, entry: StoredEntry, cursor: number): Promise<void> {
+  const inside = await q.subtree(entry.project_id, entry.path_key);
+  const newer = inside.filter((each) => each.changed_seq > cursor).sort((a, b) => b.changed_seq - a.changed_seq);
+  const latest = newer[0];
+  if (latest === undefined) return;
+  const by = (await q.displayName(latest.modified_by)) ?? latest.modified_by;
+  const what =
+    latest.kind === 'file' ? `${by} saved “${latest.path}” at ${latest.modified_at}` : `“${latest.path}” was made or moved there`;
+  const more = newer.length > 1 ? ` (and ${newer.length - 1} more change${newer.length > 2 ? 's' : ''})` : '';
+  throw new EnclaveError(
+    'conflict',
+    `“${entry.path}” changed since you read it: ${what}${more}; nothing was deleted. Look at it again, then delete again.`,
+  );
 }
 
 /** The refusal for a destination that is taken: an entry of the same name, or a twin (both names said). */
@@ -86,6 +102,7 @@ export function treeWrites(ctx: DriveContext) {
           const existing = await q.entry(projectId, drivePathKey(folderPath));
           if (existing !== undefined) throw taken(folderPath, existing, 'created');
           await ctx.requireUnlocked(q, { caller, projectId, entryPath: folderPath, subtree: false, membershipOf: parent.path });
+          await requireRoomForEntries(q, { projectId, adding: 1, doing: 'created' });
           const entry: StoredEntry = {
             id: newDriveRecordId('ent'),
             project_id: projectId,
@@ -220,8 +237,12 @@ export function treeWrites(ctx: DriveContext) {
               source.kind === 'folder' && options.depth === 'infinity' ? await q.subtree(projectId, source.path_key) : [source];
             const bytes = copied.reduce((sum, each) => sum + (each.kind === 'file' ? each.size : 0), 0);
             const used = await q.usedBytes(projectId);
+            // Open upload sessions and PUTs under way hold their declared bytes (as in planWrite).
+            const reserved = (await q.openUploadBytes(projectId, ctx.stamp())) + ctx.writingBytes(projectId);
             // What goes to the trash still counts: replacing frees nothing until it leaves the trash.
-            if (used + bytes > drive.quota_bytes) throw noSpace(used, bytes, drive.quota_bytes);
+            if (used + reserved + bytes > drive.quota_bytes) throw noSpace({ total: used + reserved, reserved }, bytes, drive.quota_bytes);
+            // What is replaced goes to the trash, whose entries still count.
+            await requireRoomForEntries(q, { projectId, adding: copied.length, doing: 'copied' });
             if (existing !== undefined) await trashEntry(ctx, q, { drive, entry: existing, actorId, seq });
             const at = ctx.stamp();
             let root: StoredEntry | undefined;
@@ -280,14 +301,24 @@ export function treeWrites(ctx: DriveContext) {
     },
 
     // eslint-disable-next-line max-params -- DriveService's signature (service-api.ts), not ours
-    async delete(caller: DriveCaller, projectId: string, rawPath: string, ifMatch: string | null): Promise<DriveTrashEntry> {
+    async delete(
+      caller: DriveCaller,
+      projectId: string,
+      rawPath: string,
+      ifMatch: string | null,
+      unchangedSince?: number,
+    ): Promise<DriveTrashEntry> {
       return ctx.audited({ type: 'drive.delete', caller, projectId, details: { path: rawPath } }, async () => {
         const drivePath = checkedPath(rawPath, { root: 'refused' });
+        if (unchangedSince !== undefined && (!Number.isSafeInteger(unchangedSince) || unchangedSince < 0)) {
+          throw new EnclaveError('invalid_input', 'The tree cursor the delete was made on is not one. Nothing was deleted.');
+        }
         await begin(caller, projectId);
         const row = await change(projectId, async (q, seq) => {
           const drive = await requireDrive(q, projectId);
           const entry = await ctx.requireEntry(q, projectId, drivePath);
           requireEtag(entry, ifMatch, 'deleted');
+          if (unchangedSince !== undefined) await requireUnchangedSince(q, entry, unchangedSince);
           await ctx.requireUnlocked(q, { caller, projectId, entryPath: entry.path, subtree: true, membershipOf: parentOf(entry.path) });
           return { trash: await trashEntry(ctx, q, { drive, entry, actorId: caller.principal.user.id, seq }), entry };
         });

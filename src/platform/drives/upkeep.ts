@@ -67,10 +67,8 @@ export function driveUpkeep(ctx: DriveContext, options: { root: string }) {
       let blobsDeleted = 0;
       if (sweepOptions.atStart === true) {
         await rm(path.join(options.root, 'tmp'), { recursive: true, force: true });
-        for (const sha256 of await orphanBlobs()) {
-          await blobs.delete(sha256);
-          blobsDeleted += 1;
-        }
+        // Each checked again under its lock, as any collect: a write may have just pinned the same bytes.
+        blobsDeleted = await ctx.collect(await orphanBlobs());
       }
       return { trashPurged, uploadsExpired, locksExpired, blobsDeleted };
     },

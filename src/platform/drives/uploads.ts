@@ -181,7 +181,8 @@ export function driveUploads(ctx: DriveContext) {
             );
           }
           // From here the session's bytes are the blob: the session ends, whether the write happens or is refused.
-          ctx.pin(blob.sha256);
+          // Pinned before it is installed, after any collect of the same bytes under way.
+          await ctx.pinForCommit(blob.sha256);
           try {
             await blobs.sealUpload(uploadId, blob);
             await records.deleteUpload(uploadId);

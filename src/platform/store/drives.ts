@@ -52,6 +52,8 @@ export interface DriveQueries {
   /** Bytes of every kept version (current files, earlier versions, the trash): what counts against the quota. */
   usedBytes(projectId: string): Promise<number>;
   liveFileCount(projectId: string): Promise<number>;
+  /** Rows of every entry of the drive, live and trashed, the root included: what the entry cap counts. */
+  entryCount(projectId: string): Promise<number>;
   /** A file's kept versions, newest first. */
   versions(entryId: string): Promise<StoredVersion[]>;
   version(entryId: string, version: number): Promise<StoredVersion | undefined>;
@@ -92,6 +94,8 @@ export interface DriveQueries {
 
   upload(uploadId: string): Promise<StoredUpload | undefined>;
   uploadsOf(projectId: string, userId: string): Promise<StoredUpload[]>;
+  /** The declared sizes of the drive's upload sessions that have not expired at `nowIso`, added up. */
+  openUploadBytes(projectId: string, nowIso: string): Promise<number>;
   addUpload(upload: StoredUpload): Promise<void>;
   touchUpload(uploadId: string, expiresAt: string): Promise<void>;
   deleteUpload(uploadId: string): Promise<void>;
@@ -247,6 +251,14 @@ function createDriveQueries(db: Kysely<MetadataDatabase>): DriveQueries {
         .executeTakeFirst();
       return Number(row?.files ?? 0);
     },
+    async entryCount(projectId) {
+      const row = await db
+        .selectFrom('drive_entries')
+        .select((eb) => eb.fn.countAll<number | string>().as('entries'))
+        .where('project_id', '=', projectId)
+        .executeTakeFirst();
+      return Number(row?.entries ?? 0);
+    },
     async versions(entryId) {
       const rows = await db.selectFrom('drive_versions').selectAll().where('entry_id', '=', entryId).orderBy('version', 'desc').execute();
       return rows.map(versionOf);
@@ -382,6 +394,15 @@ function createDriveQueries(db: Kysely<MetadataDatabase>): DriveQueries {
         .orderBy('created_at')
         .execute();
       return rows.map(uploadOf);
+    },
+    async openUploadBytes(projectId, nowIso) {
+      const row = await db
+        .selectFrom('drive_uploads')
+        .select((eb) => eb.fn.sum<number | string | null>('size').as('bytes'))
+        .where('project_id', '=', projectId)
+        .where('expires_at', '>', nowIso)
+        .executeTakeFirst();
+      return Number(row?.bytes ?? 0);
     },
     async addUpload(upload) {
       await db.insertInto('drive_uploads').values(upload).execute();

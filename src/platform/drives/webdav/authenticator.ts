@@ -72,7 +72,12 @@ export class DriveDavAuthenticator implements Authenticator {
     const decoded = Buffer.from(credentials, 'base64').toString('utf8');
     const colon = decoded.indexOf(':');
     if (colon <= 0) throw new UnauthorizedError('The Basic credentials must be a user name and an app password.');
-    const caller = await context.drives.verifyAppPassword(context.projectId, decoded.slice(0, colon), decoded.slice(colon + 1));
+    const caller = await context.drives.verifyAppPassword(
+      context.projectId,
+      decoded.slice(0, colon),
+      decoded.slice(colon + 1),
+      context.remoteAddress,
+    );
     if (caller === null) {
       throw new UnauthorizedError(
         'The user name or app password is not right for this drive (an app password opens only the drive it was made for, ' +

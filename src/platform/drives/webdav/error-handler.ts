@@ -8,7 +8,7 @@ import { ResourceNotModifiedError, type Options } from 'nephele';
 import { davErrorAnswer, type DavErrorAnswer } from './dav-errors.ts';
 import type { DriveDavAdapter } from './drive-adapter.ts';
 import { lockedRefusal, locksInTheWay, namesHolders } from './lock-refusals.ts';
-import { contextOf, headerOf, type DavChallenge } from './request-context.ts';
+import { contextIfAny, contextOf, headerOf, type DavChallenge } from './request-context.ts';
 
 function challengeOf(challenge: DavChallenge, projectId: string): string {
   return challenge === 'basic'
@@ -55,7 +55,23 @@ async function namedLockMessage(adapter: DriveDavAdapter, request: Request): Pro
 
 /** nephele's `errorHandler`: every refusal and failure of a WebDAV request comes through here. */
 export function createDavErrorHandler(adapterOf: (request: IncomingMessage) => DriveDavAdapter | undefined): Options['errorHandler'] {
-  // nephele calls it with five arguments (status, its message, request, response, error): taken as one list.
+  // nephele calls it with five arguments (status, its message, request, response, error): taken as one list. It does
+  // not always await it (a failed authentication): it must never reject, or the rejection would end the process.
+  const handle = answerError(adapterOf);
+  return async (...args: Parameters<Options['errorHandler']>) => {
+    const [, , request, response] = args;
+    try {
+      await handle(...args);
+    } catch (err) {
+      // Nothing more can be said on this connection: it is closed.
+      if (!response.destroyed) response.destroy();
+      contextIfAny(request)?.log.error({ err }, 'WebDAV: an error answer could not be written');
+    }
+  };
+}
+
+/** Writes the answer to a refusal or failure (may reject: its caller above catches). */
+function answerError(adapterOf: (request: IncomingMessage) => DriveDavAdapter | undefined): Options['errorHandler'] {
   return async (...[code, , request, response, error]: Parameters<Options['errorHandler']>) => {
     if (code < 400) {
       // 304 Not Modified (a conditional GET): not a failure, and it carries the current validators.

@@ -74,12 +74,14 @@ function isLoopbackAddress(address: string | undefined): boolean {
 
 /** Why a request's body is refused before nephele reads it (XML bodies are small and say their length), or null. */
 function bodyProblem(method: string, headers: IncomingHttpHeaders): { status: number; message: string } | null {
-  if (method === 'PUT') return null;
+  // Checked for every method, a PUT's first: nephele inflates a compressed body through a pipeline whose failure (a
+  // body that is not what it says) throws outside any handler and ends the process; and an XML body inflated whole
+  // can be an enormous document. Clients send drive files uncompressed.
   const encoding = headerOf(headers, 'content-encoding')?.trim().toLowerCase();
   if (encoding !== undefined && encoding !== '' && encoding !== 'identity') {
-    // nephele would inflate it into memory whole: a small compressed body can be an enormous document.
     return { status: 415, message: `A ${method} body must not be compressed (Content-Encoding); nothing was done.` };
   }
+  if (method === 'PUT') return null;
   const length = headerOf(headers, 'content-length');
   if (length === undefined) {
     return headerOf(headers, 'transfer-encoding') === undefined
@@ -167,6 +169,8 @@ export function registerWebDav(app: FastifyInstance, deps: WebDavDependencies): 
       drives: deps.drives,
       headers: raw.headers,
       secure: encrypted || isLoopbackAddress(raw.socket.remoteAddress),
+      // The client's address as the platform sees it (behind its proxy, as configured): app password failures count by it.
+      remoteAddress: request.ip,
       log: request.log,
       response,
       caller: null,

@@ -18,6 +18,8 @@ export interface DavRequestContext {
   readonly secure: boolean;
   readonly log: FastifyBaseLogger;
   readonly response: ServerResponse;
+  /** The client's address (Fastify's request.ip). */
+  readonly remoteAddress: string;
   /** Who is calling: set by the authenticator, null before (and for OPTIONS, which nephele answers unauthenticated). */
   caller: DriveCaller | null;
   /** The drive as its member sees it, read when the caller was admitted (membership is checked by reading it). */
@@ -30,6 +32,11 @@ const contexts = new WeakMap<IncomingMessage, DavRequestContext>();
 
 export function attachContext(request: IncomingMessage, context: DavRequestContext): void {
   contexts.set(request, context);
+}
+
+/** The context of a request, if the WebDAV route attached one (for what must not throw: the last-resort error path). */
+export function contextIfAny(request: IncomingMessage): DavRequestContext | undefined {
+  return contexts.get(request);
 }
 
 /** The context of a request the WebDAV route handed to nephele; throws for any other (a wiring mistake, not input). */

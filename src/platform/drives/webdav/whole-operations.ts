@@ -3,7 +3,8 @@
 // for a renamed folder of a thousand files, a trash entry per file, and a half-moved folder if anything fails midway.
 // This plugin takes over once nephele has done its checks (authentication, the source, the Destination, the
 // conditional headers) and makes one `drives.move`, `drives.copy` or `drives.delete` call, after applying RFC 4918's
-// rules for Overwrite, the destination's folder and the locks on everything the operation touches.
+// rules for Overwrite, the destination's folder and the locks on everything the operation touches. It also refuses a
+// PROPFIND of a whole tree (Depth infinity on a folder), once nephele has authenticated it.
 import type { Request } from 'express';
 import {
   BadRequestError,
@@ -125,7 +126,35 @@ function answerDone(response: AuthResponse, options: { replaced: boolean; locati
   response.end();
 }
 
+/**
+ * The refusal RFC 4918 9.1 names for a PROPFIND of infinite depth on a collection: 403 with the propfind-finite-depth
+ * precondition (and, in the element RFC 4918 leaves open, a sentence for people).
+ */
+function refuseInfiniteDepth(request: Request, response: AuthResponse): void {
+  const body =
+    '<?xml version="1.0" encoding="utf-8"?>\n' +
+    '<D:error xmlns:D="DAV:"><D:propfind-finite-depth/>' +
+    '<D:responsedescription>A PROPFIND of a folder must say Depth: 0 or Depth: 1 (this drive does not list a whole ' +
+    'tree in one request); nothing was done.</D:responsedescription></D:error>\n';
+  response.status(403);
+  response.set({ 'Content-Type': 'application/xml; charset=utf-8', 'Content-Length': String(Buffer.byteLength(body)) });
+  // The body (a small XML document, if any) was not read: closing spares reading it only to throw it away.
+  if (!request.complete) response.set({ Connection: 'close' });
+  response.end(body);
+}
+
 export class WholeOperations implements Plugin {
+  /**
+   * A PROPFIND of a folder with Depth infinity (or no Depth: RFC 4918 9.1 says that is the same) would walk the whole
+   * drive below it on the platform's one database connection and build the answer in memory: refused, as RFC 4918
+   * 9.1 allows; clients then list a level at a time (Depth 1). On a file, infinity is Depth 0 and is answered.
+   */
+  async prePropfind(request: Request, response: AuthResponse, data: { resource: Resource; depth: string }): Promise<false | void> {
+    if (data.depth.trim().toLowerCase() !== 'infinity' || !(await data.resource.isCollection())) return;
+    refuseInfiniteDepth(request, response);
+    return false;
+  }
+
   async preMove(_request: Request, response: AuthResponse, data: { resource: Resource; destination: URL | undefined }): Promise<void> {
     await checkDestinationAddress(response, data, 'moved');
   }

@@ -175,6 +175,27 @@ describe('a drive over the API', () => {
     expect(folder.entries.map((entry) => entry.name)).toEqual(['notes.txt']);
   });
 
+  it('deletes a folder on a tree cursor only while nothing in it changed after it (409 otherwise, nothing deleted)', async () => {
+    await call('demo-analyst-2', `POST ${API}/folders`, { json: { path: 'cursor' } });
+    const seen = (await call('demo-analyst-2', `GET ${API}/tree`)).json<DriveTree>().cursor;
+    const made = await upload('demo-analyst-2', { path: 'cursor/late.txt', content: Buffer.from('late'), condition: { ifAbsent: true } });
+    expect(made.statusCode, made.body).toBe(200);
+    const refused = await call('demo-analyst-2', `POST ${API}/delete`, { json: { path: 'cursor', ifMatch: null, unchangedSince: seen } });
+    expect(refused.statusCode).toBe(409);
+    expect(refused.json<{ error: { code: string; message: string } }>().error).toMatchObject({
+      code: 'conflict',
+      message: expect.stringMatching(/^“cursor” changed since you read it: .* saved “cursor\/late\.txt” .*; nothing was deleted\./),
+    });
+    expect((await call('demo-analyst-2', `GET ${API}/folder?path=cursor`)).json<DriveFolder>().entries.map((e) => e.name)).toEqual([
+      'late.txt',
+    ]);
+    const malformed = await call('demo-analyst-2', `POST ${API}/delete`, { json: { path: 'cursor', ifMatch: null, unchangedSince: -1 } });
+    expect(malformed.statusCode).toBe(400);
+    const now = (await call('demo-analyst-2', `GET ${API}/tree`)).json<DriveTree>().cursor;
+    const deleted = await call('demo-analyst-2', `POST ${API}/delete`, { json: { path: 'cursor', ifMatch: null, unchangedSince: now } });
+    expect(deleted.statusCode, deleted.body).toBe(200);
+  });
+
   it('refuses a twin name, naming both, and a name another system cannot hold, saying why', async () => {
     const twin = await call('demo-analyst-2', `POST ${API}/folders`, { json: { path: 'Results' } });
     expect(twin.statusCode).toBe(409);

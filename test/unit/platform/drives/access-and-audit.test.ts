@@ -6,6 +6,7 @@
 // `drive.*` audit event naming the actor, the project, the path and the content, never the content itself.
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LOCKS_PER_PERSON } from '../../../../src/platform/drives/dav-records.ts';
 import type { StoredDriveLock } from '../../../../src/platform/drives/service-api.ts';
 import { callerOf, createDriveHarness, put, readAll, refusalOf, sha256, OTHER_PROJECT, PROJECT, type DriveHarness } from './support.ts';
 
@@ -87,16 +88,26 @@ describe('app passwords', () => {
     expect(await h.service.verifyAppPassword(PROJECT, 'ada', secret)).toBeNull();
   });
 
-  it('refuses every check, even the right secret, after too many failures, until the window ends', async () => {
+  it('never refuses the right secret for a stranger’s failures, and counts failures per address and user name', async () => {
     const { secret } = await h.service.createAppPassword(ada, PROJECT, 'Laptop');
-    for (let n = 0; n < 11; n++) expect(await h.service.verifyAppPassword(PROJECT, 'ada', `wrong-${n}`)).toBeNull();
-    expect(await h.service.verifyAppPassword(PROJECT, 'ada', secret)).toBeNull();
-    h.advance(5 * 60_000 + 1);
-    expect(await h.service.verifyAppPassword(PROJECT, 'ada', secret)).not.toBeNull();
+    const stranger = '203.0.113.9';
+    for (let n = 0; n < 11; n++) expect(await h.service.verifyAppPassword(PROJECT, 'ada', `wrong-${n}`, stranger)).toBeNull();
+    // Ada, from her own address or even from the stranger's, is let in with her secret: a match is never refused.
+    expect(await h.service.verifyAppPassword(PROJECT, 'ada', secret, '198.51.100.7')).toMatchObject({ principal: { user: { id: 'ada' } } });
+    expect(await h.service.verifyAppPassword(PROJECT, 'ada', secret, stranger)).not.toBeNull();
+    // Past the limit, the stranger's failures are recorded as too many (at most once a minute per person and drive).
+    h.advance(61_000);
+    expect(await h.service.verifyAppPassword(PROJECT, 'ada', 'wrong-again', stranger)).toBeNull();
+    // A failure from another address is not past its limit.
+    h.advance(61_000);
+    expect(await h.service.verifyAppPassword(PROJECT, 'ada', 'typo', '198.51.100.7')).toBeNull();
     const refusals = await h.events('drive.app_password_refused');
-    // Recorded at most once a minute per person and drive, with no secret in them.
-    expect(refusals.length).toBe(1);
-    expect(refusals[0].details).not.toContain('wrong-');
+    expect(refusals.map((event) => [event.parsed.from, event.parsed.reason])).toEqual([
+      [stranger, 'no such app password for this drive'],
+      [stranger, 'no such app password for this drive (too many failed attempts from this address)'],
+      ['198.51.100.7', 'no such app password for this drive'],
+    ]);
+    expect(JSON.stringify(refusals.map((event) => event.parsed))).not.toContain('wrong-');
   });
 
   it('ends with the person’s sign-ins, when an administrator ends them after it was made', async () => {
@@ -150,6 +161,23 @@ describe('WebDAV locks', () => {
     await put(h.service, { who: 'bob', path: 'a.txt', content: 'b' });
     expect((await h.service.sweep()).locksExpired).toBe(1);
     expect((await refusalOf(h.service.saveLock(bob, lockOf('ada', 'a.txt')))).code).toBe('forbidden');
+  });
+
+  it('caps the live locks one person holds in a drive; a refresh, an expiry or someone else is not held back', async () => {
+    for (let i = 0; i < LOCKS_PER_PERSON; i += 1) {
+      await h.service.saveLock(ada, lockOf('ada', `held/${i}.txt`, { provisional: true, timeout: 1000 }));
+    }
+    const refusal = await refusalOf(h.service.saveLock(ada, lockOf('ada', 'one-more.txt')));
+    expect(refusal.code).toBe('rate_limited');
+    expect(refusal.message).toBe(
+      `You hold ${LOCKS_PER_PERSON.toLocaleString('en-GB')} locks in this drive: unlock some first (or wait for them to expire). Nothing was locked.`,
+    );
+    expect(await h.service.locks(PROJECT, 'one-more.txt', { descendants: false, ancestors: false })).toEqual([]);
+    // Refreshing (or granting) a lock already held is not a new one.
+    await h.service.saveLock(ada, lockOf('ada', 'held/0.txt', { timeout: 1000 }));
+    await h.service.saveLock(bob, lockOf('bob', 'bobs.txt'));
+    h.advance(1001);
+    await h.service.saveLock(ada, lockOf('ada', 'one-more.txt'));
   });
 
   it('keeps dead properties per entry, moving with it', async () => {

@@ -1,9 +1,9 @@
 // Resumable uploads (issue 17): a session and its bytes survive a platform restart (its offset is the bytes on disk),
 // a chunk at the wrong offset is refused with the session, the commit checks the SHA-256 (a damaged file is refused and
 // the session dropped) and the write condition again, and an expired session goes with its bytes.
-import { Readable } from 'node:stream';
+import { PassThrough, Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { UploadOffsetMismatch } from '../../../../src/platform/drives/uploads.ts';
+import { OPEN_UPLOADS_PER_PERSON, UploadOffsetMismatch } from '../../../../src/platform/drives/uploads.ts';
 import { callerOf, createDriveHarness, put, readAll, refusalOf, sha256, PROJECT, type DriveHarness } from './support.ts';
 
 let h: DriveHarness;
@@ -111,5 +111,66 @@ describe('an upload session', () => {
     });
     expect(await h.service.commitUpload(ada, PROJECT, session.uploadId)).toMatchObject({ size: 0, sha256: sha256('') });
     expect(await readAll(h.service, 'ada', 'empty.txt')).toEqual(Buffer.alloc(0));
+  });
+});
+
+describe('unfinished uploads and the quota', () => {
+  // A drive of 1,000 bytes, on a harness of its own.
+  let small: DriveHarness;
+  beforeEach(async () => {
+    small = await createDriveHarness({ quotaBytes: 1000 });
+  });
+  afterEach(async () => {
+    await small.close();
+  });
+  const start = (path: string, content: Buffer, who = ada) =>
+    small.service.startUpload(who, PROJECT, { path, size: content.length, sha256: sha256(content), condition: { any: true } });
+
+  it('counts the declared size of every open session, anyone’s, until it is committed or expires', async () => {
+    const first = Buffer.alloc(600, 1);
+    const session = await start('first.bin', first);
+    const second = await refusalOf(start('second.bin', Buffer.alloc(600, 2), callerOf('bob')));
+    expect(second.code).toBe('insufficient_storage');
+    expect(second.message).toMatch(
+      /^Not enough space in the drive: 600 bytes used \(600 bytes of it held by uploads not finished yet\), 600 bytes needed, limit 1,000 bytes\./,
+    );
+    expect((await refusalOf(put(small.service, { who: 'bob', path: 'direct.bin', content: Buffer.alloc(401, 3) }))).code).toBe(
+      'insufficient_storage',
+    );
+    expect((await small.files('uploads')).length).toBe(1);
+    // What is left beside the session can still be written, and the session still commits (its own bytes held once).
+    await put(small.service, { who: 'bob', path: 'direct.bin', content: Buffer.alloc(400, 3) });
+    await small.service.uploadChunk(ada, PROJECT, session.uploadId, 0, Readable.from([first]), first.length);
+    expect((await small.service.commitUpload(ada, PROJECT, session.uploadId)).size).toBe(600);
+    expect((await small.service.info(ada, PROJECT)).usedBytes).toBe(1000);
+  });
+
+  it('lets an expired session hold nothing', async () => {
+    await start('parked.bin', Buffer.alloc(900, 1));
+    expect((await refusalOf(start('next.bin', Buffer.alloc(200, 2)))).code).toBe('insufficient_storage');
+    small.advance(25 * 3600 * 1000);
+    await start('next.bin', Buffer.alloc(200, 2));
+  });
+
+  it('counts a PUT’s declared length while its body is still arriving', async () => {
+    const body = new PassThrough();
+    const streaming = small.service.write(ada, PROJECT, 'slow.bin', body, 600, { any: true });
+    body.write(Buffer.alloc(100, 1));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const meanwhile = await refusalOf(start('other.bin', Buffer.alloc(600, 2)));
+    expect(meanwhile.message).toContain('600 bytes of it held by uploads not finished yet');
+    body.end(Buffer.alloc(500, 1));
+    expect((await streaming).size).toBe(600);
+    // Once it is kept, it counts as kept bytes (once): 400 more fit.
+    await start('other.bin', Buffer.alloc(400, 2));
+    expect((await refusalOf(start('third.bin', Buffer.alloc(1, 2)))).code).toBe('insufficient_storage');
+  });
+
+  it(`caps one person’s open sessions in a drive at ${OPEN_UPLOADS_PER_PERSON}`, async () => {
+    for (let i = 0; i < OPEN_UPLOADS_PER_PERSON; i += 1) await start(`f${i}.bin`, Buffer.alloc(1, i));
+    const refusal = await refusalOf(start('one-more.bin', Buffer.alloc(1, 0)));
+    expect(refusal.code).toBe('rate_limited');
+    expect(refusal.message).toContain(`You have ${OPEN_UPLOADS_PER_PERSON} unfinished uploads in this drive`);
+    await start('bobs.bin', Buffer.alloc(1, 0), callerOf('bob'));
   });
 });

@@ -6,6 +6,7 @@
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { driveEtag } from '../../../../src/common/drives.ts';
+import { DRIVE_ENTRIES_MAX } from '../../../../src/platform/drives/content-writes.ts';
 import { callerOf, createDriveHarness, put, readAll, refusalOf, sha256, PROJECT, type DriveHarness } from './support.ts';
 
 let h: DriveHarness;
@@ -181,6 +182,47 @@ describe('the quota', () => {
   });
 });
 
+describe('the entry cap', () => {
+  it(`refuses a new file, folder or copy past ${DRIVE_ENTRIES_MAX.toLocaleString('en-GB')} entries, and still saves over a file`, async () => {
+    await put(h.service, { who: 'ada', path: 'kept.txt', content: 'v1' });
+    await h.service.makeFolder(ada, PROJECT, 'bulk');
+    const drives = h.records.store.drives;
+    // Filled straight in the records (a hundred thousand saves would take minutes): empty folders under bulk/.
+    await drives.change(PROJECT, async (q, seq) => {
+      const bulk = await q.entry(PROJECT, 'bulk');
+      const missing = DRIVE_ENTRIES_MAX - (await q.entryCount(PROJECT));
+      for (let i = 0; i < missing; i += 1) {
+        await q.insertEntry({
+          id: `ent-bulk-${i}`,
+          project_id: PROJECT,
+          path: `bulk/f${i}`,
+          path_key: `bulk/f${i}`,
+          parent_key: bulk?.path_key ?? 'bulk',
+          kind: 'folder',
+          version: 1,
+          sha256: null,
+          size: 0,
+          modified_at: h.now().toISOString(),
+          modified_by: 'ada',
+          trash_id: null,
+          changed_seq: seq,
+        });
+      }
+    });
+    expect(await drives.entryCount(PROJECT)).toBe(DRIVE_ENTRIES_MAX);
+    const full = `The drive holds ${DRIVE_ENTRIES_MAX.toLocaleString('en-GB')} files and folders (the trash included), and may hold at most ${DRIVE_ENTRIES_MAX.toLocaleString('en-GB')}: empty the trash or remove some first.`;
+    const newFile = await refusalOf(put(h.service, { who: 'ada', path: 'new.txt', content: 'x' }));
+    expect([newFile.code, newFile.message]).toEqual(['insufficient_storage', `${full} Nothing was written.`]);
+    const newFolder = await refusalOf(h.service.makeFolder(ada, PROJECT, 'more'));
+    expect([newFolder.code, newFolder.message]).toEqual(['insufficient_storage', `${full} Nothing was created.`]);
+    const copy = await refusalOf(h.service.copy(ada, PROJECT, 'kept.txt', 'copy.txt', { overwrite: false, depth: 'infinity' }));
+    expect([copy.code, copy.message]).toEqual(['insufficient_storage', `${full} Nothing was copied.`]);
+    expect(await drives.entryCount(PROJECT)).toBe(DRIVE_ENTRIES_MAX);
+    // A new version of a file already there is no new entry.
+    expect((await put(h.service, { who: 'ada', path: 'kept.txt', content: 'v2' })).version).toBe(2);
+  }, 120_000);
+});
+
 describe('versions', () => {
   it('keeps the drive’s count of earlier versions, drops the oldest first, and deletes what no version holds', async () => {
     for (let n = 1; n <= 6; n++) await put(h.service, { who: 'ada', path: 'v.txt', content: `version ${n}` });
@@ -331,5 +373,31 @@ describe('delete and the trash', () => {
     await put(h.service, { who: 'bob', path: 'p.txt', content: 'two' });
     expect((await refusalOf(h.service.restoreTrash(ada, PROJECT, trashed.trashId))).message).toContain('rename or move it');
     expect((await refusalOf(h.service.delete(ada, PROJECT, 'p.txt', first.etag))).code).toBe('conflict');
+  });
+
+  it('deletes a folder on a tree cursor only if nothing in it changed after that cursor', async () => {
+    await h.service.makeFolder(ada, PROJECT, 'shared');
+    await put(h.service, { who: 'ada', path: 'shared/a.txt', content: 'a' });
+    const seen = (await h.service.tree(ada, PROJECT)).cursor;
+    // Bob saves new work in the folder after Ada's tree was read: her delete made on that tree is refused.
+    await h.service.makeFolder(callerOf('bob'), PROJECT, 'shared/deeper');
+    await put(h.service, { who: 'bob', path: 'shared/deeper/new.txt', content: 'bob' });
+    const refusal = await refusalOf(h.service.delete(ada, PROJECT, 'shared', null, seen));
+    expect(refusal.code).toBe('conflict');
+    expect(refusal.message).toMatch(/^“shared” changed since you read it: .*“shared\/deeper\/new\.txt”.*; nothing was deleted\./);
+    expect(refusal.message).toContain('Bob Hope saved “shared/deeper/new.txt”');
+    expect(await readAll(h.service, 'ada', 'shared/deeper/new.txt')).toEqual(Buffer.from('bob'));
+    expect(await h.service.trash(ada, PROJECT)).toEqual([]);
+    // Moved in after the cursor counts as changed too; a cursor taken after every change lets the delete through.
+    const later = (await h.service.tree(ada, PROJECT)).cursor;
+    await put(h.service, { who: 'bob', path: 'elsewhere.txt', content: 'e' });
+    await h.service.move(callerOf('bob'), PROJECT, 'elsewhere.txt', 'shared/elsewhere.txt', { ifMatch: null, overwrite: false });
+    expect((await refusalOf(h.service.delete(ada, PROJECT, 'shared', null, later))).message).toContain('“shared/elsewhere.txt”');
+    // A change outside the folder does not stand in the way.
+    const now = (await h.service.tree(ada, PROJECT)).cursor;
+    await put(h.service, { who: 'bob', path: 'outside.txt', content: 'o' });
+    expect(await h.service.delete(ada, PROJECT, 'shared', null, now)).toMatchObject({ path: 'shared', kind: 'folder' });
+    // A cursor that is not one is refused before anything is read.
+    expect((await refusalOf(h.service.delete(ada, PROJECT, 'outside.txt', null, -1))).code).toBe('invalid_input');
   });
 });

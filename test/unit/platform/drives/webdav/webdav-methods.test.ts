@@ -84,6 +84,30 @@ describe('reading', () => {
     expect(answer.text).toContain('<getcontentlength>2</getcontentlength>');
     expect(answer.text).toMatch(/<quota-available-bytes>\d+<\/quota-available-bytes>/);
   });
+
+  it('refuses a PROPFIND of a whole folder (Depth infinity, or no Depth) with 403 propfind-finite-depth, listing nothing', async () => {
+    await dav.drives.seed('alpha', 'results', null);
+    const file = await dav.drives.seed('alpha', 'results/table.csv', 'x\n');
+    const body = '<?xml version="1.0"?><propfind xmlns="DAV:"><allprop/></propfind>';
+    for (const path of ['/dav/alpha/', '/dav/alpha/results/', '/dav/alpha/results']) {
+      for (const headers of [{ depth: 'infinity' }, { depth: 'Infinity' }, {}] as Array<Record<string, string>>) {
+        const answer = await dav.request({ method: 'PROPFIND', path, headers: { ...headers, 'content-type': 'application/xml' }, body });
+        expect([path, headers, answer.status]).toEqual([path, headers, 403]);
+        expect(answer.headers['content-type']).toMatch(/^application\/xml\b/);
+        expect(answer.text).toMatch(/<D:error xmlns:D="DAV:"><D:propfind-finite-depth\/>/);
+        expect(answer.text).toContain('Depth: 0 or Depth: 1');
+        expect(answer.text).not.toContain('table.csv');
+      }
+    }
+    expect(dav.drives.callsOf('folder')).toEqual([]);
+    // Depth 0 and 1 are still answered; on a file, infinity is Depth 0 (nothing below it to walk).
+    for (const depth of ['0', '1']) {
+      expect((await dav.request({ method: 'PROPFIND', path: '/dav/alpha/results/', headers: { depth } })).status).toBe(207);
+    }
+    const onFile = await dav.request({ method: 'PROPFIND', path: '/dav/alpha/results/table.csv', headers: { depth: 'infinity' } });
+    expect(onFile.status).toBe(207);
+    expect(onFile.text).toContain(`<getetag>${file.etag ?? ''}</getetag>`);
+  });
 });
 
 describe('writing with PUT', () => {
