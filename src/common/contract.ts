@@ -529,6 +529,8 @@ export const DriveSyncStatusSchema = z.object({
   files: z.array(DriveSyncFileSchema),
   notices: z.array(DriveSyncNoticeSchema),
   pendingDeletes: z.number().int().nonnegative(),
+  /** Where files deleted here because they were deleted on the drive are kept (outside the synced folder). */
+  localTrash: z.string().nullable(),
 });
 export type DriveSyncStatusView = z.infer<typeof DriveSyncStatusSchema>;
 

@@ -94,6 +94,12 @@ export function SyncPanel(props: { client: Client; projectId: string; view: Driv
   return (
     <div className="drive-sync" data-testid="drive-sync" data-mode="disk" data-phase={status?.phase ?? 'none'}>
       {view.localRoot !== null ? <CopyField label="Local folder" value={view.localRoot} testId="drive-local-folder" /> : null}
+      {status?.localTrash ? (
+        <p className="hint" data-testid="drive-local-trash">
+          Files removed from this folder because someone deleted them in the drive are kept for 30 days in <code>{status.localTrash}</code>{' '}
+          (and in the drive&apos;s trash).
+        </p>
+      ) : null}
       <ErrorMessage testId="drive-sync-error" title="That did not work" text={error} />
       {status === null ? (
         <p className="message notice" data-testid="drive-sync-problem">

@@ -5,11 +5,12 @@ import type { BigIntStats } from 'node:fs';
 import { conflictCopyName, driveBaseName, drivePathKey, drivePathProblem, parentDrivePath, type DriveEntry } from '../../common/drives.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import type { BaseRecord } from './journal.ts';
-import { absolutePath, ensureFolders, fingerprintOf, lstatOrNull, removeEmptyFolder, removeFile, renameEntry } from './local-fs.ts';
+import { absolutePath, ensureFolders, fingerprintOf, lstatOrNull, removeEmptyFolder, renameEntry } from './local-fs.ts';
+import { moveToLocalTrash } from './local-trash.ts';
 import { movedRecords, type Move } from './moves.ts';
 import { folderRecord, type HashedEntry, type HashedFile, type Plan, type PlannedAction } from './plan.ts';
 import type { StatusBoard } from './status.ts';
-import { download, isDeferred, upload, type Deferred, type TransferContext } from './transfers.ts';
+import { NoLocalSpace, download, isDeferred, upload, type Deferred, type TransferContext } from './transfers.ts';
 
 export interface ActionContext extends TransferContext {
   readonly board: StatusBoard;
@@ -19,6 +20,10 @@ export interface ActionContext extends TransferContext {
   /** The drive's entries as the tree had them, and the local ones as scanned (to keep a conflict copy's name free). */
   readonly remoteEntries: ReadonlyMap<string, DriveEntry>;
   readonly localEntries: ReadonlyMap<string, HashedEntry>;
+  /** The local trash (outside the synced folder): where a file deleted here because it went on the drive is kept. */
+  readonly localTrash: string;
+  /** The cursor of the tree the plan was made from: a folder is deleted on the drive only if nothing in it changed since. */
+  readonly treeCursor: number;
 }
 
 export interface Outcome {
@@ -94,7 +99,11 @@ async function resolveConflict(ctx: ActionContext, action: Extract<PlannedAction
       `"${action.path}"; yours is kept as "${copy.path}", uploaded for the team to see. Nothing was lost.`,
     paths: [action.path, copy.path],
   });
-  const fetched = await download(ctx, { key: action.key, entry, disk: local.disk, replaces: null });
+  // The drive's content comes down under the drive's spelling of the name (the local file has just become the copy):
+  // left under this computer's spelling (another case or Unicode form), it would read as a rename made here on the
+  // next pass, and the drive's file would be renamed for everyone.
+  const disk = `${parentOf(local.disk) === '' ? '' : `${parentOf(local.disk)}/`}${driveBaseName(entry.path)}`;
+  const fetched = await download(ctx, { key: action.key, entry, disk, replaces: null });
   if (isDeferred(fetched)) deferredState(ctx, { ...fetched, path: action.path }, outcome);
   const moved = await lstatOrNull(absolutePath(ctx.root, copy.disk));
   if (moved === null || !moved.isFile()) return;
@@ -139,8 +148,43 @@ async function deleteLocal(ctx: ActionContext, action: Extract<PlannedAction, { 
     });
     return;
   }
-  await removeFile(ctx.root, action.disk);
+  // Kept in the local trash, never unlinked: a platform that lies about deletions cannot destroy the only copy.
+  if (now !== null)
+    await moveToLocalTrash({ root: ctx.root, trashDir: ctx.localTrash, disk: action.disk, fingerprint: fingerprintOf(now), at: ctx.now() });
   forget(ctx, [action.key]);
+  outcome.changed = true;
+}
+
+/**
+ * Deletes on the drive what was deleted here: a file on its ETag, a folder on the tree's cursor (the tree may be minutes
+ * old by now). When someone wrote in the folder meanwhile, nothing is deleted: the pass looks again, their files win
+ * over the delete and come back here, and the person is told.
+ */
+async function deleteRemote(ctx: ActionContext, action: Extract<PlannedAction, { kind: 'deleteRemote' }>, outcome: Outcome): Promise<void> {
+  const condition = action.folder ? { unchangedSince: ctx.treeCursor } : {};
+  try {
+    await ctx.remote.delete({ path: action.path, ifMatch: action.ifMatch, ...condition, signal: ctx.signal });
+  } catch (err) {
+    if (action.folder && err instanceof EnclaveError && err.code === 'conflict') {
+      outcome.race = true;
+      ctx.board.setFile({
+        path: action.path,
+        state: 'pending',
+        detail: `"${action.path}" changed on the drive; it was not deleted there.`,
+      });
+      ctx.board.notify({
+        kind: 'conflict',
+        message:
+          `The folder "${action.path}" was deleted here, but someone changed or added files in it on the drive meanwhile. ` +
+          'It was not deleted on the drive; their files come back here, and the files nobody changed are deleted one by one.',
+        paths: [action.path],
+      });
+      return;
+    }
+    // Already gone: as good as deleted.
+    if (!(err instanceof EnclaveError) || err.code !== 'not_found') throw err;
+  }
+  forget(ctx, action.covers);
   outcome.changed = true;
 }
 
@@ -189,15 +233,7 @@ async function runAction(ctx: ActionContext, action: PlannedAction, outcome: Out
     case 'conflict':
       return resolveConflict(ctx, action, outcome);
     case 'deleteRemote':
-      try {
-        await ctx.remote.delete({ path: action.path, ifMatch: action.ifMatch, signal: ctx.signal });
-      } catch (err) {
-        // Already gone: as good as deleted.
-        if (!(err instanceof EnclaveError) || err.code !== 'not_found') throw err;
-      }
-      forget(ctx, action.covers);
-      outcome.changed = true;
-      return;
+      return deleteRemote(ctx, action, outcome);
     case 'deleteLocal':
       return deleteLocal(ctx, action, outcome);
   }
@@ -228,7 +264,10 @@ export async function executePlan(ctx: ActionContext, plan: Plan): Promise<Outco
         });
         continue;
       }
-      if (err.code === 'insufficient_storage') {
+      if (err instanceof NoLocalSpace) {
+        ctx.board.setFile({ path: drivePath, state: 'error', detail: err.message });
+        ctx.board.notify({ kind: 'error', message: err.message, paths: [drivePath], once: true });
+      } else if (err.code === 'insufficient_storage') {
         ctx.board.setFile({ path: drivePath, state: 'over_quota', detail: err.message });
         ctx.board.notify({
           kind: 'over_quota',

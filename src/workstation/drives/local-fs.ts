@@ -6,7 +6,7 @@
 // through it. Files are 0600 and folders 0700, whatever the umask.
 import { createHash, randomBytes } from 'node:crypto';
 import { constants, type BigIntStats } from 'node:fs';
-import { chmod, lstat, mkdir, open, rename, rmdir, unlink, type FileHandle } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, rename, rmdir, statfs, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import process from 'node:process';
 import { EnclaveError } from '../../common/errors.ts';
@@ -28,10 +28,24 @@ export function isPartName(name: string): boolean {
   return name.startsWith(PART_PREFIX);
 }
 
-/** Whether a name is exactly one the engine gives its temporary files (only those are ever removed as strays). */
+/** Whether a name is exactly one the engine gives its temporary files (16 hex digits). */
 export function isOwnPartName(name: string): boolean {
   return /^\.enclave-part-[0-9a-f]{16}$/.test(name);
 }
+
+/**
+ * Whether a name is one the workstation gives temporary files in the drive folder: the engine's (16 hex digits) or a
+ * save's (24, src/workstation/workspace/drive-place.ts). Only a regular file of such a name is ever removed as a leftover.
+ */
+export function isWorkstationPartName(name: string): boolean {
+  return /^\.enclave-part-(?:[0-9a-f]{16}|[0-9a-f]{24})$/.test(name);
+}
+
+/**
+ * How long a temporary file no download under way knows is left alone: it may be a save or a marker being written, or
+ * a person's own file of that name; after a day without a change it is a crash's leftover and removed.
+ */
+export const STRAY_PART_AGE_MS = 24 * 60 * 60 * 1000;
 
 /** A relative on-disk path ('/'-separated) below `root` → its absolute path; refuses anything that would leave the root. */
 export function absolutePath(root: string, relative: string): string {
@@ -219,6 +233,12 @@ export async function openPart(root: string, relative: string, fresh: boolean): 
   }
 }
 
+/** The bytes this person may still write on the file system of `folder` (statfs: blocks available to non-root). */
+export async function freeBytes(folder: string): Promise<number> {
+  const info = await statfs(folder);
+  return info.bavail * info.bsize;
+}
+
 /** Makes a rename or a new entry in a folder durable (POSIX; Windows has no folder handles to sync). */
 export async function syncFolder(folder: string): Promise<void> {
   if (!posix) return;
@@ -240,28 +260,48 @@ export async function replaceFile(root: string, options: { from: string; to: str
   await syncFolder(path.dirname(target));
 }
 
-/** Renames an entry of the drive folder to a path that must be free (a move, or a conflict copy). */
+/**
+ * Renames an entry of the drive folder to a path that must be free (a move, or a conflict copy). On a case-insensitive
+ * file system a case-only rename finds its target "taken" by the entry itself (same device and inode): that one is
+ * made through a temporary name in the source's folder, since a direct rename may leave the old spelling.
+ */
 export async function renameEntry(root: string, options: { from: string; to: string }): Promise<void> {
   const target = absolutePath(root, options.to);
-  if ((await lstatOrNull(target)) !== null) {
+  const source = absolutePath(root, options.from);
+  const taken = await lstatOrNull(target);
+  const itself = taken !== null && (await isSameEntry(source, taken));
+  if (taken !== null && !itself) {
     throw new EnclaveError('conflict', `"${options.to}" already exists here; "${options.from}" was not moved.`);
   }
   const parent = options.to.includes('/') ? options.to.slice(0, options.to.lastIndexOf('/')) : '';
   await ensureFolders(root, parent);
-  await rename(absolutePath(root, options.from), target);
+  if (itself) {
+    // Not a name the stray cleanup removes: after a crash between the two renames the file stays, shown as a clash.
+    const temp = path.join(
+      path.dirname(source),
+      `${PART_PREFIX}renaming-${randomBytes(4).toString('hex')}-${path.basename(source).slice(0, 120)}`,
+    );
+    await rename(source, temp);
+    try {
+      const left = await lstatOrNull(target);
+      // Still there: a second hard link to the same file (a case-sensitive file system), which already holds it.
+      if (left !== null && (await isSameEntry(temp, left))) await unlink(temp);
+      else await rename(temp, target);
+    } catch (err) {
+      await rename(temp, source);
+      throw err;
+    }
+  } else {
+    await rename(source, target);
+  }
   await syncFolder(path.dirname(target));
-  await syncFolder(path.dirname(absolutePath(root, options.from)));
+  await syncFolder(path.dirname(source));
 }
 
-/** Removes a file of the drive folder (the link itself, if it is one). */
-export async function removeFile(root: string, relative: string): Promise<void> {
-  const file = absolutePath(root, relative);
-  try {
-    await unlink(file);
-  } catch (err) {
-    if (errno(err) !== 'ENOENT') throw err;
-  }
-  await syncFolder(path.dirname(file));
+/** Whether `file` is the very entry `other` describes (same device and inode; never on a file system without inodes). */
+async function isSameEntry(file: string, other: BigIntStats): Promise<boolean> {
+  const info = await lstatOrNull(file);
+  return info !== null && other.ino !== 0n && info.ino === other.ino && info.dev === other.dev;
 }
 
 /** Removes an empty folder; a folder that is not empty (something new in it) is left, and false answered. */

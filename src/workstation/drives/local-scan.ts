@@ -3,13 +3,15 @@
 //   - names the policy refuses (invalid on Windows, macOS or Linux) and case or Unicode twins of a name already in
 //     its folder: `name_clash` with the reason; the twin that is synced already (or that the drive has) keeps its
 //     place and the other waits;
-//   - symbolic links (never followed, never synced) and anything that is not a regular file or a folder: `error`.
+//   - symbolic links (never followed, never synced) and anything that is not a regular file or a folder: `error`;
+//   - names starting ".enclave-part-": a regular file named exactly as the workstation names its temporary files is one
+//     (listed in `parts`, never synced); anything else there (a folder, a link, another name) is a `name_clash`.
 // Hashing is not done here: the engine hashes only what its hints say may have changed.
 import type { BigIntStats } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { canonicalDrivePath, drivePathKey, drivePathProblem, driveNameProblem } from '../../common/drives.ts';
 import { EnclaveError } from '../../common/errors.ts';
-import { MARKER_NAME, PART_PREFIX, absolutePath, fingerprintOf, isOwnPartName, isPartName, lstatOrNull } from './local-fs.ts';
+import { MARKER_NAME, PART_PREFIX, absolutePath, fingerprintOf, isPartName, isWorkstationPartName, lstatOrNull } from './local-fs.ts';
 
 export interface LocalFile {
   readonly kind: 'file';
@@ -32,6 +34,14 @@ export interface LocalFolder {
 
 export type LocalEntry = LocalFile | LocalFolder;
 
+/** A temporary file of the workstation's (a regular file named as its own), left for removeStrayParts to judge. */
+export interface LocalPart {
+  /** Its relative on-disk path. */
+  readonly disk: string;
+  /** When it last changed, content or place (the later of mtime and ctime, epoch ms). */
+  readonly changedAt: number;
+}
+
 /** A local entry that is not synced, and why. */
 export interface LocalProblem {
   readonly disk: string;
@@ -49,8 +59,8 @@ export interface LocalProblem {
 export interface LocalScan {
   readonly entries: Map<string, LocalEntry>;
   readonly problems: LocalProblem[];
-  /** Temporary files of downloads (relative on-disk paths). */
-  readonly parts: string[];
+  /** Temporary files of downloads and saves (regular files only; a folder or link of such a name is a name clash). */
+  readonly parts: LocalPart[];
 }
 
 /** Which spelling of a key the engine already knows (the journal's or the drive's), to keep that one on a twin. */
@@ -62,7 +72,24 @@ const codepointOrder = (a: string, b: string): number => (a < b ? -1 : a > b ? 1
 export async function scanLocal(root: string, known: KnownSpelling): Promise<LocalScan> {
   const entries = new Map<string, LocalEntry>();
   const problems: LocalProblem[] = [];
-  const parts: string[] = [];
+  const parts: LocalPart[] = [];
+
+  /** A name in the engine's namespace: a temporary file of ours when it is a regular file so named, else a clash. */
+  async function visitReserved(name: string, childDisk: string): Promise<void> {
+    const info = isWorkstationPartName(name) ? await lstatOrNull(absolutePath(root, childDisk)) : null;
+    if (info?.isFile() === true) {
+      const changed = info.mtimeMs > info.ctimeMs ? info.mtimeMs : info.ctimeMs;
+      parts.push({ disk: childDisk, changedAt: Number(changed) });
+      return;
+    }
+    problems.push({
+      disk: childDisk,
+      key: null,
+      blocks: null,
+      state: 'name_clash',
+      detail: `Not synced: names starting with "${PART_PREFIX}" are kept for the sync engine's own files.`,
+    });
+  }
 
   async function visit(disk: string, canonical: string): Promise<void> {
     let names: string[];
@@ -85,15 +112,7 @@ export async function scanLocal(root: string, known: KnownSpelling): Promise<Loc
       const childDisk = disk === '' ? name : `${disk}/${name}`;
       if (disk === '' && name === MARKER_NAME) continue;
       if (isPartName(name)) {
-        if (isOwnPartName(name)) parts.push(childDisk);
-        else
-          problems.push({
-            disk: childDisk,
-            key: null,
-            blocks: null,
-            state: 'name_clash',
-            detail: `Not synced: names starting with "${PART_PREFIX}" are kept for the sync engine's own files.`,
-          });
+        await visitReserved(name, childDisk);
         continue;
       }
       const problem = driveNameProblem(name);

@@ -1,7 +1,8 @@
 // The gate every answer of the platform's drive passes before the sync engine believes it (issue 17). The platform is
 // untrusted: a path from the tree that is absolute, climbs with "..", carries a backslash, a NUL or a drive letter, is
-// not in its canonical form, fails the name policy (src/common/drives.ts), twins another entry or sits below a file is
-// refused here, with the reason, and never written. Used by createHttpDriveRemote and again by the engine itself.
+// not in its canonical form, fails the name policy (src/common/drives.ts), twins another entry, sits below a file or a
+// refused entry, or has a segment named like the engine's own files is refused here, with the reason, and never
+// written. Used by createHttpDriveRemote and again by the engine itself.
 import {
   canonicalDrivePath,
   driveBaseName,
@@ -41,7 +42,9 @@ export function remotePathProblem(value: unknown): string | null {
 function entryProblem(entry: DriveEntry): string | null {
   const pathProblem = remotePathProblem(entry.path);
   if (pathProblem !== null) return pathProblem;
-  if (entry.path === MARKER_NAME || isPartName(driveBaseName(entry.path))) return "the name is kept for the sync engine's own files";
+  // Any segment, not only the last: a folder named like a temporary file would otherwise bring its contents along.
+  if (entry.path === MARKER_NAME || drivePathSegments(entry.path).some(isPartName))
+    return "the name is kept for the sync engine's own files";
   if (entry.name !== driveBaseName(entry.path)) return 'its name is not the last part of its path';
   if (entry.kind === 'file') {
     if (entry.sha256 === null || entry.etag === null) return 'a file without its SHA-256 or ETag';
@@ -56,20 +59,34 @@ function entryProblem(entry: DriveEntry): string | null {
  */
 export function checkRemoteTree(tree: DriveTree, alreadyRefused: readonly RefusedEntry[] = []): RemoteTree {
   const refused: RefusedEntry[] = [...alreadyRefused];
+  /** The keys of refused entries whose path was usable: nothing below them is kept either. */
+  const refusedKeys = new Set(alreadyRefused.flatMap((each) => (each.key === null ? [] : [each.key])));
   const kept: DriveEntry[] = [];
   /** The entries kept so far, by key: their kind and their exact path. */
   const keptByKey = new Map<string, DriveEntry>();
   const ordered = [...tree.entries].sort((a, b) => depth(a.path) - depth(b.path));
   for (const entry of ordered) {
-    const problem = entryProblem(entry) ?? placeProblem(entry.path, keptByKey);
+    const problem = entryProblem(entry) ?? belowRefusedProblem(entry.path, refusedKeys) ?? placeProblem(entry.path, keptByKey);
     if (problem !== null) {
-      refused.push({ path: printable(String(entry.path)), key: usableKey(entry.path), reason: problem });
+      const key = usableKey(entry.path);
+      // A twin's key stays its kept twin's (placeProblem refuses what is below the twin's own spelling).
+      if (key !== null && !keptByKey.has(key)) refusedKeys.add(key);
+      refused.push({ path: printable(String(entry.path)), key, reason: problem });
       continue;
     }
     keptByKey.set(drivePathKey(entry.path), entry);
     kept.push(entry);
   }
   return { drive: tree.drive, cursor: tree.cursor, entries: kept, refused };
+}
+
+/** Why a well-formed path cannot be kept because a folder above it was refused, or null. */
+function belowRefusedProblem(entryPath: string, refusedKeys: ReadonlySet<string>): string | null {
+  const segments = drivePathKey(entryPath).split('/');
+  for (let index = 1; index < segments.length; index += 1) {
+    if (refusedKeys.has(segments.slice(0, index).join('/'))) return 'a folder above it was refused';
+  }
+  return null;
 }
 
 /** Why a well-formed path cannot stand beside the entries kept so far (its parents' and its own), or null. */

@@ -302,9 +302,10 @@ export function createHttpDriveRemote(options: HttpDriveRemoteOptions): DriveRem
       mustBePath(to);
       return checkEntry(await client.call('drive.move', { params, body: { from, to, ifMatch } }, await context(signal)), to, 'a move');
     },
-    async delete({ path: drivePath, ifMatch, signal }) {
+    async delete({ path: drivePath, ifMatch, unchangedSince, signal }) {
       mustBePath(drivePath);
-      const trashed = await client.call('drive.delete', { params, body: { path: drivePath, ifMatch } }, await context(signal));
+      const body = unchangedSince === undefined ? { path: drivePath, ifMatch } : { path: drivePath, ifMatch, unchangedSince };
+      const trashed = await client.call('drive.delete', { params, body }, await context(signal));
       return parsed(DriveTrashEntrySchema, trashed, 'an answer to a delete');
     },
   };

@@ -65,5 +65,9 @@ export interface DriveRemote {
   commitUpload(uploadId: string, signal?: AbortSignal): Promise<DriveEntry>;
   mkdir(path: string, signal?: AbortSignal): Promise<DriveEntry>;
   move(request: { from: string; to: string; ifMatch: string | null; signal?: AbortSignal }): Promise<DriveEntry>;
-  delete(request: { path: string; ifMatch: string | null; signal?: AbortSignal }): Promise<DriveTrashEntry>;
+  /**
+   * Deletes an entry softly. `unchangedSince` (a tree's cursor, for a folder) makes it conditional on nothing in the
+   * folder having been written, made or moved in since that tree was read: else `conflict`, and nothing is deleted.
+   */
+  delete(request: { path: string; ifMatch: string | null; unchangedSince?: number; signal?: AbortSignal }): Promise<DriveTrashEntry>;
 }

@@ -11,6 +11,7 @@ const PROGRESS_INTERVAL_MS = 100;
 export class StatusBoard {
   readonly #projectId: string;
   readonly #localRoot: string;
+  readonly #localTrash: string;
   readonly #journal: SyncJournal;
   readonly #now: () => Date;
   readonly #listeners = new Set<(status: DriveSyncStatus) => void>();
@@ -23,9 +24,10 @@ export class StatusBoard {
   #notices: SyncNotice[];
   #lastProgressAt = 0;
 
-  constructor(options: { projectId: string; localRoot: string; journal: SyncJournal; now: () => Date }) {
+  constructor(options: { projectId: string; localRoot: string; localTrash: string; journal: SyncJournal; now: () => Date }) {
     this.#projectId = options.projectId;
     this.#localRoot = options.localRoot;
+    this.#localTrash = options.localTrash;
     this.#journal = options.journal;
     this.#now = options.now;
     this.#notices = options.journal.notices();
@@ -35,6 +37,7 @@ export class StatusBoard {
     return {
       projectId: this.#projectId,
       localRoot: this.#localRoot,
+      localTrash: this.#localTrash,
       phase: this.#phase,
       reason: this.#reason,
       lastSyncedAt: this.#lastSyncedAt,

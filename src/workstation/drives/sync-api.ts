@@ -39,6 +39,11 @@ export interface DriveSyncStatus {
   readonly projectId: string;
   /** The local folder the person's desktop tools open and save in. */
   readonly localRoot: string;
+  /**
+   * Where files this computer deleted because they were deleted on the drive are kept (outside the synced folder, for
+   * LOCAL_TRASH_DAYS; see ./local-trash.ts). Always set by the engine; optional only for fakes written before it.
+   */
+  readonly localTrash?: string;
   readonly phase: 'idle' | 'scanning' | 'syncing' | 'paused' | 'stopped' | 'offline';
   /** Why sync is paused or stopped, in words (null when running). */
   readonly reason: string | null;

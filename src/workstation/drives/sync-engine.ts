@@ -10,7 +10,8 @@ import path from 'node:path';
 import { bestEffort, settled } from '../../common/detached.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import { openJournal, type SyncJournal } from './journal.ts';
-import { MARKER_NAME, isPartName } from './local-fs.ts';
+import { MARKER_NAME, freeBytes, isPartName } from './local-fs.ts';
+import { localTrashDir } from './local-trash.ts';
 import { createWriterProbe, type WriterProbe } from './open-files.ts';
 import type { DriveRemote } from './remote.ts';
 import { StatusBoard } from './status.ts';
@@ -41,6 +42,8 @@ export interface DriveSyncOptions {
   readonly writers?: WriterProbe;
   /** The largest upload chunk (default UPLOAD_CHUNK_MAX_BYTES). */
   readonly chunkBytes?: number;
+  /** For tests: the bytes free on the file system of a folder (default: statfs). */
+  readonly freeSpace?: (folder: string) => Promise<number>;
   /** For tests: called before each step of a transfer; a throw there stops the transfer as a crash at that step would. */
   readonly onStep?: (step: TransferStep, drivePath: string) => void | Promise<void>;
 }
@@ -133,7 +136,13 @@ class Engine {
     this.#deviceId = init.deviceId;
     this.#now = init.now;
     this.#writers = init.options.writers ?? createWriterProbe({ root: init.root });
-    this.#board = new StatusBoard({ projectId: init.options.projectId, localRoot: init.root, journal: init.journal, now: init.now });
+    this.#board = new StatusBoard({
+      projectId: init.options.projectId,
+      localRoot: init.root,
+      localTrash: localTrashDir(init.options.stateDir),
+      journal: init.journal,
+      now: init.now,
+    });
     const interval = init.options.intervalMs ?? DEFAULT_INTERVAL_MS;
     if (interval > 0) {
       this.#timer = setInterval(() => this.#background(), interval);
@@ -214,6 +223,8 @@ class Engine {
       progress: (progress) => this.#board.progress(progress),
       chunkBytes: this.#options.chunkBytes ?? DEFAULT_CHUNK_BYTES,
       attempts: DEFAULT_ATTEMPTS,
+      freeSpace: this.#options.freeSpace ?? freeBytes,
+      localTrash: localTrashDir(this.#options.stateDir),
       board: this.#board,
       person: this.#options.person,
       projectId: this.#options.projectId,

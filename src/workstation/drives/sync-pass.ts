@@ -10,11 +10,13 @@ import { realpath, stat } from 'node:fs/promises';
 import { mkdir, chmod } from 'node:fs/promises';
 import process from 'node:process';
 import { drivePathKey, type DriveEntry } from '../../common/drives.ts';
+import { bestEffort } from '../../common/detached.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import { applyMoves, executePlan, type ActionContext } from './actions.ts';
 import type { BaseRecord } from './journal.ts';
 import { FOLDER_MODE, FileInFlux, hashFile } from './local-fs.ts';
 import { scanLocal, type LocalScan } from './local-scan.ts';
+import { purgeLocalTrash } from './local-trash.ts';
 import { readMarker, writeMarker, type RootMarker } from './marker.ts';
 import { findMoves, moveId } from './moves.ts';
 import { diskPathFor, planSync, type HashedEntry, type Plan } from './plan.ts';
@@ -42,7 +44,7 @@ export interface PausedDeletes {
   readonly files: number;
 }
 
-export interface PassContext extends Omit<ActionContext, 'remoteEntries' | 'localEntries'> {
+export interface PassContext extends Omit<ActionContext, 'remoteEntries' | 'localEntries' | 'treeCursor'> {
   readonly projectId: string;
   readonly userId: string;
   readonly deviceId: string;
@@ -295,9 +297,13 @@ export async function runPass(ctx: PassContext): Promise<PassResult> {
     const remoteBlocked = new Set(tree.refused.flatMap((refused) => (refused.key === null ? [] : [refused.key])));
     let base = ctx.journal.base();
     const view = await localView(ctx, base, remote);
-    if (round === 0) await removeStrayParts(ctx, view.scan.parts);
+    if (round === 0) {
+      await removeStrayParts(ctx, view.scan.parts);
+      // Its own folder, outside the synced one: a failure there never stops a pass.
+      await bestEffort(purgeLocalTrash({ trashDir: ctx.localTrash, now: ctx.now() }));
+    }
     base = ctx.journal.base();
-    const actionContext: ActionContext = { ...ctx, remoteEntries: remote, localEntries: view.local };
+    const actionContext: ActionContext = { ...ctx, remoteEntries: remote, localEntries: view.local, treeCursor: tree.cursor };
 
     const moves = findMoves({ base, local: view.local, remote, blocked: view.blocked, tried }, (drivePath) =>
       diskPathFor(drivePath, view.local),

@@ -18,12 +18,15 @@ import {
   fingerprintOf,
   hashPart,
   isOwnPartName,
+  isWorkstationPartName,
   lstatOrNull,
   newPartName,
   openPart,
   openRegular,
+  STRAY_PART_AGE_MS,
   syncFolder,
 } from './local-fs.ts';
+import type { LocalPart } from './local-scan.ts';
 import type { WriterProbe } from './open-files.ts';
 import { fileRecord, type HashedFile } from './plan.ts';
 import type { DriveRemote } from './remote.ts';
@@ -63,12 +66,24 @@ export interface TransferContext {
   readonly chunkBytes: number;
   /** How many times a damaged or cut download is tried in one pass. */
   readonly attempts: number;
+  /** The bytes free on the file system of a folder (statfs, or a test's). */
+  readonly freeSpace: (folder: string) => Promise<number>;
 }
 
 /** Why a transfer was not made now, when that is no fault: tried again on a later pass. */
 export type Deferred = { readonly deferred: 'busy' | 'changed' | 'race'; readonly detail: string };
 
 export const DEFAULT_ATTEMPTS = 3;
+/** Left free on this computer's disk beyond a download's own bytes: a full disk breaks more than the sync. */
+export const LOCAL_FREE_MARGIN_BYTES = 64 * 1024 * 1024;
+
+/** A download refused before it started: the file would not fit on this computer's disk. */
+export class NoLocalSpace extends EnclaveError {
+  constructor(message: string) {
+    super('insufficient_storage', message);
+    this.name = 'NoLocalSpace';
+  }
+}
 export const DEFAULT_CHUNK_BYTES = UPLOAD_CHUNK_MAX_BYTES;
 
 const parentOf = (relative: string): string => (relative.includes('/') ? relative.slice(0, relative.lastIndexOf('/')) : '');
@@ -83,6 +98,27 @@ async function removePart(root: string, pending: PendingDownload): Promise<void>
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
+}
+
+/**
+ * Refuses a download that would not fit on this computer's disk (the size the drive declares, less what a resumed
+ * temporary file already holds, plus a margin), before a byte is fetched: the size comes from the platform, which may
+ * declare anything up to 2^53.
+ */
+async function mustFit(
+  ctx: TransferContext,
+  options: { entry: DriveEntry; folderPath: string; pending: PendingDownload | undefined },
+): Promise<void> {
+  const { entry, pending } = options;
+  const partial = pending === undefined ? null : await lstatOrNull(absolutePath(ctx.root, pending.temp));
+  const have = partial?.isFile() === true ? Math.min(Number(partial.size), entry.size) : 0;
+  const needed = entry.size - have + LOCAL_FREE_MARGIN_BYTES;
+  const free = await ctx.freeSpace(options.folderPath);
+  if (free >= needed) return;
+  throw new NoLocalSpace(
+    `"${entry.path}" was not downloaded: it needs ${entry.size - have} bytes and this computer's disk has ${free} free ` +
+      `(${LOCAL_FREE_MARGIN_BYTES} are kept free). Nothing was written; it is tried again on every pass.`,
+  );
 }
 
 /** Appends the platform's bytes from `offset` to the open temporary file; answers the length it now has. */
@@ -125,7 +161,8 @@ export async function download(
     ctx.journal.deleteDownload(key);
     pending = undefined;
   }
-  await ensureFolders(ctx.root, folder);
+  const folderPath = await ensureFolders(ctx.root, folder);
+  await mustFit(ctx, { entry, folderPath, pending });
   let fresh = pending === undefined;
   if (pending === undefined) {
     pending = { key, path: drivePath, temp: newPartName(folder), etag: entry.etag, sha256: entry.sha256, size: entry.size };
@@ -342,13 +379,24 @@ export async function upload(
   return record;
 }
 
-/** Removes temporary files no download under way knows (left by a crash before the journal heard of them). */
-export async function removeStrayParts(ctx: { root: string; journal: SyncJournal }, parts: readonly string[]): Promise<void> {
+/**
+ * Removes the leftovers of a crash: temporary files no download under way knows, once they have not changed for a day
+ * (younger ones may be a save or a marker being written, or a person's file of that name; they are left, unsynced).
+ * Checked again just before: only a regular file is ever removed.
+ */
+export async function removeStrayParts(
+  ctx: { root: string; journal: SyncJournal; now: () => number },
+  parts: readonly LocalPart[],
+): Promise<void> {
   const known = new Set(ctx.journal.downloads().map((each) => each.temp));
   for (const part of parts) {
-    if (known.has(part) || !isOwnPartName(path.posix.basename(part))) continue;
+    if (known.has(part.disk) || !isWorkstationPartName(path.posix.basename(part.disk))) continue;
+    if (ctx.now() - part.changedAt < STRAY_PART_AGE_MS) continue;
+    const file = absolutePath(ctx.root, part.disk);
+    const info = await lstatOrNull(file);
+    if (info?.isFile() !== true) continue;
     try {
-      await unlink(absolutePath(ctx.root, part));
+      await unlink(file);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
     }

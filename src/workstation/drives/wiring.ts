@@ -87,6 +87,7 @@ function statusView(status: DriveSyncStatus): DriveSyncView['status'] {
     files: status.files.map((file) => ({ path: file.path, state: file.state, detail: file.detail })),
     notices: status.notices.map((notice) => ({ ...notice, paths: [...notice.paths] })),
     pendingDeletes: status.pendingDeletes,
+    localTrash: status.localTrash ?? null,
   };
 }
 

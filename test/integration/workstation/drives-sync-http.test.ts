@@ -93,6 +93,8 @@ interface Seen {
 let server: Server;
 let baseUrl: string;
 const seen: Seen[] = [];
+/** The JSON bodies of the delete requests received. */
+const deleteBodies: unknown[] = [];
 let cuts = 0;
 /** What the next upload-chunk answer is: the honest session, a 409 with the session elsewhere, or a 507. */
 let chunkAnswer: 'ok' | 'moved' | 'full' = 'ok';
@@ -123,6 +125,24 @@ function handle(request: IncomingMessage, response: ServerResponse): void {
   if (request.headers.authorization !== `Bearer ${TOKEN}`)
     return json(response, 401, { ok: false, error: { code: 'unauthenticated', message: 'Sign in.' } });
   if (url === `/api/v1/drives/${PROJECT}/tree`) return json(response, 200, tree());
+  if (url === `/api/v1/drives/${PROJECT}/delete` && request.method === 'POST') {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { path: string };
+      deleteBodies.push(body);
+      json(response, 200, {
+        trashId: `trash-${'0'.repeat(20)}`,
+        path: body.path,
+        kind: 'folder',
+        size: 0,
+        deletedAt: '2026-12-03T09:00:00.000Z',
+        deletedBy: { id: 'ada', name: 'Ada' },
+        purgeAt: '2026-12-03T09:00:00.000Z',
+      });
+    });
+    return;
+  }
   if (url === `/api/v1/drives/${PROJECT}/uploads` && request.method === 'POST') return json(response, 200, session);
   if (url === `/api/v1/drives/${PROJECT}/uploads/${session.uploadId}` && request.method === 'PUT') {
     request.resume();
@@ -199,6 +219,7 @@ afterAll(async () => {
 
 beforeEach(() => {
   seen.length = 0;
+  deleteBodies.length = 0;
   cuts = 0;
   chunkAnswer = 'ok';
 });
@@ -244,6 +265,16 @@ describe('createHttpDriveRemote against a hostile server', () => {
     const refused = await errorOf(drive.download({ path: '../x', etag: null, offset: 0 }));
     expect(refused.code).toBe('invalid_input');
     expect(seen.some((request) => request.url.includes('..'))).toBe(false);
+  });
+
+  it('sends a folder delete on the tree cursor (unchangedSince), and a file delete on its ETag alone', async () => {
+    const drive = remote();
+    await drive.delete({ path: 'dir', ifMatch: null, unchangedSince: 42 });
+    await drive.delete({ path: 'good.txt', ifMatch: driveEtag(sha(GOOD), 1) });
+    expect(deleteBodies).toEqual([
+      { path: 'dir', ifMatch: null, unchangedSince: 42 },
+      { path: 'good.txt', ifMatch: driveEtag(sha(GOOD), 1) },
+    ]);
   });
 
   it('reports a body cut mid-way as unavailable, not as a whole file', async () => {

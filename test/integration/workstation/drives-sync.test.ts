@@ -5,9 +5,11 @@ import { memoryWorld } from '../../unit/workstation/drives/support/memory-world.
 import { basicScenarios } from '../../unit/workstation/drives/support/scenarios-basics.ts';
 import { crashScenarios } from '../../unit/workstation/drives/support/scenarios-crash.ts';
 import { nameScenarios } from '../../unit/workstation/drives/support/scenarios-names.ts';
+import { reviewScenarios } from '../../unit/workstation/drives/support/scenarios-review.ts';
 import { safetyScenarios } from '../../unit/workstation/drives/support/scenarios-safety.ts';
 
 basicScenarios(memoryWorld());
 safetyScenarios(memoryWorld());
 crashScenarios(memoryWorld());
 nameScenarios(memoryWorld());
+reviewScenarios(memoryWorld());

@@ -44,6 +44,7 @@ class FakeSync implements DriveSync {
       files: [],
       notices: [],
       pendingDeletes: 0,
+      localTrash: '/state/covid-outcomes/trash',
     };
   }
   status(): DriveSyncStatus {
@@ -148,7 +149,7 @@ describe('the core’s drives', () => {
       localRoot: join(dir, 'Enclave', 'covid-outcomes'),
       problem: null,
     });
-    expect(answer.status).toMatchObject({ phase: 'idle', projectId: 'covid-outcomes' });
+    expect(answer.status).toMatchObject({ phase: 'idle', projectId: 'covid-outcomes', localTrash: '/state/covid-outcomes/trash' });
   });
 
   it('keeps one sync per project: asking again does not start another', async () => {

@@ -34,6 +34,7 @@ function view(status: Partial<NonNullable<DriveSyncView['status']>> | null): Dri
             files: [],
             notices: [],
             pendingDeletes: 0,
+            localTrash: null,
             ...status,
           },
   };

@@ -34,8 +34,23 @@ describe('scanLocal', () => {
       ['file', 'Data/r\u00e9sum\u00e9.csv', 'Data/r\u00e9sume\u0301.csv', 'data/r\u00e9sum\u00e9.csv'],
     ]);
     // Only the engine's own temporary names are temporary files; another name in its namespace is reported, never removed.
-    expect(scan.parts).toEqual(['Data/.enclave-part-0123456789abcdef']);
+    expect(scan.parts.map((each) => each.disk)).toEqual(['Data/.enclave-part-0123456789abcdef']);
     expect(scan.problems.map((each) => [each.disk, each.state])).toEqual([['.enclave-part-mine.txt', 'name_clash']]);
+  });
+
+  it('takes only a regular file as a temporary file: a folder or link of that name is a clash, never looked into', async () => {
+    await put('.enclave-part-0123456789abcdef/inside.csv');
+    await put('saves/.enclave-part-0123456789abcdef0123abcd', 'half a save');
+    await symlink(root, path.join(root, '.enclave-part-fedcba9876543210'));
+    const before = Date.now();
+    const scan = await scanLocal(root, () => undefined);
+    expect([...scan.entries.keys()]).toEqual(['saves']);
+    expect(scan.parts.map((each) => each.disk)).toEqual(['saves/.enclave-part-0123456789abcdef0123abcd']);
+    expect(scan.parts[0]?.changedAt).toBeGreaterThan(before - 60_000);
+    expect(scan.problems.map((each) => [each.disk, each.state, each.blocks])).toEqual([
+      ['.enclave-part-0123456789abcdef', 'name_clash', null],
+      ['.enclave-part-fedcba9876543210', 'name_clash', null],
+    ]);
   });
 
   it('keeps the spelling the engine already knows when twins meet, and the NFC one over NFD', async () => {

@@ -95,6 +95,29 @@ describe('checkRemoteTree', () => {
     expect(checked.refused.find((each) => each.path === '../up')?.key).toBeNull();
   });
 
+  it('refuses every entry with a segment named like a temporary file, and everything below a refused folder', () => {
+    const checked = checkRemoteTree(
+      tree([
+        entry('.enclave-part-0123456789abcdef', 'folder'),
+        entry('.enclave-part-0123456789abcdef/x.csv'),
+        entry('data', 'folder'),
+        entry('data/.enclave-part-x', 'folder'),
+        entry('data/.enclave-part-x/deep', 'folder'),
+        entry('data/.enclave-part-x/deep/y.csv'),
+        entry('data/ok.csv'),
+        entry('liar/inside.txt'),
+      ]),
+      [{ path: 'liar', key: 'liar', reason: 'refused by the remote' }],
+    );
+    expect(checked.entries.map((each) => each.path)).toEqual(['data', 'data/ok.csv']);
+    const reasons = Object.fromEntries(checked.refused.map((each) => [each.path, each.reason]));
+    expect(reasons['.enclave-part-0123456789abcdef/x.csv']).toMatch(/kept for the sync engine/);
+    expect(reasons['data/.enclave-part-x/deep/y.csv']).toMatch(/kept for the sync engine/);
+    expect(reasons['liar/inside.txt']).toMatch(/folder above it was refused/);
+    // Their keys are kept, so that the engine leaves those paths alone here.
+    expect(checked.refused.find((each) => each.path === 'liar/inside.txt')?.key).toBe('liar/inside.txt');
+  });
+
   it('shows refused paths escaped, never raw control characters', () => {
     const checked = checkRemoteTree(tree([entry('bad\u0000\nname')]));
     expect(checked.refused[0]?.path).toBe('bad\\u0000\\nname');

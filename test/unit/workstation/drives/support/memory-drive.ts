@@ -2,8 +2,8 @@
 // (`"<sha256>-<version>"`, the version moving on with every write and move of a path), write conditions (If-Match,
 // absent), the name policy (no twins in a folder, parents must exist), a quota counted from the declared size before
 // a byte is taken (current files only: this fake keeps no old versions), resumable upload sessions whose commit checks
-// the SHA-256, soft deletes, Range and If-Range downloads, a change counter and an epoch that a restore from a backup
-// moves on. Every request is logged, so a test can say "no DELETE was sent" or "one move, no upload".
+// the SHA-256, soft deletes (a folder's on condition that nothing in it changed since a cursor), Range and If-Range
+// downloads, a change counter and an epoch that a restore from a backup moves on. Every request is logged, so a test can say "no DELETE was sent" or "one move, no upload".
 import { createHash, randomBytes } from 'node:crypto';
 import {
   canonicalDrivePath,
@@ -34,6 +34,8 @@ interface Node {
   readonly version: number;
   readonly modifiedAt: string;
   readonly modifiedBy: Person;
+  /** The change counter's value when it was last written, made or moved (a folder delete's `unchangedSince` checks it). */
+  readonly changed: number;
 }
 
 interface Session {
@@ -53,6 +55,7 @@ export interface DriveCall {
   readonly to?: string;
   readonly offset?: number;
   readonly ifMatch?: string | null;
+  readonly unchangedSince?: number;
 }
 
 export const sha256Of = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex');
@@ -173,6 +176,7 @@ export class MemoryDrive {
       version: (existing?.version ?? 0) + 1,
       modifiedAt: this.#at(),
       modifiedBy: options.by,
+      changed: this.cursor + 1,
     };
     this.#nodes.set(drivePathKey(path), node);
     this.#changed();
@@ -191,6 +195,7 @@ export class MemoryDrive {
       version: 1,
       modifiedAt: this.#at(),
       modifiedBy: by,
+      changed: this.cursor + 1,
     };
     this.#nodes.set(drivePathKey(path), node);
     this.#changed();
@@ -218,7 +223,14 @@ export class MemoryDrive {
     for (const [key] of moved) this.#nodes.delete(key);
     for (const [, each] of moved) {
       const path = [target, ...each.path.split('/').slice(depth)].join('/');
-      this.#nodes.set(drivePathKey(path), { ...each, path, version: each.version + 1, modifiedAt: this.#at(), modifiedBy: options.by });
+      this.#nodes.set(drivePathKey(path), {
+        ...each,
+        path,
+        version: each.version + 1,
+        modifiedAt: this.#at(),
+        modifiedBy: options.by,
+        changed: this.cursor + 1,
+      });
     }
     this.#changed();
     const result = this.#nodes.get(drivePathKey(target));
@@ -226,7 +238,7 @@ export class MemoryDrive {
     return this.#entry(result);
   }
 
-  delete(drivePath: string, options: { by: Person; ifMatch?: string | null }): DriveTrashEntry {
+  delete(drivePath: string, options: { by: Person; ifMatch?: string | null; unchangedSince?: number }): DriveTrashEntry {
     const path = this.#checkPath(drivePath);
     const node = this.#node(path);
     if (node === undefined) refuse('not_found', `"${path}" is not on the drive.`);
@@ -234,6 +246,10 @@ export class MemoryDrive {
       refuse('conflict', `"${path}" changed since it was read; nothing was deleted.`);
     }
     const removed = this.#subtree(drivePathKey(path));
+    const since = options.unchangedSince;
+    if (since !== undefined && removed.some(([, each]) => each.changed > since)) {
+      refuse('conflict', `"${path}" changed since it was read (something in it was written, made or moved in); nothing was deleted.`);
+    }
     for (const [key] of removed) this.#nodes.delete(key);
     this.#changed();
     const at = this.#at();
@@ -382,9 +398,9 @@ export class MemoryDrive {
         log({ op: 'move', path: from, to, ifMatch });
         return this.move(from, to, { by: person, ifMatch });
       },
-      delete: async ({ path, ifMatch }) => {
-        log({ op: 'delete', path, ifMatch });
-        return this.delete(path, { by: person, ifMatch });
+      delete: async ({ path, ifMatch, unchangedSince }) => {
+        log({ op: 'delete', path, ifMatch, unchangedSince });
+        return this.delete(path, { by: person, ifMatch, unchangedSince });
       },
     };
   }

@@ -8,6 +8,7 @@ export function memoryWorld(options: { chunkBytes?: number } = {}): () => Promis
     return {
       drive,
       projectId: drive.projectId,
+      otherName: BOB.name,
       remote: () => drive.remoteFor(ADA),
       other: () => drive.remoteFor(BOB),
       backup: async () => {
@@ -16,6 +17,9 @@ export function memoryWorld(options: { chunkBytes?: number } = {}): () => Promis
       },
       setQuota: async (bytes) => {
         drive.quotaBytes = bytes;
+      },
+      renewDriveId: async () => {
+        drive.driveId = 'drive-recreated';
       },
       close: async () => undefined,
     };

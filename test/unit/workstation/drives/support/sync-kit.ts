@@ -16,6 +16,8 @@ import { sha256Of } from './memory-drive.ts';
 /** A project drive to sync with, and what a test may do to it from outside the engine. */
 export interface DriveWorld {
   readonly projectId: string;
+  /** The other member's name, as the drive shows who changed a file. */
+  readonly otherName: string;
   /** The drive as the person whose folder is synced reaches it (what the engine is given). */
   remote(): DriveRemote;
   /** The drive as another member of the project reaches it (their edits, moves and deletions). */
@@ -23,6 +25,8 @@ export interface DriveWorld {
   /** Takes a backup of the platform's drive; the function puts it back (moving the epoch on, or not, as asked). */
   backup(): Promise<(options: { bumpEpoch: boolean }) => Promise<void>>;
   setQuota(bytes: number): Promise<void>;
+  /** Gives the project's drive another id, its files as they are (the drive replaced by a copy of it elsewhere). */
+  renewDriveId(): Promise<void>;
   close(): Promise<void>;
 }
 
