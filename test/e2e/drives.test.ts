@@ -2,10 +2,13 @@
 // opens her 'disk' project's Drive: the demo files, synced into her local folder, the quota and the folder's path. A
 // file written into the local folder (as a desktop tool would) is uploaded and shows as synced; she renames it (her
 // local copy follows); saves a local table to the drive as CSV and as Parquet (each lands in the local folder whole,
-// then syncs) and opens the Parquet one in the local engine; changes a file locally, views its first version and
-// restores it after a confirmation (a restore is a new version; her local copy goes back too); deletes a file and
-// brings it back from the trash; makes an app password (shown once, with the WebDAV address) and revokes it. Ben's
-// 'memory' project has no local folder, and says so. axe checks each state; screenshots in test-results/e2e/drive-*.png.
+// then syncs) and opens the Parquet one in the local engine; in Local analysis, saves a query's result (written by the
+// local engine into the local folder) and its chart (an SVG, uploaded) into the drive, each then synced; changes a file
+// locally, views its first version and restores it after a confirmation (a restore is a new version; her local copy
+// goes back too); deletes a file and brings it back from the trash; makes an app password (shown once, with the WebDAV
+// address) and revokes it. Ben's 'memory' project has no local folder, and says so; he saves a result from Local
+// analysis straight to the drive (no Parquet from the window). axe checks each state; screenshots in
+// test-results/e2e/drive-*.png.
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +16,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CataloguePage } from './pages/catalogue-page.ts';
 import { DrivePage } from './pages/drive-page.ts';
 import { ADA, SessionPage, type DemoAccount, type LoginPage } from './pages/session-page.ts';
+import { WorkspacePage } from './pages/workspace-page.ts';
 import { saveScreenshot } from './support/artifacts.ts';
 import { expectNoSeriousAccessibilityViolations } from './support/axe.ts';
 import { startBrowserApp, type BrowserApp } from './support/browser-app.ts';
@@ -32,6 +36,7 @@ describe('browser shell: the project drive (issue 17)', () => {
   let session: SessionPage;
   let catalogue: CataloguePage;
   let drive: DrivePage;
+  let workspace: WorkspacePage;
   let login: LoginPage | null = null;
   let drivesDir: string;
   let local: string;
@@ -65,6 +70,7 @@ describe('browser shell: the project drive (issue 17)', () => {
     session = new SessionPage(app.page, app.problems);
     catalogue = new CataloguePage(app.page);
     drive = new DrivePage(app.page);
+    workspace = new WorkspacePage(app.page);
     await app.page.goto(app.shell.launchUrl);
     await session.waitForSignInScreen();
   }, 120_000);
@@ -187,6 +193,84 @@ describe('browser shell: the project drive (issue 17)', () => {
     await saveScreenshot(app.page, 'drive-opened');
   }, 60_000);
 
+  it('saves a query’s result and its chart from Local analysis into the drive: both show on the Drive screen as synced', async () => {
+    await workspace.open();
+    const outcome = await workspace.runQuery(`SELECT region, cases FROM ${TABLE} ORDER BY cases DESC`);
+    expect(outcome.error).toBe('');
+    const tab = await workspace.activeTabTitle();
+
+    // The result: the dialog takes the focus, says what is saved, and the local engine writes the file.
+    await drive.resultSaveButton.click();
+    const dialog = drive.resultSaveDialog;
+    await dialog.waitFor();
+    await expect.poll(() => drive.focusOnHeadingOf('result-drive-save')).toBe(true);
+    expect(await dialog.getByRole('heading').innerText()).toBe(`Save the result of ${tab} to the drive`);
+    expect(await dialog.getByTestId('result-drive-save-note').innerText()).toBe(
+      'Saves all 3 rows of the result, as the query returned them.',
+    );
+    await dialog.getByTestId('drive-save-folder').fill('results');
+    await dialog.getByTestId('drive-save-name').fill('cases ranked');
+    expect(await dialog.getByTestId('drive-save-name-hint').innerText()).toBe('Saved as results/cases ranked.csv');
+    await dialog.getByTestId('drive-save-go').click();
+    await dialog.getByTestId('drive-save-news').waitFor({ timeout: SYNC_TIMEOUT_MS });
+    expect(await dialog.getByTestId('drive-save-news').innerText()).toMatch(
+      new RegExp(`^Saved the result of ${tab} as results/cases ranked\\.csv \\(3 rows, \\d+ B\\)\\.$`),
+    );
+    expect(await readFile(join(local, 'results', 'cases ranked.csv'), 'utf8')).toBe('region,cases\nLondon,120\nLeeds,85\nYork,40\n');
+    await expectNoSeriousAccessibilityViolations(app.page, 'local analysis (saving a result to the drive)');
+    await saveScreenshot(app.page, 'drive-save-result');
+    // The same name again is refused unless replacing, and the file stays as it was.
+    await dialog.getByTestId('drive-save-go').click();
+    await dialog.getByTestId('drive-save-error').getByText('already in that folder').waitFor({ timeout: SYNC_TIMEOUT_MS });
+    // Escape closes it, and the focus goes back to the button that opened it.
+    await app.page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    await expect.poll(() => drive.focusedTestId()).toBe('result-save-to-drive');
+
+    // The chart, as drawn: an SVG uploaded to the drive, with its caption inside.
+    const caption = await workspace.drawChart({ type: 'bar', x: 'region', y: 'cases' });
+    await drive.chartSaveButton.click();
+    const chartDialog = drive.chartSaveDialog;
+    await chartDialog.waitFor();
+    await expect.poll(() => drive.focusOnHeadingOf('chart-drive-save')).toBe(true);
+    const svgName = await chartDialog.getByTestId('chart-save-name').inputValue();
+    expect(svgName).toMatch(/^[a-z0-9_]+\.svg$/);
+    await chartDialog.getByTestId('chart-save-folder').fill('results');
+    await chartDialog.getByTestId('chart-save-go').click();
+    await chartDialog.getByTestId('chart-save-news').waitFor({ timeout: SYNC_TIMEOUT_MS });
+    expect(await chartDialog.getByTestId('chart-save-news').innerText()).toMatch(
+      new RegExp(`^Saved the chart as results/${svgName.replace('.', '\\.')} \\([\\d.]+ (B|KB)\\)\\.$`),
+    );
+    await expectNoSeriousAccessibilityViolations(app.page, 'local analysis (saving a chart to the drive)');
+    await saveScreenshot(app.page, 'drive-save-chart');
+
+    // The link in the dialog goes to the folder on the Drive screen, where both files show, synced.
+    await chartDialog.getByTestId('chart-drive-save-show').click();
+    await drive.screen.waitFor();
+    await drive.settled();
+    await untilSynced('results/cases ranked.csv');
+    await untilSynced(`results/${svgName}`);
+    expect([...(await drive.names())].sort()).toEqual(
+      [`results/${TABLE}.csv`, `results/${TABLE}.parquet`, 'results/cases ranked.csv', `results/${svgName}`].sort(),
+    );
+    const svg = await readFile(join(local, 'results', svgName), 'utf8');
+    expect(svg).toMatch(/^<svg /);
+    expect(svg).toContain(`<title>${caption.replaceAll('&', '&amp;')}</title>`);
+    // The file draws on its own, as any SVG viewer would show it: the three bars, with nothing of the window around them.
+    const viewer = await app.context.newPage();
+    try {
+      await viewer.setContent(svg);
+      expect(await viewer.locator('svg .bars .point path').count()).toBe(3);
+      await viewer
+        .locator('svg')
+        .first()
+        .screenshot({ path: join('test-results', 'e2e', 'drive-saved-chart-file.png') });
+    } finally {
+      await viewer.close();
+    }
+    await saveScreenshot(app.page, 'drive-saved-from-analysis');
+  }, 120_000);
+
   it('restores a version of a file after a confirmation: a new version, and the local copy goes back too', async () => {
     await app.page.getByTestId('drive-crumbs').getByRole('link', { name: 'Drive' }).click();
     await drive.settled();
@@ -307,4 +391,31 @@ describe('browser shell: the project drive (issue 17)', () => {
     expect(await drive.names()).toContain('example_aggregates.arrow');
     await saveScreenshot(app.page, 'drive-memory-saved');
   }, 150_000);
+
+  it('saves a result from Local analysis in the window project straight to the drive (CSV or Arrow, no Parquet), never to disk', async () => {
+    await workspace.open();
+    const outcome = await workspace.runQuery('SELECT * FROM example_aggregates ORDER BY ALL LIMIT 5');
+    expect(outcome.error).toBe('');
+
+    await drive.resultSaveButton.click();
+    const dialog = drive.resultSaveDialog;
+    await dialog.waitFor();
+    expect(await dialog.innerText()).toContain('as CSV or Arrow (this window’s engine cannot write Parquet)');
+    expect(await dialog.locator('option[value="parquet"]').isDisabled()).toBe(true);
+    await dialog.getByTestId('drive-save-name').fill('first five');
+    await dialog.getByTestId('drive-save-go').click();
+    await dialog.getByTestId('drive-save-news').waitFor({ timeout: SYNC_TIMEOUT_MS });
+    expect(await dialog.getByTestId('drive-save-news').innerText()).toMatch(
+      /^Saved the result of .+ as first five\.csv \(5 rows, \d+ B\)\.$/,
+    );
+    await expectNoSeriousAccessibilityViolations(app.page, 'local analysis (saving a window project’s result to the drive)');
+    await saveScreenshot(app.page, 'drive-memory-save-result');
+
+    await dialog.getByTestId('result-drive-save-show').click();
+    await drive.screen.waitFor();
+    await drive.settled();
+    expect(await drive.names()).toContain('first five.csv');
+    expect(await drive.entry('first five.csv').innerText()).toContain('Not on this computer');
+    expect(await readdir(join(drivesDir, 'Enclave'))).toEqual([PROJECT]);
+  }, 90_000);
 });

@@ -6,11 +6,16 @@
 //   <ChartPanel engine={engine} result={runResult} sql={theSqlThatRan}
 //               settings={chartKeptWithTheTab} onSettingsChange={keepItWithTheTab} fill />
 // `sql` is the text whose last statement produced the result; the chart runs that statement again, grouped.
+// Given the project's drive, a drawn chart is saved there as an SVG image (Plotly's own export, with the caption and
+// notes inside it), from a dialog; there is no image download: files leave the environment only through the airlock.
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { Plotter } from 'plotly.js-dist-min';
+import type { Client } from '../../../src/common/client.ts';
 import { bestEffort, handledElsewhere } from '../../../src/common/detached.ts';
 import { EnclaveError } from '../../../src/common/errors.ts';
-import type { LocalEngine, RunResult } from '../../../src/common/local-engine.ts';
+import type { LocalEngine, LocalMode, RunResult } from '../../../src/common/local-engine.ts';
+import { fileStemFor, svgWithText } from '../drives/save-words.ts';
+import { SaveChartButton } from '../drives/SaveChartToDrive.tsx';
 import { messageOf } from '../shell/message-of.ts';
 import { ErrorMessage } from '../shell/Messages.tsx';
 import {
@@ -39,6 +44,8 @@ export interface ChartPanelProps {
   onSettingsChange?: (settings: ChartSettings) => void;
   /** Fill the pane's height (the IDE layout); otherwise the plot is 420 px tall. */
   fill?: boolean;
+  /** The project's drive (through the client) and where its local data lives: with it, the chart's "Save to drive". */
+  drive?: { client: Client; projectId: string; mode: LocalMode };
 }
 
 const PLOT_HEIGHT = 420;
@@ -279,6 +286,28 @@ export function ChartPanel(props: ChartPanelProps) {
   };
 
   const notes = figure ? [figure.note, ...figure.notes].join(' ') : null;
+  const drawnNow = phase === 'drawn' && figure !== null && error === null;
+
+  /** The chart as drawn now, as an SVG file: Plotly's export of the plot, named and described by the caption and notes. */
+  const chartSvg = async (): Promise<Uint8Array> => {
+    const root = plotRoot.current;
+    if (!root || !drawnNow || !root.querySelector('.main-svg')) {
+      throw new EnclaveError('invalid_input', 'There is no chart drawn to save: draw it, then save it. Nothing was saved.');
+    }
+    const Plotly = await loadPlotly();
+    let svg: string;
+    try {
+      svg = await Plotly.toImage(root, { format: 'svg', imageDataOnly: true });
+    } catch {
+      throw new EnclaveError(
+        'unavailable',
+        'The chart could not be made into an SVG image. Draw it again, then save it. Nothing was saved.',
+      );
+    }
+    const description = [figure.description, notes ?? ''].join(' ').trim();
+    return new TextEncoder().encode(svgWithText(svg, { title: figure.caption, description }));
+  };
+
   const placeholder =
     resultId === null
       ? 'This statement returned no rows to chart.'
@@ -316,6 +345,14 @@ export function ChartPanel(props: ChartPanelProps) {
           <button type="button" className="small-button" data-testid="chart-reset-zoom" disabled={phase !== 'drawn'} onClick={resetZoom}>
             Reset zoom
           </button>
+          {props.drive && settings ? (
+            <SaveChartButton
+              drive={props.drive}
+              ready={drawnNow}
+              name={fileStemFor(settings.title.trim() || (figure?.automatic.title ?? ''), 'chart')}
+              svg={chartSvg}
+            />
+          ) : null}
         </div>
       </div>
       {settings ? <ChartControls columns={columns} settings={settings} automatic={figure?.automatic ?? null} onChange={change} /> : null}

@@ -18,6 +18,8 @@ declare module 'plotly.js-dist-min' {
     react(root: HTMLElement, data: PlotTrace[], layout: Record<string, unknown>, config: Record<string, unknown>): Promise<HTMLElement>;
     relayout(root: HTMLElement, update: Record<string, unknown>): Promise<HTMLElement>;
     purge(root: HTMLElement): void;
+    /** An image of the plot; an SVG with `imageDataOnly` is the SVG's own text (no data: URL, no canvas). */
+    toImage(root: HTMLElement, options: { format: 'svg'; imageDataOnly: true; width?: number; height?: number }): Promise<string>;
     Plots: { resize(root: HTMLElement): Promise<void> };
   }
   const Plotly: Plotter;

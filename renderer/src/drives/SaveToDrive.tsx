@@ -2,12 +2,14 @@
 // written as a CSV, Parquet or Arrow file into a folder of its drive, with progress and a Cancel. For a project on this
 // computer's disk, the core's engine writes the file in its own folder and the core moves it whole into the drive's
 // local folder, then syncs it; for a project kept in the window, the table is read here and uploaded straight to the
-// platform (CSV or Arrow; the upload commits whole or not at all). A file of the same name is kept unless the person asks to replace it (the drive keeps the old one as a
-// version); a name the drive refuses, or a file over the quota, is said clearly and nothing is written.
-import { useEffect, useId, useState } from 'react';
+// platform (CSV or Arrow; the upload commits whole or not at all). A file of the same name is kept unless the person
+// asks to replace it (the drive keeps the old one as a version); a name the drive refuses, or a file over the quota, is
+// said clearly and nothing is written. Local analysis shows it in a dialog for the result on screen (bare: the dialog
+// has the heading); a save still running when it goes (the dialog closed, the project left) is cancelled.
+import { useEffect, useId, useRef, useState } from 'react';
 import type { Client } from '../../../src/common/client.ts';
 import { DriveNameSchema, type CallProgress, type DriveFileFormat, type LocalSource } from '../../../src/common/contract.ts';
-import { driveNameKey, drivePathProblem, type WriteCondition } from '../../../src/common/drives.ts';
+import { drivePathProblem } from '../../../src/common/drives.ts';
 import { EnclaveError } from '../../../src/common/errors.ts';
 import type { LocalTable } from '../../../src/common/local-engine.ts';
 import type { ProjectEngine } from '../analysis/project-engines.ts';
@@ -16,6 +18,8 @@ import { messageOf } from '../shell/message-of.ts';
 import { ErrorMessage, Notice } from '../shell/Messages.tsx';
 import { CallProgressLine } from './CallProgressLine.tsx';
 import { childPath, fileNameFor, tableNameFor } from './drive-text.ts';
+import { cleanFolder } from './save-words.ts';
+import { uploadCondition } from './upload-condition.ts';
 import { readLocalResult, tableToArrowFile, tableToCsv, uploadToDrive } from './window-files.ts';
 
 const FORMATS: ReadonlyArray<{ value: DriveFileFormat; label: string }> = [
@@ -46,30 +50,14 @@ async function saveFromWindow(options: {
   }
   const path = childPath(folder, name);
   // What is there now decides the upload's condition: nothing (only if it stays so), or the file the person replaces.
-  const listing = await client.invoke('drive.folder', { projectId, path: folder }, { signal });
-  const existing = listing.entries.find((entry) => driveNameKey(entry.name) === driveNameKey(name));
-  let condition: WriteCondition = { ifAbsent: true };
-  if (existing !== undefined) {
-    if (existing.kind !== 'file' || existing.etag === null || existing.name.normalize('NFC') !== name.normalize('NFC')) {
-      throw new EnclaveError(
-        'conflict',
-        `“${name}” clashes with “${existing.name}” in that folder. Choose another name. Nothing was saved.`,
-      );
-    }
-    if (!options.replace) {
-      throw new EnclaveError(
-        'conflict',
-        `A file named “${name}” is already in that folder. Choose another name, or replace it. Nothing was saved.`,
-      );
-    }
-    condition = { ifMatch: existing.etag };
-  }
-  options.onProgress({ done: 0, total: null, unit: 'rows', stage: 'Reading the table' });
+  const condition = await uploadCondition({ client, projectId, folder, name, replace: options.replace, signal });
+  const stage = 'table' in options.source ? 'Reading the table' : 'Reading the result';
+  options.onProgress({ done: 0, total: null, unit: 'rows', stage });
   const table = await readLocalResult({
     engine: options.engine,
     source: options.source,
     signal,
-    onRows: (rows) => options.onProgress({ done: rows, total: null, unit: 'rows', stage: 'Reading the table' }),
+    onRows: (rows) => options.onProgress({ done: rows, total: null, unit: 'rows', stage }),
   });
   const bytes = format === 'csv' ? tableToCsv(table) : tableToArrowFile(table);
   await uploadToDrive({ client, projectId, path, bytes, condition, signal, onProgress: options.onProgress });
@@ -83,13 +71,18 @@ export function SaveToDrive(props: {
   tables: readonly LocalTable[] | null;
   /** The folder the listing shows: the default place to save. */
   folder: string;
-  /** A query's result to save (the analysis screen's) instead of a table chosen here: its id, and what it is called. */
-  result?: { resultId: string; label: string };
+  /**
+   * A query's result to save (the analysis screen's) instead of a table chosen here: its id, what it is called ("the
+   * result of Query 1"), and the stem its file is offered (the label's, without it).
+   */
+  result?: { resultId: string; label: string; name?: string };
+  /** Inside a dialog that has the heading already: the form alone. */
+  bare?: boolean;
   onSaved: (path: string) => void;
 }) {
   const { client, projectId, projectEngine, tables, result } = props;
-  const ids = { table: useId(), format: useId(), folder: useId(), name: useId() };
-  const [table, setTable] = useState(() => (result === undefined ? '' : tableNameFor(result.label)));
+  const ids = { title: useId(), table: useId(), format: useId(), folder: useId(), name: useId() };
+  const [table, setTable] = useState(() => (result === undefined ? '' : tableNameFor(result.name ?? result.label)));
   const [format, setFormat] = useState<DriveFileFormat>('csv');
   const [folder, setFolder] = useState(props.folder);
   const [name, setName] = useState('');
@@ -100,8 +93,12 @@ export function SaveToDrive(props: {
   const [progress, setProgress] = useState<CallProgress | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [news, setNews] = useState<string | null>(null);
+  const runningNow = useRef<AbortController | null>(null);
+  runningNow.current = running;
 
   useEffect(() => setFolder(props.folder), [props.folder]);
+  // Gone from the screen (its dialog closed, the project left): a save still running is cancelled, not left unseen.
+  useEffect(() => () => runningNow.current?.abort(), []);
   // What the last save said is about that save: a change to the form clears it.
   useEffect(() => {
     setError(null);
@@ -120,14 +117,15 @@ export function SaveToDrive(props: {
 
   const fileName = name.trim() === '' ? '' : fileNameFor(name, format);
   const nameProblem = fileName === '' ? null : (DriveNameSchema.safeParse(fileName).error?.issues[0]?.message ?? null);
-  const folderProblem = drivePathProblem(folder.trim().replace(/^\/+|\/+$/g, ''));
+  const folderProblem = drivePathProblem(cleanFolder(folder));
   const windowMode = projectEngine?.mode === 'memory';
   const source: LocalSource = result === undefined ? { table } : { resultId: result.resultId };
   const what = result === undefined ? table : result.label;
+  const noun = result === undefined ? 'table' : 'result';
 
   const save = (): void => {
     const controller = new AbortController();
-    const cleanFolder = folder.trim().replace(/^\/+|\/+$/g, '');
+    const into = cleanFolder(folder);
     setRunning(controller);
     setProgress(null);
     setError(null);
@@ -141,7 +139,7 @@ export function SaveToDrive(props: {
             engine: projectEngine.engine,
             source,
             format,
-            folder: cleanFolder,
+            folder: into,
             name: fileName,
             replace,
             signal: controller.signal,
@@ -149,7 +147,7 @@ export function SaveToDrive(props: {
           })
         : client.invoke(
             'drive.saveResult',
-            { projectId, source, format, folder: cleanFolder, name: fileName, replace },
+            { projectId, source, format, folder: into, name: fileName, replace },
             { signal: controller.signal, onProgress },
           );
     work
@@ -158,14 +156,17 @@ export function SaveToDrive(props: {
           setNews(`Saved ${what} as ${saved.path} (${formatRows(saved.rows)}, ${formatBytes(saved.bytes)}).`);
           props.onSaved(saved.path);
         },
-        (err: unknown) => setError(messageOf(err, 'The table was not saved. Nothing was written.')),
+        (err: unknown) => setError(messageOf(err, `The ${noun} was not saved. Nothing was written.`)),
       )
       .finally(() => setRunning(null));
   };
 
   return (
-    <section className="panel" aria-labelledby="drive-save-title" data-testid="drive-save">
-      <h2 id="drive-save-title">{result === undefined ? 'Save a local table to the drive' : `Save ${result.label} to the drive`}</h2>
+    // Bare, inside a dialog whose heading names it: no panel and no heading of its own.
+    <section className={props.bare ? undefined : 'panel'} aria-labelledby={props.bare ? undefined : ids.title} data-testid="drive-save">
+      {props.bare ? null : (
+        <h2 id={ids.title}>{result === undefined ? 'Save a local table to the drive' : `Save ${result.label} to the drive`}</h2>
+      )}
       {result === undefined && tables !== null && tables.length === 0 ? (
         <p className="hint" data-testid="drive-save-no-tables">
           This project has no local tables yet: load a sample or a query’s result first, then save it here.
@@ -179,7 +180,7 @@ export function SaveToDrive(props: {
         >
           <p className="hint">
             {windowMode
-              ? 'The table is read in this window and uploaded straight to the drive (as CSV or Arrow).'
+              ? `The ${noun} is read in this window and uploaded straight to the drive, as CSV or Arrow (this window’s engine cannot write Parquet); nothing of it is written to this computer’s disk.`
               : 'The local engine writes the file, which goes into the drive’s folder on this computer whole, then syncs.'}
           </p>
           <div className="controls">
@@ -205,7 +206,7 @@ export function SaveToDrive(props: {
               >
                 {FORMATS.map((each) => (
                   <option key={each.value} value={each.value} disabled={windowMode && each.value === 'parquet'}>
-                    {each.label}
+                    {windowMode && each.value === 'parquet' ? 'Parquet (not from this window: its engine cannot write it)' : each.label}
                   </option>
                 ))}
               </select>
@@ -240,7 +241,7 @@ export function SaveToDrive(props: {
                   ? `Not a name the drive takes: ${nameProblem}.`
                   : fileName === ''
                     ? ''
-                    : `Saved as ${childPath(folder.trim().replace(/^\/+|\/+$/g, ''), fileName)}`}
+                    : `Saved as ${childPath(cleanFolder(folder), fileName)}`}
               </span>
             </div>
             <label className="choice-radio">

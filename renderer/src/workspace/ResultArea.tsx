@@ -1,14 +1,20 @@
 // The result and its chart. Side by side, the chart takes the full height on the right of the editor and the result
 // (as an analyst's plots pane does); stacked, it sits below the result. A splitter sizes the result against the chart
-// either way. The result heading says whose result it is: after a cancel or an error, the previous query's.
+// either way. The result heading says whose result it is: after a cancel or an error, the previous query's. A result
+// with rows can become an output, or be saved into the project's drive (as its chart can), each from a dialog that a
+// new result closes.
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { Client } from '../../../src/common/client.ts';
-import type { LocalEngine } from '../../../src/common/local-engine.ts';
+import type { LocalEngine, LocalMode } from '../../../src/common/local-engine.ts';
 import type { Layout } from '../../../src/common/workspace.ts';
 import { ChartPanel } from '../analysis/ChartPanel.tsx';
 import type { ChartSettings } from '../analysis/chart-plan.ts';
 import type { GridView } from '../analysis/page-cache.ts';
+import type { ProjectEngine } from '../analysis/project-engines.ts';
 import { ResultGrid } from '../analysis/ResultGrid.tsx';
+import { DriveSaveDialog } from '../drives/DriveSaveDialog.tsx';
+import { folderOf, resultSubject, wholeResultNote } from '../drives/save-words.ts';
+import { SaveToDrive } from '../drives/SaveToDrive.tsx';
 import { OutputBuilder } from '../outputs/OutputBuilder.tsx';
 import { ErrorMessage } from '../shell/Messages.tsx';
 import { resultHeading, resultPhrase } from './run-status.ts';
@@ -42,18 +48,35 @@ export function ResultPane(props: {
   question?: ReactNode;
   /** Where outputs go (the project, through the client): with it, a result with rows offers "Make an output". */
   outputs?: { client: Client; projectId: string };
+  /** The project's drive (through the client) and its engine: with it, a result with rows offers "Save to drive". */
+  drive?: { client: Client; projectId: string; projectEngine: ProjectEngine };
+  /** The tab the result is shown in: what the save calls it, and the name its file is offered. */
+  tabTitle?: string;
 }) {
-  const { engine, shown, showingPrevious, layout, memory } = props;
+  const { engine, shown, showingPrevious, layout, memory, drive } = props;
   const result = shown?.result ?? null;
   const [building, setBuilding] = useState(false);
+  const [saving, setSaving] = useState(false);
+  /** The folder the save offers (the last save's), and the path of the last save from here. */
+  const [driveFolder, setDriveFolder] = useState('');
+  const [saved, setSaved] = useState<string | null>(null);
   const makeOutput = useRef<HTMLButtonElement>(null);
+  const saveToDrive = useRef<HTMLButtonElement>(null);
   const seq = shown?.seq ?? null;
-  // A new result closes the builder: it was making an output of the one before.
-  useEffect(() => setBuilding(false), [seq]);
+  // A new result closes the builder and the save: they were about the one before.
+  useEffect(() => {
+    setBuilding(false);
+    setSaving(false);
+  }, [seq]);
   const closeBuilder = (): void => {
     setBuilding(false);
     requestAnimationFrame(() => makeOutput.current?.focus());
   };
+  const closeSave = (): void => {
+    setSaving(false);
+    requestAnimationFrame(() => saveToDrive.current?.focus());
+  };
+  const subject = resultSubject({ title: shown?.title, tabTitle: props.tabTitle });
   return (
     <section className="result-pane" id="ide-result-pane" aria-labelledby="result-heading">
       <div className="pane-head">
@@ -68,9 +91,30 @@ export function ResultPane(props: {
               ref={makeOutput}
               aria-expanded={building}
               data-testid="make-output"
-              onClick={() => setBuilding(true)}
+              onClick={() => {
+                setSaving(false);
+                setBuilding(true);
+              }}
             >
               Make an output
+            </button>
+          ) : null}
+          {drive && hasRows(shown) ? (
+            <button
+              type="button"
+              className="link-button"
+              ref={saveToDrive}
+              aria-expanded={saving}
+              data-testid="result-save-to-drive"
+              onClick={() => {
+                setBuilding(false);
+                // The last save's folder is offered again (read here: changing it under a save's news would clear it).
+                if (saved !== null) setDriveFolder(folderOf(saved));
+                setSaved(null);
+                setSaving(true);
+              }}
+            >
+              Save to drive
             </button>
           ) : null}
           <button
@@ -94,6 +138,30 @@ export function ResultPane(props: {
           sql={shown.sql}
           onClose={closeBuilder}
         />
+      ) : null}
+      {saving && drive && hasRows(shown) ? (
+        <DriveSaveDialog
+          key={`drive-save-${shown.seq}`}
+          title={`Save ${subject.label} to the drive`}
+          testId="result-drive-save"
+          side="right"
+          saved={saved}
+          onClose={closeSave}
+        >
+          <p className="hint" data-testid="result-drive-save-note">
+            {wholeResultNote(shown.result.rowCount, memory.views.get(shown.seq))}
+          </p>
+          <SaveToDrive
+            client={drive.client}
+            projectId={drive.projectId}
+            projectEngine={drive.projectEngine}
+            tables={null}
+            folder={driveFolder}
+            result={{ resultId: shown.result.resultId, label: subject.label, name: subject.name }}
+            bare
+            onSaved={setSaved}
+          />
+        </DriveSaveDialog>
       ) : null}
       <div role="alert" className="result-question">
         {props.question ?? null}
@@ -130,7 +198,13 @@ export function ResultPane(props: {
   );
 }
 
-export function ChartPane(props: { engine: LocalEngine; shown: ShownResult | null; memory: ResultMemory }) {
+export function ChartPane(props: {
+  engine: LocalEngine;
+  shown: ShownResult | null;
+  memory: ResultMemory;
+  /** The project's drive (through the client) and where its local data lives: with it, a drawn chart can be saved there. */
+  drive?: { client: Client; projectId: string; mode: LocalMode };
+}) {
   const { engine, shown, memory } = props;
   return (
     <div className="chart-pane" id="ide-chart-pane">
@@ -142,6 +216,7 @@ export function ChartPane(props: { engine: LocalEngine; shown: ShownResult | nul
           sql={shown.sql}
           settings={memory.charts.get(shown.seq) ?? null}
           onSettingsChange={(settings) => memory.charts.set(shown.seq, settings)}
+          drive={props.drive}
           fill
         />
       ) : (

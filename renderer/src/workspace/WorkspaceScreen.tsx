@@ -187,6 +187,7 @@ export function WorkspaceScreen(props: WorkspaceScreenProps) {
   const schemaSize = sizeOf(layout, 'schema');
   const shown = tabRun?.shown ?? null;
   const stacked = layout.arrangement === 'stacked';
+  const chartDrive = { client, projectId: project.id, mode: projectEngine.mode };
   // Beside the editor and the result (the whole height), or below the result: the same splitter, turned.
   const resultSplitter = (
     <Splitter
@@ -423,6 +424,8 @@ export function WorkspaceScreen(props: WorkspaceScreenProps) {
                 onArrangement={(arrangement) => setLayout(arranged(layout, arrangement), true)}
                 clipboardCellLimit={project.clipboardCellLimit}
                 outputs={{ client, projectId: project.id }}
+                drive={{ client, projectId: project.id, projectEngine }}
+                tabTitle={activeTab?.title}
                 memory={memory}
                 question={
                   replaceQuestion !== null && replaceQuestion.tabId === activeTabId ? (
@@ -438,11 +441,11 @@ export function WorkspaceScreen(props: WorkspaceScreenProps) {
                 }
               />
               {stacked ? resultSplitter : null}
-              {stacked ? <ChartPane engine={engine} shown={shown} memory={memory} /> : null}
+              {stacked ? <ChartPane engine={engine} shown={shown} memory={memory} drive={chartDrive} /> : null}
             </div>
           </div>
           {stacked ? null : resultSplitter}
-          {stacked ? null : <ChartPane engine={engine} shown={shown} memory={memory} />}
+          {stacked ? null : <ChartPane engine={engine} shown={shown} memory={memory} drive={chartDrive} />}
         </div>
       </div>
     </section>

@@ -1,5 +1,5 @@
 // The Drive screen (issue 17): the project's drive, its sync, versions, trash, app passwords and the save and open
-// forms, by their test ids.
+// forms, by their test ids; and the dialogs Local analysis saves a result or a chart into the drive from.
 import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
 
@@ -91,5 +91,32 @@ export class DrivePage {
   }
   version(n: number): Locator {
     return this.page.locator(`[data-testid="drive-version"][data-version="${n}"]`);
+  }
+
+  /** Local analysis: "Save to drive" in the result pane's head, and the dialog it opens. */
+  get resultSaveButton(): Locator {
+    return this.page.getByTestId('result-save-to-drive');
+  }
+  get resultSaveDialog(): Locator {
+    return this.page.getByTestId('result-drive-save');
+  }
+  /** Local analysis: "Save chart to drive" in the chart's head, and the dialog it opens. */
+  get chartSaveButton(): Locator {
+    return this.page.getByTestId('chart-save-to-drive');
+  }
+  get chartSaveDialog(): Locator {
+    return this.page.getByTestId('chart-drive-save');
+  }
+
+  /** The test id of the element that has the focus, or null. */
+  async focusedTestId(): Promise<string | null> {
+    return this.page.evaluate<string | null>('document.activeElement?.getAttribute("data-testid") ?? null');
+  }
+
+  /** Whether the focus is on the heading of the dialog with that test id (where it goes when the dialog opens). */
+  async focusOnHeadingOf(dialogTestId: string): Promise<boolean> {
+    return this.page.evaluate<boolean>(
+      `document.activeElement?.tagName === 'H2' && document.activeElement.closest('dialog')?.getAttribute('data-testid') === ${JSON.stringify(dialogTestId)}`,
+    );
   }
 }
