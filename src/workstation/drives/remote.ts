@@ -4,9 +4,6 @@
 // in-memory platform implements the same interface.
 import type { DriveEntry, DriveTrashEntry, DriveTree, StartUpload, UploadSession } from '../../common/drives.ts';
 
-export { checkRemoteTree, printable, remotePathProblem } from './remote-check.ts';
-export { createHttpDriveRemote, type HttpDriveRemoteOptions } from './remote-http.ts';
-
 /** An entry of the platform's tree that the engine refused, and why (said to a person). */
 export interface RefusedEntry {
   /** As the platform sent it, made printable (control characters escaped). */

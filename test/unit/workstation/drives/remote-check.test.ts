@@ -3,7 +3,7 @@
 // sits below a file or below a refused folder, or a file whose ETag does not name its content, is refused with why.
 import { describe, expect, it } from 'vitest';
 import { driveEtag, type DriveEntry, type DriveTree } from '../../../../src/common/drives.ts';
-import { checkRemoteTree, printable, remotePathProblem } from '../../../../src/workstation/drives/remote.ts';
+import { checkRemoteTree, printable, remotePathProblem } from '../../../../src/workstation/drives/remote-check.ts';
 
 const SHA = 'e'.repeat(64);
 

@@ -19,7 +19,8 @@ import {
   type WriteCondition,
 } from '../../../../../src/common/drives.ts';
 import { EnclaveError } from '../../../../../src/common/errors.ts';
-import { checkRemoteTree, type DriveRemote, type RemoteContent } from '../../../../../src/workstation/drives/remote.ts';
+import { checkRemoteTree } from '../../../../../src/workstation/drives/remote-check.ts';
+import type { DriveRemote, RemoteContent } from '../../../../../src/workstation/drives/remote.ts';
 
 export interface Person {
   readonly id: string;
