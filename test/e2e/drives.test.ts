@@ -102,7 +102,7 @@ describe('browser shell: the project drive (issue 17)', () => {
     await drive.open();
 
     expect(await session.navLabels()).toEqual(['Catalogue', 'Local analysis', 'Drive', 'Outputs']);
-    expect(await drive.names()).toEqual(['example-aggregates.csv', 'README.md']);
+    await expect.poll(() => drive.names(), { timeout: SYNC_TIMEOUT_MS }).toEqual(['example-aggregates.csv', 'README.md']);
     expect(await app.page.getByTestId('drive-local-folder').inputValue()).toBe(local);
     expect(await app.page.getByTestId('drive-quota-text').innerText()).toMatch(/^\d+(\.\d)? (B|KB) used of 10\.0 GB \(<1%\)$/);
     await untilSynced('README.md');
@@ -134,7 +134,7 @@ describe('browser shell: the project drive (issue 17)', () => {
     await drive.rename('meeting notes.txt', 'notes-2026-03.txt');
 
     expect(await drive.news.innerText()).toContain('Moved meeting notes.txt to notes-2026-03.txt.');
-    expect(await drive.names()).toContain('notes-2026-03.txt');
+    await expect.poll(() => drive.names(), { timeout: SYNC_TIMEOUT_MS }).toContain('notes-2026-03.txt');
     await untilSynced('notes-2026-03.txt');
     await expect
       .poll(() => localFiles(), { timeout: SYNC_TIMEOUT_MS })
@@ -171,7 +171,7 @@ describe('browser shell: the project drive (issue 17)', () => {
     await drive.openFolder('results');
     await untilSynced(`results/${TABLE}.csv`);
     await untilSynced(`results/${TABLE}.parquet`);
-    expect(await drive.names()).toEqual([`results/${TABLE}.csv`, `results/${TABLE}.parquet`]);
+    await expect.poll(() => drive.names(), { timeout: SYNC_TIMEOUT_MS }).toEqual([`results/${TABLE}.csv`, `results/${TABLE}.parquet`]);
     await expectNoSeriousAccessibilityViolations(app.page, 'drive (a folder, after saving)');
     await saveScreenshot(app.page, 'drive-saved');
   }, 90_000);
@@ -316,7 +316,7 @@ describe('browser shell: the project drive (issue 17)', () => {
     await drive.action('notes-2026-03.txt', 'delete').click();
     await app.page.getByTestId('drive-delete-yes').click();
     await drive.news.getByText('went to the trash').waitFor();
-    await expect.poll(() => drive.names()).not.toContain('notes-2026-03.txt');
+    await expect.poll(() => drive.names(), { timeout: SYNC_TIMEOUT_MS }).not.toContain('notes-2026-03.txt');
 
     await app.page.getByTestId('drive-trash-toggle').click();
     const row = app.page.locator('[data-testid="drive-trash-entry"][data-path="notes-2026-03.txt"]');
@@ -367,7 +367,7 @@ describe('browser shell: the project drive (issue 17)', () => {
     await drive.open();
 
     await app.page.getByTestId('drive-no-folder').waitFor();
-    expect(await drive.names()).toEqual(['example-aggregates.csv', 'README.md']);
+    await expect.poll(() => drive.names(), { timeout: SYNC_TIMEOUT_MS }).toEqual(['example-aggregates.csv', 'README.md']);
     expect(await drive.entry('README.md').innerText()).toContain('Not on this computer');
     // Ada's sync stopped when she signed out; her folder stays, and nothing was made for Ben's project.
     expect(await readdir(join(drivesDir, 'Enclave'))).toEqual([PROJECT]);
@@ -388,7 +388,7 @@ describe('browser shell: the project drive (issue 17)', () => {
       /^Saved example_aggregates as example_aggregates\.arrow \(27 rows, /,
     );
     await drive.readAgain();
-    expect(await drive.names()).toContain('example_aggregates.arrow');
+    await expect.poll(() => drive.names(), { timeout: SYNC_TIMEOUT_MS }).toContain('example_aggregates.arrow');
     await saveScreenshot(app.page, 'drive-memory-saved');
   }, 150_000);
 
@@ -414,7 +414,7 @@ describe('browser shell: the project drive (issue 17)', () => {
     await dialog.getByTestId('result-drive-save-show').click();
     await drive.screen.waitFor();
     await drive.settled();
-    expect(await drive.names()).toContain('first five.csv');
+    await expect.poll(() => drive.names(), { timeout: SYNC_TIMEOUT_MS }).toContain('first five.csv');
     expect(await drive.entry('first five.csv').innerText()).toContain('Not on this computer');
     expect(await readdir(join(drivesDir, 'Enclave'))).toEqual([PROJECT]);
   }, 90_000);
