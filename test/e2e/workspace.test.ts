@@ -397,7 +397,8 @@ describe('browser shell: the workspace screen', () => {
     await app.page.reload();
     await ws.waitForOpen();
 
-    expect(await ws.tableNames()).toEqual([TABLE, 'long_stays']);
+    // The tables come from the engine once the window has it: read until they are there.
+    await expect.poll(() => ws.tableNames(), { timeout: 15_000 }).toEqual([TABLE, 'long_stays']);
     expect(await ws.tabTitles()).toEqual(['By method', 'Long stays']);
     expect(await ws.activeTabTitle()).toBe('Long stays');
     await expect.poll(() => ws.editorText()).toBe(`${CREATE}\n-- typed just before the reload`);
@@ -439,7 +440,7 @@ describe('browser shell: the workspace screen', () => {
     await saveScreenshot(app.page, 'ws-06-other-project');
 
     await ws.switchProject(PROJECT);
-    expect(await ws.tableNames()).toEqual([TABLE, 'long_stays']);
+    await expect.poll(() => ws.tableNames(), { timeout: 15_000 }).toEqual([TABLE, 'long_stays']);
     expect(await ws.tabTitles()).toEqual(['By method', 'Long stays']);
     await ws.switchToTab('By method');
     await expect.poll(() => ws.editorText()).toBe(`${BY_METHOD}\n-- before the switch`);

@@ -95,27 +95,32 @@ export function useProjectWorkspace(options: {
   useEffect(() => {
     let live = true;
     setOpen({ kind: 'opening' });
-    // Every failure below is shown: the open's in `open`, a first tab's in `problem`.
-    const opening = client.invoke('workspace.open', { projectId }).then(
-      async (workspace) => {
-        if (!live) return;
-        setSaved(byName(workspace.saved));
-        setLayoutState(normaliseLayout(workspace.layout));
-        setNotice(workspace.notice);
-        setTabs(workspace.tabs);
-        const { tabs: restored, activeTabId } = workspace.tabs;
-        // A workspace always offers somewhere to type: its first tab, or the one it had active.
-        if (restored.length === 0) await createTab().catch(failed('A new editor tab could not be opened.'));
-        else if (activeTabId === null) setTabs({ tabs: restored, activeTabId: restored[0].id });
-        if (live) setOpen({ kind: 'open', workspace });
-      },
-      (err: unknown) => live && setOpen({ kind: 'failed', message: messageOf(err, "This project's workspace could not be opened.") }),
-    );
+    // Every failure below is shown: the open's in `open`, a first tab's in `problem`. Saves still on their way (typed
+    // just before a project switch, and back again) land first: read before them, the tabs would show the older text
+    // once the save had gone and nothing would read them again. A save that fails keeps its text in the saver.
+    const opening = tabSaver
+      .flush()
+      .then(() => (live ? client.invoke('workspace.open', { projectId }) : null))
+      .then(
+        async (workspace) => {
+          if (!live || workspace === null) return;
+          setSaved(byName(workspace.saved));
+          setLayoutState(normaliseLayout(workspace.layout));
+          setNotice(workspace.notice);
+          setTabs(workspace.tabs);
+          const { tabs: restored, activeTabId } = workspace.tabs;
+          // A workspace always offers somewhere to type: its first tab, or the one it had active.
+          if (restored.length === 0) await createTab().catch(failed('A new editor tab could not be opened.'));
+          else if (activeTabId === null) setTabs({ tabs: restored, activeTabId: restored[0].id });
+          if (live) setOpen({ kind: 'open', workspace });
+        },
+        (err: unknown) => live && setOpen({ kind: 'failed', message: messageOf(err, "This project's workspace could not be opened.") }),
+      );
     handledElsewhere(opening);
     return () => {
       live = false;
     };
-  }, [client, projectId, attempt, createTab, failed]);
+  }, [client, projectId, attempt, createTab, failed, tabSaver]);
 
   const newTab = async (initial?: { title?: string; sql?: string; engine?: QueryEngine }): Promise<string | null> => {
     setProblem(null);
