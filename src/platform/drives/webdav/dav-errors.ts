@@ -3,32 +3,19 @@
 // wants: a write whose condition failed (conflict) is 412 Precondition Failed, a full drive 507, a lock 423. Anything
 // else that escapes (a bug, a storage failure) is logged and answered with a message that tells nothing of it.
 import {
-  BadGatewayError,
   BadRequestError,
-  EncodingNotSupportedError,
-  FailedDependencyError,
   ForbiddenError,
   InsufficientStorageError,
   InternalServerError,
   LockedError,
-  MediaTypeNotSupportedError,
-  MethodNotImplementedError,
-  MethodNotSupportedError,
-  NotAcceptableError,
   PreconditionFailedError,
-  PropertyIsProtectedError,
-  PropertyNotFoundError,
-  RangeNotSatisfiableError,
-  RequestTimeoutError,
-  RequestURITooLongError,
-  ResourceExistsError,
   ResourceNotFoundError,
-  ResourceNotModifiedError,
   ResourceTreeNotCompleteError,
   ServiceUnavailableError,
   UnauthorizedError,
-  UnprocessableEntityError,
 } from 'nephele';
+// Every error class of nephele's, from its own list (the main entry re-exports the same module, so instanceof holds).
+import * as NepheleErrors from 'nephele/dist/Errors/index.js';
 import type { FastifyBaseLogger } from 'fastify';
 import { driveBaseName, type DriveEntry } from '../../../common/drives.ts';
 import { EnclaveError, HTTP_STATUS_BY_ERROR_CODE, type ErrorCode, type ErrorValue } from '../../../common/errors.ts';
@@ -37,33 +24,7 @@ import { EnclaveError, HTTP_STATUS_BY_ERROR_CODE, type ErrorCode, type ErrorValu
 export const DAV_INTERNAL_MESSAGE = 'Something went wrong inside the platform; nothing was changed. The details are in its log.';
 
 /** Every error class nephele maps to a status: their messages are ours or nephele's own, never a library's. */
-const NEPHELE_ERRORS = [
-  BadGatewayError,
-  BadRequestError,
-  EncodingNotSupportedError,
-  FailedDependencyError,
-  ForbiddenError,
-  InsufficientStorageError,
-  InternalServerError,
-  LockedError,
-  MediaTypeNotSupportedError,
-  MethodNotImplementedError,
-  MethodNotSupportedError,
-  NotAcceptableError,
-  PreconditionFailedError,
-  PropertyIsProtectedError,
-  PropertyNotFoundError,
-  RangeNotSatisfiableError,
-  RequestTimeoutError,
-  RequestURITooLongError,
-  ResourceExistsError,
-  ResourceNotFoundError,
-  ResourceNotModifiedError,
-  ResourceTreeNotCompleteError,
-  ServiceUnavailableError,
-  UnauthorizedError,
-  UnprocessableEntityError,
-];
+const NEPHELE_ERRORS: ReadonlyArray<new (...args: never[]) => Error> = Object.values(NepheleErrors);
 
 export function isNepheleError(err: unknown): err is Error {
   return NEPHELE_ERRORS.some((errorClass) => err instanceof errorClass);
