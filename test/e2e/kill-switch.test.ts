@@ -31,6 +31,8 @@ describe('browser shell: incidents and the kill switch (issue 18)', () => {
   let dana: SessionPage;
   let incidents: IncidentsPage;
   const logins: LoginPage[] = [];
+  /** Whether Ada's click after the suspension was made (else the platform's pushed word ended her session first). */
+  let adaAskedAfterSuspension = false;
 
   /** The smallest sample the loader offers for the dataset shown (the demo's are small at this scale). */
   async function openSmallestSample(): Promise<string> {
@@ -139,6 +141,7 @@ describe('browser shell: incidents and the kill switch (issue 18)', () => {
     const click = async (): Promise<void> => {
       await catalogue.tab.click({ timeout: 10_000 });
       await catalogue.project(OTHER_PROJECT).click({ timeout: 10_000 });
+      adaAskedAfterSuspension = true;
     };
     await Promise.race([suspended.screen.waitFor({ timeout: 30_000 }), settled(click())]);
 
@@ -163,7 +166,10 @@ describe('browser shell: incidents and the kill switch (issue 18)', () => {
 
     expect(report.totals).toMatch(/^\d+ entries: /);
     expect(report.totals).toMatch(/[1-9][\d,]* rows answered$/);
-    expect(report.activities).toEqual(expect.arrayContaining(['sign_in', 'catalogue', 'sample', 'refused']));
+    expect(report.activities).toEqual(expect.arrayContaining(['sign_in', 'catalogue', 'sample']));
+    // Her click was refused by the platform when it was made; when the suspended screen came first, the click was never
+    // made, and which of the window's own calls met the suspension (and was recorded) is not this test's to know.
+    if (adaAskedAfterSuspension) expect(report.activities).toContain('refused');
     await saveScreenshot(admin.page, 'ks-05-access-report');
     await expectNoSeriousAccessibilityViolations(admin.page, 'access report');
   }, 60_000);
