@@ -1,13 +1,16 @@
 // The Electron shell: one hardened window showing app://enclave, the workstation core behind IPC.
-// Environment: see ./config.ts and src/workstation/env-config.ts (ENCLAVE_PLATFORM_URL required).
+// Environment: see ./config.ts and src/workstation/env-config.ts (ENCLAVE_PLATFORM_URL required), and ENCLAVE_CA_FILE
+// (src/workstation/ca-trust.ts). The core's calls (the platform, the identity provider) go through Node's fetch in this
+// process, not Electron's net module, so the CA bundle is added to Node's default roots before the core is created.
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { app, BrowserWindow, dialog, ipcMain, powerMonitor, protocol, screen, session, shell } from 'electron';
 import { handledElsewhere, inBackground } from '../src/common/detached.ts';
+import { describeCaBundle, trustConfiguredCaFile } from '../src/workstation/ca-trust.ts';
 import { createWorkstationCore, type WorkstationCore } from '../src/workstation/core.ts';
 import { createRendererFiles } from '../src/workstation/serving/renderer-files.ts';
 import { appProtocolResponse } from './app-protocol.ts';
-import { readShellConfig } from './config.ts';
+import { readShellConfig, type ShellConfigResult } from './config.ts';
 import { createDialogSaveExport } from './export-dialog.ts';
 import { wireIpc } from './ipc.ts';
 import {
@@ -30,7 +33,17 @@ function log(message: string, detail?: unknown): void {
   process.stderr.write(`[enclave] ${message}${detail instanceof Error ? ` ${detail.message}` : ''}\n`);
 }
 
-const configured = readShellConfig(process.env);
+/** The configuration, and the CA bundle applied: a bundle that cannot be used stops the start like a bad setting. */
+function startupConfig(): ShellConfigResult {
+  const shellConfig = readShellConfig(process.env);
+  if (!shellConfig.ok) return shellConfig;
+  const trust = trustConfiguredCaFile({ env: process.env });
+  if (!trust.ok) return trust;
+  if (trust.bundle !== null) log(describeCaBundle(trust.bundle));
+  return shellConfig;
+}
+
+const configured = startupConfig();
 
 // Both must happen before the app is ready.
 protocol.registerSchemesAsPrivileged([APP_SCHEME_REGISTRATION]);

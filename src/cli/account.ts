@@ -10,6 +10,7 @@ import { ROLE_LABELS } from '../common/people.ts';
 import { bestEffort } from '../common/detached.ts';
 import { EnclaveError } from '../common/errors.ts';
 import { DEFAULT_SESSION_MAX_SECONDS } from '../workstation/core.ts';
+import { platformUrlProblem } from '../workstation/env-config.ts';
 import { createPlatformClient, type PlatformClient, type SessionEventName } from '../workstation/platform-client.ts';
 import { startSignInFlow } from '../workstation/sign-in/flow.ts';
 import { DEFAULT_SCOPES, discoverIdentityProvider, type IdentityProvider, type TokenSet } from '../workstation/sign-in/oidc.ts';
@@ -35,7 +36,8 @@ const USAGE = `Usage:
   enclave logout [--platform URL]              sign out: revoke and forget the sign-in
   enclave whoami [--platform URL]              who you are signed in as
   enclave projects [--platform URL]            the projects you are a member of
-The platform URL may also come from ENCLAVE_PLATFORM_URL.
+The platform URL may also come from ENCLAVE_PLATFORM_URL: https://, or http:// on this machine only. A private CA:
+--ca-file FILE or ENCLAVE_CA_FILE (see \`enclave --help\`).
 `;
 
 export interface Context {
@@ -53,8 +55,11 @@ function say(io: CliIo, text: string): void {
 /** The platform (from --platform or ENCLAVE_PLATFORM_URL), its identity provider, and the CLI's keychain entry. */
 export async function connect(io: AccountIo, platformFlag: string | undefined): Promise<Context> {
   const env = io.env ?? process.env;
-  const platformUrl = platformFlag ?? env.ENCLAVE_PLATFORM_URL;
+  const platformUrl = (platformFlag ?? env.ENCLAVE_PLATFORM_URL)?.trim();
   if (!platformUrl) throw new EnclaveError('invalid_input', 'Give the platform URL with --platform URL or ENCLAVE_PLATFORM_URL.');
+  // The workstation's one rule (https, or http on this machine), before anything is sent: a sign-in crosses it.
+  const urlProblem = platformUrlProblem(platformUrl, platformFlag === undefined ? 'ENCLAVE_PLATFORM_URL' : '--platform');
+  if (urlProblem !== null) throw new EnclaveError('invalid_input', urlProblem);
   const client = createPlatformClient({ baseUrl: platformUrl });
   const health = await client.health();
   const issuer = env.ENCLAVE_OIDC_ISSUER?.trim() || health.identity?.issuer;

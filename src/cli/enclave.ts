@@ -2,8 +2,11 @@
 // The `enclave` command line: `enclave platform init|serve|query|user add|drives …`, the operator's incident commands
 // (`enclave platform incidents|suspend-user|suspend-project|freeze-egress|lift|access-report …`), `enclave audit verify
 // …`, `enclave sdc check …`, `enclave login|logout|whoami|projects|enrol`, `enclave terms show|accept` and `enclave admin
-// users …` (as the signed-in user).
+// users …` (as the signed-in user). Every command runs with the one trust setting, `--ca-file FILE` or ENCLAVE_CA_FILE
+// (src/workstation/ca-trust.ts): applied here, before the command runs, so `platform serve`'s own outgoing calls (an
+// external issuer's discovery and keys) trust it as the signed-in commands do.
 import process from 'node:process';
+import { CA_FILE_FLAG, describeCaBundle, trustConfiguredCaFile } from '../workstation/ca-trust.ts';
 import type { CliIo } from './cli-io.ts';
 
 const USAGE = `Usage:
@@ -48,10 +51,62 @@ const USAGE = `Usage:
   enclave admin usage --from ISO --to ISO [--format text|json]  the usage report for a time range
   enclave admin security-review [--record --up-to N --note TEXT]
                                                                 since the last review; or record one (an audit event)
+Every command:
+  --ca-file FILE (or --ca-file=FILE), anywhere on the line, or ENCLAVE_CA_FILE=FILE
+                                                                trust the certificate authorities in FILE (PEM) as well
+                                                                as this computer's: your organisation's CA bundle
+  The platform URL (--platform, ENCLAVE_PLATFORM_URL) is https://, or http:// on this machine only.
 `;
 
-async function main(argv: string[], io: CliIo): Promise<number> {
+/**
+ * The global `--ca-file FILE` / `--ca-file=FILE`, wherever it stands (before or after the command words), taken out
+ * before the command reads its own options. Given twice, or without a file, is an error.
+ */
+function takeCaFileFlag(argv: readonly string[]): { ok: true; argv: string[]; caFile?: string } | { ok: false; message: string } {
+  const rest: string[] = [];
+  let caFile: string | undefined;
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = argv[index] ?? '';
+    let value: string | undefined;
+    if (arg === CA_FILE_FLAG) {
+      value = argv[index + 1];
+      if (value === undefined || value.startsWith('-'))
+        return { ok: false, message: `${CA_FILE_FLAG} needs the file of a CA bundle (PEM).` };
+      index += 1;
+    } else if (arg.startsWith(`${CA_FILE_FLAG}=`)) {
+      value = arg.slice(CA_FILE_FLAG.length + 1);
+    } else {
+      rest.push(arg);
+      continue;
+    }
+    if (caFile !== undefined) return { ok: false, message: `${CA_FILE_FLAG} is given twice: give one CA bundle.` };
+    caFile = value;
+  }
+  return caFile === undefined ? { ok: true, argv: rest } : { ok: true, argv: rest, caFile };
+}
+
+/** The trust setting, applied before any command connects; false (after saying why) when the bundle cannot be used. */
+function applyTrust(caFile: string | undefined, announce: boolean, io: CliIo): boolean {
+  const trust = trustConfiguredCaFile({ env: process.env, flag: caFile });
+  if (!trust.ok) {
+    io.stderr.write(`enclave: ${trust.message}\n`);
+    return false;
+  }
+  // Told where an operator reads it; a person's command stays quiet.
+  if (trust.bundle !== null && announce) io.stderr.write(`enclave: ${describeCaBundle(trust.bundle)}\n`);
+  return true;
+}
+
+async function main(commandLine: string[], io: CliIo): Promise<number> {
+  const flag = takeCaFileFlag(commandLine);
+  if (!flag.ok) {
+    io.stderr.write(`enclave: ${flag.message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { argv } = flag;
   const [group, command, ...rest] = argv;
+  const helpOnly = group === undefined || group === '--help' || group === 'help';
+  if (!helpOnly && !applyTrust(flag.caFile, group === 'platform' && command === 'serve', io)) return 2;
   // The platform's files are for its own OS user only: whatever SQLite, DuckDB or the key files create is 0600 in
   // 0700 folders, whatever the caller's umask (the code also sets modes where it makes files).
   if (group === 'platform' || group === 'audit') process.umask(0o077);
@@ -107,7 +162,7 @@ async function main(argv: string[], io: CliIo): Promise<number> {
     const { runAdminOversight } = await import('./admin-oversight.ts');
     return runAdminOversight(command, rest, io);
   }
-  if (group === undefined || group === '--help' || group === 'help') {
+  if (helpOnly) {
     io.stdout.write(USAGE);
     return 0;
   }

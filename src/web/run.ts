@@ -1,13 +1,16 @@
 // Runs the browser shell as a process:
-// `npx node src/web/run.ts --platform-url URL [--renderer-dir DIR] [--port P] [--launch-page-dir DIR]`.
+// `npx node src/web/run.ts --platform-url URL [--ca-file FILE] [--renderer-dir DIR] [--port P] [--launch-page-dir DIR]`.
 // Prints one JSON line {"event":"listening","url","launchUrl","launchPage"} on stdout once it listens, and stops
 // cleanly on SIGINT/SIGTERM. The launcher reads that line through a pipe, and gives a browser the launch page's
-// path (a 0600 file in DIR, deleted once its code is used), never the URL: arguments are readable by every user. The platform URL may also come from ENCLAVE_PLATFORM_URL; the workstation's
-// other settings (identity provider, idle lock, session length, token store) come from the environment as
+// path (a 0600 file in DIR, deleted once its code is used), never the URL: arguments are readable by every user. The
+// platform URL may also come from ENCLAVE_PLATFORM_URL (https, or plain http on this machine only), and the CA bundle
+// added to the trusted roots from ENCLAVE_CA_FILE (src/workstation/ca-trust.ts); the workstation's other settings
+// (identity provider, idle lock, session length, token store) come from the environment as
 // src/workstation/env-config.ts describes.
 import { resolve } from 'node:path';
 import process from 'node:process';
 import { parseArgs } from 'node:util';
+import { describeCaBundle, trustConfiguredCaFile } from '../workstation/ca-trust.ts';
 import { createWorkstationCore } from '../workstation/core.ts';
 import { readWorkstationEnv } from '../workstation/env-config.ts';
 import { startBrowserShell } from './browser-shell.ts';
@@ -23,12 +26,13 @@ export interface RunIo {
 const DEFAULT_RENDERER_DIR = resolve(import.meta.dirname, '../../out/renderer');
 
 export async function runBrowserShell(argv: string[], io: RunIo): Promise<number> {
-  let values: { 'platform-url'?: string; 'renderer-dir'?: string; port?: string; 'launch-page-dir'?: string };
+  let values: { 'platform-url'?: string; 'ca-file'?: string; 'renderer-dir'?: string; port?: string; 'launch-page-dir'?: string };
   try {
     ({ values } = parseArgs({
       args: argv,
       options: {
         'platform-url': { type: 'string' },
+        'ca-file': { type: 'string' },
         'renderer-dir': { type: 'string' },
         port: { type: 'string' },
         'launch-page-dir': { type: 'string' },
@@ -37,7 +41,7 @@ export async function runBrowserShell(argv: string[], io: RunIo): Promise<number
     }));
   } catch (err) {
     io.stderr.write(
-      `${(err as Error).message}\nUsage: run.ts --platform-url URL [--renderer-dir DIR] [--port P] [--launch-page-dir DIR]\n`,
+      `${(err as Error).message}\nUsage: run.ts --platform-url URL [--ca-file FILE] [--renderer-dir DIR] [--port P] [--launch-page-dir DIR]\n`,
     );
     return 2;
   }
@@ -55,6 +59,13 @@ export async function runBrowserShell(argv: string[], io: RunIo): Promise<number
     io.stderr.write(`--port must be 0..65535, not "${values.port}".\n`);
     return 2;
   }
+  // Before the core exists: its first health check already goes through TLS.
+  const trust = trustConfiguredCaFile({ env: io.env, flag: values['ca-file'] });
+  if (!trust.ok) {
+    io.stderr.write(`${trust.message}\n`);
+    return 2;
+  }
+  if (trust.bundle !== null) io.stderr.write(`${describeCaBundle(trust.bundle)}\n`);
   let core;
   try {
     core = createWorkstationCore({ ...settings.options, log: (message) => io.stderr.write(`${message}\n`) });

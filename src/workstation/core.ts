@@ -139,10 +139,14 @@ export function createWorkstationCore(options: WorkstationCoreOptions): Workstat
       };
     } else {
       // Joins the monitor's check rather than asking the platform twice.
-      if (monitor.lastHealth() === undefined) await monitor.checkNow();
+      const checked = monitor.lastHealth() === undefined ? await monitor.checkNow() : undefined;
       const health = monitor.lastHealth();
+      // The check's own reason (a certificate this computer does not trust, say) rather than a bare "cannot be reached".
       if (health === undefined)
-        throw new EnclaveError('unavailable', `The platform at ${client.url} cannot be reached, so Enclave cannot find where to sign in.`);
+        throw new EnclaveError(
+          'unavailable',
+          `Enclave cannot find where to sign in. ${checked?.message ?? `The platform at ${client.url} cannot be reached.`}`,
+        );
       const announced = health.identity;
       if (!announced && !overrides.issuer) {
         throw new EnclaveError(

@@ -1,12 +1,16 @@
 // The workstation's settings from the environment, read the same way by both shells (Electron's main/config.ts and
 // the browser shell's src/web/run.ts):
-//   ENCLAVE_PLATFORM_URL        the platform's HTTP API, e.g. http://127.0.0.1:4100 (required)
+//   ENCLAVE_PLATFORM_URL        the platform's HTTP API, e.g. https://tre.example.org (required; plain http only on
+//                               this machine: 127.0.0.1, localhost or [::1], as `npm start` uses)
 //   ENCLAVE_OIDC_ISSUER         the identity provider's issuer (default: what the platform's health answer says)
 //   ENCLAVE_OIDC_CLIENT_ID      the OIDC client ID (default: the platform's)
 //   ENCLAVE_API_AUDIENCE        the API's resource indicator; "none" sends none (default: the platform's)
 //   ENCLAVE_IDLE_LOCK_SECONDS   inactivity before the workstation locks (default 900)
 //   ENCLAVE_SESSION_MAX_HOURS   the longest a session lasts (default 12; fractions allowed, e.g. 0.5)
 //   ENCLAVE_TOKEN_STORE         keychain (default; memory if none works) | memory
+// ENCLAVE_CA_FILE (an organisation's CA bundle added to the trusted roots) is the process's, not the core's: the shells
+// apply it with src/workstation/ca-trust.ts before the core starts.
+import { isHttpsOrLoopbackHttp } from '../common/loopback.ts';
 import type { WorkstationCoreOptions } from './core.ts';
 import { checkIssuerUrl } from './sign-in/oidc.ts';
 
@@ -17,23 +21,37 @@ export type WorkstationEnvOptions = Pick<
 
 export type WorkstationEnvResult = { ok: true; options: WorkstationEnvOptions } | { ok: false; message: string };
 
-function isHttpUrl(raw: string): boolean {
+/**
+ * The one rule for a platform URL, wherever it enters (ENCLAVE_PLATFORM_URL, the CLI's --platform, the browser shell's
+ * --platform-url), the issuer's rule: https, or plain http on this machine only. Health data crosses this connection,
+ * and so do the access tokens. Null when the URL is fine; else the message, naming `setting`.
+ */
+export function platformUrlProblem(raw: string, setting: string): string | null {
+  let url: URL;
   try {
-    const url = new URL(raw);
-    return url.protocol === 'http:' || url.protocol === 'https:';
+    url = new URL(raw);
   } catch {
-    return false;
+    return `${setting} must be the platform's https:// URL, not "${raw}".`;
   }
+  if (isHttpsOrLoopbackHttp(url)) return null;
+  return `${setting} must use https:// (plain http:// is allowed only on this machine: 127.0.0.1, localhost or [::1]), not "${raw}".`;
 }
 
-/** Reads the environment; `platformUrl` (a command-line flag) wins over ENCLAVE_PLATFORM_URL. */
-export function readWorkstationEnv(env: Record<string, string | undefined>, platformUrlFlag?: string): WorkstationEnvResult {
+/**
+ * Reads the environment; `platformUrl` (a command-line flag, named `flagName` in messages) wins over
+ * ENCLAVE_PLATFORM_URL.
+ */
+export function readWorkstationEnv(
+  env: Record<string, string | undefined>,
+  platformUrlFlag?: string,
+  flagName = '--platform-url',
+): WorkstationEnvResult {
   const platformUrl = (platformUrlFlag ?? env.ENCLAVE_PLATFORM_URL)?.trim();
   if (!platformUrl) {
     return { ok: false, message: 'ENCLAVE_PLATFORM_URL is not set: start Enclave with `npm start`, or set it to the platform URL.' };
   }
-  if (!isHttpUrl(platformUrl))
-    return { ok: false, message: `ENCLAVE_PLATFORM_URL must be an http:// or https:// URL, not "${platformUrl}".` };
+  const urlProblem = platformUrlProblem(platformUrl, platformUrlFlag === undefined ? 'ENCLAVE_PLATFORM_URL' : flagName);
+  if (urlProblem !== null) return { ok: false, message: urlProblem };
 
   const identity: NonNullable<WorkstationCoreOptions['identity']> = {};
   const issuer = env.ENCLAVE_OIDC_ISSUER?.trim();

@@ -18,6 +18,7 @@ import {
   type SessionEventName,
 } from '../common/platform-api.ts';
 import { ARROW_STREAM_CONTENT_TYPE } from '../common/transport-protocol.ts';
+import { notTrustedError } from './ca-trust.ts';
 
 export { SESSION_EVENTS, type PlatformHealth, type PlatformIdentity, type SessionEventName } from '../common/platform-api.ts';
 
@@ -239,7 +240,8 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     if (context.timedOut) {
       return new EnclaveError('unavailable', `The platform at ${url} did not answer within ${Math.round(context.deadlineMs / 1000)} s.`);
     }
-    return new EnclaveError('unavailable', `The platform at ${url} cannot be reached.`);
+    // A certificate TLS refused is no network fault: it says which problem, and what fixes it.
+    return notTrustedError(err, `the platform at ${url}`) ?? new EnclaveError('unavailable', `The platform at ${url} cannot be reached.`);
   }
 
   async function errorFromResponse(response: Response): Promise<EnclaveError> {

@@ -6,6 +6,7 @@
 // an untyped one without jti, grant or session is ended by its subject and issue time.
 import { createRemoteJWKSet, errors, jwtVerify, type JWTHeaderParameters, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import { EnclaveError } from '../../common/errors.ts';
+import { CA_FILE_FLAG, CA_FILE_VARIABLE, tlsProblemOf } from '../../common/tls-problems.ts';
 import { revocationKey, type RevocationList } from '../store/revocations.ts';
 import { GRANT_ID_CLAIM } from './identity-config.ts';
 import type { Authenticator, CallerRequest, Principal, UserLookup } from './principal.ts';
@@ -73,6 +74,14 @@ function tokenOf(payload: JWTPayload, header: JWTHeaderParameters): NonNullable<
 /** Verification failures are the caller's problem (401); anything else (the IdP unreachable) is ours. */
 function toAuthError(err: unknown): EnclaveError {
   if (err instanceof errors.JWTExpired) return new EnclaveError('unauthenticated', 'Your sign-in has expired. Sign in again.');
+  // The platform's own trust setting refused the issuer's certificate: its operator's to fix, not the caller's.
+  const tls = tlsProblemOf(err);
+  if (tls !== null) {
+    return new EnclaveError(
+      'unavailable',
+      `The platform cannot check your sign-in: it does not accept its identity provider's certificate (${tls.code}). Tell the platform's operator: its CA bundle is set with ${CA_FILE_VARIABLE} or ${CA_FILE_FLAG}.`,
+    );
+  }
   if (err instanceof errors.JWKSTimeout || (err instanceof TypeError && !(err instanceof errors.JOSEError))) {
     return new EnclaveError('unavailable', 'The platform cannot reach its identity provider to check your sign-in. Try again shortly.');
   }

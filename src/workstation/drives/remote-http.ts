@@ -18,6 +18,7 @@ import {
 } from '../../common/drives.ts';
 import { EnclaveError, ErrorValueSchema, type ErrorCode } from '../../common/errors.ts';
 import { PLATFORM_API_PREFIX } from '../../common/platform-api.ts';
+import { notTrustedError } from '../ca-trust.ts';
 import type { PlatformClient } from '../platform-client.ts';
 import { checkRemoteTree, printable, remotePathProblem } from './remote-check.ts';
 import type { DownloadRequest, DriveRemote, RemoteContent } from './remote.ts';
@@ -131,7 +132,10 @@ export function createHttpDriveRemote(options: HttpDriveRemoteOptions): DriveRem
     if (state.signal?.aborted === true) return new EnclaveError('cancelled', `${what} was cancelled.`);
     if (state.idle)
       return new EnclaveError('unavailable', `${what} stalled: the platform sent nothing for ${Math.round(idleTimeoutMs / 1000)} s.`);
-    return new EnclaveError('unavailable', `${what} failed: the platform at ${base.origin} cannot be reached.`);
+    return (
+      notTrustedError(err, `the platform at ${base.origin}`, `${what} failed. `) ??
+      new EnclaveError('unavailable', `${what} failed: the platform at ${base.origin} cannot be reached.`)
+    );
   }
 
   async function download(request: DownloadRequest): Promise<RemoteContent> {

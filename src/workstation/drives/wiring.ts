@@ -12,6 +12,7 @@ import { EnclaveError, ErrorValueSchema } from '../../common/errors.ts';
 import { PLATFORM_API_PREFIX } from '../../common/platform-api.ts';
 import { Serial } from '../../common/serial.ts';
 import type { AsUser } from '../airlock/handlers.ts';
+import { notTrustedError } from '../ca-trust.ts';
 import type { EventHub } from '../event-hub.ts';
 import type { PlatformClient } from '../platform-client.ts';
 import { driveFolder, drivesRoot, driveSyncRoot, driveSyncStateDir } from '../workspace-state/locations.ts';
@@ -302,9 +303,12 @@ export function createCoreDrives(options: CoreDrivesOptions): CoreDrives {
         let response: Response;
         try {
           response = await doFetch(url, { headers: { authorization: `Bearer ${token ?? ''}` }, signal, redirect: 'error' });
-        } catch {
+        } catch (err) {
           if (signal?.aborted) throw new EnclaveError('cancelled', 'The call was cancelled.');
-          throw new EnclaveError('unavailable', `The platform at ${client.url} cannot be reached.`);
+          throw (
+            notTrustedError(err, `the platform at ${client.url}`) ??
+            new EnclaveError('unavailable', `The platform at ${client.url} cannot be reached.`)
+          );
         }
         if (!response.ok) throw await errorOf(response, 'the version');
         const declared = Number(response.headers.get('content-length') ?? Number.NaN);

@@ -9,6 +9,7 @@
 import * as oidc from 'openid-client';
 import { EnclaveError } from '../../common/errors.ts';
 import { isHttpsOrLoopbackHttp, isLoopbackHttp } from '../../common/loopback.ts';
+import { notTrustedError } from '../ca-trust.ts';
 
 export const DEFAULT_SCOPES = ['openid', 'profile', 'offline_access'] as const;
 
@@ -131,7 +132,11 @@ export function describeOidcError(err: unknown, doing: string): EnclaveError {
     );
   }
   if (err instanceof TypeError) {
-    return new EnclaveError('unavailable', `${doing} failed: the identity provider cannot be reached.`);
+    // fetch's TypeError, as openid-client passes it on: a certificate TLS refused is told as such, not as unreachable.
+    return (
+      notTrustedError(err, 'the identity provider', `${doing} failed. `) ??
+      new EnclaveError('unavailable', `${doing} failed: the identity provider cannot be reached.`)
+    );
   }
   return new EnclaveError('internal', `${doing} failed unexpectedly.`);
 }
