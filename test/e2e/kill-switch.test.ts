@@ -31,8 +31,6 @@ describe('browser shell: incidents and the kill switch (issue 18)', () => {
   let dana: SessionPage;
   let incidents: IncidentsPage;
   const logins: LoginPage[] = [];
-  /** Whether Ada's click after the suspension was made (else the platform's pushed word ended her session first). */
-  let adaAskedAfterSuspension = false;
 
   /** The smallest sample the loader offers for the dataset shown (the demo's are small at this scale). */
   async function openSmallestSample(): Promise<string> {
@@ -141,7 +139,6 @@ describe('browser shell: incidents and the kill switch (issue 18)', () => {
     const click = async (): Promise<void> => {
       await catalogue.tab.click({ timeout: 10_000 });
       await catalogue.project(OTHER_PROJECT).click({ timeout: 10_000 });
-      adaAskedAfterSuspension = true;
     };
     await Promise.race([suspended.screen.waitFor({ timeout: 30_000 }), settled(click())]);
 
@@ -161,15 +158,15 @@ describe('browser shell: incidents and the kill switch (issue 18)', () => {
     await expectNoSeriousAccessibilityViolations(app.page, 'suspended screen');
   }, 60_000);
 
-  it("Dana reads Ada's access report: her sign-in, catalogue reads, her sample, and the refusal after the suspension", async () => {
+  it("Dana reads Ada's access report: her sign-in, catalogue reads and her sample", async () => {
     const report = await incidents.accessReport('person', 'demo-analyst');
 
     expect(report.totals).toMatch(/^\d+ entries: /);
     expect(report.totals).toMatch(/[1-9][\d,]* rows answered$/);
     expect(report.activities).toEqual(expect.arrayContaining(['sign_in', 'catalogue', 'sample']));
-    // Her click was refused by the platform when it was made; when the suspended screen came first, the click was never
-    // made, and which of the window's own calls met the suspension (and was recorded) is not this test's to know.
-    if (adaAskedAfterSuspension) expect(report.activities).toContain('refused');
+    // Whether a refusal of hers is in the report is not this test's to know: her session may end at the platform's
+    // pushed word before any call of hers reaches it (her click's calls are then cancelled in the workstation). That a
+    // suspended person's call is refused and recorded is test/integration/platform/kill-switch.test.ts's.
     await saveScreenshot(admin.page, 'ks-05-access-report');
     await expectNoSeriousAccessibilityViolations(admin.page, 'access report');
   }, 60_000);

@@ -9,7 +9,7 @@
 // in the header, polled while signed in and read again after every airlock action made on any screen. Mounted once per
 // sign-in (keyed by user). Editor text is saved as it is typed, for every project of the sign-in, and sent at once
 // when the window goes away or the project changes.
-import { useCallback, useEffect, useMemo, useState } from 'react';
+import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { createPortal } from 'react-dom';
 import type { Notification } from '../../../src/common/airlock.ts';
 import type { Client } from '../../../src/common/client.ts';
@@ -190,15 +190,22 @@ export function Workspace(props: {
   }, [client, projectId, driveOffered]);
   const projectEngine = useMemo(() => (project ? engines.forProject(project) : null), [engines, project]);
 
+  // Only the latest read of the tables is shown: an earlier one answered late (the project opened before, whose
+  // workspace took longer to open) would otherwise leave the project now chosen without its tables for good.
+  const tablesRead = useRef(0);
   const refreshTables = useCallback(() => {
     if (!projectEngine) return;
     const id = projectEngine.projectId;
+    const read = ++tablesRead.current;
     projectEngine.engine.tables().then(
       (list) => {
+        if (read !== tablesRead.current) return;
         setTables({ projectId: id, tables: list });
         setTablesError(null);
       },
-      (err: unknown) => setTablesError(messageOf(err, "This project's local tables could not be read.")),
+      (err: unknown) => {
+        if (read === tablesRead.current) setTablesError(messageOf(err, "This project's local tables could not be read."));
+      },
     );
   }, [projectEngine]);
 
