@@ -11,7 +11,7 @@ import type { CliIo } from './cli-io.ts';
 
 const USAGE = `Usage:
   enclave platform init --data-dir DIR [--scale N] [--seed S]   generate the synthetic datasets
-  enclave platform serve --data-dir DIR [--port P] [--host H]   serve the platform (embedded sign-in)
+  enclave platform serve --data-dir DIR [--port P] [--host H] [--tls-cert F --tls-key F] [--public-url URL]   serve the platform (embedded sign-in)
     [--oidc-issuer URL --oidc-audience A --oidc-client-id C]     or trust an external OIDC issuer
     [--accept-broken-audit-log=TOKEN]                            start on the broken audit log whose report printed TOKEN
   enclave platform query --data-dir DIR --as USER --project P --sql SQL [--format csv|json]

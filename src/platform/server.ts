@@ -1,8 +1,11 @@
 // The demo platform's HTTP server: the composition root. It opens the platform's core (platform-core.ts: the data
 // engine, the records, the agreements and the query service), sets up identity (the embedded OIDC provider, or an
-// external issuer), and wires the routes.
+// external issuer), and wires the routes. It serves plain HTTP (loopback) or HTTPS with a certificate it is given as
+// PEM contents (reading, checking and reloading the files is the caller's: http/tls-certificates.ts, tls-reload.ts).
+// When it stops it drains: answers under way finish, new requests are told it is stopping.
 import type { AddressInfo } from 'node:net';
-import Fastify, { type FastifyInstance } from 'fastify';
+import { Server as TlsServer } from 'node:tls';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import { bestEffort, inBackground } from '../common/detached.ts';
 import { EnclaveError } from '../common/errors.ts';
 import { LOOPBACK_HOSTNAMES } from '../common/loopback.ts';
@@ -15,6 +18,8 @@ import { assertMayCall, isPublicRoute, isRouteId, type AgreementsInForce } from 
 import type { DriveService } from './drives/service-api.ts';
 import { registerWebDav } from './drives/webdav/register.ts';
 import { toErrorReply } from './http/error-reply.ts';
+import { secureContextOptions, type CertificatePem } from './http/tls-certificates.ts';
+import { HSTS_HEADER, HSTS_VALUE, sendsHsts } from './http/tls-hsts.ts';
 import { createEmbeddedIdentityProvider, type EmbeddedIdentityProvider } from './identity/embedded/embedded-idp.ts';
 import { SIGNING_ALGORITHM } from './identity/embedded/keys.ts';
 import {
@@ -79,12 +84,16 @@ export interface PlatformServerOptions {
    * another token, a broken log stops the start with the report.
    */
   readonly acceptBrokenAuditLog?: string;
+  /** Serve HTTPS with this certificate rather than plain HTTP; replaceCertificate puts a renewed one in service. */
+  readonly tls?: CertificatePem;
 }
 
 export interface PlatformServer {
   readonly app: FastifyInstance;
-  /** Listens, and answers the platform's URL (`http://host:port`). */
+  /** Listens, and answers the address it listens on (`http://host:port`, or `https://…` with tls). */
   listen(options: { port: number; host: string }): Promise<string>;
+  /** With tls: new connections get this certificate; open ones keep the one they started with. */
+  replaceCertificate(pem: CertificatePem): void;
   /** How clients sign in (the health answer's identity block); undefined until the embedded provider is attached. */
   identity(): IdentityInfo | undefined;
   readonly startupAudit: StartupAudit;
@@ -100,6 +109,9 @@ export interface PlatformServer {
 const DRIVE_SWEEP_MS = 10 * 60 * 1000;
 
 const SMALLEST_BODY_LIMIT = Math.min(...Object.values(PLATFORM_ROUTES).map((route) => route.bodyLimit));
+
+/** What a request that arrives while the platform stops is told (503, and the connection is closed). */
+const STOPPING_MESSAGE = 'The platform is stopping; try again in a moment.';
 
 function hostnameOf(host: string | undefined): string | undefined {
   if (host === undefined) return undefined;
@@ -131,10 +143,12 @@ export function buildPlatformApp(options: {
   embeddedIdp?: EmbeddedIdentityProvider;
   logger?: boolean | PlatformLoggerOptions;
   allowedHostnames?: readonly string[];
+  /** Serve HTTPS with this certificate (PEM contents); without it, plain HTTP. */
+  tls?: CertificatePem;
 }): FastifyInstance {
   // Host names the platform answers to: a web page that rebinds its own DNS name to 127.0.0.1 is refused.
   const allowedHostnames = new Set(options.allowedHostnames ?? LOOPBACK_HOSTNAMES);
-  const app = Fastify({
+  const settings = {
     logger: options.logger ?? false,
     // No HEAD routes: one would run a sample's query for nothing.
     exposeHeadRoutes: false,
@@ -142,7 +156,22 @@ export function buildPlatformApp(options: {
     // (one sent to a path no route has, answered 404; JSON sent to the sign-in pages, which read forms): no more
     // than the smallest declared limit.
     bodyLimit: SMALLEST_BODY_LIMIT,
-    return503OnClosing: true,
+    // Fastify's own 503 while closing has its own body ({"error":"Service Unavailable",…}), not the API's error
+    // shape: the onRequest hook below answers instead. Idle keep-alive connections are closed when the server
+    // closes; a busy one is closed after its answer (Connection: close, onSend below).
+    return503OnClosing: false,
+    forceCloseConnections: 'idle',
+  } satisfies FastifyServerOptions;
+  // An https.Server is an http.Server to every route and hook (same requests, same replies); only its TLS methods
+  // differ, and those are reached through TlsServer (replaceCertificate).
+  const app =
+    options.tls === undefined
+      ? Fastify(settings)
+      : (Fastify({ ...settings, https: secureContextOptions(options.tls) }) as unknown as FastifyInstance);
+  // Set once close() begins (preClose): from then on new requests are refused, and answers under way close their connection.
+  let stopping = false;
+  app.addHook('preClose', async () => {
+    stopping = true;
   });
   app.decorateRequest('principal', null);
   app.decorateRequest('identity', null);
@@ -187,10 +216,15 @@ export function buildPlatformApp(options: {
     }
   }
 
-  app.addHook('onRequest', async (request) => {
-    if (!allowedHostnames.has(hostnameOf(request.headers.host) ?? '')) {
+  app.addHook('onRequest', async (request, reply) => {
+    const hostname = hostnameOf(request.headers.host) ?? '';
+    if (!allowedHostnames.has(hostname)) {
       throw new EnclaveError('forbidden', 'This platform answers only on its own address.');
     }
+    // On the raw answer, so the identity provider's own answers (which bypass onSend) carry it too.
+    if (sendsHsts({ protocol: request.protocol, hostname })) reply.raw.setHeader(HSTS_HEADER, HSTS_VALUE);
+    // Fastify marks the answer Connection: close once closing; a load balancer sends this request elsewhere.
+    if (stopping) throw new EnclaveError('unavailable', STOPPING_MESSAGE);
     if (request.is404) return;
     const route = request.routeOptions.config.access;
     // Deny by default: a route that forgot its access entry is closed, not open.
@@ -220,6 +254,8 @@ export function buildPlatformApp(options: {
   app.addHook('onSend', async (_request, reply) => {
     reply.header('cache-control', 'no-store');
     reply.header('x-content-type-options', 'nosniff');
+    // An answer finishing while the platform stops frees its connection, rather than holding it until the grace ends.
+    if (stopping) reply.header('connection', 'close');
   });
 
   app.setErrorHandler((err, request, reply) => {
@@ -268,8 +304,8 @@ export function buildPlatformApp(options: {
   return app;
 }
 
-function urlOf(address: AddressInfo): string {
-  return `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+function urlOf(address: AddressInfo, scheme: 'http' | 'https'): string {
+  return `${scheme}://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
 }
 
 interface IdentitySetup {
@@ -403,7 +439,9 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
     ...setup,
     logger: options.logger,
     allowedHostnames: options.allowedHostnames,
+    ...(options.tls === undefined ? {} : { tls: options.tls }),
   });
+  const scheme = options.tls === undefined ? 'http' : 'https';
   // The projects' minimised copies are prepared now, in the background, so a first query need not wait for one.
   core.queries.prepare(core.agreements.all());
   if (embeddedIdp !== undefined) {
@@ -412,7 +450,7 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
     // before whoever awaited listen() can announce the URL.
     else
       app.addHook('onListen', function attachOnListen(done) {
-        embeddedIdp.attach(urlOf(app.server.address() as AddressInfo), app.log);
+        embeddedIdp.attach(urlOf(app.server.address() as AddressInfo, scheme), app.log);
         done();
       });
   }
@@ -430,7 +468,14 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
     app,
     async listen({ port, host }) {
       await app.listen({ port, host });
-      return urlOf(app.server.address() as AddressInfo);
+      return urlOf(app.server.address() as AddressInfo, scheme);
+    },
+    replaceCertificate(pem) {
+      const server: unknown = app.server;
+      if (options.tls === undefined || !(server instanceof TlsServer)) {
+        throw new EnclaveError('internal', 'This platform serves plain HTTP: it has no certificate to replace.');
+      }
+      server.setSecureContext(secureContextOptions(pem));
     },
     identity: setup.identity,
     startupAudit: core.startupAudit,
