@@ -3,21 +3,15 @@
 // folder other OS users can open, and a broken audit log unless told to accept that very report (which is
 // audited); it never makes a new audit key for a log that had one, and says in its log why it records nothing
 // more once events were deleted from under it.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { chmod, rename } from 'node:fs/promises';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { runPlatformServe } from '../../../src/cli/platform-serve.ts';
 import { makePrivate } from '../../support/private-tree.ts';
 import { signIn } from '../identity/support.ts';
 import { auditDirIn, openAudit, openRecords, tamper, verifyDir, writeEvents } from './audit-support.ts';
 import { createPlatformFixture, type PlatformFixture } from './fixture.ts';
-
-const ENCLAVE = fileURLToPath(new URL('../../../src/cli/enclave.ts', import.meta.url));
+import { firstLine, runEnclave, serveInProcess as serve, type Run } from './serve-process.ts';
 
 let fixture: PlatformFixture;
 
@@ -30,32 +24,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await fixture.cleanup();
 });
-
-interface Run {
-  child: ChildProcess;
-  stdout: () => string;
-  stderr: () => string;
-  exited: Promise<number | null>;
-}
-
-function runEnclave(args: string[]): Run {
-  // process.execPath is the Node 24 that runs Vitest, which runs our .ts directly.
-  const child = spawn(process.execPath, [ENCLAVE, ...args], { cwd: path.dirname(ENCLAVE), stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
-  const exited = once(child, 'exit').then(([code]) => code as number | null);
-  return { child, stdout: () => out, stderr: () => err, exited };
-}
-
-async function firstLine(run: Run): Promise<string> {
-  while (!run.stdout().includes('\n')) {
-    const outcome = await Promise.race([once(run.child.stdout!, 'data').then(() => 'data'), run.exited.then(() => 'exit')]);
-    if (outcome === 'exit') throw new Error(`serve exited early: ${run.stderr()}`);
-  }
-  return run.stdout().split('\n')[0];
-}
 
 describe('enclave platform serve', () => {
   it.each(['SIGTERM', 'SIGINT'] as const)('prints one listening line, serves on loopback, and stops on %s', async (signal) => {
@@ -99,18 +67,6 @@ describe('enclave platform serve', () => {
     }
   });
 });
-
-/** runPlatformServe in process: for refusals, where nothing starts, so no child is needed. */
-async function serve(args: string[]) {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
-  const code = await runPlatformServe(args, { stdin: new PassThrough(), stdout, stderr });
-  return { code, stdout: out, stderr: err };
-}
 
 /** The token a refused start printed for its report. */
 function tokenIn(stderr: string): string {
