@@ -3,13 +3,13 @@
 // runs the platform until SIGTERM/SIGINT, then drains (answers under way finish; new requests get 503). Without TLS it
 // speaks plain HTTP on loopback only; with a certificate and key it serves HTTPS on any address, takes a renewed pair
 // on SIGHUP or when a periodic look finds the files changed (a pair that fails its checks is logged and the old one
-// stays), and sends HSTS to DNS names. --public-url is the address clients use: the embedded provider's issuer
-// (<url>/oidc) and, with --allow-host, the Host names it answers to. Without --oidc-issuer it runs its embedded
-// identity provider with the demo accounts. It refuses a data folder that other OS users can open, a key file they
-// can read, and a broken audit log unless told to accept that very report (its token is printed with it, so a flag
-// left in a service unit accepts no later, different break). stdout carries exactly one machine-readable line,
-// {"event":"listening","url":…} (and "listeningOn" when the public URL is not the listening address), once the server
-// listens; everything else goes to stderr.
+// stays; a SIGHUP during the drain does nothing), and sends HSTS to DNS names. --public-url is the address clients
+// use: the embedded provider's issuer (<url>/oidc) and, with --allow-host, the Host names it answers to. Without
+// --oidc-issuer it runs its embedded identity provider with the demo accounts. It refuses a data folder that other OS
+// users can open, a key file they can read or own, and a broken audit log unless told to accept that very report (its
+// token is printed with it, so a flag left in a service unit accepts no later, different break). stdout carries
+// exactly one machine-readable line, {"event":"listening","url":…} (and "listeningOn" when the public URL is not the
+// listening address), once the server listens; everything else goes to stderr.
 import { isIP, isIPv4, isIPv6 } from 'node:net';
 import process from 'node:process';
 import { parseArgs } from 'node:util';
@@ -25,7 +25,7 @@ import { createPlatformServer, type PlatformServer } from '../platform/server.ts
 import type { CliIo } from './cli-io.ts';
 
 const USAGE = `Usage: enclave platform serve --data-dir DIR [--port P (default 0: any free port)] [--host 127.0.0.1] [--log-level info]
-    [--tls-cert FILE --tls-key FILE]   serve HTTPS (TLS 1.2 or later) with this certificate (chain after it) and key (0600);
+    [--tls-cert FILE --tls-key FILE]   serve HTTPS (TLS 1.2 or later) with this certificate (chain after it) and key (0600, yours or root's);
                                        needed for any --host but loopback. Renewed files are taken on SIGHUP or at the next check
     [--tls-check-interval SECONDS (default 3600)]   how often the certificate files are looked at for a renewal
     [--public-url https://NAME[:PORT]]   the address clients reach the platform at (needed with --host 0.0.0.0 or ::):
@@ -265,13 +265,17 @@ function waitForStopSignal(): { stopped: Promise<NodeJS.Signals>; dispose(): voi
 
 /**
  * SIGHUP asks for the certificate files to be read again. It is taken from the start, since its default ends the
- * process; one that comes before the server listens is answered once the reloader runs.
+ * process; one that comes before the server listens is answered once the reloader runs. While the server stops
+ * (`ignore`), one is taken and does nothing: a renewal tool's SIGHUP during the drain must not kill the process and
+ * cut the answers under way. Only `dispose`, once the server has closed, gives SIGHUP its default back.
  */
-function listenForReload(): { attach(reload: () => void): void; dispose(): void } {
+function listenForReload(): { attach(reload: () => void): void; ignore(onIgnored: () => void): void; dispose(): void } {
   let reload: (() => void) | undefined;
   let pending = false;
+  let ignored: (() => void) | undefined;
   const onHangUp = (): void => {
-    if (reload === undefined) pending = true;
+    if (ignored !== undefined) ignored();
+    else if (reload === undefined) pending = true;
     else reload();
   };
   process.on('SIGHUP', onHangUp);
@@ -280,6 +284,9 @@ function listenForReload(): { attach(reload: () => void): void; dispose(): void 
       reload = next;
       if (pending) next();
       pending = false;
+    },
+    ignore(onIgnored) {
+      ignored = onIgnored;
     },
     dispose() {
       process.removeListener('SIGHUP', onHangUp);
@@ -335,8 +342,9 @@ export async function runPlatformServe(argv: string[], io: CliIo): Promise<numbe
   try {
     address = await server.listen({ port: args.port, host: args.host });
   } catch (err) {
-    dispose();
+    hangUps?.ignore(() => undefined);
     await server.close();
+    dispose();
     const code = (err as NodeJS.ErrnoException).code;
     const reason = code === 'EADDRINUSE' ? `port ${args.port} is already in use` : (err as Error).message;
     io.stderr.write(`enclave platform serve: could not listen on ${args.host}:${args.port}: ${reason}\n`);
@@ -362,8 +370,10 @@ export async function runPlatformServe(argv: string[], io: CliIo): Promise<numbe
   }
   const signal = await signals.stopped;
   reloader?.stop();
-  dispose();
+  hangUps?.ignore(() => io.stderr.write('enclave platform serve: SIGHUP received while stopping; nothing is reloaded\n'));
+  signals.dispose();
   io.stderr.write(`enclave platform serve: ${signal} received, stopping\n`);
   await server.close();
+  hangUps?.dispose();
   return 0;
 }

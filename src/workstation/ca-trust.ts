@@ -5,11 +5,12 @@
 // and the CLI (src/cli/enclave.ts, which covers `platform serve`'s own calls) apply it before anything connects.
 // A refused certificate is then told as such (notTrustedError), naming the bundle in use.
 //
-// The bundle is a trust anchor, so it is checked before it is used: a file another user may write would let them
-// add an authority of their own, and a private key in it is a mistake to stop, not to pass over.
+// The bundle is a trust anchor, so it is checked before it is used: a file another user may write (or one in a folder
+// they may write, where they could swap it) would let them add an authority of their own, and a private key in it is
+// a mistake to stop, not to pass over.
 import { X509Certificate } from 'node:crypto';
-import { readFileSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { closeSync, constants, fstatSync, openSync, readlinkSync, readSync, realpathSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import process from 'node:process';
 import tls from 'node:tls';
 import { EnclaveError } from '../common/errors.ts';
@@ -83,27 +84,78 @@ function ownershipProblem(stats: { uid: number; mode: number }): string | null {
   return null;
 }
 
-/** Reads and checks a CA bundle without applying it. Throws CaFileProblem. */
+/**
+ * A folder on the bundle's real path that others may write and that has no sticky bit: they could rename the bundle
+ * away and put their own file (or a link) in its place. The sticky bit (as on /tmp) stops them moving a file they do
+ * not own, and the bundle itself must be this user's or root's (ownershipProblem).
+ */
+function folderProblem(realFile: string): string | null {
+  if (typeof process.getuid !== 'function') return null;
+  for (let folder = dirname(realFile); ; folder = dirname(folder)) {
+    const { mode } = statSync(folder);
+    if ((mode & 0o022) !== 0 && (mode & 0o1000) === 0) {
+      return `is in the folder ${folder}, which other users can write (mode ${(mode & 0o777).toString(8)}, no sticky bit): they could put a bundle of their own in its place. Keep it in a folder only you or root can write (\`chmod go-w ${folder}\`)`;
+    }
+    if (dirname(folder) === folder) return null;
+  }
+}
+
+/** The file an open descriptor reads, every link resolved: Linux says exactly; elsewhere the path is resolved again. */
+function realPathOf(fd: number, file: string): string {
+  try {
+    return readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return realpathSync(file);
+  }
+}
+
+/** Up to `limit` bytes from the descriptor; one more tells that the file is larger. */
+function readUpTo(fd: number, limit: number): Buffer {
+  const buffer = Buffer.alloc(limit + 1);
+  let filled = 0;
+  while (filled < buffer.length) {
+    const read = readSync(fd, buffer, filled, buffer.length - filled, null);
+    if (read === 0) break;
+    filled += read;
+  }
+  return buffer.subarray(0, filled);
+}
+
+/**
+ * Reads and checks a CA bundle without applying it. Throws CaFileProblem. The file is opened once and everything is
+ * asked of that descriptor (its type, owner, mode, bytes), so what is checked is what is read, even if the name is
+ * pointed elsewhere meanwhile. A symbolic link is followed (Debian's /etc/ssl/certs is made of them): the checks
+ * apply to the file it leads to and the folders on its real path.
+ */
 export function readCaBundle(options: { file: string; source: string; now?: number }): CaBundle {
   const file = resolve(options.file);
   const { source } = options;
   const now = options.now ?? Date.now();
   const refuse = (problem: string) => new CaFileProblem(`The CA bundle ${file} (${source}) ${problem}.`);
-  let stats;
+  let fd: number;
   try {
-    stats = statSync(file);
+    // Non-blocking: a FIFO put in the bundle's place would otherwise hang the start until someone writes to it.
+    fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     throw refuse(readProblem(err));
   }
-  if (!stats.isFile()) throw refuse('is not a file');
-  if (stats.size > MAX_BUNDLE_BYTES) throw refuse(`is larger than ${MAX_BUNDLE_BYTES / 1024 / 1024} MiB, far more than a CA bundle`);
-  const ownership = ownershipProblem(stats);
-  if (ownership !== null) throw refuse(ownership);
   let text: string;
   try {
-    text = readFileSync(file, 'latin1');
+    const stats = fstatSync(fd);
+    if (!stats.isFile()) throw refuse('is not a file');
+    if (stats.size > MAX_BUNDLE_BYTES) throw refuse(`is larger than ${MAX_BUNDLE_BYTES / 1024 / 1024} MiB, far more than a CA bundle`);
+    const ownership = ownershipProblem(stats);
+    if (ownership !== null) throw refuse(ownership);
+    const folder = folderProblem(realPathOf(fd, file));
+    if (folder !== null) throw refuse(folder);
+    const bytes = readUpTo(fd, MAX_BUNDLE_BYTES);
+    if (bytes.length > MAX_BUNDLE_BYTES) throw refuse(`is larger than ${MAX_BUNDLE_BYTES / 1024 / 1024} MiB, far more than a CA bundle`);
+    text = bytes.toString('latin1');
   } catch (err) {
+    if (err instanceof CaFileProblem) throw err;
     throw refuse(readProblem(err));
+  } finally {
+    closeSync(fd);
   }
   const blocks = [...text.matchAll(PEM_BLOCK)];
   if (blocks.some((block) => block[1]?.includes('PRIVATE KEY'))) {
@@ -204,5 +256,9 @@ export function describeCaBundle(bundle: CaBundle): string {
 export function notTrustedError(err: unknown, subject: string, prefix = ''): EnclaveError | null {
   const problem = tlsProblemOf(err);
   if (problem === null) return null;
-  return new EnclaveError('unavailable', `${prefix}${describeTlsProblem(problem, { subject, caFile: appliedCaFile() })}`);
+  const error = new EnclaveError('unavailable', `${prefix}${describeTlsProblem(problem, { subject, caFile: appliedCaFile() })}`);
+  // Kept as its cause (tlsProblemOf follows it), so a caller tells "not trusted" from "cannot be reached" without
+  // reading words: the drive's sync stops on it rather than waiting as if offline. Never sent: toValue() drops it.
+  Object.defineProperty(error, 'cause', { value: err, enumerable: false });
+  return error;
 }

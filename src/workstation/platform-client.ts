@@ -95,6 +95,14 @@ export class RowsCutShortError extends EnclaveError {
 
 const DEFAULT_TIMEOUT_MS = 10_000;
 const DEFAULT_SAMPLE_TIMEOUT_MS = 300_000;
+/** A redirect's target is named in the refusal, cut to this many characters: it comes from the other end. */
+const MAX_NAMED_URL = 200;
+const REDIRECT_STATUSES: ReadonlySet<number> = new Set([301, 302, 303, 307, 308]);
+
+/** A redirect answer: Node's fetch hands it over as is under 'manual'; a browser's fetch makes it opaque. */
+function isRedirect(response: Response): boolean {
+  return response.type === 'opaqueredirect' || REDIRECT_STATUSES.has(response.status);
+}
 
 /** The codes a bare 4xx can stand for, by the one status table: those the platform itself answers with. */
 const CODE_BY_CLIENT_ERROR_STATUS: ReadonlyMap<number, ErrorCode> = new Map(
@@ -219,19 +227,41 @@ export function createPlatformClient(options: PlatformClientOptions): PlatformCl
     const headers: Record<string, string> = { accept: 'application/json, application/vnd.apache.arrow.stream' };
     if (context.token) headers.authorization = `Bearer ${context.token}`;
     if (options.body !== undefined) headers['content-type'] = 'application/json';
+    const target = new URL(path, base);
     let response: Response;
     try {
-      response = await doFetch(new URL(path, base), {
+      response = await doFetch(target, {
         method: options.method ?? 'GET',
         signal: combined,
         headers,
         body: options.body === undefined ? undefined : JSON.stringify(options.body),
+        // Never followed (see redirectError): 'manual' rather than 'error' so the refusal can name where it pointed.
+        redirect: 'manual',
       });
     } catch (err) {
       throw transportError(err, { timedOut: timeout.aborted, cancelled: signal?.aborted === true, deadlineMs });
     }
+    if (isRedirect(response)) {
+      await bestEffort(response.body?.cancel());
+      throw redirectError(response, target);
+    }
     if (!response.ok) throw await errorFromResponse(response);
     return { response, signal: combined };
+  }
+
+  /**
+   * A redirect is refused, never followed: following one would carry the Bearer token and a query's body to wherever
+   * it points, over plain http to any host if it says so, past the https-unless-loopback rule the URL was checked by.
+   */
+  function redirectError(response: Response, target: URL): EnclaveError {
+    const location = response.headers.get('location');
+    const where = location === null ? null : URL.parse(location, target.href);
+    const named =
+      where === null ? 'another address' : where.href.length > MAX_NAMED_URL ? `${where.href.slice(0, MAX_NAMED_URL)}…` : where.href;
+    return new EnclaveError(
+      'unavailable',
+      `The platform at ${url} answered with a redirect to ${named}; Enclave does not follow redirects: set ENCLAVE_PLATFORM_URL (or the enclave command's --platform) to the platform's own address.`,
+    );
   }
 
   function transportError(err: unknown, context: { timedOut: boolean; cancelled: boolean; deadlineMs: number }): EnclaveError {

@@ -2,7 +2,8 @@
 // real TLS: Node https servers with certificates from CAs made by openssl. This process never applies a bundle (its
 // roots stay Node's own): everything that needs one runs in a child process (./tls-trust-probe.ts).
 // SATRE 2.2.9 (data encrypted in transit): the workstation talks to the platform over TLS it verifies.
-import { chmodSync, chownSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import process from 'node:process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -103,14 +104,65 @@ describe('reading a CA bundle', () => {
     expect(refusal(file)).toContain('run `chmod go-w` on it');
   });
 
-  it("refuses a bundle that belongs to another user (not root's, not ours)", () => {
+  it("refuses a bundle that belongs to another user (not root's, not ours)", (context) => {
     if (process.getuid?.() !== 0) {
       console.log('Skipped: giving a file to another user needs root.');
-      return;
+      context.skip();
     }
     const file = bundleFile('theirs.pem', ca.caPem);
     chownSync(file, 65534, 65534);
     expect(refusal(file)).toContain('belongs to another user');
+  });
+
+  // Whoever may write the folder may rename the bundle away and put their own file, or a link, in its place.
+  it('refuses a bundle in a folder that other users can write, or below one, unless it has the sticky bit (as /tmp)', () => {
+    const open = join(ca.dir, 'open-folder');
+    const below = join(open, 'private');
+    mkdirSync(below, { recursive: true });
+    chmodSync(open, 0o777);
+    chmodSync(below, 0o700);
+    const inOpen = join(open, 'ca.pem');
+    const inBelow = join(below, 'ca.pem');
+    for (const file of [inOpen, inBelow]) {
+      writeFileSync(file, ca.caPem, { mode: 0o644 });
+      chmodSync(file, 0o644);
+    }
+    const message = (folder: string, mode: string) =>
+      `is in the folder ${folder}, which other users can write (mode ${mode}, no sticky bit): they could put a bundle of their own in its place. ` +
+      `Keep it in a folder only you or root can write (\`chmod go-w ${folder}\`).`;
+    expect(refusal(inOpen)).toBe(`The CA bundle ${inOpen} (ENCLAVE_CA_FILE) ${message(open, '777')}`);
+    expect(refusal(inBelow)).toContain(message(open, '777'));
+    chmodSync(open, 0o775);
+    expect(refusal(inOpen)).toContain(message(open, '775'));
+
+    // A link from a safe folder is followed, and the folder the bundle really lies in is the one checked.
+    const link = join(ca.dir, 'link-to-open.pem');
+    symlinkSync(inOpen, link);
+    expect(refusal(link)).toBe(`The CA bundle ${link} (ENCLAVE_CA_FILE) ${message(open, '775')}`);
+
+    chmodSync(open, 0o1777);
+    expect(readCaBundle({ file: inOpen, source: 'ENCLAVE_CA_FILE' }).certificates).toHaveLength(1);
+    expect(readCaBundle({ file: link, source: 'ENCLAVE_CA_FILE' }).certificates).toHaveLength(1);
+    chmodSync(open, 0o755);
+    expect(readCaBundle({ file: inBelow, source: 'ENCLAVE_CA_FILE' }).certificates).toHaveLength(1);
+  });
+
+  it('refuses a named pipe put where the bundle should be, without waiting for a writer', (context) => {
+    const fifo = join(ca.dir, 'bundle-fifo.pem');
+    try {
+      execFileSync('mkfifo', ['-m', '0644', fifo]);
+    } catch {
+      console.log('Skipped: mkfifo is not available here.');
+      context.skip();
+    }
+    // In a child process with a deadline: an open that waited for a writer would block this one for good.
+    const caTrust = join(import.meta.dirname, '../../src/workstation/ca-trust.ts');
+    const script =
+      `const { readCaBundle } = await import(${JSON.stringify(caTrust)});\n` +
+      `try { readCaBundle({ file: ${JSON.stringify(fifo)}, source: 'ENCLAVE_CA_FILE' }); console.log('accepted'); }\n` +
+      'catch (err) { console.log(err.message); }';
+    const said = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 15_000 });
+    expect(said.trim()).toBe(`The CA bundle ${fifo} (ENCLAVE_CA_FILE) is not a file.`);
   });
 
   it('describes a good bundle for the log: how many, who, until when; a non-CA certificate is flagged', () => {

@@ -1,11 +1,14 @@
 // The platform's own TLS certificate: the pair of files an operator gives `serve` (--tls-cert, --tls-key), read and
 // checked before anything serves with it, at start and at every reload. A pair is used only when the key belongs to
-// the certificate, the certificate is valid now, and the key file is private to the platform's OS user: another
-// local user who could read it could impersonate the platform to every workstation. The checks are pure over the
-// files' contents (checkCertificatePair), so a half-written or mismatched pair is refused the same way everywhere.
+// the certificate, the certificate is valid now, and the key file is private to the platform's OS user (owned by it
+// or root, mode 0600 or tighter): another local user who could read it, or own it, could impersonate the platform to
+// every workstation. Each file is opened once and checked through that descriptor (readOpened); the checks are pure
+// over what was read (checkCertificatePair), so a half-written or mismatched pair is refused the same way everywhere.
 import { createHash, createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { isIP } from 'node:net';
+import process from 'node:process';
 import type { SecureContextOptions } from 'node:tls';
 import { EnclaveError } from '../../common/errors.ts';
 
@@ -28,7 +31,7 @@ export interface ServingCertificate extends CertificatePem {
   readonly notAfter: Date;
   /** The names it is valid for (subjectAltName), e.g. "DNS:enclave.example, IP Address:10.0.0.5". */
   readonly names: string;
-  /** Of both files' bytes and the key file's mode: the periodic check reloads when it changes. */
+  /** Of both files' bytes and the key file's mode and owner: the periodic check reloads when it changes. */
   readonly stamp: string;
 }
 
@@ -38,6 +41,8 @@ export interface CertificateFilesContent {
   readonly key: string;
   /** Permission bits of the key file, e.g. 0o600. */
   readonly keyMode: number;
+  /** The uid that owns the key file. */
+  readonly keyOwner: number;
   readonly stamp: string;
 }
 
@@ -57,24 +62,62 @@ function unusable(message: string): EnclaveError {
   return new EnclaveError('unavailable', message);
 }
 
-async function readText(file: string, what: string): Promise<string> {
+/**
+ * A pair refused only because `now` is outside its validity: unlike every other refusal, time alone can change the
+ * answer (a renewal installed before its notBefore), so the reload loop tries it again once the time comes.
+ */
+export class CertificateNotValidNow extends EnclaveError {
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+
+  constructor(message: string, validity: { notBefore: Date; notAfter: Date }) {
+    super('unavailable', message);
+    this.name = 'CertificateNotValidNow';
+    this.notBefore = validity.notBefore;
+    this.notAfter = validity.notAfter;
+  }
+}
+
+/** One file as read through one descriptor: its text, and the owner and mode of that very file. */
+interface OpenedFile {
+  readonly text: string;
+  readonly uid: number;
+  readonly mode: number;
+}
+
+/**
+ * Opens the file once and asks everything of that descriptor, so the owner and mode checked are those of the bytes
+ * read, even if the name is pointed at another file meanwhile. Non-blocking, so a FIFO in its place cannot hang the
+ * start; anything but a regular file is refused.
+ */
+async function readOpened(file: string, what: string): Promise<OpenedFile> {
+  let handle: FileHandle;
   try {
-    return await readFile(file, 'utf8');
+    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     const why =
       code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'cannot be read by this OS user' : `cannot be read (${code ?? 'error'})`;
     throw unusable(`The TLS ${what} file ${file} ${why}.`);
   }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw unusable(`The TLS ${what} file ${file} is not a file.`);
+    return { text: await handle.readFile('utf8'), uid: stats.uid, mode: stats.mode & 0o777 };
+  } catch (err) {
+    if (err instanceof EnclaveError) throw err;
+    throw unusable(`The TLS ${what} file ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
+  } finally {
+    await handle.close();
+  }
 }
 
-/** Reads both files (and the key file's mode). Throws EnclaveError('unavailable') when either cannot be read. */
+/** Reads both files (and the key file's owner and mode). Throws EnclaveError('unavailable') when either cannot be read. */
 export async function readCertificateFiles(files: CertificateFiles): Promise<CertificateFilesContent> {
-  const cert = await readText(files.certFile, 'certificate');
-  const key = await readText(files.keyFile, 'key');
-  const keyMode = (await stat(files.keyFile)).mode & 0o777;
-  const stamp = createHash('sha256').update(cert).update('\0').update(key).update('\0').update(String(keyMode)).digest('hex');
-  return { cert, key, keyMode, stamp };
+  const cert = (await readOpened(files.certFile, 'certificate')).text;
+  const { text: key, uid: keyOwner, mode: keyMode } = await readOpened(files.keyFile, 'key');
+  const stamp = createHash('sha256').update(cert).update('\0').update(key).update('\0').update(`${keyMode}:${keyOwner}`).digest('hex');
+  return { cert, key, keyMode, keyOwner, stamp };
 }
 
 const octal = (mode: number): string => `0${mode.toString(8)}`;
@@ -90,8 +133,17 @@ export function checkCertificatePair(options: {
   now: Date;
   /** The host name (or IP address) clients reach the platform at: every client would refuse a certificate without it. */
   publicName?: string;
+  /** The platform's OS user; by default this process's (none where there are no uids, as on Windows). */
+  uid?: number | null;
 }): ServingCertificate {
   const { files, content, now, publicName } = options;
+  const uid = options.uid === undefined ? (typeof process.getuid === 'function' ? process.getuid() : null) : options.uid;
+  // Whoever owns the key may change its mode and contents, or put another key in its place.
+  if (uid !== null && content.keyOwner !== uid && content.keyOwner !== 0) {
+    throw unusable(
+      `The TLS key file ${files.keyFile} belongs to another OS user (uid ${content.keyOwner}), who could read it or replace it. Give it to the platform's own user (uid ${uid}) or root, with mode 0600.`,
+    );
+  }
   if ((content.keyMode & 0o077) !== 0) {
     throw unusable(
       `The TLS key file ${files.keyFile} can be read by other users (mode ${octal(content.keyMode)}). Run \`chmod 600 ${files.keyFile}\` and try again.`,
@@ -126,11 +178,15 @@ export function checkCertificatePair(options: {
   }
   const { validFromDate: notBefore, validToDate: notAfter } = certificate;
   if (notAfter.getTime() <= now.getTime()) {
-    throw unusable(`The TLS certificate in ${files.certFile} (serial ${certificate.serialNumber}) expired on ${notAfter.toISOString()}.`);
+    throw new CertificateNotValidNow(
+      `The TLS certificate in ${files.certFile} (serial ${certificate.serialNumber}) expired on ${notAfter.toISOString()}.`,
+      { notBefore, notAfter },
+    );
   }
   if (notBefore.getTime() > now.getTime()) {
-    throw unusable(
+    throw new CertificateNotValidNow(
       `The TLS certificate in ${files.certFile} (serial ${certificate.serialNumber}) is not valid until ${notBefore.toISOString()}.`,
+      { notBefore, notAfter },
     );
   }
   if (publicName !== undefined) {

@@ -1,11 +1,13 @@
 // Renewing the platform's TLS certificate without a restart: on SIGHUP (reload) and when a periodic look at the files
-// finds them changed (by content and key mode, so a renewal that keeps the old mtime is seen too), the pair is read
-// and checked (tls-certificates.ts) and only then installed. A renewal tool writes the two files one after the other,
-// so a pair read mid-write is tried again a few times before giving up; a pair that never passes is logged with
-// why, and the certificate in use stays. Connections already open keep the context they started with.
+// finds them changed (by content, key mode and owner, so a renewal that keeps the old mtime is seen too), the pair is
+// read and checked (tls-certificates.ts) and only then installed. A renewal tool writes the two files one after the
+// other, so a pair read mid-write is tried again a few times before giving up; a pair that never passes is logged with
+// why, and the certificate in use stays. A pair refused only because it is not valid yet is tried again at the first
+// look after its notBefore. Connections already open keep the context they started with.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { inBackground, settled } from '../../common/detached.ts';
 import {
+  CertificateNotValidNow,
   checkCertificatePair,
   describeExpiry,
   readCertificateFiles,
@@ -20,7 +22,8 @@ export interface CertificateLog {
   error(details: Record<string, unknown>, message: string): void;
 }
 
-export type ReloadTrigger = 'SIGHUP' | 'files changed';
+/** 'now valid': files tried before and refused only for the time, which has since come. */
+export type ReloadTrigger = 'SIGHUP' | 'files changed' | 'now valid';
 
 export interface CertificateReloader {
   /** Reads, checks and installs the files now (retrying a failed read); true when a new certificate was installed. */
@@ -62,6 +65,10 @@ export function logCertificateInUse(options: {
   if (warning !== null) options.log.warn(details, warning);
 }
 
+function isWithin(validity: { notBefore: Date; notAfter: Date }, at: Date): boolean {
+  return validity.notBefore.getTime() <= at.getTime() && at.getTime() < validity.notAfter.getTime();
+}
+
 /** The stamp of files that could not be read: compared like any other, so a missing file is reported once too. */
 const UNREADABLE = 'unreadable';
 
@@ -74,6 +81,9 @@ export function startCertificateReloader(options: CertificateReloaderOptions): C
   // What the periodic look compares against: the last pair tried, installed or not, so a broken pair is reported
   // once rather than at every look; SIGHUP always tries again.
   let lastTried = options.initial.stamp;
+  // The last pair tried, when it was refused only for the time (not valid yet, or expired): time alone can make it
+  // usable, so the periodic look tries it again once `now` is within its validity, files unchanged or not.
+  let awaitingValidity: { stamp: string; notBefore: Date; notAfter: Date } | null = null;
   // The days left when the last warning was given: the periodic look warns again only when the count drops.
   let warnedAtDays = describeExpiry(current, now()).daysLeft;
   // One reload at a time: a SIGHUP during a periodic reload waits for it, then reads the files again.
@@ -83,12 +93,16 @@ export function startCertificateReloader(options: CertificateReloaderOptions): C
     let reason = '';
     for (let attempt = 1; attempt <= attempts; attempt += 1) {
       if (stopping.signal.aborted) return false;
+      let stamp = UNREADABLE;
       try {
         const content = await readCertificateFiles(options.files).catch((err: unknown) => {
           lastTried = UNREADABLE;
+          awaitingValidity = null;
           throw err;
         });
+        stamp = content.stamp;
         lastTried = content.stamp;
+        awaitingValidity = null;
         if (content.stamp === current.stamp) {
           options.log.info({ trigger, serial: current.serial }, 'The TLS certificate files are the ones in use; nothing to reload.');
           return false;
@@ -107,6 +121,7 @@ export function startCertificateReloader(options: CertificateReloaderOptions): C
         return true;
       } catch (err) {
         reason = (err as Error).message;
+        if (err instanceof CertificateNotValidNow) awaitingValidity = { stamp, notBefore: err.notBefore, notAfter: err.notAfter };
       }
       if (attempt < attempts) {
         options.log.info(
@@ -121,9 +136,13 @@ export function startCertificateReloader(options: CertificateReloaderOptions): C
       }
     }
     const { details } = describeExpiry(current, now());
+    const later =
+      awaitingValidity !== null && options.checkIntervalMs > 0 && awaitingValidity.notBefore.getTime() > now().getTime()
+        ? ' The periodic look takes it once it is valid.'
+        : '';
     options.log.error(
       { trigger, attempts, reason, inUse: details },
-      `The TLS certificate was not reloaded: ${reason} The certificate in use (serial ${current.serial}, valid until ${details.notAfter}) stays.`,
+      `The TLS certificate was not reloaded: ${reason} The certificate in use (serial ${current.serial}, valid until ${details.notAfter}) stays.${later}`,
     );
     return false;
   }
@@ -144,6 +163,10 @@ export function startCertificateReloader(options: CertificateReloaderOptions): C
     }
     if (stamp !== lastTried) {
       await reload('files changed');
+      return;
+    }
+    if (awaitingValidity !== null && awaitingValidity.stamp === stamp && isWithin(awaitingValidity, now())) {
+      await reload('now valid');
       return;
     }
     const expiry = describeExpiry(current, now());

@@ -4,8 +4,10 @@
 // sign-out, lock, refresh-token reuse), then maps `sub` to the platform's own user record: the role always comes
 // from the store. Every token it accepts can be ended early: an at+jwt token must carry `jti` (RFC 9068 §2.2);
 // an untyped one without jti, grant or session is ended by its subject and issue time.
-import { createRemoteJWKSet, errors, jwtVerify, type JWTHeaderParameters, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { createRemoteJWKSet, customFetch, errors, jwtVerify, type JWTHeaderParameters, type JWTPayload, type JWTVerifyGetKey } from 'jose';
+import { bestEffort } from '../../common/detached.ts';
 import { EnclaveError } from '../../common/errors.ts';
+import { isHttpsOrLoopbackHttp } from '../../common/loopback.ts';
 import { CA_FILE_FLAG, CA_FILE_VARIABLE, tlsProblemOf } from '../../common/tls-problems.ts';
 import { revocationKey, type RevocationList } from '../store/revocations.ts';
 import { GRANT_ID_CLAIM } from './identity-config.ts';
@@ -14,6 +16,8 @@ import type { Authenticator, CallerRequest, Principal, UserLookup } from './prin
 const BEARER = /^Bearer ([A-Za-z0-9._~+/-]+=*)$/i;
 /** How long after its exp a token is still accepted: whoever revokes a token keeps it listed this much longer. */
 export const CLOCK_TOLERANCE_SECONDS = 5;
+/** An address from the identity provider named in a message is cut to this many characters. */
+const MAX_NAMED_URL = 200;
 
 export interface OidcAuthenticatorOptions {
   /** The trusted issuer, exactly as the tokens' `iss` must read; undefined while it is not known yet. */
@@ -144,21 +148,71 @@ export function createOidcAuthenticator(options: OidcAuthenticatorOptions): Auth
 }
 
 /**
+ * Where a discovery document or key set answered with a redirect: refused, never followed (a redirect could lead to
+ * plain http anywhere). `fix` says whose address is wrong: the configured issuer's, or the key set's it published.
+ */
+function redirectRefusal(options: { what: string; url: string; response: Response; fix: string }): EnclaveError {
+  const location = options.response.headers.get('location');
+  const where = location === null ? null : URL.parse(location, options.url);
+  const named = where === null ? 'another address' : where.href.slice(0, MAX_NAMED_URL);
+  return new EnclaveError(
+    'unavailable',
+    `The platform cannot check your sign-in: its identity provider's ${options.what} at ${options.url} answered with a redirect to ${named}, and the platform does not follow redirects. Tell the platform's operator: ${options.fix}.`,
+  );
+}
+
+const isRedirect = (response: Response): boolean => response.type === 'opaqueredirect' || (response.status >= 300 && response.status < 400);
+
+/**
+ * The issuer's key set is fetched with this: a redirect is told as such (jose refuses anything but a 200, but would
+ * say only "Expected 200 OK", which reads as a bad token).
+ */
+function keySetFetch(jwksUri: string): typeof fetch {
+  return async (input, init) => {
+    const response = await fetch(input, { ...init, redirect: 'manual' });
+    if (isRedirect(response)) {
+      await bestEffort(response.body?.cancel());
+      throw redirectRefusal({
+        what: 'key set',
+        url: jwksUri,
+        response,
+        fix: "the issuer's discovery document must give its key set's own address (jwks_uri)",
+      });
+    }
+    return response;
+  };
+}
+
+/**
  * The issuer's keys through OIDC discovery: the metadata is fetched once (again after a failure), its
  * `issuer` must equal the configured one, and jose caches the key set and refetches it when an unknown `kid`
- * appears (key rotation), at most once per cooldown.
+ * appears (key rotation), at most once per cooldown. No redirect is followed, and the key set's address must be
+ * https (plain http only on this machine), the rule the issuer itself is held to: keys fetched over plain http from
+ * elsewhere could be swapped on the way, and every token signed with the swapped ones would pass.
  */
 export function discoveredKeys(issuer: string): () => Promise<JWTVerifyGetKey> {
   let resolved: Promise<JWTVerifyGetKey> | undefined;
   async function discover(): Promise<JWTVerifyGetKey> {
     const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
-    const response = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(5000) });
+    const checked = URL.parse(url);
+    if (checked === null || !isHttpsOrLoopbackHttp(checked)) throw insecureEndpoint('issuer', issuer);
+    const response = await fetch(url, { headers: { accept: 'application/json' }, signal: AbortSignal.timeout(5000), redirect: 'manual' });
+    if (isRedirect(response)) {
+      await bestEffort(response.body?.cancel());
+      throw redirectRefusal({ what: 'discovery document', url, response, fix: "--oidc-issuer must be the issuer's own address" });
+    }
     if (!response.ok) throw new TypeError(`discovery at ${url} answered ${response.status}`);
     const metadata = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
     if (metadata.issuer !== issuer || typeof metadata.jwks_uri !== 'string') {
       throw new TypeError(`discovery at ${url} does not describe issuer ${issuer}`);
     }
-    return createRemoteJWKSet(new URL(metadata.jwks_uri), { cacheMaxAge: 10 * 60 * 1000, cooldownDuration: 30 * 1000 });
+    const jwksUri = URL.parse(metadata.jwks_uri);
+    if (jwksUri === null || !isHttpsOrLoopbackHttp(jwksUri)) throw insecureEndpoint('key set (jwks_uri)', metadata.jwks_uri);
+    return createRemoteJWKSet(jwksUri, {
+      cacheMaxAge: 10 * 60 * 1000,
+      cooldownDuration: 30 * 1000,
+      [customFetch]: keySetFetch(jwksUri.href),
+    });
   }
   return () => {
     resolved ??= discover().catch((err: unknown) => {
@@ -167,4 +221,12 @@ export function discoveredKeys(issuer: string): () => Promise<JWTVerifyGetKey> {
     });
     return resolved;
   };
+}
+
+/** An identity provider address that breaks the https-unless-loopback rule: nothing is fetched from it. */
+function insecureEndpoint(what: string, address: string): EnclaveError {
+  return new EnclaveError(
+    'unavailable',
+    `The platform cannot check your sign-in: its identity provider's ${what} ${address.slice(0, MAX_NAMED_URL)} is not https (plain http is accepted only on 127.0.0.1, localhost or [::1]), so the platform does not use it. Tell the platform's operator.`,
+  );
 }

@@ -87,6 +87,35 @@ export function checkIssuerUrl(raw: string): URL {
   return url;
 }
 
+/** The endpoints of discovery's answer this client fetches or sends a browser to (it uses no others). */
+const ENDPOINTS = [
+  'authorization_endpoint',
+  'token_endpoint',
+  'jwks_uri',
+  'revocation_endpoint',
+  'device_authorization_endpoint',
+  'pushed_authorization_request_endpoint',
+] as const;
+
+/**
+ * Every endpoint discovery names must meet the issuer's own rule. openid-client enforces https only for an https
+ * issuer; a loopback http one (the embedded demo provider) needs its insecure-requests switch, which then lets any
+ * endpoint be plain http to anywhere, so a code, a refresh token or a password could leave this machine unencrypted.
+ */
+function checkDiscoveredEndpoints(metadata: oidc.ServerMetadata, issuer: string): void {
+  for (const name of ENDPOINTS) {
+    const value: unknown = metadata[name];
+    if (value === undefined) continue;
+    const url = typeof value === 'string' ? URL.parse(value) : null;
+    if (url === null || !isHttpsOrLoopbackHttp(url)) {
+      throw new EnclaveError(
+        'unavailable',
+        `Finding the identity provider at ${issuer} failed: its ${name} (${String(value).slice(0, 200)}) is not https (plain http is allowed only on 127.0.0.1, localhost or [::1]), so Enclave does not use it. Tell whoever runs the identity provider.`,
+      );
+    }
+  }
+}
+
 /** A message a person can act on, from whatever openid-client threw; never a token. */
 export function describeOidcError(err: unknown, doing: string): EnclaveError {
   if (err instanceof EnclaveError) return err;
@@ -122,6 +151,16 @@ export function describeOidcError(err: unknown, doing: string): EnclaveError {
     }
     if (err.code === 'OAUTH_TIMEOUT' || err.code === 'OAUTH_ABORT') {
       return new EnclaveError('unavailable', `${doing} failed: the identity provider did not answer in time.`);
+    }
+    // openid-client never follows a redirect; it refuses the answer, which it keeps as its error's cause.
+    const answer = err.cause instanceof Response ? err.cause : inner?.cause;
+    if (answer instanceof Response && answer.status >= 300 && answer.status < 400) {
+      const location = answer.headers.get('location');
+      const where = location === null ? null : URL.parse(location, answer.url || undefined);
+      return new EnclaveError(
+        'unavailable',
+        `${doing} failed: it answered with a redirect to ${where === null ? 'another address' : where.href.slice(0, 200)}, and Enclave does not follow redirects. Check the identity provider's address.`,
+      );
     }
     if (err.code === 'OAUTH_HTTP_REQUEST_FORBIDDEN') {
       return new EnclaveError('invalid_input', `${doing} failed: the identity provider must be reached over https.`);
@@ -183,6 +222,7 @@ export async function discoverIdentityProvider(settings: IdentitySettings, optio
     throw new EnclaveError(described.code === 'internal' ? 'unavailable' : described.code, described.message);
   }
   const metadata = config.serverMetadata();
+  checkDiscoveredEndpoints(metadata, settings.issuer);
   const resource: Record<string, string> = settings.audience ? { resource: settings.audience } : {};
   const browserOrigins = [
     ...new Set([issuerUrl.origin, ...(metadata.authorization_endpoint ? [new URL(metadata.authorization_endpoint).origin] : [])]),

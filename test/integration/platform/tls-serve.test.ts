@@ -2,7 +2,8 @@
 // from a private CA made with openssl (test/support/test-ca.ts), Node's own TLS client deciding what it trusts. A
 // non-loopback address needs TLS; the certificate is renewed without a restart (SIGHUP, or a periodic look at the
 // files) while open connections keep theirs, and a pair that fails its checks never replaces the one in use; HSTS
-// goes only to DNS names over TLS; SIGTERM drains. SATRE 2.2.8 (data encrypted in transit) is what this shows.
+// goes only to DNS names over TLS; SIGTERM drains, and a SIGHUP during the drain does not cut it short. SATRE 2.2.8
+// (data encrypted in transit) is what this shows.
 import { once } from 'node:events';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
@@ -11,7 +12,7 @@ import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import type { TLSSocket } from 'node:tls';
+import tls, { type TLSSocket } from 'node:tls';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { makePrivate } from '../../support/private-tree.ts';
 import { makeTestCa, type IssuedCertificate, type TestCa } from '../../support/test-ca.ts';
@@ -423,5 +424,33 @@ describe('enclave platform serve draining on SIGTERM', () => {
 
     expect(await run.exited).toBe(0);
     expect(run.stderr()).toContain('SIGTERM received, stopping');
+  });
+
+  it("takes a SIGHUP during the drain (a renewal tool's reload) and does nothing: the answer under way finishes, and it exits 0", async () => {
+    const { run, port } = await startServe(TLS_FLAGS());
+    // A request under way over TLS: a public route that reads its body (the identity provider's token endpoint), half sent.
+    const socket = tls.connect({ host: '127.0.0.1', port, ca: ca.caPem });
+    socket.on('error', () => undefined);
+    await once(socket, 'secureConnect');
+    const text = received(socket);
+    const body = 'grant_type=refresh_token&refresh_token=none&client_id=enclave-workstation';
+    socket.write(
+      `POST /oidc/token HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/x-www-form-urlencoded\r\n` +
+        `Content-Length: ${body.length}\r\n\r\n${body.slice(0, 5)}`,
+    );
+    await expect.poll(() => run.stderr(), SLOW).toContain('"url":"/oidc/token"');
+
+    run.child.kill('SIGTERM');
+    await expect.poll(() => run.stderr(), SLOW).toContain('SIGTERM received, stopping');
+    // SIGHUP's default would end the process here, cutting the answer under way.
+    run.child.kill('SIGHUP');
+    await expect.poll(() => run.stderr(), SLOW).toContain('SIGHUP received while stopping; nothing is reloaded');
+
+    const ended = once(socket, 'end');
+    socket.write(body.slice(5));
+    await ended;
+    expect(text()).toMatch(/^HTTP\/1\.1 [1-5]\d\d /);
+    expect(await run.exited).toBe(0);
+    expect(logged(run, RELOADED)).toEqual([]);
   });
 });

@@ -1,10 +1,12 @@
 // The platform's TLS certificate pair, checked before it serves (tls-certificates.ts), the HSTS rule (tls-hsts.ts),
 // and the reload loop (tls-reload.ts) against real files and real openssl certificates: what is installed, what is
 // refused and logged, and that a pair finished between tries is taken.
+import { execFileSync } from 'node:child_process';
 import { renameSync, writeFileSync } from 'node:fs';
-import { chmod, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import process from 'node:process';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   checkCertificatePair,
@@ -17,6 +19,7 @@ import {
 } from '../../../src/platform/http/tls-certificates.ts';
 import { sendsHsts } from '../../../src/platform/http/tls-hsts.ts';
 import { startCertificateReloader, type CertificateLog, type CertificateReloader } from '../../../src/platform/http/tls-reload.ts';
+import { otherUser } from '../../support/other-user.ts';
 import { makeTestCa, type IssuedCertificate, type TestCa } from '../../support/test-ca.ts';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -87,6 +90,43 @@ describe('loading and checking a pair', () => {
     }
     await chmod(files.keyFile, 0o400);
     expect((await loadCertificatePair(files)).serial).toBe(first.serial);
+  });
+
+  it("refuses a key file that belongs to another OS user, who could read or replace it; root's is accepted", async () => {
+    const content = await readCertificateFiles(files);
+    const now = new Date();
+    expect(() => checkCertificatePair({ files, content: { ...content, keyOwner: 5678 }, now, uid: 1234 })).toThrow(
+      `The TLS key file ${files.keyFile} belongs to another OS user (uid 5678), who could read it or replace it. Give it to the platform's own user (uid 1234) or root, with mode 0600.`,
+    );
+    expect(checkCertificatePair({ files, content: { ...content, keyOwner: 1234 }, now, uid: 1234 }).serial).toBe(first.serial);
+    expect(checkCertificatePair({ files, content: { ...content, keyOwner: 0 }, now, uid: 1234 }).serial).toBe(first.serial);
+  });
+
+  it('refuses a key file chowned to another OS user, read from the file itself', async (context) => {
+    const other = otherUser();
+    if (typeof other === 'string') {
+      console.log(`Skipped: ${other}.`);
+      context.skip();
+      return;
+    }
+    await chown(files.keyFile, other.uid, other.gid);
+    await expect(loadCertificatePair(files)).rejects.toThrow(
+      `The TLS key file ${files.keyFile} belongs to another OS user (uid ${other.uid}), who could read it or replace it.`,
+    );
+    // The owner is part of the stamp: giving the file back is a change the periodic look sees.
+    const theirs = (await readCertificateFiles(files)).stamp;
+    await chown(files.keyFile, process.getuid?.() ?? 0, process.getgid?.() ?? 0);
+    expect((await readCertificateFiles(files)).stamp).not.toBe(theirs);
+    expect((await loadCertificatePair(files)).serial).toBe(first.serial);
+  });
+
+  it('refuses a key or certificate that is not a regular file (a folder, a FIFO) without waiting on it', async () => {
+    await rm(files.keyFile);
+    await mkdir(files.keyFile);
+    await expect(loadCertificatePair(files)).rejects.toThrow(`The TLS key file ${files.keyFile} is not a file.`);
+    await rm(files.certFile);
+    execFileSync('mkfifo', ['-m', '0600', files.certFile]);
+    await expect(loadCertificatePair(files)).rejects.toThrow(`The TLS certificate file ${files.certFile} is not a file.`);
   });
 
   it('refuses a certificate file that also holds the key: it may be readable by anyone', async () => {
@@ -287,6 +327,46 @@ describe('the reload loop', () => {
     await reloader.check();
     expect(installed.map((next) => next.serial)).toEqual([second.serial]);
     expect(log.lines.at(-1)?.details).toMatchObject({ trigger: 'files changed' });
+  });
+
+  it('takes a renewed pair refused as not valid yet at the first look once it is valid, the files unchanged', async () => {
+    const renewed = await (async () => {
+      await install(files.certFile, second.certPem);
+      await install(files.keyFile, second.keyPem);
+      const loaded = await loadCertificatePair(files);
+      await install(files.certFile, first.certPem);
+      await install(files.keyFile, first.keyPem);
+      return loaded;
+    })();
+    let now = new Date(renewed.notBefore.getTime() - 60 * 60 * 1000);
+    const { installed, log, reloader } = await start({ now: () => now, checkIntervalMs: 3_600_000 });
+    const errors = () => log.lines.filter((line) => line.level === 'error');
+
+    // Installed an hour before it is valid (a renewal tool that runs early, or a clock behind): refused, saying when.
+    await install(files.certFile, second.certPem);
+    await install(files.keyFile, second.keyPem);
+    await reloader.check();
+    expect(installed).toEqual([]);
+    expect(errors()).toHaveLength(1);
+    expect(errors()[0]?.message).toContain(`(serial ${second.serial}) is not valid until ${renewed.notBefore.toISOString()}.`);
+    expect(errors()[0]?.message).toMatch(/stays\. The periodic look takes it once it is valid\.$/);
+
+    // Looks before that time neither take it nor report it again.
+    now = new Date(renewed.notBefore.getTime() - 1000);
+    await reloader.check();
+    expect(installed).toEqual([]);
+    expect(errors()).toHaveLength(1);
+
+    // The first look once it is valid takes it, though the files have not changed since.
+    now = new Date(renewed.notBefore.getTime() + 1000);
+    await reloader.check();
+    expect(installed.map((next) => next.serial)).toEqual([second.serial]);
+    expect(log.lines.at(-1)).toMatchObject({
+      message: 'TLS certificate reloaded.',
+      details: { trigger: 'now valid', serial: second.serial },
+    });
+    await reloader.check();
+    expect(installed).toHaveLength(1);
   });
 
   it('warns at a periodic look when fewer than 14 days remain, once per day less', async () => {
