@@ -103,6 +103,16 @@ function capitalised(text: string): string {
 }
 
 /**
+ * The state a refused certificate leaves a connection that keeps going (the drive's sync) in, in a few words: the
+ * headline of a status line whose details are describeTlsProblem's. It is its own state, never "offline": waiting
+ * does not fix it, whoever runs the other end or this computer's trust setting does. Whose certificate it was is left
+ * to the details (the platform's, or the identity provider's when a sign-in is renewed).
+ */
+export function tlsProblemState(problem: TlsProblem): string {
+  return problem.kind === 'handshake' ? 'No secure connection (TLS) could be set up' : 'A certificate is not trusted';
+}
+
+/**
  * One or two sentences for a person: the problem named with its code, and the fix. Only an authority this computer does
  * not know is fixed by a CA bundle; for the rest it says so, so nobody hunts for one.
  */

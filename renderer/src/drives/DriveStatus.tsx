@@ -108,9 +108,11 @@ export function SyncPanel(props: { client: Client; projectId: string; view: Driv
         </p>
       ) : (
         <>
-          <div className="drive-sync-line">
+          <div className={status.reason ? 'drive-sync-line with-reason' : 'drive-sync-line'}>
             <span className={`status-dot ${status.phase}`} aria-hidden="true" />
-            <span data-testid="drive-sync-phase">{phaseText(status)}</span>
+            <span className="drive-sync-phase" data-testid="drive-sync-phase">
+              {phaseText(status)}
+            </span>
             {status.lastSyncedAt !== null ? (
               <span className="hint" data-testid="drive-last-synced">
                 Last synced {formatEventTime(status.lastSyncedAt)}

@@ -57,13 +57,23 @@ const PHASE_LABELS: Readonly<Record<DriveSyncStatusView['phase'], string>> = {
   syncing: 'Syncing',
   paused: 'Paused',
   stopped: 'Stopped',
-  offline: 'Offline: the platform cannot be reached',
+  offline: 'Offline',
 };
 
-/** The sync's phase in words, with its reason when it waits or stopped. */
+/** Said when the sync gives no reason of its own. */
+const UNSAID_REASONS: Partial<Record<DriveSyncStatusView['phase'], string>> = {
+  offline: 'the platform cannot be reached',
+};
+
+/**
+ * The sync's phase in words, with its reason when it waits or stopped. The reason is the sync's own (offline: what
+ * failed, which already says it cannot be reached; stopped: the folder gone, or a certificate refused, naming the
+ * problem and ENCLAVE_CA_FILE), so nothing in front of it claims another cause.
+ */
 export function phaseText(status: DriveSyncStatusView): string {
   const label = PHASE_LABELS[status.phase];
-  return status.reason !== null && status.reason !== '' ? `${label}: ${status.reason}` : label;
+  const reason = status.reason !== null && status.reason !== '' ? status.reason : UNSAID_REASONS[status.phase];
+  return reason === undefined ? label : `${label}: ${reason}`;
 }
 
 /** "Uploading results/a.csv: 1.2 MB of 3.4 MB". */

@@ -1,9 +1,11 @@
 // Carrying out one pass's moves and plan (issue 17): each action on its own, so that one file's trouble (open for
 // writing, over the quota, changed meanwhile, refused) is said for that file and the rest go on. A write whose
-// condition failed on the platform (someone else wrote first) is not an error: the pass looks again.
+// condition failed on the platform (someone else wrote first) is not an error: the pass looks again. A certificate
+// TLS refuses is no file's trouble and no outage: it ends the pass, which says so (./sync-pass.ts).
 import type { BigIntStats } from 'node:fs';
 import { conflictCopyName, driveBaseName, drivePathKey, drivePathProblem, parentDrivePath, type DriveEntry } from '../../common/drives.ts';
 import { EnclaveError } from '../../common/errors.ts';
+import { tlsProblemOf } from '../../common/tls-problems.ts';
 import type { BaseRecord } from './journal.ts';
 import { absolutePath, ensureFolders, fingerprintOf, lstatOrNull, removeEmptyFolder, renameEntry } from './local-fs.ts';
 import { moveToLocalTrash } from './local-trash.ts';
@@ -256,6 +258,8 @@ export async function executePlan(ctx: ActionContext, plan: Plan): Promise<Outco
     } catch (err) {
       ctx.progress(null);
       if (ctx.signal.aborted) throw new EnclaveError('cancelled', 'Sync was stopped.');
+      // Every next action would be refused the same way, and waiting does not fix it: not counted as unreachable.
+      if (tlsProblemOf(err) !== null) throw err;
       if (!(err instanceof EnclaveError)) {
         ctx.board.setFile({
           path: drivePath,

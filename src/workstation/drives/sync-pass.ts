@@ -6,12 +6,15 @@
 //   - Journal or platform restored from an older copy, journal damaged or made elsewhere: a resync. The base is
 //     forgotten, so nothing can look deleted on either side, and differences become conflict copies or downloads.
 //   - More deletions than the threshold: nothing is done, and the person is asked.
+//   - A certificate TLS refuses (at any step): sync stops, saying which problem and what fixes it, never "offline".
 import { realpath, stat } from 'node:fs/promises';
 import { mkdir, chmod } from 'node:fs/promises';
 import process from 'node:process';
 import { drivePathKey, type DriveEntry } from '../../common/drives.ts';
 import { bestEffort } from '../../common/detached.ts';
 import { EnclaveError } from '../../common/errors.ts';
+import { describeTlsProblem, tlsProblemOf, tlsProblemState } from '../../common/tls-problems.ts';
+import { appliedCaFile } from '../ca-trust.ts';
 import { applyMoves, executePlan, type ActionContext } from './actions.ts';
 import type { BaseRecord } from './journal.ts';
 import { FOLDER_MODE, FileInFlux, hashFile } from './local-fs.ts';
@@ -226,8 +229,35 @@ export type PassResult =
   | { readonly kind: 'offline'; readonly reason: string }
   | { readonly kind: 'paused'; readonly deletes: PausedDeletes };
 
-/** One pass. Throws only when it is cancelled or something unexpected broke. */
+/**
+ * Why sync stopped, when a certificate was refused: the state in a few words, then what the error says (the problem,
+ * whose certificate, and the fix, naming ENCLAVE_CA_FILE). Null for any other failure.
+ */
+function notTrustedReason(err: unknown): string | null {
+  const problem = tlsProblemOf(err);
+  if (problem === null) return null;
+  // The remote's errors already name the address and the CA bundle in use (src/workstation/ca-trust.ts).
+  const detail =
+    err instanceof EnclaveError ? err.message : describeTlsProblem(problem, { subject: 'the platform', caFile: appliedCaFile() });
+  return `${tlsProblemState(problem)} — ${detail}`;
+}
+
+/**
+ * One pass. Throws only when it is cancelled or something unexpected broke. A refused certificate, at whichever step,
+ * stops the pass as 'stopped', not 'offline': waiting does not fix it. The engine still runs a pass on its timer, so a
+ * certificate renewed on the platform is picked up without anyone asking (ENCLAVE_CA_FILE is read when the app starts).
+ */
 export async function runPass(ctx: PassContext): Promise<PassResult> {
+  try {
+    return await pass(ctx);
+  } catch (err) {
+    const reason = ctx.signal.aborted ? null : notTrustedReason(err);
+    if (reason === null) throw err;
+    return { kind: 'stopped', reason };
+  }
+}
+
+async function pass(ctx: PassContext): Promise<PassResult> {
   ctx.writers.reset();
   ctx.board.clearFiles();
   ctx.board.setPhase('scanning');
@@ -235,7 +265,7 @@ export async function runPass(ctx: PassContext): Promise<PassResult> {
   try {
     tree = await readTree(ctx);
   } catch (err) {
-    if (ctx.signal.aborted) throw err;
+    if (ctx.signal.aborted || tlsProblemOf(err) !== null) throw err;
     const message = err instanceof EnclaveError ? err.message : 'The platform could not be reached.';
     return { kind: 'offline', reason: message };
   }

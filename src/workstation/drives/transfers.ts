@@ -11,6 +11,7 @@ import { rename, unlink } from 'node:fs/promises';
 import path from 'node:path';
 import { drivePathKey, UPLOAD_CHUNK_MAX_BYTES, type DriveEntry, type WriteCondition } from '../../common/drives.ts';
 import { EnclaveError } from '../../common/errors.ts';
+import { tlsProblemOf } from '../../common/tls-problems.ts';
 import type { BaseRecord, PendingDownload, SyncJournal } from './journal.ts';
 import {
   absolutePath,
@@ -188,8 +189,8 @@ export async function download(
       if (err instanceof DamagedBody) {
         lastProblem = err.message;
         position = -1;
-      } else if (err instanceof EnclaveError && err.code === 'unavailable' && !ctx.signal.aborted) {
-        // Cut in transit: what arrived stays in the temporary file, and the next attempt resumes after it.
+      } else if (err instanceof EnclaveError && err.code === 'unavailable' && tlsProblemOf(err) === null && !ctx.signal.aborted) {
+        // Cut in transit (a certificate refused is no cut: trying again changes nothing, and the pass stops on it): what arrived stays in the temporary file, and the next attempt resumes after it.
         lastProblem = 'the connection was cut';
         continue;
       } else {
