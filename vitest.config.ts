@@ -5,6 +5,8 @@ export default defineConfig({
     include: ['test/**/*.test.ts', 'test/**/*.test.tsx'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
+    // One throwaway PostgreSQL cluster per run, for the metadata store's PostgreSQL tests (test/support/postgres.ts).
+    globalSetup: ['test/support/postgres-cluster.ts'],
     // Two cores: keep heavy suites (DuckDB, Chromium) from starving each other.
     maxWorkers: 2,
     reporters: ['default', 'json'],
