@@ -92,12 +92,22 @@ async function runAs(owner: Owner, command: string, args: readonly string[]): Pr
   await run(file, rest, { cwd: os.tmpdir(), timeout: 60_000 });
 }
 
-interface Started {
+export interface StartedCluster {
   readonly info: Extract<PostgresClusterInfo, { available: true }>;
+  /** The cluster's data folder (owned by the cluster's OS user). */
+  readonly dataDir: string;
   stop(): Promise<void>;
 }
 
-async function startCluster(found: { bin: string; version: number }): Promise<Started> {
+export interface ClusterOptions {
+  /** Lines added to postgresql.auto.conf. */
+  readonly settings?: readonly string[];
+  /** Files written into the data folder before the server starts (owned by the cluster's user, mode 0600). */
+  readonly files?: Readonly<Record<string, string>>;
+}
+
+/** Starts a cluster of its own (the run's shared one is started by setup below); a test that needs another calls it. */
+export async function startCluster(found: { bin: string; version: number }, options: ClusterOptions = {}): Promise<StartedCluster> {
   const owner = await clusterOwner();
   const root = await mkdtemp(path.join(os.tmpdir(), 'enclave-postgres-'));
   const data = path.join(root, 'data');
@@ -134,9 +144,15 @@ async function startCluster(found: { bin: string; version: number }): Promise<St
     // Throwaway data: durability is not wanted, speed is. Many test files and their child processes connect at once.
     await writeFile(
       path.join(data, 'postgresql.auto.conf'),
-      ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off', 'max_connections = 300', ''].join('\n'),
+      ['fsync = off', 'synchronous_commit = off', 'full_page_writes = off', 'max_connections = 300', ...(options.settings ?? []), ''].join(
+        '\n',
+      ),
     );
     await chown(path.join(data, 'postgresql.auto.conf'), owner.uid, owner.gid);
+    for (const [name, content] of Object.entries(options.files ?? {})) {
+      await writeFile(path.join(data, name), content, { mode: 0o600 });
+      await chown(path.join(data, name), owner.uid, owner.gid);
+    }
     let port = 0;
     for (let attempt = 1; ; attempt++) {
       port = await freePort();
@@ -160,7 +176,7 @@ async function startCluster(found: { bin: string; version: number }): Promise<St
         if (attempt >= 3) throw err;
       }
     }
-    return { info: { available: true, socketDir, port, superuser: owner.name, version: Math.floor(found.version) }, stop };
+    return { info: { available: true, socketDir, port, superuser: owner.name, version: Math.floor(found.version) }, dataDir: data, stop };
   } catch (err) {
     await stop();
     throw err;
@@ -177,7 +193,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('postgres', { available: false, reason });
     return async () => {};
   }
-  let started: Started;
+  let started: StartedCluster;
   try {
     started = await startCluster(found);
   } catch (err) {

@@ -232,6 +232,16 @@ describe.each(storeEngines())('the metadata store on $name', (engine) => {
       } else {
         expect(guards).toEqual(['the append-only trigger audit_events_no_update is missing']);
       }
+      // The operator starts on it anyway: the guards go back exactly as the migrations make them, and the log verifies.
+      const accepted = await audit.acceptBreak(report);
+      const restored = (JSON.parse(accepted.details) as { triggers: string[] }).triggers;
+      expect(restored).toEqual(
+        engine.name === 'postgres'
+          ? ['restored audit_events_no_change', 'restored audit_events_no_truncate', 'restored audit_events_next_seq_only']
+          : ['restored audit_events_no_update'],
+      );
+      expect(await audit.verify()).toMatchObject({ intact: true, accepted: { seq: accepted.seq } });
+      await expect(under.raw('DELETE FROM audit_events')).rejects.toThrow(/append-only/);
     });
   });
 });
