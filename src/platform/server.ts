@@ -34,7 +34,7 @@ import type { PeopleService } from './people/people-service.ts';
 import type { StandingService } from './people/standing.ts';
 import type { Oversight } from './people/oversight.ts';
 import { createRateLimiter } from './http/rate-limit.ts';
-import { openPlatformCore } from './platform-core.ts';
+import { openPlatformCore, type PlatformDatabaseOptions } from './platform-core.ts';
 import type { QueryService } from './query/query-service.ts';
 import type { Authenticator, Principal, UserLookup } from './identity/principal.ts';
 import type { StartupAudit } from './startup-checks.ts';
@@ -79,6 +79,8 @@ export interface PlatformServerOptions {
    * another token, a broken log stops the start with the report.
    */
   readonly acceptBrokenAuditLog?: string;
+  /** The metadata store in PostgreSQL (issue 19) rather than SQLite in the data folder. */
+  readonly database?: PlatformDatabaseOptions;
 }
 
 export interface PlatformServer {
@@ -370,6 +372,7 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
     ...(options.cataloguePath === undefined ? {} : { cataloguePath: options.cataloguePath }),
     ...(options.demoDir === undefined ? {} : { demoDir: options.demoDir }),
     ...(options.acceptBrokenAuditLog === undefined ? {} : { acceptBrokenAuditLog: options.acceptBrokenAuditLog }),
+    ...(options.database === undefined ? {} : { database: options.database }),
     drivesAtStart: true,
   });
   let setup: IdentitySetup;

@@ -5,6 +5,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { DatabaseSync } from 'node:sqlite';
 import os from 'node:os';
 import path from 'node:path';
+import type { AuditReport } from '../../src/platform/audit/verify.ts';
+import { openPlatformRecords } from '../../src/platform/records.ts';
 import type { StoreLocation } from '../../src/platform/store/metadata-store.ts';
 import { createTestDatabase, postgresCluster, superuserClient, type AvailableCluster } from './postgres.ts';
 
@@ -21,9 +23,49 @@ export interface StoreUnderTest {
   cleanup(): Promise<void>;
 }
 
+/** A platform server's store in a test: what to give createPlatformServer, and raw SQL on it. */
+export interface ServerStoreUnderTest {
+  readonly engine: 'sqlite' | 'postgres';
+  /** Spread into createPlatformServer's options: nothing for SQLite (the data folder's file), the database for PostgreSQL. */
+  readonly options: { readonly database?: { readonly url: string } };
+  raw(text: string, params?: readonly unknown[]): Promise<Row[]>;
+  /** The audit log's report, read the platform's way beside the running server (the store and `<data dir>/identity`). */
+  verifyAudit(): Promise<AuditReport>;
+  cleanup(): Promise<void>;
+}
+
 export interface EngineUnderTest {
   readonly name: 'sqlite' | 'postgres';
   create(label?: string): Promise<StoreUnderTest>;
+  /** The store of a platform server on the data folder `dataDir` (test/integration/platform/fixture.ts). */
+  forServer(dataDir: string, label?: string): Promise<ServerStoreUnderTest>;
+}
+
+async function sqliteRaw(file: string, text: string, params: readonly unknown[]): Promise<Row[]> {
+  const database = new DatabaseSync(file);
+  try {
+    database.exec('PRAGMA busy_timeout = 5000');
+    const statement = database.prepare(text);
+    const values = params as never[];
+    if (statement.columns().length > 0) return statement.all(...values);
+    statement.run(...values);
+    return [];
+  } finally {
+    database.close();
+  }
+}
+
+async function verifyAuditOf(location: StoreLocation, dataDir: string): Promise<AuditReport> {
+  const records = await openPlatformRecords({
+    ...location,
+    auditFolder: path.join(dataDir, 'identity'),
+    seed: { demo: null, catalogue: [] },
+  });
+  try {
+    return await records.audit.verify();
+  } finally {
+    await records.close();
+  }
 }
 
 /** Where a PostgreSQL store's connection failures are said: in a test, to the test's output. */
@@ -39,23 +81,30 @@ const sqlite: EngineUnderTest = {
       location: { file },
       dataDir,
       auditFolder: path.join(dataDir, 'identity'),
-      async raw(text, params = []) {
-        const database = new DatabaseSync(file);
-        try {
-          database.exec('PRAGMA busy_timeout = 5000');
-          const statement = database.prepare(text);
-          const values = params as never[];
-          if (statement.columns().length > 0) return statement.all(...values);
-          statement.run(...values);
-          return [];
-        } finally {
-          database.close();
-        }
-      },
+      raw: (text, params = []) => sqliteRaw(file, text, params),
       cleanup: () => rm(dataDir, { recursive: true, force: true }),
     };
   },
+  async forServer(dataDir) {
+    const file = path.join(dataDir, 'metadata.sqlite');
+    return {
+      engine: 'sqlite',
+      options: {},
+      raw: (text, params = []) => sqliteRaw(file, text, params),
+      verifyAudit: () => verifyAuditOf({ file }, dataDir),
+      cleanup: async () => {},
+    };
+  },
 };
+
+async function postgresRaw(at: { cluster: AvailableCluster; database: string }, text: string, params: readonly unknown[]): Promise<Row[]> {
+  const client = await superuserClient(at.cluster, at.database);
+  try {
+    return (await client.query(text, [...params])).rows as Row[];
+  } finally {
+    await client.end();
+  }
+}
 
 function postgres(cluster: AvailableCluster): EngineUnderTest {
   return {
@@ -68,18 +117,21 @@ function postgres(cluster: AvailableCluster): EngineUnderTest {
         location: { postgres: { url: database.url, log: testLog } },
         dataDir,
         auditFolder: path.join(dataDir, 'identity'),
-        async raw(text, params = []) {
-          const client = await superuserClient(cluster, database.name);
-          try {
-            return (await client.query(text, [...params])).rows as Row[];
-          } finally {
-            await client.end();
-          }
-        },
+        raw: (text, params = []) => postgresRaw({ cluster, database: database.name }, text, params),
         async cleanup() {
           await database.drop();
           await rm(dataDir, { recursive: true, force: true });
         },
+      };
+    },
+    async forServer(dataDir, label = 'server') {
+      const database = await createTestDatabase(cluster, label);
+      return {
+        engine: 'postgres',
+        options: { database: { url: database.url } },
+        raw: (text, params = []) => postgresRaw({ cluster, database: database.name }, text, params),
+        verifyAudit: () => verifyAuditOf({ postgres: { url: database.url, log: testLog } }, dataDir),
+        cleanup: () => database.drop(),
       };
     },
   };
