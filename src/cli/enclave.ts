@@ -9,6 +9,7 @@ import type { CliIo } from './cli-io.ts';
 const USAGE = `Usage:
   enclave platform init --data-dir DIR [--scale N] [--seed S]   generate the synthetic datasets
   enclave platform serve --data-dir DIR [--port P] [--host H]   serve the platform (embedded sign-in)
+  enclave platform migrate --database-url URL [--app-role ROLE]   bring a PostgreSQL metadata store up to date and seed it
     [--oidc-issuer URL --oidc-audience A --oidc-client-id C]     or trust an external OIDC issuer
     [--accept-broken-audit-log=TOKEN]                            start on the broken audit log whose report printed TOKEN
   enclave platform query --data-dir DIR --as USER --project P --sql SQL [--format csv|json]
@@ -58,6 +59,10 @@ async function main(argv: string[], io: CliIo): Promise<number> {
   if (group === 'platform' && command === 'init') {
     const { runPlatformInit } = await import('./platform-init.ts');
     return runPlatformInit(rest, io);
+  }
+  if (group === 'platform' && command === 'migrate') {
+    const { runPlatformMigrate } = await import('./platform-migrate.ts');
+    return runPlatformMigrate(rest, io);
   }
   if (group === 'platform' && command === 'serve') {
     const { runPlatformServe } = await import('./platform-serve.ts');

@@ -32,8 +32,8 @@ import type { PostgresStoreOptions } from './store/postgres-connection.ts';
  * folder's `identity`). Connection failures outside a request go to the core's `log` (else stderr).
  */
 export type PlatformDatabaseOptions = Omit<PostgresStoreOptions, 'log'> & {
-  /** 'refuse-pending' (what `serve` asks): change no schema, refuse a database a migration is pending on. */
-  readonly schemaChanges?: 'migrate' | 'refuse-pending';
+  /** 'app' (what `serve` asks on PostgreSQL): change no schema, and refuse a pending migration or an owner's role. */
+  readonly role?: 'owner' | 'app';
 };
 
 /** Where a PostgreSQL store says a connection dropped while idle, when nobody gave the core a log. */
@@ -143,7 +143,7 @@ export async function openPlatformCore(options: PlatformCoreOptions): Promise<Pl
             postgres: { ...database, log: options.log ?? logToStderr },
             auditFolder: path.join(options.dataDir, 'identity'),
             seed,
-            ...(database.schemaChanges === undefined ? {} : { schemaChanges: database.schemaChanges }),
+            ...(database.role === undefined ? {} : { role: database.role }),
           },
     );
     const { store, audit } = records;

@@ -24,19 +24,23 @@ export type OpenPlatformRecordsOptions = (
 ) & {
   /** Written only when the store holds no users yet. */
   readonly seed: { demo: DemoSeed | null; catalogue: CatalogueFile };
-  /** 'refuse-pending': change no schema, and refuse a database a migration is pending on (metadata-store.ts). */
-  readonly schemaChanges?: 'migrate' | 'refuse-pending';
+  /** 'app': change no schema, and refuse a pending migration or a role that could rewrite the audit log (metadata-store.ts). */
+  readonly role?: 'owner' | 'app';
 };
 
 /** Opens (migrating and seeding) the metadata store, then the audit log on its database. */
 export async function openPlatformRecords(options: OpenPlatformRecordsOptions): Promise<PlatformRecords> {
-  const { seed, schemaChanges } = options;
+  const { seed, role } = options;
   const location: StoreLocation = options.postgres === undefined ? { file: options.file } : { postgres: options.postgres };
-  const store = await openMetadataStore({ ...location, seed, hashPassword, ...(schemaChanges === undefined ? {} : { schemaChanges }) });
+  const store = await openMetadataStore({ ...location, seed, hashPassword, ...(role === undefined ? {} : { role }) });
   // Where the audit key and anchor live, outside the database. Default for a SQLite file: `identity` beside it.
   const folder = options.auditFolder ?? path.join(path.dirname(options.file ?? '.'), 'identity');
-  // A store seeded at an earlier start had its audit key made then: an empty log without one was emptied, not new.
-  const audit = await openAuditLog({ db: store.database, folder, storeUsedBefore: !store.seeded }).catch(async (err: unknown) => {
+  // A SQLite store seeded at an earlier start had its audit key made then: an empty log without one was emptied, not new.
+  // On PostgreSQL the store is seeded by `enclave platform migrate`, not at a start of the platform (when the key is
+  // made), and no role the platform runs as can empty the log (privileges and triggers): an empty log there was never
+  // written, whoever seeded the store.
+  const storeUsedBefore = options.postgres === undefined ? !store.seeded : false;
+  const audit = await openAuditLog({ db: store.database, folder, storeUsedBefore }).catch(async (err: unknown) => {
     await store.close();
     throw err;
   });

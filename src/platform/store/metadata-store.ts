@@ -17,6 +17,7 @@ import { migrateToLatest, pendingMigrations } from './migrations.ts';
 import { byName } from './name-order.ts';
 import { createNodeSqliteDialect } from './node-sqlite-dialect.ts';
 import { createPostgresPool, describeDatabaseUrl, type PostgresStoreOptions } from './postgres-connection.ts';
+import { assertCannotRewriteAudit } from './postgres-roles.ts';
 import { sqlEngineOf } from './sql-engine.ts';
 import { createAirlockRecords, type AirlockRecords } from './airlock.ts';
 import { createDriveRecords, type DriveRecords } from './drives.ts';
@@ -294,10 +295,11 @@ export type OpenMetadataStoreOptions = StoreLocation & {
   /** Hashes the demo users' passwords while seeding. */
   readonly hashPassword: HashPassword;
   /**
-   * 'migrate' (the default) brings the schema up to date; 'refuse-pending' changes no schema and refuses a database
-   * that a migration is pending on (`serve` against PostgreSQL, whose role may not change the schema).
+   * The role the store is opened as. 'owner' (the default) brings the schema up to date. 'app' (`serve` against
+   * PostgreSQL) changes no schema: it refuses a database a migration is pending on, and on PostgreSQL a role that owns
+   * audit_events or may UPDATE, DELETE or TRUNCATE it (postgres-roles.ts).
    */
-  readonly schemaChanges?: 'migrate' | 'refuse-pending';
+  readonly role?: 'owner' | 'app';
 };
 
 /** The store as opened: the routes see a MetadataStore; the composition root also gets the database under it. */
@@ -357,14 +359,14 @@ async function openDatabase(options: StoreLocation): Promise<{ db: Kysely<Metada
   };
 }
 
-/** Brings the schema up to date, or with 'refuse-pending' checks that it is, changing nothing. */
+/** Brings the schema up to date, or as the app role checks that it is, changing nothing. */
 async function settleSchema(db: Kysely<MetadataDatabase>, options: OpenMetadataStoreOptions, location: string): Promise<void> {
   const schema = options.postgres?.schema;
   const pending = await pendingMigrations(db, { schema }).catch((err: unknown) => {
     throw unreachable(location, err);
   });
   if (pending.length === 0) return;
-  if (options.schemaChanges === 'refuse-pending') {
+  if (options.role === 'app') {
     throw new EnclaveError(
       'unavailable',
       `The metadata database at ${location} is not up to date (pending: ${pending.join(', ')}). Run \`enclave platform migrate\` as the database's owner first.`,
@@ -386,6 +388,7 @@ export async function openMetadataStore(options: OpenMetadataStoreOptions): Prom
   try {
     seeded = await sqlEngineOf(db).withSetupLock(db, async () => {
       await settleSchema(db, options, location);
+      if (options.role === 'app' && options.postgres !== undefined) await assertCannotRewriteAudit(db, location);
       try {
         const fresh = await seedIfEmpty(db, options.seed);
         const { demo } = options.seed;
