@@ -96,6 +96,8 @@ export interface StartedCluster {
   readonly info: Extract<PostgresClusterInfo, { available: true }>;
   /** The cluster's data folder (owned by the cluster's OS user). */
   readonly dataDir: string;
+  /** Stops the server (fast: connections are ended) and starts it again on the same port. */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -176,7 +178,15 @@ export async function startCluster(found: { bin: string; version: number }, opti
         if (attempt >= 3) throw err;
       }
     }
-    return { info: { available: true, socketDir, port, superuser: owner.name, version: Math.floor(found.version) }, dataDir: data, stop };
+    const restart = async (): Promise<void> => {
+      await runAs(owner, pgCtl, ['-D', data, '-l', log, '-m', 'fast', '-w', '-t', '30', 'restart']);
+    };
+    return {
+      info: { available: true, socketDir, port, superuser: owner.name, version: Math.floor(found.version) },
+      dataDir: data,
+      restart,
+      stop,
+    };
   } catch (err) {
     await stop();
     throw err;

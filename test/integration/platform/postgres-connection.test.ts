@@ -2,7 +2,8 @@
 // file's own that speaks TLS with a certificate from a CA made here with openssl. The database URL is read strictly
 // (TLS that checks nothing is refused, the password never shows in a message), and the pool is the platform's own:
 // int8 as numbers for it alone, its name and timeouts on every connection, its size, and an 'error' listener that logs
-// a connection dropped while idle, so the process survives the server going away and carries on once it is back.
+// a connection dropped while idle, so the process survives the server restarting and carries on once it is back. A
+// store may live in a schema of its own, the migrations' table beside it.
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -10,12 +11,13 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { openAuditLog } from '../../../src/platform/audit/audit-log.ts';
 import { hashPassword } from '../../../src/platform/identity/passwords.ts';
 import { openMetadataStore, type OpenedMetadataStore } from '../../../src/platform/store/metadata-store.ts';
 import { createPostgresPool, describeDatabaseUrl, parseDatabaseUrl } from '../../../src/platform/store/postgres-connection.ts';
 import { errorOf } from '../../support/error-of.ts';
 import { newestPostgresBin, startCluster, type StartedCluster } from '../../support/postgres-cluster.ts';
-import { createTestDatabase, postgresCluster, superuserClient, tcpUrl, type TestDatabase } from '../../support/postgres.ts';
+import { createTestDatabase, postgresCluster, socketUrl, superuserClient, tcpUrl, type TestDatabase } from '../../support/postgres.ts';
 
 const run = promisify(execFile);
 const SECRET = 'pa55-W0rd-never-shown';
@@ -201,6 +203,76 @@ describe.skipIf(cluster === null)('the pool, on the run’s PostgreSQL', () => {
     } finally {
       await cleanup.end();
     }
+  });
+});
+
+describe.skipIf(cluster === null)('a store in a schema of its own', () => {
+  it('keeps its tables and the migrations’ own table in the schema it is given, and works there', async () => {
+    const database = await createTestDatabase(cluster!, 'schema');
+    try {
+      const store = await openMetadataStore({ postgres: { url: database.url, log: () => {}, schema: 'enclave' }, ...NO_SEED });
+      try {
+        await store.addUser({ id: 'in-schema', displayName: 'In Schema', role: 'analyst', subject: 'in-schema' });
+        const audit = await openAuditLog({ db: store.database, folder: path.join(os.tmpdir(), `enclave-schema-${database.name}`) });
+        await audit.append({ type: 'test.schema', actor: 'in-schema', outcome: 'success', details: { projectId: 'p' } });
+        expect(await audit.verify()).toMatchObject({ intact: true, events: 1 });
+        expect((await audit.search({ projectId: 'p', limit: 5 })).events).toHaveLength(1);
+      } finally {
+        await store.close();
+        await rm(path.join(os.tmpdir(), `enclave-schema-${database.name}`), { recursive: true, force: true });
+      }
+      const admin = await superuserClient(cluster!, database.name);
+      try {
+        const tables = await admin.query<{ schema: string; n: string }>(
+          "SELECT table_schema AS schema, count(*) AS n FROM information_schema.tables WHERE table_name IN ('users', 'audit_events', 'kysely_migration') GROUP BY 1",
+        );
+        expect(tables.rows).toEqual([{ schema: 'enclave', n: '3' }]);
+      } finally {
+        await admin.end();
+      }
+    } finally {
+      await database.drop();
+    }
+  });
+});
+
+describe.skipIf(cluster === null)('PostgreSQL restarted under an open store (a cluster of its own)', () => {
+  it('survives the restart, logs the dropped connections, and answers again within a few seconds', async () => {
+    const own = await startCluster((await newestPostgresBin())!);
+    const logged: string[] = [];
+    try {
+      const admin = await superuserClient(own.info);
+      await admin.query('CREATE DATABASE enclave_restart');
+      await admin.end();
+      const store = await openMetadataStore({
+        postgres: { url: socketUrl(own.info, 'enclave_restart'), log: (message) => logged.push(message) },
+        ...NO_SEED,
+      });
+      try {
+        await Promise.all(Array.from({ length: 3 }, () => store.getUser('nobody')));
+        await own.restart();
+        await expect.poll(() => logged.length, { timeout: 5000 }).toBeGreaterThan(0);
+        const started = Date.now();
+        // The first request after the restart may still meet a connection that died with it; within seconds they work.
+        await expect
+          .poll(
+            async () =>
+              store.getUser('nobody').then(
+                () => 'answered',
+                () => 'failed',
+              ),
+            { timeout: 10_000, interval: 200 },
+          )
+          .toBe('answered');
+        expect(Date.now() - started).toBeLessThan(10_000);
+        expect(await store.listUsers()).toEqual([]);
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await own.stop();
+    }
+    expect(logged[0]).toContain('failed while idle');
   });
 });
 
