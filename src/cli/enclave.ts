@@ -14,6 +14,7 @@ const USAGE = `Usage:
   enclave platform serve --data-dir DIR [--port P] [--host H] [--tls-cert F --tls-key F] [--public-url URL]   serve the platform (embedded sign-in)
     [--oidc-issuer URL --oidc-audience A --oidc-client-id C]     or trust an external OIDC issuer
     [--accept-broken-audit-log=TOKEN]                            start on the broken audit log whose report printed TOKEN
+  enclave platform migrate --database-url URL [--app-role ROLE]   bring a PostgreSQL metadata store up to date and seed it
   enclave platform query --data-dir DIR --as USER --project P --sql SQL [--format csv|json]
                                                                 run a minimised query as USER would (audited)
   enclave platform user add --data-dir DIR --subject SUB --role ROLE [--issuer URL] [--id ID] [--name NAME]
@@ -113,6 +114,10 @@ async function main(commandLine: string[], io: CliIo): Promise<number> {
   if (group === 'platform' && command === 'init') {
     const { runPlatformInit } = await import('./platform-init.ts');
     return runPlatformInit(rest, io);
+  }
+  if (group === 'platform' && command === 'migrate') {
+    const { runPlatformMigrate } = await import('./platform-migrate.ts');
+    return runPlatformMigrate(rest, io);
   }
   if (group === 'platform' && command === 'serve') {
     const { runPlatformServe } = await import('./platform-serve.ts');

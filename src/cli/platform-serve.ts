@@ -9,7 +9,9 @@
 // users can open, a key file they can read or own, and a broken audit log unless told to accept that very report (its
 // token is printed with it, so a flag left in a service unit accepts no later, different break). stdout carries
 // exactly one machine-readable line, {"event":"listening","url":…} (and "listeningOn" when the public URL is not the
-// listening address), once the server listens; everything else goes to stderr.
+// listening address), once the server listens; everything else goes to stderr. With --database-url the metadata store
+// is PostgreSQL: serve then changes no schema (`platform migrate` does) and refuses to start as a role that could
+// rewrite the audit log.
 import { isIP, isIPv4, isIPv6 } from 'node:net';
 import process from 'node:process';
 import { parseArgs } from 'node:util';
@@ -18,11 +20,13 @@ import { EnclaveError } from '../common/errors.ts';
 import type { IdentityOptions } from '../platform/identity/identity-config.ts';
 import { isHttpsOrLoopbackHttp, isLoopbackHttp, LOOPBACK_HOSTNAMES } from '../common/loopback.ts';
 import { describeAuditReport } from '../platform/audit/verify.ts';
+import type { PlatformDatabaseOptions } from '../platform/platform-core.ts';
 import { assertDataDirPrivate } from '../platform/data-dir-privacy.ts';
 import { loadCertificatePair, type CertificateFiles, type ServingCertificate } from '../platform/http/tls-certificates.ts';
 import { logCertificateInUse, startCertificateReloader, type CertificateReloader } from '../platform/http/tls-reload.ts';
 import { createPlatformServer, type PlatformServer } from '../platform/server.ts';
 import type { CliIo } from './cli-io.ts';
+import { DATABASE_FLAG_OPTIONS, DATABASE_USAGE, databaseChoice, type DatabaseFlags } from './database-options.ts';
 
 const USAGE = `Usage: enclave platform serve --data-dir DIR [--port P (default 0: any free port)] [--host 127.0.0.1] [--log-level info]
     [--tls-cert FILE --tls-key FILE]   serve HTTPS (TLS 1.2 or later) with this certificate (chain after it) and key (0600, yours or root's);
@@ -36,6 +40,8 @@ const USAGE = `Usage: enclave platform serve --data-dir DIR [--port P (default 0
     [--access-token-ttl SECONDS (default 300)] [--session-max SECONDS (default 43200)]   the embedded provider's lifetimes
     [--accept-broken-audit-log=TOKEN]   start even though the audit log does not verify, accepting the report whose token
                                         the refusal printed (and no other); the acceptance is recorded in the log
+${DATABASE_USAGE}
+    [--database-pool-size N (default 10)]   connections to the database this process may open
 `;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug'] as const;
 type LogLevel = (typeof LOG_LEVELS)[number];
@@ -57,6 +63,9 @@ export interface ServeArgs extends NetworkArgs {
   identity: IdentityOptions;
   /** The token of the broken-log report to accept. */
   acceptBrokenAuditLog?: string;
+  /** The PostgreSQL store's flags, read (with its password file) once parsing is done. */
+  databaseFlags: DatabaseFlags;
+  databasePoolSize?: number;
 }
 
 const ACCEPT_FLAG = '--accept-broken-audit-log';
@@ -80,6 +89,8 @@ const OPTIONS = {
   'access-token-ttl': { type: 'string' },
   'session-max': { type: 'string' },
   'accept-broken-audit-log': { type: 'string' },
+  ...DATABASE_FLAG_OPTIONS,
+  'database-pool-size': { type: 'string' },
 } as const;
 
 function readFlags(argv: string[]) {
@@ -226,13 +237,34 @@ export function parseServeArgs(argv: string[]): ServeArgs | string {
   if (identity.kind === 'embedded') Object.assign(identity, lifetimes);
   const token = values['accept-broken-audit-log'];
   if (token !== undefined && !/^[0-9a-f]{16}$/.test(token)) return ACCEPT_NEEDS_TOKEN;
+  const poolText = values['database-pool-size'];
+  if (poolText !== undefined && (!/^[0-9]{1,4}$/.test(poolText) || Number(poolText) < 2 || Number(poolText) > 1000)) {
+    return '--database-pool-size must be a whole number from 2 to 1000.';
+  }
   return {
     dataDir: values['data-dir'],
     ...network,
     logLevel: logLevel as LogLevel,
     identity,
     ...(token === undefined ? {} : { acceptBrokenAuditLog: token }),
+    databaseFlags: {
+      'database-url': values['database-url'],
+      'database-password-file': values['database-password-file'],
+      'ca-file': values['ca-file'],
+    },
+    ...(poolText === undefined ? {} : { databasePoolSize: Number(poolText) }),
   };
+}
+
+/** The PostgreSQL store the flags name, opened as the app role: no schema change, no role that could rewrite the log. */
+async function databaseOf(args: ServeArgs): Promise<PlatformDatabaseOptions | undefined> {
+  const flags = Object.fromEntries(Object.entries(args.databaseFlags).filter(([, value]) => value !== undefined)) as DatabaseFlags;
+  const choice = await databaseChoice(flags, process.env);
+  if (choice === undefined) {
+    if (args.databasePoolSize !== undefined) throw new EnclaveError('invalid_input', '--database-pool-size goes with --database-url.');
+    return undefined;
+  }
+  return { ...choice, role: 'app', ...(args.databasePoolSize === undefined ? {} : { poolSize: args.databasePoolSize }) };
 }
 
 function parseIdentity(issuer: string | undefined, audience: string | undefined, clientId: string | undefined): IdentityOptions | string {
@@ -300,6 +332,13 @@ export async function runPlatformServe(argv: string[], io: CliIo): Promise<numbe
     io.stderr.write(`enclave platform serve: ${args}\n${USAGE}`);
     return 2;
   }
+  let database: PlatformDatabaseOptions | undefined;
+  try {
+    database = await databaseOf(args);
+  } catch (err) {
+    io.stderr.write(`enclave platform serve: ${(err as Error).message}\n${USAGE}`);
+    return 2;
+  }
   // Listen for signals before the slow start (hashing the data), so an early SIGTERM still stops cleanly.
   const signals = waitForStopSignal();
   const hangUps = args.tls === undefined ? undefined : listenForReload();
@@ -322,6 +361,7 @@ export async function runPlatformServe(argv: string[], io: CliIo): Promise<numbe
       acceptBrokenAuditLog: args.acceptBrokenAuditLog,
       ...(args.publicUrl === undefined ? {} : { publicUrl: args.publicUrl }),
       ...(certificate === undefined ? {} : { tls: { cert: certificate.cert, key: certificate.key } }),
+      ...(database === undefined ? {} : { database }),
     });
   } catch (err) {
     dispose();

@@ -25,6 +25,21 @@ import { openPlatformRecords, type PlatformRecords } from './records.ts';
 import { checkAuditLogAtStart, checkCatalogueMatchesData, type StartupAudit } from './startup-checks.ts';
 import { DEFAULT_DEMO_DIR, readDemoSeed } from './store/demo-seed.ts';
 import { EMBEDDED_ISSUER, type MetadataStore } from './store/metadata-store.ts';
+import type { PostgresStoreOptions } from './store/postgres-connection.ts';
+
+/**
+ * A PostgreSQL metadata store in place of `<data dir>/metadata.sqlite` (the audit key and anchor stay in the data
+ * folder's `identity`). Connection failures outside a request go to the core's `log` (else stderr).
+ */
+export type PlatformDatabaseOptions = Omit<PostgresStoreOptions, 'log'> & {
+  /** 'app' (what `serve` asks on PostgreSQL): change no schema, and refuse a pending migration or an owner's role. */
+  readonly role?: 'owner' | 'app';
+};
+
+/** Where a PostgreSQL store says a connection dropped while idle, when nobody gave the core a log. */
+const logToStderr = (message: string, detail?: unknown): void => {
+  process.stderr.write(`${message}${detail === undefined ? '' : ` ${JSON.stringify(detail)}`}\n`);
+};
 
 export interface PlatformCoreOptions {
   readonly dataDir: string;
@@ -50,6 +65,8 @@ export interface PlatformCoreOptions {
    * store's leftovers of a stop are cleaned away and, in the demo, each demo project's drive gets its first files.
    */
   readonly drivesAtStart?: boolean;
+  /** The metadata store in PostgreSQL rather than SQLite in the data folder. */
+  readonly database?: PlatformDatabaseOptions;
 }
 
 export interface PlatformCore {
@@ -117,7 +134,18 @@ export async function openPlatformCore(options: PlatformCoreOptions): Promise<Pl
   const fieldKinds = fieldKindsOf(catalogue);
   let records: PlatformRecords | undefined;
   try {
-    records = await openPlatformRecords({ file: path.join(options.dataDir, 'metadata.sqlite'), seed: { demo, catalogue } });
+    const seed = { demo, catalogue };
+    const { database } = options;
+    records = await openPlatformRecords(
+      database === undefined
+        ? { file: path.join(options.dataDir, 'metadata.sqlite'), seed }
+        : {
+            postgres: { ...database, log: options.log ?? logToStderr },
+            auditFolder: path.join(options.dataDir, 'identity'),
+            seed,
+            ...(database.role === undefined ? {} : { role: database.role }),
+          },
+    );
     const { store, audit } = records;
     const startupAudit = await checkAuditLogAtStart({ audit, dataDir: options.dataDir, accept: options.acceptBrokenAuditLog });
     const storedCatalogue = await store.listDatasets();

@@ -39,7 +39,7 @@ import type { PeopleService } from './people/people-service.ts';
 import type { StandingService } from './people/standing.ts';
 import type { Oversight } from './people/oversight.ts';
 import { createRateLimiter } from './http/rate-limit.ts';
-import { openPlatformCore } from './platform-core.ts';
+import { openPlatformCore, type PlatformDatabaseOptions } from './platform-core.ts';
 import type { QueryService } from './query/query-service.ts';
 import type { Authenticator, Principal, UserLookup } from './identity/principal.ts';
 import type { StartupAudit } from './startup-checks.ts';
@@ -86,6 +86,8 @@ export interface PlatformServerOptions {
   readonly acceptBrokenAuditLog?: string;
   /** Serve HTTPS with this certificate rather than plain HTTP; replaceCertificate puts a renewed one in service. */
   readonly tls?: CertificatePem;
+  /** The metadata store in PostgreSQL (issue 19) rather than SQLite in the data folder. */
+  readonly database?: PlatformDatabaseOptions;
 }
 
 export interface PlatformServer {
@@ -406,6 +408,7 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
     ...(options.cataloguePath === undefined ? {} : { cataloguePath: options.cataloguePath }),
     ...(options.demoDir === undefined ? {} : { demoDir: options.demoDir }),
     ...(options.acceptBrokenAuditLog === undefined ? {} : { acceptBrokenAuditLog: options.acceptBrokenAuditLog }),
+    ...(options.database === undefined ? {} : { database: options.database }),
     drivesAtStart: true,
   });
   let setup: IdentitySetup;

@@ -6,10 +6,11 @@
 import { stat } from 'node:fs/promises';
 import path from 'node:path';
 import { sql, type Kysely, type Selectable } from 'kysely';
-import { bestEffort, settled } from '../../common/detached.ts';
+import { settled } from '../../common/detached.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import { ensurePrivateFolder } from '../secret-file.ts';
 import type { MetadataDatabase } from '../store/schema.ts';
+import { sqlEngineOf } from '../store/sql-engine.ts';
 import {
   appendAnchor,
   AUDIT_ANCHOR_FILE,
@@ -23,7 +24,7 @@ import {
 import { AUDIT_KEY_FILE, loadExistingAuditKey, loadOrCreateAuditKey } from './audit-key.ts';
 import { canonicalJson, type JsonValue } from './canonical-json.ts';
 import { digestOfEvents, GENESIS_HASH, KEYED_CHAIN, macAuditEvent, type AuditEvent, type AuditOutcome } from './chain.ts';
-import { AUDIT_SCHEMA_QUERY, checkAuditGuards, parseSchemaEntries, restoreAuditTriggers } from './guards.ts';
+import { checkStoredAuditGuards, restoreAuditTriggers } from './guards.ts';
 import { AUDIT_ROWS_QUERY, parseStoredRows } from './stored-rows.ts';
 import { ACCEPTED_BREAK_EVENT, describeAuditReport, verifyAuditTrail, type AuditReport } from './verify.ts';
 
@@ -99,22 +100,16 @@ function rowToEvent(row: Selectable<MetadataDatabase['audit_events']>): AuditEve
 }
 
 /**
- * Runs `work` in a transaction that holds SQLite's write lock from its first statement (BEGIN IMMEDIATE), so a
- * second process waits (busy_timeout) instead of failing on commit; kysely's own transactions always say BEGIN.
- * On PostgreSQL the same place takes pg_advisory_xact_lock.
+ * Runs `work` in a transaction that holds the audit log's write lock from its first statement, so a second process
+ * waits instead of failing or chaining onto the same event: on SQLite BEGIN IMMEDIATE (busy_timeout), on PostgreSQL a
+ * READ COMMITTED transaction whose first statement is pg_advisory_xact_lock(<the audit key>) (store/sql-engine.ts).
+ *
+ * `seq` is the log's order, and the only one: each event takes the highest stored seq + 1 and that event's hash under
+ * this lock, so events are numbered in the order their transactions committed, whichever process or instance wrote
+ * them. `occurred_at` is each writer's own clock and may step back between two instances; nothing orders by it.
  */
-async function withWriteLock<T>(db: Kysely<MetadataDatabase>, work: (conn: Kysely<MetadataDatabase>) => Promise<T>): Promise<T> {
-  return db.connection().execute(async (conn) => {
-    await sql`BEGIN IMMEDIATE`.execute(conn);
-    try {
-      const result = await work(conn);
-      await sql`COMMIT`.execute(conn);
-      return result;
-    } catch (err) {
-      await bestEffort(sql`ROLLBACK`.execute(conn));
-      throw err;
-    }
-  });
+function withWriteLock<T>(db: Kysely<MetadataDatabase>, work: (conn: Kysely<MetadataDatabase>) => Promise<T>): Promise<T> {
+  return sqlEngineOf(db).withWriteLock(db, 'audit', work);
 }
 
 export interface AuditLogOptions {
@@ -153,13 +148,11 @@ function higher(mine: AnchorHead | null, anchored: AnchorHead | null): AnchorHea
   return anchored;
 }
 
-/** A value of the event's details (canonical JSON); NULL for a row whose details are not JSON. */
-const detail = (key: 'projectId' | 'username' | 'userId') =>
-  sql<unknown>`CASE WHEN json_valid(details) THEN json_extract(details, ${`$.${key}`}) END`;
-
-/** SQLite's json_extract and substr; PostgreSQL would read `details::jsonb ->> key` and `left(type, n)`. */
+/** Reads the events' details (canonical JSON) and their types without SQL that only one engine knows. */
 async function searchEvents(db: Kysely<MetadataDatabase>, filter: AuditSearch): Promise<AuditSearchPage> {
   const { actor, projectId, about, typePrefix, from, to, before, limit } = filter;
+  /** A string value of the event's details; NULL for a row whose details are not JSON. */
+  const detail = (key: 'projectId' | 'username' | 'userId') => sqlEngineOf(db).jsonStringMember('details', key);
   let query = db.selectFrom('audit_events').selectAll();
   if (before !== undefined) query = query.where('seq', '<', before);
   if (actor !== undefined) {
@@ -168,7 +161,9 @@ async function searchEvents(db: Kysely<MetadataDatabase>, filter: AuditSearch): 
   if (projectId !== undefined) query = query.where(detail('projectId'), '=', projectId);
   if (about !== undefined) query = query.where((eb) => eb.or([eb('actor', '=', about), eb(detail('userId'), '=', about)]));
   // A prefix compared as text: LIKE would read the "_" in types such as session.signed_in as a wildcard.
-  if (typePrefix !== undefined) query = query.where(sql`substr(type, 1, ${typePrefix.length})`, '=', typePrefix);
+  if (typePrefix !== undefined) {
+    query = query.where((eb) => eb(eb.fn<string>('substr', ['type', eb.lit(1), eb.lit([...typePrefix].length)]), '=', typePrefix));
+  }
   // Times are stored as toISOString() writes them, so text order is time order.
   if (from !== undefined) query = query.where('occurred_at', '>=', from.toISOString());
   if (to !== undefined) query = query.where('occurred_at', '<', to.toISOString());
@@ -317,7 +312,7 @@ export async function openAuditLog(options: AuditLogOptions): Promise<AuditLog> 
   async function verify(): Promise<AuditReport> {
     // The anchor first: every line names a committed event, so the rows read after it include that event.
     const anchors = await readAnchors({ file: anchorFile, key });
-    const guards = await checkAuditGuards(parseSchemaEntries((await sql.raw(AUDIT_SCHEMA_QUERY).execute(db)).rows));
+    const guards = await checkStoredAuditGuards(db);
     const events = guards.tableSql === null ? [] : parseStoredRows((await sql.raw(AUDIT_ROWS_QUERY).execute(db)).rows);
     return verifyAuditTrail({
       events,
@@ -349,7 +344,7 @@ export async function openAuditLog(options: AuditLogOptions): Promise<AuditLog> 
         insertNext({
           accepting: true,
           build: async (conn) => {
-            const guards = await checkAuditGuards(parseSchemaEntries((await sql.raw(AUDIT_SCHEMA_QUERY).execute(conn)).rows));
+            const guards = await checkStoredAuditGuards(conn);
             if (guards.tableSql === null) {
               throw new EnclaveError(
                 'unavailable',

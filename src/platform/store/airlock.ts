@@ -278,14 +278,10 @@ function writerFor(trx: Transaction<MetadataDatabase>, request: StoredRequest): 
     },
     async notify(notifications) {
       if (notifications.length === 0) return;
-      const last = await trx
-        .selectFrom('airlock_notifications')
-        .select((eb) => eb.fn.max('id').as('id'))
-        .executeTakeFirst();
-      let id = Number(last?.id ?? 0);
+      // The database numbers them, so two requests notifying at once (on two instances) cannot take the same id.
       await trx
         .insertInto('airlock_notifications')
-        .values(notifications.map((notification) => ({ ...notification, id: (id += 1), read_at: null })))
+        .values(notifications.map((notification) => ({ ...notification, read_at: null })))
         .execute();
     },
   };

@@ -4,8 +4,7 @@
 // change runs through `change`, one transaction that holds the database's write lock from its first statement and moves
 // the drive's change counter on by one: a compare-and-swap made inside it is atomic with the write.
 import { randomBytes } from 'node:crypto';
-import { sql, type Kysely, type Selectable } from 'kysely';
-import { bestEffort } from '../../common/detached.ts';
+import type { ExpressionBuilder, Kysely, Selectable } from 'kysely';
 import { EnclaveError } from '../../common/errors.ts';
 import type {
   DriveAppPasswordsTable,
@@ -17,6 +16,7 @@ import type {
   DriveVersionsTable,
   MetadataDatabase,
 } from './schema.ts';
+import { sqlEngineOf } from './sql-engine.ts';
 
 export type StoredDrive = Selectable<DrivesTable>;
 export type StoredEntry = Selectable<DriveEntriesTable>;
@@ -176,12 +176,16 @@ function lockOf(row: StoredLockRow): StoredLockRow {
   };
 }
 
+/** The entry with this key, and every entry below it (the root's key '' is above every entry). */
+const underKey = (pathKey: string) => (eb: ExpressionBuilder<MetadataDatabase, 'drive_entries' | 'drive_locks'>) =>
+  pathKey === ''
+    ? eb.and([])
+    : eb.or([
+        eb('path_key', '=', pathKey),
+        eb(eb.fn<string>('substr', ['path_key', eb.lit(1), eb.lit(sqlLength(pathKey) + 1)]), '=', `${pathKey}/`),
+      ]);
+
 function createDriveQueries(db: Kysely<MetadataDatabase>): DriveQueries {
-  /** The entry with this key, and every entry below it. */
-  const underKey = (pathKey: string) =>
-    pathKey === ''
-      ? sql<boolean>`1 = 1`
-      : sql<boolean>`(path_key = ${pathKey} OR substr(path_key, 1, ${sqlLength(pathKey) + 1}) = ${`${pathKey}/`})`;
   return {
     async drive(projectId) {
       const row = await db.selectFrom('drives').selectAll().where('project_id', '=', projectId).executeTakeFirst();
@@ -345,12 +349,17 @@ function createDriveQueries(db: Kysely<MetadataDatabase>): DriveQueries {
       const keyLength = sqlLength(from.path_key);
       await db
         .updateTable('drive_entries')
-        .set({
-          path: sql<string>`${toPath} || substr(path, ${pathLength + 1})`,
-          path_key: sql<string>`${toKey} || substr(path_key, ${keyLength + 1})`,
-          parent_key: sql<string>`CASE WHEN id = ${from.id} THEN ${toParentKey} ELSE ${toKey} || substr(parent_key, ${keyLength + 1}) END`,
+        .set((eb) => ({
+          path: eb(eb.val(toPath), '||', eb.fn<string>('substr', ['path', eb.lit(pathLength + 1)])),
+          path_key: eb(eb.val(toKey), '||', eb.fn<string>('substr', ['path_key', eb.lit(keyLength + 1)])),
+          parent_key: eb
+            .case()
+            .when('id', '=', from.id)
+            .then(toParentKey)
+            .else(eb(eb.val(toKey), '||', eb.fn<string>('substr', ['parent_key', eb.lit(keyLength + 1)])))
+            .end(),
           changed_seq: seq,
-        })
+        }))
         .where('project_id', '=', projectId)
         .where('trash_id', 'is', null)
         .where(underKey(from.path_key))
@@ -542,22 +551,12 @@ function createDriveQueries(db: Kysely<MetadataDatabase>): DriveQueries {
 }
 
 /**
- * Runs `work` in a transaction that holds SQLite's write lock from its first statement (BEGIN IMMEDIATE), so a second
- * process on the same data folder waits instead of failing on commit (FACTS.md: "Several processes on one metadata
- * store"); kysely's own transactions always say BEGIN. On PostgreSQL the same place takes an advisory lock.
+ * Runs `work` in a transaction that holds the drives' write lock from its first statement, so a second process on the
+ * same store waits instead of failing on commit (FACTS.md: "Several processes on one metadata store"): SQLite's write
+ * lock (BEGIN IMMEDIATE), or on PostgreSQL an advisory lock (sql-engine.ts).
  */
-async function withWriteLock<T>(db: Kysely<MetadataDatabase>, work: (conn: Kysely<MetadataDatabase>) => Promise<T>): Promise<T> {
-  return db.connection().execute(async (conn) => {
-    await sql`BEGIN IMMEDIATE`.execute(conn);
-    try {
-      const result = await work(conn);
-      await sql`COMMIT`.execute(conn);
-      return result;
-    } catch (err) {
-      await bestEffort(sql`ROLLBACK`.execute(conn));
-      throw err;
-    }
-  });
+function withWriteLock<T>(db: Kysely<MetadataDatabase>, work: (conn: Kysely<MetadataDatabase>) => Promise<T>): Promise<T> {
+  return sqlEngineOf(db).withWriteLock(db, 'drives', work);
 }
 
 export function createDriveRecords(db: Kysely<MetadataDatabase>): DriveRecords {
@@ -579,7 +578,12 @@ export function createDriveRecords(db: Kysely<MetadataDatabase>): DriveRecords {
       return withWriteLock(db, async (conn) => work(createDriveQueries(conn)));
     },
     async snapshot(work) {
-      return db.transaction().execute(async (trx) => work(createDriveQueries(trx)));
+      // REPEATABLE READ: on PostgreSQL every read of the transaction sees one snapshot (READ COMMITTED would take a new
+      // one per statement). SQLite's transactions read one snapshot anyway and ignore the level.
+      return db
+        .transaction()
+        .setIsolationLevel('repeatable read')
+        .execute(async (trx) => work(createDriveQueries(trx)));
     },
   };
 }

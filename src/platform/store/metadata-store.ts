@@ -1,17 +1,24 @@
-// The platform's metadata (users, projects, memberships, datasets, fields) in SQLite through kysely.
-// Every read the routes need is one method here, so the routes never see SQL and PostgreSQL can replace
-// SQLite by changing the dialect in openMetadataStore. The store sits below identity and the audit log: it is
-// given the password hash function, and the composition root (records.ts) builds the audit log on its database.
+// The platform's metadata (users, projects, memberships, datasets, fields) through kysely, in a SQLite file (the
+// default) or a PostgreSQL database (a production platform, several instances). Every read the routes need is one
+// method here, so the routes never see SQL, and the engine is chosen in openMetadataStore only. The store sits below
+// identity and the audit log: it is given the password hash function, and the composition root (records.ts) builds
+// the audit log on its database.
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { Kysely } from 'kysely';
+import { Kysely, PostgresDialect } from 'kysely';
 import { FieldTagSchema, type FieldTag, type Project, type User } from '../../common/contract.ts';
+import { bestEffort } from '../../common/detached.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import type { CatalogueFile } from '../catalogue/catalogue-file.ts';
 import type { DemoSeed } from './demo-seed.ts';
-import { migrateToLatest } from './migrations.ts';
+import { ColumnLimitsPlugin } from './column-limits.ts';
+import { migrateToLatest, pendingMigrations } from './migrations.ts';
+import { byName } from './name-order.ts';
 import { createNodeSqliteDialect } from './node-sqlite-dialect.ts';
+import { createPostgresPool, describeDatabaseUrl, type PostgresStoreOptions } from './postgres-connection.ts';
+import { assertCannotRewriteAudit } from './postgres-roles.ts';
+import { sqlEngineOf } from './sql-engine.ts';
 import { createAirlockRecords, type AirlockRecords } from './airlock.ts';
 import { createDriveRecords, type DriveRecords } from './drives.ts';
 import { createIncidentRecords, type IncidentRecords } from './incidents.ts';
@@ -275,9 +282,11 @@ async function seedTrainingIfNone(db: Kysely<MetadataDatabase>, demo: DemoSeed):
 /** Turns a demo user's password into the hash the store keeps (identity/passwords.ts). */
 export type HashPassword = (password: string) => Promise<string>;
 
-export interface OpenMetadataStoreOptions {
-  /** SQLite file; created with its folder if missing. */
-  readonly file: string;
+/** Where the store lives: a SQLite file (created with its folder if missing), or a PostgreSQL database. */
+export type StoreLocation =
+  { readonly file: string; readonly postgres?: undefined } | { readonly postgres: PostgresStoreOptions; readonly file?: undefined };
+
+export type OpenMetadataStoreOptions = StoreLocation & {
   /**
    * Written only when the store is new: the catalogue's datasets, and the demo's people and projects unless `demo` is
    * null (production).
@@ -285,7 +294,13 @@ export interface OpenMetadataStoreOptions {
   readonly seed: { demo: DemoSeed | null; catalogue: CatalogueFile };
   /** Hashes the demo users' passwords while seeding. */
   readonly hashPassword: HashPassword;
-}
+  /**
+   * The role the store is opened as. 'owner' (the default) brings the schema up to date. 'app' (`serve` against
+   * PostgreSQL) changes no schema: it refuses a database a migration is pending on, and on PostgreSQL a role that owns
+   * audit_events or may UPDATE, DELETE or TRUNCATE it (postgres-roles.ts).
+   */
+  readonly role?: 'owner' | 'app';
+};
 
 /** The store as opened: the routes see a MetadataStore; the composition root also gets the database under it. */
 export interface OpenedMetadataStore extends MetadataStore {
@@ -317,27 +332,82 @@ export function openSqliteDatabase(file: string): DatabaseSync {
   }
 }
 
-export async function openMetadataStore(options: OpenMetadataStoreOptions): Promise<OpenedMetadataStore> {
-  const db = new Kysely<MetadataDatabase>({ dialect: createNodeSqliteDialect(openSqliteDatabase(options.file)) });
-  try {
-    await migrateToLatest(db);
-  } catch {
-    await db.destroy();
-    throw new EnclaveError('unavailable', `The metadata store ${options.file} could not be brought up to date.`);
+/** What a connection failure says, for the database's operator: what failed, never the password. */
+function unreachable(location: string, err: unknown): EnclaveError {
+  const reason = err instanceof Error ? err.message : String(err);
+  const certificate = /certificate|self.signed|unable to verify|altnames/i.test(reason);
+  return new EnclaveError(
+    'unavailable',
+    certificate
+      ? `The metadata database at ${location} presented a certificate the platform does not trust (${reason}); give its CA with --ca-file.`
+      : `The metadata database at ${location} cannot be used: ${reason}`,
+  );
+}
+
+/** The database's kysely, and how to name it in messages (never with a password). */
+async function openDatabase(options: StoreLocation): Promise<{ db: Kysely<MetadataDatabase>; location: string }> {
+  if (options.postgres !== undefined) {
+    const pool = await createPostgresPool(options.postgres);
+    return {
+      db: new Kysely<MetadataDatabase>({ dialect: new PostgresDialect({ pool }) }),
+      location: describeDatabaseUrl(options.postgres.url),
+    };
   }
-  const seeded = await (async () => {
-    const fresh = await seedIfEmpty(db, options.seed);
-    const { demo } = options.seed;
-    if (demo !== null) {
-      await seedMissingCredentials(db, { demo, hashPassword: options.hashPassword });
-      await seedProjectSettings(db, demo);
-      await seedTrainingIfNone(db, demo);
-    }
-    return fresh;
-  })().catch(async () => {
-    await db.destroy();
-    throw new EnclaveError('unavailable', `The metadata store ${options.file} could not be seeded.`);
+  return {
+    db: new Kysely<MetadataDatabase>({ dialect: createNodeSqliteDialect(openSqliteDatabase(options.file)) }),
+    location: options.file,
+  };
+}
+
+/** Brings the schema up to date, or as the app role checks that it is, changing nothing. */
+async function settleSchema(db: Kysely<MetadataDatabase>, options: OpenMetadataStoreOptions, location: string): Promise<void> {
+  const schema = options.postgres?.schema;
+  const pending = await pendingMigrations(db, { schema }).catch((err: unknown) => {
+    throw unreachable(location, err);
   });
+  if (pending.length === 0) return;
+  if (options.role === 'app') {
+    throw new EnclaveError(
+      'unavailable',
+      `The metadata database at ${location} is not up to date (pending: ${pending.join(', ')}). Run \`enclave platform migrate\` as the database's owner first.`,
+    );
+  }
+  try {
+    await migrateToLatest(db, { schema });
+  } catch {
+    throw new EnclaveError('unavailable', `The metadata store ${location} could not be brought up to date.`);
+  }
+}
+
+/** Opens the store: migrated (or checked) and seeded under the setup lock, so one of several processes at once seeds. */
+export async function openMetadataStore(options: OpenMetadataStoreOptions): Promise<OpenedMetadataStore> {
+  const opened = await openDatabase(options);
+  const { location } = opened;
+  let db = opened.db;
+  let seeded: boolean;
+  try {
+    seeded = await sqlEngineOf(db).withSetupLock(db, async () => {
+      await settleSchema(db, options, location);
+      if (options.role === 'app' && options.postgres !== undefined) await assertCannotRewriteAudit(db, location);
+      try {
+        const fresh = await seedIfEmpty(db, options.seed);
+        const { demo } = options.seed;
+        if (demo !== null) {
+          await seedMissingCredentials(db, { demo, hashPassword: options.hashPassword });
+          await seedProjectSettings(db, demo);
+          await seedTrainingIfNone(db, demo);
+        }
+        return fresh;
+      } catch {
+        throw new EnclaveError('unavailable', `The metadata store ${location} could not be seeded.`);
+      }
+    });
+    // From here on, text too long for its column is refused alike on both engines (column-limits.ts).
+    db = db.withPlugin(new ColumnLimitsPlugin(await sqlEngineOf(db).columnLimits(db)));
+  } catch (err) {
+    await bestEffort(db.destroy());
+    throw err instanceof EnclaveError ? err : unreachable(location, err);
+  }
 
   const people = createPeopleRecords(db);
 
@@ -401,7 +471,7 @@ export async function openMetadataStore(options: OpenMetadataStoreOptions): Prom
         .execute();
     },
     async listAllProjects() {
-      return db.selectFrom('projects').select(['id', 'name']).orderBy('name').orderBy('id').execute();
+      return byName(await db.selectFrom('projects').select(['id', 'name']).execute());
     },
     async getPasswordHash(userId) {
       const row = await db.selectFrom('credentials').select('password_hash').where('user_id', '=', userId).executeTakeFirst();
@@ -413,12 +483,13 @@ export async function openMetadataStore(options: OpenMetadataStoreOptions): Prom
     },
     async listProjects(ids) {
       if (ids.length === 0) return [];
-      const rows = await db
-        .selectFrom('projects')
-        .select(PROJECT_COLUMNS)
-        .where('projects.id', 'in', [...ids])
-        .orderBy('projects.name')
-        .execute();
+      const rows = byName(
+        await db
+          .selectFrom('projects')
+          .select(PROJECT_COLUMNS)
+          .where('projects.id', 'in', [...ids])
+          .execute(),
+      );
       const datasets = await datasetIdsOf(rows.map((row) => row.id));
       return rows.map((row) => projectOf(row, datasets.get(row.id) ?? []));
     },

@@ -1,8 +1,30 @@
-// Schema changes as kysely migrations, declared in code so they travel with the build. Only portable DDL
-// (no SQLite-only types), so the same migrations can run on PostgreSQL.
+// Schema changes as kysely migrations, declared in code so they travel with the build. The same migrations run on
+// SQLite and PostgreSQL and make the same tables: portable DDL, and where the engines differ (the audit table's guards,
+// a 64-bit sequence, a generated id, a JSON reader) the migration asks sqlEngineOf which one it runs on. The SQLite
+// branches are exactly the DDL that existing stores were made with, so their schema (which the audit check compares
+// with these migrations) does not change.
 import { sql, type Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
+import { createGuardFunction, createGuardTrigger, GUARD_FUNCTIONS, GUARD_TRIGGERS } from './postgres-audit-guards.ts';
 import type { MetadataDatabase } from './schema.ts';
+import { JSON_STRING_MEMBER_FUNCTION, sqlEngineOf } from './sql-engine.ts';
+
+const onPostgres = (db: Kysely<unknown>): boolean => sqlEngineOf(db).name === 'postgres';
+
+/** Creates the PostgreSQL guards the migration `migration` makes (audit_events' triggers and the functions they call). */
+async function createPostgresGuards(db: Kysely<unknown>, migration: '0002' | '0004'): Promise<void> {
+  const triggers = GUARD_TRIGGERS.filter((trigger) => trigger.migration === migration);
+  for (const fn of GUARD_FUNCTIONS.filter((candidate) => triggers.some((trigger) => trigger.fn === candidate.name))) {
+    await createGuardFunction(db, fn);
+  }
+  for (const trigger of triggers) await createGuardTrigger(db, trigger);
+}
+
+async function dropPostgresGuards(db: Kysely<unknown>, migration: '0002' | '0004'): Promise<void> {
+  const triggers = GUARD_TRIGGERS.filter((trigger) => trigger.migration === migration);
+  for (const trigger of triggers) await sql.raw(`DROP TRIGGER IF EXISTS ${trigger.name} ON audit_events`).execute(db);
+  for (const name of new Set(triggers.map((trigger) => trigger.fn))) await sql.raw(`DROP FUNCTION IF EXISTS ${name}()`).execute(db);
+}
 
 const initial: Migration = {
   async up(db: Kysely<unknown>): Promise<void> {
@@ -84,7 +106,8 @@ const identityAndAudit: Migration = {
     await db.schema.createIndex('oidc_artifacts_by_uid').on('oidc_artifacts').columns(['model', 'uid']).execute();
     await db.schema
       .createTable('audit_events')
-      .addColumn('seq', 'integer', (c) => c.primaryKey())
+      // On SQLite an INTEGER is 64 bits already (and this exact definition is what the audit check expects).
+      .addColumn('seq', onPostgres(db) ? 'bigint' : 'integer', (c) => c.primaryKey())
       .addColumn('occurred_at', 'varchar(32)', (c) => c.notNull())
       .addColumn('type', 'varchar(64)', (c) => c.notNull())
       .addColumn('actor', 'varchar(64)')
@@ -93,16 +116,24 @@ const identityAndAudit: Migration = {
       .addColumn('prev_hash', 'char(64)', (c) => c.notNull())
       .addColumn('hash', 'char(64)', (c) => c.notNull().unique())
       .execute();
-    // Append-only, enforced by the database as well as by the store's interface (which has no update or
-    // delete). SQLite syntax; on PostgreSQL the same guard is a REVOKE UPDATE, DELETE for the app's role.
+    // Append-only, enforced by the database as well as by the store's interface (which has no update or delete). On
+    // PostgreSQL TRUNCATE is refused too, and the app role also lacks UPDATE, DELETE and TRUNCATE (README).
+    if (onPostgres(db)) {
+      await createPostgresGuards(db, '0002');
+      return;
+    }
     await sql`CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
       BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END`.execute(db);
     await sql`CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
       BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END`.execute(db);
   },
   async down(db: Kysely<unknown>): Promise<void> {
-    await sql`DROP TRIGGER IF EXISTS audit_events_no_delete`.execute(db);
-    await sql`DROP TRIGGER IF EXISTS audit_events_no_update`.execute(db);
+    if (onPostgres(db)) {
+      await dropPostgresGuards(db, '0002');
+    } else {
+      await sql`DROP TRIGGER IF EXISTS audit_events_no_delete`.execute(db);
+      await sql`DROP TRIGGER IF EXISTS audit_events_no_update`.execute(db);
+    }
     for (const table of ['audit_events', 'oidc_artifacts', 'credentials']) {
       await db.schema.dropTable(table).execute();
     }
@@ -135,10 +166,13 @@ const keyedAuditAndRevocations: Migration = {
       .alterTable('audit_events')
       .addColumn('chain', 'varchar(16)', (c) => c.notNull().defaultTo('sha256'))
       .execute();
-    await sql`CREATE TRIGGER audit_events_next_seq_only BEFORE INSERT ON audit_events
+    if (onPostgres(db)) await createPostgresGuards(db, '0004');
+    else {
+      await sql`CREATE TRIGGER audit_events_next_seq_only BEFORE INSERT ON audit_events
       WHEN NEW.seq IS NOT (SELECT coalesce(max(seq), 0) + 1 FROM audit_events)
         OR EXISTS (SELECT 1 FROM audit_events WHERE hash = NEW.hash)
       BEGIN SELECT RAISE(ABORT, 'the audit log takes only the next event'); END`.execute(db);
+    }
     await db.schema
       .createTable('revoked_tokens')
       // 'grant:<id>', 'jti:<id>', 'sid:<id>'.
@@ -151,7 +185,8 @@ const keyedAuditAndRevocations: Migration = {
   },
   async down(db: Kysely<unknown>): Promise<void> {
     await db.schema.dropTable('revoked_tokens').execute();
-    await sql`DROP TRIGGER IF EXISTS audit_events_next_seq_only`.execute(db);
+    if (onPostgres(db)) await dropPostgresGuards(db, '0004');
+    else await sql`DROP TRIGGER IF EXISTS audit_events_next_seq_only`.execute(db);
     await db.schema.alterTable('audit_events').dropColumn('chain').execute();
   },
 };
@@ -496,7 +531,8 @@ const airlock: Migration = {
     await db.schema.createIndex('airlock_releases_by_project').on('airlock_releases').columns(['project_id', 'released_at']).execute();
     await db.schema
       .createTable('airlock_notifications')
-      .addColumn('id', 'integer', (c) => c.primaryKey())
+      // Numbered by the database as rows arrive (SQLite: the rowid), so two processes notifying at once never clash.
+      .addColumn('id', 'integer', (c) => (onPostgres(db) ? c.primaryKey().generatedByDefaultAsIdentity() : c.primaryKey()))
       .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id'))
       .addColumn('kind', 'varchar(16)', (c) => c.notNull())
       .addColumn('request_id', 'varchar(32)', (c) => c.notNull().references('airlock_requests.id'))
@@ -677,6 +713,41 @@ const drives: Migration = {
   },
 };
 
+// Several instances on one PostgreSQL (issue 19): using an identity-provider artifact (a refresh token, a code) is one
+// conditional UPDATE of this column, so only one of two requests at once can use it. Artifacts used before keep being
+// used: their payload said so (the store wrote `"consumed":` into it, outside the sealed part), and now the column does.
+// On PostgreSQL, a function reads a JSON member of text that may not be JSON (the audit search), as SQLite's json_valid
+// and json_extract do; PostgreSQL 15 has no test for valid JSON that does not raise an error.
+const consumedAt: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema.alterTable('oidc_artifacts').addColumn('consumed_at', 'bigint').execute();
+    await sql`UPDATE oidc_artifacts SET consumed_at = ${Math.floor(Date.now() / 1000)} WHERE payload LIKE '%"consumed":%'`.execute(db);
+    if (onPostgres(db)) {
+      await sql
+        .raw(
+          `CREATE OR REPLACE FUNCTION ${JSON_STRING_MEMBER_FUNCTION}(document text, member text) RETURNS text
+          LANGUAGE plpgsql IMMUTABLE STRICT AS $fn$
+          DECLARE parsed jsonb;
+          BEGIN
+            parsed := document::jsonb;
+            IF jsonb_typeof(parsed) = 'object' AND jsonb_typeof(parsed -> member) = 'string' THEN
+              RETURN parsed ->> member;
+            END IF;
+            RETURN NULL;
+          EXCEPTION WHEN invalid_text_representation THEN
+            RETURN NULL;
+          END;
+          $fn$`,
+        )
+        .execute(db);
+    }
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    if (onPostgres(db)) await sql.raw(`DROP FUNCTION IF EXISTS ${JSON_STRING_MEMBER_FUNCTION}(text, text)`).execute(db);
+    await db.schema.alterTable('oidc_artifacts').dropColumn('consumed_at').execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
     return {
@@ -693,13 +764,25 @@ export const migrationProvider: MigrationProvider = {
       '0011_airlock': airlock,
       '0012_airlock_vote_checks': airlockVoteChecks,
       '0013_drives': drives,
+      '0014_consumed_at': consumedAt,
     };
   },
 };
 
+/** Where the migrations keep their own table: beside the store's tables when they live in a schema of their own. */
+function migratorFor(db: Kysely<MetadataDatabase>, schema: string | undefined): Migrator {
+  return new Migrator({ db, provider: migrationProvider, ...(schema === undefined ? {} : { migrationTableSchema: schema }) });
+}
+
 /** Brings a database's schema up to date; a migration that fails throws its error. */
-export async function migrateToLatest(db: Kysely<MetadataDatabase>): Promise<void> {
-  const { error } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+export async function migrateToLatest(db: Kysely<MetadataDatabase>, options: { schema?: string } = {}): Promise<void> {
+  const { error } = await migratorFor(db, options.schema).migrateToLatest();
   if (error === undefined) return;
   throw error instanceof Error ? error : new Error(`A migration failed: ${String(error)}`);
+}
+
+/** The migrations the database has not run yet, by name, without changing anything (no table is created). */
+export async function pendingMigrations(db: Kysely<MetadataDatabase>, options: { schema?: string } = {}): Promise<string[]> {
+  const migrations = await migratorFor(db, options.schema).getMigrations();
+  return migrations.filter((migration) => migration.executedAt === undefined).map((migration) => migration.name);
 }

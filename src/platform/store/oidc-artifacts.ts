@@ -40,17 +40,21 @@ export function createOidcArtifactStore(db: Kysely<MetadataDatabase>): OidcArtif
   async function findWhere(model: string, column: 'id' | 'user_code' | 'uid', value: string): Promise<ArtifactPayload | undefined> {
     const row = await db
       .selectFrom('oidc_artifacts')
-      .select(['payload', 'expires_at'])
+      .select(['payload', 'expires_at', 'consumed_at'])
       .where('model', '=', model)
       .where(column, '=', value)
       .executeTakeFirst();
     if (row === undefined) return undefined;
     if (row.expires_at !== null && row.expires_at <= epochSeconds()) return undefined;
-    return JSON.parse(row.payload) as ArtifactPayload;
+    const payload = JSON.parse(row.payload) as ArtifactPayload;
+    // When it was used is the column's to say (payloads stored before 0014 may still carry their own `consumed`).
+    return row.consumed_at === null ? payload : { ...payload, consumed: row.consumed_at };
   }
 
   return {
-    async upsert({ model, id, payload, expiresIn }) {
+    async upsert({ model, id, payload: given, expiresIn }) {
+      // The use is kept in its own column, which only consume() sets: a save can never make a used artifact unused.
+      const { consumed, ...payload } = given;
       const values = {
         payload: JSON.stringify(payload),
         grant_id: optionalString(payload.grantId),
@@ -61,13 +65,14 @@ export function createOidcArtifactStore(db: Kysely<MetadataDatabase>): OidcArtif
       };
       await db
         .insertInto('oidc_artifacts')
-        .values({ model, id, ...values })
+        .values({ model, id, ...values, consumed_at: typeof consumed === 'number' ? consumed : null })
         .onConflict((oc) =>
           oc.columns(['model', 'id']).doUpdateSet({
             ...values,
             // A save without an account (a session after sign-out) keeps the one it had: ending a person's sign-ins
             // may then remove a row too many, never leave one of theirs behind.
             account_key: (eb) => eb.fn.coalesce('excluded.account_key', 'oidc_artifacts.account_key'),
+            consumed_at: (eb) => eb.fn.coalesce('oidc_artifacts.consumed_at', 'excluded.consumed_at'),
           }),
         )
         .execute();
@@ -81,23 +86,14 @@ export function createOidcArtifactStore(db: Kysely<MetadataDatabase>): OidcArtif
     findByUserCode: (model, userCode) => findWhere(model, 'user_code', userCode),
     findByUid: (model, uid) => findWhere(model, 'uid', uid),
     async consume(model, id) {
-      const row = await db
-        .selectFrom('oidc_artifacts')
-        .select('payload')
-        .where('model', '=', model)
-        .where('id', '=', id)
-        .executeTakeFirst();
-      if (row === undefined) return false;
-      const stored = JSON.parse(row.payload) as ArtifactPayload;
-      if (stored.consumed !== undefined) return false;
-      const payload = { ...stored, consumed: epochSeconds() };
-      // Conditional on the row being unchanged since it was read, so two redemptions at once cannot both win.
+      // One conditional UPDATE: of two redemptions at once (on one instance or two), the database lets exactly one set
+      // the column; a read followed by a write let both through on PostgreSQL (FACTS.md).
       const { numUpdatedRows } = await db
         .updateTable('oidc_artifacts')
-        .set({ payload: JSON.stringify(payload) })
+        .set({ consumed_at: epochSeconds() })
         .where('model', '=', model)
         .where('id', '=', id)
-        .where('payload', '=', row.payload)
+        .where('consumed_at', 'is', null)
         .executeTakeFirst();
       return numUpdatedRows === 1n;
     },

@@ -12,6 +12,7 @@ import {
   type PendingChange,
   type Role,
 } from '../../common/people.ts';
+import { compareByName } from './name-order.ts';
 import type { MetadataDatabase, PendingChangesTable, UsersTable } from './schema.ts';
 
 /** A person as stored: the status is the stored one ('suspended' is a restriction in force, which the service adds). */
@@ -171,8 +172,9 @@ export function createPeopleRecords(db: Kysely<MetadataDatabase>): PeopleRecords
 
   return {
     async list() {
-      const rows = await db.selectFrom('users').selectAll().orderBy('display_name').orderBy('id').execute();
-      return rows.map(personOf);
+      const rows = await db.selectFrom('users').selectAll().execute();
+      // By name in code, the same on every engine (name-order.ts).
+      return rows.map(personOf).sort((a, b) => compareByName({ name: a.displayName, id: a.id }, { name: b.displayName, id: b.id }));
     },
     get,
     async bySubject(issuer, subject) {

@@ -106,9 +106,12 @@ export interface OidcArtifactsTable {
   expires_at: number | null;
   /** Keyed hash of the account the artifact belongs to (sessions, grants, codes, tokens), to end them all at once. */
   account_key: Generated<string | null>;
+  /** Epoch seconds when it was used (a rotated refresh token, an exchanged code); null while unused. Set only by consume. */
+  consumed_at: Generated<number | null>;
 }
 
 export interface AuditEventsTable {
+  /** The order of the log: each event is the one after the highest seq stored, taken under the write lock (audit-log.ts). */
   seq: number;
   occurred_at: string;
   type: string;
@@ -336,7 +339,8 @@ export interface AirlockReleasesTable {
 
 /** A change of owner that concerns one person. */
 export interface AirlockNotificationsTable {
-  id: number;
+  /** Given by the database as rows arrive: newer rows have higher ids. */
+  id: Generated<number>;
   user_id: string;
   kind: string;
   request_id: string;

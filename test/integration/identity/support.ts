@@ -2,6 +2,7 @@
 // jar, PKCE, the login form, the loopback redirect and the token endpoint. Each platform gets its own data
 // folder (the platform fixture) and listens on 127.0.0.1 with a free port.
 import { createHash, randomBytes } from 'node:crypto';
+import type { PlatformDatabaseOptions } from '../../../src/platform/platform-core.ts';
 import { createPlatformServer, type PlatformServer } from '../../../src/platform/server.ts';
 import { createPlatformFixture, type PlatformFixture } from '../platform/fixture.ts';
 
@@ -20,11 +21,14 @@ export async function startPlatform(options: {
   accessTokenTtlSeconds?: number;
   sessionMaxSeconds?: number;
   port?: number;
+  /** A PostgreSQL metadata store instead of the data folder's SQLite file. */
+  database?: PlatformDatabaseOptions;
 }): Promise<RunningPlatform> {
   const server = await createPlatformServer({
     dataDir: options.fixture.dataDir,
     cataloguePath: options.fixture.cataloguePath,
     identity: { kind: 'embedded', accessTokenTtlSeconds: options.accessTokenTtlSeconds, sessionMaxSeconds: options.sessionMaxSeconds },
+    ...(options.database === undefined ? {} : { database: options.database }),
   });
   const url = await server.listen({ port: options.port ?? 0, host: '127.0.0.1' });
   return { server, url, issuer: `${url}/oidc`, stop: () => server.close() };

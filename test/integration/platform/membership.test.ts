@@ -1,19 +1,21 @@
 // A project's members, edited on its page (issue 18): saved as a new version of the project's agreement through the
 // loader's own validation, so the agreement is the one source of membership. A data manager grants permission to
 // request release on the data owner's behalf (an admin who is not one cannot); nobody changes their own membership; a
-// bad edit changes nothing; removing someone ends their access at once. SATRE 1.5.04 (no access without the data
-// controller's agreement), 3.2.03 (access only to the data the work needs).
+// bad edit changes nothing; removing someone ends their access at once. On both of the metadata store's engines.
+// SATRE 1.5.04 (no access without the data controller's agreement), 3.2.03 (access only to the data the work needs).
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgreementViewSchema, AuditPageSchema, type MemberEdit } from '../../../src/common/agreement-views.ts';
 import { createPlatformServer, type PlatformServer } from '../../../src/platform/server.ts';
+import { storeEngines, type ServerStoreUnderTest } from '../../support/store-engines.ts';
 import { createPlatformFixture, mintAccessToken, TEST_PUBLIC_URL, type PlatformFixture } from './fixture.ts';
 
 type ErrorBody = { error: { code: string; message: string } };
 
 let fixture: PlatformFixture;
 let server: PlatformServer;
+let store: ServerStoreUnderTest;
 
 async function call(method: 'GET' | 'POST', url: string, options: { as: string; body?: unknown }) {
   const token = await mintAccessToken({ dataDir: fixture.dataDir, sub: options.as });
@@ -31,25 +33,6 @@ async function ok(method: 'GET' | 'POST', url: string, options: { as: string; bo
   return response.json<unknown>();
 }
 
-beforeAll(async () => {
-  fixture = await createPlatformFixture();
-  server = await createPlatformServer({ dataDir: fixture.dataDir, cataloguePath: fixture.cataloguePath, publicUrl: TEST_PUBLIC_URL });
-  // A data manager, bound at once and trained as the role needs.
-  await ok('POST', '/api/v1/admin/users', {
-    as: 'demo-admin',
-    body: { id: 'dm', displayName: 'Dee Manager', roles: ['data_manager'], verification: 'Staff card seen', subject: 'dm' },
-  });
-  await ok('POST', '/api/v1/admin/training', {
-    as: 'demo-admin',
-    body: { userId: 'dm', course: 'Information Governance Training', completed: '2026-01-01', expires: '2099-01-01', evidence: 'IG-77' },
-  });
-});
-
-afterAll(async () => {
-  await server?.close();
-  await fixture?.cleanup();
-});
-
 const OPT_OUT = '/api/v1/projects/opt-out-monitoring';
 
 async function membersOf(): Promise<MemberEdit[]> {
@@ -59,7 +42,33 @@ async function membersOf(): Promise<MemberEdit[]> {
 
 const ADA: MemberEdit = { userId: 'demo-analyst', role: 'analyst', start: '2026-01-01', end: '2099-12-31', mayRequestRelease: false };
 
-describe('project members', () => {
+describe.each(storeEngines())('project members, on $name', (engine) => {
+  beforeAll(async () => {
+    fixture = await createPlatformFixture();
+    store = await engine.forServer(fixture.dataDir, 'members');
+    server = await createPlatformServer({
+      dataDir: fixture.dataDir,
+      cataloguePath: fixture.cataloguePath,
+      publicUrl: TEST_PUBLIC_URL,
+      ...store.options,
+    });
+    // A data manager, bound at once and trained as the role needs.
+    await ok('POST', '/api/v1/admin/users', {
+      as: 'demo-admin',
+      body: { id: 'dm', displayName: 'Dee Manager', roles: ['data_manager'], verification: 'Staff card seen', subject: 'dm' },
+    });
+    await ok('POST', '/api/v1/admin/training', {
+      as: 'demo-admin',
+      body: { userId: 'dm', course: 'Information Governance Training', completed: '2026-01-01', expires: '2099-01-01', evidence: 'IG-77' },
+    });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await store?.cleanup();
+    await fixture?.cleanup();
+  });
+
   it('adds a member as a new version of the agreement: they see the project at once, and the file keeps everything else', async () => {
     expect((await call('GET', `${OPT_OUT}/catalogue`, { as: 'demo-analyst' })).statusCode).toBe(404);
     const before = await membersOf();

@@ -53,8 +53,9 @@ describe('openMetadataStore', () => {
   it('lists the projects asked for, by name, with datasets in project order (membership is the agreements’)', async () => {
     const store = await openMetadataStore({ file: path.join(dir, 'metadata.sqlite'), seed, hashPassword });
     const projects = await store.listProjects(['cardio-admissions', 'covid-outcomes']);
-    expect(projects.map((project) => project.id)).toEqual(['covid-outcomes', 'cardio-admissions']);
-    expect(projects[1].datasetIds).toEqual(['patients', 'hospital_episodes']);
+    // By name as people read it (case aside): "Cardiovascular admissions" before "COVID-19 outcomes".
+    expect(projects.map((project) => project.id)).toEqual(['cardio-admissions', 'covid-outcomes']);
+    expect(projects[0].datasetIds).toEqual(['patients', 'hospital_episodes']);
     expect(await store.listProjects([])).toEqual([]);
     expect(await store.listProjects(["covid-outcomes' OR '1'='1"])).toEqual([]);
     await store.close();

@@ -1,11 +1,10 @@
 // People through the platform's API (issue 18): registering a person (invited with a one-time enrolment code, or bound
 // at once), enrolment, roles as a set, disabling someone who left, and the rules that keep administrators honest: no
 // change to one's own roles or status, no approving one's own change, a second administrator for granting admin once
-// there are two. Every change is in the audit log with old and new values, and the chain still verifies.
+// there are two. Every change is in the audit log with old and new values, and the chain still verifies. All of it on
+// both of the metadata store's engines (SQLite, and PostgreSQL from the run's cluster).
 // SATRE 1.5.01, 1.5.02, 3.2.02 (people are verified and onboarded before access), 1.5.06 (changes to their records
 // strictly controlled), 2.6.04 (access ended at once).
-import { DatabaseSync } from 'node:sqlite';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   PeopleOverviewSchema,
@@ -16,6 +15,7 @@ import {
 } from '../../../src/common/people.ts';
 import { UserSchema } from '../../../src/common/contract.ts';
 import { createPlatformServer, type PlatformServer } from '../../../src/platform/server.ts';
+import { storeEngines, type ServerStoreUnderTest } from '../../support/store-engines.ts';
 import { verifyCli } from './audit-support.ts';
 import { createPlatformFixture, mintAccessToken, TEST_PUBLIC_URL, type PlatformFixture } from './fixture.ts';
 
@@ -23,16 +23,7 @@ type ErrorBody = { error: { code: string; message: string } };
 
 let fixture: PlatformFixture;
 let server: PlatformServer;
-
-beforeAll(async () => {
-  fixture = await createPlatformFixture();
-  server = await createPlatformServer({ dataDir: fixture.dataDir, cataloguePath: fixture.cataloguePath, publicUrl: TEST_PUBLIC_URL });
-});
-
-afterAll(async () => {
-  await server?.close();
-  await fixture?.cleanup();
-});
+let store: ServerStoreUnderTest;
 
 /** A token issued now for this subject (a few seconds ahead of any earlier ending of sign-ins). */
 const tokenOf = (sub: string): Promise<string> => mintAccessToken({ dataDir: fixture.dataDir, sub, issuedAtOffset: 2 });
@@ -85,7 +76,24 @@ async function register(body: RegisterPerson) {
   return RegisteredPersonSchema.parse(await ok('POST', '/api/v1/admin/users', { as: 'demo-admin', body }));
 }
 
-describe('people', () => {
+describe.each(storeEngines())('people, on $name', (engine) => {
+  beforeAll(async () => {
+    fixture = await createPlatformFixture();
+    store = await engine.forServer(fixture.dataDir, 'people');
+    server = await createPlatformServer({
+      dataDir: fixture.dataDir,
+      cataloguePath: fixture.cataloguePath,
+      publicUrl: TEST_PUBLIC_URL,
+      ...store.options,
+    });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await store?.cleanup();
+    await fixture?.cleanup();
+  });
+
   it('lists everybody with roles and status, the demo accounts included', async () => {
     const overview = PeopleOverviewSchema.parse(await ok('GET', '/api/v1/admin/users', { as: 'demo-admin' }));
     expect(overview.people.map((each) => each.id)).toEqual(expect.arrayContaining(['demo-admin', 'demo-analyst', 'demo-checker-1']));
@@ -104,13 +112,9 @@ describe('people', () => {
     const code = registered.enrolment!.code;
     expect(code).toMatch(/^[A-Z2-9]{20}$/);
     // The code is stored as a hash only.
-    const database = new DatabaseSync(path.join(fixture.dataDir, 'metadata.sqlite'), { readOnly: true });
-    try {
-      const dump = JSON.stringify(database.prepare('SELECT * FROM enrolment_codes').all());
-      expect(dump).not.toContain(code);
-    } finally {
-      database.close();
-    }
+    const dump = JSON.stringify(await store.raw('SELECT * FROM enrolment_codes'));
+    expect(dump).toContain('new-analyst');
+    expect(dump).not.toContain(code);
 
     // Someone the platform does not know yet is told to enrol, and nothing else.
     const unknown = await refused('GET', '/api/v1/me', { as: 'subject-of-new-analyst', status: 403 });
@@ -136,12 +140,7 @@ describe('people', () => {
 
   it('refuses an expired enrolment code, and a new code replaces the old one', async () => {
     const registered = await register(person({ id: 'late-analyst' }));
-    const database = new DatabaseSync(path.join(fixture.dataDir, 'metadata.sqlite'));
-    try {
-      database.prepare("UPDATE enrolment_codes SET expires_at = '2020-01-01T00:00:00.000Z' WHERE user_id = 'late-analyst'").run();
-    } finally {
-      database.close();
-    }
+    await store.raw("UPDATE enrolment_codes SET expires_at = '2020-01-01T00:00:00.000Z' WHERE user_id = 'late-analyst'");
     await refused('POST', '/api/v1/enrol', { as: 'subject-of-late-analyst', body: { code: registered.enrolment!.code }, status: 403 });
     const fresh = (await ok('POST', '/api/v1/admin/users/late-analyst/enrolment-code', { as: 'demo-admin' })) as { code: string };
     expect(fresh.code).not.toBe(registered.enrolment!.code);
@@ -307,6 +306,8 @@ describe('people', () => {
   });
 
   it('leaves the audit chain intact after all of it', async () => {
-    expect((await verifyCli(['--data-dir', fixture.dataDir])).code).toBe(0);
+    expect(await store.verifyAudit()).toMatchObject({ intact: true, problems: [] });
+    // And `enclave audit verify`, which reads a SQLite data folder's files.
+    if (engine.name === 'sqlite') expect((await verifyCli(['--data-dir', fixture.dataDir])).code).toBe(0);
   });
 });

@@ -2,28 +2,19 @@
 // refuses every route but the few that lead to them (me, session events, the terms, training, enrolment) with
 // terms_required until the person accepted the current terms of each role they hold, recording the sha256 of the exact
 // text they were shown; a stale hash is refused; a new version that requires it must be accepted again, one that does
-// not need not be; declining ends the sign-in. SATRE 1.5.02 (onboarding: each role agrees to its terms before access),
-// 1.2.02 (versioned, with who published what, when and why).
-import { DatabaseSync } from 'node:sqlite';
-import path from 'node:path';
+// not need not be; declining ends the sign-in. On both of the metadata store's engines (SQLite and PostgreSQL).
+// SATRE 1.5.02 (onboarding: each role agrees to its terms before access), 1.2.02 (versioned, with who published what,
+// when and why).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MyTermsListSchema, TermsHistorySchema, TermsVersionSchema, type PublishTerms } from '../../../src/common/terms.ts';
 import { AuditPageSchema } from '../../../src/common/agreement-views.ts';
 import { createPlatformServer, type PlatformServer } from '../../../src/platform/server.ts';
+import { storeEngines, type ServerStoreUnderTest } from '../../support/store-engines.ts';
 import { createPlatformFixture, mintAccessToken, TEST_PUBLIC_URL, type PlatformFixture } from './fixture.ts';
 
 let fixture: PlatformFixture;
 let server: PlatformServer;
-
-beforeAll(async () => {
-  fixture = await createPlatformFixture();
-  server = await createPlatformServer({ dataDir: fixture.dataDir, cataloguePath: fixture.cataloguePath, publicUrl: TEST_PUBLIC_URL });
-});
-
-afterAll(async () => {
-  await server?.close();
-  await fixture?.cleanup();
-});
+let store: ServerStoreUnderTest;
 
 async function call(method: 'GET' | 'POST', url: string, options: { as: string; body?: unknown; token?: string }) {
   const token = options.token ?? (await mintAccessToken({ dataDir: fixture.dataDir, sub: options.as }));
@@ -65,7 +56,24 @@ const status = async (url: string, userId: string) => (await call('GET', url, { 
 const EVERYONE_TEXT = '# Terms for everyone\n\nPatient-level data never leaves the environment. Report anything unusual at once.\n';
 const ANALYST_TEXT = '# Terms for analysts\n\n1. Query only for the project’s purpose.\n2. Never try to identify anyone.\n';
 
-describe('terms of use', () => {
+describe.each(storeEngines())('terms of use, on $name', (engine) => {
+  beforeAll(async () => {
+    fixture = await createPlatformFixture();
+    store = await engine.forServer(fixture.dataDir, 'terms');
+    server = await createPlatformServer({
+      dataDir: fixture.dataDir,
+      cataloguePath: fixture.cataloguePath,
+      publicUrl: TEST_PUBLIC_URL,
+      ...store.options,
+    });
+  });
+
+  afterAll(async () => {
+    await server?.close();
+    await store?.cleanup();
+    await fixture?.cleanup();
+  });
+
   it('serves everybody while no terms are published', async () => {
     expect(await mine('demo-analyst')).toEqual([]);
     expect(await status('/api/v1/projects', 'demo-analyst')).toBe(200);
@@ -117,13 +125,8 @@ describe('terms of use', () => {
     expect(stale.statusCode).toBe(400);
     expect(stale.json<{ error: { message: string } }>().error.message).toMatch(/changed since they were shown/);
     await accept('demo-checker-1', 'everyone');
-    const database = new DatabaseSync(path.join(fixture.dataDir, 'metadata.sqlite'), { readOnly: true });
-    try {
-      const row = database.prepare("SELECT * FROM terms_acceptances WHERE user_id = 'demo-checker-1'").get() as Record<string, unknown>;
-      expect(row).toMatchObject({ audience: 'everyone', version: 1, sha256: current.sha256, client: 'terms-test/1.0' });
-    } finally {
-      database.close();
-    }
+    const [row] = await store.raw("SELECT * FROM terms_acceptances WHERE user_id = 'demo-checker-1'");
+    expect(row).toMatchObject({ audience: 'everyone', version: 1, sha256: current.sha256, client: 'terms-test/1.0' });
     expect(await status('/api/v1/checking/rules', 'demo-checker-1')).toBe(200);
   });
 

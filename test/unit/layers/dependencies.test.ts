@@ -15,6 +15,7 @@ const USED_WITHOUT_IMPORT: Record<string, string> = {
   '@types/react': 'React types for the renderer',
   '@types/react-dom': 'React DOM types for the renderer',
   '@types/oidc-provider': 'types for the embedded identity provider',
+  '@types/pg': "types for pg, the PostgreSQL metadata store's driver",
   '@types/express': "Express's types, which nephele's own types import (the WebDAV adapter implements them)",
   'axe-core': 'the accessibility check: test/e2e/support/axe.ts injects its script file (node_modules/axe-core/axe.min.js) into pages',
   prettier: 'the one formatter, checked by npm test (npm run format:check)',

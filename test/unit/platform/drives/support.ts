@@ -1,10 +1,9 @@
-// A drive service on real records (a migrated SQLite store and its audit log in a temp folder) and a real blob store,
+// A drive service on real records (a migrated store, SQLite or PostgreSQL, and its audit log) and a real blob store,
 // with stand-ins only for what decides membership (an agreement per project listing its members) and the kill switch
 // (a set of suspended projects), and a clock the test moves. Each call makes its own temp folder; reopen() opens a new
 // service on the same folder, as a platform restart would.
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import os from 'node:os';
+import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { EnclaveError } from '../../../../src/common/errors.ts';
@@ -18,6 +17,7 @@ import type { KillSwitch } from '../../../../src/platform/incidents/kill-switch.
 import { openPlatformRecords, type PlatformRecords } from '../../../../src/platform/records.ts';
 import type { DriveSettings } from '../../../../src/platform/store/drives.ts';
 import type { OpenedMetadataStore } from '../../../../src/platform/store/metadata-store.ts';
+import { storeEngines, type EngineUnderTest } from '../../../support/store-engines.ts';
 
 export const PROJECT = 'proj-a';
 export const OTHER_PROJECT = 'proj-b';
@@ -73,8 +73,13 @@ export interface DriveHarness {
   close(): Promise<void>;
 }
 
-export async function createDriveHarness(settings: Partial<DriveSettings> = {}): Promise<DriveHarness> {
-  const dataDir = await mkdtemp(path.join(os.tmpdir(), 'enclave-drives-'));
+/** The store's engines, for describe.each: SQLite always, PostgreSQL when the run has its cluster. */
+export const DRIVE_STORE_ENGINES = storeEngines();
+const [SQLITE] = DRIVE_STORE_ENGINES;
+
+export async function createDriveHarness(settings: Partial<DriveSettings> = {}, engine: EngineUnderTest = SQLITE): Promise<DriveHarness> {
+  const under = await engine.create('drives');
+  const { dataDir } = under;
   const root = path.join(dataDir, 'drives');
   let clock = Date.parse('2026-06-01T09:00:00Z');
   const suspended = new Set<string>();
@@ -85,7 +90,7 @@ export async function createDriveHarness(settings: Partial<DriveSettings> = {}):
   } as unknown as KillSwitch;
 
   async function open(): Promise<{ records: PlatformRecords; service: DriveServiceRuntime }> {
-    const records = await openPlatformRecords({ file: path.join(dataDir, 'metadata.sqlite'), seed: { demo: null, catalogue: [] } });
+    const records = await openPlatformRecords({ ...under.location, auditFolder: under.auditFolder, seed: { demo: null, catalogue: [] } });
     const { store, audit } = records;
     const known = new Set((await store.listUsers()).map((person) => person.id));
     for (const person of PEOPLE) {
@@ -155,7 +160,7 @@ export async function createDriveHarness(settings: Partial<DriveSettings> = {}):
     },
     async close() {
       await harness.records.close();
-      await rm(dataDir, { recursive: true, force: true });
+      await under.cleanup();
     },
   };
   return harness;

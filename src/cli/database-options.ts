@@ -1,0 +1,73 @@
+// The PostgreSQL metadata store as `serve` and `migrate` are told of it: --database-url (or ENCLAVE_DATABASE_URL), a
+// URL without its password, and --database-password-file (or ENCLAVE_DATABASE_PASSWORD_FILE), a file only this OS user
+// can read holding the password. A process's arguments and environment are readable by other users of the computer
+// (/proc), so a URL that carries a password is refused rather than used; the file's path is no secret.
+import { readFile, stat } from 'node:fs/promises';
+import { EnclaveError } from '../common/errors.ts';
+import { parseDatabaseUrl } from '../platform/store/postgres-connection.ts';
+
+export const DATABASE_USAGE = `    [--database-url postgres://USER@HOST:PORT/DATABASE (or ENCLAVE_DATABASE_URL)]   the metadata store in PostgreSQL;
+                                        a remote host is reached with sslmode=verify-full only; never put the password here
+    [--database-password-file FILE (or ENCLAVE_DATABASE_PASSWORD_FILE)]   the role's password, in a file of mode 0600
+    [--ca-file PEM]   CAs trusted for TLS to the database, added to the system's`;
+
+export interface DatabaseFlags {
+  readonly 'database-url'?: string;
+  readonly 'database-password-file'?: string;
+  readonly 'ca-file'?: string;
+}
+
+export interface DatabaseChoice {
+  readonly url: string;
+  readonly password?: string;
+  readonly caFile?: string;
+}
+
+/** parseArgs options for the flags above. */
+export const DATABASE_FLAG_OPTIONS = {
+  'database-url': { type: 'string' },
+  'database-password-file': { type: 'string' },
+  'ca-file': { type: 'string' },
+} as const;
+
+/** The password file's first line; refused when anyone else may read it, or it is empty. */
+async function readPasswordFile(file: string): Promise<string> {
+  const info = await stat(file).catch(() => {
+    throw new EnclaveError('invalid_input', `The database password file ${file} cannot be read.`);
+  });
+  if (!info.isFile()) throw new EnclaveError('invalid_input', `The database password file ${file} is not a file.`);
+  if ((info.mode & 0o077) !== 0) {
+    throw new EnclaveError(
+      'invalid_input',
+      `The database password file ${file} can be read by other users. Run \`chmod 600 ${file}\` and start again.`,
+    );
+  }
+  const [password = ''] = (await readFile(file, 'utf8')).split(/\r?\n/);
+  if (password === '') throw new EnclaveError('invalid_input', `The database password file ${file} is empty.`);
+  return password;
+}
+
+/** The database the flags (or the environment) name, or undefined for none; invalid_input for anything unusable. */
+export async function databaseChoice(flags: DatabaseFlags, env: NodeJS.ProcessEnv): Promise<DatabaseChoice | undefined> {
+  const url = flags['database-url'] ?? env.ENCLAVE_DATABASE_URL;
+  const passwordFile = flags['database-password-file'] ?? env.ENCLAVE_DATABASE_PASSWORD_FILE;
+  if (url === undefined || url === '') {
+    if (passwordFile !== undefined || flags['ca-file'] !== undefined) {
+      throw new EnclaveError('invalid_input', '--database-password-file and --ca-file go with --database-url.');
+    }
+    return undefined;
+  }
+  // Checked here, before anything connects: the URL's own rules (sslmode, host, user) and no password in it.
+  const address = parseDatabaseUrl(url);
+  if (address.password !== undefined) {
+    throw new EnclaveError(
+      'invalid_input',
+      'The database URL holds a password, and other users of this computer can read a process’s arguments and environment. Put the password in a file only you can read and give it with --database-password-file.',
+    );
+  }
+  return {
+    url,
+    ...(passwordFile === undefined ? {} : { password: await readPasswordFile(passwordFile) }),
+    ...(flags['ca-file'] === undefined ? {} : { caFile: flags['ca-file'] }),
+  };
+}
