@@ -26,6 +26,7 @@ import { createPeopleRecords, personOf, roleColumns, type PeopleRecords } from '
 import { createTermsRecords, createTrainingStore, type TermsRecords, type TrainingStore } from './terms.ts';
 import { createOidcArtifactStore, type OidcArtifactStore } from './oidc-artifacts.ts';
 import { createRevocationList, type RevocationList } from './revocations.ts';
+import { createLoginThrottleRecords, type LoginThrottleRecords } from './login-throttle.ts';
 import type { MetadataDatabase } from './schema.ts';
 
 export interface StoredField {
@@ -92,6 +93,8 @@ export interface MetadataStore {
   readonly oidcArtifacts: OidcArtifactStore;
   /** Access tokens refused before they expire (signed out, locked, revoked). */
   readonly revocations: RevocationList;
+  /** The login throttle's budgets, shared by every instance on this store. */
+  readonly loginThrottle: LoginThrottleRecords;
   /** Incidents and the restrictions put in place during them. */
   readonly incidents: IncidentRecords;
   /** People: records, enrolment codes, changes waiting for a second administrator. */
@@ -430,6 +433,7 @@ export async function openMetadataStore(options: OpenMetadataStoreOptions): Prom
     database: db,
     oidcArtifacts: createOidcArtifactStore(db),
     revocations: createRevocationList(db),
+    loginThrottle: createLoginThrottleRecords(db),
     incidents: createIncidentRecords(db),
     people,
     terms: createTermsRecords(db),

@@ -748,6 +748,26 @@ const consumedAt: Migration = {
   },
 };
 
+// Several instances (issue 19 C.1): the login throttle's budgets live in the store, so every instance counts against
+// the same ones. Plain integer columns and one primary key: the throttle's statements are portable upserts.
+const loginThrottle: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('login_throttle')
+      .addColumn('key', 'varchar(64)', (c) => c.primaryKey())
+      .addColumn('failures', 'bigint', (c) => c.notNull())
+      .addColumn('window_ends_at', 'bigint', (c) => c.notNull())
+      .addColumn('paused_until', 'bigint', (c) => c.notNull())
+      .addColumn('last_pause_ms', 'bigint', (c) => c.notNull())
+      .addColumn('in_flight', 'bigint', (c) => c.notNull())
+      .addColumn('lease_until', 'bigint', (c) => c.notNull())
+      .execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.dropTable('login_throttle').execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
     return {
@@ -765,6 +785,7 @@ export const migrationProvider: MigrationProvider = {
       '0012_airlock_vote_checks': airlockVoteChecks,
       '0013_drives': drives,
       '0014_consumed_at': consumedAt,
+      '0015_login_throttle': loginThrottle,
     };
   },
 };

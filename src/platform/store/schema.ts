@@ -476,6 +476,25 @@ export interface DrivePropertiesTable {
   value: string;
 }
 
+/**
+ * The login throttle's budgets (migration 0015), one row each: a username's (or an address's enrolment codes'), a
+ * client address's, and everybody's. The key is a keyed hash (login-throttle.ts): no typed username is stored.
+ * Times are epoch milliseconds.
+ */
+export interface LoginThrottleTable {
+  key: string;
+  /** Failures counted in the current window (not counted once window_ends_at has passed). */
+  failures: number;
+  window_ends_at: number;
+  /** A username refused until then; 0 when not paused. */
+  paused_until: number;
+  /** The last pause's length, which the next failure doubles. */
+  last_pause_ms: number;
+  /** Checks under way; none once lease_until has passed (an instance that crashed mid-check). */
+  in_flight: number;
+  lease_until: number;
+}
+
 export interface MetadataDatabase {
   drives: DrivesTable;
   drive_entries: DriveEntriesTable;
@@ -511,4 +530,5 @@ export interface MetadataDatabase {
   project_datasets: ProjectDatasetsTable;
   datasets: DatasetsTable;
   fields: FieldsTable;
+  login_throttle: LoginThrottleTable;
 }

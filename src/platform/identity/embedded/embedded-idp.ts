@@ -3,6 +3,7 @@
 // URL the platform really answers on, so the provider is built when that is known (attach), which with
 // `--port 0` is only after the server listens. During an incident the kill switch ends all of a person's sign-ins
 // here (endSignInsOf), and a refused (suspended) person can neither sign in nor redeem anything issued before.
+import { createHmac } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import { createLocalJWKSet, type JWTVerifyGetKey } from 'jose';
@@ -60,7 +61,7 @@ export interface EmbeddedIdentityProviderOptions {
    * (the people service's enrolWithPassword). Absent: the sign-in page offers no enrolment.
    */
   readonly enrol?: (code: string, password: string) => Promise<User>;
-  /** The clock of the in-memory limits (device polling, the login throttle); tests pass a fake one. */
+  /** The clock of the limits (device polling, the login throttle); tests pass a fake one. */
   readonly now?: () => number;
 }
 
@@ -79,7 +80,13 @@ export async function createEmbeddedIdentityProvider(options: EmbeddedIdentityPr
   const keys: IdentityKeys = await loadIdentityKeys(options.dataDir);
   const sealer = createArtifactSealer(keys.artifactKeys);
   const now = options.now ?? Date.now;
-  const throttle = createLoginThrottle(now);
+  // Budgets in the store (every instance spends the same ones), keyed by a hash under the identity keys the instances
+  // share: the table never holds a typed username (often a password typed in the wrong field) or an address.
+  const throttle = createLoginThrottle({
+    records: options.store.loginThrottle,
+    now,
+    keyOf: (name) => createHmac('sha256', keys.artifactKeys.index).update(`login-throttle\u0000${name}`, 'utf8').digest('base64url'),
+  });
   const refusals = createSignInRefusals({ now });
   const devicePolling = createDevicePolling({ now: options.now });
   let provider: Provider | undefined;

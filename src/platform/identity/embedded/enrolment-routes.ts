@@ -93,7 +93,7 @@ export function registerEnrolmentRoutes(pages: FastifyInstance, deps: EnrolmentD
 
     await deps.refusalWindows.recordClosed();
     // The socket's address (the platform trusts no forwarding header), as for passwords.
-    const admission = throttle.beginEnrolment({ address: request.ip });
+    const admission = await throttle.beginEnrolment({ address: request.ip });
     if (!admission.allowed) {
       const address = addressKey(request.ip);
       if (refusals.take({ username: ENROLMENT_ATTEMPTS, address })) {
@@ -116,18 +116,18 @@ export function registerEnrolmentRoutes(pages: FastifyInstance, deps: EnrolmentD
     let user: User;
     try {
       user = await deps.enrol(typed.data.code, password);
-      attempt.succeeded();
+      await attempt.succeeded();
     } catch (err) {
       if (!(err instanceof EnclaveError)) throw err;
       // forbidden: the code is wrong, used or expired (a guess, counted); invalid_input: the password does not do.
       if (err.code === 'forbidden') {
-        attempt.failed();
+        await attempt.failed();
         return form(reply, details.uid, { alert: err.message, invalid: 'code' });
       }
       if (err.code === 'invalid_input') return form(reply, details.uid, { alert: err.message, invalid: 'password' });
       throw err;
     } finally {
-      attempt.release();
+      await attempt.release();
     }
     return completeSignIn({
       provider,

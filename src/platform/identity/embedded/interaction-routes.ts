@@ -163,7 +163,7 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: Interactio
       await recordClosedWindows();
 
       // The socket's address (the platform trusts no forwarding header): the per-client budget is counted by it.
-      const admission = throttle.begin({ username, address: request.ip });
+      const admission = await throttle.begin({ username, address: request.ip });
       if (!admission.allowed) {
         const address = addressKey(request.ip);
         if (refusals.take({ username: audited, address })) {
@@ -183,7 +183,7 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: Interactio
         // verifyPassword runs scrypt even for an unknown user, so the answer takes as long either way.
         const matches = await verifyPassword(password, user === undefined ? undefined : await store.getPasswordHash(user.id));
         if (user === undefined || !matches) {
-          attempt.failed();
+          await attempt.failed();
           await audit.append({
             type: 'auth.sign_in',
             actor: null,
@@ -192,9 +192,9 @@ export function registerInteractionRoutes(app: FastifyInstance, deps: Interactio
           });
           return again(WRONG_CREDENTIALS, 200);
         }
-        attempt.succeeded();
+        await attempt.succeeded();
       } finally {
-        attempt.release();
+        await attempt.release();
       }
       return completeSignIn({
         provider,

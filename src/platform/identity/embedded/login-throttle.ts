@@ -8,15 +8,26 @@
 // Enrolment codes typed on the sign-in page are throttled the same way, with the client address in the place of
 // the username (a code names nobody before it is checked): 5 wrong codes from an address, then pauses; wrong codes
 // and wrong passwords share the address's and everybody's budgets. Codes and usernames never share a record.
-// In memory: a restart clears it, which an attacker who can restart the platform does not need anyway.
 //
-// An attempt is counted when it starts, not when its (slow, scrypt) check ends: otherwise hundreds of guesses
-// sent at once would all pass the budget checks before the first failure is recorded. While attempts are in
-// flight, only as many more may start as each budget has failures left.
+// The budgets live in the metadata store (store/login-throttle.ts), so several platform instances behind a load
+// balancer spend the same ones: an attacker gets no more guesses by spreading them over instances. Each budget is
+// one row, changed only by single statements: no transaction is held, least of all across the (slow, scrypt) check.
+// The rows are keyed by a keyed hash of the username or address, since people type passwords into the username field.
 //
-// Memory is bounded, and never by forgetting a pause: past the limit, the oldest username that is not paused
-// is forgotten, and when every tracked username is paused, new usernames are refused until a pause ends
-// (flooding the table with made-up usernames must not unpause a real one).
+// An attempt is counted when it starts, not when its check ends: otherwise hundreds of guesses sent at once would
+// all pass the budget checks before the first failure is recorded. Admission to a budget is one conditional upsert
+// that takes an in-flight lease only while the budget has room (failures so far plus checks under way); a lease
+// counts as ended 30 s after it was taken, so an instance that crashed mid-check cannot leave a username blocked.
+// The budgets are asked in turn (username, address, overall); a later one refusing gives back the leases taken.
+//
+// The address and overall budgets are counted in windows that start at their first failure (20 failures, then
+// nothing until 10 minutes after the first): at most twice the budget can fall within one window's length across a
+// window's end, never more. Rows with nothing left in them (no window, no pause, no lease) are swept about once a
+// minute; a paused username is never swept, so no flood of made-up usernames unpauses a real one. The table stays
+// small without a cap: every row holding failures was made by a failed check, of which the overall budget allows 300
+// a minute, kept for an hour at most.
+import { createHash } from 'node:crypto';
+import type { LoginThrottleRecords, PauseRule, WindowRule } from '../../store/login-throttle.ts';
 
 export const FREE_FAILURES = 5;
 const FIRST_PAUSE_MS = 30_000;
@@ -25,41 +36,38 @@ const LONGEST_PAUSE_MS = 15 * 60_000;
 const MEMORY_MS = 60 * 60_000;
 /** What a caller refused for attempts in flight is told to wait: those end within about this long. */
 const BUSY_WAIT_MS = 2_000;
+/** How often an instance sweeps rows with nothing left in them. */
+const SWEEP_EVERY_MS = 60_000;
+
+const USERNAME_RULE: PauseRule = {
+  freeFailures: FREE_FAILURES,
+  firstPauseMs: FIRST_PAUSE_MS,
+  longestPauseMs: LONGEST_PAUSE_MS,
+  memoryMs: MEMORY_MS,
+};
 
 export interface LoginThrottleLimits {
-  /** Usernames remembered at most. */
-  readonly maxUsernames: number;
   /** Failures one client address may cause within addressWindowMs. */
   readonly addressFailures: number;
   readonly addressWindowMs: number;
-  /** Client addresses remembered at most. */
-  readonly maxAddresses: number;
   /** Failures everybody together may cause within overallWindowMs. */
   readonly overallFailures: number;
   readonly overallWindowMs: number;
 }
 
 export const DEFAULT_LOGIN_LIMITS: LoginThrottleLimits = {
-  maxUsernames: 10_000,
   addressFailures: 20,
   addressWindowMs: 10 * 60_000,
-  maxAddresses: 10_000,
   overallFailures: 300,
   overallWindowMs: 60_000,
 };
 
-interface UsernameRecord {
-  failures: number;
-  lastFailureAt: number;
-  pausedUntil: number;
-}
-
 /** One password check in progress; settle it exactly once (later calls do nothing). */
 export interface LoginAttempt {
-  failed(): void;
-  succeeded(): void;
+  failed(): Promise<void>;
+  succeeded(): Promise<void>;
   /** Ends the attempt without counting it either way (the check itself broke); a no-op once settled. */
-  release(): void;
+  release(): Promise<void>;
 }
 
 /** Which budget refused: this username's, this client address's, or everybody's. */
@@ -67,50 +75,36 @@ export type LoginLimit = 'username' | 'address' | 'overall';
 
 export type LoginAdmission =
   | { readonly allowed: true; readonly attempt: LoginAttempt }
-  /** paused: too many failures; busy: too many attempts are being checked right now (or too many to remember). */
+  /** paused: too many failures; busy: too many attempts are being checked right now. */
   | { readonly allowed: false; readonly reason: 'paused' | 'busy'; readonly limit: LoginLimit; readonly waitMs: number };
+
+type Refusal = Extract<LoginAdmission, { allowed: false }>;
 
 export interface LoginThrottle {
   /** Milliseconds the username must still wait, or 0 when it may try now. */
-  waitFor(username: string): number;
+  waitFor(username: string): Promise<number>;
   /** Asks to check a password for the username from a client address; an allowed attempt counts until it is settled. */
-  begin(request: { readonly username: string; readonly address: string }): LoginAdmission;
+  begin(request: { readonly username: string; readonly address: string }): Promise<LoginAdmission>;
   /**
    * Asks to check an enrolment code from a client address. The address's own record stands in for the username's
    * (a refusal by it says limit 'username'); the address and overall budgets are the ones passwords use.
    */
-  beginEnrolment(request: { readonly address: string }): LoginAdmission;
+  beginEnrolment(request: { readonly address: string }): Promise<LoginAdmission>;
 }
 
-/** Failures within a sliding window, plus attempts still being checked. */
-interface FailureWindow {
-  readonly times: number[];
-  inFlight: number;
+export interface LoginThrottleOptions {
+  /** Where the budgets are kept: the metadata store's database (shared by every instance). */
+  readonly records: LoginThrottleRecords;
+  readonly now?: () => number;
+  readonly limits?: LoginThrottleLimits;
+  /**
+   * Turns a budget's name (which holds a typed username or an address) into the key stored: the embedded provider
+   * passes a keyed hash under its shared identity keys. Default: SHA-256, for tests.
+   */
+  readonly keyOf?: (name: string) => string;
 }
 
-function prune(window: FailureWindow, options: { at: number; windowMs: number }): void {
-  while (window.times.length > 0 && window.times[0] <= options.at - options.windowMs) window.times.shift();
-}
-
-/** Refused, or undefined when the window has room for one more attempt. */
-function windowRefusal(
-  window: FailureWindow,
-  options: { at: number; windowMs: number; limit: number; name: LoginLimit },
-): LoginAdmission | undefined {
-  prune(window, options);
-  if (window.times.length + window.inFlight < options.limit) return undefined;
-  const oldest = window.times[0];
-  // Full of failures: wait until the oldest leaves the window. Full of attempts in flight: they end soon.
-  if (window.times.length >= options.limit && oldest !== undefined) {
-    return {
-      allowed: false,
-      reason: options.name === 'overall' ? 'busy' : 'paused',
-      limit: options.name,
-      waitMs: oldest + options.windowMs - options.at,
-    };
-  }
-  return { allowed: false, reason: 'busy', limit: options.name, waitMs: BUSY_WAIT_MS };
-}
+const sha256 = (name: string): string => createHash('sha256').update(name, 'utf8').digest('hex');
 
 /**
  * The budget key of a client address: IPv4 (and IPv4-mapped IPv6) as is; IPv6 by its /64, since one client
@@ -131,120 +125,81 @@ export function addressKey(address: string): string {
     .join(':')}::/64`;
 }
 
-export function createLoginThrottle(now: () => number = Date.now, limits: LoginThrottleLimits = DEFAULT_LOGIN_LIMITS): LoginThrottle {
-  const records = new Map<string, UsernameRecord>();
-  // Separate from records: bounded by the number of open requests, and never evicted mid-attempt.
-  const inFlight = new Map<string, number>();
-  const addresses = new Map<string, FailureWindow>();
-  const overall: FailureWindow = { times: [], inFlight: 0 };
-  // Prefixed, so that no typed username can be (and pause) an address's enrolment record.
-  const keyOf = (username: string): string => `user ${username.trim().toLowerCase()}`;
-  const enrolmentKeyOf = (address: string): string => `enrolment ${addressKey(address)}`;
+export function createLoginThrottle(options: LoginThrottleOptions): LoginThrottle {
+  const { records } = options;
+  const now = options.now ?? Date.now;
+  const limits = options.limits ?? DEFAULT_LOGIN_LIMITS;
+  const keyOf = options.keyOf ?? sha256;
+  const addressRule: WindowRule = { limit: limits.addressFailures, windowMs: limits.addressWindowMs };
+  const overallRule: WindowRule = { limit: limits.overallFailures, windowMs: limits.overallWindowMs };
+  // Prefixed before hashing, so that no typed username can be (and pause) an address's enrolment record.
+  const usernameKey = (username: string): string => keyOf(`user ${username.trim().toLowerCase()}`);
+  const enrolmentKey = (address: string): string => keyOf(`enrolment ${addressKey(address)}`);
+  const overallKey = keyOf('overall');
+  let lastSweep = Number.NEGATIVE_INFINITY;
 
-  function current(key: string): UsernameRecord | undefined {
-    const record = records.get(key);
-    if (record !== undefined && now() - record.lastFailureAt > MEMORY_MS && now() >= record.pausedUntil) {
-      records.delete(key);
-      return undefined;
+  async function sweepNow(at: number): Promise<void> {
+    if (at - lastSweep < SWEEP_EVERY_MS) return;
+    lastSweep = at;
+    await records.sweep(at);
+  }
+
+  /** Why the username's own budget refused: its pause, or (no pause left) checks under way. */
+  async function usernameRefusal(key: string, at: number): Promise<Refusal> {
+    const state = await records.read({ key, at });
+    if (state !== undefined && state.pausedUntil > at) {
+      return { allowed: false, reason: 'paused', limit: 'username', waitMs: state.pausedUntil - at };
     }
-    return record;
+    return { allowed: false, reason: 'busy', limit: 'username', waitMs: BUSY_WAIT_MS };
   }
 
-  /** Whether one more username can be remembered: there is space, or a username that is not paused to forget. */
-  function roomForUsername(key: string): boolean {
-    if (records.has(key) || records.size < limits.maxUsernames) return true;
-    for (const record of records.values()) if (record.pausedUntil <= now()) return true;
-    return false;
-  }
-
-  /** Forgets the oldest username that is not paused, if the table is full; false when every one is paused. */
-  function makeRoomForUsername(key: string): boolean {
-    if (records.has(key) || records.size < limits.maxUsernames) return true;
-    for (const [candidate, record] of records) {
-      if (record.pausedUntil <= now()) {
-        records.delete(candidate);
-        return true;
-      }
+  /** Why a windowed budget refused: full of failures (wait for the window's end), or of checks under way (they end soon). */
+  async function windowRefusal(options: { key: string; rule: WindowRule; name: 'address' | 'overall'; at: number }): Promise<Refusal> {
+    const state = await records.read({ key: options.key, at: options.at });
+    if (state !== undefined && state.failures >= options.rule.limit) {
+      return {
+        allowed: false,
+        reason: options.name === 'overall' ? 'busy' : 'paused',
+        limit: options.name,
+        waitMs: state.windowEndsAt - options.at,
+      };
     }
-    return false;
-  }
-
-  /** The address's window, making room for it by forgetting an address with nothing left in its window; undefined when none can be. */
-  function addressWindow(key: string): FailureWindow | undefined {
-    const known = addresses.get(key);
-    if (known !== undefined) return known;
-    if (addresses.size >= limits.maxAddresses) {
-      const idle = [...addresses].find(([, window]) => {
-        prune(window, { at: now(), windowMs: limits.addressWindowMs });
-        return window.times.length === 0 && window.inFlight === 0;
-      });
-      if (idle === undefined) return undefined;
-      addresses.delete(idle[0]);
-    }
-    const window: FailureWindow = { times: [], inFlight: 0 };
-    addresses.set(key, window);
-    return window;
-  }
-
-  function recordFailure(key: string): void {
-    const record = current(key) ?? { failures: 0, lastFailureAt: 0, pausedUntil: 0 };
-    record.failures += 1;
-    record.lastFailureAt = now();
-    if (record.failures >= FREE_FAILURES) {
-      const pause = Math.min(LONGEST_PAUSE_MS, FIRST_PAUSE_MS * 2 ** (record.failures - FREE_FAILURES));
-      record.pausedUntil = now() + pause;
-    }
-    // Checked at begin; only attempts racing for the last free places can find the table full of pauses here,
-    // and then this username's own count is what is dropped (the address and overall budgets still count it).
-    if (makeRoomForUsername(key)) records.set(key, record);
-  }
-
-  function endInFlight(key: string): void {
-    const count = (inFlight.get(key) ?? 1) - 1;
-    if (count <= 0) inFlight.delete(key);
-    else inFlight.set(key, count);
-  }
-
-  function usernameRefusal(key: string): LoginAdmission | undefined {
-    const record = current(key);
-    const paused = record === undefined ? 0 : record.pausedUntil - now();
-    if (paused > 0) return { allowed: false, reason: 'paused', limit: 'username', waitMs: paused };
-    const failures = record?.failures ?? 0;
-    // Past the free failures, each pause ends with room for exactly one more try.
-    const room = failures < FREE_FAILURES ? FREE_FAILURES - failures : 1;
-    if ((inFlight.get(key) ?? 0) >= room) return { allowed: false, reason: 'busy', limit: 'username', waitMs: BUSY_WAIT_MS };
-    if (!roomForUsername(key)) return { allowed: false, reason: 'busy', limit: 'overall', waitMs: BUSY_WAIT_MS };
-    return undefined;
+    return { allowed: false, reason: 'busy', limit: options.name, waitMs: BUSY_WAIT_MS };
   }
 
   /** Admits one attempt for the record `key` from the client address, or says which budget refuses it. */
-  function admit(key: string, address: string): LoginAdmission {
+  async function admit(key: string, address: string): Promise<LoginAdmission> {
     const at = now();
-    const refusedForUsername = usernameRefusal(key);
-    if (refusedForUsername !== undefined) return refusedForUsername;
-    const byAddress = addressWindow(addressKey(address));
-    if (byAddress === undefined) return { allowed: false, reason: 'busy', limit: 'overall', waitMs: BUSY_WAIT_MS };
-    const refused =
-      windowRefusal(byAddress, { at, windowMs: limits.addressWindowMs, limit: limits.addressFailures, name: 'address' }) ??
-      windowRefusal(overall, { at, windowMs: limits.overallWindowMs, limit: limits.overallFailures, name: 'overall' });
-    if (refused !== undefined) return refused;
+    await sweepNow(at);
+    if (!(await records.admitUsername({ key, rule: USERNAME_RULE, at }))) return usernameRefusal(key, at);
+    const byAddress = keyOf(`address ${addressKey(address)}`);
+    if (!(await records.admitWindow({ key: byAddress, rule: addressRule, at }))) {
+      await records.release({ key, at: now() });
+      return windowRefusal({ key: byAddress, rule: addressRule, name: 'address', at });
+    }
+    if (!(await records.admitWindow({ key: overallKey, rule: overallRule, at }))) {
+      await Promise.all([records.release({ key, at: now() }), records.release({ key: byAddress, at: now() })]);
+      return windowRefusal({ key: overallKey, rule: overallRule, name: 'overall', at });
+    }
 
-    inFlight.set(key, (inFlight.get(key) ?? 0) + 1);
-    byAddress.inFlight += 1;
-    overall.inFlight += 1;
     let settled = false;
-    const settle = (outcome: 'failed' | 'succeeded' | 'released'): void => {
+    const settle = async (outcome: 'failed' | 'succeeded' | 'released'): Promise<void> => {
       if (settled) return;
       settled = true;
-      endInFlight(key);
-      byAddress.inFlight -= 1;
-      overall.inFlight -= 1;
+      const ended = now();
       if (outcome === 'failed') {
-        recordFailure(key);
-        byAddress.times.push(now());
-        overall.times.push(now());
+        await Promise.all([
+          records.failUsername({ key, rule: USERNAME_RULE, at: ended }),
+          records.failWindow({ key: byAddress, rule: addressRule, at: ended }),
+          records.failWindow({ key: overallKey, rule: overallRule, at: ended }),
+        ]);
+        return;
       }
-      if (outcome === 'succeeded') records.delete(key);
+      await Promise.all([
+        outcome === 'succeeded' ? records.succeedUsername({ key, at: ended }) : records.release({ key, at: ended }),
+        records.release({ key: byAddress, at: ended }),
+        records.release({ key: overallKey, at: ended }),
+      ]);
     };
     return {
       allowed: true,
@@ -253,11 +208,12 @@ export function createLoginThrottle(now: () => number = Date.now, limits: LoginT
   }
 
   return {
-    waitFor(username) {
-      const record = current(keyOf(username));
-      return record === undefined ? 0 : Math.max(0, record.pausedUntil - now());
+    async waitFor(username) {
+      const at = now();
+      const state = await records.read({ key: usernameKey(username), at });
+      return state === undefined ? 0 : Math.max(0, state.pausedUntil - at);
     },
-    begin: ({ username, address }) => admit(keyOf(username), address),
-    beginEnrolment: ({ address }) => admit(enrolmentKeyOf(address), address),
+    begin: ({ username, address }) => admit(usernameKey(username), address),
+    beginEnrolment: ({ address }) => admit(enrolmentKey(address), address),
   };
 }

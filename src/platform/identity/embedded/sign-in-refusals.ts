@@ -3,7 +3,7 @@
 // the log (and the disk) at the throttle's pace. The first refusal of a username from a client address in each
 // window is recorded as it happens; the others are counted, and the count is recorded once the window has closed.
 // Successful sign-ins and the wrong passwords the throttle lets through are recorded one by one, elsewhere.
-// In memory, like the throttle itself: a restart starts new windows.
+// In memory (per instance): a restart starts new windows; the throttle's budgets themselves are in the store.
 
 /** How long one window of refusals lasts: as long as the per-address budget's. */
 export const REFUSAL_WINDOW_MS = 10 * 60_000;
