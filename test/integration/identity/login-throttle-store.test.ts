@@ -1,7 +1,7 @@
 // The sign-in page's throttle with its budgets in the metadata store (issue 19 C.1), over real HTTP to a platform on
 // each of the store's engines: wrong passwords one after another are refused from the sixth; fifty sent at once get at
 // most five password checks (counted by the audit events of wrong passwords); and a lease a crashed instance left in
-// the table blocks the username only while it is younger than 30 s. The same budget spent through two store handles
+// the table blocks the username only while it still counts (at most 30 s). The same budget spent through two store handles
 // (two instances) is test/unit/platform/login-throttle.test.ts's.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FREE_FAILURES } from '../../../src/platform/identity/embedded/login-throttle.ts';
@@ -80,15 +80,15 @@ describe.each(storeEngines())('the sign-in throttle with its budgets in the stor
     expect(statuses.filter((status) => status === 429)).toHaveLength(50 - checked);
   });
 
-  it('is blocked by a lease a crashed instance left only while it is younger than 30 s', async () => {
+  it('is blocked by a lease a crashed instance left only while it still counts', async () => {
     const page = await openLoginPage();
     expect((await submit(page, 'demo-analyst', 'one-wrong-guess')).response.status).toBe(200);
-    // As if an instance had begun five checks of every budget and died before ending them: a lease taken 5 s ago…
+    // As if an instance had begun five checks of every budget and died before ending them: leases counting 25 s more…
     await store.raw(`UPDATE login_throttle SET in_flight = 5, lease_until = ${Date.now() + LEASE_MS - 5_000}`);
     const blocked = await submit(page, 'demo-analyst', 'ada-demo-pass');
     expect(blocked.response.status).toBe(429);
     expect(await blocked.response.text()).toContain('Other sign-ins for this username are being checked right now.');
-    // …and one taken 31 s ago, which counts as ended.
+    // …and leases that ended a second ago.
     await store.raw(`UPDATE login_throttle SET lease_until = ${Date.now() - 1_000}`);
     const signedIn = await submit(page, 'demo-analyst', 'ada-demo-pass');
     expect(signedIn.url).toMatch(/^http:\/\/127\.0\.0\.1:51000\/callback\?code=/);

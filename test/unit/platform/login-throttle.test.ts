@@ -1,8 +1,9 @@
 // Password guessing is slowed per username (five tries are free, then pauses that double), per client address
 // and overall, on a fake clock, with the budgets in the metadata store on both of its engines (issue 19 C.1).
 // Attempts count from the moment they start, so guesses sent all at once cannot outrun the count; a lease left by a
-// check that never ended (a crashed instance) stops counting after 30 s; two store handles on one database (two
-// instances) spend one budget; and sweeping the table never forgets a pause.
+// check that never ended (a crashed instance, an outcome not written) stops counting by 30 s after it was taken, however
+// many sign-ins follow; two store handles on one database (two instances) spend one budget; a refused address spends
+// nothing of a username's; and sweeping the table never forgets a pause.
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { hashPassword } from '../../../src/platform/identity/passwords.ts';
@@ -15,14 +16,15 @@ import {
   type LoginThrottle,
   type LoginThrottleLimits,
 } from '../../../src/platform/identity/embedded/login-throttle.ts';
-import { LEASE_MS } from '../../../src/platform/store/login-throttle.ts';
+import { LEASE_MS, LEASE_PERIOD_MS, type LoginThrottleRecords } from '../../../src/platform/store/login-throttle.ts';
 import { openMetadataStore, type OpenedMetadataStore } from '../../../src/platform/store/metadata-store.ts';
 import { storeEngines, type StoreUnderTest } from '../../support/store-engines.ts';
 
 const HOME = '192.0.2.1';
 
+/** A fake clock, starting as a lease period starts: a lease taken at its start counts for exactly LEASE_MS. */
 function clock() {
-  let now = 1_000_000;
+  let now = 67 * LEASE_PERIOD_MS;
   return { now: () => now, advance: (ms: number) => (now += ms) };
 }
 
@@ -182,6 +184,23 @@ describe.each(storeEngines())('the login throttle over the metadata store on $na
       expect(await begin(throttle, 'demo-analyst')).toMatchObject({ allowed: false, reason: 'paused', limit: 'username', waitMs: 1_000 });
     });
 
+    it("asks the address budget first: a refused address makes no username rows and takes no paused username's place", async () => {
+      const time = clock();
+      const throttle = throttleOn(time.now);
+      for (let i = 0; i < FREE_FAILURES; i++) await fail(throttle, 'demo-analyst', '192.0.2.70');
+      for (let i = 0; i < DEFAULT_LOGIN_LIMITS.addressFailures; i++) await fail(throttle, `spent-${i}`, '203.0.113.70');
+      time.advance(30_000);
+      const rows = await rowsOfTest();
+      for (let i = 0; i < 50; i++) {
+        expect(await begin(throttle, `flood-${i}`, '203.0.113.70')).toMatchObject({ allowed: false, limit: 'address' });
+      }
+      expect(await begin(throttle, 'demo-analyst', '203.0.113.70')).toMatchObject({ allowed: false, limit: 'address' });
+      expect(await rowsOfTest()).toBe(rows);
+      expect((await store.loginThrottle.read({ key: keyOf('user demo-analyst'), at: time.now() }))?.inFlight).toBe(0);
+      // The one check after demo-analyst's pause is still there for its own address.
+      expect((await begin(throttle, 'demo-analyst', '192.0.2.70')).allowed).toBe(true);
+    });
+
     it('holds the default budgets against a flood of made-up usernames from one address: the 21st failure is refused', async () => {
       const throttle = throttleOn(clock().now);
       for (let i = 0; i < DEFAULT_LOGIN_LIMITS.addressFailures; i++) await fail(throttle, `made-up-${i}`);
@@ -282,6 +301,74 @@ describe.each(storeEngines())('the login throttle over the metadata store on $na
       expect(await throttle.waitFor('demo-analyst')).toBe(0);
     });
 
+    it('forgets leases never ended 30 s after they were taken, however many sign-ins come meanwhile', async () => {
+      const time = clock();
+      // Room for the ten lost checks and one more: a lost lease that went on counting would leave room for one only.
+      const throttle = throttleOn(time.now, { ...DEFAULT_LOGIN_LIMITS, overallFailures: 11 });
+      const overall = async () => (await store.loginThrottle.read({ key: keyOf('overall'), at: time.now() }))?.inFlight;
+      // Ten checks begun and never ended (an instance died mid-check).
+      for (let i = 0; i < 10; i++) await start(throttle, `lost-${i}`, `198.51.100.${i}`);
+      // Then a sign-in every 20 s for ten minutes: the lost leases count for their 30 s, and not after.
+      const inFlight: (number | undefined)[] = [];
+      for (let i = 0; i < 30; i++) {
+        time.advance(20_000);
+        const attempt = await start(throttle, 'demo-admin', '192.0.2.50');
+        inFlight.push(await overall());
+        await attempt.succeeded();
+      }
+      expect(inFlight).toEqual([11, ...Array<number>(29).fill(1)]);
+      expect(await overall()).toBe(0);
+      const together = await Promise.all([begin(throttle, 'demo-admin', '192.0.2.50'), begin(throttle, 'demo-analyst', '192.0.2.51')]);
+      expect(together.map((admission) => admission.allowed)).toEqual([true, true]);
+    });
+
+    it('counts a lease taken just before its period ends for 15 s, and one taken just after for 30 s', async () => {
+      const time = clock();
+      const throttle = throttleOn(time.now, { ...DEFAULT_LOGIN_LIMITS, overallFailures: 2 });
+      time.advance(LEASE_PERIOD_MS - 1);
+      await start(throttle, 'early', '198.51.100.1');
+      time.advance(1);
+      const late = await start(throttle, 'late', '198.51.100.2');
+      expect(await begin(throttle, 'third', '198.51.100.3')).toMatchObject({ allowed: false, limit: 'overall' });
+      // 15 s after the first was taken it has ended; the second still counts.
+      time.advance(LEASE_PERIOD_MS - 1);
+      expect(await begin(throttle, 'third', '198.51.100.3')).toMatchObject({ allowed: false, limit: 'overall' });
+      time.advance(1);
+      await start(throttle, 'third', '198.51.100.3');
+      expect(await begin(throttle, 'fourth', '198.51.100.4')).toMatchObject({ allowed: false, limit: 'overall' });
+      // The second lease, now in the row's older count, is given back from it.
+      await late.release();
+      await start(throttle, 'fourth', '198.51.100.4');
+      // The third and fourth, taken as a period started, count for 30 s.
+      time.advance(LEASE_MS - 1);
+      expect(await begin(throttle, 'fifth', '198.51.100.5')).toMatchObject({ allowed: false, limit: 'overall' });
+      time.advance(1);
+      expect((await begin(throttle, 'fifth', '198.51.100.5')).allowed).toBe(true);
+    });
+
+    it('gives back the lease of a budget whose outcome could not be written, and says the outcome failed', async () => {
+      const time = clock();
+      // The real store, except that writing a failure to everybody's budget breaks (as a lost connection would).
+      const breaking: LoginThrottleRecords = {
+        ...store.loginThrottle,
+        failWindow: async (options) =>
+          options.key === keyOf('overall') ? Promise.reject(new Error('connection lost')) : store.loginThrottle.failWindow(options),
+      };
+      const throttle = createLoginThrottle({
+        records: breaking,
+        now: time.now,
+        limits: { ...DEFAULT_LOGIN_LIMITS, overallFailures: 1 },
+        keyOf,
+      });
+      const attempt = await start(throttle, 'demo-analyst');
+      await expect(attempt.failed()).rejects.toThrow('connection lost');
+      await attempt.release();
+      expect((await store.loginThrottle.read({ key: keyOf('overall'), at: time.now() }))?.inFlight).toBe(0);
+      expect((await begin(throttle, 'demo-admin', '192.0.2.60')).allowed).toBe(true);
+      // The budgets whose outcome was written counted it.
+      expect((await store.loginThrottle.read({ key: keyOf('user demo-analyst'), at: time.now() }))?.failures).toBe(1);
+    });
+
     it('takes no notice of a row written with an old lease, and refuses while a fresh one is full', async () => {
       const time = clock();
       const throttle = throttleOn(time.now);
@@ -294,7 +381,7 @@ describe.each(storeEngines())('the login throttle over the metadata store on $na
       expect((await begin(throttle, 'demo-analyst')).allowed).toBe(true);
     });
 
-    it('shares one budget between two store handles on one database: 3 failures on each, the 6th attempt refused', async () => {
+    it('shares one budget between two store handles on one database: 3 failures on one and 2 on the other, the 6th attempt refused', async () => {
       const second = await openMetadataStore({ ...under.location, seed: { demo: null, catalogue: [] }, hashPassword });
       try {
         const time = clock();

@@ -17,8 +17,11 @@
 // An attempt is counted when it starts, not when its check ends: otherwise hundreds of guesses sent at once would
 // all pass the budget checks before the first failure is recorded. Admission to a budget is one conditional upsert
 // that takes an in-flight lease only while the budget has room (failures so far plus checks under way); a lease
-// counts as ended 30 s after it was taken, so an instance that crashed mid-check cannot leave a username blocked.
-// The budgets are asked in turn (username, address, overall); a later one refusing gives back the leases taken.
+// counts as ended by 30 s after it was taken (never before 15 s, far longer than a check), however many other
+// attempts come meanwhile, so an instance that crashed mid-check cannot leave a username blocked. A lease is given
+// back when its check ends, also when writing the check's outcome fails.
+// The budgets are asked in turn (address, overall, then username, so that a refused address spends nothing of a
+// username's); a later one refusing gives back the leases taken.
 //
 // The address and overall budgets are counted in windows that start at their first failure (20 failures, then
 // nothing until 10 minutes after the first): at most twice the budget can fall within one window's length across a
@@ -27,6 +30,7 @@
 // small without a cap: every row holding failures was made by a failed check, of which the overall budget allows 300
 // a minute, kept for an hour at most.
 import { createHash } from 'node:crypto';
+import { bestEffort } from '../../../common/detached.ts';
 import type { LoginThrottleRecords, PauseRule, WindowRule } from '../../store/login-throttle.ts';
 
 export const FREE_FAILURES = 5;
@@ -167,19 +171,31 @@ export function createLoginThrottle(options: LoginThrottleOptions): LoginThrottl
     return { allowed: false, reason: 'busy', limit: options.name, waitMs: BUSY_WAIT_MS };
   }
 
-  /** Admits one attempt for the record `key` from the client address, or says which budget refuses it. */
+  /** Gives back leases taken at `taken`, each tried even when another fails (a lease not given back ends by itself). */
+  async function releaseAll(keys: readonly string[], taken: number): Promise<void> {
+    const at = now();
+    await Promise.all(keys.map((key) => bestEffort(records.release({ key, taken, at }))));
+  }
+
+  /**
+   * Admits one attempt for the record `key` from the client address, or says which budget refuses it. The address's
+   * and everybody's budgets are asked first: a flood from a refused address then neither makes username rows nor takes
+   * a paused username's one place after its pause.
+   */
   async function admit(key: string, address: string): Promise<LoginAdmission> {
     const at = now();
     await sweepNow(at);
-    if (!(await records.admitUsername({ key, rule: USERNAME_RULE, at }))) return usernameRefusal(key, at);
     const byAddress = keyOf(`address ${addressKey(address)}`);
     if (!(await records.admitWindow({ key: byAddress, rule: addressRule, at }))) {
-      await records.release({ key, at: now() });
       return windowRefusal({ key: byAddress, rule: addressRule, name: 'address', at });
     }
     if (!(await records.admitWindow({ key: overallKey, rule: overallRule, at }))) {
-      await Promise.all([records.release({ key, at: now() }), records.release({ key: byAddress, at: now() })]);
+      await releaseAll([byAddress], at);
       return windowRefusal({ key: overallKey, rule: overallRule, name: 'overall', at });
+    }
+    if (!(await records.admitUsername({ key, rule: USERNAME_RULE, at }))) {
+      await releaseAll([byAddress, overallKey], at);
+      return usernameRefusal(key, at);
     }
 
     let settled = false;
@@ -187,19 +203,31 @@ export function createLoginThrottle(options: LoginThrottleOptions): LoginThrottl
       if (settled) return;
       settled = true;
       const ended = now();
-      if (outcome === 'failed') {
-        await Promise.all([
-          records.failUsername({ key, rule: USERNAME_RULE, at: ended }),
-          records.failWindow({ key: byAddress, rule: addressRule, at: ended }),
-          records.failWindow({ key: overallKey, rule: overallRule, at: ended }),
-        ]);
+      const taken = at;
+      if (outcome === 'released') {
+        await releaseAll([key, byAddress, overallKey], taken);
         return;
       }
-      await Promise.all([
-        outcome === 'succeeded' ? records.succeedUsername({ key, at: ended }) : records.release({ key, at: ended }),
-        records.release({ key: byAddress, at: ended }),
-        records.release({ key: overallKey, at: ended }),
-      ]);
+      const outcomes: [string, Promise<void>][] =
+        outcome === 'failed'
+          ? [
+              [key, records.failUsername({ key, rule: USERNAME_RULE, taken, at: ended })],
+              [byAddress, records.failWindow({ key: byAddress, rule: addressRule, taken, at: ended })],
+              [overallKey, records.failWindow({ key: overallKey, rule: overallRule, taken, at: ended })],
+            ]
+          : [
+              [key, records.succeedUsername({ key, taken, at: ended })],
+              [byAddress, records.release({ key: byAddress, taken, at: ended })],
+              [overallKey, records.release({ key: overallKey, taken, at: ended })],
+            ];
+      const results = await Promise.allSettled(outcomes.map(([, work]) => work));
+      // A budget whose outcome was not written still holds this attempt's lease: give it back (settled, the route's
+      // release does nothing), so that it does not count as a check under way until it ends by itself.
+      const unwritten = outcomes.filter((_, i) => results[i].status === 'rejected').map(([budget]) => budget);
+      if (unwritten.length === 0) return;
+      await releaseAll(unwritten, taken);
+      const failure = results.find((result): result is PromiseRejectedResult => result.status === 'rejected');
+      throw failure?.reason;
     };
     return {
       allowed: true,
