@@ -351,7 +351,7 @@ export async function openAuditLog(options: AuditLogOptions): Promise<AuditLog> 
                 'The audit_events table is gone, so the broken log cannot be accepted. Restore the metadata store from a backup.',
               );
             }
-            // The guards go back first, so that this very event is inserted under them.
+            // On SQLite the guards go back first, so that this very event is inserted under them; on PostgreSQL serve changes none, and refuses unless they are intact.
             const restored = await restoreAuditTriggers(conn);
             const before = parseStoredRows((await sql.raw(AUDIT_ROWS_QUERY).execute(conn)).rows);
             const anchorBefore = highestAnchor((await readAnchors({ file: anchorFile, key })).heads);

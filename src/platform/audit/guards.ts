@@ -6,6 +6,7 @@
 // pg_trigger and pg_proc: when each trigger fires, whether it is enabled, and the source of the function it calls.
 import { DatabaseSync } from 'node:sqlite';
 import { Kysely, sql } from 'kysely';
+import { EnclaveError } from '../../common/errors.ts';
 import { migrateToLatest } from '../store/migrations.ts';
 import { createNodeSqliteDialect } from '../store/node-sqlite-dialect.ts';
 import {
@@ -15,6 +16,8 @@ import {
   expectedGuardTrigger,
   GUARD_FUNCTIONS,
   GUARD_TRIGGERS,
+  PINNED_SEARCH_PATH,
+  pinGuardSearchPath,
 } from '../store/postgres-audit-guards.ts';
 import type { MetadataDatabase } from '../store/schema.ts';
 import { sqlEngineOf } from '../store/sql-engine.ts';
@@ -151,10 +154,14 @@ const postgresGuards: GuardEngine = {
       language: string;
       body: string;
       condition: string | null;
+      settings: string | null;
     }>`
       SELECT t.tgname AS name, t.tgtype::int AS type, t.tgenabled AS enabled, p.proname AS fn, l.lanname AS language,
-        p.prosrc AS body, pg_get_expr(t.tgqual, t.tgrelid) AS condition
+        p.prosrc AS body, pg_get_expr(t.tgqual, t.tgrelid) AS condition,
+        CASE WHEN p.proconfig IS NOT DISTINCT FROM ARRAY['search_path=' || quote_ident(n.nspname) || ', pg_temp']
+          THEN ${PINNED_SEARCH_PATH} ELSE array_to_string(p.proconfig, '; ') END AS settings
       FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid JOIN pg_language l ON l.oid = p.prolang
+        JOIN pg_class tc ON tc.oid = t.tgrelid JOIN pg_namespace n ON n.oid = tc.relnamespace
       WHERE t.tgrelid = to_regclass(${AUDIT_TABLE}) AND NOT t.tgisinternal
       ORDER BY t.tgname`.execute(db);
     return [
@@ -172,6 +179,7 @@ const postgresGuards: GuardEngine = {
             body: row.body,
             // 'O': fires in ordinary sessions; 'D' is disabled, and 'R' fires only for replication.
             enabled: row.enabled === 'O' || row.enabled === 'A',
+            settings: row.settings,
           }) + (row.condition === null ? '' : ` WHEN ${row.condition}`),
       })),
     ];
@@ -182,33 +190,52 @@ const postgresGuards: GuardEngine = {
       ...GUARD_TRIGGERS.map((trigger) => ({ type: 'trigger', name: trigger.name, sql: expectedGuardTrigger(trigger) })),
     ];
   },
+  /**
+   * Changes nothing: `serve` runs as the app role, which may not (and must not be able to) change a function or a
+   * trigger. Intact guards need nothing; others are the owner's to put back, with `enclave platform migrate`.
+   */
   async restore(db, actual) {
-    const changed: string[] = [];
-    const expected = await postgresGuards.reference();
-    for (const trigger of actual.filter((entry) => entry.type === 'trigger')) {
-      const wanted = expected.find((entry) => entry.type === 'trigger' && entry.name === trigger.name);
-      if (wanted !== undefined && fold(wanted.sql) === fold(trigger.sql)) continue;
-      await sql`DROP TRIGGER IF EXISTS ${sql.id(trigger.name)} ON ${sql.id(AUDIT_TABLE)}`.execute(db);
-      if (wanted === undefined) changed.push(`dropped ${trigger.name}`);
-    }
-    // The functions first: a trigger may be right while the function it calls was replaced.
-    for (const fn of GUARD_FUNCTIONS) await createGuardFunction(db, fn);
-    const now = await postgresGuards.read(db);
-    for (const trigger of GUARD_TRIGGERS) {
-      const wanted = expectedGuardTrigger(trigger);
-      const present = now.find((entry) => entry.type === 'trigger' && entry.name === trigger.name);
-      const before = actual.find((entry) => entry.type === 'trigger' && entry.name === trigger.name);
-      if (present !== undefined && fold(present.sql) === fold(wanted)) {
-        if (fold(before?.sql ?? null) !== fold(wanted)) changed.push(`restored ${trigger.name}`);
-        continue;
-      }
-      await sql`DROP TRIGGER IF EXISTS ${sql.id(trigger.name)} ON ${sql.id(AUDIT_TABLE)}`.execute(db);
-      await createGuardTrigger(db, trigger);
-      changed.push(`restored ${trigger.name}`);
-    }
-    return changed;
+    const { problems } = await checkAuditGuards(actual, await postgresGuards.reference());
+    if (problems.length === 0) return [];
+    throw new EnclaveError(
+      'unavailable',
+      `The audit log's guards are not as the platform made them (${problems.join('; ')}), and serve, as the app role, cannot put them back. ` +
+        'Run `enclave platform migrate` as the owner role first (it restores them), then start again: the report, and so the token to accept it with, will have changed.',
+    );
   },
 };
+
+/** Puts the PostgreSQL guards back as the migrations make them, as the owner (`enclave platform migrate`). */
+async function repairPostgresGuards(db: Kysely<MetadataDatabase>, actual: readonly SchemaEntry[]): Promise<string[]> {
+  const changed: string[] = [];
+  const expected = await postgresGuards.reference();
+  for (const trigger of actual.filter((entry) => entry.type === 'trigger')) {
+    const wanted = expected.find((entry) => entry.type === 'trigger' && entry.name === trigger.name);
+    if (wanted !== undefined && fold(wanted.sql) === fold(trigger.sql)) continue;
+    await sql`DROP TRIGGER IF EXISTS ${sql.id(trigger.name)} ON ${sql.id(AUDIT_TABLE)}`.execute(db);
+    if (wanted === undefined) changed.push(`dropped ${trigger.name}`);
+  }
+  // The functions first: a trigger may be right while the function it calls was replaced. CREATE OR REPLACE resets a
+  // function's settings, so the search_path is pinned again after it.
+  for (const fn of GUARD_FUNCTIONS) {
+    await createGuardFunction(db, fn);
+    await pinGuardSearchPath(db, fn);
+  }
+  const now = await postgresGuards.read(db);
+  for (const trigger of GUARD_TRIGGERS) {
+    const wanted = expectedGuardTrigger(trigger);
+    const present = now.find((entry) => entry.type === 'trigger' && entry.name === trigger.name);
+    const before = actual.find((entry) => entry.type === 'trigger' && entry.name === trigger.name);
+    if (present !== undefined && fold(present.sql) === fold(wanted)) {
+      if (fold(before?.sql ?? null) !== fold(wanted)) changed.push(`restored ${trigger.name}`);
+      continue;
+    }
+    await sql`DROP TRIGGER IF EXISTS ${sql.id(trigger.name)} ON ${sql.id(AUDIT_TABLE)}`.execute(db);
+    await createGuardTrigger(db, trigger);
+    changed.push(`restored ${trigger.name}`);
+  }
+  return changed;
+}
 
 /** The engine's guards, chosen by the database's dialect. */
 const guardsOf = (db: Kysely<MetadataDatabase>): GuardEngine => (sqlEngineOf(db).name === 'postgres' ? postgresGuards : sqliteGuards);
@@ -243,8 +270,23 @@ export async function checkStoredAuditGuards(db: Kysely<MetadataDatabase>): Prom
   return checkAuditGuards(await guards.read(db), await guards.reference());
 }
 
-/** Puts the triggers back as the migrations make them (when a broken log is accepted); names what it changed. */
+/**
+ * When a broken log is accepted: on SQLite puts the triggers back as the migrations make them, and names what it
+ * changed; on PostgreSQL changes nothing (serve is the app role), and refuses unless the guards are intact.
+ */
 export async function restoreAuditTriggers(db: Kysely<MetadataDatabase>): Promise<string[]> {
   const guards = guardsOf(db);
   return guards.restore(db, await guards.read(db));
+}
+
+/**
+ * Puts the PostgreSQL guards back as the migrations make them, when they are not (`enclave platform migrate`, as the
+ * owner, under the setup lock); names what it changed, nothing when they were intact.
+ */
+export async function repairPostgresAuditGuards(db: Kysely<MetadataDatabase>): Promise<string[]> {
+  const actual = await postgresGuards.read(db);
+  if (actual.length === 0) return [];
+  const { problems } = await checkAuditGuards(actual, await postgresGuards.reference());
+  if (problems.length === 0) return [];
+  return repairPostgresGuards(db, actual);
 }

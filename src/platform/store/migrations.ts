@@ -5,7 +5,7 @@
 // with these migrations) does not change.
 import { sql, type Kysely } from 'kysely';
 import { Migrator, type Migration, type MigrationProvider } from 'kysely/migration';
-import { createGuardFunction, createGuardTrigger, GUARD_FUNCTIONS, GUARD_TRIGGERS } from './postgres-audit-guards.ts';
+import { createGuardFunction, createGuardTrigger, GUARD_FUNCTIONS, GUARD_TRIGGERS, pinGuardSearchPath } from './postgres-audit-guards.ts';
 import type { MetadataDatabase } from './schema.ts';
 import { JSON_STRING_MEMBER_FUNCTION, sqlEngineOf } from './sql-engine.ts';
 
@@ -768,6 +768,18 @@ const loginThrottle: Migration = {
   },
 };
 
+// The audit guards' search_path (issue 19 B): pg_temp comes first in a function's default search_path, so an app role
+// with TEMP could make a temporary audit_events that the next-event-only guard reads instead of the real one. Each
+// guard function now runs with the table's schema, and pg_temp searched last. Nothing on SQLite.
+const pinnedAuditGuards: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    if (onPostgres(db)) for (const fn of GUARD_FUNCTIONS) await pinGuardSearchPath(db, fn);
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    if (onPostgres(db)) for (const fn of GUARD_FUNCTIONS) await sql.raw(`ALTER FUNCTION ${fn.name}() RESET search_path`).execute(db);
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
     return {
@@ -786,6 +798,7 @@ export const migrationProvider: MigrationProvider = {
       '0013_drives': drives,
       '0014_consumed_at': consumedAt,
       '0015_login_throttle': loginThrottle,
+      '0016_pinned_audit_guards': pinnedAuditGuards,
     };
   },
 };

@@ -14,25 +14,37 @@ const MIGRATION_TABLES = new Set(['kysely_migration', 'kysely_migration_lock']);
 interface AuditPrivileges {
   role: string;
   superuser: boolean;
+  createrole: boolean;
   owns: boolean;
   may_update: boolean;
   may_delete: boolean;
   may_truncate: boolean;
+  may_trigger: boolean;
+  create_in_schema: boolean;
+  create_in_database: boolean;
+  schema: string;
 }
 
 /**
- * Refuses a role that could rewrite the audit log: a superuser, the table's owner (or a member of the owner role), or a
- * role holding UPDATE (on the table or on any column), DELETE or TRUNCATE on it. `location` names the database.
+ * Refuses a role that could rewrite the audit log: a superuser, a role that may create roles (and so grant itself the
+ * owner's), the table's owner (or a member of the owner role), a role holding UPDATE (on the table or on any column),
+ * DELETE, TRUNCATE or TRIGGER on it, or CREATE on its schema or the database. Then refuses a role that lacks what
+ * `serve` needs on the other tables. `location` names the database.
  */
 export async function assertCannotRewriteAudit<DB>(db: Kysely<DB>, location: string): Promise<void> {
   const { rows } = await sql<AuditPrivileges>`
     SELECT current_user AS role,
-      (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) AS superuser,
+      r.rolsuper AS superuser, r.rolcreaterole AS createrole,
       pg_has_role(current_user, c.relowner, 'MEMBER') AS owns,
       has_table_privilege(c.oid, 'UPDATE') OR has_any_column_privilege(c.oid, 'UPDATE') AS may_update,
       has_table_privilege(c.oid, 'DELETE') AS may_delete,
-      has_table_privilege(c.oid, 'TRUNCATE') AS may_truncate
-    FROM pg_class c WHERE c.oid = to_regclass(${AUDIT_TABLE})`.execute(db);
+      has_table_privilege(c.oid, 'TRUNCATE') AS may_truncate,
+      has_table_privilege(c.oid, 'TRIGGER') AS may_trigger,
+      has_schema_privilege(c.relnamespace, 'CREATE') AS create_in_schema,
+      has_database_privilege(current_database(), 'CREATE') AS create_in_database,
+      n.nspname AS schema
+    FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_roles r ON r.rolname = current_user
+    WHERE c.oid = to_regclass(${AUDIT_TABLE})`.execute(db);
   const found = rows[0];
   if (found === undefined) {
     throw new EnclaveError(
@@ -42,17 +54,44 @@ export async function assertCannotRewriteAudit<DB>(db: Kysely<DB>, location: str
   }
   const powers = [
     ...(found.superuser ? ['is a superuser'] : []),
+    ...(found.createrole && !found.superuser ? ['may create roles'] : []),
     ...(found.owns && !found.superuser ? [`owns ${AUDIT_TABLE}`] : []),
     ...(!found.owns && !found.superuser
-      ? [found.may_update ? 'UPDATE' : null, found.may_delete ? 'DELETE' : null, found.may_truncate ? 'TRUNCATE' : null]
+      ? [
+          found.may_update ? 'UPDATE' : null,
+          found.may_delete ? 'DELETE' : null,
+          found.may_truncate ? 'TRUNCATE' : null,
+          found.may_trigger ? 'TRIGGER' : null,
+        ]
           .filter((power): power is string => power !== null)
           .map((power) => `may ${power} ${AUDIT_TABLE}`)
       : []),
+    ...(!found.superuser && found.create_in_schema ? [`may CREATE in the schema ${found.schema}`] : []),
+    ...(!found.superuser && found.create_in_database ? ['may CREATE in the database'] : []),
   ];
-  if (powers.length === 0) return;
+  if (powers.length > 0) {
+    throw new EnclaveError(
+      'unavailable',
+      `The database role ${found.role} ${powers.join(', ')} at ${location}, so whoever runs the platform could rewrite the audit log. Serve as the app role, which may only SELECT and INSERT on ${AUDIT_TABLE} (enclave platform migrate --app-role ROLE grants exactly that), and keep the owner for migrate.`,
+    );
+  }
+  await assertAppRoleCanWork(db, location, found.role);
+}
+
+/** Refuses to start when the role lacks reads or writes on a table of the store (a table a later migration added). */
+async function assertAppRoleCanWork<DB>(db: Kysely<DB>, location: string, role: string): Promise<void> {
+  const { rows } = await sql<{ name: string }>`
+    SELECT c.relname AS name FROM pg_class c
+    WHERE c.relnamespace = (SELECT relnamespace FROM pg_class WHERE oid = to_regclass(${AUDIT_TABLE}))
+      AND c.relkind IN ('r', 'p') AND c.relname <> ${AUDIT_TABLE}
+      AND c.relname NOT IN ('kysely_migration', 'kysely_migration_lock')
+      AND NOT (has_table_privilege(c.oid, 'SELECT') AND has_table_privilege(c.oid, 'INSERT')
+        AND has_table_privilege(c.oid, 'UPDATE') AND has_table_privilege(c.oid, 'DELETE'))
+    ORDER BY c.relname`.execute(db);
+  if (rows.length === 0) return;
   throw new EnclaveError(
     'unavailable',
-    `The database role ${found.role} ${powers.join(', ')} at ${location}, so whoever runs the platform could rewrite the audit log. Serve as the app role, which may only SELECT and INSERT on ${AUDIT_TABLE} (enclave platform migrate --app-role ROLE grants exactly that), and keep the owner for migrate.`,
+    `The database role ${role} may not read and write ${rows.map((row) => row.name).join(', ')} at ${location}, so the platform would fail as it works. Run \`enclave platform migrate --app-role ${role}\` as the owner role (it grants the app role what serve needs).`,
   );
 }
 
@@ -75,17 +114,20 @@ export async function grantAppRole<DB>(db: Kysely<DB>, role: string): Promise<st
   const granted: string[] = [];
   // Names read from the catalogue are quoted: a table someone else made may be named anything.
   const id = (name: string): string => `"${name.replaceAll('"', '""')}"`;
-  const run = async (statement: string): Promise<void> => {
-    await sql.raw(statement).execute(db);
-    granted.push(statement);
-  };
   const schema = (await sql<{ schema: string }>`SELECT current_schema() AS schema`.execute(db)).rows[0]?.schema ?? 'public';
-  await run(`GRANT USAGE ON SCHEMA ${id(schema)} TO ${role}`);
-  for (const { name } of rows) {
-    await run(`REVOKE ALL ON ${id(name)} FROM ${role}`);
-    if (name === AUDIT_TABLE) await run(`GRANT SELECT, INSERT ON ${id(name)} TO ${role}`);
-    else if (MIGRATION_TABLES.has(name)) await run(`GRANT SELECT ON ${id(name)} TO ${role}`);
-    else await run(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${id(name)} TO ${role}`);
-  }
+  // One transaction: a running serve never sees the role between a REVOKE and its GRANT.
+  await db.transaction().execute(async (trx) => {
+    const run = async (statement: string): Promise<void> => {
+      await sql.raw(statement).execute(trx);
+      granted.push(statement);
+    };
+    await run(`GRANT USAGE ON SCHEMA ${id(schema)} TO ${role}`);
+    for (const { name } of rows) {
+      await run(`REVOKE ALL ON ${id(name)} FROM ${role}`);
+      if (name === AUDIT_TABLE) await run(`GRANT SELECT, INSERT ON ${id(name)} TO ${role}`);
+      else if (MIGRATION_TABLES.has(name)) await run(`GRANT SELECT ON ${id(name)} TO ${role}`);
+      else await run(`GRANT SELECT, INSERT, UPDATE, DELETE ON ${id(name)} TO ${role}`);
+    }
+  });
   return granted;
 }

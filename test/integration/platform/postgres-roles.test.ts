@@ -2,7 +2,11 @@
 // migrate` as the owner brings the schema up to date and seeds it under one lock (run twice at once, one seeds) and
 // grants the app role its privileges; as the app role, UPDATE, DELETE, TRUNCATE and DISABLE TRIGGER on audit_events all
 // fail; `serve` starts as the app role, changing no schema, and refuses to start as the owner, on a database a migration
-// is pending on, or with a password in its arguments. Passwords reach the processes only through 0600 files.
+// is pending on, with a password in its arguments, or as a role that may TRIGGER on audit_events, create roles, create
+// in the schema or the database, or lacks writes on another table. A temporary audit_events does not fool the
+// next-event guard (its search_path is pinned). A broken log is accepted as the app role with no DDL; when the guards
+// were changed, serve refuses and names migrate, which puts them back. Passwords reach the processes only through 0600
+// files.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -234,5 +238,165 @@ describe.skipIf(cluster === null)('the owner and the app role on PostgreSQL', ()
     const require = runEnclave(['platform', 'migrate', '--database-url', `${url('owner')}?sslmode=require`]);
     expect(await require.exited).toBe(2);
     expect(require.stderr()).toContain('sslmode=require does not check the server');
+  });
+
+  /** Starts serve as the app role; answers its first line's URL, or null with what it said when it exited. */
+  async function serveAsApp(extra: string[] = []): Promise<{ run: Run; url: string | null }> {
+    const run = runEnclave(['platform', 'serve', '--data-dir', fixture.dataDir, '--port', '0', ...as('app'), ...extra]);
+    try {
+      return { run, url: await listening(run) };
+    } catch {
+      await run.exited;
+      return { run, url: null };
+    }
+  }
+
+  async function stop(run: Run): Promise<void> {
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+  }
+
+  /** As the owner, what only an owner can do: rewrites event `seq` under disabled triggers. */
+  async function rewriteEvent(seq: number): Promise<void> {
+    const db = await client('owner');
+    try {
+      await db.query('ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_change');
+      await db.query("UPDATE audit_events SET actor = 'someone-else' WHERE seq = $1", [seq]);
+      await db.query('ALTER TABLE audit_events ENABLE TRIGGER audit_events_no_change');
+    } finally {
+      await db.end();
+    }
+  }
+
+  async function acceptances(): Promise<number> {
+    const db = await client('owner');
+    try {
+      return (await db.query("SELECT seq FROM audit_events WHERE type = 'audit.broken_log_accepted'")).rowCount ?? 0;
+    } finally {
+      await db.end();
+    }
+  }
+
+  const tokenIn = (stderr: string): string => /add --accept-broken-audit-log=([0-9a-f]{16}) /.exec(stderr)?.[1] ?? '';
+
+  it('as the app role, a temporary audit_events does not fool the next-event guard: it reads the real table', async () => {
+    const forge = `INSERT INTO public.audit_events (seq, occurred_at, type, actor, outcome, details, prev_hash, hash)
+      VALUES ($1, '2026-01-01T00:00:00Z', 'forged', null, 'success', '{}', $2, $3)`;
+    const db = await client('app');
+    const owner = await client('owner');
+    try {
+      const last = Number((await db.query<{ n: string }>('SELECT max(seq) AS n FROM public.audit_events')).rows[0]?.n);
+      expect(last).toBeGreaterThan(0);
+      // pg_temp comes first in a default search_path: a temporary audit_events whose max(seq) leaves a gap.
+      await db.query('CREATE TEMP TABLE audit_events (seq bigint, hash text)');
+      await db.query('INSERT INTO pg_temp.audit_events VALUES ($1, $2)', [last + 99, 'x']);
+      const values = [last + 100, '0'.repeat(64), 'f'.repeat(64)];
+      // What the pinned search_path prevents: unpinned, the guard reads the temporary table and lets the gap in.
+      await owner.query('ALTER FUNCTION audit_events_next_event_only() RESET search_path');
+      await db.query('BEGIN');
+      expect((await db.query(forge, values)).rowCount).toBe(1);
+      await db.query('ROLLBACK');
+      // Migrate puts the pinning back, like any other change to the guards.
+      const migrate = runEnclave(['platform', 'migrate', ...as('owner')]);
+      expect(await migrate.exited, migrate.stderr()).toBe(0);
+      expect(migrate.stdout()).toContain('restored audit_events_next_seq_only');
+      await expect(db.query(forge, values)).rejects.toThrow(/takes only the next event/);
+      const settings = await db.query<{ name: string; config: string[] }>(
+        "SELECT proname AS name, proconfig AS config FROM pg_proc WHERE proname LIKE 'audit_events_%' ORDER BY proname",
+      );
+      expect(settings.rows).toEqual([
+        { name: 'audit_events_append_only', config: ['search_path=public, pg_temp'] },
+        { name: 'audit_events_next_event_only', config: ['search_path=public, pg_temp'] },
+      ]);
+    } finally {
+      await db.end();
+      await owner.end();
+    }
+  });
+
+  it('refuses to serve as a role that may TRIGGER on audit_events, create roles, or create in the schema', async () => {
+    const admin = await superuserClient(cluster!, database);
+    try {
+      for (const [grant, revoke, said] of [
+        [`GRANT TRIGGER ON audit_events TO ${app}`, `REVOKE TRIGGER ON audit_events FROM ${app}`, 'may TRIGGER audit_events'],
+        [`ALTER ROLE ${app} CREATEROLE`, `ALTER ROLE ${app} NOCREATEROLE`, 'may create roles'],
+        [`GRANT CREATE ON SCHEMA public TO ${app}`, `REVOKE CREATE ON SCHEMA public FROM ${app}`, 'may CREATE in the schema public'],
+        [
+          `GRANT CREATE ON DATABASE ${database} TO ${app}`,
+          `REVOKE CREATE ON DATABASE ${database} FROM ${app}`,
+          'may CREATE in the database',
+        ],
+        [`REVOKE UPDATE ON users FROM ${app}`, `GRANT UPDATE ON users TO ${app}`, `may not read and write users`],
+      ]) {
+        await admin.query(grant);
+        try {
+          const { run, url } = await serveAsApp();
+          if (url !== null) await stop(run);
+          expect(url).toBeNull();
+          expect(run.stderr()).toContain(`The database role ${app} ${said}`);
+          if (said.startsWith('may not')) expect(run.stderr()).toContain(`enclave platform migrate --app-role ${app}`);
+        } finally {
+          await admin.query(revoke);
+        }
+      }
+    } finally {
+      await admin.end();
+    }
+  });
+
+  it('accepts a broken log as the app role without changing the schema, and sends changed guards to migrate', async () => {
+    // An edited event, guards intact: serve refuses, then starts with the token and records the acceptance.
+    await rewriteEvent(2);
+    const refused = await serveAsApp();
+    expect(refused.url).toBeNull();
+    const token = tokenIn(refused.run.stderr());
+    expect(token).toMatch(/^[0-9a-f]{16}$/);
+    const owner = await client('owner');
+    const schemaBefore = await schemaOf(owner).finally(() => owner.end());
+    const before = await acceptances();
+    const accepted = await serveAsApp(['--accept-broken-audit-log', token]);
+    expect(accepted.url, accepted.run.stderr()).not.toBeNull();
+    await stop(accepted.run);
+    expect(await acceptances()).toBe(before + 1);
+    const after = await client('owner');
+    expect(await schemaOf(after).finally(() => after.end())).toEqual(schemaBefore);
+
+    // Another edit, and a guard dropped: serve cannot put it back, so it refuses and names migrate.
+    await rewriteEvent(3);
+    const admin = await client('owner');
+    try {
+      await admin.query('DROP TRIGGER audit_events_no_truncate ON audit_events');
+    } finally {
+      await admin.end();
+    }
+    const broken = await serveAsApp();
+    expect(broken.url).toBeNull();
+    expect(broken.run.stderr()).toContain('audit_events_no_truncate is missing');
+    const second = tokenIn(broken.run.stderr());
+    const refusedToAccept = await serveAsApp(['--accept-broken-audit-log', second]);
+    expect(refusedToAccept.url).toBeNull();
+    expect(refusedToAccept.run.stderr()).toContain('serve, as the app role, cannot put them back');
+    expect(refusedToAccept.run.stderr()).toContain('Run `enclave platform migrate` as the owner role first');
+    expect(await acceptances()).toBe(before + 1);
+
+    // Migrate, as the owner, puts the guard back and says so; the log is still broken (event 3), under a new token.
+    const migrate = runEnclave(['platform', 'migrate', ...as('owner')]);
+    expect(await migrate.exited, migrate.stderr()).toBe(0);
+    expect(migrate.stdout()).toContain("the audit log's guards were not as the platform made them: restored audit_events_no_truncate");
+    const again = runEnclave(['platform', 'migrate', ...as('owner')]);
+    expect(await again.exited).toBe(0);
+    expect(again.stdout()).not.toContain('guards');
+    const still = await serveAsApp();
+    expect(still.url).toBeNull();
+    expect(still.run.stderr()).not.toContain('audit_events_no_truncate');
+    const third = tokenIn(still.run.stderr());
+    expect(third).not.toBe(second);
+    const started = await serveAsApp(['--accept-broken-audit-log', third]);
+    expect(started.url, started.run.stderr()).not.toBeNull();
+    await stop(started.run);
+    expect(await acceptances()).toBe(before + 2);
+    const intact = await serveAsApp();
+    expect(intact.url, intact.run.stderr()).not.toBeNull();
+    await stop(intact.run);
   });
 });
