@@ -1,26 +1,42 @@
-// `enclave audit verify --data-dir DIR`: checks the platform's audit log from its files, read-only. Prints
-// `intact (N events, head S H)` and exits 0, or `broken: …` naming the first bad event, then every other one and
-// the report's acceptance token, and exits 1; 2 for bad arguments. Safe beside a running platform.
+// `enclave audit verify --data-dir DIR [--database-url URL --database-password-file FILE]`: checks the platform's audit
+// log, read-only: from DIR/metadata.sqlite, or from the PostgreSQL database serve runs on (named as serve is given it),
+// with the key and anchor of DIR/identity either way. Prints `intact (N events, head S H)` and exits 0, or `broken: …`
+// naming the first bad event, then every other one and the report's acceptance token, and exits 1; 2 for bad
+// arguments. Safe beside a running platform.
 import { stat } from 'node:fs/promises';
+import path from 'node:path';
+import process from 'node:process';
 import { parseArgs } from 'node:util';
 import { EnclaveError } from '../common/errors.ts';
+import { verifyAuditDatabase } from '../platform/audit/database-verify.ts';
 import { verifyAuditFiles } from '../platform/audit/offline-verify.ts';
 import { describeAuditReport } from '../platform/audit/verify.ts';
+import { describeDatabaseUrl } from '../platform/store/postgres-connection.ts';
 import type { CliIo } from './cli-io.ts';
+import { databaseChoice, HOST_DATABASE_FLAG_OPTIONS, HOST_DATABASE_FLAGS } from './database-options.ts';
 
-const USAGE = `Usage: enclave audit verify --data-dir DIR
+const USAGE = `Usage: enclave audit verify --data-dir DIR ${HOST_DATABASE_FLAGS}
   Checks the audit log of the platform data folder DIR without changing anything: every event's seal and link,
   the anchor (DIR/identity/audit-anchor.jsonl) and the database's append-only triggers.
+  The log is in DIR/metadata.sqlite unless --database-url (or ENCLAVE_DATABASE_URL) names the PostgreSQL database
+  serve runs on, given as serve is given it (the password only in --database-password-file FILE or
+  ENCLAVE_DATABASE_PASSWORD_FILE). It is only read there: any role that may read audit_events will do.
+  DIR is still the folder serve runs on: its identity/ holds the audit key and the anchor.
   Exit 0: intact. Exit 1: broken (every bad event, the first first, then the token with which
   \`enclave platform serve --accept-broken-audit-log=TOKEN\` accepts this report and no other). Exit 2: bad arguments.
 `;
 
-function parseVerifyArgs(argv: string[]): { dataDir: string } | 'help' | { problem: string } {
-  let values: { 'data-dir'?: string; help?: boolean };
+interface VerifyArgs {
+  dataDir: string;
+  databaseFlags: { 'database-url'?: string; 'database-password-file'?: string };
+}
+
+function parseVerifyArgs(argv: string[]): VerifyArgs | 'help' | { problem: string } {
+  let values: { 'data-dir'?: string; 'database-url'?: string; 'database-password-file'?: string; help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { 'data-dir': { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: { 'data-dir': { type: 'string' }, ...HOST_DATABASE_FLAG_OPTIONS, help: { type: 'boolean', short: 'h' } },
       strict: true,
       allowPositionals: false,
     }));
@@ -29,7 +45,10 @@ function parseVerifyArgs(argv: string[]): { dataDir: string } | 'help' | { probl
   }
   if (values.help === true) return 'help';
   if (values['data-dir'] === undefined || values['data-dir'] === '') return { problem: '--data-dir is required.' };
-  return { dataDir: values['data-dir'] };
+  return {
+    dataDir: values['data-dir'],
+    databaseFlags: { 'database-url': values['database-url'], 'database-password-file': values['database-password-file'] },
+  };
 }
 
 export async function runAuditCommand(command: string | undefined, argv: string[], io: CliIo): Promise<number> {
@@ -51,8 +70,27 @@ export async function runAuditCommand(command: string | undefined, argv: string[
     io.stderr.write(`enclave audit verify: ${args.dataDir} is not a folder.\n`);
     return 2;
   }
+  // Read only: the database as serve is given it, whatever role (reading audit_events needs no more than SELECT).
+  let database;
   try {
-    const result = await verifyAuditFiles(args.dataDir);
+    database = await databaseChoice(args.databaseFlags, process.env);
+  } catch (err) {
+    io.stderr.write(`enclave audit verify: ${(err as Error).message}\n`);
+    return 2;
+  }
+  try {
+    const result =
+      database === undefined
+        ? await verifyAuditFiles(args.dataDir)
+        : await verifyAuditDatabase({
+            postgres: { ...database, log: (message) => io.stderr.write(`enclave audit verify: ${message}\n`) },
+            folder: path.join(args.dataDir, 'identity'),
+          });
+    if (database !== undefined && (await stat(path.join(args.dataDir, 'metadata.sqlite')).catch(() => null)) !== null) {
+      io.stderr.write(
+        `enclave audit verify: note: ${path.join(args.dataDir, 'metadata.sqlite')} was not read: the log checked is in ${describeDatabaseUrl(database.url)}.\n`,
+      );
+    }
     if (result === null) {
       io.stderr.write(
         `enclave audit verify: ${args.dataDir} holds no platform audit log (no metadata.sqlite, no identity/audit-anchor.jsonl).\n`,

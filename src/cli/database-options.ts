@@ -71,3 +71,30 @@ export async function databaseChoice(flags: DatabaseFlags, env: NodeJS.ProcessEn
     ...(flags['ca-file'] === undefined ? {} : { caFile: flags['ca-file'] }),
   };
 }
+
+/**
+ * The operator's commands on the platform's host (user add, the incident commands, drives, query, audit verify) take
+ * the database as serve does, without --ca-file: the command line's one trust setting (enclave.ts) covers the database.
+ */
+export const HOST_DATABASE_FLAG_OPTIONS = {
+  'database-url': { type: 'string' },
+  'database-password-file': { type: 'string' },
+} as const;
+
+/** The flags on a host command's usage line. */
+export const HOST_DATABASE_FLAGS = '[--database-url postgres://APP@HOST:PORT/DATABASE --database-password-file FILE]';
+
+export const HOST_DATABASE_USAGE = `  The platform's records are DIR/metadata.sqlite unless --database-url (or ENCLAVE_DATABASE_URL) names the PostgreSQL
+  database serve runs on; then they are there, and a metadata.sqlite in DIR is not used. Give it as serve is given it:
+  as the app role, with its password in --database-password-file FILE (or ENCLAVE_DATABASE_PASSWORD_FILE, mode 0600),
+  never in the URL. The store is opened as serve opens it: no schema change, refused while a migration is pending or
+  as a role that could rewrite the audit log. DIR stays the folder serve runs on: its identity/ holds the audit key.`;
+
+/** The database a host command acts on, opened as `serve` opens it (the app role), or undefined for DIR's SQLite file. */
+export async function hostDatabaseChoice(
+  flags: DatabaseFlags,
+  env: NodeJS.ProcessEnv,
+): Promise<(DatabaseChoice & { readonly role: 'app' }) | undefined> {
+  const choice = await databaseChoice(flags, env);
+  return choice === undefined ? undefined : { ...choice, role: 'app' };
+}

@@ -52,6 +52,8 @@ const USAGE = `Usage:
   enclave admin usage --from ISO --to ISO [--format text|json]  the usage report for a time range
   enclave admin security-review [--record --up-to N --note TEXT]
                                                                 since the last review; or record one (an audit event)
+The host commands (platform user add, incidents…, drives, query, audit verify) take [--database-url postgres://APP@HOST:PORT/DB
+  --database-password-file FILE] (or ENCLAVE_DATABASE_URL / ENCLAVE_DATABASE_PASSWORD_FILE), as serve does.
 Every command:
   --ca-file FILE (or --ca-file=FILE), anywhere on the line, or ENCLAVE_CA_FILE=FILE
                                                                 trust the certificate authorities in FILE (PEM) as well

@@ -1,14 +1,19 @@
-// What the operator's commands on the platform's host share (break-glass, `platform user add`): the platform's records
-// opened without the data engine (a running server may hold it), the operator's name, and printing text that others
-// wrote (a reason, a summary) to a terminal without letting it steer the terminal.
+// What the operator's commands on the platform's host share (break-glass, `platform user add`, `platform drives`): the
+// platform's records opened without the data engine (a running server may hold it), from DIR/metadata.sqlite or from the
+// PostgreSQL database serve runs on (--database-url, as serve takes it); the operator's name; and printing text that
+// others wrote (a reason, a summary) to a terminal without letting it steer the terminal.
 import { stat } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import process from 'node:process';
 import type { z } from 'zod';
 import { EnclaveError } from '../common/errors.ts';
+import { AUDIT_KEY_FILE } from '../platform/audit/audit-key.ts';
 import { DEFAULT_CATALOGUE_PATH, readCatalogueFile } from '../platform/catalogue/catalogue-file.ts';
+import type { PlatformDatabaseOptions } from '../platform/platform-core.ts';
 import { openPlatformRecords, type PlatformRecords } from '../platform/records.ts';
+import { describeDatabaseUrl } from '../platform/store/postgres-connection.ts';
+import { hostDatabaseChoice, type DatabaseFlags } from './database-options.ts';
 
 /** Bad input: the command says why (with its usage, for a malformed command line) and exits 2, having changed nothing. */
 export class UsageProblem extends Error {
@@ -21,32 +26,102 @@ export class UsageProblem extends Error {
 
 const METADATA_FILE = 'metadata.sqlite';
 
+/** Where a host command finds the platform's records. */
+export interface HostRecordsOptions {
+  /** The folder `serve --data-dir` runs on: the SQLite store, and in every case the audit key and anchor (identity/). */
+  readonly dataDir: string;
+  /** false (break-glass): a data folder with no records is refused rather than given some. */
+  readonly create: boolean;
+  /** The PostgreSQL database serve runs on, opened as its app role; without it, DIR/metadata.sqlite. */
+  readonly database?: PlatformDatabaseOptions;
+  /** Where the operator is told what is not an error (stderr): a SQLite file left unused, a dropped connection. */
+  readonly note?: (message: string) => void;
+}
+
+const exists = (file: string): Promise<boolean> =>
+  stat(file).then(
+    () => true,
+    () => false,
+  );
+
+const toStderr = (message: string): void => void process.stderr.write(`${message}\n`);
+
 /**
- * Opens the store and the audit log of the data folder. Never the demo's people: a store it creates holds only the
- * catalogue's datasets. `create: false` (break-glass) refuses a folder with no records rather than making some.
+ * The database the command line (or the environment: ENCLAVE_DATABASE_URL, ENCLAVE_DATABASE_PASSWORD_FILE) names,
+ * through the one code path serve uses; undefined for DIR's SQLite file. A URL or password file it cannot use is bad
+ * input (exit 2), before anything is opened.
  */
-export async function openHostRecords(dataDir: string, options: { create: boolean }): Promise<PlatformRecords> {
+export async function hostDatabaseOf(
+  flags: DatabaseFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<PlatformDatabaseOptions | undefined> {
+  try {
+    return await hostDatabaseChoice(
+      { 'database-url': flags['database-url'], 'database-password-file': flags['database-password-file'] },
+      env,
+    );
+  } catch (err) {
+    if (err instanceof EnclaveError && err.code === 'invalid_input') throw new UsageProblem(err.message, false);
+    throw err;
+  }
+}
+
+/**
+ * Opens the store and the audit log of the data folder, or of the PostgreSQL database serve runs on with the data
+ * folder's audit key and anchor, as serve opens them. Never the demo's people: a SQLite store it creates holds only the
+ * catalogue's datasets (a PostgreSQL store is made and seeded by `enclave platform migrate`, never here).
+ */
+export async function openHostRecords(options: HostRecordsOptions): Promise<PlatformRecords> {
+  const { dataDir, database } = options;
+  const note = options.note ?? toStderr;
   const folder = await stat(dataDir).catch(() => null);
   if (folder === null || !folder.isDirectory()) throw new UsageProblem(`${dataDir} is not a folder.`);
   const file = path.join(dataDir, METADATA_FILE);
-  if (!options.create && (await stat(file).catch(() => null)) === null) {
-    throw new UsageProblem(
-      `${dataDir} holds no platform records (no ${METADATA_FILE}): give the folder \`enclave platform serve --data-dir\` runs on.`,
-    );
-  }
   // The same catalogue `serve` seeds a new store with; read only when the store is new.
   const catalogue = await readCatalogueFile(DEFAULT_CATALOGUE_PATH);
-  return openPlatformRecords({ file, seed: { demo: null, catalogue } });
+  const seed = { demo: null, catalogue };
+  if (database === undefined) {
+    if (!options.create && !(await exists(file))) {
+      throw new UsageProblem(
+        `${dataDir} holds no platform records (no ${METADATA_FILE}): give the folder \`enclave platform serve --data-dir\` runs on, and its --database-url if it has one.`,
+      );
+    }
+    return openPlatformRecords({ file, seed });
+  }
+  const where = describeDatabaseUrl(database.url);
+  // The database wins: a file left from before the move to PostgreSQL is neither read nor written.
+  if (await exists(file)) note(`note: ${file} is not used: the platform's records are in ${where}.`);
+  // The audit key and anchor stay in DIR/identity, as serve keeps them: the folder given must be serve's. Without its
+  // key, an action would be written while its audit event could not be (so be in force unrecorded), or sealed with a
+  // key made here that serve does not have.
+  const identity = path.join(dataDir, 'identity');
+  const noKey = (sealed: boolean): UsageProblem =>
+    new UsageProblem(
+      `${dataDir} holds no audit key (identity/${AUDIT_KEY_FILE})${sealed ? `, but the audit log in ${where} was sealed with one` : ''}: give the --data-dir that serve runs on with this database. Nothing was recorded.`,
+      false,
+    );
+  const hadKey = await exists(path.join(identity, AUDIT_KEY_FILE));
+  if (!hadKey && !options.create) throw noKey(false);
+  const records = await openPlatformRecords({
+    postgres: { ...database, log: (message, detail) => note(`${message}${detail === undefined ? '' : ` ${JSON.stringify(detail)}`}`) },
+    auditFolder: identity,
+    seed,
+    role: 'app',
+  });
+  // `user add` may give a new platform its key (an empty log, as serve's first start would), never a used log a new one.
+  try {
+    if (!hadKey && (await records.audit.list({ limit: 1 })).length > 0) throw noKey(true);
+  } catch (err) {
+    await records.close();
+    throw err;
+  }
+  return records;
 }
 
 /** Opens the records, runs the work, closes them. What the platform refuses as input (invalid_input, not_found: no
  * such action, lifted already) is a UsageProblem (exit 2): nothing was changed. */
-export async function withRecords(
-  dataDir: string,
-  options: { create: boolean },
-  work: (records: PlatformRecords) => Promise<number>,
-): Promise<number> {
-  const records = await openHostRecords(dataDir, options);
+export async function withRecords(options: HostRecordsOptions, work: (records: PlatformRecords) => Promise<number>): Promise<number> {
+  const records = await openHostRecords(options);
   try {
     return await work(records);
   } catch (err) {

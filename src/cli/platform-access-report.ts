@@ -1,11 +1,11 @@
-// `enclave platform access-report --data-dir DIR (--user ID | --project ID) --from ISO --to ISO [--format json|csv]`:
-// what a person or a project touched in [from, to), from the audit log, for an incident's investigation. Opens only the
-// records; the report is itself an audit event (`audit.access_report`, with the operator), as the administrators'
-// route records it.
+// `enclave platform access-report --data-dir DIR (--user ID | --project ID) --from ISO --to ISO [--format json|csv]
+// [--database-url URL --database-password-file FILE]`: what a person or a project touched in [from, to), from the audit
+// log, for an incident's investigation. Opens only the records (DIR's, or the PostgreSQL database serve runs on); the
+// report is itself an audit event (`audit.access_report`, with the operator), as the administrators' route records it.
 import { accessReportCsv, AccessReportRequestSchema } from '../common/incidents.ts';
 import { accessReport } from '../platform/incidents/access-report.ts';
 import type { CliIo } from './cli-io.ts';
-import { flagProblem, operatorName, UsageProblem, withRecords } from './host-records.ts';
+import { flagProblem, operatorName, UsageProblem, withRecords, type HostRecordsOptions } from './host-records.ts';
 
 export interface AccessReportFlags {
   readonly user?: string;
@@ -17,11 +17,11 @@ export interface AccessReportFlags {
 
 export async function accessReportCommand({
   values,
-  dataDir,
+  records: at,
   io,
 }: {
   values: AccessReportFlags;
-  dataDir: string;
+  records: HostRecordsOptions;
   io: CliIo;
 }): Promise<number> {
   if ((values.user === undefined) === (values.project === undefined)) throw new UsageProblem('give one of --user ID or --project ID.');
@@ -39,7 +39,7 @@ export async function accessReportCommand({
     throw new UsageProblem(flagProblem(parsed.error, { id: values.user === undefined ? '--project' : '--user' }));
   }
   const request = parsed.data;
-  return withRecords(dataDir, { create: false }, async (records) => {
+  return withRecords(at, async (records) => {
     const answer = await accessReport({ audit: records.audit, request });
     await records.audit.append({
       type: 'audit.access_report',

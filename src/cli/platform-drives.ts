@@ -1,5 +1,5 @@
 // The operator's drive commands on the platform's host (issue 17), with the records only (a running server may hold the
-// data engine):
+// data engine), from DIR/metadata.sqlite or from the PostgreSQL database serve runs on (--database-url, as serve takes it):
 //   enclave platform drives set --data-dir DIR --project P [--quota-gib N] [--keep-versions N] [--trash-days N] --reason T
 //     a project's drive quota, how many earlier versions of a file are kept and how long the trash keeps what was deleted;
 //   enclave platform drives restored --data-dir DIR --reason TEXT
@@ -10,16 +10,28 @@ import { parseArgs } from 'node:util';
 import { IdSchema } from '../common/contract.ts';
 import { EnclaveError } from '../common/errors.ts';
 import type { CliIo } from './cli-io.ts';
-import { isControlCharacter, operatorName, printable, UsageProblem, withRecords } from './host-records.ts';
+import { HOST_DATABASE_FLAG_OPTIONS, HOST_DATABASE_FLAGS, HOST_DATABASE_USAGE } from './database-options.ts';
+import {
+  hostDatabaseOf,
+  isControlCharacter,
+  operatorName,
+  printable,
+  UsageProblem,
+  withRecords,
+  type HostRecordsOptions,
+} from './host-records.ts';
 
 const USAGE = `Usage:
   enclave platform drives set --data-dir DIR --project P [--quota-gib N] [--keep-versions N] [--trash-days N] --reason TEXT
+      ${HOST_DATABASE_FLAGS}
       a project's drive: its quota in GiB (may be fractional), the earlier versions kept of each file (0-1000), and the
       days the trash keeps what was deleted (1-3650). The drive is made when its project first uses it.
   enclave platform drives restored --data-dir DIR --reason TEXT
+      ${HOST_DATABASE_FLAGS}
       after restoring the drive store from a backup: every drive's epoch moves on, so workstations resync (keeping
       both sides) instead of reading the older state as deletions. Run it before \`serve\` starts again.
   Run on the platform's host as its OS user. Recorded in the audit log as the operator's action.
+${HOST_DATABASE_USAGE}
   Exit 0: done. Exit 2: bad input (nothing changed). Exit 1: the records failed.
 `;
 
@@ -43,12 +55,35 @@ function wholeNumber(flag: string, value: string | undefined, [min, max]: readon
 
 function parse(argv: string[], options: Record<string, { type: 'string' }>): Record<string, string | undefined> | 'help' {
   try {
-    const { values } = parseArgs({ args: argv, options: { ...options, help: { type: 'boolean', short: 'h' } }, strict: true });
+    const { values } = parseArgs({
+      args: argv,
+      options: { ...options, ...HOST_DATABASE_FLAG_OPTIONS, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+    });
     if (values.help === true) return 'help';
     return values as Record<string, string | undefined>;
   } catch (err) {
     throw new UsageProblem((err as Error).message);
   }
+}
+
+/** The records the command acts on: DIR's, or the database the flags or the environment name. */
+async function recordsOf({
+  values,
+  dataDir,
+  io,
+}: {
+  values: Record<string, string | undefined>;
+  dataDir: string;
+  io: CliIo;
+}): Promise<HostRecordsOptions> {
+  const database = await hostDatabaseOf(values);
+  return {
+    dataDir,
+    create: false,
+    ...(database === undefined ? {} : { database }),
+    note: (message) => io.stderr.write(`enclave platform drives: ${message}\n`),
+  };
 }
 
 async function setDrive(argv: string[], io: CliIo): Promise<number> {
@@ -82,7 +117,7 @@ async function setDrive(argv: string[], io: CliIo): Promise<number> {
   if (quotaBytes === undefined && keepVersions === undefined && trashDays === undefined) {
     throw new UsageProblem('Say what to change: --quota-gib, --keep-versions or --trash-days.');
   }
-  return withRecords(dataDir, { create: false }, async ({ store, audit }) => {
+  return withRecords(await recordsOf({ values, dataDir, io }), async ({ store, audit }) => {
     const before = await store.drives.drive(project.data);
     if (before === undefined) {
       throw new EnclaveError(
@@ -134,7 +169,7 @@ async function restored(argv: string[], io: CliIo): Promise<number> {
   const dataDir = values['data-dir'];
   if (dataDir === undefined || dataDir === '') throw new UsageProblem('--data-dir is required.');
   const reason = reasonOf(values.reason);
-  return withRecords(dataDir, { create: false }, async ({ store, audit }) => {
+  return withRecords(await recordsOf({ values, dataDir, io }), async ({ store, audit }) => {
     const drives = await store.drives.bumpEpochs();
     const event = await audit.append({
       type: 'drive.epoch_bumped',

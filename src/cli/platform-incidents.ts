@@ -3,7 +3,9 @@
 // the platform's records (the store and the audit log, never the data engine a running server holds) and act through
 // the same kill switch as an administrator's API calls, as the operator (the OS account, recorded in every event). A
 // running server refuses new calls at once (it reads the store on every call) and, within a second, stops the running
-// work the action covers and ends sign-ins at its own identity provider (its kill switch's watch()).
+// work the action covers and ends sign-ins at its own identity provider (its kill switch's watch()). The records are
+// DIR/metadata.sqlite, or the PostgreSQL database serve runs on (--database-url, as serve takes it): a suspension written
+// anywhere else would suspend nobody.
 import { parseArgs } from 'node:util';
 import { EnclaveError } from '../common/errors.ts';
 import {
@@ -22,7 +24,17 @@ import {
 import { createKillSwitch, type KillSwitchActor } from '../platform/incidents/kill-switch.ts';
 import type { PlatformRecords } from '../platform/records.ts';
 import type { CliIo } from './cli-io.ts';
-import { flagProblem, operatorName, printable, shellWord, UsageProblem, withRecords } from './host-records.ts';
+import { HOST_DATABASE_FLAG_OPTIONS, HOST_DATABASE_FLAGS, HOST_DATABASE_USAGE } from './database-options.ts';
+import {
+  flagProblem,
+  hostDatabaseOf,
+  operatorName,
+  printable,
+  shellWord,
+  UsageProblem,
+  withRecords,
+  type HostRecordsOptions,
+} from './host-records.ts';
 import { accessReportCommand } from './platform-access-report.ts';
 
 export const INCIDENT_COMMANDS = ['suspend-user', 'suspend-project', 'freeze-egress', 'lift', 'incidents', 'access-report'] as const;
@@ -30,37 +42,47 @@ export type IncidentCommand = (typeof INCIDENT_COMMANDS)[number];
 
 const BREAK_GLASS = `Break-glass: run on the platform's host as its OS user; works without the identity provider. Without
   --incident it opens an incident itself (severity high, personal data may be involved) and prints its id. Exit 0:
-  done (what was done is printed). Exit 2: bad input, nothing changed. Exit 1: the platform's records failed.`;
+  done (what was done is printed). Exit 2: bad input, nothing changed. Exit 1: the platform's records failed.
+${HOST_DATABASE_USAGE}`;
 
 const USAGES: Record<IncidentCommand, string> = {
   'suspend-user': `Usage: enclave platform suspend-user --data-dir DIR --user ID --reason TEXT [--incident INC]
+    ${HOST_DATABASE_FLAGS}
   Suspends a person: every route of the platform refuses them from their next call, their access tokens are refused,
   and the running platform stops their work and ends their sign-ins within a second.
   ${BREAK_GLASS}
 `,
   'suspend-project': `Usage: enclave platform suspend-project --data-dir DIR --project ID --reason TEXT [--incident INC]
+    ${HOST_DATABASE_FLAGS}
   Suspends a project: its catalogue, queries, samples and agreement are refused to everybody, nothing of it may leave,
   and the running platform stops its work within a second.
   ${BREAK_GLASS}
 `,
   'freeze-egress': `Usage: enclave platform freeze-egress --data-dir DIR [--project ID] --reason TEXT [--incident INC]
+    ${HOST_DATABASE_FLAGS}
   Freezes egress: nothing leaves the project (without --project: every project) until lifted.
   ${BREAK_GLASS}
 `,
   lift: `Usage: enclave platform lift --data-dir DIR --action ACT --reason TEXT
+    ${HOST_DATABASE_FLAGS}
   Lifts an action in force (ACT as \`enclave platform incidents\` lists it, act-…). A lifted suspension gives back
   exactly the access before, from the person's next sign-in. The incident stays open: an administrator closes it.
   Exit 0: lifted. Exit 2: bad input or no such action in force, nothing changed. Exit 1: the records failed.
+${HOST_DATABASE_USAGE}
 `,
   incidents: `Usage: enclave platform incidents --data-dir DIR [--format text|json]
+    ${HOST_DATABASE_FLAGS}
   Lists the open incidents, the actions in force (with the ids \`lift\` takes), and the latest closed and lifted ones.
   Reads only. Exit 0: listed. Exit 2: bad input. Exit 1: the records failed.
+${HOST_DATABASE_USAGE}
 `,
   'access-report': `Usage: enclave platform access-report --data-dir DIR (--user ID | --project ID) --from ISO --to ISO [--format json|csv]
+    ${HOST_DATABASE_FLAGS}
   What a person or a project touched in [from, to), from the audit log: sign-ins, catalogue reads, queries with the
   datasets they read and their rows, samples, refusals and work stopped. JSON (default) or CSV, oldest first.
   Times like 2026-12-01T02:00:00Z. The report is itself recorded in the audit log.
   Exit 0: printed. Exit 2: bad input. Exit 1: the records failed.
+${HOST_DATABASE_USAGE}
 `,
 };
 
@@ -74,19 +96,31 @@ const OPTIONS = {
   from: { type: 'string' },
   to: { type: 'string' },
   format: { type: 'string' },
+  ...HOST_DATABASE_FLAG_OPTIONS,
   help: { type: 'boolean', short: 'h' },
 } as const;
 type Flag = Exclude<keyof typeof OPTIONS, 'help'>;
 
+/** Where the records are: every command takes them. */
+const RECORDS: readonly Flag[] = ['data-dir', 'database-url', 'database-password-file'];
+
 /** The flags each command takes (beyond --help), and which it requires. */
 const FLAGS: Record<IncidentCommand, { takes: readonly Flag[]; requires: readonly Flag[] }> = {
-  'suspend-user': { takes: ['data-dir', 'user', 'reason', 'incident'], requires: ['data-dir', 'user', 'reason'] },
-  'suspend-project': { takes: ['data-dir', 'project', 'reason', 'incident'], requires: ['data-dir', 'project', 'reason'] },
-  'freeze-egress': { takes: ['data-dir', 'project', 'reason', 'incident'], requires: ['data-dir', 'reason'] },
-  lift: { takes: ['data-dir', 'action', 'reason'], requires: ['data-dir', 'action', 'reason'] },
-  incidents: { takes: ['data-dir', 'format'], requires: ['data-dir'] },
-  'access-report': { takes: ['data-dir', 'user', 'project', 'from', 'to', 'format'], requires: ['data-dir', 'from', 'to'] },
+  'suspend-user': { takes: [...RECORDS, 'user', 'reason', 'incident'], requires: ['data-dir', 'user', 'reason'] },
+  'suspend-project': { takes: [...RECORDS, 'project', 'reason', 'incident'], requires: ['data-dir', 'project', 'reason'] },
+  'freeze-egress': { takes: [...RECORDS, 'project', 'reason', 'incident'], requires: ['data-dir', 'reason'] },
+  lift: { takes: [...RECORDS, 'action', 'reason'], requires: ['data-dir', 'action', 'reason'] },
+  incidents: { takes: [...RECORDS, 'format'], requires: ['data-dir'] },
+  'access-report': { takes: [...RECORDS, 'user', 'project', 'from', 'to', 'format'], requires: ['data-dir', 'from', 'to'] },
 };
+
+/** How the operator names these records on a command line: what a printed `lift` command repeats. */
+function recordsFlags(values: Values): string {
+  return (['data-dir', 'database-url', 'database-password-file'] as const)
+    .filter((flag) => values[flag] !== undefined)
+    .map((flag) => `--${flag} ${printable(shellWord(values[flag] ?? ''))}`)
+    .join(' ');
+}
 
 type Values = Partial<Record<Flag, string>>;
 
@@ -188,12 +222,12 @@ function truncate(text: string, max: number): string {
 async function breakGlass({
   command,
   values,
-  dataDir,
+  records: at,
   io,
 }: {
   command: 'suspend-user' | 'suspend-project' | 'freeze-egress';
   values: Values;
-  dataDir: string;
+  records: HostRecordsOptions;
   io: CliIo;
 }): Promise<number> {
   const named = values.incident === undefined ? undefined : requireId('incident', values.incident, INCIDENT_ID_PATTERN);
@@ -206,7 +240,7 @@ async function breakGlass({
     personalData: true,
   });
   if (!newIncident.success) throw new UsageProblem(flagProblem(newIncident.error, { summary: '--reason' }));
-  return withRecords(dataDir, { create: false }, async (records) => {
+  return withRecords(at, async (records) => {
     await checkActionWouldApply(records, checked, named);
     const killSwitch = createKillSwitch({ store: records.store, audit: records.audit });
     const actor: KillSwitchActor = { kind: 'operator', name: operatorName() };
@@ -240,7 +274,7 @@ async function breakGlass({
           'This command runs outside the platform server: the running server stops the work this covers and ends sign-ins at its own identity provider within a second (the counts above are this command’s own).',
         );
       }
-      lines.push(`To lift it: enclave platform lift --data-dir ${printable(shellWord(dataDir))} --action ${restriction.id} --reason TEXT`);
+      lines.push(`To lift it: enclave platform lift ${recordsFlags(values)} --action ${restriction.id} --reason TEXT`);
       write(io, lines);
     }
     return 0;
@@ -249,11 +283,11 @@ async function breakGlass({
 
 // ---- lift ---------------------------------------------------------------------------------------------------------
 
-async function lift(values: Values, dataDir: string, io: CliIo): Promise<number> {
+async function lift(values: Values, at: HostRecordsOptions, io: CliIo): Promise<number> {
   const actionId = requireId('action', values.action ?? '', RESTRICTION_ID_PATTERN);
   const parsed = LiftRestrictionSchema.safeParse({ reason: values.reason });
   if (!parsed.success) throw new UsageProblem(flagProblem(parsed.error, { reason: '--reason' }));
-  return withRecords(dataDir, { create: false }, async (records) => {
+  return withRecords(at, async (records) => {
     const killSwitch = createKillSwitch({ store: records.store, audit: records.audit });
     const effect = await killSwitch.lift({ kind: 'operator', name: operatorName() }, actionId, parsed.data.reason);
     write(io, effect.summary.map(printable));
@@ -297,10 +331,10 @@ function incidentLine(incident: Incident): string[] {
   return lines;
 }
 
-async function listIncidents(values: Values, dataDir: string, io: CliIo): Promise<number> {
+async function listIncidents(values: Values, at: HostRecordsOptions, io: CliIo): Promise<number> {
   const format = values.format ?? 'text';
   if (format !== 'text' && format !== 'json') throw new UsageProblem('--format must be text or json.');
-  return withRecords(dataDir, { create: false }, async (records) => {
+  return withRecords(at, async (records) => {
     const overview = await createKillSwitch({ store: records.store, audit: records.audit }).overview();
     if (format === 'json') {
       const { incidents, active, lifted } = overview;
@@ -312,8 +346,7 @@ async function listIncidents(values: Values, dataDir: string, io: CliIo): Promis
     const lines = [`Open incidents (${open.length}):`, ...(open.length === 0 ? ['  none'] : open.flatMap(incidentLine))];
     lines.push(`Actions in force (${overview.active.length}), newest first:`);
     lines.push(...(overview.active.length === 0 ? ['  none'] : overview.active.flatMap(restrictionLine)));
-    if (overview.active.length > 0)
-      lines.push(`  To lift one: enclave platform lift --data-dir ${printable(shellWord(dataDir))} --action ACT --reason TEXT`);
+    if (overview.active.length > 0) lines.push(`  To lift one: enclave platform lift ${recordsFlags(values)} --action ACT --reason TEXT`);
     if (overview.lifted.length > 0) {
       lines.push(`Lately lifted (${Math.min(SHOWN_CLOSED, overview.lifted.length)} of ${overview.lifted.length}):`);
       lines.push(...overview.lifted.slice(0, SHOWN_CLOSED).flatMap(restrictionLine));
@@ -335,11 +368,17 @@ export async function runIncidentCommand(command: IncidentCommand, argv: string[
       io.stdout.write(USAGES[command]);
       return 0;
     }
-    const dataDir = values['data-dir'] ?? '';
-    if (command === 'lift') return await lift(values, dataDir, io);
-    if (command === 'incidents') return await listIncidents(values, dataDir, io);
-    if (command === 'access-report') return await accessReportCommand({ values, dataDir, io });
-    return await breakGlass({ command, values, dataDir, io });
+    const database = await hostDatabaseOf(values);
+    const records: HostRecordsOptions = {
+      dataDir: values['data-dir'] ?? '',
+      create: false,
+      ...(database === undefined ? {} : { database }),
+      note: (message) => io.stderr.write(`${name}: ${message}\n`),
+    };
+    if (command === 'lift') return await lift(values, records, io);
+    if (command === 'incidents') return await listIncidents(values, records, io);
+    if (command === 'access-report') return await accessReportCommand({ values, records, io });
+    return await breakGlass({ command, values, records, io });
   } catch (err) {
     if (err instanceof UsageProblem) {
       io.stderr.write(`${name}: ${err.message}\n${err.showUsage ? `\n${USAGES[command]}` : ''}`);

@@ -1,9 +1,10 @@
-// `enclave platform user add --data-dir DIR --subject SUB --role ROLE [--issuer URL] [--id ID] [--name NAME]`: adds a person
-// to the platform from its host, as its OS user, bound to the identity SUB at the issuer (the external one `serve
-// --oidc-issuer` trusts, or the embedded provider): how a production platform gets its first administrator, since it
-// never loads the demo's people. Opens only the records (a new data folder gets a store holding the catalogue's
-// datasets and nobody else), refuses an id or an identity that is taken, and records the addition in the audit log as
-// the operator's action (`user.added`).
+// `enclave platform user add --data-dir DIR --subject SUB --role ROLE [--issuer URL] [--id ID] [--name NAME]
+// [--database-url URL --database-password-file FILE]`: adds a person to the platform from its host, as its OS user,
+// bound to the identity SUB at the issuer (the external one `serve --oidc-issuer` trusts, or the embedded provider): how
+// a production platform gets its first administrator, since it never loads the demo's people. Opens only the records (a
+// new data folder gets a store holding the catalogue's datasets and nobody else; a PostgreSQL store, which `platform
+// migrate` made and seeded, is opened as serve opens it), refuses an id or an identity that is taken, and records the
+// addition in the audit log as the operator's action (`user.added`).
 //
 // The subject and issuer are recorded in the event: an opaque account identifier, not a credential, and which
 // identity may sign in as an administrator is exactly what an investigator needs to read later.
@@ -13,17 +14,21 @@ import { IdSchema, RoleSchema } from '../common/contract.ts';
 import { EnclaveError } from '../common/errors.ts';
 import { isHttpsOrLoopbackHttp } from '../common/loopback.ts';
 import { EMBEDDED_ISSUER } from '../platform/store/metadata-store.ts';
+import type { PlatformDatabaseOptions } from '../platform/platform-core.ts';
 import type { CliIo } from './cli-io.ts';
-import { flagProblem, isControlCharacter, openHostRecords, operatorName, printable, UsageProblem } from './host-records.ts';
+import { HOST_DATABASE_FLAG_OPTIONS, HOST_DATABASE_FLAGS, HOST_DATABASE_USAGE } from './database-options.ts';
+import { flagProblem, hostDatabaseOf, isControlCharacter, openHostRecords, operatorName, printable, UsageProblem } from './host-records.ts';
 
 const ROLES = RoleSchema.options;
 
 const USAGE = `Usage: enclave platform user add --data-dir DIR --subject SUB --role ${ROLES.join('|')} [--issuer URL] [--id ID] [--name NAME]
+    ${HOST_DATABASE_FLAGS}
   Adds a person to the platform, signing in as SUB (the identity provider's \`sub\` for them) at the issuer URL,
   written exactly as \`enclave platform serve --oidc-issuer\` is given it (without --issuer: the embedded provider).
   Their id defaults to SUB in lower case with anything but letters, digits, "-" and "_" made "-"; their name to SUB.
   How a production platform gets its first administrator. Run on the platform's host as its OS user; a data folder
   with no records yet gets them, without the demo's people. Recorded in the audit log as the operator's action.
+${HOST_DATABASE_USAGE}
   Exit 0: added. Exit 2: bad input, or the id or the identity is taken (nothing changed). Exit 1: the records failed.
 `;
 
@@ -61,8 +66,16 @@ export function idFromSubject(subject: string): string {
     .slice(0, 64);
 }
 
-function parseAddArgs(argv: string[]): { dataDir: string; person: z.infer<typeof PersonSchema> } | 'help' {
-  let values: Partial<Record<'data-dir' | 'id' | 'name' | 'subject' | 'issuer' | 'role', string>> & { help?: boolean };
+interface AddArgs {
+  dataDir: string;
+  person: z.infer<typeof PersonSchema>;
+  databaseFlags: { 'database-url'?: string; 'database-password-file'?: string };
+}
+
+function parseAddArgs(argv: string[]): AddArgs | 'help' {
+  let values: Partial<
+    Record<'data-dir' | 'id' | 'name' | 'subject' | 'issuer' | 'role' | 'database-url' | 'database-password-file', string>
+  > & { help?: boolean };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -73,6 +86,7 @@ function parseAddArgs(argv: string[]): { dataDir: string; person: z.infer<typeof
         subject: { type: 'string' },
         issuer: { type: 'string' },
         role: { type: 'string' },
+        ...HOST_DATABASE_FLAG_OPTIONS,
         help: { type: 'boolean', short: 'h' },
       },
       strict: true,
@@ -97,7 +111,11 @@ function parseAddArgs(argv: string[]): { dataDir: string; person: z.infer<typeof
       flagProblem(parsed.error, { id: '--id', displayName: '--name', subject: '--subject', issuer: '--issuer', role: '--role' }),
     );
   }
-  return { dataDir: values['data-dir'] ?? '', person: parsed.data };
+  return {
+    dataDir: values['data-dir'] ?? '',
+    person: parsed.data,
+    databaseFlags: { 'database-url': values['database-url'], 'database-password-file': values['database-password-file'] },
+  };
 }
 
 async function addPerson(argv: string[], io: CliIo): Promise<number> {
@@ -109,7 +127,13 @@ async function addPerson(argv: string[], io: CliIo): Promise<number> {
   const { person } = args;
   const issuer = person.issuer ?? EMBEDDED_ISSUER;
   const operator = operatorName();
-  const records = await openHostRecords(args.dataDir, { create: true });
+  const database: PlatformDatabaseOptions | undefined = await hostDatabaseOf(args.databaseFlags);
+  const records = await openHostRecords({
+    dataDir: args.dataDir,
+    create: true,
+    ...(database === undefined ? {} : { database }),
+    note: (message) => io.stderr.write(`enclave platform user add: ${message}\n`),
+  });
   try {
     const { store, audit } = records;
     if ((await store.getUser(person.id)) !== undefined) {

@@ -164,7 +164,7 @@ async function makeTemplate(): Promise<string> {
     await platform.stop();
   }
   // Out of the trash too: what a drive's trash holds counts against its quota.
-  const records = await openHostRecords(platform.dataDir, { create: false });
+  const records = await openHostRecords({ dataDir: platform.dataDir, create: false });
   try {
     const drives = records.store.drives;
     for (const row of await drives.trash(PROJECT)) await drives.change(PROJECT, (q) => q.purgeTrash(row.id));
