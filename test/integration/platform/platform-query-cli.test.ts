@@ -8,7 +8,6 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runPlatformQuery } from '../../../src/cli/platform-query.ts';
@@ -17,6 +16,7 @@ import type { AuditEvent } from '../../../src/platform/audit/audit-log.ts';
 import { auditDirIn, openAudit, verifyDir } from './audit-support.ts';
 import { PSEUDONYM } from './fixture.ts';
 import { rawIdentifierIn, writeDemoData, type DemoData } from './query-support.ts';
+import { captureCli } from './serve-process.ts';
 
 const ENCLAVE = fileURLToPath(new URL('../../../src/cli/enclave.ts', import.meta.url));
 
@@ -37,15 +37,8 @@ interface Run {
 }
 
 /** The command in process, with the test's own streams. */
-async function queryCli(args: string[]): Promise<Run> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
-  const code = await runPlatformQuery(args, { stdin: new PassThrough(), stdout, stderr });
-  return { code, stdout: out, stderr: err };
+function queryCli(args: string[]): Promise<Run> {
+  return captureCli(runPlatformQuery, args);
 }
 
 /** The command as an operator types it: `enclave platform query …` in a child process. */

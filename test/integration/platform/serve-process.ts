@@ -6,6 +6,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import type { CliIo } from '../../../src/cli/cli-io.ts';
 import { runPlatformServe } from '../../../src/cli/platform-serve.ts';
 
 const ENCLAVE = fileURLToPath(new URL('../../../src/cli/enclave.ts', import.meta.url));
@@ -37,14 +38,22 @@ export async function firstLine(run: Run): Promise<string> {
   return run.stdout().split('\n')[0];
 }
 
-/** runPlatformServe in process, with its streams captured. */
-export async function serveInProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+/** A command of the CLI run in process, with its streams captured. */
+export async function captureCli(
+  command: (argv: string[], io: CliIo) => Promise<number>,
+  args: string[],
+): Promise<{ code: number; stdout: string; stderr: string }> {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   let out = '';
   let err = '';
   stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
   stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
-  const code = await runPlatformServe(args, { stdin: new PassThrough(), stdout, stderr });
+  const code = await command(args, { stdin: new PassThrough(), stdout, stderr });
   return { code, stdout: out, stderr: err };
+}
+
+/** runPlatformServe in process, with its streams captured. */
+export function serveInProcess(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return captureCli(runPlatformServe, args);
 }

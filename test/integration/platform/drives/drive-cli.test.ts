@@ -5,12 +5,12 @@
 import os from 'node:os';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
-import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DriveInfo } from '../../../../src/common/drives.ts';
 import { runPlatformDrives } from '../../../../src/cli/platform-drives.ts';
 import { createPlatformServer, type PlatformServer } from '../../../../src/platform/server.ts';
 import { createPlatformFixture, mintAccessToken, TEST_PUBLIC_URL, type PlatformFixture } from '../fixture.ts';
+import { captureCli } from '../serve-process.ts';
 
 const PROJECT = 'opt-out-monitoring';
 
@@ -27,15 +27,8 @@ afterAll(async () => {
   await fixture?.cleanup();
 });
 
-async function drives(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString('utf8')));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString('utf8')));
-  const code = await runPlatformDrives(args, { stdin: new PassThrough(), stdout, stderr });
-  return { code, stdout: out, stderr: err };
+function drives(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return captureCli(runPlatformDrives, args);
 }
 
 /** The drive as a member sees it (which also makes it, on first use). */
