@@ -1,6 +1,6 @@
-// `enclave audit verify --data-dir DIR [--database-url URL --database-password-file FILE]`: checks the platform's audit
-// log, read-only: from DIR/metadata.sqlite, or from the PostgreSQL database serve runs on (named as serve is given it),
-// with the key and anchor of DIR/identity either way. Prints `intact (N events, head S H)` and exits 0, or `broken: …`
+// `enclave audit verify --data-dir DIR [--database-url URL --database-password-file FILE --identity-keys-dir KEYS]`: checks
+// the platform's audit log, read-only: from DIR/metadata.sqlite with the key and anchor of DIR/identity, or from the
+// PostgreSQL database serve runs on (named as serve is given it) with the shared keys folder's audit key and DIR's anchor. Prints `intact (N events, head S H)` and exits 0, or `broken: …`
 // naming the first bad event, then every other one and the report's acceptance token, and exits 1; 2 for bad
 // arguments. Safe beside a running platform.
 import { stat } from 'node:fs/promises';
@@ -13,7 +13,8 @@ import { verifyAuditFiles } from '../platform/audit/offline-verify.ts';
 import { describeAuditReport } from '../platform/audit/verify.ts';
 import { describeDatabaseUrl } from '../platform/store/postgres-connection.ts';
 import type { CliIo } from './cli-io.ts';
-import { databaseChoice, HOST_DATABASE_FLAG_OPTIONS, HOST_DATABASE_FLAGS } from './database-options.ts';
+import { postgresOptions } from '../platform/platform-core.ts';
+import { HOST_DATABASE_FLAG_OPTIONS, HOST_DATABASE_FLAGS, hostDatabaseChoice, type DatabaseFlags } from './database-options.ts';
 
 const USAGE = `Usage: enclave audit verify --data-dir DIR ${HOST_DATABASE_FLAGS}
   Checks the audit log of the platform data folder DIR without changing anything: every event's seal and link,
@@ -21,18 +22,25 @@ const USAGE = `Usage: enclave audit verify --data-dir DIR ${HOST_DATABASE_FLAGS}
   The log is in DIR/metadata.sqlite unless --database-url (or ENCLAVE_DATABASE_URL) names the PostgreSQL database
   serve runs on, given as serve is given it (the password only in --database-password-file FILE or
   ENCLAVE_DATABASE_PASSWORD_FILE). It is only read there: any role that may read audit_events will do.
-  DIR is still the folder serve runs on: its identity/ holds the audit key and the anchor.
+  DIR is still the folder serve runs on: its identity/ holds the anchor, and (SQLite) the audit key; with a database the
+  key is in the keys folder serve is given (--identity-keys-dir KEYS, or ENCLAVE_IDENTITY_KEYS_DIR).
   Exit 0: intact. Exit 1: broken (every bad event, the first first, then the token with which
   \`enclave platform serve --accept-broken-audit-log=TOKEN\` accepts this report and no other). Exit 2: bad arguments.
 `;
 
 interface VerifyArgs {
   dataDir: string;
-  databaseFlags: { 'database-url'?: string; 'database-password-file'?: string };
+  databaseFlags: DatabaseFlags;
 }
 
 function parseVerifyArgs(argv: string[]): VerifyArgs | 'help' | { problem: string } {
-  let values: { 'data-dir'?: string; 'database-url'?: string; 'database-password-file'?: string; help?: boolean };
+  let values: {
+    'data-dir'?: string;
+    'database-url'?: string;
+    'database-password-file'?: string;
+    'identity-keys-dir'?: string;
+    help?: boolean;
+  };
   try {
     ({ values } = parseArgs({
       args: argv,
@@ -47,7 +55,11 @@ function parseVerifyArgs(argv: string[]): VerifyArgs | 'help' | { problem: strin
   if (values['data-dir'] === undefined || values['data-dir'] === '') return { problem: '--data-dir is required.' };
   return {
     dataDir: values['data-dir'],
-    databaseFlags: { 'database-url': values['database-url'], 'database-password-file': values['database-password-file'] },
+    databaseFlags: {
+      'database-url': values['database-url'],
+      'database-password-file': values['database-password-file'],
+      'identity-keys-dir': values['identity-keys-dir'],
+    },
   };
 }
 
@@ -73,7 +85,7 @@ export async function runAuditCommand(command: string | undefined, argv: string[
   // Read only: the database as serve is given it, whatever role (reading audit_events needs no more than SELECT).
   let database;
   try {
-    database = await databaseChoice(args.databaseFlags, process.env);
+    database = await hostDatabaseChoice(args.databaseFlags, process.env);
   } catch (err) {
     io.stderr.write(`enclave audit verify: ${(err as Error).message}\n`);
     return 2;
@@ -83,8 +95,9 @@ export async function runAuditCommand(command: string | undefined, argv: string[
       database === undefined
         ? await verifyAuditFiles(args.dataDir)
         : await verifyAuditDatabase({
-            postgres: { ...database, log: (message) => io.stderr.write(`enclave audit verify: ${message}\n`) },
+            postgres: { ...postgresOptions(database), log: (message) => io.stderr.write(`enclave audit verify: ${message}\n`) },
             folder: path.join(args.dataDir, 'identity'),
+            keyFolder: database.identityKeysDir,
           });
     if (database !== undefined && (await stat(path.join(args.dataDir, 'metadata.sqlite')).catch(() => null)) !== null) {
       io.stderr.write(

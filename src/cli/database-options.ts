@@ -3,6 +3,7 @@
 // can read holding the password. A process's arguments and environment are readable by other users of the computer
 // (/proc), so a URL that carries a password is refused rather than used; the file's path is no secret.
 import { readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
 import { EnclaveError } from '../common/errors.ts';
 import { parseDatabaseUrl } from '../platform/store/postgres-connection.ts';
 
@@ -15,12 +16,46 @@ export interface DatabaseFlags {
   readonly 'database-url'?: string;
   readonly 'database-password-file'?: string;
   readonly 'ca-file'?: string;
+  /** serve's and the host commands' (not migrate's): see identityKeysDirFor. */
+  readonly 'identity-keys-dir'?: string;
 }
 
 export interface DatabaseChoice {
   readonly url: string;
   readonly password?: string;
   readonly caFile?: string;
+}
+
+/** How --identity-keys-dir reads on a usage line. */
+export const KEYS_USAGE = `    [--identity-keys-dir DIR (or ENCLAVE_IDENTITY_KEYS_DIR)]   with --database-url: the identity and audit keys every instance
+                                        shares, read only (made once by \`enclave platform keys create\`)`;
+
+/** The shared keys folder goes with the database: every instance on it has the same keys (key-folder.ts). */
+export const KEYS_FLAG_OPTIONS = { 'identity-keys-dir': { type: 'string' } } as const;
+
+/**
+ * The keys folder the flag (or ENCLAVE_IDENTITY_KEYS_DIR) names, absolute: required with a database, refused without
+ * one (SQLite is one instance, keeping its own keys in DIR/identity).
+ */
+export function identityKeysDirFor(database: boolean, flag: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  const given = flag ?? env.ENCLAVE_IDENTITY_KEYS_DIR;
+  const folder = given === undefined || given === '' ? undefined : path.resolve(given);
+  if (!database) {
+    if (folder !== undefined) {
+      throw new EnclaveError(
+        'invalid_input',
+        '--identity-keys-dir (or ENCLAVE_IDENTITY_KEYS_DIR) goes with --database-url: a platform on SQLite is one instance and keeps its own keys in DIR/identity.',
+      );
+    }
+    return undefined;
+  }
+  if (folder === undefined) {
+    throw new EnclaveError(
+      'invalid_input',
+      'With --database-url give --identity-keys-dir DIR (or ENCLAVE_IDENTITY_KEYS_DIR): on PostgreSQL the platform never makes keys, so that every instance has the same ones. Make the folder once with `enclave platform keys create --identity-keys-dir DIR` and give every instance (and the host commands) the same copy.',
+    );
+  }
+  return folder;
 }
 
 /** parseArgs options for the flags above. */
@@ -79,22 +114,29 @@ export async function databaseChoice(flags: DatabaseFlags, env: NodeJS.ProcessEn
 export const HOST_DATABASE_FLAG_OPTIONS = {
   'database-url': { type: 'string' },
   'database-password-file': { type: 'string' },
+  ...KEYS_FLAG_OPTIONS,
 } as const;
 
 /** The flags on a host command's usage line. */
-export const HOST_DATABASE_FLAGS = '[--database-url postgres://APP@HOST:PORT/DATABASE --database-password-file FILE]';
+export const HOST_DATABASE_FLAGS =
+  '[--database-url postgres://APP@HOST:PORT/DATABASE --database-password-file FILE --identity-keys-dir DIR]';
 
 export const HOST_DATABASE_USAGE = `  The platform's records are DIR/metadata.sqlite unless --database-url (or ENCLAVE_DATABASE_URL) names the PostgreSQL
   database serve runs on; then they are there, and a metadata.sqlite in DIR is not used. Give it as serve is given it:
   as the app role, with its password in --database-password-file FILE (or ENCLAVE_DATABASE_PASSWORD_FILE, mode 0600),
   never in the URL. The store is opened as serve opens it: no schema change, refused while a migration is pending or
-  as a role that could rewrite the audit log. DIR stays the folder serve runs on: its identity/ holds the audit key.`;
+  as a role that could rewrite the audit log. --identity-keys-dir (or ENCLAVE_IDENTITY_KEYS_DIR) is the keys folder
+  serve is given: its audit key seals the command's events. DIR stays the folder serve runs on (the audit anchor).`;
 
 /** The database a host command acts on, opened as `serve` opens it (the app role), or undefined for DIR's SQLite file. */
 export async function hostDatabaseChoice(
   flags: DatabaseFlags,
   env: NodeJS.ProcessEnv,
-): Promise<(DatabaseChoice & { readonly role: 'app' }) | undefined> {
-  const choice = await databaseChoice(flags, env);
-  return choice === undefined ? undefined : { ...choice, role: 'app' };
+): Promise<(DatabaseChoice & { readonly role: 'app'; readonly identityKeysDir: string }) | undefined> {
+  const choice = await databaseChoice(
+    { 'database-url': flags['database-url'], 'database-password-file': flags['database-password-file'] },
+    env,
+  );
+  const identityKeysDir = identityKeysDirFor(choice !== undefined, flags['identity-keys-dir'], env);
+  return choice === undefined || identityKeysDir === undefined ? undefined : { ...choice, role: 'app', identityKeysDir };
 }

@@ -15,6 +15,8 @@ const USAGE = `Usage:
     [--oidc-issuer URL --oidc-audience A --oidc-client-id C]     or trust an external OIDC issuer
     [--accept-broken-audit-log=TOKEN]                            start on the broken audit log whose report printed TOKEN
   enclave platform migrate --database-url URL [--app-role ROLE]   bring a PostgreSQL metadata store up to date and seed it
+  enclave platform keys create|show|add|promote|retire|record --identity-keys-dir KEYS
+                                                                the keys every instance on PostgreSQL shares, and their rotation
   enclave platform query --data-dir DIR --as USER --project P --sql SQL [--format csv|json]
                                                                 run a minimised query as USER would (audited)
   enclave platform user add --data-dir DIR --subject SUB --role ROLE [--issuer URL] [--id ID] [--name NAME]
@@ -53,7 +55,8 @@ const USAGE = `Usage:
   enclave admin security-review [--record --up-to N --note TEXT]
                                                                 since the last review; or record one (an audit event)
 The host commands (platform user add, incidents…, drives, query, audit verify) take [--database-url postgres://APP@HOST:PORT/DB
-  --database-password-file FILE] (or ENCLAVE_DATABASE_URL / ENCLAVE_DATABASE_PASSWORD_FILE), as serve does.
+  --database-password-file FILE --identity-keys-dir KEYS] (or ENCLAVE_DATABASE_URL / ENCLAVE_DATABASE_PASSWORD_FILE /
+  ENCLAVE_IDENTITY_KEYS_DIR), as serve does.
 Every command:
   --ca-file FILE (or --ca-file=FILE), anywhere on the line, or ENCLAVE_CA_FILE=FILE
                                                                 trust the certificate authorities in FILE (PEM) as well
@@ -120,6 +123,10 @@ async function main(commandLine: string[], io: CliIo): Promise<number> {
   if (group === 'platform' && command === 'migrate') {
     const { runPlatformMigrate } = await import('./platform-migrate.ts');
     return runPlatformMigrate(rest, io);
+  }
+  if (group === 'platform' && command === 'keys') {
+    const { runPlatformKeys } = await import('./platform-keys.ts');
+    return runPlatformKeys(rest, io);
   }
   if (group === 'platform' && command === 'serve') {
     const { runPlatformServe } = await import('./platform-serve.ts');

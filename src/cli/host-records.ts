@@ -1,6 +1,6 @@
 // What the operator's commands on the platform's host share (break-glass, `platform user add`, `platform drives`): the
 // platform's records opened without the data engine (a running server may hold it), from DIR/metadata.sqlite or from the
-// PostgreSQL database serve runs on (--database-url, as serve takes it); the operator's name; and printing text that
+// PostgreSQL database serve runs on (--database-url and --identity-keys-dir, as serve takes them); the operator's name; and printing text that
 // others wrote (a reason, a summary) to a terminal without letting it steer the terminal.
 import { stat } from 'node:fs/promises';
 import os from 'node:os';
@@ -8,9 +8,11 @@ import path from 'node:path';
 import process from 'node:process';
 import type { z } from 'zod';
 import { EnclaveError } from '../common/errors.ts';
+import { AUDIT_ANCHOR_FILE } from '../platform/audit/anchor.ts';
 import { AUDIT_KEY_FILE } from '../platform/audit/audit-key.ts';
 import { DEFAULT_CATALOGUE_PATH, readCatalogueFile } from '../platform/catalogue/catalogue-file.ts';
-import type { PlatformDatabaseOptions } from '../platform/platform-core.ts';
+import { checkRecordedKeys, readKeyFolder, recordedEvent } from '../platform/key-folder.ts';
+import { postgresOptions, type PlatformDatabaseOptions } from '../platform/platform-core.ts';
 import { openPlatformRecords, type PlatformRecords } from '../platform/records.ts';
 import { describeDatabaseUrl } from '../platform/store/postgres-connection.ts';
 import { hostDatabaseChoice, type DatabaseFlags } from './database-options.ts';
@@ -28,14 +30,16 @@ const METADATA_FILE = 'metadata.sqlite';
 
 /** Where a host command finds the platform's records. */
 export interface HostRecordsOptions {
-  /** The folder `serve --data-dir` runs on: the SQLite store, and in every case the audit key and anchor (identity/). */
+  /** The folder `serve --data-dir` runs on: the SQLite store and its keys, and in every case the audit anchor (identity/). */
   readonly dataDir: string;
   /** false (break-glass): a data folder with no records is refused rather than given some. */
   readonly create: boolean;
-  /** The PostgreSQL database serve runs on, opened as its app role; without it, DIR/metadata.sqlite. */
+  /** The PostgreSQL database serve runs on, opened as its app role, with its keys folder; without it, DIR/metadata.sqlite. */
   readonly database?: PlatformDatabaseOptions;
   /** Where the operator is told what is not an error (stderr): a SQLite file left unused, a dropped connection. */
   readonly note?: (message: string) => void;
+  /** false only for `platform keys record`, which is there to record other keys: the others refuse keys not recorded. */
+  readonly checkKeys?: boolean;
 }
 
 const exists = (file: string): Promise<boolean> =>
@@ -56,10 +60,7 @@ export async function hostDatabaseOf(
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<PlatformDatabaseOptions | undefined> {
   try {
-    return await hostDatabaseChoice(
-      { 'database-url': flags['database-url'], 'database-password-file': flags['database-password-file'] },
-      env,
-    );
+    return await hostDatabaseChoice(flags, env);
   } catch (err) {
     if (err instanceof EnclaveError && err.code === 'invalid_input') throw new UsageProblem(err.message, false);
     throw err;
@@ -91,26 +92,33 @@ export async function openHostRecords(options: HostRecordsOptions): Promise<Plat
   const where = describeDatabaseUrl(database.url);
   // The database wins: a file left from before the move to PostgreSQL is neither read nor written.
   if (await exists(file)) note(`note: ${file} is not used: the platform's records are in ${where}.`);
-  // The audit key and anchor stay in DIR/identity, as serve keeps them: the folder given must be serve's. Without its
-  // key, an action would be written while its audit event could not be (so be in force unrecorded), or sealed with a
-  // key made here that serve does not have.
+  // The audit key is the instances' shared one (--identity-keys-dir), checked against the keys recorded in the database
+  // before anything is written: with another key an action would be in force while its audit event did not verify.
+  // The anchor stays in DIR/identity, as serve keeps it, so DIR must be the folder an instance runs on: one without
+  // an anchor beside a log that holds events is another folder, whose anchor would follow nothing serve wrote.
+  const keys = await readKeyFolder(database.identityKeysDir);
   const identity = path.join(dataDir, 'identity');
-  const noKey = (sealed: boolean): UsageProblem =>
-    new UsageProblem(
-      `${dataDir} holds no audit key (identity/${AUDIT_KEY_FILE})${sealed ? `, but the audit log in ${where} was sealed with one` : ''}: give the --data-dir that serve runs on with this database. Nothing was recorded.`,
-      false,
-    );
-  const hadKey = await exists(path.join(identity, AUDIT_KEY_FILE));
-  if (!hadKey && !options.create) throw noKey(false);
+  const hadAnchor = await exists(path.join(identity, AUDIT_ANCHOR_FILE));
   const records = await openPlatformRecords({
-    postgres: { ...database, log: (message, detail) => note(`${message}${detail === undefined ? '' : ` ${JSON.stringify(detail)}`}`) },
+    postgres: {
+      ...postgresOptions(database),
+      log: (message, detail) => note(`${message}${detail === undefined ? '' : ` ${JSON.stringify(detail)}`}`),
+    },
     auditFolder: identity,
+    sharedAuditKey: { key: keys.auditKey, file: path.join(keys.folder, AUDIT_KEY_FILE) },
     seed,
     role: 'app',
   });
-  // `user add` may give a new platform its key (an empty log, as serve's first start would), never a used log a new one.
   try {
-    if (!hadKey && (await records.audit.list({ limit: 1 })).length > 0) throw noKey(true);
+    if (!hadAnchor && (await records.audit.list({ limit: 1 })).length > 0) {
+      throw new UsageProblem(
+        `${dataDir} holds no audit anchor (identity/${AUDIT_ANCHOR_FILE}), but the audit log in ${where} holds events: give the --data-dir that serve runs on with this database. Nothing was recorded.`,
+        false,
+      );
+    }
+    if (options.checkKeys !== false && (await checkRecordedKeys({ store: records.store, keys })) === 'recorded') {
+      await records.audit.append(recordedEvent(keys));
+    }
   } catch (err) {
     await records.close();
     throw err;

@@ -102,7 +102,7 @@ const OPTIONS = {
 type Flag = Exclude<keyof typeof OPTIONS, 'help'>;
 
 /** Where the records are: every command takes them. */
-const RECORDS: readonly Flag[] = ['data-dir', 'database-url', 'database-password-file'];
+const RECORDS: readonly Flag[] = ['data-dir', 'database-url', 'database-password-file', 'identity-keys-dir'];
 
 /** The flags each command takes (beyond --help), and which it requires. */
 const FLAGS: Record<IncidentCommand, { takes: readonly Flag[]; requires: readonly Flag[] }> = {
@@ -116,7 +116,7 @@ const FLAGS: Record<IncidentCommand, { takes: readonly Flag[]; requires: readonl
 
 /** How the operator names these records on a command line: what a printed `lift` command repeats. */
 function recordsFlags(values: Values): string {
-  return (['data-dir', 'database-url', 'database-password-file'] as const)
+  return (['data-dir', 'database-url', 'database-password-file', 'identity-keys-dir'] as const)
     .filter((flag) => values[flag] !== undefined)
     .map((flag) => `--${flag} ${printable(shellWord(values[flag] ?? ''))}`)
     .join(' ');

@@ -17,7 +17,7 @@ import { AGREEMENTS_FOLDER } from '../platform/agreements-at-start.ts';
 import { openPlatformCore, type PlatformCoreOptions, type PlatformDatabaseOptions } from '../platform/platform-core.ts';
 import { describeDatabaseUrl } from '../platform/store/postgres-connection.ts';
 import type { CliIo } from './cli-io.ts';
-import { HOST_DATABASE_FLAG_OPTIONS, HOST_DATABASE_FLAGS, HOST_DATABASE_USAGE } from './database-options.ts';
+import { HOST_DATABASE_FLAG_OPTIONS, HOST_DATABASE_FLAGS, HOST_DATABASE_USAGE, type DatabaseFlags } from './database-options.ts';
 import { hostDatabaseOf, UsageProblem } from './host-records.ts';
 
 const USAGE = `Usage: enclave platform query --data-dir DIR --as USER --project PROJECT --sql "SQL" [--format csv|json]
@@ -36,11 +36,13 @@ interface QueryArgs {
   projectId: string;
   sql: string;
   format: 'csv' | 'json';
-  databaseFlags: { 'database-url'?: string; 'database-password-file'?: string };
+  databaseFlags: DatabaseFlags;
 }
 
 function parseQueryArgs(argv: string[]): QueryArgs | 'help' | { problem: string } {
-  let values: Partial<Record<'data-dir' | 'as' | 'project' | 'sql' | 'format' | 'database-url' | 'database-password-file', string>> & {
+  let values: Partial<
+    Record<'data-dir' | 'as' | 'project' | 'sql' | 'format' | 'database-url' | 'database-password-file' | 'identity-keys-dir', string>
+  > & {
     help?: boolean;
   };
   try {
@@ -73,7 +75,11 @@ function parseQueryArgs(argv: string[]): QueryArgs | 'help' | { problem: string 
     projectId: values.project!,
     sql: values.sql!,
     format,
-    databaseFlags: { 'database-url': values['database-url'], 'database-password-file': values['database-password-file'] },
+    databaseFlags: {
+      'database-url': values['database-url'],
+      'database-password-file': values['database-password-file'],
+      'identity-keys-dir': values['identity-keys-dir'],
+    },
   };
 }
 

@@ -11,7 +11,8 @@
 // exactly one machine-readable line, {"event":"listening","url":…} (and "listeningOn" when the public URL is not the
 // listening address), once the server listens; everything else goes to stderr. With --database-url the metadata store
 // is PostgreSQL: serve then changes no schema (`platform migrate` does) and refuses to start as a role that could
-// rewrite the audit log.
+// rewrite the audit log, and reads its identity and audit keys from --identity-keys-dir, the folder every instance
+// shares (it makes none, and refuses keys other than those recorded in the database at the first start).
 import { isIP, isIPv4, isIPv6 } from 'node:net';
 import process from 'node:process';
 import { parseArgs } from 'node:util';
@@ -26,7 +27,15 @@ import { loadCertificatePair, type CertificateFiles, type ServingCertificate } f
 import { logCertificateInUse, startCertificateReloader, type CertificateReloader } from '../platform/http/tls-reload.ts';
 import { createPlatformServer, type PlatformServer } from '../platform/server.ts';
 import type { CliIo } from './cli-io.ts';
-import { DATABASE_FLAG_OPTIONS, DATABASE_USAGE, databaseChoice, type DatabaseFlags } from './database-options.ts';
+import {
+  DATABASE_FLAG_OPTIONS,
+  DATABASE_USAGE,
+  databaseChoice,
+  identityKeysDirFor,
+  KEYS_FLAG_OPTIONS,
+  KEYS_USAGE,
+  type DatabaseFlags,
+} from './database-options.ts';
 
 const USAGE = `Usage: enclave platform serve --data-dir DIR [--port P (default 0: any free port)] [--host 127.0.0.1] [--log-level info]
     [--tls-cert FILE --tls-key FILE]   serve HTTPS (TLS 1.2 or later) with this certificate (chain after it) and key (0600, yours or root's);
@@ -42,6 +51,7 @@ const USAGE = `Usage: enclave platform serve --data-dir DIR [--port P (default 0
                                         the refusal printed (and no other); the acceptance is recorded in the log
 ${DATABASE_USAGE}
     [--database-pool-size N (default 10)]   connections to the database this process may open
+${KEYS_USAGE}
 `;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug'] as const;
 type LogLevel = (typeof LOG_LEVELS)[number];
@@ -91,6 +101,7 @@ const OPTIONS = {
   'accept-broken-audit-log': { type: 'string' },
   ...DATABASE_FLAG_OPTIONS,
   'database-pool-size': { type: 'string' },
+  ...KEYS_FLAG_OPTIONS,
 } as const;
 
 function readFlags(argv: string[]) {
@@ -251,6 +262,7 @@ export function parseServeArgs(argv: string[]): ServeArgs | string {
       'database-url': values['database-url'],
       'database-password-file': values['database-password-file'],
       'ca-file': values['ca-file'],
+      'identity-keys-dir': values['identity-keys-dir'],
     },
     ...(poolText === undefined ? {} : { databasePoolSize: Number(poolText) }),
   };
@@ -258,13 +270,20 @@ export function parseServeArgs(argv: string[]): ServeArgs | string {
 
 /** The PostgreSQL store the flags name, opened as the app role: no schema change, no role that could rewrite the log. */
 async function databaseOf(args: ServeArgs): Promise<PlatformDatabaseOptions | undefined> {
-  const flags = Object.fromEntries(Object.entries(args.databaseFlags).filter(([, value]) => value !== undefined)) as DatabaseFlags;
+  const { 'identity-keys-dir': keysFlag, ...given } = args.databaseFlags;
+  const flags = Object.fromEntries(Object.entries(given).filter(([, value]) => value !== undefined)) as DatabaseFlags;
   const choice = await databaseChoice(flags, process.env);
-  if (choice === undefined) {
+  const identityKeysDir = identityKeysDirFor(choice !== undefined, keysFlag, process.env);
+  if (choice === undefined || identityKeysDir === undefined) {
     if (args.databasePoolSize !== undefined) throw new EnclaveError('invalid_input', '--database-pool-size goes with --database-url.');
     return undefined;
   }
-  return { ...choice, role: 'app', ...(args.databasePoolSize === undefined ? {} : { poolSize: args.databasePoolSize }) };
+  return {
+    ...choice,
+    role: 'app',
+    identityKeysDir,
+    ...(args.databasePoolSize === undefined ? {} : { poolSize: args.databasePoolSize }),
+  };
 }
 
 function parseIdentity(issuer: string | undefined, audience: string | undefined, clientId: string | undefined): IdentityOptions | string {

@@ -16,7 +16,7 @@ import { isHttpsOrLoopbackHttp } from '../common/loopback.ts';
 import { EMBEDDED_ISSUER } from '../platform/store/metadata-store.ts';
 import type { PlatformDatabaseOptions } from '../platform/platform-core.ts';
 import type { CliIo } from './cli-io.ts';
-import { HOST_DATABASE_FLAG_OPTIONS, HOST_DATABASE_FLAGS, HOST_DATABASE_USAGE } from './database-options.ts';
+import { HOST_DATABASE_FLAG_OPTIONS, HOST_DATABASE_FLAGS, HOST_DATABASE_USAGE, type DatabaseFlags } from './database-options.ts';
 import { flagProblem, hostDatabaseOf, isControlCharacter, openHostRecords, operatorName, printable, UsageProblem } from './host-records.ts';
 
 const ROLES = RoleSchema.options;
@@ -69,12 +69,15 @@ export function idFromSubject(subject: string): string {
 interface AddArgs {
   dataDir: string;
   person: z.infer<typeof PersonSchema>;
-  databaseFlags: { 'database-url'?: string; 'database-password-file'?: string };
+  databaseFlags: DatabaseFlags;
 }
 
 function parseAddArgs(argv: string[]): AddArgs | 'help' {
   let values: Partial<
-    Record<'data-dir' | 'id' | 'name' | 'subject' | 'issuer' | 'role' | 'database-url' | 'database-password-file', string>
+    Record<
+      'data-dir' | 'id' | 'name' | 'subject' | 'issuer' | 'role' | 'database-url' | 'database-password-file' | 'identity-keys-dir',
+      string
+    >
   > & { help?: boolean };
   try {
     ({ values } = parseArgs({
@@ -114,7 +117,11 @@ function parseAddArgs(argv: string[]): AddArgs | 'help' {
   return {
     dataDir: values['data-dir'] ?? '',
     person: parsed.data,
-    databaseFlags: { 'database-url': values['database-url'], 'database-password-file': values['database-password-file'] },
+    databaseFlags: {
+      'database-url': values['database-url'],
+      'database-password-file': values['database-password-file'],
+      'identity-keys-dir': values['identity-keys-dir'],
+    },
   };
 }
 

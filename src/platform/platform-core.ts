@@ -22,6 +22,9 @@ import { createOversight, type Oversight } from './people/oversight.ts';
 import { fieldKindsOf, type FieldKinds } from './minimisation/project-treatments.ts';
 import { createQueryService, type QueryService } from './query/query-service.ts';
 import { openPlatformRecords, type PlatformRecords } from './records.ts';
+import { checkRecordedKeys, readKeyFolder, recordedEvent } from './key-folder.ts';
+import { AUDIT_KEY_FILE } from './audit/audit-key.ts';
+import type { IdentityKeys } from './identity/embedded/keys.ts';
 import { checkAuditLogAtStart, checkCatalogueMatchesData, type StartupAudit } from './startup-checks.ts';
 import { DEFAULT_DEMO_DIR, readDemoSeed } from './store/demo-seed.ts';
 import { EMBEDDED_ISSUER, type MetadataStore } from './store/metadata-store.ts';
@@ -34,7 +37,19 @@ import type { PostgresStoreOptions } from './store/postgres-connection.ts';
 export type PlatformDatabaseOptions = Omit<PostgresStoreOptions, 'log'> & {
   /** 'app' (what `serve` asks on PostgreSQL): change no schema, and refuse a pending migration or an owner's role. */
   readonly role?: 'owner' | 'app';
+  /**
+   * The keys every instance on the database shares (--identity-keys-dir, key-folder.ts): read, never written, and
+   * checked against those recorded in the database. On PostgreSQL the platform never makes keys; with SQLite (one
+   * instance) they are made in DIR/identity at the first start.
+   */
+  readonly identityKeysDir: string;
 };
+
+/** The store's own options: the role and the keys folder are the platform's. */
+export function postgresOptions(database: PlatformDatabaseOptions): Omit<PostgresStoreOptions, 'log'> {
+  const { role: _role, identityKeysDir: _keys, ...store } = database;
+  return store;
+}
 
 /** Where a PostgreSQL store says a connection dropped while idle, when nobody gave the core a log. */
 const logToStderr = (message: string, detail?: unknown): void => {
@@ -91,6 +106,8 @@ export interface PlatformCore {
   /** The projects' workspace drives (bytes under `<data dir>/drives`). */
   readonly drives: DriveServiceRuntime;
   readonly startupAudit: StartupAudit;
+  /** The shared identity keys (--identity-keys-dir), for the embedded identity provider; absent when it keeps its own. */
+  readonly identityKeys?: IdentityKeys;
   /** Stops watching the agreements, then closes the engine, then the records. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -130,24 +147,31 @@ export async function openPlatformCore(options: PlatformCoreOptions): Promise<Pl
   const catalogue = await readCatalogueFile(options.cataloguePath ?? DEFAULT_CATALOGUE_PATH);
   const demoDir = options.demoDir ?? DEFAULT_DEMO_DIR;
   const demo = options.mode === 'production' ? null : await readDemoSeed({ demoDir, catalogue });
+  const { database } = options;
+  const keys = database === undefined ? undefined : await readKeyFolder(database.identityKeysDir);
   const engine = await openDuckDbEngine({ dataDir: options.dataDir, ...(options.log ? { log: options.log } : {}) });
   const fieldKinds = fieldKindsOf(catalogue);
   let records: PlatformRecords | undefined;
   try {
     const seed = { demo, catalogue };
-    const { database } = options;
+    const sharedAuditKey =
+      keys === undefined ? {} : { sharedAuditKey: { key: keys.auditKey, file: path.join(keys.folder, AUDIT_KEY_FILE) } };
     records = await openPlatformRecords(
       database === undefined
-        ? { file: path.join(options.dataDir, 'metadata.sqlite'), seed }
+        ? { file: path.join(options.dataDir, 'metadata.sqlite'), seed, ...sharedAuditKey }
         : {
-            postgres: { ...database, log: options.log ?? logToStderr },
+            postgres: { ...postgresOptions(database), log: options.log ?? logToStderr },
             auditFolder: path.join(options.dataDir, 'identity'),
             seed,
+            ...sharedAuditKey,
             ...(database.role === undefined ? {} : { role: database.role }),
           },
     );
     const { store, audit } = records;
+    // The keys first: with another audit key, the log's check below would report every event as altered.
+    const keysAtStart = keys === undefined ? undefined : await checkRecordedKeys({ store, keys });
     const startupAudit = await checkAuditLogAtStart({ audit, dataDir: options.dataDir, accept: options.acceptBrokenAuditLog });
+    if (keys !== undefined && keysAtStart === 'recorded') await audit.append(recordedEvent(keys));
     const storedCatalogue = await store.listDatasets();
     const used = new Set((demo?.projects ?? []).flatMap((project) => project.datasetIds));
     checkCatalogueMatchesData({ catalogue: storedCatalogue, served: engine.datasets(), used });
@@ -218,6 +242,7 @@ export async function openPlatformCore(options: PlatformCoreOptions): Promise<Pl
       oversight,
       drives,
       startupAudit,
+      ...(keys === undefined ? {} : { identityKeys: keys.identity }),
       close() {
         closing ??= settle([() => agreements.stop(), () => engine.close(), () => opened.close()]);
         return closing;

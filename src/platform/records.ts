@@ -24,6 +24,8 @@ export type OpenPlatformRecordsOptions = (
 ) & {
   /** Written only when the store holds no users yet. */
   readonly seed: { demo: DemoSeed | null; catalogue: CatalogueFile };
+  /** The audit key every instance shares (from the identity keys folder); without it, the key in the audit folder. */
+  readonly sharedAuditKey?: { readonly key: Buffer; readonly file: string };
   /** 'app': change no schema, and refuse a pending migration or a role that could rewrite the audit log (metadata-store.ts). */
   readonly role?: 'owner' | 'app';
 };
@@ -40,7 +42,13 @@ export async function openPlatformRecords(options: OpenPlatformRecordsOptions): 
   // made), and no role the platform runs as can empty the log (privileges and triggers): an empty log there was never
   // written, whoever seeded the store.
   const storeUsedBefore = options.postgres === undefined ? !store.seeded : false;
-  const audit = await openAuditLog({ db: store.database, folder, storeUsedBefore }).catch(async (err: unknown) => {
+  const { sharedAuditKey } = options;
+  const audit = await openAuditLog({
+    db: store.database,
+    folder,
+    storeUsedBefore,
+    ...(sharedAuditKey === undefined ? {} : { sharedKey: sharedAuditKey }),
+  }).catch(async (err: unknown) => {
     await store.close();
     throw err;
   });

@@ -21,7 +21,7 @@ import { toErrorReply } from './http/error-reply.ts';
 import { secureContextOptions, type CertificatePem } from './http/tls-certificates.ts';
 import { HSTS_HEADER, HSTS_VALUE, sendsHsts } from './http/tls-hsts.ts';
 import { createEmbeddedIdentityProvider, type EmbeddedIdentityProvider } from './identity/embedded/embedded-idp.ts';
-import { SIGNING_ALGORITHM } from './identity/embedded/keys.ts';
+import { SIGNING_ALGORITHM, type IdentityKeys } from './identity/embedded/keys.ts';
 import {
   ACCESS_TOKEN_TYPE,
   ANY_TOKEN_TYPE,
@@ -320,6 +320,7 @@ interface IdentitySetup {
 async function setUpIdentity(options: {
   config: IdentityOptions;
   dataDir: string;
+  keys?: IdentityKeys;
   store: MetadataStore;
   audit: AuditLog;
   people: PeopleService;
@@ -351,6 +352,7 @@ async function setUpIdentity(options: {
   }
   const embeddedIdp = await createEmbeddedIdentityProvider({
     dataDir: options.dataDir,
+    ...(options.keys === undefined ? {} : { keys: options.keys }),
     store: options.store,
     audit: options.audit,
     accessTokenTtlSeconds: config.accessTokenTtlSeconds,
@@ -416,6 +418,7 @@ export async function createPlatformServer(options: PlatformServerOptions): Prom
     setup = await setUpIdentity({
       config: options.identity ?? { kind: 'embedded' },
       dataDir: options.dataDir,
+      ...(core.identityKeys === undefined ? {} : { keys: core.identityKeys }),
       store: core.store,
       audit: core.audit,
       people: core.people,

@@ -10,7 +10,9 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import pg from 'pg';
 import { runPlatformMigrate } from '../../src/cli/platform-migrate.ts';
+import { createKeyFolder } from '../../src/platform/key-folder.ts';
 import type { PlatformDatabaseOptions } from '../../src/platform/platform-core.ts';
+import { makeSharedKeys } from './identity-keys.ts';
 import { superuserClient, tcpUrl, type AvailableCluster } from './postgres.ts';
 
 export type Row = Record<string, unknown>;
@@ -22,13 +24,15 @@ export interface AppRoleStore {
   /** The app role's URL (no password in it) and its 0600 password file. */
   readonly url: string;
   readonly passwordFile: string;
-  /** How serve and the host commands are told of it on the command line, as the app role. */
+  /** The identity keys folder serve and the host commands share (made as `enclave platform keys create` makes it). */
+  readonly keysFolder: string;
+  /** How serve and the host commands are told of it on the command line, as the app role, with the keys folder. */
   readonly flags: readonly string[];
   /** The same through the environment. */
-  readonly env: Readonly<Record<'ENCLAVE_DATABASE_URL' | 'ENCLAVE_DATABASE_PASSWORD_FILE', string>>;
+  readonly env: Readonly<Record<'ENCLAVE_DATABASE_URL' | 'ENCLAVE_DATABASE_PASSWORD_FILE' | 'ENCLAVE_IDENTITY_KEYS_DIR', string>>;
   /** What createPlatformServer and openPlatformCore take: the app role, as serve opens it. */
   readonly database: PlatformDatabaseOptions;
-  /** The owner's flags: what `migrate` is given, and what serve and the host commands must refuse. */
+  /** The owner's flags with the keys folder: what serve and the host commands must refuse. */
   readonly ownerFlags: readonly string[];
   /** A client of the owner role (what an insider with the owner's password could do). */
   ownerClient(): Promise<pg.Client>;
@@ -38,7 +42,14 @@ export interface AppRoleStore {
 }
 
 /** A new database with its owner and app roles, migrated and seeded (the demo's people and projects with `demo`). */
-export async function createAppRoleStore(cluster: AvailableCluster, options: { demo: boolean }): Promise<AppRoleStore> {
+export async function createAppRoleStore(
+  cluster: AvailableCluster,
+  options: {
+    demo: boolean;
+    /** The server test's data folder, to keep the keys in (where test tokens are signed from); else a temp folder. */
+    dataDir?: string;
+  },
+): Promise<AppRoleStore> {
   const suffix = randomBytes(5).toString('hex');
   const databaseName = `enclave_host_${suffix}`;
   const owner = `enclave_owner_${suffix}`;
@@ -49,6 +60,8 @@ export async function createAppRoleStore(cluster: AvailableCluster, options: { d
   const ownerPasswordFile = path.join(folder, 'owner.password');
   await writeFile(passwordFile, `${passwords.app}\n`, { mode: 0o600 });
   await writeFile(ownerPasswordFile, `${passwords.owner}\n`, { mode: 0o600 });
+  const keysFolder = options.dataDir === undefined ? path.join(folder, 'keys') : await makeSharedKeys(options.dataDir);
+  if (options.dataDir === undefined) await createKeyFolder(keysFolder);
   const admin = await superuserClient(cluster);
   try {
     await admin.query(`CREATE ROLE ${owner} LOGIN PASSWORD '${passwords.owner}'`);
@@ -90,10 +103,18 @@ export async function createAppRoleStore(cluster: AvailableCluster, options: { d
     app,
     url,
     passwordFile,
-    flags: ['--database-url', url, '--database-password-file', passwordFile],
-    env: { ENCLAVE_DATABASE_URL: url, ENCLAVE_DATABASE_PASSWORD_FILE: passwordFile },
-    ownerFlags: ['--database-url', tcpUrl(cluster, databaseName, owner), '--database-password-file', ownerPasswordFile],
-    database: { url, password: passwords.app, role: 'app' },
+    keysFolder,
+    flags: ['--database-url', url, '--database-password-file', passwordFile, '--identity-keys-dir', keysFolder],
+    env: { ENCLAVE_DATABASE_URL: url, ENCLAVE_DATABASE_PASSWORD_FILE: passwordFile, ENCLAVE_IDENTITY_KEYS_DIR: keysFolder },
+    ownerFlags: [
+      '--database-url',
+      tcpUrl(cluster, databaseName, owner),
+      '--database-password-file',
+      ownerPasswordFile,
+      '--identity-keys-dir',
+      keysFolder,
+    ],
+    database: { url, password: passwords.app, role: 'app', identityKeysDir: keysFolder },
     async ownerClient() {
       const client = new pg.Client({
         host: '127.0.0.1',

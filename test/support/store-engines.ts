@@ -6,8 +6,10 @@ import { DatabaseSync } from 'node:sqlite';
 import os from 'node:os';
 import path from 'node:path';
 import type { AuditReport } from '../../src/platform/audit/verify.ts';
+import { readKeyFolder } from '../../src/platform/key-folder.ts';
 import { openPlatformRecords } from '../../src/platform/records.ts';
 import type { StoreLocation } from '../../src/platform/store/metadata-store.ts';
+import { makeSharedKeys } from './identity-keys.ts';
 import { createTestDatabase, postgresCluster, superuserClient, type AvailableCluster } from './postgres.ts';
 
 export type Row = Record<string, unknown>;
@@ -26,8 +28,11 @@ export interface StoreUnderTest {
 /** A platform server's store in a test: what to give createPlatformServer, and raw SQL on it. */
 export interface ServerStoreUnderTest {
   readonly engine: 'sqlite' | 'postgres';
-  /** Spread into createPlatformServer's options: nothing for SQLite (the data folder's file), the database for PostgreSQL. */
-  readonly options: { readonly database?: { readonly url: string } };
+  /**
+   * Spread into createPlatformServer's options: nothing for SQLite (the data folder's file), the database and its
+   * shared keys folder for PostgreSQL.
+   */
+  readonly options: { readonly database?: { readonly url: string; readonly identityKeysDir: string } };
   raw(text: string, params?: readonly unknown[]): Promise<Row[]>;
   /** The audit log's report, read the platform's way beside the running server (the store and `<data dir>/identity`). */
   verifyAudit(): Promise<AuditReport>;
@@ -55,11 +60,16 @@ async function sqliteRaw(file: string, text: string, params: readonly unknown[])
   }
 }
 
-async function verifyAuditOf(location: StoreLocation, dataDir: string): Promise<AuditReport> {
+async function verifyAuditOf(location: StoreLocation, dataDir: string, keysFolder?: string): Promise<AuditReport> {
+  const sharedAuditKey =
+    keysFolder === undefined
+      ? {}
+      : { sharedAuditKey: { key: (await readKeyFolder(keysFolder)).auditKey, file: path.join(keysFolder, 'audit-key.json') } };
   const records = await openPlatformRecords({
     ...location,
     auditFolder: path.join(dataDir, 'identity'),
     seed: { demo: null, catalogue: [] },
+    ...sharedAuditKey,
   });
   try {
     return await records.audit.verify();
@@ -126,11 +136,12 @@ function postgres(cluster: AvailableCluster): EngineUnderTest {
     },
     async forServer(dataDir, label = 'server') {
       const database = await createTestDatabase(cluster, label);
+      const identityKeysDir = await makeSharedKeys(dataDir);
       return {
         engine: 'postgres',
-        options: { database: { url: database.url } },
+        options: { database: { url: database.url, identityKeysDir } },
         raw: (text, params = []) => postgresRaw({ cluster, database: database.name }, text, params),
-        verifyAudit: () => verifyAuditOf({ postgres: { url: database.url, log: testLog } }, dataDir),
+        verifyAudit: () => verifyAuditOf({ postgres: { url: database.url, log: testLog } }, dataDir, identityKeysDir),
         cleanup: () => database.drop(),
       };
     },

@@ -9,10 +9,15 @@ import { readOrCreateSecretFile } from '../secret-file.ts';
 
 export const AUDIT_KEY_FILE = 'audit-key.json';
 
-const AuditKeySchema = z.object({ key: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 bytes, base64url') }).strict();
+export const AuditKeySchema = z.object({ key: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 bytes, base64url') }).strict();
 
 const WHAT = 'the audit key file';
 const WHEN_DAMAGED = 'Restore it from a backup: without it no keyed audit event can be checked.';
+
+/** A new key as its file holds it. */
+export function newAuditKeyFile(): { key: string } {
+  return { key: randomBytes(32).toString('base64url') };
+}
 
 /** Reads the key, creating it on first use; `created` says whether this call made it. */
 export async function loadOrCreateAuditKey(folder: string): Promise<{ key: Buffer; created: boolean }> {
@@ -26,7 +31,7 @@ export async function loadOrCreateAuditKey(folder: string): Promise<{ key: Buffe
     what: WHAT,
     whenDamaged: WHEN_DAMAGED,
     schema: AuditKeySchema,
-    create: async () => ({ key: randomBytes(32).toString('base64url') }),
+    create: async () => newAuditKeyFile(),
   });
   return { key: Buffer.from(key, 'base64url'), created: !existed };
 }

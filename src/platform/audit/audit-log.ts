@@ -114,8 +114,13 @@ function withWriteLock<T>(db: Kysely<MetadataDatabase>, work: (conn: Kysely<Meta
 
 export interface AuditLogOptions {
   readonly db: Kysely<MetadataDatabase>;
-  /** The folder holding the audit key and the anchor (DIR/identity). */
+  /** The folder holding the anchor, and the audit key unless `sharedKey` is given (DIR/identity). */
   readonly folder: string;
+  /**
+   * The key every instance shares, read from the identity keys folder (key-folder.ts): used as it is, never made,
+   * never looked for in `folder`.
+   */
+  readonly sharedKey?: { readonly key: Buffer; readonly file: string };
   readonly now?: () => Date;
   /**
    * The store was set up at an earlier start (it held its users before this open): an empty log in it, without
@@ -185,8 +190,8 @@ export async function openAuditLog(options: AuditLogOptions): Promise<AuditLog> 
   const now = options.now ?? (() => new Date());
   await ensurePrivateFolder(folder);
   const anchorFile = path.join(folder, AUDIT_ANCHOR_FILE);
-  const keyFile = path.join(folder, AUDIT_KEY_FILE);
-  let key = await loadExistingAuditKey(folder);
+  const keyFile = options.sharedKey?.file ?? path.join(folder, AUDIT_KEY_FILE);
+  let key = options.sharedKey?.key ?? (await loadExistingAuditKey(folder));
   let keyIsNew = false;
   if (key === null) {
     const shape = await tableShape(db);

@@ -1,6 +1,6 @@
 // Verifies the audit log of a PostgreSQL metadata store, changing nothing: what `enclave audit verify --database-url`
 // runs, beside running instances or not. The database is only read (no migration, no seed, no role check: a reader
-// needs no more than SELECT), the key in DIR/identity is read but never made, and the anchor is read. The report is
+// needs no more than SELECT), the key in the shared keys folder is read but never made, and the anchor (DIR/identity) is read. The report is
 // built exactly as the platform's own check at start-up builds it on PostgreSQL (audit-log.ts verify(): the key is not
 // new, and an empty log there was never written), so a broken log prints the very token `serve
 // --accept-broken-audit-log` accepts.
@@ -19,15 +19,17 @@ import { verifyAuditTrail, type AuditReport } from './verify.ts';
 export interface DatabaseAuditCheck {
   /** The PostgreSQL store (as the platform is given it; a pool of two connections is enough here). */
   readonly postgres: PostgresStoreOptions;
-  /** The folder holding the audit key and the anchor: the data folder's identity/. */
+  /** The folder holding the anchor: the data folder's identity/. */
   readonly folder: string;
+  /** The folder holding the audit key: the identity keys folder the instances share (--identity-keys-dir). */
+  readonly keyFolder: string;
 }
 
 /** The report, and what the operator should know besides (a readable key file, a pending migration). */
 export async function verifyAuditDatabase(options: DatabaseAuditCheck): Promise<{ report: AuditReport; warnings: string[] }> {
   const { folder } = options;
   const where = describeDatabaseUrl(options.postgres.url);
-  const { key, file: keyFile, warning } = await readAuditKey(folder);
+  const { key, file: keyFile, warning } = await readAuditKey(options.keyFolder);
   const warnings = warning === undefined ? [] : [warning];
   // The anchor before the rows: every anchored event was committed first, so the rows read next include it.
   const anchors = await readAnchors({ file: path.join(folder, AUDIT_ANCHOR_FILE), key });

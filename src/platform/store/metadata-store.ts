@@ -26,6 +26,7 @@ import { createPeopleRecords, personOf, roleColumns, type PeopleRecords } from '
 import { createTermsRecords, createTrainingStore, type TermsRecords, type TrainingStore } from './terms.ts';
 import { createOidcArtifactStore, type OidcArtifactStore } from './oidc-artifacts.ts';
 import { createRevocationList, type RevocationList } from './revocations.ts';
+import { createIdentityKeysRecord, type IdentityKeysRecord } from './identity-keys-record.ts';
 import { createLoginThrottleRecords, type LoginThrottleRecords } from './login-throttle.ts';
 import type { MetadataDatabase } from './schema.ts';
 
@@ -95,6 +96,8 @@ export interface MetadataStore {
   readonly revocations: RevocationList;
   /** The login throttle's budgets, shared by every instance on this store. */
   readonly loginThrottle: LoginThrottleRecords;
+  /** The shared identity keys' fingerprint, as first recorded (issue 19 C.2). */
+  readonly identityKeys: IdentityKeysRecord;
   /** Incidents and the restrictions put in place during them. */
   readonly incidents: IncidentRecords;
   /** People: records, enrolment codes, changes waiting for a second administrator. */
@@ -434,6 +437,7 @@ export async function openMetadataStore(options: OpenMetadataStoreOptions): Prom
     oidcArtifacts: createOidcArtifactStore(db),
     revocations: createRevocationList(db),
     loginThrottle: createLoginThrottleRecords(db),
+    identityKeys: createIdentityKeysRecord(db),
     incidents: createIncidentRecords(db),
     people,
     terms: createTermsRecords(db),

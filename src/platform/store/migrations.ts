@@ -780,6 +780,22 @@ const pinnedAuditGuards: Migration = {
   },
 };
 
+// Shared identity keys (issue 19 C.2): what the instances' keys folder held at the first start, so an instance started
+// with other keys is refused. One row at most; fingerprints only (thumbprints and hashes), never a key.
+const identityKeysRecord: Migration = {
+  async up(db: Kysely<unknown>): Promise<void> {
+    await db.schema
+      .createTable('identity_keys_record')
+      .addColumn('id', 'integer', (c) => c.primaryKey().check(sql`id = 1`))
+      .addColumn('fingerprint', 'text', (c) => c.notNull())
+      .addColumn('recorded_at', 'varchar(40)', (c) => c.notNull())
+      .execute();
+  },
+  async down(db: Kysely<unknown>): Promise<void> {
+    await db.schema.dropTable('identity_keys_record').execute();
+  },
+};
+
 export const migrationProvider: MigrationProvider = {
   async getMigrations() {
     return {
@@ -799,6 +815,7 @@ export const migrationProvider: MigrationProvider = {
       '0014_consumed_at': consumedAt,
       '0015_login_throttle': loginThrottle,
       '0016_pinned_audit_guards': pinnedAuditGuards,
+      '0017_identity_keys_record': identityKeysRecord,
     };
   },
 };

@@ -481,6 +481,14 @@ export interface DrivePropertiesTable {
  * client address's, and everybody's. The key is a keyed hash (login-throttle.ts): no typed username is stored.
  * Times are epoch milliseconds.
  */
+/** The shared identity keys' fingerprint as first recorded (or as the operator last recorded it); one row, id 1. */
+export interface IdentityKeysRecordTable {
+  id: number;
+  /** Canonical JSON of the keys' thumbprints and hashes (key-folder.ts), never a key. */
+  fingerprint: string;
+  recorded_at: string;
+}
+
 export interface LoginThrottleTable {
   key: string;
   /** Failures counted in the current window (not counted once window_ends_at has passed). */
@@ -531,4 +539,5 @@ export interface MetadataDatabase {
   datasets: DatasetsTable;
   fields: FieldsTable;
   login_throttle: LoginThrottleTable;
+  identity_keys_record: IdentityKeysRecordTable;
 }

@@ -99,8 +99,8 @@ const sqlite: Engine = {
 function postgres(cluster: AvailableCluster): Engine {
   return {
     name: 'postgres',
-    async recordsFor(_dataDir, options) {
-      const store = await createAppRoleStore(cluster, options);
+    async recordsFor(dataDir, options) {
+      const store = await createAppRoleStore(cluster, { ...options, dataDir });
       return {
         flags: store.flags,
         database: store.database,
@@ -347,9 +347,9 @@ describe.each(ENGINES.map((engine) => [engine.name, engine] as const))('on %s', 
         // A folder that holds no platform records is refused, and is not given any.
         const bare = await platform('suspend-user', ['--data-dir', empty, '--user', 'demo-analyst', '--reason', 'Looks wrong']);
         expect(bare.code).toBe(2);
-        // On PostgreSQL the records are in the database, but its audit log was sealed with the key of serve's folder.
+        // On PostgreSQL the records are in the database, but the log's anchor is in the folder serve runs on.
         expect(bare.stderr).toMatch(
-          engine.name === 'sqlite' ? /holds no platform records/ : /holds no audit key .* give the --data-dir that serve runs on/,
+          engine.name === 'sqlite' ? /holds no platform records/ : /holds no audit anchor .* give the --data-dir that serve runs on/,
         );
         expect(await countRows('audit_events')).toBe(before.events);
         expect(await counts()).toEqual(before);

@@ -7,6 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { DuckDBInstance } from '@duckdb/node-api';
 import { generateKeyPair, importJWK, SignJWT, type JWK } from 'jose';
+import { SHARED_KEYS_SUBFOLDER } from '../../support/identity-keys.ts';
 
 /** NHS numbers in the fixture; tests assert none of them ever appears in a sample. */
 export const FIXTURE_NHS_NUMBERS = ['9990000018', '9990000026', '9990000034', '9990000042', '9990000050'];
@@ -203,9 +204,15 @@ export const TEST_PUBLIC_URL = 'http://127.0.0.1:4100';
 export const TEST_ISSUER = `${TEST_PUBLIC_URL}/oidc`;
 export const API_AUDIENCE = 'urn:enclave:platform-api';
 
-/** The embedded provider's private signing key, from the data folder (it exists once a server has started). */
+/**
+ * The embedded provider's private signing key: from the data folder (it exists once a server has started), or, for a
+ * platform on PostgreSQL, from the shared keys folder a server test keeps beside it (test/support/identity-keys.ts).
+ */
 export async function platformSigningKey(dataDir: string): Promise<JWK> {
-  const jwks = JSON.parse(await readFile(path.join(dataDir, 'identity', 'signing-keys.json'), 'utf8')) as { keys: JWK[] };
+  const own = path.join(dataDir, 'identity', 'signing-keys.json');
+  const shared = path.join(dataDir, SHARED_KEYS_SUBFOLDER, 'signing-keys.json');
+  const text = await readFile(own, 'utf8').catch(() => readFile(shared, 'utf8'));
+  const jwks = JSON.parse(text) as { keys: JWK[] };
   return jwks.keys[0];
 }
 

@@ -122,7 +122,7 @@ describe.skipIf(cluster === null)('the operator’s host commands on a PostgreSQ
     dataDir = fixture.dataDir;
     // serve refuses a data folder other users can open.
     await makePrivate(dataDir);
-    store = await createAppRoleStore(cluster!, { demo: true });
+    store = await createAppRoleStore(cluster!, { demo: true, dataDir });
   });
 
   afterAll(async () => {
@@ -319,14 +319,21 @@ describe.skipIf(cluster === null)('the operator’s host commands on a PostgreSQ
 
       // A database no migration has run on: refused, and left empty.
       const pendingUrl = tcpUrl(cluster!, empty, store.app);
-      const pending = await add(['--database-url', pendingUrl, '--database-password-file', store.passwordFile]);
+      const pending = await add([
+        '--database-url',
+        pendingUrl,
+        '--database-password-file',
+        store.passwordFile,
+        '--identity-keys-dir',
+        store.keysFolder,
+      ]);
       expect(pending.code).toBe(1);
       expect(pending.stderr).toMatch(/is not up to date \(pending: 0001_initial, .*\)\. Run `enclave platform migrate`/);
       const query = await inProcess((io) =>
         runPlatformQuery(
           [
             ...['--data-dir', dataDir, '--as', 'demo-analyst', '--project', 'covid-outcomes', '--sql', 'SELECT 1 AS x'],
-            ...['--database-url', pendingUrl, '--database-password-file', store.passwordFile],
+            ...['--database-url', pendingUrl, '--database-password-file', store.passwordFile, '--identity-keys-dir', store.keysFolder],
           ],
           io,
         ),
@@ -340,16 +347,20 @@ describe.skipIf(cluster === null)('the operator’s host commands on a PostgreSQ
         await emptyDb.end();
       }
 
-      // A folder that is not serve's: it lacks the key the database's log was sealed with, so nothing is written.
+      // A folder that is not serve's: it lacks the anchor of the database's log, so nothing is written.
       const wrongFolder = await add(store.flags, folder);
       expect(wrongFolder.code).toBe(2);
       expect(wrongFolder.stderr).toMatch(
-        /holds no audit key .*, but the audit log in .* was sealed with one: give the --data-dir that serve runs on/,
+        /holds no audit anchor \(identity\/audit-anchor.jsonl\), but the audit log in .* holds events: give the --data-dir that serve runs on/,
       );
       await expect(readFile(path.join(folder, 'identity', 'audit-key.json'))).rejects.toThrow(/ENOENT/);
       const listed = await inProcess((io) => runIncidentCommand('incidents', ['--data-dir', folder, ...store.flags], io));
       expect(listed.code).toBe(2);
-      expect(listed.stderr).toMatch(/holds no audit key \(identity\/audit-key.json\): give the --data-dir that serve runs on/);
+      expect(listed.stderr).toMatch(/holds no audit anchor .* give the --data-dir that serve runs on/);
+      // Without the keys folder, nothing is opened: on PostgreSQL the platform never makes keys.
+      const keyless = await inProcess((io) => runIncidentCommand('incidents', ['--data-dir', folder, ...store.flags.slice(0, 4)], io));
+      expect(keyless.code).toBe(2);
+      expect(keyless.stderr).toMatch(/With --database-url give --identity-keys-dir DIR/);
       const wrongQuery = await inProcess((io) =>
         runPlatformQuery(
           ['--data-dir', folder, '--as', 'demo-analyst', '--project', 'covid-outcomes', '--sql', 'SELECT 1 AS x', ...store.flags],

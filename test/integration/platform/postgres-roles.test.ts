@@ -18,6 +18,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePrivate } from '../../support/private-tree.ts';
 import { postgresCluster, superuserClient, tcpUrl } from '../../support/postgres.ts';
+import { createKeyFolder } from '../../../src/platform/key-folder.ts';
 import { migrationProvider } from '../../../src/platform/store/migrations.ts';
 import { createPlatformFixture, type PlatformFixture } from './fixture.ts';
 
@@ -78,6 +79,8 @@ describe.skipIf(cluster === null)('the owner and the app role on PostgreSQL', ()
   const passwordFile = (role: 'owner' | 'app'): string => path.join(folder, `${role}.password`);
   const url = (role: 'owner' | 'app', db = database): string => tcpUrl(cluster!, db, role === 'owner' ? owner : app);
   const as = (role: 'owner' | 'app', db = database) => ['--database-url', url(role, db), '--database-password-file', passwordFile(role)];
+  /** What serve is given: the database and the instances' shared keys. */
+  const served = (role: 'owner' | 'app', db = database) => [...as(role, db), '--identity-keys-dir', path.join(folder, 'keys')];
 
   async function client(role: 'owner' | 'app'): Promise<pg.Client> {
     const connection = new pg.Client({
@@ -94,6 +97,7 @@ describe.skipIf(cluster === null)('the owner and the app role on PostgreSQL', ()
   beforeAll(async () => {
     folder = await mkdtemp(path.join(os.tmpdir(), 'enclave-roles-'));
     for (const role of ['owner', 'app'] as const) await writeFile(passwordFile(role), `${passwords[role]}\n`, { mode: 0o600 });
+    await createKeyFolder(path.join(folder, 'keys'));
     const admin = await superuserClient(cluster!);
     try {
       await admin.query(`CREATE ROLE ${owner} LOGIN PASSWORD '${passwords.owner}'`);
@@ -169,7 +173,17 @@ describe.skipIf(cluster === null)('the owner and the app role on PostgreSQL', ()
   it('serves as the app role, changing no schema, and stops cleanly', async () => {
     const before = await client('owner');
     const schemaBefore = await schemaOf(before).finally(() => before.end());
-    const run = runEnclave(['platform', 'serve', '--data-dir', fixture.dataDir, '--port', '0', ...as('app'), '--database-pool-size', '4']);
+    const run = runEnclave([
+      'platform',
+      'serve',
+      '--data-dir',
+      fixture.dataDir,
+      '--port',
+      '0',
+      ...served('app'),
+      '--database-pool-size',
+      '4',
+    ]);
     try {
       const base = await listening(run);
       const health = await fetch(`${base}/api/v1/health`);
@@ -191,7 +205,7 @@ describe.skipIf(cluster === null)('the owner and the app role on PostgreSQL', ()
   });
 
   it('refuses to serve as the owner, which could rewrite the audit log', async () => {
-    const run = runEnclave(['platform', 'serve', '--data-dir', fixture.dataDir, '--port', '0', ...as('owner')]);
+    const run = runEnclave(['platform', 'serve', '--data-dir', fixture.dataDir, '--port', '0', ...served('owner')]);
     expect(await run.exited).toBe(1);
     expect(run.stderr()).toContain(`The database role ${owner} owns audit_events`);
     expect(run.stderr()).toContain('could rewrite the audit log');
@@ -205,7 +219,7 @@ describe.skipIf(cluster === null)('the owner and the app role on PostgreSQL', ()
     } finally {
       await admin.end();
     }
-    const run = runEnclave(['platform', 'serve', '--data-dir', fixture.dataDir, '--port', '0', ...as('app', `${database}_empty`)]);
+    const run = runEnclave(['platform', 'serve', '--data-dir', fixture.dataDir, '--port', '0', ...served('app', `${database}_empty`)]);
     expect(await run.exited).toBe(1);
     expect(run.stderr()).toMatch(
       new RegExp(`is not up to date \\(pending: 0001_initial, .*${await lastMigration()}\\)\\. Run \`enclave platform migrate\``),
@@ -242,7 +256,7 @@ describe.skipIf(cluster === null)('the owner and the app role on PostgreSQL', ()
 
   /** Starts serve as the app role; answers its first line's URL, or null with what it said when it exited. */
   async function serveAsApp(extra: string[] = []): Promise<{ run: Run; url: string | null }> {
-    const run = runEnclave(['platform', 'serve', '--data-dir', fixture.dataDir, '--port', '0', ...as('app'), ...extra]);
+    const run = runEnclave(['platform', 'serve', '--data-dir', fixture.dataDir, '--port', '0', ...served('app'), ...extra]);
     try {
       return { run, url: await listening(run) };
     } catch {
@@ -342,7 +356,7 @@ describe.skipIf(cluster === null)('the owner and the app role on PostgreSQL', ()
     } finally {
       await admin.end();
     }
-  });
+  }, 120_000);
 
   it('accepts a broken log as the app role without changing the schema, and sends changed guards to migrate', async () => {
     // An edited event, guards intact: serve refuses, then starts with the token and records the acceptance.
@@ -398,5 +412,5 @@ describe.skipIf(cluster === null)('the owner and the app role on PostgreSQL', ()
     const intact = await serveAsApp();
     expect(intact.url, intact.run.stderr()).not.toBeNull();
     await stop(intact.run);
-  });
+  }, 120_000);
 });

@@ -49,6 +49,8 @@ export interface EmbeddedIdentityProvider {
 
 export interface EmbeddedIdentityProviderOptions {
   readonly dataDir: string;
+  /** The keys every instance shares (--identity-keys-dir); without them, this platform's own in DIR/identity. */
+  readonly keys?: IdentityKeys;
   readonly store: MetadataStore;
   /** Where the sign-in pages record each attempt. */
   readonly audit: AuditLog;
@@ -77,7 +79,7 @@ type MountedRequest = IncomingMessage & { originalUrl?: string };
 export async function createEmbeddedIdentityProvider(options: EmbeddedIdentityProviderOptions): Promise<EmbeddedIdentityProvider> {
   const accessTokenTtlSeconds = positiveSeconds('accessTokenTtlSeconds', options.accessTokenTtlSeconds, DEFAULT_ACCESS_TOKEN_TTL_SECONDS);
   const sessionMaxSeconds = positiveSeconds('sessionMaxSeconds', options.sessionMaxSeconds, DEFAULT_SESSION_MAX_SECONDS);
-  const keys: IdentityKeys = await loadIdentityKeys(options.dataDir);
+  const keys: IdentityKeys = options.keys ?? (await loadIdentityKeys(options.dataDir));
   const sealer = createArtifactSealer(keys.artifactKeys);
   const now = options.now ?? Date.now;
   // Budgets in the store (every instance spends the same ones), keyed by a hash under the identity keys the instances
