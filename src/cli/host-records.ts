@@ -11,7 +11,8 @@ import { EnclaveError } from '../common/errors.ts';
 import { AUDIT_ANCHOR_FILE } from '../platform/audit/anchor.ts';
 import { AUDIT_KEY_FILE } from '../platform/audit/audit-key.ts';
 import { DEFAULT_CATALOGUE_PATH, readCatalogueFile } from '../platform/catalogue/catalogue-file.ts';
-import { checkRecordedKeys, readKeyFolder, recordedEvent } from '../platform/key-folder.ts';
+import { readKeyFolder } from '../platform/key-folder.ts';
+import { checkRecordedKeys, recordFirstKeys } from '../platform/key-record.ts';
 import { postgresOptions, type PlatformDatabaseOptions } from '../platform/platform-core.ts';
 import { openPlatformRecords, type PlatformRecords } from '../platform/records.ts';
 import { describeDatabaseUrl } from '../platform/store/postgres-connection.ts';
@@ -96,8 +97,14 @@ export async function openHostRecords(options: HostRecordsOptions): Promise<Plat
   // before anything is written: with another key an action would be in force while its audit event did not verify.
   // The anchor stays in DIR/identity, as serve keeps it, so DIR must be the folder an instance runs on: one without
   // an anchor beside a log that holds events is another folder, whose anchor would follow nothing serve wrote.
-  const keys = await readKeyFolder(database.identityKeysDir);
+  // The operator's rule: run as root, the folder's owner (the platform's user) may own the files.
+  const keys = await readKeyFolder(database.identityKeysDir, { operator: true });
   const identity = path.join(dataDir, 'identity');
+  const notServes = (why: string): UsageProblem =>
+    new UsageProblem(`${dataDir} ${why}: give the --data-dir that serve runs on with this database. Nothing was recorded.`, false);
+  // Every folder serve has run on has identity/ (its first start makes it): checked before anything is opened, so a
+  // wrong folder is not given one. Only `user add` may come before serve's first start.
+  if (!options.create && !(await exists(identity))) throw notServes('holds no identity/ folder (serve makes it at its first start)');
   const hadAnchor = await exists(path.join(identity, AUDIT_ANCHOR_FILE));
   const records = await openPlatformRecords({
     postgres: {
@@ -111,13 +118,11 @@ export async function openHostRecords(options: HostRecordsOptions): Promise<Plat
   });
   try {
     if (!hadAnchor && (await records.audit.list({ limit: 1 })).length > 0) {
-      throw new UsageProblem(
-        `${dataDir} holds no audit anchor (identity/${AUDIT_ANCHOR_FILE}), but the audit log in ${where} holds events: give the --data-dir that serve runs on with this database. Nothing was recorded.`,
-        false,
-      );
+      throw notServes(`holds no audit anchor (identity/${AUDIT_ANCHOR_FILE}), but the audit log in ${where} holds events`);
     }
-    if (options.checkKeys !== false && (await checkRecordedKeys({ store: records.store, keys })) === 'recorded') {
-      await records.audit.append(recordedEvent(keys));
+    // As serve checks them at start, and records them if this is the first use of the database with a keys folder.
+    if (options.checkKeys !== false && (await checkRecordedKeys({ store: records.store, keys })) === 'none') {
+      await recordFirstKeys({ store: records.store, audit: records.audit, keys });
     }
   } catch (err) {
     await records.close();

@@ -22,7 +22,8 @@ import { createOversight, type Oversight } from './people/oversight.ts';
 import { fieldKindsOf, type FieldKinds } from './minimisation/project-treatments.ts';
 import { createQueryService, type QueryService } from './query/query-service.ts';
 import { openPlatformRecords, type PlatformRecords } from './records.ts';
-import { checkRecordedKeys, readKeyFolder, recordedEvent } from './key-folder.ts';
+import { readKeyFolder } from './key-folder.ts';
+import { checkRecordedKeys, recordFirstKeys } from './key-record.ts';
 import { AUDIT_KEY_FILE } from './audit/audit-key.ts';
 import type { IdentityKeys } from './identity/embedded/keys.ts';
 import { checkAuditLogAtStart, checkCatalogueMatchesData, type StartupAudit } from './startup-checks.ts';
@@ -77,7 +78,8 @@ export interface PlatformCoreOptions {
   readonly issuer?: string;
   /**
    * Set by the server, which serves the drives (a one-off command leaves them be): before anything is served, the drive
-   * store's leftovers of a stop are cleaned away and, in the demo, each demo project's drive gets its first files.
+   * store's leftovers of a stop once a day old are cleaned away (younger ones may be another instance's writes under
+   * way) and, in the demo, each demo project the store holds gets its drive's first files, once whichever instance.
    */
   readonly drivesAtStart?: boolean;
   /** The metadata store in PostgreSQL rather than SQLite in the data folder. */
@@ -171,7 +173,7 @@ export async function openPlatformCore(options: PlatformCoreOptions): Promise<Pl
     // The keys first: with another audit key, the log's check below would report every event as altered.
     const keysAtStart = keys === undefined ? undefined : await checkRecordedKeys({ store, keys });
     const startupAudit = await checkAuditLogAtStart({ audit, dataDir: options.dataDir, accept: options.acceptBrokenAuditLog });
-    if (keys !== undefined && keysAtStart === 'recorded') await audit.append(recordedEvent(keys));
+    if (keys !== undefined && keysAtStart === 'none') await recordFirstKeys({ store, audit, keys });
     const storedCatalogue = await store.listDatasets();
     const used = new Set((demo?.projects ?? []).flatMap((project) => project.datasetIds));
     checkCatalogueMatchesData({ catalogue: storedCatalogue, served: engine.datasets(), used });

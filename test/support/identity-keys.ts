@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { createKeyFolder } from '../../src/platform/key-folder.ts';
+import { createKeyFolder } from '../../src/platform/key-rotation.ts';
 
 export const SHARED_KEYS_SUBFOLDER = 'shared-identity-keys';
 

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import pg from 'pg';
 import { runPlatformMigrate } from '../../src/cli/platform-migrate.ts';
-import { createKeyFolder } from '../../src/platform/key-folder.ts';
+import { createKeyFolder } from '../../src/platform/key-rotation.ts';
 import type { PlatformDatabaseOptions } from '../../src/platform/platform-core.ts';
 import { makeSharedKeys } from './identity-keys.ts';
 import { superuserClient, tcpUrl, type AvailableCluster } from './postgres.ts';

@@ -68,6 +68,11 @@ export interface AuditSearchPage {
 
 export interface AuditLog {
   append(event: AuditEventInput): Promise<AuditEvent>;
+  /**
+   * Appends the event `build` makes inside the append's own transaction, which `build` may also use to write the
+   * store: the write and its event commit together or not at all. A throw from `build` writes neither.
+   */
+  appendWithin(build: (conn: Kysely<MetadataDatabase>) => Promise<AuditEventInput>): Promise<AuditEvent>;
   /** Events in order, from seq `after` + 1 (default: from the start). */
   list(options?: { after?: number; limit?: number }): Promise<AuditEvent[]>;
   /** Events that match, newest first, a page at a time. Reads only; a row whose details are not JSON matches no detail. */
@@ -332,6 +337,7 @@ export async function openAuditLog(options: AuditLogOptions): Promise<AuditLog> 
 
   return {
     append: (input) => queued(() => insertNext({ build: async () => input })),
+    appendWithin: (build) => queued(() => insertNext({ build })),
     async list(options = {}) {
       const rows = await db
         .selectFrom('audit_events')

@@ -5,12 +5,11 @@
 // every workstation. Each file is opened once and checked through that descriptor (readOpened); the checks are pure
 // over what was read (checkCertificatePair), so a half-written or mismatched pair is refused the same way everywhere.
 import { createHash, createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { constants } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import process from 'node:process';
 import type { SecureContextOptions } from 'node:tls';
 import { EnclaveError } from '../../common/errors.ts';
+import { readOpenedFile, type OpenedFile } from '../secret-file.ts';
 
 export interface CertificateFiles {
   readonly certFile: string;
@@ -78,38 +77,9 @@ export class CertificateNotValidNow extends EnclaveError {
   }
 }
 
-/** One file as read through one descriptor: its text, and the owner and mode of that very file. */
-interface OpenedFile {
-  readonly text: string;
-  readonly uid: number;
-  readonly mode: number;
-}
-
-/**
- * Opens the file once and asks everything of that descriptor, so the owner and mode checked are those of the bytes
- * read, even if the name is pointed at another file meanwhile. Non-blocking, so a FIFO in its place cannot hang the
- * start; anything but a regular file is refused.
- */
-async function readOpened(file: string, what: string): Promise<OpenedFile> {
-  let handle: FileHandle;
-  try {
-    handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const why =
-      code === 'ENOENT' ? 'does not exist' : code === 'EACCES' ? 'cannot be read by this OS user' : `cannot be read (${code ?? 'error'})`;
-    throw unusable(`The TLS ${what} file ${file} ${why}.`);
-  }
-  try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) throw unusable(`The TLS ${what} file ${file} is not a file.`);
-    return { text: await handle.readFile('utf8'), uid: stats.uid, mode: stats.mode & 0o777 };
-  } catch (err) {
-    if (err instanceof EnclaveError) throw err;
-    throw unusable(`The TLS ${what} file ${file} cannot be read (${(err as NodeJS.ErrnoException).code ?? 'error'}).`);
-  } finally {
-    await handle.close();
-  }
+/** Opens the file once and asks everything of that descriptor (secret-file.ts). */
+function readOpened(file: string, what: string): Promise<OpenedFile> {
+  return readOpenedFile(file, `the TLS ${what} file`);
 }
 
 /** Reads both files (and the key file's owner and mode). Throws EnclaveError('unavailable') when either cannot be read. */

@@ -349,7 +349,7 @@ describe.each(ENGINES.map((engine) => [engine.name, engine] as const))('on %s', 
         expect(bare.code).toBe(2);
         // On PostgreSQL the records are in the database, but the log's anchor is in the folder serve runs on.
         expect(bare.stderr).toMatch(
-          engine.name === 'sqlite' ? /holds no platform records/ : /holds no audit anchor .* give the --data-dir that serve runs on/,
+          engine.name === 'sqlite' ? /holds no platform records/ : /holds no identity\/ folder .* give the --data-dir that serve runs on/,
         );
         expect(await countRows('audit_events')).toBe(before.events);
         expect(await counts()).toEqual(before);

@@ -353,10 +353,16 @@ describe.skipIf(cluster === null)('the operator’s host commands on a PostgreSQ
       expect(wrongFolder.stderr).toMatch(
         /holds no audit anchor \(identity\/audit-anchor.jsonl\), but the audit log in .* holds events: give the --data-dir that serve runs on/,
       );
-      await expect(readFile(path.join(folder, 'identity', 'audit-key.json'))).rejects.toThrow(/ENOENT/);
-      const listed = await inProcess((io) => runIncidentCommand('incidents', ['--data-dir', folder, ...store.flags], io));
-      expect(listed.code).toBe(2);
-      expect(listed.stderr).toMatch(/holds no audit anchor .* give the --data-dir that serve runs on/);
+      // A command that never comes before serve's first start refuses a folder serve never ran on before opening anything.
+      const other = await mkdtemp(path.join(os.tmpdir(), 'enclave-not-served-'));
+      try {
+        const listed = await inProcess((io) => runIncidentCommand('incidents', ['--data-dir', other, ...store.flags], io));
+        expect(listed.code).toBe(2);
+        expect(listed.stderr).toMatch(/holds no identity\/ folder .* give the --data-dir that serve runs on/);
+        expect(await readdir(other)).toEqual([]);
+      } finally {
+        await rm(other, { recursive: true, force: true });
+      }
       // Without the keys folder, nothing is opened: on PostgreSQL the platform never makes keys.
       const keyless = await inProcess((io) => runIncidentCommand('incidents', ['--data-dir', folder, ...store.flags.slice(0, 4)], io));
       expect(keyless.code).toBe(2);

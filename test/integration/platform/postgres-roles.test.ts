@@ -18,7 +18,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makePrivate } from '../../support/private-tree.ts';
 import { postgresCluster, superuserClient, tcpUrl } from '../../support/postgres.ts';
-import { createKeyFolder } from '../../../src/platform/key-folder.ts';
+import { createKeyFolder } from '../../../src/platform/key-rotation.ts';
 import { migrationProvider } from '../../../src/platform/store/migrations.ts';
 import { createPlatformFixture, type PlatformFixture } from './fixture.ts';
 
