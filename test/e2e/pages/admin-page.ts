@@ -2,6 +2,7 @@
 // catalogue shows it to its members.
 import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { readRows, textOf } from './rows.ts';
 
 export interface AuditRow {
   actor: string;
@@ -109,15 +110,12 @@ export class AdminPage {
   }
 
   async auditRows(): Promise<AuditRow[]> {
-    const rows = await this.page.getByTestId('audit-event').all();
-    return Promise.all(
-      rows.map(async (row) => ({
-        actor: (await row.getByTestId('audit-actor').innerText()).trim(),
-        type: (await row.getByTestId('audit-type').innerText()).trim(),
-        outcome: (await row.getByTestId('audit-outcome').innerText()).trim(),
-        details: (await row.getByTestId('audit-details').innerText()).trim(),
-      })),
-    );
+    return readRows(this.page.getByTestId('audit-event'), {
+      actor: textOf('audit-actor'),
+      type: textOf('audit-type'),
+      outcome: textOf('audit-outcome'),
+      details: textOf('audit-details'),
+    });
   }
 
   // ---- A project's agreement on the catalogue screen

@@ -1,6 +1,7 @@
 // Page object for the workstation's header, project picker and catalogue screen (datasets, fields, samples).
 import type { Locator, Page } from 'playwright-core';
 import { expect, vi } from 'vitest';
+import { attribute, readRows } from './rows.ts';
 
 /**
  * A project's local engine may take a while: DuckDB-wasm (a 'memory' project) compiles a 34 MB module at start-up,
@@ -88,8 +89,8 @@ export class CataloguePage {
   }
 
   async datasetIds(): Promise<string[]> {
-    const ids = await Promise.all((await this.datasetButtons.all()).map((button) => button.getAttribute('data-testid')));
-    return ids.map((id) => (id ?? '').replace(/^dataset-/, ''));
+    const buttons = await readRows(this.datasetButtons, { testId: attribute('data-testid') });
+    return buttons.map((button) => button.testId.replace(/^dataset-/, ''));
   }
 
   async fieldRow(name: string): Promise<FieldRow> {

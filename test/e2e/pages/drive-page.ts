@@ -2,6 +2,7 @@
 // forms, by their test ids; and the dialogs Local analysis saves a result or a chart into the drive from.
 import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { attribute, readRows } from './rows.ts';
 
 export class DrivePage {
   readonly page: Page;
@@ -45,10 +46,10 @@ export class DrivePage {
     await expect.poll(() => this.screen.getAttribute('aria-busy'), { timeout: 20_000 }).toBe('false');
   }
 
-  /** The listed entries' paths, in the listing's order. */
+  /** The listed entries' paths, in the listing's order (read in one step: the listing changes while it is read). */
   async names(): Promise<string[]> {
-    const rows = await this.page.locator('[data-testid="drive-entry"]').all();
-    return Promise.all(rows.map(async (row) => (await row.getAttribute('data-path')) ?? ''));
+    const rows = await readRows(this.page.getByTestId('drive-entry'), { path: attribute('data-path') });
+    return rows.map((row) => row.path);
   }
 
   /** Reads the folder again and waits for the answer. */

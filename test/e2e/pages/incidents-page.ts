@@ -3,6 +3,7 @@
 // Also the suspended person's screen.
 import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { attribute, readRows, textOf } from './rows.ts';
 
 export interface IncidentRow {
   summary: string;
@@ -60,14 +61,11 @@ export class IncidentsPage {
   }
 
   async incidents(): Promise<IncidentRow[]> {
-    const rows = await this.page.getByTestId('incident').all();
-    return Promise.all(
-      rows.map(async (row) => ({
-        summary: (await row.getByTestId('incident-row-summary').innerText()).trim(),
-        severity: (await row.getByTestId('incident-severity-badge').innerText()).trim(),
-        status: (await row.getByTestId('incident-status').innerText()).trim(),
-      })),
-    );
+    return readRows(this.page.getByTestId('incident'), {
+      summary: textOf('incident-row-summary'),
+      severity: textOf('incident-severity-badge'),
+      status: textOf('incident-status'),
+    });
   }
 
   async openIncident(incident: { summary: string; severity: string; personalData: boolean }): Promise<void> {
@@ -103,8 +101,11 @@ export class IncidentsPage {
 
   /** The restrictions in force, as "kind target" (data attributes). */
   async inForce(): Promise<string[]> {
-    const rows = await this.restrictions.getByTestId('restrictions-table').getByTestId('restriction').all();
-    return Promise.all(rows.map(async (row) => `${await row.getAttribute('data-kind')} ${await row.getAttribute('data-target')}`));
+    const rows = await readRows(this.restrictions.getByTestId('restrictions-table').getByTestId('restriction'), {
+      kind: attribute('data-kind'),
+      target: attribute('data-target'),
+    });
+    return rows.map((row) => `${row.kind} ${row.target}`);
   }
 
   async lift(target: string, reason: string): Promise<string[]> {
@@ -129,8 +130,8 @@ export class IncidentsPage {
     const before = Number(await this.report.getAttribute('data-answered'));
     await this.page.getByTestId('report-show').click();
     await expect.poll(async () => Number(await this.report.getAttribute('data-answered'))).toBeGreaterThan(before);
-    const rows = await this.page.getByTestId('report-entry').all();
-    const activities = await Promise.all(rows.map(async (row) => (await row.getAttribute('data-activity')) ?? ''));
+    const rows = await readRows(this.page.getByTestId('report-entry'), { activity: attribute('data-activity') });
+    const activities = rows.map((row) => row.activity);
     return { totals: (await this.page.getByTestId('report-totals').innerText()).trim(), activities };
   }
 }

@@ -3,6 +3,7 @@
 // answers it has shown (data-answered), so a test waits for the one its action asked for.
 import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { readRows, textAt } from './rows.ts';
 
 async function answered(page: Page, testId: string): Promise<number> {
   if ((await page.getByTestId(testId).count()) === 0) return 0;
@@ -136,13 +137,14 @@ export class OversightPage {
   }
 
   async events(list: 'review-failed-sign-ins' | 'review-refusals' | 'review-suspended'): Promise<ReviewEventRow[]> {
-    const rows = await this.page.getByTestId(`${list}-event`).all();
-    return Promise.all(
-      rows.map(async (row) => {
-        const cells = (await row.locator('td').allInnerTexts()).map((text) => text.trim());
-        return { seq: Number(cells[0]), who: cells[2] ?? '', type: cells[3] ?? '', reason: cells[4] ?? '' };
-      }),
-    );
+    // The row's cells: event, when, who, what, reason.
+    const rows = await readRows(this.page.getByTestId(`${list}-event`), {
+      seq: textAt(':scope > td:nth-of-type(1)'),
+      who: textAt(':scope > td:nth-of-type(3)'),
+      type: textAt(':scope > td:nth-of-type(4)'),
+      reason: textAt(':scope > td:nth-of-type(5)'),
+    });
+    return rows.map((row) => ({ ...row, seq: Number(row.seq) }));
   }
 
   /** Records a review up to an event with a note; resolves once the review has been read again. */
@@ -155,12 +157,8 @@ export class OversightPage {
 
   /** A count table of the usage report as [label, count] pairs. */
   async counts(table: 'usage-roles' | 'usage-statuses' | 'usage-projects' | 'usage-incidents'): Promise<Array<[string, string]>> {
-    const rows = await this.page.getByTestId(`${table}-row`).all();
-    return Promise.all(
-      rows.map(
-        async (row) => [(await row.locator('th').innerText()).trim(), (await row.locator('td').innerText()).trim()] as [string, string],
-      ),
-    );
+    const rows = await readRows(this.page.getByTestId(`${table}-row`), { label: textAt('th'), count: textAt('td') });
+    return rows.map((row): [string, string] => [row.label, row.count]);
   }
 
   /** Shows the usage report for a range of days; resolves once it is shown. */

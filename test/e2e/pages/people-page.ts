@@ -3,6 +3,7 @@
 // shown (data-answered), so a test waits for the one its action asked for.
 import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
+import { attribute, readRows, textOf } from './rows.ts';
 
 export interface PersonRow {
   id: string;
@@ -90,17 +91,14 @@ export class PeoplePage {
   }
 
   async rows(): Promise<PersonRow[]> {
-    const rows = await this.page.getByTestId('person-row').all();
-    return Promise.all(
-      rows.map(async (row) => ({
-        id: (await row.getAttribute('data-user-id')) ?? '',
-        name: (await row.getByTestId('person-link').innerText()).trim(),
-        roles: (await row.getByTestId('person-row-roles').innerText()).trim(),
-        status: (await row.getByTestId('person-row-status').innerText()).trim(),
-        terms: (await row.getByTestId('person-row-terms').innerText()).trim(),
-        training: (await row.getByTestId('person-row-training').innerText()).trim(),
-      })),
-    );
+    return readRows(this.page.getByTestId('person-row'), {
+      id: attribute('data-user-id'),
+      name: textOf('person-link'),
+      roles: textOf('person-row-roles'),
+      status: textOf('person-row-status'),
+      terms: textOf('person-row-terms'),
+      training: textOf('person-row-training'),
+    });
   }
 
   async rowOf(userId: string): Promise<PersonRow> {
@@ -147,14 +145,11 @@ export class PeoplePage {
   }
 
   async history(): Promise<HistoryRow[]> {
-    const rows = await this.page.getByTestId('history-event').all();
-    return Promise.all(
-      rows.map(async (row) => ({
-        what: (await row.getByTestId('history-what').innerText()).trim(),
-        actor: (await row.getByTestId('history-actor').innerText()).trim(),
-        details: (await row.getByTestId('history-details').innerText()).trim(),
-      })),
-    );
+    return readRows(this.page.getByTestId('history-event'), {
+      what: textOf('history-what'),
+      actor: textOf('history-actor'),
+      details: textOf('history-details'),
+    });
   }
 
   /**
@@ -238,16 +233,11 @@ export class TermsPage {
 
   /** The versions of one audience as listed: [version, standing]. */
   async versions(audience: string): Promise<Array<[number, string]>> {
-    const entries = await this.page.locator(`[data-testid="terms-version"][data-audience="${audience}"]`).all();
-    return Promise.all(
-      entries.map(
-        async (entry) =>
-          [Number(await entry.getAttribute('data-version')), (await entry.getByTestId('terms-version-standing').innerText()).trim()] as [
-            number,
-            string,
-          ],
-      ),
-    );
+    const entries = await readRows(this.page.locator(`[data-testid="terms-version"][data-audience="${audience}"]`), {
+      version: attribute('data-version'),
+      standing: textOf('terms-version-standing'),
+    });
+    return entries.map((entry): [number, string] => [Number(entry.version), entry.standing]);
   }
 }
 
@@ -268,15 +258,12 @@ export class TrainingPage {
   }
 
   async rows(): Promise<TrainingRowText[]> {
-    const rows = await this.page.getByTestId('training-row').all();
-    return Promise.all(
-      rows.map(async (row) => ({
-        userId: (await row.getAttribute('data-user-id')) ?? '',
-        role: (await row.getAttribute('data-role')) ?? '',
-        course: (await row.getAttribute('data-course')) ?? '',
-        state: (await row.getByTestId('training-row-state').innerText()).trim(),
-      })),
-    );
+    return readRows(this.page.getByTestId('training-row'), {
+      userId: attribute('data-user-id'),
+      role: attribute('data-role'),
+      course: attribute('data-course'),
+      state: textOf('training-row-state'),
+    });
   }
 
   async stateOf(userId: string, role: string, course: string): Promise<string | null> {

@@ -3,6 +3,7 @@
 // destination table, Run on platform), the result and the chart, the splitters, and removing a project's local data.
 import type { Locator } from 'playwright-core';
 import { expect, vi } from 'vitest';
+import { attribute, readRows } from './rows.ts';
 import { AnalysisPage } from './analysis-page.ts';
 
 const QUERY_TIMEOUT_MS = 60_000;
@@ -115,10 +116,8 @@ export class WorkspacePage extends AnalysisPage {
   }
 
   async tableNames(): Promise<string[]> {
-    if ((await this.schemaTree.count()) === 0) return [];
-    const items = await this.schemaTree.locator(':scope > [role="treeitem"]').all();
-    const ids = await Promise.all(items.map(async (item) => (await item.getAttribute('data-testid')) ?? ''));
-    return ids.map((id) => id.replace(/^local-table-/, ''));
+    const items = await readRows(this.schemaTree.locator(':scope > [role="treeitem"]'), { testId: attribute('data-testid') });
+    return items.map((item) => item.testId.replace(/^local-table-/, ''));
   }
 
   /** The editor's text as CodeMirror shows it (its lines joined); an empty editor (showing its placeholder) is ''. */
