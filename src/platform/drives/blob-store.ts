@@ -3,14 +3,17 @@
 // multipart upload for the sessions). The file implementation keeps everything under `<data dir>/drives/`, folders
 // 0700 and files 0600. A blob is written to a temporary file in the same file system, fsynced, renamed to
 // `blobs/ab/<sha256>`, and its folder fsynced: a blob either is whole or is not there. Nothing is opened through a
-// symbolic link: files are opened with O_NOFOLLOW and the folders on the way are checked with lstat.
+// symbolic link: files are opened with O_NOFOLLOW and the folders on the way are checked with lstat. Several platform
+// instances may share the store (one data folder on a volume they all mount): see ./blob-sharing.ts.
 import { createHash, randomBytes } from 'node:crypto';
-import { constants, createReadStream, type Stats } from 'node:fs';
-import { chmod, lstat, mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import { chmod, lstat, lutimes, mkdir, open, readdir, rename, rm, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { bestEffort } from '../../common/detached.ts';
 import { EnclaveError } from '../../common/errors.ts';
+import { copyInto, CREATE_FLAGS, damaged, drop, fsyncFolder, isMissing, ownedHere, READ_FLAGS, SHA256, UPLOAD_ID } from './blob-files.ts';
+import { fileBlobSharing, type BlobSharing } from './blob-sharing.ts';
 
 /** A stored blob: its content's SHA-256 (hex) and its length in bytes. */
 export interface StoredBlob {
@@ -24,7 +27,7 @@ export interface BlobRange {
   readonly end: number;
 }
 
-export interface BlobStore {
+export interface BlobStore extends BlobSharing {
   /**
    * Stores a stream as a blob. At most `maxBytes` are read: one more and the stream is dropped and `tooLarge()` thrown.
    * With `expectedBytes`, a stream that ends with another length is refused (a body cut short). Whatever fails, no
@@ -44,6 +47,7 @@ export interface BlobStore {
   open(sha256: string, range?: BlobRange): Promise<Readable>;
   /** Whether the blob is stored (as a plain file). */
   has(sha256: string): Promise<boolean>;
+  /** Deletes the blob whoever holds it: only for a store no other instance uses (deleteUnlessHeld otherwise). */
   delete(sha256: string): Promise<void>;
 
   /** An empty partial file for an upload session. */
@@ -57,68 +61,14 @@ export interface BlobStore {
   appendUpload(uploadId: string, chunk: { offset: number; body: AsyncIterable<Uint8Array>; length: number }): Promise<number>;
   /** The SHA-256 and length of the session's bytes, read from disk. */
   hashUpload(uploadId: string): Promise<StoredBlob>;
-  /** Makes the session's bytes the blob `sha256` (hashed with hashUpload just before), then forgets the session's file. */
+  /**
+   * Makes the session's bytes the blob `sha256` (hashed with hashUpload just before), stamped now, then forgets the
+   * session's file. not_found when the session's bytes are gone (another instance committed or dropped it meanwhile).
+   */
   sealUpload(uploadId: string, blob: StoredBlob): Promise<void>;
   discardUpload(uploadId: string): Promise<void>;
   /** The sessions that have a partial file (to clean up those the records no longer know). */
   uploadIds(): Promise<string[]>;
-}
-
-const SHA256 = /^[0-9a-f]{64}$/;
-const UPLOAD_ID = /^up-[0-9a-f]{24}$/;
-/** Open a path for reading, never through a symbolic link at its end. */
-const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW;
-/** Create a new file (never an existing one, never through a symbolic link). */
-const CREATE_FLAGS = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW;
-
-function damaged(what: string): EnclaveError {
-  return new EnclaveError('internal', `The drive store's ${what} is not a plain file or folder of the platform's own. Nothing was read.`);
-}
-
-function isMissing(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException | undefined)?.code;
-  return code === 'ENOENT' || code === 'ENOTDIR';
-}
-
-/** Whether a stat's owner is this process's user (always true where the platform cannot tell). */
-function ownedHere(info: Stats): boolean {
-  const uid = process.getuid?.();
-  return uid === undefined || info.uid === uid;
-}
-
-async function fsyncFolder(folder: string): Promise<void> {
-  const handle = await open(folder, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
-  try {
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Writes every chunk to the file handle at its position; answers the bytes written. Stops at `limit` + 1. */
-async function copyInto(
-  handle: FileHandle,
-  body: AsyncIterable<Uint8Array>,
-  options: { position: number; limit: number; hash?: ReturnType<typeof createHash> },
-): Promise<{ bytes: number; over: boolean }> {
-  let bytes = 0;
-  for await (const chunk of body) {
-    if (bytes + chunk.byteLength > options.limit) return { bytes: bytes + chunk.byteLength, over: true };
-    options.hash?.update(chunk);
-    let written = 0;
-    while (written < chunk.byteLength) {
-      const { bytesWritten } = await handle.write(chunk, written, chunk.byteLength - written, options.position + bytes + written);
-      written += bytesWritten;
-    }
-    bytes += chunk.byteLength;
-  }
-  return { bytes, over: false };
-}
-
-/** Drains nothing more from a body that is refused: its source is destroyed if it can be. */
-function drop(body: AsyncIterable<Uint8Array>): void {
-  const destroyable = body as Partial<Readable>;
-  if (typeof destroyable.destroy === 'function') destroyable.destroy();
 }
 
 /** The file blob store under `root` (the platform's `<data dir>/drives`). */
@@ -126,6 +76,7 @@ export function createFileBlobStore(root: string): BlobStore {
   const blobsDir = path.join(root, 'blobs');
   const tempDir = path.join(root, 'tmp');
   const uploadsDir = path.join(root, 'uploads');
+  const holdsDir = path.join(root, 'holds');
   const made = new Set<string>();
 
   /** Makes sure a folder of the store is a real folder of ours, 0700 (made on first use). */
@@ -185,7 +136,10 @@ export function createFileBlobStore(root: string): BlobStore {
     await fsyncFolder(dir);
   }
 
+  const sharing = fileBlobSharing({ blobsDir, tempDir, holdsDir, folder, blobPath });
   return {
+    ...sharing,
+
     async put(body, limits) {
       const dir = await folder(tempDir);
       const temp = path.join(dir, `put-${randomBytes(12).toString('hex')}`);
@@ -222,7 +176,10 @@ export function createFileBlobStore(root: string): BlobStore {
     async open(sha256, range) {
       const { file } = blobPath(sha256);
       await folder(path.dirname(file));
-      const handle = await openPlain(file, `blob ${sha256.slice(0, 12)}…`);
+      const what = `blob ${sha256.slice(0, 12)}…`;
+      let handle = await openPlain(file, what);
+      // Missing: another instance's collect may have it set aside while it decides, or have stopped there.
+      if (handle === null && (await sharing.restoreSetAside(sha256))) handle = await openPlain(file, what);
       if (handle === null) throw new EnclaveError('not_found', 'The stored content of this file is missing.');
       // The stream owns the handle from here: it closes it when it ends or is destroyed.
       return createReadStream('', {
@@ -235,7 +192,9 @@ export function createFileBlobStore(root: string): BlobStore {
     async has(sha256) {
       const { file } = blobPath(sha256);
       const info = await lstat(file).catch(() => null);
-      return info !== null && info.isFile();
+      if (info !== null && info.isFile()) return true;
+      // As open(): a copy a collect set aside is put back rather than the blob called missing.
+      return sharing.restoreSetAside(sha256);
     },
 
     async delete(sha256) {
@@ -315,7 +274,17 @@ export function createFileBlobStore(root: string): BlobStore {
     },
 
     async sealUpload(uploadId, blob) {
-      await install(uploadPath(uploadId), blob.sha256);
+      const file = uploadPath(uploadId);
+      // The blob's time is its install's, as a PUT's is: the housekeeping counts a leftover's age from it, and the
+      // session's last chunk may be hours old.
+      const at = new Date();
+      try {
+        await lutimes(file, at, at);
+        await install(file, blob.sha256);
+      } catch (err) {
+        if (!isMissing(err)) throw err;
+        throw new EnclaveError('not_found', 'This upload has no bytes on the platform any more (it was committed or dropped meanwhile).');
+      }
       await bestEffort(fsyncFolder(uploadsDir));
     },
 

@@ -206,8 +206,8 @@ export async function commitVersion(ctx: DriveContext, call: NewVersion): Promis
 
 /**
  * Commits a stored blob, then lets it go: pinned until the commit is over, deleted if the commit was refused. The pin
- * waits for any collect of the blob under way; a blob that collect took meanwhile (a restore of a version dropped at
- * that moment) is refused rather than named by a version with no content.
+ * waits for any collect of the blob under way, and its hold keeps other instances' collects off it; a blob a collect
+ * took meanwhile (a restore of a version dropped at that moment) is refused rather than named by a version with no content.
  */
 export async function commitPinned(ctx: DriveContext, call: NewVersion): Promise<CommittedContent> {
   await ctx.pinForCommit(call.blob.sha256);
@@ -220,7 +220,7 @@ export async function commitPinned(ctx: DriveContext, call: NewVersion): Promise
     }
     return await commitVersion(ctx, call);
   } finally {
-    ctx.unpin(call.blob.sha256);
+    await ctx.unpinCommit(call.blob.sha256);
     // Nothing but this write held it if the write was refused: then no version names it and it goes.
     await ctx.collect([call.blob.sha256]);
   }

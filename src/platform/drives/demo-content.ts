@@ -2,10 +2,12 @@
 // new user of `npm start` finds a drive with something in it: a README that says what the drive is for and how to use it,
 // and a CSV of synthetic aggregates (made up here, rounded and suppressed as a released table would be; no record of
 // anyone). Written once, through the same path as any write (blob, then version), attributed to the platform, and
-// recorded in the audit log. A drive that exists already is left alone, whatever it holds.
+// recorded in the audit log. A drive that exists already is left alone, whatever it holds. Only the projects the store
+// holds get one, and several instances starting together on one store make each drive and its files once.
 import { Readable } from 'node:stream';
+import { EnclaveError } from '../../common/errors.ts';
 import { commitPinned } from './content-writes.ts';
-import { PLATFORM_ACTOR } from './drive-context.ts';
+import { PLATFORM_ACTOR, type DriveContext } from './drive-context.ts';
 import type { DriveServiceRuntime } from './drive-service.ts';
 
 export interface DemoDriveProject {
@@ -69,45 +71,68 @@ export function demoReadme(project: DemoDriveProject): string {
   ].join('\n');
 }
 
-/** Makes each demo project's drive with its first files, unless the drive exists already. Answers the drives made. */
+/** Writes one demo file into a new drive, as the platform, through the same path as any write. */
+async function writeDemoFile(ctx: DriveContext, file: { projectId: string; name: string; text: string }): Promise<void> {
+  const { projectId, name } = file;
+  const bytes = Buffer.from(file.text, 'utf8');
+  await ctx.audited({ type: 'drive.write', caller: null, projectId, details: { path: name } }, async () => {
+    const blob = await ctx.storeBlob(Readable.from([bytes]), {
+      maxBytes: bytes.byteLength,
+      expectedBytes: bytes.byteLength,
+      tooLarge: () => new Error('A demo file is longer than itself.'),
+    });
+    let committed;
+    try {
+      committed = await commitPinned(ctx, {
+        caller: null,
+        actorId: PLATFORM_ACTOR.id,
+        projectId,
+        drivePath: name,
+        blob,
+        condition: { ifAbsent: true },
+        mediaType: name.endsWith('.csv') ? 'text/csv' : 'text/markdown',
+      });
+    } finally {
+      await ctx.release(blob.sha256);
+    }
+    return {
+      result: committed,
+      details: { path: name, version: committed.entry.version, sha256: blob.sha256, bytes: blob.size, change: committed.change },
+    };
+  });
+}
+
+/**
+ * Makes each demo project's drive with its first files, unless the drive exists already; answers the drives made. Safe
+ * when several instances start at once on one store: of all the calls that find no drive, exactly one makes it and
+ * writes its files, and the others leave it be. Never stops a start: a failure is logged and the next project goes on.
+ */
 export async function seedDemoDrives(drives: DriveServiceRuntime, projects: readonly DemoDriveProject[]): Promise<string[]> {
   const ctx = drives.context;
   const made: string[] = [];
   for (const project of projects) {
-    if ((await ctx.records.drive(project.id)) !== undefined) continue;
-    await ctx.driveOf(project.id, PLATFORM_ACTOR.id);
-    for (const [name, text] of [
-      ['README.md', demoReadme(project)],
-      ['example-aggregates.csv', demoAggregatesCsv(project.id)],
-    ] as const) {
-      const bytes = Buffer.from(text, 'utf8');
-      await ctx.audited({ type: 'drive.write', caller: null, projectId: project.id, details: { path: name } }, async () => {
-        const blob = await ctx.storeBlob(Readable.from([bytes]), {
-          maxBytes: bytes.byteLength,
-          expectedBytes: bytes.byteLength,
-          tooLarge: () => new Error('A demo file is longer than itself.'),
-        });
-        let committed;
+    try {
+      if ((await ctx.records.drive(project.id)) !== undefined) continue;
+      // Only for a project the store holds: a drive belongs to its project, and a store migrated without the demo's
+      // people and projects (a production database) has none of them, whatever the demo folder lists.
+      if ((await ctx.store.getProject(project.id)) === undefined) continue;
+      const { created } = await ctx.openDrive(project.id, PLATFORM_ACTOR.id);
+      if (!created) continue;
+      for (const [name, text] of [
+        ['README.md', demoReadme(project)],
+        ['example-aggregates.csv', demoAggregatesCsv(project.id)],
+      ] as const) {
         try {
-          committed = await commitPinned(ctx, {
-            caller: null,
-            actorId: PLATFORM_ACTOR.id,
-            projectId: project.id,
-            drivePath: name,
-            blob,
-            condition: { ifAbsent: true },
-            mediaType: name.endsWith('.csv') ? 'text/csv' : 'text/markdown',
-          });
-        } finally {
-          await ctx.release(blob.sha256);
+          await writeDemoFile(ctx, { projectId: project.id, name, text });
+        } catch (err) {
+          // Somebody saved a file of that name first: the drive has one, which is what this was for.
+          if (!(err instanceof EnclaveError && err.code === 'conflict')) throw err;
         }
-        return {
-          result: committed,
-          details: { path: name, version: committed.entry.version, sha256: blob.sha256, bytes: blob.size, change: committed.change },
-        };
-      });
+      }
+      made.push(project.id);
+    } catch (err) {
+      ctx.log(`The demo drive of ${project.id} could not be given its first files; the platform serves without them.`, err);
     }
-    made.push(project.id);
   }
   return made;
 }

@@ -1,10 +1,7 @@
 // What the drive service's operations share (src/platform/drives/): who may reach a drive (a member of its project now,
 // under its agreement in force, the project not suspended; an app password only its own drive), the drive made on
 // first use, the name policy's refusals, the shapes the API answers, the audit record of every call, and the blobs'
-// lifetime: a blob is pinned while a write or a read is between storing or finding it and committing or opening it,
-// and deleted only once no version of any drive holds it and nobody has it pinned. A per-SHA-256 lock makes a collect's
-// look at the pins and the records and its unlink one step that a pin made to commit (or install) the blob waits for:
-// a blob a concurrent write has just pinned is never deleted under it.
+// lifetime (blob-lifetime.ts).
 import { EnclaveError } from '../../common/errors.ts';
 import {
   DRIVE_DEFAULTS,
@@ -25,6 +22,7 @@ import type { KillSwitch } from '../incidents/kill-switch.ts';
 import type { DriveQueries, DriveSettings, StoredDrive, StoredEntry, StoredLockRow, StoredTrash } from '../store/drives.ts';
 import { newDriveRecordId } from '../store/drives.ts';
 import type { MetadataStore } from '../store/metadata-store.ts';
+import { blobLifetime } from './blob-lifetime.ts';
 import type { BlobStore } from './blob-store.ts';
 import { createKeyedLocks } from './path-locks.ts';
 import type { DriveCaller } from './service-api.ts';
@@ -146,12 +144,10 @@ export function createDriveContext(deps: DriveServiceDependencies) {
   const defaults: DriveSettings = deps.defaults ?? DRIVE_DEFAULTS;
   const driveLocks = createKeyedLocks();
   const uploadLocks = createKeyedLocks();
-  /** Per SHA-256: a collect's check-and-delete, and a pin that a commit or an install will rely on. */
-  const blobLocks = createKeyedLocks();
-  const pins = new Map<string, number>();
   /** Per project: the declared bytes of the WebDAV PUTs streaming into it now, counted against its quota. */
   const writing = new Map<string, number>();
   const log = deps.log ?? (() => undefined);
+  const lifetime = blobLifetime({ blobs, records, log });
 
   /** Counts `bytes` of a write under way against a drive's quota until the answer is called (once; later calls do nothing). */
   function holdWriting(projectId: string, bytes: number): () => void {
@@ -189,11 +185,19 @@ export function createDriveContext(deps: DriveServiceDependencies) {
 
   /** The project's drive, made with the platform's defaults on first use. */
   async function driveOf(projectId: string, by: string): Promise<StoredDrive> {
+    return (await openDrive(projectId, by)).drive;
+  }
+
+  /**
+   * The project's drive, and whether this call made it: of several callers at once (other instances included), exactly
+   * one is told it did (the demo's first files are that one's to write).
+   */
+  async function openDrive(projectId: string, by: string): Promise<{ drive: StoredDrive; created: boolean }> {
     const found = await records.drive(projectId);
-    if (found !== undefined) return found;
+    if (found !== undefined) return { drive: found, created: false };
     return records.transaction(async (q) => {
       const again = await q.drive(projectId);
-      if (again !== undefined) return again;
+      if (again !== undefined) return { drive: again, created: false };
       const at = stamp();
       const drive: StoredDrive = {
         project_id: projectId,
@@ -222,7 +226,7 @@ export function createDriveContext(deps: DriveServiceDependencies) {
         changed_seq: 0,
       };
       await q.createDrive(drive, root);
-      return drive;
+      return { drive, created: true };
     });
   }
 
@@ -362,68 +366,6 @@ export function createDriveContext(deps: DriveServiceDependencies) {
     return outcome.result;
   }
 
-  function pin(sha256: string): void {
-    pins.set(sha256, (pins.get(sha256) ?? 0) + 1);
-  }
-  /**
-   * Pins a blob that is about to be installed or named by a new version: waits for any collect of it that is under way
-   * (which may have deleted it: the caller installs it after this, or checks it is still there).
-   */
-  async function pinForCommit(sha256: string): Promise<void> {
-    await blobLocks.run(sha256, async () => pin(sha256));
-  }
-  function unpin(sha256: string): void {
-    const count = (pins.get(sha256) ?? 0) - 1;
-    if (count > 0) pins.set(sha256, count);
-    else pins.delete(sha256);
-  }
-
-  /**
-   * Stores a body as a blob, pinned from before it is in place (so a concurrent collect cannot take it between its
-   * install and its commit). The caller unpins it, then collects it, once its commit is over, whatever the outcome.
-   */
-  async function storeBlob(body: AsyncIterable<Uint8Array>, limits: Omit<Parameters<BlobStore['put']>[1], 'beforeInstall'>) {
-    let pinned: string | null = null;
-    try {
-      return await blobs.put(body, {
-        ...limits,
-        beforeInstall: async (blob) => {
-          await pinForCommit(blob.sha256);
-          pinned = blob.sha256;
-        },
-      });
-    } catch (err) {
-      if (pinned !== null) unpin(pinned);
-      throw err;
-    }
-  }
-
-  /** Lets a stored blob go: unpinned, and deleted unless a version holds it or someone else has it pinned. */
-  async function release(sha256: string): Promise<void> {
-    unpin(sha256);
-    await collect([sha256]);
-  }
-
-  /**
-   * Deletes the blobs no version holds any more and nobody has pinned, each checked and deleted under its lock (see
-   * pinForCommit); answers how many it deleted. A failure is logged: the blob waits for the sweep.
-   */
-  async function collect(shas: Iterable<string>): Promise<number> {
-    let deleted = 0;
-    for (const sha256 of new Set(shas)) {
-      try {
-        await blobLocks.run(sha256, async () => {
-          if (pins.has(sha256) || (await records.blobReferenced(sha256))) return;
-          await blobs.delete(sha256);
-          deleted += 1;
-        });
-      } catch (err) {
-        log('A drive blob no version holds could not be deleted; the next sweep tries again.', { sha256, err });
-      }
-    }
-    return deleted;
-  }
-
   return {
     deps,
     store,
@@ -437,6 +379,7 @@ export function createDriveContext(deps: DriveServiceDependencies) {
     uploadLocks,
     access,
     driveOf,
+    openDrive,
     names,
     personOf,
     infoOf,
@@ -447,13 +390,7 @@ export function createDriveContext(deps: DriveServiceDependencies) {
     requireParent,
     requireUnlocked,
     audited,
-    pin,
-    pinForCommit,
-    unpin,
-    pinned: (sha256: string) => pins.has(sha256),
-    collect,
-    storeBlob,
-    release,
+    ...lifetime,
     uploadLifetimeMs: deps.uploadLifetimeMs ?? 24 * 60 * 60 * 1000,
     holdWriting,
     writingBytes: (projectId: string) => writing.get(projectId) ?? 0,

@@ -21,7 +21,7 @@ export type { DriveService } from './service-api.ts';
 
 /** The service, with what only the platform itself calls: the sweep and the epoch after a restore. */
 export interface DriveServiceRuntime extends DriveService {
-  /** Purges the trash past its time, expired uploads and locks; at start also leftovers of a stop. */
+  /** Purges the trash past its time, expired uploads and locks, and what a stop left a day ago or more (every blob looked over at start). */
   sweep(options?: { atStart?: boolean }): Promise<SweepReport>;
   /** Moves every drive's epoch on (the drive store was restored from a backup): every sync journal resyncs. */
   restoredFromBackup(): Promise<number>;
@@ -39,7 +39,7 @@ export function createDriveService(
 ): DriveServiceRuntime {
   const blobs = deps.blobs ?? createFileBlobStore(deps.root);
   const ctx = createDriveContext({ ...deps, blobs });
-  const upkeep = driveUpkeep(ctx, { root: deps.root });
+  const upkeep = driveUpkeep(ctx);
   return {
     ...driveReads(ctx),
     ...contentWrites(ctx),

@@ -205,7 +205,7 @@ export function driveUploads(ctx: DriveContext) {
               },
             };
           } finally {
-            ctx.unpin(blob.sha256);
+            await ctx.unpinCommit(blob.sha256);
             await ctx.collect([blob.sha256]);
           }
         });

@@ -2,9 +2,10 @@
 // file, a blob no version holds, a partial upload no session knows) and nothing else; a restore of the drive store from
 // a backup moves every drive's epoch on (so every sync journal resyncs); and the demo's drives start with a README and a
 // CSV of synthetic aggregates, once.
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { LEFTOVER_AGE_MS } from '../../../../src/platform/drives/blob-sharing.ts';
 import { demoAggregatesCsv, seedDemoDrives } from '../../../../src/platform/drives/demo-content.ts';
 import { callerOf, createDriveHarness, put, readAll, sha256, OTHER_PROJECT, PROJECT, type DriveHarness } from './support.ts';
 
@@ -19,13 +20,17 @@ afterEach(async () => {
 const ada = callerOf('ada');
 
 describe('the sweep at start', () => {
-  it('removes leftovers of a stop, and keeps every blob a version holds', async () => {
+  it('removes leftovers of a stop once a day old, and keeps every blob a version holds', async () => {
     await put(h.service, { who: 'ada', path: 'kept.txt', content: 'kept' });
     const orphan = sha256('orphan');
     await mkdir(path.join(h.root, 'blobs', orphan.slice(0, 2)), { recursive: true, mode: 0o700 });
     await writeFile(path.join(h.root, 'blobs', orphan.slice(0, 2), orphan), 'orphan', { mode: 0o600 });
     await writeFile(path.join(h.root, 'tmp', 'put-leftover'), 'half a file', { mode: 0o600 });
     await writeFile(path.join(h.root, 'uploads', `up-${'a'.repeat(24)}`), 'nobody knows me', { mode: 0o600 });
+    // Younger leftovers may be another instance's writes under way on a shared data folder (blob-sharing.ts).
+    const longAgo = new Date(Date.now() - LEFTOVER_AGE_MS - 60_000);
+    await utimes(path.join(h.root, 'blobs', orphan.slice(0, 2), orphan), longAgo, longAgo);
+    await utimes(path.join(h.root, 'tmp', 'put-leftover'), longAgo, longAgo);
     const report = await h.service.sweep({ atStart: true });
     expect(report.blobsDeleted).toBe(1);
     expect(await h.files('blobs')).toEqual([path.join(sha256('kept').slice(0, 2), sha256('kept'))]);
