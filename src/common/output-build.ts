@@ -199,8 +199,7 @@ export function outputTable(choices: TableChoices, rows: readonly OutputRow[], o
     }));
     return { dimensions: [dimension], cells, totals: 'none', ...hidden };
   }
-  // Totals are recomputed from the published cells (the sums of what is shown), whatever the profile's default.
-  const totals = { totals: choices.totals ? ('recomputed' as const) : ('none' as const) };
+  const totals = choices.totals ? {} : { totals: 'none' as const };
   // Every combination of categories is a cell of the table (an unlisted one is an empty cell): count them all.
   const combinations = choices.dimensions.reduce((n, _, i) => n * new Set(rows.map((row) => categoryLabel(row[`d${i}`]))).size, 1);
   if (combinations > MAX_OUTPUT_CELLS) {

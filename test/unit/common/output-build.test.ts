@@ -78,7 +78,6 @@ describe('the aggregation query', () => {
         { key: { region: 'South', sex: 'M' }, count: 35 },
         { key: { region: '(missing)', sex: 'F' }, count: 1 },
       ],
-      totals: 'recomputed',
     });
     expect(document.source.sql).toContain('FROM (SELECT * FROM admissions\n) AS result');
   });
@@ -114,20 +113,6 @@ describe('the aggregation query', () => {
     expect(female?.contributions).toEqual([...(female?.contributions ?? [])].sort((a, b) => (b ?? 0) - (a ?? 0)));
     const expected = [4, 5, 6, 8, 9, 10, 12, 13, 14, 50, 52, 53, 54, 56, 57, 58].map((i) => i % 10).sort((a, b) => b - a);
     expect(female?.contributions).toEqual(expected);
-  });
-
-  it('totals and percentages are recomputed from the published cells, so rounded cells add up to their total', async () => {
-    await connection.run(`CREATE OR REPLACE TABLE three AS SELECT chr(CAST(97 + i // 12 AS INTEGER)) AS ward FROM range(36) AS t(i)`);
-    const choices: OutputChoices = { kind: 'frequency', dimensions: ['ward'], totals: true };
-    const rounded: AppliedMitigation = { kind: 'rounded', roundingBase: 5 };
-    const document = await build(choices, 'SELECT * FROM three', rounded);
-    const check = await checkOutput(document, { rules: PROFILES.default, solver: await createHighsSolver(), released: [] });
-    const published = publishedOutput(document, check);
-    // 12, 12 and 12 rounded to 10 each: the total shown is 30 (their sum), not 36 rounded to 35.
-    expect(published.cells.map((cell) => cell.value)).toEqual([10, 10, 10]);
-    expect(published.totals.map((cell) => cell.value)).toEqual([30]);
-    expect(published.derived.map((value) => value.percent)).toEqual([33.3, 33.3, 33.3]);
-    expect(published.notes).toContain('Totals are the sums of the published cells.');
   });
 
   it('the check counts only the non-missing values as contributors of a magnitude cell', async () => {
