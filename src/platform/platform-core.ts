@@ -97,7 +97,7 @@ export interface PlatformCore {
   readonly queries: QueryService;
   /** Incidents, suspensions and frozen egress. */
   readonly killSwitch: KillSwitch;
-  /** The queries and samples running in this process. */
+  /** The queries, samples and drive transfers running in this process. */
   readonly operations: OperationRegistry;
   /** People: registering, enrolment, roles, status; who may use the platform now. */
   readonly people: PeopleService;
@@ -218,6 +218,7 @@ export async function openPlatformCore(options: PlatformCoreOptions): Promise<Pl
       audit,
       agreements,
       killSwitch,
+      operations,
       root: drivesFolder(options.dataDir),
       rateLimiter: createRateLimiter,
       ...(options.log ? { log: options.log } : {}),

@@ -101,7 +101,7 @@ export interface PlatformServer {
   readonly startupAudit: StartupAudit;
   /** The data-sharing agreements in force (DIR/agreements, watched). */
   readonly agreements: AgreementLoader;
-  /** The queries and samples running now, by person and project (what a suspension would stop). */
+  /** The queries, samples and drive transfers running now, by person and project (what a suspension would stop). */
   readonly operations: Pick<OperationRegistry, 'running'>;
   /** Closes the HTTP server, then the engine, then the records (store and audit log). Safe to call twice. */
   close(): Promise<void>;

@@ -3,7 +3,8 @@
 // (its place in `Content-Range: bytes START-END/TOTAL`, at most UPLOAD_CHUNK_MAX_BYTES; a chunk at another offset than
 // the session's is answered 409 with the session, so the client knows where to go on) and GET of a kept version's
 // bytes. Both pass the API's onRequest hook like any route (Bearer token, the person's standing); the drive service
-// checks membership of the project and records what is read and written.
+// checks membership of the project, records what is read and written, and registers the bytes in flight with the kill
+// switch, which cuts the connection when it stops them.
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { IdSchema } from '../../common/contract.ts';
@@ -11,6 +12,7 @@ import { canonicalDrivePath, davPath, UPLOAD_CHUNK_MAX_BYTES, UploadIdSchema } f
 import { EnclaveError, HTTP_STATUS_BY_ERROR_CODE } from '../../common/errors.ts';
 import { DRIVE_RAW_ROUTES, PLATFORM_API_PREFIX } from '../../common/platform-api.ts';
 import type { DriveCaller, DriveService } from '../drives/service-api.ts';
+import { cutNow } from '../drives/transfers.ts';
 import { UploadOffsetMismatch } from '../drives/uploads.ts';
 import { parseParameters, parseQuery } from '../http/request-input.ts';
 import type { Principal } from '../identity/principal.ts';
@@ -111,9 +113,16 @@ function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
+/** The caller of a byte route: the kill switch stopping its transfer cuts the connection (a cut body is never whole). */
+const transferCaller = (request: FastifyRequest, reply: FastifyReply): DriveCaller => ({
+  principal: principalOf(request),
+  via: 'api',
+  cut: () => cutNow(reply.raw),
+});
+
 async function putChunk(drives: DriveService, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
   const { projectId, uploadId } = parseParameters(ChunkParams, request.params) as z.output<typeof ChunkParams>;
-  const caller = apiCaller(principalOf(request));
+  const caller = transferCaller(request, reply);
   const range = parseChunkRange(request.headers['content-range']);
   const length = range.end - range.start + 1;
   const declared = request.headers['content-length'];
@@ -142,7 +151,7 @@ async function putChunk(drives: DriveService, request: FastifyRequest, reply: Fa
 async function getVersion(drives: DriveService, request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
   const { projectId, version } = parseParameters(VersionParams, request.params) as z.output<typeof VersionParams>;
   const { path } = parseQuery(VersionQuery, request.query) as z.output<typeof VersionQuery>;
-  const opened = await drives.readVersion(apiCaller(principalOf(request)), projectId, path, version);
+  const opened = await drives.readVersion(transferCaller(request, reply), projectId, path, version);
   // The version's SHA-256 is in the versions list the client read: it checks the bytes against that.
   return reply
     .type('application/octet-stream')

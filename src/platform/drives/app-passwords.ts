@@ -66,6 +66,7 @@ export function appPasswords(ctx: DriveContext) {
   }
   const usesRecorded = createRateLimiter({ limit: 1, windowMs: 60_000, now: clock });
   const refusalsRecorded = createRateLimiter({ limit: 1, windowMs: 60_000, now: clock });
+  const suspendedRecorded = createRateLimiter({ limit: 1, windowMs: 60_000, now: clock });
 
   function requireSignedIn(caller: DriveCaller, doing: string): void {
     if (caller.appPasswordId !== undefined) {
@@ -155,9 +156,32 @@ export function appPasswords(ctx: DriveContext) {
         if (stored.length === presented.length && timingSafeEqual(stored, presented) && match === undefined) match = row;
       }
       if (user === undefined || match === undefined) return refused(call, 'no such app password for this drive');
+      // A suspended person's password is refused as their tokens are (403 suspended, an attempt on record), before the
+      // check below would call it ended: the suspension ended their sign-ins, this password's with them.
+      const barred = await ctx.deps.killSwitch.refusalFor(user.id);
+      if (barred !== null) {
+        if (suspendedRecorded.take(user.id).allowed) {
+          await audit.append({
+            type: 'access.refused',
+            actor: user.id,
+            outcome: 'failure',
+            details: {
+              route: 'drive.dav',
+              via: 'webdav',
+              projectId,
+              appPasswordId: match.id,
+              code: barred.code,
+              reason: barred.message,
+              recordedAtMost: 'once a minute per person',
+            },
+          });
+        }
+        throw barred;
+      }
       // An administrator who ends a person's sign-ins (a lost device, an incident) ends the app passwords made before too.
       const validAfter = await ctx.store.tokensValidAfter(user.id);
-      if (validAfter !== null && Date.parse(match.created_at) / 1000 <= validAfter) {
+      // To the second, as the ending is recorded (and tokens' iat compared): a password made in that second is ended too.
+      if (validAfter !== null && Math.floor(Date.parse(match.created_at) / 1000) <= validAfter) {
         return refused(call, "made before the person's sign-ins were ended by an administrator");
       }
       if (usesRecorded.take(match.id).allowed) {

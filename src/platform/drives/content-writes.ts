@@ -4,7 +4,8 @@
 // version pointer. Of two writes made on the same ETag exactly one happens; the other is `conflict` and changes nothing.
 // Earlier versions are kept up to the drive's count, oldest dropped first; what no version holds any more is deleted.
 // A restore of a version is a new version with its content. `write` (WebDAV PUT), the upload sessions' commit and
-// the demo's files all go through here.
+// the demo's files all go through here. A PUT's body is a transfer the kill switch can stop (transfers.ts) until all of
+// it has arrived: stopped, nothing is committed.
 import type { Readable } from 'node:stream';
 import { EnclaveError } from '../../common/errors.ts';
 import { driveEtag, drivePathKey, type DriveEntry, type WriteCondition } from '../../common/drives.ts';
@@ -13,6 +14,7 @@ import { newDriveRecordId } from '../store/drives.ts';
 import type { StoredBlob } from './blob-store.ts';
 import { checkedPath, childPath, noSpace, twinRefusal, type DriveContext } from './drive-context.ts';
 import type { DriveCaller } from './service-api.ts';
+import { startTransfer } from './transfers.ts';
 
 /** What a write would do, as checked on the records now. */
 export interface WritePlan {
@@ -253,6 +255,7 @@ export function contentWrites(ctx: DriveContext) {
           // Its declared length counts against the quota while it streams (a body of unknown length is bounded by the
           // room there is now); the commit checks the quota again with the real size, once this hold is let go.
           const letGo = ctx.holdWriting(projectId, declaredLength ?? 0);
+          const transfer = startTransfer(ctx.deps.operations, { caller, projectId, flow: body });
           let blob: StoredBlob;
           try {
             blob = await ctx.storeBlob(body, {
@@ -263,8 +266,17 @@ export function contentWrites(ctx: DriveContext) {
                   : new EnclaveError('invalid_input', 'The file is longer than its declared length. Nothing was written.'),
               ...(declaredLength === null ? {} : { expectedBytes: declaredLength }),
             });
+          } catch (err) {
+            throw transfer.stoppedBy() ?? err;
           } finally {
+            transfer.end();
             letGo();
+          }
+          // Stopped by the kill switch as its last bytes arrived: nothing is committed, and the blob goes.
+          const stopped = transfer.stoppedBy();
+          if (stopped !== undefined) {
+            await ctx.release(blob.sha256);
+            throw stopped;
           }
           let committed: CommittedContent;
           try {

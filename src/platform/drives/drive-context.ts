@@ -19,6 +19,7 @@ import type { AuditLog } from '../audit/audit-log.ts';
 import type { JsonValue } from '../audit/canonical-json.ts';
 import { requireProjectAccess, type AgreementsInForce } from '../authz/access-policy.ts';
 import type { KillSwitch } from '../incidents/kill-switch.ts';
+import type { OperationRegistry } from '../incidents/operations.ts';
 import type { DriveQueries, DriveSettings, StoredDrive, StoredEntry, StoredLockRow, StoredTrash } from '../store/drives.ts';
 import { newDriveRecordId } from '../store/drives.ts';
 import type { MetadataStore } from '../store/metadata-store.ts';
@@ -32,6 +33,8 @@ export interface DriveServiceDependencies {
   readonly audit: AuditLog;
   readonly agreements: AgreementsInForce;
   readonly killSwitch: KillSwitch;
+  /** The kill switch's registry of running work, where byte transfers are registered (absent: nothing can stop them). */
+  readonly operations?: Pick<OperationRegistry, 'start'>;
   readonly blobs: BlobStore;
   readonly now?: () => Date;
   /**

@@ -2,7 +2,8 @@
 // counter (what the sync engine compares against), a file's content or a range of it, a kept version's content, the
 // versions of a file and the trash. Every read of content is an audit event; listings are not (a WebDAV client lists
 // all the time). A whole content is checked against its SHA-256 as it streams (verified-read.ts; a range cannot be).
-// A read finds its blob pinned, so a write that drops the version meanwhile cannot delete it under it.
+// A read finds its blob pinned, so a write that drops the version meanwhile cannot delete it under it. A content's stream
+// is a transfer the kill switch can stop (transfers.ts) until it closes.
 import type { Readable } from 'node:stream';
 import { EnclaveError } from '../../common/errors.ts';
 import {
@@ -17,6 +18,7 @@ import { projectsOfMember } from '../authz/access-policy.ts';
 import type { StoredEntry } from '../store/drives.ts';
 import { checkedPath, type DriveContext } from './drive-context.ts';
 import type { ByteRange, DriveCaller, OpenedContent } from './service-api.ts';
+import { startTransfer } from './transfers.ts';
 import { verifiedStream, type VerifiedBlob } from './verified-read.ts';
 
 /** Folders first, then by name as people sort them, then by the exact spelling (no two are the same). */
@@ -189,8 +191,10 @@ export function driveReads(ctx: DriveContext) {
                 version: entry.version,
               })
             : opened;
+          const shown = await ctx.shown(projectId, entry);
+          startTransfer(ctx.deps.operations, { caller, projectId, flow: stream, untilClosed: true });
           return {
-            result: { entry: await ctx.shown(projectId, entry), length, stream },
+            result: { entry: shown, length, stream },
             details: { path: entry.path, version: entry.version, sha256: entry.sha256, bytes: length },
           };
         },
@@ -213,12 +217,11 @@ export function driveReads(ctx: DriveContext) {
           } finally {
             ctx.unpin(kept.sha256);
           }
+          const content = checked({ caller, projectId }, stream, { sha256: kept.sha256, size: kept.size, path: entry.path, version });
+          const shown = await ctx.shown(projectId, entry);
+          startTransfer(ctx.deps.operations, { caller, projectId, flow: content, untilClosed: true });
           return {
-            result: {
-              entry: await ctx.shown(projectId, entry),
-              length: kept.size,
-              stream: checked({ caller, projectId }, stream, { sha256: kept.sha256, size: kept.size, path: entry.path, version }),
-            },
+            result: { entry: shown, length: kept.size, stream: content },
             details: { path: entry.path, version, sha256: kept.sha256, bytes: kept.size },
           };
         },

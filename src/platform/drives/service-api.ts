@@ -25,6 +25,8 @@ export interface DriveCaller {
   readonly appPasswordId?: string;
   /** How the request reached the platform, for the audit event. */
   readonly via: 'api' | 'webdav';
+  /** Ends the connection the call's bytes travel on, at once: what the kill switch does to a transfer it stops. */
+  readonly cut?: () => void;
 }
 
 /** A byte range, both ends included (as HTTP's Range). */
@@ -130,7 +132,8 @@ export interface DriveService {
   /**
    * Checks a WebDAV Basic credential: the person's username and an unrevoked app password of theirs for this project's
    * drive (constant-time; a match is never refused for failures, which are counted per `from`, the remote address, and
-   * user name). Records its last use and audits it. Null when refused.
+   * user name). Records its last use and audits it. Null when refused; for a matching password of a suspended person,
+   * throws the kill switch's refusal (`suspended`), recorded as an attempt.
    */
   verifyAppPassword(projectId: string, username: string, secret: string, from?: string): Promise<DriveCaller | null>;
   /** WebDAV locks: stored, listed, removed; the WebDAV adapter applies RFC 4918's rules to them. */

@@ -2,7 +2,8 @@
 // checked from the declared size), chunks appended at the session's offset (each fsynced, whole or not at all), where
 // it stands, and commit (the received bytes' SHA-256 checked against the declared one, then written as a PUT is: the
 // same condition checked again, atomically with the write). A session lives in the records and its bytes on disk, so it
-// survives a restart: its offset is always the bytes durably on disk. It expires a day after its last chunk.
+// survives a restart: its offset is always the bytes durably on disk. It expires a day after its last chunk. A chunk
+// streaming in is a transfer the kill switch can stop: the session is then dropped, so nothing of it is ever committed.
 import { EnclaveError } from '../../common/errors.ts';
 import {
   UPLOAD_CHUNK_MAX_BYTES,
@@ -16,6 +17,7 @@ import { newUploadId } from '../store/drives.ts';
 import { commitPinned, planWrite } from './content-writes.ts';
 import { checkedPath, type DriveContext } from './drive-context.ts';
 import type { DriveCaller } from './service-api.ts';
+import { startTransfer } from './transfers.ts';
 
 /** How many unfinished uploads one person may hold in one drive. */
 export const OPEN_UPLOADS_PER_PERSON = 64;
@@ -77,6 +79,51 @@ export function driveUploads(ctx: DriveContext) {
   }
 
   const expiry = (): string => new Date(ctx.now().getTime() + ctx.uploadLifetimeMs).toISOString();
+
+  /**
+   * Appends a chunk as a transfer the kill switch can stop (transfers.ts). Stopped, the whole session goes (its bytes,
+   * and what it held of the quota), the drop is recorded, and the refusal is thrown: nothing of it can be committed.
+   */
+  async function appendChunk(chunk: {
+    caller: DriveCaller;
+    row: StoredUpload;
+    offset: number;
+    body: AsyncIterable<Uint8Array>;
+    length: number;
+  }): Promise<number> {
+    const { caller, row, offset, body, length } = chunk;
+    const transfer = startTransfer(ctx.deps.operations, { caller, projectId: row.project_id, flow: body });
+    let outcome: { reached: number } | { failed: unknown };
+    try {
+      outcome = { reached: await blobs.appendUpload(row.id, { offset, body, length }) };
+    } catch (err) {
+      outcome = { failed: err };
+    } finally {
+      transfer.end();
+    }
+    const stopped = transfer.stoppedBy();
+    if (stopped !== undefined) {
+      await drop(row.id);
+      await ctx.audit.append({
+        type: 'drive.upload_stopped',
+        actor: caller.principal.user.id,
+        outcome: 'failure',
+        details: {
+          projectId: row.project_id,
+          via: caller.via,
+          ...(caller.appPasswordId === undefined ? {} : { appPasswordId: caller.appPasswordId }),
+          uploadId: row.id,
+          path: row.path,
+          bytesDropped: offset,
+          code: stopped.code,
+          reason: stopped.message,
+        },
+      });
+      throw stopped;
+    }
+    if ('failed' in outcome) throw outcome.failed;
+    return outcome.reached;
+  }
 
   return {
     async startUpload(caller: DriveCaller, projectId: string, upload: StartUpload): Promise<UploadSession> {
@@ -149,7 +196,7 @@ export function driveUploads(ctx: DriveContext) {
       return ctx.uploadLocks.run(uploadId, async () => {
         const at = await offsetOf(row);
         if (at !== offset) throw new UploadOffsetMismatch(sessionOf(row, at), offset);
-        const reached = await blobs.appendUpload(uploadId, { offset, body, length });
+        const reached = await appendChunk({ caller, row, offset, body, length });
         const expiresAt = expiry();
         await records.touchUpload(uploadId, expiresAt);
         return sessionOf({ ...row, expires_at: expiresAt }, reached);

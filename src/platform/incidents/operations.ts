@@ -1,4 +1,4 @@
-// One registry of the work running for people on this platform instance (queries, samples, and later drive transfers),
+// One registry of the work running for people on this platform instance (queries, samples, drive transfers),
 // each with what stops it, so the kill switch can stop everything a suspended person or project has under way, at
 // once, wherever it is: in the engine, or streaming its answer.
 import { randomUUID } from 'node:crypto';

@@ -8,6 +8,7 @@ import { UnauthorizedError, type AuthResponse, type Authenticator, type User } f
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Principal } from '../../identity/principal.ts';
 import type { DriveCaller } from '../service-api.ts';
+import { cutNow } from '../transfers.ts';
 import { contextOf, headerOf, type DavRequestContext } from './request-context.ts';
 
 export interface DavCredentialChecks {
@@ -31,7 +32,8 @@ export class DriveDavAuthenticator implements Authenticator {
 
   async authenticate(request: Request, _response: AuthResponse): Promise<DavUser> {
     const context = contextOf(request);
-    const caller = await this.callerOf(context);
+    // A transfer the kill switch stops ends with the connection: a GET's answer has begun and cannot say why.
+    const caller: DriveCaller = { ...(await this.callerOf(context)), cut: () => cutNow(context.response) };
     // Reading the drive is the membership check (the service refuses anyone else: 403), and gives the quota.
     context.drive = await context.drives.info(caller, context.projectId);
     context.caller = caller;

@@ -87,6 +87,9 @@ export async function createDriveHarness(settings: Partial<DriveSettings> = {}, 
     async projectRefusal(project: { id: string; name: string }) {
       return suspended.has(project.id) ? new EnclaveError('forbidden', `${project.name} is suspended by an administrator.`) : null;
     },
+    async refusalFor() {
+      return null;
+    },
   } as unknown as KillSwitch;
 
   async function open(): Promise<{ records: PlatformRecords; service: DriveServiceRuntime }> {
