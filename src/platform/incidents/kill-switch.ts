@@ -185,10 +185,30 @@ export function createKillSwitch(options: KillSwitchOptions): KillSwitch {
     return { stored, effect: await enforceHere(stored) };
   }
 
+  /** Everyone who holds the admin role (whichever of their roles it is), is active, and is not suspended. */
   async function activeAdmins(): Promise<string[]> {
-    const [people, inForce] = await Promise.all([store.listUsers(), store.incidents.inForce()]);
+    const [people, inForce] = await Promise.all([store.people.list(), store.incidents.inForce()]);
     const suspended = new Set(inForce.filter((entry) => entry.kind === 'user_suspended').map((entry) => entry.target));
-    return people.filter((person) => person.role === 'admin' && !suspended.has(person.id)).map((person) => person.id);
+    return people
+      .filter((person) => person.status === 'active' && person.roles.includes('admin') && !suspended.has(person.id))
+      .map((person) => person.id);
+  }
+
+  /**
+   * Why an administrator may not suspend this person through the API, or null. The one acting is always an active
+   * administrator, so "the last active administrator" is counted without them: suspending the only other one would
+   * leave nobody who could act on the caller's account (nobody acts on themselves), and two administrators suspending
+   * each other at once would leave none at all.
+   */
+  async function suspensionRefusal(actor: KillSwitchActor, userId: string, name: string): Promise<EnclaveError | null> {
+    if (actor.kind !== 'admin') return null;
+    if (actor.userId === userId) return new EnclaveError('forbidden', 'You cannot suspend yourself: ask another administrator.');
+    const admins = await activeAdmins();
+    if (!admins.includes(userId) || admins.some((id) => id !== userId && id !== actor.userId)) return null;
+    return new EnclaveError(
+      'forbidden',
+      `${name} is the only other active administrator: suspending them through the API would leave you the only one, with nobody who could act on your account. The operator can suspend them on the host (enclave platform suspend-user).`,
+    );
   }
 
   return {
@@ -268,17 +288,15 @@ export function createKillSwitch(options: KillSwitchOptions): KillSwitch {
             ],
           };
         }
-        if (actor.kind === 'admin' && actor.userId === action.userId) {
-          throw new EnclaveError('forbidden', 'You cannot suspend yourself: ask another administrator.');
-        }
-        if (actor.kind === 'admin') {
-          const admins = await activeAdmins();
-          if (admins.length === 1 && admins[0] === action.userId) {
-            throw new EnclaveError(
-              'forbidden',
-              'This is the last active administrator: suspending them through the API would leave nobody to lift it. The operator can on the host (enclave platform suspend-user).',
-            );
-          }
+        const refusal = await suspensionRefusal(actor, action.userId, name);
+        if (refusal !== null) {
+          await audit.append({
+            type: 'user.suspension_refused',
+            actor: actorId(actor),
+            outcome: 'failure',
+            details: { via: 'api', userId: action.userId, incidentId: incident.id, reason: action.reason, refusal: refusal.message },
+          });
+          throw refusal;
         }
         const { stored: restriction, effect } = await restrictNow(actor, {
           kind: 'user_suspended',

@@ -1,15 +1,24 @@
 // Walks the declaration's access rows (PLATFORM_ROUTES, src/common/platform-api.ts): every route, called as
 // every role, as a member and a non-member, as someone the platform does not know, unauthenticated, and with an
 // expired, a forged (signed by another key), a wrong-audience and a wrong-issuer token, and a token on the
-// revocation list. Tokens are minted with jose exactly as the embedded provider signs them
-// (test/integration/platform/fixture.ts), so only the spoiled part differs.
+// revocation list; then a suspended, a disabled person and a suspended project's members, and a person whose terms of use
+// are pending or whose training for one of their roles has lapsed. Tokens are minted with jose exactly as the embedded
+// provider signs them (test/integration/platform/fixture.ts), so only the spoiled part differs.
 // SATRE 3.2.03, 1.5.03: access to project data only for authorised members, deny by default.
 import { DatabaseSync } from 'node:sqlite';
 import path from 'node:path';
 import { decodeJwt } from 'jose';
 import { Kysely } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { API_ROUTE_IDS, PLATFORM_API, ROUTE_IDS, routeAccess, type ApiRoute, type RouteId } from '../../../src/common/platform-api.ts';
+import {
+  ALWAYS_OPEN_ROUTES,
+  API_ROUTE_IDS,
+  PLATFORM_API,
+  ROUTE_IDS,
+  routeAccess,
+  type ApiRoute,
+  type RouteId,
+} from '../../../src/common/platform-api.ts';
 import { createPlatformServer, type PlatformServer } from '../../../src/platform/server.ts';
 import { createNodeSqliteDialect } from '../../../src/platform/store/node-sqlite-dialect.ts';
 import { createRevocationList, revocationKey } from '../../../src/platform/store/revocations.ts';
@@ -590,5 +599,136 @@ describe('the access table, walked', () => {
   it('lets an output checker list only the projects they belong to (none in the seed)', async () => {
     const token = await mintAccessToken({ dataDir: fixture.dataDir, sub: 'demo-checker-1' });
     expect((await call('projects.list', token)).json()).toEqual([]);
+  });
+
+  // SATRE 1.6.04 (training before access) and 3.2.02 (people agree to the terms before access): a person's standing over
+  // every row. Each state is walked, then put right and walked again; only the rows the state concerns may differ.
+  describe('while terms are pending or training has lapsed', () => {
+    interface Outcome {
+      readonly status: number;
+      readonly code: string | null;
+      readonly message: string | null;
+    }
+
+    async function asAdmin(method: 'GET' | 'POST', url: string, payload?: unknown): Promise<unknown> {
+      const response = await server.app.inject({
+        method,
+        url,
+        headers: {
+          authorization: `Bearer ${await mintAccessToken({ dataDir: fixture.dataDir, sub: 'demo-admin' })}`,
+          ...(payload === undefined ? {} : { 'content-type': 'application/json' }),
+        },
+        ...(payload === undefined ? {} : { payload: JSON.stringify(payload) }),
+      });
+      expect(response.statusCode, response.body).toBe(200);
+      return response.json<unknown>();
+    }
+
+    /** Every route called as `sub`, each with a token of its own. */
+    async function walk(sub: string): Promise<Map<RouteId, Outcome>> {
+      const outcomes = new Map<RouteId, Outcome>();
+      for (const route of routes) {
+        const response = await call(route, await mintAccessToken({ dataDir: fixture.dataDir, sub }));
+        let error: { code?: string; message?: string } | undefined;
+        try {
+          error = response.json<{ error?: { code?: string; message?: string } }>().error;
+        } catch {
+          error = undefined;
+        }
+        outcomes.set(route, { status: response.statusCode, code: error?.code ?? null, message: error?.message ?? null });
+      }
+      return outcomes;
+    }
+
+    /** Whether the route lets one of these roles past the role check (the state is judged after it). */
+    const admits = (route: RouteId, roles: readonly string[]): boolean => {
+      const access = routeAccess(route);
+      return access !== 'public' && access !== 'identified' && roles.some((role) => (access as readonly string[]).includes(role));
+    };
+
+    it('training lapsed: refuses with training_required the routes of that role only, naming the course', async () => {
+      // A data manager who is an analyst too: the analyst's training is valid, the data manager's expired long ago.
+      await asAdmin('POST', '/api/v1/admin/users', {
+        id: 'matrix-two',
+        displayName: 'Matrix Two Roles',
+        roles: ['data_manager', 'analyst'],
+        verification: 'Seen in person',
+        subject: 'matrix-two',
+      });
+      for (const [course, completed, expires] of [
+        ['Safe Researcher Training', '2026-01-01', '2099-01-01'],
+        ['Information Governance Training', '2020-01-01', '2021-01-01'],
+      ]) {
+        await asAdmin('POST', '/api/v1/admin/training', { userId: 'matrix-two', course, completed, expires, evidence: `${course} record` });
+      }
+      const lapsed = await walk('matrix-two');
+      await asAdmin('POST', '/api/v1/admin/training', {
+        userId: 'matrix-two',
+        course: 'Information Governance Training',
+        completed: '2026-01-01',
+        expires: '2099-01-01',
+        evidence: 'Renewed',
+      });
+      const trained = await walk('matrix-two');
+
+      const managersOnly = routes.filter(
+        (route) => admits(route, ['data_manager']) && !admits(route, ['analyst']) && !ALWAYS_OPEN_ROUTES.has(route),
+      );
+      expect(managersOnly).toEqual(expect.arrayContaining(['admin.agreements', 'project.members']));
+      for (const route of routes) {
+        if (managersOnly.includes(route)) {
+          expect(lapsed.get(route), route).toEqual({
+            status: 403,
+            code: 'training_required',
+            message: expect.stringMatching(
+              /^Your Information Governance Training \(needed for the Data manager role\) expired on 2021-01-01/,
+            ),
+          });
+          expect(trained.get(route)?.code, route).not.toBe('training_required');
+        } else {
+          expect(lapsed.get(route), route).toEqual(trained.get(route));
+        }
+      }
+      // The analyst's routes serve as before.
+      expect(lapsed.get('projects.list')?.status).toBe(200);
+    });
+
+    it('terms pending: refuses with terms_required every route but the always-open ones, until accepted', async () => {
+      await asAdmin('POST', '/api/v1/admin/terms', {
+        audience: 'data_manager',
+        text: 'Data managers change agreements only as the data controller has approved, and say why each time.',
+        summary: 'First terms for data managers',
+        requiresAcceptance: true,
+      });
+      const pending = await walk('matrix-dm');
+      const token = await mintAccessToken({ dataDir: fixture.dataDir, sub: 'matrix-dm' });
+      const mine = await server.app.inject({ method: 'GET', url: '/api/v1/terms', headers: { authorization: `Bearer ${token}` } });
+      const current = mine.json<Array<{ current: { audience: string; version: number; sha256: string } }>>()[0].current;
+      const accepted = await server.app.inject({
+        method: 'POST',
+        url: '/api/v1/terms/accept',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        payload: JSON.stringify({ audience: current.audience, version: current.version, sha256: current.sha256 }),
+      });
+      expect(accepted.statusCode, accepted.body).toBe(200);
+      const agreed = await walk('matrix-dm');
+
+      const refused = routes.filter((route) => admits(route, ['data_manager']) && !ALWAYS_OPEN_ROUTES.has(route));
+      expect(refused.length).toBeGreaterThan(0);
+      for (const route of routes) {
+        if (refused.includes(route)) {
+          expect(pending.get(route), route).toEqual({
+            status: 403,
+            code: 'terms_required',
+            message: expect.stringMatching(/^Read and accept the current terms of use \(Data manager, version 1\)/),
+          });
+          expect(agreed.get(route)?.code, route).not.toBe('terms_required');
+        } else {
+          // Public and always-open rows, and rows the role does not admit, answer as they do once the terms are accepted.
+          expect(pending.get(route), route).toEqual(agreed.get(route));
+        }
+      }
+      for (const route of ALWAYS_OPEN_ROUTES) expect(pending.get(route as RouteId)?.code, route).not.toBe('terms_required');
+    });
   });
 });

@@ -1,6 +1,7 @@
 // The operator's break-glass commands against a running platform: `enclave platform suspend-user`, run on the host
 // beside the server (a second process on the same records, no identity provider involved), refuses the analyst's next
-// call within 2 s and is recorded with the operator's OS account; `lift` gives her access back from a fresh sign-in;
+// call within 2 s and is recorded with the operator's OS account, and cuts her query answer that is streaming (the
+// server's watch stops the work and records it) within 2 s; `lift` gives her access back from a fresh sign-in;
 // `freeze-egress` makes the platform's egress answer frozen; `incidents` lists what `lift` needs without letting text
 // someone typed steer the terminal; `access-report` writes CSV; `user add` gives a production data folder its first
 // administrator and nobody else. Bad input exits 2 and changes nothing. All of it on both metadata stores: SQLite in the
@@ -36,6 +37,8 @@ const ISSUER = 'https://idp.example.org/realms/enclave';
 
 interface StoredEvent {
   seq: number;
+  /** When it was recorded, in epoch milliseconds. */
+  at: number;
   type: string;
   actor: string | null;
   details: Record<string, unknown>;
@@ -61,8 +64,12 @@ interface Engine {
   recordsFor(dataDir: string, options: { demo: boolean }): Promise<Records>;
 }
 
-const parsed = (row: { seq: unknown; type: unknown; actor: unknown; details: unknown }): StoredEvent => ({
+/** An audit event's row as either engine answers it. */
+type EventRow = Record<'seq' | 'occurred_at' | 'type' | 'actor' | 'details', unknown>;
+
+const parsed = (row: EventRow): StoredEvent => ({
   seq: Number(row.seq),
+  at: new Date(row.occurred_at as string | Date).getTime(),
   type: String(row.type),
   actor: typeof row.actor === 'string' ? row.actor : null,
   details: JSON.parse(String(row.details)) as Record<string, unknown>,
@@ -86,8 +93,8 @@ const sqlite: Engine = {
         read((db) =>
           (
             db
-              .prepare('SELECT seq, type, actor, details FROM audit_events WHERE type = ? ORDER BY seq')
-              .all(type) as unknown as StoredEvent[]
+              .prepare('SELECT seq, occurred_at, type, actor, details FROM audit_events WHERE type = ? ORDER BY seq')
+              .all(type) as unknown as EventRow[]
           ).map(parsed),
         ),
       countRows: async (table) => read((db) => Number((db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n)),
@@ -105,8 +112,8 @@ function postgres(cluster: AvailableCluster): Engine {
         flags: store.flags,
         database: store.database,
         eventsOf: async (type) =>
-          (await store.raw('SELECT seq, type, actor, details FROM audit_events WHERE type = $1 ORDER BY seq', [type])).map((row) =>
-            parsed(row as unknown as StoredEvent),
+          (await store.raw('SELECT seq, occurred_at, type, actor, details FROM audit_events WHERE type = $1 ORDER BY seq', [type])).map(
+            (row) => parsed(row as unknown as EventRow),
           ),
         countRows: async (table) => Number((await store.raw(`SELECT count(*) AS n FROM ${table}`))[0]?.n),
         cleanup: () => store.cleanup(),
@@ -282,6 +289,76 @@ describe.each(ENGINES.map((engine) => [engine.name, engine] as const))('on %s', 
       expect(before.statusCode).toBe(401);
       expect(before.json()).toMatchObject({ error: { code: 'unauthenticated' } });
     });
+
+    it("cuts the analyst's query answer that is streaming, and records what it stopped, within 2 s of the command", async () => {
+      const baseUrl = await server.listen({ port: 0, host: '127.0.0.1' });
+      // Twenty copies of the project's two test results: more rows than the limit asks for.
+      const copies = Array.from({ length: 20 }, (_, i) => `covid_tests t${i}`).join(', ');
+      const response = await fetch(`${baseUrl}/api/v1/projects/covid-outcomes/query`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${await tokenOf('demo-analyst')}`, 'content-type': 'application/json' },
+        body: JSON.stringify({
+          sql: `SELECT t0.test_id, t0.test_type, t0.result, t0.specimen_date, t0.local_authority_code FROM ${copies} LIMIT 500000`,
+          format: 'arrow',
+        }),
+      });
+      expect(response.status).toBe(200);
+      const declared = Number(response.headers.get('content-length'));
+      // Much more than the sockets between the two can hold (the test reads no more until the command has run): the
+      // platform is still sending while the command runs.
+      expect(declared).toBeGreaterThan(24 * 1024 * 1024);
+      const reader = response.body!.getReader() as ReadableStreamDefaultReader<Uint8Array>;
+      let received = (await reader.read()).value?.byteLength ?? 0;
+
+      const suspended = await enclave([
+        'platform',
+        'suspend-user',
+        '--data-dir',
+        dataDir,
+        '--user',
+        'demo-analyst',
+        '--reason',
+        'Bulk download at night',
+      ]);
+      expect(suspended.code, suspended.stderr).toBe(0);
+      const actionId = idIn(suspended.stdout, new RegExp(`Action (${ACTION_ID.source})`));
+      const incidentId = idIn(suspended.stdout, new RegExp(`Opened incident (${INCIDENT_ID.source})`));
+
+      const recorded = await within(
+        2_000,
+        async () => (await eventsOf('operation.aborted')).filter((event) => event.details.restrictionId === actionId),
+        (events) => events.length > 0,
+      );
+      expect(recorded.afterMs).toBeLessThanOrEqual(2_000);
+      // Recorded within 2 s of the command's suspension, however long the command itself took to start.
+      const suspension = (await eventsOf('user.suspended')).find((event) => event.details.restrictionId === actionId);
+      expect(recorded.value[0].at - suspension!.at).toBeLessThanOrEqual(2_000);
+      expect(recorded.value).toMatchObject([
+        {
+          actor: 'demo-analyst',
+          details: { operation: 'query', projectId: 'covid-outcomes', incidentId, because: 'user_suspended' },
+        },
+      ]);
+      // What was already on its way arrives; then the connection ends short of the length it declared.
+      const started = Date.now();
+      const ending = await (async (): Promise<'complete' | 'cut'> => {
+        try {
+          for (;;) {
+            const { done, value } = await reader.read();
+            if (done) return received === declared ? 'complete' : 'cut';
+            received += value.byteLength;
+          }
+        } catch {
+          return 'cut';
+        }
+      })();
+      expect(ending).toBe('cut');
+      expect(received).toBeLessThan(declared);
+      expect(recorded.afterMs + (Date.now() - started)).toBeLessThanOrEqual(2_000);
+
+      const lifted = await platform('lift', ['--data-dir', dataDir, '--action', actionId, '--reason', 'Download was approved']);
+      expect(lifted.code, lifted.stderr).toBe(0);
+    }, 60_000);
 
     it('refuses bad input with exit 2 and a clear message, and changes nothing', async () => {
       const counts = async () => ({
@@ -542,7 +619,7 @@ describe.each(ENGINES.map((engine) => [engine.name, engine] as const))('on %s', 
       const csv = await platform('access-report', [...args, '--format', 'csv']);
       expect(csv.code, csv.stderr).toBe(0);
       const lines = csv.stdout.split('\r\n');
-      expect(lines[0]).toBe('seq,occurredAt,activity,type,actor,projectId,datasets,rows,outcome,detail');
+      expect(lines[0]).toBe('seq,occurredAt,activity,type,actor,projectId,datasets,rows,bytes,outcome,detail');
       expect(lines.at(-1)).toBe('');
       expect(lines.slice(1, -1).map((line) => Number(line.split(',')[0]))).toEqual(report.entries.map((entry) => entry.seq));
 

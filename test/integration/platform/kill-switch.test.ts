@@ -1,8 +1,9 @@
-// The kill switch through the platform's API (issue 18): incidents, suspending a person while their query is running
-// (the work stops, at once, wherever it is), ending sign-ins, suspending a project, freezing egress, lifting, and the
-// rules that keep an administrator from locking everyone out or freeing themselves. Every action is in the audit log
-// with its incident, and the chain still verifies. SATRE 2.6.04 (rapid incident response), 3.1.12 (egress prevented),
-// 3.2.x (every action recorded).
+// The kill switch through the platform's API (issue 18): incidents, suspending a person or a project while a query of
+// theirs is running (the work stops, at once, wherever it is), ending sign-ins, freezing egress, lifting (never without a
+// reason), and the rules that keep an administrator from locking everyone out or freeing themselves: nobody suspends
+// themselves, nor the only other active administrator. Every action is in the audit log with its incident, and the
+// chain still verifies. SATRE 2.6.04 (rapid incident response), 3.1.12 (egress prevented), 3.2.x (every action
+// recorded).
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { AccessReportSchema, ActionEffectSchema, IncidentSchema, KillSwitchOverviewSchema } from '../../../src/common/incidents.ts';
@@ -69,12 +70,12 @@ async function auditTypes(type: string): Promise<Array<{ type: string; actor: st
   return page.events;
 }
 
-/** Starts a query whose answer is large (a cross join), reads its first bytes, and answers how the rest goes. */
-async function startStreamingQuery(token: string) {
+/** Starts a query whose answer is large (a cross join of `rows` rows), reads its first bytes, and answers how the rest goes. */
+async function startStreamingQuery(token: string, rows = 5_000_000) {
   const response = await fetch(`${baseUrl}/api/v1/projects/covid-outcomes/query`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify({ sql: 'SELECT a.*, b.sex AS other_sex FROM patients a, patients b, patients c LIMIT 5000000', format: 'arrow' }),
+    body: JSON.stringify({ sql: `SELECT a.*, b.sex AS other_sex FROM patients a, patients b, patients c LIMIT ${rows}`, format: 'arrow' }),
   });
   expect(response.status).toBe(200);
   const declared = Number(response.headers.get('content-length'));
@@ -269,6 +270,125 @@ describe('the kill switch', () => {
       await adminOk('POST', `/api/v1/admin/incidents/${incident.id}/close`, { resolution: 'Reviewed, no breach' }),
     );
     expect(closed).toMatchObject({ status: 'closed', resolution: 'Reviewed, no breach', closedBy: 'demo-admin' });
+  });
+
+  it('stops a stream of a project that is suspended, for its members, and leaves its members their other projects', async () => {
+    const incident = await openIncident('Project data copied out');
+    // Far more than the sockets hold while the test reads nothing more: the platform is still sending when it acts.
+    const stream = await startStreamingQuery(await tokenOf('demo-analyst'), 2_000_000);
+    expect(stream.declared).toBeGreaterThan(24 * 1024 * 1024);
+    const started = performance.now();
+    const effect = await act({
+      action: 'suspend_project',
+      projectId: 'covid-outcomes',
+      incidentId: incident.id,
+      reason: 'Data copied out',
+    });
+    expect(await stream.rest()).toBe('cut');
+    expect(performance.now() - started).toBeLessThan(1000);
+    expect(stream.received()).toBeLessThan(stream.declared);
+    expect(effect.operationsAborted).toBe(1);
+    const aborted = (await auditTypes('operation.aborted')).filter((event) => event.details.restrictionId === effect.restriction!.id);
+    expect(aborted).toMatchObject([
+      {
+        actor: 'demo-analyst',
+        details: { operation: 'query', projectId: 'covid-outcomes', incidentId: incident.id, because: 'project_suspended' },
+      },
+    ]);
+
+    // The project refuses its members; the person is not suspended, and their other project serves them.
+    const refused = await api('GET', '/api/v1/projects/covid-outcomes/catalogue', { as: 'demo-analyst' });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.json<ErrorBody>().error).toMatchObject({ code: 'forbidden', message: expect.stringMatching(/suspended/) });
+    expect((await api('GET', '/api/v1/me', { as: 'demo-analyst' })).statusCode).toBe(200);
+    expect((await api('GET', '/api/v1/projects/cardio-admissions/catalogue', { as: 'demo-analyst' })).statusCode).toBe(200);
+
+    await lift(effect.restriction!.id);
+    expect((await api('GET', '/api/v1/projects/covid-outcomes/catalogue', { as: 'demo-analyst' })).statusCode).toBe(200);
+  }, 60_000);
+
+  it('refuses lifting without a reason, and changes nothing', async () => {
+    const incident = await openIncident('Lifted without a word');
+    const effect = await act({ action: 'suspend_user', userId: 'demo-analyst-2', incidentId: incident.id, reason: 'Shared a password' });
+    const liftedBefore = (await auditTypes('user.unsuspended')).length;
+    for (const body of [{ reason: '   ' }, { reason: '' }, {}]) {
+      const response = await api('POST', `/api/v1/admin/actions/${effect.restriction!.id}/lift`, { as: 'demo-admin', body });
+      expect(response.statusCode, JSON.stringify(body)).toBe(400);
+      expect(response.json<ErrorBody>().error.code).toBe('invalid_input');
+    }
+    const overview = KillSwitchOverviewSchema.parse(await adminOk('GET', '/api/v1/admin/incidents'));
+    expect(overview.active.map((entry) => entry.id)).toContain(effect.restriction!.id);
+    expect(await auditTypes('user.unsuspended')).toHaveLength(liftedBefore);
+    expect((await api('GET', '/api/v1/me', { as: 'demo-analyst-2' })).json<ErrorBody>().error.code).toBe('suspended');
+    await lift(effect.restriction!.id);
+    expect((await api('GET', '/api/v1/me', { as: 'demo-analyst-2' })).statusCode).toBe(200);
+  });
+
+  it('refuses suspending the only other active administrator, however many are suspended or disabled', async () => {
+    const register = async (id: string, roles: string[]) =>
+      adminOk('POST', '/api/v1/admin/users', {
+        id,
+        displayName: `Admin ${id}`,
+        roles,
+        verification: 'Passport seen in person',
+        subject: id,
+      });
+    const setStatus = (id: string, status: 'active' | 'disabled') =>
+      adminOk('POST', `/api/v1/admin/users/${id}/status`, { status, reason: status === 'active' ? 'Back from leave' : 'On long leave' });
+    // While demo-admin is the only one, each is made an administrator directly; the first is then disabled.
+    await register('weekend-admin', ['analyst', 'admin']);
+    await setStatus('weekend-admin', 'disabled');
+    await register('night-admin', ['admin']);
+    const incident = await openIncident('An administrator account misused');
+    const suspendNightAdmin = () =>
+      api('POST', '/api/v1/admin/actions', {
+        as: 'demo-admin',
+        body: { action: 'suspend_user', userId: 'night-admin', incidentId: incident.id, reason: 'Odd sign-ins' },
+      });
+    const expectRefused = async () => {
+      const activeBefore = KillSwitchOverviewSchema.parse(await adminOk('GET', '/api/v1/admin/incidents')).active;
+      const refused = await suspendNightAdmin();
+      expect(refused.statusCode).toBe(403);
+      expect(refused.json<ErrorBody>().error).toEqual({
+        code: 'forbidden',
+        message: expect.stringMatching(
+          /^Admin night-admin is the only other active administrator: .* on the host \(enclave platform suspend-user\)\.$/,
+        ),
+      });
+      // Nothing was put in place, the refusal is on record, and night-admin still works.
+      expect(KillSwitchOverviewSchema.parse(await adminOk('GET', '/api/v1/admin/incidents')).active).toEqual(activeBefore);
+      expect((await auditTypes('user.suspension_refused'))[0]).toMatchObject({
+        actor: 'demo-admin',
+        details: { userId: 'night-admin', incidentId: incident.id, refusal: refused.json<ErrorBody>().error.message },
+      });
+      expect((await api('GET', '/api/v1/me', { as: 'night-admin' })).statusCode).toBe(200);
+    };
+
+    // A disabled administrator does not count.
+    await expectRefused();
+    // Nor does a suspended one.
+    await setStatus('weekend-admin', 'active');
+    const weekend = await act({ action: 'suspend_user', userId: 'weekend-admin', incidentId: incident.id, reason: 'Shared a laptop' });
+    await expectRefused();
+    expect((await auditTypes('user.suspended')).filter((event) => event.details.userId === 'night-admin')).toEqual([]);
+
+    // With a third administrator active again, the second can be suspended.
+    await lift(weekend.restriction!.id);
+    const suspended = await suspendNightAdmin();
+    expect(suspended.statusCode, suspended.body).toBe(200);
+    const night = ActionEffectSchema.parse(suspended.json());
+    expect((await api('GET', '/api/v1/me', { as: 'night-admin' })).json<ErrorBody>().error.code).toBe('suspended');
+    // Now weekend-admin is the only other active administrator: they cannot be suspended in turn.
+    const last = await api('POST', '/api/v1/admin/actions', {
+      as: 'demo-admin',
+      body: { action: 'suspend_user', userId: 'weekend-admin', incidentId: incident.id, reason: 'Shared a laptop' },
+    });
+    expect(last.statusCode).toBe(403);
+    expect(last.json<ErrorBody>().error.message).toMatch(/only other active administrator/);
+    // People who are not administrators are suspended as before.
+    const analyst = await act({ action: 'suspend_user', userId: 'demo-analyst-2', incidentId: incident.id, reason: 'Shared a laptop' });
+    await lift(analyst.restriction!.id);
+    await lift(night.restriction!.id);
   });
 
   it('leaves the audit chain intact after all of it', async () => {

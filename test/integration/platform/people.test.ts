@@ -1,8 +1,9 @@
 // People through the platform's API (issue 18): registering a person (invited with a one-time enrolment code, or bound
-// at once), enrolment, roles as a set, disabling someone who left, and the rules that keep administrators honest: no
-// change to one's own roles or status, no approving one's own change, a second administrator for granting admin once
-// there are two. Every change is in the audit log with old and new values, and the chain still verifies. All of it on
-// both of the metadata store's engines (SQLite, and PostgreSQL from the run's cluster).
+// at once, or bound later to the subject an administrator gives), enrolment, roles as a set, disabling someone who left,
+// and the rules that keep administrators honest: no change to one's own roles or status, no approving one's own change,
+// a second administrator for granting admin once there are two. Every change is in the audit log with old and new
+// values, and the chain still verifies. All of it on both of the metadata store's engines (SQLite, and PostgreSQL from
+// the run's cluster).
 // SATRE 1.5.01, 1.5.02, 3.2.02 (people are verified and onboarded before access), 1.5.06 (changes to their records
 // strictly controlled), 2.6.04 (access ended at once).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -163,6 +164,61 @@ describe.each(storeEngines())('people, on $name', (engine) => {
       status: 400,
     });
     await refused('POST', '/api/v1/admin/users', { as: 'demo-admin', body: { ...person({ id: 'no-roles' }), roles: [] }, status: 400 });
+  });
+
+  it('binds an invited person to the subject an administrator gives: they sign in, their code is spent, and it is recorded', async () => {
+    const registered = await register(person({ id: 'bound-later' }));
+    const code = registered.enrolment!.code;
+    expect((await refused('GET', '/api/v1/me', { as: 'subject-of-bound-later', status: 403 })).code).toBe('enrolment_required');
+
+    const reason = 'Subject confirmed with the identity team';
+    const bound = PersonChangeResultSchema.parse(
+      await ok('POST', '/api/v1/admin/users/bound-later/bind', { as: 'demo-admin', body: { subject: 'subject-of-bound-later', reason } }),
+    );
+    expect(bound.person).toMatchObject({ id: 'bound-later', status: 'active', bound: true });
+    expect(bound.summary).toMatch(/bound to their identity and can sign in/);
+    expect(await ok('GET', '/api/v1/me', { as: 'subject-of-bound-later' })).toMatchObject({ id: 'bound-later', roles: ['analyst'] });
+    // The code sent out of band binds nobody else now.
+    expect((await refused('POST', '/api/v1/enrol', { as: 'subject-of-a-stranger', body: { code }, status: 403 })).message).toMatch(
+      /not valid/,
+    );
+    const history = async () =>
+      PersonDetailSchema.parse(await ok('GET', '/api/v1/admin/users/bound-later', { as: 'demo-admin' })).history.filter(
+        (event) => event.type === 'user.bound',
+      );
+    expect(await history()).toMatchObject([
+      {
+        actor: 'demo-admin',
+        outcome: 'success',
+        details: { via: 'api', userId: 'bound-later', issuer: bound.person.issuer, reason, old: 'invited', new: 'active' },
+      },
+    ]);
+
+    // Bound once: binding again, or binding someone else to a subject that is taken, is refused and changes nothing.
+    const again = await refused('POST', '/api/v1/admin/users/bound-later/bind', {
+      as: 'demo-admin',
+      body: { subject: 'subject-of-an-impostor', reason: 'A second identity' },
+      status: 400,
+    });
+    expect(again.message).toMatch(/bound to an identity already/);
+    await register(person({ id: 'still-invited' }));
+    const taken = await refused('POST', '/api/v1/admin/users/still-invited/bind', {
+      as: 'demo-admin',
+      body: { subject: 'subject-of-bound-later', reason: 'Same person twice' },
+      status: 400,
+    });
+    expect(taken.message).toMatch(/already bound to this identity/);
+    const self = await refused('POST', '/api/v1/admin/users/demo-admin/bind', {
+      as: 'demo-admin',
+      body: { subject: 'subject-of-an-impostor', reason: 'My other account' },
+      status: 403,
+    });
+    expect(self.message).toMatch(/own roles or status/);
+    expect(await history()).toHaveLength(1);
+    expect(await ok('GET', '/api/v1/admin/users/still-invited', { as: 'demo-admin' })).toMatchObject({
+      person: { status: 'invited', bound: false },
+    });
+    expect((await refused('GET', '/api/v1/me', { as: 'subject-of-an-impostor', status: 403 })).code).toBe('enrolment_required');
   });
 
   it('grants and revokes roles as a set, with old and new values in the log; nobody changes their own', async () => {
