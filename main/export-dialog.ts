@@ -17,12 +17,13 @@ const FILTER_BY_FORMAT: Readonly<Record<ExportFormat, { name: string; extensions
   xlsx: { name: 'Excel workbook', extensions: ['xlsx'] },
   csv: { name: 'CSV file', extensions: ['csv'] },
   svg: { name: 'SVG image', extensions: ['svg'] },
+  package: { name: 'Release package (zip)', extensions: ['zip'] },
 };
 
 /** The dialog's settings for one export: its file name suggested, its own format's filter only. */
 export function saveDialogOptions(file: Pick<ExportFile, 'fileName' | 'format'>, defaultFolder: string | null): SaveDialogOptions {
   return {
-    title: 'Export released output',
+    title: file.format === 'package' ? 'Export release package' : 'Export released output',
     defaultPath: defaultFolder === null ? file.fileName : path.join(defaultFolder, file.fileName),
     filters: [FILTER_BY_FORMAT[file.format]],
     properties: ['createDirectory', 'showOverwriteConfirmation'],

@@ -314,6 +314,11 @@ export const RequestSummarySchema = z.object({
   files: z.number().int().nonnegative(),
   /** Output files not withdrawn. */
   outputs: z.number().int().nonnegative(),
+  /**
+   * Frozen: the request is open while its author's access is suspended by an administrator (issue 18). The platform
+   * refuses every change to it, by anyone, until the suspension is lifted; it can still be read. Absent: not frozen.
+   */
+  frozen: z.boolean().optional(),
 });
 export type RequestSummary = z.infer<typeof RequestSummarySchema>;
 
@@ -601,6 +606,8 @@ export const ReleasePackageSchema = z.object({
   /** The approved output files, as published. */
   files: z.array(z.object({ fileId: FileIdSchema, name: z.string(), sha256: z.string(), output: PublishedOutputSchema })),
   acro: AcroResultsSchema,
+  /** The CSV files results.json names (output_N_M.csv), which the SACRO viewer reads beside it. */
+  acroFiles: z.array(z.object({ name: z.string().regex(/^output_\d+_\d+\.csv$/), csv: z.string() })),
 });
 export type ReleasePackage = z.infer<typeof ReleasePackageSchema>;
 

@@ -400,11 +400,16 @@ const workspaceMethods = {
 
 // ---- The export gate (issue 16) ------------------------------------------------------------------------------------
 // The only way out of the environment: a released output, re-hashed by the workstation against the platform's ledger,
-// written as xlsx, CSV or (a chart) SVG. Where it goes depends on the shell: Electron saves it through a save dialog;
-// the browser shell answers a one-time download URL that it serves once, for that export only.
+// written as xlsx, CSV or (a chart) SVG; or a released request's release package, a zip of ACRO's results.json and the
+// CSV files it names (what the SACRO viewer opens) with their SHA-256 checksums. Where it goes depends on the shell:
+// Electron saves it through a save dialog; the browser shell answers a one-time download URL that it serves once, for
+// that export only.
 
-export const ExportFormatSchema = z.enum(['xlsx', 'csv', 'svg']);
+export const ExportFormatSchema = z.enum(['xlsx', 'csv', 'svg', 'package']);
 export type ExportFormat = z.infer<typeof ExportFormatSchema>;
+/** The formats one released output exports as; 'package' is a whole released request's. */
+export const OutputExportFormatSchema = ExportFormatSchema.exclude(['package']);
+export type OutputExportFormat = z.infer<typeof OutputExportFormatSchema>;
 
 export const ExportOutcomeSchema = z.discriminatedUnion('kind', [
   /** Written where the person chose (Electron's save dialog). */
@@ -484,11 +489,15 @@ const airlockMethods = {
   'airlock.notifications': { input: NoInput, output: z.array(NotificationSchema) },
   'airlock.readNotifications': { input: ReadNotificationsSchema, output: NotificationsReadSchema },
   /**
-   * The export gate: writes a released output as xlsx (with a provenance sheet), CSV or (a chart) SVG, only after
-   * checking that egress is open, the output is not revoked and its content hashes to what the platform released.
+   * The export gate: writes a released output as xlsx (with a provenance sheet), CSV or (a chart) SVG, or a released
+   * request's release package, only after checking that egress is open, nothing is revoked and every output's content
+   * hashes to what the platform released.
    */
   'airlock.export': {
-    input: z.object({ ...ProjectRef, fileId: FileIdSchema, format: ExportFormatSchema }).strict(),
+    input: z.discriminatedUnion('format', [
+      z.object({ ...ProjectRef, fileId: FileIdSchema, format: OutputExportFormatSchema }).strict(),
+      z.object({ ...ProjectRef, ...RequestRef, format: z.literal('package') }).strict(),
+    ]),
     output: ExportOutcomeSchema,
   },
 } as const;

@@ -5,10 +5,13 @@
 // with the old version is refused). Two output checkers (through the platform's API, as their own workstations would)
 // request changes with a public comment on a cell (and a private one Ada must never see), and return it: the bell says
 // so, opens the request, and Ada answers the comment, sends a suppressed version and submits again. Once released, the
-// project's ledger lists the output and exports it as CSV (a download in the browser shell), and a revoked output says
-// why and offers no export. A second request is withdrawn with a reason. axe checks each screen. Screenshots in
+// project's ledger lists the output and exports it as CSV (a download in the browser shell) and its request's release
+// package (a zip of results.json, the CSV it names and their checksums, opened here), and a revoked output says why and
+// offers no export. A second request is withdrawn with a reason. axe checks each screen. Screenshots in
 // test-results/e2e/ar-*.png. SATRE 3.1.12 (egress only through approved release).
+import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { unzipSync } from 'fflate';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RequestDetail } from '../../src/common/airlock.ts';
 import type { OutputDocument } from '../../src/common/outputs.ts';
@@ -306,6 +309,32 @@ describe('browser shell: the analyst’s release requests and released outputs (
     expect(csv).not.toMatch(/\b4\b/);
     await expect.poll(() => app.page.getByTestId('export-news').innerText()).toMatch(/^Downloading “.+\.csv”/);
 
+    // The request's release package, for the SACRO viewer: results.json, the CSV it names and their checksums.
+    const packages = app.page.getByTestId('release-package');
+    expect(await packages.count()).toBe(1);
+    expect(await packages.getAttribute('data-request-id')).toBe(requestId);
+    await saveScreenshot(app.page, 'ar-6-release-package');
+    const packaging = app.page.waitForEvent('download');
+    await packages.getByTestId('export-package').click();
+    const packageDownload = await packaging;
+    expect(packageDownload.suggestedFilename()).toMatch(/-release-package-[0-9a-f]{8}\.zip$/);
+    const files = unzipSync(await readFile(await packageDownload.path()));
+    expect(Object.keys(files)).toEqual(['results.json', 'output_0_0.csv', 'checksums.sha256']);
+    const text = (name: string) => new TextDecoder().decode(files[name]);
+    const results = JSON.parse(text('results.json')) as { version: string; results: Record<string, { files: { name: string }[] }> };
+    expect(results.version).toMatch(/^0\.4\./);
+    expect(Object.values(results.results).flatMap((record) => record.files.map((file) => file.name))).toEqual(['output_0_0.csv']);
+    expect(text('output_0_0.csv')).toContain('18-39,120');
+    expect(text('output_0_0.csv')).not.toMatch(/\b4\b/);
+    for (const name of ['results.json', 'output_0_0.csv']) {
+      expect(text('checksums.sha256')).toContain(
+        `${createHash('sha256')
+          .update(files[name] ?? new Uint8Array())
+          .digest('hex')}  ${name}\n`,
+      );
+    }
+    await expect.poll(() => app.page.getByTestId('export-news').innerText()).toMatch(/^Downloading “.+-release-package-[0-9a-f]{8}\.zip”/);
+
     await asPlatform(CHLOE_ID, {
       method: 'POST',
       path: `/requests/${requestId}/revoke`,
@@ -320,6 +349,7 @@ describe('browser shell: the analyst’s release requests and released outputs (
       'The age bands overlap the 2023 report. It may not be exported.',
     );
     expect(await released.getByRole('button').count()).toBe(0);
+    expect(await app.page.getByTestId('release-packages').count()).toBe(0);
     await saveScreenshot(app.page, 'ar-7-revoked');
   }, 120_000);
 

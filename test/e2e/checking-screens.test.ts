@@ -353,4 +353,102 @@ describe('browser shell: the output checkers’ queue and review (issue 16)', ()
     await checking.queue.waitFor();
     await expect.poll(() => checking.row(request.id).count()).toBe(0);
   }, 60_000);
+
+  /** Ada submits a request of one passing table; Chloe's vote (from her own workstation) starts her review of it. */
+  async function submittedWithChloesVote(title: string): Promise<RequestDetail> {
+    let detail = await as(ANALYST, `/projects/${PROJECT}/requests`, {
+      title,
+      context: {
+        description: 'Admissions in 2023 by age band, for the regional report.',
+        population: 'Patients admitted in 2023; the denominator is every admission of the year.',
+        relationship: 'None released before.',
+      },
+    });
+    detail = await as(ANALYST, `/requests/${detail.id}/files`, {
+      expectedVersion: detail.version,
+      name: 'by-age.json',
+      output: BY_AGE,
+      exception: null,
+    });
+    detail = await as(ANALYST, `/requests/${detail.id}/submit`, { expectedVersion: detail.version });
+    return as(CHLOE.username, `/requests/${detail.id}/files/${fileId(detail, 'by-age.json')}/vote`, {
+      expectedVersion: detail.version,
+      vote: 'approve',
+      disagreement: null,
+    });
+  }
+
+  it('asks Chloe to confirm a rejection with a reason: cancelling keeps the request, confirming rejects it', async () => {
+    const rejecting = await submittedWithChloesVote('Admissions by age, to be rejected');
+    await checking.openFromQueue(rejecting.id);
+    await checking.stateIs('SUBMITTED');
+
+    await checking.decision.getByTestId('reject-request').click();
+    const form = checking.decision.getByTestId('reject-form');
+    await form.waitFor();
+    expect(await form.innerText()).toContain('it cannot be submitted again');
+    await form.getByTestId('reject-reason').fill('Not this one.');
+    await form.getByRole('button', { name: 'Cancel' }).click();
+    await expect.poll(() => form.count()).toBe(0);
+    await checking.decision.getByTestId('reject-request').waitFor();
+    await app.page.getByTestId('review-refresh').click();
+    await checking.stateIs('SUBMITTED');
+    expect((await as(CHIDI, `/requests/${rejecting.id}`)).state).toBe('SUBMITTED');
+
+    await checking.decision.getByTestId('reject-request').click();
+    await checking.decision.getByTestId('reject-confirm').click();
+    expect(await checking.decision.getByTestId('decision-error').innerText()).toContain('Give the reason');
+    await checking.decision.getByTestId('reject-reason').fill('The age bands duplicate a table released last year.');
+    await saveScreenshot(app.page, 'cs-08-reject-confirm');
+    await checking.decision.getByTestId('reject-confirm').click();
+    await checking.stateIs('REJECTED');
+    expect(await checking.decision.getByTestId('decision-news').innerText()).toBe('Rejected. The analyst is told, with your reason.');
+    expect(await app.page.getByTestId('review-history').innerText()).toContain(
+      'rejected it (rejected): “The age bands duplicate a table released last year.”',
+    );
+    expect(await checking.decision.getByTestId('reject-request').count()).toBe(0);
+    await app.page.getByTestId('review-back').click();
+    await checking.queue.waitFor();
+    await expect.poll(() => checking.row(rejecting.id).count()).toBe(0);
+  }, 60_000);
+
+  it('shows a request frozen while its analyst is suspended, with nothing to decide, and as it was once lifted (issue 18)', async () => {
+    const frozen = await submittedWithChloesVote('Admissions by age, frozen');
+    const incident = (await as('demo-admin', '/admin/incidents', {
+      summary: 'Outputs copied out of the environment',
+      severity: 'high',
+      detectedAt: new Date().toISOString(),
+      personalData: true,
+    })) as unknown as { id: string };
+    const effect = (await as('demo-admin', '/admin/actions', {
+      action: 'suspend_user',
+      userId: ANALYST,
+      incidentId: incident.id,
+      reason: 'Under investigation',
+    })) as unknown as { restriction: { id: string } };
+
+    await app.page.getByTestId('queue-refresh').click();
+    const row = checking.row(frozen.id);
+    await expect.poll(() => row.getAttribute('data-frozen')).toBe('true');
+    expect(await row.getByTestId('queue-frozen').innerText()).toMatch(/^Frozen/);
+    await saveScreenshot(app.page, 'cs-09-queue-frozen');
+    await expectNoSeriousAccessibilityViolations(app.page, 'queue with a frozen request');
+
+    await checking.openFromQueue(frozen.id);
+    expect(await app.page.getByTestId('review-frozen').innerText()).toContain('the analyst’s access is suspended by an administrator');
+    expect(await app.page.getByTestId('review-frozen').innerText()).not.toContain('investigation');
+    expect(await checking.decision.getByTestId('decision-frozen').innerText()).toContain('nothing can be decided');
+    expect(await checking.fileReview.getByTestId('vote-form').count()).toBe(0);
+    expect(await app.page.getByTestId('comment-form').count()).toBe(0);
+    expect(await checking.decision.getByTestId('reject-request').count()).toBe(0);
+    await saveScreenshot(app.page, 'cs-10-review-frozen');
+    await expectNoSeriousAccessibilityViolations(app.page, 'frozen request');
+
+    await as('demo-admin', `/admin/actions/${effect.restriction.id}/lift`, { reason: 'Investigated: nothing was copied' });
+    await app.page.getByTestId('review-refresh').click();
+    await checking.voteForm.waitFor();
+    expect(await app.page.getByTestId('review-frozen').count()).toBe(0);
+    expect(await checking.decision.getByTestId('reject-request').count()).toBe(1);
+    await checking.stateIs('SUBMITTED');
+  }, 60_000);
 });

@@ -1,17 +1,17 @@
 // The project's ledger of released outputs (issue 16): what left the environment, from which request, when and by
 // whom, who reviewed it and under which rules; revoked ones say why and cannot be exported. Export (xlsx, CSV, and SVG
-// for a chart) goes through the workstation's export gate, which re-hashes the released file against the ledger: in
-// Electron it saves through a save dialog; in the browser shell it answers a one-time URL that a hidden download link
-// is pointed at.
+// for a chart; a released request's release package for the SACRO viewer) goes through the workstation's export gate,
+// which re-hashes the released files against the ledger: in Electron it saves through a save dialog; in the browser
+// shell it answers a one-time URL that a hidden download link is pointed at.
 import { useEffect, useRef, useState } from 'react';
 import type { ReleasedOutput } from '../../../src/common/airlock.ts';
 import type { Client } from '../../../src/common/client.ts';
-import type { ExportFormat, ExportOutcome } from '../../../src/common/contract.ts';
+import type { ExportOutcome, OutputExportFormat } from '../../../src/common/contract.ts';
 import { formatEventTime } from '../admin/audit-summary.ts';
 import { messageOf } from '../shell/message-of.ts';
 import { ErrorMessage, Notice } from '../shell/Messages.tsx';
 import { outputsHashOf } from './outputs-address.ts';
-import { exportFormats, exportNews, FORMAT_LABELS, releasedWhat } from './released-text.ts';
+import { exportFormats, exportNews, FORMAT_LABELS, packageableRequests, releasedWhat, type ReleasedRequest } from './released-text.ts';
 import { shortHash } from './request-text.ts';
 
 export function ReleasedOutputs(props: {
@@ -32,27 +32,45 @@ export function ReleasedOutputs(props: {
     setError(null);
   }, [released]);
 
-  const take = (outcome: ExportOutcome, output: ReleasedOutput, format: ExportFormat): void => {
+  const take = (outcome: ExportOutcome, text: string): void => {
     if (outcome.kind === 'download' && download.current) {
       download.current.href = outcome.url;
       download.current.download = outcome.fileName;
       download.current.click();
     }
-    setNews({ kind: outcome.kind === 'cancelled' ? 'info' : 'success', text: exportNews(outcome, output.title, format) });
+    setNews({ kind: outcome.kind === 'cancelled' ? 'info' : 'success', text });
   };
 
-  const exportAs = (output: ReleasedOutput, format: ExportFormat): void => {
+  const run = (what: { key: string; title: string; call: () => Promise<ExportOutcome>; format: 'package' | OutputExportFormat }): void => {
     setNews(null);
     setError(null);
-    setExporting(`${output.fileId}:${format}`);
-    client
-      .invoke('airlock.export', { projectId, fileId: output.fileId, format })
+    setExporting(what.key);
+    what
+      .call()
       .then(
-        (outcome) => take(outcome, output, format),
-        (err: unknown) => setError(messageOf(err, `“${output.title}” was not exported. Nothing was saved.`)),
+        (outcome) => take(outcome, exportNews(outcome, what.title, what.format)),
+        (err: unknown) => setError(messageOf(err, `“${what.title}” was not exported. Nothing was saved.`)),
       )
       .finally(() => setExporting(null));
   };
+
+  const exportAs = (output: ReleasedOutput, format: OutputExportFormat): void =>
+    run({
+      key: `${output.fileId}:${format}`,
+      title: output.title,
+      format,
+      call: () => client.invoke('airlock.export', { projectId, fileId: output.fileId, format }),
+    });
+
+  const exportPackage = (request: ReleasedRequest): void =>
+    run({
+      key: `${request.requestId}:package`,
+      title: request.title,
+      format: 'package',
+      call: () => client.invoke('airlock.export', { projectId, requestId: request.requestId, format: 'package' }),
+    });
+
+  const packages = released === null ? [] : packageableRequests(released);
 
   return (
     <section className="panel" aria-labelledby="released-heading" data-testid="released-outputs">
@@ -146,6 +164,37 @@ export function ReleasedOutputs(props: {
           </table>
         </div>
       )}
+      {packages.length > 0 ? (
+        <section className="release-packages-panel" aria-labelledby="packages-heading" data-testid="release-packages">
+          <h3 id="packages-heading">Release packages</h3>
+          <p className="hint">
+            For the SACRO viewer: a released request’s results in ACRO’s results.json, with the CSV files it names and their SHA-256
+            checksums, in one zip. It is written only when every output in it still matches what was released.
+          </p>
+          <ul className="release-packages">
+            {packages.map((request) => (
+              <li key={request.requestId} data-testid="release-package" data-request-id={request.requestId}>
+                <span className="released-title">
+                  <a href={outputsHashOf(request.requestId)}>{request.title}</a>
+                </span>
+                <span className="request-meta">
+                  {request.outputs === 1 ? '1 output' : `${request.outputs} outputs`} · released {formatEventTime(request.releasedAt)}
+                </span>
+                <button
+                  type="button"
+                  className="button secondary"
+                  disabled={exporting !== null}
+                  aria-label={`Export the release package of “${request.title}”`}
+                  onClick={() => exportPackage(request)}
+                  data-testid="export-package"
+                >
+                  {exporting === `${request.requestId}:package` ? 'Exporting…' : 'Release package (zip)'}
+                </button>
+              </li>
+            ))}
+          </ul>
+        </section>
+      ) : null}
     </section>
   );
 }

@@ -9,7 +9,7 @@ import { REASON_MAX_CHARS, type RequestDetail } from '../../../src/common/airloc
 import type { Client } from '../../../src/common/client.ts';
 import { useSubmission } from '../admin/use-submission.ts';
 import { ErrorMessage, Notice } from '../shell/Messages.tsx';
-import { filesWord, namesText, STATE_LABELS } from './checking-words.ts';
+import { filesWord, FROZEN_LABEL, namesText, STATE_LABELS } from './checking-words.ts';
 import { filesMissingPublicComment, filesToRelease, unvotedOutputs } from './review-rules.ts';
 
 type Confirming = 'reject' | 'release' | 'revoke' | null;
@@ -114,7 +114,13 @@ export function DecisionPanel(props: {
           {unvoted.length > 0 ? ` Still to vote on: ${namesText(unvoted.map((file) => file.name))}.` : ''}
         </p>
       ) : null}
-      {!anything && !toVote ? (
+      {detail.frozen === true ? (
+        <p className="decision-blocked" data-testid="decision-frozen">
+          {FROZEN_LABEL}: nothing can be decided on this request while its analyst’s access is suspended. The platform refuses every vote,
+          comment and decision until an administrator lifts the suspension.
+        </p>
+      ) : null}
+      {!anything && !toVote && detail.frozen !== true ? (
         <p className="hint" data-testid="decision-none">
           Nothing to decide on this request now ({STATE_LABELS[detail.state].toLowerCase()}).
         </p>

@@ -8,7 +8,7 @@ import type { Client } from '../../../src/common/client.ts';
 import { useAdminRead } from '../admin/use-admin-read.ts';
 import { formatCount } from '../shell/format.ts';
 import { ErrorMessage } from '../shell/Messages.tsx';
-import { ageText, oldestFirst, progressText, reviewsText, STATE_LABELS, stateTone } from './checking-words.ts';
+import { ageText, FROZEN_LABEL, oldestFirst, progressText, reviewsText, STATE_LABELS, stateTone } from './checking-words.ts';
 
 function OpenById(props: { onOpen: (requestId: string) => void }) {
   const [value, setValue] = useState('');
@@ -87,7 +87,8 @@ export function QueuePanel(props: {
       ) : null}
       <p className="hint" hidden={checker === false}>
         Release requests from every project, oldest first. Your own requests are never here: an author never reviews their own outputs. Two
-        checkers review each request independently; you see the other’s votes and comments once both reviews are complete.
+        checkers review each request independently; you see the other’s votes and comments once both reviews are complete. A request marked
+        frozen waits: its analyst’s access is suspended, and nothing can be decided on it until that is lifted.
       </p>
       <ErrorMessage testId="queue-error" title="The queue could not be read" text={queue.error} />
       {checker !== true ? null : entries === null ? (
@@ -114,7 +115,13 @@ export function QueuePanel(props: {
             </thead>
             <tbody>
               {entries.map((entry) => (
-                <tr key={entry.id} data-testid="queue-row" data-request-id={entry.id} data-state={entry.state}>
+                <tr
+                  key={entry.id}
+                  data-testid="queue-row"
+                  data-request-id={entry.id}
+                  data-state={entry.state}
+                  data-frozen={entry.frozen === true}
+                >
                   <th scope="row">
                     <button type="button" className="link-button" onClick={() => onOpen(entry.id)} data-testid="queue-open">
                       {entry.title}
@@ -130,6 +137,18 @@ export function QueuePanel(props: {
                     <span className={`badge status ${stateTone(entry.state)}`} data-testid="queue-state">
                       {STATE_LABELS[entry.state]}
                     </span>
+                    {entry.frozen === true ? (
+                      <span
+                        className="badge status bad queue-frozen"
+                        title="The analyst’s access is suspended: nothing can be decided until it is lifted"
+                        data-testid="queue-frozen"
+                      >
+                        {FROZEN_LABEL}
+                        <span className="visually-hidden">
+                          : the analyst’s access is suspended, nothing can be decided until it is lifted
+                        </span>
+                      </span>
+                    ) : null}
                   </td>
                   <td className="queue-age" data-testid="queue-age">
                     {ageText(entry.ageSeconds)}

@@ -12,6 +12,8 @@ import {
   DECISION_LABELS,
   DECISION_WORD,
   decisionTone,
+  FROZEN_HINT,
+  FROZEN_LABEL,
   MITIGATION_LABELS,
   MITIGATION_WORD,
   STATE_HINTS,
@@ -155,8 +157,18 @@ export function ReviewPage(props: { client: Client; requestId: string; onBack: (
               <span className={`badge status ${stateTone(detail.state)}`} data-testid="review-state" data-state={detail.state}>
                 {STATE_LABELS[detail.state]}
               </span>
+              {detail.frozen === true ? (
+                <span className="badge status bad" data-testid="review-frozen-badge">
+                  {FROZEN_LABEL}
+                </span>
+              ) : null}
               <span className="hint">{STATE_HINTS[detail.state]}</span>
             </div>
+            {detail.frozen === true ? (
+              <p className="frozen" data-testid="review-frozen">
+                {FROZEN_HINT}
+              </p>
+            ) : null}
             <dl className="facts review-facts">
               <dt>Project</dt>
               <dd>{detail.projectName}</dd>

@@ -36,6 +36,11 @@ export const STATE_HINTS: Readonly<Record<RequestState, string>> = {
   REVOKED: 'Released, then revoked: its outputs may no longer be exported.',
 };
 
+/** Why a frozen request takes no decision (issue 18): its author is suspended; nothing about the incident behind it. */
+export const FROZEN_LABEL = 'Frozen';
+export const FROZEN_HINT =
+  'Frozen: the analyst’s access is suspended by an administrator. You can read this request, but nobody can vote, comment, review, return, reject or release it until the suspension is lifted; then it is exactly as it was.';
+
 export const VERDICT_HINTS: Readonly<Record<Verdict, string>> = {
   pass: 'Every disclosure-control rule passes.',
   flag: 'A disclosure-control rule fails.',

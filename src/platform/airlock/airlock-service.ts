@@ -5,8 +5,11 @@
 // source of what is published) differs from the one the reviewers voted on, when egress is frozen, or when the author
 // may no longer request release. Its checks run one at a time, each within a deadline. A vote counts only on the check
 // it was cast on. State changes follow the state machine in src/common/airlock.ts; every change but a comment takes the
-// version its caller saw, so of two calls on the same version exactly one happens. Every decision, every read
-// of a request's file, of a released file and of a package is an audit event, refused ones included.
+// version its caller saw, so of two calls on the same version exactly one happens. An open request is frozen while its
+// author's access is suspended (issue 18): every change to it is refused, whoever asks, until the suspension is lifted.
+// Every decision, every view of a request or of a list (the project's requests, the queue, the ledger), every read of
+// a request's file, of a released file and of a package is an audit event, refused ones included; the analyst's own
+// preview check of an output (`check`) is no view of a request and is not.
 import { authorOperations } from './author-operations.ts';
 import { createAirlockContext, type AirlockDependencies } from './context.ts';
 import { releaseOperations } from './release-operations.ts';

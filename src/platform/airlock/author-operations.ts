@@ -25,6 +25,8 @@ export function authorOperations(
     checker,
     names,
     recordOf,
+    suspendedAmong,
+    requireUnfrozen,
     detail,
     audited,
     open,
@@ -45,18 +47,22 @@ export function authorOperations(
       return checker.check(projectId, document, { caller: principal.user.id });
     },
 
-    async requests(principal, projectId) {
-      const { project } = await requireMemberAccess(access, principal, projectId);
-      const requests = await store.airlock.ofProject(projectId);
-      const files = await store.airlock.filesOf(requests.map((request) => request.id));
-      const known = await names();
-      return requests.map((request) =>
-        summaryOf(
-          request,
-          files.filter((file) => file.request_id === request.id),
-          { projectName: project.name, names: known },
-        ),
-      );
+    requests(principal, projectId) {
+      return audited({ type: 'airlock.requests_listed', principal, details: { projectId } }, async () => {
+        const { project } = await requireMemberAccess(access, principal, projectId);
+        const requests = await store.airlock.ofProject(projectId);
+        const files = await store.airlock.filesOf(requests.map((request) => request.id));
+        const known = await names();
+        const suspended = await suspendedAmong(requests.map((request) => request.author_id));
+        const result = requests.map((request) =>
+          summaryOf(
+            request,
+            files.filter((file) => file.request_id === request.id),
+            { projectName: project.name, names: known, authorSuspended: suspended.get(request.author_id) === true },
+          ),
+        );
+        return { result, details: { listed: result.length } };
+      });
     },
 
     create(principal, projectId, body) {
@@ -103,6 +109,7 @@ export function authorOperations(
     context(principal, requestId, body) {
       return audited({ type: 'airlock.context', principal, details: { requestId } }, async () => {
         const { record, viewer, project } = await open(principal, requestId);
+        await requireUnfrozen(record);
         requireAuthor(viewer, 'change its context');
         requireState(record, EDITABLE_STATES, 'its context can be changed only while it is pending or returned.');
         requireMayRequest(record, project.name);
@@ -116,6 +123,7 @@ export function authorOperations(
     putFile(principal, requestId, body) {
       return audited({ type: 'airlock.file_added', principal, details: { requestId, name: body.name } }, async () => {
         const { record, viewer, project } = await open(principal, requestId);
+        await requireUnfrozen(record);
         requireAuthor(viewer, 'add or update its files');
         requireState(record, EDITABLE_STATES, 'files can be added or updated only while it is pending or returned.');
         requireMayRequest(record, project.name);
@@ -195,6 +203,7 @@ export function authorOperations(
     withdrawFile(principal, { requestId, fileId }, body) {
       return audited({ type: 'airlock.file_withdrawn', principal, details: { requestId, fileId } }, async () => {
         const { record, viewer, project } = await open(principal, requestId);
+        await requireUnfrozen(record);
         requireAuthor(viewer, 'withdraw its files');
         requireState(record, EDITABLE_STATES, 'files can be withdrawn only while it is pending or returned.');
         const file = fileIn(record, fileId);
@@ -209,6 +218,7 @@ export function authorOperations(
     submit(principal, requestId, body) {
       return audited({ type: 'airlock.submit', principal, details: { requestId } }, async () => {
         const { record, viewer, project } = await open(principal, requestId);
+        await requireUnfrozen(record);
         requireAuthor(viewer, 'submit it');
         requireMayRequest(record, project.name);
         staleUnless(record, body.expectedVersion);
@@ -276,6 +286,7 @@ export function authorOperations(
     withdraw(principal, requestId, body) {
       return audited({ type: 'airlock.withdraw', principal, details: { requestId } }, async () => {
         const { record, viewer, project } = await open(principal, requestId);
+        await requireUnfrozen(record);
         requireAuthor(viewer, 'withdraw it');
         staleUnless(record, body.expectedVersion);
         const from = stateOf(record.request);

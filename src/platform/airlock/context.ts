@@ -1,6 +1,7 @@
 // What the airlock's operations share (src/platform/airlock/): the records, the audit log, who a caller is to a request,
-// the platform's check, and the steps every operation takes the same way: reading a request, shaping it for its viewer,
-// recording the call in the audit log, moving the state machine on with its history entry, notifying the new owner.
+// the platform's check, and the steps every operation takes the same way: reading a request, refusing a change to it
+// while it is frozen, shaping it for its viewer, recording the call in the audit log, moving the state machine on with
+// its history entry, notifying the new owner.
 import { randomBytes } from 'node:crypto';
 import {
   STATE_WORDS,
@@ -25,7 +26,7 @@ import type { RequestWriter, StoredFile, StoredFileVersion, StoredRelease, Store
 import { mayRequestRelease, noSuchRequest, viewerOf, type AccessDependencies } from './access.ts';
 import { createOutputChecker } from './checks.ts';
 import { RecordedRefusal } from './stored-bytes.ts';
-import { currentReviews, detailOf, stateOf, type Viewer } from './views.ts';
+import { currentReviews, detailOf, isFrozen, stateOf, type Viewer } from './views.ts';
 
 export interface AirlockDependencies {
   readonly store: MetadataStore;
@@ -97,12 +98,37 @@ export function createAirlockContext(deps: AirlockDependencies) {
     return record;
   }
 
+  /** Whether the person's access is suspended now (their open requests are frozen). */
+  async function suspended(userId: string): Promise<boolean> {
+    return (await deps.killSwitch.refusalFor(userId)) !== null;
+  }
+
+  /** Whether each of these people is suspended now, each asked once. */
+  async function suspendedAmong(userIds: readonly string[]): Promise<ReadonlyMap<string, boolean>> {
+    const distinct = [...new Set(userIds)];
+    return new Map(await Promise.all(distinct.map(async (id) => [id, await suspended(id)] as const)));
+  }
+
+  /**
+   * Refuses every change to a frozen request (open while its author is suspended), whoever asks: the checker learns only
+   * that the author's access is suspended, and the audit log records why it was refused.
+   */
+  async function requireUnfrozen(record: StoredRequestRecord): Promise<void> {
+    if (!isFrozen(record.request, await suspended(record.request.author_id))) return;
+    throw new RecordedRefusal(
+      'conflict',
+      "This request is frozen: its author's access is suspended by an administrator. It can still be read, but nothing can be done with it until the suspension is lifted. Nothing was changed.",
+      { because: 'author_suspended' },
+    );
+  }
+
   async function detail(record: StoredRequestRecord, viewer: Viewer, projectName: string): Promise<RequestDetail> {
     return detailOf(record, {
       viewer,
       projectName,
       names: await names(),
       authorMayRequest: mayRequestRelease(access, record.request.project_id, record.request.author_id),
+      authorSuspended: await suspended(record.request.author_id),
     });
   }
 
@@ -265,6 +291,8 @@ export function createAirlockContext(deps: AirlockDependencies) {
     checker,
     names,
     recordOf,
+    suspendedAmong,
+    requireUnfrozen,
     detail,
     audited,
     open,

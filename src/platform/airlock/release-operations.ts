@@ -71,6 +71,7 @@ export function releaseOperations(
     checker,
     names,
     recordOf,
+    requireUnfrozen,
     detail,
     audited,
     open,
@@ -98,6 +99,7 @@ export function releaseOperations(
   /** The release itself, inside the project's release lock: every refusal is thrown before anything is written. */
   async function releaseNow(principal: Principal, requestId: string, body: Versioned) {
     const { record, viewer, project } = await open(principal, requestId);
+    await requireUnfrozen(record);
     requireReviewer(viewer);
     requireCompletedReview(record, viewer, 'release it');
     staleUnless(record, body.expectedVersion);
@@ -229,14 +231,17 @@ export function releaseOperations(
       });
     },
 
-    async released(principal, projectId) {
-      await requireMemberAccess(access, principal, projectId);
-      const [entries, known] = await Promise.all([store.airlock.released(projectId), names()]);
-      const titles = new Map<string, string>();
-      for (const entry of entries) {
-        if (!titles.has(entry.request_id)) titles.set(entry.request_id, (await store.airlock.get(entry.request_id))?.title ?? '');
-      }
-      return entries.map((entry) => ledgerEntry(entry, { known, requestTitle: titles.get(entry.request_id) ?? '' }));
+    released(principal, projectId) {
+      return audited({ type: 'airlock.ledger_viewed', principal, details: { projectId } }, async () => {
+        await requireMemberAccess(access, principal, projectId);
+        const [entries, known] = await Promise.all([store.airlock.released(projectId), names()]);
+        const titles = new Map<string, string>();
+        for (const entry of entries) {
+          if (!titles.has(entry.request_id)) titles.set(entry.request_id, (await store.airlock.get(entry.request_id))?.title ?? '');
+        }
+        const result = entries.map((entry) => ledgerEntry(entry, { known, requestTitle: titles.get(entry.request_id) ?? '' }));
+        return { result, details: { listed: result.length } };
+      });
     },
 
     releasedFile(principal, { projectId, fileId }) {

@@ -32,6 +32,8 @@ export function reviewOperations(
     stamp,
     names,
     recordOf,
+    suspendedAmong,
+    requireUnfrozen,
     detail,
     audited,
     open,
@@ -68,51 +70,60 @@ export function reviewOperations(
       });
     },
 
-    async queue(principal) {
-      if (!isChecker(principal.user)) throw new EnclaveError('forbidden', 'Only output checkers have a queue.');
-      const me = principal.user.id;
-      const waiting = (await store.airlock.inStates(REVIEW_STATES)).filter((request) => request.author_id !== me);
-      const ids = waiting.map((request) => request.id);
-      const [files, votes, reviews, projects, known] = await Promise.all([
-        store.airlock.filesOf(ids),
-        store.airlock.votesOf(ids),
-        store.airlock.reviewsOf(ids),
-        store.listAllProjects(),
-        names(),
-      ]);
-      const projectNames = new Map(projects.map((project) => [project.id, project.name]));
-      const entries: QueueEntry[] = [];
-      for (const request of waiting) {
-        // A suspended project's requests wait: nothing can be done with them until it is lifted.
-        if ((await deps.killSwitch.projectRefusal({ id: request.project_id, name: projectNames.get(request.project_id) ?? '' })) !== null)
-          continue;
-        const record: StoredRequestRecord = {
-          request,
-          files: files.filter((file) => file.request_id === request.id),
-          votes,
-          reviews: reviews.filter((review) => review.request_id === request.id),
-          comments: [],
-          history: [],
-        };
-        const outputs = liveOutputs(record);
-        const mine = currentReviews(record).find((review) => review.checker_id === me);
-        entries.push({
-          ...summaryOf(request, record.files, { projectName: projectNames.get(request.project_id) ?? request.project_id, names: known }),
-          ageSeconds: Math.max(0, Math.floor((now().getTime() - Date.parse(request.submitted_at ?? request.created_at)) / 1000)),
-          round: Math.max(1, Number(request.round)),
-          mine: {
-            voted: outputs.filter((file) => countingVotes(record, file).some((vote) => vote.checker_id === me)).length,
-            completed: mine?.completed_at !== undefined && mine.completed_at !== null,
-          },
-          reviewsCompleted: currentReviews(record).filter((review) => review.completed_at !== null).length,
-        });
-      }
-      return entries;
+    queue(principal) {
+      return audited({ type: 'airlock.queue_viewed', principal, details: {} }, async () => {
+        if (!isChecker(principal.user)) throw new EnclaveError('forbidden', 'Only output checkers have a queue.');
+        const me = principal.user.id;
+        const waiting = (await store.airlock.inStates(REVIEW_STATES)).filter((request) => request.author_id !== me);
+        const ids = waiting.map((request) => request.id);
+        const [files, votes, reviews, projects, known, suspended] = await Promise.all([
+          store.airlock.filesOf(ids),
+          store.airlock.votesOf(ids),
+          store.airlock.reviewsOf(ids),
+          store.listAllProjects(),
+          names(),
+          suspendedAmong(waiting.map((request) => request.author_id)),
+        ]);
+        const projectNames = new Map(projects.map((project) => [project.id, project.name]));
+        const entries: QueueEntry[] = [];
+        for (const request of waiting) {
+          // A suspended project's requests wait: nothing can be done with them until it is lifted.
+          if ((await deps.killSwitch.projectRefusal({ id: request.project_id, name: projectNames.get(request.project_id) ?? '' })) !== null)
+            continue;
+          const record: StoredRequestRecord = {
+            request,
+            files: files.filter((file) => file.request_id === request.id),
+            votes,
+            reviews: reviews.filter((review) => review.request_id === request.id),
+            comments: [],
+            history: [],
+          };
+          const outputs = liveOutputs(record);
+          const mine = currentReviews(record).find((review) => review.checker_id === me);
+          entries.push({
+            ...summaryOf(request, record.files, {
+              projectName: projectNames.get(request.project_id) ?? request.project_id,
+              names: known,
+              // A suspended author's requests stay listed, frozen: the checker sees why nothing can be done with them.
+              authorSuspended: suspended.get(request.author_id) === true,
+            }),
+            ageSeconds: Math.max(0, Math.floor((now().getTime() - Date.parse(request.submitted_at ?? request.created_at)) / 1000)),
+            round: Math.max(1, Number(request.round)),
+            mine: {
+              voted: outputs.filter((file) => countingVotes(record, file).some((vote) => vote.checker_id === me)).length,
+              completed: mine?.completed_at !== undefined && mine.completed_at !== null,
+            },
+            reviewsCompleted: currentReviews(record).filter((review) => review.completed_at !== null).length,
+          });
+        }
+        return { result: entries, details: { listed: entries.length } };
+      });
     },
 
     vote(principal, { requestId, fileId }, body) {
       return audited({ type: 'airlock.vote', principal, details: { requestId, fileId, vote: body.vote } }, async () => {
         const { record, viewer, project } = await open(principal, requestId);
+        await requireUnfrozen(record);
         requireReviewer(viewer);
         requireState(record, REVIEW_STATES, 'votes are cast only while it is with the checkers.');
         staleUnless(record, body.expectedVersion);
@@ -183,6 +194,7 @@ export function reviewOperations(
         { type: 'airlock.comment', principal, details: { requestId, fileId: body.fileId, visibility: body.visibility } },
         async () => {
           const { record, viewer, project } = await open(principal, requestId);
+          await requireUnfrozen(record);
           if (viewer.role === 'member')
             throw new EnclaveError('forbidden', "Only the request's author and the output checkers comment on it.");
           if (viewer.role === 'author' && body.visibility !== 'public') {
@@ -235,6 +247,7 @@ export function reviewOperations(
     completeReview(principal, requestId, body) {
       return audited({ type: 'airlock.review_completed', principal, details: { requestId } }, async () => {
         const { record, viewer, project } = await open(principal, requestId);
+        await requireUnfrozen(record);
         requireReviewer(viewer);
         staleUnless(record, body.expectedVersion);
         const from = stateOf(record.request);
@@ -267,6 +280,7 @@ export function reviewOperations(
     return(principal, requestId, body) {
       return audited({ type: 'airlock.return', principal, details: { requestId } }, async () => {
         const { record, viewer, project } = await open(principal, requestId);
+        await requireUnfrozen(record);
         requireReviewer(viewer);
         requireCompletedReview(record, viewer, 'return it');
         staleUnless(record, body.expectedVersion);
@@ -293,6 +307,7 @@ export function reviewOperations(
     reject(principal, requestId, body) {
       return audited({ type: 'airlock.reject', principal, details: { requestId } }, async () => {
         const { record, viewer, project } = await open(principal, requestId);
+        await requireUnfrozen(record);
         requireReviewer(viewer);
         if (!currentReviews(record).some((review) => review.checker_id === viewer.userId)) {
           throw new EnclaveError(

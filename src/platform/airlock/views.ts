@@ -40,19 +40,22 @@ export interface Viewer {
 
 /** Where the comments of a request may be written: while it is with the checkers, or back with the author. */
 export const COMMENT_STATES: readonly RequestState[] = [...REVIEW_STATES, 'RETURNED'];
+/** Where a request is open: not yet released, withdrawn or rejected. */
+export const OPEN_STATES: readonly RequestState[] = ['PENDING', 'SUBMITTED', 'PARTIALLY_REVIEWED', 'REVIEWED', 'APPROVED', 'RETURNED'];
 /** Where the author may withdraw the request. */
-export const WITHDRAWABLE_STATES: readonly RequestState[] = [
-  'PENDING',
-  'SUBMITTED',
-  'PARTIALLY_REVIEWED',
-  'REVIEWED',
-  'APPROVED',
-  'RETURNED',
-];
+export const WITHDRAWABLE_STATES: readonly RequestState[] = OPEN_STATES;
 /** Where a checker who reviewed may reject it. */
 export const REJECTABLE_STATES: readonly RequestState[] = REVIEW_STATES;
 
 export const stateOf = (request: StoredRequest): RequestState => request.state as RequestState;
+
+/**
+ * Whether the request is frozen: open while its author's access is suspended (issue 18). Nothing may change it until the
+ * suspension is lifted, and then it is exactly as it was. A released request is not open: its revocation is the incident
+ * response, never frozen.
+ */
+export const isFrozen = (request: StoredRequest, authorSuspended: boolean): boolean =>
+  authorSuspended && OPEN_STATES.includes(stateOf(request));
 
 export function contextOf(request: StoredRequest): RequestContext {
   return RequestContextSchema.parse(JSON.parse(request.context));
@@ -187,7 +190,7 @@ const nameOf = (names: ReadonlyMap<string, string>, id: string) => ({ id, name: 
 export function summaryOf(
   request: StoredRequest,
   files: readonly StoredFile[],
-  options: { projectName: string; names: ReadonlyMap<string, string> },
+  options: { projectName: string; names: ReadonlyMap<string, string>; authorSuspended: boolean },
 ): RequestSummary {
   const live = files.filter((file) => file.withdrawn === 0);
   return {
@@ -203,6 +206,7 @@ export function summaryOf(
     version: Number(request.version),
     files: live.length,
     outputs: live.filter((file) => file.role === 'output').length,
+    frozen: isFrozen(request, options.authorSuspended),
   };
 }
 
@@ -278,9 +282,14 @@ function commentsFor(record: StoredRequestRecord, viewer: Viewer, names: Readonl
 }
 
 /** What the viewer may do now (the platform checks each again when it is asked). */
-export function actionsFor(record: StoredRequestRecord, viewer: Viewer, options: { authorMayRequest: boolean }): RequestAction[] {
+export function actionsFor(
+  record: StoredRequestRecord,
+  viewer: Viewer,
+  options: { authorMayRequest: boolean; authorSuspended: boolean },
+): RequestAction[] {
   const state = stateOf(record.request);
   const actions: RequestAction[] = [];
+  if (isFrozen(record.request, options.authorSuspended)) return actions;
   if (viewer.role === 'author') {
     if (EDITABLE_STATES.includes(state) && options.authorMayRequest) actions.push('edit', 'submit');
     if (WITHDRAWABLE_STATES.includes(state)) actions.push('withdraw');
@@ -303,7 +312,14 @@ export function actionsFor(record: StoredRequestRecord, viewer: Viewer, options:
 
 export function detailOf(
   record: StoredRequestRecord,
-  options: { viewer: Viewer; projectName: string; names: ReadonlyMap<string, string>; authorMayRequest: boolean },
+  options: {
+    viewer: Viewer;
+    projectName: string;
+    names: ReadonlyMap<string, string>;
+    authorMayRequest: boolean;
+    /** The author's access is suspended (issue 18): an open request is frozen. */
+    authorSuspended: boolean;
+  },
 ): RequestDetail {
   const { viewer, names } = options;
   const everReturned = record.history.some((entry) => entry.event === 'return');

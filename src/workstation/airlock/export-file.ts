@@ -1,16 +1,19 @@
-// What the export gate hands to the shell once it has checked a released output: the file's bytes and name, and which
-// released file (and hash) they were made from. The shell decides where it goes (SaveExport): Electron through a save
-// dialog, the browser shell as a one-time download.
+// What the export gate hands to the shell once it has checked a released output or a release package: the file's bytes
+// and name, and which released file (and hash) they were made from. The shell decides where it goes (SaveExport):
+// Electron through a save dialog, the browser shell as a one-time download.
 import type { ExportFormat, ExportOutcome } from '../../common/contract.ts';
 
 export type { ExportFormat, ExportOutcome };
 
 export interface ExportFile {
   readonly projectId: string;
-  /** The released file's id in the project's ledger. */
-  readonly fileId: string;
-  /** The SHA-256 the platform recorded at release, which the content was checked against. */
-  readonly sha256: string;
+  /** The released file's id in the project's ledger; null for a release package, which holds every file of a request. */
+  readonly fileId: string | null;
+  /**
+   * The SHA-256 the platform recorded at release, which the content was checked against; null for a release package,
+   * each of whose files was checked against its own.
+   */
+  readonly sha256: string | null;
   readonly format: ExportFormat;
   /** A safe file name: letters, digits, '-' and '.', ending in the format's extension. */
   readonly fileName: string;
@@ -30,4 +33,8 @@ export const MEDIA_TYPE_BY_FORMAT: Readonly<Record<ExportFormat, string>> = {
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
   csv: 'text/csv; charset=utf-8',
   svg: 'image/svg+xml',
+  package: 'application/zip',
 };
+
+/** The file name's extension for each format: a release package is a zip. */
+export const EXTENSION_BY_FORMAT: Readonly<Record<ExportFormat, string>> = { xlsx: 'xlsx', csv: 'csv', svg: 'svg', package: 'zip' };

@@ -6,7 +6,7 @@
 // not leave. Each refusal says what happened and that nothing was exported; nothing secret is logged.
 import { createHash } from 'node:crypto';
 import { publishedBytes, type ReleasedFile } from '../../common/airlock.ts';
-import type { ExportFormat, ExportOutcome } from '../../common/contract.ts';
+import type { ExportOutcome, OutputExportFormat } from '../../common/contract.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import type { EgressStatus } from '../../common/incidents.ts';
 import type { ExportFile, SaveExport } from './export-file.ts';
@@ -15,7 +15,7 @@ import { renderExport } from './export-render.ts';
 export interface ExportRequest {
   readonly projectId: string;
   readonly fileId: string;
-  readonly format: ExportFormat;
+  readonly format: OutputExportFormat;
 }
 
 /** What the gate asks the platform, as the signed-in user. */

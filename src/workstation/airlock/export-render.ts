@@ -1,13 +1,16 @@
 // Turns a checked released output into the file the person asked for: an xlsx workbook (the published table and a
-// Provenance sheet), CSV of the published cells, or an SVG bar chart of a chart output. Everything written comes from
-// the PublishedOutput and its ledger entry: published cells, totals, recomputed percentages, notes. There is nothing
+// Provenance sheet: the request, the reviewers, every rule of the profile with its parameters, the suppression notes),
+// CSV of the published cells, or an SVG bar chart of a chart output. Everything written comes from the PublishedOutput
+// and its ledger entry: published cells, totals, recomputed percentages, notes. There is nothing
 // else to write: counts behind hidden cells, contributions and evidence never reach the workstation in a released file.
 import type { ReleasedFile } from '../../common/airlock.ts';
-import type { ExportFormat } from '../../common/contract.ts';
+import type { ExportFormat, OutputExportFormat } from '../../common/contract.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import type { CellKey, PublishedCell, PublishedOutput } from '../../common/output-check.ts';
 import { csvText, type CsvValue } from './csv.ts';
-import { MEDIA_TYPE_BY_FORMAT } from './export-file.ts';
+import { chartBars } from '../../common/output-chart.ts';
+import { PROFILES, RulesSchema, type Rules } from '../../common/sdc/rules.ts';
+import { EXTENSION_BY_FORMAT, MEDIA_TYPE_BY_FORMAT } from './export-file.ts';
 import { barChartSvg } from './svg-chart.ts';
 import { workbookBytes, type SheetValue } from './xlsx-workbook.ts';
 
@@ -43,7 +46,7 @@ export function exportFileName(title: string, sha256: string, format: ExportForm
     .replace(/^-+|-+$/g, '')
     .slice(0, 60)
     .replace(/-+$/, '');
-  return `${slug || 'output'}-${sha256.slice(0, 8)}.${format}`;
+  return `${slug || 'output'}-${sha256.slice(0, 8)}.${EXTENSION_BY_FORMAT[format]}`;
 }
 
 /** What a table's cells hold, as a column heading. */
@@ -99,6 +102,63 @@ function coefficientRows(regression: NonNullable<PublishedOutput['regression']>)
   ];
 }
 
+function percent(share: number): string {
+  return `${Number((share * 100).toPrecision(12))}%`;
+}
+
+/** The rules of the profile the platform checked the output with, each with its parameters, as src/common/sdc holds them. */
+function ruleRows(profileName: string): SheetValue[][] {
+  const profile = RulesSchema.shape.profile.safeParse(profileName);
+  if (!profile.success) return [['Rules', `The parameters of the profile “${profileName}” are not known to this workstation.`]];
+  const rules: Rules = PROFILES[profile.data];
+  const { nk, p, rounding } = rules;
+  return [
+    [
+      'Rule: minimum cell count',
+      rules.threshold > 1
+        ? `At least ${rules.threshold}: a cell counting 1 to ${rules.threshold - 1} people is suppressed`
+        : `At least ${rules.threshold}`,
+    ],
+    [
+      'Rule: dominance (n, k)',
+      nk === null
+        ? 'Not applied'
+        : `n = ${nk.n}, k = ${percent(nk.k)}: a magnitude cell is unsafe when its ${nk.n} largest contributions are more than ${percent(nk.k)} of its total`,
+    ],
+    [
+      'Rule: p-ratio',
+      p === null
+        ? 'Not applied'
+        : `p = ${percent(p)}: a magnitude cell is unsafe when the rest of it, beyond its two largest contributions, is less than ${percent(p)} of the largest`,
+    ],
+    ['Rule: zeros', rules.zerosDisclosive ? 'Disclosive: a zero count is suppressed' : 'Not disclosive: a zero count may be published'],
+    [
+      'Rule: rounding',
+      rounding === null ? 'None' : 'base' in rounding ? `To the nearest ${rounding.base}` : `Midpoint rounding at ${rounding.midpoint}`,
+    ],
+    ['Rule: regression residual degrees of freedom', `At least ${rules.dofThreshold}`],
+    [
+      'Rule: totals',
+      rules.defaultTotals === 'published'
+        ? 'Published totals are kept and protected'
+        : rules.defaultTotals === 'recomputed'
+          ? 'Recomputed from the published cells'
+          : 'Not published',
+    ],
+  ];
+}
+
+/** How many published cells (totals included) were suppressed and how many rounded. */
+function mitigationRows(content: PublishedOutput): SheetValue[][] {
+  const cells = [...content.cells, ...content.totals];
+  const suppressed = cells.filter((cell) => cell.status === 'suppressed').length;
+  const rounded = cells.filter((cell) => cell.status === 'rounded').length;
+  return [
+    ['Cells suppressed', suppressed],
+    ['Cells rounded', rounded],
+  ];
+}
+
 function provenanceRows(released: ReleasedFile, context: RenderContext): SheetValue[][] {
   const { output, content } = released;
   const rows: SheetValue[][] = [
@@ -114,8 +174,10 @@ function provenanceRows(released: ReleasedFile, context: RenderContext): SheetVa
     ['Released by', output.releasedBy.name],
     ['Reviewed by', output.reviewers.join('; ')],
     ['Rules profile', output.rules],
+    ...ruleRows(output.rules),
     ['Mitigation applied', content.mitigation],
   ];
+  if (content.regression === null) rows.push(...mitigationRows(content));
   if (content.regression !== null) {
     rows.push(
       ['Model', content.regression.model],
@@ -123,7 +185,9 @@ function provenanceRows(released: ReleasedFile, context: RenderContext): SheetVa
       ['Residual degrees of freedom', content.regression.residualDof],
     );
   }
-  content.notes.forEach((note, index) => rows.push([content.notes.length === 1 ? 'Note' : `Note ${index + 1}`, note]));
+  content.notes.forEach((note, index) =>
+    rows.push([content.notes.length === 1 ? 'Disclosure-control note' : `Disclosure-control note ${index + 1}`, note]),
+  );
   rows.push(
     ['SHA-256 of the published output', output.sha256],
     ['Exported at', context.exportedAt],
@@ -154,10 +218,6 @@ function csvOf(content: PublishedOutput): Uint8Array {
   return new TextEncoder().encode(csvText(rows));
 }
 
-function barLabel(content: PublishedOutput, key: CellKey): string {
-  return content.dimensions.map((dimension) => String(category(key[dimension]) ?? '')).join(' / ');
-}
-
 function svgOf(released: ReleasedFile): Uint8Array {
   const { content, output } = released;
   if (content.chart === null) {
@@ -167,7 +227,7 @@ function svgOf(released: ReleasedFile): Uint8Array {
     title: content.title,
     xTitle: content.chart.x,
     yTitle: content.chart.y,
-    bars: content.cells.map((cell) => ({ label: barLabel(content, cell.key), value: cell.value })),
+    bars: chartBars(content),
     notes: [
       ...content.notes,
       `Released ${output.releasedAt} by ${output.releasedBy.name} (request ${output.requestId}); SHA-256 ${output.sha256}.`,
@@ -177,7 +237,7 @@ function svgOf(released: ReleasedFile): Uint8Array {
 }
 
 /** The file of a released output in the format asked for; a chart alone exports as SVG. */
-export function renderExport(released: ReleasedFile, format: ExportFormat, context: RenderContext): RenderedExport {
+export function renderExport(released: ReleasedFile, format: OutputExportFormat, context: RenderContext): RenderedExport {
   const bytes = format === 'xlsx' ? xlsxOf(released, context) : format === 'csv' ? csvOf(released.content) : svgOf(released);
   return {
     fileName: exportFileName(released.content.title, released.output.sha256, format),

@@ -1,11 +1,12 @@
 // The core's airlock methods: each calls its platform route as the signed-in user (the same id, its input split back
 // into the route's path parameters and body), so the platform decides and its refusals come back as it said them; and
-// the export gate (./export-gate.ts), the only way out.
+// the export gates (./export-gate.ts for one released output, ./export-package.ts for a release package), the only way out.
 import type { CallContext, Handlers } from '../../common/dispatch.ts';
 import type { MethodName } from '../../common/contract.ts';
 import type { CallContext as PlatformCallContext, PlatformClient } from '../platform-client.ts';
 import type { SaveExport } from './export-file.ts';
 import { exportReleased } from './export-gate.ts';
+import { exportPackage } from './export-package.ts';
 
 export type AirlockMethod = Extract<MethodName, `airlock.${string}`>;
 export type AirlockHandlers = Pick<Handlers, AirlockMethod>;
@@ -88,6 +89,18 @@ export function createAirlockHandlers({ client, asUser, saveExport }: AirlockDep
       asUser((context) => client.call('airlock.readNotifications', { body: { upTo } }, context), call),
     'airlock.export': (request, call) => {
       const signal = call?.signal ?? new AbortController().signal;
+      if (request.format === 'package') {
+        return exportPackage(
+          request,
+          {
+            egress: (projectId) => asUser((context) => client.call('project.egress', { params: { projectId } }, context), call),
+            releasePackage: (requestId) => asUser((context) => client.call('airlock.package', { params: { requestId } }, context), call),
+            ledger: (projectId) => asUser((context) => client.call('airlock.released', { params: { projectId } }, context), call),
+            saveExport,
+          },
+          signal,
+        );
+      }
       return exportReleased(
         request,
         {

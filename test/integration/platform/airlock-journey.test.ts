@@ -376,6 +376,30 @@ describe('a release request, from the analyst to release', () => {
     expect(await ofRequest('airlock.package_read')).toHaveLength(1);
     const downloads = (await auditOf(platform, 'airlock.download')).filter((event) => event.details.projectId === PROJECT);
     expect(downloads).toEqual([expect.objectContaining({ actor: MEMBER, outcome: 'success' })]);
+    // Every list is a view too: the checkers' queue, the project's requests and its ledger, each with how many it listed.
+    const queues = await auditOf(platform, 'airlock.queue_viewed');
+    expect(queues).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ actor: CHECKER_1, outcome: 'success', details: { listed: 1 } }),
+        expect.objectContaining({ actor: CHECKER_2, outcome: 'success', details: { listed: 1 } }),
+      ]),
+    );
+    const listed = await platform.ok<unknown[]>(MEMBER, `GET /projects/${PROJECT}/requests`);
+    expect((await auditOf(platform, 'airlock.requests_listed'))[0]).toMatchObject({
+      actor: MEMBER,
+      outcome: 'success',
+      details: { projectId: PROJECT, listed: listed.length },
+    });
+    const ledgers = await auditOf(platform, 'airlock.ledger_viewed');
+    expect(ledgers.filter((event) => event.actor === ANALYST && event.outcome === 'success').length).toBeGreaterThanOrEqual(2);
+    expect(ledgers[0]).toMatchObject({ details: { projectId: PROJECT, listed: 2 } });
+    // A refused list is on record as well: a checker who is no member of the project asking for its ledger.
+    expect((await platform.call(CHECKER_1, `GET /projects/${PROJECT}/released`)).status).toBe(404);
+    expect((await auditOf(platform, 'airlock.ledger_viewed'))[0]).toMatchObject({
+      actor: CHECKER_1,
+      outcome: 'failure',
+      details: { projectId: PROJECT, code: 'not_found' },
+    });
     // And the chain of the log still verifies, with all of it in.
     const review = await platform.ok<{ audit: { intact: boolean } }>('demo-admin', 'GET /admin/security-review');
     expect(review.audit.intact).toBe(true);

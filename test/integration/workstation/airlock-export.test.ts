@@ -5,16 +5,20 @@
 // XML): its cells are the released cells and its provenance names the request, the reviewers and the hash. In the
 // browser shell the same export is a one-time download the page fetches once. Then each way it must not leave: a file
 // never released, content that no longer hashes to what was released (changed in the platform's database, as someone
-// who can write its files), egress frozen by an administrator, the output revoked.
+// who can write its files), egress frozen by an administrator, the output revoked. The request's release package (the
+// zip the SACRO viewer opens) goes the same way out and is refused the same ways.
+import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { DatabaseSync } from 'node:sqlite';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { unzipSync } from 'fflate';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDialogSaveExport } from '../../../main/export-dialog.ts';
 import type { ReleasedOutput, RequestDetail } from '../../../src/common/airlock.ts';
 import { createClient, type Client } from '../../../src/common/client.ts';
 import type { OutputDocument } from '../../../src/common/outputs.ts';
+import { PROFILES, type ProfileName } from '../../../src/common/sdc/rules.ts';
 import { createWorkstationCore, type WorkstationCore } from '../../../src/workstation/core.ts';
 import { createInProcessTransport } from '../../../src/workstation/in-process-transport.ts';
 import { startBrowserShell } from '../../../src/web/browser-shell.ts';
@@ -193,7 +197,41 @@ describe('exporting a released output', () => {
     });
     expect(String(provenance['Reviewed by'])).toMatch(/Chloe Checker/);
     expect(String(provenance['Reviewed by'])).toMatch(/Chidi Checker/);
-    expect(Object.keys(provenance).some((field) => field.startsWith('Note'))).toBe(true);
+    expect(Object.keys(provenance).some((field) => field.startsWith('Disclosure-control note'))).toBe(true);
+    const rules = PROFILES[released.rules as ProfileName];
+    expect(provenance['Rule: minimum cell count']).toMatch(new RegExp(`^At least ${rules.threshold}: `));
+    expect(provenance['Rule: dominance (n, k)']).toMatch(new RegExp(`^n = ${rules.nk?.n}, k = ${(rules.nk?.k ?? 0) * 100}%`));
+    expect(provenance['Cells suppressed']).toBe(content.cells.filter((cell) => cell.status === 'suppressed').length);
+  });
+
+  it('writes the release package where the person chose, 0600: results.json, the CSV it names and their checksums; audited', async () => {
+    nextSavePath = path.join(exportsDir, 'winter-package.zip');
+
+    const outcome = await analyst.invoke('airlock.export', { projectId: PROJECT_ID, requestId: request.id, format: 'package' });
+
+    expect(outcome).toEqual({ kind: 'saved', path: nextSavePath });
+    expect((await stat(nextSavePath)).mode & 0o777).toBe(0o600);
+    const files = unzipSync(await readFile(nextSavePath));
+    expect(Object.keys(files)).toEqual(['results.json', 'output_0_0.csv', 'checksums.sha256']);
+    const results = JSON.parse(new TextDecoder().decode(files['results.json'])) as {
+      version: string;
+      results: Record<string, { files: { name: string }[] }>;
+    };
+    expect(results.version).toMatch(/^0\.4\./);
+    expect(Object.values(results.results).flatMap((record) => record.files.map((file) => file.name))).toEqual(['output_0_0.csv']);
+    const csv = new TextDecoder().decode(files['output_0_0.csv']).trimEnd().split('\n');
+    expect(csv).toContain('London,40,');
+    expect(csv).toContain('South East,52,47');
+    const sums = new TextDecoder().decode(files['checksums.sha256']);
+    for (const name of ['results.json', 'output_0_0.csv']) {
+      expect(sums).toContain(
+        `${createHash('sha256')
+          .update(files[name] ?? new Uint8Array())
+          .digest('hex')}  ${name}\n`,
+      );
+    }
+    const audit = await admin.invoke('admin.audit', { filter: { typePrefix: 'airlock.package', projectId: PROJECT_ID } });
+    expect(audit.events[0]).toMatchObject({ type: 'airlock.package_read', actor: 'demo-analyst', outcome: 'success' });
   });
 
   it('writes the published cells as CSV', async () => {
@@ -259,6 +297,13 @@ describe('the export gate refuses, writing nothing', () => {
     return error;
   }
 
+  async function refusedPackage(requestId: string): Promise<{ code: string; message: string }> {
+    nextSavePath = path.join(exportsDir, 'must-not-exist.zip');
+    const error = await errorOf(analyst.invoke('airlock.export', { projectId: PROJECT_ID, requestId, format: 'package' }));
+    expect(await readdir(exportsDir)).not.toContain('must-not-exist.zip');
+    return error;
+  }
+
   it('a file of a request that was never released, and an id that names nothing: not found', async () => {
     let pending = await analyst.invoke('airlock.create', { projectId: PROJECT_ID, title: 'Spring planning: admissions', context: CONTEXT });
     pending = await analyst.invoke('airlock.putFile', {
@@ -272,6 +317,15 @@ describe('the export gate refuses, writing nothing', () => {
 
     expect((await refused(unreleased)).code).toBe('not_found');
     expect((await refused('file-00000000000000000000')).code).toBe('not_found');
+    const notReleased = await refusedPackage(pending.id);
+    expect(notReleased.code).toBe('conflict');
+    expect(notReleased.message).toMatch(/only a released request has a release package/);
+    const audit = await admin.invoke('admin.audit', { filter: { typePrefix: 'airlock.package' } });
+    expect(audit.events.find((event) => event.details['requestId'] === pending.id)).toMatchObject({
+      type: 'airlock.package_read',
+      actor: 'demo-analyst',
+      outcome: 'failure',
+    });
   });
 
   it('content changed in the platform’s database after release: it no longer hashes to what was released', async () => {
@@ -291,6 +345,9 @@ describe('the export gate refuses, writing nothing', () => {
       // that hands it out anyway): either way it is forbidden, for its SHA-256.
       expect(error.code).toBe('forbidden');
       expect(error.message).toMatch(/SHA-256/);
+      const packageError = await refusedPackage(request.id);
+      expect(packageError.code).toBe('forbidden');
+      expect(packageError.message).toMatch(/SHA-256/);
     } finally {
       database.prepare('UPDATE airlock_releases SET published = ? WHERE file_id = ?').run(original, released.fileId);
       database.close();
@@ -314,9 +371,12 @@ describe('the export gate refuses, writing nothing', () => {
     });
 
     const error = await refused(released.fileId);
+    const packageError = await refusedPackage(request.id);
 
     expect(error.code).toBe('egress_frozen');
     expect(error.message).toMatch(/Nothing was exported\.$/);
+    expect(packageError.code).toBe('egress_frozen');
+    expect(packageError.message).toMatch(/Nothing was exported\.$/);
     await admin.invoke('admin.lift', { actionId: effect.restriction?.id ?? '', reason: 'Exports reviewed: nothing wrong.' });
     nextSavePath = path.join(exportsDir, 'after-lift.csv');
     expect(await analyst.invoke('airlock.export', { projectId: PROJECT_ID, fileId: released.fileId, format: 'csv' })).toMatchObject({
@@ -336,5 +396,6 @@ describe('the export gate refuses, writing nothing', () => {
 
     expect(error.code).toBe('forbidden');
     expect(error.message).toMatch(/revoked/);
+    expect((await refusedPackage(request.id)).message).toMatch(/revoked/);
   });
 });

@@ -2,7 +2,8 @@
 // checker sees their own votes and comments and the other checker's only once both reviews of the round are complete;
 // the author and members never see a vote nor a private comment, and see the checkers' public comments once the round
 // is revealed; votes on an earlier version of a file do not count, nor votes cast on a check the file no longer has
-// (another published output or verdict: the file is then changed since its review); and what each may do now. Also the release package's
+// (another published output or verdict: the file is then changed since its review); and what each may do now (nothing on an
+// open request whose author is suspended: it is frozen). Also the release package's
 // ACRO record, which marks every hidden cell alike and carries no count behind one.
 import { describe, expect, it } from 'vitest';
 import type { OutputCheck, PublishedOutput } from '../../../src/common/output-check.ts';
@@ -11,6 +12,8 @@ import {
   actionsFor,
   allApproved,
   detailOf,
+  isFrozen,
+  OPEN_STATES,
   publishedSha256Of,
   uncommented,
   unvotedBy,
@@ -156,7 +159,7 @@ function record(parts: Partial<Omit<StoredRequestRecord, 'request'>> & { state: 
 
 const as = (userId: string, role: Viewer['role'], admin = false): Viewer => ({ userId, role, admin });
 const view = (stored: StoredRequestRecord, viewer: Viewer) =>
-  detailOf(stored, { viewer, projectName: 'Project', names: NAMES, authorMayRequest: true });
+  detailOf(stored, { viewer, projectName: 'Project', names: NAMES, authorMayRequest: true, authorSuspended: false });
 
 describe('blinding between the two checkers', () => {
   const halfway = record({
@@ -300,27 +303,63 @@ describe('what counts', () => {
 
 describe('what each may do', () => {
   it('lets the author edit and submit only while pending or returned, and never review', () => {
-    expect(actionsFor(record({ state: 'PENDING' }), as(AUTHOR, 'author'), { authorMayRequest: true })).toEqual([
+    expect(actionsFor(record({ state: 'PENDING' }), as(AUTHOR, 'author'), { authorMayRequest: true, authorSuspended: false })).toEqual([
       'edit',
       'submit',
       'withdraw',
     ]);
-    expect(actionsFor(record({ state: 'PENDING' }), as(AUTHOR, 'author'), { authorMayRequest: false })).toEqual(['withdraw']);
-    expect(actionsFor(record({ state: 'REVIEWED' }), as(AUTHOR, 'author', true), { authorMayRequest: true })).toEqual([
+    expect(actionsFor(record({ state: 'PENDING' }), as(AUTHOR, 'author'), { authorMayRequest: false, authorSuspended: false })).toEqual([
       'withdraw',
-      'comment',
     ]);
-    expect(actionsFor(record({ state: 'RELEASED' }), as(AUTHOR, 'author', true), { authorMayRequest: true })).toEqual([]);
+    expect(
+      actionsFor(record({ state: 'REVIEWED' }), as(AUTHOR, 'author', true), { authorMayRequest: true, authorSuspended: false }),
+    ).toEqual(['withdraw', 'comment']);
+    expect(
+      actionsFor(record({ state: 'RELEASED' }), as(AUTHOR, 'author', true), { authorMayRequest: true, authorSuspended: false }),
+    ).toEqual([]);
   });
 
   it('lets a checker return or release only after completing their review, and a third checker do nothing but comment', () => {
     const reviewed = record({ state: 'REVIEWED', reviews: [review(C1, true), review(C2, true)] });
-    expect(actionsFor(reviewed, as(C1, 'checker'), { authorMayRequest: true })).toEqual(['vote', 'comment', 'return', 'reject']);
+    expect(actionsFor(reviewed, as(C1, 'checker'), { authorMayRequest: true, authorSuspended: false })).toEqual([
+      'vote',
+      'comment',
+      'return',
+      'reject',
+    ]);
     expect(
-      actionsFor({ ...reviewed, request: { ...reviewed.request, state: 'APPROVED' } }, as(C1, 'checker'), { authorMayRequest: true }),
+      actionsFor({ ...reviewed, request: { ...reviewed.request, state: 'APPROVED' } }, as(C1, 'checker'), {
+        authorMayRequest: true,
+        authorSuspended: false,
+      }),
     ).toEqual(['vote', 'comment', 'reject', 'release']);
-    expect(actionsFor(reviewed, as('third', 'checker'), { authorMayRequest: true })).toEqual(['comment']);
-    expect(actionsFor(record({ state: 'RELEASED' }), as('dana', 'member', true), { authorMayRequest: true })).toEqual(['revoke']);
+    expect(actionsFor(reviewed, as('third', 'checker'), { authorMayRequest: true, authorSuspended: false })).toEqual(['comment']);
+    expect(
+      actionsFor(record({ state: 'RELEASED' }), as('dana', 'member', true), { authorMayRequest: true, authorSuspended: false }),
+    ).toEqual(['revoke']);
+  });
+
+  it('offers nobody anything on an open request while its author is suspended (frozen), and still offers a revocation', () => {
+    const suspended = { authorMayRequest: true, authorSuspended: true };
+    const approved = record({ state: 'APPROVED', reviews: [review(C1, true), review(C2, true)] });
+    for (const state of OPEN_STATES) {
+      const open = { ...approved, request: { ...approved.request, state } };
+      expect(actionsFor(open, as(C1, 'checker', true), suspended)).toEqual([]);
+      expect(actionsFor(open, as(AUTHOR, 'author'), suspended)).toEqual([]);
+      expect(isFrozen(open.request, true)).toBe(true);
+      expect(isFrozen(open.request, false)).toBe(false);
+      expect(detailOf(open, { viewer: as(C1, 'checker'), projectName: 'Project', names: NAMES, ...suspended })).toMatchObject({
+        frozen: true,
+        actions: [],
+      });
+    }
+    // A released request is not open: revoking it is the incident response, never frozen.
+    const released = record({ state: 'RELEASED' });
+    expect(isFrozen(released.request, true)).toBe(false);
+    expect(actionsFor(released, as(C1, 'checker'), suspended)).toEqual(['revoke']);
+    for (const state of ['WITHDRAWN', 'REJECTED', 'REVOKED'] as const) {
+      expect(isFrozen({ ...released.request, state }, true)).toBe(false);
+    }
   });
 });
 

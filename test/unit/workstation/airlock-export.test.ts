@@ -1,18 +1,24 @@
 // The export gate (SATRE 3.1.12, preventing unauthorised egress): a released output leaves only when egress is open, it is
 // not revoked and its published content hashes to the SHA-256 the platform recorded at release; then it is written as
-// xlsx (the published table and a Provenance sheet), CSV of the published cells, or an SVG bar chart of a chart output.
+// xlsx (the published table and a Provenance sheet), CSV of the published cells, or an SVG bar chart of a chart output;
+// a released request's release package leaves as a zip only when every output in it is the ledger's, under its hash.
 // The platform is a fake here (its answers as the routes give them); test/integration/workstation/airlock-export covers
 // the real one.
+import { createHash } from 'node:crypto';
+import { unzipSync } from 'fflate';
 import { describe, expect, it, vi } from 'vitest';
-import type { ReleasedFile } from '../../../src/common/airlock.ts';
+import type { ReleasedFile, ReleasedOutput, ReleasePackage } from '../../../src/common/airlock.ts';
 import type { EgressStatus } from '../../../src/common/incidents.ts';
 import type { ExportFile, SaveExport } from '../../../src/workstation/airlock/export-file.ts';
 import { exportReleased, type ExportRequest } from '../../../src/workstation/airlock/export-gate.ts';
+import { exportPackage } from '../../../src/workstation/airlock/export-package.ts';
 import { exportFileName } from '../../../src/workstation/airlock/export-render.ts';
+import { PROFILES } from '../../../src/common/sdc/rules.ts';
 import { errorOf } from '../../support/error-of.ts';
 import {
   CHART,
   CHART_FILE_ID,
+  ledgerEntry,
   PROJECT_ID,
   PROJECT_NAME,
   REGRESSION,
@@ -170,11 +176,62 @@ describe('the export gate writes a checked output', () => {
       'Reviewed by': 'Chris Checker; Dana Checker',
       'Rules profile': 'default',
       'Mitigation applied': 'suppressed',
-      'Note 1': '2 cells suppressed (1 primary, 1 secondary).',
-      'Note 2': 'Counts rounded to base 5.',
+      'Cells suppressed': 2,
+      'Cells rounded': 3,
+      'Disclosure-control note 1': '2 cells suppressed (1 primary, 1 secondary).',
+      'Disclosure-control note 2': 'Counts rounded to base 5.',
       'SHA-256 of the published output': sha256,
       'Exported at': NOW.toISOString(),
     });
+  });
+
+  it('as xlsx whose provenance lists each rule of the profile with the parameters src/common/sdc gives it', async () => {
+    const { run, saved } = gate();
+
+    await run();
+
+    const provenance = readWorkbook(saved[0]?.bytes ?? new Uint8Array()).sheets.get('Provenance') ?? [];
+    const rules = provenance.filter(([field]) => String(field).startsWith('Rule: '));
+    const { threshold, nk, p, dofThreshold } = PROFILES.default;
+    expect(rules).toEqual([
+      ['Rule: minimum cell count', `At least ${threshold}: a cell counting 1 to ${threshold - 1} people is suppressed`],
+      [
+        'Rule: dominance (n, k)',
+        `n = ${nk?.n}, k = ${(nk?.k ?? 0) * 100}%: a magnitude cell is unsafe when its ${nk?.n} largest contributions are more than ${(nk?.k ?? 0) * 100}% of its total`,
+      ],
+      [
+        'Rule: p-ratio',
+        `p = ${(p ?? 0) * 100}%: a magnitude cell is unsafe when the rest of it, beyond its two largest contributions, is less than ${(p ?? 0) * 100}% of the largest`,
+      ],
+      ['Rule: zeros', 'Disclosive: a zero count is suppressed'],
+      ['Rule: rounding', 'None'],
+      ['Rule: regression residual degrees of freedom', `At least ${dofThreshold}`],
+      ['Rule: totals', 'Published totals are kept and protected'],
+    ]);
+  });
+
+  it('as xlsx released under the OpenSAFELY profile: its own parameters, and a profile it does not know said so', async () => {
+    const opensafely = gate({ released: releasedFile(TABLE, TABLE_FILE_ID, { rules: 'opensafely' }) });
+    const unknown = gate({ released: releasedFile(TABLE, TABLE_FILE_ID, { rules: 'agreement-override' }) });
+
+    await opensafely.run();
+    await unknown.run();
+
+    const rowsOf = (file?: ExportFile) =>
+      new Map((readWorkbook(file?.bytes ?? new Uint8Array()).sheets.get('Provenance') ?? []).map(([field, value]) => [field, value]));
+    const os = rowsOf(opensafely.saved[0]);
+    expect(os.get('Rule: minimum cell count')).toBe(
+      `At least ${PROFILES.opensafely.threshold}: a cell counting 1 to 7 people is suppressed`,
+    );
+    expect(os.get('Rule: dominance (n, k)')).toBe('Not applied');
+    expect(os.get('Rule: p-ratio')).toBe('Not applied');
+    expect(os.get('Rule: zeros')).toBe('Not disclosive: a zero count may be published');
+    expect(os.get('Rule: rounding')).toBe('To the nearest 5');
+    expect(os.get('Rule: totals')).toBe('Recomputed from the published cells');
+    const other = rowsOf(unknown.saved[0]);
+    expect(other.get('Rules profile')).toBe('agreement-override');
+    expect(other.get('Rules')).toBe('The parameters of the profile “agreement-override” are not known to this workstation.');
+    expect([...other.keys()].some((field) => String(field).startsWith('Rule: '))).toBe(false);
   });
 
   it('as xlsx of a project the platform does not name: the provenance gives its id', async () => {
@@ -267,5 +324,190 @@ describe('export file names', () => {
     expect(exportFileName('Admissions — by région (2021/22)', sha, 'csv')).toBe('admissions-by-region-2021-22-abababab.csv');
     expect(exportFileName('../../etc/passwd', sha, 'xlsx')).toBe('etc-passwd-abababab.xlsx');
     expect(exportFileName('图表', sha, 'svg')).toBe('output-abababab.svg');
+  });
+});
+
+const TABLE_CSV = 'region / sex,F,M\nLondon,25,\nNorth West,40,\n';
+const REGRESSION_CSV = 'term,coef,std err,P>|t|\n(Intercept),2.5,0.4,0.001\n';
+
+/** The release package the platform answers for the released request: the table and the regression, as published. */
+function releasePackageOf(overrides: Partial<ReleasePackage> = {}): ReleasePackage {
+  const record = (uid: string) => ({ uid, status: 'pass', files: [{ name: `${uid}_0.csv`, sdc: {} }], comments: [] });
+  return {
+    request: {
+      id: REQUEST_ID,
+      title: 'Admissions for the winter report',
+      projectId: PROJECT_ID,
+      projectName: PROJECT_NAME,
+      context: { description: 'Winter pressures.', population: 'Admissions in 2025.', relationship: 'None.' },
+      releasedAt: '2026-12-05T10:15:00.000Z',
+      releasedBy: { id: 'demo-checker', name: 'Chris Checker' },
+      reviewers: ['Chris Checker', 'Dana Checker'],
+      rules: 'default',
+    },
+    files: [
+      { fileId: TABLE_FILE_ID, name: 'frequency.json', sha256: sha256Of(TABLE), output: TABLE },
+      { fileId: REGRESSION_FILE_ID, name: 'regression.json', sha256: sha256Of(REGRESSION), output: REGRESSION },
+    ],
+    acro: { version: '0.4.12', results: { output_0: record('output_0'), output_1: record('output_1') } },
+    acroFiles: [
+      { name: 'output_0_0.csv', csv: TABLE_CSV },
+      { name: 'output_1_0.csv', csv: REGRESSION_CSV },
+    ],
+    ...overrides,
+  };
+}
+
+function packageGate(options: { pack?: ReleasePackage; ledger?: ReleasedOutput[]; egress?: EgressStatus[] } = {}) {
+  const saved: ExportFile[] = [];
+  const asked: string[] = [];
+  const egress = [...(options.egress ?? [])];
+  const saveExport: SaveExport = async (file, signal) => {
+    await file.recheck(signal);
+    saved.push(file);
+    return { kind: 'saved', path: `/home/ada/${file.fileName}` };
+  };
+  const deps = {
+    egress: async (projectId: string) => {
+      asked.push(`egress ${projectId}`);
+      return egress.shift() ?? OPEN;
+    },
+    releasePackage: async (requestId: string) => {
+      asked.push(`package ${requestId}`);
+      return options.pack ?? releasePackageOf();
+    },
+    ledger: async (projectId: string) => {
+      asked.push(`ledger ${projectId}`);
+      return options.ledger ?? [ledgerEntry(TABLE, TABLE_FILE_ID), ledgerEntry(REGRESSION, REGRESSION_FILE_ID)];
+    },
+    saveExport,
+  };
+  const run = () => exportPackage({ projectId: PROJECT_ID, requestId: REQUEST_ID, format: 'package' }, deps, new AbortController().signal);
+  return { run, saved, asked };
+}
+
+describe('the export gate writes a release package', () => {
+  it('as a zip of results.json, the CSV files it names and their SHA-256 checksums, and nothing else', async () => {
+    const { run, saved } = packageGate();
+
+    const outcome = await run();
+
+    expect(outcome).toEqual({
+      kind: 'saved',
+      path: expect.stringMatching(/^\/home\/ada\/admissions-for-the-winter-report-release-package-[0-9a-f]{8}\.zip$/),
+    });
+    const [file] = saved;
+    expect(file).toMatchObject({ projectId: PROJECT_ID, fileId: null, sha256: null, format: 'package', mediaType: 'application/zip' });
+    const files = unzipSync(file?.bytes ?? new Uint8Array());
+    const text = (name: string) => new TextDecoder().decode(files[name]);
+    expect(Object.keys(files)).toEqual(['results.json', 'output_0_0.csv', 'output_1_0.csv', 'checksums.sha256']);
+    expect(JSON.parse(text('results.json'))).toEqual(releasePackageOf().acro);
+    expect(text('output_0_0.csv')).toBe(TABLE_CSV);
+    expect(text('output_1_0.csv')).toBe(REGRESSION_CSV);
+    const sha = (name: string) =>
+      createHash('sha256')
+        .update(files[name] ?? new Uint8Array())
+        .digest('hex');
+    expect(text('checksums.sha256')).toBe(
+      ['results.json', 'output_0_0.csv', 'output_1_0.csv'].map((name) => `${sha(name)}  ${name}\n`).join(''),
+    );
+  });
+});
+
+describe('the export gate refuses a release package (and writes nothing)', () => {
+  it('while egress is frozen, before the package is even asked for', async () => {
+    const frozen = { frozen: true, message: 'Egress is frozen for COVID-19 outcomes under incident inc-1: Unusual downloads.' };
+    const { run, saved, asked } = packageGate({ egress: [frozen] });
+
+    const error = await errorOf(run());
+
+    expect(error.code).toBe('egress_frozen');
+    expect(error.message).toBe(`${frozen.message} Nothing was exported.`);
+    expect(asked).toEqual([`egress ${PROJECT_ID}`]);
+    expect(saved).toEqual([]);
+  });
+
+  it('when egress froze while the save dialog was open', async () => {
+    const frozen = { frozen: true, message: 'Egress is frozen.' };
+    const { run, saved } = packageGate({ egress: [OPEN, frozen] });
+
+    expect((await errorOf(run())).code).toBe('egress_frozen');
+    expect(saved).toEqual([]);
+  });
+
+  it('an output whose content no longer hashes to the SHA-256 recorded at release (a hidden cell filled in)', async () => {
+    const altered = {
+      ...TABLE,
+      cells: TABLE.cells.map((cell, i) => (i === 1 ? { ...cell, value: 3, status: 'published' as const } : cell)),
+    };
+    const genuine = releasePackageOf();
+    const forged = {
+      ...genuine,
+      files: genuine.files.map((file) => (file.fileId === TABLE_FILE_ID ? { ...file, output: altered } : file)),
+    };
+    const { run, saved } = packageGate({ pack: forged });
+
+    const error = await errorOf(run());
+
+    expect(error.code).toBe('forbidden');
+    expect(error.message).toMatch(/does not match the SHA-256 the platform recorded when it was released.*Nothing was exported/);
+    expect(saved).toEqual([]);
+  });
+
+  it("an output re-hashed to match its altered content, whose hash is not the ledger's", async () => {
+    const altered = { ...TABLE, notes: ['North West, M: 4 people.'] };
+    const genuine = releasePackageOf();
+    const forged = {
+      ...genuine,
+      files: genuine.files.map((file) => (file.fileId === TABLE_FILE_ID ? { ...file, output: altered, sha256: sha256Of(altered) } : file)),
+    };
+    const { run, saved } = packageGate({ pack: forged });
+
+    expect((await errorOf(run())).code).toBe('forbidden');
+    expect(saved).toEqual([]);
+  });
+
+  it('an output the ledger says was revoked', async () => {
+    const revoked = { at: '2026-12-05T12:00:00.000Z', by: { id: 'demo-admin', name: 'Avery Admin' }, reason: 'Differencing risk found.' };
+    const { run, saved } = packageGate({
+      ledger: [ledgerEntry(TABLE, TABLE_FILE_ID, { revoked }), ledgerEntry(REGRESSION, REGRESSION_FILE_ID)],
+    });
+
+    const error = await errorOf(run());
+
+    expect(error.code).toBe('forbidden');
+    expect(error.message).toContain('was revoked on 2026-12-05T12:00:00.000Z by Avery Admin');
+    expect(saved).toEqual([]);
+  });
+
+  it('an output not in the ledger, or a released one left out', async () => {
+    const stranger = packageGate({ ledger: [ledgerEntry(TABLE, TABLE_FILE_ID)] });
+    const genuine = releasePackageOf();
+    const short = packageGate({ pack: { ...genuine, files: genuine.files.slice(0, 1) } });
+
+    expect((await errorOf(stranger.run())).message).toMatch(/is in the release package but not in the project's ledger/);
+    expect((await errorOf(short.run())).message).toMatch(/leaves out “Length of stay by age”/);
+    expect([...stranger.saved, ...short.saved]).toEqual([]);
+  });
+
+  it('a results.json that does not name exactly the CSV files carried', async () => {
+    const genuine = releasePackageOf();
+    const extra = packageGate({ pack: { ...genuine, acroFiles: [...genuine.acroFiles, { name: 'output_9_0.csv', csv: 'x\n1\n' }] } });
+    const missing = packageGate({ pack: { ...genuine, acroFiles: genuine.acroFiles.slice(1) } });
+
+    for (const gated of [extra, missing]) {
+      const error = await errorOf(gated.run());
+      expect(error.code).toBe('internal');
+      expect(error.message).toMatch(/does not name exactly the CSV files it carries/);
+      expect(gated.saved).toEqual([]);
+    }
+  });
+
+  it("another request's package than the one asked for", async () => {
+    const genuine = releasePackageOf();
+    const { run, saved } = packageGate({ pack: { ...genuine, request: { ...genuine.request, id: 'req-bbbbbbbbbb0123456789' } } });
+
+    expect((await errorOf(run())).code).toBe('internal');
+    expect(saved).toEqual([]);
   });
 });
