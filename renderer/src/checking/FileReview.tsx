@@ -1,15 +1,17 @@
 // One file of a request under review (issue 16). An output: the three words (the engine's verdict, the mitigation
-// applied, the checkers' decision), the output as it would be published with the cells the engine marked, the
-// evidence behind the chosen cells (checkers only: it never leaves), the automatic report (notes, flags, the suggested
-// mitigation), the analyst's exception text, on a resubmission the cells that changed since this checker's review,
-// the votes (the other checker's hidden until both reviews are complete), this checker's vote, and the comments on the
-// file and its cells. A supporting file (never released): its text. Reading a file is an audited view on the platform.
+// applied, the checkers' decision), the output as it would be published with the cells the engine marked (a chart
+// drawn from its published cells above its table), the evidence behind the chosen cells (checkers only: it never
+// leaves), the automatic report (notes, flags, the suggested mitigation), the analyst's exception text, on a
+// resubmission the cells that changed since this checker's review, the votes (the other checker's hidden until both
+// reviews are complete), this checker's vote, and the comments on the file and its cells. A supporting file (never
+// released): its text. Reading a file is an audited view on the platform.
 import { useCallback, useMemo, useState } from 'react';
 import type { RequestDetail, RequestFile } from '../../../src/common/airlock.ts';
 import type { Client } from '../../../src/common/client.ts';
 import type { CellKey } from '../../../src/common/output-check.ts';
 import { useAdminRead } from '../admin/use-admin-read.ts';
 import { formatEventTime } from '../admin/audit-summary.ts';
+import { OutputChartView } from '../outputs/OutputChartView.tsx';
 import { ErrorMessage } from '../shell/Messages.tsx';
 import { cellKeyId, describeCell, toggleCell } from './cell-keys.ts';
 import type { OutputVersion } from './cell-diff.ts';
@@ -130,6 +132,7 @@ function OutputReview(props: {
       </p>
       <section className="file-section" aria-labelledby={`published-${file.id}`}>
         <h4 id={`published-${file.id}`}>As it would be published</h4>
+        {published.chart ? <OutputChartView published={published} /> : null}
         <PublishedTableView published={published} marks={marks} selection={selection} onToggle={toggle} />
       </section>
       {previous !== null ? <DiffView previous={previous} current={current} /> : null}

@@ -5,6 +5,7 @@
 import { useState } from 'react';
 import type { CellKey, OutputCheck, PublishedOutput } from '../../../src/common/output-check.ts';
 import { cellKeyId } from '../checking/cell-keys.ts';
+import { OutputChartView } from './OutputChartView.tsx';
 import { evidenceWords, MARK_WORDS, publishedGrid, sameKey, statusWords, type GridCell } from './published-grid.ts';
 
 function keyWords(key: CellKey): string {
@@ -115,6 +116,7 @@ export function PublishedPreview(props: {
     selected === null ? null : (grid.rows.flatMap((row) => row.cells).find((cell) => cell !== null && sameKey(cell.key, selected)) ?? null);
   return (
     <>
+      {published.chart ? <OutputChartView published={published} /> : null}
       <div className="table-wrap">
         <table className="published-table" data-testid="published-table">
           <caption>
