@@ -30,12 +30,18 @@ function usageLines(report: UsageReport): string[] {
     `People by role: ${counts(report.people.byRole)}; by status: ${counts(report.people.byStatus)}; signed in during the range: ${report.people.active}`,
     `Projects (${report.projects.total}): ${counts(report.projects.byState)}`,
     ...report.datasets.map((dataset) => `Dataset ${dataset.id}: ${dataset.rows} rows, ${dataset.bytes} bytes`),
+    ...report.drives.map(
+      (drive) => `Drive of ${drive.projectId}: ${drive.usedBytes} of ${drive.quotaBytes} bytes used, ${drive.files} files (now)`,
+    ),
     ...report.activity.map(
       (row) =>
-        `Project ${row.projectId}: ${row.queries} queries (${row.queriesRefused} refused), ${row.samples} samples, ${row.rows} rows, ${row.catalogueReads} catalogue reads`,
+        `Project ${row.projectId}: ${row.queries} queries (${row.queriesRefused} refused), ${row.samples} samples, ${row.rows} rows, ${row.catalogueReads} catalogue reads, ` +
+        `${row.driveReads} drive reads (${row.driveBytesRead} bytes), ${row.driveWrites} drive writes (${row.driveBytesWritten} bytes), ` +
+        `${row.requestsSubmitted} requests submitted, ${row.requestsReleased} released (${row.filesReleased} files), ${row.exports} exports`,
     ),
     `Incidents: ${report.incidents.opened} opened, ${report.incidents.closed} closed, ${report.incidents.actions} actions, ${report.incidents.openNow} open now`,
-    ...report.notCounted.map((line) => `Not counted: ${line}`),
+    ...report.sources.current.map((line) => `Now: ${line}`),
+    ...report.sources.counted.map((line) => `From the log: ${line}`),
   ];
 }
 

@@ -40,7 +40,7 @@ export async function accessReportCommand({
   }
   const request = parsed.data;
   return withRecords(at, async (records) => {
-    const answer = await accessReport({ audit: records.audit, request });
+    const answer = await accessReport({ audit: records.audit, airlock: records.store.airlock, request });
     await records.audit.append({
       type: 'audit.access_report',
       actor: null,

@@ -1,5 +1,5 @@
 // Incidents and the kill switch (issue 18): what an administrator records when something goes wrong, the actions that
-// stop a person, a project or the way out at once, and the access report of what someone touched. Pure zod, shared by
+// stop a person, a project or the way out at once, and the access report of what someone touched (JSON, and CSV). Pure zod, shared by
 // the platform's routes (src/common/platform-api.ts), the workstation contract (src/common/contract.ts) and the
 // renderer. This file must not import contract.ts at run time: contract.ts imports it.
 import { z } from 'zod';
@@ -185,6 +185,10 @@ export const AccessActivitySchema = z.enum([
   'catalogue',
   'query',
   'sample',
+  /** Workspace drive reads, writes and changes (drive.*). */
+  'drive',
+  /** The airlock: release requests, files, reviews, releases and exports (airlock.*). */
+  'output',
   'agreement',
   'refused',
   'aborted',
@@ -204,8 +208,13 @@ export const AccessReportEntrySchema = z.object({
   datasets: z.array(z.string()),
   /** Rows answered; null where none were (a refusal, a sign-in). */
   rows: z.number().int().nonnegative().nullable(),
+  /** Bytes a drive read or write carried; null where the log does not say (or nothing was carried). */
+  bytes: z.number().int().nonnegative().nullable(),
   outcome: z.enum(['success', 'failure']),
-  /** The SQL of a query, the reason of a refusal: what an investigator reads next. */
+  /**
+   * What an investigator reads next: the SQL of a query; the path of a drive file; the outputs and the request of an
+   * airlock event, by name; the reason of a refusal (after the path or output when both are known).
+   */
   detail: z.string(),
 });
 export type AccessReportEntry = z.infer<typeof AccessReportEntrySchema>;
@@ -240,10 +249,32 @@ export const AccessReportQuerySchema = z
     id: Id.describe('must be a user or project id.'),
     from: z.iso.datetime({ offset: true }).describe('must be a date and time like 2026-12-01T09:00:00Z.'),
     to: z.iso.datetime({ offset: true }).describe('must be a date and time like 2026-12-01T17:00:00Z.'),
+    /** json (the default) or csv: the same report, as accessReportCsv writes it. */
+    format: z.enum(['json', 'csv']).optional().describe('must be "json" or "csv".'),
   })
   .strict();
 
-const CSV_COLUMNS = ['seq', 'occurredAt', 'activity', 'type', 'actor', 'projectId', 'datasets', 'rows', 'outcome', 'detail'] as const;
+export const ACCESS_REPORT_CSV_TYPE = 'text/csv; charset=utf-8';
+
+/** The file name a CSV report is offered under: `access-report-person-demo-analyst-20261201T0900Z.csv`. */
+export function accessReportFileName(report: Pick<AccessReport, 'subject' | 'from'>): string {
+  const from = report.from.slice(0, 16).replaceAll('-', '').replace(':', '');
+  return `access-report-${report.subject.kind}-${report.subject.id}-${from}Z.csv`;
+}
+
+const CSV_COLUMNS = [
+  'seq',
+  'occurredAt',
+  'activity',
+  'type',
+  'actor',
+  'projectId',
+  'datasets',
+  'rows',
+  'bytes',
+  'outcome',
+  'detail',
+] as const;
 
 /** One CSV cell (RFC 4180), with a leading =, +, - or @ defused so a spreadsheet never runs it as a formula. */
 function csvCell(value: string): string {
@@ -265,6 +296,7 @@ export function accessReportCsv(report: AccessReport): string {
         entry.projectId ?? '',
         entry.datasets.join(' '),
         entry.rows === null ? '' : String(entry.rows),
+        entry.bytes === null ? '' : String(entry.bytes),
         entry.outcome,
         entry.detail,
       ]

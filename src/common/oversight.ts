@@ -21,7 +21,16 @@ export const UsageReportSchema = z.object({
   projects: z.object({ byState: z.record(z.string(), Count), total: Count }),
   /** The datasets the platform serves: rows and bytes on disk. */
   datasets: z.array(z.object({ id: z.string(), rows: Count, bytes: Count })),
-  /** Per project, in the range: queries and samples answered (and refused), rows answered, catalogue reads. */
+  /**
+   * Each project's drive now (the drive store's state when the report was made, not counted from the log): bytes kept
+   * (current files, earlier versions, the trash) against its quota, and its files.
+   */
+  drives: z.array(z.object({ projectId: z.string(), usedBytes: Count, quotaBytes: Count, files: Count })),
+  /**
+   * Per project, in the range, counted from the audit log: queries and samples answered (and refused), rows answered,
+   * catalogue reads; drive reads (files and earlier versions) and writes (saved and uploaded files), with their bytes;
+   * release requests submitted, requests released and the files they released, and released files exported.
+   */
   activity: z.array(
     z.object({
       projectId: z.string(),
@@ -30,13 +39,32 @@ export const UsageReportSchema = z.object({
       samples: Count,
       rows: Count,
       catalogueReads: Count,
+      driveReads: Count,
+      driveBytesRead: Count,
+      driveWrites: Count,
+      driveBytesWritten: Count,
+      requestsSubmitted: Count,
+      requestsReleased: Count,
+      filesReleased: Count,
+      exports: Count,
     }),
   ),
   incidents: z.object({ opened: Count, closed: Count, actions: Count, openNow: Count }),
-  /** What the report cannot count yet because the channel has not landed (drives, outputs): said, not guessed. */
-  notCounted: z.array(z.string()),
+  /** Which figures are the platform's state when the report was made, and which are counted from the log for the range. */
+  sources: z.object({ current: z.array(z.string()), counted: z.array(z.string()) }),
 });
 export type UsageReport = z.infer<typeof UsageReportSchema>;
+
+/** What the usage report's `sources` say: the same words in every report, so the same log and range give the same report. */
+export const USAGE_SOURCES: UsageReport['sources'] = {
+  current: [
+    'People by role and status, projects by the standing of their agreement, datasets (rows and bytes on disk), drive use against quota and files, and incidents open: the platform as it is when the report is made.',
+  ],
+  counted: [
+    'People who signed in, and per project the queries, samples, rows answered, catalogue reads, drive reads and writes with their bytes, release requests submitted, requests and files released, and exports: counted from the audit log for the range.',
+    'Incidents opened and closed, and kill-switch actions: counted from the audit log for the range.',
+  ],
+};
 
 export const UsageQuerySchema = z
   .object({

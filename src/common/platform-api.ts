@@ -404,7 +404,8 @@ export const PLATFORM_API = {
     access: ['admin'],
     bodyLimit: REASON_MAX_CHARS * 6 + SMALL_BODY,
   },
-  // What a person or a project touched between two times, from the audit log.
+  // What a person or a project touched between two times, from the audit log: JSON, or with format=csv the same
+  // report as CSV (text/csv, offered as a file to save).
   'admin.access-report': {
     method: 'GET',
     path: '/admin/access-report',

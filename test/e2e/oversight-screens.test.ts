@@ -4,15 +4,19 @@
 // refused in the platform's words (file, line, field) and changes nothing; a change to who may request release is
 // refused to her (she is not a data manager), and her own membership cannot be edited; the oversight screen shows the
 // security review (refusals since the last review, the audit chain, an overdue notice), the expiries with days left or
-// how long ago, and the usage report; she records a review and the overdue notice goes. axe checks each screen and
-// state. Screenshots in test-results/e2e/om-*.png. SATRE 1.5.04 (no access without the data controller's agreement),
-// 2.2.x (user management), 4.1.x (monitoring and audit review).
+// how long ago, and the usage report (with drive use against quota now, and drive reads and writes per project counted
+// from the log, after Ada writes a file to a drive and reads it back); she records a review and the overdue notice goes;
+// she makes Ada's access report on the incidents screen, which lists the drive write and read with their path and bytes,
+// as the platform's CSV of the same report (format=csv) does.
+// axe checks each screen and state. Screenshots in test-results/e2e/om-*.png. SATRE 1.5.04 (no access without the data
+// controller's agreement), 2.2.x (user management), 4.1.x (monitoring and audit review), 2.2.14 (access reports).
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AgreementsOverview } from '../../src/common/agreement-views.ts';
 import { mintAccessToken } from '../integration/platform/fixture.ts';
 import { AdminPage } from './pages/admin-page.ts';
+import { IncidentsPage } from './pages/incidents-page.ts';
 import { MembersEditorPage, OversightPage } from './pages/oversight-page.ts';
 import { DANA, SessionPage, type LoginPage } from './pages/session-page.ts';
 import { saveScreenshot } from './support/artifacts.ts';
@@ -33,6 +37,9 @@ function localToday(): string {
 }
 
 const BEN = 'demo-analyst-2';
+const ADA = 'demo-analyst';
+/** What Ada writes to cardio-admissions' drive and reads back: 30 bytes. */
+const NOTES = 'region,count\nNorth,25\nEast,40\n';
 
 describe('browser shell: project members and oversight (issue 18)', () => {
   let app: BrowserApp;
@@ -53,6 +60,20 @@ describe('browser shell: project members and oversight (issue 18)', () => {
     const answer = await getAs(sub, '/projects');
     expect(answer.status).toBe(200);
     return (answer.body as Array<{ id: string }>).map((project) => project.id).sort();
+  }
+
+  /** A WebDAV call on cardio-admissions' drive as someone, with a token signed by the platform's key. */
+  async function davAs(sub: string, call: { method: 'GET' | 'PUT'; file: string; body?: string }): Promise<string> {
+    const { method, file, body } = call;
+    const token = await mintAccessToken({ dataDir: app.dataDir, sub, issuer: `${app.platform.url}/oidc` });
+    const response = await fetch(`${app.platform.url}/dav/cardio-admissions/${file}`, {
+      method,
+      headers: { authorization: `Bearer ${token}` },
+      ...(body === undefined ? {} : { body }),
+    });
+    const text = await response.text();
+    expect(response.status, text).toBeLessThan(300);
+    return text;
   }
 
   /** The version in force of a project's agreement, as the workstation answers the signed-in admin. */
@@ -191,6 +212,9 @@ describe('browser shell: project members and oversight (issue 18)', () => {
       body: { userId: 'demo-checker-2', course: refresher, completed: day(-368), expires: day(-3), evidence: 'SDC-0002' },
     });
 
+    await davAs(ADA, { method: 'PUT', file: 'oversight-notes.csv', body: NOTES });
+    expect(await davAs(ADA, { method: 'GET', file: 'oversight-notes.csv' })).toBe(NOTES);
+
     await oversight.open();
     expect(app.page.url()).toMatch(/#\/admin\/oversight$/);
     expect(await oversight.overdue.innerText()).toMatch(
@@ -226,7 +250,18 @@ describe('browser shell: project members and oversight (issue 18)', () => {
     expect(await app.page.locator('[data-testid="usage-dataset-row"][data-dataset="patients"]').innerText()).toMatch(
       /^patients\s+[1-9][\d,]*\s+\d/,
     );
-    expect(await app.page.getByTestId('usage-not-counted').locator('li').count()).toBe(2);
+    // Ada's write and read, counted from the log: the cells under Drive reads and Drive writes say 1 and 30 B.
+    const cardio = app.page.locator('[data-testid="usage-activity-row"][data-project="cardio-admissions"]');
+    const cells = await cardio.locator('td').allInnerTexts();
+    expect(cells.slice(5, 7).map((cell) => cell.replace(/\s+/g, ' '))).toEqual(['1 30 B', '1 30 B']);
+    // Drive use against quota is the drive store's now: every project's drive, the 10 GB default quota.
+    const drive = app.page.locator('[data-testid="usage-drive-row"][data-project="cardio-admissions"]');
+    expect((await drive.innerText()).replace(/\s+/g, ' ')).toMatch(/^cardio-admissions [\d.]+ (B|KB) 0% of the quota 10\.0 GB 3$/);
+    expect(await app.page.getByTestId('usage-drive-row').count()).toBe(3);
+    expect(await app.page.getByTestId('usage-source-current').innerText()).toMatch(/^Now: .*drive use against quota/);
+    expect(await app.page.getByTestId('usage-source-counted').first().innerText()).toMatch(
+      /^From the log: .*drive reads and writes.*counted from the audit log for the range\.$/,
+    );
     await saveScreenshot(app.page, 'om-05-oversight');
     await expectNoSeriousAccessibilityViolations(app.page, 'oversight');
   }, 90_000);
@@ -262,5 +297,36 @@ describe('browser shell: project members and oversight (issue 18)', () => {
     await app.page.getByTestId('usage-show').click();
     expect(await app.page.getByTestId('usage-problem').innerText()).toContain('To must be the same day as From or later.');
     await expectNoSeriousAccessibilityViolations(app.page, 'oversight, a bad range');
+  }, 60_000);
+
+  it("makes Ada's access report with her drive write and read, as the platform's CSV of it says", async () => {
+    const incidents = new IncidentsPage(app.page);
+    await incidents.open();
+    const report = await incidents.accessReport('person', ADA);
+    expect(report.activities.filter((activity) => activity === 'drive')).toEqual(['drive', 'drive']);
+    const driveRows = app.page.locator('[data-testid="report-entry"][data-activity="drive"]');
+    expect((await driveRows.nth(0).innerText()).replace(/\s+/g, ' ')).toMatch(
+      /Drive drive\.write cardio-admissions none 30 B Success oversight-notes\.csv/,
+    );
+    expect((await driveRows.nth(1).innerText()).replace(/\s+/g, ' ')).toMatch(
+      /Drive drive\.read cardio-admissions none 30 B Success oversight-notes\.csv/,
+    );
+    expect(report.totals).toMatch(/2 drive events/);
+    await saveScreenshot(app.page, 'om-07-access-report');
+    await expectNoSeriousAccessibilityViolations(app.page, 'incidents, an access report');
+
+    // The platform's own CSV (format=csv) of all Ada did on this fresh platform: the same two drive lines.
+    const token = await mintAccessToken({ dataDir: app.dataDir, sub: 'demo-admin', issuer: `${app.platform.url}/oidc` });
+    const range = `from=2026-01-01T00:00:00Z&to=${new Date(Date.now() + 3_600_000).toISOString()}`;
+    const fromPlatform = await fetch(`${app.platform.url}/api/v1/admin/access-report?subject=person&id=${ADA}&${range}&format=csv`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(fromPlatform.status).toBe(200);
+    expect(fromPlatform.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    const lines = (await fromPlatform.text()).split('\r\n');
+    expect(lines[0]).toBe('seq,occurredAt,activity,type,actor,projectId,datasets,rows,bytes,outcome,detail');
+    expect(
+      lines.filter((line) => /,drive,drive\.(write|read),demo-analyst,cardio-admissions,,,30,success,oversight-notes\.csv$/.test(line)),
+    ).toHaveLength(2);
   }, 60_000);
 });

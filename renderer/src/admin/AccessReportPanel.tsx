@@ -1,10 +1,11 @@
 // The access report: what a person or a project touched between two times, from the audit log (sign-ins, catalogue
-// reads, queries and samples with the datasets they read and the rows they answered, refusals), oldest first, with totals.
-// What an investigator reads first during an incident.
+// reads, queries and samples with the datasets they read and the rows they answered, drive reads and writes with their
+// paths and bytes, outputs submitted, released and exported, refusals), oldest first, with totals. What an investigator
+// reads first during an incident.
 import { useState, type FormEvent } from 'react';
 import type { Client } from '../../../src/common/client.ts';
 import type { AccessReport, KillSwitchOverview } from '../../../src/common/incidents.ts';
-import { formatCount } from '../shell/format.ts';
+import { formatBytes, formatCount } from '../shell/format.ts';
 import { messageOf } from '../shell/message-of.ts';
 import { ErrorMessage } from '../shell/Messages.tsx';
 import { formatEventTime } from './audit-summary.ts';
@@ -33,6 +34,7 @@ function ReportTable(props: { report: AccessReport }) {
             <th scope="col">{report.subject.kind === 'person' ? 'Project' : 'Who'}</th>
             <th scope="col">Datasets</th>
             <th scope="col">Rows</th>
+            <th scope="col">Bytes</th>
             <th scope="col">Outcome</th>
             <th scope="col">Detail</th>
           </tr>
@@ -52,6 +54,7 @@ function ReportTable(props: { report: AccessReport }) {
               <td>{(report.subject.kind === 'person' ? entry.projectId : entry.actor) ?? <span className="hint">none</span>}</td>
               <td>{entry.datasets.length > 0 ? entry.datasets.join(', ') : <span className="hint">none</span>}</td>
               <td className="number">{entry.rows === null ? '' : formatCount(entry.rows)}</td>
+              <td className="number">{entry.bytes === null ? '' : formatBytes(entry.bytes)}</td>
               <td>
                 <span className={`badge status ${entry.outcome === 'success' ? 'good' : 'bad'}`}>
                   {entry.outcome === 'success' ? 'Success' : 'Failure'}
@@ -103,7 +106,10 @@ export function AccessReportPanel(props: { client: Client; overview: KillSwitchO
   return (
     <section className="panel" aria-labelledby="report-heading" aria-busy={busy} data-testid="access-report" data-answered={answered}>
       <h2 id="report-heading">Access report</h2>
-      <p className="hint">What a person or a project touched, from the audit log: sign-ins, reads, queries and samples, and refusals.</p>
+      <p className="hint">
+        What a person or a project touched, from the audit log: sign-ins, reads, queries and samples, drive reads and writes, outputs
+        submitted, released and exported, and refusals. A person’s report includes the releases and exports of their own requests.
+      </p>
       <form className="controls" aria-labelledby="report-heading" onSubmit={submit} data-testid="report-form">
         <fieldset className="choices inline">
           <legend>Of</legend>

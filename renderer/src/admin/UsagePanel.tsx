@@ -1,7 +1,8 @@
 // The usage report on the oversight screen (issue 18): for a range of days (the last 30 by default), who and what the
 // platform holds now (people by role and status, projects by their agreement's standing, datasets) and what it served in
-// the range, counted from the audit log (people who signed in, activity per project, incidents), with what it cannot
-// count yet said as such. The same log and range give the same report.
+// the range, counted from the audit log (people who signed in, activity per project: queries, samples, drive reads and
+// writes, outputs; incidents), and each drive's use against its quota now. It says which figures are which. The same
+// log and range give the same report.
 import { useCallback, useState, type FormEvent, type ReactNode } from 'react';
 import type { Client } from '../../../src/common/client.ts';
 import type { UsageReport } from '../../../src/common/oversight.ts';
@@ -11,6 +12,7 @@ import { formatEventTime } from './audit-summary.ts';
 import {
   countRows,
   defaultUsageRange,
+  quotaShare,
   PROJECT_STATE_LABELS,
   rangeInWords,
   readUsageRange,
@@ -106,53 +108,86 @@ function Report(props: { report: UsageReport }) {
           ]}
         />
       </div>
-      <div className="usage-wide">
-        <section className="usage-card" aria-labelledby="usage-activity-heading" data-testid="usage-activity">
-          <h3 id="usage-activity-heading">Activity per project in the range</h3>
-          {report.activity.length === 0 ? (
-            <p className="hint">Nothing was asked of any project in this range.</p>
-          ) : (
-            <div className="table-wrap">
-              <table className="fields usage-table">
-                <caption className="visually-hidden">Queries, samples, rows and catalogue reads per project in the range</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Project</th>
-                    <th scope="col" className="number">
-                      Queries answered
+      <section className="usage-card usage-activity" aria-labelledby="usage-activity-heading" data-testid="usage-activity">
+        <h3 id="usage-activity-heading">Activity per project in the range</h3>
+        {report.activity.length === 0 ? (
+          <p className="hint">Nothing was asked of any project in this range.</p>
+        ) : (
+          <div className="table-wrap">
+            <table className="fields usage-table">
+              <caption className="visually-hidden">
+                Queries, samples, rows, catalogue reads, drive reads and writes, and outputs per project in the range
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">Project</th>
+                  <th scope="col" className="number">
+                    Queries answered
+                  </th>
+                  <th scope="col" className="number">
+                    Queries refused
+                  </th>
+                  <th scope="col" className="number">
+                    Samples
+                  </th>
+                  <th scope="col" className="number">
+                    Rows answered
+                  </th>
+                  <th scope="col" className="number">
+                    Catalogue reads
+                  </th>
+                  <th scope="col" className="number">
+                    Drive reads
+                  </th>
+                  <th scope="col" className="number">
+                    Drive writes
+                  </th>
+                  <th scope="col" className="number">
+                    Requests submitted
+                  </th>
+                  <th scope="col" className="number">
+                    Files released
+                  </th>
+                  <th scope="col" className="number">
+                    Exports
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {report.activity.map((row) => (
+                  <tr key={row.projectId} data-testid="usage-activity-row" data-project={row.projectId}>
+                    <th scope="row">
+                      <code>{row.projectId}</code>
                     </th>
-                    <th scope="col" className="number">
-                      Queries refused
-                    </th>
-                    <th scope="col" className="number">
-                      Samples
-                    </th>
-                    <th scope="col" className="number">
-                      Rows answered
-                    </th>
-                    <th scope="col" className="number">
-                      Catalogue reads
-                    </th>
+                    <td className="number">{formatCount(row.queries)}</td>
+                    <td className="number">{formatCount(row.queriesRefused)}</td>
+                    <td className="number">{formatCount(row.samples)}</td>
+                    <td className="number">{formatCount(row.rows)}</td>
+                    <td className="number">{formatCount(row.catalogueReads)}</td>
+                    <td className="number">
+                      {formatCount(row.driveReads)}
+                      <span className="usage-bytes">{formatBytes(row.driveBytesRead)}</span>
+                    </td>
+                    <td className="number">
+                      {formatCount(row.driveWrites)}
+                      <span className="usage-bytes">{formatBytes(row.driveBytesWritten)}</span>
+                    </td>
+                    <td className="number">{formatCount(row.requestsSubmitted)}</td>
+                    <td className="number">
+                      {formatCount(row.filesReleased)}
+                      <span className="usage-bytes">
+                        {row.requestsReleased === 1 ? '1 request' : `${formatCount(row.requestsReleased)} requests`}
+                      </span>
+                    </td>
+                    <td className="number">{formatCount(row.exports)}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  {report.activity.map((row) => (
-                    <tr key={row.projectId} data-testid="usage-activity-row" data-project={row.projectId}>
-                      <th scope="row">
-                        <code>{row.projectId}</code>
-                      </th>
-                      <td className="number">{formatCount(row.queries)}</td>
-                      <td className="number">{formatCount(row.queriesRefused)}</td>
-                      <td className="number">{formatCount(row.samples)}</td>
-                      <td className="number">{formatCount(row.rows)}</td>
-                      <td className="number">{formatCount(row.catalogueReads)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
-          )}
-        </section>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </section>
+      <div className="usage-wide">
         <section className="usage-card" aria-labelledby="usage-datasets-heading" data-testid="usage-datasets">
           <h3 id="usage-datasets-heading">Datasets the platform serves</h3>
           {report.datasets.length === 0 ? (
@@ -185,17 +220,61 @@ function Report(props: { report: UsageReport }) {
             </table>
           )}
         </section>
-      </div>
-      {report.notCounted.length > 0 ? (
-        <section className="usage-not-counted" aria-labelledby="usage-not-counted-heading" data-testid="usage-not-counted">
-          <h3 id="usage-not-counted-heading">Not counted</h3>
-          <ul>
-            {report.notCounted.map((line) => (
-              <li key={line}>{line}</li>
-            ))}
-          </ul>
+        <section className="usage-card" aria-labelledby="usage-drives-heading" data-testid="usage-drives">
+          <h3 id="usage-drives-heading">Drive use against quota now</h3>
+          {report.drives.length === 0 ? (
+            <p className="hint">No project has a drive.</p>
+          ) : (
+            <table className="fields usage-table">
+              <caption className="visually-hidden">Each project drive's bytes kept against its quota, and its files, now</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Project</th>
+                  <th scope="col" className="number">
+                    Used
+                  </th>
+                  <th scope="col" className="number">
+                    Quota
+                  </th>
+                  <th scope="col" className="number">
+                    Files
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {report.drives.map((drive) => (
+                  <tr key={drive.projectId} data-testid="usage-drive-row" data-project={drive.projectId}>
+                    <th scope="row">
+                      <code>{drive.projectId}</code>
+                    </th>
+                    <td className="number">
+                      {formatBytes(drive.usedBytes)}
+                      <span className="usage-bytes">{quotaShare(drive.usedBytes, drive.quotaBytes)}</span>
+                    </td>
+                    <td className="number">{formatBytes(drive.quotaBytes)}</td>
+                    <td className="number">{formatCount(drive.files)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
         </section>
-      ) : null}
+      </div>
+      <section className="usage-sources" aria-labelledby="usage-sources-heading" data-testid="usage-sources">
+        <h3 id="usage-sources-heading">Where the figures come from</h3>
+        <ul>
+          {report.sources.current.map((line) => (
+            <li key={line} data-testid="usage-source-current">
+              <strong>Now:</strong> {line}
+            </li>
+          ))}
+          {report.sources.counted.map((line) => (
+            <li key={line} data-testid="usage-source-counted">
+              <strong>From the log:</strong> {line}
+            </li>
+          ))}
+        </ul>
+      </section>
     </>
   );
 }

@@ -9,6 +9,12 @@ import { formatEventTime } from './audit-summary.ts';
 import type { Reading } from './kill-switch-text.ts';
 import { STATUS_LABELS } from './people-text.ts';
 
+/** "42% of the quota": how much of a drive's quota its kept bytes take, rounded down (a full drive says 100%). */
+export function quotaShare(usedBytes: number, quotaBytes: number): string {
+  if (quotaBytes <= 0) return 'no quota';
+  return `${Math.floor((Math.min(usedBytes, quotaBytes) / quotaBytes) * 100)}% of the quota`;
+}
+
 /** The range as typed: two date inputs' values ("2026-12-01"), both days included. */
 export interface UsageRangeForm {
   readonly from: string;

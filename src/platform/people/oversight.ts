@@ -1,9 +1,16 @@
 // Oversight (issue 18): the usage report, the security review and the expiries panel. The usage report's counts of what
 // happened are read from the audit log for the range asked (so the same log and range give the same report); the state
-// of people and projects is the platform's now. A review is itself an audit event (`audit.reviewed`: up to which event,
+// of people, projects and drives is the platform's now. A review is itself an audit event (`audit.reviewed`: up to which event,
 // with a note), so the log says who reviewed what and when, and the next review starts after it.
 import { EnclaveError } from '../../common/errors.ts';
-import { EXPIRY_WARNING_DAYS, REVIEW_INTERVAL_DAYS, type Expiries, type SecurityReview, type UsageReport } from '../../common/oversight.ts';
+import {
+  EXPIRY_WARNING_DAYS,
+  REVIEW_INTERVAL_DAYS,
+  USAGE_SOURCES,
+  type Expiries,
+  type SecurityReview,
+  type UsageReport,
+} from '../../common/oversight.ts';
 import type { AuditEvent, AuditLog } from '../audit/audit-log.ts';
 import { eventDetails } from '../audit/details.ts';
 import { describeAuditReport } from '../audit/report.ts';
@@ -36,6 +43,60 @@ const detailsOf = (event: AuditEvent): Record<string, unknown> => eventDetails(e
 
 const text = (value: unknown): string | null => (typeof value === 'string' ? value : null);
 const count = (value: unknown): number => (typeof value === 'number' && Number.isSafeInteger(value) && value > 0 ? value : 0);
+
+type ActivityRow = UsageReport['activity'][number];
+
+const DRIVE_READS: ReadonlySet<string> = new Set(['drive.read', 'drive.read_version']);
+const DRIVE_WRITES: ReadonlySet<string> = new Set(['drive.write', 'drive.upload_commit']);
+/** The events a project's activity row counts when they succeed. */
+const COUNTED: ReadonlySet<string> = new Set([
+  'query.run',
+  'sample.read',
+  'catalogue.read',
+  ...DRIVE_READS,
+  ...DRIVE_WRITES,
+  'airlock.submit',
+  'airlock.release',
+  'airlock.download',
+  'airlock.package_read',
+]);
+
+/** Adds one successful event of the range to its project's row. */
+function countActivity(row: ActivityRow, event: AuditEvent, details: Record<string, unknown>): void {
+  const { type } = event;
+  if (type === 'query.run') {
+    row.queries += 1;
+    row.rows += count(details.rows);
+  } else if (type === 'sample.read') {
+    row.samples += 1;
+    row.rows += count(details.rows);
+  } else if (type === 'catalogue.read') row.catalogueReads += 1;
+  else if (DRIVE_READS.has(type)) {
+    row.driveReads += 1;
+    row.driveBytesRead += count(details.bytes);
+  } else if (DRIVE_WRITES.has(type)) {
+    row.driveWrites += 1;
+    row.driveBytesWritten += count(details.bytes);
+  } else if (type === 'airlock.submit') row.requestsSubmitted += 1;
+  else if (type === 'airlock.release') {
+    row.requestsReleased += 1;
+    row.filesReleased += Array.isArray(details.files) ? details.files.length : 0;
+  } else if (type === 'airlock.download' || type === 'airlock.package_read') row.exports += 1;
+}
+
+/** Each project's drive now: bytes kept against its quota, and its files. */
+async function driveUse(store: MetadataStore, projectIds: readonly string[]): Promise<UsageReport['drives']> {
+  const drives: UsageReport['drives'] = [];
+  for (const projectId of projectIds) {
+    const use = await store.drives.snapshot(async (q) => {
+      const drive = await q.drive(projectId);
+      if (drive === undefined) return null;
+      return { projectId, usedBytes: await q.usedBytes(projectId), quotaBytes: drive.quota_bytes, files: await q.liveFileCount(projectId) };
+    });
+    if (use !== null) drives.push(use);
+  }
+  return drives.sort((a, b) => a.projectId.localeCompare(b.projectId));
+}
 
 /** Every event in [from, to), oldest first (paged through the log's own search). */
 async function eventsIn(audit: AuditLog, filter: { from?: Date; to?: Date; after?: number }): Promise<AuditEvent[]> {
@@ -193,11 +254,26 @@ export function createOversight(options: OversightOptions): Oversight {
       }
       const events = await eventsIn(audit, { from, to });
       const active = new Set<string>();
-      const activity = new Map<string, UsageReport['activity'][number]>();
-      const projectRow = (projectId: string) => {
+      const activity = new Map<string, ActivityRow>();
+      const projectRow = (projectId: string): ActivityRow => {
         let row = activity.get(projectId);
         if (row === undefined) {
-          row = { projectId, queries: 0, queriesRefused: 0, samples: 0, rows: 0, catalogueReads: 0 };
+          row = {
+            projectId,
+            queries: 0,
+            queriesRefused: 0,
+            samples: 0,
+            rows: 0,
+            catalogueReads: 0,
+            driveReads: 0,
+            driveBytesRead: 0,
+            driveWrites: 0,
+            driveBytesWritten: 0,
+            requestsSubmitted: 0,
+            requestsReleased: 0,
+            filesReleased: 0,
+            exports: 0,
+          };
           activity.set(projectId, row);
         }
         return row;
@@ -211,19 +287,11 @@ export function createOversight(options: OversightOptions): Oversight {
           active.add(event.actor);
         }
         const projectId = text(details.projectId);
-        if (projectId !== null && event.type === 'query.run') {
-          const row = projectRow(projectId);
-          if (event.outcome === 'success') {
-            row.queries += 1;
-            row.rows += count(details.rows);
-          } else row.queriesRefused += 1;
+        if (projectId !== null && event.type === 'query.run' && event.outcome !== 'success') projectRow(projectId).queriesRefused += 1;
+        // What people did: the platform's own writes (a demo drive's first files) are not use.
+        if (projectId !== null && event.outcome === 'success' && event.actor !== null && COUNTED.has(event.type)) {
+          countActivity(projectRow(projectId), event, details);
         }
-        if (projectId !== null && event.type === 'sample.read' && event.outcome === 'success') {
-          const row = projectRow(projectId);
-          row.samples += 1;
-          row.rows += count(details.rows);
-        }
-        if (projectId !== null && event.type === 'catalogue.read' && event.outcome === 'success') projectRow(projectId).catalogueReads += 1;
         if (event.type === 'incident.opened') opened += 1;
         if (event.type === 'incident.closed') closed += 1;
         if (['user.suspended', 'project.suspended', 'egress.frozen', 'sessions.revoked'].includes(event.type)) actions += 1;
@@ -235,12 +303,13 @@ export function createOversight(options: OversightOptions): Oversight {
         people: { byRole, byStatus, active: active.size },
         projects: { byState, total: projects.length },
         datasets,
+        drives: await driveUse(
+          store,
+          projects.map((project) => project.id),
+        ),
         activity: [...activity.values()].sort((a, b) => a.projectId.localeCompare(b.projectId)),
         incidents: { opened, closed, actions, openNow: incidents.filter((incident) => incident.status === 'open').length },
-        notCounted: [
-          'Workspace drives and their use against quota: the drives have not landed on this platform yet.',
-          'Outputs submitted, reviewed and released: the airlock has not landed on this platform yet.',
-        ],
+        sources: USAGE_SOURCES,
       };
     },
 
