@@ -1,15 +1,18 @@
 // Issue 16, done when: three people on one platform, each in their own workstation (as in a secure environment), at
 // 1366×768, every step in their windows. Ada (analyst) loads a sample, builds a table from a local result that has a
 // small cell, applies the engine's suggested suppression and submits it in a release request with its context. Chloe
-// and Chidi (output checkers) review it blind; Chloe requests changes on a cell with a public comment, Chidi approves;
-// Chloe returns it. Ada reads the comment, hides that cell in the builder, sends the new version under the same name and
-// submits again; Chloe sees the cell-level diff against the version she reviewed; both approve; Chloe releases it after
-// confirming. Ada exports the xlsx: it holds the published cells (the hidden ones empty) and its provenance (the
-// request, both reviewers, the rules). Screenshots in test-results/e2e/aj-*.png. SATRE 3.1.12 (egress only through an
-// approved release), 3.1.10 (disclosure control of outputs).
+// and Chidi (output checkers) review it blind: Chidi sees neither Chloe's vote nor her comment, on his screen or in what
+// the platform answers him, until both have reviewed. Chloe requests changes on a cell with a public comment anchored on
+// that cell, Chidi approves; Chloe returns it. Ada reads the comment on that cell, hides it in the builder, sends the new
+// version under the same name and submits again; Chloe sees the cell-level diff against the version she reviewed; both
+// approve; Chloe releases it after confirming. Ada exports the xlsx: it holds the published cells (the hidden ones
+// empty) and its provenance (the request, both reviewers, the rules profile, the mitigation and the suppression note).
+// Screenshots in test-results/e2e/aj-*.png. SATRE 3.1.12 (egress only through an approved release), 3.1.10
+// (disclosure control of outputs).
 import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { RequestDetail } from '../../src/common/airlock.ts';
 import { readWorkbook } from '../support/xlsx-read.ts';
 import { CataloguePage } from './pages/catalogue-page.ts';
 import { CheckingPage } from './pages/checking-page.ts';
@@ -20,6 +23,7 @@ import { saveScreenshot } from './support/artifacts.ts';
 import { expectNoSeriousAccessibilityViolations } from './support/axe.ts';
 import { startBrowserApp, type BrowserApp } from './support/browser-app.ts';
 import { openSecondWindow, type SecondWindow } from './support/second-window.ts';
+import { invokeAsPage } from './support/shell-api.ts';
 
 const DEMO = { scale: 10_000, seed: 1 };
 const SMALL_SCREEN = { width: 1366, height: 768 };
@@ -31,6 +35,8 @@ const EMERGENCY = 243;
 /** Long stays are rare for some admission methods: a table with small cells. */
 const SQL =
   "SELECT admission_method, CASE WHEN length_of_stay > 7 THEN 'over a week' ELSE 'up to a week' END AS stay FROM hospital_episodes_sample";
+const CHLOE_REASON = 'Together with the hidden cells this one narrows a small group.';
+const CHLOE_COMMENT = 'Please hide this cell too: with the hidden ones it gives away a small group.';
 
 /** Waits until the builder's preview is the platform's check of the current choices. */
 async function previewSettled(page: Page): Promise<void> {
@@ -49,6 +55,19 @@ describe('browser shell: an output from a local result to an exported release, w
   /** The cell Chloe asks to hide, as the checking screen names it. */
   let askedCell = '';
   const logins: LoginPage[] = [];
+
+  /** The asked cell's values: its admission method and its stay. */
+  const askedValues = (): [string, string] => {
+    const byDimension = new Map(JSON.parse(askedCell) as Array<[string, string]>);
+    return [byDimension.get('admission_method') ?? '', byDimension.get('stay') ?? ''];
+  };
+
+  /** The request as the platform answers it to a checker, through their own workstation (what their screen reads). */
+  async function requestAs(window: SecondWindow): Promise<RequestDetail> {
+    const answer = await invokeAsPage({ ...app, page: window.page, shell: window.shell }, 'airlock.request', { requestId });
+    expect(answer.body.ok, JSON.stringify(answer.body.error)).toBe(true);
+    return answer.body.value as RequestDetail;
+  }
 
   beforeAll(async () => {
     app = await startBrowserApp(DEMO);
@@ -164,15 +183,19 @@ describe('browser shell: an output from a local result to an exported release, w
     await cell.click();
     await checking.voteForm.getByTestId('vote-request_changes').check();
     await checking.voteForm.getByTestId('disagreement-code').selectOption({ index: 1 });
-    await checking.voteForm.getByTestId('disagreement-text').fill('Together with the hidden cells this one narrows a small group.');
+    await checking.voteForm.getByTestId('disagreement-text').fill(CHLOE_REASON);
     await checking.voteForm.getByTestId('vote-send').click();
     await checking.fileReview.getByTestId('my-vote').waitFor();
     const form = checking.fileReview.getByTestId('comment-form');
-    await form.getByTestId('comment-text').fill('Please hide this cell too: with the hidden ones it gives away a small group.');
+    await form.getByTestId('comment-text').fill(CHLOE_COMMENT);
     await form.getByTestId('comment-public').check();
-    await form.getByTestId('comment-anchor').selectOption({ index: 1 });
+    await form.getByTestId('comment-anchor').selectOption(askedCell);
     await form.getByTestId('comment-send').click();
     await expect.poll(() => checking.fileReview.getByTestId('comment').count()).toBe(1);
+    const [method, stay] = askedValues();
+    expect(await checking.fileReview.getByTestId('comment').getByTestId('comment-cell').innerText()).toBe(
+      `On the cell admission_method = ${method}, stay = ${stay}`,
+    );
     await checking.decision.getByTestId('complete-review').click();
     await checking.stateIs('PARTIALLY_REVIEWED');
     await saveScreenshot(chloeWindow.page, 'aj-3-chloe-requests-changes');
@@ -180,17 +203,38 @@ describe('browser shell: an output from a local result to an exported release, w
     const second = new CheckingPage(chidiWindow.page);
     await chidiWindow.page.getByTestId('checking-queue').waitFor();
     await second.openFromQueue(requestId);
-    // Blind: Chloe's vote and comment are not shown to Chidi until he has completed his review.
+    // Blind: Chloe's vote and comment are not shown to Chidi until both have reviewed, not even after his own vote.
     await chidiWindow.page.getByTestId('review-blinded').waitFor();
     await second.chooseFile(FILE);
-    expect(await second.fileReview.getByTestId('comment').count()).toBe(0);
+    const blinded = async (): Promise<void> => {
+      expect(await second.fileReview.getByTestId('other-vote').count()).toBe(0);
+      expect(await second.fileReview.getByTestId('votes-hidden').innerText()).toMatch(/other checker’s vote is hidden/);
+      expect(await second.fileReview.getByTestId('comment').count()).toBe(0);
+      // Nor does the platform answer them to him: his workstation never holds them.
+      const asked = await requestAs(chidiWindow);
+      const file = asked.files.find((candidate) => candidate.name === FILE)!;
+      expect(file.votes.visible.filter((vote) => !vote.mine)).toEqual([]);
+      expect(file.votes.hidden).toBe(1);
+      expect(JSON.stringify(asked)).not.toContain(CHLOE_COMMENT);
+      expect(JSON.stringify(asked)).not.toContain(CHLOE_REASON);
+    };
+    await blinded();
+    await saveScreenshot(chidiWindow.page, 'aj-3b-chidi-blind');
     await second.voteForm.getByTestId('vote-approve').check();
     await second.voteForm.getByTestId('vote-send').click();
     await second.fileReview.getByTestId('my-vote').waitFor();
+    await blinded();
     await second.decision.getByTestId('complete-review').click();
     await second.stateIs('REVIEWED');
     expect(await second.fileReview.getByTestId('file-decision').innerText()).toBe('Conflicted');
+    // Both have reviewed: Chloe's vote, her reason and her comment on the cell are shown to him.
+    expect(await second.fileReview.getByTestId('other-vote').innerText()).toMatch(/^Chloe Checker: Request changes/);
+    expect(await second.fileReview.getByTestId('other-vote').innerText()).toContain(CHLOE_REASON);
     expect(await second.fileReview.getByTestId('comment').count()).toBe(1);
+    expect(await second.fileReview.getByTestId('comment').getByTestId('comment-cell').innerText()).toBe(
+      `On the cell admission_method = ${method}, stay = ${stay}`,
+    );
+    expect((await requestAs(chidiWindow)).files.find((candidate) => candidate.name === FILE)?.votes.hidden).toBe(0);
 
     await chloeWindow.page.getByTestId('review-refresh').click();
     await checking.stateIs('REVIEWED');
@@ -204,6 +248,14 @@ describe('browser shell: an output from a local result to an exported release, w
     await outputs.readAgain();
     expect(await outputs.state.innerText()).toBe('Returned');
     await expect.poll(() => outputs.file(FILE).innerText()).toContain('Please hide this cell too');
+    // The comment is on the cell Chloe chose, as Ada reads it.
+    const comment = outputs.file(FILE).getByTestId('comment').filter({ hasText: CHLOE_COMMENT });
+    const anchor = await comment.getByTestId('comment-anchor').innerText();
+    const [method, stay] = askedValues();
+    expect(anchor).toMatch(/^On “.+”, cell /);
+    expect(anchor).toContain(`admission_method ${method}`);
+    expect(anchor).toContain(`stay ${stay}`);
+    expect(await comment.getAttribute('data-visibility')).toBe('public');
 
     const workspace = new WorkspacePage(page);
     await workspace.open();
@@ -286,7 +338,7 @@ describe('browser shell: an output from a local result to an exported release, w
     const [heading, ...rows] = workbook.sheets.get('Table') ?? [];
     expect(heading).toEqual(['admission_method', 'stay', 'Count', 'Status']);
     // The cell Chloe asked to hide is empty; so are the cells the suppression hid, and no row shows a count below 10.
-    const [method, stay] = (JSON.parse(askedCell) as Array<[string, string]>).map(([, value]) => value);
+    const [method, stay] = askedValues();
     const asked = rows.find((row) => row[0] === method && row[1] === stay);
     expect(asked?.[2] ?? null).toBeNull();
     expect(rows.some((row) => row[2] === null)).toBe(true);
@@ -296,6 +348,14 @@ describe('browser shell: an output from a local result to an exported release, w
     expect(provenance).toContain(requestId);
     expect(provenance).toContain('Chloe Checker');
     expect(provenance).toContain('Chidi Checker');
+    // The rules it was checked with, with their parameters, and what was done: the suppression and its note.
+    const fields = new Map((workbook.sheets.get('Provenance') ?? []).map((row) => [String(row[0]), String(row[1] ?? '')]));
+    expect(fields.get('Rules profile')).toBe('default');
+    expect(fields.get('Rule: minimum cell count')).toMatch(/^At least 10: a cell counting 1 to 9 people is suppressed/);
+    expect(fields.get('Mitigation applied')).toBe('suppressed');
+    expect(Number(fields.get('Cells suppressed'))).toBeGreaterThan(0);
+    const notes = [...fields].filter(([field]) => /^Disclosure-control note\b/.test(field)).map(([, note]) => note);
+    expect(notes).toContainEqual(expect.stringMatching(/^\d+ cells? suppressed \(shown empty\) so that small groups cannot be seen/));
   }, 120_000);
 
   it('Ada’s next table, three emergency admissions fewer, is flagged against the release, the two shown side by side', async () => {

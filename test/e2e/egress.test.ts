@@ -1,7 +1,8 @@
 // Every way out but the export is closed (issue 16, "Release and export"), in Chromium through the browser shell at
 // 1366×768: Ada loads a sample and runs queries; dragging a result out of the page is refused and the page says why;
 // Ctrl+P and window.print are refused, and a page printed anyway (the browser's own menu) shows nothing of the data;
-// copying more cells than the project's clipboard limit puts only the limit on the clipboard and says so; a link that
+// copying more cells than the project's clipboard limit puts only the limit on the clipboard and says so, from the grid
+// and from the page (select all, copy: the page's text is cut to the limit in the grid's words); a link that
 // would download a file the page made is refused; the only download in the whole run is the export of a released
 // output, its one-time URL does not answer twice, and the export of a file that was never released is refused by the
 // core with no URL at all. Screenshots in test-results/e2e/eg-*.png. SATRE 3.1.12 (preventing unauthorised egress).
@@ -43,6 +44,12 @@ const ROWS_SQL = `SELECT admission_method, length_of_stay, 'episode-' || row_num
 FROM ${TABLE} ORDER BY episode LIMIT 40;`;
 /** 1,000 rows × 3 columns of values that say where they came from: far past the clipboard limit. */
 const MANY_SQL = "SELECT n, 'row-' || n AS label, n * 7 AS seventh FROM range(1, 1001) AS t(n) ORDER BY n;";
+/** 1,000 rows × 61 columns, a column a line: its text fills the editor and the history beside the result. */
+const WIDE_SQL = [
+  'SELECT n',
+  ...Array.from({ length: 60 }, (_, i) => `  , n * ${i + 2} AS times_${i + 2}`),
+  'FROM range(1, 1001) AS t(n) ORDER BY n;',
+].join('\n');
 
 /** A released table's content: a frequency table that passes the engine's check. */
 const RELEASED: OutputDocument = {
@@ -267,6 +274,48 @@ describe('browser shell: every way out but the export is closed (issue 16)', () 
     expect(clipboard).not.toContain(`row-${rows + 1}\t`);
     await saveScreenshot(app.page, 'eg-4-copy-limited');
   }, 90_000);
+
+  it('copies at most the limit of the whole page selected, as plain text, in the words of the grid’s copy', async () => {
+    await app.page.evaluate(`navigator.clipboard.writeText('nothing copied yet')`);
+    expect((await ws.runQuery(WIDE_SQL)).status).toMatch(/^1,000 rows, 61 columns in /);
+    // The grid's accessible table (the visible rows and their columns' names) is in the page, inside the canvas.
+    await expect.poll(() => ws.grid.locator('canvas table').textContent()).toContain('times_2');
+    // The history beside the result, then out of the grid and the editor (the result's heading has no handler of its
+    // own): select all and copy.
+    await ws.sideTab('history').click();
+    await ws.historyEntries.first().waitFor();
+    await ws.resultHeading.click();
+    await app.page.keyboard.press('ControlOrMeta+A');
+    const selected = await app.page.evaluate<string>('getSelection().toString()');
+    const cellsOf = (text: string): number =>
+      text.split(/\r\n|\n|\r/).reduce((sum, line) => sum + (line === '' ? 0 : line.split('\t').length), 0);
+    expect(cellsOf(selected), 'the page selected holds more cells than the limit').toBeGreaterThan(CLIPBOARD_LIMIT);
+
+    await app.page.keyboard.press('ControlOrMeta+C');
+
+    await expect
+      .poll(() => notice().innerText())
+      .toMatch(
+        new RegExp(
+          `^Copied \\d+ cells of ${cellsOf(selected).toLocaleString('en-GB')} selected \\(the first \\d+ rows\\)\\. This project allows at most ${CLIPBOARD_LIMIT} cells per copy, to keep row-level data inside the secure environment\\.`,
+        ),
+      );
+    const copied = await app.page.evaluate<{ types: string[]; text: string }>(`(async () => {
+      const [item] = await navigator.clipboard.read();
+      return { types: [...item.types], text: await (await item.getType('text/plain')).text() };
+    })()`);
+    // Plain text only (no markup of the page), at most the limit, and the first whole lines of what was selected.
+    expect(copied.types).toEqual(['text/plain']);
+    expect(cellsOf(copied.text)).toBeGreaterThan(0);
+    expect(cellsOf(copied.text)).toBeLessThanOrEqual(CLIPBOARD_LIMIT);
+    expect(selected.replace(/\r\n|\r/g, '\n').startsWith(copied.text)).toBe(true);
+    expect(await notice().innerText()).toContain(`Copied ${cellsOf(copied.text)} cells of`);
+    await saveScreenshot(app.page, 'eg-4b-page-copy-limited');
+    await expectNoSeriousAccessibilityViolations(app.page, 'the workspace saying a page copy was cut to the limit');
+    await app.page.evaluate('getSelection().removeAllRanges()');
+    await dismissNotice();
+    await ws.sideTab('tables').click();
+  }, 60_000);
 
   it('refuses a link that would download a file the page made (a blob), and says why', async () => {
     const downloadsBefore = downloads.length;

@@ -53,10 +53,24 @@ function firstRows(rows: Iterable<number>, count: number): number[] {
 
 const cells = (n: number): string => `${formatCount(n)} ${n === 1 ? 'cell' : 'cells'}`;
 
+/** What a copy cut short says, wherever it was cut (the grid, or the page: ../shell/egress-guard.ts). */
+export function cutCopyNotice(cut: { copied: number; selected: number; which: string; limit: number }): string {
+  return `Copied ${cells(cut.copied)} of ${formatCount(cut.selected)} selected (${cut.which}). This project allows at most ${cells(cut.limit)} per copy, to keep row-level data inside the secure environment.`;
+}
+
+/** Which part went when whole rows fit: "the first row", "the first 33 rows". */
+export function firstRowsWords(rows: number): string {
+  return rows === 1 ? 'the first row' : `the first ${formatCount(rows)} rows`;
+}
+
+/** Which part went when not even one row fits. */
+export function firstCellsWords(columns: number): string {
+  return `the first ${formatCount(columns)} columns of the first row`;
+}
+
 export function planCopy(selection: CellSelection, limit: number): CopyPlan {
   const width = selection.columns.length;
   const selected = selection.rowCount * width;
-  const why = `This project allows at most ${cells(limit)} per copy, to keep row-level data inside the secure environment.`;
   if (selected === 0) return { rows: [], columns: [], copied: 0, selected: 0, notice: null };
   if (limit <= 0) {
     return { rows: [], columns: [], copied: 0, selected, notice: 'This project does not allow copying from the grid: nothing was copied.' };
@@ -74,13 +88,12 @@ export function planCopy(selection: CellSelection, limit: number): CopyPlan {
     // Whole rows, so what is pasted keeps its shape.
     const rows = firstRows(selection.rows, Math.floor(limit / width));
     const copied = rows.length * width;
-    const which = rows.length === 1 ? 'the first row' : `the first ${formatCount(rows.length)} rows`;
     return {
       rows,
       columns: [...selection.columns],
       copied,
       selected,
-      notice: `Copied ${cells(copied)} of ${formatCount(selected)} selected (${which}). ${why}`,
+      notice: cutCopyNotice({ copied, selected, which: firstRowsWords(rows.length), limit }),
     };
   }
   const rows = firstRows(selection.rows, 1);
@@ -89,7 +102,7 @@ export function planCopy(selection: CellSelection, limit: number): CopyPlan {
     columns: selection.columns.slice(0, limit),
     copied: limit,
     selected,
-    notice: `Copied ${cells(limit)} of ${formatCount(selected)} selected (the first ${formatCount(limit)} columns of the first row). ${why}`,
+    notice: cutCopyNotice({ copied: limit, selected, which: firstCellsWords(limit), limit }),
   };
 }
 

@@ -2,23 +2,31 @@
 // 3.1.12, preventing unauthorised egress): content dragged out of the page, printing (Ctrl/Cmd+P, window.print, the
 // browser's own menu), saving the page (Ctrl/Cmd+S: a saved page holds what is on screen), and a link that downloads
 // anything but the export gate's one-time download. Each refusal is said in a polite status message, never an alert.
-// Printing from the browser's menu cannot be stopped from the page, so print.css blanks it instead. Copying has its
-// own limit (../analysis/copy-limit.ts); Electron refuses every download and the print shortcuts at the source
-// (main/security.ts); the only file that leaves is a released output (src/workstation/airlock/export-gate.ts).
-// The DOM is reached only through the narrow types below, so the rules run in Node's unit tests too.
+// Printing from the browser's menu cannot be stopped from the page, so print.css blanks it instead. Copying text of
+// the page (anything selected outside text inputs and the SQL editor) keeps to the project's clipboard cell limit, in
+// the words of the grid's own copy (../analysis/copy-limit.ts), which limits the grid's cells. Electron refuses every
+// download and the print shortcuts at the source (main/security.ts); the only file that leaves is a released output
+// (src/workstation/airlock/export-gate.ts). The DOM is reached only through the narrow types below, so the rules run
+// in Node's unit tests too.
 import './print.css';
+import { DEFAULT_CLIPBOARD_CELL_LIMIT } from '../../../src/common/contract.ts';
 import { EXPORT_DOWNLOAD_PATH } from '../../../src/common/transport-protocol.ts';
+import { cutCopyNotice, firstCellsWords, firstRowsWords } from '../analysis/copy-limit.ts';
 
 export const DRAG_REFUSED = 'Dragging content out of Enclave is not allowed: outputs leave only through release.';
 export const PRINT_REFUSED = 'Printing is not allowed: outputs leave only through release.';
 export const SAVE_REFUSED = 'Saving the page is not allowed: outputs leave only through release.';
 export const DOWNLOAD_REFUSED = 'Downloads are not allowed: outputs leave only through release, from Released outputs.';
+export const PAGE_COPY_REFUSED = 'This project does not allow copying: nothing was copied.';
+
+/** The attribute a screen declares its project's clipboard cell limit with (ProjectSchema.clipboardCellLimit). */
+export const CLIPBOARD_LIMIT_ATTRIBUTE = 'data-clipboard-cell-limit';
 
 /** How long a refusal stays on screen unless dismissed. */
 export const NOTICE_MS = 10_000;
 
-/** What a drag may start from: an element, or a text node inside one (a selection dragged by its text). */
-interface DragElement {
+/** What a drag or a copy may start from: an element, or a text node inside one (a selection, by its text). */
+interface PageElement {
   readonly tagName: string;
   getAttribute(name: string): string | null;
   closest(selector: string): unknown;
@@ -29,19 +37,27 @@ const EDITOR_SELECTOR = '.cm-editor';
 /** Inputs whose text a person typed; their drag moves that text between fields. */
 const TEXT_INPUT_TYPES = new Set(['', 'text', 'search', 'email', 'url', 'tel', 'number']);
 
-function isDragElement(value: unknown): value is DragElement {
+function isPageElement(value: unknown): value is PageElement {
   if (typeof value !== 'object' || value === null) return false;
-  const candidate = value as Partial<DragElement>;
+  const candidate = value as Partial<PageElement>;
   return typeof candidate.tagName === 'string' && typeof candidate.getAttribute === 'function' && typeof candidate.closest === 'function';
 }
 
-function elementOf(target: unknown): DragElement | null {
-  if (isDragElement(target)) return target;
+function elementOf(target: unknown): PageElement | null {
+  if (isPageElement(target)) return target;
   if (typeof target === 'object' && target !== null && 'parentElement' in target) {
     const parent = target.parentElement;
-    return isDragElement(parent) ? parent : null;
+    return isPageElement(parent) ? parent : null;
   }
   return null;
+}
+
+/** Text inputs, textareas and the SQL editor: text the person typed, which they may move and copy. */
+function isTypedText(element: PageElement): boolean {
+  const tag = element.tagName.toLowerCase();
+  if (tag === 'textarea') return true;
+  if (tag === 'input') return TEXT_INPUT_TYPES.has((element.getAttribute('type') ?? '').toLowerCase());
+  return element.closest(EDITOR_SELECTOR) !== null;
 }
 
 /**
@@ -52,11 +68,66 @@ function elementOf(target: unknown): DragElement | null {
 export function mayDragFrom(target: unknown): boolean {
   const element = elementOf(target);
   if (element === null) return false;
-  const tag = element.tagName.toLowerCase();
-  if (tag === 'textarea') return true;
-  if (tag === 'input') return TEXT_INPUT_TYPES.has((element.getAttribute('type') ?? '').toLowerCase());
-  if (element.closest(EDITOR_SELECTOR) !== null) return true;
-  return element.getAttribute('draggable') === 'true';
+  return isTypedText(element) || element.getAttribute('draggable') === 'true';
+}
+
+/** Whether a copy or a cut from this target is the person's own typed text (left to the browser and the editor). */
+export function copiesTypedText(target: unknown): boolean {
+  const element = elementOf(target);
+  return element !== null && isTypedText(element);
+}
+
+export interface PageCopy {
+  /** What goes to the clipboard, as plain text. */
+  text: string;
+  /** Set when less went than was selected, or nothing may go. */
+  notice: string | null;
+}
+
+/**
+ * What a copy of the page's selected text may take: its lines are rows and their tab-separated parts cells (as a
+ * table's text is), an empty line no cell. At most `limit` cells: the first whole lines that fit, or the first cells
+ * of the first line when not even it fits.
+ */
+export function limitPageCopy(text: string, limit: number): PageCopy {
+  const rows = text.split(/\r\n|\n|\r/).map((line) => line.split('\t'));
+  const size = (row: readonly string[]): number => (row.length === 1 && row[0] === '' ? 0 : row.length);
+  const selected = rows.reduce((sum, row) => sum + size(row), 0);
+  const joined = (kept: readonly (readonly string[])[]): string => kept.map((row) => row.join('\t')).join('\n');
+  if (selected <= Math.max(limit, 0)) return { text: joined(rows), notice: null };
+  if (limit <= 0) return { text: '', notice: PAGE_COPY_REFUSED };
+  const kept: string[][] = [];
+  let copied = 0;
+  for (const row of rows) {
+    if (copied + size(row) > limit) break;
+    kept.push(row);
+    copied += size(row);
+  }
+  if (copied === 0) {
+    const first = rows.find((row) => size(row) > 0) ?? [];
+    return {
+      text: first.slice(0, limit).join('\t'),
+      notice: cutCopyNotice({ copied: limit, selected, which: firstCellsWords(limit), limit }),
+    };
+  }
+  const lines = kept.filter((row) => size(row) > 0).length;
+  return { text: joined(kept), notice: cutCopyNotice({ copied, selected, which: firstRowsWords(lines), limit }) };
+}
+
+/** Where a screen says what its project allows (the first that says, as only one project's workspace is shown). */
+interface LimitDocument {
+  querySelector(selector: string): { getAttribute(name: string): string | null } | null;
+}
+
+/**
+ * The clipboard cell limit the page declares; the platform's default where no screen declares one, and none at all
+ * where a declaration cannot be read.
+ */
+export function clipboardCellLimitOf(document: LimitDocument): number {
+  const declared = document.querySelector(`[${CLIPBOARD_LIMIT_ATTRIBUTE}]`)?.getAttribute(CLIPBOARD_LIMIT_ATTRIBUTE);
+  if (declared === undefined || declared === null) return DEFAULT_CLIPBOARD_CELL_LIMIT;
+  const limit = /^\d{1,6}$/.test(declared.trim()) ? Number(declared.trim()) : Number.NaN;
+  return Number.isSafeInteger(limit) ? limit : 0;
 }
 
 /** A link as the download rule reads it: its resolved address, and whether it says `download`. */
@@ -123,7 +194,7 @@ export function refusedShortcut(press: KeyPress): RefusedShortcut | null {
   return null;
 }
 
-/** The event as the guard reads it (a DOM Event, a DragEvent or a KeyboardEvent). */
+/** The event as the guard reads it (a DOM Event, a DragEvent, a KeyboardEvent or a ClipboardEvent). */
 interface GuardEvent {
   readonly target: unknown;
   preventDefault(): void;
@@ -131,11 +202,30 @@ interface GuardEvent {
 
 type GuardListener = (event: GuardEvent) => void;
 
+/** What the page has selected. */
+interface PageSelection {
+  readonly isCollapsed: boolean;
+  toString(): string;
+}
+
 export interface GuardedWindow {
   readonly location: { readonly origin: string };
+  readonly document: LimitDocument;
+  getSelection(): PageSelection | null;
   addEventListener(type: string, listener: GuardListener, options: { capture: boolean }): void;
   removeEventListener(type: string, listener: GuardListener, options: { capture: boolean }): void;
   print: () => void;
+}
+
+/** A copy event's clipboard, where the guard writes what may go. */
+interface ClipboardData {
+  setData(format: string, data: string): void;
+}
+
+function clipboardOf(event: GuardEvent): ClipboardData | null {
+  const data = (event as { clipboardData?: unknown }).clipboardData;
+  if (typeof data !== 'object' || data === null) return null;
+  return typeof (data as Partial<ClipboardData>).setData === 'function' ? (data as ClipboardData) : null;
 }
 
 function keyPressOf(event: GuardEvent): KeyPress | null {
@@ -175,6 +265,17 @@ export function guardEgress(win: GuardedWindow, say: (text: string) => void): ()
     event.preventDefault();
     say(DOWNLOAD_REFUSED);
   };
+  // Selected text of the page (a select-all included) goes as plain text within the limit, never as the page's markup.
+  // Nothing selected: the grid's own copy of its cells (../analysis/use-grid-copy.ts), which has the same limit.
+  const onCopy: GuardListener = (event) => {
+    if (copiesTypedText(event.target)) return;
+    const selection = win.getSelection();
+    if (selection === null || selection.isCollapsed) return;
+    const copy = limitPageCopy(selection.toString(), clipboardCellLimitOf(win.document));
+    event.preventDefault();
+    clipboardOf(event)?.setData('text/plain', copy.text);
+    if (copy.notice !== null) say(copy.notice);
+  };
   // The browser's own menu: the page cannot stop it, and print.css leaves nothing of the data on the paper.
   const onBeforePrint: GuardListener = () => say(PRINT_REFUSED);
   const print = win.print;
@@ -184,12 +285,16 @@ export function guardEgress(win: GuardedWindow, say: (text: string) => void): ()
   win.addEventListener('click', onClick, capture);
   win.addEventListener('auxclick', onClick, capture);
   win.addEventListener('beforeprint', onBeforePrint, capture);
+  win.addEventListener('copy', onCopy, capture);
+  win.addEventListener('cut', onCopy, capture);
   return () => {
     win.removeEventListener('dragstart', onDragStart, capture);
     win.removeEventListener('keydown', onKeyDown, capture);
     win.removeEventListener('click', onClick, capture);
     win.removeEventListener('auxclick', onClick, capture);
     win.removeEventListener('beforeprint', onBeforePrint, capture);
+    win.removeEventListener('copy', onCopy, capture);
+    win.removeEventListener('cut', onCopy, capture);
     win.print = print;
   };
 }
@@ -244,6 +349,8 @@ export function egressNotice<E extends NoticeElement<E>>(document: NoticeDocumen
 }
 
 /** Installed once, as the window starts (./boot.tsx). */
-export function installEgressGuard<E extends NoticeElement<E>>(win: GuardedWindow & { document: NoticeDocument<E> }): () => void {
+export function installEgressGuard<E extends NoticeElement<E>>(
+  win: GuardedWindow & { document: LimitDocument & NoticeDocument<E> },
+): () => void {
   return guardEgress(win, egressNotice(win.document));
 }

@@ -202,7 +202,13 @@ export function WorkspaceScreen(props: WorkspaceScreenProps) {
     />
   );
   return (
-    <section className="ide" aria-label={`Local analysis of ${project.name}`} data-testid="analysis-view" data-project={project.id}>
+    <section
+      className="ide"
+      aria-label={`Local analysis of ${project.name}`}
+      data-testid="analysis-view"
+      data-project={project.id}
+      data-clipboard-cell-limit={project.clipboardCellLimit}
+    >
       <div className="ide-bar">
         <div className="field inline">
           <label htmlFor="ide-project">Project</label>

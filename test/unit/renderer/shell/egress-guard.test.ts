@@ -1,15 +1,22 @@
 // The window's guard on the ways out that are not the export (renderer/src/shell/egress-guard.ts; issue 16, SATRE
 // 3.1.12): which drags may start, which shortcuts are refused, which links may download, and that the installed guard
-// refuses them before the page's own handlers, replaces window.print and says why each time. The browser itself is in test/e2e/egress.test.ts.
+// refuses them before the page's own handlers, replaces window.print and says why each time; and that copying text of the page
+// keeps to the project's clipboard cell limit. The browser itself is in test/e2e/egress.test.ts.
 import { describe, expect, it, vi } from 'vitest';
+import { DEFAULT_CLIPBOARD_CELL_LIMIT } from '../../../../src/common/contract.ts';
+import { cellSelectionOf, planCopy } from '../../../../renderer/src/analysis/copy-limit.ts';
 import {
+  clipboardCellLimitOf,
+  copiesTypedText,
   DOWNLOAD_REFUSED,
   DRAG_REFUSED,
   egressNotice,
   guardEgress,
+  limitPageCopy,
   mayDragFrom,
   mayFollowLink,
   NOTICE_MS,
+  PAGE_COPY_REFUSED,
   PRINT_REFUSED,
   refusedShortcut,
   SAVE_REFUSED,
@@ -140,6 +147,19 @@ describe('which shortcuts are refused', () => {
 /** A window stand-in: its capture-phase listeners by type, and a print of its own. */
 class FakeWindow implements GuardedWindow {
   readonly location = { origin: ORIGIN };
+  /** What the page has selected ('' is nothing), and the limit a screen declares (null: none declares one). */
+  selected = '';
+  declaredLimit: string | null = null;
+  readonly document = {
+    querySelector: (selector: string) =>
+      selector === '[data-clipboard-cell-limit]' && this.declaredLimit !== null
+        ? { getAttribute: (name: string) => (name === 'data-clipboard-cell-limit' ? this.declaredLimit : null) }
+        : null,
+  };
+  getSelection() {
+    const text = this.selected;
+    return { isCollapsed: text === '', toString: () => text };
+  }
   readonly listeners = new Map<string, Set<(event: { target: unknown; preventDefault(): void }) => void>>();
   readonly originalPrint = vi.fn();
   print: () => void = this.originalPrint;
@@ -176,8 +196,8 @@ describe('the installed guard', () => {
   it('listens in the capture phase, before any handler of the page', () => {
     const { win } = guarded();
 
-    expect([...win.listeners.keys()].sort()).toEqual(['auxclick', 'beforeprint', 'click', 'dragstart', 'keydown']);
-    expect(win.captures).toEqual([true, true, true, true, true]);
+    expect([...win.listeners.keys()].sort()).toEqual(['auxclick', 'beforeprint', 'click', 'copy', 'cut', 'dragstart', 'keydown']);
+    expect(win.captures).toEqual([true, true, true, true, true, true, true]);
   });
 
   it('refuses a drag out of a result and says why; a drag in the editor goes on, unsaid', () => {
@@ -240,10 +260,15 @@ describe('the installed guard', () => {
     const { win, said, undo } = guarded();
 
     undo();
-    const prevented = [win.fire('dragstart', { target: element('td') }), win.fire('click', { target: link('blob:x', ['download']) })];
+    win.selected = 'a\tb\n'.repeat(200);
+    const prevented = [
+      win.fire('dragstart', { target: element('td') }),
+      win.fire('click', { target: link('blob:x', ['download']) }),
+      win.fire('copy', { target: element('p'), clipboardData: clipboard().data }),
+    ];
     win.print();
 
-    expect(prevented).toEqual([false, false]);
+    expect(prevented).toEqual([false, false, false]);
     expect(win.originalPrint).toHaveBeenCalledOnce();
     expect(said).toEqual([]);
   });
@@ -324,5 +349,161 @@ describe('the status message that says why', () => {
     } finally {
       vi.useRealTimers();
     }
+  });
+});
+
+/** A copy event's clipboard stand-in: what the guard wrote to it. */
+function clipboard() {
+  const written = new Map<string, string>();
+  return { written, data: { setData: (format: string, text: string) => written.set(format, text) } };
+}
+
+/** `rows` lines of `columns` tab-separated cells, each saying where it is. */
+function table(rows: number, columns: number): string {
+  return Array.from({ length: rows }, (_, r) => Array.from({ length: columns }, (_, c) => `r${r + 1}c${c + 1}`).join('\t')).join('\n');
+}
+
+describe('what a copy of the page’s text may take', () => {
+  it('takes everything within the limit, as it is, and says nothing', () => {
+    expect(limitPageCopy('Result\n\na\tb\nc\td', 5)).toEqual({ text: 'Result\n\na\tb\nc\td', notice: null });
+  });
+
+  it('counts each tab-separated part of a line as a cell, and an empty line as none', () => {
+    const text = 'Heading\n\n\n' + table(2, 3);
+
+    expect(limitPageCopy(text, 7).notice).toBeNull();
+    expect(limitPageCopy(text, 6).notice).toMatch(/^Copied 4 cells of 7 selected \(the first 2 rows\)\./);
+  });
+
+  it('takes the first whole lines that fit, and says so in the words of the grid’s own copy', () => {
+    const copy = limitPageCopy(table(1000, 3), 100);
+
+    expect(copy.text.split('\n')).toHaveLength(33);
+    expect(copy.text.split('\n').at(-1)).toBe('r33c1\tr33c2\tr33c3');
+    const grid = planCopy(
+      cellSelectionOf({ current: { range: { x: 0, y: 0, width: 3, height: 1000 } } } as never, { columns: 3, rows: 1000 }),
+      100,
+    );
+    expect(copy.notice).toBe(grid.notice);
+    expect(copy.notice).toBe(
+      'Copied 99 cells of 3,000 selected (the first 33 rows). This project allows at most 100 cells per copy, to keep row-level data inside the secure environment.',
+    );
+  });
+
+  it('stops at the first line that does not fit, even if a later one would', () => {
+    const copy = limitPageCopy('one\ntwo\tthree\tfour\nfive', 3);
+
+    expect(copy.text).toBe('one');
+    expect(copy.notice).toMatch(/^Copied 1 cell of 5 selected \(the first row\)\./);
+  });
+
+  it('takes the first cells of the first line when not even that line fits', () => {
+    const copy = limitPageCopy('\n' + table(2, 8), 5);
+
+    expect(copy.text).toBe('r1c1\tr1c2\tr1c3\tr1c4\tr1c5');
+    expect(copy.notice).toMatch(/^Copied 5 cells of 16 selected \(the first 5 columns of the first row\)\./);
+  });
+
+  it('takes nothing where the project allows no copying', () => {
+    expect(limitPageCopy('a', 0)).toEqual({ text: '', notice: PAGE_COPY_REFUSED });
+    expect(limitPageCopy('', 0)).toEqual({ text: '', notice: null });
+  });
+
+  it('never gives more cells than the limit, whatever the text', () => {
+    const cellsOf = (text: string): number =>
+      text === '' ? 0 : text.split('\n').reduce((sum, line) => sum + (line === '' ? 0 : line.split('\t').length), 0);
+    for (const [rows, columns] of [
+      [1, 1],
+      [3, 50],
+      [200, 1],
+      [40, 7],
+      [7, 40],
+    ] as const) {
+      for (const limit of [1, 2, 10, 99, 100, 101, 1000]) {
+        expect(cellsOf(limitPageCopy(table(rows, columns), limit).text), `${rows}×${columns} within ${limit}`).toBeLessThanOrEqual(limit);
+      }
+    }
+  });
+});
+
+describe('the limit the page declares', () => {
+  const declaring = (value: string | null) => ({
+    querySelector: () => (value === null ? null : { getAttribute: () => value }),
+  });
+
+  it('is the declared one, 0 included', () => {
+    expect(clipboardCellLimitOf(declaring('250'))).toBe(250);
+    expect(clipboardCellLimitOf(declaring('0'))).toBe(0);
+  });
+
+  it('is the platform’s default where no screen declares one', () => {
+    expect(clipboardCellLimitOf({ querySelector: () => null })).toBe(DEFAULT_CLIPBOARD_CELL_LIMIT);
+  });
+
+  it('allows nothing where the declaration cannot be read', () => {
+    for (const value of ['', 'many', '-1', '1e3', '12.5', '10000000']) expect(clipboardCellLimitOf(declaring(value)), value).toBe(0);
+  });
+});
+
+describe('copying with the guard installed', () => {
+  it('leaves typed text (inputs, textareas, the SQL editor) to the browser', () => {
+    expect(copiesTypedText(element('textarea'))).toBe(true);
+    expect(copiesTypedText(element('input', { attributes: { type: 'text', readonly: '' } }))).toBe(true);
+    expect(copiesTypedText(textIn(element('span', { within: ['.cm-editor'] })))).toBe(true);
+    expect(copiesTypedText(textIn(element('td')))).toBe(false);
+    expect(copiesTypedText(element('li', { attributes: { draggable: 'true' } }))).toBe(false);
+    expect(copiesTypedText(null)).toBe(false);
+  });
+
+  it('puts at most the limit of a selected page on the clipboard, as plain text, and says why', () => {
+    const { win, said } = guarded();
+    const board = clipboard();
+    win.selected = table(1000, 3);
+
+    const prevented = win.fire('copy', { target: textIn(element('h2')), clipboardData: board.data });
+
+    expect(prevented).toBe(true);
+    expect([...board.written.keys()]).toEqual(['text/plain']);
+    expect(board.written.get('text/plain')?.split('\n')).toHaveLength(33);
+    expect(said).toEqual([limitPageCopy(table(1000, 3), DEFAULT_CLIPBOARD_CELL_LIMIT).notice]);
+  });
+
+  it('keeps to the limit the screen declares, and refuses a cut the same way', () => {
+    const { win, said } = guarded();
+    const board = clipboard();
+    win.selected = table(10, 2);
+    win.declaredLimit = '4';
+
+    expect(win.fire('cut', { target: element('body'), clipboardData: board.data })).toBe(true);
+
+    expect(board.written.get('text/plain')).toBe('r1c1\tr1c2\nr2c1\tr2c2');
+    expect(said).toEqual([
+      expect.stringMatching(/^Copied 4 cells of 20 selected \(the first 2 rows\)\. This project allows at most 4 cells per copy/),
+    ]);
+  });
+
+  it('copies a small selection whole, still as plain text only, and says nothing', () => {
+    const { win, said } = guarded();
+    const board = clipboard();
+    win.selected = 'Audit log';
+
+    expect(win.fire('copy', { target: textIn(element('h2')), clipboardData: board.data })).toBe(true);
+
+    expect(Object.fromEntries(board.written)).toEqual({ 'text/plain': 'Audit log' });
+    expect(said).toEqual([]);
+  });
+
+  it('leaves a copy alone when nothing of the page is selected (the grid copies its own cells) or the text is typed', () => {
+    const { win, said } = guarded();
+    const board = clipboard();
+
+    const fromGrid = win.fire('copy', { target: element('canvas'), clipboardData: board.data });
+    win.selected = table(500, 2);
+    const fromEditor = win.fire('copy', { target: element('div', { within: ['.cm-editor'] }), clipboardData: board.data });
+    const fromInput = win.fire('cut', { target: element('input'), clipboardData: board.data });
+
+    expect([fromGrid, fromEditor, fromInput]).toEqual([false, false, false]);
+    expect(board.written.size).toBe(0);
+    expect(said).toEqual([]);
   });
 });
