@@ -359,9 +359,12 @@ async function checkTable(
   prepared: PreparedTable,
   options: OutputCheckOptions & { rules: Rules },
 ): Promise<CheckOutput> {
+  // A rounded table with no hidden cell publishes its totals as the sums of its rounded cells, so that they add up;
+  // otherwise the profile decides (a total of the shown cells beside a hidden one would read as 100% of its row).
+  const addsUp = document.mitigation.kind === 'rounded' && (prepared.input.suppressed ?? []).length === 0;
   const input: CheckInput = {
     rules: engineRules(options.rules),
-    table: { ...prepared.input, totals: prepared.input.totals ?? options.rules.defaultTotals },
+    table: { ...prepared.input, totals: prepared.input.totals ?? (addsUp ? 'recomputed' : options.rules.defaultTotals) },
     protect: document.mitigation.kind === 'suppressed',
   };
   try {

@@ -115,6 +115,23 @@ describe('the aggregation query', () => {
     expect(female?.contributions).toEqual(expected);
   });
 
+  it('a rounded table’s totals and percentages are recomputed from its published cells, so they add up', async () => {
+    await connection.run(`CREATE OR REPLACE TABLE three AS SELECT chr(CAST(97 + i // 12 AS INTEGER)) AS ward FROM range(36) AS t(i)`);
+    const choices: OutputChoices = { kind: 'frequency', dimensions: ['ward'], totals: true };
+    const document = await build(choices, 'SELECT * FROM three', { kind: 'rounded', roundingBase: 5 });
+    const check = await checkOutput(document, { rules: PROFILES.default, solver: await createHighsSolver(), released: [] });
+    const published = publishedOutput(document, check);
+    // 12, 12 and 12 rounded to 10 each: the total shown is 30 (their sum), not 36 rounded to 35.
+    expect(published.cells.map((cell) => cell.value)).toEqual([10, 10, 10]);
+    expect(published.totals.map((cell) => cell.value)).toEqual([30]);
+    expect(published.derived.map((value) => value.percent)).toEqual([33.3, 33.3, 33.3]);
+    expect(published.notes).toContain('Totals are the sums of the published cells.');
+    // Unrounded, the profile's totals stand: the true total.
+    const plain = await build(choices, 'SELECT * FROM three');
+    const plainCheck = await checkOutput(plain, { rules: PROFILES.default, solver: await createHighsSolver(), released: [] });
+    expect(publishedOutput(plain, plainCheck).totals.map((cell) => cell.value)).toEqual([36]);
+  });
+
   it('the check counts only the non-missing values as contributors of a magnitude cell', async () => {
     const choices: OutputChoices = { kind: 'magnitude', dimensions: ['region'], measure: 'stay', statistic: 'sum', totals: true };
     const document = await build(choices, 'SELECT * FROM admissions');
