@@ -61,8 +61,15 @@ function flagsOf(cell: CellReport): Flag[] {
   return [...new Set(flags)];
 }
 
-function csvField(text: string): string {
-  return /[",\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+/**
+ * A CSV field. `spreadsheetSafe` (a file that leaves the environment): a text a spreadsheet would run as a formula
+ * (=, +, -, @, tab, CR first) is written after an apostrophe, and a CR is quoted too. Without it, the command's
+ * documented output (`enclave sdc check`), unchanged.
+ */
+function csvField(text: string, spreadsheetSafe: boolean): string {
+  const field = spreadsheetSafe && /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
+  const quote = spreadsheetSafe ? /[",\r\n]/ : /[",\n]/;
+  return quote.test(field) ? `"${field.replaceAll('"', '""')}"` : field;
 }
 
 function summaryOf(status: string, sdc: AcroSdc, suppressed: boolean): string {
@@ -82,7 +89,7 @@ function summaryOf(status: string, sdc: AcroSdc, suppressed: boolean): string {
 
 export function toAcroResults(
   output: CheckOutput,
-  meta: { uid: string; command: string; timestamp: string },
+  meta: { uid: string; command: string; timestamp: string; spreadsheetSafe?: boolean },
 ): { results: AcroResults; files: { name: string; csv: string }[] } {
   const dimensions = Object.keys(output.cells[0]?.key ?? {});
   const reports = [...output.cells, ...output.totals];
@@ -114,8 +121,9 @@ export function toAcroResults(
     }
     if (flags.length > 0) outcome[col][row] = flags.map((f) => `${f}; `).join('');
   }
-  const header = [dimensions.slice(0, dimensions.length === 1 ? 1 : -1).join(' / '), ...cols].map(csvField).join(',');
-  const csv = [header, ...rows.map((row, r) => [row, ...grid[r]].map(csvField).join(','))].join('\n') + '\n';
+  const field = (text: string): string => csvField(text, meta.spreadsheetSafe === true);
+  const header = [dimensions.slice(0, dimensions.length === 1 ? 1 : -1).join(' / '), ...cols].map(field).join(',');
+  const csv = [header, ...rows.map((row, r) => [row, ...grid[r]].map(field).join(','))].join('\n') + '\n';
   const name = `${meta.uid}_0.csv`;
   const record: AcroRecord = {
     uid: meta.uid,

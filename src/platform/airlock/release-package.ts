@@ -73,7 +73,7 @@ function acroRecords(files: readonly PackagedFile[], meta: { requestId: string; 
     const command = `enclave airlock release ${meta.requestId} (${file.name})`;
     const report = file.check.check;
     if (report !== null) {
-      const acro = toAcroResults(publishedReport(file, report), { uid, command, timestamp: meta.releasedAt });
+      const acro = toAcroResults(publishedReport(file, report), { uid, command, timestamp: meta.releasedAt, spreadsheetSafe: true });
       Object.assign(part.results, acro.results.results);
       part.files.push(...acro.files);
       return;

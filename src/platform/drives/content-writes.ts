@@ -14,7 +14,7 @@ import { newDriveRecordId } from '../store/drives.ts';
 import type { StoredBlob } from './blob-store.ts';
 import { checkedPath, childPath, noSpace, twinRefusal, type DriveContext } from './drive-context.ts';
 import type { DriveCaller } from './service-api.ts';
-import { startTransfer } from './transfers.ts';
+import { startCheckedTransfer, type Transfer } from './transfers.ts';
 
 /** What a write would do, as checked on the records now. */
 export interface WritePlan {
@@ -255,7 +255,13 @@ export function contentWrites(ctx: DriveContext) {
           // Its declared length counts against the quota while it streams (a body of unknown length is bounded by the
           // room there is now); the commit checks the quota again with the real size, once this hold is let go.
           const letGo = ctx.holdWriting(projectId, declaredLength ?? 0);
-          const transfer = startTransfer(ctx.deps.operations, { caller, projectId, flow: body });
+          let transfer: Transfer;
+          try {
+            transfer = await startCheckedTransfer(ctx.deps.operations, ctx.deps.killSwitch, { caller, projectId, flow: body });
+          } catch (err) {
+            letGo();
+            throw err;
+          }
           let blob: StoredBlob;
           try {
             blob = await ctx.storeBlob(body, {

@@ -18,7 +18,7 @@ import { projectsOfMember } from '../authz/access-policy.ts';
 import type { StoredEntry } from '../store/drives.ts';
 import { checkedPath, type DriveContext } from './drive-context.ts';
 import type { ByteRange, DriveCaller, OpenedContent } from './service-api.ts';
-import { startTransfer } from './transfers.ts';
+import { startCheckedTransfer } from './transfers.ts';
 import { verifiedStream, type VerifiedBlob } from './verified-read.ts';
 
 /** Folders first, then by name as people sort them, then by the exact spelling (no two are the same). */
@@ -192,7 +192,7 @@ export function driveReads(ctx: DriveContext) {
               })
             : opened;
           const shown = await ctx.shown(projectId, entry);
-          startTransfer(ctx.deps.operations, { caller, projectId, flow: stream, untilClosed: true });
+          await startCheckedTransfer(ctx.deps.operations, ctx.deps.killSwitch, { caller, projectId, flow: stream, untilClosed: true });
           return {
             result: { entry: shown, length, stream },
             details: { path: entry.path, version: entry.version, sha256: entry.sha256, bytes: length },
@@ -219,7 +219,7 @@ export function driveReads(ctx: DriveContext) {
           }
           const content = checked({ caller, projectId }, stream, { sha256: kept.sha256, size: kept.size, path: entry.path, version });
           const shown = await ctx.shown(projectId, entry);
-          startTransfer(ctx.deps.operations, { caller, projectId, flow: content, untilClosed: true });
+          await startCheckedTransfer(ctx.deps.operations, ctx.deps.killSwitch, { caller, projectId, flow: content, untilClosed: true });
           return {
             result: { entry: shown, length: kept.size, stream: content },
             details: { path: entry.path, version, sha256: kept.sha256, bytes: kept.size },

@@ -6,6 +6,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Readable } from 'node:stream';
 import type { EnclaveError } from '../../common/errors.ts';
+import type { KillSwitch } from '../incidents/kill-switch.ts';
 import type { OperationRegistry } from '../incidents/operations.ts';
 import type { DriveCaller } from './service-api.ts';
 
@@ -44,6 +45,27 @@ export function startTransfer(
     else flow.once('close', () => handle.end());
   }
   return { stoppedBy: () => stopped, end: () => handle.end() };
+}
+
+/**
+ * `startTransfer`, then the person's and the project's standing asked again: a request that passed its checks just
+ * before a suspension landed registers after the kill switch swept the registry, and would otherwise move every byte.
+ * Refused, the transfer leaves the registry, its stream is destroyed, and the refusal is thrown.
+ */
+export async function startCheckedTransfer(
+  operations: Pick<OperationRegistry, 'start'> | undefined,
+  killSwitch: Pick<KillSwitch, 'refusalFor' | 'projectRefusal'>,
+  transfer: { caller: DriveCaller; projectId: string; flow: Flow; untilClosed?: boolean },
+): Promise<Transfer> {
+  const started = startTransfer(operations, transfer);
+  const { caller, projectId, flow } = transfer;
+  const refusal =
+    (await killSwitch.refusalFor(caller.principal.user.id)) ??
+    (await killSwitch.projectRefusal({ id: projectId, name: `Project ${projectId}` }));
+  if (refusal === null) return started;
+  started.end();
+  if (isStream(flow)) flow.destroy();
+  throw refusal;
 }
 
 /**

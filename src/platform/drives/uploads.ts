@@ -17,7 +17,7 @@ import { newUploadId } from '../store/drives.ts';
 import { commitPinned, planWrite } from './content-writes.ts';
 import { checkedPath, type DriveContext } from './drive-context.ts';
 import type { DriveCaller } from './service-api.ts';
-import { startTransfer } from './transfers.ts';
+import { startCheckedTransfer } from './transfers.ts';
 
 /** How many unfinished uploads one person may hold in one drive. */
 export const OPEN_UPLOADS_PER_PERSON = 64;
@@ -92,7 +92,11 @@ export function driveUploads(ctx: DriveContext) {
     length: number;
   }): Promise<number> {
     const { caller, row, offset, body, length } = chunk;
-    const transfer = startTransfer(ctx.deps.operations, { caller, projectId: row.project_id, flow: body });
+    const transfer = await startCheckedTransfer(ctx.deps.operations, ctx.deps.killSwitch, {
+      caller,
+      projectId: row.project_id,
+      flow: body,
+    });
     let outcome: { reached: number } | { failed: unknown };
     try {
       outcome = { reached: await blobs.appendUpload(row.id, { offset, body, length }) };

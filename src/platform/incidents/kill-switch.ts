@@ -6,6 +6,7 @@
 // A restriction put in place by another process (the break-glass command writes the store directly) takes effect for
 // new calls at once (they read the store); watch() applies what only this process can do (stopping its running work,
 // ending sign-ins at its identity provider) within a second.
+import { settled } from '../../common/detached.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import {
   EVERY_PROJECT,
@@ -200,6 +201,13 @@ export function createKillSwitch(options: KillSwitchOptions): KillSwitch {
    * leave nobody who could act on the caller's account (nobody acts on themselves), and two administrators suspending
    * each other at once would leave none at all.
    */
+  let suspensions: Promise<unknown> = Promise.resolve();
+  function oneSuspensionAtATime<T>(work: () => Promise<T>): Promise<T> {
+    const next = suspensions.then(work, work);
+    suspensions = settled(next);
+    return next;
+  }
+
   async function suspensionRefusal(actor: KillSwitchActor, userId: string, name: string): Promise<EnclaveError | null> {
     if (actor.kind !== 'admin') return null;
     if (actor.userId === userId) return new EnclaveError('forbidden', 'You cannot suspend yourself: ask another administrator.');
@@ -288,21 +296,24 @@ export function createKillSwitch(options: KillSwitchOptions): KillSwitch {
             ],
           };
         }
-        const refusal = await suspensionRefusal(actor, action.userId, name);
-        if (refusal !== null) {
-          await audit.append({
-            type: 'user.suspension_refused',
-            actor: actorId(actor),
-            outcome: 'failure',
-            details: { via: 'api', userId: action.userId, incidentId: incident.id, reason: action.reason, refusal: refusal.message },
+        // One suspension at a time on this instance, so admins suspending each other at once cannot leave none active.
+        const { stored: restriction, effect } = await oneSuspensionAtATime(async () => {
+          const refusal = await suspensionRefusal(actor, action.userId, name);
+          if (refusal !== null) {
+            await audit.append({
+              type: 'user.suspension_refused',
+              actor: actorId(actor),
+              outcome: 'failure',
+              details: { via: 'api', userId: action.userId, incidentId: incident.id, reason: action.reason, refusal: refusal.message },
+            });
+            throw refusal;
+          }
+          return restrictNow(actor, {
+            kind: 'user_suspended',
+            target: action.userId,
+            incidentId: incident.id,
+            reason: action.reason,
           });
-          throw refusal;
-        }
-        const { stored: restriction, effect } = await restrictNow(actor, {
-          kind: 'user_suspended',
-          target: action.userId,
-          incidentId: incident.id,
-          reason: action.reason,
         });
         await record('user.suspended', actor, {
           userId: action.userId,

