@@ -15,8 +15,8 @@ const DAY_MS = 86_400_000;
 
 function freshForm(): ReportForm {
   const now = Date.now();
-  // The last week, to the next minute (so what happened a moment ago is in).
-  return { subject: 'person', id: '', from: localInputOf(new Date(now - 7 * DAY_MS)), to: localInputOf(new Date(now + 60_000)) };
+  // The last week, to the moment the report is asked for (an empty To), so what happened a moment ago is in.
+  return { subject: 'person', id: '', from: localInputOf(new Date(now - 7 * DAY_MS)), to: '' };
 }
 
 function ReportTable(props: { report: AccessReport }) {
@@ -149,7 +149,7 @@ export function AccessReportPanel(props: { client: Client; overview: KillSwitchO
           />
         </div>
         <div className="field">
-          <label htmlFor="report-to">To (not including)</label>
+          <label htmlFor="report-to">To (not including; empty: now)</label>
           <input
             id="report-to"
             type="datetime-local"

@@ -220,11 +220,13 @@ export interface ReportForm {
 export function readReportForm(
   form: ReportForm,
   toInstant: (local: string) => string | null = localToInstant,
+  now: () => Date = () => new Date(),
 ): Reading<AccessReportRequest> {
   if (form.id === '') return { ok: false, message: form.subject === 'person' ? 'Person: choose whom.' : 'Project: choose which.' };
   const from = toInstant(form.from.trim());
   if (from === null) return { ok: false, message: 'From: enter a date and a time.' };
-  const to = toInstant(form.to.trim());
+  // An empty To is the moment the report is asked for: a screen left open during an incident still reports the latest.
+  const to = form.to.trim() === '' ? now().toISOString() : toInstant(form.to.trim());
   if (to === null) return { ok: false, message: 'To: enter a date and a time.' };
   if (to <= from) return { ok: false, message: 'To must be later than From.' };
   const parsed = AccessReportRequestSchema.safeParse({ subject: form.subject, id: form.id, from, to });

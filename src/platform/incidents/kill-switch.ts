@@ -6,6 +6,7 @@
 // A restriction put in place by another process (the break-glass command writes the store directly) takes effect for
 // new calls at once (they read the store); watch() applies what only this process can do (stopping its running work,
 // ending sign-ins at its identity provider) within a second.
+import { setTimeout as sleep } from 'node:timers/promises';
 import { settled } from '../../common/detached.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import {
@@ -158,6 +159,18 @@ export function createKillSwitch(options: KillSwitchOptions): KillSwitch {
     await store.endTokensIssuedBy(userId, epochSeconds(now()));
     const ender = options.signIns?.();
     return ender === undefined ? 0 : ender.endSignInsOf(userId);
+  }
+
+  /**
+   * Waits, at most a second, until the clock has left the second in which the person's sign-ins were ended. Tokens carry
+   * their issue time to the second and every one issued in that second stays ended, so a sign-in straight after a lift
+   * (within the same second as the suspension) would be refused with "sign in again" were the lift to answer at once.
+   */
+  async function pastTheEndingSecond(userId: string): Promise<void> {
+    const validAfter = await store.tokensValidAfter(userId);
+    if (validAfter === null) return;
+    const wait = (validAfter + 1) * 1000 - now().getTime();
+    if (wait > 0 && wait <= 1000) await sleep(wait);
   }
 
   /** What this process does for a restriction (at once for its own actions, from watch() for others'). */
@@ -396,6 +409,7 @@ export function createKillSwitch(options: KillSwitchOptions): KillSwitch {
         throw new EnclaveError('forbidden', 'Nobody lifts an action on themselves: ask another administrator.');
       }
       const lifted = await store.incidents.lift(restrictionId, { liftedBy: actorId(actor), reason, at: now() });
+      if (lifted.kind === 'user_suspended') await pastTheEndingSecond(lifted.target);
       const known = await names();
       const view = named(lifted, known);
       const type = { user_suspended: 'user.unsuspended', project_suspended: 'project.unsuspended', egress_frozen: 'egress.unfrozen' }[

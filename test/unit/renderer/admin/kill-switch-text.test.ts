@@ -101,6 +101,19 @@ describe('the forms of an incident and of an access report', () => {
     expect(readReportForm({ ...form, to: '2026-11-30T00:00' }, utc)).toEqual({ ok: false, message: 'To must be later than From.' });
     expect(readReportForm({ ...form, from: '' }, utc)).toEqual({ ok: false, message: 'From: enter a date and a time.' });
   });
+
+  it('reads an empty To as the moment the report is asked for, so the latest events are in however long the screen was open', () => {
+    const form = { subject: 'project', id: 'covid-outcomes', from: '2026-12-01T00:00', to: ' ' } as const;
+    const asked = new Date('2026-12-03T22:41:07.250Z');
+    expect(readReportForm(form, utc, () => asked)).toEqual({
+      ok: true,
+      value: { subject: 'project', id: 'covid-outcomes', from: '2026-12-01T00:00:00.000Z', to: '2026-12-03T22:41:07.250Z' },
+    });
+    expect(readReportForm({ ...form, from: '2026-12-04T00:00' }, utc, () => asked)).toEqual({
+      ok: false,
+      message: 'To must be later than From.',
+    });
+  });
 });
 
 describe('restrictions and reports in words', () => {
