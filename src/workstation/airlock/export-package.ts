@@ -2,18 +2,21 @@
 // ACRO results.json and the CSV files it names, which the SACRO viewer opens. The platform decides and audits (it hands a
 // package only for a released request, while egress is open, when every file still hashes to what was released); the
 // workstation asks whether egress is open first, then holds the package to the project's ledger: every file in it is
-// in the ledger for this request, not revoked, under the same SHA-256, and its published content hashes to it; every
-// file the ledger released for the request is in it; and results.json names exactly the CSV files it carries. It asks
-// again when the bytes leave. Each refusal says what happened and that nothing was exported.
-import { z } from 'zod';
+// in the ledger for this request, not revoked, under the same SHA-256, name and release time, and its published
+// content hashes to it; every file the ledger released for the request is in it. It then writes the ACRO part again from those verified outputs and
+// their public parameters (src/common/release-acro.ts) and refuses unless results.json is that (key order aside) and
+// every CSV file is that byte for byte: a count or a text added on the way cannot leave. The zip is made from what it
+// wrote. It asks again when the bytes leave. Each refusal says what happened and that nothing was exported.
+import { isDeepStrictEqual } from 'node:util';
 import type { ReleasedOutput, ReleasePackage } from '../../common/airlock.ts';
 import type { ExportOutcome } from '../../common/contract.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import type { EgressStatus } from '../../common/incidents.ts';
+import { packageAcro, type AcroPart } from '../../common/release-acro.ts';
 import { MEDIA_TYPE_BY_FORMAT, type ExportFile, type SaveExport } from './export-file.ts';
 import { publishedSha256 } from './export-gate.ts';
 import { exportFileName } from './export-render.ts';
-import { packageDigest, packageMembers, packageZip } from './release-zip.ts';
+import { packageDigest, packageMembers, packageZip, type PackageMember } from './release-zip.ts';
 
 export interface PackageExportRequest {
   readonly projectId: string;
@@ -32,9 +35,6 @@ export interface PackageGateDependencies {
 }
 
 const NOTHING_EXPORTED = 'Nothing was exported.';
-
-/** Just enough of an ACRO record to read the files it names. */
-const NamedFilesSchema = z.object({ files: z.array(z.object({ name: z.string() })) });
 
 function refuse(code: 'forbidden' | 'internal', why: string): never {
   throw new EnclaveError(code, `${why} ${NOTHING_EXPORTED}${code === 'forbidden' ? ' Tell your administrators.' : ''}`);
@@ -58,6 +58,13 @@ function checkFiles(pack: ReleasePackage, ledger: readonly ReleasedOutput[], req
         `The content of “${entry.title}” in the release package does not match the SHA-256 the platform recorded when it was released, so it is not what the checkers approved.`,
       );
     }
+    // Both are written into results.json.
+    if (file.name !== entry.name || pack.request.releasedAt !== entry.releasedAt) {
+      refuse(
+        'forbidden',
+        `The release package gives “${entry.title}” another file name or release time than the project's ledger (“${entry.name}”, ${entry.releasedAt}).`,
+      );
+    }
   }
   const missing = released.filter((entry) => !pack.files.some((file) => file.fileId === entry.fileId));
   if (missing.length > 0) {
@@ -68,25 +75,52 @@ function checkFiles(pack: ReleasePackage, ledger: readonly ReleasedOutput[], req
   }
 }
 
-function checkAcro(pack: ReleasePackage): void {
-  const named: string[] = [];
-  for (const record of Object.values(pack.acro.results)) {
-    const parsed = NamedFilesSchema.safeParse(record);
-    if (!parsed.success) refuse('internal', 'The release package has an ACRO record that names no files.');
-    named.push(...parsed.data.files.map((file) => file.name));
+const NOT_APPROVED = 'so it may hold something the checkers did not approve.';
+
+/** The package's ACRO part as this workstation writes it from the verified outputs; refuses unless the platform's is the same. */
+function checkAcro(pack: ReleasePackage): AcroPart {
+  const made = packageAcro(pack);
+  if (!isDeepStrictEqual(pack.acro, made.acro)) {
+    const uids = [...new Set([...Object.keys(pack.acro.results), ...Object.keys(made.acro.results)])];
+    const differing = uids.filter((uid) => !isDeepStrictEqual(pack.acro.results[uid], made.acro.results[uid]));
+    const what =
+      differing.length === 0
+        ? 'it differs outside its records'
+        : `${differing.length === 1 ? 'its record' : 'its records'} ${differing.join(', ')} ${differing.length === 1 ? 'differs' : 'differ'}`;
+    refuse('forbidden', `The release package’s results.json is not what its released outputs make (${what}), ${NOT_APPROVED}`);
   }
-  const carried = pack.acroFiles.map((file) => file.name);
-  const same = named.length === carried.length && new Set(carried).size === carried.length && named.every((name) => carried.includes(name));
-  if (!same) refuse('internal', 'The release package’s results.json does not name exactly the CSV files it carries.');
+  const madeBy = (name: string): string => {
+    const index = Number(/^output_(\d+)_/.exec(name)?.[1]);
+    return pack.files[index]?.output.title ?? name;
+  };
+  for (const file of made.acroFiles) {
+    const sent = pack.acroFiles.filter((candidate) => candidate.name === file.name);
+    if (sent.length === 0)
+      refuse(
+        'forbidden',
+        `The release package leaves out the ACRO file ${file.name} that its released output “${madeBy(file.name)}” makes.`,
+      );
+    if (sent.some((candidate) => candidate.csv !== file.csv)) {
+      refuse(
+        'forbidden',
+        `The release package’s ACRO file ${file.name} is not what its released output “${madeBy(file.name)}” makes, ${NOT_APPROVED}`,
+      );
+    }
+  }
+  const names = pack.acroFiles.map((file) => file.name);
+  const extra = names.filter((name, index) => names.indexOf(name) !== index || !made.acroFiles.some((file) => file.name === name));
+  if (extra.length > 0)
+    refuse('forbidden', `The release package carries ACRO files its released outputs do not make (${extra.join(', ')}), ${NOT_APPROVED}`);
+  return made;
 }
 
-/** Refuses unless the package may leave now. */
-export function checkPackage(pack: ReleasePackage, ledger: readonly ReleasedOutput[], request: PackageExportRequest): void {
+/** Refuses unless the package may leave now; answers its ACRO part as this workstation wrote it (what the zip is made of). */
+export function checkPackage(pack: ReleasePackage, ledger: readonly ReleasedOutput[], request: PackageExportRequest): AcroPart {
   if (pack.request.id !== request.requestId || pack.request.projectId !== request.projectId) {
     refuse('internal', 'The platform answered with the release package of another request than the one asked for.');
   }
   checkFiles(pack, ledger, request);
-  checkAcro(pack);
+  return checkAcro(pack);
 }
 
 function refuseWhileFrozen(egress: EgressStatus): void {
@@ -104,21 +138,21 @@ export async function exportPackage(
   signal: AbortSignal,
 ): Promise<ExportOutcome> {
   const { projectId, requestId } = request;
-  const checked = async (at: AbortSignal): Promise<{ pack: ReleasePackage; digest: string }> => {
+  const checked = async (at: AbortSignal): Promise<{ pack: ReleasePackage; members: PackageMember[]; digest: string }> => {
     // Egress first: while it is frozen the package is not even asked for.
     refuseWhileFrozen(await deps.egress(projectId, at));
     const pack = await deps.releasePackage(requestId, at);
-    checkPackage(pack, await deps.ledger(projectId, at), request);
-    return { pack, digest: packageDigest(packageMembers(pack)) };
+    const members = packageMembers(checkPackage(pack, await deps.ledger(projectId, at), request));
+    return { pack, members, digest: packageDigest(members) };
   };
-  const { pack, digest } = await checked(signal);
+  const { pack, members, digest } = await checked(signal);
   // The same questions again when the bytes leave: a save dialog may stay open, a download waits to be fetched.
   const recheck = async (at: AbortSignal): Promise<void> => {
     if ((await checked(at)).digest !== digest) {
       throw new EnclaveError('forbidden', `The release package changed while it was being exported. ${NOTHING_EXPORTED}`);
     }
   };
-  const bytes = packageZip(packageMembers(pack), pack.request.releasedAt);
+  const bytes = packageZip(members, pack.request.releasedAt);
   if (signal.aborted) throw new EnclaveError('cancelled', `The export was cancelled. ${NOTHING_EXPORTED}`);
   const file: ExportFile = {
     projectId,

@@ -1,6 +1,7 @@
 // The release package as one zip, the way the SACRO viewer opens it: ACRO's results.json, beside it the CSV files it
-// names, and checksums.sha256 (the SHA-256 of each, in the layout `sha256sum -c` reads). Pure: the export gate checks
-// the package first and hands the zip to the shell.
+// names, and checksums.sha256 (the SHA-256 of each, in the layout `sha256sum -c` reads). Pure: the export gate gives it
+// the ACRO part it wrote itself from the verified outputs (once the platform's proved the same) and hands the zip to the
+// shell.
 import { createHash } from 'node:crypto';
 import { zipSync } from 'fflate';
 import type { ReleasePackage } from '../../common/airlock.ts';

@@ -1,12 +1,15 @@
 // The release package of a released request (issue 16, "Release and export"): ACRO's results.json and every CSV file it
-// names, so the SACRO viewer opens it; and the zip the workstation writes of it (results.json, the CSV files, and their
-// SHA-256 checksums), read back with fflate. The checks are the real engine's, as the platform makes them at release.
+// names, so the SACRO viewer opens it, written (src/common/release-acro.ts) from each output's published content and the
+// public parameters the package carries beside it, so that the workstation can write them again; and the zip the
+// workstation writes of it (results.json, the CSV files, and their SHA-256 checksums), read back with fflate. The checks
+// are the real engine's, as the platform makes them at release.
 import { createHash } from 'node:crypto';
 import { unzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ReleasePackageSchema, type ReleasePackage } from '../../../src/common/airlock.ts';
 import { checkOutput, publishedOutput } from '../../../src/common/output-check.ts';
 import type { OutputDocument } from '../../../src/common/outputs.ts';
+import { packageAcro } from '../../../src/common/release-acro.ts';
 import { PROFILES } from '../../../src/common/sdc/rules.ts';
 import { releasePackage, type PackagedFile } from '../../../src/platform/airlock/release-package.ts';
 import { CHECKSUMS_FILE, packageMembers, packageZip, RESULTS_FILE } from '../../../src/workstation/airlock/release-zip.ts';
@@ -66,12 +69,14 @@ async function packaged(document: OutputDocument, fileId: string, name: string):
 }
 
 let pack: ReleasePackage;
+let checks: PackagedFile['check'][];
 
 beforeAll(async () => {
   const files = [
     await packaged(ADMISSIONS, 'file-0123456789abcdef0123', 'admissions.json'),
     await packaged(STAY, 'file-2222222222abcdef0123', 'stay.json'),
   ];
+  checks = files.map((file) => file.check);
   pack = ReleasePackageSchema.parse(
     releasePackage({
       id: 'req-aaaaaaaaaa0123456789',
@@ -117,6 +122,25 @@ describe('the release package', () => {
     expect(record).toMatchObject({ type: 'regression', properties: { method: 'OLS: length_of_stay ~ age', dof: 410 } });
     expect(record.files).toEqual([{ name: 'output_1_0.csv', sdc: {} }]);
     expect(pack.acroFiles[1]?.csv).toBe("term,coef,std err,P>|t|\n(Intercept),2.5,0.4,0.001\n'=age,0.07,0.01,0.0001\n");
+  });
+});
+
+describe("the release package's ACRO parameters", () => {
+  it("are each output's verdict and its engine report's rules, totals mode and lower bound: nothing behind a cell", () => {
+    const [table, regression] = checks;
+    expect(pack.files.map((file) => file.acro)).toStrictEqual([
+      {
+        verdict: table?.verdict,
+        report: { rules: table?.check?.rules, totalsMode: table?.check?.totalsMode, lowerBound: table?.check?.lowerBound },
+      },
+      { verdict: regression?.verdict, report: null },
+    ]);
+  });
+
+  it("write the same results.json and CSV files again from the package as it arrives (the workstation's check)", () => {
+    const arrived = ReleasePackageSchema.parse(JSON.parse(JSON.stringify(pack)));
+
+    expect(packageAcro(arrived)).toEqual({ acro: pack.acro, acroFiles: pack.acroFiles });
   });
 });
 

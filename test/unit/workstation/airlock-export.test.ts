@@ -1,14 +1,16 @@
 // The export gate (SATRE 3.1.12, preventing unauthorised egress): a released output leaves only when egress is open, it is
 // not revoked and its published content hashes to the SHA-256 the platform recorded at release; then it is written as
 // xlsx (the published table and a Provenance sheet), CSV of the published cells, or an SVG bar chart of a chart output;
-// a released request's release package leaves as a zip only when every output in it is the ledger's, under its hash.
+// a released request's release package leaves as a zip only when every output in it is the ledger's, under its hash,
+// and its ACRO part (results.json and the CSV files) is exactly what the workstation writes again from those outputs.
 // The platform is a fake here (its answers as the routes give them); test/integration/workstation/airlock-export covers
 // the real one.
 import { createHash } from 'node:crypto';
 import { unzipSync } from 'fflate';
 import { describe, expect, it, vi } from 'vitest';
-import type { ReleasedFile, ReleasedOutput, ReleasePackage } from '../../../src/common/airlock.ts';
+import { ReleasePackageSchema, type ReleasedFile, type ReleasedOutput, type ReleasePackage } from '../../../src/common/airlock.ts';
 import type { EgressStatus } from '../../../src/common/incidents.ts';
+import { packageAcro } from '../../../src/common/release-acro.ts';
 import type { ExportFile, SaveExport } from '../../../src/workstation/airlock/export-file.ts';
 import { exportReleased, type ExportRequest } from '../../../src/workstation/airlock/export-gate.ts';
 import { exportPackage } from '../../../src/workstation/airlock/export-package.ts';
@@ -22,11 +24,13 @@ import {
   PROJECT_ID,
   PROJECT_NAME,
   REGRESSION,
+  REGRESSION_ACRO,
   REGRESSION_FILE_ID,
   REQUEST_ID,
   releasedFile,
   sha256Of,
   TABLE,
+  TABLE_ACRO,
   TABLE_FILE_ID,
 } from './airlock-fixtures.ts';
 import { readWorkbook } from '../../support/xlsx-read.ts';
@@ -327,13 +331,13 @@ describe('export file names', () => {
   });
 });
 
-const TABLE_CSV = 'region / sex,F,M\nLondon,25,\nNorth West,40,\n';
-const REGRESSION_CSV = 'term,coef,std err,P>|t|\n(Intercept),2.5,0.4,0.001\n';
+/** The CSV files ACRO's layout gives the table (hidden cells empty, the grand total in its corner) and the regression. */
+const TABLE_CSV = 'region,F,M,All\nLondon,25,,\nNorth West,40,,\nAll,,,120\n';
+const REGRESSION_CSV = 'term,coef,std err,P>|t|\n(Intercept),2.5,0.4,0.001\nage,0.07,0.01,0.0001\n';
 
 /** The release package the platform answers for the released request: the table and the regression, as published. */
-function releasePackageOf(overrides: Partial<ReleasePackage> = {}): ReleasePackage {
-  const record = (uid: string) => ({ uid, status: 'pass', files: [{ name: `${uid}_0.csv`, sdc: {} }], comments: [] });
-  return {
+function releasePackageOf(): ReleasePackage {
+  const described: Pick<ReleasePackage, 'request' | 'files'> = {
     request: {
       id: REQUEST_ID,
       title: 'Admissions for the winter report',
@@ -346,15 +350,26 @@ function releasePackageOf(overrides: Partial<ReleasePackage> = {}): ReleasePacka
       rules: 'default',
     },
     files: [
-      { fileId: TABLE_FILE_ID, name: 'frequency.json', sha256: sha256Of(TABLE), output: TABLE },
-      { fileId: REGRESSION_FILE_ID, name: 'regression.json', sha256: sha256Of(REGRESSION), output: REGRESSION },
+      { fileId: TABLE_FILE_ID, name: 'frequency.json', sha256: sha256Of(TABLE), output: TABLE, acro: TABLE_ACRO },
+      { fileId: REGRESSION_FILE_ID, name: 'regression.json', sha256: sha256Of(REGRESSION), output: REGRESSION, acro: REGRESSION_ACRO },
     ],
-    acro: { version: '0.4.12', results: { output_0: record('output_0'), output_1: record('output_1') } },
-    acroFiles: [
-      { name: 'output_0_0.csv', csv: TABLE_CSV },
-      { name: 'output_1_0.csv', csv: REGRESSION_CSV },
-    ],
-    ...overrides,
+  };
+  return { ...described, ...packageAcro(described) };
+}
+
+/** The package with one ACRO record changed, as a platform (or anything between) might send it. */
+function withRecord(uid: string, change: (record: Record<string, unknown>) => Record<string, unknown>): ReleasePackage {
+  const genuine = releasePackageOf();
+  const record = (genuine.acro.results[uid] ?? { uid, files: [{ name: `${uid}_0.csv`, sdc: {} }] }) as Record<string, unknown>;
+  return { ...genuine, acro: { ...genuine.acro, results: { ...genuine.acro.results, [uid]: change(record) } } };
+}
+
+/** The package with the CSV file of the table changed. */
+function withTableCsv(change: (csv: string) => string): ReleasePackage {
+  const genuine = releasePackageOf();
+  return {
+    ...genuine,
+    acroFiles: genuine.acroFiles.map((file) => (file.name === 'output_0_0.csv' ? { ...file, csv: change(file.csv) } : file)),
   };
 }
 
@@ -372,9 +387,10 @@ function packageGate(options: { pack?: ReleasePackage; ledger?: ReleasedOutput[]
       asked.push(`egress ${projectId}`);
       return egress.shift() ?? OPEN;
     },
+    // As the platform client hands it over: JSON, parsed by the route's answer schema.
     releasePackage: async (requestId: string) => {
       asked.push(`package ${requestId}`);
-      return options.pack ?? releasePackageOf();
+      return ReleasePackageSchema.parse(JSON.parse(JSON.stringify(options.pack ?? releasePackageOf())));
     },
     ledger: async (projectId: string) => {
       asked.push(`ledger ${projectId}`);
@@ -384,6 +400,10 @@ function packageGate(options: { pack?: ReleasePackage; ledger?: ReleasedOutput[]
   };
   const run = () => exportPackage({ projectId: PROJECT_ID, requestId: REQUEST_ID, format: 'package' }, deps, new AbortController().signal);
   return { run, saved, asked };
+}
+
+function resultsJsonOf(file: ExportFile | undefined): string {
+  return new TextDecoder().decode(unzipSync(file?.bytes ?? new Uint8Array())['results.json']);
 }
 
 describe('the export gate writes a release package', () => {
@@ -401,7 +421,14 @@ describe('the export gate writes a release package', () => {
     const files = unzipSync(file?.bytes ?? new Uint8Array());
     const text = (name: string) => new TextDecoder().decode(files[name]);
     expect(Object.keys(files)).toEqual(['results.json', 'output_0_0.csv', 'output_1_0.csv', 'checksums.sha256']);
-    expect(JSON.parse(text('results.json'))).toEqual(releasePackageOf().acro);
+    expect(text('results.json')).toBe(`${JSON.stringify(releasePackageOf().acro, null, 4)}\n`);
+    expect(JSON.parse(text('results.json'))).toMatchObject({
+      version: '0.4.12',
+      results: {
+        output_0: { status: 'pass', type: 'table', comments: TABLE.notes },
+        output_1: { status: 'pass', type: 'regression', properties: { method: 'OLS: length_of_stay ~ age', dof: 410 } },
+      },
+    });
     expect(text('output_0_0.csv')).toBe(TABLE_CSV);
     expect(text('output_1_0.csv')).toBe(REGRESSION_CSV);
     const sha = (name: string) =>
@@ -411,6 +438,30 @@ describe('the export gate writes a release package', () => {
     expect(text('checksums.sha256')).toBe(
       ['results.json', 'output_0_0.csv', 'output_1_0.csv'].map((name) => `${sha(name)}  ${name}\n`).join(''),
     );
+  });
+
+  it('from the ACRO part it wrote itself: the same content sent with its keys in another order gives the same zip', async () => {
+    const genuine = releasePackageOf();
+    const reversed = (value: unknown): unknown =>
+      Array.isArray(value)
+        ? value.map(reversed)
+        : typeof value === 'object' && value !== null
+          ? Object.fromEntries(
+              Object.entries(value)
+                .reverse()
+                .map(([key, inner]) => [key, reversed(inner)]),
+            )
+          : value;
+    const reordered = { ...genuine, acro: reversed(genuine.acro) as ReleasePackage['acro'] };
+    expect(JSON.stringify(reordered.acro)).not.toBe(JSON.stringify(genuine.acro));
+    const honest = packageGate();
+    const shuffled = packageGate({ pack: reordered });
+
+    await honest.run();
+    await shuffled.run();
+
+    expect(resultsJsonOf(shuffled.saved[0])).toBe(`${JSON.stringify(genuine.acro, null, 4)}\n`);
+    expect(shuffled.saved[0]?.bytes).toEqual(honest.saved[0]?.bytes);
   });
 });
 
@@ -490,17 +541,116 @@ describe('the export gate refuses a release package (and writes nothing)', () =>
     expect([...stranger.saved, ...short.saved]).toEqual([]);
   });
 
-  it('a results.json that does not name exactly the CSV files carried', async () => {
+  it("a file name or release time that is not the ledger's, even with results.json written from it", async () => {
+    const consistent = (changed: Pick<ReleasePackage, 'request' | 'files'>): ReleasePackage => ({ ...changed, ...packageAcro(changed) });
     const genuine = releasePackageOf();
-    const extra = packageGate({ pack: { ...genuine, acroFiles: [...genuine.acroFiles, { name: 'output_9_0.csv', csv: 'x\n1\n' }] } });
-    const missing = packageGate({ pack: { ...genuine, acroFiles: genuine.acroFiles.slice(1) } });
+    const named = packageGate({
+      pack: consistent({
+        ...genuine,
+        files: genuine.files.map((file, i) => (i === 0 ? { ...file, name: 'frequency.json; London, M: 3' } : file)),
+      }),
+    });
+    const timed = packageGate({
+      pack: consistent({ ...genuine, request: { ...genuine.request, releasedAt: '2026-12-05T10:15:03.000Z' } }),
+    });
 
-    for (const gated of [extra, missing]) {
+    for (const gated of [named, timed]) {
       const error = await errorOf(gated.run());
-      expect(error.code).toBe('internal');
-      expect(error.message).toMatch(/does not name exactly the CSV files it carries/);
+      expect(error.code).toBe('forbidden');
+      expect(error.message).toMatch(
+        /gives “Admissions by region and sex” another file name or release time than the project's ledger \(“frequency\.json”, 2026-12-05T10:15:00\.000Z\)\. Nothing was exported/,
+      );
       expect(gated.saved).toEqual([]);
     }
+  });
+
+  it('a CSV file with an extra row holding a number, or a published value changed', async () => {
+    const extraRow = packageGate({ pack: withTableCsv((csv) => `${csv}London / M,3,,\n`) });
+    const changed = packageGate({ pack: withTableCsv((csv) => csv.replace('London,25,', 'London,23,')) });
+
+    for (const gated of [extraRow, changed]) {
+      const error = await errorOf(gated.run());
+      expect(error.code).toBe('forbidden');
+      expect(error.message).toBe(
+        'The release package’s ACRO file output_0_0.csv is not what its released output “Admissions by region and sex” makes, so it may hold something the checkers did not approve. Nothing was exported. Tell your administrators.',
+      );
+      expect(gated.saved).toEqual([]);
+    }
+  });
+
+  it('a results.json with a field added to a record, its comments changed, or a record added', async () => {
+    const field = packageGate({ pack: withRecord('output_0', (record) => ({ ...record, hidden: { 'London / M': 3 } })) });
+    const comments = packageGate({
+      pack: withRecord('output_1', (record) => ({ ...record, comments: ['Ages 90+: 2 people, both women.'] })),
+    });
+    const added = packageGate({ pack: withRecord('output_2', (record) => ({ ...record, status: 'pass', comments: ['London, M: 3'] })) });
+
+    const refusals = await Promise.all([field, comments, added].map(async (gated) => (await errorOf(gated.run())).message));
+
+    expect(refusals).toEqual(
+      ['output_0', 'output_1', 'output_2'].map(
+        (uid) =>
+          `The release package’s results.json is not what its released outputs make (its record ${uid} differs), so it may hold something the checkers did not approve. Nothing was exported. Tell your administrators.`,
+      ),
+    );
+    expect([...field.saved, ...comments.saved, ...added.saved]).toEqual([]);
+  });
+
+  it('a verdict that is not the one results.json was written with, or a table sent as a regression', async () => {
+    const genuine = releasePackageOf();
+    const verdict = packageGate({
+      pack: { ...genuine, files: genuine.files.map((file, i) => (i === 0 ? { ...file, acro: { ...file.acro, verdict: 'flag' } } : file)) },
+    });
+    const report = packageGate({
+      pack: { ...genuine, files: genuine.files.map((file, i) => (i === 0 ? { ...file, acro: { ...file.acro, report: null } } : file)) },
+    });
+
+    for (const gated of [verdict, report]) {
+      const error = await errorOf(gated.run());
+      expect(error.code).toBe('forbidden');
+      expect(error.message).toMatch(
+        /results\.json is not what its released outputs make \(its record output_0 differs\).*Nothing was exported/,
+      );
+      expect(gated.saved).toEqual([]);
+    }
+  });
+
+  it('a CSV file results.json does not name, or one it names left out', async () => {
+    const genuine = releasePackageOf();
+    const extra = packageGate({ pack: { ...genuine, acroFiles: [...genuine.acroFiles, { name: 'output_9_0.csv', csv: 'x\n1\n' }] } });
+    const twice = packageGate({ pack: { ...genuine, acroFiles: [...genuine.acroFiles, { name: 'output_0_0.csv', csv: '3\n' }] } });
+    const missing = packageGate({ pack: { ...genuine, acroFiles: genuine.acroFiles.slice(1) } });
+
+    expect((await errorOf(extra.run())).message).toMatch(
+      /carries ACRO files its released outputs do not make \(output_9_0\.csv\).*Nothing was exported/,
+    );
+    expect((await errorOf(twice.run())).message).toMatch(/ACRO file output_0_0\.csv is not what its released output/);
+    expect((await errorOf(missing.run())).message).toMatch(
+      /leaves out the ACRO file output_0_0\.csv that its released output “Admissions by region and sex” makes\. Nothing was exported/,
+    );
+    expect([...extra.saved, ...twice.saved, ...missing.saved]).toEqual([]);
+  });
+
+  it('a CSV file changed only when the bytes leave (after the save dialog opened)', async () => {
+    let answers = 0;
+    const saved: ExportFile[] = [];
+    const deps = {
+      egress: async () => OPEN,
+      releasePackage: async () => (answers++ === 0 ? releasePackageOf() : withTableCsv((csv) => `${csv}London / M,3,,\n`)),
+      ledger: async () => [ledgerEntry(TABLE, TABLE_FILE_ID), ledgerEntry(REGRESSION, REGRESSION_FILE_ID)],
+      saveExport: (async (file, signal) => {
+        await file.recheck(signal);
+        saved.push(file);
+        return { kind: 'saved', path: '/home/ada/package.zip' };
+      }) satisfies SaveExport,
+    };
+
+    const error = await errorOf(
+      exportPackage({ projectId: PROJECT_ID, requestId: REQUEST_ID, format: 'package' }, deps, new AbortController().signal),
+    );
+
+    expect(error.message).toMatch(/ACRO file output_0_0\.csv is not what its released output.*Nothing was exported/);
+    expect(saved).toEqual([]);
   });
 
   it("another request's package than the one asked for", async () => {

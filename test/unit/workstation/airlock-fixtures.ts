@@ -1,8 +1,10 @@
 // Released outputs for the export tests: a table with suppressed and rounded cells, a chart, a regression, each with the
-// ledger entry the platform would answer and the SHA-256 of its canonical bytes (the platform's own publishedBytes).
+// ledger entry the platform would answer and the SHA-256 of its canonical bytes (the platform's own publishedBytes), and
+// for the release package what the platform's check gave the table's and the regression's ACRO records beside them.
 import { createHash } from 'node:crypto';
-import { publishedBytes, type ReleasedFile, type ReleasedOutput } from '../../../src/common/airlock.ts';
+import { publishedBytes, type ReleasedFile, type ReleasedOutput, type ReleasePackage } from '../../../src/common/airlock.ts';
 import type { PublishedOutput } from '../../../src/common/output-check.ts';
+import { PROFILES } from '../../../src/common/sdc/rules.ts';
 
 export const PROJECT_ID = 'covid-outcomes';
 export const PROJECT_NAME = 'COVID-19 outcomes';
@@ -72,6 +74,17 @@ export const REGRESSION: PublishedOutput = {
     residualDof: 410,
   },
 };
+
+const { defaultTotals: _defaultTotals, ...TABLE_RULES } = PROFILES.default;
+
+/** The verdict and engine report parameters the release package carries beside TABLE (rounded to base 5). */
+export const TABLE_ACRO: ReleasePackage['files'][number]['acro'] = {
+  verdict: 'pass',
+  report: { rules: { ...TABLE_RULES, rounding: { base: 5 } }, totalsMode: 'published', lowerBound: 0 },
+};
+
+/** A regression has no engine report: only its verdict. */
+export const REGRESSION_ACRO: ReleasePackage['files'][number]['acro'] = { verdict: 'pass', report: null };
 
 export function sha256Of(content: PublishedOutput): string {
   return createHash('sha256').update(publishedBytes(content)).digest('hex');
