@@ -4,12 +4,19 @@
 // regressions), adds the flags a person must look at (a 0% or 100% next to a hidden cell, class disclosure,
 // differencing against the project's released outputs), the evidence behind each flagged cell (for the checkers only)
 // and a suggested mitigation in words; and it shapes what may leave: `publishedOutput` holds the published cells,
-// totals, derived percentages recomputed from the published cells and notes — never a count behind a hidden cell,
-// a contribution or evidence. Pure: the LP solver is passed in.
+// totals, derived percentages (or rates) recomputed from the published cells and notes — never a count behind a
+// hidden cell, a contribution or evidence. Pure: the LP solver is passed in.
 import { z } from 'zod';
 import { EnclaveError } from './errors.ts';
-import { AppliedMitigationSchema, CoefficientSchema, MitigationSchema, OutputTitleSchema, VerdictSchema } from './outputs.ts';
-import type { AppliedMitigation, OutputDocument, TableOutput, Verdict } from './outputs.ts';
+import {
+  AppliedMitigationSchema,
+  CoefficientSchema,
+  MitigationSchema,
+  OutputTitleSchema,
+  RateBaseSchema,
+  VerdictSchema,
+} from './outputs.ts';
+import type { AppliedMitigation, OutputDocument, RateBase, TableOutput, Verdict } from './outputs.ts';
 import { runCheck } from './sdc/check.ts';
 import type { CellReport, CheckOutput } from './sdc/check.ts';
 import { findDifferencing } from './sdc/differencing.ts';
@@ -71,7 +78,10 @@ void checkOutputMatches;
 void regressionMatches;
 
 export const ReviewFlagCodeSchema = z.enum([
-  /** A derived percentage of 0% or 100% in a row that holds a hidden cell: it can give the hidden cell away. */
+  /**
+   * A derived percentage of 0% or 100% (or a rate of 0 or of the whole base) in a row that holds a hidden cell: it
+   * can give the hidden cell away.
+   */
   'extreme_percentage',
   /** Every contributor of a row or column falls in one category (attribute disclosure about the whole group). */
   'class_disclosure',
@@ -179,16 +189,44 @@ export const PublishedCellSchema = z
   });
 export type PublishedCell = z.infer<typeof PublishedCellSchema>;
 
-/** A percentage recomputed from published values: the cell's share of the total it belongs to. */
+/**
+ * A percentage, or a rate per the output's base, recomputed from published values: the cell's share of the total it
+ * belongs to.
+ */
 export const DerivedValueSchema = z
   .object({
     key: CellKeySchema,
     /** The total it is a share of ("*" over the last dimension: the row's total; every "*": the grand total). */
     of: CellKeySchema,
-    percent: z.number(),
+    percent: z.number().optional(),
+    /** Per the output's `ratePer`. */
+    rate: z.number().optional(),
   })
-  .strict();
+  .strict()
+  .refine((value) => (value.percent === undefined) !== (value.rate === undefined), {
+    message: 'a derived value is a percentage or a rate, one of the two',
+  });
 export type DerivedValue = z.infer<typeof DerivedValueSchema>;
+
+/** A derived value's figure: its percentage, or its rate per the output's base. */
+export function derivedFigure(value: DerivedValue): number {
+  return value.rate ?? value.percent ?? 0;
+}
+
+const baseFormat = new Intl.NumberFormat('en-GB');
+
+/** A rate's base in words: "per 1,000". */
+export function rateWords(base: RateBase): string {
+  return `per ${baseFormat.format(base)}`;
+}
+
+const figureFormat = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 1 });
+
+/** A derived value as a person reads it beside its cell: "12.5%", or "125 per 1,000". */
+export function derivedText(value: DerivedValue, ratePer: RateBase | undefined): string {
+  const figure = figureFormat.format(derivedFigure(value));
+  return ratePer === undefined ? `${figure}%` : `${figure} ${rateWords(ratePer)}`;
+}
 
 /** What may leave the environment: published cells, totals, derived values, notes. Never evidence or contributions. */
 export const PublishedOutputSchema = z
@@ -207,6 +245,8 @@ export const PublishedOutputSchema = z
     cells: z.array(PublishedCellSchema),
     totals: z.array(PublishedCellSchema),
     derived: z.array(DerivedValueSchema),
+    /** The base the derived values are rates per; absent when they are percentages. */
+    ratePer: RateBaseSchema.optional(),
     mitigation: MitigationSchema,
     notes: z.array(z.string()),
     regression: z
@@ -219,7 +259,11 @@ export const PublishedOutputSchema = z
       .strict()
       .nullable(),
   })
-  .strict();
+  .strict()
+  .refine((output) => output.derived.every((value) => (value.rate !== undefined) === (output.ratePer !== undefined)), {
+    message: 'derived values are rates when the output gives a base for them, and percentages otherwise',
+    path: ['derived'],
+  });
 export type PublishedOutput = z.infer<typeof PublishedOutputSchema>;
 
 /** An earlier release of the project, as the differencing check compares with it (see `ledgerTable`). */
@@ -426,8 +470,12 @@ function classDisclosureFlags(check: CheckOutput, dimensions: readonly string[])
   return flags;
 }
 
-/** Percentages of 0% or 100% in a row (along the last dimension) that holds a hidden cell. */
+/**
+ * Percentages of 0% or 100% (rates of 0 or of the whole base) in a row (along the last dimension) that holds a hidden
+ * cell.
+ */
 function extremePercentageFlags(published: PublishedShape, dimensions: readonly string[]): ReviewFlag[] {
+  const whole = published.ratePer ?? 100;
   const rows = new Map<string, { hidden: CellKey[]; extreme: CellKey[] }>();
   const last = dimensions.at(-1) ?? '';
   const rowOf = (key: CellKey): string => keyId(dimensions, { ...key, [last]: TOTAL });
@@ -438,16 +486,21 @@ function extremePercentageFlags(published: PublishedShape, dimensions: readonly 
     rows.set(id, row);
   }
   for (const derived of published.derived) {
-    if (derived.percent === 0 || derived.percent === 100) rows.get(rowOf(derived.key))?.extreme.push(derived.key);
+    const figure = derivedFigure(derived);
+    if (figure === 0 || figure === whole) rows.get(rowOf(derived.key))?.extreme.push(derived.key);
   }
   const hits = [...rows.values()].filter((row) => row.hidden.length > 0 && row.extreme.length > 0);
   if (hits.length === 0) return [];
   const extreme = hits.flatMap((row) => row.extreme);
+  const what =
+    published.ratePer === undefined
+      ? 'percentage of 0% or 100%'
+      : `rate of 0 or ${baseFormat.format(published.ratePer)} ${rateWords(published.ratePer)}`;
   return [
     {
       code: 'extreme_percentage',
       verdict: 'review',
-      message: `a derived percentage of 0% or 100% sits beside a hidden cell, which it can give away: ${describeKeys(extreme)}`,
+      message: `a derived ${what} sits beside a hidden cell, which it can give away: ${describeKeys(extreme)}`,
       cells: [...extreme, ...hits.flatMap((row) => row.hidden)],
       earlier: null,
     },
@@ -700,7 +753,7 @@ export function withoutEvidence(check: OutputCheck): OutputCheck {
   };
 }
 
-type PublishedShape = Pick<PublishedOutput, 'cells' | 'totals' | 'derived' | 'notes'>;
+type PublishedShape = Pick<PublishedOutput, 'cells' | 'totals' | 'derived' | 'ratePer' | 'notes'>;
 
 function publishedCell(report: CellReport, args: { statistic: Statistic; contributors: number | null }): PublishedCell {
   if (report.published === null) return { key: report.key, value: null, status: 'suppressed' };
@@ -712,8 +765,17 @@ function publishedCell(report: CellReport, args: { statistic: Statistic; contrib
   return { key: report.key, value, status: report.status === 'rounded' ? 'rounded' : 'published' };
 }
 
-/** Each published cell's share of its row's total (the last dimension summed), from published values only. */
-function derivedValues(dimensions: readonly string[], cells: readonly PublishedCell[], totals: readonly PublishedCell[]): DerivedValue[] {
+/**
+ * Each published cell's share of its row's total (the last dimension summed), from published values only: a
+ * percentage, or a rate per `ratePer`.
+ */
+function derivedValues(args: {
+  dimensions: readonly string[];
+  cells: readonly PublishedCell[];
+  totals: readonly PublishedCell[];
+  ratePer: RateBase | undefined;
+}): DerivedValue[] {
+  const { dimensions, cells, totals, ratePer } = args;
   const last = dimensions.at(-1) ?? '';
   const rows = new Map<string, { of: CellKey; cells: PublishedCell[] }>();
   for (const cell of cells) {
@@ -727,11 +789,16 @@ function derivedValues(dimensions: readonly string[], cells: readonly PublishedC
   for (const [id, row] of rows) {
     const total = totals.find((t) => keyId(dimensions, t.key) === id);
     // Without a published total the row's total is the sum of its published cells (OpenSAFELY's practice); a hidden
-    // total gives no percentages at all, since they would give it away.
+    // total gives no percentages (or rates) at all, since they would give it away.
     const denominator = total ? total.value : row.cells.reduce((s, c) => s + (c.value ?? 0), 0);
     if (denominator === null || !(denominator > 0)) continue;
     for (const cell of row.cells) {
-      if (cell.value !== null) derived.push({ key: cell.key, of: row.of, percent: tidy((cell.value / denominator) * 100, 1) });
+      if (cell.value === null) continue;
+      derived.push(
+        ratePer === undefined
+          ? { key: cell.key, of: row.of, percent: tidy((cell.value / denominator) * 100, 1) }
+          : { key: cell.key, of: row.of, rate: tidy((cell.value / denominator) * ratePer, 1) },
+      );
     }
   }
   return derived;
@@ -745,11 +812,8 @@ function publishedNotes(document: TableOutput, check: CheckOutput, shape: Omit<P
   if (check.rules.rounding) notes.push(`Published values are ${describeRounding(check.rules.rounding)}.`);
   if (check.totalsMode === 'recomputed') notes.push('Totals are the sums of the published cells.');
   if (shape.derived.length > 0) {
-    notes.push(
-      document.table.dimensions.length > 1
-        ? 'Percentages are shares of each row’s published total.'
-        : 'Percentages are shares of the published total.',
-    );
+    const total = document.table.dimensions.length > 1 ? 'each row’s published total' : 'the published total';
+    notes.push(shape.ratePer === undefined ? `Percentages are shares of ${total}.` : `Rates are ${rateWords(shape.ratePer)} of ${total}.`);
   }
   if (document.kind === 'magnitude' && document.statistic === 'mean') {
     notes.push(`Each mean is over the values of ${document.measure} that are not missing.`);
@@ -782,14 +846,17 @@ function shapeTable(document: TableOutput, check: CheckOutput): PublishedShape {
         : contributorsUnder(report.key);
     return publishedCell(report, { statistic, contributors });
   });
-  const derived = statistic === 'mean' ? [] : derivedValues(dimensions, cells, totals);
-  return { cells, totals, derived, notes: publishedNotes(document, check, { cells, totals, derived }) };
+  const ratePer = document.kind === 'frequency' ? document.ratePer : undefined;
+  const derived = statistic === 'mean' ? [] : derivedValues({ dimensions, cells, totals, ratePer });
+  // Absent for percentages: an output published before rates existed keeps its bytes.
+  const shape = ratePer === undefined ? { cells, totals, derived } : { cells, totals, derived, ratePer };
+  return { ...shape, notes: publishedNotes(document, check, shape) };
 }
 
 /**
  * What may leave the environment, from a document and its check: the published cells and totals (a hidden one has no
- * value), percentages recomputed from published values, and notes on the mitigation. Never a count behind a hidden
- * cell, a contribution or the evidence.
+ * value), percentages (or the rates the document asks for) recomputed from published values, and notes on the
+ * mitigation. Never a count behind a hidden cell, a contribution or the evidence.
  */
 export function publishedOutput(document: OutputDocument, check: OutputCheck): PublishedOutput {
   const base = { kind: document.kind, title: document.title, mitigation: check.mitigation };

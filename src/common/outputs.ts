@@ -58,10 +58,20 @@ const TableOutputBase = {
   mitigation: AppliedMitigationSchema,
 };
 
+/** The bases a frequency table's rates may be given per (deaths per 1,000 admissions). */
+export const RATE_BASES = [1_000, 10_000, 100_000] as const;
+export const RateBaseSchema = z.literal(RATE_BASES, 'must be 1000, 10000 or 100000 (a rate per 1,000, 10,000 or 100,000)');
+export type RateBase = z.infer<typeof RateBaseSchema>;
+
 export const FrequencyOutputSchema = z
   .object({
     kind: z.literal('frequency'),
     ...TableOutputBase,
+    /**
+     * Derived values as rates per this many of each row's published total, instead of percentages. Absent for
+     * percentages, so that a document without it has the bytes (and SHA-256) it always had.
+     */
+    ratePer: RateBaseSchema.optional(),
   })
   .strict();
 
@@ -121,7 +131,12 @@ export const RegressionOutputSchema = z
   })
   .strict();
 
-export const OutputDocumentSchema = z.union([FrequencyOutputSchema, MagnitudeOutputSchema, ChartOutputSchema, RegressionOutputSchema]);
+export const OutputDocumentSchema = z.discriminatedUnion('kind', [
+  FrequencyOutputSchema,
+  MagnitudeOutputSchema,
+  ChartOutputSchema,
+  RegressionOutputSchema,
+]);
 export type OutputDocument = z.infer<typeof OutputDocumentSchema>;
 export type TableOutput = Extract<OutputDocument, { kind: 'frequency' | 'magnitude' | 'chart' }>;
 export type OutputKind = OutputDocument['kind'];

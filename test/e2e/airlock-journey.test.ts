@@ -136,6 +136,13 @@ describe('browser shell: an output from a local result to an exported release, w
     await previewSettled(page);
     expect(await page.getByTestId('output-verdict').innerText()).toBe('Pass');
     expect(await page.getByTestId('output-mitigation-applied').innerText()).toBe('Suppressed');
+    // Rates per 1,000 of each method's admissions beside the counts, instead of percentages.
+    await page.getByTestId('output-derived').selectOption('1000');
+    await previewSettled(page);
+    expect(await page.getByTestId('published-rate-base').innerText()).toMatch(/rate per 1,000 of the row’s published total/);
+    expect(await page.getByTestId('published-cell').locator('.cell-percent').first().innerText()).toMatch(/^[\d,.]+ per 1,000$/);
+    expect(await page.getByTestId('output-verdict').innerText()).toBe('Pass');
+    await saveScreenshot(page, 'aj-1b-rates');
     await expectNoSeriousAccessibilityViolations(page, 'the output builder, suppressed');
 
     await page.getByTestId('start-add-to-request').click();
@@ -160,7 +167,9 @@ describe('browser shell: an output from a local result to an exported release, w
     await page
       .getByTestId('context-description-input')
       .fill('Emergency and elective admissions by length of stay, for the service review.');
-    await page.getByTestId('context-population-input').fill('Admissions in the project from March 2020; percentages of all admissions.');
+    await page
+      .getByTestId('context-population-input')
+      .fill('Admissions in the project from March 2020; rates per 1,000 admissions of each method.');
     await page.getByTestId('context-relationship-input').fill('None: nothing was released from this project before.');
     await page.getByTestId('save-context').click();
     await expect.poll(() => page.getByTestId('request-context-form').getByRole('status').innerText()).toBe('Saved.');
@@ -176,6 +185,12 @@ describe('browser shell: an output from a local result to an exported release, w
     await chloeWindow.page.getByTestId('review-blinded').waitFor();
     await checking.chooseFile(FILE);
     expect(await checking.fileReview.getByTestId('file-verdict').innerText()).toBe('Pass');
+    expect(await checking.fileReview.locator('.published-grid caption').first().innerText()).toContain(
+      'rates per 1,000 of the row’s total',
+    );
+    expect(await checking.fileReview.locator('[data-testid="published-cell"] .cell-percent').allInnerTexts()).toContainEqual(
+      expect.stringMatching(/^[\d,.]+ per 1,000$/),
+    );
     // The first published cell that is neither hidden nor a total: Chloe asks for it to go as well.
     const cell = checking.fileReview.locator(`[data-testid="published-cell"][data-marks=""]:not([data-cell*='*'])`).first();
     askedCell = (await cell.getAttribute('data-cell')) ?? '';
@@ -266,6 +281,7 @@ describe('browser shell: an output from a local result to an exported release, w
     await page.getByTestId('output-dimension-1').selectOption('stay');
     await previewSettled(page);
     await page.getByTestId('apply-suggestion').click();
+    await page.getByTestId('output-derived').selectOption('1000');
     await previewSettled(page);
     await page.locator(`[data-testid="published-cell"][data-cell='${askedCell}']`).click();
     await page.getByTestId('toggle-hidden').click();
@@ -336,7 +352,21 @@ describe('browser shell: an output from a local result to an exported release, w
     const workbook = readWorkbook(new Uint8Array(await readFile(await download.path())));
     expect(workbook.names[0]).toBe('Table');
     const [heading, ...rows] = workbook.sheets.get('Table') ?? [];
-    expect(heading).toEqual(['admission_method', 'stay', 'Count', 'Status']);
+    expect(heading).toEqual(['admission_method', 'stay', 'Count', 'Status', 'Rate per 1,000']);
+    // Each shown cell's rate is per 1,000 of its method's published total (or of its shown cells' sum without one); a
+    // hidden cell has none (with the cell Chloe asked for, every cell of this small table is hidden).
+    const cells = rows.filter((candidate) => candidate[1] !== 'Total' && candidate[0] !== 'Total');
+    const totalOf = (forMethod: unknown): number => {
+      const total = rows.find((row) => row[0] === forMethod && row[1] === 'Total')?.[2];
+      return typeof total === 'number'
+        ? total
+        : cells.filter((row) => row[0] === forMethod).reduce((sum, row) => sum + Number(row[2] ?? 0), 0);
+    };
+    for (const row of cells) {
+      if (row[2] === null) expect(row[4] ?? null).toBeNull();
+      else expect(row[4]).toBeCloseTo((Number(row[2]) / totalOf(row[0])) * 1000, 0);
+    }
+    expect(workbook.names).not.toContain('Percentages');
     // The cell Chloe asked to hide is empty; so are the cells the suppression hid, and no row shows a count below 10.
     const [method, stay] = askedValues();
     const asked = rows.find((row) => row[0] === method && row[1] === stay);

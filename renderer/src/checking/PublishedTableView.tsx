@@ -1,16 +1,15 @@
 // An output as it would be published, for a checker: the table laid out by its dimensions (./published-grid.ts), hidden
-// cells said as "hidden", each derived percentage beside its cell, and the cells the engine marked — failing a rule,
-// hidden to protect another, or named by a flag — shown by a symbol and in words as well as by colour. Every cell is a
-// toggle button: the cells a checker picks are the ones a disagreement or a comment concerns. A regression shows its
-// coefficients.
-import type { CellKey, PublishedCell, PublishedOutput } from '../../../src/common/output-check.ts';
+// cells said as "hidden", each derived percentage (or rate) beside its cell, and the cells the engine marked — failing
+// a rule, hidden to protect another, or named by a flag — shown by a symbol and in words as well as by colour. Every
+// cell is a toggle button: the cells a checker picks are the ones a disagreement or a comment concerns. A regression
+// shows its coefficients.
+import { derivedText, rateWords, type CellKey, type PublishedCell, type PublishedOutput } from '../../../src/common/output-check.ts';
 import { cellKeyId, describeCell } from './cell-keys.ts';
 import { CELL_STATUS_LABELS } from './checking-words.ts';
 import { gridOf } from './published-grid.ts';
 import type { CellMark, CellMarkKind } from './review-rules.ts';
 
 const numberFormat = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 4 });
-const percentFormat = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 1 });
 
 export const MARK_SYMBOLS: Readonly<Record<CellMarkKind, string>> = { fails: '!', protects: '#', review: '?' };
 export const MARK_WORDS: Readonly<Record<CellMarkKind, string>> = {
@@ -34,12 +33,13 @@ function CellButton(props: {
   cell: PublishedCell;
   dimensions: readonly string[];
   mark: CellMark | undefined;
-  percent: number | undefined;
+  /** The cell's percentage or rate, as text. */
+  derived: string | undefined;
   selected: boolean;
   onToggle: (key: CellKey) => void;
   total: boolean;
 }) {
-  const { cell, mark, selected, percent } = props;
+  const { cell, mark, selected, derived } = props;
   const kinds = mark?.kinds ?? [];
   // The accessible name starts with the visible value (WCAG 2.5.3), then says where the cell is and what marks it.
   const words = [describeCell(cell.key, props.dimensions), CELL_STATUS_LABELS[cell.status], ...kinds.map((kind) => MARK_WORDS[kind])];
@@ -59,7 +59,7 @@ function CellButton(props: {
       data-marks={kinds.join(' ')}
     >
       <span className="cell-value">{formatValue(cell)}</span>
-      {percent !== undefined ? <span className="cell-percent">{percentFormat.format(percent)}%</span> : null}
+      {derived !== undefined ? <span className="cell-percent">{derived}</span> : null}
       <span className="visually-hidden">: {words.join(', ')}</span>
       {kinds.length > 0 ? (
         <span className="cell-marks" aria-hidden="true">
@@ -78,7 +78,7 @@ export function PublishedTableView(props: {
 }) {
   const { published, marks, selection, onToggle } = props;
   const selected = new Set(selection.map(cellKeyId));
-  const percents = new Map(published.derived.map((derived) => [cellKeyId(derived.key), derived.percent]));
+  const derived = new Map(published.derived.map((value) => [cellKeyId(value.key), derivedText(value, published.ratePer)]));
 
   if (published.regression !== null) {
     const model = published.regression;
@@ -121,7 +121,8 @@ export function PublishedTableView(props: {
           <table className="published-grid">
             <caption>
               {published.title}
-              {block.heading ? ` — ${block.heading}` : ''} ({statistic.toLowerCase()})
+              {block.heading ? ` — ${block.heading}` : ''} ({statistic.toLowerCase()}
+              {published.ratePer === undefined ? '' : `; rates ${rateWords(published.ratePer)} of the row’s total`})
             </caption>
             <thead>
               <tr>
@@ -150,7 +151,7 @@ export function PublishedTableView(props: {
                           cell={cell}
                           dimensions={published.dimensions}
                           mark={marks.get(cellKeyId(cell.key))}
-                          percent={percents.get(cellKeyId(cell.key))}
+                          derived={derived.get(cellKeyId(cell.key))}
                           selected={selected.has(cellKeyId(cell.key))}
                           onToggle={onToggle}
                           total={row.total || (block.columns[c]?.total ?? false)}

@@ -1,10 +1,12 @@
 // The output builder's choices (issue 16): the kind of output, its dimensions (one to three, two for a bar chart),
 // the measure and statistic, totals, a histogram's bins, a regression's observations and residual degrees of freedom,
-// the title, and the mitigation. Every change goes straight to the preview.
+// a frequency table's derived values (percentages or rates), the title, and the mitigation. Every change goes straight
+// to the preview.
 import { useId } from 'react';
 import type { ResultColumn } from '../analysis/column-kind.ts';
 import {
   defaultTitle,
+  derivedChoices,
   dimensionColumns,
   KIND_LABELS,
   MAX_BINS,
@@ -157,6 +159,27 @@ export function BuilderChoices(props: {
             onChange={(event) => onChange({ ...state, totals: event.target.checked })}
           />
           <label htmlFor={`${id}-totals`}>Totals</label>
+        </div>
+      ) : null}
+
+      {state.kind === 'frequency' ? (
+        <div className="field">
+          <label htmlFor={`${id}-derived`}>Beside each count, of its row’s published total</label>
+          <select
+            id={`${id}-derived`}
+            data-testid="output-derived"
+            value={state.ratePer === null ? 'percent' : String(state.ratePer)}
+            onChange={(event) => {
+              const chosen = derivedChoices().find((choice) => choice.value === event.target.value);
+              if (chosen) onChange({ ...state, ratePer: chosen.ratePer });
+            }}
+          >
+            {derivedChoices().map((choice) => (
+              <option key={choice.value} value={choice.value}>
+                {choice.label}
+              </option>
+            ))}
+          </select>
         </div>
       ) : null}
 

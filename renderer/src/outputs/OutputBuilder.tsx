@@ -91,7 +91,8 @@ export function OutputBuilder(props: OutputBuilderProps) {
   const change = (next: BuilderState): void => {
     // The analyst's hidden cells belong to the table they were chosen in: a new table starts without them.
     const tableChanged =
-      JSON.stringify({ ...next, title: '', mitigation: null }) !== JSON.stringify({ ...state, title: '', mitigation: null });
+      JSON.stringify({ ...next, title: '', mitigation: null, ratePer: null }) !==
+      JSON.stringify({ ...state, title: '', mitigation: null, ratePer: null });
     if (tableChanged) setHidden([]);
     setAdding(false);
     setState(next);

@@ -3,7 +3,7 @@
 // at); choosing a cell shows the rule, the evidence behind it, and lets the analyst hide it or show it again. A
 // regression shows its coefficients and residual degrees of freedom.
 import { useState } from 'react';
-import type { CellKey, OutputCheck, PublishedOutput } from '../../../src/common/output-check.ts';
+import { rateWords, type CellKey, type OutputCheck, type PublishedOutput } from '../../../src/common/output-check.ts';
 import { cellKeyId } from '../checking/cell-keys.ts';
 import { OutputChartView } from './OutputChartView.tsx';
 import { evidenceWords, MARK_WORDS, publishedGrid, sameKey, statusWords, type GridCell } from './published-grid.ts';
@@ -31,7 +31,7 @@ function CellButton(props: { cell: GridCell; selected: boolean; onSelect: () => 
     >
       <span className="visually-hidden">{keyWords(cell.key)}: </span>
       <span className="cell-value">{cell.status === 'suppressed' ? 'hidden' : cell.status === 'empty' ? 'empty' : cell.text}</span>
-      {cell.percent !== null ? <span className="cell-percent">{cell.percent}%</span> : null}
+      {cell.derived !== null ? <span className="cell-percent">{cell.derived}</span> : null}
       {words ? <span className="visually-hidden"> ({words})</span> : null}
     </button>
   );
@@ -122,6 +122,11 @@ export function PublishedPreview(props: {
           <caption>
             {published.title}
             {published.chart ? ` (${published.chart.type === 'bar' ? 'bar chart' : 'histogram'}: its bars are these cells)` : ''}
+            {published.ratePer !== undefined ? (
+              <span className="caption-detail" data-testid="published-rate-base">
+                Beside each count: its rate {rateWords(published.ratePer)} of the row’s published total
+              </span>
+            ) : null}
           </caption>
           <thead>
             {grid.columnDimension !== null ? (

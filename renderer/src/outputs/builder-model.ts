@@ -5,7 +5,8 @@ import type { RequestSummary } from '../../../src/common/airlock.ts';
 import type { OutputChoices } from '../../../src/common/output-build.ts';
 import { holdsRegression } from '../../../src/common/output-build.ts';
 import type { SuggestedMitigation } from '../../../src/common/output-check.ts';
-import type { AppliedMitigation } from '../../../src/common/outputs.ts';
+import { rateWords } from '../../../src/common/output-check.ts';
+import { RATE_BASES, type AppliedMitigation, type OutputDocument, type RateBase } from '../../../src/common/outputs.ts';
 import { isNumericKind, type ResultColumn } from '../analysis/column-kind.ts';
 import { isIdColumn } from '../analysis/chart-axes.ts';
 import { planBins } from '../analysis/chart-plan.ts';
@@ -40,6 +41,8 @@ export interface BuilderState {
   /** The title as typed; empty means "the default title for the choices". */
   title: string;
   mitigation: AppliedMitigation;
+  /** A frequency table's derived values as rates per this base; null for percentages. */
+  ratePer: RateBase | null;
 }
 
 export const NO_MITIGATION: AppliedMitigation = { kind: 'none', roundingBase: null };
@@ -88,6 +91,7 @@ export function initialState(columns: readonly ResultColumn[]): BuilderState {
     residualDof: '',
     title: '',
     mitigation: NO_MITIGATION,
+    ratePer: null,
   };
 }
 
@@ -210,6 +214,19 @@ export function mitigationChoices(kind: BuilderKind): { value: string; label: st
 
 export function mitigationValue(mitigation: AppliedMitigation): string {
   return mitigation.kind === 'rounded' ? `rounded-${mitigation.roundingBase ?? ''}` : mitigation.kind;
+}
+
+/** What a frequency table may derive from its published cells: percentages (the default) or a rate per a base. */
+export function derivedChoices(): { value: string; label: string; ratePer: RateBase | null }[] {
+  return [
+    { value: 'percent', label: 'Percentages', ratePer: null },
+    ...RATE_BASES.map((base) => ({ value: String(base), label: `Rates ${rateWords(base)}`, ratePer: base })),
+  ];
+}
+
+/** The document with the analyst's choice of rates: only a frequency table has them, and percentages add nothing. */
+export function withRates(document: OutputDocument, ratePer: RateBase | null): OutputDocument {
+  return document.kind === 'frequency' && ratePer !== null ? { ...document, ratePer } : document;
 }
 
 /** The requests of mine in this project that files may still be added to (pending, or returned to me). */

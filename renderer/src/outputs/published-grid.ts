@@ -2,7 +2,14 @@
 // every dimension but the last, columns the last dimension's (a one-way table has one column), totals last; each cell
 // carries what is published and why the engine marks it (a rule it fails, a cell hidden to protect another, a cell
 // the analyst hid, a cell a review flag concerns) with the evidence behind it.
-import type { CellEvidence, CellKey, OutputCheck, PublishedCell, PublishedOutput } from '../../../src/common/output-check.ts';
+import {
+  derivedText,
+  type CellEvidence,
+  type CellKey,
+  type OutputCheck,
+  type PublishedCell,
+  type PublishedOutput,
+} from '../../../src/common/output-check.ts';
 import { covers } from '../checking/cell-keys.ts';
 
 export const TOTAL_KEY = '*';
@@ -14,8 +21,8 @@ export interface GridCell {
   /** What is published, as text ('' for a hidden or empty cell: the status says which). */
   text: string;
   status: PublishedCell['status'];
-  /** The cell's share of its row's published total, when the output publishes one. */
-  percent: number | null;
+  /** The cell's share of its row's published total, when the output publishes one: "20%", or "200 per 1,000". */
+  derived: string | null;
   mark: CellMark;
   /** Why it is marked, in the engine's words. */
   reasons: string[];
@@ -89,7 +96,7 @@ export function publishedGrid(args: { published: PublishedOutput; check: OutputC
   const byId = new Map(all.map((cell) => [idOf(dims, cell.key), cell]));
   const reports = new Map([...(check.check?.cells ?? []), ...(check.check?.totals ?? [])].map((r) => [idOf(dims, r.key), r]));
   const evidence = new Map(check.evidence.filter((e) => e.cell !== null).map((e) => [idOf(dims, e.cell ?? {}), e]));
-  const percents = new Map(published.derived.map((d) => [idOf(dims, d.key), d.percent]));
+  const derived = new Map(published.derived.map((d) => [idOf(dims, d.key), derivedText(d, published.ratePer)]));
   const yours = new Set(args.hiddenByYou.map((key) => idOf(dims, key)));
   const flagged = new Map<string, string[]>();
   for (const flag of check.flags) {
@@ -128,7 +135,7 @@ export function publishedGrid(args: { published: PublishedOutput; check: OutputC
       key: cell.key,
       text: formatPublished(cell),
       status: cell.status,
-      percent: percents.get(id) ?? null,
+      derived: derived.get(id) ?? null,
       mark,
       reasons,
       evidence: evidence.get(id) ?? null,

@@ -12,7 +12,7 @@ import { publishedOutput, type CellKey, type OutputCheck, type PublishedOutput }
 import type { OutputDocument } from '../../../src/common/outputs.ts';
 import type { ResultColumn } from '../analysis/column-kind.ts';
 import { messageOf } from '../shell/message-of.ts';
-import { choicesOf, titleOf, type BuilderState } from './builder-model.ts';
+import { choicesOf, titleOf, withRates, type BuilderState } from './builder-model.ts';
 import { readOutputRows } from './output-rows.ts';
 
 /** Changes are taken together when they come this close (typing a title, stepping through bins). */
@@ -47,7 +47,7 @@ interface Checked {
   published: PublishedOutput;
 }
 
-/** The parts of the builder's state that change the query (not the title, the mitigation or the hidden cells). */
+/** The parts of the builder's state that change the query (not the title, mitigation, rates or hidden cells). */
 function queryKey(state: BuilderState): string {
   const { kind, dimensions, measure, statistic, totals, bins, model, observations, residualDof } = state;
   return JSON.stringify({ kind, dimensions, measure, statistic, totals, bins, model, observations, residualDof });
@@ -117,7 +117,7 @@ export function useOutputPreview(args: {
   const document = useMemo((): OutputPreview['document'] => {
     if (rows.status !== 'ready') return null;
     try {
-      const value = outputDocument({
+      const made = outputDocument({
         choices: rows.choices,
         title,
         sql: rows.sql,
@@ -126,11 +126,12 @@ export function useOutputPreview(args: {
         mitigation: state.mitigation,
         hidden,
       });
+      const value = withRates(made, state.ratePer);
       return { ok: true, value, key: JSON.stringify(value) };
     } catch (err) {
       return { ok: false, message: messageOf(err, 'The output could not be made from these choices.') };
     }
-  }, [rows, title, state.mitigation, hidden, engine.mode]);
+  }, [rows, title, state.mitigation, state.ratePer, hidden, engine.mode]);
 
   const documentKey = document?.ok ? document.key : null;
   useEffect(() => {

@@ -1,12 +1,12 @@
 // Turns a checked released output into the file the person asked for: an xlsx workbook (the published table and a
 // Provenance sheet: the request, the reviewers, every rule of the profile with its parameters, the suppression notes),
 // CSV of the published cells, or an SVG bar chart of a chart output. Everything written comes from the PublishedOutput
-// and its ledger entry: published cells, totals, recomputed percentages, notes. There is nothing
+// and its ledger entry: published cells, totals, recomputed percentages or rates, notes. There is nothing
 // else to write: counts behind hidden cells, contributions and evidence never reach the workstation in a released file.
 import type { ReleasedFile } from '../../common/airlock.ts';
 import type { ExportFormat, OutputExportFormat } from '../../common/contract.ts';
 import { EnclaveError } from '../../common/errors.ts';
-import type { CellKey, PublishedCell, PublishedOutput } from '../../common/output-check.ts';
+import { rateWords, type CellKey, type PublishedCell, type PublishedOutput } from '../../common/output-check.ts';
 import { csvText, type CsvValue } from './csv.ts';
 import { chartBars } from '../../common/output-chart.ts';
 import { PROFILES, RulesSchema, type Rules } from '../../common/sdc/rules.ts';
@@ -62,8 +62,13 @@ function category(value: string | number | undefined): SheetValue {
   return value === '*' ? 'Total' : value;
 }
 
-function cellRow(content: PublishedOutput, cell: PublishedCell): SheetValue[] {
-  return [...content.dimensions.map((dimension) => category(cell.key[dimension])), cell.value, STATUS_WORDS[cell.status]];
+function cellRow(content: PublishedOutput, cell: PublishedCell, rates: ReadonlyMap<string, number>): SheetValue[] {
+  const row = [...content.dimensions.map((dimension) => category(cell.key[dimension])), cell.value, STATUS_WORDS[cell.status]];
+  return content.ratePer === undefined ? row : [...row, rates.get(keyId(content, cell.key)) ?? null];
+}
+
+function keyId(content: PublishedOutput, key: CellKey): string {
+  return JSON.stringify(content.dimensions.map((dimension) => String(key[dimension])));
 }
 
 /** What a percentage is a share of, in words: "all region" for a total over region, "sex = F" for a fixed category. */
@@ -75,12 +80,16 @@ function shareOf(content: PublishedOutput, of: CellKey): string {
   return parts.join(', ');
 }
 
-/** The published table as rows: a heading, the cells, then the totals. */
+/** The published table as rows: a heading, the cells, then the totals; rates (when it has them) beside each cell. */
 function tableRows(content: PublishedOutput): SheetValue[][] {
+  const rates = new Map(
+    content.derived.flatMap((derived) => (derived.rate === undefined ? [] : [[keyId(content, derived.key), derived.rate]])),
+  );
+  const heading = [...content.dimensions, valueHeading(content), 'Status'];
   return [
-    [...content.dimensions, valueHeading(content), 'Status'],
-    ...content.cells.map((cell) => cellRow(content, cell)),
-    ...content.totals.map((cell) => cellRow(content, cell)),
+    content.ratePer === undefined ? heading : [...heading, `Rate ${rateWords(content.ratePer)}`],
+    ...content.cells.map((cell) => cellRow(content, cell, rates)),
+    ...content.totals.map((cell) => cellRow(content, cell, rates)),
   ];
 }
 
@@ -90,7 +99,7 @@ function percentageRows(content: PublishedOutput): SheetValue[][] {
     ...content.derived.map((derived) => [
       ...content.dimensions.map((dimension) => category(derived.key[dimension])),
       shareOf(content, derived.of),
-      derived.percent,
+      derived.percent ?? null,
     ]),
   ];
 }
@@ -204,9 +213,13 @@ function xlsxOf(released: ReleasedFile, context: RenderContext): Uint8Array {
   const main =
     content.regression !== null
       ? { name: 'Coefficients', rows: coefficientRows(content.regression), widths: [28, 14, 16, 10] }
-      : { name: 'Table', rows: tableRows(content), widths: [...content.dimensions.map(() => 20), 18, 12] };
+      : {
+          name: 'Table',
+          rows: tableRows(content),
+          widths: [...content.dimensions.map(() => 20), 18, 12, ...(content.ratePer === undefined ? [] : [18])],
+        };
   const sheets = [main];
-  if (content.regression === null && content.derived.length > 0) {
+  if (content.regression === null && content.ratePer === undefined && content.derived.length > 0) {
     sheets.push({ name: 'Percentages', rows: percentageRows(content), widths: [...content.dimensions.map(() => 20), 36, 10] });
   }
   sheets.push({ name: 'Provenance', rows: provenanceRows(released, context), widths: [32, 90] });

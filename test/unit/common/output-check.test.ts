@@ -3,7 +3,6 @@
 import { describe, expect, it } from 'vitest';
 import { EnclaveError } from '../../../src/common/errors.ts';
 import {
-  checkOutput,
   effectiveRules,
   ledgerTable,
   OutputCheckSchema,
@@ -11,38 +10,10 @@ import {
   PublishedOutputSchema,
   withoutEvidence,
 } from '../../../src/common/output-check.ts';
-import type { CellKey, LedgerTable, OutputCheck } from '../../../src/common/output-check.ts';
+import type { CellKey, LedgerTable } from '../../../src/common/output-check.ts';
 import type { AppliedMitigation, OutputDocument } from '../../../src/common/outputs.ts';
-import { createHighsSolver } from '../../../src/common/sdc/highs-solver.ts';
-import type { LpSolver } from '../../../src/common/sdc/lp.ts';
 import { PROFILES } from '../../../src/common/sdc/rules.ts';
-import type { Rules } from '../../../src/common/sdc/rules.ts';
-
-let solver: Promise<LpSolver> | null = null;
-const highs = (): Promise<LpSolver> => (solver ??= createHighsSolver());
-
-const NONE: AppliedMitigation = { kind: 'none', roundingBase: null };
-const SUPPRESSED: AppliedMitigation = { kind: 'suppressed', roundingBase: null };
-const source = { sql: 'SELECT region, sex, count(*) FROM admissions GROUP BY ALL', engine: 'native' as const };
-
-type Cells = { key: CellKey; count: number | null; contributions?: (number | null)[] }[];
-
-function frequency(
-  cells: Cells,
-  options: { mitigation?: AppliedMitigation; dimensions?: string[]; suppressed?: CellKey[] } = {},
-): OutputDocument {
-  return {
-    kind: 'frequency',
-    title: 'Admissions by region and sex',
-    source,
-    table: {
-      dimensions: options.dimensions ?? ['region', 'sex'],
-      cells,
-      ...(options.suppressed ? { suppressed: options.suppressed } : {}),
-    },
-    mitigation: options.mitigation ?? NONE,
-  };
-}
+import { check, frequency, NONE, source, SUPPRESSED, type Cells } from './output-documents.ts';
 
 /** North × M holds 3 people: below the default threshold of 10. */
 const REGION_BY_SEX: Cells = [
@@ -51,17 +22,6 @@ const REGION_BY_SEX: Cells = [
   { key: { region: 'South', sex: 'F' }, count: 40 },
   { key: { region: 'South', sex: 'M' }, count: 35 },
 ];
-
-async function check(document: OutputDocument, options: { rules?: Rules; released?: LedgerTable[] } = {}): Promise<OutputCheck> {
-  const result = await checkOutput(document, {
-    rules: options.rules ?? PROFILES.default,
-    solver: await highs(),
-    released: options.released ?? [],
-  });
-  // Whatever it says, it says it in the shape the platform sends.
-  expect(OutputCheckSchema.parse(result)).toEqual(result);
-  return result;
-}
 
 function at<T extends { key: CellKey }>(cells: readonly T[], key: CellKey): T {
   const found = cells.find((cell) => Object.entries(key).every(([d, v]) => String(cell.key[d]) === String(v)));

@@ -8,7 +8,7 @@ import { EnclaveError } from '../../../src/common/errors.ts';
 import type { LocalEngine } from '../../../src/common/local-engine.ts';
 import { checkOutput, publishedOutput } from '../../../src/common/output-check.ts';
 import type { CellKey } from '../../../src/common/output-check.ts';
-import type { AppliedMitigation, OutputDocument } from '../../../src/common/outputs.ts';
+import type { AppliedMitigation, OutputDocument, RateBase } from '../../../src/common/outputs.ts';
 import { createHighsSolver } from '../../../src/common/sdc/highs-solver.ts';
 import { PROFILES } from '../../../src/common/sdc/rules.ts';
 import type { Rules } from '../../../src/common/sdc/rules.ts';
@@ -18,7 +18,7 @@ import { evidenceWords, publishedGrid, statusWords, toggleHidden, type GridCell 
 
 const solver = createHighsSolver();
 
-function regionBySex(options: { mitigation: AppliedMitigation; suppressed?: CellKey[] }): OutputDocument {
+function regionBySex(options: { mitigation: AppliedMitigation; suppressed?: CellKey[]; ratePer?: RateBase }): OutputDocument {
   return {
     kind: 'frequency',
     title: 'Admissions by region and sex',
@@ -36,6 +36,7 @@ function regionBySex(options: { mitigation: AppliedMitigation; suppressed?: Cell
       ...(options.suppressed ? { suppressed: options.suppressed } : {}),
     },
     mitigation: options.mitigation,
+    ...(options.ratePer === undefined ? {} : { ratePer: options.ratePer }),
   };
 }
 
@@ -84,7 +85,7 @@ describe('the grid of a two-way table', () => {
       reasons: ['threshold: count 3 is below 10'],
       total: false,
     });
-    expect(small.percent).toBe(20);
+    expect(small.derived).toBe('20%');
     expect(
       evidenceWords(
         small.evidence ?? { cell: null, reasons: [], count: null, contributors: null, top1Share: null, top2Share: null, residualDof: null },
@@ -92,6 +93,21 @@ describe('the grid of a two-way table', () => {
     ).toEqual(['3 rows']);
     expect(statusWords(small)).toBe('fails a rule');
     expect(cellAt(shown.rows, 1, 0).mark).toBeNull();
+  });
+
+  it('rates per the analyst’s base beside each published cell, none beside a total or a hidden cell', async () => {
+    const shown = await grid(regionBySex({ mitigation: { kind: 'none', roundingBase: null }, ratePer: 100_000 }));
+    expect(shown.rows.map((row) => row.cells.map((cell) => cell?.derived ?? null))).toEqual([
+      ['80,000 per 100,000', '20,000 per 100,000', null],
+      ['53,333.3 per 100,000', '46,666.7 per 100,000', null],
+      ['51,724.1 per 100,000', '48,275.9 per 100,000', null],
+      [null, null, null],
+    ]);
+    const suppressed = await grid(regionBySex({ mitigation: { kind: 'suppressed', roundingBase: null }, ratePer: 1_000 }));
+    const hidden = suppressed.rows.flatMap((row) => row.cells).filter((cell) => cell?.status === 'suppressed');
+    expect(hidden.length).toBeGreaterThan(0);
+    expect(hidden.map((cell) => cell?.derived)).toEqual(hidden.map(() => null));
+    expect(cellAt(suppressed.rows, 1, 0).derived).toMatch(/ per 1,000$/);
   });
 
   it('suppression hides the cell and those that protect it; the analyst’s own hidden cell is marked as theirs', async () => {
