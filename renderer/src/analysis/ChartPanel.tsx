@@ -9,7 +9,6 @@
 // Given the project's drive, a drawn chart is saved there as an SVG image (Plotly's own export, with the caption and
 // notes inside it), from a dialog; there is no image download: files leave the environment only through the airlock.
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
-import type { Plotter } from 'plotly.js-dist-min';
 import type { Client } from '../../../src/common/client.ts';
 import { bestEffort, handledElsewhere } from '../../../src/common/detached.ts';
 import { EnclaveError } from '../../../src/common/errors.ts';
@@ -31,6 +30,7 @@ import { buildFigure, type ChartFigure, type ChartRow } from './chart-figure.ts'
 import { planChart, type ChartQuery, type ChartSettings } from './chart-plan.ts';
 import { ChartControls } from './ChartControls.tsx';
 import { resultColumnsOf } from './column-kind.ts';
+import { loadPlotly, plotlyAsked } from './plotly-loader.ts';
 import './grid-chart.css';
 
 export interface ChartPanelProps {
@@ -49,20 +49,6 @@ export interface ChartPanelProps {
 }
 
 const PLOT_HEIGHT = 420;
-
-let plotly: Promise<Plotter> | null = null;
-/** Plotly is 4.8 MB: loaded on the first chart, after its CSS (linked in index.html) is already in place. */
-function loadPlotly(): Promise<Plotter> {
-  // A UMD bundle: Vite's interop puts the Plotly object on `default`.
-  plotly ??= import('plotly.js-dist-min').then(
-    (mod) => mod.default,
-    () => {
-      plotly = null; // let the next attempt try again
-      throw new EnclaveError('unavailable', 'The chart library could not be loaded into this window. Draw again, or reload the window.');
-    },
-  );
-  return plotly;
-}
 
 type Phase = 'choosing' | 'drawing' | 'drawn' | 'idle';
 
@@ -87,7 +73,8 @@ export function ChartPanel(props: ChartPanelProps) {
   const purge = (): void => {
     const root = plotRoot.current;
     // A Plotly that failed to load drew nothing to purge.
-    if (root && plotly) handledElsewhere(plotly.then((p) => p.purge(root)));
+    const asked = plotlyAsked();
+    if (root && asked) handledElsewhere(asked.then((p) => p.purge(root)));
   };
 
   // A new result: the tab's own chart if its columns are still there, else defaults from the columns' types (text
@@ -235,8 +222,9 @@ export function ChartPanel(props: ChartPanelProps) {
     const observer = new ResizeObserver(() => {
       // A plot hidden (a locked window, another tab) has no size to take: it is resized when it shows again, as
       // that is a resize too. Hidden between this call and Plotly's look, Plotly refuses, and that changes nothing.
-      if (plotly && root.querySelector('.main-svg') && root.getClientRects().length > 0)
-        handledElsewhere(bestEffort(plotly.then((p) => p.Plots.resize(root))));
+      const asked = plotlyAsked();
+      if (asked && root.querySelector('.main-svg') && root.getClientRects().length > 0)
+        handledElsewhere(bestEffort(asked.then((p) => p.Plots.resize(root))));
     });
     observer.observe(root);
     return () => observer.disconnect();
@@ -245,7 +233,7 @@ export function ChartPanel(props: ChartPanelProps) {
   // Plotly takes seconds to evaluate on a slow machine: fetch it once the chart panel comes into view.
   useEffect(() => {
     const element = panel.current;
-    if (!element || plotly) return;
+    if (!element || plotlyAsked()) return;
     const observer = new IntersectionObserver((entries) => {
       if (entries.some((entry) => entry.isIntersecting)) {
         observer.disconnect();
@@ -282,7 +270,8 @@ export function ChartPanel(props: ChartPanelProps) {
 
   const resetZoom = (): void => {
     const root = plotRoot.current;
-    if (root && plotly) handledElsewhere(plotly.then((p) => p.relayout(root, { 'xaxis.autorange': true, 'yaxis.autorange': true })));
+    const asked = plotlyAsked();
+    if (root && asked) handledElsewhere(asked.then((p) => p.relayout(root, { 'xaxis.autorange': true, 'yaxis.autorange': true })));
   };
 
   const notes = figure ? [figure.note, ...figure.notes].join(' ') : null;

@@ -4,27 +4,13 @@
 // published is a gap, never a zero. The caption and a text alternative say every bar's value; the table beside it
 // holds the same cells. No mode bar and no zoom: there is no image download, files leave only through the airlock.
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
-import type { Plotter } from 'plotly.js-dist-min';
 import { bestEffort, handledElsewhere } from '../../../src/common/detached.ts';
 import { outputChart } from '../../../src/common/output-chart.ts';
 import type { PublishedOutput } from '../../../src/common/output-check.ts';
+import { loadPlotly, plotlyAsked } from '../analysis/plotly-loader.ts';
 import { ErrorMessage } from '../shell/Messages.tsx';
 import { outputChartFigure } from './output-chart-figure.ts';
 import './output-chart.css';
-
-let plotly: Promise<Plotter> | null = null;
-/** Plotly is 4.8 MB: loaded on the first chart drawn (the same module the analysis screen's charts use). */
-function loadPlotly(): Promise<Plotter> {
-  // A UMD bundle: Vite's interop puts the Plotly object on `default`.
-  plotly ??= import('plotly.js-dist-min').then(
-    (mod) => mod.default,
-    (err: unknown) => {
-      plotly = null; // let the next attempt try again
-      throw err;
-    },
-  );
-  return plotly;
-}
 
 type Phase = 'drawing' | 'drawn' | 'failed';
 
@@ -64,13 +50,15 @@ export function OutputChartView(props: { published: PublishedOutput }) {
     const element = root.current;
     if (!element) return;
     const observer = new ResizeObserver(() => {
-      if (plotly && element.querySelector('.main-svg') && element.getClientRects().length > 0)
-        handledElsewhere(bestEffort(plotly.then((p) => p.Plots.resize(element))));
+      const asked = plotlyAsked();
+      if (asked && element.querySelector('.main-svg') && element.getClientRects().length > 0)
+        handledElsewhere(bestEffort(asked.then((p) => p.Plots.resize(element))));
     });
     observer.observe(element);
     return () => {
       observer.disconnect();
-      if (plotly) handledElsewhere(bestEffort(plotly.then((p) => p.purge(element))));
+      const asked = plotlyAsked();
+      if (asked) handledElsewhere(bestEffort(asked.then((p) => p.purge(element))));
     };
   }, []);
 
