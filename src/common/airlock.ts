@@ -9,7 +9,7 @@
 // changes_requested | conflicted, here).
 import { z } from 'zod';
 import { EnclaveError } from './errors.ts';
-import { CellKeySchema, CheckOutputSchema, OutputCheckSchema, PublishedOutputSchema, type CellKey } from './output-check.ts';
+import { CellKeySchema, OutputCheckSchema, PublishedOutputSchema, type CellKey } from './output-check.ts';
 import { MitigationSchema, OutputDocumentSchema, SupportingFileSchema, VerdictSchema, type OutputKind, type Verdict } from './outputs.ts';
 
 // ---- Ids and words ------------------------------------------------------------------------------------------------
@@ -603,20 +603,9 @@ export const ReleasePackageSchema = z.object({
     reviewers: z.array(z.string()),
     rules: z.string(),
   }),
-  /** The approved output files, as published, each with what its ACRO record is written from besides (./release-acro.ts). */
+  /** The approved output files, as published, each with the engine's verdict on it (its ACRO status, ./release-acro.ts). */
   files: z.array(
-    z.object({
-      fileId: FileIdSchema,
-      name: z.string(),
-      sha256: z.string(),
-      output: PublishedOutputSchema,
-      acro: z.object({
-        /** The engine's verdict on the released version. */
-        verdict: VerdictSchema,
-        /** The rules, totals mode and lower bound of the engine's report on a table or chart; null for a regression. */
-        report: CheckOutputSchema.pick({ rules: true, totalsMode: true, lowerBound: true }).nullable(),
-      }),
-    }),
+    z.object({ fileId: FileIdSchema, name: z.string(), sha256: z.string(), output: PublishedOutputSchema, verdict: VerdictSchema }),
   ),
   acro: AcroResultsSchema,
   /** The CSV files results.json names (output_N_M.csv), which the SACRO viewer reads beside it. */

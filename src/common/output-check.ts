@@ -260,6 +260,14 @@ export const PublishedOutputSchema = z
       .nullable(),
   })
   .strict()
+  .refine((output) => (output.kind === 'regression') === (output.regression !== null), {
+    message: 'a regression, and only a regression, publishes its coefficients',
+    path: ['regression'],
+  })
+  .refine((output) => output.ratePer === undefined || output.kind === 'frequency', {
+    message: 'only a frequency table gives rates',
+    path: ['ratePer'],
+  })
   .refine((output) => output.derived.every((value) => (value.rate !== undefined) === (output.ratePer !== undefined)), {
     message: 'derived values are rates when the output gives a base for them, and percentages otherwise',
     path: ['derived'],
@@ -471,11 +479,10 @@ function classDisclosureFlags(check: CheckOutput, dimensions: readonly string[])
 }
 
 /**
- * Percentages of 0% or 100% (rates of 0 or of the whole base) in a row (along the last dimension) that holds a hidden
- * cell.
+ * Shares of 0% or 100% (to one decimal, as percentages or as rates) in a row (along the last dimension) that holds a
+ * hidden cell.
  */
 function extremePercentageFlags(published: PublishedShape, dimensions: readonly string[]): ReviewFlag[] {
-  const whole = published.ratePer ?? 100;
   const rows = new Map<string, { hidden: CellKey[]; extreme: CellKey[] }>();
   const last = dimensions.at(-1) ?? '';
   const rowOf = (key: CellKey): string => keyId(dimensions, { ...key, [last]: TOTAL });
@@ -485,17 +492,19 @@ function extremePercentageFlags(published: PublishedShape, dimensions: readonly 
     if (cell.status === 'suppressed') row.hidden.push(cell.key);
     rows.set(id, row);
   }
-  for (const derived of published.derived) {
-    const figure = derivedFigure(derived);
-    if (figure === 0 || figure === whole) rows.get(rowOf(derived.key))?.extreme.push(derived.key);
+  // Shares as percentages to one decimal, whichever way they are shown: 99,990 per 100,000 beside a hidden cell gives
+  // it away as well as the 100.0% it would read as a percentage, so choosing rates cannot take a table past this flag.
+  const shares =
+    published.ratePer === undefined
+      ? published.derived
+      : derivedValues({ dimensions, cells: published.cells, totals: published.totals, ratePer: undefined });
+  for (const share of shares) {
+    if (share.percent === 0 || share.percent === 100) rows.get(rowOf(share.key))?.extreme.push(share.key);
   }
   const hits = [...rows.values()].filter((row) => row.hidden.length > 0 && row.extreme.length > 0);
   if (hits.length === 0) return [];
   const extreme = hits.flatMap((row) => row.extreme);
-  const what =
-    published.ratePer === undefined
-      ? 'percentage of 0% or 100%'
-      : `rate of 0 or ${baseFormat.format(published.ratePer)} ${rateWords(published.ratePer)}`;
+  const what = published.ratePer === undefined ? 'percentage of 0% or 100%' : 'rate of 0% or 100% of its row’s total (to one decimal)';
   return [
     {
       code: 'extreme_percentage',
@@ -802,6 +811,18 @@ function derivedValues(args: {
     }
   }
   return derived;
+}
+
+/**
+ * The derived values a published output's own cells and totals make, as `publishedOutput` writes them (none for a mean
+ * or a regression): what the workstation's export holds a released output's derived values to, since a checker reads
+ * them to one decimal and an export would write every digit.
+ */
+export function derivedOf(
+  published: Pick<PublishedOutput, 'statistic' | 'dimensions' | 'cells' | 'totals' | 'ratePer' | 'regression'>,
+): DerivedValue[] {
+  if (published.regression !== null || published.statistic === 'mean') return [];
+  return derivedValues({ dimensions: published.dimensions, cells: published.cells, totals: published.totals, ratePer: published.ratePer });
 }
 
 function publishedNotes(document: TableOutput, check: CheckOutput, shape: Omit<PublishedShape, 'notes'>): string[] {

@@ -122,7 +122,10 @@ export function PublishedTableView(props: {
             <caption>
               {published.title}
               {block.heading ? ` — ${block.heading}` : ''} ({statistic.toLowerCase()}
-              {published.ratePer === undefined ? '' : `; rates ${rateWords(published.ratePer)} of the row’s total`})
+              {published.ratePer === undefined
+                ? ''
+                : `; rates ${rateWords(published.ratePer)} of ${published.dimensions.length > 1 ? 'the row’s total' : 'the total'}`}
+              )
             </caption>
             <thead>
               <tr>

@@ -124,7 +124,8 @@ export function PublishedPreview(props: {
             {published.chart ? ` (${published.chart.type === 'bar' ? 'bar chart' : 'histogram'}: its bars are these cells)` : ''}
             {published.ratePer !== undefined ? (
               <span className="caption-detail" data-testid="published-rate-base">
-                Beside each count: its rate {rateWords(published.ratePer)} of the row’s published total
+                Beside each count: its rate {rateWords(published.ratePer)} of{' '}
+                {published.dimensions.length > 1 ? 'the row’s published total' : 'the published total'}
               </span>
             ) : null}
           </caption>

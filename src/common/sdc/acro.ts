@@ -87,8 +87,11 @@ function summaryOf(status: string, sdc: AcroSdc, suppressed: boolean): string {
   return text === '' ? status : `${status}; ${text}`;
 }
 
+/** What an ACRO record is written from: the status, the cells and totals with what is published of each, the notes. */
+export type AcroInput = Pick<CheckOutput, 'status' | 'cells' | 'totals' | 'notes'>;
+
 export function toAcroResults(
-  output: CheckOutput,
+  output: AcroInput,
   meta: { uid: string; command: string; timestamp: string; spreadsheetSafe?: boolean },
 ): { results: AcroResults; files: { name: string; csv: string }[] } {
   const dimensions = Object.keys(output.cells[0]?.key ?? {});
@@ -107,8 +110,10 @@ export function toAcroResults(
     sdc.summary[flag] = 0;
     sdc.cells[flag] = [];
   }
-  const outcome: Record<string, Record<string, string>> = {};
-  for (const col of cols) outcome[col] = Object.fromEntries(rows.map((r) => [r, 'ok']));
+  // Built as own properties (a category may be called "__proto__"): an assignment would set the prototype instead.
+  const outcome: Record<string, Record<string, string>> = Object.fromEntries(
+    cols.map((col) => [col, Object.fromEntries(rows.map((r) => [r, 'ok']))]),
+  );
   const grid = rows.map(() => cols.map(() => ''));
   for (const { cell, row, col } of placed) {
     const r = rows.indexOf(row);
@@ -119,6 +124,7 @@ export function toAcroResults(
       (sdc.summary[flag] as number) += 1;
       sdc.cells[flag]?.push([r, c]);
     }
+    // An own property already (above), so this sets its value even for "__proto__".
     if (flags.length > 0) outcome[col][row] = flags.map((f) => `${f}; `).join('');
   }
   const field = (text: string): string => csvField(text, meta.spreadsheetSafe === true);

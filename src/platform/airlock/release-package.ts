@@ -1,9 +1,9 @@
 // The release package of a released request: the approved outputs as published, the request's public context, and
 // the results in ACRO's results.json layout with every CSV file it names (so the SACRO viewer opens it). Only what may
 // leave: no private comment, no evidence, no supporting file, no count behind a hidden cell. The ACRO part is written
-// by src/common/release-acro.ts from each output's published content, its verdict and its engine report's rules,
-// totals mode and lower bound, which the package carries beside the output: the workstation writes the ACRO part
-// again from them and exports the package only when it is exactly what the platform sent.
+// by src/common/release-acro.ts from each output's name, published content and verdict, which the package carries:
+// the workstation writes the ACRO part again from them and exports the package only when it is exactly what the
+// platform sent.
 import type { ReleasePackage, RequestContext } from '../../common/airlock.ts';
 import type { OutputCheck, PublishedOutput } from '../../common/output-check.ts';
 import { packageAcro } from '../../common/release-acro.ts';
@@ -15,15 +15,6 @@ export interface PackagedFile {
   readonly published: PublishedOutput;
   /** The platform's check of the released version (for the verdict and the rules; its evidence is never read here). */
   readonly check: OutputCheck;
-}
-
-/** What an output's ACRO record is written from besides its published content: nothing behind a cell. */
-function acroOf(check: OutputCheck): ReleasePackage['files'][number]['acro'] {
-  const report = check.check;
-  return {
-    verdict: check.verdict,
-    report: report === null ? null : { rules: report.rules, totalsMode: report.totalsMode, lowerBound: report.lowerBound },
-  };
 }
 
 export function releasePackage(request: {
@@ -44,7 +35,7 @@ export function releasePackage(request: {
     name: file.name,
     sha256: file.sha256,
     output: file.published,
-    acro: acroOf(file.check),
+    verdict: file.check.verdict,
   }));
   const { acro, acroFiles } = packageAcro({ request, files: packaged });
   return {

@@ -1,14 +1,17 @@
 // The export gate: the only way a file leaves the environment (SATRE 3.1.12, preventing unauthorised egress). It writes
 // a released output only when, at the moment of export, the platform says egress is open for the project, the output
 // is in the project's ledger and not revoked, and its published content hashes (publishedBytes, the platform's own
-// canonical bytes) to the SHA-256 recorded when it was released. The platform decides release and audits the download;
+// canonical bytes) to the SHA-256 recorded when it was released, and its percentages or rates are what its published
+// cells make. The platform decides release and audits the download;
 // this is the workstation's defence in depth, so an output altered after release, or one released before a freeze, does
 // not leave. Each refusal says what happened and that nothing was exported; nothing secret is logged.
 import { createHash } from 'node:crypto';
+import { isDeepStrictEqual } from 'node:util';
 import { publishedBytes, type ReleasedFile } from '../../common/airlock.ts';
 import type { ExportOutcome, OutputExportFormat } from '../../common/contract.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import type { EgressStatus } from '../../common/incidents.ts';
+import { derivedOf } from '../../common/output-check.ts';
 import type { ExportFile, SaveExport } from './export-file.ts';
 import { renderExport } from './export-render.ts';
 
@@ -53,6 +56,13 @@ export function checkReleased(released: ReleasedFile, request: ExportRequest): s
     throw new EnclaveError(
       'forbidden',
       `The content of “${output.title}” does not match the SHA-256 the platform recorded when it was released, so it is not what the checkers approved. ${NOTHING_EXPORTED} Tell your administrators.`,
+    );
+  }
+  // Hashed with the rest, but a checker reads them to one decimal and the file would hold every digit.
+  if (!isDeepStrictEqual(released.content.derived, derivedOf(released.content))) {
+    throw new EnclaveError(
+      'forbidden',
+      `The percentages or rates of “${output.title}” are not what its published cells make, so they may hold something the checkers did not see. ${NOTHING_EXPORTED} Tell your administrators.`,
     );
   }
   return actual;

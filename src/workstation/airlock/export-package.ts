@@ -12,7 +12,7 @@ import type { ReleasedOutput, ReleasePackage } from '../../common/airlock.ts';
 import type { ExportOutcome } from '../../common/contract.ts';
 import { EnclaveError } from '../../common/errors.ts';
 import type { EgressStatus } from '../../common/incidents.ts';
-import { packageAcro, type AcroPart } from '../../common/release-acro.ts';
+import { acroOrder, packageAcro, type AcroPart } from '../../common/release-acro.ts';
 import { MEDIA_TYPE_BY_FORMAT, type ExportFile, type SaveExport } from './export-file.ts';
 import { publishedSha256 } from './export-gate.ts';
 import { exportFileName } from './export-render.ts';
@@ -43,6 +43,8 @@ function refuse(code: 'forbidden' | 'internal', why: string): never {
 function checkFiles(pack: ReleasePackage, ledger: readonly ReleasedOutput[], request: PackageExportRequest): void {
   const released = ledger.filter((entry) => entry.requestId === request.requestId);
   if (pack.files.length === 0) refuse('internal', 'The platform answered with a release package that holds no output.');
+  const ids = new Set(pack.files.map((file) => file.fileId));
+  if (ids.size !== pack.files.length) refuse('forbidden', 'The release package lists an output more than once.');
   for (const file of pack.files) {
     const entry = released.find((candidate) => candidate.fileId === file.fileId);
     if (entry === undefined) refuse('forbidden', `“${file.name}” is in the release package but not in the project's ledger.`);
@@ -58,11 +60,11 @@ function checkFiles(pack: ReleasePackage, ledger: readonly ReleasedOutput[], req
         `The content of “${entry.title}” in the release package does not match the SHA-256 the platform recorded when it was released, so it is not what the checkers approved.`,
       );
     }
-    // Both are written into results.json.
-    if (file.name !== entry.name || pack.request.releasedAt !== entry.releasedAt) {
+    // The name and release time are written into results.json, the request's title into the zip's name.
+    if (file.name !== entry.name || pack.request.releasedAt !== entry.releasedAt || pack.request.title !== entry.requestTitle) {
       refuse(
         'forbidden',
-        `The release package gives “${entry.title}” another file name or release time than the project's ledger (“${entry.name}”, ${entry.releasedAt}).`,
+        `The release package gives “${entry.title}” another file name, release time or request title than the project's ledger (“${entry.name}”, ${entry.releasedAt}, “${entry.requestTitle}”).`,
       );
     }
   }
@@ -75,7 +77,14 @@ function checkFiles(pack: ReleasePackage, ledger: readonly ReleasedOutput[], req
   }
 }
 
-const NOT_APPROVED = 'so it may hold something the checkers did not approve.';
+const NOT_APPROVED =
+  'so it may hold something the checkers did not approve (or the platform runs another version of Enclave than this workstation).';
+
+/** At most a few of the platform's own words in a message. */
+function someOf(names: readonly string[]): string {
+  const shown = names.slice(0, 3).map((name) => (name.length > 40 ? `${name.slice(0, 40)}…` : name));
+  return names.length > shown.length ? `${shown.join(', ')} and ${names.length - shown.length} more` : shown.join(', ');
+}
 
 /** The package's ACRO part as this workstation writes it from the verified outputs; refuses unless the platform's is the same. */
 function checkAcro(pack: ReleasePackage): AcroPart {
@@ -86,31 +95,34 @@ function checkAcro(pack: ReleasePackage): AcroPart {
     const what =
       differing.length === 0
         ? 'it differs outside its records'
-        : `${differing.length === 1 ? 'its record' : 'its records'} ${differing.join(', ')} ${differing.length === 1 ? 'differs' : 'differ'}`;
+        : `${differing.length === 1 ? 'its record' : 'its records'} ${someOf(differing)} ${differing.length === 1 ? 'differs' : 'differ'}`;
     refuse('forbidden', `The release package’s results.json is not what its released outputs make (${what}), ${NOT_APPROVED}`);
   }
+  const ordered = acroOrder(pack.files);
   const madeBy = (name: string): string => {
     const index = Number(/^output_(\d+)_/.exec(name)?.[1]);
-    return pack.files[index]?.output.title ?? name;
+    return ordered[index]?.output.title ?? name;
   };
+  const madeNames = new Set(made.acroFiles.map((file) => file.name));
+  const names = pack.acroFiles.map((file) => file.name);
+  const extra = names.filter((name) => !madeNames.has(name));
+  if (extra.length > 0)
+    refuse('forbidden', `The release package carries ACRO files its released outputs do not make (${someOf(extra)}), ${NOT_APPROVED}`);
+  if (new Set(names).size !== names.length) refuse('forbidden', `The release package carries an ACRO file twice, ${NOT_APPROVED}`);
+  const sent = new Map(pack.acroFiles.map((file) => [file.name, file.csv]));
   for (const file of made.acroFiles) {
-    const sent = pack.acroFiles.filter((candidate) => candidate.name === file.name);
-    if (sent.length === 0)
+    if (!sent.has(file.name))
       refuse(
         'forbidden',
         `The release package leaves out the ACRO file ${file.name} that its released output “${madeBy(file.name)}” makes.`,
       );
-    if (sent.some((candidate) => candidate.csv !== file.csv)) {
+    if (sent.get(file.name) !== file.csv) {
       refuse(
         'forbidden',
         `The release package’s ACRO file ${file.name} is not what its released output “${madeBy(file.name)}” makes, ${NOT_APPROVED}`,
       );
     }
   }
-  const names = pack.acroFiles.map((file) => file.name);
-  const extra = names.filter((name, index) => names.indexOf(name) !== index || !made.acroFiles.some((file) => file.name === name));
-  if (extra.length > 0)
-    refuse('forbidden', `The release package carries ACRO files its released outputs do not make (${extra.join(', ')}), ${NOT_APPROVED}`);
   return made;
 }
 

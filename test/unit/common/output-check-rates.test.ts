@@ -120,7 +120,8 @@ describe('rates per a base, recomputed from the published cells', () => {
       {
         code: 'extreme_percentage',
         verdict: 'review',
-        message: 'a derived rate of 0 or 1,000 per 1,000 sits beside a hidden cell, which it can give away: region = North, sex = M',
+        message:
+          'a derived rate of 0% or 100% of its row’s total (to one decimal) sits beside a hidden cell, which it can give away: region = North, sex = M',
         cells: [
           { region: 'North', sex: 'M' },
           { region: 'North', sex: 'F' },
@@ -129,7 +130,7 @@ describe('rates per a base, recomputed from the published cells', () => {
       },
     ]);
     expect(result.evidence.find((e) => e.cell?.['sex'] === 'F' && e.cell['region'] === 'North')?.reasons).toContain(
-      'a derived rate of 0 or 1,000 per 1,000 sits beside a hidden cell, which it can give away',
+      'a derived rate of 0% or 100% of its row’s total (to one decimal) sits beside a hidden cell, which it can give away',
     );
     const published = publishedOutput(document, result);
     expect(published.derived.find((value) => value.key['region'] === 'North')).toEqual({
@@ -137,6 +138,26 @@ describe('rates per a base, recomputed from the published cells', () => {
       of: { region: 'North', sex: '*' },
       rate: 1_000,
     });
+  });
+
+  it('a rate that is 100% to one decimal is flagged as the percentage would be, whatever its base', async () => {
+    // North: F 3 (hidden), M 100,000, X 10: M is 99.99% of the row, which reads 100.0% as a percentage and 999.9 per
+    // 1,000 or 99,990 per 100,000 as a rate. Choosing rates must not take the table past the flag.
+    const cells = [
+      { key: { region: 'North', sex: 'F' }, count: 3 },
+      { key: { region: 'North', sex: 'M' }, count: 100_000 },
+      { key: { region: 'North', sex: 'X' }, count: 10 },
+      { key: { region: 'South', sex: 'F' }, count: 40 },
+      { key: { region: 'South', sex: 'M' }, count: 35 },
+      { key: { region: 'South', sex: 'X' }, count: 30 },
+    ];
+    const asPercentages = await check(frequency(cells, { mitigation: SUPPRESSED }), { rules: PROFILES.opensafely });
+    expect(asPercentages.verdict).toBe('review');
+    for (const ratePer of [1_000, 10_000, 100_000] as const) {
+      const asRates = await check(frequency(cells, { ratePer, mitigation: SUPPRESSED }), { rules: PROFILES.opensafely });
+      expect(asRates.verdict).toBe('review');
+      expect(asRates.flags.map((flag) => [flag.code, flag.cells])).toEqual(asPercentages.flags.map((flag) => [flag.code, flag.cells]));
+    }
   });
 
   it('no rate below the whole base is flagged', async () => {
@@ -155,6 +176,24 @@ describe('rates per a base, recomputed from the published cells', () => {
 
     expect(result.flags).toEqual([]);
     expect(result.verdict).toBe('pass');
+  });
+});
+
+describe('a published output with rates', () => {
+  it('is refused unless it is a frequency table, and a regression must be one to publish coefficients', async () => {
+    const table = await publish(frequency(REGION_BY_SEX, { ratePer: 1_000 }));
+    const magnitude = PublishedOutputSchema.safeParse({ ...table, kind: 'magnitude', statistic: 'sum', measure: 'cost' });
+    const regression = PublishedOutputSchema.safeParse({
+      ...table,
+      regression: { model: 'OLS', coefficients: [], observations: 10, residualDof: 8 },
+    });
+
+    expect(magnitude.success).toBe(false);
+    expect(String(magnitude.error && describeIssues(magnitude.error))).toContain('only a frequency table gives rates');
+    expect(regression.success).toBe(false);
+    expect(String(regression.error && describeIssues(regression.error))).toContain(
+      'a regression, and only a regression, publishes its coefficients',
+    );
   });
 });
 

@@ -105,6 +105,26 @@ describe('ACRO results.json', () => {
     expect(outcome['All']?.['All']).toBe('ok');
   });
 
+  it('keeps the outcome of a category called "__proto__" (an own key, not the object\'s prototype)', async () => {
+    const output = await check({
+      table: {
+        dimensions: ['region', 'sex'],
+        cells: [
+          { key: { region: '__proto__', sex: '__proto__' }, count: 3 },
+          { key: { region: '__proto__', sex: 'F' }, count: 40 },
+          { key: { region: 'South', sex: '__proto__' }, count: 35 },
+          { key: { region: 'South', sex: 'F' }, count: 50 },
+        ],
+      },
+    });
+    const { results } = toAcroResults(output, { uid: 'output_0', command: 'c', timestamp: 't' });
+    const outcome = JSON.parse(JSON.stringify(results.results['output_0']?.outcome)) as Record<string, Record<string, string>>;
+    expect(Object.keys(outcome)).toEqual(['__proto__', 'F', 'All']);
+    expect(Object.getOwnPropertyDescriptor(outcome['__proto__'], '__proto__')?.value).toBe('threshold; ');
+    // Hidden to protect the small one.
+    expect(Object.getOwnPropertyDescriptor(outcome['F'], '__proto__')?.value).toBe('secondary; ');
+  });
+
   it('reports negative values as ACRO does, with status review', async () => {
     const output = await check({
       table: {

@@ -24,13 +24,11 @@ import {
   PROJECT_ID,
   PROJECT_NAME,
   REGRESSION,
-  REGRESSION_ACRO,
   REGRESSION_FILE_ID,
   REQUEST_ID,
   releasedFile,
   sha256Of,
   TABLE,
-  TABLE_ACRO,
   TABLE_FILE_ID,
 } from './airlock-fixtures.ts';
 import { readWorkbook } from '../../support/xlsx-read.ts';
@@ -111,6 +109,25 @@ describe('the export gate refuses (and writes nothing)', () => {
     expect(saved).toEqual([]);
   });
 
+  it('percentages that are not what the published cells make, even hashed and released so (digits a checker never read)', async () => {
+    // A checker reads 100%; an export would write every digit, which could carry anything.
+    const digits = { ...TABLE, derived: TABLE.derived.map((value, i) => (i === 0 ? { ...value, percent: 100.000000123 } : value)) };
+    const extra = {
+      ...TABLE,
+      derived: [...TABLE.derived, { key: { region: 'London', sex: 'M' }, of: { region: 'London', sex: '*' }, percent: 12 }],
+    };
+
+    for (const content of [digits, extra]) {
+      const { run, saved } = gate({ released: releasedFile(content, TABLE_FILE_ID) });
+      const error = await errorOf(run());
+      expect(error.code).toBe('forbidden');
+      expect(error.message).toBe(
+        'The percentages or rates of “Admissions by region and sex” are not what its published cells make, so they may hold something the checkers did not see. Nothing was exported. Tell your administrators.',
+      );
+      expect(saved).toEqual([]);
+    }
+  });
+
   it('an answer about another file than the one asked for', async () => {
     const { run, saved } = gate({ released: releasedFile(CHART, CHART_FILE_ID) });
 
@@ -166,7 +183,9 @@ describe('the export gate writes a checked output', () => {
     ]);
     expect(book.sheets.get('Percentages')).toEqual([
       ['region', 'sex', 'Share of', 'Percent'],
-      ['North West', 'F', 'all region, sex = F', 61.5],
+      // Without a row total, each row's published cells make it (and here each row has one shown cell).
+      ['London', 'F', 'region = London, all sex', 100],
+      ['North West', 'F', 'region = North West, all sex', 100],
     ]);
     const provenance = new Map((book.sheets.get('Provenance') ?? []).map(([field, value]) => [field, value]));
     expect(Object.fromEntries(provenance)).toMatchObject({
@@ -308,7 +327,7 @@ describe('the export gate writes a checked output', () => {
       title: 'Admissions =HYPERLINK("http://x")',
       cells: [{ key: { region: '=cmd|x', sex: '+F' }, value: 5, status: 'rounded' as const }],
       totals: [],
-      derived: [],
+      derived: [{ key: { region: '=cmd|x', sex: '+F' }, of: { region: '=cmd|x', sex: '*' }, percent: 100 }],
     };
     const { run, saved } = gate({ released: releasedFile(sneaky, TABLE_FILE_ID) });
 
@@ -350,8 +369,8 @@ function releasePackageOf(): ReleasePackage {
       rules: 'default',
     },
     files: [
-      { fileId: TABLE_FILE_ID, name: 'frequency.json', sha256: sha256Of(TABLE), output: TABLE, acro: TABLE_ACRO },
-      { fileId: REGRESSION_FILE_ID, name: 'regression.json', sha256: sha256Of(REGRESSION), output: REGRESSION, acro: REGRESSION_ACRO },
+      { fileId: TABLE_FILE_ID, name: 'frequency.json', sha256: sha256Of(TABLE), output: TABLE, verdict: 'pass' },
+      { fileId: REGRESSION_FILE_ID, name: 'regression.json', sha256: sha256Of(REGRESSION), output: REGRESSION, verdict: 'pass' },
     ],
   };
   return { ...described, ...packageAcro(described) };
@@ -558,7 +577,7 @@ describe('the export gate refuses a release package (and writes nothing)', () =>
       const error = await errorOf(gated.run());
       expect(error.code).toBe('forbidden');
       expect(error.message).toMatch(
-        /gives “Admissions by region and sex” another file name or release time than the project's ledger \(“frequency\.json”, 2026-12-05T10:15:00\.000Z\)\. Nothing was exported/,
+        /gives “Admissions by region and sex” another file name, release time or request title than the project's ledger \(“frequency\.json”, 2026-12-05T10:15:00\.000Z, “Admissions for the winter report”\)\. Nothing was exported/,
       );
       expect(gated.saved).toEqual([]);
     }
@@ -572,7 +591,7 @@ describe('the export gate refuses a release package (and writes nothing)', () =>
       const error = await errorOf(gated.run());
       expect(error.code).toBe('forbidden');
       expect(error.message).toBe(
-        'The release package’s ACRO file output_0_0.csv is not what its released output “Admissions by region and sex” makes, so it may hold something the checkers did not approve. Nothing was exported. Tell your administrators.',
+        'The release package’s ACRO file output_0_0.csv is not what its released output “Admissions by region and sex” makes, so it may hold something the checkers did not approve (or the platform runs another version of Enclave than this workstation). Nothing was exported. Tell your administrators.',
       );
       expect(gated.saved).toEqual([]);
     }
@@ -590,29 +609,57 @@ describe('the export gate refuses a release package (and writes nothing)', () =>
     expect(refusals).toEqual(
       ['output_0', 'output_1', 'output_2'].map(
         (uid) =>
-          `The release package’s results.json is not what its released outputs make (its record ${uid} differs), so it may hold something the checkers did not approve. Nothing was exported. Tell your administrators.`,
+          `The release package’s results.json is not what its released outputs make (its record ${uid} differs), so it may hold something the checkers did not approve (or the platform runs another version of Enclave than this workstation). Nothing was exported. Tell your administrators.`,
       ),
     );
     expect([...field.saved, ...comments.saved, ...added.saved]).toEqual([]);
   });
 
-  it('a verdict that is not the one results.json was written with, or a table sent as a regression', async () => {
+  it('a verdict that is not the one results.json was written with', async () => {
     const genuine = releasePackageOf();
-    const verdict = packageGate({
-      pack: { ...genuine, files: genuine.files.map((file, i) => (i === 0 ? { ...file, acro: { ...file.acro, verdict: 'flag' } } : file)) },
-    });
-    const report = packageGate({
-      pack: { ...genuine, files: genuine.files.map((file, i) => (i === 0 ? { ...file, acro: { ...file.acro, report: null } } : file)) },
+    const gated = packageGate({
+      pack: { ...genuine, files: genuine.files.map((file, i) => (i === 0 ? { ...file, verdict: 'flag' } : file)) },
     });
 
-    for (const gated of [verdict, report]) {
-      const error = await errorOf(gated.run());
-      expect(error.code).toBe('forbidden');
-      expect(error.message).toMatch(
-        /results\.json is not what its released outputs make \(its record output_0 differs\).*Nothing was exported/,
-      );
-      expect(gated.saved).toEqual([]);
-    }
+    const error = await errorOf(gated.run());
+    expect(error.code).toBe('forbidden');
+    expect(error.message).toMatch(
+      /results\.json is not what its released outputs make \(its record output_0 differs\).*Nothing was exported/,
+    );
+    expect(gated.saved).toEqual([]);
+  });
+
+  it('an output listed twice or a request title that is not the ledger’s is refused, even with results.json made to match', async () => {
+    const genuine = releasePackageOf();
+    // A platform writing its own results.json for what it sends, consistently: each copy's verdict, or the title in the
+    // zip's name, would carry what it chose.
+    const consistent = (described: Pick<ReleasePackage, 'request' | 'files'>): ReleasePackage => ({
+      ...described,
+      ...packageAcro(described),
+    });
+    const twice = packageGate({
+      pack: consistent({ request: genuine.request, files: [...genuine.files, { ...genuine.files[0], verdict: 'flag' }] }),
+    });
+    const titled = packageGate({ pack: consistent({ request: { ...genuine.request, title: 'london m equals 3' }, files: genuine.files }) });
+
+    expect((await errorOf(twice.run())).message).toBe(
+      'The release package lists an output more than once. Nothing was exported. Tell your administrators.',
+    );
+    expect((await errorOf(titled.run())).message).toMatch(
+      /gives “Admissions by region and sex” another file name, release time or request title than the project's ledger \(“frequency\.json”, 2026-12-05T10:15:00\.000Z, “Admissions for the winter report”\)\. Nothing was exported/,
+    );
+    expect([...twice.saved, ...titled.saved]).toEqual([]);
+  });
+
+  it('the order the package lists its outputs in carries nothing: the records follow the names', async () => {
+    const genuine = packageGate();
+    const reversed = releasePackageOf();
+    const shuffled = packageGate({ pack: { ...reversed, files: [...reversed.files].reverse() } });
+
+    await genuine.run();
+    await shuffled.run();
+    expect(shuffled.saved[0]?.bytes).toEqual(genuine.saved[0]?.bytes);
+    expect(shuffled.saved[0]?.fileName).toBe(genuine.saved[0]?.fileName);
   });
 
   it('a CSV file results.json does not name, or one it names left out', async () => {
@@ -624,7 +671,7 @@ describe('the export gate refuses a release package (and writes nothing)', () =>
     expect((await errorOf(extra.run())).message).toMatch(
       /carries ACRO files its released outputs do not make \(output_9_0\.csv\).*Nothing was exported/,
     );
-    expect((await errorOf(twice.run())).message).toMatch(/ACRO file output_0_0\.csv is not what its released output/);
+    expect((await errorOf(twice.run())).message).toMatch(/carries an ACRO file twice.*Nothing was exported/);
     expect((await errorOf(missing.run())).message).toMatch(
       /leaves out the ACRO file output_0_0\.csv that its released output “Admissions by region and sex” makes\. Nothing was exported/,
     );

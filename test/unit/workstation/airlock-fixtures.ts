@@ -1,10 +1,8 @@
 // Released outputs for the export tests: a table with suppressed and rounded cells, a chart, a regression, each with the
-// ledger entry the platform would answer and the SHA-256 of its canonical bytes (the platform's own publishedBytes), and
-// for the release package what the platform's check gave the table's and the regression's ACRO records beside them.
+// ledger entry the platform would answer and the SHA-256 of its canonical bytes (the platform's own publishedBytes).
 import { createHash } from 'node:crypto';
-import { publishedBytes, type ReleasedFile, type ReleasedOutput, type ReleasePackage } from '../../../src/common/airlock.ts';
-import type { PublishedOutput } from '../../../src/common/output-check.ts';
-import { PROFILES } from '../../../src/common/sdc/rules.ts';
+import { publishedBytes, type ReleasedFile, type ReleasedOutput } from '../../../src/common/airlock.ts';
+import { derivedOf, type PublishedOutput } from '../../../src/common/output-check.ts';
 
 export const PROJECT_ID = 'covid-outcomes';
 export const PROJECT_NAME = 'COVID-19 outcomes';
@@ -13,7 +11,12 @@ export const CHART_FILE_ID = 'file-1111111111abcdef0123';
 export const REGRESSION_FILE_ID = 'file-2222222222abcdef0123';
 export const REQUEST_ID = 'req-aaaaaaaaaa0123456789';
 
-export const TABLE: PublishedOutput = {
+/** With the derived values its cells and totals make (the platform's publishedOutput writes them so). */
+function derivedFromCells(content: PublishedOutput): PublishedOutput {
+  return { ...content, derived: derivedOf(content) };
+}
+
+export const TABLE: PublishedOutput = derivedFromCells({
   kind: 'frequency',
   title: 'Admissions by region and sex',
   statistic: 'count',
@@ -27,13 +30,13 @@ export const TABLE: PublishedOutput = {
     { key: { region: 'North West', sex: 'M' }, value: null, status: 'suppressed' },
   ],
   totals: [{ key: { region: '*', sex: '*' }, value: 120, status: 'rounded' }],
-  derived: [{ key: { region: 'North West', sex: 'F' }, of: { region: '*', sex: 'F' }, percent: 61.5 }],
+  derived: [],
   mitigation: 'suppressed',
   notes: ['2 cells suppressed (1 primary, 1 secondary).', 'Counts rounded to base 5.'],
   regression: null,
-};
+});
 
-export const CHART: PublishedOutput = {
+export const CHART: PublishedOutput = derivedFromCells({
   kind: 'chart',
   title: 'Tests by result <script>alert(1)</script> & more',
   statistic: 'count',
@@ -50,7 +53,7 @@ export const CHART: PublishedOutput = {
   mitigation: 'suppressed',
   notes: ['1 cell suppressed (1 primary).'],
   regression: null,
-};
+});
 
 export const REGRESSION: PublishedOutput = {
   kind: 'regression',
@@ -74,17 +77,6 @@ export const REGRESSION: PublishedOutput = {
     residualDof: 410,
   },
 };
-
-const { defaultTotals: _defaultTotals, ...TABLE_RULES } = PROFILES.default;
-
-/** The verdict and engine report parameters the release package carries beside TABLE (rounded to base 5). */
-export const TABLE_ACRO: ReleasePackage['files'][number]['acro'] = {
-  verdict: 'pass',
-  report: { rules: { ...TABLE_RULES, rounding: { base: 5 } }, totalsMode: 'published', lowerBound: 0 },
-};
-
-/** A regression has no engine report: only its verdict. */
-export const REGRESSION_ACRO: ReleasePackage['files'][number]['acro'] = { verdict: 'pass', report: null };
 
 export function sha256Of(content: PublishedOutput): string {
   return createHash('sha256').update(publishedBytes(content)).digest('hex');
