@@ -2,11 +2,12 @@
 // ACRO results.json and the CSV files it names, which the SACRO viewer opens. The platform decides and audits (it hands a
 // package only for a released request, while egress is open, when every file still hashes to what was released); the
 // workstation asks whether egress is open first, then holds the package to the project's ledger: every file in it is
-// in the ledger for this request, not revoked, under the same SHA-256, name and release time, and its published
-// content hashes to it; every file the ledger released for the request is in it. It then writes the ACRO part again from those verified outputs and
-// their public parameters (src/common/release-acro.ts) and refuses unless results.json is that (key order aside) and
-// every CSV file is that byte for byte: a count or a text added on the way cannot leave. The zip is made from what it
-// wrote. It asks again when the bytes leave. Each refusal says what happened and that nothing was exported.
+// in the ledger for this request, once, not revoked, under the same SHA-256, name, release time and request title, and
+// its published content hashes to it; every file the ledger released for the request is in it. It then writes the ACRO
+// part again from those verified outputs and their verdicts (src/common/release-acro.ts) and refuses unless
+// results.json is that (key order aside) and every CSV file is that byte for byte: a count or a text added on the way
+// cannot leave. The zip is made from what it wrote. It asks again when the bytes leave. Each refusal says what
+// happened and that nothing was exported.
 import { isDeepStrictEqual } from 'node:util';
 import type { ReleasedOutput, ReleasePackage } from '../../common/airlock.ts';
 import type { ExportOutcome } from '../../common/contract.ts';
