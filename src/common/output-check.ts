@@ -79,8 +79,8 @@ void regressionMatches;
 
 export const ReviewFlagCodeSchema = z.enum([
   /**
-   * A derived percentage of 0% or 100% (or a rate of 0 or of the whole base) in a row that holds a hidden cell: it
-   * can give the hidden cell away.
+   * A derived share of 0% or 100% to one decimal (shown as a percentage or as a rate) in a row that holds a hidden
+   * cell: it can give the hidden cell away.
    */
   'extreme_percentage',
   /** Every contributor of a row or column falls in one category (attribute disclosure about the whole group). */
