@@ -80,7 +80,7 @@ export const CELL_STATUS_LABELS: Readonly<Record<PublishedCell['status'], string
 };
 
 export const FLAG_LABELS: Readonly<Record<ReviewFlagCode, string>> = {
-  extreme_percentage: 'A share of 0% or 100% (or a rate of none or all) beside a hidden cell',
+  extreme_percentage: 'A share of 0% or 100% (as a percentage or a rate) beside a hidden cell',
   class_disclosure: 'Class disclosure',
   differencing: 'Differencing against a release',
 };
