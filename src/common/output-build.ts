@@ -8,7 +8,7 @@ import { EnclaveError } from './errors.ts';
 import { splitStatements } from './local-sql.ts';
 import type { CellKey } from './output-check.ts';
 import { OutputDocumentSchema, OutputTitleSchema } from './outputs.ts';
-import type { AppliedMitigation, OutputDocument } from './outputs.ts';
+import type { AppliedMitigation, OutputDocument, RateBase } from './outputs.ts';
 import { quoteIdentifier } from './sql-identifiers.ts';
 
 /** Most cells a table output may have: more is not a table a person can check (and the audit grows with it). */
@@ -268,6 +268,8 @@ export function outputDocument(args: {
   rows: readonly OutputRow[];
   mitigation: AppliedMitigation;
   hidden?: readonly CellKey[];
+  /** A frequency table's rates per this base instead of percentages (no other kind has them); absent or null: percentages. */
+  ratePer?: RateBase | null;
 }): OutputDocument {
   const { choices, rows } = args;
   const title = OutputTitleSchema.safeParse(args.title);
@@ -286,8 +288,11 @@ export function outputDocument(args: {
     };
   } else {
     const table = outputTable(choices, rows, { hidden: args.hidden });
-    if (choices.kind === 'frequency') document = { kind: 'frequency', title: args.title, source, table, mitigation: args.mitigation };
-    else if (choices.kind === 'magnitude') {
+    if (choices.kind === 'frequency') {
+      // Percentages add nothing: a document without a base has the bytes it always had.
+      const rates = args.ratePer ? { ratePer: args.ratePer } : {};
+      document = { kind: 'frequency', title: args.title, source, table, mitigation: args.mitigation, ...rates };
+    } else if (choices.kind === 'magnitude') {
       document = {
         kind: 'magnitude',
         title: args.title,

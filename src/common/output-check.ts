@@ -220,6 +220,11 @@ export function rateWords(base: RateBase): string {
   return `per ${baseFormat.format(base)}`;
 }
 
+/** What a derived value is a share of, in words: "the row’s published total" (one dimension: "the published total"). */
+export function shareOfWords(dimensions: readonly string[]): string {
+  return dimensions.length > 1 ? 'the row’s published total' : 'the published total';
+}
+
 const figureFormat = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 1 });
 
 /** A derived value as a person reads it beside its cell: "12.5%", or "125 per 1,000". */
@@ -328,7 +333,8 @@ function tidy(x: number, places = 6): number {
   return Object.is(r, -0) ? 0 : r;
 }
 
-function keyId(dimensions: readonly string[], key: CellKey): string {
+/** A cell's key as one text, its categories in the order of the dimensions. */
+export function keyId(dimensions: readonly string[], key: CellKey): string {
   return JSON.stringify(dimensions.map((d) => String(key[d])));
 }
 

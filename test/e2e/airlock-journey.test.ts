@@ -186,7 +186,7 @@ describe('browser shell: an output from a local result to an exported release, w
     await checking.chooseFile(FILE);
     expect(await checking.fileReview.getByTestId('file-verdict').innerText()).toBe('Pass');
     expect(await checking.fileReview.locator('.published-grid caption').first().innerText()).toContain(
-      'rates per 1,000 of the row’s total',
+      'rates per 1,000 of the row’s published total',
     );
     expect(await checking.fileReview.locator('[data-testid="published-cell"] .cell-percent').allInnerTexts()).toContainEqual(
       expect.stringMatching(/^[\d,.]+ per 1,000$/),

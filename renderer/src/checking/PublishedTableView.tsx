@@ -3,7 +3,14 @@
 // a rule, hidden to protect another, or named by a flag — shown by a symbol and in words as well as by colour. Every
 // cell is a toggle button: the cells a checker picks are the ones a disagreement or a comment concerns. A regression
 // shows its coefficients.
-import { derivedText, rateWords, type CellKey, type PublishedCell, type PublishedOutput } from '../../../src/common/output-check.ts';
+import {
+  derivedText,
+  rateWords,
+  shareOfWords,
+  type CellKey,
+  type PublishedCell,
+  type PublishedOutput,
+} from '../../../src/common/output-check.ts';
 import { cellKeyId, describeCell } from './cell-keys.ts';
 import { CELL_STATUS_LABELS } from './checking-words.ts';
 import { gridOf } from './published-grid.ts';
@@ -122,10 +129,7 @@ export function PublishedTableView(props: {
             <caption>
               {published.title}
               {block.heading ? ` — ${block.heading}` : ''} ({statistic.toLowerCase()}
-              {published.ratePer === undefined
-                ? ''
-                : `; rates ${rateWords(published.ratePer)} of ${published.dimensions.length > 1 ? 'the row’s total' : 'the total'}`}
-              )
+              {published.ratePer === undefined ? '' : `; rates ${rateWords(published.ratePer)} of ${shareOfWords(published.dimensions)}`})
             </caption>
             <thead>
               <tr>

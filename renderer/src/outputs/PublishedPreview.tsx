@@ -3,7 +3,7 @@
 // at); choosing a cell shows the rule, the evidence behind it, and lets the analyst hide it or show it again. A
 // regression shows its coefficients and residual degrees of freedom.
 import { useState } from 'react';
-import { rateWords, type CellKey, type OutputCheck, type PublishedOutput } from '../../../src/common/output-check.ts';
+import { rateWords, shareOfWords, type CellKey, type OutputCheck, type PublishedOutput } from '../../../src/common/output-check.ts';
 import { cellKeyId } from '../checking/cell-keys.ts';
 import { OutputChartView } from './OutputChartView.tsx';
 import { evidenceWords, MARK_WORDS, publishedGrid, sameKey, statusWords, type GridCell } from './published-grid.ts';
@@ -124,8 +124,7 @@ export function PublishedPreview(props: {
             {published.chart ? ` (${published.chart.type === 'bar' ? 'bar chart' : 'histogram'}: its bars are these cells)` : ''}
             {published.ratePer !== undefined ? (
               <span className="caption-detail" data-testid="published-rate-base">
-                Beside each count: its rate {rateWords(published.ratePer)} of{' '}
-                {published.dimensions.length > 1 ? 'the row’s published total' : 'the published total'}
+                Beside each count: its rate {rateWords(published.ratePer)} of {shareOfWords(published.dimensions)}
               </span>
             ) : null}
           </caption>

@@ -6,7 +6,7 @@ import type { OutputChoices } from '../../../src/common/output-build.ts';
 import { holdsRegression } from '../../../src/common/output-build.ts';
 import type { SuggestedMitigation } from '../../../src/common/output-check.ts';
 import { rateWords } from '../../../src/common/output-check.ts';
-import { RATE_BASES, type AppliedMitigation, type OutputDocument, type RateBase } from '../../../src/common/outputs.ts';
+import { RATE_BASES, type AppliedMitigation, type RateBase } from '../../../src/common/outputs.ts';
 import { isNumericKind, type ResultColumn } from '../analysis/column-kind.ts';
 import { isIdColumn } from '../analysis/chart-axes.ts';
 import { planBins } from '../analysis/chart-plan.ts';
@@ -222,11 +222,6 @@ export function derivedChoices(): { value: string; label: string; ratePer: RateB
     { value: 'percent', label: 'Percentages', ratePer: null },
     ...RATE_BASES.map((base) => ({ value: String(base), label: `Rates ${rateWords(base)}`, ratePer: base })),
   ];
-}
-
-/** The document with the analyst's choice of rates: only a frequency table has them, and percentages add nothing. */
-export function withRates(document: OutputDocument, ratePer: RateBase | null): OutputDocument {
-  return document.kind === 'frequency' && ratePer !== null ? { ...document, ratePer } : document;
 }
 
 /** The requests of mine in this project that files may still be added to (pending, or returned to me). */

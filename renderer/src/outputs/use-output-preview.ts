@@ -12,7 +12,7 @@ import { publishedOutput, type CellKey, type OutputCheck, type PublishedOutput }
 import type { OutputDocument } from '../../../src/common/outputs.ts';
 import type { ResultColumn } from '../analysis/column-kind.ts';
 import { messageOf } from '../shell/message-of.ts';
-import { choicesOf, titleOf, withRates, type BuilderState } from './builder-model.ts';
+import { choicesOf, titleOf, type BuilderState } from './builder-model.ts';
 import { readOutputRows } from './output-rows.ts';
 
 /** Changes are taken together when they come this close (typing a title, stepping through bins). */
@@ -117,7 +117,7 @@ export function useOutputPreview(args: {
   const document = useMemo((): OutputPreview['document'] => {
     if (rows.status !== 'ready') return null;
     try {
-      const made = outputDocument({
+      const value = outputDocument({
         choices: rows.choices,
         title,
         sql: rows.sql,
@@ -125,8 +125,8 @@ export function useOutputPreview(args: {
         rows: rows.rows,
         mitigation: state.mitigation,
         hidden,
+        ratePer: state.ratePer,
       });
-      const value = withRates(made, state.ratePer);
       return { ok: true, value, key: JSON.stringify(value) };
     } catch (err) {
       return { ok: false, message: messageOf(err, 'The output could not be made from these choices.') };

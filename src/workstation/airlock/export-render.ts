@@ -6,7 +6,7 @@
 import type { ReleasedFile } from '../../common/airlock.ts';
 import type { ExportFormat, OutputExportFormat } from '../../common/contract.ts';
 import { EnclaveError } from '../../common/errors.ts';
-import { rateWords, type CellKey, type PublishedCell, type PublishedOutput } from '../../common/output-check.ts';
+import { keyId, rateWords, type CellKey, type PublishedCell, type PublishedOutput } from '../../common/output-check.ts';
 import { csvText, type CsvValue } from './csv.ts';
 import { chartBars } from '../../common/output-chart.ts';
 import { PROFILES, RulesSchema, type Rules } from '../../common/sdc/rules.ts';
@@ -64,11 +64,7 @@ function category(value: string | number | undefined): SheetValue {
 
 function cellRow(content: PublishedOutput, cell: PublishedCell, rates: ReadonlyMap<string, number>): SheetValue[] {
   const row = [...content.dimensions.map((dimension) => category(cell.key[dimension])), cell.value, STATUS_WORDS[cell.status]];
-  return content.ratePer === undefined ? row : [...row, rates.get(keyId(content, cell.key)) ?? null];
-}
-
-function keyId(content: PublishedOutput, key: CellKey): string {
-  return JSON.stringify(content.dimensions.map((dimension) => String(key[dimension])));
+  return content.ratePer === undefined ? row : [...row, rates.get(keyId(content.dimensions, cell.key)) ?? null];
 }
 
 /** What a percentage is a share of, in words: "all region" for a total over region, "sex = F" for a fixed category. */
@@ -83,7 +79,7 @@ function shareOf(content: PublishedOutput, of: CellKey): string {
 /** The published table as rows: a heading, the cells, then the totals; rates (when it has them) beside each cell. */
 function tableRows(content: PublishedOutput): SheetValue[][] {
   const rates = new Map(
-    content.derived.flatMap((derived) => (derived.rate === undefined ? [] : [[keyId(content, derived.key), derived.rate]])),
+    content.derived.flatMap((derived) => (derived.rate === undefined ? [] : [[keyId(content.dimensions, derived.key), derived.rate]])),
   );
   const heading = [...content.dimensions, valueHeading(content), 'Status'];
   return [

@@ -18,7 +18,7 @@ import {
 } from '../../../src/common/output-build.ts';
 import type { OutputChoices, OutputRow } from '../../../src/common/output-build.ts';
 import { checkOutput, publishedOutput } from '../../../src/common/output-check.ts';
-import type { AppliedMitigation } from '../../../src/common/outputs.ts';
+import { outputBytes, type AppliedMitigation, type RateBase } from '../../../src/common/outputs.ts';
 import { createHighsSolver } from '../../../src/common/sdc/highs-solver.ts';
 import { PROFILES } from '../../../src/common/sdc/rules.ts';
 
@@ -227,6 +227,33 @@ describe('refusals', () => {
       outputDocument({ choices, title: 'A model', sql: 'SELECT 1', engine: 'memory', rows, mitigation: NONE });
     expect(() => document([{ term: null, estimate: 1, std_error: 0.1, p_value: 0.5 }])).toThrow(/Row 1 of the result has no term/);
     expect(() => document([{ term: 'age', estimate: 1, std_error: 0.1, p_value: 2 }])).toThrow(/p-value of age is not between 0 and 1/);
+  });
+});
+
+describe('rates', () => {
+  it('a frequency table’s document carries the base; percentages leave its bytes as they were', async () => {
+    const choices: OutputChoices = { kind: 'frequency', dimensions: ['region', 'sex'], totals: true };
+    const sql = outputQuery(choices, 'SELECT * FROM admissions');
+    const rows = await rowsOf(sql);
+    const made = (ratePer?: RateBase | null) =>
+      outputDocument({ choices, title: 'Admissions output', sql, engine: 'native', rows, mitigation: NONE, ratePer });
+    const counts = made();
+
+    expect(made(1_000)).toEqual({ ...counts, ratePer: 1_000 });
+    expect(made(null)).toEqual(counts);
+    expect('ratePer' in counts).toBe(false);
+    expect(outputBytes(made(null))).toEqual(outputBytes(counts));
+  });
+
+  it('no other kind takes a base', async () => {
+    const choices: OutputChoices = { kind: 'magnitude', dimensions: ['region'], totals: true, statistic: 'sum', measure: 'stay' };
+    const sql = outputQuery(choices, 'SELECT * FROM admissions');
+    const rows = await rowsOf(sql);
+    const made = (ratePer?: RateBase) =>
+      outputDocument({ choices, title: 'Admissions output', sql, engine: 'native', rows, mitigation: NONE, ratePer });
+
+    expect(made(1_000)).toEqual(made());
+    expect('ratePer' in made(1_000)).toBe(false);
   });
 });
 

@@ -3,7 +3,6 @@
 // names, the requests an output may join, and the suggestion's button.
 import { describe, expect, it } from 'vitest';
 import type { RequestSummary } from '../../../src/common/airlock.ts';
-import { outputBytes, type OutputDocument } from '../../../src/common/outputs.ts';
 import { resultColumnsOf } from '../../../renderer/src/analysis/column-kind.ts';
 import {
   choicesOf,
@@ -19,7 +18,6 @@ import {
   suggestionLabel,
   titleOf,
   withKind,
-  withRates,
 } from '../../../renderer/src/outputs/builder-model.ts';
 
 const EPISODES = resultColumnsOf([
@@ -74,17 +72,6 @@ describe('changing the kind', () => {
 });
 
 describe('percentages or rates', () => {
-  const table = {
-    dimensions: ['sex'],
-    cells: [
-      { key: { sex: 'F' }, count: 20 },
-      { key: { sex: 'M' }, count: 30 },
-    ],
-  };
-  const source = { sql: 'SELECT 1', engine: 'native' as const };
-  const mitigation = { kind: 'none' as const, roundingBase: null };
-  const counts: OutputDocument = { kind: 'frequency', title: 'Episodes by sex', source, table, mitigation };
-
   it('starts with percentages, and offers rates per 1,000, 10,000 and 100,000', () => {
     expect(initialState(EPISODES).ratePer).toBeNull();
     expect(derivedChoices()).toEqual([
@@ -93,18 +80,6 @@ describe('percentages or rates', () => {
       { value: '10000', label: 'Rates per 10,000', ratePer: 10_000 },
       { value: '100000', label: 'Rates per 100,000', ratePer: 100_000 },
     ]);
-  });
-
-  it('a frequency table’s document carries the base; percentages leave its bytes as they were', () => {
-    expect(withRates(counts, 1_000)).toEqual({ ...counts, ratePer: 1_000 });
-    expect(withRates(counts, null)).toBe(counts);
-    expect(outputBytes(withRates(counts, null))).toEqual(outputBytes(counts));
-  });
-
-  it('no other kind takes a base', () => {
-    const cells = table.cells.map((cell) => ({ ...cell, contributions: [cell.count] }));
-    const sums: OutputDocument = { ...counts, kind: 'magnitude', table: { ...table, cells }, statistic: 'sum', measure: 'length_of_stay' };
-    expect(withRates(sums, 1_000)).toBe(sums);
   });
 });
 
